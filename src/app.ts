@@ -1,0 +1,86 @@
+// Builds the application: plugins in a fixed, commented order. Never listens; server.ts does.
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Config } from './config.ts'
+import type { Database } from './db/client.ts'
+import { createTokenVerifier } from './auth/verify-token.ts'
+import { AppError } from './errors.ts'
+import { registerGraphql } from './http/graphql/graphql-plugin.ts'
+import { metaRoutes } from './http/meta-routes.ts'
+import { sendProblem } from './http/problem.ts'
+import { actorOf } from './http/request-context.ts'
+import { agenciesRoutes } from './http/rest/agencies-routes.ts'
+import { eventsRoutes } from './http/rest/events-routes.ts'
+import { createServices, type Services } from './modules/services.ts'
+
+export type AppOptions = { config: Config; database: Database }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services
+  }
+}
+
+export async function buildApp({ config, database }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      // Tokens, cookies and anything personal never reach the logs.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.email', '*.phone'], censor: '[redacted]' },
+    },
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  })
+  const services = createServices(database)
+  const verify = createTokenVerifier(config.auth)
+  const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
+  app.decorate('services', services)
+
+  // 1. Every reply carries its request id, so a caller can quote it.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  // 2. Errors: one RFC 9457 shape for everything, framework errors included.
+  app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err))
+  const routePatterns: { methods: Set<string>; pattern: RegExp }[] = []
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) return
+    const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}/?$`)
+    const methods = [route.method].flat().map((m) => m.toUpperCase())
+    const known = routePatterns.find((r) => r.pattern.source === pattern.source)
+    if (known) methods.forEach((m) => known.methods.add(m))
+    else routePatterns.push({ methods: new Set(methods), pattern })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!
+    const route = routePatterns.find((r) => r.pattern.test(path))
+    if (route) {
+      reply.header('allow', [...route.methods].join(', '))
+      return sendProblem(reply, request, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${[...route.methods].join(', ')}`))
+    }
+    return sendProblem(reply, request, new AppError('ROUTE_NOT_FOUND', `There is no route ${request.method} ${path}`))
+  })
+
+  // 3. Authentication: the actor is resolved once per request, before any handler runs.
+  app.decorateRequest('actor', null as never)
+  app.addHook('preHandler', async (request) => {
+    request.actor = await actorOf(request, verify)
+  })
+
+  // 4. Operations and contracts: health, OpenAPI document, docs page.
+  await app.register(metaRoutes, { database })
+
+  // 5. REST (openapi.yaml), then 6. GraphQL (schema.graphql): two thin doors onto the same services.
+  await app.register(async (rest) => {
+    agenciesRoutes(rest, { services })
+    eventsRoutes(rest, { services, baseUrl })
+  })
+  await registerGraphql(app, { services, verify })
+
+  return app
+}

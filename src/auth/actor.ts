@@ -1,0 +1,18 @@
+// Who is calling: the public, or a verified principal of one agency with one role.
+
+export const roles = ['partner', 'analyst', 'staff', 'admin'] as const
+export type Role = (typeof roles)[number]
+
+export type Actor =
+  | { kind: 'public' }
+  | { kind: Role; subject: string; agencySlug: string; organizationId?: string }
+
+export const publicActor: Actor = { kind: 'public' }
+
+/** Staff and admins manage the agency's records. */
+export const canManage = (actor: Actor): actor is Extract<Actor, { kind: 'staff' | 'admin' }> =>
+  actor.kind === 'staff' || actor.kind === 'admin'
+
+/** A stable string naming the principal, used to scope idempotency keys and rate limits. */
+export const principalOf = (actor: Actor): string =>
+  actor.kind === 'public' ? 'public' : `${actor.kind}:${actor.agencySlug}:${actor.subject}`

@@ -1,0 +1,119 @@
+// The one place that knows environment-variable names: parse them once, report every problem at once.
+import { z } from 'zod'
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  SEED_DEMO: booleanFlag.default(true),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
+  PUBLIC_BASE_URL: z.url().optional(),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_JWKS: z.string().min(1).optional(),
+  AUTH_ALGORITHMS: z.string().default('RS256,ES256,EdDSA'),
+  AUTH_ROLES_CLAIM: z.string().min(1).default('roles'),
+  AUTH_AGENCY_CLAIM: z.string().min(1).default('agency'),
+  AUTH_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+})
+
+export type Config = {
+  port: number
+  host: string
+  database: { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number } | { kind: 'pglite'; dataDir: string }
+  logLevel: (typeof logLevels)[number]
+  seedDemo: boolean
+  bodyLimitBytes: number
+  publicBaseUrl?: string
+  shutdownGraceMs: number
+  auth: {
+    issuer?: string
+    audience?: string
+    jwksUrl?: string
+    /** A JSON Web Key Set given inline (JSON text), for deployments without a JWKS endpoint. */
+    jwks?: { keys: Record<string, unknown>[] }
+    algorithms: string[]
+    rolesClaim: string
+    agencyClaim: string
+    clockToleranceSeconds: number
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  }
+}
+
+const jwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) })
+
+/** Reads the environment into a typed Config, or throws a ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  // Empty strings mean "unset": a blank line in an env file should not be a value.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = envSchema.safeParse(cleaned)
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+
+  let jwks: Config['auth']['jwks']
+  if (parsed.success && parsed.data.AUTH_JWKS) {
+    try {
+      const j = jwksSchema.safeParse(JSON.parse(parsed.data.AUTH_JWKS))
+      if (j.success) jwks = j.data
+      else problems.push('AUTH_JWKS: must be a JSON Web Key Set: {"keys":[...]}')
+    } catch {
+      problems.push('AUTH_JWKS: is not valid JSON')
+    }
+  }
+  if (parsed.success) {
+    const d = parsed.data
+    const anyKeys = d.AUTH_JWKS_URL || d.AUTH_JWKS
+    if (anyKeys && (!d.AUTH_ISSUER || !d.AUTH_AUDIENCE)) {
+      problems.push('AUTH_ISSUER and AUTH_AUDIENCE: required when AUTH_JWKS_URL or AUTH_JWKS is set')
+    }
+    const algs = d.AUTH_ALGORITHMS.split(',').map((a) => a.trim())
+    const allowed = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
+    const bad = algs.filter((a) => !allowed.includes(a))
+    if (bad.length) problems.push(`AUTH_ALGORITHMS: only asymmetric algorithms are allowed (${allowed.join(', ')}); got ${bad.join(', ')}`)
+  }
+  if (problems.length || !parsed.success) throw new ConfigError(problems)
+
+  const d = parsed.data
+  return {
+    port: d.PORT,
+    host: d.HOST,
+    database: d.DATABASE_URL
+      ? { kind: 'postgres', url: d.DATABASE_URL, poolMax: d.DB_POOL_MAX, statementTimeoutMs: d.DB_STATEMENT_TIMEOUT_MS }
+      : { kind: 'pglite', dataDir: d.DATA_DIR },
+    logLevel: d.LOG_LEVEL,
+    seedDemo: d.SEED_DEMO,
+    bodyLimitBytes: d.BODY_LIMIT_BYTES,
+    publicBaseUrl: d.PUBLIC_BASE_URL?.replace(/\/$/, ''),
+    shutdownGraceMs: d.SHUTDOWN_GRACE_MS,
+    auth: {
+      issuer: d.AUTH_ISSUER,
+      audience: d.AUTH_AUDIENCE,
+      jwksUrl: d.AUTH_JWKS_URL,
+      jwks,
+      algorithms: d.AUTH_ALGORITHMS.split(',').map((a) => a.trim()),
+      rolesClaim: d.AUTH_ROLES_CLAIM,
+      agencyClaim: d.AUTH_AGENCY_CLAIM,
+      clockToleranceSeconds: d.AUTH_CLOCK_TOLERANCE_S,
+    },
+  }
+}

@@ -1,0 +1,83 @@
+// Opens the database: PostgreSQL through node-postgres when DATABASE_URL is set, else embedded PGlite in DATA_DIR.
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import pg from 'pg'
+import type { Logger } from '../context.ts'
+import type { Config } from '../config.ts'
+import * as schema from './schema/index.ts'
+
+export type Schema = typeof schema
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+/** A transaction handle has the same query surface as the database. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+export type Queryable = Db | Tx
+
+export type Database = {
+  db: Db
+  kind: 'postgres' | 'pglite'
+  /** Runs a trivial query; throws when the database cannot answer. */
+  ping(): Promise<void>
+  close(): Promise<void>
+  /** Counts SQL statements sent, for tests and benchmarks that hold request cost to a budget. */
+  statements: { count: number }
+  /** Runs fn while holding a cluster-wide lock, so instances starting together migrate one at a time. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>
+}
+
+export async function openDatabase(config: Config['database'], log: Logger): Promise<Database> {
+  const statements = { count: 0 }
+  const logger = { logQuery: () => void statements.count++ }
+
+  if (config.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: config.poolMax,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      query_timeout: config.statementTimeoutMs + 1_000,
+      statement_timeout: config.statementTimeoutMs,
+      application_name: 'community-engagement-api',
+    })
+    // Without this, an idle client's error (a PostgreSQL restart) is emitted on the pool and kills the process.
+    pool.on('error', (err) => log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database client failed'))
+    const db = drizzlePg(pool, { schema, logger }) as unknown as Db
+    return {
+      db,
+      kind: 'postgres',
+      statements,
+      ping: async () => void (await pool.query('select 1')),
+      close: () => pool.end(),
+      exclusive: async (fn) => {
+        const lockClient = await pool.connect()
+        try {
+          await lockClient.query('select pg_advisory_lock(hashtext($1))', ['community-engagement-api:migrate'])
+          return await fn()
+        } finally {
+          await lockClient.query('select pg_advisory_unlock(hashtext($1))', ['community-engagement-api:migrate']).catch(() => {})
+          lockClient.release()
+        }
+      },
+    }
+  }
+
+  mkdirSync(config.dataDir, { recursive: true })
+  const client = await PGlite.create(config.dataDir)
+  return fromPglite(client, statements, logger)
+}
+
+/** Wraps an already opened PGlite (tests load one from a migrated template). */
+export function fromPglite(client: PGlite, statements = { count: 0 }, logger = { logQuery: () => void statements.count++ }): Database {
+  const db = drizzlePglite(client, { schema, logger }) as unknown as Db
+  return {
+    db,
+    kind: 'pglite',
+    statements,
+    ping: async () => void (await client.query('select 1')),
+    close: () => client.close(),
+    // PGlite has one connection in one process: nothing else can run alongside.
+    exclusive: (fn) => fn(),
+  }
+}

@@ -1,0 +1,45 @@
+import { sql } from 'drizzle-orm'
+import { check, index, jsonb, pgEnum, pgTable, text, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
+import { id, timestamps } from './columns.ts'
+
+export const agencies = pgTable(
+  'agencies',
+  {
+    id: id(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    jurisdiction: text('jurisdiction').notNull(),
+    timeZone: text('time_zone').notNull(),
+    defaultLanguage: text('default_language').notNull(),
+    supportedLanguages: text('supported_languages').array().notNull(),
+    ...timestamps(),
+  },
+  (t) => [
+    unique('agencies_slug_key').on(t.slug),
+    check('agencies_default_language_supported', sql`${t.defaultLanguage} = ANY(${t.supportedLanguages})`),
+  ],
+)
+
+export const areaKinds = ['district', 'precinct', 'sector', 'beat', 'neighbourhood'] as const
+export const areaKind = pgEnum('area_kind', areaKinds)
+
+export const areas = pgTable(
+  'areas',
+  {
+    id: id(),
+    agencyId: uuid('agency_id')
+      .notNull()
+      .references(() => agencies.id, { onDelete: 'restrict' }),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    kind: areaKind('kind').notNull(),
+    parentId: uuid('parent_id').references((): AnyPgColumn => areas.id, { onDelete: 'restrict' }),
+    /** GeoJSON Polygon or MultiPolygon geometry, kept as given. */
+    boundary: jsonb('boundary'),
+    ...timestamps(),
+  },
+  (t) => [
+    unique('areas_agency_code_key').on(t.agencyId, t.code),
+    index('areas_parent_id_idx').on(t.parentId),
+  ],
+)

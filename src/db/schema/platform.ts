@@ -1,0 +1,43 @@
+// Cross-cutting records: idempotent-create replays and the append-only audit trail.
+import { index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import { agencies } from './agencies.ts'
+import { id, tz } from './columns.ts'
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    id: id(),
+    /** Who sent the key: keys are scoped per principal so two callers cannot collide. */
+    principal: text('principal').notNull(),
+    operation: text('operation').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    resourceId: uuid('resource_id'),
+    statusCode: integer('status_code'),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('idempotency_keys_scope_key').on(t.principal, t.operation, t.key),
+    index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
+)
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: id(),
+    agencyId: uuid('agency_id').references(() => agencies.id, { onDelete: 'restrict' }),
+    at: tz('at').notNull().defaultNow(),
+    actorKind: text('actor_kind').notNull(),
+    actorSubject: text('actor_subject'),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: uuid('entity_id'),
+    requestId: text('request_id'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    index('audit_events_agency_at_idx').on(t.agencyId, t.at),
+    index('audit_events_entity_idx').on(t.entityType, t.entityId),
+  ],
+)

@@ -1,0 +1,61 @@
+// AppError carries a stable code and an HTTP status; both front doors render it (REST: RFC 9457, GraphQL: extensions.code).
+
+export type FieldError = { field: string; message: string }
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(message)
+    this.name = 'AppError'
+  }
+
+  get status(): number {
+    return catalogue[this.code].status
+  }
+
+  get title(): string {
+    return catalogue[this.code].title
+  }
+}
+
+/** Every code a caller can see, with its HTTP status and a short title. Codes are part of the contract. */
+export const catalogue = {
+  VALIDATION_FAILED: { status: 400, title: 'The request has invalid fields' },
+  MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  INVALID_CURSOR: { status: 400, title: 'The pagination cursor is not valid' },
+  BAD_REQUEST: { status: 400, title: 'The request is not valid' },
+  UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required' },
+  FORBIDDEN: { status: 403, title: 'Not allowed' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
+  EVENT_NOT_FOUND: { status: 404, title: 'Event not found' },
+  SERIES_NOT_FOUND: { status: 404, title: 'Series not found' },
+  AREA_NOT_FOUND: { status: 404, title: 'Area not found' },
+  AGENCY_NOT_FOUND: { status: 404, title: 'Agency not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  NOT_ACCEPTABLE: { status: 406, title: 'Not acceptable' },
+  INVALID_TRANSITION: { status: 409, title: 'The change is not allowed in the current state' },
+  CONFLICT: { status: 409, title: 'Conflict' },
+  PRECONDITION_FAILED: { status: 412, title: 'The resource has changed since it was read' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
+  PRECONDITION_REQUIRED: { status: 428, title: 'An If-Match header is required' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  INTERNAL: { status: 500, title: 'Internal server error' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; retry shortly' },
+} as const satisfies Record<string, { status: number; title: string }>
+
+export type ErrorCode = keyof typeof catalogue
+
+export const notFound = (code: ErrorCode & `${string}NOT_FOUND`, what: string) =>
+  new AppError(code, `${what} was not found`)
+
+export const validationFailed = (errors: FieldError[]) =>
+  new AppError('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors })
+
+export const invalidTransition = (message: string) => new AppError('INVALID_TRANSITION', message)

@@ -1,0 +1,38 @@
+// Operational and contract routes: health probes, the OpenAPI document, and the offline docs page.
+import { readFileSync } from 'node:fs'
+import type { FastifyInstance } from 'fastify'
+import { parse } from 'yaml'
+import type { Database } from '../db/client.ts'
+import { AppError } from '../errors.ts'
+
+export const openapiPath = new URL('../../openapi.yaml', import.meta.url)
+
+export async function metaRoutes(app: FastifyInstance, { database }: { database: Database }) {
+  const openapiYaml = readFileSync(openapiPath, 'utf8')
+  const openapiDocument = parse(openapiYaml) as Record<string, unknown>
+
+  app.get('/health/live', async function live() {
+    return { status: 'ok' }
+  })
+
+  app.get('/health/ready', async function ready() {
+    try {
+      await database.ping()
+    } catch (err) {
+      app.log.warn({ err: { message: (err as Error).message } }, 'readiness check failed')
+      throw new AppError('DATABASE_UNAVAILABLE', 'The database is not answering', { retryAfterSeconds: 5 })
+    }
+    return { status: 'ok', database: database.kind }
+  })
+
+  app.get('/openapi.yaml', async function openapiAsYaml(_request, reply) {
+    return reply.type('application/yaml; charset=utf-8').send(openapiYaml)
+  })
+  app.get('/openapi.json', async function openapiAsJson() {
+    return openapiDocument
+  })
+
+  // Swagger UI ships its own assets, so the docs page works with no internet.
+  await app.register(import('@fastify/swagger'), { mode: 'static', specification: { document: openapiDocument as never } })
+  await app.register(import('@fastify/swagger-ui'), { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true })
+}

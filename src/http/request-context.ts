@@ -1,0 +1,44 @@
+// Builds the RequestContext both adapters hand to services: the verified actor, request id, logger, languages.
+import type { FastifyRequest } from 'fastify'
+import { publicActor, type Actor } from '../auth/actor.ts'
+import type { TokenVerifier } from '../auth/verify-token.ts'
+import type { RequestContext } from '../context.ts'
+import { AppError } from '../errors.ts'
+
+/** Accept-Language → tags ordered by q (RFC 9110 §12.5.4); "*" and q=0 are dropped. */
+export function parseAcceptLanguage(header: string | undefined): string[] {
+  if (!header) return []
+  return header
+    .split(',')
+    .slice(0, 20)
+    .map((part, i) => {
+      const [tag, ...params] = part.trim().split(';')
+      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean)
+      return { tag: tag!.trim(), q: q === undefined ? 1 : Number(q), i }
+    })
+    .filter((l) => l.tag && l.tag !== '*' && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(l.tag) && l.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i)
+    .map((l) => l.tag)
+}
+
+/** The caller behind a request: public without a token; a bad token is refused, never downgraded to public. */
+export async function actorOf(request: FastifyRequest, verify: TokenVerifier): Promise<Actor> {
+  const query = request.query as Record<string, unknown> | undefined
+  if (query && ('access_token' in query || 'token' in query))
+    throw new AppError('UNAUTHENTICATED', 'Tokens in the query string are not accepted; send an Authorization: Bearer header')
+  const header = request.headers.authorization
+  if (!header) return publicActor
+  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header)
+  if (!match) throw new AppError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>"')
+  return verify(match[1]!)
+}
+
+export function contextOf(request: FastifyRequest, languages = parseAcceptLanguage(request.headers['accept-language'])): RequestContext {
+  return { actor: request.actor, requestId: request.id, log: request.log, languages }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor
+  }
+}

@@ -1,0 +1,50 @@
+// Small REST conventions: ETags from versions, If-Match, Idempotency-Key, query arrays and Link headers.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AppError } from '../../errors.ts'
+import type { Page } from '../../modules/shared/pagination.ts'
+
+export const etagOf = (version: number) => `"${version}"`
+
+/** The version an If-Match header names; updates without one are refused (428), so no write is blind. */
+export function expectedVersion(request: FastifyRequest): number {
+  const header = request.headers['if-match']
+  if (!header) throw new AppError('PRECONDITION_REQUIRED', 'Send If-Match with the ETag you last read, so changes are not lost')
+  const match = /^"(\d{1,9})"$/.exec(header.trim())
+  // An ETag this server never issued cannot match the current one.
+  if (!match) throw new AppError('PRECONDITION_FAILED', 'If-Match does not match the current version of the resource')
+  return Number(match[1])
+}
+
+export function idempotencyKey(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key']
+  return Array.isArray(key) ? key[0] : key
+}
+
+/** Query string → plain object; list parameters accept repeats (?a=x&a=y) and commas (?a=x,y). */
+export function listQuery(request: FastifyRequest, arrayKeys: readonly string[]): Record<string, unknown> {
+  const raw = (request.query ?? {}) as Record<string, string | string[]>
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(raw)) {
+    if (arrayKeys.includes(k)) out[k] = (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
+    else if (Array.isArray(v)) throw new AppError('VALIDATION_FAILED', `${k} may be given once`, { errors: [{ field: k, message: 'may be given once' }] })
+    else out[k] = v
+  }
+  return out
+}
+
+/** Sends a page as {data, nextCursor} with a Link: rel="next" header carrying the same filters. */
+export function sendPage<T>(request: FastifyRequest, reply: FastifyReply, page: Page<T>, baseUrl: string) {
+  if (page.nextCursor) {
+    const url = new URL(request.url, baseUrl)
+    url.searchParams.set('cursor', page.nextCursor)
+    reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+  }
+  return page
+}
+
+export function sendResource(reply: FastifyReply, resource: { version: number; contentLanguage?: string }) {
+  reply.header('etag', etagOf(resource.version))
+  if (resource.contentLanguage) reply.header('content-language', resource.contentLanguage)
+  reply.header('vary', 'Accept-Language, Authorization')
+  return resource
+}

@@ -1,0 +1,39 @@
+// SQL for agencies and their areas.
+import { and, asc, eq, getTableColumns, inArray } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { agencies, areas } from '../../db/schema/index.ts'
+
+export type AgencyRow = typeof agencies.$inferSelect
+export type AreaRow = typeof areas.$inferSelect
+
+export function createAgenciesRepository(db: Queryable) {
+  return {
+    async bySlug(slug: string): Promise<AgencyRow | undefined> {
+      const [row] = await db.select().from(agencies).where(eq(agencies.slug, slug)).limit(1)
+      return row
+    },
+    async byIds(ids: string[]): Promise<AgencyRow[]> {
+      if (ids.length === 0) return []
+      return db.select().from(agencies).where(inArray(agencies.id, ids))
+    },
+    list(): Promise<AgencyRow[]> {
+      return db.select().from(agencies).orderBy(asc(agencies.name))
+    },
+    async insert(values: typeof agencies.$inferInsert): Promise<AgencyRow> {
+      const [row] = await db.insert(agencies).values(values).returning()
+      return row!
+    },
+    listAreas(agencyId: string): Promise<AreaRow[]> {
+      return db.select(getTableColumns(areas)).from(areas).where(eq(areas.agencyId, agencyId)).orderBy(asc(areas.code))
+    },
+    async areaInAgency(areaId: string, agencyId: string): Promise<AreaRow | undefined> {
+      const [row] = await db.select().from(areas).where(and(eq(areas.id, areaId), eq(areas.agencyId, agencyId))).limit(1)
+      return row
+    },
+    async insertArea(values: typeof areas.$inferInsert): Promise<AreaRow> {
+      const [row] = await db.insert(areas).values(values).returning()
+      return row!
+    },
+  }
+}
+export type AgenciesRepository = ReturnType<typeof createAgenciesRepository>

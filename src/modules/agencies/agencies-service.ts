@@ -1,0 +1,89 @@
+/** Agencies and areas: who hosts what, in which zone and languages; resolves a caller's agency. */
+import { AppError } from '../../errors.ts'
+import type { Database } from '../../db/client.ts'
+import type { RequestContext } from '../../context.ts'
+import { createAgenciesRepository, type AgencyRow, type AreaRow } from './agencies-repository.ts'
+
+const CACHE_MS = 60_000
+
+export type AgencyView = ReturnType<typeof agencyView>
+export type AreaView = ReturnType<typeof areaView>
+
+export function createAgenciesService({ database }: { database: Database }) {
+  const repo = createAgenciesRepository(database.db)
+  // Agencies change rarely and every response needs one (zone, default language): keep them briefly in memory.
+  const cache = new Map<string, { row: AgencyRow; at: number }>()
+  const remember = (row: AgencyRow) => {
+    cache.set(row.id, { row, at: Date.now() })
+    cache.set(`slug:${row.slug}`, { row, at: Date.now() })
+    return row
+  }
+  const fresh = (key: string) => {
+    const hit = cache.get(key)
+    return hit && Date.now() - hit.at < CACHE_MS ? hit.row : undefined
+  }
+
+  const service = {
+    async bySlug(slug: string): Promise<AgencyRow | undefined> {
+      const hit = fresh(`slug:${slug}`)
+      if (hit) return hit
+      const row = await repo.bySlug(slug)
+      return row && remember(row)
+    },
+
+    /** Agencies by id, from the cache where possible (one query for the rest). */
+    async byIds(ids: Iterable<string>): Promise<Map<string, AgencyRow>> {
+      const out = new Map<string, AgencyRow>()
+      const missing: string[] = []
+      for (const id of new Set(ids)) {
+        const hit = fresh(id)
+        if (hit) out.set(id, hit)
+        else missing.push(id)
+      }
+      for (const row of await repo.byIds(missing)) out.set(row.id, remember(row))
+      return out
+    },
+
+    /** The agency a signed-in caller belongs to; a token naming an unknown agency is not accepted. */
+    async ofActor(ctx: RequestContext): Promise<AgencyRow> {
+      if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', 'Sign in to do this')
+      const row = await service.bySlug(ctx.actor.agencySlug)
+      if (!row) throw new AppError('UNAUTHENTICATED', 'The token names an agency this server does not host')
+      return row
+    },
+
+    async list(): Promise<AgencyView[]> {
+      return (await repo.list()).map(agencyView)
+    },
+
+    async get(slug: string): Promise<AgencyView> {
+      const row = await service.bySlug(slug)
+      if (!row) throw new AppError('AGENCY_NOT_FOUND', `Agency ${slug} was not found`)
+      return agencyView(row)
+    },
+
+    async listAreas(slug: string): Promise<AreaView[]> {
+      const agency = await service.bySlug(slug)
+      if (!agency) throw new AppError('AGENCY_NOT_FOUND', `Agency ${slug} was not found`)
+      return (await repo.listAreas(agency.id)).map(areaView)
+    },
+  }
+  return service
+}
+export type AgenciesService = ReturnType<typeof createAgenciesService>
+
+export function agencyView(a: AgencyRow) {
+  return {
+    id: a.id,
+    slug: a.slug,
+    name: a.name,
+    jurisdiction: a.jurisdiction,
+    timeZone: a.timeZone,
+    defaultLanguage: a.defaultLanguage,
+    supportedLanguages: a.supportedLanguages,
+  }
+}
+
+export function areaView(a: AreaRow) {
+  return { id: a.id, agencyId: a.agencyId, code: a.code, name: a.name, kind: a.kind, parentId: a.parentId, boundary: a.boundary ?? null }
+}

@@ -1,0 +1,26 @@
+// Appends to the audit trail; the table refuses updates and deletes (see migration 0001).
+import type { Queryable } from '../../db/client.ts'
+import { auditEvents } from '../../db/schema/index.ts'
+import type { RequestContext } from '../../context.ts'
+
+export type AuditEntry = {
+  agencyId: string | null
+  action: string
+  entityType: string
+  entityId: string | null
+  details?: Record<string, unknown>
+}
+
+export function createAuditRepository(db: Queryable) {
+  return {
+    async record(ctx: RequestContext, entry: AuditEntry): Promise<void> {
+      await db.insert(auditEvents).values({
+        ...entry,
+        actorKind: ctx.actor.kind,
+        actorSubject: ctx.actor.kind === 'public' ? null : ctx.actor.subject,
+        requestId: ctx.requestId,
+        details: entry.details ?? {},
+      })
+    },
+  }
+}

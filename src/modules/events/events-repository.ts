@@ -1,0 +1,136 @@
+// SQL for events and series. Every write names the agency, so no query can touch another agency's rows.
+import { and, arrayContains, arrayOverlaps, asc, eq, gt, gte, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
+import { getTableColumns } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { events, eventSeries } from '../../db/schema/index.ts'
+import type { Cursor } from '../shared/pagination.ts'
+import type { EventListQuery } from './events-schemas.ts'
+
+const { search: _search, ...eventColumns } = getTableColumns(events)
+export type EventRow = Omit<typeof events.$inferSelect, 'search'>
+export type EventInsert = typeof events.$inferInsert
+export type SeriesRow = typeof eventSeries.$inferSelect
+export type SeriesInsert = typeof eventSeries.$inferInsert
+
+/** Who may see drafts: nobody (public) or the staff of one agency. */
+export type EventVisibility = { draftsOfAgencyId?: string }
+
+export type EventFilter = Omit<EventListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
+
+export function createEventsRepository(db: Queryable) {
+  return {
+    async byId(id: string, visibility: EventVisibility): Promise<EventRow | undefined> {
+      const [row] = await db
+        .select(eventColumns)
+        .from(events)
+        .where(and(eq(events.id, id), visible(visibility), isNull(events.deletedAt)))
+        .limit(1)
+      return row
+    },
+
+    /** Keyset page: by start time, or by last change when syncing (updatedSince), which also returns tombstones. */
+    list(filter: EventFilter, visibility: EventVisibility, cursor: Cursor | undefined, limit: number): Promise<EventRow[]> {
+      const syncing = filter.updatedSince !== undefined
+      const key = syncing ? events.updatedAt : events.startsAt
+      const where = [visible(visibility), ...filterConditions(filter)]
+      if (!syncing) where.push(isNull(events.deletedAt))
+      if (cursor) where.push(sql`(${key}, ${events.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
+      return db
+        .select(eventColumns)
+        .from(events)
+        .where(and(...where))
+        .orderBy(asc(key), asc(events.id))
+        .limit(limit + 1)
+    },
+
+    async insert(values: EventInsert[]): Promise<EventRow[]> {
+      if (values.length === 0) return []
+      return db.insert(events).values(values).returning(eventColumns)
+    },
+
+    /** Applies a change only if the row still has the expected version (optimistic locking). */
+    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<EventInsert>): Promise<EventRow | undefined> {
+      const [row] = await db
+        .update(events)
+        .set({ ...changes, version: sql`${events.version} + 1`, updatedAt: new Date() })
+        .where(and(eq(events.id, id), eq(events.agencyId, agencyId), eq(events.version, expectedVersion), isNull(events.deletedAt)))
+        .returning(eventColumns)
+      return row
+    },
+
+    async occurrencesOf(agencyId: string, seriesId: string): Promise<EventRow[]> {
+      return db
+        .select(eventColumns)
+        .from(events)
+        .where(and(eq(events.agencyId, agencyId), eq(events.seriesId, seriesId), isNull(events.deletedAt)))
+        .orderBy(asc(events.startsAt))
+    },
+
+    async updateOccurrence(agencyId: string, id: string, changes: Partial<EventInsert>): Promise<void> {
+      await db
+        .update(events)
+        .set({ ...changes, version: sql`${events.version} + 1`, sequence: sql`${events.sequence} + 1`, updatedAt: new Date() })
+        .where(and(eq(events.id, id), eq(events.agencyId, agencyId)))
+    },
+
+    async seriesById(id: string): Promise<SeriesRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(eventSeries)
+        .where(and(eq(eventSeries.id, id), isNull(eventSeries.deletedAt)))
+        .limit(1)
+      return row
+    },
+
+    listSeries(agencyId: string | undefined, cursor: Cursor | undefined, limit: number): Promise<SeriesRow[]> {
+      const where: (SQL | undefined)[] = [isNull(eventSeries.deletedAt)]
+      if (agencyId) where.push(eq(eventSeries.agencyId, agencyId))
+      if (cursor) where.push(sql`(${eventSeries.createdAt}, ${eventSeries.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
+      return db
+        .select()
+        .from(eventSeries)
+        .where(and(...where))
+        .orderBy(asc(eventSeries.createdAt), asc(eventSeries.id))
+        .limit(limit + 1)
+    },
+
+    async insertSeries(values: SeriesInsert): Promise<SeriesRow> {
+      const [row] = await db.insert(eventSeries).values(values).returning()
+      return row!
+    },
+
+    async updateSeriesVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<SeriesInsert>): Promise<SeriesRow | undefined> {
+      const [row] = await db
+        .update(eventSeries)
+        .set({ ...changes, version: sql`${eventSeries.version} + 1`, updatedAt: new Date() })
+        .where(and(eq(eventSeries.id, id), eq(eventSeries.agencyId, agencyId), eq(eventSeries.version, expectedVersion), isNull(eventSeries.deletedAt)))
+        .returning()
+      return row
+    },
+  }
+}
+export type EventsRepository = ReturnType<typeof createEventsRepository>
+
+function visible(v: EventVisibility): SQL | undefined {
+  return v.draftsOfAgencyId ? or(ne(events.status, 'draft'), eq(events.agencyId, v.draftsOfAgencyId)) : ne(events.status, 'draft')
+}
+
+function filterConditions(f: EventFilter): (SQL | undefined)[] {
+  return [
+    f.agencyId ? eq(events.agencyId, f.agencyId) : undefined,
+    // An event is in the range if any part of it overlaps [from, to).
+    f.from ? gt(events.endsAt, f.from) : undefined,
+    f.to ? lt(events.startsAt, f.to) : undefined,
+    f.status?.length ? inArray(events.status, f.status) : undefined,
+    f.areaId?.length ? inArray(events.areaId, f.areaId) : undefined,
+    f.format?.length ? inArray(events.format, f.format) : undefined,
+    f.kind?.length ? inArray(events.kind, f.kind) : undefined,
+    // A meeting is "in" a language if it is spoken there or interpreted into it.
+    f.language?.length ? or(arrayOverlaps(events.languages, f.language), arrayOverlaps(events.interpretation, f.language)) : undefined,
+    f.accommodation?.length ? arrayContains(events.accommodations, f.accommodation) : undefined,
+    f.topic?.length ? arrayOverlaps(events.topics, f.topic) : undefined,
+    f.seriesId ? eq(events.seriesId, f.seriesId) : undefined,
+    f.q ? sql`${events.search} @@ websearch_to_tsquery('simple', ${f.q})` : undefined,
+    f.updatedSince ? gte(events.updatedAt, f.updatedSince) : undefined,
+  ]
+}

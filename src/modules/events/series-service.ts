@@ -1,0 +1,266 @@
+/** Series: recurring meetings from an RFC 5545 rule, rotating between places, materialized as events. */
+import { canManage, principalOf } from '../../auth/actor.ts'
+import type { RequestContext } from '../../context.ts'
+import type { Database, Queryable } from '../../db/client.ts'
+import { AppError, notFound, validationFailed } from '../../errors.ts'
+import { localToInstant } from '../../time.ts'
+import type { AgencyRow } from '../agencies/agencies-repository.ts'
+import { createAgenciesRepository } from '../agencies/agencies-repository.ts'
+import type { AgenciesService } from '../agencies/agencies-service.ts'
+import { createAuditRepository } from '../audit/audit-repository.ts'
+import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
+import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { isUuid, parseInput } from '../shared/validation.ts'
+import { contentColumns, onlineColumns, venueColumns } from './event-columns.ts'
+import { seriesView, type SeriesView } from './event-view.ts'
+import { createEventsRepository, type EventInsert, type SeriesInsert, type SeriesRow } from './events-repository.ts'
+import {
+  createSeriesInput,
+  formatProblems,
+  reasonInput,
+  seriesListQuery,
+  updateSeriesInput,
+  type OverrideInput,
+  type PlaceInput,
+} from './events-schemas.ts'
+import { expand, RecurrenceError } from './recurrence.ts'
+import { preconditionFailed } from './events-service.ts'
+
+const MINUTE = 60_000
+
+/** The occurrences a series should have: its rule, minus exceptions, with rotation and overrides applied. */
+export function planOccurrences(s: SeriesRow, now = new Date()): EventInsert[] {
+  let occurrences
+  try {
+    occurrences = expand(s.rrule, s.dtstartLocal, s.timeZone, s.exdates, now)
+  } catch (err) {
+    if (err instanceof RecurrenceError) throw validationFailed([{ field: 'recurrence.rule', message: err.message }])
+    throw err
+  }
+  const rotation = s.rotation as PlaceInput[]
+  const overrides = new Map((s.overrides as OverrideInput[]).map((o) => [o.occurrence, o]))
+  const known = new Set(occurrences.map((o) => o.local))
+  for (const o of overrides.keys())
+    if (!known.has(o)) throw validationFailed([{ field: 'overrides', message: `${o} is not an occurrence of the rule` }])
+
+  return occurrences.map((occ, n) => {
+    const place = rotation.length ? rotation[n % rotation.length]! : undefined
+    const override = overrides.get(occ.local)
+    const startsAt = override?.start ? localToInstant(override.start, s.timeZone) : occ.start
+    const minutes = override?.durationMinutes ?? s.durationMinutes
+    const row: EventInsert = {
+      agencyId: s.agencyId,
+      seriesId: s.id,
+      recurrenceId: occ.start,
+      isException: override !== undefined,
+      title: s.title,
+      description: s.description,
+      kind: s.kind,
+      format: override?.format ?? s.format,
+      timeZone: s.timeZone,
+      venueName: s.venueName,
+      address: s.address,
+      latitude: s.latitude,
+      longitude: s.longitude,
+      areaId: s.areaId,
+      joinUrl: s.joinUrl,
+      dialIn: s.dialIn,
+      captionsUrl: s.captionsUrl,
+      languages: s.languages,
+      interpretation: s.interpretation,
+      accommodations: s.accommodations,
+      capacity: s.capacity,
+      registrationRequired: s.registrationRequired,
+      hostUnit: s.hostUnit,
+      topics: s.topics,
+      ...placeColumns(place),
+      ...placeColumns(override),
+      status: override?.cancelled || s.status === 'cancelled' ? 'cancelled' : 'scheduled',
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + minutes * MINUTE),
+    }
+    return row
+  })
+}
+
+function placeColumns(p: PlaceInput | OverrideInput | undefined): Partial<EventInsert> {
+  if (!p) return {}
+  return { ...(p.venue ? venueColumns(p.venue) : {}), ...(p.online ? onlineColumns(p.online) : {}), ...(p.areaId ? { areaId: p.areaId } : {}) }
+}
+
+/** Fields whose change a calendar subscriber should see on an occurrence. */
+const syncedFields = [
+  'title', 'description', 'kind', 'format', 'venueName', 'address', 'latitude', 'longitude', 'areaId', 'joinUrl', 'dialIn',
+  'captionsUrl', 'languages', 'interpretation', 'accommodations', 'capacity', 'registrationRequired', 'hostUnit', 'topics',
+  'status', 'startsAt', 'endsAt', 'isException',
+] as const
+
+const same = (a: unknown, b: unknown) =>
+  a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
+
+export function createSeriesService({ database, agencies }: { database: Database; agencies: AgenciesService }) {
+  const { db } = database
+
+  async function managerAgency(ctx: RequestContext): Promise<AgencyRow> {
+    if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', 'Sign in as agency staff to change series')
+    if (!canManage(ctx.actor)) throw new AppError('FORBIDDEN', 'Only agency staff may change series')
+    return agencies.ofActor(ctx)
+  }
+
+  /** Every area the series names (template, rotation, overrides) must be one of the agency's. */
+  async function checkAreas(tx: Queryable, agencyId: string, s: SeriesRow) {
+    const ids = new Set([s.areaId, ...(s.rotation as PlaceInput[]).map((p) => p.areaId), ...(s.overrides as OverrideInput[]).map((o) => o.areaId)])
+    const repo = createAgenciesRepository(tx)
+    for (const id of ids) if (id && !(await repo.areaInAgency(id, agencyId))) throw validationFailed([{ field: 'areaId', message: `${id} is not an area of this agency` }])
+  }
+
+  /**
+   * Brings future occurrences in line with the series: new ones are added, changed ones updated (SEQUENCE rises),
+   * ones the rule no longer yields are cancelled. Past occurrences and occurrences staff changed by hand stay.
+   */
+  async function syncOccurrences(tx: Queryable, s: SeriesRow, now = new Date()) {
+    const repo = createEventsRepository(tx)
+    const planned = planOccurrences(s, now)
+    for (const p of planned) {
+      const problems = formatProblems({
+        format: p.format,
+        venue: p.venueName || p.address ? { name: p.venueName ?? undefined, address: p.address ?? undefined } : null,
+        online: p.joinUrl || p.dialIn ? { joinUrl: p.joinUrl ?? undefined, dialIn: p.dialIn ?? undefined } : null,
+      })
+      if (problems.length) throw validationFailed(problems)
+    }
+    const existing = new Map((await repo.occurrencesOf(s.agencyId, s.id)).map((e) => [e.recurrenceId!.getTime(), e]))
+    const toInsert: EventInsert[] = []
+    for (const p of planned) {
+      const current = existing.get(p.recurrenceId!.getTime())
+      existing.delete(p.recurrenceId!.getTime())
+      if (!current) {
+        if (p.startsAt.getTime() >= now.getTime() || s.version === 1) toInsert.push(p)
+        continue
+      }
+      const overridden = (s.overrides as OverrideInput[]).some((o) => localToInstant(o.occurrence, s.timeZone).getTime() === p.recurrenceId!.getTime())
+      const handEdited = current.isException && !overridden
+      if (current.startsAt.getTime() < now.getTime() || handEdited || current.status === 'completed') continue
+      const changes = Object.fromEntries(syncedFields.filter((f) => !same(current[f], p[f])).map((f) => [f, p[f]]))
+      if (Object.keys(changes).length) await repo.updateOccurrence(s.agencyId, current.id, changes)
+    }
+    for (const gone of existing.values())
+      if (gone.startsAt.getTime() >= now.getTime() && gone.status !== 'cancelled' && gone.status !== 'completed')
+        await repo.updateOccurrence(s.agencyId, gone.id, { status: 'cancelled', statusReason: 'No longer part of the series' })
+    await repo.insert(toInsert)
+  }
+
+  return {
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<SeriesView>> {
+      const { agency: slug, limit, cursor: raw } = parseInput(seriesListQuery, rawQuery)
+      const cursor = raw ? decodeCursor(raw, 'series:created') : undefined
+      const agency = slug ? await agencies.bySlug(slug) : undefined
+      if (slug && !agency) return { data: [], nextCursor: null }
+      const rows = await createEventsRepository(db).listSeries(agency?.id, cursor, limit)
+      const page = toPage(rows, limit, 'series:created', (r) => r.createdAt, (r) => r)
+      const byId = await agencies.byIds(page.data.map((r) => r.agencyId))
+      return { data: page.data.map((r) => seriesView(r, byId.get(r.agencyId), ctx.languages)), nextCursor: page.nextCursor }
+    },
+
+    async get(ctx: RequestContext, id: string): Promise<SeriesView> {
+      if (!isUuid(id)) throw notFound('SERIES_NOT_FOUND', 'The series')
+      const row = await createEventsRepository(db).seriesById(id)
+      if (!row) throw notFound('SERIES_NOT_FOUND', 'The series')
+      const byId = await agencies.byIds([row.agencyId])
+      return seriesView(row, byId.get(row.agencyId), ctx.languages)
+    },
+
+    async create(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<{ series: SeriesView; replayed: boolean }> {
+      const agency = await managerAgency(ctx)
+      const input = parseInput(createSeriesInput, rawInput)
+      let replayed = false
+      const row = await db.transaction(async (tx) => {
+        const repo = createEventsRepository(tx)
+        const claim = idempotencyKey
+          ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'series.create', key: idempotencyKey }, rawInput)
+          : undefined
+        if (claim?.replayOf) {
+          replayed = true
+          const prior = await repo.seriesById(claim.replayOf)
+          if (!prior) throw notFound('SERIES_NOT_FOUND', 'The series created with this Idempotency-Key')
+          return prior
+        }
+        const { recurrence, rotation, overrides, ...content } = input
+        const timeZone = content.timeZone ?? agency.timeZone
+        const series = await repo.insertSeries({
+          ...(contentColumns({ ...content, timeZone }) as Omit<SeriesInsert, 'agencyId' | 'rrule' | 'dtstartLocal' | 'durationMinutes'>),
+          title: content.title,
+          kind: content.kind,
+          format: content.format,
+          timeZone,
+          agencyId: agency.id,
+          rrule: recurrence.rule.replace(/^RRULE:/i, ''),
+          dtstartLocal: recurrence.start,
+          durationMinutes: recurrence.durationMinutes,
+          exdates: recurrence.exceptions,
+          rotation,
+          overrides,
+        })
+        await checkAreas(tx, agency.id, series)
+        await syncOccurrences(tx, series)
+        await claim?.complete(series.id, 201)
+        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'series.created', entityType: 'series', entityId: series.id })
+        return series
+      })
+      return { series: seriesView(row, agency, ctx.languages), replayed }
+    },
+
+    async update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: number): Promise<SeriesView> {
+      const agency = await managerAgency(ctx)
+      if (!isUuid(id)) throw notFound('SERIES_NOT_FOUND', 'The series')
+      const input = parseInput(updateSeriesInput, rawInput)
+      const row = await db.transaction(async (tx) => {
+        const repo = createEventsRepository(tx)
+        const current = await repo.seriesById(id)
+        if (!current || current.agencyId !== agency.id) throw notFound('SERIES_NOT_FOUND', 'The series')
+        if (current.version !== expectedVersion) throw preconditionFailed(current.version)
+        if (current.status === 'cancelled') throw new AppError('INVALID_TRANSITION', 'A cancelled series cannot be changed')
+        const { recurrence, rotation, overrides, ...content } = input
+        const changes: Partial<SeriesInsert> = {
+          ...(contentColumns(content) as Partial<SeriesInsert>),
+          ...(recurrence
+            ? { rrule: recurrence.rule.replace(/^RRULE:/i, ''), dtstartLocal: recurrence.start, durationMinutes: recurrence.durationMinutes, exdates: recurrence.exceptions }
+            : {}),
+          ...(rotation ? { rotation } : {}),
+          ...(overrides ? { overrides } : {}),
+        }
+        const updated = await repo.updateSeriesVersioned(agency.id, id, expectedVersion, changes)
+        if (!updated) throw preconditionFailed()
+        await checkAreas(tx, agency.id, updated)
+        await syncOccurrences(tx, updated)
+        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'series.updated', entityType: 'series', entityId: id, details: { version: updated.version } })
+        return updated
+      })
+      return seriesView(row, agency, ctx.languages)
+    },
+
+    /** Ends a series: every occurrence yet to happen is cancelled, and subscribers see it. */
+    async cancel(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: number): Promise<SeriesView> {
+      const agency = await managerAgency(ctx)
+      if (!isUuid(id)) throw notFound('SERIES_NOT_FOUND', 'The series')
+      const { reason } = parseInput(reasonInput, rawInput ?? {})
+      const row = await db.transaction(async (tx) => {
+        const repo = createEventsRepository(tx)
+        const current = await repo.seriesById(id)
+        if (!current || current.agencyId !== agency.id) throw notFound('SERIES_NOT_FOUND', 'The series')
+        if (current.version !== expectedVersion) throw preconditionFailed(current.version)
+        if (current.status === 'cancelled') throw new AppError('INVALID_TRANSITION', 'The series is already cancelled')
+        const updated = await repo.updateSeriesVersioned(agency.id, id, expectedVersion, { status: 'cancelled' })
+        if (!updated) throw preconditionFailed()
+        const now = Date.now()
+        for (const e of await repo.occurrencesOf(agency.id, id))
+          if (e.startsAt.getTime() >= now && (e.status === 'scheduled' || e.status === 'postponed' || e.status === 'draft'))
+            await repo.updateOccurrence(agency.id, e.id, { status: 'cancelled', statusReason: reason ?? 'The series was cancelled' })
+        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'series.cancelled', entityType: 'series', entityId: id })
+        return updated
+      })
+      return seriesView(row, agency, ctx.languages)
+    },
+  }
+}
+export type SeriesService = ReturnType<typeof createSeriesService>

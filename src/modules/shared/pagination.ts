@@ -1,0 +1,38 @@
+// Opaque keyset cursors: the sort key of the last row on a page, so page N costs what page 1 costs.
+import { z } from 'zod'
+import { AppError } from '../../errors.ts'
+
+export type Page<T> = { data: T[]; nextCursor: string | null }
+
+const cursorSchema = z.strictObject({
+  /** Which ordering the cursor belongs to: a cursor from one listing is refused by another. */
+  o: z.string().max(40),
+  t: z.iso.datetime({ offset: true }),
+  id: z.uuid(),
+})
+export type Cursor = { order: string; at: Date; id: string }
+
+export function encodeCursor(order: string, at: Date, id: string): string {
+  return Buffer.from(JSON.stringify({ o: order, t: at.toISOString(), id })).toString('base64url')
+}
+
+export function decodeCursor(raw: string, order: string): Cursor {
+  let parsed: z.infer<typeof cursorSchema>
+  try {
+    parsed = cursorSchema.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')))
+  } catch {
+    throw invalid()
+  }
+  if (parsed.o !== order) throw invalid()
+  return { order: parsed.o, at: new Date(parsed.t), id: parsed.id }
+}
+
+/** Builds a page from limit+1 rows: the extra row only says whether another page exists. */
+export function toPage<R extends { id: string }, T>(rows: R[], limit: number, order: string, key: (r: R) => Date, view: (r: R) => T): Page<T> {
+  const more = rows.length > limit
+  const pageRows = more ? rows.slice(0, limit) : rows
+  const last = pageRows.at(-1)
+  return { data: pageRows.map(view), nextCursor: more && last ? encodeCursor(order, key(last), last.id) : null }
+}
+
+const invalid = () => new AppError('INVALID_CURSOR', 'The cursor is not one this listing issued; start again without it')

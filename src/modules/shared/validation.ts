@@ -1,0 +1,63 @@
+// Reusable zod pieces and the one place zod issues become AppError field errors.
+import { z } from 'zod'
+import { validationFailed } from '../../errors.ts'
+import { isTimeZone } from '../../time.ts'
+
+export const languageTag = z
+  .string()
+  .min(2)
+  .max(35)
+  .refine((tag) => {
+    try {
+      return Intl.getCanonicalLocales(tag).length === 1
+    } catch {
+      return false
+    }
+  }, 'must be a BCP 47 language tag such as en, es-MX or ase')
+  .transform((tag) => Intl.getCanonicalLocales(tag)[0]!)
+
+export const timeZone = z.string().max(64).refine(isTimeZone, 'must be an IANA time zone such as America/Chicago')
+
+/** An instant with an explicit offset; impossible calendar dates (2026-02-30) are refused, not rolled over. */
+export const instant = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-10T18:30:00-05:00' })
+  .refine((s) => {
+    const [y, m, d] = s.slice(0, 10).split('-').map(Number)
+    const probe = new Date(Date.UTC(y!, m! - 1, d!))
+    return probe.getUTCFullYear() === y && probe.getUTCMonth() === m! - 1 && probe.getUTCDate() === d
+  }, 'is not a real calendar date')
+  .transform((s) => new Date(s))
+
+/** Translatable text: at least one language; keys are BCP 47 tags. */
+export const translations = (max: number) =>
+  z
+    .record(z.string(), z.string().trim().min(1).max(max))
+    .superRefine((rec, ctx) => {
+      const keys = Object.keys(rec)
+      if (keys.length > 40) ctx.addIssue({ code: 'custom', message: 'has too many languages' })
+      for (const k of keys) if (!languageTag.safeParse(k).success) ctx.addIssue({ code: 'custom', path: [k], message: 'is not a BCP 47 language tag' })
+    })
+
+export const httpsUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .max(2048)
+
+export const uuid = z.uuid({ error: 'must be a UUID' })
+
+/** Parses input with a schema, or throws VALIDATION_FAILED naming each bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  throw validationFailed(
+    result.error.issues.map((issue) => ({
+      field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
+      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+    })),
+  )
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** An id that is not even a UUID names nothing: answer as for any unknown id. */
+export function isUuid(id: string): boolean {
+  return uuidPattern.test(id)
+}

@@ -1,0 +1,34 @@
+// build(t): a migrated database and the real app for one test file, torn down when the test ends.
+import type { FastifyInstance } from 'fastify'
+import type { Test } from 'tap'
+import { buildApp } from '../../src/app.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+import { createTestDatabase, type TestDatabase } from './database.ts'
+import { audience, issuer, jwks } from './auth.ts'
+import { createFixtures } from './fixtures.ts'
+
+export type Built = { app: FastifyInstance; database: TestDatabase; config: Config; fixtures: Awaited<ReturnType<typeof createFixtures>> }
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    AUTH_ISSUER: issuer,
+    AUTH_AUDIENCE: audience,
+    AUTH_JWKS: JSON.stringify(jwks),
+    PUBLIC_BASE_URL: 'http://api.example.test',
+    ...overrides,
+  })
+}
+
+export async function build(t: Test, { env = {} as Record<string, string> } = {}): Promise<Built> {
+  const database = await createTestDatabase()
+  const config = testConfig(env)
+  const app = await buildApp({ config, database })
+  await app.ready()
+  t.teardown(async () => {
+    await app.close()
+    await database.drop()
+  })
+  const fixtures = await createFixtures(database)
+  return { app, database, config, fixtures }
+}
