@@ -99,7 +99,7 @@ CREATE TABLE "events" (
 	"is_exception" boolean DEFAULT false NOT NULL,
 	"sequence" integer DEFAULT 0 NOT NULL,
 	"status_reason" text,
-	"search" "tsvector" GENERATED ALWAYS AS (jsonb_to_tsvector('simple'::regconfig, coalesce(title, '{}'::jsonb) || jsonb_build_object('d', coalesce(description, '{}'::jsonb), 'v', coalesce(venue_name, '')), '["string"]'::jsonb)) STORED,
+	"search" "tsvector" GENERATED ALWAYS AS (jsonb_to_tsvector('simple'::regconfig, title, '["string"]'::jsonb) || jsonb_to_tsvector('simple'::regconfig, description, '["string"]'::jsonb) || to_tsvector('simple'::regconfig, coalesce(venue_name, ''))) STORED,
 	"version" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,

@@ -21,15 +21,32 @@ export type Database = {
   /** Runs a trivial query; throws when the database cannot answer. */
   ping(): Promise<void>
   close(): Promise<void>
-  /** Counts SQL statements sent, for tests and benchmarks that hold request cost to a budget. */
-  statements: { count: number }
+  /** Counts SQL statements sent (and keeps the last few), for tests and benchmarks that hold request cost to a budget. */
+  statements: StatementLog
+  /** Runs one parameterized SQL statement outside Drizzle (health checks, EXPLAIN, operations). */
+  raw<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
   /** Runs fn while holding a cluster-wide lock, so instances starting together migrate one at a time. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>
 }
 
+export type StatementLog = { count: number; recent: { sql: string; params: unknown[] }[] }
+
+function statementLog(): { statements: StatementLog; logger: { logQuery(sql: string, params: unknown[]): void } } {
+  const statements: StatementLog = { count: 0, recent: [] }
+  return {
+    statements,
+    logger: {
+      logQuery(sql, params) {
+        statements.count++
+        statements.recent.push({ sql, params })
+        if (statements.recent.length > 20) statements.recent.shift()
+      },
+    },
+  }
+}
+
 export async function openDatabase(config: Config['database'], log: Logger): Promise<Database> {
-  const statements = { count: 0 }
-  const logger = { logQuery: () => void statements.count++ }
+  const { statements, logger } = statementLog()
 
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({
@@ -49,6 +66,7 @@ export async function openDatabase(config: Config['database'], log: Logger): Pro
       kind: 'postgres',
       statements,
       ping: async () => void (await pool.query('select 1')),
+      raw: async (text, params) => (await pool.query(text, params)).rows,
       close: () => pool.end(),
       exclusive: async (fn) => {
         const lockClient = await pool.connect()
@@ -64,18 +82,19 @@ export async function openDatabase(config: Config['database'], log: Logger): Pro
   }
 
   mkdirSync(config.dataDir, { recursive: true })
-  const client = await PGlite.create(config.dataDir)
-  return fromPglite(client, statements, logger)
+  return fromPglite(await PGlite.create(config.dataDir))
 }
 
 /** Wraps an already opened PGlite (tests load one from a migrated template). */
-export function fromPglite(client: PGlite, statements = { count: 0 }, logger = { logQuery: () => void statements.count++ }): Database {
+export function fromPglite(client: PGlite): Database {
+  const { statements, logger } = statementLog()
   const db = drizzlePglite(client, { schema, logger }) as unknown as Db
   return {
     db,
     kind: 'pglite',
     statements,
     ping: async () => void (await client.query('select 1')),
+    raw: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
     close: () => client.close(),
     // PGlite has one connection in one process: nothing else can run alongside.
     exclusive: (fn) => fn(),

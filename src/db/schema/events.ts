@@ -137,7 +137,7 @@ export const events = pgTable(
     statusReason: text('status_reason'),
     search: tsvector('search').generatedAlwaysAs(
       (): SQL =>
-        sql`jsonb_to_tsvector('simple'::regconfig, coalesce(title, '{}'::jsonb) || jsonb_build_object('d', coalesce(description, '{}'::jsonb), 'v', coalesce(venue_name, '')), '["string"]'::jsonb)`,
+        sql`jsonb_to_tsvector('simple'::regconfig, title, '["string"]'::jsonb) || jsonb_to_tsvector('simple'::regconfig, description, '["string"]'::jsonb) || to_tsvector('simple'::regconfig, coalesce(venue_name, ''))`,
     ),
     ...versioned(),
     ...timestamps(),
