@@ -63,7 +63,7 @@ t.test('when a list is paged, then cursors walk every event once and Link points
   let url: string | undefined = '/v1/events?limit=3&format=in_person'
   let pages = 0
   while (url) {
-    const res = await app.inject({ method: 'GET', url })
+    const res: { statusCode: number; body: string; headers: Record<string, unknown> } = await app.inject({ method: 'GET', url })
     t.equal(res.statusCode, 200)
     const body = json(res)
     seen.push(...body.data.map((e: { id: string }) => e.id))

@@ -127,6 +127,7 @@ export const eventListQuery = z.strictObject({
 export type EventListQuery = z.output<typeof eventListQuery>
 
 function checkTimes(startsAt: Date, endsAt: Date, ctx: z.RefinementCtx) {
+  if (!(startsAt instanceof Date) || !(endsAt instanceof Date)) return // already reported on the field
   if (endsAt.getTime() <= startsAt.getTime()) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must be after startsAt' })
   else if (endsAt.getTime() - startsAt.getTime() > MAX_EVENT_MS) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'an event lasts at most 7 days' })
 }
@@ -152,7 +153,7 @@ export function checkFormat(v: Parameters<typeof formatProblems>[0], ctx: z.Refi
 const localDateTime = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a local date-time such as 2026-03-10T18:30 (in the series time zone)')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}:00Z`)) && new Date(`${s}:00Z`).toISOString().startsWith(s), 'is not a real date and time')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}:00Z`)) && new Date(`${s}:00Z`).toISOString().startsWith(s), { message: 'is not a real date and time', abort: true })
 
 const placeInput = z.strictObject({
   venue: contentFields.venue.optional(),
@@ -198,18 +199,20 @@ const seriesFields = {
   hostUnit: contentFields.hostUnit.optional(),
   topics: contentFields.topics.optional(),
   recurrence: recurrenceInput,
-  /** Meetings rotate through these places in turn: occurrence n meets at rotation[n mod length]. */
-  rotation: z.array(placeInput).max(52).default([]),
-  overrides: z.array(overrideInput).max(400).default([]),
+  /** Meetings rotate through these places in turn: the rule's n-th occurrence (exceptions counted) meets at rotation[n mod length]. */
+  rotation: z.array(placeInput).max(52),
+  overrides: z.array(overrideInput).max(400),
 }
 
-export const createSeriesInput = z.strictObject(seriesFields).superRefine((v, ctx) => {
-  const seen = new Set<string>()
-  v.overrides.forEach((o, i) => {
-    if (seen.has(o.occurrence)) ctx.addIssue({ code: 'custom', path: ['overrides', i, 'occurrence'], message: 'is overridden twice' })
-    seen.add(o.occurrence)
+export const createSeriesInput = z
+  .strictObject({ ...seriesFields, rotation: seriesFields.rotation.default([]), overrides: seriesFields.overrides.default([]) })
+  .superRefine((v, ctx) => {
+    const seen = new Set<string>()
+    v.overrides.forEach((o, i) => {
+      if (seen.has(o.occurrence)) ctx.addIssue({ code: 'custom', path: ['overrides', i, 'occurrence'], message: 'is overridden twice' })
+      seen.add(o.occurrence)
+    })
   })
-})
 export type CreateSeriesInput = z.output<typeof createSeriesInput>
 
 export const updateSeriesInput = z

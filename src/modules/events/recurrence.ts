@@ -12,6 +12,8 @@ export type Occurrence = {
   local: string
   /** The same instant in UTC. */
   start: Date
+  /** Position in the rule's sequence, counting excluded dates too, so an exception never shifts a rotation. */
+  index: number
 }
 
 export class RecurrenceError extends Error {}
@@ -46,7 +48,7 @@ export function expand(rrule: string, dtstartLocal: string, timeZone: string, ex
     throw new RecurrenceError(`cannot be expanded (${err instanceof Error ? err.message : 'error'})`)
   }
   const occurrences = zoned
-    .map((dt) => ({ local: dt.toPlainDateTime().toString({ smallestUnit: 'minute' }), start: new Date(dt.epochMilliseconds) }))
+    .map((dt, index) => ({ local: dt.toPlainDateTime().toString({ smallestUnit: 'minute' }), start: new Date(dt.epochMilliseconds), index }))
     .filter((o) => !excluded.has(o.local))
     .slice(0, MAX_OCCURRENCES)
   if (occurrences.length === 0) throw new RecurrenceError('yields no occurrences')

@@ -43,8 +43,8 @@ export function planOccurrences(s: SeriesRow, now = new Date()): EventInsert[] {
   for (const o of overrides.keys())
     if (!known.has(o)) throw validationFailed([{ field: 'overrides', message: `${o} is not an occurrence of the rule` }])
 
-  return occurrences.map((occ, n) => {
-    const place = rotation.length ? rotation[n % rotation.length]! : undefined
+  return occurrences.map((occ) => {
+    const place = rotation.length ? rotation[occ.index % rotation.length]! : undefined
     const override = overrides.get(occ.local)
     const startsAt = override?.start ? localToInstant(override.start, s.timeZone) : occ.start
     const minutes = override?.durationMinutes ?? s.durationMinutes

@@ -13,10 +13,10 @@ export const languageTag = z
     } catch {
       return false
     }
-  }, 'must be a BCP 47 language tag such as en, es-MX or ase')
+  }, { message: 'must be a BCP 47 language tag such as en, es-MX or ase', abort: true })
   .transform((tag) => Intl.getCanonicalLocales(tag)[0]!)
 
-export const timeZone = z.string().max(64).refine(isTimeZone, 'must be an IANA time zone such as America/Chicago')
+export const timeZone = z.string().max(64).refine(isTimeZone, { message: 'must be an IANA time zone such as America/Chicago', abort: true })
 
 /** An instant with an explicit offset; impossible calendar dates (2026-02-30) are refused, not rolled over. */
 export const instant = z.iso
@@ -25,7 +25,7 @@ export const instant = z.iso
     const [y, m, d] = s.slice(0, 10).split('-').map(Number)
     const probe = new Date(Date.UTC(y!, m! - 1, d!))
     return probe.getUTCFullYear() === y && probe.getUTCMonth() === m! - 1 && probe.getUTCDate() === d
-  }, 'is not a real calendar date')
+  }, { message: 'is not a real calendar date', abort: true })
   .transform((s) => new Date(s))
 
 /** Translatable text: at least one language; keys are BCP 47 tags. */

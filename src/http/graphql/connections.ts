@@ -1,0 +1,46 @@
+// Relay connections over the services' keyset pages, with a resumable cursor on every edge.
+import type { EventView, SeriesView } from '../../modules/events/event-view.ts'
+import { encodeCursor, type Page } from '../../modules/shared/pagination.ts'
+
+export type Connection<T> = {
+  edges: { cursor: string; node: T }[]
+  nodes: T[]
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: false; startCursor: string | null; endCursor: string | null }
+}
+
+/**
+ * Builds a connection from a page. Each edge's cursor is the keyset position the service itself would issue
+ * after that row (same order name, sort key and id), so a client may resume from any edge, not only the last.
+ */
+function connection<T extends { id: string }>(page: Page<T>, order: string, sortKey: (node: T) => string): Connection<T> {
+  const edges = page.data.map((node, i) => ({
+    node,
+    // The service's own cursor for the last row is exact; the others are rebuilt from the view's sort key, which
+    // the event view gives to the second (start times with milliseconds would resume a row early).
+    cursor: i === page.data.length - 1 && page.nextCursor ? page.nextCursor : encodeCursor(order, new Date(sortKey(node)), node.id),
+  }))
+  return {
+    edges,
+    nodes: page.data,
+    pageInfo: {
+      hasNextPage: page.nextCursor !== null,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  }
+}
+
+/** Events are listed by start time, or by last change when syncing (the same rule as events-service's list). */
+export const eventConnection = (page: Page<EventView>, syncing: boolean) =>
+  syncing ? connection(page, 'events:updated', (e) => e.updatedAt) : connection(page, 'events:start', (e) => e.startsAt)
+
+export const seriesConnection = (page: Page<SeriesView>) => connection(page, 'series:created', (s) => s.createdAt)
+
+/** How service list inputs (named as in REST query strings) are called here, for error field names. */
+export const pagingNames = { limit: 'first', cursor: 'after' }
+
+/** The list arguments as a service reads them: `first` is its `limit`, `after` its `cursor`. */
+export function pageArguments(args: { first?: number | null; after?: string | null }): { limit?: number; cursor?: string } {
+  return { ...(args.first != null ? { limit: args.first } : {}), ...(args.after != null ? { cursor: args.after } : {}) }
+}

@@ -1,0 +1,57 @@
+// Mutation: parity with the REST commands. expectedVersion plays If-Match; idempotencyKey plays Idempotency-Key.
+import { serviceContext, type GraphqlContext } from './graphql-context.ts'
+import { namedAsArguments, reasonInput, serviceInput } from './inputs.ts'
+
+type Language = { language?: string | null }
+type Command = { id: string; expectedVersion: number } & Language
+type Input = { input: Record<string, unknown> }
+type Reason = { reason?: string | null }
+type Create = Input & Language & { idempotencyKey?: string | null }
+
+const creating = { nullClears: false }
+const changing = { nullClears: true }
+const keyArgument = { 'Idempotency-Key': 'idempotencyKey' }
+
+export const mutationResolvers = {
+  scheduleEvent(_: unknown, args: Create, context: GraphqlContext) {
+    const input = serviceInput(args.input, creating)
+    return namedAsArguments(keyArgument, () => context.services.events.schedule(serviceContext(context, args.language), input, args.idempotencyKey ?? undefined))
+  },
+
+  updateEvent(_: unknown, args: Command & Input, context: GraphqlContext) {
+    return context.services.events.update(serviceContext(context, args.language), args.id, serviceInput(args.input, changing), args.expectedVersion)
+  },
+
+  publishEvent(_: unknown, args: Command, context: GraphqlContext) {
+    return context.services.events.publish(serviceContext(context, args.language), args.id, args.expectedVersion)
+  },
+
+  rescheduleEvent(_: unknown, args: Command & Input, context: GraphqlContext) {
+    return context.services.events.reschedule(serviceContext(context, args.language), args.id, serviceInput(args.input, creating), args.expectedVersion)
+  },
+
+  postponeEvent(_: unknown, args: Command & Reason, context: GraphqlContext) {
+    return context.services.events.postpone(serviceContext(context, args.language), args.id, reasonInput(args.reason), args.expectedVersion)
+  },
+
+  cancelEvent(_: unknown, args: Command & Reason, context: GraphqlContext) {
+    return context.services.events.cancel(serviceContext(context, args.language), args.id, reasonInput(args.reason), args.expectedVersion)
+  },
+
+  completeEvent(_: unknown, args: Command, context: GraphqlContext) {
+    return context.services.events.complete(serviceContext(context, args.language), args.id, args.expectedVersion)
+  },
+
+  createSeries(_: unknown, args: Create, context: GraphqlContext) {
+    const input = serviceInput(args.input, creating)
+    return namedAsArguments(keyArgument, () => context.services.series.create(serviceContext(context, args.language), input, args.idempotencyKey ?? undefined))
+  },
+
+  updateSeries(_: unknown, args: Command & Input, context: GraphqlContext) {
+    return context.services.series.update(serviceContext(context, args.language), args.id, serviceInput(args.input, changing), args.expectedVersion)
+  },
+
+  cancelSeries(_: unknown, args: Command & Reason, context: GraphqlContext) {
+    return context.services.series.cancel(serviceContext(context, args.language), args.id, reasonInput(args.reason), args.expectedVersion)
+  },
+}

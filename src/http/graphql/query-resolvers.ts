@@ -1,0 +1,36 @@
+// Query: each field is one service call; arguments become the same inputs the REST query strings give.
+import { eventConnection, pageArguments, pagingNames, seriesConnection } from './connections.ts'
+import { serviceContext, type GraphqlContext } from './graphql-context.ts'
+import { namedAsArguments, withoutNulls } from './inputs.ts'
+
+type Language = { language?: string | null }
+type PageArgs = { first?: number | null; after?: string | null } & Language
+
+export const queryResolvers = {
+  async events(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext) {
+    const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
+    const page = await namedAsArguments(pagingNames, () => context.services.events.list(serviceContext(context, args.language), { ...filter, ...pageArguments(args) }))
+    return eventConnection(page, filter.updatedSince !== undefined)
+  },
+
+  event(_: unknown, args: { id: string } & Language, context: GraphqlContext) {
+    return context.services.events.get(serviceContext(context, args.language), args.id)
+  },
+
+  async series(_: unknown, args: PageArgs & { agency?: string | null }, context: GraphqlContext) {
+    const query = { ...(args.agency != null ? { agency: args.agency } : {}), ...pageArguments(args) }
+    return seriesConnection(await namedAsArguments(pagingNames, () => context.services.series.list(serviceContext(context, args.language), query)))
+  },
+
+  seriesById(_: unknown, args: { id: string } & Language, context: GraphqlContext) {
+    return context.services.series.get(serviceContext(context, args.language), args.id)
+  },
+
+  agencies(_: unknown, _args: unknown, context: GraphqlContext) {
+    return context.services.agencies.list()
+  },
+
+  agency(_: unknown, args: { slug: string }, context: GraphqlContext) {
+    return context.services.agencies.get(args.slug)
+  },
+}

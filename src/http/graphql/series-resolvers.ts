@@ -1,0 +1,26 @@
+// Series: fields come straight from the service's SeriesView; relations are loaded in batches.
+import type { SeriesView } from '../../modules/events/event-view.ts'
+import { eventConnection, pageArguments, pagingNames } from './connections.ts'
+import { serviceContext } from './graphql-context.ts'
+import { namedAsArguments } from './inputs.ts'
+import { agencyOf, areaOf, type Loader } from './relation-loaders.ts'
+
+type OccurrenceArgs = { first?: number | null; after?: string | null; language?: string | null }
+
+/** Each series' occurrences: a page per series (the events service lists one series at a time). */
+const occurrencesOf: Loader<SeriesView, OccurrenceArgs> = (queries, context) =>
+  Promise.all(
+    queries.map(({ obj, params }) =>
+      namedAsArguments(pagingNames, () =>
+        context.services.events.list(serviceContext(context, params.language, obj.contentLanguage), { seriesId: obj.id, ...pageArguments(params) }),
+      ).then(
+        (page) => eventConnection(page, false),
+        // A bad cursor fails this series' field, not the whole batch.
+        (err: Error) => err,
+      ),
+    ),
+  )
+
+export const seriesLoaders = {
+  Series: { agency: agencyOf, area: areaOf('areaId'), occurrences: occurrencesOf },
+}
