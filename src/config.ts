@@ -70,27 +70,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
 
+  // Cross-field checks read the raw values, so they are reported alongside any field problem.
+  const raw = cleaned as Record<string, string | undefined>
   let jwks: Config['auth']['jwks']
-  if (parsed.success && parsed.data.AUTH_JWKS) {
+  if (raw.AUTH_JWKS) {
     try {
-      const j = jwksSchema.safeParse(JSON.parse(parsed.data.AUTH_JWKS))
+      const j = jwksSchema.safeParse(JSON.parse(raw.AUTH_JWKS))
       if (j.success) jwks = j.data
       else problems.push('AUTH_JWKS: must be a JSON Web Key Set: {"keys":[...]}')
     } catch {
       problems.push('AUTH_JWKS: is not valid JSON')
     }
   }
-  if (parsed.success) {
-    const d = parsed.data
-    const anyKeys = d.AUTH_JWKS_URL || d.AUTH_JWKS
-    if (anyKeys && (!d.AUTH_ISSUER || !d.AUTH_AUDIENCE)) {
-      problems.push('AUTH_ISSUER and AUTH_AUDIENCE: required when AUTH_JWKS_URL or AUTH_JWKS is set')
-    }
-    const algs = d.AUTH_ALGORITHMS.split(',').map((a) => a.trim())
-    const allowed = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
-    const bad = algs.filter((a) => !allowed.includes(a))
-    if (bad.length) problems.push(`AUTH_ALGORITHMS: only asymmetric algorithms are allowed (${allowed.join(', ')}); got ${bad.join(', ')}`)
-  }
+  if ((raw.AUTH_JWKS_URL || raw.AUTH_JWKS) && (!raw.AUTH_ISSUER || !raw.AUTH_AUDIENCE))
+    problems.push('AUTH_ISSUER and AUTH_AUDIENCE: required when AUTH_JWKS_URL or AUTH_JWKS is set')
+  const allowed = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
+  const bad = (raw.AUTH_ALGORITHMS ?? 'RS256').split(',').map((a) => a.trim()).filter((a) => !allowed.includes(a))
+  if (bad.length) problems.push(`AUTH_ALGORITHMS: only asymmetric algorithms are allowed (${allowed.join(', ')}); got ${bad.join(', ')}`)
   if (problems.length || !parsed.success) throw new ConfigError(problems)
 
   const d = parsed.data
