@@ -23,7 +23,7 @@ const database = await openDatabase(config.database, log)
 await migrate(database)
 if (config.database.kind === 'pglite' && config.seedDemo) {
   const seeded = await seedDemo(database, { onlyIfEmpty: true })
-  if (seeded) log.info({ agency: seeded.slug }, 'loaded the demo agency into the empty embedded database')
+  if (seeded?.created) log.info({ agency: seeded.slug, ...seeded.summary }, 'loaded the demo agency into the empty embedded database')
 }
 
 const app = await buildApp({ config, database })

@@ -20,7 +20,7 @@ try {
   const started = performance.now()
   const seeded = await seedDemo(database, { log })
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
-  const where = config.database.kind === 'pglite' ? `embedded database in ${config.database.dataDir}` : 'PostgreSQL'
+  const where = config.database.kind === 'pglite' ? `embedded database in ${config.database.dataDir}` : 'PostgreSQL database'
   if (seeded?.created && seeded.summary) {
     const s = seeded.summary
     say(

@@ -6,7 +6,8 @@ import type { AreaView } from '../../modules/agencies/agencies-service.ts'
 import type { Services } from '../../modules/services.ts'
 import { contextOf, parseAcceptLanguage } from '../request-context.ts'
 
-export type GraphqlContext = MercuriusContext & {
+/** What this adapter adds to mercurius's context (declared on MercuriusContext below, as mercurius documents). */
+export type GraphqlRequestContext = {
   request: FastifyRequest
   services: Services
   acceptLanguages: string[]
@@ -14,11 +15,17 @@ export type GraphqlContext = MercuriusContext & {
   areasOf(agencyIds: Iterable<string>): Promise<Map<string, AreaView[]>>
 }
 
+declare module 'mercurius' {
+  interface MercuriusContext extends GraphqlRequestContext {}
+}
+
+export type GraphqlContext = MercuriusContext
+
 /**
  * Mercurius's `context` function. It must not throw: mercurius also calls it to format errors raised before
  * the handler (a bad token), and the actor is already resolved by app.ts's preHandler hook.
  */
-export function graphqlContext(request: FastifyRequest, services: Services): Omit<GraphqlContext, keyof MercuriusContext> {
+export function graphqlContext(request: FastifyRequest, services: Services): GraphqlRequestContext {
   const areas = new Map<string, Promise<AreaView[]>>()
   return {
     request,

@@ -17,8 +17,12 @@ import { eventListQuery, formatProblems, reasonInput, rescheduleInput, scheduleE
 
 type Status = EventRow['status']
 
+/** What each command is recorded as in the audit trail. */
+const pastTense = { update: 'updated', publish: 'published', reschedule: 'rescheduled', postpone: 'postponed', cancel: 'cancelled', complete: 'completed' } as const
+type Command = keyof typeof pastTense
+
 /** Which command may move an event from which status. Cancelled and completed are final. */
-const transitions: Record<'publish' | 'reschedule' | 'postpone' | 'cancel' | 'complete', Status[]> = {
+const transitions: Record<Exclude<Command, 'update'>, Status[]> = {
   publish: ['draft'],
   reschedule: ['draft', 'scheduled', 'postponed'],
   postpone: ['scheduled'],
@@ -57,7 +61,7 @@ export function createEventsService({ database, agencies }: { database: Database
     ctx: RequestContext,
     id: string,
     expectedVersion: number,
-    action: string,
+    action: Command,
     allowedFrom: Status[],
     change: (row: EventRow, tx: Queryable) => Promise<Partial<EventRow>> | Partial<EventRow>,
   ): Promise<EventView> {
@@ -69,19 +73,21 @@ export function createEventsService({ database, agencies }: { database: Database
       if (!current || current.agencyId !== agency.id) throw notFound('EVENT_NOT_FOUND', 'The event')
       if (current.version !== expectedVersion) throw preconditionFailed(current.version)
       if (!allowedFrom.includes(current.status))
-        throw invalidTransition(`A ${current.status} event cannot be ${action.replace(/e?$/, 'ed')}; allowed from: ${allowedFrom.join(', ')}`)
+        throw invalidTransition(`A ${current.status} event cannot be ${pastTense[action]}; allowed from: ${allowedFrom.join(', ')}`)
       const changes = await change(current, tx)
+      // Completing is bookkeeping; every other command changes what a subscriber's calendar should show.
+      const calendarChange = action !== 'complete'
       const updated = await events.updateVersioned(agency.id, id, expectedVersion, {
         ...changes,
         // Subscribers' calendars refresh when SEQUENCE rises.
-        sequence: current.sequence + 1,
+        sequence: calendarChange ? current.sequence + 1 : current.sequence,
         // An occurrence changed by hand no longer follows its series' rule.
-        isException: current.seriesId ? true : current.isException,
+        isException: current.isException || (calendarChange && current.seriesId !== null),
       })
       if (!updated) throw preconditionFailed()
       await createAuditRepository(tx).record(ctx, {
         agencyId: agency.id,
-        action: `event.${action}`,
+        action: `event.${pastTense[action]}`,
         entityType: 'event',
         entityId: id,
         details: { fromStatus: current.status, toStatus: updated.status, version: updated.version },

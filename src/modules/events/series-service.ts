@@ -75,6 +75,8 @@ export function planOccurrences(s: SeriesRow, now = new Date()): EventInsert[] {
       topics: s.topics,
       ...placeColumns(place),
       ...placeColumns(override),
+      // A meeting held online only has no building, whatever the rotation says.
+      ...(override?.format === 'virtual' && !override.venue ? venueColumns(null) : {}),
       status: override?.cancelled || s.status === 'cancelled' ? 'cancelled' : 'scheduled',
       startsAt,
       endsAt: new Date(startsAt.getTime() + minutes * MINUTE),
