@@ -31,7 +31,8 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    // Requests arriving while draining get our own 503 problem (below), not Fastify's bare JSON.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   })
@@ -40,10 +41,20 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
 
-  // 1. Every reply carries its request id, so a caller can quote it.
+  // 1. Every reply carries its request id, so a caller can quote it; while draining, new requests are turned away.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    if (closing) {
+      reply.header('connection', 'close')
+      return sendProblem(reply, request, new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry on another instance', { retryAfterSeconds: 1 }))
+    }
   })
+  // Only JSON bodies are accepted; anything else is 415, not a string handed to validation.
+  app.removeContentTypeParser('text/plain')
 
   // 2. Errors: one RFC 9457 shape for everything, framework errors included.
   app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err))
@@ -68,6 +79,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
 
   // 3. Authentication: the actor is resolved once per request, before any handler runs.
   app.decorateRequest('actor', null as never)
+  // A bad token is refused everywhere, never quietly treated as no token.
   app.addHook('preHandler', async (request) => {
     request.actor = await actorOf(request, verify)
   })

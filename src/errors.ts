@@ -48,6 +48,7 @@ export const catalogue = {
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL: { status: 500, title: 'Internal server error' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; retry shortly' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'The server is not taking requests right now; retry shortly' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof catalogue

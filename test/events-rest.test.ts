@@ -142,3 +142,27 @@ t.test('when another agency or a non-staff caller tries to change an event, then
   t.equal(json(areaOfOther).errors[0].field, 'areaId')
   t.equal(json(await app.inject({ method: 'GET', url: `/v1/events/${id}` })).capacity, 40, 'nothing changed')
 })
+
+t.test('when If-Match is "*" or a list, then it matches as RFC 9110 says', async (t) => {
+  const { app } = await build(t)
+  const staff = await bearer()
+  const { id } = json(await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody() }))
+  const any = await app.inject({ method: 'PATCH', url: `/v1/events/${id}`, headers: { ...staff, 'if-match': '*' }, payload: { capacity: 41 } })
+  t.equal(any.statusCode, 200, '"*" matches any current version')
+  const list = await app.inject({ method: 'PATCH', url: `/v1/events/${id}`, headers: { ...staff, 'if-match': '"1", "2"' }, payload: { capacity: 42 } })
+  t.equal(list.statusCode, 200, 'a list matches when it holds the current version')
+  const weak = await app.inject({ method: 'PATCH', url: `/v1/events/${id}`, headers: { ...staff, 'if-match': 'W/"3"' }, payload: { capacity: 43 } })
+  t.equal(weak.statusCode, 412, 'a weak ETag never matches')
+  t.equal(json(await app.inject({ method: 'GET', url: `/v1/events/${id}` })).capacity, 42)
+})
+
+t.test('when translations use odd casing or lack a description language, then negotiation still finds the best text', async (t) => {
+  const { app } = await build(t)
+  const body = eventBody({ title: { EN: 'Town hall', 'es-mx': 'Asamblea' }, description: { en: 'Only in English' } })
+  const created = json(await app.inject({ method: 'POST', url: '/v1/events', headers: await bearer(), payload: body }))
+  t.same(Object.keys(created.translations.title).sort(), ['en', 'es-MX'], 'tags are stored in canonical case')
+  const es = await app.inject({ method: 'GET', url: `/v1/events/${created.id}`, headers: { 'accept-language': 'es' } })
+  t.equal(json(es).title, 'Asamblea', 'es is served by es-MX')
+  t.equal(es.headers['content-language'], 'es-MX')
+  t.equal(json(es).description, 'Only in English', 'the description falls back on its own')
+})

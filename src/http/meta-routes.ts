@@ -11,11 +11,11 @@ export async function metaRoutes(app: FastifyInstance, { database }: { database:
   const openapiYaml = readFileSync(openapiPath, 'utf8')
   const openapiDocument = parse(openapiYaml) as Record<string, unknown>
 
-  app.get('/health/live', async function live() {
+  app.get('/health/live', async function getLiveness() {
     return { status: 'ok' }
   })
 
-  app.get('/health/ready', async function ready() {
+  app.get('/health/ready', async function getReadiness() {
     try {
       await database.ping()
     } catch (err) {
@@ -25,10 +25,10 @@ export async function metaRoutes(app: FastifyInstance, { database }: { database:
     return { status: 'ok', database: database.kind }
   })
 
-  app.get('/openapi.yaml', async function openapiAsYaml(_request, reply) {
+  app.get('/openapi.yaml', async function getOpenApiYaml(_request, reply) {
     return reply.type('application/yaml; charset=utf-8').send(openapiYaml)
   })
-  app.get('/openapi.json', async function openapiAsJson() {
+  app.get('/openapi.json', async function getOpenApiJson() {
     return openapiDocument
   })
 

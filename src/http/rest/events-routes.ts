@@ -1,8 +1,8 @@
 // REST adapter for events and series (openapi.yaml): each handler is one service call plus HTTP conventions.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../modules/services.ts'
 import { contextOf } from '../request-context.ts'
-import { expectedVersion, idempotencyKey, listQuery, sendPage, sendResource } from './rest-helpers.ts'
+import { expectedVersion, idempotencyKey, listQuery, noBody, sendPage, sendResource } from './rest-helpers.ts'
 
 const eventArrayParams = ['status', 'areaId', 'format', 'kind', 'language', 'accommodation', 'topic'] as const
 type IdParams = { Params: { id: string } }
@@ -32,18 +32,26 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl }: { serv
   })
 
   // Commands: POST /v1/events/{id}/{command}, each guarded by If-Match and the status machine.
-  const command =
-    (run: (req: FastifyRequest<IdParams>) => Promise<{ version: number; contentLanguage?: string }>) =>
-    async (request: FastifyRequest<IdParams>, reply: FastifyReply) =>
-      sendResource(reply, await run(request))
-
-  app.post<IdParams>('/v1/events/:id/publish', command((r) => events.publish(contextOf(r), r.params.id, expectedVersion(r))))
-  app.post<IdParams>('/v1/events/:id/reschedule', command((r) => events.reschedule(contextOf(r), r.params.id, r.body, expectedVersion(r))))
-  app.post<IdParams>('/v1/events/:id/postpone', command((r) => events.postpone(contextOf(r), r.params.id, r.body, expectedVersion(r))))
-  app.post<IdParams>('/v1/events/:id/cancel', command((r) => events.cancel(contextOf(r), r.params.id, r.body, expectedVersion(r))))
-  app.post<IdParams>('/v1/events/:id/complete', command((r) => events.complete(contextOf(r), r.params.id, expectedVersion(r))))
+  app.post<IdParams>('/v1/events/:id/publish', async function publishEvent(request, reply) {
+    noBody(request)
+    return sendResource(reply, await events.publish(contextOf(request), request.params.id, expectedVersion(request)))
+  })
+  app.post<IdParams>('/v1/events/:id/reschedule', async function rescheduleEvent(request, reply) {
+    return sendResource(reply, await events.reschedule(contextOf(request), request.params.id, request.body, expectedVersion(request)))
+  })
+  app.post<IdParams>('/v1/events/:id/postpone', async function postponeEvent(request, reply) {
+    return sendResource(reply, await events.postpone(contextOf(request), request.params.id, request.body, expectedVersion(request)))
+  })
+  app.post<IdParams>('/v1/events/:id/cancel', async function cancelEvent(request, reply) {
+    return sendResource(reply, await events.cancel(contextOf(request), request.params.id, request.body, expectedVersion(request)))
+  })
+  app.post<IdParams>('/v1/events/:id/complete', async function completeEvent(request, reply) {
+    noBody(request)
+    return sendResource(reply, await events.complete(contextOf(request), request.params.id, expectedVersion(request)))
+  })
 
   app.get('/v1/series', async function listSeries(request, reply) {
+    reply.header('vary', 'Accept-Language, Authorization')
     return sendPage(request, reply, await series.list(contextOf(request), listQuery(request, [])), baseUrl)
   })
 
@@ -62,7 +70,9 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl }: { serv
     return sendResource(reply, await series.update(contextOf(request), request.params.id, request.body, expectedVersion(request)))
   })
 
-  app.post<IdParams>('/v1/series/:id/cancel', command((r) => series.cancel(contextOf(r), r.params.id, r.body, expectedVersion(r))))
+  app.post<IdParams>('/v1/series/:id/cancel', async function cancelSeries(request, reply) {
+    return sendResource(reply, await series.cancel(contextOf(request), request.params.id, request.body, expectedVersion(request)))
+  })
 
   app.get<IdParams>('/v1/series/:id/occurrences', async function listSeriesOccurrences(request, reply) {
     await series.get(contextOf(request), request.params.id)

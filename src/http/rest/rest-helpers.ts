@@ -2,17 +2,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../errors.ts'
 import type { Page } from '../../modules/shared/pagination.ts'
+import type { VersionCondition } from '../../modules/shared/versions.ts'
 
 export const etagOf = (version: number) => `"${version}"`
 
-/** The version an If-Match header names; updates without one are refused (428), so no write is blind. */
-export function expectedVersion(request: FastifyRequest): number {
+/**
+ * The versions an If-Match header accepts (RFC 9110 §13.1.1): a list of our ETags, or "*" for any current version.
+ * Updates without one are refused (428), so no write is blind.
+ */
+export function expectedVersion(request: FastifyRequest): VersionCondition {
   const header = request.headers['if-match']
   if (!header) throw new AppError('PRECONDITION_REQUIRED', 'Send If-Match with the ETag you last read, so changes are not lost')
-  const match = /^"(\d{1,9})"$/.exec(header.trim())
-  // An ETag this server never issued cannot match the current one.
-  if (!match) throw new AppError('PRECONDITION_FAILED', 'If-Match does not match the current version of the resource')
-  return Number(match[1])
+  if (header.trim() === '*') return 'any'
+  // Weak ETags never match in If-Match, and an ETag this server never issued cannot match the current one.
+  const versions = header.split(',').map((tag) => /^"(\d{1,9})"$/.exec(tag.trim())?.[1]).filter((v) => v !== undefined).map(Number)
+  if (versions.length === 0) throw new AppError('PRECONDITION_FAILED', 'If-Match does not match the current version of the resource')
+  return versions.length === 1 ? versions[0]! : versions
 }
 
 export function idempotencyKey(request: FastifyRequest): string | undefined {
@@ -47,4 +52,12 @@ export function sendResource(reply: FastifyReply, resource: { version: number; c
   if (resource.contentLanguage) reply.header('content-language', resource.contentLanguage)
   reply.header('vary', 'Accept-Language, Authorization')
   return resource
+}
+
+/** Commands that take no input refuse one, rather than ignore what the caller thought it was sending. */
+export function noBody(request: FastifyRequest) {
+  const body = request.body
+  if (body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)) return
+  const fields = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : ['(body)']
+  throw new AppError('VALIDATION_FAILED', 'This command takes no body', { errors: fields.map((field) => ({ field, message: 'is not a known field' })) })
 }

@@ -17,7 +17,8 @@ function contentView(e: EventRow | SeriesRow, agency: AgencyRow | undefined, pre
     id: e.id,
     agencyId: e.agencyId,
     title: translate(e.title, language) ?? '',
-    description: translate(e.description, language),
+    // The description may exist in fewer languages than the title: it falls back on its own.
+    description: translate(e.description, pickLanguage(Object.keys(e.description), [language, ...preferred], agency?.defaultLanguage ?? 'en')),
     contentLanguage: language,
     translations: { title: e.title, description: e.description },
     kind: e.kind,

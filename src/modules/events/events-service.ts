@@ -10,6 +10,7 @@ import { createAuditRepository } from '../audit/audit-repository.ts'
 import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
+import { versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { contentColumns } from './event-columns.ts'
 import { eventView, type EventView } from './event-view.ts'
 import { createEventsRepository, type EventRow, type EventVisibility } from './events-repository.ts'
@@ -60,7 +61,7 @@ export function createEventsService({ database, agencies }: { database: Database
   async function command(
     ctx: RequestContext,
     id: string,
-    expectedVersion: number,
+    expectedVersion: VersionCondition,
     action: Command,
     allowedFrom: Status[],
     change: (row: EventRow, tx: Queryable) => Promise<Partial<EventRow>> | Partial<EventRow>,
@@ -71,13 +72,13 @@ export function createEventsService({ database, agencies }: { database: Database
       const events = createEventsRepository(tx)
       const current = await events.byId(id, { draftsOfAgencyId: agency.id })
       if (!current || current.agencyId !== agency.id) throw notFound('EVENT_NOT_FOUND', 'The event')
-      if (current.version !== expectedVersion) throw preconditionFailed(current.version)
+      if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
       if (!allowedFrom.includes(current.status))
         throw invalidTransition(`A ${current.status} event cannot be ${pastTense[action]}; allowed from: ${allowedFrom.join(', ')}`)
       const changes = await change(current, tx)
       // Completing is bookkeeping; every other command changes what a subscriber's calendar should show.
       const calendarChange = action !== 'complete'
-      const updated = await events.updateVersioned(agency.id, id, expectedVersion, {
+      const updated = await events.updateVersioned(agency.id, id, current.version, {
         ...changes,
         // Subscribers' calendars refresh when SEQUENCE rises.
         sequence: calendarChange ? current.sequence + 1 : current.sequence,
@@ -158,7 +159,7 @@ export function createEventsService({ database, agencies }: { database: Database
       return { event: eventView(row, agency, ctx.languages), replayed }
     },
 
-    update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: number): Promise<EventView> {
+    update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<EventView> {
       const input = parseInput(updateEventInput, rawInput)
       return command(ctx, id, expectedVersion, 'update', ['draft', 'scheduled', 'postponed'], async (current, tx) => {
         await checkArea(tx, current.agencyId, input.areaId)
@@ -175,10 +176,10 @@ export function createEventsService({ database, agencies }: { database: Database
       })
     },
 
-    publish: (ctx: RequestContext, id: string, expectedVersion: number) =>
+    publish: (ctx: RequestContext, id: string, expectedVersion: VersionCondition) =>
       command(ctx, id, expectedVersion, 'publish', transitions.publish, () => ({ status: 'scheduled' })),
 
-    reschedule(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: number): Promise<EventView> {
+    reschedule(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<EventView> {
       const input = parseInput(rescheduleInput, rawInput)
       return command(ctx, id, expectedVersion, 'reschedule', transitions.reschedule, (current) => ({
         startsAt: input.startsAt,
@@ -188,17 +189,17 @@ export function createEventsService({ database, agencies }: { database: Database
       }))
     },
 
-    postpone(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: number): Promise<EventView> {
+    postpone(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<EventView> {
       const input = parseInput(reasonInput, rawInput ?? {})
       return command(ctx, id, expectedVersion, 'postpone', transitions.postpone, () => ({ status: 'postponed', statusReason: input.reason ?? null }))
     },
 
-    cancel(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: number): Promise<EventView> {
+    cancel(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<EventView> {
       const input = parseInput(reasonInput, rawInput ?? {})
       return command(ctx, id, expectedVersion, 'cancel', transitions.cancel, () => ({ status: 'cancelled', statusReason: input.reason ?? null }))
     },
 
-    complete(ctx: RequestContext, id: string, expectedVersion: number): Promise<EventView> {
+    complete(ctx: RequestContext, id: string, expectedVersion: VersionCondition): Promise<EventView> {
       return command(ctx, id, expectedVersion, 'complete', transitions.complete, (current) => {
         if (current.startsAt.getTime() > Date.now()) throw invalidTransition('An event cannot be completed before it starts')
         return { status: 'completed' }

@@ -11,6 +11,7 @@ import { createAuditRepository } from '../audit/audit-repository.ts'
 import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
+import { versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { contentColumns, onlineColumns, venueColumns } from './event-columns.ts'
 import { seriesView, type SeriesView } from './event-view.ts'
 import { createEventsRepository, type EventInsert, type SeriesInsert, type SeriesRow } from './events-repository.ts'
@@ -212,7 +213,7 @@ export function createSeriesService({ database, agencies }: { database: Database
       return { series: seriesView(row, agency, ctx.languages), replayed }
     },
 
-    async update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: number): Promise<SeriesView> {
+    async update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<SeriesView> {
       const agency = await managerAgency(ctx)
       if (!isUuid(id)) throw notFound('SERIES_NOT_FOUND', 'The series')
       const input = parseInput(updateSeriesInput, rawInput)
@@ -220,7 +221,7 @@ export function createSeriesService({ database, agencies }: { database: Database
         const repo = createEventsRepository(tx)
         const current = await repo.seriesById(id)
         if (!current || current.agencyId !== agency.id) throw notFound('SERIES_NOT_FOUND', 'The series')
-        if (current.version !== expectedVersion) throw preconditionFailed(current.version)
+        if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
         if (current.status === 'cancelled') throw new AppError('INVALID_TRANSITION', 'A cancelled series cannot be changed')
         const { recurrence, rotation, overrides, ...content } = input
         const changes: Partial<SeriesInsert> = {
@@ -231,7 +232,7 @@ export function createSeriesService({ database, agencies }: { database: Database
           ...(rotation ? { rotation } : {}),
           ...(overrides ? { overrides } : {}),
         }
-        const updated = await repo.updateSeriesVersioned(agency.id, id, expectedVersion, changes)
+        const updated = await repo.updateSeriesVersioned(agency.id, id, current.version, changes)
         if (!updated) throw preconditionFailed()
         await checkAreas(tx, agency.id, updated)
         await syncOccurrences(tx, updated)
@@ -242,7 +243,7 @@ export function createSeriesService({ database, agencies }: { database: Database
     },
 
     /** Ends a series: every occurrence yet to happen is cancelled, and subscribers see it. */
-    async cancel(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: number): Promise<SeriesView> {
+    async cancel(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<SeriesView> {
       const agency = await managerAgency(ctx)
       if (!isUuid(id)) throw notFound('SERIES_NOT_FOUND', 'The series')
       const { reason } = parseInput(reasonInput, rawInput ?? {})
@@ -250,9 +251,9 @@ export function createSeriesService({ database, agencies }: { database: Database
         const repo = createEventsRepository(tx)
         const current = await repo.seriesById(id)
         if (!current || current.agencyId !== agency.id) throw notFound('SERIES_NOT_FOUND', 'The series')
-        if (current.version !== expectedVersion) throw preconditionFailed(current.version)
+        if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
         if (current.status === 'cancelled') throw new AppError('INVALID_TRANSITION', 'The series is already cancelled')
-        const updated = await repo.updateSeriesVersioned(agency.id, id, expectedVersion, { status: 'cancelled' })
+        const updated = await repo.updateSeriesVersioned(agency.id, id, current.version, { status: 'cancelled' })
         if (!updated) throw preconditionFailed()
         const now = Date.now()
         for (const e of await repo.occurrencesOf(agency.id, id))

@@ -34,9 +34,12 @@ export const translations = (max: number) =>
     .record(z.string(), z.string().trim().min(1).max(max))
     .superRefine((rec, ctx) => {
       const keys = Object.keys(rec)
+      if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'needs the text in at least one language, e.g. {"en": "…"}' })
       if (keys.length > 40) ctx.addIssue({ code: 'custom', message: 'has too many languages' })
       for (const k of keys) if (!languageTag.safeParse(k).success) ctx.addIssue({ code: 'custom', path: [k], message: 'is not a BCP 47 language tag' })
     })
+    // Keys are stored in canonical case (EN-us → en-US), so negotiation compares like with like.
+    .transform((rec) => Object.fromEntries(Object.entries(rec).map(([k, v]) => [Intl.getCanonicalLocales(k)[0]!, v])))
 
 export const httpsUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -48,11 +51,13 @@ export const uuid = z.uuid({ error: 'must be a UUID' })
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
   const result = schema.safeParse(input)
   if (result.success) return result.data
+  const field = (path: PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || '(body)'
   throw validationFailed(
-    result.error.issues.map((issue) => ({
-      field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
-      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-    })),
+    result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((k) => ({ field: field([...issue.path, k]), message: 'is not a known field' }))
+        : [{ field: field(issue.path), message: issue.message }],
+    ),
   )
 }
 
