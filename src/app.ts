@@ -9,6 +9,7 @@ import { registerGraphql } from './http/graphql/graphql-plugin.ts'
 import { metaRoutes } from './http/meta-routes.ts'
 import { sendProblem } from './http/problem.ts'
 import { actorOf } from './http/request-context.ts'
+import { principalOf } from './auth/actor.ts'
 import { agenciesRoutes } from './http/rest/agencies-routes.ts'
 import { eventsRoutes } from './http/rest/events-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
@@ -35,6 +36,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
   })
   const services = createServices(database)
   const verify = createTokenVerifier(config.auth)
@@ -60,7 +62,8 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err))
   const routePatterns: { methods: Set<string>; pattern: RegExp }[] = []
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) return
+    // The CORS preflight catch-all and the docs assets are not API routes.
+    if (route.url === '*' || route.url.startsWith('/docs')) return
     const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}/?$`)
     const methods = [route.method].flat().map((m) => m.toUpperCase())
     const known = routePatterns.find((r) => r.pattern.source === pattern.source)
@@ -77,17 +80,41 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     return sendProblem(reply, request, new AppError('ROUTE_NOT_FOUND', `There is no route ${request.method} ${path}`))
   })
 
-  // 3. Authentication: the actor is resolved once per request, before any handler runs.
+  // 3. Security headers and the CORS allow-list (bearer tokens only, so no credentials mode).
+  await app.register(import('@fastify/helmet'), { global: true, crossOriginResourcePolicy: { policy: 'cross-origin' } })
+  await app.register(import('@fastify/cors'), {
+    origin: config.corsOrigins,
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'Location', 'Link', 'Content-Language', 'Retry-After', 'Idempotent-Replayed', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+    maxAge: 600,
+    // A bare OPTIONS (no Origin) gets an empty 204, not a plain-text 400.
+    strictPreflight: false,
+  })
+
+  // 4. Authentication: the actor is resolved once per request, before any handler runs.
   app.decorateRequest('actor', null as never)
   // A bad token is refused everywhere, never quietly treated as no token.
   app.addHook('preHandler', async (request) => {
     request.actor = await actorOf(request, verify)
   })
 
-  // 4. Operations and contracts: health, OpenAPI document, docs page.
+  // 5. Rate limits per principal (anonymous callers per client address), after the actor is known.
+  await app.register(import('@fastify/rate-limit'), {
+    hook: 'preHandler',
+    timeWindow: 60_000,
+    enableDraftSpec: true,
+    keyGenerator: (request) => (request.actor && request.actor.kind !== 'public' ? principalOf(request.actor) : `ip:${request.ip}`),
+    max: (_request, key) => (key.startsWith('ip:') ? config.rateLimit.anonymousPerMinute : config.rateLimit.perMinute),
+    allowList: (request) => (request.routeOptions.url ?? '').startsWith('/health'),
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
+  })
+
+  // 6. Operations and contracts: health, OpenAPI document, docs page.
   await app.register(metaRoutes, { database })
 
-  // 5. REST (openapi.yaml), then 6. GraphQL (schema.graphql): two thin doors onto the same services.
+  // 7. REST (openapi.yaml), then 8. GraphQL (schema.graphql): two thin doors onto the same services.
   await app.register(async (rest) => {
     agenciesRoutes(rest, { services })
     eventsRoutes(rest, { services, baseUrl })

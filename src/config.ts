@@ -29,6 +29,10 @@ const envSchema = z.object({
   AUTH_ROLES_CLAIM: z.string().min(1).default('roles'),
   AUTH_AGENCY_CLAIM: z.string().min(1).default('agency'),
   AUTH_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  CORS_ORIGINS: z.string().default('*'),
+  TRUST_PROXY: z.string().optional(),
 })
 
 export type Config = {
@@ -40,6 +44,11 @@ export type Config = {
   bodyLimitBytes: number
   publicBaseUrl?: string
   shutdownGraceMs: number
+  rateLimit: { perMinute: number; anonymousPerMinute: number }
+  /** Origins allowed to call from a browser; true means any (the API uses bearer tokens, never cookies). */
+  corsOrigins: true | string[]
+  /** Proxy addresses whose X-Forwarded-For is believed, so limits key on the real client (fastify trustProxy). */
+  trustProxy: boolean | string | undefined
   auth: {
     issuer?: string
     audience?: string
@@ -101,6 +110,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     bodyLimitBytes: d.BODY_LIMIT_BYTES,
     publicBaseUrl: d.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     shutdownGraceMs: d.SHUTDOWN_GRACE_MS,
+    rateLimit: { perMinute: d.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: d.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
+    corsOrigins: d.CORS_ORIGINS.trim() === '*' ? true : d.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     auth: {
       issuer: d.AUTH_ISSUER,
       audience: d.AUTH_AUDIENCE,

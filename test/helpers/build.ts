@@ -16,6 +16,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     AUTH_AUDIENCE: audience,
     AUTH_JWKS: JSON.stringify(jwks),
     PUBLIC_BASE_URL: 'http://api.example.test',
+    // Test files send hundreds of requests from one address; the limit itself has its own test.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
     ...overrides,
   })
 }

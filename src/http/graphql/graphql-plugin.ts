@@ -5,6 +5,7 @@ import mercurius, { type MercuriusOptions } from 'mercurius'
 import type { TokenVerifier } from '../../auth/verify-token.ts'
 import type { Services } from '../../modules/services.ts'
 import { agencyLoaders } from './agency-resolvers.ts'
+import { depthLimit } from './depth-limit.ts'
 import { bindEnumValues } from './enum-values.ts'
 import { eventLoaders, eventResolvers } from './event-resolvers.ts'
 import { graphqlContext } from './graphql-context.ts'
@@ -17,8 +18,10 @@ import { seriesLoaders } from './series-resolvers.ts'
 /** The public contract: the server runs exactly this file. */
 export const graphqlSchemaPath = new URL('../../../schema.graphql', import.meta.url)
 
-/** Deep enough for event → series → occurrences → agency → areas; deeper documents are refused before they run. */
+/** Levels of nesting a document may have: enough for events → edges → node → series → occurrences → nodes → agency → areas. */
 export const QUERY_DEPTH_LIMIT = 8
+/** The standard introspection query (which client generators run) nests 14 levels. */
+export const INTROSPECTION_DEPTH_LIMIT = 20
 
 /**
  * Registers POST/GET /graphql. The actor is already on the request: app.ts verifies the bearer token for every
@@ -38,12 +41,17 @@ export async function registerGraphql(app: FastifyInstance, { services }: { serv
     loaders: { ...eventLoaders, ...seriesLoaders, ...agencyLoaders },
     context: (request) => graphqlContext(request, services),
     errorFormatter: formatErrors,
-    queryDepth: QUERY_DEPTH_LIMIT,
+    validationRules: [depthLimit(QUERY_DEPTH_LIMIT, INTROSPECTION_DEPTH_LIMIT)],
     // Its page loads scripts from a CDN, which fails offline; an offline explorer is separate work.
     graphiql: false,
     // One operation per request, so rate limits and logs see each one.
     allowBatchedQueries: false,
     path: '/graphql',
   }
+  // Mercurius's response schema types error paths as strings, so list indices would go out as "0"; GraphQL says
+  // integers. Its routes are serialized with JSON.stringify instead (the schema filters nothing: data is open).
+  app.addHook('onRoute', (route) => {
+    if (route.url === options.path && route.schema?.response) route.schema = { ...route.schema, response: undefined }
+  })
   await app.register(mercurius, options)
 }
