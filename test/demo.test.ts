@@ -1,0 +1,26 @@
+// What a new user sees after `npm start`: the demo agency's meetings, the same over REST and GraphQL.
+import t from 'tap'
+import { seedDemo } from '../src/seed/demo.ts'
+import { build } from './helpers/build.ts'
+
+t.test('when the demo is loaded, then REST and GraphQL list the same upcoming meetings in the same order', async (t) => {
+  const { app, database } = await build(t)
+  await seedDemo(database, {})
+  const rest = JSON.parse((await app.inject({ method: 'GET', url: '/v1/events?agency=riverton&limit=100' })).body)
+  t.ok(rest.data.length >= 15, `${rest.data.length} demo events`)
+  const gql = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    payload: { query: '{ events(filter: { agency: "riverton" }, first: 100) { edges { node { id title format } } } }' },
+  })
+  const body = JSON.parse(gql.body)
+  t.notOk(body.errors)
+  t.same(
+    body.data.events.edges.map((e: { node: { id: string } }) => e.node.id),
+    rest.data.map((e: { id: string }) => e.id),
+  )
+  t.same(new Set(rest.data.map((e: { format: string }) => e.format)), new Set(['in_person', 'virtual', 'hybrid']), 'all three formats')
+  const spanish = JSON.parse((await app.inject({ method: 'GET', url: '/v1/events?agency=riverton&language=es&accommodation=step_free_access&limit=100' })).body)
+  t.ok(spanish.data.length > 0, 'a Spanish speaker who needs step-free access finds meetings')
+})

@@ -1,0 +1,66 @@
+// Bearer tokens: every kind of bad token is refused with 401 and a problem body; a good one is accepted.
+import { createHmac, createPublicKey } from 'node:crypto'
+import { generateKeyPair, SignJWT } from 'jose'
+import t from 'tap'
+import { audience, issuer, jwks, signingKey, tokenFor } from './helpers/auth.ts'
+import { build } from './helpers/build.ts'
+import { eventBody } from './helpers/fixtures.ts'
+
+const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')
+const now = () => Math.floor(Date.now() / 1000)
+const claims = (extra: Record<string, unknown> = {}) => ({ iss: issuer, aud: audience, sub: 'user-1', roles: ['staff'], agency: 'metro', iat: now(), exp: now() + 600, ...extra })
+const sign = (payload: Record<string, unknown>) => new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'test-key-1' }).sign(signingKey)
+
+t.test('when a token is forged, stale, misaddressed or misplaced, then it is refused with 401; a good one is accepted', async (t) => {
+  const { app } = await build(t)
+  const good = await tokenFor()
+  const [h, p, s] = good.split('.')
+  const other = await generateKeyPair('ES256')
+  const publicPem = createPublicKey({ key: jwks.keys[0] as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString()
+  const hmacWithPublicKey = (() => {
+    const header = b64({ alg: 'HS256', kid: 'test-key-1' })
+    const payload = b64(claims())
+    const mac = createHmac('sha256', publicPem).update(`${header}.${payload}`).digest('base64url')
+    return `${header}.${payload}.${mac}`
+  })()
+  const noExp = claims()
+  delete (noExp as Record<string, unknown>).exp
+
+  const bad: [string, Record<string, string>, string?][] = [
+    ['no signature', { authorization: `Bearer ${h}.${p}.` }],
+    ['alg: none', { authorization: `Bearer ${b64({ alg: 'none' })}.${b64(claims())}.` }],
+    ['signed with another key', { authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: 'test-key-1' }).sign(other.privateKey)}` }],
+    ['HMAC keyed with the public key', { authorization: `Bearer ${hmacWithPublicKey}` }],
+    ['expired', { authorization: `Bearer ${await sign(claims({ iat: now() - 7200, exp: now() - 3600 }))}` }],
+    ['no exp', { authorization: `Bearer ${await sign(noExp)}` }],
+    ['not valid yet (nbf in the future)', { authorization: `Bearer ${await sign(claims({ nbf: now() + 3600 }))}` }],
+    ['wrong issuer', { authorization: `Bearer ${await sign(claims({ iss: 'https://evil.example.com/' }))}` }],
+    ['wrong audience', { authorization: `Bearer ${await sign(claims({ aud: 'some-other-api' }))}` }],
+    ['unknown key id', { authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: 'rotated-away' }).sign(other.privateKey)}` }],
+    ['tampered payload', { authorization: `Bearer ${h}.${b64({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), roles: ['admin'] })}.${s}` }],
+    ['oversize token', { authorization: `Bearer ${h}.${b64({ ...claims(), pad: 'x'.repeat(10_000) })}.${s}` }],
+    ['token in the query string', {}, `?access_token=${good}`],
+    ['not a JWT at all', { authorization: 'Bearer hello' }],
+    ['wrong scheme', { authorization: `Basic ${good}` }],
+    ['no role', { authorization: `Bearer ${await sign(claims({ roles: [] }))}` }],
+    ['no agency', { authorization: `Bearer ${await sign(claims({ agency: undefined }))}` }],
+    ['an agency this server does not host', { authorization: `Bearer ${await sign(claims({ agency: 'atlantis' }))}` }],
+    ['no subject', { authorization: `Bearer ${await sign(claims({ sub: undefined }))}` }],
+  ]
+  let rejected = 0
+  for (const [name, headers, query = ''] of bad) {
+    const res = await app.inject({ method: 'POST', url: `/v1/events${query}`, headers, payload: eventBody() })
+    const ok = res.statusCode === 401 && res.headers['content-type'] === 'application/problem+json; charset=utf-8' && JSON.parse(res.body).code === 'UNAUTHENTICATED'
+    t.ok(ok, `${name}: 401 UNAUTHENTICATED problem (got ${res.statusCode})`)
+    if (ok) rejected++
+  }
+  const accepted = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${good}` }, payload: eventBody() })
+  t.equal(accepted.statusCode, 201, 'the good token is accepted')
+  const listed = await app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${good}` } })
+  t.equal(JSON.parse(listed.body).data.length, 1, 'only the good token wrote anything')
+  t.comment(`${rejected} of ${bad.length} kinds of bad token rejected`)
+
+  const gql = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${h}.${p}.`, 'content-type': 'application/json' }, payload: { query: '{ agencies { slug } }' } })
+  t.equal(gql.statusCode, 401, 'GraphQL refuses it too')
+  t.equal(JSON.parse(gql.body).errors[0].extensions.code, 'UNAUTHENTICATED')
+})
