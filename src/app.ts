@@ -119,7 +119,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     agenciesRoutes(rest, { services })
     eventsRoutes(rest, { services, baseUrl })
   })
-  await registerGraphql(app, { services, verify })
+  await registerGraphql(app, { services, verify, introspection: config.graphqlIntrospection })
 
   return app
 }

@@ -33,6 +33,7 @@ const envSchema = z.object({
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   CORS_ORIGINS: z.string().default('*'),
   TRUST_PROXY: z.string().optional(),
+  GRAPHQL_INTROSPECTION: z.enum(['everyone', 'signed-in', 'nobody']).default('signed-in'),
 })
 
 export type Config = {
@@ -49,6 +50,8 @@ export type Config = {
   corsOrigins: true | string[]
   /** Proxy addresses whose X-Forwarded-For is believed, so limits key on the real client (fastify trustProxy). */
   trustProxy: boolean | string | undefined
+  /** Who may run GraphQL introspection; the schema itself is public in schema.graphql either way. */
+  graphqlIntrospection: 'everyone' | 'signed-in' | 'nobody'
   auth: {
     issuer?: string
     audience?: string
@@ -112,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     shutdownGraceMs: d.SHUTDOWN_GRACE_MS,
     rateLimit: { perMinute: d.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: d.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
     corsOrigins: d.CORS_ORIGINS.trim() === '*' ? true : d.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    graphqlIntrospection: d.GRAPHQL_INTROSPECTION,
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     auth: {
       issuer: d.AUTH_ISSUER,

@@ -45,8 +45,11 @@ function describe(err: GraphQLError, executed: boolean, request: FastifyRequest)
 
 /** An error in the document itself (or its variables): safe to show as graphql-js words it. */
 function documentError(err: GraphQLError | Error): Described {
-  const code: GraphqlRequestCode = err.message.startsWith('Syntax Error') ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED'
-  return { status: 400, error: { message: err.message, ...located(err), extensions: { code } } }
+  // Limits (tokens, aliases, cost…) are reported by their tools as "Syntax Error: …"; they are refusals, not typos.
+  const overLimit = /limit of \d+ exceeded|contains more tha[nt] \d+ tokens/i.test(err.message)
+  const code: GraphqlRequestCode = err.message.startsWith('Syntax Error') && !overLimit ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED'
+  const message = overLimit ? err.message.replace(/^Syntax Error: /, '') : err.message
+  return { status: 400, error: { message, ...located(err), extensions: { code } } }
 }
 
 function located(err: Error & Partial<Pick<GraphQLError, 'locations' | 'path'>>) {

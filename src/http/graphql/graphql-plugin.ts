@@ -5,6 +5,7 @@ import mercurius, { type MercuriusOptions } from 'mercurius'
 import type { TokenVerifier } from '../../auth/verify-token.ts'
 import type { Services } from '../../modules/services.ts'
 import { agencyLoaders } from './agency-resolvers.ts'
+import { armorRules, checkIntrospection, GRAPHQL_LIMITS, type IntrospectionPolicy } from './abuse-limits.ts'
 import { depthLimit } from './depth-limit.ts'
 import { bindEnumValues } from './enum-values.ts'
 import { eventLoaders, eventResolvers } from './event-resolvers.ts'
@@ -27,7 +28,10 @@ export const INTROSPECTION_DEPTH_LIMIT = 20
  * Registers POST/GET /graphql. The actor is already on the request: app.ts verifies the bearer token for every
  * route in its preHandler hook, and a bad token reaches the error formatter below as UNAUTHENTICATED (401).
  */
-export async function registerGraphql(app: FastifyInstance, { services }: { services: Services; verify: TokenVerifier }) {
+export async function registerGraphql(
+  app: FastifyInstance,
+  { services, introspection }: { services: Services; verify: TokenVerifier; introspection: IntrospectionPolicy },
+) {
   const options: MercuriusOptions = {
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
     schemaTransforms: [bindEnumValues],
@@ -41,7 +45,12 @@ export async function registerGraphql(app: FastifyInstance, { services }: { serv
     loaders: { ...eventLoaders, ...seriesLoaders, ...agencyLoaders },
     context: (request) => graphqlContext(request, services),
     errorFormatter: formatErrors,
-    validationRules: [depthLimit(QUERY_DEPTH_LIMIT, INTROSPECTION_DEPTH_LIMIT)],
+    validationRules: [depthLimit(QUERY_DEPTH_LIMIT, INTROSPECTION_DEPTH_LIMIT), ...armorRules],
+    graphql: {
+      parseOptions: { maxTokens: GRAPHQL_LIMITS.tokens },
+      // "Did you mean …?" would let a caller map the schema by guessing.
+      validateOptions: { hideSuggestions: true } as never,
+    },
     // Its page loads scripts from a CDN, which fails offline; an offline explorer is separate work.
     graphiql: false,
     // One operation per request, so rate limits and logs see each one.
@@ -54,4 +63,8 @@ export async function registerGraphql(app: FastifyInstance, { services }: { serv
     if (route.url === options.path && route.schema?.response) route.schema = { ...route.schema, response: undefined }
   })
   await app.register(mercurius, options)
+  // Runs for every request, cached documents included (validation rules do not run again for those).
+  app.graphql.addHook('preExecution', async (_schema, document, context) => {
+    checkIntrospection(introspection, context.reply.request.actor, document)
+  })
 }
