@@ -3,15 +3,18 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
+import { createPartnerTokens } from './auth/partner-tokens.ts'
 import { createTokenVerifier } from './auth/verify-token.ts'
 import { AppError } from './errors.ts'
 import { registerGraphql } from './http/graphql/graphql-plugin.ts'
 import { metaRoutes } from './http/meta-routes.ts'
 import { sendProblem } from './http/problem.ts'
 import { actorOf } from './http/request-context.ts'
-import { principalOf } from './auth/actor.ts'
+import { principalOf, publicActor } from './auth/actor.ts'
 import { agenciesRoutes } from './http/rest/agencies-routes.ts'
+import { credentialsRoutes, tokenRoutes } from './http/rest/credentials-routes.ts'
 import { eventsRoutes } from './http/rest/events-routes.ts'
+import { organizationsRoutes } from './http/rest/organizations-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
 export type AppOptions = { config: Config; database: Database }
@@ -20,6 +23,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services
   }
+  interface FastifyContextConfig {
+    /** The route authenticates OAuth clients itself; a bearer token is not looked for. */
+    clientAuthentication?: boolean
+  }
 }
 
 export async function buildApp({ config, database }: AppOptions): Promise<FastifyInstance> {
@@ -27,7 +34,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     logger: {
       level: config.logLevel,
       // Tokens, cookies and anything personal never reach the logs.
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.email', '*.phone'], censor: '[redacted]' },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.clientSecret', '*.client_secret', '*.access_token', '*.email', '*.phone'], censor: '[redacted]' },
     },
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
@@ -38,8 +45,10 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
   })
-  const services = createServices(database)
-  const verify = createTokenVerifier(config.auth)
+  // Partner API clients get tokens this server signs (when a signing key is configured) and verifies itself.
+  const partnerTokens = config.partnerTokens ? await createPartnerTokens(config.partnerTokens) : undefined
+  const services = createServices(database, { partnerTokens })
+  const verify = createTokenVerifier(config.auth, partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) })
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
 
@@ -96,7 +105,8 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   app.decorateRequest('actor', null as never)
   // A bad token is refused everywhere, never quietly treated as no token.
   app.addHook('preHandler', async (request) => {
-    request.actor = await actorOf(request, verify)
+    // The token endpoint authenticates OAuth clients itself (HTTP Basic or form fields), not bearer tokens.
+    request.actor = request.routeOptions.config.clientAuthentication ? publicActor : await actorOf(request, verify)
   })
 
   // 5. Rate limits per principal (anonymous callers per client address), after the actor is known.
@@ -118,6 +128,12 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   await app.register(async (rest) => {
     agenciesRoutes(rest, { services })
     eventsRoutes(rest, { services, baseUrl })
+    organizationsRoutes(rest, { services, baseUrl })
+    credentialsRoutes(rest, { services })
+  })
+  // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
+  await app.register(async (oauth) => {
+    tokenRoutes(oauth, { services })
   })
   await registerGraphql(app, { services, verify, introspection: config.graphqlIntrospection })
 

@@ -34,6 +34,8 @@ const envSchema = z.object({
   CORS_ORIGINS: z.string().default('*'),
   TRUST_PROXY: z.string().optional(),
   GRAPHQL_INTROSPECTION: z.enum(['everyone', 'signed-in', 'nobody']).default('signed-in'),
+  TOKEN_SIGNING_JWK: z.string().min(1).optional(),
+  TOKEN_ISSUER: z.string().min(1).optional(),
 })
 
 export type Config = {
@@ -63,7 +65,27 @@ export type Config = {
     agencyClaim: string
     clockToleranceSeconds: number
   }
+  /**
+   * Partner credentials: this server signs short-lived tokens for API clients with its own key (a private EC P-256
+   * JWK). Unset: the token endpoint says partner credentials are not configured.
+   */
+  partnerTokens?: {
+    privateJwk: PrivateEcJwk
+    issuer: string
+    audience: string
+    lifetimeSeconds: number
+  }
 }
+
+export type PrivateEcJwk = { kty: 'EC'; crv: 'P-256'; x: string; y: string; d: string; kid?: string }
+
+/** Partner tokens live this long: short, so a revoked credential stops working soon even where a token was cached. */
+export const PARTNER_TOKEN_LIFETIME_SECONDS = 300
+/** The audience of partner tokens when the deployment names none for its identity provider. */
+export const DEFAULT_TOKEN_AUDIENCE = 'community-engagement-api'
+
+const base64url = z.string().regex(/^[A-Za-z0-9_-]+$/)
+const privateEcJwk = z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: base64url, y: base64url, d: base64url, kid: z.string().min(1).optional() })
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -99,6 +121,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const allowed = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
   const bad = (raw.AUTH_ALGORITHMS ?? 'RS256').split(',').map((a) => a.trim()).filter((a) => !allowed.includes(a))
   if (bad.length) problems.push(`AUTH_ALGORITHMS: only asymmetric algorithms are allowed (${allowed.join(', ')}); got ${bad.join(', ')}`)
+  let signingJwk: PrivateEcJwk | undefined
+  if (raw.TOKEN_SIGNING_JWK) {
+    try {
+      const j = privateEcJwk.safeParse(JSON.parse(raw.TOKEN_SIGNING_JWK))
+      if (j.success) signingJwk = { kty: 'EC', crv: 'P-256', x: j.data.x, y: j.data.y, d: j.data.d, ...(j.data.kid ? { kid: j.data.kid } : {}) }
+      else problems.push('TOKEN_SIGNING_JWK: must be a private EC P-256 JSON Web Key: {"kty":"EC","crv":"P-256","x":…,"y":…,"d":…}')
+    } catch {
+      problems.push('TOKEN_SIGNING_JWK: is not valid JSON')
+    }
+  }
+  const tokenIssuer = raw.TOKEN_ISSUER ?? raw.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? 'urn:community-engagement-api'
+  // Tokens are told apart by issuer: the identity provider's and this server's must differ.
+  if (signingJwk && raw.AUTH_ISSUER && tokenIssuer === raw.AUTH_ISSUER)
+    problems.push('TOKEN_ISSUER: must differ from AUTH_ISSUER (partner tokens are recognised by their issuer)')
   if (problems.length || !parsed.success) throw new ConfigError(problems)
 
   const d = parsed.data
@@ -127,5 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       agencyClaim: d.AUTH_AGENCY_CLAIM,
       clockToleranceSeconds: d.AUTH_CLOCK_TOLERANCE_S,
     },
+    ...(signingJwk
+      ? { partnerTokens: { privateJwk: signingJwk, issuer: tokenIssuer, audience: d.AUTH_AUDIENCE ?? DEFAULT_TOKEN_AUDIENCE, lifetimeSeconds: PARTNER_TOKEN_LIFETIME_SECONDS } }
+      : {}),
   }
 }

@@ -27,6 +27,9 @@ export const catalogue = {
   MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
   INVALID_CURSOR: { status: 400, title: 'The pagination cursor is not valid' },
   BAD_REQUEST: { status: 400, title: 'The request is not valid' },
+  INVALID_TOKEN_REQUEST: { status: 400, title: 'The token request is not valid' },
+  UNSUPPORTED_GRANT_TYPE: { status: 400, title: 'The grant type is not supported' },
+  INVALID_CLIENT: { status: 401, title: 'Client authentication failed' },
   UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required' },
   FORBIDDEN: { status: 403, title: 'Not allowed' },
   NOT_FOUND: { status: 404, title: 'Not found' },
@@ -35,6 +38,8 @@ export const catalogue = {
   SERIES_NOT_FOUND: { status: 404, title: 'Series not found' },
   AREA_NOT_FOUND: { status: 404, title: 'Area not found' },
   AGENCY_NOT_FOUND: { status: 404, title: 'Agency not found' },
+  ORGANIZATION_NOT_FOUND: { status: 404, title: 'Organization not found' },
+  API_CLIENT_NOT_FOUND: { status: 404, title: 'API client not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   NOT_ACCEPTABLE: { status: 406, title: 'Not acceptable' },
   INVALID_TRANSITION: { status: 409, title: 'The change is not allowed in the current state' },
@@ -49,9 +54,17 @@ export const catalogue = {
   INTERNAL: { status: 500, title: 'Internal server error' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; retry shortly' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The server is not taking requests right now; retry shortly' },
+  PARTNER_CREDENTIALS_NOT_CONFIGURED: { status: 503, title: 'Partner credentials are not configured on this server' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof catalogue
+
+/** The RFC 6749 §5.2 `error` a token-endpoint problem also carries, so OAuth client libraries understand it. */
+export const oauthErrors: Partial<Record<ErrorCode, 'invalid_request' | 'invalid_client' | 'unsupported_grant_type'>> = {
+  INVALID_TOKEN_REQUEST: 'invalid_request',
+  INVALID_CLIENT: 'invalid_client',
+  UNSUPPORTED_GRANT_TYPE: 'unsupported_grant_type',
+}
 
 export const notFound = (code: ErrorCode & `${string}NOT_FOUND`, what: string) =>
   new AppError(code, `${what} was not found`)

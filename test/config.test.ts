@@ -31,3 +31,20 @@ t.test('when keys are configured without issuer and audience, or with symmetric 
   t.match(err.problems.join('\n'), /AUTH_ISSUER and AUTH_AUDIENCE/)
   t.match(err.problems.join('\n'), /AUTH_ALGORITHMS: only asymmetric/)
 })
+
+t.test('when a partner-token signing key is given, then it must be a private EC P-256 JWK, and the issuer defaults sensibly', async (t) => {
+  t.equal(loadConfig({}).partnerTokens, undefined, 'no default key: partner credentials are off')
+  const notJson = t.throws(() => loadConfig({ TOKEN_SIGNING_JWK: '{nope' })) as ConfigError
+  t.match(notJson.problems.join('\n'), /TOKEN_SIGNING_JWK: is not valid JSON/)
+  const publicOnly = t.throws(() => loadConfig({ TOKEN_SIGNING_JWK: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'abc', y: 'def' }) })) as ConfigError
+  t.match(publicOnly.problems.join('\n'), /TOKEN_SIGNING_JWK: must be a private EC P-256/, 'a public key cannot sign')
+  const rsa = t.throws(() => loadConfig({ TOKEN_SIGNING_JWK: JSON.stringify({ kty: 'RSA', n: 'abc', e: 'AQAB', d: 'xyz' }) })) as ConfigError
+  t.match(rsa.problems.join('\n'), /TOKEN_SIGNING_JWK/)
+
+  const jwk = JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'eA', y: 'eQ', d: 'ZA' })
+  t.match(loadConfig({ TOKEN_SIGNING_JWK: jwk }).partnerTokens, { issuer: 'urn:community-engagement-api', audience: 'community-engagement-api', lifetimeSeconds: 300 })
+  t.match(loadConfig({ TOKEN_SIGNING_JWK: jwk, PUBLIC_BASE_URL: 'https://api.example.gov/' }).partnerTokens, { issuer: 'https://api.example.gov' })
+  t.match(loadConfig({ TOKEN_SIGNING_JWK: jwk, TOKEN_ISSUER: 'https://tokens.example.gov', AUTH_AUDIENCE: 'engage' }).partnerTokens, { issuer: 'https://tokens.example.gov', audience: 'engage' })
+  const clash = t.throws(() => loadConfig({ TOKEN_SIGNING_JWK: jwk, TOKEN_ISSUER: 'https://idp.example.gov/', AUTH_ISSUER: 'https://idp.example.gov/' })) as ConfigError
+  t.match(clash.problems.join('\n'), /TOKEN_ISSUER: must differ from AUTH_ISSUER/)
+})

@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { parse } from 'yaml'
 import { buildApp } from '../src/app.ts'
-import { accommodations, areaKinds, eventFormats, eventKinds, eventStatuses, seriesStatuses } from '../src/db/schema/index.ts'
+import { accommodations, areaKinds, eventFormats, eventKinds, eventStatuses, organizationKinds, partnershipStatuses, seriesStatuses } from '../src/db/schema/index.ts'
 import { catalogue } from '../src/errors.ts'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
@@ -95,7 +95,8 @@ t.test('when the app is built, then every route is documented and every document
   const expected = [
     'listEvents', 'scheduleEvent', 'getEvent', 'updateEvent', 'publishEvent', 'rescheduleEvent', 'postponeEvent', 'cancelEvent',
     'completeEvent', 'listSeries', 'createSeries', 'getSeries', 'updateSeries', 'cancelSeries', 'listSeriesOccurrences',
-    'listAgencies', 'getAgency', 'listAreas', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml',
+    'listAgencies', 'getAgency', 'listAreas', 'listOrganizations', 'createOrganization', 'getOrganization', 'updateOrganization',
+    'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml',
   ]
   t.strictSame(operations.map((o) => o.operationId).sort(), [...expected].sort(), 'operationIds are the domain names, each once')
 })
@@ -109,6 +110,8 @@ t.test('when the spec names codes and enums, then they are the ones the code use
   t.strictSame(schemas.Accommodation.enum, [...accommodations], 'Accommodation')
   t.strictSame(schemas.AreaKind.enum, [...areaKinds], 'AreaKind')
   t.strictSame(schemas.SeriesStatus.enum, [...seriesStatuses], 'SeriesStatus')
+  t.strictSame(schemas.OrganizationKind.enum, [...organizationKinds], 'OrganizationKind')
+  t.strictSame(schemas.PartnershipStatus.enum, [...partnershipStatuses], 'PartnershipStatus')
   // Each reusable problem response may only name codes whose catalogue status is its own.
   for (const [name, response] of Object.entries((openapiDocument.components as any).responses as Record<string, any>)) {
     const schema = response.content?.['application/problem+json']?.schema
@@ -558,6 +561,79 @@ t.test('agencies and areas', async (t) => {
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/agencies?access_token=abc' }), 401, 'UNAUTHENTICATED')
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/agencies/metro', headers: { authorization: 'Bearer x.y.z' } }), 401, 'UNAUTHENTICATED')
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/agencies/metro/areas?token=abc' }), 401, 'UNAUTHENTICATED')
+})
+
+t.test('organizations: register, read, list and change, valid and invalid', async (t) => {
+  const body = { name: 'Eastside Neighbours', kind: 'neighbourhood_association', areaIds: [fixtures.areas.north.id], languages: ['en', 'es'], contact: { name: 'Ana Ruiz', email: 'ana@example.org' } }
+  const created = await call(t, { method: 'POST', url: '/v1/organizations', headers: json({ 'idempotency-key': 'org-contract' }), payload: body })
+  expectStatus(t, created, 201)
+  const { id } = created.json()
+  const replayed = await call(t, { method: 'POST', url: '/v1/organizations', headers: json({ 'idempotency-key': 'org-contract' }), payload: body })
+  t.equal(replayed.headers['idempotent-replayed'], 'true')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/organizations', headers: json({ 'idempotency-key': 'org-contract' }), payload: { ...body, name: 'Other' } }), 422, 'IDEMPOTENCY_KEY_REUSED')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/organizations', headers: json(), payload: { ...body, kind: 'club' } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/organizations', payload: body }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/organizations', headers: analyst, payload: body }), 403, 'FORBIDDEN')
+
+  const read = await call(t, { method: 'GET', url: `/v1/organizations/${id}`, headers: staff })
+  expectStatus(t, read, 200)
+  t.equal(read.json().contact.email, 'ana@example.org')
+  t.equal((await call(t, { method: 'GET', url: `/v1/organizations/${id}` })).json().contact, null, 'the public sees no contact')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/organizations/not-a-uuid' }), 404, 'ORGANIZATION_NOT_FOUND')
+
+  const list = await call(t, { method: 'GET', url: `/v1/organizations?agency=metro&kind=neighbourhood_association&language=es&status=active&areaId=${fixtures.areas.north.id}&limit=1` })
+  expectStatus(t, list, 200)
+  t.equal(list.json().data.length, 1)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/organizations?kind=club' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/organizations?cursor=nope' }), 400, 'INVALID_CURSOR')
+
+  const url = `/v1/organizations/${id}`
+  expectStatus(t, await call(t, { method: 'PATCH', url, headers: json(), payload: { partnershipStatus: 'paused' } }), 428, 'PRECONDITION_REQUIRED')
+  expectStatus(t, await call(t, { method: 'PATCH', url, headers: ifMatch(5), payload: { partnershipStatus: 'paused' } }), 412, 'PRECONDITION_FAILED')
+  expectStatus(t, await call(t, { method: 'PATCH', url, headers: ifMatch(1), payload: {} }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'PATCH', url, headers: { ...analyst, 'if-match': '"1"' }, payload: { name: 'X' } }), 403, 'FORBIDDEN')
+  expectStatus(t, await call(t, { method: 'PATCH', url: '/v1/organizations/00000000-0000-4000-8000-000000000000', headers: ifMatch(1), payload: { name: 'X' } }), 404, 'ORGANIZATION_NOT_FOUND')
+  const changed = await call(t, { method: 'PATCH', url, headers: ifMatch(1), payload: { partnershipStatus: 'paused', contact: null } })
+  expectStatus(t, changed, 200)
+  t.equal(changed.headers.etag, '"2"')
+
+  // Events carry their co-hosts and list by them.
+  const hosted = await call(t, { method: 'POST', url: '/v1/events', headers: json(), payload: futureEvent({ coHostIds: [id] }) })
+  expectStatus(t, hosted, 201)
+  t.strictSame(hosted.json().coHostIds, [id])
+  const byHost = await call(t, { method: 'GET', url: `/v1/events?organizationId=${id}` })
+  t.strictSame(byHost.json().data.map((e: { id: string }) => e.id), [hosted.json().id])
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/events', headers: json(), payload: futureEvent({ coHostIds: ['00000000-0000-4000-8000-000000000000'] }) }), 400, 'VALIDATION_FAILED')
+})
+
+t.test('credentials: issue, list, exchange and revoke, valid and invalid', async (t) => {
+  const admin = await bearer({ role: 'admin', agency: 'metro' })
+  const org = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Credentialed', kind: 'other' } })).json()
+  const url = `/v1/organizations/${org.id}/api-clients`
+  const created = await call(t, { method: 'POST', url, headers: admin, payload: { name: 'Sync' } })
+  expectStatus(t, created, 201)
+  const client = created.json()
+  expectStatus(t, await call(t, { method: 'POST', url, headers: staff, payload: { name: 'Sync' } }), 403, 'FORBIDDEN')
+  expectStatus(t, await call(t, { method: 'POST', url, headers: admin, payload: { name: '' } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/organizations/00000000-0000-4000-8000-000000000000/api-clients', headers: admin, payload: { name: 'x' } }), 404, 'ORGANIZATION_NOT_FOUND')
+
+  const listed = await call(t, { method: 'GET', url, headers: admin })
+  expectStatus(t, listed, 200)
+  t.equal(listed.json().data.length, 1)
+  expectStatus(t, await call(t, { method: 'GET', url }), 401, 'UNAUTHENTICATED')
+
+  const form = { 'content-type': 'application/x-www-form-urlencoded' }
+  const token = await call(t, { method: 'POST', url: '/oauth/token', headers: form, payload: `grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.clientSecret}` })
+  expectStatus(t, token, 200)
+  expectStatus(t, await call(t, { method: 'POST', url: '/oauth/token', headers: form, payload: `grant_type=client_credentials&client_id=${client.clientId}&client_secret=wrong` }), 401, 'INVALID_CLIENT')
+  expectStatus(t, await call(t, { method: 'POST', url: '/oauth/token', headers: form, payload: 'grant_type=authorization_code' }), 400, 'UNSUPPORTED_GRANT_TYPE')
+  expectStatus(t, await call(t, { method: 'POST', url: '/oauth/token', headers: { 'content-type': 'text/plain' }, payload: 'grant_type=client_credentials' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
+
+  const revoked = await call(t, { method: 'POST', url: `/v1/api-clients/${client.id}/revoke`, headers: admin })
+  expectStatus(t, revoked, 200)
+  t.ok(revoked.json().revokedAt)
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/api-clients/00000000-0000-4000-8000-000000000000/revoke', headers: admin }), 404, 'API_CLIENT_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/api-clients/${client.id}/revoke`, headers: analyst }), 403, 'FORBIDDEN')
 })
 
 t.test('operations: health probes and the document', async (t) => {

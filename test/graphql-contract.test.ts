@@ -18,7 +18,7 @@ import {
   type GraphQLSchema,
 } from 'graphql'
 import t from 'tap'
-import { accommodations, areaKinds, eventFormats, eventKinds, eventStatuses, seriesStatuses } from '../src/db/schema/index.ts'
+import { accommodations, areaKinds, eventFormats, eventKinds, eventStatuses, organizationKinds, partnershipStatuses, seriesStatuses } from '../src/db/schema/index.ts'
 import { graphqlSchemaPath, QUERY_DEPTH_LIMIT } from '../src/http/graphql/graphql-plugin.ts'
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
 import { bearer } from './helpers/auth.ts'
@@ -45,6 +45,8 @@ t.test('when the schema enums are compared with the services values, then each i
     Accommodation: accommodations,
     AreaKind: areaKinds,
     SeriesStatus: seriesStatuses,
+    OrganizationKind: organizationKinds,
+    PartnershipStatus: partnershipStatuses,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -146,6 +148,34 @@ t.test('when every field of every type is selected over real data, then each res
   t.same(series.json().errors, undefined, 'createSeries with every Series field')
   const seriesId = series.json().data.createSeries.series.id
 
+  // A partner organization with every field set (staff see its contact), to co-host the event below.
+  const organization = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: staff,
+    payload: {
+      query: `mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { replayed organization { ${selectAll(contract.getType('Organization') as GraphQLObjectType, ['Mutation.createOrganization'], 2)} } } }`,
+      variables: { input: { name: 'Eastside Neighbours', kind: 'NEIGHBOURHOOD_ASSOCIATION', areaIds: [beat.id], languages: ['en', 'es'], contact: { name: 'Ana', email: 'ana@example.org', phone: '+1 555 0100' }, partnershipStatus: 'ACTIVE' } },
+    },
+  })
+  t.same(organization.json().errors, undefined, 'createOrganization with every Organization field')
+  const organizationId = organization.json().data.createOrganization.organization.id
+
+  // A credential that has been used and then revoked, so every ApiClient field has a value.
+  const admin = await bearer({ role: 'admin' })
+  const credential = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: admin,
+    payload: { query: `mutation ($org: ID!) { createApiClient(organizationId: $org, name: "Sync") { clientSecret apiClient { id clientId } } }`, variables: { org: organizationId } },
+  })
+  t.same(credential.json().errors, undefined, 'createApiClient')
+  const { clientSecret, apiClient } = credential.json().data.createApiClient
+  const exchanged = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `grant_type=client_credentials&client_id=${apiClient.clientId}&client_secret=${clientSecret}` })
+  t.equal(exchanged.statusCode, 200)
+  const revoked = await app.inject({ method: 'POST', url: '/graphql', headers: admin, payload: { query: `mutation ($id: ID!) { revokeApiClient(id: $id) { id revokedAt } }`, variables: { id: apiClient.id } } })
+  t.same(revoked.json().errors, undefined, 'revokeApiClient')
+
   // A standalone event with every field set, then postponed so it has a status reason.
   const scheduled = (
     await app.inject({
@@ -154,7 +184,7 @@ t.test('when every field of every type is selected over real data, then each res
       headers: staff,
       payload: {
         query: `mutation ($input: ScheduleEventInput!) { scheduleEvent(input: $input) { replayed event { id version } } }`,
-        variables: { input: { ...template, startsAt: '2027-05-11T18:30:00-04:00', endsAt: '2027-05-11T20:00:00-04:00' } },
+        variables: { input: { ...template, coHostIds: [organizationId], startsAt: '2027-05-11T18:30:00-04:00', endsAt: '2027-05-11T20:00:00-04:00' } },
       },
     })
   ).json()
@@ -169,24 +199,34 @@ t.test('when every field of every type is selected over real data, then each res
     const target = getNamedType(field.type)
     return isLeafType(target) ? `${name}${args}` : `${name}${args} { ${selectAll(target as GraphQLObjectType, [`Query.${name}`], 1)} }`
   }
-  const document = `{
-    ${selection('events', '(language: "es")')}
-    ${selection('event', `(id: "${id}")`)}
-    ${selection('series')}
-    ${selection('seriesById', `(id: "${seriesId}")`)}
-    ${selection('agencies')}
-    ${selection('agency', '(slug: "metro")')}
-  }`
-  const res = await app.inject({ method: 'POST', url: '/graphql', headers: staff, payload: { query: document } })
-  t.equal(res.statusCode, 200, res.statusCode === 200 ? 'the document runs' : res.body)
-  const body = res.json()
-  t.same(body.errors, undefined, 'no errors')
+  // One document per top-level field, so none passes the cost limit (GRAPHQL_LIMITS) however wide the types grow.
+  const selections = [
+    selection('events', '(language: "es")'),
+    selection('event', `(id: "${id}")`),
+    selection('series'),
+    selection('seriesById', `(id: "${seriesId}")`),
+    selection('agencies'),
+    selection('agency', '(slug: "metro")'),
+    selection('organizations'),
+    selection('organization', `(id: "${organizationId}")`),
+    selection('apiClients', `(organizationId: "${organizationId}")`),
+  ]
+  const data: Record<string, unknown> = {}
+  for (const document of selections) {
+    // Admins may do all staff may, and read credentials too.
+    const res = await app.inject({ method: 'POST', url: '/graphql', headers: admin, payload: { query: `{ ${document} }` } })
+    t.equal(res.statusCode, 200, res.statusCode === 200 ? `${document.split(' ')[0]} runs` : res.body)
+    t.same(res.json().errors, undefined, 'no errors')
+    Object.assign(data, res.json().data)
+  }
 
   const seen = new Map<string, boolean>()
   const problems: string[] = []
-  recordValues(query, body.data, seen, problems, 'Query')
+  recordValues(query, data, seen, problems, 'Query')
   recordValues(contract.getMutationType()!, series.json().data, seen, problems, 'Mutation')
   recordValues(contract.getMutationType()!, scheduled.data, seen, problems, 'Mutation')
+  recordValues(contract.getMutationType()!, organization.json().data, seen, problems, 'Mutation')
+  recordValues(contract.getMutationType()!, credential.json().data, seen, problems, 'Mutation')
   t.same(problems, [], 'no field is undefined')
 
   // Every field of every object type got a real value somewhere, except one no data here can have (only sync

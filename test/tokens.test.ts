@@ -23,6 +23,21 @@ t.test('when a token is forged, stale, misaddressed or misplaced, then it is ref
     const mac = createHmac('sha256', publicPem).update(`${header}.${payload}`).digest('base64url')
     return `${header}.${payload}.${mac}`
   })()
+  // A credential revoked after its token was issued: the token stops working at once.
+  const org = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: { authorization: `Bearer ${good}` }, payload: { name: 'Partner', kind: 'other' } })).json()
+  const admin = { authorization: `Bearer ${await tokenFor({ role: 'admin' })}` }
+  const credential = (await app.inject({ method: 'POST', url: `/v1/organizations/${org.id}/api-clients`, headers: admin, payload: { name: 'Sync' } })).json()
+  const issued = await app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `grant_type=client_credentials&client_id=${credential.clientId}&client_secret=${credential.clientSecret}`,
+  })
+  const revokedClientToken = issued.json().access_token as string
+  t.equal((await app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${revokedClientToken}` } })).statusCode, 200, 'the partner token works before revocation')
+  await app.inject({ method: 'POST', url: `/v1/api-clients/${credential.id}/revoke`, headers: admin })
+  const partnerClaims = JSON.parse(Buffer.from(revokedClientToken.split('.')[1]!, 'base64url').toString())
+
   const noExp = claims()
   delete (noExp as Record<string, unknown>).exp
 
@@ -46,6 +61,8 @@ t.test('when a token is forged, stale, misaddressed or misplaced, then it is ref
     ['no agency', { authorization: `Bearer ${await sign(claims({ agency: undefined }))}` }],
     ['an agency this server does not host', { authorization: `Bearer ${await sign(claims({ agency: 'atlantis' }))}` }],
     ['no subject', { authorization: `Bearer ${await sign(claims({ sub: undefined }))}` }],
+    ['revoked client', { authorization: `Bearer ${revokedClientToken}` }],
+    ['partner token signed with the identity provider key', { authorization: `Bearer ${await new SignJWT(partnerClaims).setProtectedHeader({ alg: 'ES256', kid: 'partner-test-1' }).sign(signingKey)}` }],
   ]
   let rejected = 0
   for (const [name, headers, query = ''] of bad) {
@@ -58,6 +75,8 @@ t.test('when a token is forged, stale, misaddressed or misplaced, then it is ref
   t.equal(accepted.statusCode, 201, 'the good token is accepted')
   const listed = await app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${good}` } })
   t.equal(JSON.parse(listed.body).data.length, 1, 'only the good token wrote anything')
+  const changed = await app.inject({ method: 'GET', url: `/v1/organizations/${org.id}` })
+  t.equal(changed.json().version, 1, 'nor changed anything')
   t.comment(`${rejected} of ${bad.length} kinds of bad token rejected`)
 
   const gql = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${h}.${p}.`, 'content-type': 'application/json' }, payload: { query: '{ agencies { slug } }' } })

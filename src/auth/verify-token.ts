@@ -2,13 +2,18 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 import type { Config } from '../config.ts'
 import { AppError } from '../errors.ts'
+import { isUuid } from '../modules/shared/validation.ts'
 import { roles, type Actor, type Role } from './actor.ts'
+import type { PartnerTokens } from './partner-tokens.ts'
 
 export type TokenVerifier = (token: string) => Promise<Actor>
 
 const MAX_TOKEN_LENGTH = 8_192
 
-export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
+/** How partner tokens are checked: this server's key, and whether the credential behind one is still live. */
+export type PartnerTokenCheck = { tokens: PartnerTokens; isActive(clientId: string): Promise<boolean> }
+
+export function createTokenVerifier(auth: Config['auth'], partner?: PartnerTokenCheck): TokenVerifier {
   const keys = auth.jwksUrl
     ? createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
     : auth.jwks
@@ -16,8 +21,9 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
       : undefined
 
   return async (token) => {
-    if (!keys || !auth.issuer || !auth.audience) throw unauthenticated('this server accepts no tokens: no identity provider is configured')
     if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated('the token is too large')
+    if (partner?.tokens.claimsToBeOurs(token)) return verifyPartnerToken(token, partner, auth.clockToleranceSeconds)
+    if (!keys || !auth.issuer || !auth.audience) throw unauthenticated('this server accepts no tokens: no identity provider is configured')
     let payload: JWTPayload
     try {
       ;({ payload } = await jwtVerify(token, keys, {
@@ -42,7 +48,26 @@ function actorFromClaims(payload: JWTPayload, auth: Config['auth']): Actor {
   const role = [...roles].reverse().find((r) => list.includes(r)) as Role | undefined
   const agency = payload[auth.agencyClaim]
   if (!role || typeof agency !== 'string' || !agency) throw unauthenticated('the token names no known role or agency')
+  // A partner token speaks for one organization (its `org` claim); without one it has only the public's reach.
+  const org = payload.org
+  if (role === 'partner' && typeof org === 'string' && isUuid(org)) return { kind: role, subject: String(payload.sub), agencySlug: agency, organizationId: org }
   return { kind: role, subject: String(payload.sub), agencySlug: agency }
+}
+
+/** A token this server issued to a partner API client: valid only while the client is not revoked. */
+async function verifyPartnerToken(token: string, partner: PartnerTokenCheck, clockToleranceSeconds: number): Promise<Actor> {
+  let payload: JWTPayload
+  try {
+    payload = await partner.tokens.verify(token, clockToleranceSeconds)
+  } catch (err) {
+    if (err instanceof joseErrors.JOSEError) throw unauthenticated('the token is not valid')
+    throw err
+  }
+  const { sub, agency, org, roles: claimed } = payload as JWTPayload & { agency?: unknown; org?: unknown; roles?: unknown }
+  if (typeof sub !== 'string' || typeof agency !== 'string' || typeof org !== 'string' || !isUuid(org) || !Array.isArray(claimed) || !claimed.includes('partner'))
+    throw unauthenticated('the token names no known role or agency')
+  if (!(await partner.isActive(sub))) throw unauthenticated('the credential this token was issued for has been revoked')
+  return { kind: 'partner', subject: sub, agencySlug: agency, organizationId: org }
 }
 
 const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message)

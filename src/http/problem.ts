@@ -1,6 +1,6 @@
 // Turns any error into an RFC 9457 problem: AppErrors keep their code; framework errors get one; the rest are a bare 500.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, catalogue, type ErrorCode, type FieldError } from '../errors.ts'
+import { AppError, catalogue, oauthErrors, type ErrorCode, type FieldError } from '../errors.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 
 export type Problem = {
@@ -12,6 +12,8 @@ export type Problem = {
   instance?: string
   requestId?: string
   errors?: FieldError[]
+  /** RFC 6749 error code, on token-endpoint problems only. */
+  error?: string
 }
 
 const frameworkCodes: Record<string, ErrorCode> = {
@@ -49,6 +51,7 @@ export function problemOf(err: unknown, request: FastifyRequest): Problem {
     instance: request.url.split('?')[0],
     requestId: request.id,
     ...(c.errors ? { errors: c.errors } : {}),
+    ...(oauthErrors[c.code] ? { error: oauthErrors[c.code] } : {}),
   }
 }
 

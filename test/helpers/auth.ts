@@ -8,6 +8,9 @@ const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: 
 const publicJwk = { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'ES256', use: 'sig' }
 
 export const jwks = { keys: [publicJwk] }
+
+/** The server's own key for partner tokens (TOKEN_SIGNING_JWK): a private EC P-256 JWK. */
+export const partnerSigningJwk = { ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)), kid: 'partner-test-1' }
 export const signingKey = privateKey
 
 export type TokenOptions = { role?: string | string[]; agency?: string; sub?: string; expiresIn?: string; claims?: JWTPayload }

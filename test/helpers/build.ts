@@ -4,7 +4,7 @@ import type { Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
-import { audience, issuer, jwks } from './auth.ts'
+import { audience, issuer, jwks, partnerSigningJwk } from './auth.ts'
 import { createFixtures } from './fixtures.ts'
 
 export type Built = { app: FastifyInstance; database: TestDatabase; config: Config; fixtures: Awaited<ReturnType<typeof createFixtures>> }
@@ -15,6 +15,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     AUTH_ISSUER: issuer,
     AUTH_AUDIENCE: audience,
     AUTH_JWKS: JSON.stringify(jwks),
+    TOKEN_SIGNING_JWK: JSON.stringify(partnerSigningJwk),
     PUBLIC_BASE_URL: 'http://api.example.test',
     // Test files send hundreds of requests from one address; the limit itself has its own test.
     RATE_LIMIT_PER_MINUTE: '100000',

@@ -1,5 +1,6 @@
 // Relay connections over the services' keyset pages, with a resumable cursor on every edge.
 import type { EventView, SeriesView } from '../../modules/events/event-view.ts'
+import type { OrganizationView } from '../../modules/organizations/organization-view.ts'
 import { encodeCursor, type Page } from '../../modules/shared/pagination.ts'
 
 export type Connection<T> = {
@@ -36,6 +37,8 @@ export const eventConnection = (page: Page<EventView>, syncing: boolean) =>
   syncing ? connection(page, 'events:updated', (e) => e.updatedAt) : connection(page, 'events:start', (e) => e.startsAt)
 
 export const seriesConnection = (page: Page<SeriesView>) => connection(page, 'series:created', (s) => s.createdAt)
+
+export const organizationConnection = (page: Page<OrganizationView>) => connection(page, 'organizations:created', (o) => o.createdAt)
 
 /** How service list inputs (named as in REST query strings) are called here, for error field names. */
 export const pagingNames = { limit: 'first', cursor: 'after' }

@@ -12,6 +12,7 @@ import { eventLoaders, eventResolvers } from './event-resolvers.ts'
 import { graphqlContext } from './graphql-context.ts'
 import { formatErrors } from './graphql-errors.ts'
 import { mutationResolvers } from './mutation-resolvers.ts'
+import { organizationLoaders } from './organization-resolvers.ts'
 import { queryResolvers } from './query-resolvers.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
@@ -42,7 +43,7 @@ export async function registerGraphql(
       Mutation: mutationResolvers,
       ...eventResolvers,
     },
-    loaders: { ...eventLoaders, ...seriesLoaders, ...agencyLoaders },
+    loaders: { ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders },
     context: (request) => graphqlContext(request, services),
     errorFormatter: formatErrors,
     validationRules: [depthLimit(QUERY_DEPTH_LIMIT, INTROSPECTION_DEPTH_LIMIT), ...armorRules],

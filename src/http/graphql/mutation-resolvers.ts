@@ -51,6 +51,27 @@ export const mutationResolvers = {
     return context.services.series.update(serviceContext(context, args.language), args.id, serviceInput(args.input, changing), args.expectedVersion)
   },
 
+  createOrganization(_: unknown, args: Input & { idempotencyKey?: string | null }, context: GraphqlContext) {
+    const input = serviceInput(args.input, creating)
+    return namedAsArguments(keyArgument, async () => {
+      const { organization, replayed } = await context.services.organizations.register(serviceContext(context), input, args.idempotencyKey ?? undefined)
+      return { organization, replayed }
+    })
+  },
+
+  updateOrganization(_: unknown, args: Omit<Command, 'language'> & Input, context: GraphqlContext) {
+    return context.services.organizations.update(serviceContext(context), args.id, serviceInput(args.input, changing), args.expectedVersion)
+  },
+
+  async createApiClient(_: unknown, args: { organizationId: string; name: string }, context: GraphqlContext) {
+    const { clientSecret, ...apiClient } = await context.services.credentials.issue(serviceContext(context), args.organizationId, { name: args.name })
+    return { apiClient, clientSecret }
+  },
+
+  revokeApiClient(_: unknown, args: { id: string }, context: GraphqlContext) {
+    return context.services.credentials.revoke(serviceContext(context), args.id)
+  },
+
   cancelSeries(_: unknown, args: Command & Reason, context: GraphqlContext) {
     return context.services.series.cancel(serviceContext(context, args.language), args.id, reasonInput(args.reason), args.expectedVersion)
   },

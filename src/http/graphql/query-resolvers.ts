@@ -1,5 +1,5 @@
 // Query: each field is one service call; arguments become the same inputs the REST query strings give.
-import { eventConnection, pageArguments, pagingNames, seriesConnection } from './connections.ts'
+import { eventConnection, organizationConnection, pageArguments, pagingNames, seriesConnection } from './connections.ts'
 import { serviceContext, type GraphqlContext } from './graphql-context.ts'
 import { namedAsArguments, withoutNulls } from './inputs.ts'
 
@@ -32,5 +32,19 @@ export const queryResolvers = {
 
   agency(_: unknown, args: { slug: string }, context: GraphqlContext) {
     return context.services.agencies.get(args.slug)
+  },
+
+  async organizations(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext) {
+    const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
+    const page = await namedAsArguments(pagingNames, () => context.services.organizations.list(serviceContext(context), { ...filter, ...pageArguments(args) }))
+    return organizationConnection(page)
+  },
+
+  organization(_: unknown, args: { id: string }, context: GraphqlContext) {
+    return context.services.organizations.get(serviceContext(context), args.id)
+  },
+
+  apiClients(_: unknown, args: { organizationId: string }, context: GraphqlContext) {
+    return context.services.credentials.list(serviceContext(context), args.organizationId)
   },
 }

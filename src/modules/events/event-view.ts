@@ -43,10 +43,12 @@ function contentView(e: EventRow | SeriesRow, agency: AgencyRow | undefined, pre
   }
 }
 
-export function eventView(e: EventRow, agency: AgencyRow | undefined, preferred: string[]) {
+/** `coHostIds`: the partner organizations co-hosting the event (loaded with it, a page at a time). */
+export function eventView(e: EventRow, agency: AgencyRow | undefined, preferred: string[], coHostIds: string[]) {
   const at = (d: Date) => toOffsetIso(d, e.timeZone)
   return {
     ...contentView(e, agency, preferred),
+    coHostIds,
     status: e.status,
     statusReason: e.statusReason,
     startsAt: at(e.startsAt),

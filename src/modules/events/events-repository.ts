@@ -2,7 +2,7 @@
 import { and, arrayContains, arrayOverlaps, asc, eq, gt, gte, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import { getTableColumns } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { events, eventSeries } from '../../db/schema/index.ts'
+import { eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { EventListQuery } from './events-schemas.ts'
 
@@ -130,6 +130,9 @@ function filterConditions(f: EventFilter): (SQL | undefined)[] {
     f.accommodation?.length ? arrayContains(events.accommodations, f.accommodation) : undefined,
     f.topic?.length ? arrayOverlaps(events.topics, f.topic) : undefined,
     f.seriesId ? eq(events.seriesId, f.seriesId) : undefined,
+    f.organizationId
+      ? sql`exists (select 1 from ${eventCoHosts} where ${eventCoHosts.eventId} = ${events.id} and ${eventCoHosts.organizationId} = ${f.organizationId}::uuid)`
+      : undefined,
     f.q ? sql`${events.search} @@ websearch_to_tsquery('simple', ${f.q})` : undefined,
     f.updatedSince ? gte(events.updatedAt, f.updatedSince) : undefined,
   ]

@@ -51,6 +51,12 @@ export const contentFields = {
   topics: z.array(topic).max(20),
 }
 
+/** Partner organizations of the event's agency that co-host it. */
+const coHostIds = z
+  .array(uuid)
+  .max(20)
+  .refine((ids) => new Set(ids).size === ids.length, 'names an organization twice')
+
 const MAX_EVENT_MS = 7 * 86_400_000
 
 export const scheduleEventInput = z
@@ -73,6 +79,7 @@ export const scheduleEventInput = z
     registrationRequired: contentFields.registrationRequired.optional(),
     hostUnit: contentFields.hostUnit.optional(),
     topics: contentFields.topics.optional(),
+    coHostIds: coHostIds.optional(),
   })
   .superRefine((v, ctx) => {
     checkTimes(v.startsAt, v.endsAt, ctx)
@@ -97,6 +104,7 @@ export const updateEventInput = z
     registrationRequired: contentFields.registrationRequired.optional(),
     hostUnit: contentFields.hostUnit.nullable().optional(),
     topics: contentFields.topics.optional(),
+    coHostIds: coHostIds.optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'must change at least one field')
 export type UpdateEventInput = z.output<typeof updateEventInput>
@@ -119,6 +127,7 @@ export const eventListQuery = z.strictObject({
   accommodation: z.array(z.enum(accommodations)).max(accommodations.length).optional(),
   topic: z.array(z.string().max(63)).max(20).optional(),
   seriesId: uuid.optional(),
+  organizationId: uuid.optional(),
   q: z.string().trim().min(1).max(200).optional(),
   updatedSince: instant.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),

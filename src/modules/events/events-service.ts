@@ -1,5 +1,5 @@
 /** Engagement events: schedule, change and close meetings, and list them for calendars and sync. */
-import { canManage, principalOf } from '../../auth/actor.ts'
+import { canManage, principalOf, type Actor } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { AppError, invalidTransition, notFound, validationFailed } from '../../errors.ts'
@@ -8,9 +8,10 @@ import { createAgenciesRepository } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { createAuditRepository } from '../audit/audit-repository.ts'
 import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
+import { createOrganizationsRepository } from '../organizations/organizations-repository.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
-import { versionMatches, type VersionCondition } from '../shared/versions.ts'
+import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { contentColumns } from './event-columns.ts'
 import { eventView, type EventView } from './event-view.ts'
 import { createEventsRepository, type EventRow, type EventVisibility } from './events-repository.ts'
@@ -21,6 +22,12 @@ type Status = EventRow['status']
 /** What each command is recorded as in the audit trail. */
 const pastTense = { update: 'updated', publish: 'published', reschedule: 'rescheduled', postpone: 'postponed', cancel: 'cancelled', complete: 'completed' } as const
 type Command = keyof typeof pastTense
+
+/** What a partner organization may do to the events it co-hosts; publishing, completing and scheduling stay with staff. */
+const partnerCommands: readonly Command[] = ['update', 'reschedule', 'postpone', 'cancel']
+
+/** Who may run a command on an event: staff of its agency, or a partner that co-hosts it. */
+type Editor = { agency: AgencyRow; organizationId: string | null }
 
 /** Which command may move an event from which status. Cancelled and completed are final. */
 const transitions: Record<Exclude<Command, 'update'>, Status[]> = {
@@ -40,9 +47,10 @@ export function createEventsService({ database, agencies }: { database: Database
     return canManage(ctx.actor) ? { draftsOfAgencyId: (await agencies.ofActor(ctx)).id } : {}
   }
 
-  async function views(ctx: RequestContext, rows: EventRow[]): Promise<EventView[]> {
-    const byId = await agencies.byIds(rows.map((r) => r.agencyId))
-    return rows.map((r) => eventView(r, byId.get(r.agencyId), ctx.languages))
+  /** Views of a page of events: their agencies (cached) and co-hosts (one query for the page). */
+  async function views(ctx: RequestContext, rows: EventRow[], tx: Queryable = db): Promise<EventView[]> {
+    const [byId, coHosts] = await Promise.all([agencies.byIds(rows.map((r) => r.agencyId)), createOrganizationsRepository(tx).coHostsOf(rows.map((r) => r.id))])
+    return rows.map((r) => eventView(r, byId.get(r.agencyId), ctx.languages, coHosts.get(r.id) ?? []))
   }
 
   /** The acting staff member's agency; other callers may read but not change events. */
@@ -50,6 +58,22 @@ export function createEventsService({ database, agencies }: { database: Database
     if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', 'Sign in as agency staff to change events')
     if (!canManage(ctx.actor)) throw new AppError('FORBIDDEN', 'Only agency staff may change events')
     return agencies.ofActor(ctx)
+  }
+
+  /** Staff of the agency run every command; a partner runs the commands partners may, on events it co-hosts (checked per event). */
+  async function editorOf(ctx: RequestContext, action: Command): Promise<Editor> {
+    const actor: Actor = ctx.actor
+    if (actor.kind === 'partner' && actor.organizationId && partnerCommands.includes(action))
+      return { agency: await agencies.ofActor(ctx), organizationId: actor.organizationId }
+    return { agency: await managerAgency(ctx), organizationId: null }
+  }
+
+  /** Every co-host must be an organization of the event's agency. */
+  async function checkCoHosts(tx: Queryable, agencyId: string, ids: string[] | undefined) {
+    if (!ids?.length) return
+    const known = new Set(await createOrganizationsRepository(tx).idsInAgency(agencyId, ids))
+    const problems = ids.flatMap((id, i) => (known.has(id) ? [] : [{ field: `coHostIds.${i}`, message: 'is not an organization of this agency' }]))
+    if (problems.length) throw validationFailed(problems)
   }
 
   async function checkArea(tx: Queryable, agencyId: string, areaId: string | null | undefined) {
@@ -64,18 +88,22 @@ export function createEventsService({ database, agencies }: { database: Database
     expectedVersion: VersionCondition,
     action: Command,
     allowedFrom: Status[],
-    change: (row: EventRow, tx: Queryable) => Promise<Partial<EventRow>> | Partial<EventRow>,
+    change: (row: EventRow, tx: Queryable, editor: Editor) => Promise<Partial<EventRow>> | Partial<EventRow>,
   ): Promise<EventView> {
-    const agency = await managerAgency(ctx)
+    const editor = await editorOf(ctx, action)
+    const { agency } = editor
     if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
-    const row = await db.transaction(async (tx) => {
+    return db.transaction(async (tx) => {
       const events = createEventsRepository(tx)
-      const current = await events.byId(id, { draftsOfAgencyId: agency.id })
+      const current = await events.byId(id, editor.organizationId ? {} : { draftsOfAgencyId: agency.id })
       if (!current || current.agencyId !== agency.id) throw notFound('EVENT_NOT_FOUND', 'The event')
+      // A partner sees no difference between an event it does not co-host and one that does not exist.
+      if (editor.organizationId && !(await createOrganizationsRepository(tx).isCoHost(agency.id, id, editor.organizationId)))
+        throw notFound('EVENT_NOT_FOUND', 'The event')
       if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
       if (!allowedFrom.includes(current.status))
         throw invalidTransition(`A ${current.status} event cannot be ${pastTense[action]}; allowed from: ${allowedFrom.join(', ')}`)
-      const changes = await change(current, tx)
+      const changes = await change(current, tx, editor)
       // Completing is bookkeeping; every other command changes what a subscriber's calendar should show.
       const calendarChange = action !== 'complete'
       const updated = await events.updateVersioned(agency.id, id, current.version, {
@@ -93,9 +121,8 @@ export function createEventsService({ database, agencies }: { database: Database
         entityId: id,
         details: { fromStatus: current.status, toStatus: updated.status, version: updated.version },
       })
-      return updated
+      return (await views(ctx, [updated], tx))[0]!
     })
-    return eventView(row, agency, ctx.languages)
   }
 
   return {
@@ -135,10 +162,11 @@ export function createEventsService({ database, agencies }: { database: Database
           replayed = true
           const prior = await events.byId(claim.replayOf, { draftsOfAgencyId: agency.id })
           if (!prior) throw notFound('EVENT_NOT_FOUND', 'The event created with this Idempotency-Key')
-          return prior
+          return (await views(ctx, [prior], tx))[0]!
         }
         await checkArea(tx, agency.id, input.areaId)
-        const { draft, startsAt, endsAt, ...content } = input
+        await checkCoHosts(tx, agency.id, input.coHostIds)
+        const { draft, startsAt, endsAt, coHostIds, ...content } = input
         const [created] = await events.insert([
           {
             ...contentColumns({ ...content, timeZone: content.timeZone ?? agency.timeZone }),
@@ -152,18 +180,25 @@ export function createEventsService({ database, agencies }: { database: Database
             endsAt,
           },
         ])
+        await createOrganizationsRepository(tx).setCoHosts(agency.id, created!.id, coHostIds ?? [])
         await claim?.complete(created!.id, 201)
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'event.scheduled', entityType: 'event', entityId: created!.id })
-        return created!
+        return (await views(ctx, [created!], tx))[0]!
       })
-      return { event: eventView(row, agency, ctx.languages), replayed }
+      return { event: row, replayed }
     },
 
     update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<EventView> {
       const input = parseInput(updateEventInput, rawInput)
-      return command(ctx, id, expectedVersion, 'update', ['draft', 'scheduled', 'postponed'], async (current, tx) => {
-        await checkArea(tx, current.agencyId, input.areaId)
-        const changes = contentColumns(input)
+      const { coHostIds, ...content } = input
+      return command(ctx, id, expectedVersion, 'update', ['draft', 'scheduled', 'postponed'], async (current, tx, editor) => {
+        if (coHostIds !== undefined) {
+          if (editor.organizationId) throw new AppError('FORBIDDEN', 'Only agency staff may change who co-hosts an event')
+          await checkCoHosts(tx, current.agencyId, coHostIds)
+          await createOrganizationsRepository(tx).setCoHosts(current.agencyId, current.id, coHostIds)
+        }
+        await checkArea(tx, current.agencyId, content.areaId)
+        const changes = contentColumns(content)
         // The merged event must still have a place and/or a way in that fits its format.
         const merged = { ...current, ...changes }
         const problems = formatProblems({
@@ -208,11 +243,3 @@ export function createEventsService({ database, agencies }: { database: Database
   }
 }
 export type EventsService = ReturnType<typeof createEventsService>
-
-export const preconditionFailed = (currentVersion?: number) =>
-  new AppError(
-    'PRECONDITION_FAILED',
-    currentVersion === undefined
-      ? 'The resource changed while this request ran; read it again and retry'
-      : `The resource is at version ${currentVersion}; read it again and retry with its current ETag`,
-  )

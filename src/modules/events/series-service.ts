@@ -11,7 +11,7 @@ import { createAuditRepository } from '../audit/audit-repository.ts'
 import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
-import { versionMatches, type VersionCondition } from '../shared/versions.ts'
+import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { contentColumns, onlineColumns, venueColumns } from './event-columns.ts'
 import { seriesView, type SeriesView } from './event-view.ts'
 import { createEventsRepository, type EventInsert, type SeriesInsert, type SeriesRow } from './events-repository.ts'
@@ -25,7 +25,6 @@ import {
   type PlaceInput,
 } from './events-schemas.ts'
 import { expand, RecurrenceError } from './recurrence.ts'
-import { preconditionFailed } from './events-service.ts'
 
 const MINUTE = 60_000
 

@@ -1,0 +1,54 @@
+// Tokens this server signs for partner API clients (OAuth 2.0 client credentials): ES256 with the server's own key.
+import { decodeJwt, errors as joseErrors, importJWK, jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import type { Config } from '../config.ts'
+
+export type PartnerClaims = { clientId: string; agencySlug: string; organizationId: string }
+
+export type PartnerTokens = {
+  issuer: string
+  lifetimeSeconds: number
+  /** Signs a short-lived token naming the client, its agency and its organization. */
+  sign(claims: PartnerClaims): Promise<string>
+  /** True when the token claims to come from this server (its issuer), so it is verified here and nowhere else. */
+  claimsToBeOurs(token: string): boolean
+  /** Verifies signature (ES256 only), issuer, audience and expiry; throws a jose error when any fails. */
+  verify(token: string, clockToleranceSeconds: number): Promise<JWTPayload>
+}
+
+export async function createPartnerTokens(settings: NonNullable<Config['partnerTokens']>): Promise<PartnerTokens> {
+  const { d: _private, ...publicJwk } = settings.privateJwk
+  const kid = settings.privateJwk.kid ?? 'partner-tokens'
+  const privateKey = await importJWK(settings.privateJwk, 'ES256')
+  const publicKey = await importJWK(publicJwk, 'ES256')
+  return {
+    issuer: settings.issuer,
+    lifetimeSeconds: settings.lifetimeSeconds,
+    sign: ({ clientId, agencySlug, organizationId }) =>
+      new SignJWT({ roles: ['partner'], agency: agencySlug, org: organizationId })
+        .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
+        .setIssuer(settings.issuer)
+        .setAudience(settings.audience)
+        .setSubject(clientId)
+        .setIssuedAt()
+        .setExpirationTime(`${settings.lifetimeSeconds}s`)
+        .sign(privateKey),
+    claimsToBeOurs(token) {
+      try {
+        return decodeJwt(token).iss === settings.issuer
+      } catch (err) {
+        if (err instanceof joseErrors.JOSEError) return false
+        throw err
+      }
+    },
+    async verify(token, clockToleranceSeconds) {
+      const { payload } = await jwtVerify(token, publicKey, {
+        algorithms: ['ES256'],
+        issuer: settings.issuer,
+        audience: settings.audience,
+        requiredClaims: ['exp', 'sub'],
+        clockTolerance: clockToleranceSeconds,
+      })
+      return payload
+    },
+  }
+}

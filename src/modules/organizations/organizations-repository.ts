@@ -1,0 +1,100 @@
+// SQL for organizations and event co-hosting. Every write names the agency, so no query can touch another agency's rows.
+import { and, arrayOverlaps, asc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { eventCoHosts, organizations } from '../../db/schema/index.ts'
+import type { Cursor } from '../shared/pagination.ts'
+import type { OrganizationListQuery } from './organizations-schemas.ts'
+
+export type OrganizationRow = typeof organizations.$inferSelect
+export type OrganizationInsert = typeof organizations.$inferInsert
+export type OrganizationFilter = Omit<OrganizationListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
+
+const columns = getTableColumns(organizations)
+
+export function createOrganizationsRepository(db: Queryable) {
+  return {
+    async byId(id: string): Promise<OrganizationRow | undefined> {
+      const [row] = await db.select(columns).from(organizations).where(and(eq(organizations.id, id), isNull(organizations.deletedAt))).limit(1)
+      return row
+    },
+
+    /** Organizations by id in one query (for a page of events' co-hosts). */
+    async byIds(ids: string[]): Promise<OrganizationRow[]> {
+      if (ids.length === 0) return []
+      return db.select(columns).from(organizations).where(and(inArray(organizations.id, ids), isNull(organizations.deletedAt)))
+    },
+
+    /** Which of these ids are live organizations of the agency. */
+    async idsInAgency(agencyId: string, ids: string[]): Promise<string[]> {
+      if (ids.length === 0) return []
+      const rows = await db
+        .select({ id: organizations.id })
+        .from(organizations)
+        .where(and(eq(organizations.agencyId, agencyId), inArray(organizations.id, ids), isNull(organizations.deletedAt)))
+      return rows.map((r) => r.id)
+    },
+
+    /** Keyset page in creation order. */
+    list(filter: OrganizationFilter, cursor: Cursor | undefined, limit: number): Promise<OrganizationRow[]> {
+      const where: (SQL | undefined)[] = [
+        isNull(organizations.deletedAt),
+        filter.agencyId ? eq(organizations.agencyId, filter.agencyId) : undefined,
+        filter.kind?.length ? inArray(organizations.kind, filter.kind) : undefined,
+        filter.areaId?.length ? arrayOverlaps(organizations.areaIds, filter.areaId) : undefined,
+        filter.language?.length ? arrayOverlaps(organizations.languages, filter.language) : undefined,
+        filter.status?.length ? inArray(organizations.partnershipStatus, filter.status) : undefined,
+      ]
+      if (cursor) where.push(sql`(${organizations.createdAt}, ${organizations.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
+      return db
+        .select(columns)
+        .from(organizations)
+        .where(and(...where))
+        .orderBy(asc(organizations.createdAt), asc(organizations.id))
+        .limit(limit + 1)
+    },
+
+    async insert(values: OrganizationInsert): Promise<OrganizationRow> {
+      const [row] = await db.insert(organizations).values(values).returning(columns)
+      return row!
+    },
+
+    /** Applies a change only if the row still has the expected version (optimistic locking). */
+    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<OrganizationInsert>): Promise<OrganizationRow | undefined> {
+      const [row] = await db
+        .update(organizations)
+        .set({ ...changes, version: sql`${organizations.version} + 1`, updatedAt: new Date() })
+        .where(and(eq(organizations.id, id), eq(organizations.agencyId, agencyId), eq(organizations.version, expectedVersion), isNull(organizations.deletedAt)))
+        .returning(columns)
+      return row
+    },
+
+    /** The co-hosts of each event, in one query. */
+    async coHostsOf(eventIds: string[]): Promise<Map<string, string[]>> {
+      const out = new Map<string, string[]>(eventIds.map((id) => [id, []]))
+      if (eventIds.length === 0) return out
+      const rows = await db
+        .select({ eventId: eventCoHosts.eventId, organizationId: eventCoHosts.organizationId })
+        .from(eventCoHosts)
+        .where(inArray(eventCoHosts.eventId, eventIds))
+        .orderBy(asc(eventCoHosts.eventId), asc(eventCoHosts.organizationId))
+      for (const r of rows) out.get(r.eventId)?.push(r.organizationId)
+      return out
+    },
+
+    async isCoHost(agencyId: string, eventId: string, organizationId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ eventId: eventCoHosts.eventId })
+        .from(eventCoHosts)
+        .where(and(eq(eventCoHosts.agencyId, agencyId), eq(eventCoHosts.eventId, eventId), eq(eventCoHosts.organizationId, organizationId)))
+        .limit(1)
+      return row !== undefined
+    },
+
+    /** Replaces an event's co-hosts with these organizations. */
+    async setCoHosts(agencyId: string, eventId: string, organizationIds: string[]): Promise<void> {
+      await db.delete(eventCoHosts).where(and(eq(eventCoHosts.agencyId, agencyId), eq(eventCoHosts.eventId, eventId)))
+      if (organizationIds.length) await db.insert(eventCoHosts).values(organizationIds.map((organizationId) => ({ agencyId, eventId, organizationId })))
+    },
+  }
+}
+export type OrganizationsRepository = ReturnType<typeof createOrganizationsRepository>
