@@ -24,3 +24,16 @@ t.test('when the demo is loaded, then REST and GraphQL list the same upcoming me
   const spanish = JSON.parse((await app.inject({ method: 'GET', url: '/v1/events?agency=riverton&language=es&accommodation=step_free_access&limit=100' })).body)
   t.ok(spanish.data.length > 0, 'a Spanish speaker who needs step-free access finds meetings')
 })
+
+t.test('when the demo is loaded, then partner organizations co-host meetings a partner calendar can filter on', async (t) => {
+  const { app, database } = await build(t)
+  await seedDemo(database, {})
+  const orgs = JSON.parse((await app.inject({ method: 'GET', url: '/v1/organizations?agency=riverton' })).body).data
+  t.equal(orgs.length, 4)
+  t.ok(orgs.every((o: { contact: unknown }) => o.contact === null), 'the public sees no contact details')
+  const legalAid = orgs.find((o: { name: string }) => o.name === 'Riverton Legal Aid Society')
+  const hosted = JSON.parse((await app.inject({ method: 'GET', url: `/v1/events?organizationId=${legalAid.id}` })).body).data
+  t.equal(hosted.length, 1)
+  t.match(hosted[0].title, /Know Your Rights/)
+  t.same(hosted[0].coHostIds, [legalAid.id])
+})

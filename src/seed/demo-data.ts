@@ -81,6 +81,8 @@ const online = (slug: string) => ({
 
 /** What the data needs from the loader: local dates relative to today, and the ids the areas got. */
 export type DemoPlan = {
+  /** The id of a demo partner organization, by its key in demoOrganizations. */
+  organizationId: (key: DemoOrganizationKey) => string
   /** Today's date in the agency's time zone. */
   today: Temporal.PlainDate
   areaId(code: string): string
@@ -286,6 +288,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         capacity: 60,
         registrationRequired: true,
         hostUnit: 'Youth Services Unit',
+        coHostIds: [plan.organizationId('youth-league')],
         topics: ['day_to_day_interactions', 'wellness'],
       },
     },
@@ -360,6 +363,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         capacity: 80,
         registrationRequired: true,
         hostUnit: 'Training Unit',
+        coHostIds: [plan.organizationId('legal-aid')],
         topics: ['day_to_day_interactions', 'policy'],
       },
     },
@@ -386,6 +390,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         languages: ['es'],
         accommodations: ['step_free_access', 'childcare', 'food_provided'],
         hostUnit: 'District 3 Command',
+        coHostIds: [plan.organizationId('san-jose-parish')],
         topics: ['community_safety', 'day_to_day_interactions'],
       },
     },
@@ -412,6 +417,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         accommodations: ['step_free_access', 'accessible_parking', 'food_provided'],
         capacity: 100,
         hostUnit: 'District 3 Command',
+        coHostIds: [plan.organizationId('vietnamese-association')],
         topics: ['community_safety', 'other'],
       },
     },
@@ -491,6 +497,30 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         hostUnit: 'Employee Wellness Unit',
         topics: ['wellness'],
       },
+    },
+  ]
+}
+
+export type DemoOrganizationKey = 'youth-league' | 'legal-aid' | 'san-jose-parish' | 'vietnamese-association'
+
+/** Partner organizations that co-host some of the demo meetings. Contacts are fictional (example.org). */
+export function demoOrganizations(plan: Pick<DemoPlan, 'areaId'>): { key: DemoOrganizationKey; input: Record<string, unknown> }[] {
+  return [
+    {
+      key: 'youth-league',
+      input: { name: 'Riverton Youth Basketball League', kind: 'youth', areaIds: [plan.areaId('D2')], languages: ['en', 'es'], contact: { name: 'Jordan Ellis', email: 'coach@youthleague.example.org' } },
+    },
+    {
+      key: 'legal-aid',
+      input: { name: 'Riverton Legal Aid Society', kind: 'service_provider', areaIds: [], languages: ['en', 'es', 'vi'], contact: { name: 'Priya Raman', email: 'outreach@legalaid.example.org', phone: '+1 (319) 555-0140' } },
+    },
+    {
+      key: 'san-jose-parish',
+      input: { name: 'San José Parish Community Council', kind: 'faith', areaIds: [plan.areaId('D3')], languages: ['es', 'en'], contact: { name: 'María Delgado', email: 'consejo@sanjose.example.org' } },
+    },
+    {
+      key: 'vietnamese-association',
+      input: { name: 'Riverton Vietnamese American Association', kind: 'neighbourhood_association', areaIds: [plan.areaId('D3')], languages: ['vi', 'en'], contact: { name: 'Trần Minh', email: 'lienlac@vaa.example.org' } },
     },
   ]
 }

@@ -9,9 +9,9 @@ import { agencies } from '../db/schema/index.ts'
 import { createAgenciesRepository } from '../modules/agencies/agencies-repository.ts'
 import { createEventsRepository } from '../modules/events/events-repository.ts'
 import { createServices } from '../modules/services.ts'
-import { boundaryOf, DEMO_SLUG, DEMO_TIME_ZONE, demoAgency, demoDistricts, demoEvents, demoSeries, type DemoPlan } from './demo-data.ts'
+import { boundaryOf, DEMO_SLUG, DEMO_TIME_ZONE, demoAgency, demoDistricts, demoEvents, demoOrganizations, demoSeries, type DemoPlan } from './demo-data.ts'
 
-export type SeedSummary = { areas: number; series: number; meetings: number; events: number }
+export type SeedSummary = { areas: number; organizations: number; series: number; meetings: number; events: number }
 export type SeedResult = { slug: string; created: boolean; summary?: SeedSummary }
 
 /**
@@ -57,7 +57,13 @@ export async function seedDemo(
       log,
       languages: [demoAgency.defaultLanguage],
     }
+    const organizationIds = new Map<string, string>()
     const plan: DemoPlan = {
+      organizationId: (key) => {
+        const id = organizationIds.get(key)
+        if (!id) throw new Error(`demo data names an unknown organization ${key}`)
+        return id
+      },
       today: Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO(DEMO_TIME_ZONE).toPlainDate(),
       areaId: (code) => {
         const id = areaIds.get(code)
@@ -67,6 +73,8 @@ export async function seedDemo(
     }
     // Only meetings over by both `now` and the clock can be completed (the service refuses one yet to start).
     const over = (endsAt: Date) => endsAt.getTime() <= Math.min(now.getTime(), Date.now())
+
+    for (const { key, input } of demoOrganizations(plan)) organizationIds.set(key, (await services.organizations.register(ctx, input)).organization.id)
 
     const { series } = await services.series.create(ctx, demoSeries(plan))
     const meetings = await createEventsRepository(tx).occurrencesOf(agency.id, series.id)
@@ -83,7 +91,7 @@ export async function seedDemo(
     }
 
     const areaCount = demoDistricts.reduce((n, d) => n + 1 + d.beats.length, 0)
-    return { slug: DEMO_SLUG, created: true, summary: { areas: areaCount, series: 1, meetings: meetings.length, events: events.length } }
+    return { slug: DEMO_SLUG, created: true, summary: { areas: areaCount, organizations: organizationIds.size, series: 1, meetings: meetings.length, events: events.length } }
   })
 
   if (result?.created) log.info({ agency: result.slug, ...result.summary, ms: Math.round(performance.now() - started) }, 'demo agency loaded')

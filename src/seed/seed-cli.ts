@@ -24,7 +24,7 @@ try {
   if (seeded?.created && seeded.summary) {
     const s = seeded.summary
     say(
-      `Seeded demo agency ${seeded.slug} into the ${where}: ${plural(s.areas, 'area')}, ` +
+      `Seeded demo agency ${seeded.slug} into the ${where}: ${plural(s.areas, 'area')}, ${plural(s.organizations, 'partner organization')}, ` +
         `${plural(s.series, 'series')} (${plural(s.meetings, 'meeting')}), ${plural(s.events, 'event')} in ${seconds} s`,
     )
   } else say(`Demo agency ${seeded?.slug ?? 'riverton'} already present in the ${where}; nothing added`)
