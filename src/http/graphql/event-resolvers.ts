@@ -6,21 +6,23 @@ import { agencyOf, areaOf, type Loader } from './relation-loaders.ts'
 type Language = { language?: string | null }
 
 /**
- * The series of each occurrence, in the language asked for or else the one the event is given in. The series
- * service has no batch read yet, so this is one read per distinct series in the batch.
+ * The series of each occurrence, in the language asked for or else the one the event is given in: one read per
+ * language asked for in the batch (usually one).
  */
 const seriesOf: Loader<EventView, Language> = async (queries, context) => {
-  const reads = new Map<string, Promise<SeriesView | Error>>()
-  return Promise.all(
-    queries.map(({ obj, params }) => {
-      if (!obj.seriesId) return null
-      const ctx = serviceContext(context, params.language, obj.contentLanguage)
-      const key = JSON.stringify([obj.seriesId, ctx.languages])
-      // A failed read becomes this field's error, not the whole batch's.
-      if (!reads.has(key)) reads.set(key, context.services.series.get(ctx, obj.seriesId).catch((err: Error) => err))
-      return reads.get(key)!
-    }),
-  )
+  const byLanguages = new Map<string, { ctx: ReturnType<typeof serviceContext>; ids: string[] }>()
+  const keys = queries.map(({ obj, params }) => {
+    if (!obj.seriesId) return null
+    const ctx = serviceContext(context, params.language, obj.contentLanguage)
+    const key = JSON.stringify(ctx.languages)
+    const group = byLanguages.get(key) ?? { ctx, ids: [] }
+    group.ids.push(obj.seriesId)
+    byLanguages.set(key, group)
+    return key
+  })
+  const loaded = new Map<string, Map<string, SeriesView>>()
+  for (const [key, { ctx, ids }] of byLanguages) loaded.set(key, await context.services.series.byIds(ctx, ids))
+  return queries.map(({ obj }, i) => (obj.seriesId ? (loaded.get(keys[i]!)?.get(obj.seriesId) ?? null) : null))
 }
 
 /** The co-hosts of every event in the batch: one read of the organizations they name. */

@@ -82,6 +82,11 @@ export function createEventsRepository(db: Queryable) {
       return row
     },
 
+    seriesByIds(ids: string[]): Promise<SeriesRow[]> {
+      if (ids.length === 0) return Promise.resolve([])
+      return db.select().from(eventSeries).where(and(inArray(eventSeries.id, ids), isNull(eventSeries.deletedAt)))
+    },
+
     listSeries(agencyId: string | undefined, cursor: Cursor | undefined, limit: number): Promise<SeriesRow[]> {
       const where: (SQL | undefined)[] = [isNull(eventSeries.deletedAt)]
       if (agencyId) where.push(eq(eventSeries.agencyId, agencyId))

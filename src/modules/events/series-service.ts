@@ -172,6 +172,13 @@ export function createSeriesService({ database, agencies }: { database: Database
       return seriesView(row, byId.get(row.agencyId), ctx.languages)
     },
 
+    /** Many series in one query, keyed by id; unknown ids are simply absent. */
+    async byIds(ctx: RequestContext, ids: Iterable<string>): Promise<Map<string, SeriesView>> {
+      const rows = await createEventsRepository(db).seriesByIds([...new Set(ids)].filter(isUuid))
+      const agencyRows = await agencies.byIds(rows.map((r) => r.agencyId))
+      return new Map(rows.map((r) => [r.id, seriesView(r, agencyRows.get(r.agencyId), ctx.languages)]))
+    },
+
     async create(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<{ series: SeriesView; replayed: boolean }> {
       const agency = await managerAgency(ctx)
       const input = parseInput(createSeriesInput, rawInput)
