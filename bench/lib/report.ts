@@ -1,0 +1,144 @@
+// The benchmark report: one markdown table and the same figures as JSON, with the issue's targets marked met / not met.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LoadReport } from './dataset.ts'
+
+export type Measurement = {
+  scenario: string
+  kind: 'read' | 'write' | 'mixed'
+  implementation: string
+  requests: number
+  rps: number
+  p50: number
+  p90: number
+  p99: number
+  errors: number
+  serverCpuMsPerReq: number
+  pgCpuMsPerReq: number | null
+  sqlPerReq: number | null
+  /** VmHWM of the implementation's process at the end of this scenario (a process-lifetime peak). */
+  peakRssMb: number | null
+  /** Largest share of the machine's CPU taken by processes other than the server, PostgreSQL and the load generator in a round. */
+  otherCpuShare: number
+  /** the busiest of those other processes in that round */
+  otherCpuTop: string[]
+  /** largest share of the machine spent in interrupts (loopback networking mostly) and stolen by the hypervisor */
+  irqShare: number
+  stealShare: number
+  rounds: { rps: number; p50: number; p99: number; errors: number }[]
+}
+
+export type RunReport = {
+  startedAt: string
+  wallSeconds: number
+  scale: string
+  dataset: LoadReport
+  indexes: string[]
+  machine: { nproc: number; cpuModel: string; memoryGb: number; kernel: string }
+  setup: Record<string, unknown>
+  measurements: Measurement[]
+  /** per scenario: the statements the API ran per request (pg_stat_statements, first measured round) */
+  apiStatements?: Record<string, { perRequest: number; query: string }[]>
+  ratios?: Ratio[]
+  targets?: Target[]
+}
+
+type Ratio = { name: string; value: number | null; basis: string }
+type Target = { target: string; status: 'met' | 'not met' | 'not measured'; measured: string }
+
+const find = (ms: Measurement[], scenario: string, impl: string) => ms.find((m) => m.scenario === scenario && m.implementation === impl)
+const totalCpu = (m: Measurement | undefined) => (m ? m.serverCpuMsPerReq + (m.pgCpuMsPerReq ?? 0) : undefined)
+const div = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : null)
+const f = (n: number | null | undefined, d = 2) => (n === null || n === undefined || Number.isNaN(n) ? '—' : n.toFixed(d))
+
+export function ratiosOf(ms: Measurement[]): Ratio[] {
+  const out: Ratio[] = []
+  const scenarios = [...new Set(ms.map((m) => m.scenario))]
+  for (const s of scenarios) {
+    const api = find(ms, s, 'api')
+    const pgl = find(ms, s, 'postgraphile')
+    const raw = find(ms, s, 'raw-sql')
+    if (pgl) out.push({ name: `${s}: API ÷ PostGraphile throughput`, value: div(api?.rps, pgl.rps), basis: 'requests/s' })
+    if (pgl) out.push({ name: `${s}: API ÷ PostGraphile CPU per request`, value: div(totalCpu(api), totalCpu(pgl)), basis: 'server + PostgreSQL CPU ms per request' })
+    if (raw) out.push({ name: `${s}: API ÷ raw SQL CPU per request`, value: div(totalCpu(api), totalCpu(raw)), basis: 'server + PostgreSQL CPU ms per request' })
+    if (raw) out.push({ name: `${s}: API ÷ raw SQL server CPU per request`, value: div(api?.serverCpuMsPerReq, raw.serverCpuMsPerReq), basis: 'server process CPU ms per request' })
+  }
+  const first = find(ms, 'rest-list-first-page', 'api')
+  const deep = find(ms, 'rest-list-99pct-deep-page', 'api')
+  out.push({ name: 'REST list: deep page ÷ first page latency (p50)', value: div(deep?.p50, first?.p50), basis: 'p50 latency, API' })
+  out.push({ name: 'REST list: deep page ÷ first page latency (p99)', value: div(deep?.p99, first?.p99), basis: 'p99 latency, API' })
+  out.push({ name: 'REST list: deep page ÷ first page CPU per request', value: div(totalCpu(deep), totalCpu(first)), basis: 'server + PostgreSQL CPU ms per request, API' })
+  return out
+}
+
+export function targetsOf(r: RunReport): Target[] {
+  const ms = r.measurements
+  const t: Target[] = []
+  const ratio = (a?: number | null, b?: number | null) => (a != null && b != null && b > 0 ? a / b : null)
+  const check = (target: string, value: number | null, ok: (v: number) => boolean, show: (v: number) => string) =>
+    t.push({ target, status: value === null ? 'not measured' : ok(value) ? 'met' : 'not met', measured: value === null ? 'no peer or metric in this run' : show(value) })
+
+  check('nested GraphQL ≥ 2× PostGraphile throughput', ratio(find(ms, 'graphql-nested-page', 'api')?.rps, find(ms, 'graphql-nested-page', 'postgraphile')?.rps), (v) => v >= 2, (v) => `${f(v)}×`)
+  check('writes (GraphQL create) ≥ 1.5× PostGraphile throughput', ratio(find(ms, 'graphql-create-event', 'api')?.rps, find(ms, 'graphql-create-event', 'postgraphile')?.rps), (v) => v >= 1.5, (v) => `${f(v)}×`)
+  check('writes (REST create) ≥ 1.5× PostGraphile throughput', ratio(find(ms, 'rest-create-event', 'api')?.rps, find(ms, 'rest-create-event', 'postgraphile')?.rps), (v) => v >= 1.5, (v) => `${f(v)}×`)
+  check('REST list within 1.5× of raw-SQL CPU per request (server + PostgreSQL)', ratio(totalCpu(find(ms, 'rest-list-first-page', 'api')), totalCpu(find(ms, 'rest-list-first-page', 'raw-sql'))), (v) => v <= 1.5, (v) => `${f(v)}×`)
+  const sql = find(ms, 'graphql-nested-page', 'api')?.sqlPerReq ?? null
+  check('≤ 2 SQL statements per nested GraphQL request', sql, (v) => v <= 2.05, (v) => `${f(v)} per request`)
+  check('deep page ≤ 1.2× first page latency (p50)', ratio(find(ms, 'rest-list-99pct-deep-page', 'api')?.p50, find(ms, 'rest-list-first-page', 'api')?.p50), (v) => v <= 1.2, (v) => `${f(v)}×`)
+  const errors = ms.reduce((a, m) => a + m.errors, 0)
+  t.push({ target: '0 errors', status: errors === 0 ? 'met' : 'not met', measured: `${errors} errors over all runs` })
+  const rss = Math.max(...ms.filter((m) => m.implementation === 'api').map((m) => m.peakRssMb ?? 0))
+  check('API RSS < 300 MB', rss || null, (v) => v < 300, (v) => `${f(v, 0)} MB peak`)
+  const limit = r.scale === 'small' ? 300 : r.scale === 'default' ? 900 : null
+  if (limit !== null) check(`${r.scale} scale finishes in < ${limit / 60} min`, r.wallSeconds, (v) => v < limit, (v) => `${v} s (bench/run.ts; PostgreSQL start and peer installs not included)`)
+  return t
+}
+
+export function renderMarkdown(r: RunReport): string {
+  const lines: string[] = []
+  lines.push(`# Benchmark ${r.startedAt} — scale ${r.scale}`, '')
+  lines.push(`Machine: ${r.machine.nproc} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGb} GB memory. API on Node ${r.setup.apiNode}; ${r.setup.postgres}.`)
+  lines.push(`Dataset: ${Object.entries(r.dataset.rows).map(([k, v]) => `${v} ${k}`).join(', ')} (loaded in ${r.dataset.ms} ms; not loaded: ${r.dataset.notLoaded.join(', ')}). Production indexes checked: ${r.indexes.length}.`)
+  lines.push(`Load: autocannon, ${r.setup.connections} connections, warm-up ${r.setup.warmupS} s per implementation, then ${r.setup.rounds} rounds × ${r.setup.measureS} s interleaved (A B … then … B A). ${r.setup.pinning}${r.setup.loadGeneratorPinned ? '' : ' (load generator NOT pinned in this run)'}.`)
+  lines.push(`Peers: ${r.setup.postgraphile ?? `PostGraphile not run: ${r.setup.postgraphileProblem}`}; raw SQL = one statement per request through node-postgres in a bare Fastify route; static = the API's captured response served by a bare Fastify route.`)
+  lines.push(`PostgreSQL CPU: ${r.setup.pgCpuSource}. SQL statements: ${r.setup.sqlSource}. Latency percentiles are the mean of the rounds'. Wall time: ${r.wallSeconds} s.`, '')
+  lines.push('| scenario | implementation | req/s | p50 ms | p90 ms | p99 ms | errors | server CPU ms/req | PostgreSQL CPU ms/req | SQL stmts/req | peak RSS MB | other CPU | irq / steal |')
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const m of r.measurements) {
+    const other = m.otherCpuShare > 0.05 ? `**${(m.otherCpuShare * 100).toFixed(0)}%**` : `${(m.otherCpuShare * 100).toFixed(0)}%`
+    lines.push(`| ${m.scenario} | ${m.implementation} | ${f(m.rps, 0)} | ${f(m.p50, 1)} | ${f(m.p90, 1)} | ${f(m.p99, 1)} | ${m.errors} | ${f(m.serverCpuMsPerReq, 3)} | ${f(m.pgCpuMsPerReq, 3)} | ${f(m.sqlPerReq)} | ${f(m.peakRssMb, 0)} | ${other} | ${(m.irqShare * 100).toFixed(0)}% / ${(m.stealShare * 100).toFixed(0)}% |`)
+  }
+  lines.push('', '"other CPU": the largest share of the whole machine (all CPUs) used by processes other than the server under test, PostgreSQL and the load generator during a measured round; bold above 5%, when another process took CPU. "irq / steal": the largest share spent in interrupt handling and stolen by the hypervisor.', '')
+  const noisy = r.measurements.filter((m) => m.otherCpuShare > 0.05)
+  if (noisy.length) {
+    lines.push('Other processes that took CPU (busiest round of each):', '')
+    for (const m of noisy) lines.push(`- ${m.scenario} / ${m.implementation}: ${(m.otherCpuShare * 100).toFixed(0)}% — ${m.otherCpuTop.join(', ')}`)
+    lines.push('')
+  }
+  lines.push('## Ratios', '', '| ratio | value | basis |', '| --- | ---: | --- |')
+  for (const x of r.ratios ?? []) lines.push(`| ${x.name} | ${x.value === null ? '—' : `${f(x.value)}×`} | ${x.basis} |`)
+  lines.push('', '## Targets (issue 6)', '', '| target | status | measured |', '| --- | --- | --- |')
+  for (const x of r.targets ?? []) lines.push(`| ${x.target} | ${x.status === 'met' ? 'met' : `**${x.status}**`} | ${x.measured} |`)
+  if (r.apiStatements && Object.keys(r.apiStatements).length) {
+    lines.push('', '## SQL the API ran per request', '', 'From pg_stat_statements, diffed around the first measured round of each scenario (statement text cut at 200 characters).', '')
+    for (const [scenario, list] of Object.entries(r.apiStatements)) {
+      lines.push(`**${scenario}**`, '')
+      for (const x of list) lines.push(`- ${x.perRequest.toFixed(2)} × \`${x.query.replaceAll('`', "'")}\``)
+      lines.push('')
+    }
+  }
+  lines.push('')
+  return lines.join('\n')
+}
+
+export function writeReport(dir: string, r: RunReport): { md: string; json: string } {
+  r.ratios = ratiosOf(r.measurements)
+  r.targets = targetsOf(r)
+  mkdirSync(dir, { recursive: true })
+  const stamp = r.startedAt.replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')
+  const md = join(dir, `${stamp}-${r.scale}.md`)
+  const json = join(dir, `${stamp}-${r.scale}.json`)
+  writeFileSync(md, renderMarkdown(r))
+  writeFileSync(json, JSON.stringify(r, null, 2) + '\n')
+  return { md, json }
+}

