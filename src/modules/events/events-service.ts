@@ -180,10 +180,11 @@ export function createEventsService({ database, agencies }: { database: Database
             endsAt,
           },
         ])
-        await createOrganizationsRepository(tx).setCoHosts(agency.id, created!.id, coHostIds ?? [])
+        // A new event has no co-hosts to replace: write only the ones named, and build its view from what is known.
+        if (coHostIds?.length) await createOrganizationsRepository(tx).setCoHosts(agency.id, created!.id, coHostIds)
         await claim?.complete(created!.id, 201)
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'event.scheduled', entityType: 'event', entityId: created!.id })
-        return (await views(ctx, [created!], tx))[0]!
+        return eventView(created!, agency, ctx.languages, [...(coHostIds ?? [])].sort())
       })
       return { event: row, replayed }
     },
