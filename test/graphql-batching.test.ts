@@ -41,3 +41,34 @@ t.test('when a page of occurrences selects their series, agency, area and co-hos
   t.equal(large.statements, small.statements, `a page of 12 ran ${large.statements} statements, a page of 2 ran ${small.statements}`)
   t.ok(large.statements <= 5, `at most 5 statements (${large.statements})`)
 })
+
+t.test('when a page spans agencies, then their areas load in one query for all of them', async (t) => {
+  const { app, database, fixtures } = await build(t)
+  await app.inject({ method: 'POST', url: '/v1/events', headers: await bearer(), payload: { ...eventBodyFor(fixtures.areas.north.id) } })
+  await app.inject({ method: 'POST', url: '/v1/events', headers: await bearer({ agency: 'lakeside' }), payload: { ...eventBodyFor(fixtures.areas.lakeArea.id) } })
+  const before = database.statements.count
+  const res = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    payload: { query: '{ events { edges { node { area { code } agency { areas { code } } } } } }' },
+  })
+  const statements = database.statements.count - before
+  t.same(
+    res.json().data.events.edges.map((e: { node: { area: { code: string } } }) => e.node.area.code),
+    ['D1', 'E'],
+  )
+  t.equal(statements, 3, `the events, their co-hosts, and every agency's areas: ${statements} statements`)
+})
+
+function eventBodyFor(areaId: string) {
+  return {
+    title: { en: 'Coffee with a Cop' },
+    kind: 'coffee_with_an_officer',
+    format: 'in_person',
+    startsAt: '2027-03-10T09:00:00-05:00',
+    endsAt: '2027-03-10T10:00:00-05:00',
+    venue: { name: 'Corner Café' },
+    areaId,
+  }
+}

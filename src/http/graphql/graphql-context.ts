@@ -35,9 +35,9 @@ export function graphqlContext(request: FastifyRequest, services: Services): Gra
       const ids = [...new Set(agencyIds)]
       const missing = ids.filter((id) => !areas.has(id))
       if (missing.length) {
-        const agencies = services.agencies.byIds(missing)
-        for (const id of missing)
-          areas.set(id, agencies.then((byId) => (byId.has(id) ? services.agencies.listAreas(byId.get(id)!.slug) : [])))
+        // One query for every agency not yet loaded in this request.
+        const loaded = services.agencies.areasOf(missing)
+        for (const id of missing) areas.set(id, loaded.then((byAgency) => byAgency.get(id) ?? []))
       }
       const lists = await Promise.all(ids.map((id) => areas.get(id)!))
       return new Map(ids.map((id, i) => [id, lists[i]!]))

@@ -26,6 +26,10 @@ export function createAgenciesRepository(db: Queryable) {
     listAreas(agencyId: string): Promise<AreaRow[]> {
       return db.select(getTableColumns(areas)).from(areas).where(eq(areas.agencyId, agencyId)).orderBy(asc(areas.code))
     },
+    listAreasOf(agencyIds: string[]): Promise<AreaRow[]> {
+      if (agencyIds.length === 0) return Promise.resolve([])
+      return db.select(getTableColumns(areas)).from(areas).where(inArray(areas.agencyId, agencyIds)).orderBy(asc(areas.code))
+    },
     async areaInAgency(areaId: string, agencyId: string): Promise<AreaRow | undefined> {
       const [row] = await db.select().from(areas).where(and(eq(areas.id, areaId), eq(areas.agencyId, agencyId))).limit(1)
       return row

@@ -62,6 +62,14 @@ export function createAgenciesService({ database }: { database: Database }) {
       return agencyView(row)
     },
 
+    /** The areas of several agencies in one query, keyed by agency id (public reference data). */
+    async areasOf(agencyIds: Iterable<string>): Promise<Map<string, AreaView[]>> {
+      const ids = [...new Set(agencyIds)]
+      const out = new Map<string, AreaView[]>(ids.map((id) => [id, []]))
+      for (const row of await repo.listAreasOf(ids)) out.get(row.agencyId)?.push(areaView(row))
+      return out
+    },
+
     async listAreas(slug: string): Promise<AreaView[]> {
       const agency = await service.bySlug(slug)
       if (!agency) throw new AppError('AGENCY_NOT_FOUND', `Agency ${slug} was not found`)
