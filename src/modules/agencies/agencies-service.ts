@@ -1,4 +1,5 @@
 /** Agencies and areas: who hosts what, in which zone and languages; resolves a caller's agency. */
+import { canManage } from '../../auth/actor.ts'
 import { AppError } from '../../errors.ts'
 import type { Database } from '../../db/client.ts'
 import type { RequestContext } from '../../context.ts'
@@ -50,6 +51,13 @@ export function createAgenciesService({ database }: { database: Database }) {
       const row = await service.bySlug(ctx.actor.agencySlug)
       if (!row) throw new AppError('UNAUTHENTICATED', 'The token names an agency this server does not host')
       return row
+    },
+
+    /** The agency whose records a staff member or admin may change; `what` names the records, for the refusal. */
+    async managedBy(ctx: RequestContext, what: string): Promise<AgencyRow> {
+      if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', `Sign in as agency staff to change ${what}`)
+      if (!canManage(ctx.actor)) throw new AppError('FORBIDDEN', `Only agency staff may change ${what}`)
+      return service.ofActor(ctx)
     },
 
     async list(): Promise<AgencyView[]> {

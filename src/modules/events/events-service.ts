@@ -54,11 +54,7 @@ export function createEventsService({ database, agencies }: { database: Database
   }
 
   /** The acting staff member's agency; other callers may read but not change events. */
-  async function managerAgency(ctx: RequestContext): Promise<AgencyRow> {
-    if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', 'Sign in as agency staff to change events')
-    if (!canManage(ctx.actor)) throw new AppError('FORBIDDEN', 'Only agency staff may change events')
-    return agencies.ofActor(ctx)
-  }
+  const managerAgency = (ctx: RequestContext): Promise<AgencyRow> => agencies.managedBy(ctx, 'events')
 
   /** Staff of the agency run every command; a partner runs the commands partners may, on events it co-hosts (checked per event). */
   async function editorOf(ctx: RequestContext, action: Command): Promise<Editor> {

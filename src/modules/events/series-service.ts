@@ -1,5 +1,5 @@
 /** Series: recurring meetings from an RFC 5545 rule, rotating between places, materialized as events. */
-import { canManage, principalOf } from '../../auth/actor.ts'
+import { principalOf } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { AppError, notFound, validationFailed } from '../../errors.ts'
@@ -103,11 +103,7 @@ const same = (a: unknown, b: unknown) =>
 export function createSeriesService({ database, agencies }: { database: Database; agencies: AgenciesService }) {
   const { db } = database
 
-  async function managerAgency(ctx: RequestContext): Promise<AgencyRow> {
-    if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', 'Sign in as agency staff to change series')
-    if (!canManage(ctx.actor)) throw new AppError('FORBIDDEN', 'Only agency staff may change series')
-    return agencies.ofActor(ctx)
-  }
+  const managerAgency = (ctx: RequestContext): Promise<AgencyRow> => agencies.managedBy(ctx, 'series')
 
   /** Every area the series names (template, rotation, overrides) must be one of the agency's. */
   async function checkAreas(tx: Queryable, agencyId: string, s: SeriesRow) {

@@ -2,7 +2,7 @@
 import { canManage, principalOf } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
-import { AppError, notFound, validationFailed } from '../../errors.ts'
+import { notFound, validationFailed } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import { createAgenciesRepository } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
@@ -29,11 +29,7 @@ export function createOrganizationsService({ database, agencies }: { database: D
   }
 
   /** The acting staff member's agency; other callers may read but not change organizations. */
-  async function managerAgency(ctx: RequestContext): Promise<AgencyRow> {
-    if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', 'Sign in as agency staff to change organizations')
-    if (!canManage(ctx.actor)) throw new AppError('FORBIDDEN', 'Only agency staff may change organizations')
-    return agencies.ofActor(ctx)
-  }
+  const managerAgency = (ctx: RequestContext): Promise<AgencyRow> => agencies.managedBy(ctx, 'organizations')
 
   async function checkAreas(tx: Queryable, agencyId: string, areaIds: string[] | undefined) {
     if (!areaIds?.length) return
