@@ -170,3 +170,27 @@ t.test('when credentials are managed over GraphQL, then the rules are the same a
   t.equal(refused.json().error, 'invalid_client')
   t.equal((await gql(`mutation { revokeApiClient(id: "nope") { id } }`, {}, admin)).errors[0].extensions.code, 'API_CLIENT_NOT_FOUND')
 })
+
+t.test('when a partnership is paused or ended, then the organization gets no new token and its live tokens stop, until it is active again', async (t) => {
+  const { app } = await build(t)
+  const { admin, staff, org, event } = await setUp(t, app)
+  const client = (await app.inject({ method: 'POST', url: `/v1/organizations/${org.id}/api-clients`, headers: admin, payload: { name: 'Sync' } })).json()
+  const exchange = () => app.inject({ method: 'POST', url: '/oauth/token', headers: form, payload: `grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.clientSecret}` })
+  const partner = { authorization: `Bearer ${(await exchange()).json().access_token}` }
+  const readOwn = () => app.inject({ method: 'GET', url: `/v1/events/${event.id}`, headers: partner })
+  t.equal((await readOwn()).statusCode, 200, 'an active partner reads with its token')
+
+  let version = (await app.inject({ method: 'GET', url: `/v1/organizations/${org.id}`, headers: staff })).json().version
+  for (const status of ['paused', 'ended'] as const) {
+    const changed = await app.inject({ method: 'PATCH', url: `/v1/organizations/${org.id}`, headers: { ...staff, 'if-match': `"${version}"` }, payload: { partnershipStatus: status } })
+    t.equal(changed.statusCode, 200, `the partnership is ${status}`)
+    version = changed.json().version
+    const refused = await exchange()
+    t.equal(refused.statusCode, 401, `${status}: no new token`)
+    t.equal(refused.json().code, 'INVALID_CLIENT')
+    t.equal((await readOwn()).statusCode, 401, `${status}: a token issued before stops working`)
+  }
+  const resumed = await app.inject({ method: 'PATCH', url: `/v1/organizations/${org.id}`, headers: { ...staff, 'if-match': `"${version}"` }, payload: { partnershipStatus: 'active' } })
+  t.equal(resumed.statusCode, 200)
+  t.equal((await exchange()).statusCode, 200, 'active again: tokens are issued again')
+})

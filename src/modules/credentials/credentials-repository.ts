@@ -1,7 +1,7 @@
 // SQL for partner API clients. Every write names the agency, so no query can touch another agency's rows.
-import { and, asc, eq, isNull } from 'drizzle-orm'
+import { and, asc, eq, isNull, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { agencies, apiClients } from '../../db/schema/index.ts'
+import { agencies, apiClients, organizations } from '../../db/schema/index.ts'
 
 export type ApiClientRow = Omit<typeof apiClients.$inferSelect, 'secretHash'>
 
@@ -16,6 +16,8 @@ const columns = {
   revokedAt: apiClients.revokedAt,
   lastUsedAt: apiClients.lastUsedAt,
 }
+
+const activePartner = sql<boolean>`(${organizations.partnershipStatus} = 'active' AND ${organizations.deletedAt} IS NULL)`
 
 export function createCredentialsRepository(db: Queryable) {
   return {
@@ -37,19 +39,26 @@ export function createCredentialsRepository(db: Queryable) {
         .orderBy(asc(apiClients.createdAt), asc(apiClients.id))
     },
 
-    /** A client by its public id, with its secret's hash and its agency's slug, for the token exchange. */
-    async forExchange(clientId: string): Promise<(ApiClientRow & { secretHash: string; agencySlug: string }) | undefined> {
+    /** A client by its public id, with its secret's hash, its agency's slug and whether its organization is an active partner. */
+    async forExchange(clientId: string): Promise<(ApiClientRow & { secretHash: string; agencySlug: string; partnerActive: boolean }) | undefined> {
       const [row] = await db
-        .select({ ...columns, secretHash: apiClients.secretHash, agencySlug: agencies.slug })
+        .select({ ...columns, secretHash: apiClients.secretHash, agencySlug: agencies.slug, partnerActive: activePartner })
         .from(apiClients)
         .innerJoin(agencies, eq(agencies.id, apiClients.agencyId))
+        .innerJoin(organizations, eq(organizations.id, apiClients.organizationId))
         .where(eq(apiClients.clientId, clientId))
         .limit(1)
       return row
     },
 
+    /** Not revoked, and its organization is still an active partner (a paused or ended partnership stops its tokens). */
     async isActive(clientId: string): Promise<boolean> {
-      const [row] = await db.select({ id: apiClients.id }).from(apiClients).where(and(eq(apiClients.clientId, clientId), isNull(apiClients.revokedAt))).limit(1)
+      const [row] = await db
+        .select({ id: apiClients.id })
+        .from(apiClients)
+        .innerJoin(organizations, eq(organizations.id, apiClients.organizationId))
+        .where(and(eq(apiClients.clientId, clientId), isNull(apiClients.revokedAt), activePartner))
+        .limit(1)
       return row !== undefined
     },
 

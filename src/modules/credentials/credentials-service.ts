@@ -34,7 +34,7 @@ const createApiClientInput = z.strictObject({ name: z.string().trim().min(1).max
 export type TokenRequest = { form: Record<string, string>; basic?: { clientId: string; clientSecret: string } }
 export type TokenResponse = { access_token: string; token_type: 'Bearer'; expires_in: number }
 
-const invalidClient = () => new AppError('INVALID_CLIENT', 'The client is unknown, revoked, or its secret is wrong')
+const invalidClient = () => new AppError('INVALID_CLIENT', 'The client is unknown, revoked, its organization is not an active partner, or its secret is wrong')
 
 export function createCredentialsService({ database, agencies, partnerTokens }: { database: Database; agencies: AgenciesService; partnerTokens?: PartnerTokens }) {
   const { db } = database
@@ -102,7 +102,7 @@ export function createCredentialsService({ database, agencies, partnerTokens }: 
       return apiClientView(row)
     },
 
-    /** Whether tokens issued to this client are still good (it exists and is not revoked). */
+    /** Whether tokens issued to this client are still good (not revoked, and its organization is an active partner). */
     isActive: (clientId: string) => createCredentialsRepository(db).isActive(clientId),
 
     /** The client credentials grant: a known, live client with the right secret gets a short-lived partner token. */
@@ -120,7 +120,7 @@ export function createCredentialsService({ database, agencies, partnerTokens }: 
       const client = clientId.length <= 100 ? await createCredentialsRepository(db).forExchange(clientId) : undefined
       // The hash is checked even for an unknown client, so the answer's timing does not tell which ids exist.
       const matches = await secretMatches(clientSecret, client?.secretHash)
-      if (!client || !matches || client.revokedAt) throw invalidClient()
+      if (!client || !matches || client.revokedAt || !client.partnerActive) throw invalidClient()
 
       const actor: Actor = { kind: 'partner', subject: client.clientId, agencySlug: client.agencySlug, organizationId: client.organizationId }
       const accessToken = await partnerTokens.sign({ clientId: client.clientId, agencySlug: client.agencySlug, organizationId: client.organizationId })
