@@ -12,8 +12,8 @@ export type EventInsert = typeof events.$inferInsert
 export type SeriesRow = typeof eventSeries.$inferSelect
 export type SeriesInsert = typeof eventSeries.$inferInsert
 
-/** Who may see drafts: nobody (public) or the staff of one agency. */
-export type EventVisibility = { draftsOfAgencyId?: string }
+/** Who may see drafts: nobody (public), the staff of one agency, or a partner organization those it co-hosts. */
+export type EventVisibility = { draftsOfAgencyId?: string; draftsCoHostedBy?: string }
 
 export type EventFilter = Omit<EventListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
 
@@ -117,7 +117,13 @@ export function createEventsRepository(db: Queryable) {
 export type EventsRepository = ReturnType<typeof createEventsRepository>
 
 function visible(v: EventVisibility): SQL | undefined {
-  return v.draftsOfAgencyId ? or(ne(events.status, 'draft'), eq(events.agencyId, v.draftsOfAgencyId)) : ne(events.status, 'draft')
+  if (v.draftsOfAgencyId) return or(ne(events.status, 'draft'), eq(events.agencyId, v.draftsOfAgencyId))
+  if (v.draftsCoHostedBy)
+    return or(
+      ne(events.status, 'draft'),
+      sql`EXISTS (SELECT 1 FROM ${eventCoHosts} WHERE ${eventCoHosts.eventId} = ${events.id} AND ${eventCoHosts.organizationId} = ${v.draftsCoHostedBy})`,
+    )
+  return ne(events.status, 'draft')
 }
 
 function filterConditions(f: EventFilter): (SQL | undefined)[] {

@@ -44,7 +44,9 @@ export function createEventsService({ database, agencies }: { database: Database
   const { db } = database
 
   async function visibilityFor(ctx: RequestContext): Promise<EventVisibility> {
-    return canManage(ctx.actor) ? { draftsOfAgencyId: (await agencies.ofActor(ctx)).id } : {}
+    if (canManage(ctx.actor)) return { draftsOfAgencyId: (await agencies.ofActor(ctx)).id }
+    // A partner prepares the events it co-hosts with the agency, drafts included.
+    return ctx.actor.kind === 'partner' ? { draftsCoHostedBy: ctx.actor.organizationId } : {}
   }
 
   /** Views of a page of events: their agencies (cached) and co-hosts (one query for the page). */
@@ -91,7 +93,7 @@ export function createEventsService({ database, agencies }: { database: Database
     if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
     return db.transaction(async (tx) => {
       const events = createEventsRepository(tx)
-      const current = await events.byId(id, editor.organizationId ? {} : { draftsOfAgencyId: agency.id })
+      const current = await events.byId(id, editor.organizationId ? { draftsCoHostedBy: editor.organizationId } : { draftsOfAgencyId: agency.id })
       if (!current || current.agencyId !== agency.id) throw notFound('EVENT_NOT_FOUND', 'The event')
       // A partner sees no difference between an event it does not co-host and one that does not exist.
       if (editor.organizationId && !(await createOrganizationsRepository(tx).isCoHost(agency.id, id, editor.organizationId)))
