@@ -82,7 +82,7 @@ async function main() {
   say(`PostgreSQL ${pgVersion} on port ${dbUrl.port}; pg_stat_statements ${pgssAvailable ? 'on' : 'NOT available'}`)
   const dataset = await loadDataset(client, scale)
   say(`dataset (${scale}): ${JSON.stringify(dataset.rows)} in ${dataset.ms} ms`)
-  const indexes = await checkIndexes(client, [join(root, 'src/db/schema/events.ts'), join(root, 'src/db/schema/agencies.ts')])
+  const indexes = await checkIndexes(client, ['events', 'agencies', 'organizations', 'people', 'feedback'].map((f) => join(root, `src/db/schema/${f}.ts`)))
   say(`production indexes present: ${indexes.length}`)
   const postmaster = findPostmaster(Number(dbUrl.port))
   if (!postmaster) say('WARNING: postmaster not found in /proc; PostgreSQL CPU is not measured')
