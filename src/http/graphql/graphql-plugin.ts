@@ -5,6 +5,7 @@ import mercurius, { type MercuriusOptions } from 'mercurius'
 import type { TokenVerifier } from '../../auth/verify-token.ts'
 import type { Services } from '../../modules/services.ts'
 import { agencyLoaders } from './agency-resolvers.ts'
+import { batchedResolvers, mergeResolvers } from './batching.ts'
 import { armorRules, checkIntrospection, GRAPHQL_LIMITS, type IntrospectionPolicy } from './abuse-limits.ts'
 import { depthLimit } from './depth-limit.ts'
 import { bindEnumValues } from './enum-values.ts'
@@ -36,14 +37,10 @@ export async function registerGraphql(
   const options: MercuriusOptions = {
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
     schemaTransforms: [bindEnumValues],
-    resolvers: {
-      DateTime: DateTimeScalar,
-      JSON: JsonScalar,
-      Query: queryResolvers,
-      Mutation: mutationResolvers,
-      ...eventResolvers,
-    },
-    loaders: { ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders },
+    resolvers: mergeResolvers(
+      { DateTime: DateTimeScalar, JSON: JsonScalar, Query: queryResolvers, Mutation: mutationResolvers, ...eventResolvers },
+      batchedResolvers({ ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders }),
+    ),
     context: (request) => graphqlContext(request, services),
     errorFormatter: formatErrors,
     validationRules: [depthLimit(QUERY_DEPTH_LIMIT, INTROSPECTION_DEPTH_LIMIT), ...armorRules],

@@ -1,4 +1,4 @@
-// Loaders shared by several types: each runs once per relation per request (mercurius batches the parents).
+// Loaders shared by several types: each runs once per relation per request (batching.ts batches the parents).
 import { agencyView, type AreaView } from '../../modules/agencies/agencies-service.ts'
 import type { GraphqlContext } from './graphql-context.ts'
 
