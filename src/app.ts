@@ -13,6 +13,7 @@ import { actorOf } from './http/request-context.ts'
 import { principalOf, publicActor } from './auth/actor.ts'
 import { agenciesRoutes } from './http/rest/agencies-routes.ts'
 import { credentialsRoutes, tokenRoutes } from './http/rest/credentials-routes.ts'
+import { eventFormatsRoutes } from './http/rest/event-formats-routes.ts'
 import { eventsRoutes } from './http/rest/events-routes.ts'
 import { organizationsRoutes } from './http/rest/organizations-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
@@ -128,6 +129,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   await app.register(async (rest) => {
     agenciesRoutes(rest, { services })
     eventsRoutes(rest, { services, baseUrl })
+    eventFormatsRoutes(rest, { services })
     organizationsRoutes(rest, { services, baseUrl })
     credentialsRoutes(rest, { services })
   })
