@@ -31,7 +31,7 @@ export function eventFormatsRoutes(app: FastifyInstance, { services }: { service
   })
 
   app.get('/v1/events.csv', async function exportEventsCsv(request, reply) {
-    const pages = eventFeeds.pages(contextOf(request), listQuery(request, eventArrayParams))
+    const pages = eventFeeds.exportPages(contextOf(request), listQuery(request, eventArrayParams))
     // The first page is read before answering, so a bad filter is a 400 problem, not a broken download.
     const first = await pages.next()
     reply.header('vary', 'Accept-Language, Authorization')

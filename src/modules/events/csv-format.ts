@@ -39,6 +39,8 @@ const columns: Record<string, (e: EventView) => string | number | boolean | null
   recurrenceId: (e) => e.recurrenceId,
   sequence: (e) => e.sequence,
   updatedAt: (e) => e.updatedAt,
+  // Set on tombstones, which an export with updatedSince includes (as the list does).
+  deletedAt: (e) => e.deletedAt,
   description: (e) => e.description,
 }
 

@@ -1,5 +1,6 @@
 /** Event feeds (iCalendar, CSV, JSON-LD): whatever the event list shows the caller, read page by page through the list itself. */
 import type { RequestContext } from '../../context.ts'
+import { validationFailed } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { OrganizationsService } from '../organizations/organizations-service.ts'
@@ -18,6 +19,12 @@ export const FEED_DEFAULT_DAYS = 400
 const DAY = 86_400_000
 /** The list's largest page: feeds read the list a page at a time, never all of it at once. */
 const PAGE = 100
+
+/** Refuses list parameters a feed has no use for, rather than ignore what the caller thought it asked for. */
+function refuse(query: Record<string, unknown>, names: string[], why: string) {
+  const problems = names.filter((n) => n in query).map((field) => ({ field, message: why }))
+  if (problems.length) throw validationFailed(problems)
+}
 
 /** A series some of whose occurrences are in a feed, with every start its rule gives (the feed excludes the ones it leaves out). */
 export type FeedSeries = { series: SeriesView; ruleStarts: Date[] }
@@ -67,11 +74,16 @@ export function createEventFeedsService({
   }
 
   return {
-    pages,
+    /** Every page of the list for an export: the whole result (`cursor` resumes one), never a `limit`. */
+    exportPages(ctx: RequestContext, query: Record<string, unknown>): AsyncGenerator<Page<EventView>> {
+      refuse(query, ['limit'], 'is not used by exports: they hold every event the filters match')
+      return pages(ctx, query)
+    },
 
     /** The events for a calendar feed: the list's filters and access rules, bounded by a window and FEED_MAX_EVENTS. */
     async calendar(ctx: RequestContext, rawQuery: Record<string, unknown>): Promise<CalendarFeed> {
-      const { limit: _limit, cursor: _cursor, ...query } = rawQuery
+      refuse(rawQuery, ['limit', 'cursor', 'updatedSince'], 'is not used by calendar feeds: a feed is read whole, within from/to')
+      const query = rawQuery
       const now = Date.now()
       const from = typeof query.from === 'string' ? query.from : new Date(now - FEED_DEFAULT_PAST_DAYS * DAY).toISOString()
       // A malformed `from` gets no default end: the list refuses it with a 400 naming the field.
