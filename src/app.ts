@@ -6,7 +6,8 @@ import type { Database } from './db/client.ts'
 import { createPartnerTokens } from './auth/partner-tokens.ts'
 import { createTokenVerifier } from './auth/verify-token.ts'
 import { AppError } from './errors.ts'
-import { registerGraphql } from './http/graphql/graphql-plugin.ts'
+import { graphqlSchemaPath, registerGraphql } from './http/graphql/graphql-plugin.ts'
+import { explorerRoutes } from './http/explorer-routes.ts'
 import { metaRoutes } from './http/meta-routes.ts'
 import { sendProblem } from './http/problem.ts'
 import { actorOf } from './http/request-context.ts'
@@ -122,8 +123,9 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
       new AppError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
   })
 
-  // 6. Operations and contracts: health, OpenAPI document, docs page.
+  // 6. Operations and contracts: health, OpenAPI document, docs page, and the GraphQL explorer (all offline).
   await app.register(metaRoutes, { database })
+  await app.register(explorerRoutes, { schemaPath: graphqlSchemaPath })
 
   // 7. REST (openapi.yaml), then 8. GraphQL (schema.graphql): two thin doors onto the same services.
   await app.register(async (rest) => {
