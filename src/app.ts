@@ -6,13 +6,15 @@ import type { Database } from './db/client.ts'
 import { createPartnerTokens } from './auth/partner-tokens.ts'
 import { createTokenVerifier } from './auth/verify-token.ts'
 import { AppError } from './errors.ts'
-import { registerGraphql } from './http/graphql/graphql-plugin.ts'
+import { graphqlSchemaPath, registerGraphql } from './http/graphql/graphql-plugin.ts'
+import { explorerRoutes } from './http/explorer-routes.ts'
 import { metaRoutes } from './http/meta-routes.ts'
 import { sendProblem } from './http/problem.ts'
 import { actorOf } from './http/request-context.ts'
 import { principalOf, publicActor } from './auth/actor.ts'
 import { agenciesRoutes } from './http/rest/agencies-routes.ts'
 import { credentialsRoutes, tokenRoutes } from './http/rest/credentials-routes.ts'
+import { eventFormatsRoutes } from './http/rest/event-formats-routes.ts'
 import { eventsRoutes } from './http/rest/events-routes.ts'
 import { organizationsRoutes } from './http/rest/organizations-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
@@ -121,13 +123,15 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
       new AppError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
   })
 
-  // 6. Operations and contracts: health, OpenAPI document, docs page.
+  // 6. Operations and contracts: health, OpenAPI document, docs page, and the GraphQL explorer (all offline).
   await app.register(metaRoutes, { database })
+  await app.register(explorerRoutes, { schemaPath: graphqlSchemaPath })
 
   // 7. REST (openapi.yaml), then 8. GraphQL (schema.graphql): two thin doors onto the same services.
   await app.register(async (rest) => {
     agenciesRoutes(rest, { services })
     eventsRoutes(rest, { services, baseUrl })
+    eventFormatsRoutes(rest, { services })
     organizationsRoutes(rest, { services, baseUrl })
     credentialsRoutes(rest, { services })
   })

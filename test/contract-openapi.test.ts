@@ -94,7 +94,7 @@ t.test('when the app is built, then every route is documented and every document
 
   const expected = [
     'listEvents', 'scheduleEvent', 'getEvent', 'updateEvent', 'publishEvent', 'rescheduleEvent', 'postponeEvent', 'cancelEvent',
-    'completeEvent', 'listSeries', 'createSeries', 'getSeries', 'updateSeries', 'cancelSeries', 'listSeriesOccurrences',
+    'completeEvent', 'listEventsCalendar', 'getEventCalendar', 'exportEventsCsv', 'listSeries', 'createSeries', 'getSeries', 'updateSeries', 'cancelSeries', 'listSeriesOccurrences',
     'listAgencies', 'getAgency', 'listAreas', 'listOrganizations', 'createOrganization', 'getOrganization', 'updateOrganization',
     'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml',
   ]
@@ -220,6 +220,17 @@ t.test('events: schedule, read, change and every command, valid and invalid', as
     expectStatus(t, await call(t, { method: 'GET', url: '/v1/events/3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14' }), 404, 'EVENT_NOT_FOUND')
     expectStatus(t, await call(t, { method: 'GET', url: '/v1/events/not-a-uuid' }), 404, 'EVENT_NOT_FOUND')
     expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${id}?access_token=abc` }), 401, 'UNAUTHENTICATED')
+    const ld = await call(t, { method: 'GET', url: `/v1/events/${id}`, headers: { accept: 'application/ld+json' } })
+    expectStatus(t, ld, 200)
+    t.equal(ld.json()['@type'], 'Event', 'JSON-LD on request')
+  })
+
+  await t.test('getEventCalendar', async (t) => {
+    const res = await call(t, { method: 'GET', url: `/v1/events/${id}.ics` })
+    expectStatus(t, res, 200)
+    t.match(res.body, /\r\nUID:/)
+    expectStatus(t, await call(t, { method: 'GET', url: '/v1/events/3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14.ics' }), 404, 'EVENT_NOT_FOUND')
+    expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${id}.ics`, headers: { authorization: 'Bearer not.a.jwt' } }), 401, 'UNAUTHENTICATED')
   })
 
   await t.test('updateEvent', async (t) => {
@@ -336,6 +347,22 @@ t.test('events: schedule, read, change and every command, valid and invalid', as
     expectStatus(t, await call(t, { method: 'POST', url: '/v1/events/3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14/complete', headers: ifMatch(1) }), 404, 'EVENT_NOT_FOUND')
     expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${upcoming.json().id}/complete`, headers: { ...ifMatch(1), 'content-type': 'application/xml' }, payload: '<x/>' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
   })
+})
+
+t.test('listEventsCalendar and exportEventsCsv: the list in open formats, valid and invalid', async (t) => {
+  const feed = await call(t, { method: 'GET', url: '/v1/events.ics?language=es&from=2027-01-01T00:00:00Z&to=2028-01-01T00:00:00Z' })
+  expectStatus(t, feed, 200)
+  t.match(feed.headers['content-type'], /^text\/calendar/)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/events.ics?limit=5' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/events.ics?format=teleport' }), 400, 'VALIDATION_FAILED')
+  const csv = await call(t, { method: 'GET', url: '/v1/events.csv?language=es' })
+  expectStatus(t, csv, 200)
+  t.match(csv.headers['content-type'], /^text\/csv/)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/events.csv?limit=5' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/events.csv', headers: { authorization: 'Bearer not.a.jwt' } }), 401, 'UNAUTHENTICATED')
+  const ld = await call(t, { method: 'GET', url: '/v1/events?limit=2', headers: { accept: 'application/ld+json' } })
+  expectStatus(t, ld, 200)
+  t.equal(ld.json()['@type'], 'ItemList')
 })
 
 t.test('listEvents: filters, paging and invalid queries', async (t) => {

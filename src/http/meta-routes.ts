@@ -5,6 +5,24 @@ import { parse } from 'yaml'
 import type { Database } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 
+/**
+ * The docs page loads only from this server (the plugin's default CSP also allows any https: style, font and validator
+ * image). Swagger UI sets style attributes as it renders, so inline styles are allowed; scripts are not.
+ */
+const docsCsp = [
+  "default-src 'self'",
+  "base-uri 'self'",
+  "font-src 'self' data:",
+  "frame-ancestors 'self'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "script-src 'self'",
+  "script-src-attr 'none'",
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self'",
+  "form-action 'self'",
+].join('; ')
+
 export const openapiPath = new URL('../../openapi.yaml', import.meta.url)
 
 export async function metaRoutes(app: FastifyInstance, { database }: { database: Database }) {
@@ -34,5 +52,5 @@ export async function metaRoutes(app: FastifyInstance, { database }: { database:
 
   // Swagger UI ships its own assets, so the docs page works with no internet.
   await app.register(import('@fastify/swagger'), { mode: 'static', specification: { document: openapiDocument as never } })
-  await app.register(import('@fastify/swagger-ui'), { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true })
+  await app.register(import('@fastify/swagger-ui'), { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: docsCsp })
 }

@@ -3,6 +3,7 @@ import type { PartnerTokens } from '../auth/partner-tokens.ts'
 import type { Database } from '../db/client.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
 import { createCredentialsService } from './credentials/credentials-service.ts'
+import { createEventFeedsService } from './events/event-feeds-service.ts'
 import { createEventsService } from './events/events-service.ts'
 import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
@@ -10,11 +11,15 @@ import { createOrganizationsService } from './organizations/organizations-servic
 /** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. */
 export function createServices(database: Database, { partnerTokens }: { partnerTokens?: PartnerTokens } = {}) {
   const agencies = createAgenciesService({ database })
+  const events = createEventsService({ database, agencies })
+  const series = createSeriesService({ database, agencies })
+  const organizations = createOrganizationsService({ database, agencies })
   return {
     agencies,
-    events: createEventsService({ database, agencies }),
-    series: createSeriesService({ database, agencies }),
-    organizations: createOrganizationsService({ database, agencies }),
+    events,
+    series,
+    organizations,
+    eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
   }
 }

@@ -80,10 +80,12 @@ const templates = Object.keys(openapiDocument.paths)
   .map((path) => ({
     path,
     pattern: new RegExp(`^${path.split(/\{[^}]+\}/).map((s) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('([^/]+)')}$`),
-    // Literal paths win over templated ones (as in the router): fewer parameters first.
+    // Literal paths win over templated ones (as in the router): fewer parameters first, then more literal text
+    // (`/v1/events/{id}.ics` before `/v1/events/{id}`).
     params: (path.match(/\{/g) ?? []).length,
+    literal: path.replace(/\{[^}]+\}/g, '').length,
   }))
-  .sort((a, b) => a.params - b.params)
+  .sort((a, b) => a.params - b.params || b.literal - a.literal)
 
 /** The path template a concrete URL falls under, or undefined. Query strings and a trailing slash are ignored. */
 export function matchPath(url: string): string | undefined {

@@ -1,18 +1,24 @@
 // REST adapter for events and series (openapi.yaml): each handler is one service call plus HTTP conventions.
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../modules/services.ts'
+import { schemaOrgEvent, schemaOrgEventList } from '../../modules/events/jsonld-format.ts'
 import { contextOf } from '../request-context.ts'
-import { expectedVersion, idempotencyKey, listQuery, noBody, sendPage, sendResource } from './rest-helpers.ts'
+import { prefersJsonLd } from './negotiation.ts'
+import { eventArrayParams, expectedVersion, idempotencyKey, listQuery, noBody, sendPage, sendResource } from './rest-helpers.ts'
 
-const eventArrayParams = ['status', 'areaId', 'format', 'kind', 'language', 'accommodation', 'topic'] as const
 type IdParams = { Params: { id: string } }
 
 export function eventsRoutes(app: FastifyInstance, { services, baseUrl }: { services: Services; baseUrl: string }) {
-  const { events, series } = services
+  const { events, series, eventFeeds } = services
 
   app.get('/v1/events', async function listEvents(request, reply) {
+    reply.header('vary', 'Accept, Accept-Language, Authorization')
+    if (prefersJsonLd(request)) {
+      const { page, documents } = await eventFeeds.documents(contextOf(request), listQuery(request, eventArrayParams))
+      sendPage(request, reply, page, baseUrl)
+      return reply.type('application/ld+json; charset=utf-8').send(schemaOrgEventList(documents, baseUrl))
+    }
     const page = await events.list(contextOf(request), listQuery(request, eventArrayParams))
-    reply.header('vary', 'Accept-Language, Authorization')
     return sendPage(request, reply, page, baseUrl)
   })
 
@@ -24,7 +30,16 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl }: { serv
   })
 
   app.get<IdParams>('/v1/events/:id', async function getEvent(request, reply) {
-    return sendResource(reply, await events.get(contextOf(request), request.params.id))
+    if (prefersJsonLd(request)) {
+      const document = await eventFeeds.document(contextOf(request), request.params.id)
+      sendResource(reply, document.event)
+      reply.header('vary', 'Accept, Accept-Language, Authorization')
+      return reply.type('application/ld+json; charset=utf-8').send(schemaOrgEvent(document, baseUrl))
+    }
+    const event = await events.get(contextOf(request), request.params.id)
+    sendResource(reply, event)
+    reply.header('vary', 'Accept, Accept-Language, Authorization')
+    return event
   })
 
   app.patch<IdParams>('/v1/events/:id', async function updateEvent(request, reply) {

@@ -4,6 +4,9 @@ import { AppError } from '../../errors.ts'
 import type { Page } from '../../modules/shared/pagination.ts'
 import type { VersionCondition } from '../../modules/shared/versions.ts'
 
+/** Event list filters that take several values. */
+export const eventArrayParams = ['status', 'areaId', 'format', 'kind', 'language', 'accommodation', 'topic'] as const
+
 export const etagOf = (version: number) => `"${version}"`
 
 /**

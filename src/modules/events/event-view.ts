@@ -20,6 +20,8 @@ function contentView(e: EventRow | SeriesRow, agency: AgencyRow | undefined, pre
     // The description may exist in fewer languages than the title: it falls back on its own.
     description: translate(e.description, pickLanguage(Object.keys(e.description), [language, ...preferred], agency?.defaultLanguage ?? 'en')),
     contentLanguage: language,
+    /** Languages the title is written in: a client may ask for any of them with Accept-Language. */
+    availableLanguages: available,
     translations: { title: e.title, description: e.description },
     kind: e.kind,
     format: e.format,

@@ -1,0 +1,204 @@
+// Events as iCalendar (RFC 5545, RFC 7986): stable UIDs, SEQUENCE, series as RRULE masters with overrides, VTIMEZONEs.
+import ICAL from 'ical.js'
+import { tzlib_get_ical_block } from 'timezones-ical-library'
+import { toOffsetIso } from '../../time.ts'
+import type { AgencyRow } from '../agencies/agencies-repository.ts'
+import type { CalendarFeed, FeedSeries } from './event-feeds-service.ts'
+import type { EventView } from './event-view.ts'
+
+// RFC 7986 FEATURE is a comma-separated list; ical.js's design set predates it and would quote the list as one value.
+ICAL.design.icalendar.param.feature = { multiValue: ',', allowXName: true, allowIanaToken: true }
+
+type Component = InstanceType<typeof ICAL.Component>
+
+const statuses: Record<EventView['status'], string> = {
+  draft: 'TENTATIVE',
+  scheduled: 'CONFIRMED',
+  postponed: 'TENTATIVE',
+  cancelled: 'CANCELLED',
+  completed: 'CONFIRMED',
+}
+
+const accommodationLabels: Record<string, string> = {
+  step_free_access: 'step-free access',
+  accessible_restroom: 'accessible restroom',
+  accessible_parking: 'accessible parking',
+  sign_language_interpretation: 'sign language interpretation',
+  live_captioning: 'live captioning',
+  assistive_listening: 'assistive listening',
+  large_print: 'large print',
+  braille: 'braille',
+  plain_language: 'plain language',
+  childcare: 'childcare',
+  transit_nearby: 'transit nearby',
+  quiet_room: 'quiet room',
+  food_provided: 'food provided',
+  scent_free: 'scent-free',
+}
+export const accommodationLabel = (a: string) => accommodationLabels[a] ?? a.replaceAll('_', ' ')
+
+const utc = (d: Date) => ICAL.Time.fromJSDate(d, true)
+const durationMs = (e: EventView) => Date.parse(e.endsAt) - Date.parse(e.startsAt)
+
+/** A property whose value is the wall-clock time of an instant in a zone, with TZID (the zone's VTIMEZONE is in the calendar). */
+function zoned(name: string, instant: Date, timeZone: string) {
+  const p = new ICAL.Property(name)
+  p.setValue(ICAL.Time.fromDateTimeString(toOffsetIso(instant, timeZone).slice(0, 19)))
+  p.setParameter('tzid', timeZone)
+  return p
+}
+
+export function addressLine(e: EventView): string | null {
+  if (!e.venue) return null
+  const a = e.venue.address
+  const parts = [e.venue.name, a?.street, a?.locality, [a?.region, a?.postalCode].filter(Boolean).join(' '), a?.country]
+  return parts.filter((p) => p && p.trim()).join(', ') || null
+}
+
+/** What a calendar shows of an event beyond its times: two occurrences with the same fingerprint need no override. */
+const fingerprint = (e: EventView) =>
+  JSON.stringify([e.title, e.description, e.status, e.statusReason, e.kind, e.format, e.venue, e.online, e.languages, e.interpretation, e.accommodations, e.topics, e.contentLanguage, e.capacity, e.registrationRequired])
+
+function describe(e: EventView): string {
+  const lines = [e.description ?? '']
+  if (e.statusReason) lines.push(`${e.status === 'cancelled' ? 'Cancelled' : 'Note'}: ${e.statusReason}`)
+  if (e.languages.length) lines.push(`Languages: ${e.languages.join(', ')}`)
+  if (e.interpretation.length) lines.push(`Interpretation: ${e.interpretation.join(', ')}`)
+  if (e.accommodations.length) lines.push(`Accessibility: ${e.accommodations.map(accommodationLabel).join(', ')}`)
+  if (e.online?.dialIn) lines.push(`Dial-in: ${e.online.dialIn.number}${e.online.dialIn.accessCode ? ` (code ${e.online.dialIn.accessCode})` : ''}`)
+  return lines.filter(Boolean).join('\n')
+}
+
+function conference(uri: string, features: string[], label: string) {
+  const p = new ICAL.Property('conference')
+  p.resetType('uri') // RFC 7986 §5.11: VALUE=URI is required
+  p.setParameter('feature', features as never)
+  p.setParameter('label', label)
+  p.setValue(uri)
+  return p
+}
+
+/** The properties a VEVENT takes from an event's content: summary, place, ways in, status. */
+function addContent(v: Component, e: EventView) {
+  const summary = v.addPropertyWithValue('summary', e.title)
+  summary.setParameter('language', e.contentLanguage)
+  const description = describe(e)
+  if (description) v.addPropertyWithValue('description', description).setParameter('language', e.contentLanguage)
+  v.addPropertyWithValue('status', statuses[e.status])
+  v.addPropertyWithValue('class', 'PUBLIC')
+  const categories = new ICAL.Property('categories')
+  categories.setValues([e.kind, ...e.topics])
+  v.addProperty(categories)
+  const location = addressLine(e)
+  if (location) v.addPropertyWithValue('location', location)
+  if (e.venue?.geo) v.addPropertyWithValue('geo', [e.venue.geo.latitude, e.venue.geo.longitude])
+  if (e.online?.joinUrl) {
+    v.addPropertyWithValue('url', e.online.joinUrl)
+    v.addProperty(conference(e.online.joinUrl, ['VIDEO', 'AUDIO'], 'Join online'))
+  }
+  if (e.online?.dialIn) v.addProperty(conference(`tel:${e.online.dialIn.number.replace(/[^0-9+]/g, '')}`, ['PHONE'], 'Dial in'))
+  if (e.online?.captionsUrl) v.addProperty(conference(e.online.captionsUrl, ['FEED'], 'Live captions'))
+}
+
+function addStamps(v: Component, e: EventView) {
+  v.addPropertyWithValue('dtstamp', utc(new Date(e.updatedAt)))
+  v.addPropertyWithValue('created', utc(new Date(e.createdAt)))
+  v.addPropertyWithValue('last-modified', utc(new Date(e.updatedAt)))
+}
+
+/** A one-off event, or one occurrence (with its series' UID and RECURRENCE-ID when `seriesUid` is given). */
+function single(e: EventView, seriesUid?: string): Component {
+  const v = new ICAL.Component('vevent')
+  v.addPropertyWithValue('uid', seriesUid ?? e.id)
+  addStamps(v, e)
+  v.addProperty(zoned('dtstart', new Date(e.startsAt), e.timeZone))
+  v.addProperty(zoned('dtend', new Date(e.endsAt), e.timeZone))
+  if (seriesUid && e.recurrenceId) v.addProperty(zoned('recurrence-id', new Date(e.recurrenceId), e.timeZone))
+  v.addPropertyWithValue('sequence', e.sequence)
+  addContent(v, e)
+  return v
+}
+
+/**
+ * A series' occurrences in the feed: one master VEVENT whose RRULE (bounded by UNTIL to the last occurrence listed, and
+ * EXDATEs for rule dates not listed) gives exactly the listed starts, plus an overriding VEVENT per occurrence that differs.
+ */
+function seriesComponents(members: EventView[], fs: FeedSeries): Component[] {
+  const ruleStarts = new Set(fs.ruleStarts.map((d) => d.getTime()))
+  const inRule = members.filter((e) => e.recurrenceId && ruleStarts.has(Date.parse(e.recurrenceId)))
+  // An occurrence the current rule no longer gives (kept because it is past or was edited by hand) stands alone.
+  const standalone = members.filter((e) => !inRule.includes(e)).map((e) => single(e))
+  if (inRule.length === 0) return standalone
+  inRule.sort((a, b) => Date.parse(a.recurrenceId!) - Date.parse(b.recurrenceId!))
+  const listed = new Set(inRule.map((e) => Date.parse(e.recurrenceId!)))
+  const first = Date.parse(inRule[0]!.recurrenceId!)
+  const last = Date.parse(inRule.at(-1)!.recurrenceId!)
+
+  // The master carries what most occurrences share, so only the odd ones need an override.
+  const counts = new Map<string, number>()
+  for (const e of inRule) counts.set(fingerprint(e), (counts.get(fingerprint(e)) ?? 0) + 1)
+  const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0]
+  const template = inRule.find((e) => fingerprint(e) === common)!
+  const duration = durationMs(template)
+  const timeZone = fs.series.timeZone
+
+  const master = new ICAL.Component('vevent')
+  master.addPropertyWithValue('uid', fs.series.id)
+  addStamps(master, { ...template, createdAt: fs.series.createdAt, updatedAt: maxIso(inRule.map((e) => e.updatedAt)) })
+  master.addProperty(zoned('dtstart', new Date(first), timeZone))
+  master.addPropertyWithValue('duration', ICAL.Duration.fromSeconds(duration / 1000))
+  const rule = ICAL.Recur.fromString(fs.series.recurrence.rule.replace(/^RRULE:/i, ''))
+  rule.count = null
+  rule.until = utc(new Date(last))
+  master.addPropertyWithValue('rrule', rule)
+  for (const start of fs.ruleStarts) {
+    const ms = start.getTime()
+    if (ms > first && ms < last && !listed.has(ms)) master.addProperty(zoned('exdate', start, timeZone))
+  }
+  master.addPropertyWithValue('sequence', Math.max(...inRule.map((e) => e.sequence)))
+  addContent(master, template)
+
+  const overrides = inRule
+    .filter((e) => fingerprint(e) !== common || Date.parse(e.startsAt) !== Date.parse(e.recurrenceId!) || durationMs(e) !== duration)
+    .map((e) => single(e, fs.series.id))
+  return [master, ...overrides, ...standalone]
+}
+
+const maxIso = (values: string[]) => values.reduce((a, b) => (a > b ? a : b))
+
+function vtimezone(timeZone: string): Component | undefined {
+  const block = tzlib_get_ical_block(timeZone)
+  const text = Array.isArray(block) ? block[0] : undefined
+  return text ? new ICAL.Component(ICAL.parse(text) as unknown as unknown[]) : undefined
+}
+
+/** The calendar for a feed: name, refresh hint, a VTIMEZONE per zone used, then the events (series folded into RRULEs). */
+export function toICalendar(feed: CalendarFeed, { name, defaultAgency }: { name: string; defaultAgency?: AgencyRow }): string {
+  const cal = new ICAL.Component('vcalendar')
+  cal.addPropertyWithValue('prodid', '-//Community Engagement API//Events//EN')
+  cal.addPropertyWithValue('version', '2.0')
+  cal.addPropertyWithValue('calscale', 'GREGORIAN')
+  cal.addPropertyWithValue('name', name)
+  cal.addPropertyWithValue('x-wr-calname', name)
+  const agencyZone = defaultAgency?.timeZone ?? feed.agencies.values().next().value?.timeZone
+  if (agencyZone) cal.addPropertyWithValue('x-wr-timezone', agencyZone)
+  const refresh = new ICAL.Property('refresh-interval')
+  refresh.resetType('duration')
+  refresh.setValue(ICAL.Duration.fromSeconds(3600))
+  cal.addProperty(refresh)
+  cal.addPropertyWithValue('x-published-ttl', 'PT1H')
+
+  const zones = new Set([...(agencyZone ? [agencyZone] : []), ...feed.events.map((e) => e.timeZone), ...[...feed.series.values()].map((s) => s.series.timeZone)])
+  for (const tz of [...zones].sort()) {
+    const component = vtimezone(tz)
+    if (component) cal.addSubcomponent(component)
+  }
+
+  const bySeries = new Map<string, EventView[]>()
+  for (const e of feed.events) {
+    if (e.seriesId && feed.series.has(e.seriesId)) bySeries.set(e.seriesId, [...(bySeries.get(e.seriesId) ?? []), e])
+    else cal.addSubcomponent(single(e, e.seriesId && e.recurrenceId ? e.seriesId : undefined))
+  }
+  for (const [id, members] of bySeries) for (const c of seriesComponents(members, feed.series.get(id)!)) cal.addSubcomponent(c)
+  return cal.toString() + '\r\n'
+}

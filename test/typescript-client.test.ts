@@ -1,0 +1,58 @@
+// The typed client is generated from openapi.yaml and current; the example client built on it works against a real socket.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { seedDemo } from '../src/seed/demo.ts'
+import { build } from './helpers/build.ts'
+
+const run = promisify(execFile)
+const root = new URL('..', import.meta.url).pathname
+const bin = (name: string) => join(root, 'node_modules', '.bin', name)
+
+t.test('when the client is generated again from openapi.yaml, then it is the committed file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cep-client-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const out = join(dir, 'openapi-types.ts')
+  await run(bin('openapi-typescript'), ['openapi.yaml', '--output', out], { cwd: root })
+  t.equal(readFileSync(join(root, 'clients/typescript/openapi-types.ts'), 'utf8'), readFileSync(out, 'utf8'), 'up to date (run npm run client:generate after changing openapi.yaml)')
+})
+
+t.test('when the example asks for Somali meetings with step-free access near a point, then it lists what the API lists', async (t) => {
+  const { app, database } = await build(t)
+  await seedDemo(database)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const api = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  const example = (args: string[]) => run(bin('tsx'), ['examples/upcoming-meetings/upcoming.ts', '--api', api, ...args], { cwd: root }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  )
+
+  const near = '40.8212,-91.1183' // Riverton City Hall
+  const { code, stdout, stderr } = await example(['--language', 'so', '--near', near, '--within-km', '5', '--accommodation', 'step_free_access', '--days', '120', '--limit', '3'])
+  t.equal(code, 0, stderr)
+  t.match(stdout, /^\d+ upcoming meetings? in Somali within 5 km of 40\.8212, -91\.1183 \(or online\) with step free access\.\n/)
+  const ids = [...stdout.matchAll(/\/v1\/events\/([0-9a-f-]{36})\.ics/g)].map((m) => m[1]!)
+  t.ok(ids.length >= 1 && ids.length <= 3, `between one and three meetings (${ids.length})`)
+  for (const block of stdout.split('\n\n').slice(1).filter((b) => b.trim())) {
+    t.match(block, /\n {3}(Spoken|Interpretation): .*Somali/, 'each is held in or interpreted into Somali')
+    t.match(block, /\n {3}Access: .*step free access/, 'each has step-free access')
+    t.match(block, /\n {3}When: /)
+  }
+  const from = new Date().toISOString()
+  const listed = await fetch(`${api}/v1/events?language=so&accommodation=step_free_access&status=scheduled,postponed,cancelled&limit=100&from=${encodeURIComponent(from)}`).then((r) => r.json() as Promise<{ data: { id: string }[] }>)
+  const listedIds = listed.data.map((e) => e.id)
+  t.ok(ids.every((id) => listedIds.includes(id)), 'every meeting shown is one the API lists for those filters')
+  t.same(ids, listedIds.filter((id: string) => ids.includes(id)), 'in the API order (soonest first)')
+
+  const refused = await example(['--language', 'not a language'])
+  t.equal(refused.code, 1, 'an API problem ends with exit code 1')
+  t.match(refused.stderr, /VALIDATION_FAILED/, 'and says what the API said')
+  const usage = await example(['--near', 'north'])
+  t.equal(usage.code, 2, 'bad arguments end with exit code 2')
+  t.match(usage.stderr, /--near latitude must be a number/)
+  t.match(usage.stderr, /Usage: upcoming/)
+})
