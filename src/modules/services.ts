@@ -6,16 +6,19 @@ import { createCredentialsService } from './credentials/credentials-service.ts'
 import { createEventsService } from './events/events-service.ts'
 import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
+import { createPeopleServices } from './people.ts'
 
 /** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. */
 export function createServices(database: Database, { partnerTokens }: { partnerTokens?: PartnerTokens } = {}) {
   const agencies = createAgenciesService({ database })
+  const events = createEventsService({ database, agencies })
   return {
     agencies,
-    events: createEventsService({ database, agencies }),
+    events,
     series: createSeriesService({ database, agencies }),
     organizations: createOrganizationsService({ database, agencies }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
+    ...createPeopleServices({ database, agencies, events }),
   }
 }
 export type Services = ReturnType<typeof createServices>
