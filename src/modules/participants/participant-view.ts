@@ -2,7 +2,8 @@
 import type { ParticipantRow } from './participants-repository.ts'
 
 /** Why the contact is, or is not, in a view: a clear signal instead of a silently missing field. */
-export type ContactVisibility = 'shown' | 'purpose_required' | 'not_permitted' | 'erased'
+export const contactVisibilities = ['shown', 'purpose_required', 'not_permitted', 'erased'] as const
+export type ContactVisibility = (typeof contactVisibilities)[number]
 
 export type ParticipantView = ReturnType<typeof participantView>
 
