@@ -211,7 +211,7 @@ t.test('when every field of every type is selected over real data, then each res
 
   // Participants, attendance and surveys: a participant with every field set, registrations in every state, a head
   // count, a survey response, and an erased participant (a tombstone).
-  const gql = async (query: string, variables: Record<string, unknown> = {}, headers = admin) => {
+  const gql = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = admin) => {
     const res = await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables } })
     t.same(res.json().errors, undefined, query.slice(0, 60))
     return res.json()
