@@ -17,6 +17,7 @@ import { credentialsRoutes, tokenRoutes } from './http/rest/credentials-routes.t
 import { eventFormatsRoutes } from './http/rest/event-formats-routes.ts'
 import { eventsRoutes } from './http/rest/events-routes.ts'
 import { organizationsRoutes } from './http/rest/organizations-routes.ts'
+import { peopleRoutes } from './http/rest/people-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
 export type AppOptions = { config: Config; database: Database }
@@ -36,7 +37,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     logger: {
       level: config.logLevel,
       // Tokens, cookies and anything personal never reach the logs.
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.clientSecret', '*.client_secret', '*.access_token', '*.email', '*.phone'], censor: '[redacted]' },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.clientSecret', '*.client_secret', '*.access_token', '*.email', '*.phone', '*.contact', '*.displayName', '*.affiliation'], censor: '[redacted]' },
     },
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
@@ -95,8 +96,8 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   await app.register(import('@fastify/helmet'), { global: true, crossOriginResourcePolicy: { policy: 'cross-origin' } })
   await app.register(import('@fastify/cors'), {
     origin: config.corsOrigins,
-    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Purpose'],
     exposedHeaders: ['ETag', 'Location', 'Link', 'Content-Language', 'Retry-After', 'Idempotent-Replayed', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     maxAge: 600,
     // A bare OPTIONS (no Origin) gets an empty 204, not a plain-text 400.
@@ -134,6 +135,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     eventFormatsRoutes(rest, { services })
     organizationsRoutes(rest, { services, baseUrl })
     credentialsRoutes(rest, { services })
+    peopleRoutes(rest, { services, baseUrl })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {

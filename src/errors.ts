@@ -55,6 +55,12 @@ export const catalogue = {
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; retry shortly' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The server is not taking requests right now; retry shortly' },
   PARTNER_CREDENTIALS_NOT_CONFIGURED: { status: 503, title: 'Partner credentials are not configured on this server' },
+  PARTICIPANT_NOT_FOUND: { status: 404, title: 'Participant not found' },
+  REGISTRATION_NOT_FOUND: { status: 404, title: 'Registration not found' },
+  REGISTRATION_CLOSED: { status: 409, title: 'The event does not take registrations now' },
+  ALREADY_REGISTERED: { status: 409, title: 'The participant is already registered for this event' },
+  SURVEY_NOT_OPEN: { status: 409, title: 'The event does not take survey responses now' },
+  PARTICIPANT_ERASED: { status: 409, title: 'The participant was erased; their record cannot change' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof catalogue

@@ -97,6 +97,8 @@ t.test('when the app is built, then every route is documented and every document
     'completeEvent', 'listEventsCalendar', 'getEventCalendar', 'exportEventsCsv', 'listSeries', 'createSeries', 'getSeries', 'updateSeries', 'cancelSeries', 'listSeriesOccurrences',
     'listAgencies', 'getAgency', 'listAreas', 'listOrganizations', 'createOrganization', 'getOrganization', 'updateOrganization',
     'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml',
+    'listParticipants', 'createParticipant', 'getParticipant', 'updateParticipant', 'withdrawConsent', 'recordDemographics', 'eraseParticipant',
+    'getEventAttendance', 'listRegistrations', 'registerForEvent', 'cancelRegistration', 'checkIn', 'recordHeadCount', 'listSurveyResponses', 'submitSurveyResponse',
   ]
   t.strictSame(operations.map((o) => o.operationId).sort(), [...expected].sort(), 'operationIds are the domain names, each once')
 })
@@ -661,6 +663,59 @@ t.test('credentials: issue, list, exchange and revoke, valid and invalid', async
   t.ok(revoked.json().revokedAt)
   expectStatus(t, await call(t, { method: 'POST', url: '/v1/api-clients/00000000-0000-4000-8000-000000000000/revoke', headers: admin }), 404, 'API_CLIENT_NOT_FOUND')
   expectStatus(t, await call(t, { method: 'POST', url: `/v1/api-clients/${client.id}/revoke`, headers: analyst }), 403, 'FORBIDDEN')
+})
+
+t.test('participants, attendance and surveys: every operation, valid and invalid', async (t) => {
+  const admin = await bearer({ role: 'admin', agency: 'metro' })
+  const missing = '00000000-0000-4000-8000-000000000000'
+  const person = { displayName: 'Mai Nguyen', contact: { email: 'mai@example.org' }, preferredLanguage: 'vi', consents: { contact: true, dataUse: true }, areaId: fixtures.areas.north.id }
+  const created = await call(t, { method: 'POST', url: '/v1/participants', headers: json({ 'idempotency-key': 'person-1' }), payload: person })
+  expectStatus(t, created, 201)
+  const { id } = created.json()
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/participants', headers: json(), payload: { ...person, consents: { contact: false } } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/participants', headers: staff }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/participants?language=vi&consent=contact&purpose=report_back&limit=1', headers: staff }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/participants', headers: analyst }), 403, 'FORBIDDEN')
+  const shown = await call(t, { method: 'GET', url: `/v1/participants/${id}?purpose=event_logistics`, headers: staff })
+  expectStatus(t, shown, 200)
+  t.equal(shown.json().contact.email, 'mai@example.org')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/participants/${id}`, headers: analyst }), 404, 'PARTICIPANT_NOT_FOUND')
+  const url = `/v1/participants/${id}`
+  expectStatus(t, await call(t, { method: 'PATCH', url, headers: ifMatch(1), payload: { preferredLanguage: 'es' } }), 200)
+  expectStatus(t, await call(t, { method: 'PATCH', url, headers: ifMatch(1), payload: { preferredLanguage: 'es' } }), 412, 'PRECONDITION_FAILED')
+  expectStatus(t, await call(t, { method: 'POST', url: `${url}/withdraw-consent`, headers: ifMatch(2), payload: { dataUse: true } }), 200)
+  expectStatus(t, await call(t, { method: 'POST', url: `${url}/withdraw-consent`, headers: ifMatch(3), payload: {} }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'PUT', url: `${url}/demographics`, headers: staff, payload: { ageBand: 'age_35_44', raceEthnicity: ['white'] } }), 204)
+  expectStatus(t, await call(t, { method: 'PUT', url: `/v1/participants/${missing}/demographics`, headers: staff, payload: {} }), 404, 'PARTICIPANT_NOT_FOUND')
+
+  const event = (await call(t, { method: 'POST', url: '/v1/events', headers: json(), payload: futureEvent({ registrationRequired: true, capacity: 1 }) })).json()
+  const registered = await call(t, { method: 'POST', url: `/v1/events/${event.id}/registrations`, payload: { displayName: 'Luis', consents: { contact: true }, contact: { phone: '+1 555 0100' } } })
+  expectStatus(t, registered, 201)
+  const waitlisted = await call(t, { method: 'POST', url: `/v1/events/${event.id}/registrations`, headers: json(), payload: { participantId: id, role: 'speaker' } })
+  t.equal(waitlisted.json().status, 'waitlisted')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${event.id}/registrations`, headers: json(), payload: { participantId: id } }), 409, 'ALREADY_REGISTERED')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${event.id}/registrations?status=registered,waitlisted&limit=1`, headers: staff }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${event.id}/registrations`, headers: analyst }), 403, 'FORBIDDEN')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${event.id}/attendance` }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${missing}/attendance` }), 404, 'EVENT_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/registrations/${registered.json().id}/cancel`, headers: ifMatch(1) }), 200)
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/registrations/${missing}/cancel`, headers: ifMatch(1) }), 404, 'REGISTRATION_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${event.id}/check-ins`, headers: json(), payload: { participantId: id, role: 'speaker' } }), 200)
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${event.id}/check-ins`, headers: json(), payload: { participantId: missing } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${event.id}/head-counts`, headers: json(), payload: { count: 12, note: 'Hall' } }), 201)
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${event.id}/head-counts`, payload: { count: 12 } }), 401, 'UNAUTHENTICATED')
+
+  const held = (await call(t, { method: 'POST', url: '/v1/events', headers: json(), payload: futureEvent({ startsAt: '2025-03-10T09:00:00-05:00', endsAt: '2025-03-10T10:00:00-05:00' }) })).json()
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${held.id}/survey-responses`, payload: { dignity: 5, voice: 4, neutrality: 3, trust: 4, language: 'es' } }), 201)
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${event.id}/survey-responses`, payload: { dignity: 5 } }), 409, 'SURVEY_NOT_OPEN')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${held.id}/survey-responses`, headers: staff }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${held.id}/survey-responses` }), 401, 'UNAUTHENTICATED')
+
+  expectStatus(t, await call(t, { method: 'POST', url: `${url}/erase`, headers: staff }), 403, 'FORBIDDEN')
+  const erased = await call(t, { method: 'POST', url: `${url}/erase`, headers: admin })
+  expectStatus(t, erased, 200)
+  t.equal(erased.json().contact.visibility, 'erased')
+  expectStatus(t, await call(t, { method: 'PATCH', url, headers: { ...staff, 'if-match': '*' }, payload: { displayName: 'X' } }), 409, 'PARTICIPANT_ERASED')
 })
 
 t.test('operations: health probes and the document', async (t) => {

@@ -19,6 +19,9 @@ import {
 } from 'graphql'
 import t from 'tap'
 import { accommodations, areaKinds, eventFormats, eventKinds, eventStatuses, organizationKinds, partnershipStatuses, seriesStatuses } from '../src/db/schema/index.ts'
+import { ageBands, attendanceRoles, attendanceStatuses, disabilityStatuses, faiths, genders, incomeBands, occupations, raceEthnicities, sexualOrientations } from '../src/db/schema/index.ts'
+import { contactVisibilities } from '../src/modules/participants/participant-view.ts'
+import { consentFilters, contactPurposes } from '../src/modules/participants/participants-schemas.ts'
 import { graphqlSchemaPath, QUERY_DEPTH_LIMIT } from '../src/http/graphql/graphql-plugin.ts'
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
 import { bearer } from './helpers/auth.ts'
@@ -47,6 +50,19 @@ t.test('when the schema enums are compared with the services values, then each i
     SeriesStatus: seriesStatuses,
     OrganizationKind: organizationKinds,
     PartnershipStatus: partnershipStatuses,
+    ContactPurpose: contactPurposes,
+    ContactVisibility: contactVisibilities,
+    AttendanceRole: attendanceRoles,
+    AttendanceStatus: attendanceStatuses,
+    ConsentKind: consentFilters,
+    AgeBand: ageBands,
+    Gender: genders,
+    RaceEthnicity: raceEthnicities,
+    SexualOrientation: sexualOrientations,
+    Faith: faiths,
+    DisabilityStatus: disabilityStatuses,
+    IncomeBand: incomeBands,
+    Occupation: occupations,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -193,6 +209,31 @@ t.test('when every field of every type is selected over real data, then each res
   const postponed = await app.inject({ method: 'POST', url: '/graphql', headers: staff, payload: { query: `mutation { postponeEvent(id: "${id}", expectedVersion: ${version}, reason: "Room flooded") { id } }` } })
   t.same(postponed.json().errors, undefined)
 
+  // Participants, attendance and surveys: a participant with every field set, registrations in every state, a head
+  // count, a survey response, and an erased participant (a tombstone).
+  const gql = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = admin) => {
+    const res = await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables } })
+    t.same(res.json().errors, undefined, query.slice(0, 60))
+    return res.json()
+  }
+  const all = (type: string, field: string) => selectAll(contract.getType(type) as GraphQLObjectType, [`Mutation.${field}`], 2)
+  const person = await gql(`mutation ($input: CreateParticipantInput!) { createParticipant(input: $input) { replayed participant { ${all('Participant', 'createParticipant')} } } }`, {
+    input: { displayName: 'Mai', contact: { email: 'mai@example.org', phone: '+1 555 0111' }, preferredLanguage: 'vi', consents: { contact: true, dataUse: true }, areaId: beat.id, affiliation: 'Tenants union', organizationId },
+  })
+  const personId = person.data.createParticipant.participant.id
+  await gql(`mutation { withdrawConsent(id: "${personId}", expectedVersion: 1, dataUse: true) { id } }`)
+  const gathering = (await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: { title: { en: 'Gathering' }, kind: 'town_hall', format: 'in_person', venue, capacity: 1, registrationRequired: true, startsAt: '2027-06-01T18:00:00-04:00', endsAt: '2027-06-01T19:00:00-04:00' } })).json()
+  const registered = await gql(`mutation { registerForEvent(eventId: "${gathering.id}", participantId: "${personId}", role: SPEAKER) { replayed registration { ${all('Registration', 'registerForEvent')} } } }`)
+  await gql(`mutation { registerForEvent(eventId: "${gathering.id}", self: { displayName: "Kim" }) { registration { id } } }`, {}, {})
+  const leaving = await gql(`mutation { registerForEvent(eventId: "${gathering.id}", self: { displayName: "Lee" }) { registration { id version } } }`, {}, {})
+  await gql(`mutation { cancelRegistration(id: "${leaving.data.registerForEvent.registration.id}", expectedVersion: 1) { id } }`)
+  await gql(`mutation { checkIn(eventId: "${gathering.id}", participantId: "${personId}") { id } }`)
+  const counted = await gql(`mutation { recordHeadCount(eventId: "${gathering.id}", count: 40, countedAt: "2027-06-01T18:30:00-04:00", note: "Hall") { ${all('HeadCount', 'recordHeadCount')} } }`)
+  const held = (await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: { title: { en: 'Held' }, kind: 'town_hall', format: 'in_person', venue: { name: 'Hall' }, startsAt: '2025-06-01T18:00:00-04:00', endsAt: '2025-06-01T19:00:00-04:00' } })).json()
+  const answered = await gql(`mutation { submitSurveyResponse(eventId: "${held.id}", input: { dignity: 5, voice: 4, neutrality: 3, trust: 4, language: "es" }) { ${all('SurveyResponse', 'submitSurveyResponse')} } }`, {}, {})
+  const gone = (await gql(`mutation { createParticipant(input: { displayName: "Gone" }) { participant { id } } }`)).data.createParticipant.participant.id
+  await gql(`mutation { eraseParticipant(id: "${gone}") { id } }`)
+  const withPurpose = await gql(`{ participant(id: "${personId}") { contact(purpose: REPORT_BACK) { visibility email phone } } }`)
   const query = contract.getQueryType()!
   const selection = (name: string, args = '') => {
     const field = query.getFields()[name]!
@@ -210,6 +251,8 @@ t.test('when every field of every type is selected over real data, then each res
     selection('organizations'),
     selection('organization', `(id: "${organizationId}")`),
     selection('apiClients', `(organizationId: "${organizationId}")`),
+    selection('participants', '(filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
+    selection('participant', `(id: "${personId}")`),
   ]
   const data: Record<string, unknown> = {}
   for (const document of selections) {
@@ -227,6 +270,8 @@ t.test('when every field of every type is selected over real data, then each res
   recordValues(contract.getMutationType()!, scheduled.data, seen, problems, 'Mutation')
   recordValues(contract.getMutationType()!, organization.json().data, seen, problems, 'Mutation')
   recordValues(contract.getMutationType()!, credential.json().data, seen, problems, 'Mutation')
+  for (const result of [person, registered, counted, answered]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
+  recordValues(query, withPurpose.data, seen, problems, 'Query')
   t.same(problems, [], 'no field is undefined')
 
   // Every field of every object type got a real value somewhere, except one no data here can have (only sync

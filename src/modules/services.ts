@@ -7,6 +7,7 @@ import { createEventFeedsService } from './events/event-feeds-service.ts'
 import { createEventsService } from './events/events-service.ts'
 import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
+import { createPeopleServices } from './people.ts'
 
 /** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. */
 export function createServices(database: Database, { partnerTokens }: { partnerTokens?: PartnerTokens } = {}) {
@@ -21,6 +22,7 @@ export function createServices(database: Database, { partnerTokens }: { partnerT
     organizations,
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
+    ...createPeopleServices({ database, agencies, events }),
   }
 }
 export type Services = ReturnType<typeof createServices>

@@ -14,6 +14,7 @@ import { graphqlContext } from './graphql-context.ts'
 import { formatErrors } from './graphql-errors.ts'
 import { mutationResolvers } from './mutation-resolvers.ts'
 import { organizationLoaders } from './organization-resolvers.ts'
+import { registerPeopleGraphql } from './people-resolvers.ts'
 import { queryResolvers } from './query-resolvers.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
@@ -61,6 +62,7 @@ export async function registerGraphql(
     if (route.url === options.path && route.schema?.response) route.schema = { ...route.schema, response: undefined }
   })
   await app.register(mercurius, options)
+  registerPeopleGraphql(app)
   // Runs for every request, cached documents included (validation rules do not run again for those).
   app.graphql.addHook('preExecution', async (_schema, document, context) => {
     checkIntrospection(introspection, context.reply.request.actor, document)

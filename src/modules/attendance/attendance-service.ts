@@ -1,0 +1,210 @@
+/** Attendance: registration with capacity and a waitlist, check-in with roles, anonymous head counts, and counts anyone may see. */
+import { canManage, principalOf } from '../../auth/actor.ts'
+import type { RequestContext } from '../../context.ts'
+import type { Database, Queryable } from '../../db/client.ts'
+import { AppError, notFound, validationFailed } from '../../errors.ts'
+import type { AgencyRow } from '../agencies/agencies-repository.ts'
+import type { AgenciesService } from '../agencies/agencies-service.ts'
+import { createAuditRepository } from '../audit/audit-repository.ts'
+import type { EventsService } from '../events/events-service.ts'
+import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
+import { createParticipantsRepository } from '../participants/participants-repository.ts'
+import { insertParticipant } from '../participants/participants-service.ts'
+import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { isUuid, parseInput } from '../shared/validation.ts'
+import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
+import { createAttendanceRepository, type AttendanceCounts, type AttendanceRow } from './attendance-repository.ts'
+import { checkInInput, headCountInput, participantRegistrationInput, registrationListQuery, selfRegistrationInput } from './attendance-schemas.ts'
+import { registrationView, type HeadCountView, type RegistrationView } from './registration-view.ts'
+
+export type AttendanceSummary = AttendanceCounts & { eventId: string; capacity: number | null; placesLeft: number | null }
+
+const eventNotFound = () => notFound('EVENT_NOT_FOUND', 'The event')
+
+export function createAttendanceService({ database, agencies, events }: { database: Database; agencies: AgenciesService; events: EventsService }) {
+  const { db } = database
+
+  /** Staff of the event's agency, or 404 for staff of another; the public must sign in; other roles may not. */
+  async function staffOfEvent(ctx: RequestContext, eventAgencyId: string): Promise<AgencyRow> {
+    const agency = await agencies.managedBy(ctx, 'attendance')
+    if (agency.id !== eventAgencyId) throw eventNotFound()
+    return agency
+  }
+
+  /** The event locked for a capacity decision, if the caller may see it (drafts only for its agency's staff). */
+  async function lockVisibleEvent(ctx: RequestContext, tx: Queryable, eventId: string) {
+    if (!isUuid(eventId)) throw eventNotFound()
+    const event = await createAttendanceRepository(tx).lockEvent(eventId)
+    if (!event) throw eventNotFound()
+    if (event.status === 'draft' && !(canManage(ctx.actor) && (await agencies.ofActor(ctx)).id === event.agencyId)) throw eventNotFound()
+    return event
+  }
+
+  async function namesOf(tx: Queryable, agencyId: string, rows: AttendanceRow[]): Promise<Map<string, string | null>> {
+    const people = await createParticipantsRepository(tx).byIds(agencyId, [...new Set(rows.map((r) => r.participantId))])
+    return new Map(people.map((p) => [p.id, p.displayName]))
+  }
+
+  /** Decides a place for a (re)registration with the event locked: registered while places last, else waitlisted. */
+  async function place(tx: Queryable, event: { id: string; capacity: number | null }): Promise<'registered' | 'waitlisted'> {
+    if (event.capacity === null) return 'registered'
+    return (await createAttendanceRepository(tx).placesTaken(event.id)) < event.capacity ? 'registered' : 'waitlisted'
+  }
+
+  const service = {
+    /** Counts per event for events the caller can already see (REST checks; GraphQL's parents are visible). */
+    async summaries(eventRows: { id: string; capacity: number | null }[]): Promise<Map<string, AttendanceSummary>> {
+      const counts = await createAttendanceRepository(db).counts(eventRows.map((e) => e.id))
+      return new Map(
+        eventRows.map((e) => {
+          const c = counts.get(e.id)!
+          return [e.id, { eventId: e.id, capacity: e.capacity, placesLeft: e.capacity === null ? null : Math.max(0, e.capacity - c.registered), ...c }]
+        }),
+      )
+    },
+
+    async summary(ctx: RequestContext, eventId: string): Promise<AttendanceSummary> {
+      const event = await events.get(ctx, eventId)
+      return (await service.summaries([event]))!.get(event.id)!
+    },
+
+    /**
+     * Registers for an event: anyone for themselves (a participant is created from the form), or staff and partners
+     * for a participant on record. Beyond capacity the registration is waitlisted.
+     */
+    async register(ctx: RequestContext, eventId: string, rawInput: unknown, idempotencyKey?: string): Promise<{ registration: RegistrationView; replayed: boolean }> {
+      const forParticipant = rawInput !== null && typeof rawInput === 'object' && 'participantId' in rawInput
+      const known = forParticipant ? parseInput(participantRegistrationInput, rawInput) : undefined
+      const self = forParticipant ? undefined : parseInput(selfRegistrationInput, rawInput)
+      if (known && !canManage(ctx.actor) && ctx.actor.kind !== 'partner')
+        throw new AppError(ctx.actor.kind === 'public' ? 'UNAUTHENTICATED' : 'FORBIDDEN', 'Only agency staff and partners register a participant on record')
+      let replayed = false
+      const manages = canManage(ctx.actor)
+      const row = await db.transaction(async (tx) => {
+        const repo = createAttendanceRepository(tx)
+        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: `attendance.register:${eventId}`, key: idempotencyKey }, rawInput) : undefined
+        if (claim?.replayOf) {
+          replayed = true
+          const prior = await repo.byId(claim.replayOf)
+          if (!prior) throw notFound('REGISTRATION_NOT_FOUND', 'The registration created with this Idempotency-Key')
+          return prior
+        }
+        const event = await lockVisibleEvent(ctx, tx, eventId)
+        if (event.status !== 'scheduled' || !event.registrationRequired || event.startsAt.getTime() <= Date.now())
+          throw new AppError('REGISTRATION_CLOSED', 'Only scheduled events yet to start that take registrations can be registered for')
+        let participantId: string
+        if (known) {
+          const participant = await createParticipantsRepository(tx).byId(event.agencyId, known.participantId)
+          // A partner registers only the participants linked to its organization.
+          const mayUse = participant && !participant.erasedAt && (manages ? (await agencies.ofActor(ctx)).id === event.agencyId : participant.organizationId === (ctx.actor as { organizationId?: string }).organizationId)
+          if (!mayUse) throw validationFailed([{ field: 'participantId', message: 'is not a participant you may register for this event' }])
+          participantId = participant.id
+        } else {
+          const { demographics, ...person } = self!
+          const created = await insertParticipant(tx, event.agencyId, person)
+          if (demographics) await createParticipantsRepository(tx).putDemographics(event.agencyId, created.id, demographics)
+          participantId = created.id
+        }
+        const existing = await repo.of(event.id, participantId)
+        if (existing && existing.status !== 'cancelled') throw new AppError('ALREADY_REGISTERED', 'The participant is already registered for this event')
+        const status = await place(tx, event)
+        const now = new Date()
+        const values = { status, role: known?.role ?? 'attendee', registeredAt: now, cancelledAt: null, checkedInAt: null }
+        const saved = existing ? await repo.update(existing.id, values) : await repo.insert({ ...values, agencyId: event.agencyId, eventId: event.id, participantId })
+        await claim?.complete(saved.id, 201)
+        await createAuditRepository(tx).record(ctx, { agencyId: event.agencyId, action: 'attendance.registered', entityType: 'attendance', entityId: saved.id, details: { eventId: event.id, status } })
+        return saved
+      })
+      const position = row.status === 'waitlisted' ? ((await createAttendanceRepository(db).waitlistPositions(row.eventId)).get(row.id) ?? null) : null
+      const name = manages ? ((await namesOf(db, row.agencyId, [row])).get(row.participantId) ?? null) : null
+      return { registration: registrationView(row, name, position), replayed }
+    },
+
+    /** Cancels a registration (staff); the place it held goes to the first on the waitlist. */
+    async cancel(ctx: RequestContext, id: string, expectedVersion: VersionCondition): Promise<RegistrationView> {
+      const agency = await agencies.managedBy(ctx, 'registrations')
+      if (!isUuid(id)) throw notFound('REGISTRATION_NOT_FOUND', 'The registration')
+      const row = await db.transaction(async (tx) => {
+        const repo = createAttendanceRepository(tx)
+        const found = await repo.byId(id)
+        if (!found || found.agencyId !== agency.id) throw notFound('REGISTRATION_NOT_FOUND', 'The registration')
+        // Lock the event first, as registration does, so the freed place and the promotion are decided together.
+        const event = (await repo.lockEvent(found.eventId))!
+        const current = (await repo.byId(id))!
+        if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
+        if (current.status === 'cancelled') return current
+        if (current.status === 'attended') throw new AppError('INVALID_TRANSITION', 'A registration that was checked in cannot be cancelled')
+        const cancelled = await repo.update(id, { status: 'cancelled', cancelledAt: new Date() })
+        const audit = createAuditRepository(tx)
+        await audit.record(ctx, { agencyId: agency.id, action: 'attendance.cancelled', entityType: 'attendance', entityId: id, details: { eventId: event.id, fromStatus: current.status } })
+        if (current.status === 'registered' && (await place(tx, event)) === 'registered') {
+          const next = await repo.firstWaitlisted(event.id)
+          if (next) {
+            await repo.update(next.id, { status: 'registered' })
+            await audit.record(ctx, { agencyId: agency.id, action: 'attendance.promoted', entityType: 'attendance', entityId: next.id, details: { eventId: event.id } })
+          }
+        }
+        return cancelled
+      })
+      return registrationView(row, (await namesOf(db, row.agencyId, [row])).get(row.participantId) ?? null, null)
+    },
+
+    /** Checks a participant in (staff), registered or not, with their role at the event. */
+    async checkIn(ctx: RequestContext, eventId: string, rawInput: unknown): Promise<RegistrationView> {
+      const input = parseInput(checkInInput, rawInput)
+      const row = await db.transaction(async (tx) => {
+        const event = await lockVisibleEvent(ctx, tx, eventId)
+        const agency = await staffOfEvent(ctx, event.agencyId)
+        if (event.status !== 'scheduled' && event.status !== 'completed') throw new AppError('INVALID_TRANSITION', `No one can check in to a ${event.status} event`)
+        const participant = await createParticipantsRepository(tx).byId(agency.id, input.participantId)
+        if (!participant || participant.erasedAt) throw validationFailed([{ field: 'participantId', message: 'is not a participant of this agency' }])
+        const repo = createAttendanceRepository(tx)
+        const existing = await repo.of(event.id, participant.id)
+        const now = new Date()
+        const saved = existing
+          ? await repo.update(existing.id, { status: 'attended', checkedInAt: existing.checkedInAt ?? now, cancelledAt: null, ...(input.role ? { role: input.role } : {}) })
+          : await repo.insert({ agencyId: agency.id, eventId: event.id, participantId: participant.id, status: 'attended', role: input.role ?? 'attendee', checkedInAt: now })
+        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'attendance.checked_in', entityType: 'attendance', entityId: saved.id, details: { eventId: event.id, role: saved.role } })
+        return saved
+      })
+      return registrationView(row, (await namesOf(db, row.agencyId, [row])).get(row.participantId) ?? null, null)
+    },
+
+    /** Records an anonymous head count (staff), for events where names are not taken. */
+    async recordHeadCount(ctx: RequestContext, eventId: string, rawInput: unknown): Promise<HeadCountView> {
+      const input = parseInput(headCountInput, rawInput)
+      const row = await db.transaction(async (tx) => {
+        const event = await lockVisibleEvent(ctx, tx, eventId)
+        const agency = await staffOfEvent(ctx, event.agencyId)
+        if (event.status === 'draft' || event.status === 'cancelled') throw new AppError('INVALID_TRANSITION', `A ${event.status} event has no one to count`)
+        const saved = await createAttendanceRepository(tx).insertHeadCount({ agencyId: agency.id, eventId: event.id, count: input.count, countedAt: input.countedAt ?? new Date(), note: input.note ?? null })
+        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'attendance.head_counted', entityType: 'event', entityId: event.id, details: { count: input.count } })
+        return saved
+      })
+      return { id: row.id, eventId: row.eventId, count: row.count, countedAt: row.countedAt.toISOString(), note: row.note, createdAt: row.createdAt.toISOString() }
+    },
+
+    /** An event's registrations, names included: its agency's staff only. */
+    async listRegistrations(ctx: RequestContext, eventId: string, rawQuery: unknown): Promise<Page<RegistrationView>> {
+      const agency = await agencies.managedBy(ctx, 'attendance')
+      const query = parseInput(registrationListQuery, rawQuery)
+      const event = await events.get(ctx, eventId)
+      if (event.agencyId !== agency.id) throw eventNotFound()
+      const { limit, cursor: rawCursor, ...filter } = query
+      const order = query.updatedSince ? 'registrations:updated' : 'registrations:created'
+      const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
+      const repo = createAttendanceRepository(db)
+      const rows = await repo.list(event.id, filter, cursor, limit)
+      const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.createdAt), (r) => r)
+      const [names, positions] = await Promise.all([namesOf(db, agency.id, page.data), repo.waitlistPositions(event.id)])
+      return { data: page.data.map((r) => registrationView(r, names.get(r.participantId) ?? null, positions.get(r.id) ?? null)), nextCursor: page.nextCursor }
+    },
+
+    /** Whether the caller may see an event's attendee list (GraphQL hides it, rather than failing, for others). */
+    async mayListRegistrations(ctx: RequestContext, eventAgencyId: string): Promise<boolean> {
+      return canManage(ctx.actor) && (await agencies.ofActor(ctx)).id === eventAgencyId
+    },
+  }
+  return service
+}
+export type AttendanceService = ReturnType<typeof createAttendanceService>

@@ -1,0 +1,148 @@
+// SQL for participants, their demographics and erasure. Every query names the agency, so none can reach another agency's people.
+import { and, asc, eq, gte, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { attendances, auditEvents, feedbackItems, feedbackTransitions, idempotencyKeys, participantDemographics, participants } from '../../db/schema/index.ts'
+import type { Cursor } from '../shared/pagination.ts'
+import type { DemographicsInput, ParticipantListQuery } from './participants-schemas.ts'
+
+export type ParticipantRow = typeof participants.$inferSelect
+export type ParticipantInsert = typeof participants.$inferInsert
+export type ParticipantFilter = Omit<ParticipantListQuery, 'limit' | 'cursor' | 'purpose'> & { agencyId: string }
+
+/** The marker erased free text is replaced with. */
+export const ERASED = '[erased]'
+
+export function createParticipantsRepository(db: Queryable) {
+  return {
+    async byId(agencyId: string, id: string): Promise<ParticipantRow | undefined> {
+      const [row] = await db.select().from(participants).where(and(eq(participants.id, id), eq(participants.agencyId, agencyId))).limit(1)
+      return row
+    },
+
+    /** Participants by id in one query (for a page of registrations). */
+    byIds(agencyId: string, ids: string[]): Promise<ParticipantRow[]> {
+      if (ids.length === 0) return Promise.resolve([])
+      return db.select().from(participants).where(and(eq(participants.agencyId, agencyId), inArray(participants.id, ids)))
+    },
+
+    /** Keyset page in creation order, or by last change when syncing (which also returns erased ones as tombstones). */
+    list(filter: ParticipantFilter, cursor: Cursor | undefined, limit: number): Promise<ParticipantRow[]> {
+      const syncing = filter.updatedSince !== undefined
+      const key = syncing ? participants.updatedAt : participants.createdAt
+      const where: (SQL | undefined)[] = [
+        eq(participants.agencyId, filter.agencyId),
+        syncing ? gte(participants.updatedAt, filter.updatedSince!) : isNull(participants.deletedAt),
+        filter.areaId?.length ? inArray(participants.areaId, filter.areaId) : undefined,
+        filter.language?.length ? inArray(participants.preferredLanguage, filter.language) : undefined,
+        filter.organizationId ? eq(participants.organizationId, filter.organizationId) : undefined,
+        ...(filter.consent ?? []).map((c) =>
+          c === 'contact'
+            ? and(isNotNull(participants.contactConsentAt), isNull(participants.contactConsentWithdrawnAt))
+            : and(isNotNull(participants.dataUseConsentAt), isNull(participants.dataUseConsentWithdrawnAt)),
+        ),
+      ]
+      if (cursor) where.push(sql`(${key}, ${participants.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
+      return db
+        .select()
+        .from(participants)
+        .where(and(...where))
+        .orderBy(asc(key), asc(participants.id))
+        .limit(limit + 1)
+    },
+
+    async insert(values: ParticipantInsert): Promise<ParticipantRow> {
+      const [row] = await db.insert(participants).values(values).returning()
+      return row!
+    },
+
+    /** Applies a change only if the row still has the expected version (optimistic locking). */
+    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<ParticipantInsert>): Promise<ParticipantRow | undefined> {
+      const [row] = await db
+        .update(participants)
+        .set({ ...changes, version: sql`${participants.version} + 1`, updatedAt: new Date() })
+        .where(and(eq(participants.id, id), eq(participants.agencyId, agencyId), eq(participants.version, expectedVersion), isNull(participants.erasedAt)))
+        .returning()
+      return row
+    },
+
+    /** Replaces the participant's answers (a PUT): answers left out are no longer on record. */
+    async putDemographics(agencyId: string, participantId: string, answers: DemographicsInput): Promise<void> {
+      const values = {
+        ageBand: answers.ageBand ?? null,
+        gender: answers.gender ?? null,
+        raceEthnicity: answers.raceEthnicity ?? null,
+        sexualOrientation: answers.sexualOrientation ?? null,
+        faith: answers.faith ?? null,
+        disability: answers.disability ?? null,
+        incomeBand: answers.incomeBand ?? null,
+        occupation: answers.occupation ?? null,
+      }
+      await db
+        .insert(participantDemographics)
+        .values({ participantId, agencyId, ...values })
+        .onConflictDoUpdate({ target: participantDemographics.participantId, set: { ...values, updatedAt: new Date() } })
+    },
+
+    /**
+     * Removes every trace of a participant's personal data, in the caller's transaction: the row keeps its id (so
+     * attendance and feedback still count) with every personal field null; demographics go; their feedback is
+     * unlinked and its text replaced; idempotency records and audit details that could hold it are scrubbed.
+     * `personal` are the values to scrub wherever free text might have copied them.
+     */
+    async erase(agencyId: string, id: string, personal: string[]): Promise<{ feedbackUnlinked: number; attendances: number }> {
+      // The audit trail is append-only except in a transaction that declares an erasure (migration 0001).
+      await db.execute(sql`select set_config('app.erasure', 'on', true)`)
+      const now = new Date()
+      await db
+        .update(participants)
+        .set({
+          displayName: null,
+          contact: null,
+          preferredLanguage: null,
+          contactConsentAt: null,
+          contactConsentWithdrawnAt: null,
+          dataUseConsentAt: null,
+          dataUseConsentWithdrawnAt: null,
+          areaId: null,
+          affiliation: null,
+          organizationId: null,
+          erasedAt: now,
+          deletedAt: now,
+          version: sql`${participants.version} + 1`,
+          updatedAt: now,
+        })
+        .where(and(eq(participants.id, id), eq(participants.agencyId, agencyId)))
+      await db.delete(participantDemographics).where(eq(participantDemographics.participantId, id))
+      // What they wrote may be quoted elsewhere (audit details), so it is scrubbed there too.
+      const written = await db.select({ body: feedbackItems.body, publishedBody: feedbackItems.publishedBody }).from(feedbackItems).where(eq(feedbackItems.participantId, id))
+      const scrub = [...personal, ...written.flatMap((w) => [w.body, w.publishedBody ?? ''])].filter((p) => p.length >= 3 && p !== ERASED)
+      const feedback = await db
+        .update(feedbackItems)
+        .set({
+          participantId: null,
+          body: ERASED,
+          publishedBody: sql`case when ${feedbackItems.publishedBody} is null then null else ${ERASED} end`,
+          statusReason: null,
+          version: sql`${feedbackItems.version} + 1`,
+          updatedAt: now,
+        })
+        .where(and(eq(feedbackItems.participantId, id), eq(feedbackItems.agencyId, agencyId)))
+        .returning({ id: feedbackItems.id })
+      const feedbackIds = feedback.map((f) => f.id)
+      // Notes on those items' lifecycle may quote the person.
+      if (feedbackIds.length) await db.update(feedbackTransitions).set({ note: null }).where(inArray(feedbackTransitions.feedbackId, feedbackIds))
+      const attended = await db.select({ id: attendances.id }).from(attendances).where(eq(attendances.participantId, id))
+      // A replayed create would hand back the erased record; the stored request hash is derived from personal data.
+      await db.delete(idempotencyKeys).where(inArray(idempotencyKeys.resourceId, [id, ...attended.map((a) => a.id), ...feedbackIds]))
+      if (scrub.length) {
+        const patterns = scrub.map((p) => `%${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+        await db
+          .update(auditEvents)
+          .set({ details: { erased: true } })
+          .where(and(eq(auditEvents.agencyId, agencyId), sql`${auditEvents.details}::text ilike any (array[${sql.join(patterns.map((x) => sql`${x}`), sql`, `)}]::text[])`))
+      }
+      return { feedbackUnlinked: feedbackIds.length, attendances: attended.length }
+    },
+  }
+}
+export type ParticipantsRepository = ReturnType<typeof createParticipantsRepository>

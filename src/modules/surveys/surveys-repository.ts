@@ -1,0 +1,27 @@
+// SQL for survey responses. A response row holds scores and a language: nothing that could identify who gave it.
+import { and, asc, eq, sql } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { surveyResponses } from '../../db/schema/index.ts'
+import type { Cursor } from '../shared/pagination.ts'
+
+export type SurveyResponseRow = typeof surveyResponses.$inferSelect
+
+export function createSurveysRepository(db: Queryable) {
+  return {
+    async insert(values: typeof surveyResponses.$inferInsert): Promise<SurveyResponseRow> {
+      const [row] = await db.insert(surveyResponses).values(values).returning()
+      return row!
+    },
+
+    list(eventId: string, cursor: Cursor | undefined, limit: number): Promise<SurveyResponseRow[]> {
+      const where = [eq(surveyResponses.eventId, eventId)]
+      if (cursor) where.push(sql`(${surveyResponses.createdAt}, ${surveyResponses.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
+      return db
+        .select()
+        .from(surveyResponses)
+        .where(and(...where))
+        .orderBy(asc(surveyResponses.createdAt), asc(surveyResponses.id))
+        .limit(limit + 1)
+    },
+  }
+}
