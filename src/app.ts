@@ -15,6 +15,7 @@ import { agenciesRoutes } from './http/rest/agencies-routes.ts'
 import { credentialsRoutes, tokenRoutes } from './http/rest/credentials-routes.ts'
 import { eventsRoutes } from './http/rest/events-routes.ts'
 import { organizationsRoutes } from './http/rest/organizations-routes.ts'
+import { insightsRoutes } from './http/rest/insights-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
 export type AppOptions = { config: Config; database: Database }
@@ -47,7 +48,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   })
   // Partner API clients get tokens this server signs (when a signing key is configured) and verifies itself.
   const partnerTokens = config.partnerTokens ? await createPartnerTokens(config.partnerTokens) : undefined
-  const services = createServices(database, { partnerTokens })
+  const services = createServices(database, { partnerTokens, insights: config.insights })
   const verify = createTokenVerifier(config.auth, partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) })
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
@@ -130,6 +131,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     eventsRoutes(rest, { services, baseUrl })
     organizationsRoutes(rest, { services, baseUrl })
     credentialsRoutes(rest, { services })
+    insightsRoutes(rest, { services })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {

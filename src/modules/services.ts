@@ -6,9 +6,10 @@ import { createCredentialsService } from './credentials/credentials-service.ts'
 import { createEventsService } from './events/events-service.ts'
 import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
+import { createInsightsService, type InsightsSettings } from './insights/insights-service.ts'
 
 /** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. */
-export function createServices(database: Database, { partnerTokens }: { partnerTokens?: PartnerTokens } = {}) {
+export function createServices(database: Database, { partnerTokens, insights }: { partnerTokens?: PartnerTokens; insights?: InsightsSettings } = {}) {
   const agencies = createAgenciesService({ database })
   return {
     agencies,
@@ -16,6 +17,7 @@ export function createServices(database: Database, { partnerTokens }: { partnerT
     series: createSeriesService({ database, agencies }),
     organizations: createOrganizationsService({ database, agencies }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
+    insights: createInsightsService({ database, agencies, ...(insights ? { settings: insights } : {}) }),
   }
 }
 export type Services = ReturnType<typeof createServices>
