@@ -11,6 +11,7 @@ import { bindEnumValues } from './enum-values.ts'
 import { eventLoaders, eventResolvers } from './event-resolvers.ts'
 import { graphqlContext } from './graphql-context.ts'
 import { formatErrors } from './graphql-errors.ts'
+import { insightQueryResolvers, insightResolvers } from './insight-resolvers.ts'
 import { mutationResolvers } from './mutation-resolvers.ts'
 import { organizationLoaders } from './organization-resolvers.ts'
 import { queryResolvers } from './query-resolvers.ts'
@@ -39,9 +40,10 @@ export async function registerGraphql(
     resolvers: {
       DateTime: DateTimeScalar,
       JSON: JsonScalar,
-      Query: queryResolvers,
+      Query: { ...queryResolvers, ...insightQueryResolvers },
       Mutation: mutationResolvers,
       ...eventResolvers,
+      ...insightResolvers,
     },
     loaders: { ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders },
     context: (request) => graphqlContext(request, services),

@@ -157,9 +157,10 @@ export type Milestone = (typeof milestones)[number]
 export const FEEDBACK_DIMS = ['topic', 'stance', 'channel', 'area', 'period', 'kind', 'format'] as const
 export const VOICE_FAMILIES: MarginFamily[] = [[], ['period'], ['area'], ['topic'], ['stance'], ['channel'], ['kind'], ['format'], ['topic', 'period'], ['stance', 'period'], ['topic', 'stance']]
 export const LOOP_CELL: MarginFamily = ['topic', 'area', 'period', 'kind', 'format']
-export const LOOP_FAMILIES: MarginFamily[] = [LOOP_CELL, ['topic', 'area'], ['topic'], ['area'], []]
-const FEEDBACK_FAMILIES: MarginFamily[] = [...VOICE_FAMILIES, LOOP_CELL, ['topic', 'area']]
+export const LOOP_FAMILIES: MarginFamily[] = [LOOP_CELL, ['topic', 'area', 'period'], ['topic', 'period'], ['area', 'period'], ['period'], ['topic', 'area'], ['topic'], ['area'], []]
+const FEEDBACK_FAMILIES: MarginFamily[] = [...VOICE_FAMILIES, ...LOOP_FAMILIES.filter((f) => !VOICE_FAMILIES.some((v) => sameFamily(v, f)))]
 const loopCounts = ['acknowledged', 'addressed', 'declined', 'reportedBack'] as const
+const daysField: Record<Milestone, string> = { acknowledged: 'daysToAcknowledge', decided: 'daysToDecision', reportedBack: 'daysToReportBack' }
 const milestoneCount: Record<Milestone, (typeof loopCounts)[number]> = { acknowledged: 'acknowledged', decided: 'addressed', reportedBack: 'reportedBack' }
 
 export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limits): { voice: Snapshot; loop: Snapshot } {
@@ -220,7 +221,7 @@ export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limi
         const total = [...hist.values()].reduce(add, 0)
         const reason: SuppressionReason | null = base.status[i] ?? (total > 0 && total < limits.minResponses ? 'insufficient_responses' : null)
         const pick = (p: number): Published => (reason ? { value: null, suppressed: reason } : { value: percentile(hist, total, p), suppressed: null })
-        measures[`daysTo${m[0]!.toUpperCase()}${m.slice(1)}`] = { median: pick(0.5), p90: pick(0.9) }
+        measures[daysField[m]] = { median: pick(0.5), p90: pick(0.9) }
       }
       return entryRow(e, measures)
     })
@@ -230,7 +231,9 @@ export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limi
   }
 }
 
-const sameFamily = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((d) => b.includes(d))
+function sameFamily(a: readonly string[], b: readonly string[]) {
+  return a.length === b.length && a.every((d) => b.includes(d))
+}
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits
 
 /** The smallest whole number of days d such that at least p of the items took d days or fewer (nearest rank). */

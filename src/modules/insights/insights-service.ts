@@ -107,6 +107,12 @@ export function createInsightsService({ database, agencies, settings = defaultIn
   }
 
   const service = {
+    /** The agency insights are asked of, by slug or id; unknown is AGENCY_NOT_FOUND. */
+    async agency(ref: string): Promise<{ id: string; slug: string }> {
+      const agency = await agencyOf(ref)
+      return { id: agency.id, slug: agency.slug }
+    },
+
     /**
      * One insight for one agency. Suppressed aggregates are public reads (DESIGN.md, Access): every caller gets the
      * same answer, so there is nothing a role could add or a partner could combine.
