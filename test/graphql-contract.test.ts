@@ -21,7 +21,9 @@ import t from 'tap'
 import { accommodations, areaKinds, eventFormats, eventKinds, eventStatuses, organizationKinds, partnershipStatuses, seriesStatuses } from '../src/db/schema/index.ts'
 import { graphqlSchemaPath, QUERY_DEPTH_LIMIT } from '../src/http/graphql/graphql-plugin.ts'
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
+import { suppressionReasons } from '../src/modules/insights/suppression.ts'
 import { bearer } from './helpers/auth.ts'
+import { insightStory } from './helpers/insights-data.ts'
 import { build } from './helpers/build.ts'
 
 const contract = buildSchema(readFileSync(graphqlSchemaPath, 'utf8'))
@@ -47,6 +49,7 @@ t.test('when the schema enums are compared with the services values, then each i
     SeriesStatus: seriesStatuses,
     OrganizationKind: organizationKinds,
     PartnershipStatus: partnershipStatuses,
+    SuppressionReason: suppressionReasons,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -193,6 +196,9 @@ t.test('when every field of every type is selected over real data, then each res
   const postponed = await app.inject({ method: 'POST', url: '/graphql', headers: staff, payload: { query: `mutation { postponeEvent(id: "${id}", expectedVersion: ${version}, reason: "Room flooded") { id } }` } })
   t.same(postponed.json().errors, undefined)
 
+  // Engagement rows for insights, with figures both shown and withheld.
+  await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
+
   const query = contract.getQueryType()!
   const selection = (name: string, args = '') => {
     const field = query.getFields()[name]!
@@ -210,6 +216,7 @@ t.test('when every field of every type is selected over real data, then each res
     selection('organizations'),
     selection('organization', `(id: "${organizationId}")`),
     selection('apiClients', `(organizationId: "${organizationId}")`),
+    selection('insights', '(agency: "metro", filter: { from: "2026-01-01", to: "2026-12-31" })'),
   ]
   const data: Record<string, unknown> = {}
   for (const document of selections) {
