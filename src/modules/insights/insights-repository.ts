@@ -26,8 +26,7 @@ export function createInsightsRepository(db: Queryable) {
           (select max(updated_at) from event_head_counts where agency_id = ${agencyId}),
           (select max(updated_at) from feedback_items where agency_id = ${agencyId}),
           (select max(at) from feedback_transitions where agency_id = ${agencyId}),
-          (select max(created_at) from survey_responses where agency_id = ${agencyId}),
-          (select count(*) from survey_responses where agency_id = ${agencyId})
+          (select max(created_at) from survey_responses where agency_id = ${agencyId})
         ) as w`)
       return row?.w ?? ''
     },
