@@ -127,3 +127,11 @@ t.test('property: the whole canonical table is safe for the exact independent ch
     { numRuns: 200 },
   )
 })
+
+t.test('when the threshold is configured below 11, or the minimum responses below it, then configuration is refused', async (t) => {
+  const { loadConfig, ConfigError } = await import('../src/config.ts')
+  t.throws(() => loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '10' }), ConfigError)
+  t.throws(() => loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '15', INSIGHTS_MIN_RESPONSES: '12' }), ConfigError)
+  t.strictSame(loadConfig({}).insights, { threshold: 11, minResponses: 11, refreshSeconds: 30 })
+  t.strictSame(loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '20' }).insights.minResponses, 20)
+})
