@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { buildStructure, select, sumInto, type Key, type MarginFamily, type Selection } from '../src/modules/insights/canonical-table.ts'
 import { determinedEntries, protect } from '../src/modules/insights/suppression.ts'
+import type { ConfigError } from '../src/config.ts'
 import { recoverable } from './helpers/exact-rank.ts'
 
 const THRESHOLD = 11
@@ -129,9 +130,11 @@ t.test('property: the whole canonical table is safe for the exact independent ch
 })
 
 t.test('when the threshold is configured below 11, or the minimum responses below it, then configuration is refused', async (t) => {
-  const { loadConfig, ConfigError } = await import('../src/config.ts')
-  t.throws(() => loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '10' }), ConfigError)
-  t.throws(() => loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '15', INSIGHTS_MIN_RESPONSES: '12' }), ConfigError)
+  const { loadConfig } = await import('../src/config.ts')
+  const low = t.throws(() => loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '10' })) as ConfigError
+  t.strictSame(low.problems, ['INSIGHTS_SUPPRESSION_THRESHOLD: must be at least 11 (counts of 1 to 10 are always suppressed)'])
+  const fewer = t.throws(() => loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '15', INSIGHTS_MIN_RESPONSES: '12' })) as ConfigError
+  t.strictSame(fewer.problems, ['INSIGHTS_MIN_RESPONSES: must be at least INSIGHTS_SUPPRESSION_THRESHOLD'])
   t.strictSame(loadConfig({}).insights, { threshold: 11, minResponses: 11, refreshSeconds: 30 })
   t.strictSame(loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '20' }).insights.minResponses, 20)
 })
