@@ -18,6 +18,7 @@ import { eventFormatsRoutes } from './http/rest/event-formats-routes.ts'
 import { eventsRoutes } from './http/rest/events-routes.ts'
 import { organizationsRoutes } from './http/rest/organizations-routes.ts'
 import { peopleRoutes } from './http/rest/people-routes.ts'
+import { insightsRoutes } from './http/rest/insights-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
 export type AppOptions = { config: Config; database: Database }
@@ -50,7 +51,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   })
   // Partner API clients get tokens this server signs (when a signing key is configured) and verifies itself.
   const partnerTokens = config.partnerTokens ? await createPartnerTokens(config.partnerTokens) : undefined
-  const services = createServices(database, { partnerTokens })
+  const services = createServices(database, { partnerTokens, insights: config.insights })
   const verify = createTokenVerifier(config.auth, partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) })
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
@@ -136,6 +137,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     organizationsRoutes(rest, { services, baseUrl })
     credentialsRoutes(rest, { services })
     peopleRoutes(rest, { services, baseUrl })
+    insightsRoutes(rest, { services })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {

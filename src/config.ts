@@ -36,6 +36,10 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: z.enum(['everyone', 'signed-in', 'nobody']).default('signed-in'),
   TOKEN_SIGNING_JWK: z.string().min(1).optional(),
   TOKEN_ISSUER: z.string().min(1).optional(),
+  // Insights: counts of 1 … threshold−1 are never published; below 11 is refused (docs/PRIVACY.md).
+  INSIGHTS_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(11, { error: 'must be at least 11 (counts of 1 to 10 are always suppressed)' }).max(1000).default(11),
+  INSIGHTS_MIN_RESPONSES: z.coerce.number().int().min(11, { error: 'must be at least 11' }).max(1000).optional(),
+  INSIGHTS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
 })
 
 export type Config = {
@@ -65,6 +69,8 @@ export type Config = {
     agencyClaim: string
     clockToleranceSeconds: number
   }
+  /** Insights: the suppression threshold, the fewest answers a mean or percentile needs, how long tables are reused. */
+  insights: { threshold: number; minResponses: number; refreshSeconds: number }
   /**
    * Partner credentials: this server signs short-lived tokens for API clients with its own key (a private EC P-256
    * JWK). Unset: the token endpoint says partner credentials are not configured.
@@ -135,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   // Tokens are told apart by issuer: the identity provider's and this server's must differ.
   if (signingJwk && raw.AUTH_ISSUER && tokenIssuer === raw.AUTH_ISSUER)
     problems.push('TOKEN_ISSUER: must differ from AUTH_ISSUER (partner tokens are recognised by their issuer)')
+  if (raw.INSIGHTS_MIN_RESPONSES && Number(raw.INSIGHTS_MIN_RESPONSES) < Number(raw.INSIGHTS_SUPPRESSION_THRESHOLD ?? 11))
+    problems.push('INSIGHTS_MIN_RESPONSES: must be at least INSIGHTS_SUPPRESSION_THRESHOLD')
   if (problems.length || !parsed.success) throw new ConfigError(problems)
 
   const d = parsed.data
@@ -153,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     corsOrigins: d.CORS_ORIGINS.trim() === '*' ? true : d.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     graphqlIntrospection: d.GRAPHQL_INTROSPECTION,
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
+    insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS },
     auth: {
       issuer: d.AUTH_ISSUER,
       audience: d.AUTH_AUDIENCE,

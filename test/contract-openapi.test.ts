@@ -9,6 +9,7 @@ import { catalogue } from '../src/errors.ts'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
+import { insightStory } from './helpers/insights-data.ts'
 import {
   checkRequestBody,
   checkResponse,
@@ -99,6 +100,7 @@ t.test('when the app is built, then every route is documented and every document
     'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml',
     'listParticipants', 'createParticipant', 'getParticipant', 'updateParticipant', 'withdrawConsent', 'recordDemographics', 'eraseParticipant',
     'getEventAttendance', 'listRegistrations', 'registerForEvent', 'cancelRegistration', 'checkIn', 'recordHeadCount', 'listSurveyResponses', 'submitSurveyResponse',
+    'getInsight',
   ]
   t.strictSame(operations.map((o) => o.operationId).sort(), [...expected].sort(), 'operationIds are the domain names, each once')
 })
@@ -795,6 +797,18 @@ t.test('when a body is plain text or a title has no language, then the answer is
   const untitled = (await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: futureEvent({ title: {} }) })) as unknown as Res
   t.equal(untitled.statusCode, 400, 'an event title needs at least one language')
   t.strictSame(checkResponse('POST', '/v1/events', untitled), [], 'and the answer conforms')
+})
+
+t.test('insights: every insight as JSON and CSV, filtered, and refused', async (t) => {
+  await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
+  for (const name of ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part']) {
+    expectStatus(t, await call(t, { method: 'GET', url: `/v1/insights/${name}?agency=metro` }), 200)
+    expectStatus(t, await call(t, { method: 'GET', url: `/v1/insights/${name}?agency=metro&area=${fixtures.areas.north.id}&from=2026-01-01&to=2026-06-30&kind=town_hall,none&format=hybrid`, headers: analyst }), 200)
+    expectStatus(t, await call(t, { method: 'GET', url: `/v1/insights/${name}.csv?agency=metro` }), 200)
+  }
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/trust?agency=metro', headers: { accept: 'text/csv' } }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/trust?agency=nowhere' }), 404, 'AGENCY_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/trust?agency=metro&to=yesterday' }), 400, 'VALIDATION_FAILED')
 })
 
 t.test('every documented operation was exercised, with success and failure', async (t) => {

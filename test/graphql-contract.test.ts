@@ -24,7 +24,9 @@ import { contactVisibilities } from '../src/modules/participants/participant-vie
 import { consentFilters, contactPurposes } from '../src/modules/participants/participants-schemas.ts'
 import { graphqlSchemaPath, QUERY_DEPTH_LIMIT } from '../src/http/graphql/graphql-plugin.ts'
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
+import { suppressionReasons } from '../src/modules/insights/suppression.ts'
 import { bearer } from './helpers/auth.ts'
+import { insightStory } from './helpers/insights-data.ts'
 import { build } from './helpers/build.ts'
 
 const contract = buildSchema(readFileSync(graphqlSchemaPath, 'utf8'))
@@ -63,6 +65,7 @@ t.test('when the schema enums are compared with the services values, then each i
     DisabilityStatus: disabilityStatuses,
     IncomeBand: incomeBands,
     Occupation: occupations,
+    SuppressionReason: suppressionReasons,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -234,6 +237,9 @@ t.test('when every field of every type is selected over real data, then each res
   const gone = (await gql(`mutation { createParticipant(input: { displayName: "Gone" }) { participant { id } } }`)).data.createParticipant.participant.id
   await gql(`mutation { eraseParticipant(id: "${gone}") { id } }`)
   const withPurpose = await gql(`{ participant(id: "${personId}") { contact(purpose: REPORT_BACK) { visibility email phone } } }`)
+  // Engagement rows for insights, with figures both shown and withheld.
+  await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
+
   const query = contract.getQueryType()!
   const selection = (name: string, args = '') => {
     const field = query.getFields()[name]!
@@ -253,6 +259,7 @@ t.test('when every field of every type is selected over real data, then each res
     selection('apiClients', `(organizationId: "${organizationId}")`),
     selection('participants', '(filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
     selection('participant', `(id: "${personId}")`),
+    selection('insights', '(agency: "metro", filter: { from: "2026-01-01", to: "2026-12-31" })'),
   ]
   const data: Record<string, unknown> = {}
   for (const document of selections) {

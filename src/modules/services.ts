@@ -8,9 +8,10 @@ import { createEventsService } from './events/events-service.ts'
 import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
 import { createPeopleServices } from './people.ts'
+import { createInsightsService, type InsightsSettings } from './insights/insights-service.ts'
 
 /** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. */
-export function createServices(database: Database, { partnerTokens }: { partnerTokens?: PartnerTokens } = {}) {
+export function createServices(database: Database, { partnerTokens, insights }: { partnerTokens?: PartnerTokens; insights?: InsightsSettings } = {}) {
   const agencies = createAgenciesService({ database })
   const events = createEventsService({ database, agencies })
   const series = createSeriesService({ database, agencies })
@@ -23,6 +24,7 @@ export function createServices(database: Database, { partnerTokens }: { partnerT
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
     ...createPeopleServices({ database, agencies, events }),
+    insights: createInsightsService({ database, agencies, ...(insights ? { settings: insights } : {}) }),
   }
 }
 export type Services = ReturnType<typeof createServices>

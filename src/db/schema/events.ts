@@ -149,6 +149,8 @@ export const events = pgTable(
     index('events_area_id_idx').on(t.areaId),
     index('events_series_id_idx').on(t.seriesId, t.recurrenceId),
     index('events_updated_idx').on(t.updatedAt, t.id),
+    // Insights: the newest change per agency is one index probe.
+    index('events_agency_updated_idx').on(t.agencyId, t.updatedAt),
     index('events_languages_idx').using('gin', t.languages),
     index('events_accommodations_idx').using('gin', t.accommodations),
     index('events_search_idx').using('gin', t.search),

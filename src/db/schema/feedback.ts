@@ -87,6 +87,8 @@ export const feedbackItems = pgTable(
     index('feedback_items_participant_idx').on(t.participantId),
     index('feedback_items_organization_idx').on(t.organizationId),
     index('feedback_items_updated_idx').on(t.updatedAt, t.id),
+    // Insights: the newest change per agency is one index probe.
+    index('feedback_items_agency_updated_idx').on(t.agencyId, t.updatedAt),
     index('feedback_items_published_idx').on(t.receivedAt, t.id).where(sql`visibility = 'published' AND deleted_at IS NULL`),
     index('feedback_items_search_public_idx').using('gin', t.searchPublic),
     index('feedback_items_search_private_idx').using('gin', t.searchPrivate),
@@ -112,7 +114,7 @@ export const feedbackTransitions = pgTable(
     actorSubject: text('actor_subject'),
     note: text('note'),
   },
-  (t) => [index('feedback_transitions_feedback_idx').on(t.feedbackId, t.at)],
+  (t) => [index('feedback_transitions_feedback_idx').on(t.feedbackId, t.at), index('feedback_transitions_agency_at_idx').on(t.agencyId, t.at)],
 )
 
 export const decisionStatuses = ['proposed', 'adopted', 'in_progress', 'implemented', 'rejected', 'deferred'] as const

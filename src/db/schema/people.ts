@@ -90,7 +90,7 @@ export const participantDemographics = pgTable(
     occupation: occupation('occupation'),
     ...timestamps(),
   },
-  (t) => [index('participant_demographics_agency_idx').on(t.agencyId)],
+  (t) => [index('participant_demographics_agency_idx').on(t.agencyId), index('participant_demographics_agency_updated_idx').on(t.agencyId, t.updatedAt)],
 )
 
 export const attendanceRoles = ['attendee', 'speaker', 'facilitator', 'staff', 'officer'] as const
@@ -126,6 +126,7 @@ export const attendances = pgTable(
     index('attendances_event_status_idx').on(t.eventId, t.status, t.createdAt),
     index('attendances_participant_idx').on(t.participantId),
     index('attendances_updated_idx').on(t.updatedAt, t.id),
+    index('attendances_agency_updated_idx').on(t.agencyId, t.updatedAt),
   ],
 )
 
@@ -148,6 +149,7 @@ export const eventHeadCounts = pgTable(
   },
   (t) => [
     index('event_head_counts_event_idx').on(t.eventId, t.countedAt),
+    index('event_head_counts_agency_updated_idx').on(t.agencyId, t.updatedAt),
     check('event_head_counts_count_nonnegative', sql`${t.count} >= 0`),
   ],
 )

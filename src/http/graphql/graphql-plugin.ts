@@ -12,6 +12,7 @@ import { bindEnumValues } from './enum-values.ts'
 import { eventLoaders, eventResolvers } from './event-resolvers.ts'
 import { graphqlContext } from './graphql-context.ts'
 import { formatErrors } from './graphql-errors.ts'
+import { insightQueryResolvers, insightResolvers } from './insight-resolvers.ts'
 import { mutationResolvers } from './mutation-resolvers.ts'
 import { organizationLoaders } from './organization-resolvers.ts'
 import { registerPeopleGraphql } from './people-resolvers.ts'
@@ -39,7 +40,9 @@ export async function registerGraphql(
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
     schemaTransforms: [bindEnumValues],
     resolvers: mergeResolvers(
-      { DateTime: DateTimeScalar, JSON: JsonScalar, Query: queryResolvers, Mutation: mutationResolvers, ...eventResolvers },
+      { DateTime: DateTimeScalar, JSON: JsonScalar, Query: { ...queryResolvers, ...insightQueryResolvers }, Mutation: mutationResolvers },
+      eventResolvers,
+      insightResolvers,
       batchedResolvers({ ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders }),
     ),
     context: (request) => graphqlContext(request, services),

@@ -1,0 +1,46 @@
+// Insights over GraphQL: each insight field is one service call with the same filter REST takes.
+import type { InsightName, InsightRow } from '../../modules/insights/insights-service.ts'
+import { serviceContext, type GraphqlContext } from './graphql-context.ts'
+import { namedAsArguments } from './inputs.ts'
+
+type Filter = { areas?: string[] | null; from?: string | null; to?: string | null; kinds?: string[] | null; formats?: string[] | null }
+type Parent = { agency: string; filter: Filter }
+
+const query = ({ agency, filter }: Parent) => ({
+  agency,
+  ...(filter.areas != null ? { area: filter.areas } : {}),
+  ...(filter.from != null ? { from: filter.from } : {}),
+  ...(filter.to != null ? { to: filter.to } : {}),
+  ...(filter.kinds != null ? { kind: filter.kinds } : {}),
+  ...(filter.formats != null ? { format: filter.formats } : {}),
+})
+
+/** Field names as GraphQL callers wrote them (filter.areas), not REST's (area). */
+const renames: Record<string, string> = { area: 'filter.areas', from: 'filter.from', to: 'filter.to', kind: 'filter.kinds', format: 'filter.formats' }
+
+const asKeyList = (row: InsightRow) => ({ ...row, key: Object.entries(row.key).map(([dimension, value]) => ({ dimension, value })), by: row.by ?? null })
+
+function insight(name: InsightName) {
+  return async (parent: Parent, _args: unknown, context: GraphqlContext) => {
+    const answer = await namedAsArguments(renames, () => context.services.insights.answer(serviceContext(context), name, query(parent)))
+    return { ...answer, cells: answer.cells.map(asKeyList), margins: answer.margins.map(asKeyList) }
+  }
+}
+
+export const insightQueryResolvers = {
+  async insights(_: unknown, args: { agency: string; filter?: Filter | null }, context: GraphqlContext) {
+    // The agency is checked here, so an unknown one is one error, not five.
+    const agency = await context.services.insights.agency(args.agency)
+    return { agency: agency.slug, filter: args.filter ?? {} }
+  },
+}
+
+export const insightResolvers = {
+  Insights: {
+    reach: insight('reach'),
+    voice: insight('voice'),
+    closingTheLoop: insight('closing-the-loop'),
+    trust: insight('trust'),
+    whoTakesPart: insight('who-takes-part'),
+  },
+}

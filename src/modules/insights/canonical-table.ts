@@ -1,0 +1,79 @@
+/**
+ * The canonical table of one insight: cells keyed by every dimension a filter may restrict, and margins (totals
+ * over families of dimensions). Suppression runs once on the whole table; a request is answered by selecting
+ * whole cells and whole margins from it, never by aggregating rows again. Pure: no SQL.
+ */
+
+export type Key = Record<string, string>
+/** A family of margins: the dimensions kept (the others are summed over). [] is the grand total. */
+export type MarginFamily = readonly string[]
+
+export type Entry = { key: Key; kind: 'cell' | 'margin'; family: readonly string[]; index: number }
+
+export type TableStructure = {
+  dims: readonly string[]
+  entries: Entry[]
+  /** Entry k (a margin) equals the sum of its member cells. */
+  relations: { total: number; members: number[] }[]
+}
+
+const keyString = (key: Key, dims: readonly string[]) => dims.map((d) => `${d}=${key[d] ?? ''}`).join('\u0001')
+
+/**
+ * Builds cells (one per distinct key given) and, for each family, one margin per distinct projection.
+ * Returns the structure and, for each input key, its cell entry index.
+ */
+export function buildStructure(dims: readonly string[], keys: Key[], families: readonly MarginFamily[]): TableStructure & { cellOf: Map<string, number> } {
+  const entries: Entry[] = []
+  const cellOf = new Map<string, number>()
+  for (const key of keys) {
+    const s = keyString(key, dims)
+    if (cellOf.has(s)) continue
+    const full = Object.fromEntries(dims.map((d) => [d, key[d] ?? '']))
+    cellOf.set(s, entries.length)
+    entries.push({ key: full, kind: 'cell', family: dims, index: entries.length })
+  }
+  const cellCount = entries.length
+  const relations: TableStructure['relations'] = []
+  for (const family of families) {
+    const marginOf = new Map<string, number>()
+    for (let c = 0; c < cellCount; c++) {
+      const key = Object.fromEntries(family.map((d) => [d, entries[c]!.key[d]!]))
+      const s = keyString(key, family)
+      let r = marginOf.get(s)
+      if (r === undefined) {
+        const m = entries.length
+        entries.push({ key, kind: 'margin', family, index: m })
+        r = relations.push({ total: m, members: [] }) - 1
+        marginOf.set(s, r)
+      }
+      relations[r]!.members.push(c)
+    }
+  }
+  return { dims, entries, relations, cellOf }
+}
+
+export const cellKey = (dims: readonly string[], key: Key) => keyString(key, dims)
+
+/** Sums a per-cell measure into every entry (cells keep their value; margins get the sum of their members). */
+export function sumInto<T>(structure: TableStructure, cellValues: readonly T[], add: (a: T, b: T) => T, zero: () => T): T[] {
+  const out: T[] = structure.entries.map((e) => (e.kind === 'cell' ? cellValues[e.index]! : zero()))
+  for (const r of structure.relations) {
+    let acc = zero()
+    for (const m of r.members) acc = add(acc, cellValues[m]!)
+    out[r.total] = acc
+  }
+  return out
+}
+
+/** A request's selection: for each restricted dimension, the values it keeps. */
+export type Selection = Record<string, ReadonlySet<string>>
+
+/**
+ * The entries a selection shows: cells whose every restricted dimension is kept, and margins whose family
+ * contains every restricted dimension (so the margin's whole population is inside the selection) with kept values.
+ */
+export function select(structure: TableStructure, selection: Selection): Entry[] {
+  const restricted = Object.keys(selection)
+  return structure.entries.filter((e) => restricted.every((d) => e.family.includes(d) && selection[d]!.has(e.key[d]!)))
+}

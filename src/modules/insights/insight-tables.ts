@@ -1,0 +1,296 @@
+/**
+ * Builds the five insights' canonical, suppressed tables from raw aggregates (what the repository reads). Pure.
+ * Each published table is protected as a whole; tables that share a population are protected together, so a
+ * total shown in one is never hidden in another.
+ */
+import { buildStructure, sumInto, type Entry, type Key, type MarginFamily, type TableStructure } from './canonical-table.ts'
+import { protect, type Relation, type SuppressionReason } from './suppression.ts'
+
+export type Published = { value: number | null; suppressed: SuppressionReason | null }
+export type Percentiles = { median: Published; p90: Published }
+export type PublishedRow = { key: Key; level: 'cell' | 'margin'; family: readonly string[]; measures: Record<string, Published | Percentiles | number> }
+export type Snapshot = { dims: readonly string[]; periodUnit: 'month' | 'quarter'; families: readonly MarginFamily[]; rows: PublishedRow[] }
+export type Limits = { threshold: number; minResponses: number }
+
+const shown = (value: number, reason: SuppressionReason | undefined): Published => (reason ? { value: null, suppressed: reason } : { value, suppressed: null })
+const add = (a: number, b: number) => a + b
+const zero = () => 0
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reach and who takes part: one population (each participant once per quarter, at the first meeting they attended).
+
+export type EventRow = { eventId: string; area: string; weekday: string; timeOfDay: string; format: string; languages: string; kind: string; period: string; counted: boolean; headCount: number }
+export type PersonRow = { eventId: string; answers: Record<string, string | string[]> }
+
+export const REACH_DIMS = ['area', 'weekday', 'timeOfDay', 'format', 'languages', 'kind', 'period'] as const
+/** Every family keeps the period, so a person is counted once in any published figure. */
+export const REACH_FAMILIES: MarginFamily[] = [
+  ['period'],
+  ['area', 'period'],
+  ['kind', 'period'],
+  ['format', 'period'],
+  ['languages', 'period'],
+  ['weekday', 'timeOfDay', 'period'],
+  ['area', 'kind', 'format', 'period'],
+]
+
+export type ReachBuild = { snapshot: Snapshot; people: { structure: TableStructure; values: number[]; status: (SuppressionReason | undefined)[] }; eventKey: Map<string, Key> }
+
+export function buildReach(events: EventRow[], people: PersonRow[], limits: Limits): ReachBuild {
+  const eventKey = new Map<string, Key>()
+  for (const e of events) eventKey.set(e.eventId, { area: e.area, weekday: e.weekday, timeOfDay: e.timeOfDay, format: e.format, languages: e.languages, kind: e.kind, period: e.period })
+  const counted = events.filter((e) => e.counted)
+  const peopleWithKey = people.filter((p) => eventKey.has(p.eventId))
+  const keys = [...counted.map((e) => eventKey.get(e.eventId)!), ...peopleWithKey.map((p) => eventKey.get(p.eventId)!)]
+  const s = buildStructure(REACH_DIMS, keys, REACH_FAMILIES)
+  const cells = s.entries.filter((e) => e.kind === 'cell').length
+  const cellIndex = (key: Key) => s.cellOf.get(REACH_DIMS.map((d) => `${d}=${key[d] ?? ''}`).join('\u0001'))!
+  const eventsPer = new Array<number>(cells).fill(0)
+  const heads = new Array<number>(cells).fill(0)
+  const persons = new Array<number>(cells).fill(0)
+  for (const e of counted) {
+    const c = cellIndex(eventKey.get(e.eventId)!)
+    eventsPer[c]!++
+    heads[c]! += e.headCount
+  }
+  for (const p of peopleWithKey) persons[cellIndex(eventKey.get(p.eventId)!)]!++
+  const eventValues = sumInto(s, eventsPer, add, zero)
+  const personValues = sumInto(s, persons, add, zero)
+  const headValues = sumInto(s, heads, add, zero)
+  const personStatus = protect(personValues, s.relations, { threshold: limits.threshold })
+  const headStatus = protect(headValues, s.relations, { threshold: limits.threshold })
+  const rows = s.entries.map((e) => ({
+    key: e.key,
+    level: e.kind,
+    family: e.family,
+    // Meetings are public records: their number is no one's secret and is never suppressed.
+    measures: { events: eventValues[e.index]!, people: shown(personValues[e.index]!, personStatus[e.index]), headCount: shown(headValues[e.index]!, headStatus[e.index]) },
+  }))
+  return { snapshot: { dims: REACH_DIMS, periodUnit: 'quarter', families: REACH_FAMILIES, rows }, people: { structure: s, values: personValues, status: personStatus }, eventKey }
+}
+
+export const DEMOGRAPHIC_QUESTIONS = ['ageBand', 'gender', 'raceEthnicity', 'sexualOrientation', 'faith', 'disability', 'incomeBand', 'occupation'] as const
+/** Questions where one person may give several answers: their answers do not add up to people. */
+const MULTI_ANSWER = new Set(['raceEthnicity'])
+export const NO_ANSWER = 'not_answered'
+export const WHO_DIMS = ['question', 'answer', 'area', 'kind', 'format', 'period'] as const
+export const WHO_FAMILIES: MarginFamily[] = [
+  ['question', 'answer', 'period'],
+  ['question', 'answer', 'area', 'period'],
+  ['question', 'answer', 'kind', 'period'],
+  ['question', 'answer', 'format', 'period'],
+]
+
+/**
+ * Who takes part: per question, participants by answer × area × kind × format × quarter. Protected jointly with
+ * reach's people table: a single-answer question's answers add up to reach's people at (area, kind, format,
+ * quarter), so those relations, and reach's own, are part of the check, with reach's figures kept as they are.
+ */
+export function buildWhoTakesPart(reach: ReachBuild, people: PersonRow[], limits: Limits): Snapshot {
+  const rowsWithKey = people.filter((p) => reach.eventKey.has(p.eventId))
+  const keys: Key[] = []
+  const cellCounts = new Map<string, number>()
+  const keyOf = (k: Key) => WHO_DIMS.map((d) => `${d}=${k[d] ?? ''}`).join('\u0001')
+  for (const p of rowsWithKey) {
+    const ek = reach.eventKey.get(p.eventId)!
+    for (const q of DEMOGRAPHIC_QUESTIONS) {
+      const raw = p.answers[q]
+      const answers = raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0) ? [NO_ANSWER] : [raw].flat()
+      for (const answer of new Set(answers)) {
+        const key = { question: q, answer, area: ek.area!, kind: ek.kind!, format: ek.format!, period: ek.period! }
+        const s = keyOf(key)
+        if (!cellCounts.has(s)) keys.push(key)
+        cellCounts.set(s, (cellCounts.get(s) ?? 0) + 1)
+      }
+    }
+  }
+  const who = buildStructure(WHO_DIMS, keys, WHO_FAMILIES)
+  const whoCells = who.entries.filter((e) => e.kind === 'cell').map((e) => cellCounts.get(keyOf(e.key))!)
+  const whoValues = sumInto(who, whoCells, add, zero)
+
+  // Joint structure: reach's people entries first (kept as reach published them), then who-takes-part's.
+  const base = reach.people
+  const offset = base.values.length
+  const values = [...base.values, ...whoValues]
+  const relations: Relation[] = [...base.structure.relations, ...who.relations.map((r) => ({ total: r.total + offset, members: r.members.map((m) => m + offset) }))]
+  const populationCell = new Map<string, number>()
+  for (const e of base.structure.entries)
+    if (e.kind === 'margin' && e.family.join() === 'area,kind,format,period') populationCell.set(['area', 'kind', 'format', 'period'].map((d) => e.key[d]).join('\u0001'), e.index)
+  const byPopulation = new Map<string, { question: string; members: number[] }>()
+  for (const e of who.entries) {
+    if (e.kind !== 'cell' || MULTI_ANSWER.has(e.key.question!)) continue
+    const p = ['area', 'kind', 'format', 'period'].map((d) => e.key[d]).join('\u0001')
+    const id = `${e.key.question}\u0002${p}`
+    const group = byPopulation.get(id) ?? byPopulation.set(id, { question: e.key.question!, members: [] }).get(id)!
+    group.members.push(e.index + offset)
+  }
+  for (const [id, group] of byPopulation) relations.push({ total: populationCell.get(id.split('\u0002')[1]!)!, members: group.members })
+  const forced = new Map<number, SuppressionReason>()
+  const locked = new Set<number>()
+  base.status.forEach((s, i) => (s ? forced.set(i, s) : locked.add(i)))
+  const status = protect(values, relations, { threshold: limits.threshold, forced, locked })
+  const rows = who.entries.map((e) => ({ key: e.key, level: e.kind, family: e.family, measures: { participants: shown(whoValues[e.index]!, status[e.index + offset]) } }))
+  return { dims: WHO_DIMS, periodUnit: 'quarter', families: WHO_FAMILIES, rows }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Voice and closing the loop: one population (feedback items), one canonical table, two views of it.
+
+export type FeedbackRow = {
+  topic: string
+  stance: string
+  channel: string
+  area: string
+  period: string
+  kind: string
+  format: string
+  received: number
+  acknowledged: number
+  addressed: number
+  declined: number
+  reportedBack: number
+}
+export type DaysRow = Omit<FeedbackRow, 'received' | 'acknowledged' | 'addressed' | 'declined' | 'reportedBack'> & { milestone: Milestone; days: number; count: number }
+export const milestones = ['acknowledged', 'decided', 'reportedBack'] as const
+export type Milestone = (typeof milestones)[number]
+
+export const FEEDBACK_DIMS = ['topic', 'stance', 'channel', 'area', 'period', 'kind', 'format'] as const
+export const VOICE_FAMILIES: MarginFamily[] = [[], ['period'], ['area'], ['topic'], ['stance'], ['channel'], ['kind'], ['format'], ['topic', 'period'], ['stance', 'period'], ['topic', 'stance']]
+export const LOOP_CELL: MarginFamily = ['topic', 'area', 'period', 'kind', 'format']
+export const LOOP_FAMILIES: MarginFamily[] = [LOOP_CELL, ['topic', 'area', 'period'], ['topic', 'period'], ['area', 'period'], ['period'], ['topic', 'area'], ['topic'], ['area'], []]
+const FEEDBACK_FAMILIES: MarginFamily[] = [...VOICE_FAMILIES, ...LOOP_FAMILIES.filter((f) => !VOICE_FAMILIES.some((v) => sameFamily(v, f)))]
+const loopCounts = ['acknowledged', 'addressed', 'declined', 'reportedBack'] as const
+const daysField: Record<Milestone, string> = { acknowledged: 'daysToAcknowledge', decided: 'daysToDecision', reportedBack: 'daysToReportBack' }
+const milestoneCount: Record<Milestone, (typeof loopCounts)[number]> = { acknowledged: 'acknowledged', decided: 'addressed', reportedBack: 'reportedBack' }
+
+export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limits): { voice: Snapshot; loop: Snapshot } {
+  const s = buildStructure(FEEDBACK_DIMS, rows as unknown as Key[], FEEDBACK_FAMILIES)
+  const keyOf = (k: Key) => FEEDBACK_DIMS.map((d) => `${d}=${k[d] ?? ''}`).join('\u0001')
+  const cellOfRow = rows.map((r) => s.cellOf.get(keyOf(r as unknown as Key))!)
+  const cells = s.entries.filter((e) => e.kind === 'cell').length
+  const perCell = (pick: (r: FeedbackRow) => number) => {
+    const out = new Array<number>(cells).fill(0)
+    rows.forEach((r, i) => (out[cellOfRow[i]!]! += pick(r)))
+    return sumInto(s, out, add, zero)
+  }
+  const received = perCell((r) => r.received)
+  const receivedStatus = protect(received, s.relations, { threshold: limits.threshold })
+  // Each status count is its own table on the same structure; a small complement (received − acknowledged: the
+  // few not yet acknowledged) is as telling as a small count, so both are primary. Cells are treated as published
+  // here even where only margins are shown: assuming the reader knows more only makes the check stricter.
+  const counts = Object.fromEntries(
+    loopCounts.map((name) => {
+      const values = perCell((r) => r[name])
+      const status = protect(values, s.relations, {
+        threshold: limits.threshold,
+        forced: new Map(receivedStatus.flatMap((st, i) => (st ? [[i, st] as const] : []))),
+        primary: (i) => {
+          const rest = received[i]! - values[i]!
+          return rest >= 1 && rest < limits.threshold ? 'primary' : undefined
+        },
+      })
+      return [name, { values, status }]
+    }),
+  ) as Record<(typeof loopCounts)[number], { values: number[]; status: (SuppressionReason | undefined)[] }>
+
+  // Day histograms per entry, for median and 90th percentile.
+  const histograms = Object.fromEntries(milestones.map((m) => [m, s.entries.map(() => new Map<number, number>())])) as Record<Milestone, Map<number, number>[]>
+  const entriesOfCell = cellMembership(s)
+  for (const d of days) {
+    const c = s.cellOf.get(keyOf(d as unknown as Key))
+    if (c === undefined) continue
+    for (const e of entriesOfCell[c]!) histograms[d.milestone][e]!.set(d.days, (histograms[d.milestone][e]!.get(d.days) ?? 0) + d.count)
+  }
+
+  const entryRow = (e: Entry, measures: PublishedRow['measures']): PublishedRow => ({ key: e.key, level: e.kind, family: e.family, measures })
+  const voiceRows = s.entries.filter((e) => e.kind === 'cell' || VOICE_FAMILIES.some((f) => sameFamily(f, e.family))).map((e) => entryRow(e, { feedback: shown(received[e.index]!, receivedStatus[e.index]) }))
+  const loopRows = s.entries
+    .filter((e) => LOOP_FAMILIES.some((f) => sameFamily(f, e.family)))
+    .map((e) => {
+      const i = e.index
+      const n = shown(received[i]!, receivedStatus[i])
+      const measures: PublishedRow['measures'] = { received: n }
+      for (const name of loopCounts) {
+        const c = counts[name]
+        measures[name] = shown(c.values[i]!, c.status[i])
+        measures[`${name}Share`] = n.value && !c.status[i] ? { value: round(c.values[i]! / n.value, 4), suppressed: null } : { value: null, suppressed: n.suppressed ?? c.status[i] ?? null }
+      }
+      for (const m of milestones) {
+        const base = counts[milestoneCount[m]]
+        const hist = histograms[m][i]!
+        const total = [...hist.values()].reduce(add, 0)
+        const reason: SuppressionReason | null = base.status[i] ?? (total > 0 && total < limits.minResponses ? 'insufficient_responses' : null)
+        const pick = (p: number): Published => (reason ? { value: null, suppressed: reason } : { value: percentile(hist, total, p), suppressed: null })
+        measures[daysField[m]] = { median: pick(0.5), p90: pick(0.9) }
+      }
+      return entryRow(e, measures)
+    })
+  return {
+    voice: { dims: FEEDBACK_DIMS, periodUnit: 'month', families: VOICE_FAMILIES, rows: voiceRows },
+    loop: { dims: LOOP_CELL, periodUnit: 'month', families: LOOP_FAMILIES.slice(1), rows: loopRows.map((r) => (sameFamily(r.family, LOOP_CELL) ? { ...r, level: 'cell' as const } : r)) },
+  }
+}
+
+function sameFamily(a: readonly string[], b: readonly string[]) {
+  return a.length === b.length && a.every((d) => b.includes(d))
+}
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits
+
+/** The smallest whole number of days d such that at least p of the items took d days or fewer (nearest rank). */
+function percentile(hist: Map<number, number>, total: number, p: number): number | null {
+  if (total === 0) return null
+  const rank = Math.ceil(p * total)
+  let seen = 0
+  for (const d of [...hist.keys()].sort((a, b) => a - b)) {
+    seen += hist.get(d)!
+    if (seen >= rank) return d
+  }
+  return null
+}
+
+/** For each cell, the entries it counts in: itself and every margin it is a member of. */
+function cellMembership(s: TableStructure): number[][] {
+  const out: number[][] = s.entries.filter((e) => e.kind === 'cell').map((e) => [e.index])
+  for (const r of s.relations) for (const m of r.members) out[m]!.push(r.total)
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Trust: procedural-justice survey means per principle, per event, area and quarter.
+
+export const principles = ['dignity', 'voice', 'neutrality', 'trust'] as const
+export type SurveyRow = { eventId: string; responses: number } & Record<`${(typeof principles)[number]}N` | `${(typeof principles)[number]}Sum`, number>
+export const TRUST_DIMS = ['event', 'area', 'period', 'kind', 'format'] as const
+export const TRUST_FAMILIES: MarginFamily[] = [[], ['period'], ['area'], ['area', 'period'], ['kind'], ['format']]
+
+export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits: Limits): Snapshot {
+  const withKey = rows.filter((r) => eventKey.has(r.eventId) && r.responses > 0)
+  const keys = withKey.map((r) => {
+    const k = eventKey.get(r.eventId)!
+    return { event: r.eventId, area: k.area!, period: k.period!, kind: k.kind!, format: k.format! }
+  })
+  const s = buildStructure(TRUST_DIMS, keys, TRUST_FAMILIES)
+  const sums = (pick: (r: SurveyRow) => number) => sumInto(s, withKey.map(pick), add, zero)
+  const responses = sums((r) => r.responses)
+  const responseStatus = protect(responses, s.relations, { threshold: limits.threshold })
+  const means = principles.map((p) => {
+    const n = sums((r) => r[`${p}N`])
+    const total = sums((r) => r[`${p}Sum`])
+    // A withheld mean hides its sum; the sums add up like counts, so they are protected like counts.
+    const status = protect(n, s.relations, {
+      threshold: 1,
+      forced: new Map(responseStatus.flatMap((st, i) => (st ? [[i, st] as const] : []))),
+      primary: (i) => (n[i]! >= 1 && n[i]! < limits.minResponses ? 'insufficient_responses' : undefined),
+    })
+    return { p, n, total, status }
+  })
+  const rowsOut = s.entries.map((e) => {
+    const measures: PublishedRow['measures'] = { responses: shown(responses[e.index]!, responseStatus[e.index]) }
+    for (const m of means) {
+      const n = m.n[e.index]!
+      measures[m.p] = n === 0 ? { value: null, suppressed: null } : shown(round(m.total[e.index]! / n, 2), m.status[e.index])
+    }
+    return { key: e.key, level: e.kind, family: e.family, measures }
+  })
+  return { dims: TRUST_DIMS, periodUnit: 'quarter', families: TRUST_FAMILIES, rows: rowsOut }
+}

@@ -1,0 +1,243 @@
+/** Insights for analysts: aggregate answers, each a selection of whole cells from one suppressed canonical table per agency. */
+import { z } from 'zod'
+import type { RequestContext } from '../../context.ts'
+import type { Database } from '../../db/client.ts'
+import { eventFormats, eventKinds } from '../../db/schema/index.ts'
+import { AppError, validationFailed } from '../../errors.ts'
+import { createAgenciesRepository, type AgencyRow } from '../agencies/agencies-repository.ts'
+import type { AgenciesService } from '../agencies/agencies-service.ts'
+import { parseInput } from '../shared/validation.ts'
+import { select, type Selection } from './canonical-table.ts'
+import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, type EventRow, type Limits, type PublishedRow, type Snapshot } from './insight-tables.ts'
+import { createInsightsRepository } from './insights-repository.ts'
+import type { SuppressionReason } from './suppression.ts'
+
+export const insightNames = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part'] as const
+export type InsightName = (typeof insightNames)[number]
+
+export type InsightsSettings = Limits & {
+  /** How long a computed table is served before the source tables are checked for changes again. */
+  refreshSeconds: number
+}
+export const defaultInsightsSettings: InsightsSettings = { threshold: 11, minResponses: 11, refreshSeconds: 30 }
+
+const isoDate = z.iso.date({ error: 'must be a date, e.g. 2026-01-01' })
+const list = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).max(100)]).transform((v) => [v].flat() as z.output<T>[])
+export const insightQuery = z
+  .object({
+    agency: z.string().min(1).max(100),
+    area: list(z.string().min(1).max(100)).optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    kind: list(z.enum([...eventKinds, 'none'])).optional(),
+    format: list(z.enum([...eventFormats, 'none'])).optional(),
+  })
+  .strict()
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] })
+export type InsightQuery = z.input<typeof insightQuery>
+
+type Snapshots = { reach: Snapshot; voice: Snapshot; 'closing-the-loop': Snapshot; trust: Snapshot; 'who-takes-part': Snapshot }
+type CacheEntry = { watermark: string; checkedAt: number; snapshots: Snapshots }
+
+export type InsightRow = { key: Record<string, string | null>; by?: string[] } & Record<string, unknown>
+export type InsightAnswer = {
+  insight: InsightName
+  agency: string
+  period: { unit: 'month' | 'quarter'; from: string | null; to: string | null }
+  cells: InsightRow[]
+  margins: InsightRow[]
+  suppression: { threshold: number; minResponses: number; primary: number; complementary: number; insufficientResponses: number; method: string }
+  gaps?: { areas: string[]; slots: { weekday: string; timeOfDay: string }[] }
+}
+
+export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const
+export const timesOfDay = ['morning', 'afternoon', 'evening', 'night'] as const
+const METHOD =
+  'Counts of 1 to threshold−1 are suppressed (PRIMARY); further entries are suppressed (COMPLEMENTARY) until no suppressed value is determined by the published totals. Every answer is a selection of whole cells and margins of one canonical table per agency, so no two answers can be differenced. Means and percentiles need at least minResponses answers (INSUFFICIENT_RESPONSES).'
+
+export function createInsightsService({ database, agencies, settings = defaultInsightsSettings }: { database: Database; agencies: AgenciesService; settings?: InsightsSettings }) {
+  const { db } = database
+  const cache = new Map<string, CacheEntry>()
+  const building = new Map<string, Promise<CacheEntry>>()
+
+  /** Builds every canonical table of an agency from the source tables (the only place that reads them in bulk). */
+  async function compute(agency: AgencyRow, watermark: string): Promise<CacheEntry> {
+    const repo = createInsightsRepository(db)
+    const [events, people, feedback, days, surveys] = await Promise.all([
+      repo.events(agency.id),
+      repo.people(agency.id, agency.timeZone),
+      repo.feedback(agency.id, agency.timeZone),
+      repo.days(agency.id, agency.timeZone),
+      repo.surveys(agency.id),
+    ])
+    const eventRows: EventRow[] = events.map((e) => ({ eventId: e.id, area: e.areaId ?? '', ...slotOf(new Date(e.startsAt), e.timeZone), format: e.format, kind: e.kind, languages: [...new Set([...e.languages, ...e.interpretation])].sort().join('+'), period: quarterOf(new Date(e.startsAt), agency.timeZone), counted: e.counted, headCount: e.headCount }))
+    const personRows = people.map((p) => ({ eventId: p.eventId, answers: Object.fromEntries(Object.entries(p.answers).filter(([, v]) => v !== null)) as Record<string, string | string[]> }))
+    const reach = buildReach(eventRows, personRows, settings)
+    const { voice, loop } = buildFeedback(feedback, days, settings)
+    return {
+      watermark,
+      checkedAt: Date.now(),
+      snapshots: { reach: reach.snapshot, voice, 'closing-the-loop': loop, trust: buildTrust(surveys, reach.eventKey, settings), 'who-takes-part': buildWhoTakesPart(reach, personRows, settings) },
+    }
+  }
+
+  /** The agency's tables: from memory while fresh, rebuilt (once, however many callers wait) when the sources changed. */
+  async function snapshotsOf(agency: AgencyRow): Promise<Snapshots> {
+    const hit = cache.get(agency.id)
+    if (hit && Date.now() - hit.checkedAt < settings.refreshSeconds * 1000) return hit.snapshots
+    const watermark = await createInsightsRepository(db).watermark(agency.id)
+    if (hit && hit.watermark === watermark) {
+      hit.checkedAt = Date.now()
+      return hit.snapshots
+    }
+    let pending = building.get(agency.id)
+    if (!pending) {
+      pending = compute(agency, watermark).finally(() => building.delete(agency.id))
+      building.set(agency.id, pending)
+    }
+    const entry = await pending
+    cache.set(agency.id, entry)
+    return entry.snapshots
+  }
+
+  async function agencyOf(ref: string): Promise<AgencyRow> {
+    const agency = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref) ? (await agencies.byIds([ref])).get(ref) : await agencies.bySlug(ref)
+    if (!agency) throw new AppError('AGENCY_NOT_FOUND', `Agency ${ref} was not found`)
+    return agency
+  }
+
+  const service = {
+    /** The agency insights are asked of, by slug or id; unknown is AGENCY_NOT_FOUND. */
+    async agency(ref: string): Promise<{ id: string; slug: string }> {
+      const agency = await agencyOf(ref)
+      return { id: agency.id, slug: agency.slug }
+    },
+
+    /**
+     * One insight for one agency. Suppressed aggregates are public reads (DESIGN.md, Access): every caller gets the
+     * same answer, so there is nothing a role could add or a partner could combine.
+     */
+    async answer(_ctx: RequestContext, name: InsightName, rawQuery: unknown): Promise<InsightAnswer> {
+      const query = parseInput(insightQuery, rawQuery)
+      const agency = await agencyOf(query.agency)
+      const areaIds = new Set((await createAgenciesRepository(db).listAreas(agency.id)).map((a) => a.id))
+      const badAreas = (query.area ?? []).flatMap((a, i) => (areaIds.has(a) ? [] : [{ field: `area.${i}`, message: 'is not an area of this agency' }]))
+      if (badAreas.length) throw validationFailed(badAreas)
+      const snapshot = (await snapshotsOf(agency))[name]
+
+      const selection: Selection = {}
+      if (query.area) selection.area = new Set(query.area)
+      if (query.kind && snapshot.dims.includes('kind')) selection.kind = new Set(query.kind)
+      if (query.format && snapshot.dims.includes('format')) selection.format = new Set(query.format)
+      const period = periodSelection(snapshot, query.from, query.to)
+      if (period.values) selection.period = period.values
+
+      const entries = select({ dims: snapshot.dims, entries: snapshot.rows.map((r, index) => ({ key: r.key, kind: r.level, family: r.family, index })), relations: [] }, selection)
+      const rows = entries.map((e) => snapshot.rows[e.index]!)
+      const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
+      const render = (r: PublishedRow): InsightRow => {
+        for (const m of Object.values(r.measures)) countReasons(m, counts)
+        return {
+          key: Object.fromEntries(Object.entries(r.key).map(([k, v]) => [k, v === '' ? null : v])),
+          ...(r.level === 'margin' ? { by: [...r.family] } : {}),
+          ...r.measures,
+        }
+      }
+      const byKey = (a: InsightRow, b: InsightRow) => JSON.stringify(a.by ?? []).localeCompare(JSON.stringify(b.by ?? [])) || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key))
+      const cells = rows.filter((r) => r.level === 'cell').map(render).sort(byKey)
+      const margins = rows.filter((r) => r.level === 'margin').map(render).sort(byKey)
+      const out: InsightAnswer = {
+        insight: name,
+        agency: agency.slug,
+        period: { unit: snapshot.periodUnit, from: period.from, to: period.to },
+        cells,
+        margins,
+        suppression: { threshold: settings.threshold, minResponses: settings.minResponses, ...counts, method: METHOD },
+      }
+      if (name === 'reach') {
+        // Meetings are public, so where none was held is too: areas and weekly slots with no meeting in the selection.
+        const reached = cells.filter((c) => (c.events as number) > 0)
+        const areas = new Set(reached.map((c) => c.key.area))
+        const slots = new Set(reached.map((c) => `${c.key.weekday}/${c.key.timeOfDay}`))
+        out.gaps = {
+          areas: [...areaIds].filter((a) => !areas.has(a) && (!selection.area || selection.area.has(a))).sort(),
+          slots: weekdays.flatMap((weekday) => timesOfDay.filter((timeOfDay) => !slots.has(`${weekday}/${timeOfDay}`)).map((timeOfDay) => ({ weekday, timeOfDay }))),
+        }
+      }
+      return out
+    },
+
+    /** Rebuilds an agency's tables now, whatever their age (benchmarks and operations). */
+    async refresh(agencySlug: string): Promise<void> {
+      const agency = await agencyOf(agencySlug)
+      cache.set(agency.id, await compute(agency, await createInsightsRepository(db).watermark(agency.id)))
+    },
+  }
+  return service
+}
+export type InsightsService = ReturnType<typeof createInsightsService>
+
+function countReasons(m: unknown, counts: { primary: number; complementary: number; insufficientResponses: number }) {
+  if (!m || typeof m !== 'object') return
+  const reason = (m as { suppressed?: SuppressionReason | null }).suppressed
+  if (reason === 'primary') counts.primary++
+  else if (reason === 'complementary') counts.complementary++
+  else if (reason === 'insufficient_responses') counts.insufficientResponses++
+  else if (!('value' in m)) for (const inner of Object.values(m)) countReasons(inner, counts)
+}
+
+/**
+ * The periods a from/to range keeps: whole months or quarters only, widened outward to the unit (a filter can
+ * only select whole cells). Returns the widened bounds for the answer to state.
+ */
+function periodSelection(snapshot: Snapshot, from?: string, to?: string): { values?: Set<string>; from: string | null; to: string | null } {
+  if (!from && !to) return { from: null, to: null }
+  const unitStart = (date: string) => periodStart(periodOfDate(date, snapshot.periodUnit), snapshot.periodUnit)
+  const start = from ? unitStart(from) : null
+  const endPeriod = to ? periodOfDate(to, snapshot.periodUnit) : null
+  const end = endPeriod ? lastDay(endPeriod, snapshot.periodUnit) : null
+  const present = new Set(snapshot.rows.map((r) => r.key.period).filter((p): p is string => Boolean(p)))
+  const values = new Set([...present].filter((p) => (!start || periodStart(p, snapshot.periodUnit) >= start) && (!end || periodStart(p, snapshot.periodUnit) <= end)))
+  return { values, from: start, to: end }
+}
+
+const pad = (n: number) => String(n).padStart(2, '0')
+function periodOfDate(date: string, unit: 'month' | 'quarter'): string {
+  const [y, m] = date.split('-').map(Number)
+  return unit === 'month' ? `${y}-${pad(m!)}` : `${y}-Q${Math.ceil(m! / 3)}`
+}
+function periodStart(period: string, unit: 'month' | 'quarter'): string {
+  if (unit === 'month') return `${period}-01`
+  const [y, q] = period.split('-Q').map(Number)
+  return `${y}-${pad((q! - 1) * 3 + 1)}-01`
+}
+function lastDay(period: string, unit: 'month' | 'quarter'): string {
+  const start = periodStart(period, unit)
+  const [y, m] = start.split('-').map(Number)
+  const endMonth = unit === 'month' ? m! : m! + 2
+  const d = new Date(Date.UTC(y!, endMonth, 0))
+  return d.toISOString().slice(0, 10)
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>()
+function partsIn(date: Date, timeZone: string) {
+  let f = formatters.get(timeZone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', weekday: 'long', hour: 'numeric', hourCycle: 'h23' })
+    formatters.set(timeZone, f)
+  }
+  const parts = Object.fromEntries(f.formatToParts(date).map((p) => [p.type, p.value]))
+  return { year: Number(parts.year), month: Number(parts.month), weekday: parts.weekday!.toLowerCase(), hour: Number(parts.hour) }
+}
+
+/** Weekday and band of the day a meeting starts at, in its own time zone. */
+export function slotOf(date: Date, timeZone: string): { weekday: string; timeOfDay: string } {
+  const { weekday, hour } = partsIn(date, timeZone)
+  const timeOfDay = hour >= 5 && hour < 12 ? 'morning' : hour >= 12 && hour < 17 ? 'afternoon' : hour >= 17 && hour < 22 ? 'evening' : 'night'
+  return { weekday, timeOfDay }
+}
+
+export function quarterOf(date: Date, timeZone: string): string {
+  const { year, month } = partsIn(date, timeZone)
+  return `${year}-Q${Math.ceil(month / 3)}`
+}

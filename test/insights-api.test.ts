@@ -1,0 +1,131 @@
+// Insights over REST and GraphQL: what an analyst sees for a small agency story, filters as whole cells, CSV, bad input.
+import t from 'tap'
+import { bearer } from './helpers/auth.ts'
+import { build } from './helpers/build.ts'
+import { addFeedback, insightStory } from './helpers/insights-data.ts'
+
+const { app, database, fixtures } = await build(t, { env: { INSIGHTS_REFRESH_SECONDS: '0' } })
+await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
+const get = async (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers })
+const names = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part'] as const
+type Value = { value: number | null; suppressed: string | null }
+
+/** Every suppressed-value object in an answer. */
+function values(node: unknown, out: Value[] = []): Value[] {
+  if (node && typeof node === 'object') {
+    if ('value' in node && 'suppressed' in node) out.push(node as Value)
+    else for (const v of Object.values(node)) values(v, out)
+  }
+  return out
+}
+
+t.test('when anyone asks for an insight, then every count shown is 0 or at least the threshold, and withheld ones say why', async (t) => {
+  for (const name of names) {
+    const res = await get(`/v1/insights/${name}?agency=metro`)
+    t.equal(res.statusCode, 200, name)
+    t.match(res.headers['content-type'], /application\/json/)
+    const body = res.json()
+    t.equal(body.insight, name)
+    t.equal(body.suppression.threshold, 11)
+    const all = values(body)
+    t.ok(all.length > 0, `${name} has figures`)
+    for (const v of all) {
+      if (v.value === null) continue
+      t.notOk(v.suppressed, 'a shown figure has no reason')
+    }
+    const counts = [...body.cells, ...body.margins].flatMap((r: Record<string, Value>) => ['people', 'headCount', 'feedback', 'received', 'acknowledged', 'addressed', 'declined', 'reportedBack', 'responses', 'participants'].flatMap((m) => (r[m] ? [r[m]] : [])))
+    t.ok(counts.length > 0)
+    t.same(counts.filter((c: Value) => c.value !== null && c.value > 0 && c.value < 11), [], `${name}: no published count between 1 and 10`)
+    t.ok(all.some((v) => v.suppressed === 'primary'), `${name}: something small was withheld`)
+  }
+})
+
+t.test('when the story is read, then it is visible: who took part and what they said in the north', async (t) => {
+  const who = (await get('/v1/insights/who-takes-part?agency=metro')).json()
+  const women = who.cells.find((c: any) => c.key.question === 'gender' && c.key.answer === 'woman')
+  t.equal(women.participants.value, 30, '30 women at the town hall')
+  const reach = (await get(`/v1/insights/reach?agency=metro&from=2026-04-01&to=2026-06-30`)).json()
+  t.strictSame(reach.period, { unit: 'quarter', from: '2026-04-01', to: '2026-06-30' })
+  t.equal(reach.cells.length, 1, 'one meeting in the second quarter')
+  t.equal(reach.cells[0].people.value, 12)
+  t.ok(reach.gaps.areas.includes(fixtures.areas.south.id), 'no meeting reached the south that quarter')
+  t.ok(reach.gaps.slots.some((s: any) => s.weekday === 'sunday' && s.timeOfDay === 'morning'), 'nor any Sunday morning')
+})
+
+t.test('when a filter is given, then the answer is a selection of the unfiltered table: same cells, same values, only whole margins', async (t) => {
+  for (const name of names) {
+    const all = (await get(`/v1/insights/${name}?agency=metro`)).json()
+    const filtered = (await get(`/v1/insights/${name}?agency=metro&area=${fixtures.areas.north.id}&from=2026-02-15&to=2026-03-01`)).json()
+    const index = new Map([...all.cells, ...all.margins].map((r: any) => [JSON.stringify([r.by ?? null, r.key]), JSON.stringify(r)]))
+    for (const r of [...filtered.cells, ...filtered.margins]) t.equal(index.get(JSON.stringify([r.by ?? null, r.key])), JSON.stringify(r), `${name}: a filtered row is a row of the whole table`)
+    for (const m of filtered.margins) t.ok(m.by.includes('area') && m.by.includes('period'), `${name}: margins kept by the filter keep area and period`)
+  }
+})
+
+t.test('when CSV is asked for, then the same figures come as CSV with suppressed cells empty', async (t) => {
+  const byAccept = await get('/v1/insights/voice?agency=metro', { accept: 'text/csv' })
+  const bySuffix = await get('/v1/insights/voice.csv?agency=metro')
+  t.equal(byAccept.statusCode, 200)
+  t.match(byAccept.headers['content-type'], /^text\/csv/)
+  t.equal(byAccept.body, bySuffix.body)
+  const [header, ...lines] = byAccept.body.trimEnd().split('\r\n')
+  t.match(header, /^level,by,topic,stance,channel,area,period,kind,format,feedback,feedback_suppressed$/)
+  const json = (await get('/v1/insights/voice?agency=metro')).json()
+  t.equal(lines.length, json.cells.length + json.margins.length)
+  t.ok(lines.some((l) => /,,primary$/.test(l)), 'a suppressed figure is empty with its reason')
+  for (const l of lines) {
+    const [value] = l.split(',').slice(-2)
+    if (value) t.notOk(Number(value) > 0 && Number(value) < 11, 'no small count in CSV')
+  }
+})
+
+t.test('when the input is wrong, then the answer is a 4xx problem', async (t) => {
+  const cases: [string, number, string][] = [
+    ['/v1/insights/reach', 400, 'VALIDATION_FAILED'],
+    ['/v1/insights/reach?agency=nowhere', 404, 'AGENCY_NOT_FOUND'],
+    ['/v1/insights/mood?agency=metro', 404, 'NOT_FOUND'],
+    ['/v1/insights/reach?agency=metro&from=2026-13-01', 400, 'VALIDATION_FAILED'],
+    ['/v1/insights/reach?agency=metro&from=2026-05-01&to=2026-04-01', 400, 'VALIDATION_FAILED'],
+    [`/v1/insights/reach?agency=metro&area=${fixtures.areas.lakeArea.id}`, 400, 'VALIDATION_FAILED'],
+    ['/v1/insights/reach?agency=metro&kind=picnic', 400, 'VALIDATION_FAILED'],
+    ['/v1/insights/reach?agency=metro&colour=blue', 400, 'VALIDATION_FAILED'],
+    ['/v1/insights/reach?agency=metro&agency=lakeside', 400, 'VALIDATION_FAILED'],
+  ]
+  for (const [url, status, code] of cases) {
+    const res = await get(url)
+    t.equal(res.statusCode, status, url)
+    t.equal(res.json().code, code, url)
+    t.match(res.headers['content-type'], /application\/problem\+json/)
+  }
+})
+
+t.test('when new rows arrive, then the next answer includes them (the tables follow the watermark)', async (t) => {
+  const before = (await get('/v1/insights/voice?agency=metro')).json()
+  const policy = (b: any) => b.cells.filter((c: any) => c.key.topic === 'policy')
+  t.equal(policy(before).length, 0)
+  await addFeedback(database, fixtures.metro.id, 40, { topic: 'policy', stance: 'supportive', areaId: fixtures.areas.south.id, receivedAt: '2026-05-02T12:00:00Z' })
+  const after = (await get('/v1/insights/voice?agency=metro')).json()
+  t.equal(policy(after).length, 1, 'the new cell is there')
+})
+
+t.test('when GraphQL asks for insights, then it gives the same figures as REST', async (t) => {
+  const query = `query ($filter: InsightFilter) { insights(agency: "metro", filter: $filter) {
+    agency
+    voice { period { unit from to } cells { key { dimension value } by feedback { value suppressed } } margins { by feedback { value suppressed } } suppression { threshold primary complementary } }
+    trust { cells { responses { value suppressed } dignity { value suppressed } } }
+  } }`
+  const res = await app.inject({ method: 'POST', url: '/graphql', headers: await bearer({ role: 'analyst' }), payload: { query, variables: { filter: { from: '2026-03-01', to: '2026-03-31' } } } })
+  t.equal(res.statusCode, 200)
+  const body = res.json()
+  t.same(body.errors, undefined)
+  const rest = (await get('/v1/insights/voice?agency=metro&from=2026-03-01&to=2026-03-31')).json()
+  t.equal(body.data.insights.voice.cells.length, rest.cells.length)
+  t.strictSame(body.data.insights.voice.cells.map((c: any) => c.feedback), rest.cells.map((c: any) => ({ value: c.feedback.value, suppressed: c.feedback.suppressed?.toUpperCase() ?? null })))
+  t.equal(body.data.insights.voice.period.from, '2026-03-01')
+
+  const missing = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ insights(agency: "nowhere") { agency } }' } })
+  t.equal(missing.json().errors[0].extensions.code, 'AGENCY_NOT_FOUND')
+  const bad = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ insights(agency: "metro", filter: { from: "soon" }) { voice { cells { by } } } }' } })
+  t.equal(bad.json().errors[0].extensions.code, 'VALIDATION_FAILED')
+  t.equal(bad.json().errors[0].extensions.errors[0].field, 'filter.from')
+})

@@ -1,0 +1,140 @@
+// The privacy engine on its own: primary and complementary suppression, and selection of whole cells, held by
+// property tests over random tables and random pairs of filters, checked with an independent exact rank test.
+import fc from 'fast-check'
+import t from 'tap'
+import { buildStructure, select, sumInto, type Key, type MarginFamily, type Selection } from '../src/modules/insights/canonical-table.ts'
+import { determinedEntries, protect } from '../src/modules/insights/suppression.ts'
+import type { ConfigError } from '../src/config.ts'
+import { recoverable } from './helpers/exact-rank.ts'
+
+const THRESHOLD = 11
+
+t.test('when relations pin a value, then the exact check finds it; when a cycle hides it, then it does not', async (t) => {
+  // x + y = T1 and x = T2: both recoverable.
+  t.strictSame(determinedEntries([true, true, false, false], [{ total: 2, members: [0, 1] }, { total: 3, members: [0] }]), [0, 1])
+  // A 2×2 block of suppressed cells with published row and column totals: a cycle, nothing recoverable.
+  // cells a b / c d = 0 1 / 2 3; rows 4 5; columns 6 7.
+  const relations = [
+    { total: 4, members: [0, 1] },
+    { total: 5, members: [2, 3] },
+    { total: 6, members: [0, 2] },
+    { total: 7, members: [1, 3] },
+  ]
+  const cycle = [true, true, true, true, false, false, false, false]
+  t.strictSame(determinedEntries(cycle, relations), [])
+  t.strictSame(recoverable(cycle, relations), [])
+  // Two suppressed cells in each row but sharing one column: the bridge heuristics miss is caught.
+  // cells 0..5 in a 2×3 table (rows 6, 7; columns 8, 9, 10); suppressed 0,1 (row 0) and 3,4 (row 1) and 2 — column 2 has only cell 2.
+  const r23 = [
+    { total: 6, members: [0, 1, 2] },
+    { total: 7, members: [3, 4, 5] },
+    { total: 8, members: [0, 3] },
+    { total: 9, members: [1, 4] },
+    { total: 10, members: [2, 5] },
+  ]
+  const pattern = [true, true, true, false, false, false, false, false, false, false, false]
+  t.strictSame(determinedEntries(pattern, r23), recoverable(pattern, r23), 'both checks agree')
+  t.ok(recoverable(pattern, r23).includes(2), 'the cell alone in its column is recoverable')
+})
+
+t.test('when one small cell sits in a table with totals, then a complement is suppressed with it', async (t) => {
+  // 2×2 table 5 20 / 30 40 with row, column and grand totals.
+  const keys: Key[] = [
+    { a: 'x', b: 'p' },
+    { a: 'x', b: 'q' },
+    { a: 'y', b: 'p' },
+    { a: 'y', b: 'q' },
+  ]
+  const s = buildStructure(['a', 'b'], keys, [['a'], ['b'], []])
+  const values = sumInto(s, [5, 20, 30, 40], (x, y) => x + y, () => 0)
+  const status = protect(values, s.relations, { threshold: THRESHOLD })
+  t.equal(status[0], 'primary')
+  t.equal(status.filter((x) => x === 'complementary').length >= 3, true, 'a rectangle of four cells is hidden')
+  t.strictSame(recoverable(status.map((x) => x !== undefined), s.relations), [])
+})
+
+const dimsArb = fc.integer({ min: 2, max: 3 }).chain((n) =>
+  fc.tuple(fc.constant(['d0', 'd1', 'd2'].slice(0, n)), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n })),
+)
+
+// Counts skewed towards the small: most cells are 0, 1–10 or just over the threshold.
+const countArb = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 11, max: 40 }), fc.integer({ min: 41, max: 500 }))
+
+const tableArb = dimsArb.chain(([dims, sizes]) => {
+  const keys: Key[] = []
+  const walk = (i: number, key: Key) => {
+    if (i === dims.length) return void keys.push(key)
+    for (let v = 0; v < sizes[i]!; v++) walk(i + 1, { ...key, [dims[i]!]: `v${v}` })
+  }
+  walk(0, {})
+  const subsets = (dims as string[]).reduce<string[][]>((acc, d) => [...acc, ...acc.map((s) => [...s, d])], [[]]).filter((s) => s.length < dims.length)
+  return fc.record({
+    dims: fc.constant(dims as string[]),
+    keys: fc.constant(keys),
+    counts: fc.array(countArb, { minLength: keys.length, maxLength: keys.length }),
+    families: fc.subarray(subsets, { minLength: 1 }),
+    threshold: fc.integer({ min: THRESHOLD, max: 15 }),
+  })
+})
+
+const selectionArb = (dims: string[], keys: Key[]) =>
+  fc.record(Object.fromEntries(dims.map((d) => [d, fc.option(fc.subarray([...new Set(keys.map((k) => k[d]!))], { minLength: 1 }), { nil: undefined })]))).map((picked) => {
+    const out: Selection = {}
+    for (const [d, values] of Object.entries(picked)) if (values) out[d] = new Set(values as string[])
+    return out
+  })
+
+t.test('property: no published count is between 1 and the threshold, and no suppressed entry is recoverable from any two filtered answers', async (t) => {
+  let runs = 0
+  let suppressedSeen = 0
+  fc.assert(
+    fc.property(
+      tableArb.chain((table) => fc.tuple(fc.constant(table), selectionArb(table.dims, table.keys), selectionArb(table.dims, table.keys))),
+      ([table, first, second]) => {
+        runs++
+        const s = buildStructure(table.dims, table.keys, table.families as MarginFamily[])
+        const values = sumInto(s, table.counts, (a, b) => a + b, () => 0)
+        const status = protect(values, s.relations, { threshold: table.threshold })
+        // 1. Nothing published counts 1 … threshold − 1.
+        for (let i = 0; i < values.length; i++) if (status[i] === undefined && values[i]! >= 1 && values[i]! < table.threshold) return false
+        // 2. What two answers show together: entries of either, and the relations whose total either shows
+        //    (every member of such a margin lies inside the same answer, so the reader knows the relation).
+        const shown = new Set([...select(s, first), ...select(s, second)].map((e) => e.index))
+        const relations = s.relations.filter((r) => shown.has(r.total))
+        for (const r of relations) if (!r.members.every((m) => shown.has(m))) return false
+        const unknown = values.map((_, i) => !shown.has(i) || status[i] !== undefined)
+        const hiddenShown = [...shown].filter((i) => status[i] !== undefined)
+        suppressedSeen += hiddenShown.length
+        const found = recoverable(unknown, relations)
+        return found.filter((i) => shown.has(i)).length === 0
+      },
+    ),
+    { numRuns: 300, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) },
+  )
+  t.equal(runs >= 300, true, `${runs} random tables and filter pairs`)
+  t.ok(suppressedSeen > 0, `the runs did suppress something (${suppressedSeen} suppressed entries shown)`)
+})
+
+t.test('property: the whole canonical table is safe for the exact independent check, whatever is forced or locked', async (t) => {
+  fc.assert(
+    fc.property(tableArb, fc.array(fc.nat(), { maxLength: 3 }), (table, forcedPicks) => {
+      const s = buildStructure(table.dims, table.keys, table.families as MarginFamily[])
+      const values = sumInto(s, table.counts, (a, b) => a + b, () => 0)
+      const forced = new Map(forcedPicks.map((p) => [p % values.length, 'insufficient_responses' as const]))
+      const status = protect(values, s.relations, { threshold: table.threshold, forced })
+      for (const [i] of forced) if (values[i]! > 0 && status[i] !== 'insufficient_responses') return false
+      return recoverable(status.map((x) => x !== undefined), s.relations).length === 0
+    }),
+    { numRuns: 200 },
+  )
+})
+
+t.test('when the threshold is configured below 11, or the minimum responses below it, then configuration is refused', async (t) => {
+  const { loadConfig } = await import('../src/config.ts')
+  const low = t.throws(() => loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '10' })) as ConfigError
+  t.strictSame(low.problems, ['INSIGHTS_SUPPRESSION_THRESHOLD: must be at least 11 (counts of 1 to 10 are always suppressed)'])
+  const fewer = t.throws(() => loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '15', INSIGHTS_MIN_RESPONSES: '12' })) as ConfigError
+  t.strictSame(fewer.problems, ['INSIGHTS_MIN_RESPONSES: must be at least INSIGHTS_SUPPRESSION_THRESHOLD'])
+  t.strictSame(loadConfig({}).insights, { threshold: 11, minResponses: 11, refreshSeconds: 30 })
+  t.strictSame(loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '20' }).insights.minResponses, 20)
+})
