@@ -1,5 +1,5 @@
 // REST adapter for events in open formats: iCalendar feeds, CSV export, and schema.org JSON-LD (openapi.yaml).
-import { Readable } from 'node:stream'
+import { pipeline, Readable } from 'node:stream'
 import { stringify } from 'csv-stringify'
 import type { FastifyInstance } from 'fastify'
 import { eventCsvColumns, eventCsvRecord } from '../../modules/events/csv-format.ts'
@@ -46,10 +46,10 @@ export function eventFormatsRoutes(app: FastifyInstance, { services }: { service
       }
     }
     const csv = stringify({ header: true, columns: eventCsvColumns, bom: true, cast: { boolean: (b) => String(b) }, escape_formulas: true })
-    Readable.from(rows()).on('error', (err) => {
-      request.log.error({ err }, 'CSV export failed while streaming')
-      csv.destroy(err)
-    }).pipe(csv)
+    // pipeline() ends the page reader when the client goes away or a later page fails (the response is then cut short).
+    pipeline(Readable.from(rows()), csv, (err) => {
+      if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') request.log.error({ err }, 'CSV export failed while streaming')
+    })
     return reply.send(csv)
   })
 }

@@ -59,11 +59,23 @@ export function addressLine(e: EventView): string | null {
 const fingerprint = (e: EventView) =>
   JSON.stringify([e.title, e.description, e.status, e.statusReason, e.kind, e.format, e.venue, e.online, e.languages, e.interpretation, e.accommodations, e.topics, e.contentLanguage, e.capacity, e.registrationRequired])
 
+/** Language names a person reads ("Somali", not "so"), in English; a tag Intl cannot name stays as it is. */
+function languageNames(tags: string[]): string {
+  const names = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' })
+  return tags.map((tag) => {
+    try {
+      return names.of(tag) ?? tag
+    } catch {
+      return tag
+    }
+  }).join(', ')
+}
+
 function describe(e: EventView): string {
   const lines = [e.description ?? '']
   if (e.statusReason) lines.push(`${e.status === 'cancelled' ? 'Cancelled' : 'Note'}: ${e.statusReason}`)
-  if (e.languages.length) lines.push(`Languages: ${e.languages.join(', ')}`)
-  if (e.interpretation.length) lines.push(`Interpretation: ${e.interpretation.join(', ')}`)
+  if (e.languages.length) lines.push(`Languages: ${languageNames(e.languages)}`)
+  if (e.interpretation.length) lines.push(`Interpretation: ${languageNames(e.interpretation)}`)
   if (e.accommodations.length) lines.push(`Accessibility: ${e.accommodations.map(accommodationLabel).join(', ')}`)
   if (e.online?.dialIn) lines.push(`Dial-in: ${e.online.dialIn.number}${e.online.dialIn.accessCode ? ` (code ${e.online.dialIn.accessCode})` : ''}`)
   return lines.filter(Boolean).join('\n')
