@@ -15,6 +15,7 @@ import { agenciesRoutes } from './http/rest/agencies-routes.ts'
 import { credentialsRoutes, tokenRoutes } from './http/rest/credentials-routes.ts'
 import { eventsRoutes } from './http/rest/events-routes.ts'
 import { organizationsRoutes } from './http/rest/organizations-routes.ts'
+import { loopRoutes } from './http/rest/loop-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
 export type AppOptions = { config: Config; database: Database }
@@ -130,6 +131,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     eventsRoutes(rest, { services, baseUrl })
     organizationsRoutes(rest, { services, baseUrl })
     credentialsRoutes(rest, { services })
+    loopRoutes(rest, { services, baseUrl, rateLimit: config.rateLimit })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {

@@ -55,6 +55,10 @@ export const catalogue = {
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; retry shortly' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The server is not taking requests right now; retry shortly' },
   PARTNER_CREDENTIALS_NOT_CONFIGURED: { status: 503, title: 'Partner credentials are not configured on this server' },
+  TOPIC_NOT_FOUND: { status: 404, title: 'Topic not found' },
+  FEEDBACK_NOT_FOUND: { status: 404, title: 'Feedback not found' },
+  DECISION_NOT_FOUND: { status: 404, title: 'Decision not found' },
+  REPORT_BACK_NOT_FOUND: { status: 404, title: 'Report-back not found' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof catalogue

@@ -6,6 +6,7 @@ import { createCredentialsService } from './credentials/credentials-service.ts'
 import { createEventsService } from './events/events-service.ts'
 import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
+import { createLoopServices } from './loop-services.ts'
 
 /** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. */
 export function createServices(database: Database, { partnerTokens }: { partnerTokens?: PartnerTokens } = {}) {
@@ -16,6 +17,7 @@ export function createServices(database: Database, { partnerTokens }: { partnerT
     series: createSeriesService({ database, agencies }),
     organizations: createOrganizationsService({ database, agencies }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
+    ...createLoopServices({ database, agencies }),
   }
 }
 export type Services = ReturnType<typeof createServices>
