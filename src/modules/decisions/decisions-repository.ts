@@ -20,6 +20,9 @@ export function decisionVisible(v: FeedbackViewer): SQL {
   return v.kind === 'staff' && v.agencyId ? or(published, eq(decisions.agencyId, v.agencyId))! : published
 }
 
+// Spelled out: drizzle leaves columns unqualified in single-table selects, and inside a sub-select "id" would be another table's.
+const outerId = sql.raw('"decisions"."id"')
+
 /**
  * Each decision's links and updates ride along as correlated sub-selects, in the viewer's sight: one statement per
  * page of decisions, whatever its size.
@@ -29,10 +32,10 @@ function selection(v: FeedbackViewer) {
   return {
     ...decisionColumns,
     topicCode: feedbackTopics.code,
-    feedbackIds: sql<string[]>`array(select ${decisionFeedback.feedbackId} from ${decisionFeedback} join ${feedbackItems} on ${feedbackItems.id} = ${decisionFeedback.feedbackId} where ${decisionFeedback.decisionId} = ${decisions.id} and ${feedbackVisible(v)} and ${feedbackItems.deletedAt} is null order by ${feedbackItems.receivedAt}, ${feedbackItems.id})`.as('feedback_ids'),
-    eventIds: sql<string[]>`array(select ${decisionEvents.eventId} from ${decisionEvents} join ${events} on ${events.id} = ${decisionEvents.eventId} where ${decisionEvents.decisionId} = ${decisions.id} and ${eventSeen} and ${events.deletedAt} is null order by ${events.startsAt}, ${events.id})`.as('event_ids'),
-    organizationIds: sql<string[]>`array(select ${decisionOrganizations.organizationId} from ${decisionOrganizations} where ${decisionOrganizations.decisionId} = ${decisions.id} order by ${decisionOrganizations.organizationId})`.as('organization_ids'),
-    updates: sql<UpdateEntry[]>`coalesce((select json_agg(json_build_object('on', ${decisionUpdates.on}, 'status', ${decisionUpdates.status}, 'note', ${decisionUpdates.note}, 'createdAt', ${decisionUpdates.createdAt}) order by ${decisionUpdates.on}, ${decisionUpdates.createdAt}) from ${decisionUpdates} where ${decisionUpdates.decisionId} = ${decisions.id}), '[]'::json)`.as('updates'),
+    feedbackIds: sql<string[]>`array(select ${decisionFeedback.feedbackId} from ${decisionFeedback} join ${feedbackItems} on ${feedbackItems.id} = ${decisionFeedback.feedbackId} where ${decisionFeedback.decisionId} = ${outerId} and ${feedbackVisible(v)} and ${feedbackItems.deletedAt} is null order by ${feedbackItems.receivedAt}, ${feedbackItems.id})`.as('feedback_ids'),
+    eventIds: sql<string[]>`array(select ${decisionEvents.eventId} from ${decisionEvents} join ${events} on ${events.id} = ${decisionEvents.eventId} where ${decisionEvents.decisionId} = ${outerId} and ${eventSeen} and ${events.deletedAt} is null order by ${events.startsAt}, ${events.id})`.as('event_ids'),
+    organizationIds: sql<string[]>`array(select ${decisionOrganizations.organizationId} from ${decisionOrganizations} where ${decisionOrganizations.decisionId} = ${outerId} order by ${decisionOrganizations.organizationId})`.as('organization_ids'),
+    updates: sql<UpdateEntry[]>`coalesce((select json_agg(json_build_object('on', ${decisionUpdates.on}, 'status', ${decisionUpdates.status}, 'note', ${decisionUpdates.note}, 'createdAt', ${decisionUpdates.createdAt}) order by ${decisionUpdates.on}, ${decisionUpdates.createdAt}) from ${decisionUpdates} where ${decisionUpdates.decisionId} = ${outerId}), '[]'::json)`.as('updates'),
   }
 }
 
@@ -42,11 +45,11 @@ function filterConditions(f: DecisionFilter): (SQL | undefined)[] {
     f.status?.length ? inArray(decisions.status, f.status) : undefined,
     f.topic?.length ? inArray(feedbackTopics.code, f.topic) : undefined,
     f.areaId?.length ? inArray(decisions.areaId, f.areaId) : undefined,
-    f.eventId?.length ? sql`exists (select 1 from ${decisionEvents} where ${decisionEvents.decisionId} = ${decisions.id} and ${inArray(decisionEvents.eventId, f.eventId)})` : undefined,
+    f.eventId?.length ? sql`exists (select 1 from ${decisionEvents} where ${decisionEvents.decisionId} = ${outerId} and ${inArray(decisionEvents.eventId, f.eventId)})` : undefined,
     f.organizationId?.length
-      ? sql`exists (select 1 from ${decisionOrganizations} where ${decisionOrganizations.decisionId} = ${decisions.id} and ${inArray(decisionOrganizations.organizationId, f.organizationId)})`
+      ? sql`exists (select 1 from ${decisionOrganizations} where ${decisionOrganizations.decisionId} = ${outerId} and ${inArray(decisionOrganizations.organizationId, f.organizationId)})`
       : undefined,
-    f.feedbackId ? sql`exists (select 1 from ${decisionFeedback} where ${decisionFeedback.decisionId} = ${decisions.id} and ${decisionFeedback.feedbackId} = ${f.feedbackId}::uuid)` : undefined,
+    f.feedbackId ? sql`exists (select 1 from ${decisionFeedback} where ${decisionFeedback.decisionId} = ${outerId} and ${decisionFeedback.feedbackId} = ${f.feedbackId}::uuid)` : undefined,
     f.q ? sql`${decisions.search} @@ websearch_to_tsquery('simple', ${f.q})` : undefined,
     f.updatedSince ? gte(decisions.updatedAt, f.updatedSince) : undefined,
   ]

@@ -21,7 +21,7 @@ const streetTypes =
   'street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|terrace|ter|parkway|pkwy|highway|hwy|circle|cir|square|sq|trail|trl|crescent|cres|close|alley|row|plaza|loop'
 const unit = String.raw`(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#)\.?\s*[\p{L}\p{N}-]+)?`
 const englishAddress = new RegExp(
-  String.raw`\b\d{1,6}[A-Za-z]?(?:\s*[-–]\s*\d{1,6})?\s+(?:[\p{L}\p{M}0-9.'’-]+\s+){0,4}(?:${streetTypes})\b\.?(?:\s+(?:n|s|e|w|ne|nw|se|sw|north|south|east|west)\b\.?)?${unit}`,
+  String.raw`\b\d{1,6}[A-Za-z]?(?:\s*[-–]\s*\d{1,6})?\s+(?:[\p{L}\p{M}0-9.'’-]+\s+){0,4}(?:${streetTypes})\b(?:\s+(?:n|s|e|w|ne|nw|se|sw|north|south|east|west)\b\.?)?${unit}`,
   'giu',
 )
 // "Calle Mayor 12", "Avenida Juárez 1450", "Rue de la Paix 5", "Hauptstraße 12" (number after the name).

@@ -17,10 +17,13 @@ export function reportBackVisible(v: FeedbackViewer): SQL {
   return v.kind === 'staff' && v.agencyId ? or(published, eq(reportBacks.agencyId, v.agencyId))! : published
 }
 
+// Spelled out: drizzle leaves columns unqualified in single-table selects, and inside the sub-select "id" would be the feedback's.
+const outerId = sql.raw('"report_backs"."id"')
+
 /** The feedback ids ride along as a correlated sub-select in the viewer's sight: one statement per page. */
 const selection = (v: FeedbackViewer) => ({
   ...columns,
-  feedbackIds: sql<string[]>`array(select ${reportBackFeedback.feedbackId} from ${reportBackFeedback} join ${feedbackItems} on ${feedbackItems.id} = ${reportBackFeedback.feedbackId} where ${reportBackFeedback.reportBackId} = ${reportBacks.id} and ${feedbackVisible(v)} and ${feedbackItems.deletedAt} is null order by ${feedbackItems.receivedAt}, ${feedbackItems.id})`.as('feedback_ids'),
+  feedbackIds: sql<string[]>`array(select ${reportBackFeedback.feedbackId} from ${reportBackFeedback} join ${feedbackItems} on ${feedbackItems.id} = ${reportBackFeedback.feedbackId} where ${reportBackFeedback.reportBackId} = ${outerId} and ${feedbackVisible(v)} and ${feedbackItems.deletedAt} is null order by ${feedbackItems.receivedAt}, ${feedbackItems.id})`.as('feedback_ids'),
 })
 
 export function createReportBacksRepository(db: Queryable) {
