@@ -13,6 +13,7 @@ import { graphqlContext } from './graphql-context.ts'
 import { formatErrors } from './graphql-errors.ts'
 import { mutationResolvers } from './mutation-resolvers.ts'
 import { organizationLoaders } from './organization-resolvers.ts'
+import { bindLoopEnumValues, loopLoaders, loopMutations, loopQueries, loopTypeResolvers } from './loop-resolvers.ts'
 import { queryResolvers } from './query-resolvers.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
@@ -35,15 +36,16 @@ export async function registerGraphql(
 ) {
   const options: MercuriusOptions = {
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
-    schemaTransforms: [bindEnumValues],
+    schemaTransforms: [bindEnumValues, bindLoopEnumValues],
     resolvers: {
       DateTime: DateTimeScalar,
       JSON: JsonScalar,
-      Query: queryResolvers,
-      Mutation: mutationResolvers,
+      Query: { ...queryResolvers, ...loopQueries },
+      Mutation: { ...mutationResolvers, ...loopMutations },
       ...eventResolvers,
+      ...loopTypeResolvers,
     },
-    loaders: { ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders },
+    loaders: { ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders, ...loopLoaders, Event: { ...eventLoaders.Event, ...loopLoaders.Event } },
     context: (request) => graphqlContext(request, services),
     errorFormatter: formatErrors,
     validationRules: [depthLimit(QUERY_DEPTH_LIMIT, INTROSPECTION_DEPTH_LIMIT), ...armorRules],

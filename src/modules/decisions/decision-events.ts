@@ -18,3 +18,10 @@ export async function decisionEventsOf(db: Queryable, decisionIds: string[], dra
     .orderBy(asc(events.startsAt), asc(events.id))
   return rows
 }
+
+/** Events by id for relations (feedback and report-backs name the event they came from). */
+export async function eventsByIds(db: Queryable, ids: string[], draftsOfAgencyId: string | null): Promise<EventRow[]> {
+  if (ids.length === 0) return []
+  const seen = draftsOfAgencyId ? or(ne(events.status, 'draft'), eq(events.agencyId, draftsOfAgencyId)) : ne(events.status, 'draft')
+  return db.select(eventColumns).from(events).where(and(inArray(events.id, ids), seen, isNull(events.deletedAt)))
+}

@@ -21,7 +21,7 @@ import type { TopicsService } from '../topics/topics-service.ts'
 import { decisionView, type DecisionView } from './decision-view.ts'
 import { createDecisionsRepository, type DecisionItemRow, type DecisionRow } from './decisions-repository.ts'
 import { decisionListQuery, progressUpdateInput, recordDecisionInput, updateDecisionInput } from './decisions-schemas.ts'
-import { decisionEventsOf } from './decision-events.ts'
+import { decisionEventsOf, eventsByIds } from './decision-events.ts'
 
 type Status = DecisionItemRow['status']
 
@@ -137,6 +137,16 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
       const out = new Map<string, EventView[]>(decisionsList.map((d) => [d.id, []]))
       for (const { decisionId, event } of rows) out.get(decisionId)?.push(eventView(event, byId.get(event.agencyId), ctx.languages, coHosts.get(event.id) ?? []))
       return out
+    },
+
+    /** Events by id as the caller may see them (the event a feedback item or report-back names). */
+    async eventsByIds(ctx: RequestContext, ids: Iterable<string>): Promise<Map<string, EventView>> {
+      const unique = [...new Set(ids)].filter(isUuid)
+      if (unique.length === 0) return new Map()
+      const viewer = await feedback.viewerOf(ctx)
+      const rows = await eventsByIds(db, unique, viewer.kind === 'staff' ? viewer.agencyId : null)
+      const [byId, coHosts] = await Promise.all([agencies.byIds(rows.map((r) => r.agencyId)), createOrganizationsRepository(db).coHostsOf(rows.map((r) => r.id))])
+      return new Map(rows.map((e) => [e.id, eventView(e, byId.get(e.agencyId), ctx.languages, coHosts.get(e.id) ?? [])]))
     },
 
     async record(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<{ decision: DecisionView; replayed: boolean }> {
