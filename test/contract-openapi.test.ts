@@ -9,6 +9,7 @@ import { catalogue } from '../src/errors.ts'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
+import { loopContract, loopOperations } from './helpers/contract-loop.ts'
 import {
   checkRequestBody,
   checkResponse,
@@ -97,6 +98,7 @@ t.test('when the app is built, then every route is documented and every document
     'completeEvent', 'listSeries', 'createSeries', 'getSeries', 'updateSeries', 'cancelSeries', 'listSeriesOccurrences',
     'listAgencies', 'getAgency', 'listAreas', 'listOrganizations', 'createOrganization', 'getOrganization', 'updateOrganization',
     'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml',
+    ...loopOperations,
   ]
   t.strictSame(operations.map((o) => o.operationId).sort(), [...expected].sort(), 'operationIds are the domain names, each once')
 })
@@ -714,6 +716,9 @@ t.test('when a body is plain text or a title has no language, then the answer is
   t.equal(untitled.statusCode, 400, 'an event title needs at least one language')
   t.strictSame(checkResponse('POST', '/v1/events', untitled), [], 'and the answer conforms')
 })
+
+// The listening-and-acting loop: topics, feedback, decisions and report-backs (exercised in test/contract-loop.ts).
+t.test('feedback loop: every operation, valid and invalid', (t) => loopContract(t, { call, expectStatus, staff, analyst, futureEvent }))
 
 t.test('every documented operation was exercised, with success and failure', async (t) => {
   for (const op of documentedOperations()) {
