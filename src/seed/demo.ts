@@ -9,6 +9,7 @@ import { agencies } from '../db/schema/index.ts'
 import { createAgenciesRepository } from '../modules/agencies/agencies-repository.ts'
 import { createEventsRepository } from '../modules/events/events-repository.ts'
 import { createServices } from '../modules/services.ts'
+import { seedDemoLoop } from './demo-loop.ts'
 import { boundaryOf, DEMO_SLUG, DEMO_TIME_ZONE, demoAgency, demoDistricts, demoEvents, demoOrganizations, demoSeries, type DemoPlan } from './demo-data.ts'
 
 export type SeedSummary = { areas: number; organizations: number; series: number; meetings: number; events: number }
@@ -90,6 +91,7 @@ export async function seedDemo(
       else await services.events.postpone(ctx, event.id, { reason: then.postpone }, event.version)
     }
 
+    await seedDemoLoop(services, ctx, (await services.events.list(ctx, { agency: DEMO_SLUG, limit: 100 })).data, now)
     const areaCount = demoDistricts.reduce((n, d) => n + 1 + d.beats.length, 0)
     return { slug: DEMO_SLUG, created: true, summary: { areas: areaCount, organizations: organizationIds.size, series: 1, meetings: meetings.length, events: events.length } }
   })
