@@ -32,7 +32,8 @@ const numberAfterName = new RegExp(
 // "123 Đường Lê Lợi", "45 Phố Huế" (Vietnamese: number before the street word).
 const vietnameseAddress = /\b\d{1,5}[A-Za-z]?(?:\/\d{1,5})?\s+(?:đường|phố|ngõ|hẻm)\s+(?:[\p{L}\p{M}]+\s*){1,4}/giu
 // "建国路88号", "中山北路二段12號", "세종대로 175", "1丁目2番3号".
-const cjkAddress = /[\p{Script=Han}\p{Script=Hangul}]{1,12}(?:路|街|道|巷|弄|大道|로|길)(?:[一二三四五六七八九十]+段)?\s*\d{1,5}(?:\s*[-－]\s*\d{1,5})?\s*(?:号|號|번지|호)?|\d{1,4}\s*丁目\s*\d{1,4}\s*(?:番地?|-)\s*\d{1,4}\s*号?/gu
+// Chinese has no spaces: the street name may not begin with a common word (我住在… "I live at…"), so only it is removed.
+const cjkAddress = /(?:(?![在住于到的是我你他她们近])[\p{Script=Han}\p{Script=Hangul}]){1,12}(?:路|街|道|巷|弄|大道|로|길)(?:[一二三四五六七八九十]+段)?\s*\d{1,5}(?:\s*[-－]\s*\d{1,5})?\s*(?:号|號|번지|호)?|\d{1,4}\s*丁目\s*\d{1,4}\s*(?:番地?|-)\s*\d{1,4}\s*号?/gu
 
 /** The text with every email, phone number and street address replaced by a marker saying what was removed. */
 export function redact(text: string): string {
