@@ -19,6 +19,7 @@ import { eventsRoutes } from './http/rest/events-routes.ts'
 import { organizationsRoutes } from './http/rest/organizations-routes.ts'
 import { peopleRoutes } from './http/rest/people-routes.ts'
 import { insightsRoutes } from './http/rest/insights-routes.ts'
+import { loopRoutes } from './http/rest/loop-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
 export type AppOptions = { config: Config; database: Database }
@@ -138,6 +139,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     credentialsRoutes(rest, { services })
     peopleRoutes(rest, { services, baseUrl })
     insightsRoutes(rest, { services })
+    loopRoutes(rest, { services, baseUrl, rateLimit: config.rateLimit })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {

@@ -61,6 +61,10 @@ export const catalogue = {
   ALREADY_REGISTERED: { status: 409, title: 'The participant is already registered for this event' },
   SURVEY_NOT_OPEN: { status: 409, title: 'The event does not take survey responses now' },
   PARTICIPANT_ERASED: { status: 409, title: 'The participant was erased; their record cannot change' },
+  TOPIC_NOT_FOUND: { status: 404, title: 'Topic not found' },
+  FEEDBACK_NOT_FOUND: { status: 404, title: 'Feedback not found' },
+  DECISION_NOT_FOUND: { status: 404, title: 'Decision not found' },
+  REPORT_BACK_NOT_FOUND: { status: 404, title: 'Report-back not found' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof catalogue

@@ -10,6 +10,7 @@ import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
 import { insightStory } from './helpers/insights-data.ts'
+import { loopContract, loopOperations } from './helpers/contract-loop.ts'
 import {
   checkRequestBody,
   checkResponse,
@@ -101,6 +102,7 @@ t.test('when the app is built, then every route is documented and every document
     'listParticipants', 'createParticipant', 'getParticipant', 'updateParticipant', 'withdrawConsent', 'recordDemographics', 'eraseParticipant',
     'getEventAttendance', 'listRegistrations', 'registerForEvent', 'cancelRegistration', 'checkIn', 'recordHeadCount', 'listSurveyResponses', 'submitSurveyResponse',
     'getInsight',
+    ...loopOperations,
   ]
   t.strictSame(operations.map((o) => o.operationId).sort(), [...expected].sort(), 'operationIds are the domain names, each once')
 })
@@ -810,6 +812,8 @@ t.test('insights: every insight as JSON and CSV, filtered, and refused', async (
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/trust?agency=nowhere' }), 404, 'AGENCY_NOT_FOUND')
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/trust?agency=metro&to=yesterday' }), 400, 'VALIDATION_FAILED')
 })
+// The listening-and-acting loop: topics, feedback, decisions and report-backs (exercised in test/contract-loop.ts).
+t.test('feedback loop: every operation, valid and invalid', (t) => loopContract(t, { call, expectStatus, staff, analyst, futureEvent }))
 
 t.test('every documented operation was exercised, with success and failure', async (t) => {
   for (const op of documentedOperations()) {

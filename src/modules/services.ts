@@ -9,6 +9,7 @@ import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
 import { createPeopleServices } from './people.ts'
 import { createInsightsService, type InsightsSettings } from './insights/insights-service.ts'
+import { createLoopServices } from './loop-services.ts'
 
 /** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. */
 export function createServices(database: Database, { partnerTokens, insights }: { partnerTokens?: PartnerTokens; insights?: InsightsSettings } = {}) {
@@ -25,6 +26,7 @@ export function createServices(database: Database, { partnerTokens, insights }: 
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
     ...createPeopleServices({ database, agencies, events }),
     insights: createInsightsService({ database, agencies, ...(insights ? { settings: insights } : {}) }),
+    ...createLoopServices({ database, agencies }),
   }
 }
 export type Services = ReturnType<typeof createServices>

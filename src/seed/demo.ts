@@ -10,6 +10,7 @@ import { createAgenciesRepository } from '../modules/agencies/agencies-repositor
 import { createEventsRepository } from '../modules/events/events-repository.ts'
 import { createServices } from '../modules/services.ts'
 import { seedDemoPeople } from './demo-people.ts'
+import { seedDemoLoop } from './demo-loop.ts'
 import { boundaryOf, DEMO_SLUG, DEMO_TIME_ZONE, demoAgency, demoDistricts, demoEvents, demoOrganizations, demoSeries, type DemoPlan } from './demo-data.ts'
 
 export type SeedSummary = { areas: number; organizations: number; series: number; meetings: number; events: number }
@@ -92,6 +93,7 @@ export async function seedDemo(
     }
 
     await seedDemoPeople(services, ctx, { areaId: plan.areaId, now })
+    await seedDemoLoop(services, ctx, (await services.events.list(ctx, { agency: DEMO_SLUG, limit: 100 })).data, now)
     const areaCount = demoDistricts.reduce((n, d) => n + 1 + d.beats.length, 0)
     return { slug: DEMO_SLUG, created: true, summary: { areas: areaCount, organizations: organizationIds.size, series: 1, meetings: meetings.length, events: events.length } }
   })

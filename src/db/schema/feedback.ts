@@ -59,6 +59,8 @@ export const feedbackItems = pgTable(
       .notNull()
       .references(() => feedbackTopics.id, { onDelete: 'restrict' }),
     stance: stance('stance'),
+    /** The agency's topic-vocabulary version in force when the item was (last) classified. */
+    topicVocabularyVersion: integer('topic_vocabulary_version').notNull().default(1),
     /** Null when anonymous (or after the participant was erased). */
     participantId: uuid('participant_id').references(() => participants.id, { onDelete: 'restrict' }),
     /** The partner organization that collected and submitted it. */
@@ -92,6 +94,7 @@ export const feedbackItems = pgTable(
     index('feedback_items_published_idx').on(t.receivedAt, t.id).where(sql`visibility = 'published' AND deleted_at IS NULL`),
     index('feedback_items_search_public_idx').using('gin', t.searchPublic),
     index('feedback_items_search_private_idx').using('gin', t.searchPrivate),
+    index('feedback_items_status_idx').on(t.agencyId, t.status),
   ],
 )
 

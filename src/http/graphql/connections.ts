@@ -13,7 +13,7 @@ export type Connection<T> = {
  * Builds a connection from a page. Each edge's cursor is the keyset position the service itself would issue
  * after that row (same order name, sort key and id), so a client may resume from any edge, not only the last.
  */
-function connection<T extends { id: string }>(page: Page<T>, order: string, sortKey: (node: T) => string): Connection<T> {
+export function connection<T extends { id: string }>(page: Page<T>, order: string, sortKey: (node: T) => string): Connection<T> {
   const edges = page.data.map((node, i) => ({
     node,
     // The service's own cursor for the last row is exact; the others are rebuilt from the view's sort key, which

@@ -5,7 +5,7 @@ import mercurius, { type MercuriusOptions } from 'mercurius'
 import type { TokenVerifier } from '../../auth/verify-token.ts'
 import type { Services } from '../../modules/services.ts'
 import { agencyLoaders } from './agency-resolvers.ts'
-import { batchedResolvers, mergeResolvers } from './batching.ts'
+import { batchedResolvers, mergeResolvers, type LoaderMap } from './batching.ts'
 import { armorRules, checkIntrospection, GRAPHQL_LIMITS, type IntrospectionPolicy } from './abuse-limits.ts'
 import { depthLimit } from './depth-limit.ts'
 import { bindEnumValues } from './enum-values.ts'
@@ -16,6 +16,7 @@ import { insightQueryResolvers, insightResolvers } from './insight-resolvers.ts'
 import { mutationResolvers } from './mutation-resolvers.ts'
 import { organizationLoaders } from './organization-resolvers.ts'
 import { registerPeopleGraphql } from './people-resolvers.ts'
+import { bindLoopEnumValues, loopLoaders, loopMutations, loopQueries, loopTypeResolvers } from './loop-resolvers.ts'
 import { queryResolvers } from './query-resolvers.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
@@ -38,12 +39,19 @@ export async function registerGraphql(
 ) {
   const options: MercuriusOptions = {
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
-    schemaTransforms: [bindEnumValues],
+    schemaTransforms: [bindEnumValues, bindLoopEnumValues],
     resolvers: mergeResolvers(
-      { DateTime: DateTimeScalar, JSON: JsonScalar, Query: { ...queryResolvers, ...insightQueryResolvers }, Mutation: mutationResolvers },
+      {
+        DateTime: DateTimeScalar,
+        JSON: JsonScalar,
+        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries },
+        Mutation: { ...mutationResolvers, ...loopMutations },
+      },
       eventResolvers,
       insightResolvers,
+      loopTypeResolvers,
       batchedResolvers({ ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders }),
+      batchedResolvers(loopLoaders as LoaderMap),
     ),
     context: (request) => graphqlContext(request, services),
     errorFormatter: formatErrors,

@@ -1,0 +1,2 @@
+ALTER TABLE "feedback_items" ADD COLUMN "topic_vocabulary_version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+CREATE INDEX "feedback_items_status_idx" ON "feedback_items" USING btree ("agency_id","status");

@@ -1,0 +1,54 @@
+// REST adapter for feedback (openapi.yaml): each handler is one service call plus HTTP conventions.
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../../config.ts'
+import type { Services } from '../../modules/services.ts'
+import { contextOf } from '../request-context.ts'
+import { expectedVersion, idempotencyKey, listQuery, sendPage, sendResource } from './rest-helpers.ts'
+
+const feedbackArrayParams = ['status', 'topic', 'stance', 'channel', 'visibility', 'areaId', 'eventId'] as const
+type IdParams = { Params: { id: string } }
+
+export function feedbackRoutes(app: FastifyInstance, { services, baseUrl, rateLimit }: { services: Services; baseUrl: string; rateLimit: Config['rateLimit'] }) {
+  const { feedback } = services
+
+  app.get('/v1/feedback', async function listFeedback(request, reply) {
+    reply.header('vary', 'Authorization')
+    return sendPage(request, reply, await feedback.list(contextOf(request), listQuery(request, feedbackArrayParams)), baseUrl)
+  })
+
+  app.post(
+    '/v1/feedback',
+    {
+      // Anonymous givers get a sixth of the anonymous read allowance; no access log line (it would hold their address).
+      logLevel: 'warn',
+      config: { rateLimit: { max: (_request: unknown, key: string) => (key.startsWith('ip:') ? Math.max(1, Math.floor(rateLimit.anonymousPerMinute / 6)) : rateLimit.perMinute) } },
+    },
+    async function submitFeedback(request, reply) {
+      const { feedback: created, replayed } = await feedback.submit(contextOf(request), request.body, idempotencyKey(request))
+      if (replayed) reply.header('idempotent-replayed', 'true')
+      reply.code(201).header('location', `/v1/feedback/${created.id}`)
+      return sendResource(reply, created)
+    },
+  )
+
+  app.get<IdParams>('/v1/feedback/:id', async function getFeedback(request, reply) {
+    return sendResource(reply, await feedback.get(contextOf(request), request.params.id))
+  })
+
+  app.patch<IdParams>('/v1/feedback/:id', async function classifyFeedback(request, reply) {
+    return sendResource(reply, await feedback.classify(contextOf(request), request.params.id, request.body, expectedVersion(request)))
+  })
+
+  // One command resource for the lifecycle: the body names the status to move to (and a reason or referee where needed).
+  app.post<IdParams>('/v1/feedback/:id/transitions', async function transitionFeedback(request, reply) {
+    return sendResource(reply, await feedback.transition(contextOf(request), request.params.id, request.body, expectedVersion(request)))
+  })
+
+  app.post<IdParams>('/v1/feedback/:id/moderation', async function moderateFeedback(request, reply) {
+    return sendResource(reply, await feedback.moderate(contextOf(request), request.params.id, request.body, expectedVersion(request)))
+  })
+
+  app.get<IdParams>('/v1/feedback/:id/history', async function getFeedbackHistory(request) {
+    return feedback.history(contextOf(request), request.params.id)
+  })
+}

@@ -1,0 +1,188 @@
+// SQL for feedback items, their transitions and the participants who asked to be contacted back.
+import { and, asc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { decisionFeedback, feedbackItems, feedbackTopics, feedbackTransitions, participants } from '../../db/schema/index.ts'
+import type { Cursor } from '../shared/pagination.ts'
+import type { FeedbackListQuery } from './feedback-schemas.ts'
+import type { FeedbackStatus } from './feedback-lifecycle.ts'
+import type { FeedbackViewer } from './feedback-view.ts'
+
+const { searchPublic: _public, searchPrivate: _private, ...itemColumns } = getTableColumns(feedbackItems)
+/** Every item read carries its topic's code (the API names topics by code), joined in the same statement. */
+const selection = { ...itemColumns, topicCode: feedbackTopics.code }
+export type FeedbackItemRow = Omit<typeof feedbackItems.$inferSelect, 'searchPublic' | 'searchPrivate'>
+export type FeedbackRow = FeedbackItemRow & { topicCode: string }
+export type FeedbackInsert = typeof feedbackItems.$inferInsert
+export type TransitionRow = typeof feedbackTransitions.$inferSelect
+
+export type FeedbackFilter = Omit<FeedbackListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
+
+/** What a viewer may see at all: published items, plus their agency's (staff, analysts) or their organization's (partners). */
+export function feedbackVisible(v: FeedbackViewer): SQL {
+  const published = eq(feedbackItems.visibility, 'published')
+  if (v.kind === 'public' || !v.agencyId) return published
+  if (v.kind === 'partner')
+    return v.organizationId ? or(published, and(eq(feedbackItems.agencyId, v.agencyId), eq(feedbackItems.organizationId, v.organizationId)))! : published
+  return or(published, eq(feedbackItems.agencyId, v.agencyId))!
+}
+
+/** Staff search the original text of their agency's items; everyone else only published text, so redacted words find nothing. */
+function matches(q: string, v: FeedbackViewer): SQL {
+  const query = sql`websearch_to_tsquery('simple', ${q})`
+  if (v.kind === 'staff' && v.agencyId)
+    return sql`(case when ${feedbackItems.agencyId} = ${v.agencyId}::uuid then ${feedbackItems.searchPrivate} else ${feedbackItems.searchPublic} end) @@ ${query}`
+  return sql`${feedbackItems.searchPublic} @@ ${query}`
+}
+
+function filterConditions(f: FeedbackFilter, v: FeedbackViewer): (SQL | undefined)[] {
+  return [
+    f.agencyId ? eq(feedbackItems.agencyId, f.agencyId) : undefined,
+    f.status?.length ? inArray(feedbackItems.status, f.status) : undefined,
+    f.topic?.length ? inArray(feedbackTopics.code, f.topic) : undefined,
+    f.stance?.length ? inArray(feedbackItems.stance, f.stance) : undefined,
+    f.channel?.length ? inArray(feedbackItems.channel, f.channel) : undefined,
+    f.visibility?.length ? inArray(feedbackItems.visibility, f.visibility) : undefined,
+    f.areaId?.length ? inArray(feedbackItems.areaId, f.areaId) : undefined,
+    f.eventId?.length ? inArray(feedbackItems.eventId, f.eventId) : undefined,
+    f.organizationId ? eq(feedbackItems.organizationId, f.organizationId) : undefined,
+    f.receivedFrom ? gte(feedbackItems.receivedAt, f.receivedFrom) : undefined,
+    f.receivedTo ? lt(feedbackItems.receivedAt, f.receivedTo) : undefined,
+    f.q ? matches(f.q, v) : undefined,
+    f.updatedSince ? gte(feedbackItems.updatedAt, f.updatedSince) : undefined,
+  ]
+}
+
+export function createFeedbackRepository(db: Queryable) {
+  const base = () => db.select(selection).from(feedbackItems).innerJoin(feedbackTopics, eq(feedbackTopics.id, feedbackItems.topicId))
+
+  return {
+    async byId(id: string, viewer: FeedbackViewer): Promise<FeedbackRow | undefined> {
+      const [row] = await base()
+        .where(and(eq(feedbackItems.id, id), feedbackVisible(viewer), isNull(feedbackItems.deletedAt)))
+        .limit(1)
+      return row
+    },
+
+    byIds(ids: string[], viewer: FeedbackViewer): Promise<FeedbackRow[]> {
+      if (ids.length === 0) return Promise.resolve([])
+      return base().where(and(inArray(feedbackItems.id, ids), feedbackVisible(viewer), isNull(feedbackItems.deletedAt)))
+    },
+
+    /** Keyset page by received time, or by last change when syncing (updatedSince), which also returns tombstones. */
+    list(filter: FeedbackFilter, viewer: FeedbackViewer, cursor: Cursor | undefined, limit: number): Promise<FeedbackRow[]> {
+      const syncing = filter.updatedSince !== undefined
+      const key = syncing ? feedbackItems.updatedAt : feedbackItems.receivedAt
+      const where = [feedbackVisible(viewer), ...filterConditions(filter, viewer)]
+      if (!syncing) where.push(isNull(feedbackItems.deletedAt))
+      if (cursor) where.push(sql`(${key}, ${feedbackItems.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
+      return base()
+        .where(and(...where))
+        .orderBy(asc(key), asc(feedbackItems.id))
+        .limit(limit + 1)
+    },
+
+    /**
+     * The first `first` visible items of each event (by received time) and each event's total, in one statement:
+     * a window function ranks and counts per event, so the cost does not grow with the number of events.
+     */
+    async firstOfEvents(eventIds: string[], viewer: FeedbackViewer, first: number): Promise<{ rows: (FeedbackRow & { rank: number })[]; totals: Map<string, number> }> {
+      if (eventIds.length === 0) return { rows: [], totals: new Map() }
+      const ranked = db
+        .select({
+          ...selection,
+          rank: sql<number>`row_number() over (partition by ${feedbackItems.eventId} order by ${feedbackItems.receivedAt}, ${feedbackItems.id})`.as('rank'),
+          total: sql<number>`count(*) over (partition by ${feedbackItems.eventId})`.as('total'),
+        })
+        .from(feedbackItems)
+        .innerJoin(feedbackTopics, eq(feedbackTopics.id, feedbackItems.topicId))
+        .where(and(inArray(feedbackItems.eventId, eventIds), feedbackVisible(viewer), isNull(feedbackItems.deletedAt)))
+        .as('ranked')
+      const rows = await db.select().from(ranked).where(sql`${ranked.rank} <= ${first + 1}`).orderBy(asc(ranked.eventId), asc(ranked.rank))
+      const totals = new Map<string, number>()
+      for (const r of rows) totals.set(r.eventId!, Number(r.total))
+      return { rows: rows.map(({ total: _t, ...r }) => ({ ...(r as unknown as FeedbackRow), rank: Number(r.rank) })), totals }
+    },
+
+    /** The visible items each decision answers, for a batch of decisions (one statement). */
+    ofDecisions(decisionIds: string[], viewer: FeedbackViewer): Promise<(FeedbackRow & { decisionId: string })[]> {
+      if (decisionIds.length === 0) return Promise.resolve([])
+      return db
+        .select({ ...selection, decisionId: decisionFeedback.decisionId })
+        .from(decisionFeedback)
+        .innerJoin(feedbackItems, eq(feedbackItems.id, decisionFeedback.feedbackId))
+        .innerJoin(feedbackTopics, eq(feedbackTopics.id, feedbackItems.topicId))
+        .where(and(inArray(decisionFeedback.decisionId, decisionIds), feedbackVisible(viewer), isNull(feedbackItems.deletedAt)))
+        .orderBy(asc(feedbackItems.receivedAt), asc(feedbackItems.id))
+    },
+
+    /** Which of `ids` are live items of the agency (to validate links). */
+    async idsInAgency(agencyId: string, ids: string[]): Promise<string[]> {
+      if (ids.length === 0) return []
+      const rows = await db
+        .select({ id: feedbackItems.id })
+        .from(feedbackItems)
+        .where(and(eq(feedbackItems.agencyId, agencyId), inArray(feedbackItems.id, ids), isNull(feedbackItems.deletedAt)))
+      return rows.map((r) => r.id)
+    },
+
+    async insert(values: FeedbackInsert): Promise<FeedbackItemRow> {
+      const [row] = await db.insert(feedbackItems).values(values).returning(itemColumns)
+      return row!
+    },
+
+    /** Applies a change only if the row still has the expected version (optimistic locking). */
+    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<FeedbackInsert>): Promise<FeedbackItemRow | undefined> {
+      const [row] = await db
+        .update(feedbackItems)
+        .set({ ...changes, version: sql`${feedbackItems.version} + 1`, updatedAt: new Date() })
+        .where(and(eq(feedbackItems.id, id), eq(feedbackItems.agencyId, agencyId), eq(feedbackItems.version, expectedVersion), isNull(feedbackItems.deletedAt)))
+        .returning(itemColumns)
+      return row
+    },
+
+    /**
+     * Moves every item of `ids` whose status allows it to `to`, fills the milestone dates reached for the first
+     * time, and returns what moved from where (the caller records the transitions). Rows are locked first.
+     */
+    async moveMany(agencyId: string, ids: string[], from: FeedbackStatus[], to: FeedbackStatus, at: Date): Promise<{ id: string; from: FeedbackStatus }[]> {
+      if (ids.length === 0) return []
+      const prior = await db
+        .select({ id: feedbackItems.id, status: feedbackItems.status })
+        .from(feedbackItems)
+        .where(and(eq(feedbackItems.agencyId, agencyId), inArray(feedbackItems.id, ids), inArray(feedbackItems.status, from), isNull(feedbackItems.deletedAt)))
+        .for('update')
+      if (prior.length === 0) return []
+      await db
+        .update(feedbackItems)
+        .set({ ...milestones(to, at), status: to, version: sql`${feedbackItems.version} + 1`, updatedAt: new Date() })
+        .where(inArray(feedbackItems.id, prior.map((p) => p.id)))
+      return prior.map((p) => ({ id: p.id, from: p.status }))
+    },
+
+    async insertTransitions(values: (typeof feedbackTransitions.$inferInsert)[]): Promise<void> {
+      if (values.length) await db.insert(feedbackTransitions).values(values)
+    },
+
+    history(feedbackId: string): Promise<TransitionRow[]> {
+      return db.select().from(feedbackTransitions).where(eq(feedbackTransitions.feedbackId, feedbackId)).orderBy(asc(feedbackTransitions.at), asc(feedbackTransitions.id))
+    },
+
+    /** A giver who asked to be contacted back becomes a participant (personal data; consent dated). */
+    async insertParticipant(values: typeof participants.$inferInsert): Promise<string> {
+      const [row] = await db.insert(participants).values(values).returning({ id: participants.id })
+      return row!.id
+    },
+  }
+}
+export type FeedbackRepository = ReturnType<typeof createFeedbackRepository>
+
+/** Milestone columns a move to `to` fills when they are still empty (first time reached). */
+export function milestones(to: FeedbackStatus, at: Date): Partial<Record<'acknowledgedAt' | 'decidedAt' | 'reportedBackAt', SQL>> {
+  const first = (column: typeof feedbackItems.acknowledgedAt) => sql`coalesce(${column}, ${at.toISOString()}::timestamptz)`
+  const out: Partial<Record<'acknowledgedAt' | 'decidedAt' | 'reportedBackAt', SQL>> = {}
+  // Any step past received means someone has read it.
+  if (to !== 'received') out.acknowledgedAt = first(feedbackItems.acknowledgedAt)
+  if (to === 'addressed' || to === 'declined' || to === 'referred' || to === 'reported_back') out.decidedAt = first(feedbackItems.decidedAt)
+  if (to === 'reported_back') out.reportedBackAt = first(feedbackItems.reportedBackAt)
+  return out
+}

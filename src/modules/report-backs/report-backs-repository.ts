@@ -1,0 +1,93 @@
+// SQL for report-backs and the feedback whose outcome each relayed.
+import { and, asc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { decisionFeedback, feedbackItems, reportBackFeedback, reportBacks } from '../../db/schema/index.ts'
+import { feedbackVisible } from '../feedback/feedback-repository.ts'
+import type { FeedbackViewer } from '../feedback/feedback-view.ts'
+import type { Cursor } from '../shared/pagination.ts'
+import type { ReportBackListQuery } from './report-backs-schemas.ts'
+
+const columns = getTableColumns(reportBacks)
+export type ReportBackItemRow = typeof reportBacks.$inferSelect
+export type ReportBackRow = ReportBackItemRow & { feedbackIds: string[] }
+export type ReportBackFilter = Omit<ReportBackListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
+
+export function reportBackVisible(v: FeedbackViewer): SQL {
+  const published = eq(reportBacks.publication, 'published')
+  return v.kind === 'staff' && v.agencyId ? or(published, eq(reportBacks.agencyId, v.agencyId))! : published
+}
+
+// Spelled out: drizzle leaves columns unqualified in single-table selects, and inside the sub-select "id" would be the feedback's.
+const outerId = sql.raw('"report_backs"."id"')
+
+/** The feedback ids ride along as a correlated sub-select in the viewer's sight: one statement per page. */
+const selection = (v: FeedbackViewer) => ({
+  ...columns,
+  feedbackIds: sql<string[]>`array(select ${reportBackFeedback.feedbackId} from ${reportBackFeedback} join ${feedbackItems} on ${feedbackItems.id} = ${reportBackFeedback.feedbackId} where ${reportBackFeedback.reportBackId} = ${outerId} and ${feedbackVisible(v)} and ${feedbackItems.deletedAt} is null order by ${feedbackItems.receivedAt}, ${feedbackItems.id})`.as('feedback_ids'),
+})
+
+export function createReportBacksRepository(db: Queryable) {
+  const base = (v: FeedbackViewer) => db.select(selection(v)).from(reportBacks)
+  return {
+    async byId(id: string, v: FeedbackViewer): Promise<ReportBackRow | undefined> {
+      const [row] = await base(v)
+        .where(and(eq(reportBacks.id, id), reportBackVisible(v), isNull(reportBacks.deletedAt)))
+        .limit(1)
+      return row
+    },
+
+    byIds(ids: string[], v: FeedbackViewer): Promise<ReportBackRow[]> {
+      if (ids.length === 0) return Promise.resolve([])
+      return base(v).where(and(inArray(reportBacks.id, ids), reportBackVisible(v), isNull(reportBacks.deletedAt)))
+    },
+
+    /** Keyset page by when the outcome was relayed, or by last change when syncing (with tombstones). */
+    list(f: ReportBackFilter, v: FeedbackViewer, cursor: Cursor | undefined, limit: number): Promise<ReportBackRow[]> {
+      const syncing = f.updatedSince !== undefined
+      const key = syncing ? reportBacks.updatedAt : reportBacks.relayedAt
+      const where: (SQL | undefined)[] = [
+        reportBackVisible(v),
+        f.agencyId ? eq(reportBacks.agencyId, f.agencyId) : undefined,
+        f.decisionId ? eq(reportBacks.decisionId, f.decisionId) : undefined,
+        f.eventId ? eq(reportBacks.eventId, f.eventId) : undefined,
+        f.channel?.length ? inArray(reportBacks.channel, f.channel) : undefined,
+        f.relayedFrom ? gte(reportBacks.relayedAt, f.relayedFrom) : undefined,
+        f.relayedTo ? lt(reportBacks.relayedAt, f.relayedTo) : undefined,
+        f.updatedSince ? gte(reportBacks.updatedAt, f.updatedSince) : undefined,
+      ]
+      if (!syncing) where.push(isNull(reportBacks.deletedAt))
+      if (cursor) where.push(sql`(${key}, ${reportBacks.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
+      return base(v)
+        .where(and(...where))
+        .orderBy(asc(key), asc(reportBacks.id))
+        .limit(limit + 1)
+    },
+
+    /** The visible report-backs of each decision of a batch (one statement). */
+    ofDecisions(decisionIds: string[], v: FeedbackViewer): Promise<ReportBackRow[]> {
+      if (decisionIds.length === 0) return Promise.resolve([])
+      return base(v)
+        .where(and(inArray(reportBacks.decisionId, decisionIds), reportBackVisible(v), isNull(reportBacks.deletedAt)))
+        .orderBy(asc(reportBacks.relayedAt), asc(reportBacks.id))
+    },
+
+    async insert(values: typeof reportBacks.$inferInsert): Promise<ReportBackItemRow> {
+      const [row] = await db.insert(reportBacks).values(values).returning()
+      return row!
+    },
+
+    async linkFeedback(agencyId: string, reportBackId: string, feedbackIds: string[]): Promise<void> {
+      if (feedbackIds.length) await db.insert(reportBackFeedback).values(feedbackIds.map((feedbackId) => ({ agencyId, reportBackId, feedbackId })))
+    },
+
+    /** Every live feedback item a decision answers. */
+    async feedbackOfDecision(decisionId: string): Promise<string[]> {
+      const rows = await db
+        .select({ id: decisionFeedback.feedbackId })
+        .from(decisionFeedback)
+        .innerJoin(feedbackItems, eq(feedbackItems.id, decisionFeedback.feedbackId))
+        .where(and(eq(decisionFeedback.decisionId, decisionId), isNull(feedbackItems.deletedAt)))
+      return rows.map((r) => r.id)
+    },
+  }
+}
