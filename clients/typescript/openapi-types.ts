@@ -487,6 +487,302 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/participants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List participants
+         * @description Staff and admins list their agency's participants; a partner lists those linked to its organization. Analysts never see individuals (`403`). Contact details only with a `purpose` (each read audited); demographics never.
+         */
+        get: operations["listParticipants"];
+        put?: never;
+        /**
+         * Record a participant
+         * @description Staff and admins record a participant in their agency; a partner records one linked to its own organization. A contact may be kept only with consent to be contacted.
+         */
+        post: operations["createParticipant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The participant's id. An id that is not a UUID names none (404).
+                 * @example 6b1f9a3c-2d4e-4f5a-8b7c-9d0e1f2a3b4c
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a participant
+         * @description Staff and admins of the agency, or the partner the participant is linked to. `contact` is filled only for staff who state a `purpose`; the read is then audited.
+         */
+        get: operations["getParticipant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a participant
+         * @description Fields present are changed; null clears an optional one. Staff and admins only. Consent is given here (`consents`) and withdrawn with `withdraw-consent`.
+         */
+        patch: operations["updateParticipant"];
+        trace?: never;
+    };
+    "/v1/participants/{id}/withdraw-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The participant's id. An id that is not a UUID names none (404).
+                 * @example 6b1f9a3c-2d4e-4f5a-8b7c-9d0e1f2a3b4c
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw consent
+         * @description Records that the participant withdrew consent to be contacted and/or to the use of their data. Without consent to be contacted the contact is deleted. Staff and admins only.
+         */
+        post: operations["withdrawConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{id}/demographics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The participant's id. An id that is not a UUID names none (404).
+                 * @example 6b1f9a3c-2d4e-4f5a-8b7c-9d0e1f2a3b4c
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record voluntary demographics
+         * @description Replaces the participant's answers (every one optional, each allowing `prefer_not_to_say`). Write-only: no response of this API ever returns an individual's demographics; they leave it only as suppressed aggregates. Staff and admins, or the partner the participant is linked to.
+         */
+        put: operations["recordDemographics"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The participant's id. An id that is not a UUID names none (404).
+                 * @example 6b1f9a3c-2d4e-4f5a-8b7c-9d0e1f2a3b4c
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a participant's personal data
+         * @description Admins only. Every personal field is removed, demographics deleted, feedback they gave unlinked and its text replaced, and the audit trail and idempotency records scrubbed, while attendance and feedback still count. The erasure is audited without personal data. Erasing again changes nothing. Takes no body.
+         */
+        post: operations["eraseParticipant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Attendance counts of an event
+         * @description Numbers anyone who may see the event may see: places, registrations, waitlist, check-ins and the latest anonymous head count. Never who.
+         */
+        get: operations["getEventAttendance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}/registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List an event's registrations
+         * @description The attendee list, names included: staff and admins of the event's agency only.
+         */
+        get: operations["listRegistrations"];
+        put?: never;
+        /**
+         * Register for an event
+         * @description Anyone registers themselves for a scheduled event that takes registrations and has not started (name, optional contact with consent, language, optional demographics); staff and partners may register a participant on record. Beyond capacity the registration is waitlisted. Nothing about the sender (address, user agent) is stored.
+         */
+        post: operations["registerForEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registrations/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The registration's id. An id that is not a UUID names none (404).
+                 * @example 8c2d4e6f-1a3b-4c5d-9e7f-0a1b2c3d4e5f
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a registration
+         * @description Staff and admins. The place goes to the first on the waitlist. Cancelling a cancelled registration changes nothing. Takes no body.
+         */
+        post: operations["cancelRegistration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}/check-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a participant in
+         * @description Staff and admins of the event's agency record that a participant attended (registered or walk-in), with their role.
+         */
+        post: operations["checkIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}/head-counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record an anonymous head count
+         * @description For events where names are not taken. Staff and admins of the event's agency. The latest count is the event's `headCount`.
+         */
+        post: operations["recordHeadCount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}/survey-responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List an event's survey responses
+         * @description Staff and admins of the event's agency. Responses are anonymous.
+         */
+        get: operations["listSurveyResponses"];
+        put?: never;
+        /**
+         * Answer the post-event survey
+         * @description Anyone, anonymously, once the event has been held: dignity and respect, voice, neutrality and transparency, trustworthy motives, 1–5 each. No address, user agent or token subject is stored, even when a token is sent.
+         */
+        post: operations["submitSurveyResponse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-clients/{id}/revoke": {
         parameters: {
             query?: never;
@@ -668,6 +964,314 @@ export interface paths {
          * @description The checked-in source of truth, byte for byte.
          */
         get: operations["getOpenApiYaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/insights/{insight}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One insight of an agency, as suppressed aggregates
+         * @description `reach`, `voice`, `closing-the-loop`, `trust` or `who-takes-part`, as JSON, or as CSV with
+         *     `Accept: text/csv` or a `.csv` suffix (`/v1/insights/voice.csv`). Public: every figure is an
+         *     aggregate with small counts suppressed (`PRIMARY`), enough others withheld that none can be worked
+         *     out from totals (`COMPLEMENTARY`), and means or percentiles over too few answers withheld
+         *     (`INSUFFICIENT_RESPONSES`). Each answer selects whole cells and margins of one canonical table per
+         *     agency: `from`/`to` widen to whole months or quarters, and a margin appears only when its whole group
+         *     is selected, so no two answers can be differenced. See docs/PRIVACY.md.
+         */
+        get: operations["getInsight"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the feedback-topic vocabulary
+         * @description The standard topics every agency shares plus the agency's own (`agency`, else the caller's agency; the public without `agency` gets the standard topics), with the vocabulary version and retirements. Retired topics stay listed: old feedback keeps them; new feedback may not use them.
+         */
+        get: operations["listTopics"];
+        put?: never;
+        /**
+         * Add a topic to the agency vocabulary
+         * @description Admins add a topic for their agency; the agency's vocabulary version rises by one and the topic carries it. A code already in the vocabulary (standard or the agency's) is `409 CONFLICT`.
+         */
+        post: operations["addTopic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topics/{code}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The topic code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire one of the agency's topics
+         * @description Admins retire a topic their agency added (standard topics are shared: `403`); the vocabulary version rises by one. Retiring twice is `409 INVALID_TRANSITION`.
+         */
+        post: operations["retireTopic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List feedback
+         * @description Feedback the caller may see, by received time (by last change with `updatedSince`, tombstones included). The public sees published items and only their published (redacted) text; a partner also the items its organization submitted (without who gave them); analysts every item of their agency de-identified (`body` redacted, no participant); staff everything. `q` searches the original text only for the agency's staff, and published text for everyone else, so redacted words are never found by the public.
+         */
+        get: operations["listFeedback"];
+        put?: never;
+        /**
+         * Give feedback
+         * @description Anyone may give feedback; the public names the `agency` and may stay anonymous. Nothing identifying an anonymous sender is stored (no address, user agent or token subject; audit and history rows hold the role only), and the route writes no access log. Rate-limited: an anonymous client address may submit a sixth of its anonymous allowance per minute. `contact` (with `consentToContact: true`) asks to be contacted back and is kept as a participant record for the agency's staff only. `publish: true` asks for publication after moderation. A partner's feedback is `partner_collected` for its organization. Analysts may not submit (`403`).
+         */
+        post: operations["submitFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feedback/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feedback item's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a feedback item
+         * @description As the caller may see it (see `listFeedback`); an item the caller may not see is `404`.
+         */
+        get: operations["getFeedback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Re-classify a feedback item
+         * @description Staff change the topic (recording the agency's current vocabulary version; retired topics are refused), stance or area. `null` clears stance or area.
+         */
+        patch: operations["classifyFeedback"];
+        trace?: never;
+    };
+    "/v1/feedback/{id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feedback item's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a feedback item along its lifecycle
+         * @description received → acknowledged → under_review → addressed / declined (`reason` required) / referred (`referredTo` required) → reported_back; steps may be skipped forward, never back. A move the lifecycle does not allow is `409 INVALID_TRANSITION`, whose `detail` names the allowed ones. Each move is kept in the history, and `acknowledgedAt`, `decidedAt`, `reportedBackAt` are set when first reached. Staff only.
+         */
+        post: operations["transitionFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feedback/{id}/moderation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feedback item's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish or withhold a feedback item
+         * @description Staff publish an item whose giver asked for publication (pending, published or withheld ones; a private item is `409`): the published text is the body, or `publishedBody` if given, with emails, phone numbers and street addresses redacted. Or they withhold it.
+         */
+        post: operations["moderateFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feedback/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feedback item's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The lifecycle history of a feedback item
+         * @description Every move, oldest first: from, to, when, the role that moved it, the staff member (never a public or partner subject) and the note. The agency's staff only.
+         */
+        get: operations["getFeedbackHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List decisions
+         * @description Decisions the caller may see (drafts only for the agency's staff), oldest first (by last change with `updatedSince`, tombstones included). `feedbackIds` and `eventIds` list only what the caller may see.
+         */
+        get: operations["listDecisions"];
+        put?: never;
+        /**
+         * Record a decision
+         * @description Staff record what the agency decided. Feedback it answers (`feedbackIds`) moves to `addressed` where its lifecycle allows, with a history row each. Drafts (the default) are not public.
+         */
+        post: operations["recordDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/decisions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The decision's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Get a decision */
+        get: operations["getDecision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a decision
+         * @description Fields present change, `null` clears; `feedbackIds`, `eventIds` and `organizationIds` replace the links, and newly linked feedback moves to `addressed` where it may. `publication: published` makes it public. Status changes through progress updates.
+         */
+        patch: operations["updateDecision"];
+        trace?: never;
+    };
+    "/v1/decisions/{id}/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The decision's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record progress on a decision
+         * @description Appends a dated update and sets the decision's status to it. proposed → adopted / in_progress / rejected / deferred; adopted → in_progress / implemented / rejected / deferred; in_progress → implemented / deferred; deferred → proposed / adopted / in_progress / rejected; implemented and rejected are final (`409 INVALID_TRANSITION`). An update may repeat the current status (a progress note).
+         */
+        post: operations["addDecisionUpdate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/report-backs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List report-backs
+         * @description How outcomes were relayed, by relay time (by last change with `updatedSince`). The public sees published ones.
+         */
+        get: operations["listReportBacks"];
+        put?: never;
+        /**
+         * Record a report-back
+         * @description Staff record how and when a decision was relayed. In the same transaction, its feedback (`feedbackIds`, or by default every item the decision answers) is marked `reported_back` where its lifecycle allows, with a history row and `reportedBackAt` (the relay time) each.
+         */
+        post: operations["recordReportBack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/report-backs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The report-back's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Get a report-back */
+        get: operations["getReportBack"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1285,7 +1889,7 @@ export interface components {
              * @description A stable machine-readable code; part of the contract.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND";
             /** @description What went wrong with this request, in words safe to show. */
             detail: string;
             /**
@@ -1427,6 +2031,724 @@ export interface components {
             recurrence?: components["schemas"]["Recurrence"];
             rotation?: components["schemas"]["Place"][];
             overrides?: components["schemas"]["Override"][];
+        };
+        /**
+         * @description Why a staff member reads a participant's contact; recorded in the audit log with the read.
+         * @enum {string}
+         */
+        ContactPurpose: "report_back" | "event_logistics" | "follow_up_on_feedback" | "safeguarding" | "data_subject_request";
+        /**
+         * @description `shown`: the contact is in the answer (the read was audited). `purpose_required`: staff must state a purpose. `not_permitted`: this caller never sees contacts. `erased`: nothing is left.
+         * @enum {string}
+         */
+        ContactVisibility: "shown" | "purpose_required" | "not_permitted" | "erased";
+        /** @description Private contact: filled only when `visibility` is `shown`. */
+        ParticipantContact: {
+            visibility: components["schemas"]["ContactVisibility"];
+            email: string | null;
+            phone: string | null;
+        };
+        Participant: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agencyId: string;
+            /** @description Null once erased. */
+            displayName: string | null;
+            preferredLanguage: string | null;
+            /**
+             * Format: uuid
+             * @description Area of residence.
+             */
+            areaId: string | null;
+            affiliation: string | null;
+            /** Format: uuid */
+            organizationId: string | null;
+            consents: {
+                contact: {
+                    /** Format: date-time */
+                    givenAt: string | null;
+                    /** Format: date-time */
+                    withdrawnAt: string | null;
+                };
+                dataUse: {
+                    /** Format: date-time */
+                    givenAt: string | null;
+                    /** Format: date-time */
+                    withdrawnAt: string | null;
+                };
+            };
+            contact: components["schemas"]["ParticipantContact"];
+            /** Format: date-time */
+            erasedAt: string | null;
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description Set (with `erasedAt`) on an erased participant: a tombstone in sync lists.
+             */
+            deletedAt: string | null;
+        };
+        ParticipantPage: {
+            data: components["schemas"]["Participant"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        CreateParticipantInput: {
+            displayName: string;
+            contact?: {
+                /** Format: email */
+                email?: string;
+                phone?: string;
+            };
+            preferredLanguage?: components["schemas"]["LanguageTag"];
+            /** @description Consent given now (true). Withdraw it with the withdraw-consent command. */
+            consents?: {
+                /** @default false */
+                contact: boolean;
+                /** @default false */
+                dataUse: boolean;
+            };
+            /** Format: uuid */
+            areaId?: string;
+            affiliation?: string;
+            /** Format: uuid */
+            organizationId?: string;
+        };
+        UpdateParticipantInput: {
+            displayName?: string;
+            contact?: {
+                /** Format: email */
+                email?: string;
+                phone?: string;
+            } | null;
+            preferredLanguage?: components["schemas"]["LanguageTag"] | null;
+            /** Format: uuid */
+            areaId?: string | null;
+            affiliation?: string | null;
+            /** Format: uuid */
+            organizationId?: string | null;
+            /** @description Consent given now. */
+            consents?: {
+                /** @constant */
+                contact?: true;
+                /** @constant */
+                dataUse?: true;
+            };
+        };
+        WithdrawConsentInput: {
+            contact?: boolean;
+            dataUse?: boolean;
+        };
+        /** @description Voluntary; every answer optional. */
+        DemographicsInput: {
+            /** @enum {string|null} */
+            ageBand?: "under_18" | "age_18_24" | "age_25_34" | "age_35_44" | "age_45_54" | "age_55_64" | "age_65_plus" | "prefer_not_to_say" | null;
+            /** @enum {string|null} */
+            gender?: "woman" | "man" | "non_binary" | "another_gender" | "prefer_not_to_say" | null;
+            raceEthnicity?: ("american_indian_or_alaska_native" | "asian" | "black_or_african_american" | "hispanic_or_latino" | "middle_eastern_or_north_african" | "native_hawaiian_or_pacific_islander" | "white" | "another_race_or_ethnicity" | "prefer_not_to_say")[] | null;
+            /** @enum {string|null} */
+            sexualOrientation?: "heterosexual" | "gay_or_lesbian" | "bisexual" | "another_orientation" | "prefer_not_to_say" | null;
+            /** @enum {string|null} */
+            faith?: "none" | "buddhist" | "christian" | "hindu" | "jewish" | "muslim" | "sikh" | "another_faith" | "prefer_not_to_say" | null;
+            /** @enum {string|null} */
+            disability?: "has_disability" | "no_disability" | "prefer_not_to_say" | null;
+            /** @enum {string|null} */
+            incomeBand?: "under_25k" | "from_25k_to_50k" | "from_50k_to_100k" | "over_100k" | "prefer_not_to_say" | null;
+            /** @enum {string|null} */
+            occupation?: "employed" | "self_employed" | "unemployed" | "student" | "retired" | "homemaker" | "another_occupation" | "prefer_not_to_say" | null;
+        };
+        /** @enum {string} */
+        AttendanceRole: "attendee" | "speaker" | "facilitator" | "staff" | "officer";
+        /** @enum {string} */
+        AttendanceStatus: "registered" | "waitlisted" | "cancelled" | "attended";
+        Registration: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            eventId: string;
+            /** Format: uuid */
+            participantId: string;
+            /** @description The participant's name, for staff only. */
+            displayName: string | null;
+            role: components["schemas"]["AttendanceRole"];
+            status: components["schemas"]["AttendanceStatus"];
+            /** @description 1 is next in line; null unless waitlisted. */
+            waitlistPosition: number | null;
+            /** Format: date-time */
+            registeredAt: string | null;
+            /** Format: date-time */
+            checkedInAt: string | null;
+            /** Format: date-time */
+            cancelledAt: string | null;
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RegistrationPage: {
+            data: components["schemas"]["Registration"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        RegistrationInput: {
+            displayName: string;
+            contact?: {
+                /** Format: email */
+                email?: string;
+                phone?: string;
+            };
+            preferredLanguage?: components["schemas"]["LanguageTag"];
+            /** @description Consent given now (true). Withdraw it with the withdraw-consent command. */
+            consents?: {
+                /** @default false */
+                contact: boolean;
+                /** @default false */
+                dataUse: boolean;
+            };
+            demographics?: components["schemas"]["DemographicsInput"];
+        } | {
+            /** Format: uuid */
+            participantId: string;
+            role?: components["schemas"]["AttendanceRole"];
+        };
+        CheckInInput: {
+            /** Format: uuid */
+            participantId: string;
+            role?: components["schemas"]["AttendanceRole"];
+        };
+        HeadCountInput: {
+            count: number;
+            /** Format: date-time */
+            countedAt?: string;
+            note?: string;
+        };
+        HeadCount: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            eventId: string;
+            count: number;
+            /** Format: date-time */
+            countedAt: string;
+            note: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        AttendanceSummary: {
+            /** Format: uuid */
+            eventId: string;
+            capacity: number | null;
+            placesLeft: number | null;
+            /** @description Places held (registered or checked in). */
+            registered: number;
+            waitlisted: number;
+            /** @description Checked in. */
+            attended: number;
+            /** @description The latest anonymous head count, if any. */
+            headCount: number | null;
+        };
+        SurveyResponseInput: {
+            /** @description Treated with dignity and respect. */
+            dignity?: number;
+            /** @description Had a voice. */
+            voice?: number;
+            /** @description Neutral and transparent. */
+            neutrality?: number;
+            /** @description Trustworthy motives. */
+            trust?: number;
+            language?: components["schemas"]["LanguageTag"];
+        };
+        SurveyResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            eventId: string;
+            dignity: number | null;
+            voice: number | null;
+            neutrality: number | null;
+            trust: number | null;
+            language: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        SurveyResponsePage: {
+            data: components["schemas"]["SurveyResponse"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        PeopleNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND";
+        };
+        PeopleConflictProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {unknown} */
+            code?: "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "INVALID_TRANSITION" | "IDEMPOTENCY_KEY_IN_PROGRESS";
+        };
+        /** @enum {string} */
+        SuppressionReason: "primary" | "complementary" | "insufficient_responses";
+        /** @description A count or a figure derived from counts; `value` is null when withheld (`suppressed` says why) or when there is nothing to measure. */
+        SuppressedValue: {
+            value: number | null;
+            suppressed: components["schemas"]["SuppressionReason"] | null;
+        };
+        /** @description Whole days from receipt to a milestone. */
+        SuppressedPercentiles: {
+            median: components["schemas"]["SuppressedValue"];
+            p90: components["schemas"]["SuppressedValue"];
+        };
+        /**
+         * @description A cell (every dimension in `key`) or a margin (`by` names the dimensions it keeps; the others are summed
+         *     over). The other properties are the insight's figures: `events` (an integer: meetings are public) or
+         *     suppressed values and percentiles.
+         */
+        InsightRow: {
+            /** @description Dimension → value (area ids; null for no area). */
+            key: {
+                [key: string]: string | null;
+            };
+            by?: string[];
+        } & {
+            [key: string]: number | components["schemas"]["SuppressedValue"] | components["schemas"]["SuppressedPercentiles"];
+        };
+        InsightAnswer: {
+            /** @enum {string} */
+            insight: "reach" | "voice" | "closing-the-loop" | "trust" | "who-takes-part";
+            /** @description The agency's slug. */
+            agency: string;
+            period: {
+                /** @enum {string} */
+                unit: "month" | "quarter";
+                /** Format: date */
+                from: string | null;
+                /** Format: date */
+                to: string | null;
+            };
+            cells: components["schemas"]["InsightRow"][];
+            margins: components["schemas"]["InsightRow"][];
+            suppression: {
+                threshold: number;
+                minResponses: number;
+                primary: number;
+                complementary: number;
+                insufficientResponses: number;
+                method: string;
+            };
+            /** @description Reach only. Areas and weekly slots with no meeting in the selection (meetings are public records). */
+            gaps?: {
+                areas: string[];
+                slots: {
+                    weekday: string;
+                    /** @enum {string} */
+                    timeOfDay: "morning" | "afternoon" | "evening" | "night";
+                }[];
+            };
+        };
+        /**
+         * @description How feedback reached the agency.
+         * @enum {string}
+         */
+        FeedbackChannel: "in_person" | "online_form" | "email" | "phone" | "social_media" | "partner_collected" | "survey";
+        /**
+         * @description The giver's stance.
+         * @enum {string}
+         */
+        Stance: "supportive" | "neutral" | "critical";
+        /**
+         * @description private: the agency only; pending_moderation: the giver asked to publish; published: the redacted text is public; withheld: moderation declined.
+         * @enum {string}
+         */
+        FeedbackVisibility: "private" | "pending_moderation" | "published" | "withheld";
+        /**
+         * @description The feedback lifecycle.
+         * @enum {string}
+         */
+        FeedbackStatus: "received" | "acknowledged" | "under_review" | "addressed" | "declined" | "referred" | "reported_back";
+        /**
+         * @description Where a decision stands; implemented and rejected are final.
+         * @enum {string}
+         */
+        DecisionStatus: "proposed" | "adopted" | "in_progress" | "implemented" | "rejected" | "deferred";
+        /**
+         * @description Whether the public may see it.
+         * @enum {string}
+         */
+        Publication: "draft" | "published";
+        /**
+         * @description How an outcome was relayed.
+         * @enum {string}
+         */
+        ReportBackChannel: "community_meeting" | "website" | "social_media" | "email" | "sms" | "letter" | "news_media" | "partner_organization" | "other";
+        /**
+         * @description Who an outcome was relayed to.
+         * @enum {string}
+         */
+        ReportBackAudience: "general_public" | "feedback_givers" | "partner_organizations" | "area_residents" | "advisory_board";
+        /** @description A topic of the controlled vocabulary. */
+        Topic: {
+            code: components["schemas"]["TopicCode"];
+            label: string;
+            description: string | null;
+            contentLanguage: components["schemas"]["LanguageTag"];
+            /** @description Every language version. */
+            translations: {
+                label: components["schemas"]["Translations"];
+                description: components["schemas"]["Translations"];
+            };
+            /** @description True for the standard vocabulary every agency shares. */
+            standard: boolean;
+            /** Format: uuid */
+            agencyId: string | null;
+            /** @description The vocabulary version that added it. */
+            version: number;
+            /** @description The vocabulary version that retired it. */
+            retiredInVersion: number | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @description An agency's vocabulary at its current version. */
+        TopicVocabulary: {
+            agency: string | null;
+            vocabularyVersion: number;
+            data: components["schemas"]["Topic"][];
+        };
+        /** @description A new topic. */
+        AddTopicInput: {
+            /**
+             * @description A lowercase topic code.
+             * @example street_lighting
+             */
+            code: string;
+            label: {
+                [key: string]: string;
+            };
+            description?: {
+                [key: string]: string;
+            };
+        };
+        /** @description What the community said, as the caller may see it. */
+        Feedback: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agencyId: string;
+            /** @description The original (staff, the collecting partner, the sender's receipt), a redacted copy (analysts) or the published text (everyone else). */
+            body: string | null;
+            bodyLanguage: components["schemas"]["LanguageTag"];
+            /** @description The moderated public text, contact details redacted. */
+            publishedBody: string | null;
+            channel: components["schemas"]["FeedbackChannel"];
+            /** Format: uuid */
+            eventId: string | null;
+            /** Format: uuid */
+            areaId: string | null;
+            topic: components["schemas"]["TopicCode"];
+            topicVocabularyVersion: number;
+            stance: components["schemas"]["Stance"] | null;
+            /** @description Whether no person is linked (staff only). */
+            anonymous: boolean | null;
+            /**
+             * Format: uuid
+             * @description The linked participant (staff only).
+             */
+            participantId: string | null;
+            /**
+             * Format: uuid
+             * @description The collecting partner organization (not shown to the public).
+             */
+            organizationId: string | null;
+            visibility: components["schemas"]["FeedbackVisibility"];
+            status: components["schemas"]["FeedbackStatus"];
+            /** @description Why declined, or to whom referred (not shown to the public). */
+            statusReason: string | null;
+            /** Format: date-time */
+            receivedAt: string;
+            /** Format: date-time */
+            acknowledgedAt: string | null;
+            /** Format: date-time */
+            decidedAt: string | null;
+            /** Format: date-time */
+            reportedBackAt: string | null;
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            deletedAt: string | null;
+        };
+        FeedbackPage: {
+            data: components["schemas"]["Feedback"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description One lifecycle move. */
+        FeedbackTransition: {
+            /** Format: uuid */
+            id: string;
+            from: components["schemas"]["FeedbackStatus"] | null;
+            to: components["schemas"]["FeedbackStatus"];
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            actorKind: "public" | "partner" | "analyst" | "staff" | "admin";
+            /** @description The staff member; null for everyone else. */
+            actorSubject: string | null;
+            note: string | null;
+        };
+        /** @description Every move, oldest first. */
+        FeedbackHistory: {
+            data: components["schemas"]["FeedbackTransition"][];
+        };
+        /** @description How to reach a giver who asks to be contacted back (personal data: agency staff only). */
+        FeedbackContactInput: {
+            displayName?: string;
+            /** Format: email */
+            email?: string;
+            phone?: string;
+            preferredLanguage?: components["schemas"]["LanguageTag"];
+            /**
+             * @description Must be true: the agency contacts people only with their consent (dated).
+             * @constant
+             */
+            consentToContact: true;
+        };
+        /** @description Feedback to give. */
+        SubmitFeedbackInput: {
+            agency?: components["schemas"]["AgencySlug"];
+            body: string;
+            language: components["schemas"]["LanguageTag"];
+            channel?: components["schemas"]["FeedbackChannel"];
+            /** Format: uuid */
+            eventId?: string;
+            /** Format: uuid */
+            areaId?: string;
+            /**
+             * @description A lowercase topic code.
+             * @example street_lighting
+             */
+            topic: string;
+            stance?: components["schemas"]["Stance"];
+            /**
+             * Format: date-time
+             * @description When it was given (partners and staff recording it later).
+             */
+            receivedAt?: string;
+            /** @description Ask for publication after moderation. */
+            publish?: boolean;
+            /**
+             * Format: uuid
+             * @description The collecting organization (staff entering partner-collected feedback).
+             */
+            organizationId?: string;
+            contact?: components["schemas"]["FeedbackContactInput"];
+        };
+        /** @description A change of classification. */
+        ClassifyFeedbackInput: {
+            /**
+             * @description A lowercase topic code.
+             * @example street_lighting
+             */
+            topic?: string;
+            stance?: components["schemas"]["Stance"] | null;
+            /** Format: uuid */
+            areaId?: string | null;
+        };
+        /** @description A lifecycle move. */
+        FeedbackTransitionInput: {
+            /** @enum {string} */
+            to: "acknowledged" | "under_review" | "addressed" | "declined" | "referred" | "reported_back";
+            note?: string;
+            /** @description Required to decline. */
+            reason?: string;
+            /** @description Required to refer. */
+            referredTo?: string;
+        };
+        /** @description A moderation decision. */
+        ModerateFeedbackInput: {
+            /** @enum {string} */
+            action: "publish" | "withhold";
+            /** @description Publish this (redacted too) instead of the body. */
+            publishedBody?: string;
+            note?: string;
+        };
+        /** @description Dated progress. */
+        DecisionUpdate: {
+            /** Format: date */
+            on: string;
+            status: components["schemas"]["DecisionStatus"];
+            note: string | null;
+            /** @description Every language version. */
+            translations: {
+                note: components["schemas"]["Translations"];
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @description What the agency decided in response to feedback. */
+        Decision: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agencyId: string;
+            title: string;
+            summary: string | null;
+            rationale: string | null;
+            contentLanguage: components["schemas"]["LanguageTag"];
+            /** @description Every language version. */
+            translations: {
+                title: components["schemas"]["Translations"];
+                summary: components["schemas"]["Translations"];
+                rationale: components["schemas"]["Translations"];
+            };
+            decidedBy: string | null;
+            /** Format: date-time */
+            decidedAt: string | null;
+            status: components["schemas"]["DecisionStatus"];
+            publication: components["schemas"]["Publication"];
+            /** Format: uuid */
+            areaId: string | null;
+            topic: string | null;
+            /** @description The feedback it answers that the caller may see. */
+            feedbackIds: string[];
+            eventIds: string[];
+            organizationIds: string[];
+            updates: components["schemas"]["DecisionUpdate"][];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            deletedAt: string | null;
+        };
+        DecisionPage: {
+            data: components["schemas"]["Decision"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description A new decision. */
+        RecordDecisionInput: {
+            title: {
+                [key: string]: string;
+            };
+            summary?: {
+                [key: string]: string;
+            };
+            rationale?: {
+                [key: string]: string;
+            };
+            decidedBy?: string;
+            /** Format: date-time */
+            decidedAt?: string;
+            status?: components["schemas"]["DecisionStatus"];
+            publication?: components["schemas"]["Publication"];
+            /** Format: uuid */
+            areaId?: string;
+            /**
+             * @description A lowercase topic code.
+             * @example street_lighting
+             */
+            topic?: string;
+            feedbackIds?: string[];
+            eventIds?: string[];
+            organizationIds?: string[];
+        };
+        /** @description Changes to a decision. */
+        UpdateDecisionInput: {
+            title?: {
+                [key: string]: string;
+            };
+            summary?: {
+                [key: string]: string;
+            } | null;
+            rationale?: {
+                [key: string]: string;
+            } | null;
+            decidedBy?: string | null;
+            /** Format: date-time */
+            decidedAt?: string | null;
+            publication?: components["schemas"]["Publication"];
+            /** Format: uuid */
+            areaId?: string | null;
+            topic?: string | null;
+            feedbackIds?: string[];
+            eventIds?: string[];
+            organizationIds?: string[];
+        };
+        /** @description Dated progress. */
+        DecisionUpdateInput: {
+            status: components["schemas"]["DecisionStatus"];
+            /** Format: date */
+            on: string;
+            note?: {
+                [key: string]: string;
+            };
+        };
+        /** @description How and when an outcome was relayed. */
+        ReportBack: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agencyId: string;
+            /** Format: uuid */
+            decisionId: string | null;
+            channel: components["schemas"]["ReportBackChannel"];
+            /** Format: date-time */
+            relayedAt: string;
+            /** Format: uuid */
+            eventId: string | null;
+            languages: components["schemas"]["LanguageTag"][];
+            audience: components["schemas"]["ReportBackAudience"][];
+            summary: string | null;
+            contentLanguage: components["schemas"]["LanguageTag"];
+            /** @description Every language version. */
+            translations: {
+                summary: components["schemas"]["Translations"];
+            };
+            url: string | null;
+            publication: components["schemas"]["Publication"];
+            /** @description The feedback whose outcome it relayed that the caller may see. */
+            feedbackIds: string[];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            deletedAt: string | null;
+        };
+        ReportBackPage: {
+            data: components["schemas"]["ReportBack"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description How a decision was relayed. */
+        RecordReportBackInput: {
+            /** Format: uuid */
+            decisionId: string;
+            channel: components["schemas"]["ReportBackChannel"];
+            /** Format: date-time */
+            relayedAt: string;
+            /** Format: uuid */
+            eventId?: string;
+            languages?: components["schemas"]["LanguageTag"][];
+            audience?: components["schemas"]["ReportBackAudience"][];
+            summary?: {
+                [key: string]: string;
+            };
+            url?: components["schemas"]["HttpUrl"];
+            publication?: components["schemas"]["Publication"];
+            /** @description The feedback whose outcome it relayed; by default every item the decision answers. */
+            feedbackIds?: string[];
         };
     };
     responses: {
@@ -1656,7 +2978,7 @@ export interface components {
                     /** @constant */
                     status?: 404;
                     /** @enum {unknown} */
-                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND";
+                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND";
                 };
             };
         };
@@ -3146,6 +4468,860 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listParticipants: {
+        parameters: {
+            query?: {
+                /** @description Only participants living in these areas. */
+                areaId?: string[];
+                /** @description Only participants preferring these languages. */
+                language?: components["schemas"]["LanguageTag"][];
+                /** @description Only participants whose consent of each kind named is given and not withdrawn. */
+                consent?: ("contact" | "data_use")[];
+                /** @description Only participants affiliated with this organization. */
+                organizationId?: string;
+                /**
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @example 2027-02-01T00:00:00Z
+                 */
+                updatedSince?: components["parameters"]["UpdatedSince"];
+                /** @description Why you read contacts (staff and admins). With it, `contact` is filled and each participant read is recorded in the audit log; without it, `contact.visibility` is `purpose_required`. */
+                purpose?: components["schemas"]["ContactPurpose"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /** @description The same as the `purpose` parameter (they must agree if both are sent). */
+                "X-Purpose"?: components["schemas"]["ContactPurpose"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of participants. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Answers about individuals are never cached. */
+                    "Cache-Control": "no-store";
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createParticipant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "displayName": "Mai N.",
+                 *       "contact": {
+                 *         "email": "mai@example.org"
+                 *       },
+                 *       "preferredLanguage": "vi",
+                 *       "consents": {
+                 *         "contact": true,
+                 *         "dataUse": true
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateParticipantInput"];
+            };
+        };
+        responses: {
+            /** @description The participant was recorded (or, with `Idempotent-Replayed`, had been). */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getParticipant: {
+        parameters: {
+            query?: {
+                /** @description Why you read contacts (staff and admins). With it, `contact` is filled and each participant read is recorded in the audit log; without it, `contact.visibility` is `purpose_required`. */
+                purpose?: components["schemas"]["ContactPurpose"];
+            };
+            header?: {
+                /** @description The same as the `purpose` parameter (they must agree if both are sent). */
+                "X-Purpose"?: components["schemas"]["ContactPurpose"];
+            };
+            path: {
+                /**
+                 * @description The participant's id. An id that is not a UUID names none (404).
+                 * @example 6b1f9a3c-2d4e-4f5a-8b7c-9d0e1f2a3b4c
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The participant. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    /** @description Answers about individuals are never cached. */
+                    "Cache-Control": "no-store";
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateParticipant: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The participant's id. An id that is not a UUID names none (404).
+                 * @example 6b1f9a3c-2d4e-4f5a-8b7c-9d0e1f2a3b4c
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "preferredLanguage": "es"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateParticipantInput"];
+            };
+        };
+        responses: {
+            /** @description The participant. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    withdrawConsent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The participant's id. An id that is not a UUID names none (404).
+                 * @example 6b1f9a3c-2d4e-4f5a-8b7c-9d0e1f2a3b4c
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "contact": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["WithdrawConsentInput"];
+            };
+        };
+        responses: {
+            /** @description The participant. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    recordDemographics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The participant's id. An id that is not a UUID names none (404).
+                 * @example 6b1f9a3c-2d4e-4f5a-8b7c-9d0e1f2a3b4c
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ageBand": "age_25_34",
+                 *       "gender": "prefer_not_to_say"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DemographicsInput"];
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    eraseParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The participant's id. An id that is not a UUID names none (404).
+                 * @example 6b1f9a3c-2d4e-4f5a-8b7c-9d0e1f2a3b4c
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The erased participant (a tombstone). */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getEventAttendance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttendanceSummary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listRegistrations: {
+        parameters: {
+            query?: {
+                /** @description Only registrations in these states. */
+                status?: components["schemas"]["AttendanceStatus"][];
+                /**
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @example 2027-02-01T00:00:00Z
+                 */
+                updatedSince?: components["parameters"]["UpdatedSince"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of registrations. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Answers about individuals are never cached. */
+                    "Cache-Control": "no-store";
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    registerForEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "displayName": "Luis",
+                 *       "preferredLanguage": "es",
+                 *       "consents": {
+                 *         "contact": true
+                 *       },
+                 *       "contact": {
+                 *         "phone": "+1 555 0100"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["RegistrationInput"];
+            };
+        };
+        responses: {
+            /** @description Registered or waitlisted. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelRegistration: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The registration's id. An id that is not a UUID names none (404).
+                 * @example 8c2d4e6f-1a3b-4c5d-9e7f-0a1b2c3d4e5f
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled registration. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    checkIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "participantId": "6b1f9a3c-2d4e-4f5a-8b7c-9d0e1f2a3b4c",
+                 *       "role": "speaker"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CheckInInput"];
+            };
+        };
+        responses: {
+            /** @description The attendance. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    recordHeadCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "count": 48
+                 *     }
+                 */
+                "application/json": components["schemas"]["HeadCountInput"];
+            };
+        };
+        responses: {
+            /** @description The head count. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeadCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listSurveyResponses: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of responses. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    submitSurveyResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The event's id. An id that is not a UUID names no event (404).
+                 * @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14
+                 */
+                id: components["parameters"]["EventId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "dignity": 5,
+                 *       "voice": 4,
+                 *       "neutrality": 4,
+                 *       "trust": 3,
+                 *       "language": "es"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SurveyResponseInput"];
+            };
+        };
+        responses: {
+            /** @description The response. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     revokeApiClient: {
         parameters: {
             query?: never;
@@ -3441,6 +5617,971 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+        };
+    };
+    getInsight: {
+        parameters: {
+            query: {
+                /** @description The agency's slug or id. */
+                agency: string;
+                /** @description Only these areas (ids; repeat or comma-separate). */
+                area?: string[];
+                /** @description First day, widened to the start of its month or quarter. */
+                from?: string;
+                /** @description Last day, widened to the end of its month or quarter. */
+                to?: string;
+                /** @description Only meetings of these kinds (`none`: feedback given outside a meeting). */
+                kind?: (components["schemas"]["EventKind"] | "none")[];
+                /** @description Only meetings in these formats (`none`: feedback given outside a meeting). */
+                format?: (components["schemas"]["EventFormat"] | "none")[];
+            };
+            header?: never;
+            path: {
+                insight: "reach" | "voice" | "closing-the-loop" | "trust" | "who-takes-part" | "reach.csv" | "voice.csv" | "closing-the-loop.csv" | "trust.csv" | "who-takes-part.csv";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The insight. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightAnswer"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listTopics: {
+        parameters: {
+            query?: {
+                /** @description Include this agency's own topics. */
+                agency?: components["schemas"]["AgencySlug"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The vocabulary. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopicVocabulary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addTopic: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "street_lighting",
+                 *       "label": {
+                 *         "en": "Street lighting",
+                 *         "es": "Alumbrado público"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["AddTopicInput"];
+            };
+        };
+        responses: {
+            /** @description The topic was added (or, with `Idempotent-Replayed`, was by an earlier request with the same key). */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Topic"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    retireTopic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The topic code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The retired topic. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Topic"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listFeedback: {
+        parameters: {
+            query?: {
+                /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
+                agency?: components["parameters"]["AgencyFilter"];
+                /** @description Only items in one of these statuses (repeat the parameter or separate with commas). */
+                status?: components["schemas"]["FeedbackStatus"][];
+                /** @description Only items on one of these topic codes (repeat the parameter or separate with commas). */
+                topic?: components["schemas"]["TopicCode"][];
+                /** @description Only items with one of these stances (repeat the parameter or separate with commas). */
+                stance?: components["schemas"]["Stance"][];
+                /** @description Only items that came by one of these channels (repeat the parameter or separate with commas). */
+                channel?: components["schemas"]["FeedbackChannel"][];
+                /** @description Only items with one of these visibilities (repeat the parameter or separate with commas). */
+                visibility?: components["schemas"]["FeedbackVisibility"][];
+                /** @description Only items about one of these areas (repeat the parameter or separate with commas). */
+                areaId?: string[];
+                /** @description Only items given at one of these events (repeat the parameter or separate with commas). */
+                eventId?: string[];
+                /** @description Only items this partner organization collected. */
+                organizationId?: string;
+                /** @description Only items received at or after this instant. */
+                receivedFrom?: string;
+                /** @description Only items received before this instant. */
+                receivedTo?: string;
+                /**
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @example coffee
+                 */
+                q?: components["parameters"]["Q"];
+                /**
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @example 2027-02-01T00:00:00Z
+                 */
+                updatedSince?: components["parameters"]["UpdatedSince"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of feedback. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    submitFeedback: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "agency": "metro",
+                 *       "body": "The streetlights on Elm Street have been out for a week.",
+                 *       "language": "en",
+                 *       "topic": "community_safety",
+                 *       "stance": "critical",
+                 *       "publish": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["SubmitFeedbackInput"];
+            };
+        };
+        responses: {
+            /** @description The feedback was received (or, with `Idempotent-Replayed`, was by an earlier request with the same key). */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feedback"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feedback item's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feedback item. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feedback"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    classifyFeedback: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The feedback item's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "topic": "everyday_interactions",
+                 *       "stance": "critical"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ClassifyFeedbackInput"];
+            };
+        };
+        responses: {
+            /** @description The feedback item. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feedback"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    transitionFeedback: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The feedback item's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "to": "declined",
+                 *       "reason": "Traffic enforcement on state highways is the State Patrol's."
+                 *     }
+                 */
+                "application/json": components["schemas"]["FeedbackTransitionInput"];
+            };
+        };
+        responses: {
+            /** @description The feedback item after the move. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feedback"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    moderateFeedback: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The feedback item's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "action": "publish"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ModerateFeedbackInput"];
+            };
+        };
+        responses: {
+            /** @description The feedback item. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feedback"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getFeedbackHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feedback item's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackHistory"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listDecisions: {
+        parameters: {
+            query?: {
+                /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
+                agency?: components["parameters"]["AgencyFilter"];
+                /** @description Only decisions in one of these statuses (repeat the parameter or separate with commas). */
+                status?: components["schemas"]["DecisionStatus"][];
+                /** @description Only decisions on one of these topics (repeat the parameter or separate with commas). */
+                topic?: components["schemas"]["TopicCode"][];
+                /** @description Only decisions about one of these areas (repeat the parameter or separate with commas). */
+                areaId?: string[];
+                /** @description Only decisions discussed at one of these events (repeat the parameter or separate with commas). */
+                eventId?: string[];
+                /** @description Only decisions co-produced with one of these organizations (repeat the parameter or separate with commas). */
+                organizationId?: string[];
+                /** @description Only decisions answering this feedback item. */
+                feedbackId?: string;
+                /**
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @example coffee
+                 */
+                q?: components["parameters"]["Q"];
+                /**
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @example 2027-02-01T00:00:00Z
+                 */
+                updatedSince?: components["parameters"]["UpdatedSince"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of decisions. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    recordDecision: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": {
+                 *         "en": "School-zone patrols at drop-off"
+                 *       },
+                 *       "summary": {
+                 *         "en": "Two officers at the three schools on Elm."
+                 *       },
+                 *       "decidedBy": "District 1 Commander",
+                 *       "status": "adopted",
+                 *       "feedbackIds": [
+                 *         "3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecordDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description The decision was recorded (or, with `Idempotent-Replayed`, was by an earlier request with the same key). */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getDecision: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description The decision's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The decision. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateDecision: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The decision's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "publication": "published"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description The decision. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addDecisionUpdate: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The decision's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "in_progress",
+                 *       "on": "2027-04-01",
+                 *       "note": {
+                 *         "en": "Officers assigned; patrols start Monday."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["DecisionUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description The decision with the update. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listReportBacks: {
+        parameters: {
+            query?: {
+                /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
+                agency?: components["parameters"]["AgencyFilter"];
+                /** @description Only report-backs of this decision. */
+                decisionId?: string;
+                /** @description Only report-backs presented at this event. */
+                eventId?: string;
+                /** @description Only report-backs by one of these channels (repeat the parameter or separate with commas). */
+                channel?: components["schemas"]["ReportBackChannel"][];
+                /** @description Relayed at or after this instant. */
+                relayedFrom?: string;
+                /** @description Relayed before this instant. */
+                relayedTo?: string;
+                /**
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @example 2027-02-01T00:00:00Z
+                 */
+                updatedSince?: components["parameters"]["UpdatedSince"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of report-backs. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportBackPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    recordReportBack: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "decisionId": "3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14",
+                 *       "channel": "community_meeting",
+                 *       "relayedAt": "2027-05-01T19:00:00-05:00",
+                 *       "languages": [
+                 *         "en",
+                 *         "es"
+                 *       ],
+                 *       "audience": [
+                 *         "feedback_givers",
+                 *         "area_residents"
+                 *       ],
+                 *       "summary": {
+                 *         "en": "The commander presented the new school-zone patrols."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecordReportBackInput"];
+            };
+        };
+        responses: {
+            /** @description The report-back was recorded (or, with `Idempotent-Replayed`, was by an earlier request with the same key). */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportBack"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getReportBack: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description The report-back's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report-back. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportBack"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
