@@ -11,9 +11,10 @@ import { createEventsRepository } from '../modules/events/events-repository.ts'
 import { createServices } from '../modules/services.ts'
 import { seedDemoPeople } from './demo-people.ts'
 import { seedDemoLoop } from './demo-loop.ts'
+import { seedDemoInsights } from './demo-insights.ts'
 import { boundaryOf, DEMO_SLUG, DEMO_TIME_ZONE, demoAgency, demoDistricts, demoEvents, demoOrganizations, demoSeries, type DemoPlan } from './demo-data.ts'
 
-export type SeedSummary = { areas: number; organizations: number; series: number; meetings: number; events: number }
+export type SeedSummary = { areas: number; organizations: number; series: number; meetings: number; events: number; pastMeetings: number }
 export type SeedResult = { slug: string; created: boolean; summary?: SeedSummary }
 
 /**
@@ -94,8 +95,9 @@ export async function seedDemo(
 
     await seedDemoPeople(services, ctx, { areaId: plan.areaId, now })
     await seedDemoLoop(services, ctx, (await services.events.list(ctx, { agency: DEMO_SLUG, limit: 100 })).data, now)
+    const past = await seedDemoInsights(tx as unknown as Db, { agencyId: agency.id, areaId: plan.areaId, today: plan.today, now })
     const areaCount = demoDistricts.reduce((n, d) => n + 1 + d.beats.length, 0)
-    return { slug: DEMO_SLUG, created: true, summary: { areas: areaCount, organizations: organizationIds.size, series: 1, meetings: meetings.length, events: events.length } }
+    return { slug: DEMO_SLUG, created: true, summary: { areas: areaCount, organizations: organizationIds.size, series: 1, meetings: meetings.length, events: events.length, pastMeetings: past?.pastMeetings ?? 0 } }
   })
 
   if (result?.created) log.info({ agency: result.slug, ...result.summary, ms: Math.round(performance.now() - started) }, 'demo agency loaded')

@@ -1,0 +1,134 @@
+// The demo's insights tell a story: on a freshly seeded demo, every insight publishes figures, and they show what happened.
+import { count, eq } from 'drizzle-orm'
+import t from 'tap'
+import { Temporal } from 'temporal-polyfill'
+import { areas, attendances, events, feedbackItems, feedbackTransitions, participants, surveyResponses } from '../src/db/schema/index.ts'
+import { seedDemo } from '../src/seed/demo.ts'
+import { BODY_CAMERA_DECIDED_MONTHS_AGO, EVENINGS_SINCE_MONTHS_AGO, seedDemoInsights } from '../src/seed/demo-insights.ts'
+import { build } from './helpers/build.ts'
+
+const { app, database } = await build(t, { env: { INSIGHTS_REFRESH_SECONDS: '0' } })
+const now = new Date()
+const result = await seedDemo(database, { now })
+const get = async (name: string, query = '') => {
+  const res = await app.inject({ method: 'GET', url: `/v1/insights/${name}?agency=riverton${query}` })
+  t.equal(res.statusCode, 200, name)
+  return res.json()
+}
+type Value = { value: number | null; suppressed: string | null }
+type Row = { key: Record<string, string>; by?: string[] } & Record<string, any>
+const shown = (v: Value | undefined) => (v && v.value !== null && v.suppressed === null ? v.value : null)
+const agencyAreas = await database.db.select({ id: areas.id, code: areas.code }).from(areas)
+const idOf = new Map(agencyAreas.map((a) => [a.code, a.id]))
+const districtOf = new Map(agencyAreas.map((a) => [a.id, a.code.slice(0, 2)]))
+const today = Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO('America/Chicago').toPlainDate()
+/** The month `k` months before this one, as the voice insight names it. */
+const month = (k: number) => today.with({ day: 1 }).subtract({ months: k }).toString().slice(0, 7)
+
+const measures: Record<string, string> = { reach: 'people', voice: 'feedback', 'closing-the-loop': 'received', trust: 'responses', 'who-takes-part': 'participants' }
+
+t.test('when the demo is freshly seeded, then every insight publishes non-zero cells, and never a count from 1 to 10', async (t) => {
+  for (const [name, measure] of Object.entries(measures)) {
+    const body = await get(name)
+    const published = body.cells.filter((c: Row) => (shown(c[measure]) ?? 0) > 0)
+    t.ok(published.length >= 3, `${name}: ${published.length} of ${body.cells.length} cells publish a non-zero ${measure}`)
+    const small = [...body.cells, ...body.margins].filter((r: Row) => {
+      const v = shown(r[measure])
+      return v !== null && v > 0 && v < 11
+    })
+    t.same(small, [], `${name}: no published count between 1 and 10`)
+  }
+})
+
+t.test('when reach is read, then the rotation reaches every district on weekdays but District 4 only barely on weekends', async (t) => {
+  const reach = await get('reach')
+  const weekend = reach.cells.filter((c: Row) => ['saturday', 'sunday'].includes(c.key.weekday) && c.key.timeOfDay === 'morning' && c.events > 0)
+  const inD4 = (c: Row) => districtOf.get(c.key.area) === 'D4'
+  t.ok(weekend.some(inD4), 'District 4 had weekend-morning meetings')
+  for (const c of weekend.filter(inD4)) t.equal(shown(c.people), null, `a District 4 weekend meeting in ${c.key.period} reached too few to publish`)
+  const others = weekend.filter((c: Row) => !inD4(c) && (shown(c.people) ?? 0) >= 11)
+  t.ok(new Set(others.map((c: Row) => districtOf.get(c.key.area))).size >= 3, 'weekend mornings reach the other three districts')
+  const d4Weekday = reach.cells.filter((c: Row) => inD4(c) && !['saturday', 'sunday'].includes(c.key.weekday) && (shown(c.people) ?? 0) >= 11)
+  t.ok(d4Weekday.length >= 1, 'District 4 is reached on weekdays')
+  const slots = reach.margins.filter((m: Row) => m.by!.join() === 'weekday,timeOfDay,period')
+  t.ok(slots.filter((m: Row) => (shown(m.people) ?? 0) > 0).length >= 5, 'weekly slots publish their reach')
+})
+
+t.test('when voice is read, then speeding concerns in District 1 rise, and body-worn camera feedback turns neutral after the decision', async (t) => {
+  const voice = await get('voice')
+  const cell = (topic: string, stance: string, area: string, period: string) =>
+    voice.cells.find((c: Row) => c.key.topic === topic && c.key.stance === stance && c.key.channel === 'online_form' && c.key.area === idOf.get(area) && c.key.period === period && c.key.kind === 'none')
+  const speeding = (k: number) => shown(cell('community_safety', 'critical', 'D1', month(k))?.feedback)
+  for (let k = 12; k >= 7; k--) t.equal(speeding(k), null, `${month(k)}: too few speeding concerns to publish`)
+  t.ok((speeding(1) ?? 0) >= 15, `${month(1)}: ${speeding(1)} speeding concerns`)
+  const earlier = [2, 3, 4, 5, 6].map(speeding).filter((v): v is number => v !== null)
+  t.ok(earlier.length >= 2, `${earlier.length} of the five months before publish`)
+  t.ok(Math.max(...earlier) < speeding(1)!, `earlier months: ${earlier.join(', ')}; fewer than last month`)
+  const camera = (stance: string, k: number) => shown(cell('agency_technology', stance, 'D2', month(k))?.feedback)
+  for (let k = 12; k > BODY_CAMERA_DECIDED_MONTHS_AGO; k--) {
+    t.ok((camera('critical', k) ?? 0) >= 11, `${month(k)}: critical before the decision`)
+    t.equal(camera('neutral', k), null, `${month(k)}: few neutral`)
+  }
+  for (let k = BODY_CAMERA_DECIDED_MONTHS_AGO - 1; k >= 1; k--) {
+    t.ok((camera('neutral', k) ?? 0) >= 11, `${month(k)}: neutral after the decision`)
+    t.equal(camera('critical', k), null, `${month(k)}: few critical`)
+  }
+})
+
+t.test('when closing the loop is read, then shares and days are published for the big topics', async (t) => {
+  const loop = await get('closing-the-loop')
+  const rows = [...loop.cells, ...loop.margins] as Row[]
+  const acknowledged = rows.filter((r) => shown(r.acknowledgedShare) !== null && shown(r.daysToAcknowledge.median) !== null && shown(r.daysToAcknowledge.p90) !== null)
+  t.ok(new Set(acknowledged.map((r) => r.key.topic)).size >= 2, 'share acknowledged and days to acknowledge, for two topics or more')
+  const decided = rows.filter((r) => (shown(r.addressedShare) ?? 0) > 0 && shown(r.daysToDecision.median) !== null && shown(r.daysToDecision.p90) !== null)
+  t.ok(new Set(decided.map((r) => r.key.topic)).size >= 2, 'share addressed and days to a decision, for both stories')
+  const reported = rows.filter((r) => (shown(r.reportedBackShare) ?? 0) > 0 && shown(r.daysToReportBack.median) !== null)
+  t.ok(reported.length >= 2, 'share reported back and days to report back')
+  for (const r of decided) t.ok(shown(r.daysToDecision.median)! <= shown(r.daysToDecision.p90)!, 'the median is at most the 90th percentile')
+})
+
+t.test('when trust is read, then voice scores rise after listening sessions move to weekday evenings', async (t) => {
+  const trust = await get('trust')
+  const starts = new Map((await database.db.select({ id: events.id, startsAt: events.startsAt }).from(events)).map((e) => [e.id, e.startsAt]))
+  const movedAt = today.with({ day: 1 }).subtract({ months: EVENINGS_SINCE_MONTHS_AGO }).toString()
+  const sessions = trust.cells.filter((c: Row) => c.key.kind === 'listening_session' && shown(c.voice) !== null)
+  const dateOf = (c: Row) => starts.get(c.key.event)!.toISOString().slice(0, 10)
+  const before = sessions.filter((c: Row) => dateOf(c) < movedAt).map((c: Row) => shown(c.voice)!)
+  const after = sessions.filter((c: Row) => dateOf(c) >= movedAt).map((c: Row) => shown(c.voice)!)
+  t.ok(before.length >= 3 && after.length >= 3, `${before.length} sessions before the move and ${after.length} after publish a voice score`)
+  t.ok(Math.max(...before) < Math.min(...after), `voice before ${before.join(', ')}; after ${after.join(', ')}`)
+  const byArea = trust.margins.filter((m: Row) => m.by!.join() === 'area,period' && (shown(m.responses) ?? 0) > 0)
+  t.same(new Set(byArea.map((m: Row) => districtOf.get(m.key.area))), new Set(['D1', 'D2', 'D3', 'D4']), 'every district has a quarter with published responses')
+})
+
+t.test('when who takes part is read, then some answers publish, "prefer not to say" among them', async (t) => {
+  const who = await get('who-takes-part')
+  const margins = who.margins.filter((m: Row) => m.by!.join() === 'question,answer,period' && (shown(m.participants) ?? 0) > 0)
+  t.ok(new Set(margins.map((m: Row) => m.key.question)).size >= 6, 'most questions publish per quarter')
+  t.ok(margins.some((m: Row) => m.key.answer === 'prefer_not_to_say'), 'many prefer not to say')
+  t.ok(margins.some((m: Row) => m.key.answer !== 'prefer_not_to_say' && m.key.answer !== 'not_answered'), 'and some answers are given')
+})
+
+t.test('when the volume is loaded, then feedback histories match their statuses, and loading it again adds nothing', async (t) => {
+  t.ok((result?.summary?.pastMeetings ?? 0) >= 30, `${result?.summary?.pastMeetings} past meetings`)
+  const items = await database.db.select({ id: feedbackItems.id, status: feedbackItems.status }).from(feedbackItems)
+  t.ok(items.length >= 400, `${items.length} feedback items`)
+  const transitions = await database.db.select({ feedbackId: feedbackTransitions.feedbackId, to: feedbackTransitions.toStatus, at: feedbackTransitions.at }).from(feedbackTransitions)
+  const last = new Map<string, { to: string; at: Date }>()
+  for (const tr of transitions) if (!last.has(tr.feedbackId) || last.get(tr.feedbackId)!.at <= tr.at) last.set(tr.feedbackId, tr)
+  t.same(items.filter((i) => last.get(i.id)?.to !== i.status), [], 'every item ends where its history ends')
+  t.notOk(transitions.some((tr) => tr.at > now), 'nothing is dated after the load')
+
+  const tally = async () => ({
+    events: (await database.db.select({ n: count() }).from(events))[0]!.n,
+    participants: (await database.db.select({ n: count() }).from(participants))[0]!.n,
+    attendances: (await database.db.select({ n: count() }).from(attendances))[0]!.n,
+    feedback: (await database.db.select({ n: count() }).from(feedbackItems))[0]!.n,
+    surveys: (await database.db.select({ n: count() }).from(surveyResponses))[0]!.n,
+  })
+  const before = await tally()
+  const [agency] = await database.db.select({ id: areas.agencyId }).from(areas).where(eq(areas.code, 'D1'))
+  const again = await seedDemoInsights(database.db, { agencyId: agency!.id, areaId: (code) => idOf.get(code)!, today, now })
+  t.equal(again, undefined, 'the marker is found')
+  t.same(await tally(), before, 'and nothing is added')
+})
