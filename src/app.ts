@@ -40,6 +40,8 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
       level: config.logLevel,
       // Tokens, cookies and anything personal never reach the logs.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.clientSecret', '*.client_secret', '*.access_token', '*.email', '*.phone', '*.contact', '*.displayName', '*.affiliation'], censor: '[redacted]' },
+      // No client address in any log line: anonymous feedback, registrations and surveys must not be traceable to one.
+      serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }) },
     },
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
