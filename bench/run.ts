@@ -283,7 +283,7 @@ async function main() {
   const pglCreateFeedbackMutation = `mutation C($f: FeedbackItemInput!) { createFeedbackItem(input: { feedbackItem: $f }) { feedbackItem { rowId bodyLanguage channel eventId stance visibility status feedbackTopicByTopicId { code } } } }`
   const pglFeedbackCreate = post('/graphql', json, () => {
     const f = feedbackInput()
-    return { query: pglCreateFeedbackMutation, variables: { f: { agencyId: agency1.id, body: f.body, bodyLanguage: f.language, channel: f.channel.toUpperCase(), eventId: f.eventId, topicId, stance: f.stance.toUpperCase() } } }
+    return { query: pglCreateFeedbackMutation, variables: { f: { agencyId: agency1.id, body: f.body, bodyLanguage: f.language, channel: f.channel, eventId: f.eventId, topicId, stance: f.stance } } }
   })
   const rawFeedbackCreate = post('/raw/feedback', json, () => ({ agencyId: agency1.id, ...feedbackInput() }))
   const getRandom = (prefix: string): Req => ({ method: 'GET', path: `${prefix}${sampleId}`, setupRequest: (req) => ({ ...req, path: `${prefix}${pickId()}` }) })
@@ -295,8 +295,8 @@ async function main() {
   // PostGraphile's condition can only test the table it filters: feedback and report-backs are filtered to what the
   // public sees in the query; decisions are reached through decision_feedback / decision_events rows, so the query
   // asks for their publication and deletedAt and the normalization below drops the drafts
-  const pglLoopFeedback = (first: number) => `feedbackItemsByEventId(first: ${first}, orderBy: [RECEIVED_AT_ASC, ROW_ID_ASC], condition: { visibility: PUBLISHED, deletedAt: null })`
-  const pglNestedLoopQuery = `{ allEvents(first: 50, orderBy: [STARTS_AT_ASC, ROW_ID_ASC]) { nodes { rowId title startsAt ${pglLoopFeedback(3)} { totalCount nodes { rowId decisionFeedbacksByFeedbackId { nodes { decisionByDecisionId { rowId title publication deletedAt reportBacksByDecisionId(orderBy: [RELAYED_AT_ASC, ROW_ID_ASC], condition: { publication: PUBLISHED, deletedAt: null }) { nodes { rowId relayedAt } } } } } } } } } }`
+  const pglLoopFeedback = (first: number) => `feedbackItemsByEventId(first: ${first}, orderBy: [RECEIVED_AT_ASC, ROW_ID_ASC], condition: { visibility: published, deletedAt: null })`
+  const pglNestedLoopQuery = `{ allEvents(first: 50, orderBy: [STARTS_AT_ASC, ROW_ID_ASC]) { nodes { rowId title startsAt ${pglLoopFeedback(3)} { totalCount nodes { rowId decisionFeedbacksByFeedbackId { nodes { decisionByDecisionId { rowId title publication deletedAt reportBacksByDecisionId(orderBy: [RELAYED_AT_ASC, ROW_ID_ASC], condition: { publication: published, deletedAt: null }) { nodes { rowId relayedAt } } } } } } } } } }`
   const pglDetailLoopQuery = (id: string) =>
     `{ eventByRowId(rowId: "${id}") { rowId title ${pglLoopFeedback(10)} { totalCount nodes { rowId receivedAt } } decisionEventsByEventId { nodes { decisionByDecisionId { rowId title publication deletedAt } } } } }`
   const randomBody = (query: (id: string) => string): Req => ({ method: 'POST', path: '/graphql', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: query(pickLoopId()) }) }) })
