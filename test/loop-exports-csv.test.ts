@@ -111,7 +111,7 @@ t.test('when decisions are exported, then text survives and drafts stay with sta
     if (res.statusCode !== 201) throw new Error(res.body)
     return res.json().id as string
   }
-  const titles = [{ en: 'More patrols, "visible" ones' }, { vi: 'Tăng cường tuần tra khu vực 12' }, { zh: '学校附近安装测速摄像头' }, { en: '@SUM(A1:A9)' }]
+  const titles: Record<string, string>[] = [{ en: 'More patrols, "visible" ones' }, { vi: 'Tăng cường tuần tra khu vực 12' }, { zh: '学校附近安装测速摄像头' }, { en: '@SUM(A1:A9)' }]
   const ids = []
   for (const title of titles) ids.push(await record(title))
   const draft = await record({ en: 'Draft decision' }, { publication: 'draft' })
