@@ -11,7 +11,6 @@ export type Open311Error = { code: number; description: string }
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: false, processEntities: true })
 
 // XML 1.0 cannot carry most control characters, even escaped: they are dropped from text.
-// eslint-disable-next-line no-control-regex
 const xmlUnsafe = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g
 
 /** Element values: text as text, null as an empty element, booleans and numbers as their JSON spelling. */

@@ -2,14 +2,16 @@
 // form-encoded reports, and errors in the spec's own shape instead of problem+json. Registered in a scope of its own.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.ts'
-import { AppError } from '../../errors.ts'
+import { AppError, catalogue } from '../../errors.ts'
 import type { Services } from '../../modules/services.ts'
 import { classify } from '../problem.ts'
-import { catalogue } from '../../errors.ts'
 import { contextOf } from '../request-context.ts'
 import { open311ContentTypes, open311Documents, open311Formats, render, type Open311Format } from './open311-format.ts'
 
 type FormatParams = { Params: { format: string } }
+
+/** Discovery's changeset: the facade changes only with a new release, so the time this process loaded it stands in. */
+const changeset = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
 type Open311Deps = { services: Services; baseUrl: string; rateLimit: Config['rateLimit'] }
 
 /** The format a URL asks for; anything but json and xml is an unknown resource (answered in JSON). */
@@ -56,7 +58,6 @@ export function open311Routes(app: FastifyInstance, { services, baseUrl, rateLim
 
   app.get<FormatParams>('/open311/v2/discovery.:format', async function getOpen311Discovery(request, reply) {
     checkFormat(request)
-    // The facade changes when the API does: the changeset is the server's start-up time, stable while it runs.
     return send(request, reply, open311Documents.discovery(open311.discovery(contextOf(request), request.query, { baseUrl, changeset })))
   })
 
@@ -95,5 +96,3 @@ export function open311Routes(app: FastifyInstance, { services, baseUrl, rateLim
     },
   )
 }
-
-const changeset = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
