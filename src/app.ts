@@ -20,6 +20,7 @@ import { organizationsRoutes } from './http/rest/organizations-routes.ts'
 import { peopleRoutes } from './http/rest/people-routes.ts'
 import { insightsRoutes } from './http/rest/insights-routes.ts'
 import { loopRoutes } from './http/rest/loop-routes.ts'
+import { open311Routes } from './http/rest/open311-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
 export type AppOptions = { config: Config; database: Database }
@@ -147,6 +148,8 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   await app.register(async (oauth) => {
     tokenRoutes(oauth, { services })
   })
+  // The Open311 GeoReport v2 facade: form bodies and the spec's own error shape, so it too has a scope of its own.
+  await app.register(async (open311) => open311Routes(open311, { services, baseUrl, rateLimit: config.rateLimit }))
   await registerGraphql(app, { services, verify, introspection: config.graphqlIntrospection })
 
   return app
