@@ -97,6 +97,19 @@ async function main() {
   const pickId = () => visibleIds[Math.floor(rand() * visibleIds.length)]!.id
   const sampleId = visibleIds[Math.floor(visibleIds.length / 2)]!.id
   const agency1 = (await client.query(`SELECT id, slug, time_zone FROM agencies WHERE slug = 'agency-1'`)).rows[0]
+  // the loop: events with feedback the public sees (the event-detail scenario picks among them), the standard topic
+  // feedback is created under, and an event of agency-1 it is given at
+  const loopEventIds = (await client.query<{ id: string }>(
+    `SELECT e.id FROM events e WHERE e.status <> 'draft' AND e.deleted_at IS NULL
+       AND EXISTS (SELECT 1 FROM feedback_items f WHERE f.event_id = e.id AND f.visibility = 'published' AND f.deleted_at IS NULL) ORDER BY e.id`,
+  )).rows.map((r) => r.id)
+  if (loopEventIds.length === 0) throw new Error('the dataset has no event with published feedback')
+  const pickLoopId = () => loopEventIds[Math.floor(rand() * loopEventIds.length)]!
+  const sampleLoopId = loopEventIds[Math.floor(loopEventIds.length / 2)]!
+  const topicId = (await client.query(`SELECT id FROM feedback_topics WHERE agency_id IS NULL AND code = 'community_safety'`)).rows[0].id as string
+  const feedbackEventId = (await client.query(
+    `SELECT id FROM events WHERE agency_id = $1 AND status <> 'draft' AND deleted_at IS NULL ORDER BY starts_at, id LIMIT 1`, [agency1.id],
+  )).rows[0].id as string
 
   // ---- identity provider: a key pair the API trusts, and a staff token of agency-1 -------------------
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
@@ -142,11 +155,18 @@ async function main() {
   const apiNestedQuery = '{ events(first: 50) { edges { node { id title startsAt agency { name } area { code } } } } }'
   const apiDetailQuery = (id: string) =>
     `{ event(id: "${id}") { id title description startsAt endsAt status languages accommodations agency { name } area { code name } } }`
+  // the loop (anonymous: the public sees published feedback, decisions and report-backs)
+  const apiNestedLoopQuery =
+    '{ events(first: 50) { edges { node { id title startsAt feedback(first: 3) { totalCount edges { node { id decisions { id title reportBacks { id relayedAt } } } } } } } } }'
+  const apiDetailLoopQuery = (id: string) =>
+    `{ event(id: "${id}") { id title feedback(first: 10) { totalCount edges { node { id receivedAt } } } decisions { id title } } }`
   await capture('list-first', '/v1/events?limit=20')
   await capture('list-deep', `/v1/events?limit=20&cursor=${deepCursor}`)
   await capture('get', `/v1/events/${sampleId}`)
   await capture('nested', '/graphql', gql(apiNestedQuery))
   await capture('detail', '/graphql', gql(apiDetailQuery(sampleId)))
+  await capture('nested-loop', '/graphql', gql(apiNestedLoopQuery))
+  await capture('detail-loop', '/graphql', gql(apiDetailLoopQuery(sampleLoopId)))
   const staticFile = join(root, 'bench/.peers/static-bodies.json')
   mkdirSync(dirname(staticFile), { recursive: true })
   writeFileSync(staticFile, JSON.stringify(captured))
@@ -243,12 +263,46 @@ async function main() {
   })
   const pglCreate = post('/graphql', json, () => ({ query: pglCreateMutation, variables: { e: pglInput(eventInput()) } }))
   const rawCreate = post('/raw/events', json, () => rawInput(eventInput()))
+  // feedback as the public gives it: anonymous, naming the agency, at an event of agency-1 (each body numbered)
+  const feedbackInput = () => ({
+    body: `The street light on the corner of Elm and 3rd has been out for a week ${++writeCounter}`,
+    language: 'en', channel: 'online_form', eventId: feedbackEventId, topic: 'community_safety', stance: 'critical',
+  })
+  const apiRestFeedbackCreate: Req = {
+    method: 'POST', path: '/v1/feedback',
+    setupRequest: (req) => {
+      const body = JSON.stringify({ agency: agency1.slug, ...feedbackInput() })
+      return { ...req, headers: { ...json, 'idempotency-key': `bench-fb-${runTag}-${writeCounter}` }, body }
+    },
+  }
+  const apiSubmitFeedbackMutation = `mutation F($input: SubmitFeedbackInput!, $key: String) { submitFeedback(input: $input, idempotencyKey: $key) { feedback { id bodyLanguage channel eventId topic stance visibility status } } }`
+  const apiGqlFeedbackCreate = post('/graphql', json, () => {
+    const f = feedbackInput()
+    return { query: apiSubmitFeedbackMutation, variables: { input: { agency: agency1.slug, ...f, channel: f.channel.toUpperCase(), stance: f.stance.toUpperCase() }, key: `bench-gql-fb-${runTag}-${writeCounter}` } }
+  })
+  const pglCreateFeedbackMutation = `mutation C($f: FeedbackItemInput!) { createFeedbackItem(input: { feedbackItem: $f }) { feedbackItem { rowId bodyLanguage channel eventId stance visibility status feedbackTopicByTopicId { code } } } }`
+  const pglFeedbackCreate = post('/graphql', json, () => {
+    const f = feedbackInput()
+    return { query: pglCreateFeedbackMutation, variables: { f: { agencyId: agency1.id, body: f.body, bodyLanguage: f.language, channel: f.channel, eventId: f.eventId, topicId, stance: f.stance } } }
+  })
+  const rawFeedbackCreate = post('/raw/feedback', json, () => ({ agencyId: agency1.id, ...feedbackInput() }))
   const getRandom = (prefix: string): Req => ({ method: 'GET', path: `${prefix}${sampleId}`, setupRequest: (req) => ({ ...req, path: `${prefix}${pickId()}` }) })
   const gqlReq = (query: string): Req => ({ method: 'POST', path: '/graphql', headers: json, body: JSON.stringify({ query }) })
   const pglNestedQuery = '{ allEvents(first: 50, orderBy: [STARTS_AT_ASC, ROW_ID_ASC]) { nodes { rowId title startsAt agencyByAgencyId { name } areaByAreaId { code } } } }'
   const pglDetailQuery = (id: string) =>
     `{ eventByRowId(rowId: "${id}") { rowId title description startsAt endsAt status languages accommodations agencyByAgencyId { name } areaByAreaId { code name } } }`
   const pglListQuery = '{ allEvents(first: 20, orderBy: [STARTS_AT_ASC, ROW_ID_ASC]) { nodes { rowId title startsAt status agencyId areaId } } }'
+  // PostGraphile's condition can only test the table it filters: feedback and report-backs are filtered to what the
+  // public sees in the query; decisions are reached through decision_feedback / decision_events rows, so the query
+  // asks for their publication and deletedAt and the normalization below drops the drafts
+  const pglLoopFeedback = (first: number) => `feedbackItemsByEventId(first: ${first}, orderBy: [RECEIVED_AT_ASC, ROW_ID_ASC], condition: { visibility: published, deletedAt: null })`
+  const pglNestedLoopQuery = `{ allEvents(first: 50, orderBy: [STARTS_AT_ASC, ROW_ID_ASC]) { nodes { rowId title startsAt ${pglLoopFeedback(3)} { totalCount nodes { rowId decisionFeedbacksByFeedbackId { nodes { decisionByDecisionId { rowId title publication deletedAt reportBacksByDecisionId(orderBy: [RELAYED_AT_ASC, ROW_ID_ASC], condition: { publication: published, deletedAt: null }) { nodes { rowId relayedAt } } } } } } } } } }`
+  const pglDetailLoopQuery = (id: string) =>
+    `{ eventByRowId(rowId: "${id}") { rowId title ${pglLoopFeedback(10)} { totalCount nodes { rowId receivedAt } } decisionEventsByEventId { nodes { decisionByDecisionId { rowId title publication deletedAt } } } } }`
+  const randomBody = (query: (id: string) => string): Req => ({ method: 'POST', path: '/graphql', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: query(pickLoopId()) }) }) })
+  const apiDetailLoopRandom = randomBody(apiDetailLoopQuery)
+  const pglDetailLoopRandom = randomBody(pglDetailLoopQuery)
+  const rawDetailLoopRandom: Req = { method: 'GET', path: `/raw/detail-loop/${sampleLoopId}`, setupRequest: (req) => ({ ...req, path: `/raw/detail-loop/${pickLoopId()}` }) }
   const pglDetailRandom: Req = { method: 'POST', path: '/graphql', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: pglDetailQuery(pickId()) }) }) }
   const apiDetailRandom: Req = { method: 'POST', path: '/graphql', headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: apiDetailQuery(pickId()) }) }) }
 
@@ -263,6 +317,36 @@ async function main() {
     id: n.id ?? n.rowId, title: en(n.title), description: en(n.description) ?? null, startsAt: t(n.startsAt), endsAt: t(n.endsAt), status: lc(n.status),
     languages: n.languages, accommodations: n.accommodations.map(lc), agency: (n.agency ?? n.agencyByAgencyId).name,
     area: (n.area ?? n.areaByAreaId) ? { code: (n.area ?? n.areaByAreaId).code, name: (n.area ?? n.areaByAreaId).name } : null,
+  })
+  // the loop: decisions and report-backs compared as sets (sorted by id: PostGraphile reaches decisions through the
+  // link tables, whose order is not the decisions'); feedback in order (received time, id) with the total
+  const byId = <T extends { id: string }>(xs: T[]) => [...xs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const pglVisibleDecisions = (links: any[]) => links.map((l) => l.decisionByDecisionId).filter((d) => d && lc(d.publication) === 'published' && d.deletedAt == null)
+  const loopFeedback = (n: any): { totalCount: number; items: any[] } =>
+    n.feedback ? { totalCount: Number(n.feedback.totalCount), items: n.feedback.edges.map((e: any) => e.node) } : { totalCount: Number(n.feedbackItemsByEventId.totalCount), items: n.feedbackItemsByEventId.nodes }
+  const loopDecision = (d: any) => ({
+    id: d.id ?? d.rowId, title: en(d.title),
+    ...(d.reportBacks || d.reportBacksByDecisionId ? { reportBacks: byId((d.reportBacks ?? d.reportBacksByDecisionId.nodes).map((r: any) => ({ id: r.id ?? r.rowId, relayedAt: t(r.relayedAt) }))) } : {}),
+  })
+  const nestedLoopItem = (n: any) => {
+    const fb = loopFeedback(n)
+    return {
+      id: n.id ?? n.rowId, title: en(n.title), startsAt: t(n.startsAt), feedbackTotal: fb.totalCount,
+      feedback: fb.items.map((f: any) => ({ id: f.id ?? f.rowId, decisions: byId((f.decisions ?? pglVisibleDecisions(f.decisionFeedbacksByFeedbackId.nodes)).map(loopDecision)) })),
+    }
+  }
+  const detailLoopItem = (n: any) => {
+    const fb = loopFeedback(n)
+    return {
+      id: n.id ?? n.rowId, title: en(n.title), feedbackTotal: fb.totalCount,
+      feedback: fb.items.map((f: any) => ({ id: f.id ?? f.rowId, receivedAt: t(f.receivedAt) })),
+      decisions: byId((n.decisions ?? pglVisibleDecisions(n.decisionEventsByEventId.nodes)).map(loopDecision)),
+    }
+  }
+  // created feedback: what was stored (the body is not echoed to an anonymous sender, so it is left out)
+  const createdFeedback = (n: any) => ({
+    bodyLanguage: n.bodyLanguage, channel: lc(n.channel), eventId: n.eventId, topic: n.topic ?? n.feedbackTopicByTopicId?.code,
+    stance: n.stance == null ? null : lc(n.stance), visibility: lc(n.visibility), status: lc(n.status),
   })
   // each create gets its own number and day: compare the title without the number, the time of day and the length
   const createdItem = (n: any) => ({ title: en(n.title).replace(/ \d+$/, ''), startsAtTimeOfDay: t(n.startsAt) % 86_400_000, durationMs: t(n.endsAt) - t(n.startsAt), kind: lc(n.kind), format: lc(n.format) })
@@ -320,7 +404,7 @@ async function main() {
     {
       name: 'graphql-nested-page',
       kind: 'read',
-      note: '50 events with agency name and area code (feedback counts and latest decisions: entities do not exist yet)',
+      note: '50 events with agency name and area code (with feedback and decisions: graphql-nested-loop-page)',
       impls: [
         { name: 'api', server: api, requests: [gqlReq(apiNestedQuery)], probe: async () => (await getJson(`${api.base}/graphql`, gql(apiNestedQuery))).data.events.edges.map((e: any) => nestedItem(e.node)) },
         ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: [gqlReq(pglNestedQuery)], probe: async () => (await getJson(`${pgl.base}/graphql`, gql(pglNestedQuery))).data.allEvents.nodes.map(nestedItem) }] : []),
@@ -331,12 +415,34 @@ async function main() {
     {
       name: 'graphql-event-detail',
       kind: 'read',
-      note: 'random ids; event with agency and area (its feedback and decisions: entities do not exist yet)',
+      note: 'random ids; event with agency and area (with its feedback and decisions: graphql-event-detail-loop)',
       impls: [
         { name: 'api', server: api, requests: [apiDetailRandom], probe: async () => detailItem((await getJson(`${api.base}/graphql`, gql(apiDetailQuery(sampleId)))).data.event) },
         ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: [pglDetailRandom], probe: async () => detailItem((await getJson(`${pgl.base}/graphql`, gql(pglDetailQuery(sampleId)))).data.eventByRowId) }] : []),
         { name: 'raw-sql', server: baseline, requests: [getRandom('/raw/detail/')], probe: async () => detailItem(await getJson(`${baseline.base}/raw/detail/${sampleId}`)) },
         staticImpl('detail', (b) => detailItem(b.data.event)),
+      ],
+    },
+    {
+      name: 'graphql-nested-loop-page',
+      kind: 'read',
+      note: 'anonymous: 50 events, each with its first 3 published feedback items and their total, each item with its published decisions and their report-backs; PostGraphile filters feedback and report-backs with conditions and asks decisions for their publication (drafts dropped when normalizing)',
+      impls: [
+        { name: 'api', server: api, requests: [gqlReq(apiNestedLoopQuery)], probe: async () => (await getJson(`${api.base}/graphql`, gql(apiNestedLoopQuery))).data.events.edges.map((e: any) => nestedLoopItem(e.node)) },
+        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: [gqlReq(pglNestedLoopQuery)], probe: async () => (await getJson(`${pgl.base}/graphql`, gql(pglNestedLoopQuery))).data.allEvents.nodes.map(nestedLoopItem) }] : []),
+        { name: 'raw-sql', server: baseline, requests: [{ method: 'GET', path: '/raw/nested-loop?first=50&feedback=3' }], probe: async () => (await getJson(`${baseline.base}/raw/nested-loop?first=50&feedback=3`)).map(nestedLoopItem) },
+        staticImpl('nested-loop', (b) => b.data.events.edges.map((e: any) => nestedLoopItem(e.node))),
+      ],
+    },
+    {
+      name: 'graphql-event-detail-loop',
+      kind: 'read',
+      note: `anonymous; random ids among the ${loopEventIds.length} events with published feedback: the event with its first 10 published feedback items, their total and the published decisions discussed at it`,
+      impls: [
+        { name: 'api', server: api, requests: [apiDetailLoopRandom], probe: async () => detailLoopItem((await getJson(`${api.base}/graphql`, gql(apiDetailLoopQuery(sampleLoopId)))).data.event) },
+        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: [pglDetailLoopRandom], probe: async () => detailLoopItem((await getJson(`${pgl.base}/graphql`, gql(pglDetailLoopQuery(sampleLoopId)))).data.eventByRowId) }] : []),
+        { name: 'raw-sql', server: baseline, requests: [rawDetailLoopRandom], probe: async () => detailLoopItem(await getJson(`${baseline.base}/raw/detail-loop/${sampleLoopId}`)) },
+        staticImpl('detail-loop', (b) => detailLoopItem(b.data.event)),
       ],
     },
     {
@@ -359,22 +465,41 @@ async function main() {
       ],
     },
     {
+      name: 'rest-create-feedback',
+      kind: 'write',
+      note: 'API: anonymous POST /v1/feedback naming the agency, with Idempotency-Key (validation, idempotency claim, event and topic checks, lifecycle and audit rows); PostGraphile: createFeedbackItem (no auth, no idempotency, no history or audit); raw: one INSERT',
+      impls: [
+        { name: 'api', server: api, requests: [apiRestFeedbackCreate], probe: async () => createdFeedback(await probeCreate(api, apiRestFeedbackCreate)) },
+        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: [pglFeedbackCreate], probe: async () => createdFeedback((await probeCreate(pgl, pglFeedbackCreate)).data.createFeedbackItem.feedbackItem) }] : []),
+        { name: 'raw-sql', server: baseline, requests: [rawFeedbackCreate], probe: async () => createdFeedback(await probeCreate(baseline, rawFeedbackCreate)) },
+      ],
+    },
+    {
+      name: 'graphql-create-feedback',
+      kind: 'write',
+      note: 'API: anonymous submitFeedback with idempotencyKey; PostGraphile: createFeedbackItem',
+      impls: [
+        { name: 'api', server: api, requests: [apiGqlFeedbackCreate], probe: async () => createdFeedback((await probeCreate(api, apiGqlFeedbackCreate)).data.submitFeedback.feedback) },
+        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: [pglFeedbackCreate], probe: async () => createdFeedback((await probeCreate(pgl, pglFeedbackCreate)).data.createFeedbackItem.feedbackItem) }] : []),
+      ],
+    },
+    {
       name: 'mixed-70-read-30-write',
       kind: 'mixed',
-      note: 'per connection, a cycle of 10 requests: 7 reads (first list page, random get by id) and 3 creates; API over REST, PostGraphile over GraphQL, raw over its routes',
+      note: 'per connection, a cycle of 10 requests: 7 reads (first list page, random get by id) and 3 creates (2 events, 1 anonymous feedback item); API over REST, PostGraphile over GraphQL, raw over its routes',
       impls: [
         {
           name: 'api', server: api,
-          requests: mix({ method: 'GET', path: '/v1/events?limit=20' }, getRandom('/v1/events/'), apiRestCreate),
+          requests: mix({ method: 'GET', path: '/v1/events?limit=20' }, getRandom('/v1/events/'), apiRestCreate, apiRestFeedbackCreate),
           probe: async () => 'mixed',
         },
-        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: mix(gqlReq(pglListQuery), pglDetailRandom, pglCreate), probe: async () => 'mixed' }] : []),
-        { name: 'raw-sql', server: baseline, requests: mix({ method: 'GET', path: '/raw/events?limit=20' }, getRandom('/raw/events/'), rawCreate), probe: async () => 'mixed' },
+        ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: mix(gqlReq(pglListQuery), pglDetailRandom, pglCreate, pglFeedbackCreate), probe: async () => 'mixed' }] : []),
+        { name: 'raw-sql', server: baseline, requests: mix({ method: 'GET', path: '/raw/events?limit=20' }, getRandom('/raw/events/'), rawCreate, rawFeedbackCreate), probe: async () => 'mixed' },
       ],
     },
   ]
-  function mix(list: Req, get: Req, create: Req): Req[] {
-    return [list, get, create, get, list, create, get, list, create, get]
+  function mix(list: Req, get: Req, create: Req, createFeedback: Req): Req[] {
+    return [list, get, create, get, list, createFeedback, get, list, create, get]
   }
 
   // ---- answers must agree before anything is timed --------------------------------------------------

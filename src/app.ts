@@ -20,6 +20,7 @@ import { organizationsRoutes } from './http/rest/organizations-routes.ts'
 import { peopleRoutes } from './http/rest/people-routes.ts'
 import { insightsRoutes } from './http/rest/insights-routes.ts'
 import { loopRoutes } from './http/rest/loop-routes.ts'
+import { open311Routes } from './http/rest/open311-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
 export type AppOptions = { config: Config; database: Database }
@@ -40,6 +41,8 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
       level: config.logLevel,
       // Tokens, cookies and anything personal never reach the logs.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.clientSecret', '*.client_secret', '*.access_token', '*.email', '*.phone', '*.contact', '*.displayName', '*.affiliation'], censor: '[redacted]' },
+      // No client address in any log line: anonymous feedback, registrations and surveys must not be traceable to one.
+      serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }) },
     },
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
@@ -145,6 +148,8 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   await app.register(async (oauth) => {
     tokenRoutes(oauth, { services })
   })
+  // The Open311 GeoReport v2 facade: form bodies and the spec's own error shape, so it too has a scope of its own.
+  await app.register(async (open311) => open311Routes(open311, { services, baseUrl, rateLimit: config.rateLimit }))
   await registerGraphql(app, { services, verify, introspection: config.graphqlIntrospection })
 
   return app

@@ -65,6 +65,7 @@ export const catalogue = {
   FEEDBACK_NOT_FOUND: { status: 404, title: 'Feedback not found' },
   DECISION_NOT_FOUND: { status: 404, title: 'Decision not found' },
   REPORT_BACK_NOT_FOUND: { status: 404, title: 'Report-back not found' },
+  SERVICE_REQUEST_NOT_FOUND: { status: 404, title: 'Open311 service request not found' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof catalogue

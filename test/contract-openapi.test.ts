@@ -103,6 +103,8 @@ t.test('when the app is built, then every route is documented and every document
     'getEventAttendance', 'listRegistrations', 'registerForEvent', 'cancelRegistration', 'checkIn', 'recordHeadCount', 'listSurveyResponses', 'submitSurveyResponse',
     'getInsight',
     ...loopOperations,
+    'exportFeedbackCsv', 'exportDecisionsCsv',
+    'getOpen311Discovery', 'listOpen311Services', 'getOpen311ServiceDefinition', 'listOpen311Requests', 'createOpen311Request', 'getOpen311Request',
   ]
   t.strictSame(operations.map((o) => o.operationId).sort(), [...expected].sort(), 'operationIds are the domain names, each once')
 })
@@ -814,6 +816,37 @@ t.test('insights: every insight as JSON and CSV, filtered, and refused', async (
 })
 // The listening-and-acting loop: topics, feedback, decisions and report-backs (exercised in test/contract-loop.ts).
 t.test('feedback loop: every operation, valid and invalid', (t) => loopContract(t, { call, expectStatus, staff, analyst, futureEvent }))
+
+t.test('CSV exports of feedback and decisions, and the Open311 facade: every operation, valid and invalid', async (t) => {
+  for (const [url, headers] of [['/v1/feedback.csv', analyst], ['/v1/decisions.csv', {}], ['/v1/feedback.csv?topic=other&updatedSince=2026-01-01T00:00:00Z', staff]] as const)
+    expectStatus(t, await call(t, { method: 'GET', url, headers }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/feedback.csv?limit=5' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/decisions.csv?status=maybe' }), 400, 'VALIDATION_FAILED')
+
+  const form = { 'content-type': 'application/x-www-form-urlencoded' }
+  const report = (format: string, fields: Record<string, string>) => call(t, { method: 'POST', url: `/open311/v2/requests.${format}`, headers: form, payload: new URLSearchParams(fields).toString() })
+  for (const format of ['json', 'xml']) {
+    expectStatus(t, await call(t, { method: 'GET', url: `/open311/v2/discovery.${format}` }), 200)
+    expectStatus(t, await call(t, { method: 'GET', url: `/open311/v2/services.${format}?jurisdiction_id=metro` }), 200)
+    expectStatus(t, await call(t, { method: 'GET', url: `/open311/v2/services/community_safety.${format}?jurisdiction_id=metro` }), 200)
+    expectStatus(t, await call(t, { method: 'GET', url: `/open311/v2/requests.${format}?jurisdiction_id=metro&status=open,closed` }), 200)
+    expectStatus(t, await report(format, { jurisdiction_id: 'metro', service_code: 'other', description: 'Broken light', address_string: 'Elm and 5th' }), 201)
+  }
+  const created = (await report('json', { jurisdiction_id: 'metro', service_code: 'community_safety', description: 'Speeding', lat: '40.75', long: '-73.99' })).json()[0].service_request_id
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/feedback/${created}/moderation`, headers: ifMatch(1), payload: { action: 'publish' } }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/open311/v2/requests/${created}.json?jurisdiction_id=metro` }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/open311/v2/requests/${created}.xml?jurisdiction_id=metro` }), 200)
+
+  expectStatus(t, await call(t, { method: 'GET', url: '/open311/v2/discovery.json?colour=blue' }), 400)
+  expectStatus(t, await call(t, { method: 'GET', url: '/open311/v2/services.xml' }), 400)
+  expectStatus(t, await call(t, { method: 'GET', url: '/open311/v2/services/potholes.json?jurisdiction_id=metro' }), 404)
+  expectStatus(t, await call(t, { method: 'GET', url: '/open311/v2/requests.json?jurisdiction_id=nowhere' }), 404)
+  expectStatus(t, await call(t, { method: 'GET', url: '/open311/v2/requests.xml?jurisdiction_id=metro&status=pending' }), 400)
+  expectStatus(t, await call(t, { method: 'GET', url: `/open311/v2/requests/${created}.json?jurisdiction_id=lakeside` }), 404)
+  expectStatus(t, await report('json', { jurisdiction_id: 'metro', service_code: 'other', description: 'No location' }), 400)
+  expectStatus(t, await report('xml', { jurisdiction_id: 'metro', service_code: 'potholes', description: 'x', address_id: 'D1' }), 400)
+  expectStatus(t, await call(t, { method: 'POST', url: '/open311/v2/requests.json', headers: { 'content-type': 'application/json' }, payload: '{}' }), 415)
+})
 
 t.test('every documented operation was exercised, with success and failure', async (t) => {
   for (const op of documentedOperations()) {

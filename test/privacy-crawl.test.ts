@@ -122,5 +122,6 @@ t.test('when every GET route and every Query field is crawled as each caller, th
   }
   t.same(leaks, [], `${requests} requests, no canary in any response`)
   t.ok(logs.includes('"reqId"'), 'the logs were captured')
+  t.notOk(/remoteAddress|127\.0\.0\.1/.test(logs), 'no log line holds a client address')
   for (const canary of [...contactCanaries, ...nameCanaries]) t.notOk(logs.includes(canary), `the logs never hold ${canary}`)
 })

@@ -90,6 +90,59 @@ app.post<{ Body: Body }>('/raw/events', async (request, reply) => {
   return reply.code(201).type('application/json').send(rows[0].j)
 })
 
+// ---- the listening-and-acting loop: feedback, decisions and report-backs, as the public sees them ----------------
+// (published feedback, published decisions and report-backs, none deleted), in API order: feedback by
+// (received_at, id), decisions by (created_at, id), report-backs by (relayed_at, id).
+const publishedFeedback = `visibility = 'published' AND deleted_at IS NULL`
+const decisionsOfFeedback = (f: string) => `(SELECT coalesce(json_agg(json_build_object('id', d.id, 'title', d.title->>'en',
+      'reportBacks', (SELECT coalesce(json_agg(json_build_object('id', rb.id, 'relayedAt', rb.relayed_at) ORDER BY rb.relayed_at, rb.id), '[]')
+                      FROM report_backs rb WHERE rb.decision_id = d.id AND rb.publication = 'published' AND rb.deleted_at IS NULL))
+    ORDER BY d.created_at, d.id), '[]')
+  FROM decision_feedback df JOIN decisions d ON d.id = df.decision_id
+  WHERE df.feedback_id = ${f}.id AND d.publication = 'published' AND d.deleted_at IS NULL)`
+
+// the nested loop page: events, each with its first $2 visible feedback items (and their total), each item with the
+// decisions answering it and their report-backs, in one statement, shaped as the API's GraphQL answer
+const nestedLoopSql = `SELECT coalesce(json_agg(json_build_object('id', e.id, 'title', e.title->>'en', 'startsAt', e.starts_at,
+    'feedback', json_build_object('totalCount', (SELECT count(*) FROM feedback_items c WHERE c.event_id = e.id AND c.${publishedFeedback}),
+      'edges', (SELECT coalesce(json_agg(json_build_object('node', json_build_object('id', f.id, 'decisions', ${decisionsOfFeedback('f')})) ORDER BY f.received_at, f.id), '[]')
+                FROM (SELECT id, received_at FROM feedback_items WHERE event_id = e.id AND ${publishedFeedback} ORDER BY received_at, id LIMIT $2) f)))
+    ORDER BY e.starts_at, e.id), '[]')::text AS j
+  FROM (SELECT id, title, starts_at FROM events WHERE status <> 'draft' AND deleted_at IS NULL ORDER BY starts_at, id LIMIT $1) e`
+app.get<{ Querystring: { first?: string; feedback?: string } }>('/raw/nested-loop', async (request, reply) => {
+  const { rows } = await pool.query(nestedLoopSql, [Number(request.query.first ?? 50), Number(request.query.feedback ?? 3)])
+  return reply.type('application/json').send(rows[0].j)
+})
+
+// one event with its first $2 visible feedback items (and their total) and the visible decisions discussed at it
+const detailLoopSql = `SELECT json_build_object('id', e.id, 'title', e.title->>'en',
+    'feedback', json_build_object('totalCount', (SELECT count(*) FROM feedback_items c WHERE c.event_id = e.id AND c.${publishedFeedback}),
+      'edges', (SELECT coalesce(json_agg(json_build_object('node', json_build_object('id', f.id, 'receivedAt', f.received_at)) ORDER BY f.received_at, f.id), '[]')
+                FROM (SELECT id, received_at FROM feedback_items WHERE event_id = e.id AND ${publishedFeedback} ORDER BY received_at, id LIMIT $2) f)),
+    'decisions', (SELECT coalesce(json_agg(json_build_object('id', d.id, 'title', d.title->>'en') ORDER BY d.created_at, d.id), '[]')
+                  FROM decision_events de JOIN decisions d ON d.id = de.decision_id
+                  WHERE de.event_id = e.id AND d.publication = 'published' AND d.deleted_at IS NULL))::text AS j
+  FROM events e WHERE e.id = $1 AND e.status <> 'draft' AND e.deleted_at IS NULL`
+app.get<{ Params: { id: string }; Querystring: { feedback?: string } }>('/raw/detail-loop/:id', async (request, reply) => {
+  const { rows } = await pool.query(detailLoopSql, [request.params.id, Number(request.query.feedback ?? 10)])
+  if (!rows[0]) return reply.code(404).send()
+  return reply.type('application/json').send(rows[0].j)
+})
+
+// create feedback: one INSERT (the topic resolved by code in the same statement; no idempotency, transition or audit row)
+const insertFeedbackSql = `WITH t AS (SELECT id, code FROM feedback_topics WHERE agency_id IS NULL AND code = $6),
+    f AS (INSERT INTO feedback_items (agency_id, body, body_language, channel, event_id, topic_id, stance)
+          SELECT $1, $2, $3, $4, $5, t.id, $7 FROM t RETURNING *)
+  SELECT json_build_object('id', f.id, 'bodyLanguage', f.body_language, 'channel', f.channel, 'eventId', f.event_id, 'topic', t.code,
+    'stance', f.stance, 'visibility', f.visibility, 'status', f.status, 'receivedAt', f.received_at)::text AS j
+  FROM f JOIN t ON t.id = f.topic_id`
+app.post<{ Body: Body }>('/raw/feedback', async (request, reply) => {
+  const b = request.body
+  const { rows } = await pool.query(insertFeedbackSql, [b.agencyId, b.body, b.language, b.channel, b.eventId ?? null, b.topic, b.stance ?? null])
+  if (!rows[0]) return reply.code(422).send()
+  return reply.code(201).type('application/json').send(rows[0].j)
+})
+
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
 process.stdout.write(`listening ${new URL(address).port}\n`)
 const stop = async () => {

@@ -6,9 +6,25 @@ import { postgraphile } from 'postgraphile'
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber'
 import { makePgService } from 'postgraphile/adaptors/pg'
 import { grafserv } from 'postgraphile/grafserv/node'
+import { jsonPgSmartTags } from 'postgraphile/utils'
+
+// PostGraphile 5 offers conditions and orderings only on indexed columns. The loop scenarios ask for what the public
+// sees (published feedback and report-backs, none deleted) in the API's order, so these columns get conditions and
+// orderings through smart tags (schema metadata only: the database is not changed, and no other field is affected).
+const loopTags = { behavior: ['+filterBy', '+orderBy'] }
+const LoopConditionsPlugin = jsonPgSmartTags({
+  version: 1,
+  config: {
+    class: {
+      feedback_items: { attribute: { visibility: { tags: loopTags }, deleted_at: { tags: loopTags }, received_at: { tags: loopTags } } },
+      report_backs: { attribute: { publication: { tags: loopTags }, deleted_at: { tags: loopTags }, relayed_at: { tags: loopTags } } },
+    },
+  },
+})
 
 const preset = {
   extends: [PostGraphileAmberPreset],
+  plugins: [LoopConditionsPlugin],
   pgServices: [makePgService({ connectionString: process.env.DATABASE_URL, schemas: ['public'], poolConfig: { max: 10 } })],
   grafserv: { graphiql: false, watch: false },
   grafast: { explain: false },

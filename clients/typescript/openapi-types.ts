@@ -1280,6 +1280,199 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/feedback.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Feedback as de-identified CSV
+         * @description Every feedback item `GET /v1/feedback` shows the caller for the same filters, as one CSV file (RFC 4180,
+         *     UTF-8 with a byte order mark, header row first), streamed page by page. De-identified for every caller:
+         *     no participant, anonymity flag or contact column, and `body` (the text the list gives the caller: the
+         *     published text for the public, de-identified text for analysts) and `statusReason` are redacted of
+         *     emails, phone numbers and street addresses. A text starting with `=`, `+`, `-` or `@` is prefixed with
+         *     `'` so spreadsheets do not run it as a formula. `cursor` resumes an export; `updatedSince` exports
+         *     changes (tombstones have `deletedAt`); `limit` is refused. Columns: `id`, `agencyId`, `receivedAt`,
+         *     `topic`, `topicVocabularyVersion`, `stance`, `channel`, `status`, `statusReason`, `visibility`, `eventId`,
+         *     `areaId`, `organizationId`, `bodyLanguage`, `body`, `acknowledgedAt`, `decidedAt`, `reportedBackAt`,
+         *     `updatedAt`, `deletedAt`.
+         */
+        get: operations["exportFeedbackCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/decisions.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Decisions as CSV
+         * @description Every decision `GET /v1/decisions` shows the caller for the same filters (drafts only to their agency's
+         *     staff), as one CSV file (RFC 4180, UTF-8 with a byte order mark, header row first), streamed page by page;
+         *     text in the negotiated language. Id lists are space-separated; the latest progress update is flattened
+         *     into `lastUpdate*` columns; formulas are defused with a leading `'`. `cursor` resumes an export;
+         *     `updatedSince` exports changes; `limit` is refused. Columns: `id`, `agencyId`, `title`, `contentLanguage`,
+         *     `summary`, `rationale`, `status`, `publication`, `decidedBy`, `decidedAt`, `areaId`, `topic`,
+         *     `feedbackIds`, `eventIds`, `organizationIds`, `lastUpdateOn`, `lastUpdateStatus`, `lastUpdateNote`,
+         *     `createdAt`, `updatedAt`, `deletedAt`.
+         */
+        get: operations["exportDecisionsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/discovery.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        /**
+         * Open311 service discovery
+         * @description The Open311 service discovery document (wiki.open311.org/Service_discovery) for this server's GeoReport v2 endpoint.
+         */
+        get: operations["getOpen311Discovery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        /**
+         * Open311 services (feedback topics)
+         * @description The jurisdiction's current feedback topics as GeoReport v2 services (`service_code` is the topic code; `metadata` is always false and `type` realtime; `keywords` are the topic's names in every language; `group` is `Standard topics` or the agency's name for its own topics).
+         */
+        get: operations["listOpen311Services"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{service_code}.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A topic code from `services`. */
+                service_code: string;
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        /**
+         * Open311 service definition
+         * @description A service's definition. Services here take no attributes (metadata false), so it is the code and an empty `attributes` list; an unknown or retired code is a 404, as the spec says.
+         */
+        get: operations["getOpen311ServiceDefinition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        /**
+         * Open311 service requests (published feedback)
+         * @description Published feedback of the jurisdiction as GeoReport v2 service requests, exactly as the public sees it
+         *     (whoever calls): `description` is the published, redacted text; `status` is `open` while the item is
+         *     received, acknowledged or under review and `closed` once addressed, declined, referred or reported back;
+         *     `status_notes` are the published decisions that answered it (title: summary); `address`, `lat`/`long`
+         *     and `zipcode` come from the event where it was given (venue) or else the area's name (`address_id` is
+         *     the area code). Requests received from `start_date` to `end_date`: by default the last 90 days, never
+         *     more than 90 days; the most recent 1000 at most, newest first. With `service_request_id` the other
+         *     filters are ignored, as the spec says.
+         */
+        get: operations["listOpen311Requests"];
+        put?: never;
+        /**
+         * Report a concern through Open311
+         * @description Creates a feedback item as an anonymous member of the public (whatever token is sent), on the topic
+         *     `service_code`, asking for it to be published: it is listed in `requests` once staff publish it, with
+         *     contact details and street addresses redacted. A location is required: `lat` and `long` (placing it in the
+         *     smallest area whose boundary holds the point), `address_string` (kept with the text for staff; redacted on
+         *     publication) or `address_id` (an area code or id). `email` or `phone` mean "contact me back" (consent is
+         *     given by sending them) and are kept apart, for staff; a name alone is not kept; `device_id` and
+         *     `account_id` are not stored; attributes and `media_url` are not accepted. The language is the first of
+         *     `Accept-Language` the agency supports, else its default. Rate-limited like `POST /v1/feedback`.
+         */
+        post: operations["createOpen311Request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{service_request_id}.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A request id from `requests` or a report's answer. */
+                service_request_id: string;
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        /**
+         * One Open311 service request
+         * @description One published request as the public sees it (a one-element list, as the spec says); anything unpublished, unknown or of another jurisdiction is a 404.
+         */
+        get: operations["getOpen311Request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1889,7 +2082,7 @@ export interface components {
              * @description A stable machine-readable code; part of the contract.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND";
             /** @description What went wrong with this request, in words safe to show. */
             detail: string;
             /**
@@ -2750,6 +2943,96 @@ export interface components {
             /** @description The feedback whose outcome it relayed; by default every item the decision answers. */
             feedbackIds?: string[];
         };
+        /** @description Open311 service discovery (wiki.open311.org/Service_discovery). */
+        Open311Discovery: {
+            /** Format: date-time */
+            changeset: string;
+            contact: string;
+            key_service: string;
+            endpoints: {
+                /** @constant */
+                specification: "http://wiki.open311.org/GeoReport_v2";
+                /** Format: uri */
+                url: string;
+                /** Format: date-time */
+                changeset: string;
+                /** @enum {string} */
+                type: "production" | "test";
+                formats: ("text/xml" | "application/json")[];
+            }[];
+        };
+        /** @description A GeoReport v2 service (a feedback topic). */
+        Open311Service: {
+            service_code: string;
+            service_name: string;
+            description: string;
+            /** @constant */
+            metadata: false;
+            /** @enum {string} */
+            type: "realtime";
+            /** @description Comma-separated. */
+            keywords: string;
+            group: string;
+        };
+        Open311ServiceDefinition: {
+            service_code: string;
+            attributes: unknown[];
+        };
+        /** @description A GeoReport v2 service request (a published feedback item, as the public sees it). */
+        Open311Request: {
+            /** Format: uuid */
+            service_request_id: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+            status_notes: string | null;
+            service_name: string | null;
+            service_code: string;
+            description: string | null;
+            agency_responsible: string;
+            service_notice: string | null;
+            /** Format: date-time */
+            requested_datetime: string;
+            /** Format: date-time */
+            updated_datetime: string;
+            /** Format: date-time */
+            expected_datetime: string | null;
+            address: string | null;
+            address_id: string | null;
+            zipcode: string | null;
+            lat: number | null;
+            long: number | null;
+            media_url: string | null;
+        };
+        Open311Created: {
+            /** Format: uuid */
+            service_request_id: string;
+            service_notice: string;
+        }[];
+        /** @description A GeoReport v2 report, form-encoded. One of `lat`+`long`, `address_string` or `address_id` is required. */
+        Open311NewRequest: {
+            jurisdiction_id?: string;
+            api_key?: string;
+            service_code: string;
+            description: string;
+            /** @description WGS84 latitude, decimal. */
+            lat?: string;
+            /** @description WGS84 longitude, decimal. */
+            long?: string;
+            address_string?: string;
+            /** @description An area code (such as `D1`) or area id of the jurisdiction. */
+            address_id?: string;
+            email?: string;
+            phone?: string;
+            first_name?: string;
+            last_name?: string;
+            device_id?: string;
+            account_id?: string;
+        };
+        /** @description GeoReport v2 errors; `code` is the HTTP status. */
+        Open311Errors: {
+            code: number;
+            description: string;
+        }[];
     };
     responses: {
         /** @description The event. */
@@ -6582,6 +6865,445 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportFeedbackCsv: {
+        parameters: {
+            query?: {
+                /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
+                agency?: components["parameters"]["AgencyFilter"];
+                /** @description Only items in one of these statuses (repeat the parameter or separate with commas). */
+                status?: components["schemas"]["FeedbackStatus"][];
+                /** @description Only items on one of these topic codes (repeat the parameter or separate with commas). */
+                topic?: components["schemas"]["TopicCode"][];
+                /** @description Only items with one of these stances (repeat the parameter or separate with commas). */
+                stance?: components["schemas"]["Stance"][];
+                /** @description Only items that came by one of these channels (repeat the parameter or separate with commas). */
+                channel?: components["schemas"]["FeedbackChannel"][];
+                /** @description Only items with one of these visibilities (repeat the parameter or separate with commas). */
+                visibility?: components["schemas"]["FeedbackVisibility"][];
+                /** @description Only items about one of these areas (repeat the parameter or separate with commas). */
+                areaId?: string[];
+                /** @description Only items given at one of these events (repeat the parameter or separate with commas). */
+                eventId?: string[];
+                /** @description Only items this partner organization collected. */
+                organizationId?: string;
+                /** @description Only items received at or after this instant. */
+                receivedFrom?: string;
+                /** @description Only items received before this instant. */
+                receivedTo?: string;
+                /**
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @example coffee
+                 */
+                q?: components["parameters"]["Q"];
+                /**
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @example 2027-02-01T00:00:00Z
+                 */
+                updatedSince?: components["parameters"]["UpdatedSince"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feedback, one row each. */
+            200: {
+                headers: {
+                    /** @description Saves as `feedback.csv`. */
+                    "Content-Disposition"?: string;
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportDecisionsCsv: {
+        parameters: {
+            query?: {
+                /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
+                agency?: components["parameters"]["AgencyFilter"];
+                /** @description Only decisions in one of these statuses (repeat the parameter or separate with commas). */
+                status?: components["schemas"]["DecisionStatus"][];
+                /** @description Only decisions on one of these topics (repeat the parameter or separate with commas). */
+                topic?: components["schemas"]["TopicCode"][];
+                /** @description Only decisions about one of these areas (repeat the parameter or separate with commas). */
+                areaId?: string[];
+                /** @description Only decisions discussed at one of these events (repeat the parameter or separate with commas). */
+                eventId?: string[];
+                /** @description Only decisions co-produced with one of these organizations (repeat the parameter or separate with commas). */
+                organizationId?: string[];
+                /** @description Only decisions answering this feedback item. */
+                feedbackId?: string;
+                /**
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @example coffee
+                 */
+                q?: components["parameters"]["Q"];
+                /**
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @example 2027-02-01T00:00:00Z
+                 */
+                updatedSince?: components["parameters"]["UpdatedSince"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The decisions, one row each. */
+            200: {
+                headers: {
+                    /** @description Saves as `decisions.csv`. */
+                    "Content-Disposition"?: string;
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOpen311Discovery: {
+        parameters: {
+            query?: {
+                /** @description The agency's slug (see `GET /v1/agencies`); required when this server hosts more than one agency. An unknown one is a 404. */
+                jurisdiction_id?: string;
+                /** @description Accepted for clients that always send one, and ignored; reads are public and reports anonymous. */
+                api_key?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The discovery document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Discovery"];
+                    "text/xml": string;
+                };
+            };
+            /** @description An error in the spec's shape, with the HTTP status as its code (400 bad or missing parameter, 404 unknown jurisdiction, service, request or format, 413, 415 a body that is not a form, 429 too many requests). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+            /** @description A server error in the spec's shape (the database is unavailable, or an unexpected error that was logged). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    listOpen311Services: {
+        parameters: {
+            query?: {
+                /** @description The agency's slug (see `GET /v1/agencies`); required when this server hosts more than one agency. An unknown one is a 404. */
+                jurisdiction_id?: string;
+                /** @description Accepted for clients that always send one, and ignored; reads are public and reports anonymous. */
+                api_key?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The services. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Service"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description An error in the spec's shape, with the HTTP status as its code (400 bad or missing parameter, 404 unknown jurisdiction, service, request or format, 413, 415 a body that is not a form, 429 too many requests). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+            /** @description A server error in the spec's shape (the database is unavailable, or an unexpected error that was logged). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    getOpen311ServiceDefinition: {
+        parameters: {
+            query?: {
+                /** @description The agency's slug (see `GET /v1/agencies`); required when this server hosts more than one agency. An unknown one is a 404. */
+                jurisdiction_id?: string;
+                /** @description Accepted for clients that always send one, and ignored; reads are public and reports anonymous. */
+                api_key?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A topic code from `services`. */
+                service_code: string;
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The definition. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311ServiceDefinition"];
+                    "text/xml": string;
+                };
+            };
+            /** @description An error in the spec's shape, with the HTTP status as its code (400 bad or missing parameter, 404 unknown jurisdiction, service, request or format, 413, 415 a body that is not a form, 429 too many requests). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+            /** @description A server error in the spec's shape (the database is unavailable, or an unexpected error that was logged). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    listOpen311Requests: {
+        parameters: {
+            query?: {
+                /** @description The agency's slug (see `GET /v1/agencies`); required when this server hosts more than one agency. An unknown one is a 404. */
+                jurisdiction_id?: string;
+                /** @description Accepted for clients that always send one, and ignored; reads are public and reports anonymous. */
+                api_key?: string;
+                /** @description Comma-separated request ids (at most 100). */
+                service_request_id?: string;
+                /** @description Comma-separated service codes; an unknown one is a 400. */
+                service_code?: string;
+                /** @description Earliest received time (ISO 8601 with an offset). */
+                start_date?: string;
+                /** @description Latest received time; at most 90 days after `start_date`. */
+                end_date?: string;
+                /** @description `open`, `closed`, or both comma-separated. */
+                status?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Request"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description An error in the spec's shape, with the HTTP status as its code (400 bad or missing parameter, 404 unknown jurisdiction, service, request or format, 413, 415 a body that is not a form, 429 too many requests). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+            /** @description A server error in the spec's shape (the database is unavailable, or an unexpected error that was logged). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    createOpen311Request: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Open311NewRequest"];
+            };
+        };
+        responses: {
+            /** @description Received; the id to follow it by. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Created"];
+                    "text/xml": string;
+                };
+            };
+            /** @description An error in the spec's shape, with the HTTP status as its code (400 bad or missing parameter, 404 unknown jurisdiction, service, request or format, 413, 415 a body that is not a form, 429 too many requests). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+            /** @description A server error in the spec's shape (the database is unavailable, or an unexpected error that was logged). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    getOpen311Request: {
+        parameters: {
+            query?: {
+                /** @description The agency's slug (see `GET /v1/agencies`); required when this server hosts more than one agency. An unknown one is a 404. */
+                jurisdiction_id?: string;
+                /** @description Accepted for clients that always send one, and ignored; reads are public and reports anonymous. */
+                api_key?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A request id from `requests` or a report's answer. */
+                service_request_id: string;
+                /** @description The reply format (`xml` is the spec's required one). Any other is a 404. */
+                format: "json" | "xml";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Request"][];
+                    "text/xml": string;
+                };
+            };
+            /** @description An error in the spec's shape, with the HTTP status as its code (400 bad or missing parameter, 404 unknown jurisdiction, service, request or format, 413, 415 a body that is not a form, 429 too many requests). */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
+            /** @description A server error in the spec's shape (the database is unavailable, or an unexpected error that was logged). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                    "text/xml": string;
+                };
+            };
         };
     };
 }

@@ -10,6 +10,8 @@ import { createOrganizationsService } from './organizations/organizations-servic
 import { createPeopleServices } from './people.ts'
 import { createInsightsService, type InsightsSettings } from './insights/insights-service.ts'
 import { createLoopServices } from './loop-services.ts'
+import { createLoopExportsService } from './exports/loop-exports-service.ts'
+import { createOpen311Service } from './open311/open311-service.ts'
 
 /** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. */
 export function createServices(database: Database, { partnerTokens, insights }: { partnerTokens?: PartnerTokens; insights?: InsightsSettings } = {}) {
@@ -17,6 +19,7 @@ export function createServices(database: Database, { partnerTokens, insights }: 
   const events = createEventsService({ database, agencies })
   const series = createSeriesService({ database, agencies })
   const organizations = createOrganizationsService({ database, agencies })
+  const loop = createLoopServices({ database, agencies })
   return {
     agencies,
     events,
@@ -26,7 +29,9 @@ export function createServices(database: Database, { partnerTokens, insights }: 
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
     ...createPeopleServices({ database, agencies, events }),
     insights: createInsightsService({ database, agencies, ...(insights ? { settings: insights } : {}) }),
-    ...createLoopServices({ database, agencies }),
+    ...loop,
+    loopExports: createLoopExportsService(loop),
+    open311: createOpen311Service({ agencies, ...loop }),
   }
 }
 export type Services = ReturnType<typeof createServices>

@@ -61,7 +61,7 @@ export async function registerGraphql(
       // "Did you mean …?" would let a caller map the schema by guessing.
       validateOptions: { hideSuggestions: true } as never,
     },
-    // Its page loads scripts from a CDN, which fails offline; an offline explorer is separate work.
+    // Mercurius's own GraphiQL loads scripts from a CDN; the offline explorer is /graphiql (explorer-routes.ts).
     graphiql: false,
     // One operation per request, so rate limits and logs see each one.
     allowBatchedQueries: false,

@@ -32,6 +32,12 @@ export function createAgenciesService({ database }: { database: Database }) {
       return row && remember(row)
     },
 
+    /** A list's `agency` filter as an id: undefined when not given, null for an unknown slug (an empty page, not an error). */
+    async idForFilter(slug: string | undefined): Promise<string | undefined | null> {
+      if (!slug) return undefined
+      return (await service.bySlug(slug))?.id ?? null
+    },
+
     /** Agencies by id, from the cache where possible (one query for the rest). */
     async byIds(ids: Iterable<string>): Promise<Map<string, AgencyRow>> {
       const out = new Map<string, AgencyRow>()

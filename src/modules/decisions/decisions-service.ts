@@ -85,12 +85,8 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
       const { limit, cursor: rawCursor, agency: slug, ...filter } = query
       const order = query.updatedSince ? 'decisions:updated' : 'decisions:created'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
-      let agencyId: string | undefined
-      if (slug) {
-        const agency = await agencies.bySlug(slug)
-        if (!agency) return { data: [], nextCursor: null }
-        agencyId = agency.id
-      }
+      const agencyId = await agencies.idForFilter(slug)
+      if (agencyId === null) return { data: [], nextCursor: null }
       const rows = await createDecisionsRepository(db).list({ ...filter, agencyId }, await feedback.viewerOf(ctx), cursor, limit)
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.createdAt), (r) => r)
       return { data: await views(ctx, page.data), nextCursor: page.nextCursor }

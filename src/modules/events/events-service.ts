@@ -129,12 +129,8 @@ export function createEventsService({ database, agencies }: { database: Database
       const { limit, cursor: rawCursor, agency: slug, ...filter } = query
       const order = query.updatedSince ? 'events:updated' : 'events:start'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
-      let agencyId: string | undefined
-      if (slug) {
-        const agency = await agencies.bySlug(slug)
-        if (!agency) return { data: [], nextCursor: null }
-        agencyId = agency.id
-      }
+      const agencyId = await agencies.idForFilter(slug)
+      if (agencyId === null) return { data: [], nextCursor: null }
       const rows = await createEventsRepository(db).list({ ...filter, agencyId }, await visibilityFor(ctx), cursor, limit)
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.startsAt), (r) => r)
       return { data: await views(ctx, page.data), nextCursor: page.nextCursor }

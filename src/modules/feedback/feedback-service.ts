@@ -82,12 +82,8 @@ export function createFeedbackService({ database, agencies, topics }: { database
       const { limit, cursor: rawCursor, agency: slug, ...filter } = query
       const order = query.updatedSince ? 'feedback:updated' : 'feedback:received'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
-      let agencyId: string | undefined
-      if (slug) {
-        const agency = await agencies.bySlug(slug)
-        if (!agency) return { data: [], nextCursor: null }
-        agencyId = agency.id
-      }
+      const agencyId = await agencies.idForFilter(slug)
+      if (agencyId === null) return { data: [], nextCursor: null }
       const viewer = await viewerOf(ctx)
       const rows = await createFeedbackRepository(db).list({ ...filter, agencyId }, viewer, cursor, limit)
       return toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.receivedAt), (r) => feedbackView(r, viewer))

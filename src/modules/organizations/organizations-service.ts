@@ -43,12 +43,8 @@ export function createOrganizationsService({ database, agencies }: { database: D
       const query = parseInput(organizationListQuery, rawQuery)
       const { limit, cursor: rawCursor, agency: slug, ...filter } = query
       const cursor = rawCursor ? decodeCursor(rawCursor, ORDER) : undefined
-      let agencyId: string | undefined
-      if (slug) {
-        const agency = await agencies.bySlug(slug)
-        if (!agency) return { data: [], nextCursor: null }
-        agencyId = agency.id
-      }
+      const agencyId = await agencies.idForFilter(slug)
+      if (agencyId === null) return { data: [], nextCursor: null }
       const viewer = await viewerOf(ctx)
       const rows = await createOrganizationsRepository(db).list({ ...filter, agencyId }, cursor, limit)
       return toPage(rows, limit, ORDER, (r) => r.createdAt, (r) => organizationView(r, viewer))

@@ -1,6 +1,7 @@
 /** Participants: staff keep a record of the people who take part; contact is read only for a stated purpose, and erasure removes them. */
 import { canManage, principalOf, type Actor } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
+import { inAgencyScope } from '../../db/agency-scope.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { AppError, notFound, validationFailed } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
@@ -114,7 +115,7 @@ export function createParticipantsService({ database, agencies }: { database: Da
       // A partner's list is its own organization's participants, whatever it asks for.
       if (!reader.manages && filter.organizationId && filter.organizationId !== reader.organizationId) return { data: [], nextCursor: null }
       const organizationId = reader.manages ? filter.organizationId : reader.organizationId!
-      const rows = await createParticipantsRepository(db).list({ ...filter, organizationId, agencyId: reader.agency.id }, cursor, limit)
+      const rows = await inAgencyScope(db, reader.agency.id, (tx) => createParticipantsRepository(tx).list({ ...filter, organizationId, agencyId: reader.agency.id }, cursor, limit))
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.createdAt), (r) => r)
       return { data: await viewsOf(ctx, reader, page.data, purpose), nextCursor: page.nextCursor }
     },
@@ -123,7 +124,7 @@ export function createParticipantsService({ database, agencies }: { database: Da
       const purpose = parsePurpose(rawPurpose)
       const reader = await readerOf(ctx)
       if (reader === 'hidden' || !isUuid(id)) throw notFoundError()
-      const row = await createParticipantsRepository(db).byId(reader.agency.id, id)
+      const row = await inAgencyScope(db, reader.agency.id, (tx) => createParticipantsRepository(tx).byId(reader.agency.id, id))
       if (!row || !mayRead(reader, row)) throw notFoundError()
       return (await viewsOf(ctx, reader, [row], purpose))[0]!
     },
@@ -134,7 +135,7 @@ export function createParticipantsService({ database, agencies }: { database: Da
       if (unique.length === 0 || ctx.actor.kind === 'public') return new Map()
       const reader = await readerOf(ctx)
       if (reader === 'hidden') return new Map()
-      const rows = (await createParticipantsRepository(db).byIds(reader.agency.id, unique)).filter((r) => mayRead(reader, r))
+      const rows = (await inAgencyScope(db, reader.agency.id, (tx) => createParticipantsRepository(tx).byIds(reader.agency.id, unique))).filter((r) => mayRead(reader, r))
       return new Map((await viewsOf(ctx, reader, rows, undefined)).map((v) => [v.id, v]))
     },
 
@@ -143,7 +144,7 @@ export function createParticipantsService({ database, agencies }: { database: Da
       const purpose = parsePurpose(rawPurpose)
       const reader = await readerOf(ctx)
       if (reader === 'hidden') return new Map()
-      const rows = (await createParticipantsRepository(db).byIds(reader.agency.id, [...new Set(ids)].filter(isUuid))).filter((r) => mayRead(reader, r))
+      const rows = (await inAgencyScope(db, reader.agency.id, (tx) => createParticipantsRepository(tx).byIds(reader.agency.id, [...new Set(ids)].filter(isUuid)))).filter((r) => mayRead(reader, r))
       return new Map((await viewsOf(ctx, reader, rows, purpose)).map((v) => [v.id, v.contact]))
     },
 

@@ -34,12 +34,8 @@ export function createReportBacksService({ database, agencies, feedback }: { dat
       const { limit, cursor: rawCursor, agency: slug, ...filter } = query
       const order = query.updatedSince ? 'report-backs:updated' : 'report-backs:relayed'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
-      let agencyId: string | undefined
-      if (slug) {
-        const agency = await agencies.bySlug(slug)
-        if (!agency) return { data: [], nextCursor: null }
-        agencyId = agency.id
-      }
+      const agencyId = await agencies.idForFilter(slug)
+      if (agencyId === null) return { data: [], nextCursor: null }
       const rows = await createReportBacksRepository(db).list({ ...filter, agencyId }, await feedback.viewerOf(ctx), cursor, limit)
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.relayedAt), (r) => r)
       return { data: await views(ctx, page.data), nextCursor: page.nextCursor }
