@@ -42,40 +42,67 @@ export function protect(values: readonly number[], relations: readonly Relation[
   })
   const locked = options.locked ?? new Set<number>()
   const byEntry = relationsByEntry(values.length, relations)
+  const entriesOf = (r: Relation) => [r.total, ...r.members]
+  const hiddenIn = relations.map((r) => entriesOf(r).filter((i) => status[i] !== undefined).length)
   const candidate = (i: number) => status[i] === undefined && values[i]! > 0 && !locked.has(i)
+  const hide = (i: number) => {
+    status[i] = 'complementary'
+    for (const k of byEntry[i]!) hiddenIn[k]!++
+  }
 
-  /** The smallest published non-zero entry of a relation, members before its total (totals are worth more). */
+  /**
+   * The entry of a relation to hide with it: the one that also covers the most other relations left with a single
+   * withheld entry (one complement then protects several), then the smallest (least information lost), cells first.
+   */
   const complementIn = (r: Relation): number | undefined => {
     let best: number | undefined
-    for (const i of [...r.members, r.total]) if (candidate(i) && (best === undefined || values[i]! < values[best]!)) best = i
+    let bestCover = -1
+    for (const i of entriesOf(r)) {
+      if (!candidate(i)) continue
+      let cover = 0
+      for (const k of byEntry[i]!) if (hiddenIn[k] === 1) cover++
+      if (cover > bestCover || (cover === bestCover && values[i]! < values[best!]!)) [best, bestCover] = [i, cover]
+    }
     return best
   }
 
+  const checked = new Map<string, number[]>()
   for (let guard = 0; guard <= values.length + 1; guard++) {
     // Fast pass: a relation with exactly one suppressed entry gives it away; hide one more of its entries.
     let changed = true
     while (changed) {
       changed = false
-      for (const r of relations) {
-        let hidden = 0
-        for (const i of [r.total, ...r.members]) if (status[i] !== undefined) hidden++
-        if (hidden !== 1) continue
+      relations.forEach((r, k) => {
+        if (hiddenIn[k] !== 1) return
         const c = complementIn(r)
         if (c !== undefined) {
-          status[c] = 'complementary'
+          hide(c)
           changed = true
         }
+      })
+    }
+    // Exact pass: each entry still determined by a combination of relations gets a complement near it, one per
+    // group of linked entries per round (one complement often frees its neighbours too).
+    const hidden = status.map((s) => s !== undefined)
+    const groups = linkedGroups(hidden, relations, byEntry)
+    let progress = false
+    let stuck = false
+    for (const group of groups) {
+      const id = group.flatMap((k) => [relations[k]!.total, ...relations[k]!.members].filter((i) => hidden[i])).sort((a, b) => a - b).join()
+      const determined = checked.get(id) ?? determinedEntries(hidden, group.map((k) => relations[k]!))
+      checked.set(id, determined)
+      if (determined.length === 0) continue
+      const near = nearestComplement(determined[0]!, byEntry, relations, status, complementIn)
+      if (near === undefined) stuck = true
+      else if (candidate(near)) {
+        hide(near)
+        progress = true
       }
     }
-    // Exact pass: any entry still determined by a combination of relations gets a complement near it.
-    const determined = determinedEntries(status.map((s) => s !== undefined), relations)
-    if (determined.length === 0) return status
-    const target = determined[0]!
-    const near = nearestComplement(target, byEntry, relations, status, complementIn)
-    if (near !== undefined) status[near] = 'complementary'
-    else {
-      // Nothing publishable is connected to it: hide every remaining non-zero entry (always safe).
-      for (let i = 0; i < values.length; i++) if (candidate(i)) status[i] = 'complementary'
+    if (!progress && !stuck) return status
+    if (!progress) {
+      // Nothing publishable is connected to a determined entry: hide every remaining non-zero entry (always safe).
+      for (let i = 0; i < values.length; i++) if (candidate(i)) hide(i)
       if (determinedEntries(status.map((s) => s !== undefined), relations).length === 0) return status
       // Only locked entries are left to hide: hide them too; safety beats consistency with other tables.
       for (let i = 0; i < values.length; i++) if (status[i] === undefined && values[i]! > 0) status[i] = 'complementary'
@@ -83,6 +110,27 @@ export function protect(values: readonly number[], relations: readonly Relation[
     }
   }
   return status
+}
+
+/**
+ * Relations touching a suppressed entry, grouped so that two relations sharing a suppressed entry are in the same
+ * group. Whether an entry is determined depends only on its own group, so groups are checked (and cached) apart.
+ */
+function linkedGroups(hidden: readonly boolean[], relations: readonly Relation[], byEntry: number[][]): number[][] {
+  const parent = relations.map((_, k) => k)
+  const find = (k: number): number => (parent[k] === k ? k : (parent[k] = find(parent[k]!)))
+  byEntry.forEach((ks, i) => {
+    if (!hidden[i]) return
+    for (const k of ks) parent[find(k)] = find(ks[0]!)
+  })
+  const groups = new Map<number, number[]>()
+  relations.forEach((r, k) => {
+    if (!hidden[r.total] && !r.members.some((m) => hidden[m])) return
+    const root = find(k)
+    const g = groups.get(root) ?? groups.set(root, []).get(root)!
+    g.push(k)
+  })
+  return [...groups.values()]
 }
 
 function relationsByEntry(size: number, relations: readonly Relation[]): number[][] {
@@ -164,23 +212,39 @@ function normalize(row: Map<number, bigint>) {
   if (g > 1n) for (const [k, v] of row) row.set(k, v / g)
 }
 
-/** Reduced row echelon form over the rationals, rows kept as sparse integer vectors (each scaled by its gcd). */
+/**
+ * Reduced row echelon form over the rationals, rows kept as sparse integer vectors (each scaled by its gcd). A column
+ * index (which kept rows hold a column) lets each new pivot be eliminated from just the rows that hold it.
+ */
 export function reducedRowEchelon(input: Map<number, bigint>[]): Map<number, bigint>[] {
-  const rows = input.map((r) => new Map(r))
-  const pivots: { col: number; row: Map<number, bigint> }[] = []
   const pivotOf = new Map<number, Map<number, bigint>>()
-  for (const row of rows) {
+  const holders = new Map<number, Set<Map<number, bigint>>>()
+  const index = (row: Map<number, bigint>, before: Iterable<number>) => {
+    for (const k of before) if (!row.has(k)) holders.get(k)?.delete(row)
+    for (const k of row.keys()) (holders.get(k) ?? holders.set(k, new Set()).get(k)!).add(row)
+  }
+  for (const source of input) {
+    const row = new Map(source)
     // Eliminate existing pivot columns from the new row.
-    for (const [col, prow] of pivotOf) eliminate(row, prow, col)
+    for (let col = pivotColumnIn(row, pivotOf); col !== undefined; col = pivotColumnIn(row, pivotOf)) eliminate(row, pivotOf.get(col)!, col)
     if (row.size === 0) continue
     const col = Math.min(...row.keys())
     normalize(row)
-    // Eliminate the new pivot from the earlier pivot rows, keeping the form reduced.
-    for (const p of pivots) eliminate(p.row, row, col)
-    pivots.push({ col, row })
+    // Eliminate the new pivot from the kept rows that hold it, keeping the form reduced.
+    for (const other of [...(holders.get(col) ?? [])]) {
+      const before = [...other.keys()]
+      eliminate(other, row, col)
+      index(other, before)
+    }
     pivotOf.set(col, row)
+    index(row, [])
   }
-  return pivots.map((p) => p.row)
+  return [...pivotOf.values()]
+}
+
+function pivotColumnIn(row: Map<number, bigint>, pivotOf: Map<number, unknown>): number | undefined {
+  for (const k of row.keys()) if (pivotOf.has(k)) return k
+  return undefined
 }
 
 /** target := target·a − pivotRow·b so that target[col] becomes 0. */
