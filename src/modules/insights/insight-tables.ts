@@ -155,9 +155,20 @@ export const milestones = ['acknowledged', 'decided', 'reportedBack'] as const
 export type Milestone = (typeof milestones)[number]
 
 export const FEEDBACK_DIMS = ['topic', 'stance', 'channel', 'area', 'period', 'kind', 'format'] as const
-export const VOICE_FAMILIES: MarginFamily[] = [[], ['period'], ['area'], ['topic'], ['stance'], ['channel'], ['kind'], ['format'], ['topic', 'period'], ['stance', 'period'], ['topic', 'stance']]
+// Every family keeps the period (as reach's do): a withheld entry is then linked only to entries of its own month, so
+// suppression is checked month by month and a small count in one month never withholds figures of another.
+export const VOICE_FAMILIES: MarginFamily[] = [
+  ['period'],
+  ['area', 'period'],
+  ['topic', 'period'],
+  ['stance', 'period'],
+  ['channel', 'period'],
+  ['kind', 'period'],
+  ['format', 'period'],
+  ['topic', 'stance', 'period'],
+]
 export const LOOP_CELL: MarginFamily = ['topic', 'area', 'period', 'kind', 'format']
-export const LOOP_FAMILIES: MarginFamily[] = [LOOP_CELL, ['topic', 'area', 'period'], ['topic', 'period'], ['area', 'period'], ['period'], ['topic', 'area'], ['topic'], ['area'], []]
+export const LOOP_FAMILIES: MarginFamily[] = [LOOP_CELL, ['topic', 'area', 'period'], ['topic', 'period'], ['area', 'period'], ['period']]
 const FEEDBACK_FAMILIES: MarginFamily[] = [...VOICE_FAMILIES, ...LOOP_FAMILIES.filter((f) => !VOICE_FAMILIES.some((v) => sameFamily(v, f)))]
 const loopCounts = ['acknowledged', 'addressed', 'declined', 'reportedBack'] as const
 const daysField: Record<Milestone, string> = { acknowledged: 'daysToAcknowledge', decided: 'daysToDecision', reportedBack: 'daysToReportBack' }
@@ -261,7 +272,7 @@ function cellMembership(s: TableStructure): number[][] {
 export const principles = ['dignity', 'voice', 'neutrality', 'trust'] as const
 export type SurveyRow = { eventId: string; responses: number } & Record<`${(typeof principles)[number]}N` | `${(typeof principles)[number]}Sum`, number>
 export const TRUST_DIMS = ['event', 'area', 'period', 'kind', 'format'] as const
-export const TRUST_FAMILIES: MarginFamily[] = [[], ['period'], ['area'], ['area', 'period'], ['kind'], ['format']]
+export const TRUST_FAMILIES: MarginFamily[] = [['period'], ['area', 'period'], ['kind', 'period'], ['format', 'period']]
 
 export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits: Limits): Snapshot {
   const withKey = rows.filter((r) => eventKey.has(r.eventId) && r.responses > 0)

@@ -51,21 +51,23 @@ export function protect(values: readonly number[], relations: readonly Relation[
   }
 
   /**
-   * The entry of a relation to hide with it: the one that also covers the most other relations left with a single
-   * withheld entry (one complement then protects several), then the smallest (least information lost), cells first.
+   * The entry of a relation to hide with it: the one whose hiding leaves the fewest relations newly giving a single
+   * withheld entry away (each would need a complement of its own) net of those it protects, then the smallest (least
+   * information lost). A total is in one relation only, so it never cascades; a cell cascades into every margin it
+   * counts in unless those already withhold something.
    */
   const complementIn = (r: Relation): number | undefined => {
     let best: number | undefined
-    let bestCover = -1
+    let bestCost = Infinity
     for (const i of entriesOf(r)) {
       if (!candidate(i)) continue
-      let cover = 0
-      for (const k of byEntry[i]!) if (hiddenIn[k] === 1) cover++
-      if (cover > bestCover || (cover === bestCover && values[i]! < values[best!]!)) [best, bestCover] = [i, cover]
+      let cost = 0
+      for (const k of byEntry[i]!) cost += hiddenIn[k] === 0 ? 1 : hiddenIn[k] === 1 ? -1 : 0
+      if (cost < bestCost || (cost === bestCost && values[i]! < values[best!]!)) [best, bestCost] = [i, cost]
     }
     return best
   }
-
+  
   const checked = new Map<string, number[]>()
   for (let guard = 0; guard <= values.length + 1; guard++) {
     // Fast pass: a relation with exactly one suppressed entry gives it away; hide one more of its entries.
