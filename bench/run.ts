@@ -58,6 +58,7 @@ try {
   await main()
 } catch (err) {
   say(`FAILED: ${err instanceof Error ? err.stack : String(err)}`)
+  for (const s of servers) if (s.child.exitCode !== null || s.child.signalCode !== null) say(`${s.name} exited (${s.child.exitCode ?? s.child.signalCode}); its last output:\n${s.log().slice(-3000)}`)
   process.exitCode = 1
 } finally {
   await stopAll()
@@ -211,6 +212,11 @@ async function main() {
     }
   }
 
+  // the insight dashboard asks for one area of agency-1 over one quarter
+  const area1 = (await client.query(`SELECT id FROM areas WHERE agency_id = $1 AND code = 'D1'`, [agency1.id])).rows[0].id as string
+  const insightQuery = `agency=agency-1&area=${area1}&from=2026-01-01&to=2026-03-31`
+  const insightNames = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part'] as const
+
   // ---- scenarios -----------------------------------------------------------------------------------
   const auth = { authorization: `Bearer ${token}` }
   const json = { 'content-type': 'application/json' }
@@ -288,6 +294,12 @@ async function main() {
   const rawFeedbackCreate = post('/raw/feedback', json, () => ({ agencyId: agency1.id, ...feedbackInput() }))
   const getRandom = (prefix: string): Req => ({ method: 'GET', path: `${prefix}${sampleId}`, setupRequest: (req) => ({ ...req, path: `${prefix}${pickId()}` }) })
   const gqlReq = (query: string): Req => ({ method: 'POST', path: '/graphql', headers: json, body: JSON.stringify({ query }) })
+  const apiInsightsQuery = `{ insights(agency: "agency-1", filter: { areas: ["${area1}"], from: "2026-01-01", to: "2026-03-31" }) {
+    reach { cells { key { dimension value } events people { value suppressed } } margins { by key { dimension value } people { value suppressed } } }
+    voice { cells { key { dimension value } feedback { value suppressed } } margins { by key { dimension value } feedback { value suppressed } } }
+    closingTheLoop { margins { by key { dimension value } received { value suppressed } acknowledgedShare { value suppressed } daysToAcknowledge { median { value suppressed } p90 { value suppressed } } } }
+    trust { cells { key { dimension value } responses { value suppressed } voice { value suppressed } } }
+    whoTakesPart { margins { by key { dimension value } participants { value suppressed } } } } }`
   const pglNestedQuery = '{ allEvents(first: 50, orderBy: [STARTS_AT_ASC, ROW_ID_ASC]) { nodes { rowId title startsAt agencyByAgencyId { name } areaByAreaId { code } } } }'
   const pglDetailQuery = (id: string) =>
     `{ eventByRowId(rowId: "${id}") { rowId title description startsAt endsAt status languages accommodations agencyByAgencyId { name } areaByAreaId { code name } } }`
@@ -503,8 +515,29 @@ async function main() {
   }
 
   // ---- answers must agree before anything is timed --------------------------------------------------
-  if (argv.only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(argv.only!)))
-  for (const s of scenarios) {
+  const insightScenarios: Scenario[] = [
+    {
+      name: 'rest-insights-dashboard',
+      kind: 'read',
+      note: `anonymous; the five insights in turn for agency-1, one area, one quarter (${insightQuery}), answered from the suppressed tables built above. No peer publishes suppressed aggregates, so there is no ratio`,
+      impls: [{
+        name: 'api', server: api,
+        requests: insightNames.map((name): Req => ({ method: 'GET', path: `/v1/insights/${name}?${insightQuery}` })),
+        probe: async () => Promise.all(insightNames.map(async (name) => insightItem(await getJson(`${api.base}/v1/insights/${name}?${insightQuery}`)))),
+      }],
+    },
+    {
+      name: 'graphql-insights-all',
+      kind: 'read',
+      note: 'all five insights in one GraphQL query, same filter, each figure with its suppression reason',
+      impls: [{ name: 'api', server: api, requests: [gqlReq(apiInsightsQuery)], probe: async () => Object.keys((await getJson(`${api.base}/graphql`, gql(apiInsightsQuery))).data.insights) }],
+    },
+  ]
+  if (argv.only) {
+    scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(argv.only!)))
+    insightScenarios.splice(0, insightScenarios.length, ...insightScenarios.filter((s) => s.name.includes(argv.only!)))
+  }
+  async function agree(s: Scenario) {
     const answers = await Promise.all(s.impls.map(async (i) => ({ name: i.name, answer: await i.probe() })))
     const reference = answers[0]!
     for (const a of answers.slice(1)) {
@@ -514,6 +547,7 @@ async function main() {
     }
     say(`answers agree: ${s.name} (${answers.map((a) => a.name).join(', ')})`)
   }
+  for (const s of scenarios) await agree(s)
 
   // ---- measurement ---------------------------------------------------------------------------------
   const pgssCalls = async (): Promise<number> =>
@@ -578,7 +612,7 @@ async function main() {
   }
 
   const measurements: Measurement[] = []
-  for (const s of scenarios) {
+  async function run(s: Scenario) {
     say(`scenario ${s.name}: warm-up ${timing.warmupS}s each, then ${timing.rounds} interleaved rounds of ${timing.measureS}s`)
     for (const impl of s.impls) await measure(impl, timing.warmupS)
     const rounds: Record<string, Awaited<ReturnType<typeof measure>>[]> = {}
@@ -613,6 +647,27 @@ async function main() {
       say(`  ${impl.name.padEnd(13)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  errors ${m.errors}  server ${m.serverCpuMsPerReq.toFixed(3)} ms/req  pg ${m.pgCpuMsPerReq?.toFixed(3)} ms/req  sql ${m.sqlPerReq?.toFixed(2)}/req`)
     }
   }
+  for (const s of scenarios) await run(s)
+
+  // ---- insights, last: nothing writes any more, so the tables are built once (timed here, and kept out of the
+  // other scenarios' RSS); then each answer selects from them in memory.
+  const rssBefore = peakRssMb(api.pid)
+  const buildStart = performance.now()
+  await getJson(`${api.base}/v1/insights/voice?${insightQuery}`).catch((err) => {
+    throw new Error(`the first insight answer failed after ${Math.round(performance.now() - buildStart)} ms: ${err.cause ?? err}`)
+  })
+  const insightBuild = { ms: Math.round(performance.now() - buildStart), rssBeforeMb: rssBefore ?? null, rssAfterMb: peakRssMb(api.pid) ?? null, rows: {} as Record<string, number> }
+  for (const name of insightNames) {
+    const whole = await getJson(`${api.base}/v1/insights/${name}?agency=agency-1`)
+    insightBuild.rows[name] = whole.cells.length + whole.margins.length
+  }
+  say(`insights: agency-1's tables built in ${insightBuild.ms} ms (rows ${JSON.stringify(insightBuild.rows)}; peak RSS ${insightBuild.rssBeforeMb} → ${insightBuild.rssAfterMb} MB)`)
+  const insightItem = (b: any) => ({ cells: b.cells.length, margins: b.margins.length, suppression: b.suppression })
+
+  for (const s of insightScenarios) {
+    await agree(s)
+    await run(s)
+  }
 
   const report: RunReport = {
     startedAt: new Date(startedAt).toISOString(),
@@ -636,6 +691,7 @@ async function main() {
     },
     measurements,
     apiStatements: statementBreakdown,
+    insightBuild,
   }
   const written = writeReport(join(root, 'bench/results'), report)
   say(`report: ${written.md} and ${written.json} (${report.wallSeconds}s)`)

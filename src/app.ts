@@ -55,7 +55,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   })
   // Partner API clients get tokens this server signs (when a signing key is configured) and verifies itself.
   const partnerTokens = config.partnerTokens ? await createPartnerTokens(config.partnerTokens) : undefined
-  const services = createServices(database, { partnerTokens, insights: config.insights })
+  const services = createServices(database, { partnerTokens, insights: config.insights, log: app.log })
   const verify = createTokenVerifier(config.auth, partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) })
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)

@@ -68,7 +68,12 @@ t.test('when voice is read, then body-worn camera feedback turns from critical t
   const voice = await get('voice')
   const cell = (stance: string, k: number) =>
     shown(voice.margins.find((m: Row) => m.by!.join() === 'topic,stance,period' && m.key.topic === 'agency_technology' && m.key.stance === stance && m.key.period === month(k))?.feedback)
-  for (let k = 12; k > BODY_CAMERA_DECIDED_MONTHS_AGO; k--) t.ok((cell('critical', k) ?? 0) >= 11, `${month(k)}: critical before the decision`)
+  // Before it, a month's critical camera feedback may be the complement that hides a small speeding count (both
+  // critical, both online) — then that month's figure is withheld; most months publish it.
+  const before = Array.from({ length: 12 - BODY_CAMERA_DECIDED_MONTHS_AGO }, (_, i) => 12 - i)
+  const critical = before.filter((k) => (cell('critical', k) ?? 0) >= 11)
+  t.ok(critical.length >= 4, `critical before the decision in ${critical.map(month).join(', ')}`)
+  t.same(before.filter((k) => cell('neutral', k) !== null && cell('neutral', k)! > 0).map(month), [], 'and no month before it publishes neutral camera feedback')
   // After it, the last months also hold the loop's many one-item cells, so some months are withheld with them.
   const after = Array.from({ length: BODY_CAMERA_DECIDED_MONTHS_AGO - 1 }, (_, i) => BODY_CAMERA_DECIDED_MONTHS_AGO - 1 - i)
   const neutral = after.filter((k) => (cell('neutral', k) ?? 0) >= 11)

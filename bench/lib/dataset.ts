@@ -175,6 +175,58 @@ function engagementSteps(s: Sizes): Step[] {
       sql: `INSERT INTO report_back_feedback (report_back_id, feedback_id, agency_id)
         SELECT rb.id, df.feedback_id, df.agency_id FROM report_backs rb JOIN decision_feedback df ON df.decision_id = rb.decision_id`,
     },
+    ...insightSteps(s, agencyOf),
+  ]
+}
+
+/**
+ * What the insights read besides feedback: attendance (each event draws participants of its own agency), head counts,
+ * procedural-justice surveys and voluntary demographics. Event n's attendance varies with its hash (0 to 2× the mean).
+ */
+function insightSteps(s: Sizes, agencyOf: (n: string) => string): Step[] {
+  const perAgency = Math.floor(s.participants / s.agencies)
+  const meanAttendance = Math.max(2, Math.round((2 * s.participants) / s.events))
+  return [
+    {
+      name: 'attendances',
+      sql: `INSERT INTO attendances (agency_id, event_id, participant_id, role, status, registered_at, checked_in_at, created_at, updated_at)
+        SELECT ${agencyIdSql('e.ag')}, ${eventIdSql('e.n')}, ${participantIdSql('p.g')}, 'attendee', 'attended',
+               '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z'
+        FROM generate_series(1, ${s.events}) g
+        CROSS JOIN LATERAL (SELECT g AS n, ${agencyOf('g')} ag) e
+        CROSS JOIN LATERAL generate_series(1, abs(hashtext('na:' || e.n)) % ${2 * meanAttendance + 1}) k
+        -- participant g belongs to agency 1 + g % agencies; pick one of that agency's at random
+        CROSS JOIN LATERAL (SELECT ${s.agencies} * (1 + abs(hashtext('ap:' || e.n || ':' || k)) % ${perAgency - 1}) + (e.ag - 1) g) p
+        ON CONFLICT DO NOTHING`,
+    },
+    {
+      name: 'event_head_counts',
+      sql: `INSERT INTO event_head_counts (agency_id, event_id, count, counted_at, created_at, updated_at)
+        SELECT ${agencyIdSql(agencyOf('g'))}, ${eventIdSql('g')}, 5 + abs(hashtext('hc:' || g)) % 60,
+               '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z'
+        FROM generate_series(1, ${s.events}) g WHERE g % 3 = 0`,
+    },
+    {
+      name: 'survey_responses',
+      sql: `INSERT INTO survey_responses (agency_id, event_id, dignity, voice, neutrality, trust, language, created_at)
+        SELECT ${agencyIdSql('e.ag')}, ${eventIdSql('e.n')}, 1 + abs(hashtext('sd:' || e.n || ':' || k)) % 5, 1 + abs(hashtext('sv:' || e.n || ':' || k)) % 5,
+               CASE WHEN k % 7 = 0 THEN NULL ELSE 1 + abs(hashtext('sn:' || e.n || ':' || k)) % 5 END, 1 + abs(hashtext('st:' || e.n || ':' || k)) % 5,
+               'en', '2025-01-01T00:00:00Z'
+        FROM generate_series(1, ${s.events}) g
+        CROSS JOIN LATERAL (SELECT g AS n, ${agencyOf('g')} ag) e
+        CROSS JOIN LATERAL generate_series(1, abs(hashtext('ns:' || e.n)) % 25) k
+        WHERE g % 2 = 0`,
+    },
+    {
+      name: 'participant_demographics',
+      sql: `INSERT INTO participant_demographics (participant_id, agency_id, age_band, gender, race_ethnicity, disability, income_band, created_at, updated_at)
+        SELECT ${participantIdSql('g')}, ${agencyIdSql('1 + g % ' + s.agencies)},
+               (enum_range(NULL::age_band))[1 + abs(hashtext('da:' || g)) % 8], (enum_range(NULL::gender))[1 + abs(hashtext('dg:' || g)) % 5],
+               ARRAY[(enum_range(NULL::race_ethnicity))[1 + abs(hashtext('dr:' || g)) % 9]], (enum_range(NULL::disability_status))[1 + abs(hashtext('dd:' || g)) % 3],
+               CASE WHEN g % 4 = 0 THEN NULL ELSE (enum_range(NULL::income_band))[1 + abs(hashtext('di:' || g)) % 5] END,
+               '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z'
+        FROM generate_series(1, ${s.participants}) g WHERE g % 2 = 0`,
+    },
   ]
 }
 

@@ -39,6 +39,8 @@ export type RunReport = {
   measurements: Measurement[]
   /** per scenario: the statements the API ran per request (pg_stat_statements, first measured round) */
   apiStatements?: Record<string, { perRequest: number; query: string }[]>
+  /** the first insight answer: building agency-1's suppressed tables, and each whole table's rows */
+  insightBuild?: { ms: number; rssBeforeMb: number | null; rssAfterMb: number | null; rows: Record<string, number> }
   ratios?: Ratio[]
   targets?: Target[]
 }
@@ -94,8 +96,10 @@ export function targetsOf(r: RunReport): Target[] {
   check('deep page ≤ 1.2× first page latency (p50)', ratio(find(ms, 'rest-list-99pct-deep-page', 'api')?.p50, find(ms, 'rest-list-first-page', 'api')?.p50), (v) => v <= 1.2, (v) => `${f(v)}×`)
   const errors = ms.reduce((a, m) => a + m.errors, 0)
   t.push({ target: '0 errors', status: errors === 0 ? 'met' : 'not met', measured: `${errors} errors over all runs` })
-  const rss = Math.max(...ms.filter((m) => m.implementation === 'api').map((m) => m.peakRssMb ?? 0))
-  check('API RSS < 300 MB', rss || null, (v) => v < 300, (v) => `${f(v, 0)} MB peak`)
+  // the insight scenarios run last, after the insight tables are built; their memory is reported on its own
+  const rss = Math.max(...ms.filter((m) => m.implementation === 'api' && !m.scenario.includes('insights')).map((m) => m.peakRssMb ?? 0))
+  check('API RSS < 300 MB (before the insight tables are built)', rss || null, (v) => v < 300, (v) => `${f(v, 0)} MB peak`)
+  if (r.insightBuild) check('API RSS < 300 MB with agency-1\'s insight tables built', r.insightBuild.rssAfterMb, (v) => v < 300, (v) => `${f(v, 0)} MB peak`)
   const limit = r.scale === 'small' ? 300 : r.scale === 'default' ? 900 : null
   if (limit !== null) check(`${r.scale} scale finishes in < ${limit / 60} min`, r.wallSeconds, (v) => v < limit, (v) => `${v} s (bench/run.ts; PostgreSQL start and peer installs not included)`)
   return t
@@ -121,6 +125,10 @@ export function renderMarkdown(r: RunReport): string {
     lines.push('Other processes that took CPU (busiest round of each):', '')
     for (const m of noisy) lines.push(`- ${m.scenario} / ${m.implementation}: ${(m.otherCpuShare * 100).toFixed(0)}% — ${m.otherCpuTop.join(', ')}`)
     lines.push('')
+  }
+  if (r.insightBuild) {
+    const b = r.insightBuild
+    lines.push('## Insights (issue 7)', '', `Building agency-1's five suppressed tables (the first answer after start, or after a change): **${b.ms} ms**; peak RSS ${b.rssBeforeMb ?? '?'} → ${b.rssAfterMb ?? '?'} MB. Rows per whole table: ${Object.entries(b.rows).map(([k, v]) => `${k} ${v}`).join(', ')}. Answers afterwards are the rest-insights-* and graphql-insights-* rows above.`, '')
   }
   lines.push('## Ratios', '', '| ratio | value | basis |', '| --- | ---: | --- |')
   for (const x of r.ratios ?? []) lines.push(`| ${x.name} | ${x.value === null ? '—' : `${f(x.value)}×`} | ${x.basis} |`)

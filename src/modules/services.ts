@@ -1,5 +1,6 @@
 // The service layer both adapters share, wired from its dependencies (no container: plain factories).
 import type { PartnerTokens } from '../auth/partner-tokens.ts'
+import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../db/client.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
 import { createCredentialsService } from './credentials/credentials-service.ts'
@@ -13,8 +14,8 @@ import { createLoopServices } from './loop-services.ts'
 import { createLoopExportsService } from './exports/loop-exports-service.ts'
 import { createOpen311Service } from './open311/open311-service.ts'
 
-/** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. */
-export function createServices(database: Database, { partnerTokens, insights }: { partnerTokens?: PartnerTokens; insights?: InsightsSettings } = {}) {
+/** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. `log`: for work done outside a request. */
+export function createServices(database: Database, { partnerTokens, insights, log }: { partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Pick<FastifyBaseLogger, 'error'> } = {}) {
   const agencies = createAgenciesService({ database })
   const events = createEventsService({ database, agencies })
   const series = createSeriesService({ database, agencies })
@@ -28,7 +29,7 @@ export function createServices(database: Database, { partnerTokens, insights }: 
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
     ...createPeopleServices({ database, agencies, events }),
-    insights: createInsightsService({ database, agencies, ...(insights ? { settings: insights } : {}) }),
+    insights: createInsightsService({ database, agencies, log, ...(insights ? { settings: insights } : {}) }),
     ...loop,
     loopExports: createLoopExportsService(loop),
     open311: createOpen311Service({ agencies, ...loop }),

@@ -15,6 +15,12 @@ export type TableStructure = {
   entries: Entry[]
   /** Entry k (a margin) equals the sum of its member cells. */
   relations: { total: number; members: number[] }[]
+  /**
+   * Relations the ones above imply, between margins: a margin equals the sum of the finer margins that split it (a
+   * family kept within a larger one). They add nothing a reader could not derive, so suppression may use them freely;
+   * its fast pass then catches most combinations without the exact check.
+   */
+  implied: { total: number; members: number[] }[]
 }
 
 const keyString = (key: Key, dims: readonly string[]) => dims.map((d) => `${d}=${key[d] ?? ''}`).join('\u0001')
@@ -50,7 +56,15 @@ export function buildStructure(dims: readonly string[], keys: Key[], families: r
       relations[r]!.members.push(c)
     }
   }
-  return { dims, entries, relations, cellOf }
+  const implied: TableStructure['relations'] = []
+  for (const coarse of families)
+    for (const fine of families) {
+      if (fine.length <= coarse.length || !coarse.every((d) => fine.includes(d))) continue
+      const byKey = new Map<string, number>()
+      for (const e of entries) if (e.kind === 'margin' && e.family === coarse) byKey.set(keyString(e.key, coarse), implied.push({ total: e.index, members: [] }) - 1)
+      for (const e of entries) if (e.kind === 'margin' && e.family === fine) implied[byKey.get(keyString(e.key, coarse))!]!.members.push(e.index)
+    }
+  return { dims, entries, relations, implied, cellOf }
 }
 
 export const cellKey = (dims: readonly string[], key: Key) => keyString(key, dims)
@@ -73,7 +87,7 @@ export type Selection = Record<string, ReadonlySet<string>>
  * The entries a selection shows: cells whose every restricted dimension is kept, and margins whose family
  * contains every restricted dimension (so the margin's whole population is inside the selection) with kept values.
  */
-export function select(structure: TableStructure, selection: Selection): Entry[] {
+export function select(structure: Pick<TableStructure, 'entries'>, selection: Selection): Entry[] {
   const restricted = Object.keys(selection)
   return structure.entries.filter((e) => restricted.every((d) => e.family.includes(d) && selection[d]!.has(e.key[d]!)))
 }

@@ -57,8 +57,8 @@ export function buildReach(events: EventRow[], people: PersonRow[], limits: Limi
   const eventValues = sumInto(s, eventsPer, add, zero)
   const personValues = sumInto(s, persons, add, zero)
   const headValues = sumInto(s, heads, add, zero)
-  const personStatus = protect(personValues, s.relations, { threshold: limits.threshold })
-  const headStatus = protect(headValues, s.relations, { threshold: limits.threshold })
+  const personStatus = protect(personValues, s.relations, { implied: s.implied, threshold: limits.threshold })
+  const headStatus = protect(headValues, s.relations, { implied: s.implied, threshold: limits.threshold })
   const rows = s.entries.map((e) => ({
     key: e.key,
     level: e.kind,
@@ -112,7 +112,9 @@ export function buildWhoTakesPart(reach: ReachBuild, people: PersonRow[], limits
   const base = reach.people
   const offset = base.values.length
   const values = [...base.values, ...whoValues]
-  const relations: Relation[] = [...base.structure.relations, ...who.relations.map((r) => ({ total: r.total + offset, members: r.members.map((m) => m + offset) }))]
+  const shift = (r: Relation) => ({ total: r.total + offset, members: r.members.map((m) => m + offset) })
+  const relations: Relation[] = [...base.structure.relations, ...who.relations.map(shift)]
+  const implied: Relation[] = [...base.structure.implied, ...who.implied.map(shift)]
   const populationCell = new Map<string, number>()
   for (const e of base.structure.entries)
     if (e.kind === 'margin' && e.family.join() === 'area,kind,format,period') populationCell.set(['area', 'kind', 'format', 'period'].map((d) => e.key[d]).join('\u0001'), e.index)
@@ -128,7 +130,7 @@ export function buildWhoTakesPart(reach: ReachBuild, people: PersonRow[], limits
   const forced = new Map<number, SuppressionReason>()
   const locked = new Set<number>()
   base.status.forEach((s, i) => (s ? forced.set(i, s) : locked.add(i)))
-  const status = protect(values, relations, { threshold: limits.threshold, forced, locked })
+  const status = protect(values, relations, { threshold: limits.threshold, forced, locked, implied })
   const rows = who.entries.map((e) => ({ key: e.key, level: e.kind, family: e.family, measures: { participants: shown(whoValues[e.index]!, status[e.index + offset]) } }))
   return { dims: WHO_DIMS, periodUnit: 'quarter', families: WHO_FAMILIES, rows }
 }
@@ -185,14 +187,14 @@ export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limi
     return sumInto(s, out, add, zero)
   }
   const received = perCell((r) => r.received)
-  const receivedStatus = protect(received, s.relations, { threshold: limits.threshold })
+  const receivedStatus = protect(received, s.relations, { implied: s.implied, threshold: limits.threshold })
   // Each status count is its own table on the same structure; a small complement (received − acknowledged: the
   // few not yet acknowledged) is as telling as a small count, so both are primary. Cells are treated as published
   // here even where only margins are shown: assuming the reader knows more only makes the check stricter.
   const counts = Object.fromEntries(
     loopCounts.map((name) => {
       const values = perCell((r) => r[name])
-      const status = protect(values, s.relations, {
+      const status = protect(values, s.relations, { implied: s.implied,
         threshold: limits.threshold,
         forced: new Map(receivedStatus.flatMap((st, i) => (st ? [[i, st] as const] : []))),
         primary: (i) => {
@@ -283,12 +285,12 @@ export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits
   const s = buildStructure(TRUST_DIMS, keys, TRUST_FAMILIES)
   const sums = (pick: (r: SurveyRow) => number) => sumInto(s, withKey.map(pick), add, zero)
   const responses = sums((r) => r.responses)
-  const responseStatus = protect(responses, s.relations, { threshold: limits.threshold })
+  const responseStatus = protect(responses, s.relations, { implied: s.implied, threshold: limits.threshold })
   const means = principles.map((p) => {
     const n = sums((r) => r[`${p}N`])
     const total = sums((r) => r[`${p}Sum`])
     // A withheld mean hides its sum; the sums add up like counts, so they are protected like counts.
-    const status = protect(n, s.relations, {
+    const status = protect(n, s.relations, { implied: s.implied,
       threshold: 1,
       forced: new Map(responseStatus.flatMap((st, i) => (st ? [[i, st] as const] : []))),
       primary: (i) => (n[i]! >= 1 && n[i]! < limits.minResponses ? 'insufficient_responses' : undefined),

@@ -1,4 +1,5 @@
 /** Insights for analysts: aggregate answers, each a selection of whole cells from one suppressed canonical table per agency. */
+import type { FastifyBaseLogger } from 'fastify'
 import { z } from 'zod'
 import type { RequestContext } from '../../context.ts'
 import type { Database } from '../../db/client.ts'
@@ -55,7 +56,7 @@ export const timesOfDay = ['morning', 'afternoon', 'evening', 'night'] as const
 const METHOD =
   'Counts of 1 to threshold−1 are suppressed (PRIMARY); further entries are suppressed (COMPLEMENTARY) until no suppressed value is determined by the published totals. Every answer is a selection of whole cells and margins of one canonical table per agency, so no two answers can be differenced. Means and percentiles need at least minResponses answers (INSUFFICIENT_RESPONSES).'
 
-export function createInsightsService({ database, agencies, settings = defaultInsightsSettings }: { database: Database; agencies: AgenciesService; settings?: InsightsSettings }) {
+export function createInsightsService({ database, agencies, log, settings = defaultInsightsSettings }: { database: Database; agencies: AgenciesService; log?: Pick<FastifyBaseLogger, 'error'>; settings?: InsightsSettings }) {
   const { db } = database
   const cache = new Map<string, CacheEntry>()
   const building = new Map<string, Promise<CacheEntry>>()
@@ -81,23 +82,33 @@ export function createInsightsService({ database, agencies, settings = defaultIn
     }
   }
 
-  /** The agency's tables: from memory while fresh, rebuilt (once, however many callers wait) when the sources changed. */
+  /** Starts (once per agency, however many callers ask) a build of the agency's tables; the cache takes the result. */
+  function rebuild(agency: AgencyRow, watermark: string): Promise<CacheEntry> {
+    let pending = building.get(agency.id)
+    if (!pending) {
+      pending = compute(agency, watermark)
+        .then((entry) => (cache.set(agency.id, entry), entry))
+        .finally(() => building.delete(agency.id))
+      building.set(agency.id, pending)
+    }
+    return pending
+  }
+
+  /**
+   * The agency's tables: from memory while fresh. When the sources changed, the tables are rebuilt in the background
+   * and the previous ones keep answering until the new ones are ready (a large agency's build takes seconds); only
+   * the very first answer waits for a build. Every answer is one whole, consistently suppressed snapshot.
+   */
   async function snapshotsOf(agency: AgencyRow): Promise<Snapshots> {
     const hit = cache.get(agency.id)
     if (hit && Date.now() - hit.checkedAt < settings.refreshSeconds * 1000) return hit.snapshots
     const watermark = await createInsightsRepository(db).watermark(agency.id)
-    if (hit && hit.watermark === watermark) {
+    if (hit) {
       hit.checkedAt = Date.now()
+      if (hit.watermark !== watermark) rebuild(agency, watermark).catch((err) => log?.error({ err, agency: agency.slug }, 'insight tables were not rebuilt; the previous ones still answer'))
       return hit.snapshots
     }
-    let pending = building.get(agency.id)
-    if (!pending) {
-      pending = compute(agency, watermark).finally(() => building.delete(agency.id))
-      building.set(agency.id, pending)
-    }
-    const entry = await pending
-    cache.set(agency.id, entry)
-    return entry.snapshots
+    return (await rebuild(agency, watermark)).snapshots
   }
 
   async function agencyOf(ref: string): Promise<AgencyRow> {
@@ -132,7 +143,7 @@ export function createInsightsService({ database, agencies, settings = defaultIn
       const period = periodSelection(snapshot, query.from, query.to)
       if (period.values) selection.period = period.values
 
-      const entries = select({ dims: snapshot.dims, entries: snapshot.rows.map((r, index) => ({ key: r.key, kind: r.level, family: r.family, index })), relations: [] }, selection)
+      const entries = select({ entries: snapshot.rows.map((r, index) => ({ key: r.key, kind: r.level, family: r.family, index })) }, selection)
       const rows = entries.map((e) => snapshot.rows[e.index]!)
       const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
       const render = (r: PublishedRow): InsightRow => {

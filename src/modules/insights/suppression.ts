@@ -22,6 +22,11 @@ export type ProtectOptions = {
   primary?: (index: number) => SuppressionReason | undefined
   /** Entries that must stay published (already published elsewhere with the same value); never chosen as complements. */
   locked?: ReadonlySet<number>
+  /**
+   * Relations that follow from `relations` (e.g. a margin as the sum of finer margins): the fast pass uses them to
+   * catch combinations early; the exact check leaves them out, since they add nothing to what is determined.
+   */
+  implied?: readonly Relation[]
 }
 
 /**
@@ -41,9 +46,11 @@ export function protect(values: readonly number[], relations: readonly Relation[
     return options.primary?.(i)
   })
   const locked = options.locked ?? new Set<number>()
-  const byEntry = relationsByEntry(values.length, relations)
+  const all = [...relations, ...(options.implied ?? [])]
+  const byEntry = relationsByEntry(values.length, all)
+  const byEntryExact = relationsByEntry(values.length, relations)
   const entriesOf = (r: Relation) => [r.total, ...r.members]
-  const hiddenIn = relations.map((r) => entriesOf(r).filter((i) => status[i] !== undefined).length)
+  const hiddenIn = all.map((r) => entriesOf(r).filter((i) => status[i] !== undefined).length)
   const candidate = (i: number) => status[i] === undefined && values[i]! > 0 && !locked.has(i)
   const hide = (i: number) => {
     status[i] = 'complementary'
@@ -74,7 +81,7 @@ export function protect(values: readonly number[], relations: readonly Relation[
     let changed = true
     while (changed) {
       changed = false
-      relations.forEach((r, k) => {
+      all.forEach((r, k) => {
         if (hiddenIn[k] !== 1) return
         const c = complementIn(r)
         if (c !== undefined) {
@@ -83,32 +90,38 @@ export function protect(values: readonly number[], relations: readonly Relation[
         }
       })
     }
-    // Exact pass: each entry still determined by a combination of relations gets a complement near it, one per
-    // group of linked entries per round (one complement often frees its neighbours too).
+    // Exact pass: each entry still determined by a combination of relations gets a complement near it (one per
+    // neighbourhood per round: one complement often frees its neighbours too), then the check runs again.
     const hidden = status.map((s) => s !== undefined)
-    const groups = linkedGroups(hidden, relations, byEntry)
+    const groups = linkedGroups(hidden, relations, byEntryExact)
     let progress = false
-    let stuck = false
+    const stuck: number[][] = []
+    const touched = new Set<number>()
     for (const group of groups) {
       const id = group.flatMap((k) => [relations[k]!.total, ...relations[k]!.members].filter((i) => hidden[i])).sort((a, b) => a - b).join()
       const determined = checked.get(id) ?? determinedEntries(hidden, group.map((k) => relations[k]!))
       checked.set(id, determined)
-      if (determined.length === 0) continue
-      const near = nearestComplement(determined[0]!, byEntry, relations, status, complementIn)
-      if (near === undefined) stuck = true
-      else if (candidate(near)) {
-        hide(near)
-        progress = true
+      // A complement for each determined entry, unless an earlier one of this round already sits next to it.
+      for (const target of determined) {
+        if (byEntryExact[target]!.some((k) => touched.has(k))) continue
+        const near = nearestComplement(target, byEntryExact, relations, status, complementIn)
+        if (near === undefined) stuck.push(group)
+        else if (candidate(near)) {
+          hide(near)
+          for (const k of byEntryExact[near]!) touched.add(k)
+          progress = true
+        }
       }
     }
-    if (!progress && !stuck) return status
+    if (!progress && stuck.length === 0) return status
     if (!progress) {
-      // Nothing publishable is connected to a determined entry: hide every remaining non-zero entry (always safe).
-      for (let i = 0; i < values.length; i++) if (candidate(i)) hide(i)
-      if (determinedEntries(status.map((s) => s !== undefined), relations).length === 0) return status
-      // Only locked entries are left to hide: hide them too; safety beats consistency with other tables.
-      for (let i = 0; i < values.length; i++) if (status[i] === undefined && values[i]! > 0) status[i] = 'complementary'
-      return status
+      // Nothing publishable is near a determined entry: hide every non-zero entry of its group (always safe there),
+      // locked ones too if nothing else is left (safety beats consistency with other tables); then check again.
+      const inStuck = stuck.flatMap((group) => group.flatMap((k) => entriesOf(relations[k]!)))
+      const free = inStuck.filter(candidate)
+      const toHide = new Set(free.length ? free : inStuck.filter((i) => status[i] === undefined && values[i]! > 0))
+      if (toHide.size === 0) return status
+      for (const i of toHide) hide(i)
     }
   }
   return status
@@ -230,7 +243,7 @@ export function reducedRowEchelon(input: Map<number, bigint>[]): Map<number, big
     // Eliminate existing pivot columns from the new row.
     for (let col = pivotColumnIn(row, pivotOf); col !== undefined; col = pivotColumnIn(row, pivotOf)) eliminate(row, pivotOf.get(col)!, col)
     if (row.size === 0) continue
-    const col = Math.min(...row.keys())
+    const col = Math.max(...row.keys())
     normalize(row)
     // Eliminate the new pivot from the kept rows that hold it, keeping the form reduced.
     for (const other of [...(holders.get(col) ?? [])]) {
