@@ -78,7 +78,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
     return {
       watermark,
       checkedAt: Date.now(),
-      snapshots: { reach: reach.snapshot, voice, 'closing-the-loop': loop, trust: buildTrust(surveys, reach.eventKey, settings), 'who-takes-part': buildWhoTakesPart(reach, personRows, settings) },
+      snapshots: inAnswerOrder({ reach: reach.snapshot, voice, 'closing-the-loop': loop, trust: buildTrust(surveys, reach.eventKey, settings), 'who-takes-part': buildWhoTakesPart(reach, personRows, settings) }),
     }
   }
 
@@ -154,9 +154,9 @@ export function createInsightsService({ database, agencies, log, settings = defa
           ...r.measures,
         }
       }
-      const byKey = (a: InsightRow, b: InsightRow) => JSON.stringify(a.by ?? []).localeCompare(JSON.stringify(b.by ?? [])) || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key))
-      const cells = rows.filter((r) => r.level === 'cell').map(render).sort(byKey)
-      const margins = rows.filter((r) => r.level === 'margin').map(render).sort(byKey)
+      // Snapshot rows are kept in answer order (inAnswerOrder), and a selection keeps that order.
+      const cells = rows.filter((r) => r.level === 'cell').map(render)
+      const margins = rows.filter((r) => r.level === 'margin').map(render)
       const out: InsightAnswer = {
         insight: name,
         agency: agency.slug,
@@ -187,6 +187,20 @@ export function createInsightsService({ database, agencies, log, settings = defa
   return service
 }
 export type InsightsService = ReturnType<typeof createInsightsService>
+
+/** Sorts each snapshot's rows once, as answers list them (by the dimensions kept, then by key), so requests need not. */
+function inAnswerOrder(snapshots: Snapshots): Snapshots {
+  for (const snapshot of Object.values(snapshots)) {
+    const keyed = snapshot.rows.map((row) => ({
+      row,
+      by: JSON.stringify(row.level === 'margin' ? [...row.family] : []),
+      key: JSON.stringify(Object.fromEntries(Object.entries(row.key).map(([k, v]) => [k, v === '' ? null : v]))),
+    }))
+    keyed.sort((a, b) => a.by.localeCompare(b.by) || a.key.localeCompare(b.key))
+    snapshot.rows = keyed.map((k) => k.row)
+  }
+  return snapshots
+}
 
 function countReasons(m: unknown, counts: { primary: number; complementary: number; insufficientResponses: number }) {
   if (!m || typeof m !== 'object') return
