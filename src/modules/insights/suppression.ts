@@ -74,7 +74,7 @@ export function protect(values: readonly number[], relations: readonly Relation[
     }
     return best
   }
-  
+
   const checked = new Map<string, number[]>()
   for (let guard = 0; guard <= values.length + 1; guard++) {
     // Fast pass: a relation with exactly one suppressed entry gives it away; hide one more of its entries.
@@ -243,6 +243,7 @@ export function reducedRowEchelon(input: Map<number, bigint>[]): Map<number, big
     // Eliminate existing pivot columns from the new row.
     for (let col = pivotColumnIn(row, pivotOf); col !== undefined; col = pivotColumnIn(row, pivotOf)) eliminate(row, pivotOf.get(col)!, col)
     if (row.size === 0) continue
+    // Pivot on the highest column: margins come after cells, and a margin sits in one relation, so it fills nothing in.
     const col = Math.max(...row.keys())
     normalize(row)
     // Eliminate the new pivot from the kept rows that hold it, keeping the form reduced.
