@@ -3,7 +3,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { buildStructure, select, sumInto, type Key, type MarginFamily, type Selection } from '../src/modules/insights/canonical-table.ts'
-import { determinedEntries, protect } from '../src/modules/insights/suppression.ts'
+import { bigIntegers, determinedEntries, protect, reducedRowEchelon, smallIntegers } from '../src/modules/insights/suppression.ts'
 import type { ConfigError } from '../src/config.ts'
 import { recoverable } from './helpers/exact-rank.ts'
 
@@ -35,6 +35,42 @@ t.test('when relations pin a value, then the exact check finds it; when a cycle 
   const pattern = [true, true, true, false, false, false, false, false, false, false, false]
   t.strictSame(determinedEntries(pattern, r23), recoverable(pattern, r23), 'both checks agree')
   t.ok(recoverable(pattern, r23).includes(2), 'the cell alone in its column is recoverable')
+})
+
+t.test('when elimination runs on small integers, then it agrees with BigInt, and a coefficient too large for them is refused', async (t) => {
+  // Random sparse rows of −1/0/+1 (what relations give): both arithmetics reach the same reduced rows.
+  const rowsArb = fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 11 }), fc.constantFrom(-1, 1)), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 14 })
+  let runs = 0
+  fc.assert(
+    fc.property(rowsArb, (rows) => {
+      runs++
+      const small = reducedRowEchelon(rows.map((r) => new Map(r)), smallIntegers)
+      const big = reducedRowEchelon(rows.map((r) => new Map(r.map(([k, v]) => [k, BigInt(v)]))), bigIntegers)
+      const show = (m: Map<number, unknown>[]) => m.map((row) => [...row].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${v}`).join(' ')).sort()
+      return JSON.stringify(show(small)) === JSON.stringify(show(big))
+    }),
+    { numRuns: 300, seed: 7 },
+  )
+  t.equal(runs, 300, '300 random systems agree')
+  const huge = () => [new Map([[0, 2 ** 40], [1, 3]]), new Map([[0, 3], [1, 2 ** 40]])]
+  t.throws(() => reducedRowEchelon(huge(), smallIntegers), /overflow/, 'small integers refuse to overflow')
+  const exact = reducedRowEchelon(huge().map((r) => new Map([...r].map(([k, v]) => [k, BigInt(v)]))), bigIntegers)
+  t.strictSame(exact.map((r) => r.size), [1, 1], 'BigInt finishes the same system: both entries pinned')
+})
+
+t.test('when the same table is protected twice, then the answer is the same (parts are remembered by content)', async (t) => {
+  const relations = [
+    { total: 6, members: [0, 1, 2] },
+    { total: 7, members: [3, 4, 5] },
+    { total: 8, members: [0, 3] },
+    { total: 9, members: [1, 4] },
+    { total: 10, members: [2, 5] },
+  ]
+  const values = [3, 20, 30, 25, 14, 40, 53, 79, 28, 34, 70]
+  const first = protect(values, relations, { threshold: THRESHOLD })
+  t.strictSame(protect(values, relations, { threshold: THRESHOLD }), first)
+  t.equal(first[0], 'primary')
+  t.strictSame(determinedEntries(first.map((s) => s !== undefined), relations), [], 'nothing suppressed is determined')
 })
 
 t.test('when one small cell sits in a table with totals, then a complement is suppressed with it', async (t) => {

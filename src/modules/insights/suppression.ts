@@ -1,8 +1,9 @@
 /**
  * Small-cell suppression over a table of counts and its published margins: primary suppression of small counts,
  * complementary suppression until no suppressed entry is uniquely determined by the published linear relations.
- * Pure: no SQL, no I/O. See docs/PRIVACY.md for the argument.
+ * Pure (results are memoized by content): no SQL, no I/O. See docs/PRIVACY.md for the argument.
  */
+import { createHash } from 'node:crypto'
 
 export const suppressionReasons = ['primary', 'complementary', 'insufficient_responses'] as const
 export type SuppressionReason = (typeof suppressionReasons)[number]
@@ -46,7 +47,61 @@ export function protect(values: readonly number[], relations: readonly Relation[
     return options.primary?.(i)
   })
   const locked = options.locked ?? new Set<number>()
-  const all = [...relations, ...(options.implied ?? [])]
+  // Entries linked by no chain of relations cannot tell anything about each other (every margin keeps its period, so
+  // each period is such a part): each part is protected on its own, and a part seen before is not protected again.
+  for (const part of independentParts(values.length, relations, options.implied ?? [])) {
+    if (part.relations.length === 0) continue
+    const partValues = part.entries.map((g) => values[g]!)
+    const partStatus = part.entries.map((g) => status[g])
+    const partLocked = new Set(part.entries.flatMap((g, l) => (locked.has(g) ? [l] : [])))
+    const key = createHash('sha1').update(JSON.stringify([partValues, partStatus, [...partLocked], part.relations, part.implied])).digest('base64')
+    let result = protectedParts.get(key)
+    if (!result) {
+      result = protectPart(partValues, part.relations, part.implied, partStatus, partLocked)
+      if (protectedParts.size >= PART_CACHE_SIZE) protectedParts.delete(protectedParts.keys().next().value!)
+      protectedParts.set(key, result)
+    }
+    part.entries.forEach((g, l) => (status[g] = result[l]))
+  }
+  return status
+}
+
+/** Parts protected lately, by their content: a rebuild after a change re-protects only the periods it touched. */
+const protectedParts = new Map<string, (SuppressionReason | undefined)[]>()
+const PART_CACHE_SIZE = 20_000
+
+type Part = { entries: number[]; relations: Relation[]; implied: Relation[] }
+
+/** Splits entries into parts no relation crosses, with each part's relations in part-local indices. */
+function independentParts(size: number, relations: readonly Relation[], implied: readonly Relation[]): Part[] {
+  const parent = Array.from({ length: size }, (_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!
+    return i
+  }
+  for (const r of [...relations, ...implied]) for (const m of r.members) parent[find(m)] = find(r.total)
+  const parts = new Map<number, Part>()
+  const local = new Array<number>(size)
+  for (let i = 0; i < size; i++) {
+    const root = find(i)
+    const part = parts.get(root) ?? parts.set(root, { entries: [], relations: [], implied: [] }).get(root)!
+    local[i] = part.entries.push(i) - 1
+  }
+  const localize = (r: Relation): Relation => ({ total: local[r.total]!, members: r.members.map((m) => local[m]!) })
+  for (const r of relations) parts.get(find(r.total))!.relations.push(localize(r))
+  for (const r of implied) parts.get(find(r.total))!.implied.push(localize(r))
+  return [...parts.values()]
+}
+
+/** Complementary suppression of one part, from its primary and forced suppressions (`status`, changed in place). */
+function protectPart(
+  values: readonly number[],
+  relations: readonly Relation[],
+  implied: readonly Relation[],
+  status: (SuppressionReason | undefined)[],
+  locked: ReadonlySet<number>,
+): (SuppressionReason | undefined)[] {
+  const all = [...relations, ...implied]
   const byEntry = relationsByEntry(values.length, all)
   const byEntryExact = relationsByEntry(values.length, relations)
   const entriesOf = (r: Relation) => [r.total, ...r.members]
@@ -77,18 +132,16 @@ export function protect(values: readonly number[], relations: readonly Relation[
 
   const checked = new Map<string, number[]>()
   for (let guard = 0; guard <= values.length + 1; guard++) {
-    // Fast pass: a relation with exactly one suppressed entry gives it away; hide one more of its entries.
-    let changed = true
-    while (changed) {
-      changed = false
-      all.forEach((r, k) => {
-        if (hiddenIn[k] !== 1) return
-        const c = complementIn(r)
-        if (c !== undefined) {
-          hide(c)
-          changed = true
-        }
-      })
+    // Fast pass: a relation with exactly one suppressed entry gives it away; hide one more of its entries. Hiding
+    // one can leave others with exactly one, so they are queued in turn.
+    const queue = all.flatMap((_, k) => (hiddenIn[k] === 1 ? [k] : []))
+    while (queue.length) {
+      const k = queue.pop()!
+      if (hiddenIn[k] !== 1) continue
+      const c = complementIn(all[k]!)
+      if (c === undefined) continue
+      hide(c)
+      for (const j of byEntry[c]!) if (hiddenIn[j] === 1) queue.push(j)
     }
     // Exact pass: each entry still determined by a combination of relations gets a complement near it (one per
     // neighbourhood per round: one complement often frees its neighbours too), then the check runs again.
@@ -194,62 +247,103 @@ function nearestComplement(
  * is that unit vector.
  */
 export function determinedEntries(suppressed: readonly boolean[], relations: readonly Relation[]): number[] {
-  const rows: Map<number, bigint>[] = []
-  for (const r of relations) {
-    const row = new Map<number, bigint>()
-    const add = (i: number, c: bigint) => {
-      if (!suppressed[i]) return
-      const v = (row.get(i) ?? 0n) + c
-      if (v === 0n) row.delete(i)
-      else row.set(i, v)
-    }
-    add(r.total, 1n)
-    for (const m of r.members) add(m, -1n)
-    if (row.size) rows.push(row)
+  // Small integers first (fast); if a coefficient ever leaves the safe-integer range, again with BigInt (exact).
+  let reduced: Map<number, unknown>[]
+  try {
+    reduced = reducedRowEchelon(restrictedRows(suppressed, relations, smallIntegers), smallIntegers)
+  } catch (err) {
+    if (err !== OVERFLOW) throw err
+    reduced = reducedRowEchelon(restrictedRows(suppressed, relations, bigIntegers), bigIntegers)
   }
-  const reduced = reducedRowEchelon(rows)
   const out: number[] = []
   for (const row of reduced) if (row.size === 1) out.push([...row.keys()][0]!)
   return out.sort((a, b) => a - b)
 }
 
-const abs = (x: bigint) => (x < 0n ? -x : x)
-const gcd = (a: bigint, b: bigint): bigint => {
-  a = abs(a)
-  b = abs(b)
-  while (b) [a, b] = [b, a % b]
-  return a
+/** Exact integer arithmetic, as plain numbers that refuse to overflow or as BigInt. */
+export type Integers<T> = { one: T; zero: T; mul: (a: T, b: T) => T; sub: (a: T, b: T) => T; div: (a: T, b: T) => T; gcd: (a: T, b: T) => T; greaterThanOne: (a: T) => boolean }
+const OVERFLOW = new Error('integer overflow')
+const safe = (x: number) => {
+  if (!Number.isSafeInteger(x)) throw OVERFLOW
+  return x
+}
+export const smallIntegers: Integers<number> = {
+  one: 1,
+  zero: 0,
+  mul: (a, b) => safe(a * b),
+  sub: (a, b) => safe(a - b),
+  div: (a, b) => a / b,
+  gcd: (a, b) => {
+    a = Math.abs(a)
+    b = Math.abs(b)
+    while (b) [a, b] = [b, a % b]
+    return a
+  },
+  greaterThanOne: (a) => a > 1,
+}
+export const bigIntegers: Integers<bigint> = {
+  one: 1n,
+  zero: 0n,
+  mul: (a, b) => a * b,
+  sub: (a, b) => a - b,
+  div: (a, b) => a / b,
+  gcd: (a, b) => {
+    a = a < 0n ? -a : a
+    b = b < 0n ? -b : b
+    while (b) [a, b] = [b, a % b]
+    return a
+  },
+  greaterThanOne: (a) => a > 1n,
 }
 
-function normalize(row: Map<number, bigint>) {
-  let g = 0n
-  for (const v of row.values()) g = gcd(g, v)
-  if (g > 1n) for (const [k, v] of row) row.set(k, v / g)
+/** Each relation as a row over the suppressed entries only (total +1, members −1); the published ones are known. */
+function restrictedRows<T>(suppressed: readonly boolean[], relations: readonly Relation[], z: Integers<T>): Map<number, T>[] {
+  const rows: Map<number, T>[] = []
+  const minusOne = z.sub(z.zero, z.one)
+  for (const r of relations) {
+    const row = new Map<number, T>()
+    const add = (i: number, c: T) => {
+      if (!suppressed[i]) return
+      const v = z.sub(row.get(i) ?? z.zero, z.sub(z.zero, c))
+      if (v === z.zero) row.delete(i)
+      else row.set(i, v)
+    }
+    add(r.total, z.one)
+    for (const m of r.members) add(m, minusOne)
+    if (row.size) rows.push(row)
+  }
+  return rows
+}
+
+function normalize<T>(row: Map<number, T>, z: Integers<T>) {
+  let g = z.zero
+  for (const v of row.values()) g = z.gcd(g, v)
+  if (z.greaterThanOne(g)) for (const [k, v] of row) row.set(k, z.div(v, g))
 }
 
 /**
  * Reduced row echelon form over the rationals, rows kept as sparse integer vectors (each scaled by its gcd). A column
  * index (which kept rows hold a column) lets each new pivot be eliminated from just the rows that hold it.
  */
-export function reducedRowEchelon(input: Map<number, bigint>[]): Map<number, bigint>[] {
-  const pivotOf = new Map<number, Map<number, bigint>>()
-  const holders = new Map<number, Set<Map<number, bigint>>>()
-  const index = (row: Map<number, bigint>, before: Iterable<number>) => {
+export function reducedRowEchelon<T>(input: Map<number, T>[], z: Integers<T>): Map<number, T>[] {
+  const pivotOf = new Map<number, Map<number, T>>()
+  const holders = new Map<number, Set<Map<number, T>>>()
+  const index = (row: Map<number, T>, before: Iterable<number>) => {
     for (const k of before) if (!row.has(k)) holders.get(k)?.delete(row)
     for (const k of row.keys()) (holders.get(k) ?? holders.set(k, new Set()).get(k)!).add(row)
   }
   for (const source of input) {
     const row = new Map(source)
     // Eliminate existing pivot columns from the new row.
-    for (let col = pivotColumnIn(row, pivotOf); col !== undefined; col = pivotColumnIn(row, pivotOf)) eliminate(row, pivotOf.get(col)!, col)
+    for (let col = pivotColumnIn(row, pivotOf); col !== undefined; col = pivotColumnIn(row, pivotOf)) eliminate(row, pivotOf.get(col)!, col, z)
     if (row.size === 0) continue
     // Pivot on the highest column: margins come after cells, and a margin sits in one relation, so it fills nothing in.
     const col = Math.max(...row.keys())
-    normalize(row)
+    normalize(row, z)
     // Eliminate the new pivot from the kept rows that hold it, keeping the form reduced.
     for (const other of [...(holders.get(col) ?? [])]) {
       const before = [...other.keys()]
-      eliminate(other, row, col)
+      eliminate(other, row, col, z)
       index(other, before)
     }
     pivotOf.set(col, row)
@@ -258,21 +352,21 @@ export function reducedRowEchelon(input: Map<number, bigint>[]): Map<number, big
   return [...pivotOf.values()]
 }
 
-function pivotColumnIn(row: Map<number, bigint>, pivotOf: Map<number, unknown>): number | undefined {
+function pivotColumnIn(row: Map<number, unknown>, pivotOf: Map<number, unknown>): number | undefined {
   for (const k of row.keys()) if (pivotOf.has(k)) return k
   return undefined
 }
 
 /** target := target·a − pivotRow·b so that target[col] becomes 0. */
-function eliminate(target: Map<number, bigint>, pivotRow: Map<number, bigint>, col: number) {
+function eliminate<T>(target: Map<number, T>, pivotRow: Map<number, T>, col: number, z: Integers<T>) {
   const b = target.get(col)
   if (b === undefined) return
   const a = pivotRow.get(col)!
-  for (const [k, v] of target) target.set(k, v * a)
+  for (const [k, v] of target) target.set(k, z.mul(v, a))
   for (const [k, v] of pivotRow) {
-    const nv = (target.get(k) ?? 0n) - v * b
-    if (nv === 0n) target.delete(k)
+    const nv = z.sub(target.get(k) ?? z.zero, z.mul(v, b))
+    if (nv === z.zero) target.delete(k)
     else target.set(k, nv)
   }
-  normalize(target)
+  normalize(target, z)
 }
