@@ -8,7 +8,7 @@ import { AppError, validationFailed } from '../../errors.ts'
 import { createAgenciesRepository, type AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { parseInput } from '../shared/validation.ts'
-import { select, type Selection } from './canonical-table.ts'
+import { select, type Entry, type Selection } from './canonical-table.ts'
 import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, type EventRow, type Limits, type PublishedRow, type Snapshot } from './insight-tables.ts'
 import { createInsightsRepository } from './insights-repository.ts'
 import type { SuppressionReason } from './suppression.ts'
@@ -143,7 +143,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
       const period = periodSelection(snapshot, query.from, query.to)
       if (period.values) selection.period = period.values
 
-      const entries = select({ entries: snapshot.rows.map((r, index) => ({ key: r.key, kind: r.level, family: r.family, index })) }, selection)
+      const entries = select({ entries: entriesOf(snapshot) }, selection)
       const rows = entries.map((e) => snapshot.rows[e.index]!)
       const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
       const render = (r: PublishedRow): InsightRow => {
@@ -187,6 +187,14 @@ export function createInsightsService({ database, agencies, log, settings = defa
   return service
 }
 export type InsightsService = ReturnType<typeof createInsightsService>
+
+const entriesBySnapshot = new WeakMap<Snapshot, Entry[]>()
+/** A snapshot's rows as table entries for selection, made once per snapshot. */
+function entriesOf(snapshot: Snapshot): Entry[] {
+  let entries = entriesBySnapshot.get(snapshot)
+  if (!entries) entriesBySnapshot.set(snapshot, (entries = snapshot.rows.map((r, index) => ({ key: r.key, kind: r.level, family: r.family, index }))))
+  return entries
+}
 
 /** Sorts each snapshot's rows once, as answers list them (by the dimensions kept, then by key), so requests need not. */
 function inAnswerOrder(snapshots: Snapshots): Snapshots {
