@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench -- --scale small|default|large [--no-postgraphile]
+# npm run bench -- --scale small|default|large [--no-postgraphile] [--tsx] [--only TEXT] [--profile-api]
 # 1. installs the peers into bench/.peers (Node 22 and PostGraphile 5 from the npm registry; skipped when present)
 # 2. starts a throwaway PostgreSQL (scripts/with-postgres.sh: free loopback port, stopped on exit and on Ctrl-C)
 # 3. runs bench/run.ts pinned to core 1 (servers are pinned to core 0 by run.ts) when taskset is available
@@ -17,6 +17,12 @@ if [[ " $* " != *" --no-postgraphile "* ]]; then
       echo "bench: peer install failed (see $PEERS/install.log); PostGraphile will be reported as not run" >&2
     fi
   fi
+fi
+
+# The API is measured as deployed: compiled (skipped with --tsx, which runs it from source).
+if [[ " $* " != *" --tsx "* ]]; then
+  echo "bench: compiling the API (npm run build)" >&2
+  npm run -s build
 fi
 
 RUN=(node --import tsx bench/run.ts "$@")

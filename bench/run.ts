@@ -29,6 +29,8 @@ const { values: argv } = parseArgs({
     only: { type: 'string' },
     /** write a V8 CPU profile of the API to bench/.peers/profiles (figures of such a run are not comparable) */
     'profile-api': { type: 'boolean', default: false },
+    /** run the API from its TypeScript source under tsx (as `npm start` does) instead of the compiled build */
+    tsx: { type: 'boolean', default: false },
   },
 })
 const scale = argv.scale as Scale
@@ -127,7 +129,8 @@ async function main() {
   const api = await startServer({
     name: 'api',
     cmd: process.execPath,
-    args: [...(argv['profile-api'] ? ['--cpu-prof', '--cpu-prof-dir', join(root, 'bench/.peers/profiles')] : []), '--import', 'tsx', 'src/server.ts'],
+    // The compiled build (`npm run build`, what the Dockerfile runs) unless --tsx: tsx's loader costs memory and start-up.
+    args: [...(argv['profile-api'] ? ['--cpu-prof', '--cpu-prof-dir', join(root, 'bench/.peers/profiles')] : []), ...(argv.tsx ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'])],
     cwd: root,
     port: apiPort,
     readyPath: '/health/ready',
@@ -688,6 +691,7 @@ async function main() {
       apiNode: process.version,
       only: argv.only ?? null,
       profiledApi: argv['profile-api'],
+      apiRuntime: argv.tsx ? 'TypeScript source under tsx (--tsx)' : 'compiled build (dist/server.js)',
     },
     measurements,
     apiStatements: statementBreakdown,

@@ -108,7 +108,7 @@ export function targetsOf(r: RunReport): Target[] {
 export function renderMarkdown(r: RunReport): string {
   const lines: string[] = []
   lines.push(`# Benchmark ${r.startedAt} — scale ${r.scale}`, '')
-  lines.push(`Machine: ${r.machine.nproc} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGb} GB memory. API on Node ${r.setup.apiNode}; ${r.setup.postgres}.`)
+  lines.push(`Machine: ${r.machine.nproc} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGb} GB memory. API on Node ${r.setup.apiNode} (${r.setup.apiRuntime ?? "TypeScript source under tsx"}); ${r.setup.postgres}.`)
   lines.push(`Dataset: ${Object.entries(r.dataset.rows).map(([k, v]) => `${v} ${k}`).join(', ')} (loaded in ${r.dataset.ms} ms${r.dataset.notLoaded.length ? `; not loaded: ${r.dataset.notLoaded.join(', ')}` : ''}). Production indexes checked: ${r.indexes.length}.`)
   lines.push(`Load: autocannon, ${r.setup.connections} connections, warm-up ${r.setup.warmupS} s per implementation, then ${r.setup.rounds} rounds × ${r.setup.measureS} s interleaved (A B … then … B A). ${r.setup.pinning}${r.setup.loadGeneratorPinned ? '' : ' (load generator NOT pinned in this run)'}.`)
   lines.push(`Peers: ${r.setup.postgraphile ?? `PostGraphile not run: ${r.setup.postgraphileProblem}`}; raw SQL = one statement per request through node-postgres in a bare Fastify route; static = the API's captured response served by a bare Fastify route.`)

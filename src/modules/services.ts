@@ -1,6 +1,5 @@
 // The service layer both adapters share, wired from its dependencies (no container: plain factories).
 import type { PartnerTokens } from '../auth/partner-tokens.ts'
-import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../db/client.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
 import { createCredentialsService } from './credentials/credentials-service.ts'
@@ -9,13 +8,13 @@ import { createEventsService } from './events/events-service.ts'
 import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
 import { createPeopleServices } from './people.ts'
-import { createInsightsService, type InsightsSettings } from './insights/insights-service.ts'
+import { createInsightsService, type ErrorLog, type InsightsSettings } from './insights/insights-service.ts'
 import { createLoopServices } from './loop-services.ts'
 import { createLoopExportsService } from './exports/loop-exports-service.ts'
 import { createOpen311Service } from './open311/open311-service.ts'
 
 /** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. `log`: for work done outside a request. */
-export function createServices(database: Database, { partnerTokens, insights, log }: { partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Pick<FastifyBaseLogger, 'error'> } = {}) {
+export function createServices(database: Database, { partnerTokens, insights, log }: { partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: ErrorLog } = {}) {
   const agencies = createAgenciesService({ database })
   const events = createEventsService({ database, agencies })
   const series = createSeriesService({ database, agencies })

@@ -1,5 +1,4 @@
 /** Insights for analysts: aggregate answers, each a selection of whole cells from one suppressed canonical table per agency. */
-import type { FastifyBaseLogger } from 'fastify'
 import { z } from 'zod'
 import type { RequestContext } from '../../context.ts'
 import type { Database } from '../../db/client.ts'
@@ -10,7 +9,7 @@ import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { parseInput } from '../shared/validation.ts'
 import { select, type Entry, type Selection } from './canonical-table.ts'
 import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, type EventRow, type Limits, type PublishedRow, type Snapshot } from './insight-tables.ts'
-import { createInsightsRepository } from './insights-repository.ts'
+import { createInsightsRepository, inBuildTransaction, type InsightsRepository } from './insights-repository.ts'
 import type { SuppressionReason } from './suppression.ts'
 
 export const insightNames = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part'] as const
@@ -20,6 +19,11 @@ export type InsightsSettings = Limits & {
   /** How long a computed table is served before the source tables are checked for changes again. */
   refreshSeconds: number
 }
+/**
+ * How long one of a build's queries may run: a build runs in the background (after an agency's first), and a large
+ * agency's GROUP BY over a million rows may need more than a request's DB_STATEMENT_TIMEOUT_MS.
+ */
+const BUILD_STATEMENT_TIMEOUT_MS = 300_000
 export const defaultInsightsSettings: InsightsSettings = { threshold: 11, minResponses: 11, refreshSeconds: 30 }
 
 const isoDate = z.iso.date({ error: 'must be a date, e.g. 2026-01-01' })
@@ -56,20 +60,21 @@ export const timesOfDay = ['morning', 'afternoon', 'evening', 'night'] as const
 const METHOD =
   'Counts of 1 to threshold−1 are suppressed (PRIMARY); further entries are suppressed (COMPLEMENTARY) until no suppressed value is determined by the published totals. Every answer is a selection of whole cells and margins of one canonical table per agency, so no two answers can be differenced. Means and percentiles need at least minResponses answers (INSUFFICIENT_RESPONSES).'
 
-export function createInsightsService({ database, agencies, log, settings = defaultInsightsSettings }: { database: Database; agencies: AgenciesService; log?: Pick<FastifyBaseLogger, 'error'>; settings?: InsightsSettings }) {
+export function createInsightsService({ database, agencies, log, settings = defaultInsightsSettings }: { database: Database; agencies: AgenciesService; log?: ErrorLog; settings?: InsightsSettings }) {
   const { db } = database
   const cache = new Map<string, CacheEntry>()
   const building = new Map<string, Promise<CacheEntry>>()
 
+  const buildQuery = <T>(query: (repo: InsightsRepository) => Promise<T>) => inBuildTransaction(db, BUILD_STATEMENT_TIMEOUT_MS, query)
+
   /** Builds every canonical table of an agency from the source tables (the only place that reads them in bulk). */
   async function compute(agency: AgencyRow, watermark: string): Promise<CacheEntry> {
-    const repo = createInsightsRepository(db)
     const [events, people, feedback, days, surveys] = await Promise.all([
-      repo.events(agency.id),
-      repo.people(agency.id, agency.timeZone),
-      repo.feedback(agency.id, agency.timeZone),
-      repo.days(agency.id, agency.timeZone),
-      repo.surveys(agency.id),
+      buildQuery((repo) => repo.events(agency.id)),
+      buildQuery((repo) => repo.people(agency.id, agency.timeZone)),
+      buildQuery((repo) => repo.feedback(agency.id, agency.timeZone)),
+      buildQuery((repo) => repo.days(agency.id, agency.timeZone)),
+      buildQuery((repo) => repo.surveys(agency.id)),
     ])
     const eventRows: EventRow[] = events.map((e) => ({ eventId: e.id, area: e.areaId ?? '', ...slotOf(new Date(e.startsAt), e.timeZone), format: e.format, kind: e.kind, languages: [...new Set([...e.languages, ...e.interpretation])].sort().join('+'), period: quarterOf(new Date(e.startsAt), agency.timeZone), counted: e.counted, headCount: e.headCount }))
     const personRows = people.map((p) => ({ eventId: p.eventId, answers: Object.fromEntries(Object.entries(p.answers).filter(([, v]) => v !== null)) as Record<string, string | string[]> }))
@@ -187,6 +192,8 @@ export function createInsightsService({ database, agencies, log, settings = defa
   return service
 }
 export type InsightsService = ReturnType<typeof createInsightsService>
+/** Where work done outside a request reports failure (the app's logger, in practice). */
+export type ErrorLog = { error: (details: object, message: string) => void }
 
 const entriesBySnapshot = new WeakMap<Snapshot, Entry[]>()
 /** A snapshot's rows as table entries for selection, made once per snapshot. */
