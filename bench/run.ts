@@ -3,6 +3,7 @@
 // Loads a deterministic dataset, starts the API, the baselines and PostGraphile as separate processes on core 0,
 // compares their answers, then measures each scenario with autocannon (warm-up, then interleaved rounds).
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -656,7 +657,13 @@ async function main() {
   // other scenarios' RSS); then each answer selects from them in memory.
   const rssBefore = peakRssMb(api.pid)
   const buildStart = performance.now()
-  await getJson(`${api.base}/v1/insights/voice?${insightQuery}`).catch((err) => {
+  // node:http without a timeout: fetch gives up on headers after 300 s, and a large agency's first build may take longer
+  await new Promise<void>((resolve, reject) =>
+    httpGet(`${api.base}/v1/insights/voice?${insightQuery}`, (res) => {
+      res.resume()
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))))
+    }).on('error', reject),
+  ).catch((err) => {
     throw new Error(`the first insight answer failed after ${Math.round(performance.now() - buildStart)} ms: ${err.cause ?? err}`)
   })
   const insightBuild = { ms: Math.round(performance.now() - buildStart), rssBeforeMb: rssBefore ?? null, rssAfterMb: peakRssMb(api.pid) ?? null, rows: {} as Record<string, number> }
