@@ -208,7 +208,8 @@ export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limi
   const counts = Object.fromEntries(
     loopCounts.map((name) => {
       const values = perCell((r) => r[name])
-      const status = protect(values, s.relations, { implied: s.implied,
+      const status = protect(values, s.relations, {
+        implied: s.implied,
         threshold: limits.threshold,
         forced: new Map(receivedStatus.flatMap((st, i) => (st ? [[i, st] as const] : []))),
         primary: (i) => {
@@ -304,7 +305,8 @@ export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits
     const n = sums((r) => r[`${p}N`])
     const total = sums((r) => r[`${p}Sum`])
     // A withheld mean hides its sum; the sums add up like counts, so they are protected like counts.
-    const status = protect(n, s.relations, { implied: s.implied,
+    const status = protect(n, s.relations, {
+      implied: s.implied,
       threshold: 1,
       forced: new Map(responseStatus.flatMap((st, i) => (st ? [[i, st] as const] : []))),
       primary: (i) => (n[i]! >= 1 && n[i]! < limits.minResponses ? 'insufficient_responses' : undefined),

@@ -148,7 +148,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
       const period = periodSelection(snapshot, query.from, query.to)
       if (period.values) selection.period = period.values
 
-      const entries = select({ entries: entriesOf(snapshot) }, selection)
+      const entries = selectEntries(snapshot, selection)
       const rows = entries.map((e) => snapshot.rows[e.index]!)
       const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
       const render = (r: PublishedRow): InsightRow => {
@@ -195,12 +195,26 @@ export type InsightsService = ReturnType<typeof createInsightsService>
 /** Where work done outside a request reports failure (the app's logger, in practice). */
 export type ErrorLog = { error: (details: object, message: string) => void }
 
-const entriesBySnapshot = new WeakMap<Snapshot, Entry[]>()
-/** A snapshot's rows as table entries for selection, made once per snapshot. */
-function entriesOf(snapshot: Snapshot): Entry[] {
-  let entries = entriesBySnapshot.get(snapshot)
-  if (!entries) entriesBySnapshot.set(snapshot, (entries = snapshot.rows.map((r, index) => ({ key: r.key, kind: r.level, family: r.family, index }))))
-  return entries
+type Selectable = { entries: Entry[]; byPeriod: Map<string, Entry[]> }
+const selectableBySnapshot = new WeakMap<Snapshot, Selectable>()
+/** A snapshot's rows as table entries for selection, also by period (every row has one), made once per snapshot. */
+function selectable(snapshot: Snapshot): Selectable {
+  let s = selectableBySnapshot.get(snapshot)
+  if (!s) {
+    const entries = snapshot.rows.map((r, index): Entry => ({ key: r.key, kind: r.level, family: r.family, index }))
+    const byPeriod = new Map<string, Entry[]>()
+    for (const e of entries) (byPeriod.get(e.key.period!) ?? byPeriod.set(e.key.period!, []).get(e.key.period!)!).push(e)
+    selectableBySnapshot.set(snapshot, (s = { entries, byPeriod }))
+  }
+  return s
+}
+
+/** The entries a selection shows, in snapshot order; a period filter reads only its periods' entries. */
+function selectEntries(snapshot: Snapshot, selection: Selection): Entry[] {
+  const { entries, byPeriod } = selectable(snapshot)
+  if (!selection.period) return select({ entries }, selection)
+  const inPeriods = [...selection.period].flatMap((p) => byPeriod.get(p) ?? [])
+  return select({ entries: inPeriods }, selection).sort((a, b) => a.index - b.index)
 }
 
 /** Sorts each snapshot's rows once, as answers list them (by the dimensions kept, then by key), so requests need not. */
