@@ -250,8 +250,8 @@ function periodSelection(snapshot: Snapshot, from?: string, to?: string): { valu
   const start = from ? unitStart(from) : null
   const endPeriod = to ? periodOfDate(to, snapshot.periodUnit) : null
   const end = endPeriod ? lastDay(endPeriod, snapshot.periodUnit) : null
-  const present = new Set(snapshot.rows.map((r) => r.key.period).filter((p): p is string => Boolean(p)))
-  const values = new Set([...present].filter((p) => (!start || periodStart(p, snapshot.periodUnit) >= start) && (!end || periodStart(p, snapshot.periodUnit) <= end)))
+  const present = [...selectable(snapshot).byPeriod.keys()].filter(Boolean)
+  const values = new Set(present.filter((p) => (!start || periodStart(p, snapshot.periodUnit) >= start) && (!end || periodStart(p, snapshot.periodUnit) <= end)))
   return { values, from: start, to: end }
 }
 
