@@ -74,12 +74,8 @@ type Part = { entries: number[]; relations: Relation[]; implied: Relation[] }
 
 /** Splits entries into parts no relation crosses, with each part's relations in part-local indices. */
 function independentParts(size: number, relations: readonly Relation[], implied: readonly Relation[]): Part[] {
-  const parent = Array.from({ length: size }, (_, i) => i)
-  const find = (i: number): number => {
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!
-    return i
-  }
-  for (const r of [...relations, ...implied]) for (const m of r.members) parent[find(m)] = find(r.total)
+  const { find, union } = disjointSets(size)
+  for (const r of [...relations, ...implied]) for (const m of r.members) union(m, r.total)
   const parts = new Map<number, Part>()
   const local = new Array<number>(size)
   for (let i = 0; i < size; i++) {
@@ -185,11 +181,10 @@ function protectPart(
  * group. Whether an entry is determined depends only on its own group, so groups are checked (and cached) apart.
  */
 function linkedGroups(hidden: readonly boolean[], relations: readonly Relation[], byEntry: number[][]): number[][] {
-  const parent = relations.map((_, k) => k)
-  const find = (k: number): number => (parent[k] === k ? k : (parent[k] = find(parent[k]!)))
+  const { find, union } = disjointSets(relations.length)
   byEntry.forEach((ks, i) => {
     if (!hidden[i]) return
-    for (const k of ks) parent[find(k)] = find(ks[0]!)
+    for (const k of ks) union(k, ks[0]!)
   })
   const groups = new Map<number, number[]>()
   relations.forEach((r, k) => {
@@ -199,6 +194,16 @@ function linkedGroups(hidden: readonly boolean[], relations: readonly Relation[]
     g.push(k)
   })
   return [...groups.values()]
+}
+
+/** Union-find over 0 … size−1 (path halving). */
+function disjointSets(size: number) {
+  const parent = Array.from({ length: size }, (_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!
+    return i
+  }
+  return { find, union: (a: number, b: number) => void (parent[find(a)] = find(b)) }
 }
 
 function relationsByEntry(size: number, relations: readonly Relation[]): number[][] {
@@ -261,7 +266,7 @@ export function determinedEntries(suppressed: readonly boolean[], relations: rea
 }
 
 /** Exact integer arithmetic, as plain numbers that refuse to overflow or as BigInt. */
-export type Integers<T> = { one: T; zero: T; mul: (a: T, b: T) => T; sub: (a: T, b: T) => T; div: (a: T, b: T) => T; gcd: (a: T, b: T) => T; greaterThanOne: (a: T) => boolean }
+export type Integers<T> = { one: T; zero: T; add: (a: T, b: T) => T; mul: (a: T, b: T) => T; sub: (a: T, b: T) => T; div: (a: T, b: T) => T; gcd: (a: T, b: T) => T; greaterThanOne: (a: T) => boolean }
 const OVERFLOW = new Error('integer overflow')
 const safe = (x: number) => {
   if (!Number.isSafeInteger(x)) throw OVERFLOW
@@ -270,6 +275,7 @@ const safe = (x: number) => {
 export const smallIntegers: Integers<number> = {
   one: 1,
   zero: 0,
+  add: (a, b) => safe(a + b),
   mul: (a, b) => safe(a * b),
   sub: (a, b) => safe(a - b),
   div: (a, b) => a / b,
@@ -284,6 +290,7 @@ export const smallIntegers: Integers<number> = {
 export const bigIntegers: Integers<bigint> = {
   one: 1n,
   zero: 0n,
+  add: (a, b) => a + b,
   mul: (a, b) => a * b,
   sub: (a, b) => a - b,
   div: (a, b) => a / b,
@@ -304,7 +311,7 @@ function restrictedRows<T>(suppressed: readonly boolean[], relations: readonly R
     const row = new Map<number, T>()
     const add = (i: number, c: T) => {
       if (!suppressed[i]) return
-      const v = z.sub(row.get(i) ?? z.zero, z.sub(z.zero, c))
+      const v = z.add(row.get(i) ?? z.zero, c)
       if (v === z.zero) row.delete(i)
       else row.set(i, v)
     }
