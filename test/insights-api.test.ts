@@ -2,10 +2,10 @@
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
-import { addFeedback, insightStory } from './helpers/insights-data.ts'
+import { addAttendees, addFeedback, insightStory } from './helpers/insights-data.ts'
 
 const { app, database, fixtures } = await build(t, { env: { INSIGHTS_REFRESH_SECONDS: '0' } })
-await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
+const story = await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
 const get = async (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers })
 const names = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part'] as const
 type Value = { value: number | null; suppressed: string | null }
@@ -99,19 +99,57 @@ t.test('when the input is wrong, then the answer is a 4xx problem', async (t) =>
   }
 })
 
-t.test('when new rows arrive, then the tables are rebuilt in the background while the previous ones answer, and later answers include them', async (t) => {
+t.test('when new rows arrive in a month already built, then it is rebuilt in the background while the previous table answers, and later answers include them', async (t) => {
   const before = (await get('/v1/insights/voice?agency=metro')).json()
   const policy = (b: any) => b.cells.filter((c: any) => c.key.topic === 'policy')
   t.equal(policy(before).length, 0)
-  await addFeedback(database, fixtures.metro.id, 40, { topic: 'policy', stance: 'supportive', areaId: fixtures.areas.south.id, receivedAt: '2026-05-02T12:00:00Z' })
+  await addFeedback(database, fixtures.metro.id, 40, { topic: 'policy', stance: 'supportive', areaId: fixtures.areas.south.id, receivedAt: '2026-03-20T12:00:00Z' })
   const stale = (await get('/v1/insights/voice?agency=metro')).json()
-  t.same(stale, before, 'the answer that notices the change is still the previous snapshot, whole')
+  t.same(stale, before, 'the answer that notices the change is still the previous table, whole')
   let after = stale
   for (let i = 0; i < 200 && policy(after).length === 0; i++) {
     await new Promise((resolve) => setTimeout(resolve, 25))
     after = (await get('/v1/insights/voice?agency=metro')).json()
   }
   t.equal(policy(after).length, 1, 'the new cell is there once the rebuild is done')
+  t.same(
+    after.cells.filter((c: any) => c.key.period !== '2026-03'),
+    before.cells.filter((c: any) => c.key.period !== '2026-03'),
+    'the other months are as they were',
+  )
+})
+
+t.test('when rows arrive in a month that had none, then the answer that asks for it builds it and shows them', async (t) => {
+  await addFeedback(database, fixtures.metro.id, 20, { topic: 'wellness', stance: 'supportive', areaId: fixtures.areas.north.id, receivedAt: '2026-07-04T12:00:00Z' })
+  const july = (await get('/v1/insights/voice?agency=metro&from=2026-07-01&to=2026-07-31')).json()
+  t.equal(july.cells.find((c: any) => c.key.topic === 'wellness')?.feedback.value, 20)
+  t.ok(july.cells.every((c: any) => c.key.period === '2026-07'))
+})
+
+t.test('when attendance, demographics or an event change, then the quarters they touch are rebuilt, and only those', async (t) => {
+  const settle = async (url: string, done: (b: any) => boolean) => {
+    let body = (await get(url)).json()
+    for (let i = 0; i < 200 && !done(body); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25))
+      body = (await get(url)).json()
+    }
+    return body
+  }
+  const women = (b: any) => b.cells.find((c: any) => c.key.question === 'gender' && c.key.answer === 'woman' && c.key.period === '2026-Q1')?.participants.value
+  const q2 = (await get('/v1/insights/reach?agency=metro&from=2026-04-01&to=2026-06-30')).json()
+  t.equal(women((await get('/v1/insights/who-takes-part?agency=metro')).json()), 30)
+
+  await addAttendees(database, fixtures.metro.id, story.big, 11, { gender: 'woman' })
+  const who = await settle('/v1/insights/who-takes-part?agency=metro', (b) => women(b) === 41)
+  t.equal(women(who), 41, 'eleven more women at the town hall: its quarter was rebuilt')
+  t.same((await get('/v1/insights/reach?agency=metro&from=2026-04-01&to=2026-06-30')).json(), q2, 'the next quarter is as it was')
+
+  // The listening session moves from April to March: the quarter it left and the one it joined both change.
+  await database.raw(`update events set starts_at = '2026-03-14T22:00:00Z', ends_at = '2026-03-14T23:30:00Z', updated_at = now() where id = $1`, [story.later])
+  const april = await settle('/v1/insights/reach?agency=metro&from=2026-04-01&to=2026-06-30', (b) => b.cells.length === 0)
+  t.equal(april.cells.length, 0, 'the quarter it left has no meeting any more')
+  const march = await settle('/v1/insights/reach?agency=metro&from=2026-01-01&to=2026-03-31', (b) => b.cells.some((c: any) => c.key.kind === 'listening_session'))
+  t.ok(march.cells.some((c: any) => c.key.kind === 'listening_session'), 'and the quarter it joined has it')
 })
 
 t.test('when GraphQL asks for insights, then it gives the same figures as REST', async (t) => {

@@ -115,3 +115,29 @@ t.test('when an answer is served from the computed tables, then feedback_items i
   // The planner picks one of the per-agency indexes (agency_id leads both); either is an index path.
   t.match(lines.replace(/\s+/g, ' '), /Index (Only )?Scan (Backward )?using feedback_items_(agency_updated|status)_idx on feedback_items/, 'a per-agency index of feedback_items is used')
 })
+
+t.test("when a month's tables are built, then its feedback is read as an index range of that month, not the whole agency", async (t) => {
+  // A new agency: its first answer, for one month, builds that month alone.
+  const slug = 'one-month'
+  const agency = await createAgenciesRepository(database.db).insert({ slug, name: slug, jurisdiction: 'x', timeZone: 'America/Chicago', defaultLanguage: 'en', supportedLanguages: ['en'] })
+  await addFeedback(database, agency.id, 30, { topic: 'policy', stance: 'critical', areaId: null, receivedAt: '2030-06-15T12:00:00Z' })
+  await addFeedback(database, agency.id, 12, { topic: 'policy', stance: 'supportive', areaId: null, receivedAt: '2031-01-15T12:00:00Z' })
+  database.statements.recent.length = 0
+  const january = await app.services.insights.answer(ctx, 'voice', { agency: slug, from: '2031-01-01', to: '2031-01-31' })
+  t.equal(january.cells.length, 1, 'the new month, built on its own')
+  const build = database.statements.recent.find((s) => s.params.includes('2031-01-01') && /count\(\*\) filter \(where f\.acknowledged_at is not null\)/.test(s.sql))
+  t.ok(build, 'the month build query ran')
+  const literal = (v: unknown) => `'${String(v).replaceAll("'", "''")}'`
+  const text = build!.sql.replace(/\$(\d+)/g, (_, n) => literal(build!.params[Number(n) - 1]))
+  // On a tiny table the planner may prefer another per-agency index; without them (rolled back) the month must still be
+  // an index range, not the whole agency: the query is written so that it can be.
+  const plan = await database.db
+    .transaction(async (tx) => {
+      await tx.execute('set local enable_seqscan = off' as never)
+      await tx.execute('drop index feedback_items_status_idx, feedback_items_agency_updated_idx' as never)
+      throw Object.assign(new Error('roll back'), { plan: await tx.execute(`explain ${text}` as never) })
+    })
+    .catch((err: { plan?: unknown }) => err.plan)
+  const lines = (Array.isArray(plan) ? plan : (plan as { rows: Record<string, string>[] }).rows).map((r) => Object.values(r as Record<string, string>)[0]).join('\n')
+  t.match(lines.replace(/\s+/g, ' '), /Index (Only )?Scan using feedback_items_(agency_)?received_idx on feedback_items f \(cost=[^)]*\) Index Cond: \((\(agency_id = '[^']*'::uuid\) AND )?\(received_at >= [^)]*\) AND \(received_at < /, 'an index range of the month: (agency_id, received_at) or (received_at)')
+})

@@ -31,6 +31,7 @@ export const REACH_FAMILIES: MarginFamily[] = [
   ['format', 'period'],
   ['languages', 'period'],
   ['weekday', 'timeOfDay', 'period'],
+  ['area', 'kind', 'period'],
   ['area', 'kind', 'format', 'period'],
 ]
 
@@ -73,18 +74,19 @@ export const DEMOGRAPHIC_QUESTIONS = ['ageBand', 'gender', 'raceEthnicity', 'sex
 /** Questions where one person may give several answers: their answers do not add up to people. */
 const MULTI_ANSWER = new Set(['raceEthnicity'])
 export const NO_ANSWER = 'not_answered'
-export const WHO_DIMS = ['question', 'answer', 'area', 'kind', 'format', 'period'] as const
+export const WHO_DIMS = ['question', 'answer', 'area', 'kind', 'period'] as const
+/** Reach's family whose people a who-takes-part cell's answers add up to. */
+const POPULATION = ['area', 'kind', 'period'] as const
 export const WHO_FAMILIES: MarginFamily[] = [
   ['question', 'answer', 'period'],
   ['question', 'answer', 'area', 'period'],
   ['question', 'answer', 'kind', 'period'],
-  ['question', 'answer', 'format', 'period'],
 ]
 
 /**
- * Who takes part: per question, participants by answer × area × kind × format × quarter. Protected jointly with
- * reach's people table: a single-answer question's answers add up to reach's people at (area, kind, format,
- * quarter), so those relations, and reach's own, are part of the check, with reach's figures kept as they are.
+ * Who takes part: per question, participants by answer × area × kind × quarter. Protected jointly with reach's
+ * people table: a single-answer question's answers add up to reach's people at (area, kind, quarter), so those
+ * relations, and reach's own, are part of the check, with reach's figures kept as they are.
  */
 export function buildWhoTakesPart(reach: ReachBuild, people: PersonRow[], limits: Limits): Snapshot {
   const rowsWithKey = people.filter((p) => reach.eventKey.has(p.eventId))
@@ -97,7 +99,7 @@ export function buildWhoTakesPart(reach: ReachBuild, people: PersonRow[], limits
       const raw = p.answers[q]
       const answers = raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0) ? [NO_ANSWER] : [raw].flat()
       for (const answer of new Set(answers)) {
-        const key = { question: q, answer, area: ek.area!, kind: ek.kind!, format: ek.format!, period: ek.period! }
+        const key = { question: q, answer, area: ek.area!, kind: ek.kind!, period: ek.period! }
         const s = keyOf(key)
         if (!cellCounts.has(s)) keys.push(key)
         cellCounts.set(s, (cellCounts.get(s) ?? 0) + 1)
@@ -117,17 +119,17 @@ export function buildWhoTakesPart(reach: ReachBuild, people: PersonRow[], limits
   const implied: Relation[] = [...base.structure.implied, ...who.implied.map(shift)]
   const populationCell = new Map<string, number>()
   for (const e of base.structure.entries)
-    if (e.kind === 'margin' && e.family.join() === 'area,kind,format,period') populationCell.set(['area', 'kind', 'format', 'period'].map((d) => e.key[d]).join('\u0001'), e.index)
+    if (e.kind === 'margin' && e.family.join() === POPULATION.join()) populationCell.set(POPULATION.map((d) => e.key[d]).join('\u0001'), e.index)
   const byPopulation = new Map<string, { question: string; members: number[] }>()
   for (const e of who.entries) {
     if (e.kind !== 'cell' || MULTI_ANSWER.has(e.key.question!)) continue
-    const p = ['area', 'kind', 'format', 'period'].map((d) => e.key[d]).join('\u0001')
+    const p = POPULATION.map((d) => e.key[d]).join('\u0001')
     const id = `${e.key.question}\u0002${p}`
     const group = byPopulation.get(id) ?? byPopulation.set(id, { question: e.key.question!, members: [] }).get(id)!
     group.members.push(e.index + offset)
   }
   for (const [id, group] of byPopulation) relations.push({ total: populationCell.get(id.split('\u0002')[1]!)!, members: group.members })
-  // What those imply between margins: a single-answer question's answers at (area | kind | format, quarter) add up
+  // What those imply between margins: a single-answer question's answers at (area | kind, quarter) add up
   // to reach's people there. Given to the fast pass, they spare the exact check most rounds.
   const reachMargin = new Map<string, number>()
   for (const e of base.structure.entries) if (e.kind === 'margin') reachMargin.set(`${e.family.join()}\u0002${JSON.stringify(e.key)}`, e.index)

@@ -8,61 +8,98 @@ const rowsOf = <T>(result: Rows<T>): T[] => (Array.isArray(result) ? result : (r
 
 export type RawEvent = { id: string; areaId: string | null; startsAt: string; timeZone: string; format: string; kind: string; languages: string[]; interpretation: string[]; counted: boolean; headCount: number }
 export type RawPerson = { eventId: string; answers: Record<string, string | string[] | null> }
+/** The newest change to each source the insights read (timestamps as text), or null where it has no rows. */
+export type Watermark = { events: string | null; attendances: string | null; participants: string | null; demographics: string | null; headCounts: string | null; feedback: string | null; transitions: string | null; surveys: string | null }
+/** A month or quarter as local dates in the agency's zone: the first day, and the first day after it. */
+export type PeriodRange = { from: string; to: string }
 
 export function createInsightsRepository(db: Queryable) {
   const run = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => rowsOf<T>((await db.execute(query)) as unknown as Rows<T>)
 
   return {
     /**
-     * The newest change to anything an insight reads, as one string: each part is an indexed max() on
-     * (agency_id, updated_at), so checking it costs a few index probes however large the tables are.
+     * The newest change to each source an insight reads: each is an indexed max() on (agency_id, updated_at), so
+     * checking costs a few index probes however large the tables are.
      */
-    async watermark(agencyId: string): Promise<string> {
-      const [row] = await run<{ w: string }>(sql`
-        select concat_ws('|',
-          (select max(updated_at) from events where agency_id = ${agencyId}),
-          (select max(updated_at) from attendances where agency_id = ${agencyId}),
-          (select max(updated_at) from participant_demographics where agency_id = ${agencyId}),
-          (select max(updated_at) from event_head_counts where agency_id = ${agencyId}),
-          (select max(updated_at) from feedback_items where agency_id = ${agencyId}),
-          (select max(at) from feedback_transitions where agency_id = ${agencyId}),
-          (select max(created_at) from survey_responses where agency_id = ${agencyId})
-        ) as w`)
-      return row?.w ?? ''
+    async watermark(agencyId: string): Promise<Watermark> {
+      const [row] = await run<Watermark>(sql`
+        select (select max(updated_at) from events where agency_id = ${agencyId})::text as events,
+               (select max(updated_at) from attendances where agency_id = ${agencyId})::text as attendances,
+               (select max(updated_at) from participants where agency_id = ${agencyId})::text as participants,
+               (select max(updated_at) from participant_demographics where agency_id = ${agencyId})::text as demographics,
+               (select max(updated_at) from event_head_counts where agency_id = ${agencyId})::text as "headCounts",
+               (select max(updated_at) from feedback_items where agency_id = ${agencyId})::text as feedback,
+               (select max(at) from feedback_transitions where agency_id = ${agencyId})::text as transitions,
+               (select max(created_at) from survey_responses where agency_id = ${agencyId})::text as surveys`)
+      return row!
     },
 
-    /** Every live event, whether it counts for reach (held or to be held), with its latest head count. */
-    events(agencyId: string): Promise<RawEvent[]> {
+    /** The months with feedback and the quarters with events (agency time), first and last: min/max on indexes. */
+    async span(agencyId: string, timeZone: string): Promise<{ firstMonth: string | null; lastMonth: string | null; firstQuarter: string | null; lastQuarter: string | null }> {
+      const [row] = await run<{ firstMonth: string | null; lastMonth: string | null; firstQuarter: string | null; lastQuarter: string | null }>(sql`
+        select to_char((select min(received_at) from feedback_items where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-MM') as "firstMonth",
+               to_char((select max(received_at) from feedback_items where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-MM') as "lastMonth",
+               to_char((select min(starts_at) from events where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-"Q"Q') as "firstQuarter",
+               to_char((select max(starts_at) from events where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-"Q"Q') as "lastQuarter"`)
+      return row!
+    },
+
+    /**
+     * The months and quarters whose tables changed since `since` (each source from its own watermark, inclusive), and
+     * the events changed (an event that moved quarter also changed the quarter it left). Index range scans on
+     * (agency_id, updated_at) and joins to what they touch.
+     */
+    async changedSince(agencyId: string, timeZone: string, since: Watermark): Promise<{ months: string[]; quarters: string[]; events: string[] }> {
+      const at = (w: string | null) => w ?? '-infinity'
+      const month = (column: string) => sql`to_char(${sql.raw(column)} at time zone ${timeZone}, 'YYYY-MM')`
+      const quarter = sql`to_char(e.starts_at at time zone ${timeZone}, 'YYYY-"Q"Q')`
+      const rows = await run<{ unit: 'month' | 'quarter' | 'event'; value: string }>(sql`
+        select 'month' as unit, ${month('f.received_at')} as value from feedback_items f where f.agency_id = ${agencyId} and f.updated_at >= ${at(since.feedback)}::timestamptz
+        union select 'month', ${month('f.received_at')} from feedback_transitions t join feedback_items f on f.id = t.feedback_id where t.agency_id = ${agencyId} and t.at >= ${at(since.transitions)}::timestamptz
+        union select 'month', ${month('f.received_at')} from events e join feedback_items f on f.event_id = e.id where e.agency_id = ${agencyId} and e.updated_at >= ${at(since.events)}::timestamptz
+        union select 'quarter', ${quarter} from events e where e.agency_id = ${agencyId} and e.updated_at >= ${at(since.events)}::timestamptz
+        union select 'event', e.id::text from events e where e.agency_id = ${agencyId} and e.updated_at >= ${at(since.events)}::timestamptz
+        union select 'quarter', ${quarter} from attendances a join events e on e.id = a.event_id where a.agency_id = ${agencyId} and a.updated_at >= ${at(since.attendances)}::timestamptz
+        union select 'quarter', ${quarter} from event_head_counts h join events e on e.id = h.event_id where h.agency_id = ${agencyId} and h.updated_at >= ${at(since.headCounts)}::timestamptz
+        union select 'quarter', ${quarter} from survey_responses s join events e on e.id = s.event_id where s.agency_id = ${agencyId} and s.created_at >= ${at(since.surveys)}::timestamptz
+        union select 'quarter', ${quarter} from participant_demographics d join attendances a on a.participant_id = d.participant_id join events e on e.id = a.event_id
+              where d.agency_id = ${agencyId} and d.updated_at >= ${at(since.demographics)}::timestamptz
+        union select 'quarter', ${quarter} from participants p join attendances a on a.participant_id = p.id join events e on e.id = a.event_id
+              where p.agency_id = ${agencyId} and p.updated_at >= ${at(since.participants)}::timestamptz`)
+      const of = (unit: string) => rows.filter((r) => r.unit === unit && r.value !== null).map((r) => r.value)
+      return { months: of('month'), quarters: of('quarter'), events: of('event') }
+    },
+
+    /** Every live event of a quarter, whether it counts for reach (held or to be held), with its latest head count. */
+    events(agencyId: string, timeZone: string, range: PeriodRange): Promise<RawEvent[]> {
       return run<RawEvent>(sql`
         select e.id, e.area_id as "areaId", to_char(e.starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "startsAt",
                e.time_zone as "timeZone", e.format::text as format, e.kind::text as kind, e.languages, e.interpretation,
                (e.status in ('scheduled', 'completed')) as counted,
                coalesce((select h.count from event_head_counts h where h.event_id = e.id and h.deleted_at is null order by h.counted_at desc limit 1), 0)::int as "headCount"
         from events e
-        where e.agency_id = ${agencyId} and e.deleted_at is null`)
+        where e.agency_id = ${agencyId} and e.deleted_at is null and ${within(sql`e.starts_at`, timeZone, range)}`)
     },
 
-    /** Each participant once per quarter (agency time), at the first meeting they attended in it, with their answers. */
-    people(agencyId: string, timeZone: string): Promise<RawPerson[]> {
+    /** Each participant once in a quarter (agency time), at the first meeting they attended in it, with their answers. */
+    people(agencyId: string, timeZone: string, range: PeriodRange): Promise<RawPerson[]> {
       return run<RawPerson>(sql`
         select f.event_id as "eventId",
                json_build_object('ageBand', d.age_band, 'gender', d.gender, 'raceEthnicity', d.race_ethnicity, 'sexualOrientation', d.sexual_orientation,
                                  'faith', d.faith, 'disability', d.disability, 'incomeBand', d.income_band, 'occupation', d.occupation) as answers
         from (
-          select distinct on (x.participant_id, x.quarter) x.participant_id, x.event_id
-          from (
-            select a.participant_id, a.event_id, e.starts_at, to_char(e.starts_at at time zone ${timeZone}, 'YYYY-Q') as quarter
-            from attendances a join events e on e.id = a.event_id
-            where a.agency_id = ${agencyId} and a.status = 'attended' and a.deleted_at is null and e.deleted_at is null
-          ) x
-          order by x.participant_id, x.quarter, x.starts_at, x.event_id
+          select distinct on (a.participant_id) a.participant_id, a.event_id
+          from attendances a join events e on e.id = a.event_id
+          where a.agency_id = ${agencyId} and a.status = 'attended' and a.deleted_at is null and e.deleted_at is null
+            and e.agency_id = ${agencyId} and ${within(sql`e.starts_at`, timeZone, range)}
+          order by a.participant_id, e.starts_at, a.event_id
         ) f
         join participants p on p.id = f.participant_id and p.deleted_at is null and p.erased_at is null
         left join participant_demographics d on d.participant_id = f.participant_id`)
     },
 
-    /** Feedback counted by the canonical dimensions, with how many reached each step. */
-    feedback(agencyId: string, timeZone: string): Promise<FeedbackRow[]> {
+    /** A month's feedback counted by the canonical dimensions, with how many reached each step. */
+    feedback(agencyId: string, timeZone: string, range: PeriodRange): Promise<FeedbackRow[]> {
       return run<FeedbackRow>(sql`
         select ${dims(timeZone)},
                count(*)::int as received,
@@ -70,34 +107,36 @@ export function createInsightsRepository(db: Queryable) {
                count(*) filter (where f.status = 'addressed' or h.addressed)::int as addressed,
                count(*) filter (where f.status = 'declined' or h.declined)::int as declined,
                count(*) filter (where f.reported_back_at is not null or f.status = 'reported_back')::int as "reportedBack"
-        ${feedbackFrom(agencyId, sql`
-          -- items that were ever addressed or declined, from the agency's history in one pass (a hash join, not a probe per item)
-          left join (select feedback_id, bool_or(to_status = 'addressed') as addressed, bool_or(to_status = 'declined') as declined
-                     from feedback_transitions where agency_id = ${agencyId} and to_status in ('addressed', 'declined')
-                     group by feedback_id) h on h.feedback_id = f.id`)}
+        ${feedbackFrom(agencyId, timeZone, range, sql`
+          -- the month's items that were ever addressed or declined, from their history in one pass (a hash join, not a probe per item)
+          left join (select t.feedback_id, bool_or(t.to_status = 'addressed') as addressed, bool_or(t.to_status = 'declined') as declined
+                     from feedback_transitions t join feedback_items i on i.id = t.feedback_id
+                     where t.agency_id = ${agencyId} and t.to_status in ('addressed', 'declined') and i.agency_id = ${agencyId} and ${within(sql`i.received_at`, timeZone, range)}
+                     group by t.feedback_id) h on h.feedback_id = f.id`)}
         group by 1, 2, 3, 4, 5, 6, 7`)
     },
 
-    /** Whole days from received to each milestone, counted by the canonical dimensions. */
-    days(agencyId: string, timeZone: string): Promise<DaysRow[]> {
+    /** A month's whole days from received to each milestone, counted by the canonical dimensions. */
+    days(agencyId: string, timeZone: string, range: PeriodRange): Promise<DaysRow[]> {
       const part = (milestone: string, column: string) => sql`
         select ${dims(timeZone)}, ${sql.raw(`'${milestone}'::text`)} as milestone,
                greatest(0, floor(extract(epoch from (${sql.raw(column)} - f.received_at)) / 86400))::int as days, count(*)::int as count
-        ${feedbackFrom(agencyId)} and ${sql.raw(column)} is not null
+        ${feedbackFrom(agencyId, timeZone, range)} and ${sql.raw(column)} is not null
         group by 1, 2, 3, 4, 5, 6, 7, 8, 9`
       return run<DaysRow>(sql`${part('acknowledged', 'f.acknowledged_at')} union all ${part('decided', 'f.decided_at')} union all ${part('reportedBack', 'f.reported_back_at')}`)
     },
 
-    /** Survey responses per event: how many, and per principle how many answered and their sum. */
-    surveys(agencyId: string): Promise<SurveyRow[]> {
+    /** Survey responses per event of a quarter: how many, and per principle how many answered and their sum. */
+    surveys(agencyId: string, timeZone: string, range: PeriodRange): Promise<SurveyRow[]> {
       return run<SurveyRow>(sql`
-        select event_id as "eventId", count(*)::int as responses,
-               count(dignity)::int as "dignityN", coalesce(sum(dignity), 0)::int as "dignitySum",
-               count(voice)::int as "voiceN", coalesce(sum(voice), 0)::int as "voiceSum",
-               count(neutrality)::int as "neutralityN", coalesce(sum(neutrality), 0)::int as "neutralitySum",
-               count(trust)::int as "trustN", coalesce(sum(trust), 0)::int as "trustSum"
-        from survey_responses where agency_id = ${agencyId}
-        group by event_id`)
+        select s.event_id as "eventId", count(*)::int as responses,
+               count(s.dignity)::int as "dignityN", coalesce(sum(s.dignity), 0)::int as "dignitySum",
+               count(s.voice)::int as "voiceN", coalesce(sum(s.voice), 0)::int as "voiceSum",
+               count(s.neutrality)::int as "neutralityN", coalesce(sum(s.neutrality), 0)::int as "neutralitySum",
+               count(s.trust)::int as "trustN", coalesce(sum(s.trust), 0)::int as "trustSum"
+        from survey_responses s join events e on e.id = s.event_id
+        where s.agency_id = ${agencyId} and e.agency_id = ${agencyId} and ${within(sql`e.starts_at`, timeZone, range)}
+        group by s.event_id`)
     },
   }
 }
@@ -116,9 +155,13 @@ const dims = (timeZone: string) => sql`
   to_char(f.received_at at time zone ${timeZone}, 'YYYY-MM') as period,
   coalesce(e.kind::text, 'none') as kind, coalesce(e.format::text, 'none') as format`
 
-const feedbackFrom = (agencyId: string, join = sql``) => sql`
+const feedbackFrom = (agencyId: string, timeZone: string, range: PeriodRange, join = sql``) => sql`
   from feedback_items f
   join feedback_topics t on t.id = f.topic_id
   left join events e on e.id = f.event_id
   ${join}
-  where f.agency_id = ${agencyId} and f.deleted_at is null`
+  where f.agency_id = ${agencyId} and f.deleted_at is null and ${within(sql`f.received_at`, timeZone, range)}`
+
+/** An instant inside a period given as local dates in the agency's zone (from inclusive, to exclusive): an index range. */
+const within = (column: ReturnType<typeof sql>, timeZone: string, range: PeriodRange) =>
+  sql`${column} >= (${range.from}::timestamp at time zone ${timeZone}) and ${column} < (${range.to}::timestamp at time zone ${timeZone})`

@@ -8,8 +8,8 @@ import { createAgenciesRepository, type AgencyRow } from '../agencies/agencies-r
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { parseInput } from '../shared/validation.ts'
 import { select, type Entry, type Selection } from './canonical-table.ts'
-import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, type EventRow, type Limits, type PublishedRow, type Snapshot } from './insight-tables.ts'
-import { createInsightsRepository, inBuildTransaction, type InsightsRepository } from './insights-repository.ts'
+import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type EventRow, type Limits, type PublishedRow, type Snapshot } from './insight-tables.ts'
+import { createInsightsRepository, inBuildTransaction, type InsightsRepository, type PeriodRange, type Watermark } from './insights-repository.ts'
 import type { SuppressionReason } from './suppression.ts'
 
 export const insightNames = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part'] as const
@@ -41,8 +41,29 @@ export const insightQuery = z
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] })
 export type InsightQuery = z.input<typeof insightQuery>
 
-type Snapshots = { reach: Snapshot; voice: Snapshot; 'closing-the-loop': Snapshot; trust: Snapshot; 'who-takes-part': Snapshot }
-type CacheEntry = { watermark: string; checkedAt: number; snapshots: Snapshots }
+type Unit = 'month' | 'quarter'
+/** Voice and closing the loop are kept by month, the others by quarter; every margin keeps its period (insight-tables). */
+const unitOf: Record<InsightName, Unit> = { reach: 'quarter', voice: 'month', 'closing-the-loop': 'month', trust: 'quarter', 'who-takes-part': 'quarter' }
+const dimsOf: Record<InsightName, readonly string[]> = { reach: REACH_DIMS, voice: FEEDBACK_DIMS, 'closing-the-loop': LOOP_CELL, trust: TRUST_DIMS, 'who-takes-part': WHO_DIMS }
+type MonthTables = { voice: Snapshot; 'closing-the-loop': Snapshot }
+type QuarterTables = { reach: Snapshot; trust: Snapshot; 'who-takes-part': Snapshot; events: ReadonlySet<string> }
+
+/**
+ * One agency's tables, one period at a time. Each period is protected on its own (every margin keeps its period), so
+ * a period is built when first asked for, and rebuilt in the background, alone, when its sources change.
+ */
+type AgencyTables = {
+  watermark: Watermark
+  checkedAt: number
+  /** Every period with data, oldest first. */
+  periods: Record<Unit, string[]>
+  months: Map<string, MonthTables>
+  quarters: Map<string, QuarterTables>
+  /** Built periods whose sources changed since: they answer until rebuilt. */
+  stale: Record<Unit, Set<string>>
+  building: Map<string, Promise<void>>
+  refreshing: boolean
+}
 
 export type InsightRow = { key: Record<string, string | null>; by?: string[] } & Record<string, unknown>
 export type InsightAnswer = {
@@ -62,58 +83,104 @@ const METHOD =
 
 export function createInsightsService({ database, agencies, log, settings = defaultInsightsSettings }: { database: Database; agencies: AgenciesService; log?: ErrorLog; settings?: InsightsSettings }) {
   const { db } = database
-  const cache = new Map<string, CacheEntry>()
-  const building = new Map<string, Promise<CacheEntry>>()
+  const tables = new Map<string, AgencyTables>()
+  const opening = new Map<string, Promise<AgencyTables>>()
 
   const buildQuery = <T>(query: (repo: InsightsRepository) => Promise<T>) => inBuildTransaction(db, BUILD_STATEMENT_TIMEOUT_MS, query)
 
-  /** Builds every canonical table of an agency from the source tables (the only place that reads them in bulk). */
-  async function compute(agency: AgencyRow, watermark: string): Promise<CacheEntry> {
-    const [events, people, feedback, days, surveys] = await Promise.all([
-      buildQuery((repo) => repo.events(agency.id)),
-      buildQuery((repo) => repo.people(agency.id, agency.timeZone)),
-      buildQuery((repo) => repo.feedback(agency.id, agency.timeZone)),
-      buildQuery((repo) => repo.days(agency.id, agency.timeZone)),
-      buildQuery((repo) => repo.surveys(agency.id)),
+  /** Voice and closing the loop of one month, from that month's rows only (an index range on received_at). */
+  async function buildMonth(agency: AgencyRow, month: string): Promise<MonthTables> {
+    const range = rangeOf(month, 'month')
+    const [feedback, days] = await Promise.all([buildQuery((repo) => repo.feedback(agency.id, agency.timeZone, range)), buildQuery((repo) => repo.days(agency.id, agency.timeZone, range))])
+    const { voice, loop } = buildFeedback(feedback, days, settings)
+    return { voice: inAnswerOrder(voice), 'closing-the-loop': inAnswerOrder(loop) }
+  }
+
+  /** Reach, trust and who takes part of one quarter, from the events starting in it (an index range on starts_at). */
+  async function buildQuarter(agency: AgencyRow, quarter: string): Promise<QuarterTables> {
+    const range = rangeOf(quarter, 'quarter')
+    const [events, people, surveys] = await Promise.all([
+      buildQuery((repo) => repo.events(agency.id, agency.timeZone, range)),
+      buildQuery((repo) => repo.people(agency.id, agency.timeZone, range)),
+      buildQuery((repo) => repo.surveys(agency.id, agency.timeZone, range)),
     ])
-    const eventRows: EventRow[] = events.map((e) => ({ eventId: e.id, area: e.areaId ?? '', ...slotOf(new Date(e.startsAt), e.timeZone), format: e.format, kind: e.kind, languages: [...new Set([...e.languages, ...e.interpretation])].sort().join('+'), period: quarterOf(new Date(e.startsAt), agency.timeZone), counted: e.counted, headCount: e.headCount }))
+    const eventRows: EventRow[] = events.map((e) => ({ eventId: e.id, area: e.areaId ?? '', ...slotOf(new Date(e.startsAt), e.timeZone), format: e.format, kind: e.kind, languages: [...new Set([...e.languages, ...e.interpretation])].sort().join('+'), period: quarter, counted: e.counted, headCount: e.headCount }))
     const personRows = people.map((p) => ({ eventId: p.eventId, answers: Object.fromEntries(Object.entries(p.answers).filter(([, v]) => v !== null)) as Record<string, string | string[]> }))
     const reach = buildReach(eventRows, personRows, settings)
-    const { voice, loop } = buildFeedback(feedback, days, settings)
     return {
-      watermark,
-      checkedAt: Date.now(),
-      snapshots: inAnswerOrder({ reach: reach.snapshot, voice, 'closing-the-loop': loop, trust: buildTrust(surveys, reach.eventKey, settings), 'who-takes-part': buildWhoTakesPart(reach, personRows, settings) }),
+      reach: inAnswerOrder(reach.snapshot),
+      trust: inAnswerOrder(buildTrust(surveys, reach.eventKey, settings)),
+      'who-takes-part': inAnswerOrder(buildWhoTakesPart(reach, personRows, settings)),
+      events: new Set(events.map((e) => e.id)),
     }
   }
 
-  /** Starts (once per agency, however many callers ask) a build of the agency's tables; the cache takes the result. */
-  function rebuild(agency: AgencyRow, watermark: string): Promise<CacheEntry> {
-    let pending = building.get(agency.id)
+  /** Builds one period (once, however many callers ask) and puts it in the agency's tables. */
+  function buildPeriod(agency: AgencyRow, state: AgencyTables, unit: Unit, period: string): Promise<void> {
+    const id = `${unit}:${period}`
+    let pending = state.building.get(id)
     if (!pending) {
-      pending = compute(agency, watermark)
-        .then((entry) => (cache.set(agency.id, entry), entry))
-        .finally(() => building.delete(agency.id))
-      building.set(agency.id, pending)
+      pending = (unit === 'month' ? buildMonth(agency, period).then((t) => void state.months.set(period, t)) : buildQuarter(agency, period).then((t) => void state.quarters.set(period, t))).finally(() => state.building.delete(id))
+      state.building.set(id, pending)
     }
     return pending
   }
 
-  /**
-   * The agency's tables: from memory while fresh. When the sources changed, the tables are rebuilt in the background
-   * and the previous ones keep answering until the new ones are ready (a large agency's build takes seconds); only
-   * the very first answer waits for a build. Every answer is one whole, consistently suppressed snapshot.
-   */
-  async function snapshotsOf(agency: AgencyRow): Promise<Snapshots> {
-    const hit = cache.get(agency.id)
-    if (hit && Date.now() - hit.checkedAt < settings.refreshSeconds * 1000) return hit.snapshots
-    const watermark = await createInsightsRepository(db).watermark(agency.id)
-    if (hit) {
-      hit.checkedAt = Date.now()
-      if (hit.watermark !== watermark) rebuild(agency, watermark).catch((err) => log?.error({ err, agency: agency.slug }, 'insight tables were not rebuilt; the previous ones still answer'))
-      return hit.snapshots
+  /** Rebuilds the stale periods one at a time in the background; a period changed again meanwhile is queued again. */
+  async function refreshStale(agency: AgencyRow, state: AgencyTables): Promise<void> {
+    if (state.refreshing) return
+    state.refreshing = true
+    try {
+      for (const unit of ['month', 'quarter'] as const)
+        for (let next = first(state.stale[unit]); next !== undefined; next = first(state.stale[unit])) {
+          state.stale[unit].delete(next)
+          await buildPeriod(agency, state, unit, next).catch((err) => {
+            state.stale[unit].add(next!)
+            throw err
+          })
+        }
+    } finally {
+      state.refreshing = false
     }
-    return (await rebuild(agency, watermark)).snapshots
+  }
+
+  async function open(agency: AgencyRow): Promise<AgencyTables> {
+    const repo = createInsightsRepository(db)
+    const [watermark, span] = await Promise.all([repo.watermark(agency.id), repo.span(agency.id, agency.timeZone)])
+    return { watermark, checkedAt: Date.now(), periods: periodsOf(span), months: new Map(), quarters: new Map(), stale: { month: new Set(), quarter: new Set() }, building: new Map(), refreshing: false }
+  }
+
+  /**
+   * The agency's tables: from memory while fresh. When the sources changed, the periods they touched are marked
+   * stale and rebuilt in the background while the previous ones keep answering; only a period never built yet makes
+   * an answer wait. Every period answers from one whole, consistently suppressed table.
+   */
+  async function tablesOf(agency: AgencyRow): Promise<AgencyTables> {
+    let state = tables.get(agency.id)
+    if (!state) {
+      let pending = opening.get(agency.id)
+      if (!pending) {
+        pending = open(agency).finally(() => opening.delete(agency.id))
+        opening.set(agency.id, pending)
+      }
+      state = await pending
+      if (!tables.has(agency.id)) tables.set(agency.id, state)
+      return tables.get(agency.id)!
+    }
+    if (Date.now() - state.checkedAt < settings.refreshSeconds * 1000) return state
+    state.checkedAt = Date.now()
+    const repo = createInsightsRepository(db)
+    const watermark = await repo.watermark(agency.id)
+    if (JSON.stringify(watermark) === JSON.stringify(state.watermark)) return state
+    const [changed, span] = await Promise.all([repo.changedSince(agency.id, agency.timeZone, state.watermark), repo.span(agency.id, agency.timeZone)])
+    state.watermark = watermark
+    state.periods = periodsOf(span)
+    for (const month of changed.months) if (state.months.has(month)) state.stale.month.add(month)
+    for (const quarter of changed.quarters) if (state.quarters.has(quarter)) state.stale.quarter.add(quarter)
+    // An event that moved to another quarter changed the one it left too.
+    for (const [quarter, t] of state.quarters) if (changed.events.some((id) => t.events.has(id))) state.stale.quarter.add(quarter)
+    refreshStale(agency, state).catch((err) => log?.error({ err, agency: agency.slug }, 'insight tables were not rebuilt; the previous ones still answer'))
+    return state
   }
 
   async function agencyOf(ref: string): Promise<AgencyRow> {
@@ -139,17 +206,20 @@ export function createInsightsService({ database, agencies, log, settings = defa
       const areaIds = new Set((await createAgenciesRepository(db).listAreas(agency.id)).map((a) => a.id))
       const badAreas = (query.area ?? []).flatMap((a, i) => (areaIds.has(a) ? [] : [{ field: `area.${i}`, message: 'is not an area of this agency' }]))
       if (badAreas.length) throw validationFailed(badAreas)
-      const snapshot = (await snapshotsOf(agency))[name]
+      const state = await tablesOf(agency)
+      const unit = unitOf[name]
+      const dims = dimsOf[name]
 
       const selection: Selection = {}
       if (query.area) selection.area = new Set(query.area)
-      if (query.kind && snapshot.dims.includes('kind')) selection.kind = new Set(query.kind)
-      if (query.format && snapshot.dims.includes('format')) selection.format = new Set(query.format)
-      const period = periodSelection(snapshot, query.from, query.to)
-      if (period.values) selection.period = period.values
-
-      const entries = selectEntries(snapshot, selection)
-      const rows = entries.map((e) => snapshot.rows[e.index]!)
+      if (query.kind && dims.includes('kind')) selection.kind = new Set(query.kind)
+      if (query.format && dims.includes('format')) selection.format = new Set(query.format)
+      const period = periodSelection(state.periods[unit], unit, query.from, query.to)
+      // Periods never built are built now (in order, one at a time); stale ones answer until their rebuild is done.
+      for (const p of period.values) if (!(unit === 'month' ? state.months : state.quarters).has(p)) await buildPeriod(agency, state, unit, p)
+      const snapshots = period.values.map((p) => (unit === 'month' ? state.months.get(p)![name as 'voice'] : state.quarters.get(p)![name as 'reach']))
+      // Each period's rows are kept in answer order (inAnswerOrder), and a selection keeps that order.
+      const rows = snapshots.flatMap((snapshot) => select({ entries: entriesOf(snapshot) }, selection).map((e) => snapshot.rows[e.index]!))
       const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
       const render = (r: PublishedRow): InsightRow => {
         for (const m of Object.values(r.measures)) countReasons(m, counts)
@@ -165,7 +235,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
       const out: InsightAnswer = {
         insight: name,
         agency: agency.slug,
-        period: { unit: snapshot.periodUnit, from: period.from, to: period.to },
+        period: { unit, from: period.from, to: period.to },
         cells,
         margins,
         suppression: { threshold: settings.threshold, minResponses: settings.minResponses, ...counts, method: METHOD },
@@ -183,10 +253,12 @@ export function createInsightsService({ database, agencies, log, settings = defa
       return out
     },
 
-    /** Rebuilds an agency's tables now, whatever their age (benchmarks and operations). */
+    /** Builds every period of an agency's tables now, whatever their age (benchmarks and operations). */
     async refresh(agencySlug: string): Promise<void> {
       const agency = await agencyOf(agencySlug)
-      cache.set(agency.id, await compute(agency, await createInsightsRepository(db).watermark(agency.id)))
+      const state = await open(agency)
+      for (const unit of ['month', 'quarter'] as const) for (const p of state.periods[unit]) await buildPeriod(agency, state, unit, p)
+      tables.set(agency.id, state)
     },
   }
   return service
@@ -195,40 +267,24 @@ export type InsightsService = ReturnType<typeof createInsightsService>
 /** Where work done outside a request reports failure (the app's logger, in practice). */
 export type ErrorLog = { error: (details: object, message: string) => void }
 
-type Selectable = { entries: Entry[]; byPeriod: Map<string, Entry[]> }
-const selectableBySnapshot = new WeakMap<Snapshot, Selectable>()
-/** A snapshot's rows as table entries for selection, also by period (every row has one), made once per snapshot. */
-function selectable(snapshot: Snapshot): Selectable {
-  let s = selectableBySnapshot.get(snapshot)
-  if (!s) {
-    const entries = snapshot.rows.map((r, index): Entry => ({ key: r.key, kind: r.level, family: r.family, index }))
-    const byPeriod = new Map<string, Entry[]>()
-    for (const e of entries) (byPeriod.get(e.key.period!) ?? byPeriod.set(e.key.period!, []).get(e.key.period!)!).push(e)
-    selectableBySnapshot.set(snapshot, (s = { entries, byPeriod }))
-  }
-  return s
+const entriesBySnapshot = new WeakMap<Snapshot, Entry[]>()
+/** A snapshot's rows as table entries for selection, made once per snapshot. */
+function entriesOf(snapshot: Snapshot): Entry[] {
+  let entries = entriesBySnapshot.get(snapshot)
+  if (!entries) entriesBySnapshot.set(snapshot, (entries = snapshot.rows.map((r, index): Entry => ({ key: r.key, kind: r.level, family: r.family, index }))))
+  return entries
 }
 
-/** The entries a selection shows, in snapshot order; a period filter reads only its periods' entries. */
-function selectEntries(snapshot: Snapshot, selection: Selection): Entry[] {
-  const { entries, byPeriod } = selectable(snapshot)
-  if (!selection.period) return select({ entries }, selection)
-  const inPeriods = [...selection.period].flatMap((p) => byPeriod.get(p) ?? [])
-  return select({ entries: inPeriods }, selection).sort((a, b) => a.index - b.index)
-}
-
-/** Sorts each snapshot's rows once, as answers list them (by the dimensions kept, then by key), so requests need not. */
-function inAnswerOrder(snapshots: Snapshots): Snapshots {
-  for (const snapshot of Object.values(snapshots)) {
-    const keyed = snapshot.rows.map((row) => ({
-      row,
-      by: JSON.stringify(row.level === 'margin' ? [...row.family] : []),
-      key: JSON.stringify(Object.fromEntries(Object.entries(row.key).map(([k, v]) => [k, v === '' ? null : v]))),
-    }))
-    keyed.sort((a, b) => a.by.localeCompare(b.by) || a.key.localeCompare(b.key))
-    snapshot.rows = keyed.map((k) => k.row)
-  }
-  return snapshots
+/** Sorts a snapshot's rows once, as answers list them (by the dimensions kept, then by key), so requests need not. */
+function inAnswerOrder(snapshot: Snapshot): Snapshot {
+  const keyed = snapshot.rows.map((row) => ({
+    row,
+    by: JSON.stringify(row.level === 'margin' ? [...row.family] : []),
+    key: JSON.stringify(Object.fromEntries(Object.entries(row.key).map(([k, v]) => [k, v === '' ? null : v]))),
+  }))
+  keyed.sort((a, b) => a.by.localeCompare(b.by) || a.key.localeCompare(b.key))
+  snapshot.rows = keyed.map((k) => k.row)
+  return snapshot
 }
 
 function countReasons(m: unknown, counts: { primary: number; complementary: number; insufficientResponses: number }) {
@@ -241,31 +297,50 @@ function countReasons(m: unknown, counts: { primary: number; complementary: numb
 }
 
 /**
- * The periods a from/to range keeps: whole months or quarters only, widened outward to the unit (a filter can
- * only select whole cells). Returns the widened bounds for the answer to state.
+ * The periods a from/to range keeps, of those with data: whole months or quarters only, widened outward to the unit
+ * (a filter can only select whole cells). Returns the widened bounds for the answer to state.
  */
-function periodSelection(snapshot: Snapshot, from?: string, to?: string): { values?: Set<string>; from: string | null; to: string | null } {
-  if (!from && !to) return { from: null, to: null }
-  const unitStart = (date: string) => periodStart(periodOfDate(date, snapshot.periodUnit), snapshot.periodUnit)
-  const start = from ? unitStart(from) : null
-  const endPeriod = to ? periodOfDate(to, snapshot.periodUnit) : null
-  const end = endPeriod ? lastDay(endPeriod, snapshot.periodUnit) : null
-  const present = [...selectable(snapshot).byPeriod.keys()].filter(Boolean)
-  const values = new Set(present.filter((p) => (!start || periodStart(p, snapshot.periodUnit) >= start) && (!end || periodStart(p, snapshot.periodUnit) <= end)))
+function periodSelection(present: readonly string[], unit: Unit, from?: string, to?: string): { values: string[]; from: string | null; to: string | null } {
+  if (!from && !to) return { values: [...present], from: null, to: null }
+  const start = from ? periodStart(periodOfDate(from, unit), unit) : null
+  const end = to ? lastDay(periodOfDate(to, unit), unit) : null
+  const values = present.filter((p) => (!start || periodStart(p, unit) >= start) && (!end || periodStart(p, unit) <= end))
   return { values, from: start, to: end }
 }
 
+/** Every period from the first to the last with data (agency time), oldest first. */
+function periodsOf(span: { firstMonth: string | null; lastMonth: string | null; firstQuarter: string | null; lastQuarter: string | null }): Record<Unit, string[]> {
+  const months: string[] = []
+  for (let m = span.firstMonth; m && span.lastMonth && m <= span.lastMonth; m = nextPeriod(m, 'month')) months.push(m)
+  const quarters: string[] = []
+  for (let q = span.firstQuarter; q && span.lastQuarter && q <= span.lastQuarter; q = nextPeriod(q, 'quarter')) quarters.push(q)
+  return { month: months, quarter: quarters }
+}
+
+function nextPeriod(period: string, unit: Unit): string {
+  const [y, n] = (unit === 'month' ? period.split('-') : period.split('-Q')).map(Number)
+  const last = unit === 'month' ? 12 : 4
+  return n! === last ? (unit === 'month' ? `${y! + 1}-01` : `${y! + 1}-Q1`) : unit === 'month' ? `${y}-${pad(n! + 1)}` : `${y}-Q${n! + 1}`
+}
+
+/** A period as local dates: its first day and the first day after it. */
+function rangeOf(period: string, unit: Unit): PeriodRange {
+  return { from: periodStart(period, unit), to: periodStart(nextPeriod(period, unit), unit) }
+}
+
+const first = <T>(set: ReadonlySet<T>): T | undefined => set.values().next().value
+
 const pad = (n: number) => String(n).padStart(2, '0')
-function periodOfDate(date: string, unit: 'month' | 'quarter'): string {
+function periodOfDate(date: string, unit: Unit): string {
   const [y, m] = date.split('-').map(Number)
   return unit === 'month' ? `${y}-${pad(m!)}` : `${y}-Q${Math.ceil(m! / 3)}`
 }
-function periodStart(period: string, unit: 'month' | 'quarter'): string {
+function periodStart(period: string, unit: Unit): string {
   if (unit === 'month') return `${period}-01`
   const [y, q] = period.split('-Q').map(Number)
   return `${y}-${pad((q! - 1) * 3 + 1)}-01`
 }
-function lastDay(period: string, unit: 'month' | 'quarter'): string {
+function lastDay(period: string, unit: Unit): string {
   const start = periodStart(period, unit)
   const [y, m] = start.split('-').map(Number)
   const endMonth = unit === 'month' ? m! : m! + 2

@@ -66,6 +66,9 @@ export function protect(values: readonly number[], relations: readonly Relation[
   return status
 }
 
+/** Rounds of the exact pass that add one complement per determined entry before it widens to whole relations. */
+const CAREFUL_ROUNDS = 8
+
 /** Parts protected lately, by their content: a rebuild after a change re-protects only the periods it touched. */
 const protectedParts = new Map<string, (SuppressionReason | undefined)[]>()
 const PART_CACHE_SIZE = 20_000
@@ -150,8 +153,17 @@ function protectPart(
       const id = group.flatMap((k) => [relations[k]!.total, ...relations[k]!.members].filter((i) => hidden[i])).sort((a, b) => a - b).join()
       const determined = checked.get(id) ?? determinedEntries(hidden, group.map((k) => relations[k]!))
       checked.set(id, determined)
-      // A complement for each determined entry, unless an earlier one of this round already sits next to it.
+      // A complement for each determined entry, unless an earlier one of this round already sits next to it. After a
+      // few rounds (large sparse tables can chain one determined entry to the next for hundreds of rounds) every
+      // publishable entry of the relations through the determined one is hidden: more withheld, far fewer checks.
       for (const target of determined) {
+        if (guard >= CAREFUL_ROUNDS) {
+          const around = byEntryExact[target]!.flatMap((k) => entriesOf(relations[k]!)).filter(candidate)
+          for (const i of around) hide(i)
+          if (around.length) progress = true
+          else stuck.push(group)
+          continue
+        }
         if (byEntryExact[target]!.some((k) => touched.has(k))) continue
         const near = nearestComplement(target, byEntryExact, relations, status, complementIn)
         if (near === undefined) stuck.push(group)
@@ -248,21 +260,113 @@ function nearestComplement(
 /**
  * The suppressed entries whose value the published relations determine uniquely: exact rational Gaussian
  * elimination (integer, fraction-free) of the relations restricted to the suppressed entries. An entry is
- * determined exactly when its unit vector lies in the row space, i.e. some row of the reduced echelon form
- * is that unit vector.
+ * determined exactly when its unit vector lies in the row space.
  */
 export function determinedEntries(suppressed: readonly boolean[], relations: readonly Relation[]): number[] {
   // Small integers first (fast); if a coefficient ever leaves the safe-integer range, again with BigInt (exact).
-  let reduced: Map<number, unknown>[]
   try {
-    reduced = reducedRowEchelon(restrictedRows(suppressed, relations, smallIntegers), smallIntegers)
+    return determinedWith(restrictedRows(suppressed, relations, smallIntegers), smallIntegers)
   } catch (err) {
     if (err !== OVERFLOW) throw err
-    reduced = reducedRowEchelon(restrictedRows(suppressed, relations, bigIntegers), bigIntegers)
+    return determinedWith(restrictedRows(suppressed, relations, bigIntegers), bigIntegers)
   }
+}
+
+/**
+ * First peels off every row holding a column no other row holds (typically a withheld margin: it sits in its own
+ * relation only). Such a row says nothing about any other entry: whatever values the other rows allow, its private
+ * entry can take up the difference. So the other entries are decided by the rows left (the core), which alone need
+ * elimination; in sparse tables, where most entries are withheld, the core is a small part of the whole. A peeled
+ * row's private entry is determined exactly when the rest of its row lies in the span of the rows peeled after it
+ * and the core (a later peeled row never holds an earlier one's private entry, so they are taken earliest first).
+ */
+function determinedWith<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
+  const holders = new Map<number, number[]>()
+  rows.forEach((row, r) => {
+    for (const k of row.keys()) (holders.get(k) ?? holders.set(k, []).get(k)!).push(r)
+  })
+  const count = new Map([...holders].map(([k, rs]) => [k, rs.length]))
+  const removed = new Array<boolean>(rows.length).fill(false)
+  const peeled: { row: Map<number, T>; column: number }[] = []
+  const queue = [...count].flatMap(([k, c]) => (c === 1 ? [k] : []))
+  while (queue.length) {
+    const column = queue.pop()!
+    if (count.get(column) !== 1) continue
+    const r = holders.get(column)!.find((i) => !removed[i])!
+    removed[r] = true
+    peeled.push({ row: rows[r]!, column })
+    for (const k of rows[r]!.keys()) {
+      const c = count.get(k)! - 1
+      count.set(k, c)
+      if (c === 1) queue.push(k)
+    }
+  }
+  // The core, smallest rows first (finer margins before the coarser ones they add up to, which then reduce to
+  // nothing), each pivoting on the entry the fewest core rows hold: little fill-in.
+  const pivotOf = echelon(
+    rows.filter((_, r) => !removed[r]).map((row) => new Map(row)).sort((a, b) => a.size - b.size),
+    z,
+    (row) => {
+      let best = -1
+      for (const k of row.keys()) if (best < 0 || count.get(k)! < count.get(best)! || (count.get(k) === count.get(best) && k > best)) best = k
+      return best
+    },
+  )
   const out: number[] = []
-  for (const row of reduced) if (row.size === 1) out.push([...row.keys()][0]!)
+  for (const [column, row] of pivotOf) if (row.size === 1) out.push(column)
+  const order = new Map(peeled.map((p, m) => [p.column, m]))
+  for (const { row, column } of peeled) {
+    const rest = new Map(row)
+    rest.delete(column)
+    // Later peeled rows, earliest first (a min-heap of their order), then the core's reduced rows.
+    const heap = new MinHeap()
+    for (const k of rest.keys()) if (order.has(k)) heap.push(order.get(k)!)
+    for (let m = heap.pop(); m !== undefined; m = heap.pop()) {
+      const later = peeled[m]!
+      if (!rest.has(later.column)) continue
+      const before = new Set(rest.keys())
+      eliminate(rest, later.row, later.column, z)
+      for (const k of rest.keys()) if (!before.has(k) && order.has(k)) heap.push(order.get(k)!)
+    }
+    for (const k of [...rest.keys()]) if (rest.has(k) && pivotOf.has(k)) eliminate(rest, pivotOf.get(k)!, k, z)
+    if (rest.size === 0) out.push(column)
+  }
   return out.sort((a, b) => a - b)
+}
+
+/** A binary min-heap of numbers (duplicates allowed). */
+class MinHeap {
+  private items: number[] = []
+  push(x: number) {
+    const a = this.items
+    a.push(x)
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1
+      if (a[parent]! <= a[i]!) break
+      ;[a[parent], a[i]] = [a[i]!, a[parent]!]
+      i = parent
+    }
+  }
+  pop(): number | undefined {
+    const a = this.items
+    if (a.length === 0) return undefined
+    const top = a[0]!
+    const last = a.pop()!
+    if (a.length) {
+      a[0] = last
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < a.length && a[l]! < a[m]!) m = l
+        if (r < a.length && a[r]! < a[m]!) m = r
+        if (m === i) break
+        ;[a[m], a[i]] = [a[i]!, a[m]!]
+        i = m
+      }
+    }
+    return top
+  }
 }
 
 /** Exact integer arithmetic, as plain numbers that refuse to overflow or as BigInt. */
@@ -333,6 +437,12 @@ function normalize<T>(row: Map<number, T>, z: Integers<T>) {
  * index (which kept rows hold a column) lets each new pivot be eliminated from just the rows that hold it.
  */
 export function reducedRowEchelon<T>(input: Map<number, T>[], z: Integers<T>): Map<number, T>[] {
+  // Pivot on the highest column: margins come after cells, and a margin sits in one relation, so it fills nothing in.
+  return [...echelon(input, z).values()]
+}
+
+/** The reduced rows by their pivot column. */
+function echelon<T>(input: Map<number, T>[], z: Integers<T>, pivotIn: (row: Map<number, T>) => number = (row) => Math.max(...row.keys())): Map<number, Map<number, T>> {
   const pivotOf = new Map<number, Map<number, T>>()
   const holders = new Map<number, Set<Map<number, T>>>()
   const index = (row: Map<number, T>, before: Iterable<number>) => {
@@ -344,8 +454,7 @@ export function reducedRowEchelon<T>(input: Map<number, T>[], z: Integers<T>): M
     // Eliminate existing pivot columns from the new row.
     for (let col = pivotColumnIn(row, pivotOf); col !== undefined; col = pivotColumnIn(row, pivotOf)) eliminate(row, pivotOf.get(col)!, col, z)
     if (row.size === 0) continue
-    // Pivot on the highest column: margins come after cells, and a margin sits in one relation, so it fills nothing in.
-    const col = Math.max(...row.keys())
+    const col = pivotIn(row)
     normalize(row, z)
     // Eliminate the new pivot from the kept rows that hold it, keeping the form reduced.
     for (const other of [...(holders.get(col) ?? [])]) {
@@ -356,7 +465,7 @@ export function reducedRowEchelon<T>(input: Map<number, T>[], z: Integers<T>): M
     pivotOf.set(col, row)
     index(row, [])
   }
-  return [...pivotOf.values()]
+  return pivotOf
 }
 
 function pivotColumnIn(row: Map<number, unknown>, pivotOf: Map<number, unknown>): number | undefined {
