@@ -137,7 +137,7 @@ async function main() {
     readyPath: '/health/ready',
     env: {
       PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl, PORT: String(apiPort), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn',
+      DATABASE_URL: databaseUrl, PORT: String(apiPort), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn', INSIGHTS_WARM: 'false',
       RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000',
       AUTH_ISSUER: issuer, AUTH_AUDIENCE: audience, AUTH_JWKS: JSON.stringify({ keys: [jwk] }), AUTH_ALGORITHMS: 'ES256',
     },

@@ -40,6 +40,7 @@ const envSchema = z.object({
   INSIGHTS_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(11, { error: 'must be at least 11 (counts of 1 to 10 are always suppressed)' }).max(1000).default(11),
   INSIGHTS_MIN_RESPONSES: z.coerce.number().int().min(11, { error: 'must be at least 11' }).max(1000).optional(),
   INSIGHTS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
+  INSIGHTS_WARM: booleanFlag.default(true),
 })
 
 export type Config = {
@@ -70,7 +71,7 @@ export type Config = {
     clockToleranceSeconds: number
   }
   /** Insights: the suppression threshold, the fewest answers a mean or percentile needs, how long tables are reused. */
-  insights: { threshold: number; minResponses: number; refreshSeconds: number }
+  insights: { threshold: number; minResponses: number; refreshSeconds: number; warm: boolean }
   /**
    * Partner credentials: this server signs short-lived tokens for API clients with its own key (a private EC P-256
    * JWK). Unset: the token endpoint says partner credentials are not configured.
@@ -161,7 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     corsOrigins: d.CORS_ORIGINS.trim() === '*' ? true : d.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     graphqlIntrospection: d.GRAPHQL_INTROSPECTION,
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
-    insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS },
+    insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },
     auth: {
       issuer: d.AUTH_ISSUER,
       audience: d.AUTH_AUDIENCE,

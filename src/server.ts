@@ -36,4 +36,8 @@ closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
 })
 
 const address = await app.listen({ port: config.port, host: config.host })
+if (config.insights.warm) {
+  // After listening, so that readiness does not wait: answers asked for meanwhile build what they need themselves.
+  app.services.insights.warm().catch((err) => app.log.error({ err }, 'insight tables were not all built ahead; they will be built when asked for'))
+}
 app.log.info(`Community engagement API on ${address} (database: ${database.kind === 'pglite' ? `embedded PGlite in ${(config.database as { dataDir: string }).dataDir}` : 'PostgreSQL'}) — docs at ${address}/docs, GraphQL at ${address}/graphql`)

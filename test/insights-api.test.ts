@@ -2,7 +2,7 @@
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
-import { addAttendees, addFeedback, insightStory } from './helpers/insights-data.ts'
+import { addAttendees, addEvent, addFeedback, insightStory } from './helpers/insights-data.ts'
 
 const { app, database, fixtures } = await build(t, { env: { INSIGHTS_REFRESH_SECONDS: '0' } })
 const story = await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
@@ -150,6 +150,18 @@ t.test('when attendance, demographics or an event change, then the quarters they
   t.equal(april.cells.length, 0, 'the quarter it left has no meeting any more')
   const march = await settle('/v1/insights/reach?agency=metro&from=2026-01-01&to=2026-03-31', (b) => b.cells.some((c: any) => c.key.kind === 'listening_session'))
   t.ok(march.cells.some((c: any) => c.key.kind === 'listening_session'), 'and the quarter it joined has it')
+})
+
+t.test('when the tables were warmed after start, then a first answer for any period builds nothing', async (t) => {
+  // Lakeside has not been asked anything yet.
+  const town = await addEvent(database, fixtures.lakeside.id, { areaId: fixtures.areas.lakeArea.id, startsAt: '2026-02-03T23:00:00Z' })
+  await addAttendees(database, fixtures.lakeside.id, town, 12, { gender: 'woman' })
+  await addFeedback(database, fixtures.lakeside.id, 12, { topic: 'policy', stance: 'critical', areaId: fixtures.areas.lakeArea.id, receivedAt: '2026-02-04T12:00:00Z' })
+  await app.services.insights.warm()
+  database.statements.recent.length = 0
+  for (const name of names) t.equal((await get(`/v1/insights/${name}?agency=lakeside&from=2026-01-01&to=2026-03-31`)).statusCode, 200)
+  const builds = database.statements.recent.filter((s) => /count\(\*\)|distinct on|count\(s\.dignity\)/.test(s.sql))
+  t.same(builds.map((s) => s.sql.slice(0, 60)), [], 'no build query ran: every period was ready')
 })
 
 t.test('when GraphQL asks for insights, then it gives the same figures as REST', async (t) => {

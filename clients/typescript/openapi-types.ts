@@ -5915,7 +5915,7 @@ export interface operations {
                 to?: string;
                 /** @description Only meetings of these kinds (`none`: feedback given outside a meeting). */
                 kind?: (components["schemas"]["EventKind"] | "none")[];
-                /** @description Only meetings in these formats (`none`: feedback given outside a meeting). */
+                /** @description Only meetings in these formats (`none`: feedback given outside a meeting). `who-takes-part` is not split by format and ignores it. */
                 format?: (components["schemas"]["EventFormat"] | "none")[];
             };
             header?: never;

@@ -12,6 +12,9 @@ export function createAgenciesRepository(db: Queryable) {
       const [row] = await db.select().from(agencies).where(eq(agencies.slug, slug)).limit(1)
       return row
     },
+    async all(): Promise<AgencyRow[]> {
+      return db.select().from(agencies).orderBy(agencies.slug)
+    },
     async byIds(ids: string[]): Promise<AgencyRow[]> {
       if (ids.length === 0) return []
       return db.select().from(agencies).where(inArray(agencies.id, ids))

@@ -253,6 +253,18 @@ export function createInsightsService({ database, agencies, log, settings = defa
       return out
     },
 
+    /**
+     * Builds every agency's periods not built yet, in the background after start (INSIGHTS_WARM), so that first
+     * answers find them ready: quarters first (cheap), then months, newest first (what dashboards ask for).
+     */
+    async warm(): Promise<void> {
+      for (const agency of await createAgenciesRepository(db).all()) {
+        const state = await tablesOf(agency)
+        for (const unit of ['quarter', 'month'] as const)
+          for (const p of [...state.periods[unit]].reverse()) if (!(unit === 'month' ? state.months : state.quarters).has(p)) await buildPeriod(agency, state, unit, p)
+      }
+    },
+
     /** Builds every period of an agency's tables now, whatever their age (benchmarks and operations). */
     async refresh(agencySlug: string): Promise<void> {
       const agency = await agencyOf(agencySlug)
