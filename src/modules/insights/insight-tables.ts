@@ -4,7 +4,7 @@
  * total shown in one is never hidden in another.
  */
 import { buildStructure, sumInto, type Entry, type Key, type MarginFamily, type TableStructure } from './canonical-table.ts'
-import { protect, type Relation, type SuppressionReason } from './suppression.ts'
+import { protect, suppressionReasons, type Relation, type SuppressionReason } from './suppression.ts'
 
 export type Published = { value: number | null; suppressed: SuppressionReason | null }
 export type Percentiles = { median: Published; p90: Published }
@@ -12,7 +12,10 @@ export type PublishedRow = { key: Key; level: 'cell' | 'margin'; family: readonl
 export type Snapshot = { dims: readonly string[]; periodUnit: 'month' | 'quarter'; families: readonly MarginFamily[]; rows: PublishedRow[] }
 export type Limits = { threshold: number; minResponses: number }
 
-const shown = (value: number, reason: SuppressionReason | undefined): Published => (reason ? { value: null, suppressed: reason } : { value, suppressed: null })
+/** One shared, frozen object per reason (most entries of a sparse table are withheld): far less to keep in memory. */
+const withheld = Object.fromEntries(suppressionReasons.map((r) => [r, Object.freeze({ value: null, suppressed: r })])) as Record<SuppressionReason, Published>
+const nothing: Published = Object.freeze({ value: null, suppressed: null })
+const shown = (value: number, reason: SuppressionReason | undefined): Published => (reason ? withheld[reason] : { value, suppressed: null })
 const add = (a: number, b: number) => a + b
 const zero = () => 0
 
@@ -243,14 +246,14 @@ export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limi
       for (const name of loopCounts) {
         const c = counts[name]
         measures[name] = shown(c.values[i]!, c.status[i])
-        measures[`${name}Share`] = n.value && !c.status[i] ? { value: round(c.values[i]! / n.value, 4), suppressed: null } : { value: null, suppressed: n.suppressed ?? c.status[i] ?? null }
+        measures[`${name}Share`] = n.value && !c.status[i] ? { value: round(c.values[i]! / n.value, 4), suppressed: null } : (n.suppressed ?? c.status[i]) ? withheld[(n.suppressed ?? c.status[i])!] : nothing
       }
       for (const m of milestones) {
         const base = counts[milestoneCount[m]]
         const hist = histograms[m][i]!
         const total = [...hist.values()].reduce(add, 0)
         const reason: SuppressionReason | null = base.status[i] ?? (total > 0 && total < limits.minResponses ? 'insufficient_responses' : null)
-        const pick = (p: number): Published => (reason ? { value: null, suppressed: reason } : { value: percentile(hist, total, p), suppressed: null })
+        const pick = (p: number): Published => (reason ? withheld[reason] : { value: percentile(hist, total, p), suppressed: null })
         measures[daysField[m]] = { median: pick(0.5), p90: pick(0.9) }
       }
       return entryRow(e, measures)
@@ -319,7 +322,7 @@ export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits
     const measures: PublishedRow['measures'] = { responses: shown(responses[e.index]!, responseStatus[e.index]) }
     for (const m of means) {
       const n = m.n[e.index]!
-      measures[m.p] = n === 0 ? { value: null, suppressed: null } : shown(round(m.total[e.index]! / n, 2), m.status[e.index])
+      measures[m.p] = n === 0 ? nothing : shown(round(m.total[e.index]! / n, 2), m.status[e.index])
     }
     return { key: e.key, level: e.kind, family: e.family, measures }
   })
