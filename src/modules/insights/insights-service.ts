@@ -364,11 +364,11 @@ const formatters = new Map<string, Intl.DateTimeFormat>()
 function partsIn(date: Date, timeZone: string) {
   let f = formatters.get(timeZone)
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', weekday: 'long', hour: 'numeric', hourCycle: 'h23' })
+    f = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'long', hour: 'numeric', hourCycle: 'h23' })
     formatters.set(timeZone, f)
   }
   const parts = Object.fromEntries(f.formatToParts(date).map((p) => [p.type, p.value]))
-  return { year: Number(parts.year), month: Number(parts.month), weekday: parts.weekday!.toLowerCase(), hour: Number(parts.hour) }
+  return { weekday: parts.weekday!.toLowerCase(), hour: Number(parts.hour) }
 }
 
 /** Weekday and band of the day a meeting starts at, in its own time zone. */
@@ -378,7 +378,3 @@ export function slotOf(date: Date, timeZone: string): { weekday: string; timeOfD
   return { weekday, timeOfDay }
 }
 
-export function quarterOf(date: Date, timeZone: string): string {
-  const { year, month } = partsIn(date, timeZone)
-  return `${year}-Q${Math.ceil(month / 3)}`
-}
