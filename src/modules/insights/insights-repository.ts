@@ -45,7 +45,7 @@ export function createInsightsRepository(db: Queryable) {
     },
 
     /**
-     * The months and quarters whose tables changed since `since` (each source from its own watermark, inclusive), and
+     * The months and quarters whose tables changed since `since` (each source after its own watermark), and
      * the events changed (an event that moved quarter also changed the quarter it left). Index range scans on
      * (agency_id, updated_at) and joins to what they touch.
      */
@@ -54,18 +54,18 @@ export function createInsightsRepository(db: Queryable) {
       const month = (column: string) => sql`to_char(${sql.raw(column)} at time zone ${timeZone}, 'YYYY-MM')`
       const quarter = sql`to_char(e.starts_at at time zone ${timeZone}, 'YYYY-"Q"Q')`
       const rows = await run<{ unit: 'month' | 'quarter' | 'event'; value: string }>(sql`
-        select 'month' as unit, ${month('f.received_at')} as value from feedback_items f where f.agency_id = ${agencyId} and f.updated_at >= ${at(since.feedback)}::timestamptz
-        union select 'month', ${month('f.received_at')} from feedback_transitions t join feedback_items f on f.id = t.feedback_id where t.agency_id = ${agencyId} and t.at >= ${at(since.transitions)}::timestamptz
-        union select 'month', ${month('f.received_at')} from events e join feedback_items f on f.event_id = e.id where e.agency_id = ${agencyId} and e.updated_at >= ${at(since.events)}::timestamptz
-        union select 'quarter', ${quarter} from events e where e.agency_id = ${agencyId} and e.updated_at >= ${at(since.events)}::timestamptz
-        union select 'event', e.id::text from events e where e.agency_id = ${agencyId} and e.updated_at >= ${at(since.events)}::timestamptz
-        union select 'quarter', ${quarter} from attendances a join events e on e.id = a.event_id where a.agency_id = ${agencyId} and a.updated_at >= ${at(since.attendances)}::timestamptz
-        union select 'quarter', ${quarter} from event_head_counts h join events e on e.id = h.event_id where h.agency_id = ${agencyId} and h.updated_at >= ${at(since.headCounts)}::timestamptz
-        union select 'quarter', ${quarter} from survey_responses s join events e on e.id = s.event_id where s.agency_id = ${agencyId} and s.created_at >= ${at(since.surveys)}::timestamptz
+        select 'month' as unit, ${month('f.received_at')} as value from feedback_items f where f.agency_id = ${agencyId} and f.updated_at > ${at(since.feedback)}::timestamptz
+        union select 'month', ${month('f.received_at')} from feedback_transitions t join feedback_items f on f.id = t.feedback_id where t.agency_id = ${agencyId} and t.at > ${at(since.transitions)}::timestamptz
+        union select 'month', ${month('f.received_at')} from events e join feedback_items f on f.event_id = e.id where e.agency_id = ${agencyId} and e.updated_at > ${at(since.events)}::timestamptz
+        union select 'quarter', ${quarter} from events e where e.agency_id = ${agencyId} and e.updated_at > ${at(since.events)}::timestamptz
+        union select 'event', e.id::text from events e where e.agency_id = ${agencyId} and e.updated_at > ${at(since.events)}::timestamptz
+        union select 'quarter', ${quarter} from attendances a join events e on e.id = a.event_id where a.agency_id = ${agencyId} and a.updated_at > ${at(since.attendances)}::timestamptz
+        union select 'quarter', ${quarter} from event_head_counts h join events e on e.id = h.event_id where h.agency_id = ${agencyId} and h.updated_at > ${at(since.headCounts)}::timestamptz
+        union select 'quarter', ${quarter} from survey_responses s join events e on e.id = s.event_id where s.agency_id = ${agencyId} and s.created_at > ${at(since.surveys)}::timestamptz
         union select 'quarter', ${quarter} from participant_demographics d join attendances a on a.participant_id = d.participant_id join events e on e.id = a.event_id
-              where d.agency_id = ${agencyId} and d.updated_at >= ${at(since.demographics)}::timestamptz
+              where d.agency_id = ${agencyId} and d.updated_at > ${at(since.demographics)}::timestamptz
         union select 'quarter', ${quarter} from participants p join attendances a on a.participant_id = p.id join events e on e.id = a.event_id
-              where p.agency_id = ${agencyId} and p.updated_at >= ${at(since.participants)}::timestamptz`)
+              where p.agency_id = ${agencyId} and p.updated_at > ${at(since.participants)}::timestamptz`)
       const of = (unit: string) => rows.filter((r) => r.unit === unit && r.value !== null).map((r) => r.value)
       return { months: of('month'), quarters: of('quarter'), events: of('event') }
     },
