@@ -9,12 +9,15 @@ import { protect, suppressionReasons, type Relation, type SuppressionReason } fr
 export type Published = { value: number | null; suppressed: SuppressionReason | null }
 export type Percentiles = { median: Published; p90: Published }
 export type PublishedRow = { key: Key; level: 'cell' | 'margin'; family: readonly string[]; measures: Record<string, Published | Percentiles | number> }
-export type Snapshot = { dims: readonly string[]; periodUnit: 'month' | 'quarter'; families: readonly MarginFamily[]; rows: PublishedRow[] }
+/** One period's table as published: its rows (cells and margins), each figure shown or withheld with its reason. */
+export type Snapshot = { rows: PublishedRow[] }
 export type Limits = { threshold: number; minResponses: number }
 
 /** One shared, frozen object per reason (most entries of a sparse table are withheld): far less to keep in memory. */
 const withheld = Object.fromEntries(suppressionReasons.map((r) => [r, Object.freeze({ value: null, suppressed: r })])) as Record<SuppressionReason, Published>
 const nothing: Published = Object.freeze({ value: null, suppressed: null })
+/** No figure: withheld for a reason, or none to show. */
+const absent = (reason: SuppressionReason | null | undefined): Published => (reason ? withheld[reason] : nothing)
 const shown = (value: number, reason: SuppressionReason | undefined): Published => (reason ? withheld[reason] : { value, suppressed: null })
 const add = (a: number, b: number) => a + b
 const zero = () => 0
@@ -70,7 +73,7 @@ export function buildReach(events: EventRow[], people: PersonRow[], limits: Limi
     // Meetings are public records: their number is no one's secret and is never suppressed.
     measures: { events: eventValues[e.index]!, people: shown(personValues[e.index]!, personStatus[e.index]), headCount: shown(headValues[e.index]!, headStatus[e.index]) },
   }))
-  return { snapshot: { dims: REACH_DIMS, periodUnit: 'quarter', families: REACH_FAMILIES, rows }, people: { structure: s, values: personValues, status: personStatus }, eventKey }
+  return { snapshot: { rows }, people: { structure: s, values: personValues, status: personStatus }, eventKey }
 }
 
 export const DEMOGRAPHIC_QUESTIONS = ['ageBand', 'gender', 'raceEthnicity', 'sexualOrientation', 'faith', 'disability', 'incomeBand', 'occupation'] as const
@@ -151,7 +154,7 @@ export function buildWhoTakesPart(reach: ReachBuild, people: PersonRow[], limits
   base.status.forEach((s, i) => (s ? forced.set(i, s) : locked.add(i)))
   const status = protect(values, relations, { threshold: limits.threshold, forced, locked, implied })
   const rows = who.entries.map((e) => ({ key: e.key, level: e.kind, family: e.family, measures: { participants: shown(whoValues[e.index]!, status[e.index + offset]) } }))
-  return { dims: WHO_DIMS, periodUnit: 'quarter', families: WHO_FAMILIES, rows }
+  return { rows }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -246,7 +249,7 @@ export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limi
       for (const name of loopCounts) {
         const c = counts[name]
         measures[name] = shown(c.values[i]!, c.status[i])
-        measures[`${name}Share`] = n.value && !c.status[i] ? { value: round(c.values[i]! / n.value, 4), suppressed: null } : (n.suppressed ?? c.status[i]) ? withheld[(n.suppressed ?? c.status[i])!] : nothing
+        measures[`${name}Share`] = n.value && !c.status[i] ? { value: round(c.values[i]! / n.value, 4), suppressed: null } : absent(n.suppressed ?? c.status[i])
       }
       for (const m of milestones) {
         const base = counts[milestoneCount[m]]
@@ -259,8 +262,8 @@ export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limi
       return entryRow(e, measures)
     })
   return {
-    voice: { dims: FEEDBACK_DIMS, periodUnit: 'month', families: VOICE_FAMILIES, rows: voiceRows },
-    loop: { dims: LOOP_CELL, periodUnit: 'month', families: LOOP_FAMILIES.slice(1), rows: loopRows.map((r) => (sameFamily(r.family, LOOP_CELL) ? { ...r, level: 'cell' as const } : r)) },
+    voice: { rows: voiceRows },
+    loop: { rows: loopRows.map((r) => (sameFamily(r.family, LOOP_CELL) ? { ...r, level: 'cell' as const } : r)) },
   }
 }
 
@@ -326,5 +329,5 @@ export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits
     }
     return { key: e.key, level: e.kind, family: e.family, measures }
   })
-  return { dims: TRUST_DIMS, periodUnit: 'quarter', families: TRUST_FAMILIES, rows: rowsOut }
+  return { rows: rowsOut }
 }

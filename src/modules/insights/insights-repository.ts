@@ -12,6 +12,8 @@ export type RawPerson = { eventId: string; answers: Record<string, string | stri
 export type Watermark = { events: string | null; attendances: string | null; participants: string | null; demographics: string | null; headCounts: string | null; feedback: string | null; transitions: string | null; surveys: string | null }
 /** A month or quarter as local dates in the agency's zone: the first day, and the first day after it. */
 export type PeriodRange = { from: string; to: string }
+/** The first and last month with feedback and quarter with events, or null where there are none. */
+export type PeriodSpan = { firstMonth: string | null; lastMonth: string | null; firstQuarter: string | null; lastQuarter: string | null }
 
 export function createInsightsRepository(db: Queryable) {
   const run = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => rowsOf<T>((await db.execute(query)) as unknown as Rows<T>)
@@ -35,8 +37,8 @@ export function createInsightsRepository(db: Queryable) {
     },
 
     /** The months with feedback and the quarters with events (agency time), first and last: min/max on indexes. */
-    async span(agencyId: string, timeZone: string): Promise<{ firstMonth: string | null; lastMonth: string | null; firstQuarter: string | null; lastQuarter: string | null }> {
-      const [row] = await run<{ firstMonth: string | null; lastMonth: string | null; firstQuarter: string | null; lastQuarter: string | null }>(sql`
+    async span(agencyId: string, timeZone: string): Promise<PeriodSpan> {
+      const [row] = await run<PeriodSpan>(sql`
         select to_char((select min(received_at) from feedback_items where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-MM') as "firstMonth",
                to_char((select max(received_at) from feedback_items where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-MM') as "lastMonth",
                to_char((select min(starts_at) from events where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-"Q"Q') as "firstQuarter",

@@ -9,7 +9,7 @@ import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { parseInput } from '../shared/validation.ts'
 import { select, type Entry, type Selection } from './canonical-table.ts'
 import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type EventRow, type Limits, type PublishedRow, type Snapshot } from './insight-tables.ts'
-import { createInsightsRepository, inBuildTransaction, type InsightsRepository, type PeriodRange, type Watermark } from './insights-repository.ts'
+import { createInsightsRepository, inBuildTransaction, type InsightsRepository, type PeriodRange, type PeriodSpan, type Watermark } from './insights-repository.ts'
 import type { SuppressionReason } from './suppression.ts'
 
 export const insightNames = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part'] as const
@@ -57,8 +57,7 @@ type AgencyTables = {
   checkedAt: number
   /** Every period with data, oldest first. */
   periods: Record<Unit, string[]>
-  months: Map<string, MonthTables>
-  quarters: Map<string, QuarterTables>
+  built: { month: Map<string, MonthTables>; quarter: Map<string, QuarterTables> }
   /** Built periods whose sources changed since: they answer until rebuilt. */
   stale: Record<Unit, Set<string>>
   building: Map<string, Promise<void>>
@@ -120,7 +119,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
     const id = `${unit}:${period}`
     let pending = state.building.get(id)
     if (!pending) {
-      pending = (unit === 'month' ? buildMonth(agency, period).then((t) => void state.months.set(period, t)) : buildQuarter(agency, period).then((t) => void state.quarters.set(period, t))).finally(() => state.building.delete(id))
+      pending = (unit === 'month' ? buildMonth(agency, period).then((t) => void state.built.month.set(period, t)) : buildQuarter(agency, period).then((t) => void state.built.quarter.set(period, t))).finally(() => state.building.delete(id))
       state.building.set(id, pending)
     }
     return pending
@@ -147,7 +146,13 @@ export function createInsightsService({ database, agencies, log, settings = defa
   async function open(agency: AgencyRow): Promise<AgencyTables> {
     const repo = createInsightsRepository(db)
     const [watermark, span] = await Promise.all([repo.watermark(agency.id), repo.span(agency.id, agency.timeZone)])
-    return { watermark, checkedAt: Date.now(), periods: periodsOf(span), months: new Map(), quarters: new Map(), stale: { month: new Set(), quarter: new Set() }, building: new Map(), refreshing: false }
+    return { watermark, checkedAt: Date.now(), periods: periodsOf(span), built: { month: new Map(), quarter: new Map() }, stale: { month: new Set(), quarter: new Set() }, building: new Map(), refreshing: false }
+  }
+
+  /** Builds, one at a time and in the order given, the periods of these units that are not built yet. */
+  async function buildMissing(agency: AgencyRow, state: AgencyTables, units: readonly Unit[], newestFirst: boolean): Promise<void> {
+    for (const unit of units)
+      for (const p of newestFirst ? [...state.periods[unit]].reverse() : state.periods[unit]) if (!state.built[unit].has(p)) await buildPeriod(agency, state, unit, p)
   }
 
   /**
@@ -175,10 +180,10 @@ export function createInsightsService({ database, agencies, log, settings = defa
     const [changed, span] = await Promise.all([repo.changedSince(agency.id, agency.timeZone, state.watermark), repo.span(agency.id, agency.timeZone)])
     state.watermark = watermark
     state.periods = periodsOf(span)
-    for (const month of changed.months) if (state.months.has(month)) state.stale.month.add(month)
-    for (const quarter of changed.quarters) if (state.quarters.has(quarter)) state.stale.quarter.add(quarter)
+    for (const month of changed.months) if (state.built.month.has(month)) state.stale.month.add(month)
+    for (const quarter of changed.quarters) if (state.built.quarter.has(quarter)) state.stale.quarter.add(quarter)
     // An event that moved to another quarter changed the one it left too.
-    for (const [quarter, t] of state.quarters) if (changed.events.some((id) => t.events.has(id))) state.stale.quarter.add(quarter)
+    for (const [quarter, t] of state.built.quarter) if (changed.events.some((id) => t.events.has(id))) state.stale.quarter.add(quarter)
     refreshStale(agency, state).catch((err) => log?.error({ err, agency: agency.slug }, 'insight tables were not rebuilt; the previous ones still answer'))
     return state
   }
@@ -216,8 +221,8 @@ export function createInsightsService({ database, agencies, log, settings = defa
       if (query.format && dims.includes('format')) selection.format = new Set(query.format)
       const period = periodSelection(state.periods[unit], unit, query.from, query.to)
       // Periods never built are built now (in order, one at a time); stale ones answer until their rebuild is done.
-      for (const p of period.values) if (!(unit === 'month' ? state.months : state.quarters).has(p)) await buildPeriod(agency, state, unit, p)
-      const snapshots = period.values.map((p) => (unit === 'month' ? state.months.get(p)![name as 'voice'] : state.quarters.get(p)![name as 'reach']))
+      for (const p of period.values) if (!state.built[unit].has(p)) await buildPeriod(agency, state, unit, p)
+      const snapshots = period.values.map((p) => (state.built[unit].get(p) as Partial<Record<InsightName, Snapshot>>)[name]!)
       // Each period's rows are kept in answer order (inAnswerOrder), and a selection keeps that order.
       const rows = snapshots.flatMap((snapshot) => select({ entries: entriesOf(snapshot) }, selection).map((e) => snapshot.rows[e.index]!))
       const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
@@ -229,7 +234,6 @@ export function createInsightsService({ database, agencies, log, settings = defa
           ...r.measures,
         }
       }
-      // Snapshot rows are kept in answer order (inAnswerOrder), and a selection keeps that order.
       const cells = rows.filter((r) => r.level === 'cell').map(render)
       const margins = rows.filter((r) => r.level === 'margin').map(render)
       const out: InsightAnswer = {
@@ -258,18 +262,14 @@ export function createInsightsService({ database, agencies, log, settings = defa
      * answers find them ready: quarters first (cheap), then months, newest first (what dashboards ask for).
      */
     async warm(): Promise<void> {
-      for (const agency of await createAgenciesRepository(db).all()) {
-        const state = await tablesOf(agency)
-        for (const unit of ['quarter', 'month'] as const)
-          for (const p of [...state.periods[unit]].reverse()) if (!(unit === 'month' ? state.months : state.quarters).has(p)) await buildPeriod(agency, state, unit, p)
-      }
+      for (const agency of await createAgenciesRepository(db).all()) await buildMissing(agency, await tablesOf(agency), ['quarter', 'month'], true)
     },
 
     /** Builds every period of an agency's tables now, whatever their age (benchmarks and operations). */
     async refresh(agencySlug: string): Promise<void> {
       const agency = await agencyOf(agencySlug)
       const state = await open(agency)
-      for (const unit of ['month', 'quarter'] as const) for (const p of state.periods[unit]) await buildPeriod(agency, state, unit, p)
+      await buildMissing(agency, state, ['month', 'quarter'], false)
       tables.set(agency.id, state)
     },
   }
@@ -321,7 +321,7 @@ function periodSelection(present: readonly string[], unit: Unit, from?: string, 
 }
 
 /** Every period from the first to the last with data (agency time), oldest first. */
-function periodsOf(span: { firstMonth: string | null; lastMonth: string | null; firstQuarter: string | null; lastQuarter: string | null }): Record<Unit, string[]> {
+function periodsOf(span: PeriodSpan): Record<Unit, string[]> {
   const months: string[] = []
   for (let m = span.firstMonth; m && span.lastMonth && m <= span.lastMonth; m = nextPeriod(m, 'month')) months.push(m)
   const quarters: string[] = []

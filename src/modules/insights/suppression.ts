@@ -324,9 +324,9 @@ function determinedWith<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
     for (let m = heap.pop(); m !== undefined; m = heap.pop()) {
       const later = peeled[m]!
       if (!rest.has(later.column)) continue
-      const before = new Set(rest.keys())
       eliminate(rest, later.row, later.column, z)
-      for (const k of rest.keys()) if (!before.has(k) && order.has(k)) heap.push(order.get(k)!)
+      // Whatever private entries that brought in come from the later row (an order pushed twice is skipped above).
+      for (const k of later.row.keys()) if (rest.has(k) && order.has(k)) heap.push(order.get(k)!)
     }
     for (const k of [...rest.keys()]) if (rest.has(k) && pivotOf.has(k)) eliminate(rest, pivotOf.get(k)!, k, z)
     if (rest.size === 0) out.push(column)
