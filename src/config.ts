@@ -95,8 +95,10 @@ const base64url = z.string().regex(/^[A-Za-z0-9_-]+$/)
 const privateEcJwk = z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: base64url, y: base64url, d: base64url, kid: z.string().min(1).optional() })
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[]
+  constructor(problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.problems = problems
   }
 }
 

@@ -3,13 +3,13 @@
 export type FieldError = { field: string; message: string }
 
 export class AppError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
-  ) {
+  readonly code: ErrorCode
+  readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number }
+  constructor(code: ErrorCode, message: string, extra: AppError['extra'] = {}) {
     super(message)
     this.name = 'AppError'
+    this.code = code
+    this.extra = extra
   }
 
   get status(): number {

@@ -3,11 +3,11 @@ import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
-import { createTestDatabase, type TestDatabase } from './database.ts'
+import { fileDatabase, type FileDatabase } from './database.ts'
 import { audience, issuer, jwks, partnerSigningJwk } from './auth.ts'
 import { createFixtures } from './fixtures.ts'
 
-export type Built = { app: FastifyInstance; database: TestDatabase; config: Config; fixtures: Awaited<ReturnType<typeof createFixtures>> }
+export type Built = { app: FastifyInstance; database: FileDatabase; config: Config; fixtures: Awaited<ReturnType<typeof createFixtures>> }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
@@ -24,15 +24,17 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   })
 }
 
+let used = false
+
+/** The real app on the file's database, emptied to the migrated template and given fresh fixtures. */
 export async function build(t: Test, { env = {} as Record<string, string> } = {}): Promise<Built> {
-  const database = await createTestDatabase()
+  const database = await fileDatabase()
+  if (used) await database.reset()
+  used = true
   const config = testConfig(env)
   const app = await buildApp({ config, database })
   await app.ready()
-  t.teardown(async () => {
-    await app.close()
-    await database.drop()
-  })
+  t.teardown(() => app.close())
   const fixtures = await createFixtures(database)
   return { app, database, config, fixtures }
 }
