@@ -26,9 +26,9 @@ async function post(url: string, payload: Record<string, unknown>) {
   return res.json() as { id: string }
 }
 
-/** Gives the rows of `table` tied creation (or received) and change times, group by group. */
+/** Gives the rows of `table` tied creation times group by group, and tied change times in another order. */
 async function tie(table: string, column: string, ids: string[]) {
-  for (const [i, id] of ids.entries()) await database.raw(`update ${table} set ${column} = $1, updated_at = $1 where id = $2`, [tiedTime(i), id])
+  for (const [i, id] of ids.entries()) await database.raw(`update ${table} set ${column} = $1, updated_at = $2 where id = $3`, [tiedTime(i), tiedTime(TOTAL - 1 - i), id])
 }
 
 const participantIds: string[] = []
@@ -37,7 +37,7 @@ await tie('participants', 'created_at', participantIds)
 
 // Feedback written in bulk, each group with one received time (the insert gives each group's rows the same timestamp).
 for (const [g, at] of GROUPS.entries()) await addFeedback(database, metro, SIZES[g]!, { receivedAt: at, topic: 'community_safety' })
-await database.raw(`update feedback_items set updated_at = received_at where agency_id = $1`, [metro])
+await database.raw(`update feedback_items set updated_at = case received_at when $2::timestamptz then $3::timestamptz when $3::timestamptz then $2::timestamptz else received_at end where agency_id = $1`, [metro, GROUPS[0], GROUPS[2]])
 
 const decisionIds: string[] = []
 for (let i = 0; i < TOTAL; i++) decisionIds.push((await post('/v1/decisions', { title: { en: `Decision ${i}` } })).id)
@@ -48,6 +48,10 @@ const expected = {
   feedback: inOrder((await database.raw<{ id: string; at: Date }>(`select id, received_at as at from feedback_items where agency_id = $1`, [metro])).map((r) => ({ id: r.id, at: new Date(r.at).toISOString() }))).map((r) => r.id),
   decisions: inOrder(decisionIds.map((id, i) => ({ id, at: tiedTime(i) }))).map((r) => r.id),
 }
+/** The order when syncing by last change, read from the rows themselves. */
+const byChange = async (table: string) =>
+  inOrder((await database.raw<{ id: string; at: Date }>(`select id, updated_at as at from ${table} where agency_id = $1`, [metro])).map((r) => ({ id: r.id, at: new Date(r.at).toISOString() }))).map((r) => r.id)
+const expectedSync = { participants: await byChange('participants'), feedback: await byChange('feedback_items'), decisions: await byChange('decisions') }
 
 const lists = [
   { name: 'participants', url: '/v1/participants', key: 'createdAt', gql: 'participants', node: 'id createdAt' },
@@ -68,6 +72,7 @@ t.test('the data has ties across page boundaries', async (t) => {
   for (const list of lists) t.equal(expected[list.name].length, TOTAL, `${TOTAL} ${list.name}`)
   const times = await database.raw<{ n: number }>(`select count(distinct received_at)::int as n from feedback_items where agency_id = $1`, [metro])
   t.equal(times[0]!.n, GROUPS.length, 'feedback shares three received times')
+  for (const list of lists) t.notSame(expectedSync[list.name], expected[list.name], `${list.name}: the change order differs from the listing order`)
 })
 
 for (const list of lists)
@@ -93,34 +98,41 @@ for (const list of lists)
     }
   })
 
+const FILTER_TYPE = { participants: 'ParticipantFilter', feedback: 'FeedbackFilter', decisions: 'DecisionFilter' } as const
+
 for (const list of lists)
   t.test(`when the ${list.name} connection is walked over GraphQL with after, then every row comes exactly once and in order, and each edge resumes after itself`, async (t) => {
-    const query = `query ($first: Int, $after: String) { ${list.gql}(first: $first, after: $after) { edges { cursor node { ${list.node} } } pageInfo { hasNextPage endCursor } } }`
-    const page = async (first: number, after: string | null) => {
-      const res = await app.inject({ method: 'POST', url: '/graphql', headers: { ...staff, 'content-type': 'application/json' }, payload: { query, variables: { first, after } } })
+    const query = `query ($first: Int, $after: String, $filter: ${FILTER_TYPE[list.name]}) { ${list.gql}(first: $first, after: $after, filter: $filter) { edges { cursor node { ${list.node} } } pageInfo { hasNextPage endCursor } } }`
+    const page = async (first: number, after: string | null, filter: Record<string, string> | null) => {
+      const res = await app.inject({ method: 'POST', url: '/graphql', headers: { ...staff, 'content-type': 'application/json' }, payload: { query, variables: { first, after, filter } } })
       const body = res.json() as { data?: Record<string, { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }>; errors?: unknown }
       if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors))
       return body.data[list.gql]!
     }
-    for (const limit of LIMITS) {
-      const pages: string[][] = []
-      let after: string | null = null
-      for (;;) {
-        const connection = await page(limit, after)
-        pages.push(connection.edges.map((e) => e.node.id))
-        if (!connection.pageInfo.hasNextPage || pages.length > TOTAL) break
-        t.equal(connection.pageInfo.endCursor, connection.edges.at(-1)?.cursor, `limit ${limit}: endCursor is the last edge's`)
-        after = connection.pageInfo.endCursor
+    const orders = [
+      { name: 'listing', filter: null, want: expected[list.name], limits: LIMITS },
+      { name: 'syncing', filter: { updatedSince: '2026-01-01T00:00:00Z' }, want: expectedSync[list.name], limits: [4] },
+    ]
+    for (const order of orders) {
+      for (const limit of order.limits) {
+        const pages: string[][] = []
+        let after: string | null = null
+        for (;;) {
+          const connection = await page(limit, after, order.filter)
+          pages.push(connection.edges.map((e) => e.node.id))
+          if (!connection.pageInfo.hasNextPage || pages.length > TOTAL) break
+          t.equal(connection.pageInfo.endCursor, connection.edges.at(-1)?.cursor, `${order.name}, first ${limit}: endCursor is the last edge's`)
+          after = connection.pageInfo.endCursor
+        }
+        checkWalk(t, `GraphQL ${order.name}, first ${limit}`, pages, order.want, limit)
       }
-      checkWalk(t, `GraphQL first ${limit}`, pages, expected[list.name], limit)
-    }
-    // Resuming from any edge, not only the last, gives the row after it.
-    const edges = (await page(TOTAL, null)).edges
-    const want = expected[list.name]
-    t.strictSame(edges.map((e) => e.node.id), want)
-    for (const [i, edge] of edges.entries()) {
-      const next = await page(1, edge.cursor)
-      t.strictSame(next.edges.map((e) => e.node.id), want.slice(i + 1, i + 2), `after edge ${i}: the next row`)
+      // Resuming from any edge, not only a page's last, gives the row after it.
+      const edges = (await page(TOTAL, null, order.filter)).edges
+      t.strictSame(edges.map((e) => e.node.id), order.want, `${order.name}: one page of all`)
+      for (const [i, edge] of edges.entries()) {
+        const next = await page(1, edge.cursor, order.filter)
+        t.strictSame(next.edges.map((e) => e.node.id), order.want.slice(i + 1, i + 2), `${order.name}: after edge ${i}, the next row`)
+      }
     }
   })
 
@@ -134,6 +146,6 @@ t.test('when lists are synced by updatedSince with tied change times, then the w
       pages.push((res.json() as { data: { id: string }[] }).data.map((r) => r.id))
       url = (res.headers.link as string | undefined)?.match(/^<([^>]+)>; rel="next"$/)?.[1] ?? null
     }
-    checkWalk(t, `${list.name} by updatedAt`, pages, expected[list.name], 4)
+    checkWalk(t, `${list.name} by updatedAt`, pages, expectedSync[list.name], 4)
   }
 })
