@@ -8,6 +8,7 @@ import { addFeedback } from './helpers/insights-data.ts'
 const { app, database, fixtures } = await build(t)
 const staff = await bearer()
 const metro = fixtures.metro.id
+type Res = Awaited<ReturnType<typeof app.inject>>
 
 // 13 rows per list in three groups that share a timestamp (5, 4, 4): every limit from 1 to 6 cuts some group.
 const GROUPS = ['2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.001Z', '2026-04-15T08:30:00.000Z'] as const
@@ -81,7 +82,7 @@ for (const list of lists)
       const pages: string[][] = []
       let url: string | null = `${list.url}?limit=${limit}`
       while (url && pages.length <= TOTAL) {
-        const res = await app.inject({ method: 'GET', url, headers: staff })
+        const res: Res = await app.inject({ method: 'GET', url, headers: staff })
         t.equal(res.statusCode, 200, res.body)
         const body = res.json() as { data: Record<string, string>[]; nextCursor: string | null }
         const keys = body.data.map((r) => r[list.key]!)
@@ -141,7 +142,7 @@ t.test('when lists are synced by updatedSince with tied change times, then the w
     const pages: string[][] = []
     let url: string | null = `${list.url}?limit=4&updatedSince=2026-01-01T00:00:00Z`
     while (url && pages.length <= TOTAL) {
-      const res = await app.inject({ method: 'GET', url, headers: staff })
+      const res: Res = await app.inject({ method: 'GET', url, headers: staff })
       t.equal(res.statusCode, 200, res.body)
       pages.push((res.json() as { data: { id: string }[] }).data.map((r) => r.id))
       url = (res.headers.link as string | undefined)?.match(/^<([^>]+)>; rel="next"$/)?.[1] ?? null
