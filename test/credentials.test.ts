@@ -1,9 +1,9 @@
 // Partner API credentials: an admin issues one (secret shown once), the client exchanges it for a token at
 // /oauth/token (RFC 6749 §4.4), edits the events its organization co-hosts, and revocation stops it at once.
 import type { FastifyInstance } from 'fastify'
-import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWTPayload } from 'jose'
 import t from 'tap'
-import { bearer } from './helpers/auth.ts'
+import { bearer, partnerSigningJwk, signingKey } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
 import { injectChecked } from './helpers/openapi.ts'
@@ -193,4 +193,37 @@ t.test('when a partnership is paused or ended, then the organization gets no new
   const resumed = await app.inject({ method: 'PATCH', url: `/v1/organizations/${org.id}`, headers: { ...staff, 'if-match': `"${version}"` }, payload: { partnershipStatus: 'active' } })
   t.equal(resumed.statusCode, 200)
   t.equal((await exchange()).statusCode, 200, 'active again: tokens are issued again')
+})
+
+t.test('when a token signed with the partner key carries no expiry, then it is refused 401, though the same token with one is accepted', async (t) => {
+  const { app } = await build(t)
+  const { admin, org } = await setUp(t, app)
+  const client = (await app.inject({ method: 'POST', url: `/v1/organizations/${org.id}/api-clients`, headers: admin, payload: { name: 'Sync' } })).json()
+  const issued = await app.inject({ method: 'POST', url: '/oauth/token', headers: form, payload: `grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.clientSecret}` })
+  // The server's own claims and times, re-signed with the server's key: only the expiry differs between the two tokens.
+  const claims = decodeJwt(issued.json().access_token)
+  const key = await importJWK(partnerSigningJwk, 'ES256')
+  const sign = (payload: JWTPayload) => new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: partnerSigningJwk.kid, typ: 'at+jwt' }).sign(key)
+  const { exp, ...withoutExp } = claims
+  t.ok(exp, 'the issued token has an expiry to leave out')
+  const readOrg = async (token: string) => app.inject({ method: 'GET', url: `/v1/organizations/${org.id}`, headers: { authorization: `Bearer ${token}` } })
+
+  const withExpiry = await readOrg(await sign(claims))
+  t.equal(withExpiry.statusCode, 200, 'with its expiry, the re-signed token is a valid partner token')
+  t.equal(withExpiry.json().contact.email, 'hello@eastside.example.org', 'and speaks for the organization')
+  t.notOk('exp' in withoutExp)
+  const noExpiry = await readOrg(await sign(withoutExp))
+  t.equal(noExpiry.statusCode, 401, 'without an expiry it is refused')
+  t.equal(noExpiry.headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.equal(noExpiry.json().code, 'UNAUTHENTICATED')
+  const viaGraphql = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${await sign(withoutExp)}` }, payload: { query: '{ __typename }' } })
+  t.equal(viaGraphql.statusCode, 401, 'over GraphQL too')
+
+  // The identity provider's tokens are held to the same rule.
+  const staffClaims = decodeJwt((await bearer()).authorization.slice('Bearer '.length))
+  const { exp: _staffExp, ...staffWithoutExp } = staffClaims
+  const staffToken = await new SignJWT(staffWithoutExp).setProtectedHeader({ alg: 'ES256', kid: 'test-key-1' }).sign(signingKey)
+  const staffRes = await app.inject({ method: 'GET', url: '/v1/organizations', headers: { authorization: `Bearer ${staffToken}` } })
+  t.equal(staffRes.statusCode, 401, 'a staff token without an expiry is refused too')
+  t.equal(staffRes.json().code, 'UNAUTHENTICATED')
 })

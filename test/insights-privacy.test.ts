@@ -9,6 +9,7 @@ import type { InsightAnswer, InsightName, InsightRow } from '../src/modules/insi
 import { build } from './helpers/build.ts'
 import { recoverable } from './helpers/exact-rank.ts'
 import { addAttendees, addEvent, addFeedback, addSurveys } from './helpers/insights-data.ts'
+import { assertProperty } from './helpers/property.ts'
 
 const { app, database } = await build(t, { env: { INSIGHTS_REFRESH_SECONDS: '0' } })
 const ctx = { actor: { kind: 'public' as const }, requestId: 'test', log: pino({ level: 'silent' }), languages: [] }
@@ -47,7 +48,7 @@ function recoveredFrom(rows: InsightRow[], measure: string): InsightRow[] {
 t.test('property: over random agencies and any two filters, no count 1–10 is shown and nothing withheld can be recovered', async (t) => {
   let pairs = 0
   let withheld = 0
-  await fc.assert(
+  await assertProperty(
     fc.asyncProperty(datasetArb, fc.array(fc.tuple(filterArb, filterArb), { minLength: 2, maxLength: 3 }), async (data, filterPairs) => {
       const repo = createAgenciesRepository(database.db)
       const slug = `random-${++agencies}`
@@ -90,7 +91,7 @@ t.test('property: over random agencies and any two filters, no count 1–10 is s
         }
       return true
     }),
-    { numRuns: Number(process.env.INSIGHTS_PROPERTY_RUNS ?? 8) },
+    { numRuns: Number(process.env.INSIGHTS_PROPERTY_RUNS ?? 8), seed: 5 },
   )
   t.ok(pairs > 0, `${pairs} pairs of answers checked`)
   t.ok(withheld > 0, `${withheld} withheld figures seen`)

@@ -6,6 +6,7 @@ import { buildStructure, select, sumInto, type Key, type MarginFamily, type Sele
 import { bigIntegers, determinedEntries, protect, reducedRowEchelon, smallIntegers } from '../src/modules/insights/suppression.ts'
 import type { ConfigError } from '../src/config.ts'
 import { recoverable } from './helpers/exact-rank.ts'
+import { assertProperty } from './helpers/property.ts'
 
 const THRESHOLD = 11
 
@@ -41,7 +42,7 @@ t.test('when elimination runs on small integers, then it agrees with BigInt, and
   // Random sparse rows of −1/0/+1 (what relations give): both arithmetics reach the same reduced rows.
   const rowsArb = fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 11 }), fc.constantFrom(-1, 1)), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 14 })
   let runs = 0
-  fc.assert(
+  assertProperty(
     fc.property(rowsArb, (rows) => {
       runs++
       const small = reducedRowEchelon(rows.map((r) => new Map(r)), smallIntegers)
@@ -69,7 +70,7 @@ t.test('when the exact check peels rows off before eliminating, then it finds ex
   })
   let runs = 0
   let found = 0
-  fc.assert(
+  assertProperty(
     fc.property(systemArb, ({ relations, hidden, dense }) => {
       runs++
       const suppressed = hidden.map((h, i) => h || (dense && i % 4 !== 0))
@@ -148,7 +149,7 @@ const selectionArb = (dims: string[], keys: Key[]) =>
 t.test('property: no published count is between 1 and the threshold, and no suppressed entry is recoverable from any two filtered answers', async (t) => {
   let runs = 0
   let suppressedSeen = 0
-  fc.assert(
+  assertProperty(
     fc.property(
       tableArb.chain((table) => fc.tuple(fc.constant(table), selectionArb(table.dims, table.keys), selectionArb(table.dims, table.keys))),
       ([table, first, second]) => {
@@ -170,14 +171,14 @@ t.test('property: no published count is between 1 and the threshold, and no supp
         return found.filter((i) => shown.has(i)).length === 0
       },
     ),
-    { numRuns: 300, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) },
+    { numRuns: 300, seed: 31 },
   )
   t.equal(runs >= 300, true, `${runs} random tables and filter pairs`)
   t.ok(suppressedSeen > 0, `the runs did suppress something (${suppressedSeen} suppressed entries shown)`)
 })
 
 t.test('property: the whole canonical table is safe for the exact independent check, whatever is forced or locked', async (t) => {
-  fc.assert(
+  assertProperty(
     fc.property(tableArb, fc.array(fc.nat(), { maxLength: 3 }), (table, forcedPicks) => {
       const s = buildStructure(table.dims, table.keys, table.families as MarginFamily[])
       const values = sumInto(s, table.counts, (a, b) => a + b, () => 0)
@@ -186,7 +187,7 @@ t.test('property: the whole canonical table is safe for the exact independent ch
       for (const [i] of forced) if (values[i]! > 0 && status[i] !== 'insufficient_responses') return false
       return recoverable(status.map((x) => x !== undefined), s.relations).length === 0
     }),
-    { numRuns: 200 },
+    { numRuns: 200, seed: 47 },
   )
 })
 
