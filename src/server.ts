@@ -1,4 +1,6 @@
 // Process entry: config → database (migrated, seeded on first run) → app → listen; drains on SIGTERM. The only file that exits.
+import { Server as NetServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app.ts'
@@ -28,12 +30,25 @@ if (config.database.kind === 'pglite' && config.seedDemo) {
 
 const app = await buildApp({ config, database })
 
+// On SIGTERM an orchestrator still routes here until readiness fails: keep serving that long, then close.
+const drainMs = Math.min(5_000, Math.floor(config.shutdownGraceMs / 2))
+
 closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')
-  else app.log.info({ signal }, 'draining in-flight requests, then closing')
+  else app.log.info({ signal, drainMs: signal === 'SIGTERM' ? drainMs : 0 }, 'draining in-flight requests, then closing')
+  if (signal === 'SIGTERM') await drain()
   await app.close()
   await database.close()
 })
+
+/** Readiness fails and replies close their connections; then no new connection is taken, and those just taken get their answer. */
+async function drain() {
+  app.startDraining()
+  await sleep(drainMs)
+  // net's close stops accepting without http's sweep of idle sockets, which would cut a just-accepted one before its request is read.
+  NetServer.prototype.close.call(app.server)
+  await sleep(Math.min(250, drainMs))
+}
 
 const address = await app.listen({ port: config.port, host: config.host })
 if (config.insights.warm) {
