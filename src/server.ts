@@ -30,7 +30,7 @@ if (config.database.kind === 'pglite' && config.seedDemo) {
 
 const app = await buildApp({ config, database })
 
-// On SIGTERM an orchestrator still routes here until readiness fails: keep serving that long, then close.
+// On SIGTERM: requests on open connections are still served, up to this long, before the rest are turned away.
 const drainMs = Math.min(5_000, Math.floor(config.shutdownGraceMs / 2))
 
 closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
@@ -41,13 +41,18 @@ closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
   await database.close()
 })
 
-/** Readiness fails and replies close their connections; then no new connection is taken, and those just taken get their answer. */
+/**
+ * New connections are refused at once (a refused connect is safe for any client to retry elsewhere); readiness fails;
+ * requests still arriving on open keep-alive connections are served, each reply closing its connection, until none is
+ * left or the drain time is up. Closing a socket that is idle on our side could cut a request already on its way.
+ */
 async function drain() {
   app.startDraining()
-  await sleep(drainMs)
-  // net's close stops accepting without http's sweep of idle sockets, which would cut a just-accepted one before its request is read.
+  // net's close, not http's: http's also sweeps idle keep-alive sockets, the very cut this avoids.
   NetServer.prototype.close.call(app.server)
-  await sleep(Math.min(250, drainMs))
+  const openConnections = () => new Promise<number>((resolve) => app.server.getConnections((err, count) => resolve(err ? 0 : count)))
+  const deadline = Date.now() + drainMs
+  while (Date.now() < deadline && (await openConnections()) > 0) await sleep(50)
 }
 
 const address = await app.listen({ port: config.port, host: config.host })

@@ -1,4 +1,4 @@
-// The real API server as a child process (src/server.ts under tsx), for tests of what only a process shows: signals, crashes.
+// The real API server as a child process (src/server.ts), for tests of what only a process shows: signals, crashes.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -28,7 +28,8 @@ export type ServerProcess = {
 /** Starts the server on a free port with the test identity provider, and waits until /health/live answers. */
 export async function startServer(t: Test, env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  // Node 22.18+ strips the types itself; an older Node runs the TypeScript through tsx.
+  const child = spawn(process.execPath, [...(process.features.typescript ? [] : ['--import', 'tsx']), 'src/server.ts'], {
     env: {
       ...process.env,
       PORT: String(port),
