@@ -48,6 +48,8 @@ closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
  */
 async function drain() {
   app.startDraining()
+  // After this turn's I/O, so connections already queued are accepted (closing the listener resets those still queued).
+  await new Promise((resolve) => setImmediate(resolve))
   // net's close, not http's: http's also sweeps idle keep-alive sockets, the very cut this avoids.
   NetServer.prototype.close.call(app.server)
   const openConnections = () => new Promise<number>((resolve) => app.server.getConnections((err, count) => resolve(err ? 0 : count)))

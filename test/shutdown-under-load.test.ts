@@ -12,6 +12,7 @@ import { startServer } from './helpers/server-process.ts'
 
 const RATE = 100 // requests a second
 const RUNS = Number(process.env.SHUTDOWN_RUNS ?? 2) // the issue's measurement is 5 runs: SHUTDOWN_RUNS=5
+const SOCKETS = 16
 
 type Outcome = { kind: 'answered'; status: number; connection?: string } | { kind: 'refused' } | { kind: 'reset'; code: string; written: boolean; at: number; reused: boolean }
 
@@ -27,7 +28,10 @@ t.test(`when the server gets SIGTERM under ${RATE} req/s of mixed reads and writ
     const server = await startServer(t, { DATABASE_URL: postgres.url, SHUTDOWN_GRACE_MS: '4000', LOG_LEVEL: 'info' })
     if (!fixtures) fixtures = Boolean(await createFixtures(setup))
     const { port } = new URL(server.base)
-    const agent = new Agent({ keepAlive: true, maxSockets: 32 })
+    // A client with a fixed pool of keep-alive connections, all open before the signal and used in turn (as a proxy's
+    // upstream pool is): every request then rides a connection the server accepted, and a reset can only be a cut.
+    const agent = new Agent({ keepAlive: true, maxSockets: SOCKETS, scheduling: 'fifo' })
+    await Promise.all(Array.from({ length: SOCKETS }, () => new Promise((resolve) => request({ agent, host: '127.0.0.1', port, path: '/health/live' }, (res) => res.resume().on('end', resolve)).end())))
     const outcomes: Outcome[] = []
     const acknowledged = new Map<string, string>()
 

@@ -58,7 +58,7 @@ export function problemOf(err: unknown, request: FastifyRequest): Problem {
 }
 
 /** 503s that say "retry shortly": expected in an outage, at capacity or while draining, so a warning without a stack. */
-export const transientCodes: ReadonlySet<ErrorCode> = new Set(['DATABASE_UNAVAILABLE', 'OVERLOADED', 'SERVICE_UNAVAILABLE'])
+const transientCodes: ReadonlySet<ErrorCode> = new Set(['DATABASE_UNAVAILABLE', 'OVERLOADED', 'SERVICE_UNAVAILABLE'])
 
 /** Logs a failure once, at the level it deserves: transient 503s as warnings with the driver's words only, bugs as errors. */
 export function logFailure(log: FastifyRequest['log'], code: ErrorCode, err: unknown, extra: Record<string, unknown> = {}) {

@@ -1,5 +1,6 @@
 // The real API server as a child process (src/server.ts), for tests of what only a process shows: signals, crashes.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { get } from 'node:http'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
@@ -62,9 +63,20 @@ export async function startServer(t: Test, env: Record<string, string>): Promise
   for (;;) {
     if (!running) throw new Error(`the server exited before it was up:\n${output.slice(-3000)}`)
     if (Date.now() > deadline) throw new Error(`the server did not come up in 90 s:\n${output.slice(-3000)}`)
-    const up = await fetch(`${base}/health/live`).then((r) => r.ok, () => false)
+    const up = await live(port)
     if (up) break
     await sleep(100)
   }
   return { child, base, exited, output: () => output, running: () => running }
+}
+
+/** GET /health/live on a connection of its own that closes after the answer (no idle keep-alive socket is left behind). */
+function live(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get({ host: '127.0.0.1', port, path: '/health/live', agent: false }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode === 200))
+    })
+    req.on('error', () => resolve(false))
+  })
 }
