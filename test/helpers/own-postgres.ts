@@ -20,16 +20,17 @@ export function postgresBinDir(): string | undefined {
   return versions.map((v) => join(root, v, 'bin')).find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'postgres')))
 }
 
-/**
- * Skips the file's tests when PostgreSQL is not installed, except in CI, where .ci/run installs it and its absence
- * is a failure. Returns the binaries folder when the tests can run.
- */
+/** Why fault tests cannot run here (no PostgreSQL installed), or false. Never in CI: .ci/run installs it, so absence fails there. */
+export function withoutPostgres(): string | false {
+  if (postgresBinDir() || process.env.CI) return false
+  return 'PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (apt-get install postgresql): fault test skipped'
+}
+
+/** The binaries folder, or a failed test when they are missing. */
 export function requirePostgresBinaries(t: Test): string | undefined {
   const bin = postgresBinDir()
-  if (bin) return bin
-  if (process.env.CI) t.fail('PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are missing; CI must install them')
-  else t.skip('PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (apt-get install postgresql): fault tests skipped')
-  return undefined
+  if (!bin) t.fail('PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are missing; CI must install them')
+  return bin
 }
 
 export type OwnPostgres = {
