@@ -73,12 +73,13 @@ export async function openDatabase(config: Config['database'], log: Logger): Pro
     // A connection that dies emits 'error' on its client; the pool listens only while the client is idle, so a
     // client checked out for a transaction needs its own listener or the error is uncaught and ends the process.
     const connectionLost = (err: Error) => log.warn({ err: safeError(err) }, 'database connection lost')
-    pool.on('error', connectionLost)
-    pool.on('connect', (client) => client.on('error', connectionLost))
     // Readiness asks through a pool of one: when every request connection is busy the database still answers here.
     const probe = new pg.Pool({ connectionString: config.url, max: 1, connectionTimeoutMillis: 2_000, idleTimeoutMillis: 30_000, query_timeout: 2_000, application_name: 'community-engagement-api (health)' })
-    probe.on('error', connectionLost)
-    probe.on('connect', (client) => client.on('error', connectionLost))
+    for (const p of [pool, probe]) {
+      p.on('connect', (client) => client.on('error', connectionLost))
+      // The pool re-emits an idle client's error, already logged by the client's listener; unheard, it would be thrown.
+      p.on('error', () => {})
+    }
     const db = drizzlePg(pool, { schema, logger }) as unknown as Db
     return {
       db,
