@@ -28,6 +28,8 @@ export type AppOptions = { config: Config; database: Database }
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services
+    /** Starts draining for shutdown: readiness fails and every reply closes its connection; requests are still served. */
+    startDraining(): void
   }
   interface FastifyContextConfig {
     /** The route authenticates OAuth clients itself; a bearer token is not looked for. */
@@ -60,17 +62,18 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
 
-  // 1. Every reply carries its request id, so a caller can quote it; while draining, new requests are turned away.
-  let closing = false
+  // 1. Every reply carries its request id, so a caller can quote it. While draining, each reply closes its connection
+  // (no keep-alive socket is left idle to be cut under a request); once closing, requests still arriving get a 503.
+  const lifecycle = { draining: false, closing: false }
+  app.decorate('startDraining', () => void (lifecycle.draining = true))
   app.addHook('preClose', async () => {
-    closing = true
+    lifecycle.draining = lifecycle.closing = true
   })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
-    if (closing) {
-      reply.header('connection', 'close')
+    if (lifecycle.draining) reply.header('connection', 'close')
+    if (lifecycle.closing)
       return sendProblem(reply, request, new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry on another instance', { retryAfterSeconds: 1 }))
-    }
   })
   // Only JSON bodies are accepted; anything else is 415, not a string handed to validation.
   app.removeContentTypeParser('text/plain')
@@ -130,7 +133,7 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   })
 
   // 6. Operations and contracts: health, OpenAPI document, docs page, and the GraphQL explorer (all offline).
-  await app.register(metaRoutes, { database })
+  await app.register(metaRoutes, { database, isDraining: () => lifecycle.draining })
   await app.register(explorerRoutes, { schemaPath: graphqlSchemaPath })
 
   // 7. REST (openapi.yaml), then 8. GraphQL (schema.graphql): two thin doors onto the same services.

@@ -54,6 +54,7 @@ export const catalogue = {
   INTERNAL: { status: 500, title: 'Internal server error' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; retry shortly' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The server is not taking requests right now; retry shortly' },
+  OVERLOADED: { status: 503, title: 'The server is at capacity; retry shortly' },
   PARTNER_CREDENTIALS_NOT_CONFIGURED: { status: 503, title: 'Partner credentials are not configured on this server' },
   PARTICIPANT_NOT_FOUND: { status: 404, title: 'Participant not found' },
   REGISTRATION_NOT_FOUND: { status: 404, title: 'Registration not found' },

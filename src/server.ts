@@ -1,4 +1,6 @@
 // Process entry: config → database (migrated, seeded on first run) → app → listen; drains on SIGTERM. The only file that exits.
+import { Server as NetServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app.ts'
@@ -28,12 +30,32 @@ if (config.database.kind === 'pglite' && config.seedDemo) {
 
 const app = await buildApp({ config, database })
 
+// On SIGTERM: requests on open connections are still served, up to this long, before the rest are turned away.
+const drainMs = Math.min(5_000, Math.floor(config.shutdownGraceMs / 2))
+
 closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')
-  else app.log.info({ signal }, 'draining in-flight requests, then closing')
+  else app.log.info({ signal, drainMs: signal === 'SIGTERM' ? drainMs : 0 }, 'draining in-flight requests, then closing')
+  if (signal === 'SIGTERM') await drain()
   await app.close()
   await database.close()
 })
+
+/**
+ * New connections are refused at once (a refused connect is safe for any client to retry elsewhere); readiness fails;
+ * requests still arriving on open keep-alive connections are served, each reply closing its connection, until none is
+ * left or the drain time is up. Closing a socket that is idle on our side could cut a request already on its way.
+ */
+async function drain() {
+  app.startDraining()
+  // After this turn's I/O, so connections already queued are accepted (closing the listener resets those still queued).
+  await new Promise((resolve) => setImmediate(resolve))
+  // net's close, not http's: http's also sweeps idle keep-alive sockets, the very cut this avoids.
+  NetServer.prototype.close.call(app.server)
+  const openConnections = () => new Promise<number>((resolve) => app.server.getConnections((err, count) => resolve(err ? 0 : count)))
+  const deadline = Date.now() + drainMs
+  while (Date.now() < deadline && (await openConnections()) > 0) await sleep(50)
+}
 
 const address = await app.listen({ port: config.port, host: config.host })
 if (config.insights.warm) {

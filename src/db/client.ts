@@ -1,6 +1,7 @@
 // Opens the database: PostgreSQL through node-postgres when DATABASE_URL is set, else embedded PGlite in DATA_DIR.
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
+import { DrizzleQueryError } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
@@ -18,8 +19,10 @@ export type Queryable = Db | Tx
 export type Database = {
   db: Db
   kind: 'postgres' | 'pglite'
-  /** Runs a trivial query; throws when the database cannot answer. */
+  /** Runs a trivial query on a connection of its own, so a busy pool does not read as a database that is down. */
   ping(): Promise<void>
+  /** How busy the connection pool is (PostgreSQL only): connections open, idle, and requests waiting for one. */
+  pool(): { total: number; idle: number; waiting: number } | undefined
   close(): Promise<void>
   /** Counts SQL statements sent (and keeps the last few), for tests and benchmarks that hold request cost to a budget. */
   statements: StatementLog
@@ -45,6 +48,15 @@ function statementLog(): { statements: StatementLog; logger: { logQuery(sql: str
   }
 }
 
+/** What a log may say about a driver error: its code and the driver's own words, never a failed query's SQL or parameters. */
+export function safeError(err: unknown): { code?: string; message?: string } {
+  // Drizzle wraps driver errors in one whose message quotes the query and its parameters: report the driver's error.
+  const e = (err instanceof DrizzleQueryError ? err.cause : err) as { code?: unknown; message?: unknown } | undefined
+  const code = typeof e?.code === 'string' ? e.code : undefined
+  const message = typeof e?.message === 'string' && !(e instanceof DrizzleQueryError) ? e.message : undefined
+  return { ...(code ? { code } : {}), ...(message ? { message } : {}) }
+}
+
 export async function openDatabase(config: Config['database'], log: Logger): Promise<Database> {
   const { statements, logger } = statementLog()
 
@@ -58,16 +70,25 @@ export async function openDatabase(config: Config['database'], log: Logger): Pro
       statement_timeout: config.statementTimeoutMs,
       application_name: 'community-engagement-api',
     })
-    // Without this, an idle client's error (a PostgreSQL restart) is emitted on the pool and kills the process.
-    pool.on('error', (err) => log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database client failed'))
+    // A connection that dies emits 'error' on its client; the pool listens only while the client is idle, so a
+    // client checked out for a transaction needs its own listener or the error is uncaught and ends the process.
+    const connectionLost = (err: Error) => log.warn({ err: safeError(err) }, 'database connection lost')
+    // Readiness asks through a pool of one: when every request connection is busy the database still answers here.
+    const probe = new pg.Pool({ connectionString: config.url, max: 1, connectionTimeoutMillis: 2_000, idleTimeoutMillis: 30_000, query_timeout: 2_000, application_name: 'community-engagement-api (health)' })
+    for (const p of [pool, probe]) {
+      p.on('connect', (client) => client.on('error', connectionLost))
+      // The pool re-emits an idle client's error, already logged by the client's listener; unheard, it would be thrown.
+      p.on('error', () => {})
+    }
     const db = drizzlePg(pool, { schema, logger }) as unknown as Db
     return {
       db,
       kind: 'postgres',
       statements,
-      ping: async () => void (await pool.query('select 1')),
+      ping: async () => void (await probe.query('select 1')),
+      pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       raw: async (text, params) => (await pool.query(text, params)).rows,
-      close: () => pool.end(),
+      close: async () => void (await Promise.all([pool.end(), probe.end()])),
       exclusive: async (fn) => {
         const lockClient = await pool.connect()
         try {
@@ -94,6 +115,7 @@ export function fromPglite(client: PGlite): Database {
     kind: 'pglite',
     statements,
     ping: async () => void (await client.query('select 1')),
+    pool: () => undefined,
     raw: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
     close: () => client.close(),
     // PGlite has one connection in one process: nothing else can run alongside.

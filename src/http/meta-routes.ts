@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { parse } from 'yaml'
-import type { Database } from '../db/client.ts'
+import { safeError, type Database } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 
 /**
@@ -25,7 +25,7 @@ const docsCsp = [
 
 export const openapiPath = new URL('../../openapi.yaml', import.meta.url)
 
-export async function metaRoutes(app: FastifyInstance, { database }: { database: Database }) {
+export async function metaRoutes(app: FastifyInstance, { database, isDraining }: { database: Database; isDraining: () => boolean }) {
   const openapiYaml = readFileSync(openapiPath, 'utf8')
   const openapiDocument = parse(openapiYaml) as Record<string, unknown>
 
@@ -33,11 +33,14 @@ export async function metaRoutes(app: FastifyInstance, { database }: { database:
     return { status: 'ok' }
   })
 
+  // Ready means "send me traffic": not while draining for shutdown, nor when the database does not answer. A busy
+  // pool is still ready (ping has a connection of its own): pulling a loaded instance would only load the others more.
   app.get('/health/ready', async function getReadiness() {
+    if (isDraining()) throw new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry on another instance', { retryAfterSeconds: 1 })
     try {
       await database.ping()
     } catch (err) {
-      app.log.warn({ err: { message: (err as Error).message } }, 'readiness check failed')
+      app.log.warn({ err: safeError(err), pool: database.pool() }, 'readiness check failed')
       throw new AppError('DATABASE_UNAVAILABLE', 'The database is not answering', { retryAfterSeconds: 5 })
     }
     return { status: 'ok', database: database.kind }

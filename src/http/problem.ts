@@ -1,7 +1,8 @@
 // Turns any error into an RFC 9457 problem: AppErrors keep their code; framework errors get one; the rest are a bare 500.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, catalogue, oauthErrors, type ErrorCode, type FieldError } from '../errors.ts'
-import { isDatabaseUnavailable } from '../db/errors.ts'
+import { safeError } from '../db/client.ts'
+import { isDatabaseUnavailable, isPoolExhausted } from '../db/errors.ts'
 
 export type Problem = {
   type: string
@@ -28,6 +29,7 @@ const frameworkCodes: Record<string, ErrorCode> = {
 /** Maps an error to a stable code and a message safe to show: no stack, SQL or internal detail. */
 export function classify(err: unknown): { code: ErrorCode; detail: string; errors?: FieldError[]; retryAfterSeconds?: number } {
   if (err instanceof AppError) return { code: err.code, detail: err.message, ...err.extra }
+  if (isPoolExhausted(err)) return { code: 'OVERLOADED', detail: 'Every database connection is busy; retry shortly', retryAfterSeconds: 2 }
   if (isDatabaseUnavailable(err)) return { code: 'DATABASE_UNAVAILABLE', detail: 'The database is unavailable; retry shortly', retryAfterSeconds: 5 }
   const fe = err as Partial<FastifyError> & { type?: string }
   // JSON.parse failures inside fastify's own parser surface as SyntaxError with statusCode 400.
@@ -55,10 +57,18 @@ export function problemOf(err: unknown, request: FastifyRequest): Problem {
   }
 }
 
+/** 503s that say "retry shortly": expected in an outage, at capacity or while draining, so a warning without a stack. */
+const transientCodes: ReadonlySet<ErrorCode> = new Set(['DATABASE_UNAVAILABLE', 'OVERLOADED', 'SERVICE_UNAVAILABLE'])
+
+/** Logs a failure once, at the level it deserves: transient 503s as warnings with the driver's words only, bugs as errors. */
+export function logFailure(log: FastifyRequest['log'], code: ErrorCode, err: unknown, extra: Record<string, unknown> = {}) {
+  if (transientCodes.has(code)) log.warn({ ...extra, code, err: safeError(err) }, 'request turned away: retry shortly')
+  else if (catalogue[code].status >= 500) log.error({ ...extra, err }, 'request failed')
+}
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown) {
   const problem = problemOf(err, request)
-  if (problem.status >= 500 && problem.code !== 'DATABASE_UNAVAILABLE') request.log.error({ err }, 'request failed')
-  else if (problem.code === 'DATABASE_UNAVAILABLE') request.log.warn({ err: { message: (err as Error)?.message } }, 'database unavailable')
+  logFailure(request.log, problem.code, err)
   const retry = classify(err).retryAfterSeconds
   if (retry) reply.header('retry-after', String(retry))
   return reply.code(problem.status).type('application/problem+json; charset=utf-8').send(problem)

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import type { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { catalogue, type FieldError } from '../../errors.ts'
-import { classify } from '../problem.ts'
+import { classify, logFailure } from '../problem.ts'
 
 /** Codes for documents the server cannot run; everything else uses the catalogue in errors.ts. */
 export type GraphqlRequestCode = 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED'
@@ -21,6 +21,9 @@ export function formatErrors(execution: ExecutionResult & { errors: readonly Gra
   const executed = 'data' in execution
   const described = execution.errors.flatMap((err) => describe(err, executed, request))
   const response = executed ? { data: execution.data ?? null, errors: described.map((d) => d.error) } : { errors: described.map((d) => d.error) }
+  // An outage or a full pool says when to retry in the header too, as the REST problems do.
+  const retryAfter = Math.max(0, ...described.map((d) => Number(d.error.extensions?.retryAfterSeconds ?? 0)))
+  if (retryAfter) context.reply.header('retry-after', String(retryAfter))
   return { statusCode: executed ? 200 : (described[0]?.status ?? 500), response }
 }
 
@@ -35,8 +38,7 @@ function describe(err: GraphQLError, executed: boolean, request: FastifyRequest)
 
   const problem = classify(original ?? err)
   const { status } = catalogue[problem.code]
-  if (problem.code === 'INTERNAL') request.log.error({ err: original ?? err, path: err.path }, 'graphql request failed')
-  else if (problem.code === 'DATABASE_UNAVAILABLE') request.log.warn({ err: { message: (original ?? err).message } }, 'database unavailable')
+  logFailure(request.log, problem.code, original ?? err, { path: err.path })
   const extensions: { code: string; errors?: FieldError[]; retryAfterSeconds?: number } = { code: problem.code }
   if (problem.errors) extensions.errors = problem.errors
   if (problem.retryAfterSeconds) extensions.retryAfterSeconds = problem.retryAfterSeconds

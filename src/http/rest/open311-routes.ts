@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.ts'
 import { AppError, catalogue } from '../../errors.ts'
 import type { Services } from '../../modules/services.ts'
-import { classify } from '../problem.ts'
+import { classify, logFailure } from '../problem.ts'
 import { contextOf } from '../request-context.ts'
 import { open311ContentTypes, open311Documents, open311Formats, render, type Open311Format } from './open311-format.ts'
 
@@ -49,7 +49,7 @@ export function open311Routes(app: FastifyInstance, { services, baseUrl, rateLim
   app.setErrorHandler((err, request, reply) => {
     const c = classify(err)
     const status = catalogue[c.code].status
-    if (status >= 500 && c.code !== 'DATABASE_UNAVAILABLE') request.log.error({ err }, 'request failed')
+    logFailure(request.log, c.code, err)
     if (c.retryAfterSeconds) reply.header('retry-after', String(c.retryAfterSeconds))
     const description = c.code === 'UNSUPPORTED_MEDIA_TYPE' ? 'Send the request as application/x-www-form-urlencoded' : c.detail
     const format = formatOf(request)
