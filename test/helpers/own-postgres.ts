@@ -20,8 +20,13 @@ export function postgresBinDir(): string | undefined {
   return versions.map((v) => join(root, v, 'bin')).find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'postgres')))
 }
 
-/** Why fault tests cannot run here (no PostgreSQL installed), or false. Never in CI: .ci/run installs it, so absence fails there. */
+/**
+ * Why fault tests do not run here, or false. They start a PostgreSQL of their own, so they run once, in the PostgreSQL
+ * suite (DATABASE_URL set, as `npm run test:pg` and CI do), not again beside PGlite. Never skipped in CI for want of
+ * binaries: .ci/run installs them, so absence fails there.
+ */
 export function withoutPostgres(): string | false {
+  if (!process.env.DATABASE_URL) return 'fault tests with a PostgreSQL of their own run in the PostgreSQL suite (npm run test:pg)'
   if (postgresBinDir() || process.env.CI) return false
   return 'PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (apt-get install postgresql): fault test skipped'
 }
