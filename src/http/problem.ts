@@ -58,7 +58,7 @@ export function problemOf(err: unknown, request: FastifyRequest): Problem {
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown) {
   const problem = problemOf(err, request)
   if (problem.status >= 500 && problem.code !== 'DATABASE_UNAVAILABLE') request.log.error({ err }, 'request failed')
-  else if (problem.code === 'DATABASE_UNAVAILABLE') request.log.warn({ err: { message: (err as Error)?.message } }, 'database unavailable')
+  else if (problem.code === 'DATABASE_UNAVAILABLE') request.log.warn({ err }, 'database unavailable')
   const retry = classify(err).retryAfterSeconds
   if (retry) reply.header('retry-after', String(retry))
   return reply.code(problem.status).type('application/problem+json; charset=utf-8').send(problem)
