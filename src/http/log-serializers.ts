@@ -51,11 +51,12 @@ export function serializeError(err: unknown, depth = 0): Record<string, unknown>
   const e = err as ErrorLike
   const type = typeof e.name === 'string' ? e.name : 'Error'
   const cause = depth < 2 && e.cause && typeof e.cause === 'object' ? { cause: serializeError(e.cause, depth + 1) } : {}
-  if (carriesStatement(e)) return { type, message: 'a database statement failed (statement and parameters are not logged)', ...cause }
+  // A driver's error (node-postgres, PGlite) is told by its SQLSTATE; PGlite's also carries the statement and parameters.
   if (typeof e.code === 'string' && SQLSTATE.test(e.code) && 'severity' in e) {
     const named = Object.fromEntries(['constraint', 'table', 'column', 'routine'].filter((k) => typeof e[k] === 'string').map((k) => [k, e[k]]))
     return { type: 'DatabaseError', code: e.code, ...named, ...cause }
   }
+  if (carriesStatement(e)) return { type, message: 'a database statement failed (statement and parameters are not logged)', ...cause }
   return {
     type,
     ...(typeof e.code === 'string' ? { code: e.code.slice(0, 60) } : {}),
