@@ -42,7 +42,7 @@ const REALM = 'community-engagement-api'
  * (RFC 6749 §5.2), else Bearer (RFC 6750 §3) with `invalid_token` when a token was given, `invalid_request` when it was malformed.
  */
 export function challengeOf(request: FastifyRequest): string {
-  if (request.routeOptions.config?.clientAuthentication) return `Basic realm="${REALM}", charset="UTF-8"`
+  if (request.routeOptions.config?.clientAuthentication) return 'Basic realm="partner-credentials", charset="UTF-8"'
   const query = request.query as Record<string, unknown> | undefined
   const header = request.headers.authorization
   if ((query && ('access_token' in query || 'token' in query)) || (header && !BEARER.test(header)))
