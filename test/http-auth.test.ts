@@ -28,7 +28,8 @@ t.test('when an answer is 401, then it carries a WWW-Authenticate challenge sayi
   const { app } = await build(t)
   // (GraphQL without a token answers 200 with UNAUTHENTICATED in the field's error, as GraphQL over HTTP says: no 401.)
   const gql = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/graphql', headers, payload: { query: '{ participants { nodes { id } } }' } })
-  const cases: [string, () => ReturnType<typeof app.inject>, RegExp][] = [
+  type Answer = { statusCode: number; headers: Record<string, unknown> }
+  const cases: [string, () => Promise<Answer>, RegExp][] = [
     ['no token on a staff route', () => app.inject({ method: 'GET', url: '/v1/participants' }), /^Bearer realm="community-engagement-api"$/],
     ['an invalid token', () => app.inject({ method: 'GET', url: '/v1/participants', headers: { authorization: 'Bearer not.a.token' } }), /^Bearer realm="[^"]+", error="invalid_token"/],
     ['an invalid token on a public route', () => app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: 'Bearer not.a.token' } }), /error="invalid_token"/],
