@@ -10,12 +10,16 @@ const loggedQueryValues = new Set([
 const loggedQueryPresence = new Set(['cursor'])
 const MAX_VALUE = 100
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,40}$/
+const EMAIL = /[^\s@"'<>()/?&=]+@[^\s@"'<>()/?&=]+/g
+/** An email in a path segment, percent-encoded or not. */
+const PATH_EMAIL = /[^/]+(@|%40)[^/]+/gi
 
 /** A URL for the log: its path, and its query with every value not on the allow-list replaced. */
 export function loggableUrl(url: string): string {
   const at = url.indexOf('?')
-  if (at < 0) return url
-  const path = url.slice(0, at)
+  // A path is ids and names of routes, but a caller may put anything in it: an email there is replaced too.
+  const path = (at < 0 ? url : url.slice(0, at)).replace(PATH_EMAIL, '[redacted]')
+  if (at < 0) return path
   const parts: string[] = []
   for (const [name, value] of new URLSearchParams(url.slice(at + 1))) {
     const shown = loggedQueryValues.has(name) ? encodeURIComponent(value.slice(0, MAX_VALUE)) : loggedQueryPresence.has(name) ? '[present]' : '[redacted]'
@@ -31,7 +35,6 @@ export const serializeRequest = (req: { id: string; method: string; url: string 
 type ErrorLike = { name?: unknown; message?: unknown; code?: unknown; statusCode?: unknown; cause?: unknown; query?: unknown; params?: unknown; severity?: unknown } & Record<string, unknown>
 
 const SQLSTATE = /^[0-9A-Z]{5}$/
-const EMAIL = /[^\s@"'<>()]+@[^\s@"'<>()]+/g
 const PHONE = /\+?\d[\d\s().-]{5,}\d/g
 
 /** Whether an error carries a statement (drizzle's "Failed query: … params: …" or a driver's query/params fields). */

@@ -2,7 +2,7 @@
 import { AppError } from '../errors.ts'
 
 /** Fields of running text (and their translations), where TAB, LF and CR are allowed; every other field is one line. */
-const multiLineFields = new Set(['body', 'publishedBody', 'description', 'summary', 'rationale', 'note', 'reason', 'comment', 'details', 'statement', 'text', 'message', 'query'])
+const multiLineFields = new Set(['body', 'publishedBody', 'description', 'summary', 'rationale', 'note', 'reason', 'comment', 'details', 'statement', 'text', 'message'])
 
 /** NUL, the other C0 controls and DEL; running text keeps TAB, LF and CR. */
 const ONE_LINE = /[\u0000-\u001f\u007f]/

@@ -10,7 +10,7 @@ export type AnonymousScope = (address: string) => string
  * share namespaces (a retry may land on any of them); with none given, a random one lives as long as the process.
  */
 export function createAnonymousScope(secret: Uint8Array = randomBytes(32)): AnonymousScope {
-  return (address) => `anon:${createHmac('sha256', secret).update(address).digest('base64url').slice(0, 32)}`
+  return (address) => createHmac('sha256', secret).update(address).digest('base64url').slice(0, 32)
 }
 
 /** A secret for the namespaces derived from key material the instances already share (HKDF with its own label). */
