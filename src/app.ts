@@ -1,6 +1,7 @@
 // Builds the application: plugins in a fixed, commented order. Never listens; server.ts does.
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
 import { createPartnerTokens } from './auth/partner-tokens.ts'
@@ -9,8 +10,13 @@ import { AppError } from './errors.ts'
 import { graphqlSchemaPath, registerGraphql } from './http/graphql/graphql-plugin.ts'
 import { explorerRoutes } from './http/explorer-routes.ts'
 import { metaRoutes } from './http/meta-routes.ts'
+import { serializeError, serializeRequest } from './http/log-serializers.ts'
 import { sendProblem } from './http/problem.ts'
-import { actorOf } from './http/request-context.ts'
+import { actorOf, challengeOf } from './http/request-context.ts'
+import { refuseControlCharactersInRequest } from './http/text-guard.ts'
+import { refuseControlCharactersInGraphql } from './http/graphql/text-guard-hook.ts'
+import { submissionLimitHook } from './http/graphql/submission-limit.ts'
+import { createAnonymousScope, deriveScopeSecret } from './modules/idempotency/anonymous-scope.ts'
 import { principalOf, publicActor } from './auth/actor.ts'
 import { agenciesRoutes } from './http/rest/agencies-routes.ts'
 import { credentialsRoutes, tokenRoutes } from './http/rest/credentials-routes.ts'
@@ -23,7 +29,8 @@ import { loopRoutes } from './http/rest/loop-routes.ts'
 import { open311Routes } from './http/rest/open311-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
-export type AppOptions = { config: Config; database: Database }
+/** `logStream`: where log lines go (stdout when unset); tests pass a stream to read what was logged. */
+export type AppOptions = { config: Config; database: Database; logStream?: DestinationStream }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,14 +44,16 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApp({ config, database }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, logStream }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
       // Tokens, cookies and anything personal never reach the logs.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.clientSecret', '*.client_secret', '*.access_token', '*.email', '*.phone', '*.contact', '*.displayName', '*.affiliation'], censor: '[redacted]' },
-      // No client address in any log line: anonymous feedback, registrations and surveys must not be traceable to one.
-      serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }) },
+      // Query values by allow-list, no client address; errors without SQL, parameters or stacks (log-serializers.ts).
+      // (Fastify's type wants a stack from the err serializer: leaving it out is the point, hence the cast.)
+      serializers: { req: serializeRequest, err: serializeError as never, error: serializeError },
+      ...(logStream ? { stream: logStream } : {}),
     },
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
@@ -58,7 +67,13 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   // Partner API clients get tokens this server signs (when a signing key is configured) and verifies itself.
   const partnerTokens = config.partnerTokens ? await createPartnerTokens(config.partnerTokens) : undefined
   const services = createServices(database, { partnerTokens, insights: config.insights, log: app.log })
-  const verify = createTokenVerifier(config.auth, partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) })
+  const verify = createTokenVerifier(
+    config.auth,
+    partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) },
+    (agencySlug, organizationId) => services.credentials.isActivePartner(agencySlug, organizationId),
+  )
+  // Instances that sign partner tokens share that key; the anonymous key namespaces are derived from it (its own label).
+  const anonymousScope = createAnonymousScope(config.partnerTokens && deriveScopeSecret(config.partnerTokens.privateJwk.d))
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
 
@@ -112,15 +127,33 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     strictPreflight: false,
   })
 
-  // 4. Authentication: the actor is resolved once per request, before any handler runs.
+  // 4. Input: control characters are refused at the edge, naming the field (GraphQL's own check is after its registration).
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.url !== GRAPHQL_PATH) refuseControlCharactersInRequest(request)
+  })
+
+  // 5. Authentication: the actor is resolved once per request, before any handler runs.
   app.decorateRequest('actor', null as never)
+  // Set once the rate limiter is registered (below): a refused token counts against the client address.
+  let countAgainstAddress: ReturnType<FastifyInstance['createRateLimit']>
   // A bad token is refused everywhere, never quietly treated as no token.
   app.addHook('preHandler', async (request) => {
     // The token endpoint authenticates OAuth clients itself (HTTP Basic or form fields), not bearer tokens.
-    request.actor = request.routeOptions.config.clientAuthentication ? publicActor : await actorOf(request, verify)
+    const actor = request.routeOptions.config.clientAuthentication ? publicActor : await actorOf(request, verify).catch(async (err: unknown) => {
+      // The route's limiter never runs after a throw, so guessing tokens would be unlimited: count the refusal here.
+      request.actor = publicActor
+      const limit = await countAgainstAddress(request)
+      if (!limit.isAllowed && limit.isExceeded) throw rateLimited(limit.ttlInSeconds)
+      throw err
+    })
+    request.actor = actor.kind === 'public' ? { kind: 'public', scope: anonymousScope(request.ip) } : actor
+  })
+  // Every 401 names the scheme to authenticate with (RFC 9110 §11.6.1, RFC 6750 §3), whichever door answered it.
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', challengeOf(request))
   })
 
-  // 5. Rate limits per principal (anonymous callers per client address), after the actor is known.
+  // 6. Rate limits per principal (anonymous callers per client address), after the actor is known.
   await app.register(import('@fastify/rate-limit'), {
     hook: 'preHandler',
     timeWindow: 60_000,
@@ -128,15 +161,16 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     keyGenerator: (request) => (request.actor && request.actor.kind !== 'public' ? principalOf(request.actor) : `ip:${request.ip}`),
     max: (_request, key) => (key.startsWith('ip:') ? config.rateLimit.anonymousPerMinute : config.rateLimit.perMinute),
     allowList: (request) => (request.routeOptions.url ?? '').startsWith('/health'),
-    errorResponseBuilder: (_request, context) =>
-      new AppError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
+    errorResponseBuilder: (_request, context) => rateLimited(Math.ceil(context.ttl / 1000)),
   })
+  // The global store and key: a refused token uses the same per-address allowance as any anonymous request.
+  countAgainstAddress = app.createRateLimit()
 
-  // 6. Operations and contracts: health, OpenAPI document, docs page, and the GraphQL explorer (all offline).
+  // 7. Operations and contracts: health, OpenAPI document, docs page, and the GraphQL explorer (all offline).
   await app.register(metaRoutes, { database, isDraining: () => lifecycle.draining })
   await app.register(explorerRoutes, { schemaPath: graphqlSchemaPath })
 
-  // 7. REST (openapi.yaml), then 8. GraphQL (schema.graphql): two thin doors onto the same services.
+  // 8. REST (openapi.yaml), then 9. GraphQL (schema.graphql): two thin doors onto the same services.
   await app.register(async (rest) => {
     agenciesRoutes(rest, { services })
     eventsRoutes(rest, { services, baseUrl })
@@ -154,6 +188,16 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
   // The Open311 GeoReport v2 facade: form bodies and the spec's own error shape, so it too has a scope of its own.
   await app.register(async (open311) => open311Routes(open311, { services, baseUrl, rateLimit: config.rateLimit }))
   await registerGraphql(app, { services, verify, introspection: config.graphqlIntrospection })
+  // GraphQL's strings are checked where its variables and literals are known; submissions count as REST's do.
+  app.graphql.addHook('preExecution', refuseControlCharactersInGraphql)
+  // The same allowance as POST /v1/feedback (a sixth of the anonymous one per address), counted for GraphQL on its own.
+  const submissionsPerMinute = (key: string) => (key.startsWith('ip:') ? Math.max(1, Math.floor(config.rateLimit.anonymousPerMinute / 6)) : config.rateLimit.perMinute)
+  app.graphql.addHook('preExecution', submissionLimitHook(app.createRateLimit({ max: (_request, key) => submissionsPerMinute(key), timeWindow: 60_000 })))
 
   return app
 }
+
+/** Mercurius's route (graphql-plugin.ts): its strings are checked by its own hook, which knows variables and literals. */
+const GRAPHQL_PATH = '/graphql'
+const rateLimited = (seconds: number) => new AppError('RATE_LIMITED', `Too many requests; retry in ${seconds} s`, { retryAfterSeconds: seconds })
+

@@ -68,6 +68,7 @@ export type Config = {
     algorithms: string[]
     rolesClaim: string
     agencyClaim: string
+    /** AUTH_CLOCK_TOLERANCE_S: skew allowed on `exp`, `nbf` and `iat` (a token issued later than now + this is refused). */
     clockToleranceSeconds: number
   }
   /** Insights: the suppression threshold, the fewest answers a mean or percentile needs, how long tables are reused. */

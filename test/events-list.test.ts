@@ -112,7 +112,7 @@ t.test('when a deep page is read, then PostgreSQL walks the (starts_at, id) inde
   const res = await app.inject({ method: 'GET', url: `/v1/events?limit=100&cursor=${cursor}` })
   t.equal(res.statusCode, 200)
   t.equal(json(res).data.length, 100)
-  const query = database.statements.recent.findLast((s) => /from "events"/i.test(s.sql) && /order by/i.test(s.sql))!
+  const query = database.recent.findLast((s) => /from "events"/i.test(s.sql) && /order by/i.test(s.sql))!
   const [plan] = await database.raw<{ 'QUERY PLAN': unknown }>(`explain (format json) ${query.sql}`, query.params)
   const text = JSON.stringify(plan!['QUERY PLAN'])
   t.match(text, /"Index Name":"events_starts_at_id_idx"/, 'the keyset index is used')

@@ -167,9 +167,9 @@ t.test('when the tables were warmed after start, then a first answer for any per
   await addAttendees(database, fixtures.lakeside.id, town, 12, { gender: 'woman' })
   await addFeedback(database, fixtures.lakeside.id, 12, { topic: 'policy', stance: 'critical', areaId: fixtures.areas.lakeArea.id, receivedAt: '2026-02-04T12:00:00Z' })
   await app.services.insights.warm()
-  database.statements.recent.length = 0
+  database.recent.length = 0
   for (const name of names) t.equal((await get(`/v1/insights/${name}?agency=lakeside&from=2026-01-01&to=2026-03-31`)).statusCode, 200)
-  const builds = database.statements.recent.filter((s) => /count\(\*\)|distinct on|count\(s\.dignity\)/.test(s.sql))
+  const builds = database.recent.filter((s) => /count\(\*\)|distinct on|count\(s\.dignity\)/.test(s.sql))
   t.same(builds.map((s) => s.sql.slice(0, 60)), [], 'no build query ran: every period was ready')
 })
 

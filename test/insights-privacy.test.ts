@@ -100,9 +100,9 @@ t.test('property: over random agencies and any two filters, no count 1–10 is s
 t.test('when an answer is served from the computed tables, then feedback_items is read only through an index', async (t) => {
   const slug = `random-${agencies}`
   await app.services.insights.answer(ctx, 'voice', { agency: slug })
-  database.statements.recent.length = 0
+  database.recent.length = 0
   await app.services.insights.answer(ctx, 'voice', { agency: slug, from: '2026-01-01', to: '2026-03-31' })
-  const touching = database.statements.recent.filter((s) => /feedback_items/.test(s.sql))
+  const touching = database.recent.filter((s) => /feedback_items/.test(s.sql))
   t.equal(touching.length, 1, 'only the watermark looks at feedback_items')
   const literal = (v: unknown) => `'${String(v).replaceAll("'", "''")}'`
   const text = touching[0]!.sql.replace(/\$(\d+)/g, (_, n) => literal(touching[0]!.params[Number(n) - 1]))
@@ -123,10 +123,10 @@ t.test("when a month's tables are built, then its feedback is read as an index r
   const agency = await createAgenciesRepository(database.db).insert({ slug, name: slug, jurisdiction: 'x', timeZone: 'America/Chicago', defaultLanguage: 'en', supportedLanguages: ['en'] })
   await addFeedback(database, agency.id, 30, { topic: 'policy', stance: 'critical', areaId: null, receivedAt: '2030-06-15T12:00:00Z' })
   await addFeedback(database, agency.id, 12, { topic: 'policy', stance: 'supportive', areaId: null, receivedAt: '2031-01-15T12:00:00Z' })
-  database.statements.recent.length = 0
+  database.recent.length = 0
   const january = await app.services.insights.answer(ctx, 'voice', { agency: slug, from: '2031-01-01', to: '2031-01-31' })
   t.equal(january.cells.length, 1, 'the new month, built on its own')
-  const build = database.statements.recent.find((s) => s.params.includes('2031-01-01') && /count\(\*\) filter \(where f\.acknowledged_at is not null\)/.test(s.sql))
+  const build = database.recent.find((s) => s.params.includes('2031-01-01') && /count\(\*\) filter \(where f\.acknowledged_at is not null\)/.test(s.sql))
   t.ok(build, 'the month build query ran')
   const literal = (v: unknown) => `'${String(v).replaceAll("'", "''")}'`
   const text = build!.sql.replace(/\$(\d+)/g, (_, n) => literal(build!.params[Number(n) - 1]))

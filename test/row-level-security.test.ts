@@ -58,5 +58,5 @@ t.test('when personal data is read in an agency scope, then rows of another agen
   const listed = await app.inject({ method: 'GET', url: '/v1/participants', headers: await bearer() })
   t.equal(listed.statusCode, 200)
   t.same(listed.json().data.map((p: { displayName: string }) => p.displayName), ['Metro resident'])
-  t.ok(database.statements.recent.some((s) => s.sql.includes('engagement_agency_scope')), 'the service read in the scope')
+  t.ok(database.recent.some((s) => s.sql.includes('engagement_agency_scope')), 'the service read in the scope')
 })

@@ -3,8 +3,9 @@
 export const roles = ['partner', 'analyst', 'staff', 'admin'] as const
 export type Role = (typeof roles)[number]
 
+/** `scope`: an anonymous caller's namespace for Idempotency-Keys (a keyed hash of its address), when known. */
 export type Actor =
-  | { kind: 'public' }
+  | { kind: 'public'; scope?: string }
   | { kind: Role; subject: string; agencySlug: string; organizationId?: string }
 
 export const publicActor: Actor = { kind: 'public' }
@@ -15,4 +16,4 @@ export const canManage = (actor: Actor): actor is Extract<Actor, { kind: 'staff'
 
 /** A stable string naming the principal, used to scope idempotency keys and rate limits. */
 export const principalOf = (actor: Actor): string =>
-  actor.kind === 'public' ? 'public' : `${actor.kind}:${actor.agencySlug}:${actor.subject}`
+  actor.kind === 'public' ? (actor.scope ? `public:${actor.scope}` : 'public') : `${actor.kind}:${actor.agencySlug}:${actor.subject}`

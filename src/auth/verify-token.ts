@@ -13,7 +13,10 @@ const MAX_TOKEN_LENGTH = 8_192
 /** How partner tokens are checked: this server's key, and whether the credential behind one is still live. */
 export type PartnerTokenCheck = { tokens: PartnerTokens; isActive(clientId: string): Promise<boolean> }
 
-export function createTokenVerifier(auth: Config['auth'], partner?: PartnerTokenCheck): TokenVerifier {
+/** Whether an organization named by a token is still an active partner of the token's agency. */
+export type PartnershipCheck = (agencySlug: string, organizationId: string) => Promise<boolean>
+
+export function createTokenVerifier(auth: Config['auth'], partner?: PartnerTokenCheck, isActivePartner?: PartnershipCheck): TokenVerifier {
   const keys = auth.jwksUrl
     ? createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
     : auth.jwks
@@ -37,8 +40,18 @@ export function createTokenVerifier(auth: Config['auth'], partner?: PartnerToken
       if (err instanceof joseErrors.JOSEError) throw unauthenticated('the token is not valid')
       throw err
     }
-    return actorFromClaims(payload, auth)
+    refuseFutureIssue(payload, auth.clockToleranceSeconds)
+    const actor = actorFromClaims(payload, auth)
+    // The identity provider knows nothing of partnerships: a paused or ended one ends the token's rights here.
+    if (actor.kind === 'partner' && actor.organizationId && isActivePartner && !(await isActivePartner(actor.agencySlug, actor.organizationId)))
+      throw unauthenticated('the organization this token speaks for is not an active partner')
+    return actor
   }
+}
+
+/** jose checks `iat` only against a maximum age; a token issued later than now (beyond the tolerance) is refused too. */
+function refuseFutureIssue(payload: JWTPayload, clockToleranceSeconds: number, now = Date.now()) {
+  if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > now / 1000 + clockToleranceSeconds)) throw unauthenticated('the token is not valid')
 }
 
 function actorFromClaims(payload: JWTPayload, auth: Config['auth']): Actor {
@@ -63,6 +76,7 @@ async function verifyPartnerToken(token: string, partner: PartnerTokenCheck, clo
     if (err instanceof joseErrors.JOSEError) throw unauthenticated('the token is not valid')
     throw err
   }
+  refuseFutureIssue(payload, clockToleranceSeconds)
   const { sub, agency, org, roles: claimed } = payload as JWTPayload & { agency?: unknown; org?: unknown; roles?: unknown }
   if (typeof sub !== 'string' || typeof agency !== 'string' || typeof org !== 'string' || !isUuid(org) || !Array.isArray(claimed) || !claimed.includes('partner'))
     throw unauthenticated('the token names no known role or agency')

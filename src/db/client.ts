@@ -24,7 +24,7 @@ export type Database = {
   /** How busy the connection pool is (PostgreSQL only): connections open, idle, and requests waiting for one. */
   pool(): { total: number; idle: number; waiting: number } | undefined
   close(): Promise<void>
-  /** Counts SQL statements sent (and keeps the last few), for tests and benchmarks that hold request cost to a budget. */
+  /** Counts SQL statements sent, for tests and benchmarks that hold request cost to a budget. */
   statements: StatementLog
   /** Runs one parameterized SQL statement outside Drizzle (health checks, EXPLAIN, operations). */
   raw<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
@@ -32,17 +32,20 @@ export type Database = {
   exclusive<T>(fn: () => Promise<T>): Promise<T>
 }
 
-export type StatementLog = { count: number; recent: { sql: string; params: unknown[] }[] }
+/** A count only: statements carry parameter values (personal data), so none is kept in memory. */
+export type StatementLog = { count: number }
 
-function statementLog(): { statements: StatementLog; logger: { logQuery(sql: string, params: unknown[]): void } } {
-  const statements: StatementLog = { count: 0, recent: [] }
+/** Sees each statement as it is sent; whoever passes one (a test, a benchmark) owns what it keeps. */
+export type StatementObserver = (sql: string, params: unknown[]) => void
+
+function statementLog(observe?: StatementObserver): { statements: StatementLog; logger: { logQuery(sql: string, params: unknown[]): void } } {
+  const statements: StatementLog = { count: 0 }
   return {
     statements,
     logger: {
       logQuery(sql, params) {
         statements.count++
-        statements.recent.push({ sql, params })
-        if (statements.recent.length > 20) statements.recent.shift()
+        observe?.(sql, params)
       },
     },
   }
@@ -57,8 +60,8 @@ export function safeError(err: unknown): { code?: string; message?: string } {
   return { ...(code ? { code } : {}), ...(message ? { message } : {}) }
 }
 
-export async function openDatabase(config: Config['database'], log: Logger): Promise<Database> {
-  const { statements, logger } = statementLog()
+export async function openDatabase(config: Config['database'], log: Logger, observe?: StatementObserver): Promise<Database> {
+  const { statements, logger } = statementLog(observe)
 
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({
@@ -103,12 +106,12 @@ export async function openDatabase(config: Config['database'], log: Logger): Pro
   }
 
   mkdirSync(config.dataDir, { recursive: true })
-  return fromPglite(await PGlite.create(config.dataDir))
+  return fromPglite(await PGlite.create(config.dataDir), observe)
 }
 
 /** Wraps an already opened PGlite (tests load one from a migrated template). */
-export function fromPglite(client: PGlite): Database {
-  const { statements, logger } = statementLog()
+export function fromPglite(client: PGlite, observe?: StatementObserver): Database {
+  const { statements, logger } = statementLog(observe)
   const db = drizzlePglite(client, { schema, logger }) as unknown as Db
   return {
     db,

@@ -28,9 +28,27 @@ export async function actorOf(request: FastifyRequest, verify: TokenVerifier): P
     throw new AppError('UNAUTHENTICATED', 'Tokens in the query string are not accepted; send an Authorization: Bearer header')
   const header = request.headers.authorization
   if (!header) return publicActor
-  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header)
+  const match = BEARER.exec(header)
   if (!match) throw new AppError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>"')
   return verify(match[1]!)
+}
+
+/** Auth schemes are case-insensitive (RFC 9110 §11.1); the token is a token68 after one or more spaces. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+const REALM = 'community-engagement-api'
+
+/**
+ * The WWW-Authenticate challenge every 401 carries (RFC 9110 §11.6.1): Basic for the token endpoint's clients
+ * (RFC 6749 §5.2), else Bearer (RFC 6750 §3) with `invalid_token` when a token was given, `invalid_request` when it was malformed.
+ */
+export function challengeOf(request: FastifyRequest): string {
+  if (request.routeOptions.config?.clientAuthentication) return 'Basic realm="partner-credentials", charset="UTF-8"'
+  const query = request.query as Record<string, unknown> | undefined
+  const header = request.headers.authorization
+  if ((query && ('access_token' in query || 'token' in query)) || (header && !BEARER.test(header)))
+    return `Bearer realm="${REALM}", error="invalid_request", error_description="Send the token in an Authorization: Bearer header"`
+  if (header) return `Bearer realm="${REALM}", error="invalid_token", error_description="The access token is invalid, expired or no longer honoured"`
+  return `Bearer realm="${REALM}"`
 }
 
 export function contextOf(request: FastifyRequest, languages = parseAcceptLanguage(request.headers['accept-language'])): RequestContext {

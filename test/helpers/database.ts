@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import pino from 'pino'
-import { openDatabase, fromPglite, type Database } from '../../src/db/client.ts'
+import { openDatabase, fromPglite, type Database, type StatementObserver } from '../../src/db/client.ts'
 import { migrate, migrationsFolder } from '../../src/db/migrate.ts'
 
 const silent = pino({ level: 'silent' })
@@ -74,13 +74,27 @@ export async function prepareTemplate(): Promise<void> {
   }
 }
 
-export type TestDatabase = Database & { url?: string; drop(): Promise<void> }
+/** `recent`: the last statements with their parameters, kept by the test (the app keeps only a count). */
+export type TestDatabase = Database & { url?: string; recent: Statement[]; drop(): Promise<void> }
+type Statement = { sql: string; params: unknown[] }
+
+function recorder(): { recent: Statement[]; observe: StatementObserver } {
+  const recent: Statement[] = []
+  return {
+    recent,
+    observe(sql, params) {
+      recent.push({ sql, params })
+      if (recent.length > 20) recent.shift()
+    },
+  }
+}
 
 export async function createTestDatabase(): Promise<TestDatabase> {
+  const { recent, observe } = recorder()
   if (!usingPostgres()) {
     const client = await PGlite.create({ loadDataDir: await pgliteTemplate() })
-    const database = fromPglite(client)
-    return { ...database, drop: () => database.close() }
+    const database = fromPglite(client, observe)
+    return { ...database, recent, drop: () => database.close() }
   }
   const admin = new pg.Client({ connectionString: process.env.DATABASE_URL })
   await admin.connect()
@@ -90,9 +104,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.end()
   const url = new URL(process.env.DATABASE_URL!)
   url.pathname = `/${name}`
-  const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 5, statementTimeoutMs: 30_000 }, silent)
+  const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 5, statementTimeoutMs: 30_000 }, silent, observe)
   return {
     ...database,
+    recent,
     url: url.toString(),
     drop: async () => {
       await database.close()

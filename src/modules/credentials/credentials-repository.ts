@@ -62,6 +62,17 @@ export function createCredentialsRepository(db: Queryable) {
       return row !== undefined
     },
 
+    /** The organization is of the named agency and an active partner (tokens from the identity provider name both). */
+    async isActivePartner(agencySlug: string, organizationId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: organizations.id })
+        .from(organizations)
+        .innerJoin(agencies, eq(agencies.id, organizations.agencyId))
+        .where(and(eq(organizations.id, organizationId), eq(agencies.slug, agencySlug), activePartner))
+        .limit(1)
+      return row !== undefined
+    },
+
     async revoke(agencyId: string, id: string, at: Date): Promise<ApiClientRow | undefined> {
       const [row] = await db
         .update(apiClients)

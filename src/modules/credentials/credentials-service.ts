@@ -105,6 +105,9 @@ export function createCredentialsService({ database, agencies, partnerTokens }: 
     /** Whether tokens issued to this client are still good (not revoked, and its organization is an active partner). */
     isActive: (clientId: string) => createCredentialsRepository(db).isActive(clientId),
 
+    /** Whether an organization still speaks as a partner of its agency: read on every request, so a pause applies at once. */
+    isActivePartner: (agencySlug: string, organizationId: string) => createCredentialsRepository(db).isActivePartner(agencySlug, organizationId),
+
     /** The client credentials grant: a known, live client with the right secret gets a short-lived partner token. */
     async exchange(ctx: RequestContext, request: TokenRequest): Promise<TokenResponse> {
       if (!partnerTokens) throw new AppError('PARTNER_CREDENTIALS_NOT_CONFIGURED', 'Partner credentials are not configured on this server (TOKEN_SIGNING_JWK is not set)')

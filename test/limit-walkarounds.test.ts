@@ -1,0 +1,60 @@
+// Limits that must not be walked around: GraphQL submissions, invalid tokens, and other callers' Idempotency-Keys.
+import t from 'tap'
+import { build } from './helpers/build.ts'
+
+const feedback = { agency: 'metro', body: 'Street lights are out', language: 'en', topic: 'other' }
+const submit = 'mutation ($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id } } }'
+
+t.test('when GraphQL submits feedback anonymously, then it is held to the same submission limit as REST', async (t) => {
+  // A sixth of 12: two submissions a minute per address.
+  const { app } = await build(t, { env: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '12' } })
+  const gql = (query: string, remoteAddress: string, variables: Record<string, unknown> = { input: feedback }) =>
+    app.inject({ method: 'POST', url: '/graphql', remoteAddress, payload: { query, variables } })
+  t.notOk((await gql(submit, '10.0.0.1')).json().errors, 'first: accepted')
+  t.notOk((await gql(submit, '10.0.0.1')).json().errors, 'second: accepted')
+  const third = await gql(submit, '10.0.0.1')
+  t.equal(third.statusCode, 429, 'third: 429')
+  t.equal(third.json().errors[0].extensions.code, 'RATE_LIMITED')
+  t.ok(third.json().errors[0].extensions.retryAfterSeconds > 0, 'with the time to wait')
+  t.notOk((await gql(submit, '10.0.0.2')).json().errors, 'another address has its own allowance')
+
+  const aliased = await gql(
+    'mutation ($input: SubmitFeedbackInput!) { a: submitFeedback(input: $input) { feedback { id } } b: submitFeedback(input: $input) { feedback { id } } c: submitFeedback(input: $input) { feedback { id } } }',
+    '10.0.0.3',
+  )
+  t.equal(aliased.json().errors?.[0]?.extensions.code, 'RATE_LIMITED', 'three aliased submissions in one request count as three')
+  t.equal((await app.inject({ method: 'GET', url: '/v1/feedback?agency=metro', remoteAddress: '10.0.0.3' })).statusCode, 200, 'reading is not held to the submission limit')
+  t.notOk((await gql('{ events { nodes { id } } }', '10.0.0.1', {})).json().errors, 'nor is a GraphQL query')
+})
+
+t.test('when requests carry invalid bearer tokens, then they count against the client address like anonymous ones', async (t) => {
+  const { app } = await build(t, { env: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '5' } })
+  const guess = (remoteAddress: string) => app.inject({ method: 'GET', url: '/v1/events', remoteAddress, headers: { authorization: `Bearer guess.${Math.random().toString(36).slice(2)}.x` } })
+  for (let i = 1; i <= 5; i++) t.equal((await guess('10.0.1.1')).statusCode, 401, `guess ${i}: 401`)
+  const sixth = await guess('10.0.1.1')
+  t.equal(sixth.statusCode, 429, 'the sixth guess in a minute: 429')
+  t.equal(sixth.json().code, 'RATE_LIMITED')
+  t.ok(Number(sixth.headers['retry-after']) > 0, 'with Retry-After')
+  t.equal((await app.inject({ method: 'GET', url: '/v1/events', remoteAddress: '10.0.1.1' })).statusCode, 429, 'the same allowance as anonymous requests from that address')
+  t.equal((await guess('10.0.1.2')).statusCode, 401, 'another address is not affected')
+})
+
+t.test('when anonymous callers at different addresses use the same Idempotency-Key, then neither sees nor blocks the other', async (t) => {
+  const { app, database } = await build(t)
+  const post = (remoteAddress: string, body: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: '/v1/feedback', remoteAddress, headers: { 'idempotency-key': 'feedback-1' }, payload: body })
+  const first = await post('10.0.2.1', feedback)
+  t.equal(first.statusCode, 201)
+  const probe = await post('10.0.2.2', feedback)
+  t.equal(probe.statusCode, 201, 'the same key and body from elsewhere creates its own item')
+  t.not(probe.json().id, first.json().id, "it is not the first caller's item")
+  t.notOk(probe.headers['idempotent-replayed'], 'and is no replay: a key cannot be probed')
+  const otherBody = await post('10.0.2.3', { ...feedback, body: 'Something else' })
+  t.equal(otherBody.statusCode, 201, 'nor refused as reused: nobody can take a key first')
+  const retry = await post('10.0.2.1', feedback)
+  t.equal(retry.headers['idempotent-replayed'], 'true', "the first caller's retry replays")
+  t.equal(retry.json().id, first.json().id)
+  const stored = await database.raw<{ principal: string }>('select principal from idempotency_keys')
+  t.equal(new Set(stored.map((r) => r.principal)).size, 3, 'one namespace per address')
+  t.notOk(stored.some((r) => r.principal.includes('10.0.2')), 'and no address is stored')
+})
