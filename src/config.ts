@@ -48,7 +48,8 @@ const envSchema = z.object({
       error: 'must be * or a comma-separated list of origins such as https://police.example.gov (not null, no path)',
     }),
   TRUST_PROXY: z.string().optional(),
-  GRAPHQL_INTROSPECTION: z.enum(['everyone', 'signed-in', 'nobody']).default('signed-in'),
+  // The schema is public (schema.graphql): clients and code generators introspect, within the GraphQL limits.
+  GRAPHQL_INTROSPECTION: z.enum(['everyone', 'signed-in', 'nobody']).default('everyone'),
   TOKEN_SIGNING_JWK: z.string().min(1).optional(),
   TOKEN_ISSUER: z.string().min(1).optional(),
   // Insights: counts of 1 … threshold−1 are never published; below 11 is refused (docs/PRIVACY.md).
