@@ -33,7 +33,7 @@ t.test('when titles, descriptions and places hold line breaks and iCalendar synt
     await database.db.execute(sql`update events set title = ${JSON.stringify({ en: text })}::jsonb, description = ${JSON.stringify({ en: text })}::jsonb, venue_name = ${text}, address = ${JSON.stringify({ street: text })}::jsonb, join_url = ${`https://meet.example.org/x\r\nBEGIN:VEVENT`} where id = ${id}::uuid`)
   }
 
-  const feeds = [
+  const feeds: { name: string; url: string; events: string[]; calendarName?: string }[] = [
     { name: 'the feed', url: `/v1/events.ics?${window}`, events: ids },
     ...ids.map((id, i) => ({ name: `event ${i}'s calendar`, url: `/v1/events/${id}.ics`, events: [id], calendarName: hostile[i]! })),
   ]
