@@ -115,7 +115,7 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
     return sendProblem(reply, request, new AppError('ROUTE_NOT_FOUND', `There is no route ${request.method} ${path}`))
   })
 
-  // 3. Security headers and the CORS allow-list (bearer tokens only, so no credentials mode).
+  // 3. Security headers; CORS `*` by default, never a reflected origin (so never `null`): bearer tokens, no cookies, so no credentials mode.
   await app.register(import('@fastify/helmet'), { global: true, crossOriginResourcePolicy: { policy: 'cross-origin' } })
   await app.register(import('@fastify/cors'), {
     origin: config.corsOrigins,
@@ -126,6 +126,12 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
     // A bare OPTIONS (no Origin) gets an empty 204, not a plain-text 400.
     strictPreflight: false,
   })
+  // With an allow-list the answer depends on Origin: routes that set their own Vary must not drop it (caches would mix origins).
+  if (config.corsOrigins !== '*')
+    app.addHook('onSend', async (_request, reply) => {
+      const vary = String(reply.getHeader('vary') ?? '')
+      if (!/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) reply.header('vary', vary ? `${vary}, Origin` : 'Origin')
+    })
 
   // 4. Input: control characters are refused at the edge, naming the field (GraphQL's own check is after its registration).
   app.addHook('preValidation', async (request) => {

@@ -7,6 +7,16 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes')
 
+const originList = (v: string) => v.split(',').map((o) => o.trim()).filter(Boolean)
+/** A serialized origin (scheme://host[:port]); "null", the opaque origin of sandboxes and files, is never one. */
+function isOrigin(o: string): boolean {
+  try {
+    return new URL(o).origin === o
+  } catch {
+    return false
+  }
+}
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -31,9 +41,15 @@ const envSchema = z.object({
   AUTH_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
-  CORS_ORIGINS: z.string().default('*'),
+  CORS_ORIGINS: z
+    .string()
+    .default('*')
+    .refine((v) => v.trim() === '*' || originList(v).every(isOrigin), {
+      error: 'must be * or a comma-separated list of origins such as https://police.example.gov (not null, no path)',
+    }),
   TRUST_PROXY: z.string().optional(),
-  GRAPHQL_INTROSPECTION: z.enum(['everyone', 'signed-in', 'nobody']).default('signed-in'),
+  // The schema is public (schema.graphql): clients and code generators introspect, within the GraphQL limits.
+  GRAPHQL_INTROSPECTION: z.enum(['everyone', 'signed-in', 'nobody']).default('everyone'),
   TOKEN_SIGNING_JWK: z.string().min(1).optional(),
   TOKEN_ISSUER: z.string().min(1).optional(),
   // Insights: counts of 1 … threshold−1 are never published; below 11 is refused (docs/PRIVACY.md).
@@ -53,8 +69,8 @@ export type Config = {
   publicBaseUrl?: string
   shutdownGraceMs: number
   rateLimit: { perMinute: number; anonymousPerMinute: number }
-  /** Origins allowed to call from a browser; true means any (the API uses bearer tokens, never cookies). */
-  corsOrigins: true | string[]
+  /** Origins allowed to call from a browser; '*' means any (the API uses bearer tokens, never cookies). */
+  corsOrigins: '*' | string[]
   /** Proxy addresses whose X-Forwarded-For is believed, so limits key on the real client (fastify trustProxy). */
   trustProxy: boolean | string | undefined
   /** Who may run GraphQL introspection; the schema itself is public in schema.graphql either way. */
@@ -162,7 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     publicBaseUrl: d.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     shutdownGraceMs: d.SHUTDOWN_GRACE_MS,
     rateLimit: { perMinute: d.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: d.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
-    corsOrigins: d.CORS_ORIGINS.trim() === '*' ? true : d.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: d.CORS_ORIGINS.trim() === '*' ? '*' : originList(d.CORS_ORIGINS),
     graphqlIntrospection: d.GRAPHQL_INTROSPECTION,
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },

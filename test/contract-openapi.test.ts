@@ -98,7 +98,7 @@ t.test('when the app is built, then every route is documented and every document
     'listEvents', 'scheduleEvent', 'getEvent', 'updateEvent', 'publishEvent', 'rescheduleEvent', 'postponeEvent', 'cancelEvent',
     'completeEvent', 'listEventsCalendar', 'getEventCalendar', 'exportEventsCsv', 'listSeries', 'createSeries', 'getSeries', 'updateSeries', 'cancelSeries', 'listSeriesOccurrences',
     'listAgencies', 'getAgency', 'listAreas', 'listOrganizations', 'createOrganization', 'getOrganization', 'updateOrganization',
-    'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml',
+    'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getGraphqlSchema',
     'listParticipants', 'createParticipant', 'getParticipant', 'updateParticipant', 'withdrawConsent', 'recordDemographics', 'eraseParticipant',
     'getEventAttendance', 'listRegistrations', 'registerForEvent', 'cancelRegistration', 'checkIn', 'recordHeadCount', 'listSurveyResponses', 'submitSurveyResponse',
     'getInsight',
@@ -749,6 +749,10 @@ t.test('operations: health probes and the document', async (t) => {
   const asYaml = await call(t, { method: 'GET', url: '/openapi.yaml' })
   expectStatus(t, asYaml, 200)
   t.equal(asYaml.body, readFileSync(openapiFile, 'utf8'), '/openapi.yaml is the file, byte for byte')
+  const sdl = await call(t, { method: 'GET', url: '/schema.graphql' })
+  expectStatus(t, sdl, 200)
+  t.equal(sdl.body, readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'), '/schema.graphql is the file, byte for byte')
+  expectStatus(t, await call(t, { method: 'GET', url: '/schema.graphql', headers: { authorization: 'Bearer not-a-token' } }), 401, 'UNAUTHENTICATED')
   await call(t, { method: 'HEAD', url: '/openapi.json' })
   await call(t, { method: 'HEAD', url: '/health/live' })
 })

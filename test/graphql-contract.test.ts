@@ -54,7 +54,7 @@ t.test('when the running schema is compared with schema.graphql, then they are t
   const { app } = await build(t)
   t.equal(printed(app.graphql.schema), printed(contract), 'the schema mercurius runs')
   // What clients see through introspection (descriptions included) is the file too.
-  // Signed in: introspection is not offered to the public by default (GRAPHQL_INTROSPECTION).
+  // Signed in, as a partner's tool might be (the public may introspect too: graphql-introspection.test.ts).
   const res = await app.inject({ method: 'POST', url: '/graphql', headers: await bearer({ role: 'analyst' }), payload: { query: getIntrospectionQuery({ descriptions: true, schemaDescription: true }) } })
   t.equal(res.statusCode, 200)
   t.equal(printed(buildClientSchema(res.json().data)), printed(contract), 'the schema introspection shows')

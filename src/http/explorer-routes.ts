@@ -1,4 +1,4 @@
-// The GraphQL explorer page (GraphiQL): its HTML, scripts and styles all come from this server, so it works offline.
+// The GraphQL explorer page (GraphiQL), whose HTML, scripts and styles all come from this server so it works offline, and the SDL.
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -42,6 +42,12 @@ export async function explorerRoutes(app: FastifyInstance, { schemaPath }: { sch
   // This plugin's routes only (hooks are encapsulated): every explorer reply carries the self-only policy.
   app.addHook('onSend', async (_request, reply) => {
     reply.header('content-security-policy', explorerCsp)
+  })
+
+  // The contract itself, for code generators and GraphiQL-like tools: the same public schema introspection shows.
+  const sdl = readFileSync(schemaPath, 'utf8')
+  app.get('/schema.graphql', async function getGraphqlSchema(_request, reply) {
+    return reply.type('application/graphql; charset=utf-8').header('cache-control', 'public, max-age=300').send(sdl)
   })
 
   app.get('/graphiql', async function getGraphqlExplorer(_request, reply) {

@@ -2,7 +2,7 @@
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit'
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases'
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives'
-import { GraphQLError, Kind, visit, type DocumentNode, type ValidationContext, type ValidationRule } from 'graphql'
+import { GraphQLError, Kind, visit, type DocumentNode, type FieldNode, type ValidationContext, type ValidationRule } from 'graphql'
 import type { Actor } from '../../auth/actor.ts'
 
 export const GRAPHQL_LIMITS = {
@@ -12,6 +12,11 @@ export const GRAPHQL_LIMITS = {
   directives: 10,
   /** Estimated cost (objects and scalars, weighted by depth), so wide-and-deep documents are refused. */
   cost: 50_000,
+  /**
+   * `__schema` selections per document: introspection is outside the cost estimate (the standard query alone is over
+   * it), so aliased copies of it are what is bounded.
+   */
+  schemaIntrospections: 1,
 }
 
 // Armor reports through onReject; reporting on the context makes each refusal an ordinary validation error.
@@ -22,7 +27,19 @@ export const armorRules: ValidationRule[] = [
   maxAliasesRule({ n: GRAPHQL_LIMITS.aliases, ...armor }) as unknown as ValidationRule,
   maxDirectivesRule({ n: GRAPHQL_LIMITS.directives, ...armor }) as unknown as ValidationRule,
   costLimitRule({ maxCost: GRAPHQL_LIMITS.cost, ignoreIntrospection: true, ...armor }) as unknown as ValidationRule,
+  maxSchemaIntrospections,
 ]
+
+/** Refuses a document that selects `__schema` more than GRAPHQL_LIMITS.schemaIntrospections times (aliases, fragments). */
+function maxSchemaIntrospections(context: ValidationContext) {
+  let count = 0
+  return {
+    Field(node: FieldNode) {
+      if (node.name.value === '__schema' && ++count === GRAPHQL_LIMITS.schemaIntrospections + 1)
+        context.reportError(new GraphQLError(`__schema may be selected ${GRAPHQL_LIMITS.schemaIntrospections} time(s) per document`, { nodes: node }))
+    },
+  }
+}
 
 export type IntrospectionPolicy = 'everyone' | 'signed-in' | 'nobody'
 

@@ -69,8 +69,15 @@ export async function registerGraphql(
   }
   // Mercurius's response schema types error paths as strings, so list indices would go out as "0"; GraphQL says
   // integers. Its routes are serialized with JSON.stringify instead (the schema filters nothing: data is open).
+  // GraphQL over HTTP lets `extensions` be null (MUST); mercurius's body schema wants an object.
   app.addHook('onRoute', (route) => {
-    if (route.url === options.path && route.schema?.response) route.schema = { ...route.schema, response: undefined }
+    if (route.url !== options.path || !route.schema) return
+    const body = route.schema.body as { properties?: Record<string, unknown> } | undefined
+    route.schema = {
+      ...route.schema,
+      response: undefined,
+      ...(body?.properties ? { body: { ...body, properties: { ...body.properties, extensions: { type: ['object', 'null'] } } } } : {}),
+    }
   })
   await app.register(mercurius, options)
   registerPeopleGraphql(app)

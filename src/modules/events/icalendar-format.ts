@@ -8,6 +8,11 @@ import type { EventView } from './event-view.ts'
 
 // RFC 7986 FEATURE is a comma-separated list; ical.js's design set predates it and would quote the list as one value.
 ICAL.design.icalendar.param.feature = { multiValue: ',', allowXName: true, allowIanaToken: true }
+// NAME (RFC 7986) and X-WR-CALNAME are TEXT: unknown to ical.js, they would be written raw, line breaks and all.
+ICAL.design.icalendar.property.name = { defaultType: 'text' }
+ICAL.design.icalendar.property['x-wr-calname'] = { defaultType: 'text' }
+// ical.js folds at foldLength octets plus the leading space; 74 keeps every line within RFC 5545's 75 octets.
+ICAL.foldLength = 74
 
 type Component = InstanceType<typeof ICAL.Component>
 
@@ -184,6 +189,30 @@ function vtimezone(timeZone: string): Component | undefined {
   return text ? new ICAL.Component(ICAL.parse(text) as unknown as unknown[]) : undefined
 }
 
+/**
+ * Makes every value and parameter safe to write: line breaks become LF (ical.js writes TEXT's as \n), and no other
+ * control character, nor a line break outside TEXT, is left to start a line of its own in a calendar client.
+ */
+function sanitize(component: Component): Component {
+  for (const p of component.getAllProperties()) {
+    const values = p.getValues()
+    const cleaned = values.map((v) => (typeof v === 'string' ? cleanValue(v, p.type === 'text') : v))
+    if (cleaned.some((v, i) => v !== values[i])) {
+      if (p.isMultiValue) p.setValues(cleaned as never)
+      else p.setValue(cleaned[0] as never)
+    }
+    for (const name of Object.keys(p.toJSON()[1] as object)) {
+      const param = p.getParameter(name)
+      if (typeof param === 'string') p.setParameter(name, cleanValue(param, false))
+    }
+  }
+  component.getAllSubcomponents().forEach(sanitize)
+  return component
+}
+
+const cleanValue = (value: string, text: boolean) =>
+  text ? value.replace(/\r\n?|[\u2028\u2029]/g, '\n').replace(/[\0-\x08\x0b-\x1f\x7f]/g, '') : value.replace(/[\0-\x1f\x7f\u2028\u2029]/g, '')
+
 /** The calendar for a feed: name, refresh hint, a VTIMEZONE per zone used, then the events (series folded into RRULEs). */
 export function toICalendar(feed: CalendarFeed, { name, defaultAgency }: { name: string; defaultAgency?: AgencyRow }): string {
   const cal = new ICAL.Component('vcalendar')
@@ -212,5 +241,5 @@ export function toICalendar(feed: CalendarFeed, { name, defaultAgency }: { name:
     else cal.addSubcomponent(single(e, e.seriesId && e.recurrenceId ? e.seriesId : undefined))
   }
   for (const [id, members] of bySeries) for (const c of seriesComponents(members, feed.series.get(id)!)) cal.addSubcomponent(c)
-  return cal.toString() + '\r\n'
+  return sanitize(cal).toString() + '\r\n'
 }
