@@ -924,7 +924,7 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description Answers 200 when the database answers, 503 (with `Retry-After`) when it does not.
+         * @description Answers 200 when the database answers (a busy connection pool is still ready), 503 (with `Retry-After`) when it does not or while the instance drains for shutdown.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -964,6 +964,27 @@ export interface paths {
          * @description The checked-in source of truth, byte for byte.
          */
         get: operations["getOpenApiYaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schema.graphql": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The GraphQL schema (SDL)
+         * @description `schema.graphql`, the GraphQL contract the server runs at `/graphql`, byte for byte: for code generators and
+         *     explorers. The same schema is open to introspection, within the GraphQL limits.
+         */
+        get: operations["getGraphqlSchema"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2082,7 +2103,7 @@ export interface components {
              * @description A stable machine-readable code; part of the contract.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND";
             /** @description What went wrong with this request, in words safe to show. */
             detail: string;
             /**
@@ -3190,6 +3211,7 @@ export interface components {
         /** @description A bearer token is needed, or the one sent is not valid. */
         Unauthorized: {
             headers: {
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 [name: string]: unknown;
             };
@@ -3420,7 +3442,7 @@ export interface components {
                 };
             };
         };
-        /** @description The database is not answering; retry after `Retry-After` seconds. */
+        /** @description The database is not answering, every connection is busy, or the instance is draining; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["Retry-After"];
@@ -3432,7 +3454,7 @@ export interface components {
                     /** @constant */
                     status?: 503;
                     /** @enum {unknown} */
-                    code?: "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
+                    code?: "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE";
                 };
             };
         };
@@ -3479,7 +3501,9 @@ export interface components {
         /**
          * @description Makes the create safe to retry: the same key with the same body answers the first result
          *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
-         *     scoped to the caller and kept for 24 hours.
+         *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+         *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+         *     see or take another caller's key: retry from the same address.
          * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
          */
         IdempotencyKey: string;
@@ -3546,6 +3570,14 @@ export interface components {
         };
     };
     headers: {
+        /**
+         * @description The challenge every 401 carries (RFC 9110 §11.6.1, RFC 6750 §3): `Bearer realm="community-engagement-api"`,
+         *     with `error="invalid_token"` when the token sent is not valid (forged, expired, revoked, or its organization
+         *     is no longer an active partner) and `error="invalid_request"` when it was sent malformed or in the query string.
+         *     The `Bearer` scheme name is case-insensitive in requests.
+         * @example Bearer realm="community-engagement-api", error="invalid_token", error_description="The access token is invalid, expired or no longer honoured"
+         */
+        "WWW-Authenticate": string;
         /**
          * @description The request's id (the caller's `X-Request-Id` when one was sent); the same as `requestId` in problems.
          * @example 4f1c2b9a-8d3e-4f6a-b2c1-9e0d7a6b5c43
@@ -3699,7 +3731,9 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry: the same key with the same body answers the first result
                  *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
-                 *     scoped to the caller and kept for 24 hours.
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
                  * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -4288,7 +4322,9 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry: the same key with the same body answers the first result
                  *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
-                 *     scoped to the caller and kept for 24 hours.
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
                  * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -4561,7 +4597,9 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry: the same key with the same body answers the first result
                  *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
-                 *     scoped to the caller and kept for 24 hours.
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
                  * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -4811,7 +4849,9 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry: the same key with the same body answers the first result
                  *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
-                 *     scoped to the caller and kept for 24 hours.
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
                  * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -5262,7 +5302,9 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry: the same key with the same body answers the first result
                  *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
-                 *     scoped to the caller and kept for 24 hours.
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
                  * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -5687,13 +5729,12 @@ export interface operations {
             };
             /**
              * @description The client is unknown or revoked, its secret is wrong, or it did not authenticate
-             *     (`INVALID_CLIENT`, `error: invalid_client`). A client that tried HTTP Basic also gets
-             *     `WWW-Authenticate: Basic`.
+             *     (`INVALID_CLIENT`, `error: invalid_client`), with a `WWW-Authenticate: Basic` challenge.
              */
             401: {
                 headers: {
-                    /** @description Present when the client tried HTTP Basic. */
-                    "WWW-Authenticate"?: string;
+                    /** @description `Basic realm="partner-credentials"`: the scheme a client authenticates with here (RFC 6749 §5.2). */
+                    "WWW-Authenticate": string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
@@ -5724,7 +5765,7 @@ export interface operations {
                         /** @constant */
                         status?: 503;
                         /** @enum {unknown} */
-                        code?: "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
+                        code?: "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE";
                     };
                 };
             };
@@ -5902,6 +5943,28 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    getGraphqlSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The GraphQL schema in the GraphQL schema definition language. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/graphql": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     getInsight: {
         parameters: {
             query: {
@@ -5990,7 +6053,9 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry: the same key with the same body answers the first result
                  *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
-                 *     scoped to the caller and kept for 24 hours.
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
                  * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -6145,7 +6210,9 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry: the same key with the same body answers the first result
                  *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
-                 *     scoped to the caller and kept for 24 hours.
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
                  * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -6492,7 +6559,9 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry: the same key with the same body answers the first result
                  *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
-                 *     scoped to the caller and kept for 24 hours.
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
                  * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -6767,7 +6836,9 @@ export interface operations {
                 /**
                  * @description Makes the create safe to retry: the same key with the same body answers the first result
                  *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
-                 *     scoped to the caller and kept for 24 hours.
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
                  * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
