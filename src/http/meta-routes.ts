@@ -25,9 +25,18 @@ const docsCsp = [
 
 export const openapiPath = new URL('../../openapi.yaml', import.meta.url)
 
+let parsed: { openapiYaml: string; openapiDocument: Record<string, unknown> } | undefined
+/** openapi.yaml, read and parsed once per process (parsing is a large share of building an app); each app gets its own copy. */
+function contract() {
+  if (!parsed) {
+    const openapiYaml = readFileSync(openapiPath, 'utf8')
+    parsed = { openapiYaml, openapiDocument: parse(openapiYaml) as Record<string, unknown> }
+  }
+  return { openapiYaml: parsed.openapiYaml, openapiDocument: structuredClone(parsed.openapiDocument) }
+}
+
 export async function metaRoutes(app: FastifyInstance, { database, isDraining }: { database: Database; isDraining: () => boolean }) {
-  const openapiYaml = readFileSync(openapiPath, 'utf8')
-  const openapiDocument = parse(openapiYaml) as Record<string, unknown>
+  const { openapiYaml, openapiDocument } = contract()
 
   app.get('/health/live', async function getLiveness() {
     return { status: 'ok' }
