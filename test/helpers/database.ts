@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import pino from 'pino'
+import { sql } from 'drizzle-orm'
 import { openDatabase, fromPglite, type Database, type StatementObserver } from '../../src/db/client.ts'
 import { migrate, migrationsFolder } from '../../src/db/migrate.ts'
 
@@ -139,9 +140,13 @@ export function fileDatabase(): Promise<FileDatabase> {
   return shared
 }
 
-type TableRows = { name: string; rows: unknown[] }
+type TableRows = { name: string; columns: string; rows: unknown[] }
 
-/** Reads the template's tables once: empty ones are truncated on reset, the rest (reference data) restored. */
+/**
+ * Reads the template once: tables it leaves empty are truncated on reset; the rest (reference data such as the standard
+ * topics) get their rows back, and every sequence its value. Foreign-key triggers are off while rows go back in
+ * (session_replication_role), so the order of reference tables does not matter; generated columns are left to compute.
+ */
 async function resetter(database: TestDatabase): Promise<() => Promise<void>> {
   const tables = (await database.raw<{ name: string }>(
     `select quote_ident(tablename) as name from pg_tables where schemaname = 'public' order by tablename`,
@@ -149,13 +154,30 @@ async function resetter(database: TestDatabase): Promise<() => Promise<void>> {
   const kept: TableRows[] = []
   for (const name of tables) {
     const rows = await database.raw<{ row: unknown }>(`select to_jsonb(t) as row from ${name} t`)
-    if (rows.length) kept.push({ name, rows: rows.map((r) => r.row) })
+    if (!rows.length) continue
+    const [{ columns }] = (await database.raw<{ columns: string }>(
+      `select string_agg(quote_ident(attname), ', ' order by attnum) as columns from pg_attribute
+        where attrelid = $1::regclass and attnum > 0 and not attisdropped and attgenerated = ''`,
+      [name],
+    )) as [{ columns: string }]
+    kept.push({ name, columns, rows: rows.map((r) => r.row) })
   }
-  // One statement empties everything (CASCADE reaches tables that reference a truncated one); reference rows go back in.
-  const truncate = `truncate ${tables.join(', ')} restart identity cascade`
-  return async () => {
-    await database.raw(truncate)
-    for (const { name, rows } of kept)
-      await database.raw(`insert into ${name} select * from jsonb_populate_recordset(null::${name}, $1::jsonb)`, [JSON.stringify(rows)])
-  }
+  const sequences = await database.raw<{ name: string; value: string | null; called: boolean }>(
+    `select format('%I.%I', schemaname, sequencename) as name, last_value::text as value, last_value is not null as called
+       from pg_sequences where schemaname = 'public'`,
+  )
+  const statements = [
+    'set local session_replication_role = replica',
+    // One statement empties everything (CASCADE reaches every table that references a truncated one).
+    `truncate ${tables.join(', ')} cascade`,
+    ...kept.map(({ name, columns, rows }) =>
+      `insert into ${name} (${columns}) select ${columns} from jsonb_populate_recordset(null::${name}, ${literal(JSON.stringify(rows))}::jsonb)`),
+    ...sequences.map(({ name, value, called }) => `select setval(${literal(name)}, ${called ? value : 1}, ${called})`),
+  ]
+  return () => database.db.transaction(async (tx) => {
+    for (const statement of statements) await tx.execute(sql.raw(statement))
+  })
 }
+
+/** A SQL string literal (dollar quotes could collide with the data; doubled single quotes cannot). */
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
