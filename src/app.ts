@@ -1,6 +1,7 @@
 // Builds the application: plugins in a fixed, commented order. Never listens; server.ts does.
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { systemClock, type Clock } from './clock.ts'
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
 import { createPartnerTokens } from './auth/partner-tokens.ts'
@@ -23,11 +24,13 @@ import { loopRoutes } from './http/rest/loop-routes.ts'
 import { open311Routes } from './http/rest/open311-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
-export type AppOptions = { config: Config; database: Database }
+/** `clock`: the time every request is served at (default: the wall clock). */
+export type AppOptions = { config: Config; database: Database; clock?: Clock }
 
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services
+    clock: Clock
   }
   interface FastifyContextConfig {
     /** The route authenticates OAuth clients itself; a bearer token is not looked for. */
@@ -35,7 +38,7 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApp({ config, database }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, clock = systemClock }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -54,11 +57,13 @@ export async function buildApp({ config, database }: AppOptions): Promise<Fastif
     ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
   })
   // Partner API clients get tokens this server signs (when a signing key is configured) and verifies itself.
-  const partnerTokens = config.partnerTokens ? await createPartnerTokens(config.partnerTokens) : undefined
-  const services = createServices(database, { partnerTokens, insights: config.insights, log: app.log })
-  const verify = createTokenVerifier(config.auth, partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) })
+  const partnerTokens = config.partnerTokens ? await createPartnerTokens(config.partnerTokens, clock) : undefined
+  const services = createServices(database, { clock, partnerTokens, insights: config.insights, log: app.log })
+  const verify = createTokenVerifier(config.auth, partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) }, clock)
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
+  // Every request's context reads the time from here (contextOf).
+  app.decorate('clock', clock)
 
   // 1. Every reply carries its request id, so a caller can quote it; while draining, new requests are turned away.
   let closing = false

@@ -2,6 +2,7 @@
 import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app.ts'
+import { systemClock } from './clock.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { openDatabase } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
@@ -22,11 +23,11 @@ const log = pino({ level: config.logLevel })
 const database = await openDatabase(config.database, log)
 await migrate(database)
 if (config.database.kind === 'pglite' && config.seedDemo) {
-  const seeded = await seedDemo(database, { onlyIfEmpty: true })
+  const seeded = await seedDemo(database, { onlyIfEmpty: true, now: systemClock.now() })
   if (seeded?.created) log.info({ agency: seeded.slug, ...seeded.summary }, 'loaded the demo agency into the empty embedded database')
 }
 
-const app = await buildApp({ config, database })
+const app = await buildApp({ config, database, clock: systemClock })
 
 closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')

@@ -1,5 +1,6 @@
 // Verifies bearer tokens from the agency's identity provider with jose and turns their claims into an Actor.
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
+import { systemClock, type Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import { AppError } from '../errors.ts'
 import { isUuid } from '../modules/shared/validation.ts'
@@ -13,7 +14,8 @@ const MAX_TOKEN_LENGTH = 8_192
 /** How partner tokens are checked: this server's key, and whether the credential behind one is still live. */
 export type PartnerTokenCheck = { tokens: PartnerTokens; isActive(clientId: string): Promise<boolean> }
 
-export function createTokenVerifier(auth: Config['auth'], partner?: PartnerTokenCheck): TokenVerifier {
+/** `clock`: a token is judged at its time (expiry, not-before). */
+export function createTokenVerifier(auth: Config['auth'], partner?: PartnerTokenCheck, clock: Clock = systemClock): TokenVerifier {
   const keys = auth.jwksUrl
     ? createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
     : auth.jwks
@@ -32,6 +34,7 @@ export function createTokenVerifier(auth: Config['auth'], partner?: PartnerToken
         audience: auth.audience,
         requiredClaims: ['exp', 'sub'],
         clockTolerance: auth.clockToleranceSeconds,
+        currentDate: clock.now(),
       }))
     } catch (err) {
       if (err instanceof joseErrors.JOSEError) throw unauthenticated('the token is not valid')
