@@ -253,6 +253,8 @@ export async function seedDemoInsights(
     .limit(1)
   if (marker) return undefined
   const r = prng(20_240_611)
+  // Rows are stamped as loaded at `now`, not at the database's clock.
+  const loaded = { createdAt: now, updatedAt: now }
   const latest = now.getTime() - 60 * 60_000
   const clamp = (ms: number) => (ms <= latest ? new Date(ms) : null)
 
@@ -263,6 +265,7 @@ export async function seedDemoInsights(
     return {
       id: randomUUID(),
       agencyId,
+      ...loaded,
       title: m.title,
       description: { en: 'A past meeting of the community engagement programme; notes were published within two weeks.' },
       kind: m.kind,
@@ -295,12 +298,13 @@ export async function seedDemoInsights(
   const surveys: Insert<typeof surveyResponses>[] = []
   const person = (district: District | null, language: string, at: Date) => {
     const id = randomUUID()
-    people.push({ id, agencyId, preferredLanguage: language, areaId: areaId(district ?? r.pick(DISTRICTS)), dataUseConsentAt: at })
+    people.push({ id, agencyId, ...loaded, preferredLanguage: language, areaId: areaId(district ?? r.pick(DISTRICTS)), dataUseConsentAt: at })
     if (r.next() < 0.75) {
       const answer = (q: keyof typeof demographicsWeights) => (r.next() < 0.1 ? null : r.weighted(demographicsWeights[q] as Record<string, number>))
       const race = answer('raceEthnicity')
       demographics.push({
         participantId: id,
+        ...loaded,
         agencyId,
         ageBand: answer('ageBand') as never,
         gender: answer('gender') as never,
@@ -323,12 +327,12 @@ export async function seedDemoInsights(
     for (let n = 0; n < m.attendees; n++) attendeeIds.push(person(m.district, r.pick(m.languages), event.startsAt))
     for (const participantId of attendeeIds) {
       const registered = event.registrationRequired || r.next() < 0.3
-      attendanceRows.push({ agencyId, eventId: event.id!, participantId, status: 'attended', role: 'attendee', registeredAt: registered ? new Date(start - r.int(1, 10) * DAY) : null, checkedInAt: new Date(start + r.int(-10, 20) * 60_000) })
+      attendanceRows.push({ agencyId, ...loaded, eventId: event.id!, participantId, status: 'attended', role: 'attendee', registeredAt: registered ? new Date(start - r.int(1, 10) * DAY) : null, checkedInAt: new Date(start + r.int(-10, 20) * 60_000) })
     }
     // Some who registered did not come.
     if (event.registrationRequired)
-      for (let n = Math.floor(m.attendees / 8); n > 0; n--) attendanceRows.push({ agencyId, eventId: event.id!, participantId: person(m.district, 'en', event.startsAt), status: 'registered', registeredAt: new Date(start - r.int(2, 12) * DAY) })
-    headCounts.push({ agencyId, eventId: event.id!, count: m.attendees + m.walkIns, countedAt: new Date(start + 30 * 60_000), note: 'Counted at the door, including walk-ins who gave no name.' })
+      for (let n = Math.floor(m.attendees / 8); n > 0; n--) attendanceRows.push({ agencyId, ...loaded, eventId: event.id!, participantId: person(m.district, 'en', event.startsAt), status: 'registered', registeredAt: new Date(start - r.int(2, 12) * DAY) })
+    headCounts.push({ agencyId, ...loaded, eventId: event.id!, count: m.attendees + m.walkIns, countedAt: new Date(start + 30 * 60_000), note: 'Counted at the door, including walk-ins who gave no name.' })
     // Most fill in the survey; at the smallest meetings nobody stayed for it.
     const responses = m.attendees >= 11 ? Math.max(11, Math.round(m.attendees * 0.7)) : 0
     for (let n = 0; n < responses; n++) {
@@ -467,12 +471,13 @@ export async function seedDemoInsights(
       publication: 'published' as const,
       areaId: areaId(a.district),
       topicId: topicId.get(a.topic)!,
+      ...loaded,
     })),
   )
   await insertAll(db, decisionFeedback, links)
   const backs = answers.flatMap((a) => {
     const relayedAt = clamp(a.decidedAt.getTime() + a.reportedAfterDays * DAY)
-    return relayedAt ? [{ id: randomUUID(), agencyId, decisionId: a.id, channel: 'website' as const, relayedAt, url: 'https://riverton.example.gov/you-said-we-did', languages: ['en', 'es'], audience: ['feedback_givers' as const, 'area_residents' as const], summary: { en: `You said: ${a.title.toLowerCase()} mattered. We did: ${a.summary}` } }] : []
+    return relayedAt ? [{ id: randomUUID(), agencyId, ...loaded, decisionId: a.id, channel: 'website' as const, relayedAt, url: 'https://riverton.example.gov/you-said-we-did', languages: ['en', 'es'], audience: ['feedback_givers' as const, 'area_residents' as const], summary: { en: `You said: ${a.title.toLowerCase()} mattered. We did: ${a.summary}` } }] : []
   })
   await insertAll(db, reportBacks, backs)
   await insertAll(
