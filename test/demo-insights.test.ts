@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import { Temporal } from 'temporal-polyfill'
 import { agencies, areas, attendances, events, feedbackItems, feedbackTransitions, participants, surveyResponses } from '../src/db/schema/index.ts'
 import { seedDemo } from '../src/seed/demo.ts'
-import { BODY_CAMERA_DECIDED_MONTHS_AGO, EVENINGS_SINCE_MONTHS_AGO, seedDemoInsights } from '../src/seed/demo-insights.ts'
+import { BODY_CAMERA_DECIDED_MONTHS_AGO, EVENINGS_SINCE_MONTHS_AGO, seedDemoInsights, VOICE_LAST_MONTH_AGO } from '../src/seed/demo-insights.ts'
 import { build } from './helpers/build.ts'
 import { TEST_NOW } from './helpers/clock.ts'
 
@@ -37,6 +37,9 @@ async function story(t: Test, now: Date) {
   const today = Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO('America/Chicago').toPlainDate()
   /** The month `k` months before this one, as the voice insight names it. */
   const month = (k: number) => today.with({ day: 1 }).subtract({ months: k }).toString().slice(0, 7)
+  /** The voice story's twelve months, as months ago, first to last. */
+  const storyMonths = Array.from({ length: 12 }, (_, i) => VOICE_LAST_MONTH_AGO + 11 - i)
+  const last = VOICE_LAST_MONTH_AGO
 
   t.test('when the demo is freshly seeded, then every insight publishes non-zero figures, and never a count from 1 to 10', async (t) => {
     for (const [name, measure] of Object.entries(measures)) {
@@ -68,10 +71,10 @@ async function story(t: Test, now: Date) {
   t.test('when voice is read, then speeding concerns (community safety) are published only once they have grown', async (t) => {
     const voice = await get('voice')
     const safety = (k: number) => shown(voice.margins.find((m: Row) => m.by!.join() === 'topic,period' && m.key.topic === 'community_safety' && m.key.period === month(k))?.feedback)
-    for (let k = 12; k >= 7; k--) t.equal(safety(k), null, `${month(k)}: too few safety concerns to publish`)
-    t.ok((safety(1) ?? 0) >= 20, `${month(1)}: ${safety(1)} safety concerns`)
-    const critical = voice.margins.find((m: Row) => m.by!.join() === 'topic,stance,period' && m.key.topic === 'community_safety' && m.key.stance === 'critical' && m.key.period === month(1))
-    t.ok((shown(critical?.feedback) ?? 0) >= 11, `${month(1)}: ${shown(critical?.feedback)} critical safety concerns`)
+    for (const k of storyMonths.slice(0, 6)) t.equal(safety(k), null, `${month(k)}: too few safety concerns to publish`)
+    t.ok((safety(last) ?? 0) >= 20, `${month(last)}: ${safety(last)} safety concerns`)
+    const critical = voice.margins.find((m: Row) => m.by!.join() === 'topic,stance,period' && m.key.topic === 'community_safety' && m.key.stance === 'critical' && m.key.period === month(last))
+    t.ok((shown(critical?.feedback) ?? 0) >= 11, `${month(last)}: ${shown(critical?.feedback)} critical safety concerns`)
   })
 
   t.test('when voice is read, then body-worn camera feedback turns from critical to neutral after the decision', async (t) => {
@@ -80,12 +83,12 @@ async function story(t: Test, now: Date) {
       shown(voice.margins.find((m: Row) => m.by!.join() === 'topic,stance,period' && m.key.topic === 'agency_technology' && m.key.stance === stance && m.key.period === month(k))?.feedback)
     // Before it, a month's critical camera feedback may be the complement that hides a small speeding count (both
     // critical, both online) — then that month's figure is withheld; most months publish it.
-    const before = Array.from({ length: 12 - BODY_CAMERA_DECIDED_MONTHS_AGO }, (_, i) => 12 - i)
+    const before = storyMonths.filter((k) => k > BODY_CAMERA_DECIDED_MONTHS_AGO)
     const critical = before.filter((k) => (cell('critical', k) ?? 0) >= 11)
     t.ok(critical.length >= 4, `critical before the decision in ${critical.map(month).join(', ')}`)
     t.same(before.filter((k) => cell('neutral', k) !== null && cell('neutral', k)! > 0).map(month), [], 'and no month before it publishes neutral camera feedback')
     // After it, the last months also hold the loop's many one-item cells, so some months are withheld with them.
-    const after = Array.from({ length: BODY_CAMERA_DECIDED_MONTHS_AGO - 1 }, (_, i) => BODY_CAMERA_DECIDED_MONTHS_AGO - 1 - i)
+    const after = storyMonths.filter((k) => k < BODY_CAMERA_DECIDED_MONTHS_AGO)
     const neutral = after.filter((k) => (cell('neutral', k) ?? 0) >= 11)
     t.ok(neutral.length >= 3, `neutral after the decision in ${neutral.map(month).join(', ')}`)
     t.same(after.filter((k) => cell('critical', k) !== null && cell('critical', k)! > 0).map(month), [], 'and no month after it publishes critical camera feedback')

@@ -31,8 +31,14 @@ export const BODY_CAMERA_DECISION = 'Body-worn camera policy adopted after publi
 const SPEED_DECISION = 'Radar speed signs and directed enforcement on North Harbor Avenue'
 /** Listening sessions met on Saturday mornings until this many months ago, then on Tuesday evenings. */
 export const EVENINGS_SINCE_MONTHS_AGO = 6
-/** The body-worn camera decision was taken early in the month this many months ago. */
-export const BODY_CAMERA_DECIDED_MONTHS_AGO = 6
+/**
+ * The feedback streams' last month, this many months ago. The months after it hold the demo loop's own feedback
+ * (given at recent meetings, so in months 0–2 depending on the load date), whose small cells would otherwise make
+ * the story's figures complements to withhold on some load dates and not on others.
+ */
+export const VOICE_LAST_MONTH_AGO = 3
+/** The body-worn camera decision was taken early in the month this many months ago (the streams' seventh month). */
+export const BODY_CAMERA_DECIDED_MONTHS_AGO = VOICE_LAST_MONTH_AGO + 5
 
 type Insert<T extends { $inferInsert: unknown }> = T['$inferInsert']
 type District = 'D1' | 'D2' | 'D3' | 'D4'
@@ -362,7 +368,7 @@ export async function seedDemoInsights(
     return localToInstant(`${date.toString()}T${String(r.int(7, 22)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}`, DEMO_TIME_ZONE)
   }
   const said: Said[] = []
-  // Each stream is one kind of remark, month by month (twelve months ago first); a month's remarks share their
+  // Each stream is one kind of remark, month by month (twelve months up to VOICE_LAST_MONTH_AGO); a month's remarks share their
   // topic, stance, channel and area, so they make one cell, published when it counts 11 or more.
   const streams: { topic: string; stance: Said['stance']; channel: Said['channel']; district: District; perMonth: number[]; bodies: string[]; language?: string }[] = [
     // Speeding in District 1, rising month after month.
@@ -376,7 +382,7 @@ export async function seedDemoInsights(
   ]
   for (const st of streams)
     st.perMonth.forEach((n, i) => {
-      const k = 12 - i
+      const k = VOICE_LAST_MONTH_AGO + 11 - i
       // The month of the camera decision: what came after it (from the 5th) is about the new policy.
       const fromDay = st.topic === 'agency_technology' && k === BODY_CAMERA_DECIDED_MONTHS_AGO ? 5 : 1
       for (let j = 0; j < n; j++) said.push({ topic: st.topic, stance: st.stance, channel: st.channel, district: st.district, at: inMonth(k, fromDay), body: r.pick(st.bodies), language: st.language && r.next() < 0.4 ? st.language : 'en' })
@@ -398,7 +404,7 @@ export async function seedDemoInsights(
 
   // Decisions answer the two stories; what came before each is addressed on its date and reported back later.
   const cameraDecidedAt = localToInstant(`${today.with({ day: 3 }).subtract({ months: BODY_CAMERA_DECIDED_MONTHS_AGO }).toString()}T15:00`, DEMO_TIME_ZONE)
-  const speedDecidedAt = localToInstant(`${today.with({ day: 1 }).subtract({ months: 3 }).toString()}T08:00`, DEMO_TIME_ZONE)
+  const speedDecidedAt = localToInstant(`${today.with({ day: 1 }).subtract({ months: VOICE_LAST_MONTH_AGO + 2 }).toString()}T08:00`, DEMO_TIME_ZONE)
   const answers = [
     { id: randomUUID(), title: BODY_CAMERA_DECISION, topic: 'agency_technology', district: 'D2' as District, decidedAt: cameraDecidedAt, reportedAfterDays: 21, summary: 'Cameras stay on for the whole contact; footage of critical incidents is released within 30 days; requests are reported quarterly.' },
     { id: randomUUID(), title: SPEED_DECISION, topic: 'community_safety', district: 'D1' as District, decidedAt: speedDecidedAt, reportedAfterDays: 26, summary: 'Two radar speed signs installed and directed enforcement at school drop-off and pick-up.' },

@@ -6,8 +6,3 @@ export const TEST_NOW = '2026-12-04T15:00:00Z'
 
 /** Reads TEST_NOW when the test file starts, then ticks with real time (timestamps still advance within a test). */
 export const testClock: Clock = clockFrom(new Date(TEST_NOW))
-
-const DAY = 86_400_000
-
-/** The instant `days` days after TEST_NOW (negative: before), for fixtures that need "the future" or "the past". */
-export const daysAfterTestNow = (days: number): Date => new Date(Date.parse(TEST_NOW) + days * DAY)
