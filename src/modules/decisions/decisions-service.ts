@@ -157,6 +157,7 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
         }
         await checkLinks(tx, agency.id, input)
         const repo = createDecisionsRepository(tx)
+        const now = ctx.clock.now()
         const created = await repo.insert({
           agencyId: agency.id,
           title: input.title,
@@ -168,8 +169,8 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
           publication: input.publication ?? 'draft',
           areaId: input.areaId ?? null,
           ...(await topicOf(tx, agency.id, input.topic)),
-          createdAt: ctx.clock.now(),
-          updatedAt: ctx.clock.now(),
+          createdAt: now,
+          updatedAt: now,
         })
         await repo.setLinks(agency.id, created.id, input)
         const addressed = await address(ctx, tx, agency.id, created, input.feedbackIds ?? [])

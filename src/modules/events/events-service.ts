@@ -162,6 +162,7 @@ export function createEventsService({ database, agencies }: { database: Database
         await checkArea(tx, agency.id, input.areaId)
         await checkCoHosts(tx, agency.id, input.coHostIds)
         const { draft, startsAt, endsAt, coHostIds, ...content } = input
+        const now = ctx.clock.now()
         const [created] = await events.insert([
           {
             ...contentColumns({ ...content, timeZone: content.timeZone ?? agency.timeZone }),
@@ -173,8 +174,8 @@ export function createEventsService({ database, agencies }: { database: Database
             status: draft ? 'draft' : 'scheduled',
             startsAt,
             endsAt,
-            createdAt: ctx.clock.now(),
-            updatedAt: ctx.clock.now(),
+            createdAt: now,
+            updatedAt: now,
           },
         ])
         // A new event has no co-hosts to replace: write only the ones named, and build its view from what is known.
