@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
+import { systemClock, type Clock } from './clock.ts'
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
 import { createPartnerTokens } from './auth/partner-tokens.ts'
@@ -29,14 +30,16 @@ import { loopRoutes } from './http/rest/loop-routes.ts'
 import { open311Routes } from './http/rest/open311-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 
-/** `logStream`: where log lines go (stdout when unset); tests pass a stream to read what was logged. */
-export type AppOptions = { config: Config; database: Database; logStream?: DestinationStream }
+/** `logStream`: where log lines go (stdout when unset); tests pass a stream to read what was logged. `clock`: the time every
+ * request is served at (default: the wall clock). */
+export type AppOptions = { config: Config; database: Database; logStream?: DestinationStream; clock?: Clock }
 
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services
     /** Starts draining for shutdown: readiness fails and every reply closes its connection; requests are still served. */
     startDraining(): void
+    clock: Clock
   }
   interface FastifyContextConfig {
     /** The route authenticates OAuth clients itself; a bearer token is not looked for. */
@@ -44,7 +47,7 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApp({ config, database, logStream }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, logStream, clock = systemClock }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -65,17 +68,20 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
     ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
   })
   // Partner API clients get tokens this server signs (when a signing key is configured) and verifies itself.
-  const partnerTokens = config.partnerTokens ? await createPartnerTokens(config.partnerTokens) : undefined
-  const services = createServices(database, { partnerTokens, insights: config.insights, log: app.log })
+  const partnerTokens = config.partnerTokens ? await createPartnerTokens(config.partnerTokens, clock) : undefined
+  const services = createServices(database, { clock, partnerTokens, insights: config.insights, log: app.log })
   const verify = createTokenVerifier(
     config.auth,
     partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) },
     (agencySlug, organizationId) => services.credentials.isActivePartner(agencySlug, organizationId),
+    clock,
   )
   // Instances that sign partner tokens share that key; the anonymous key namespaces are derived from it (its own label).
   const anonymousScope = createAnonymousScope(config.partnerTokens && deriveScopeSecret(config.partnerTokens.privateJwk.d))
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
+  // Every request's context reads the time from here (contextOf).
+  app.decorate('clock', clock)
 
   // 1. Every reply carries its request id, so a caller can quote it. While draining, each reply closes its connection
   // (no keep-alive socket is left idle to be cut under a request); once closing, requests still arriving get a 503.

@@ -1,8 +1,9 @@
-// What every service call knows about its caller: who, for which request, and where to log.
+// What every service call knows about its caller: who, for which request, where to log, and what time it is.
 import type { BaseLogger } from 'pino'
 
 export type Logger = Pick<BaseLogger, 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'>
 import type { Actor } from './auth/actor.ts'
+import type { Clock } from './clock.ts'
 
 export type RequestContext = {
   actor: Actor
@@ -10,4 +11,6 @@ export type RequestContext = {
   log: Logger
   /** Preferred languages, best first (from Accept-Language or a GraphQL argument). */
   languages: string[]
+  /** Domain time: services read "now" here, never from Date.now(). */
+  clock: Clock
 }

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app.ts'
+import { systemClock } from './clock.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { openDatabase } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
@@ -24,11 +25,11 @@ const log = pino({ level: config.logLevel })
 const database = await openDatabase(config.database, log)
 await migrate(database)
 if (config.database.kind === 'pglite' && config.seedDemo) {
-  const seeded = await seedDemo(database, { onlyIfEmpty: true })
+  const seeded = await seedDemo(database, { onlyIfEmpty: true, now: systemClock.now() })
   if (seeded?.created) log.info({ agency: seeded.slug, ...seeded.summary }, 'loaded the demo agency into the empty embedded database')
 }
 
-const app = await buildApp({ config, database })
+const app = await buildApp({ config, database, clock: systemClock })
 
 // On SIGTERM: requests on open connections are still served, up to this long, before the rest are turned away.
 const drainMs = Math.min(5_000, Math.floor(config.shutdownGraceMs / 2))

@@ -27,6 +27,7 @@ t.test('when every role tries every people operation, then each answer is the on
   const agencyParticipant = await post('/v1/participants', { displayName: 'Agency person' })
   const partnerParticipant = await post('/v1/participants', { displayName: 'Partner person', organizationId: org.id })
   const event = await post('/v1/events', eventBody({ registrationRequired: true, capacity: 100 }))
+  // Before TEST_NOW: held, so its survey is open.
   const held = await post('/v1/events', eventBody({ startsAt: '2025-01-10T09:00:00-05:00', endsAt: '2025-01-10T10:00:00-05:00' }))
   const any = { 'if-match': '*' }
 

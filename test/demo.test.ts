@@ -2,10 +2,11 @@
 import t from 'tap'
 import { seedDemo } from '../src/seed/demo.ts'
 import { build } from './helpers/build.ts'
+import { testClock } from './helpers/clock.ts'
 
 t.test('when the demo is loaded, then REST and GraphQL list the same upcoming meetings in the same order', async (t) => {
   const { app, database } = await build(t)
-  await seedDemo(database, {})
+  await seedDemo(database, { now: testClock.now() })
   const rest = JSON.parse((await app.inject({ method: 'GET', url: '/v1/events?agency=riverton&limit=100' })).body)
   t.ok(rest.data.length >= 15, `${rest.data.length} demo events`)
   const gql = await app.inject({
@@ -27,7 +28,7 @@ t.test('when the demo is loaded, then REST and GraphQL list the same upcoming me
 
 t.test('when the demo is loaded, then partner organizations co-host meetings a partner calendar can filter on', async (t) => {
   const { app, database } = await build(t)
-  await seedDemo(database, {})
+  await seedDemo(database, { now: testClock.now() })
   const orgs = JSON.parse((await app.inject({ method: 'GET', url: '/v1/organizations?agency=riverton' })).body).data
   t.equal(orgs.length, 4)
   t.ok(orgs.every((o: { contact: unknown }) => o.contact === null), 'the public sees no contact details')

@@ -2,6 +2,7 @@
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { testClock } from './helpers/clock.ts'
 import { eventBody } from './helpers/fixtures.ts'
 import { encodeCursor } from '../src/modules/shared/pagination.ts'
 
@@ -87,7 +88,7 @@ t.test('when a mirror syncs with updatedSince, then changed events and tombstone
   const staff = await bearer()
   const a = json(await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody() }))
   const b = json(await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ startsAt: '2027-01-01T09:00:00-05:00', endsAt: '2027-01-01T10:00:00-05:00' }) }))
-  const since = new Date().toISOString()
+  const since = testClock.now().toISOString()
   await new Promise((r) => setTimeout(r, 5))
   await app.inject({ method: 'PATCH', url: `/v1/events/${a.id}`, headers: { ...staff, 'if-match': '"1"' }, payload: { capacity: 12 } })
   const res = json(await app.inject({ method: 'GET', url: `/v1/events?updatedSince=${encodeURIComponent(since)}` }))

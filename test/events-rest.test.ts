@@ -82,6 +82,7 @@ t.test('when commands move an event through its life, then only valid transition
   const { app } = await build(t)
   const staff = await bearer()
   const ifMatch = (v: number) => ({ ...staff, 'if-match': `"${v}"` })
+  // Before TEST_NOW: an event that has happened.
   const past = eventBody({ startsAt: '2026-01-10T09:00:00-05:00', endsAt: '2026-01-10T10:00:00-05:00' })
   const { id } = json(await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: past }))
 

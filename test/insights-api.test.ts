@@ -2,6 +2,7 @@
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { testClock } from './helpers/clock.ts'
 import { addAttendees, addEvent, addFeedback, insightStory } from './helpers/insights-data.ts'
 
 const { app, database, fixtures } = await build(t, { env: { INSIGHTS_REFRESH_SECONDS: '0' } })
@@ -145,7 +146,8 @@ t.test('when attendance, demographics or an event change, then the quarters they
     [story.big],
   )
   await database.raw(`delete from participant_demographics where participant_id = $1`, [woman!.id])
-  await database.raw(`update participants set erased_at = now(), deleted_at = now(), updated_at = now() where id = $1`, [woman!.id])
+  // Stamped by the test clock, as the services stamp their writes (the watermark compares updated_at).
+  await database.raw(`update participants set erased_at = $2, deleted_at = $2, updated_at = $2 where id = $1`, [woman!.id, testClock.now().toISOString()])
   t.equal(women(await settle('/v1/insights/who-takes-part?agency=metro', (b) => women(b) === 29)), 29, 'an erased participant no longer counts')
 
   await addAttendees(database, fixtures.metro.id, story.big, 11, { gender: 'woman' })
@@ -154,7 +156,7 @@ t.test('when attendance, demographics or an event change, then the quarters they
   t.same((await get('/v1/insights/reach?agency=metro&from=2026-04-01&to=2026-06-30')).json(), q2, 'the next quarter is as it was')
 
   // The listening session moves from April to March: the quarter it left and the one it joined both change.
-  await database.raw(`update events set starts_at = '2026-03-14T22:00:00Z', ends_at = '2026-03-14T23:30:00Z', updated_at = now() where id = $1`, [story.later])
+  await database.raw(`update events set starts_at = '2026-03-14T22:00:00Z', ends_at = '2026-03-14T23:30:00Z', updated_at = $2 where id = $1`, [story.later, testClock.now().toISOString()])
   const april = await settle('/v1/insights/reach?agency=metro&from=2026-04-01&to=2026-06-30', (b) => b.cells.length === 0)
   t.equal(april.cells.length, 0, 'the quarter it left has no meeting any more')
   const march = await settle('/v1/insights/reach?agency=metro&from=2026-01-01&to=2026-03-31', (b) => b.cells.some((c: any) => c.key.kind === 'listening_session'))

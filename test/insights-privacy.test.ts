@@ -7,12 +7,13 @@ import t from 'tap'
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
 import type { InsightAnswer, InsightName, InsightRow } from '../src/modules/insights/insights-service.ts'
 import { build } from './helpers/build.ts'
+import { testClock } from './helpers/clock.ts'
 import { recoverable } from './helpers/exact-rank.ts'
 import { addAttendees, addEvent, addFeedback, addSurveys } from './helpers/insights-data.ts'
 import { assertProperty } from './helpers/property.ts'
 
 const { app, database } = await build(t, { env: { INSIGHTS_REFRESH_SECONDS: '0' } })
-const ctx = { actor: { kind: 'public' as const }, requestId: 'test', log: pino({ level: 'silent' }), languages: [] }
+const ctx = { actor: { kind: 'public' as const }, requestId: 'test', log: pino({ level: 'silent' }), languages: [], clock: testClock }
 const names: InsightName[] = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part']
 const countMeasures = ['people', 'headCount', 'feedback', 'received', 'acknowledged', 'addressed', 'declined', 'reportedBack', 'responses', 'participants']
 const kinds = ['town_hall', 'listening_session', 'community_walk']

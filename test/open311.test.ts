@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm'
 import t, { type Test } from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { testClock } from './helpers/clock.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
 const { app, database, fixtures } = await build(t)
@@ -341,13 +342,13 @@ t.test('when requests are listed without dates, then only the last 90 days are, 
     return id
   }
   const day = 86_400_000
-  const old = await publish(new Date(Date.now() - 120 * day).toISOString())
-  const recent = await publish(new Date(Date.now() - 10 * day).toISOString())
-  const newest = await publish(new Date(Date.now() - 1 * day).toISOString())
+  const old = await publish(new Date(testClock.now().getTime() - 120 * day).toISOString())
+  const recent = await publish(new Date(testClock.now().getTime() - 10 * day).toISOString())
+  const newest = await publish(new Date(testClock.now().getTime() - 1 * day).toISOString())
   const ids = ((await get('/open311/v2/requests.json?jurisdiction_id=metro')).json() as { service_request_id: string }[]).map((r) => r.service_request_id)
   t.notOk(ids.includes(old), 'older than 90 days is left out by default')
   t.ok(ids.indexOf(newest) < ids.indexOf(recent) && ids.indexOf(newest) >= 0, 'newest first')
-  const start = new Date(Date.now() - 130 * day).toISOString()
+  const start = new Date(testClock.now().getTime() - 130 * day).toISOString()
   const windowed = ((await get(`/open311/v2/requests.json?jurisdiction_id=metro&start_date=${encodeURIComponent(start)}`)).json() as { service_request_id: string }[]).map((r) => r.service_request_id)
   t.ok(windowed.includes(old), 'start_date reaches further back')
   t.notOk(windowed.includes(newest), 'for 90 days from start_date')

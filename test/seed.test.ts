@@ -12,6 +12,7 @@ import { createServices } from '../src/modules/services.ts'
 import { seedDemo } from '../src/seed/demo.ts'
 import { toLocal, toOffsetIso } from '../src/time.ts'
 import { createTestDatabase } from './helpers/database.ts'
+import { testClock, TEST_NOW } from './helpers/clock.ts'
 
 const ZONE = 'America/Chicago'
 
@@ -104,7 +105,7 @@ async function checkSeries(t: Test, database: Database, now: Date) {
 t.test('when the demo is seeded into an empty database, then it loads the agency, areas, series and events; seeding again adds nothing', async (t) => {
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
-  const now = new Date()
+  const now = new Date(TEST_NOW)
 
   const started = performance.now()
   const result = await seedDemo(database, { now })
@@ -142,7 +143,7 @@ t.test('when the demo is seeded into an empty database, then it loads the agency
 
   t.same(await seedDemo(database, { now }), { slug: 'riverton', created: false }, 'a second run finds the agency')
   t.same(await counts(database), after, 'and adds nothing')
-  t.equal(await seedDemo(database, { onlyIfEmpty: true }), undefined, 'onlyIfEmpty finds an agency and does nothing')
+  t.equal(await seedDemo(database, { onlyIfEmpty: true, now: new Date(TEST_NOW) }), undefined, 'onlyIfEmpty finds an agency and does nothing')
   t.same(await counts(database), after)
 })
 
@@ -158,10 +159,10 @@ t.test('when another agency exists, then onlyIfEmpty does nothing, and a plain s
     supportedLanguages: ['en'],
   })
 
-  t.equal(await seedDemo(database, { onlyIfEmpty: true }), undefined)
+  t.equal(await seedDemo(database, { onlyIfEmpty: true, now: new Date(TEST_NOW) }), undefined)
   t.same(await counts(database), { agencies: 1, areas: 0, series: 0, events: 0 })
 
-  const result = await seedDemo(database, {})
+  const result = await seedDemo(database, { now: new Date(TEST_NOW) })
   t.equal(result?.created, true)
   t.equal((await counts(database)).agencies, 2)
 })
@@ -188,7 +189,7 @@ t.test('when seeded with a given now, then the series keeps 18:30 local across t
 t.test('when the demo is loaded, then it covers every format, several languages and accommodations, and every status', async (t) => {
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
-  const now = new Date()
+  const now = new Date(TEST_NOW)
   await seedDemo(database, { now })
   const all = await database.db.select().from(events)
   const oneOffs = all.filter((e) => e.seriesId === null)
@@ -229,7 +230,7 @@ t.test('when the demo is loaded, then it covers every format, several languages 
 
   // The draft is for staff only: the public calendar does not show it.
   const services = createServices(database)
-  const ctx = (actor: RequestContext['actor']): RequestContext => ({ actor, requestId: 'test', log: pino({ level: 'silent' }), languages: ['es'] })
+  const ctx = (actor: RequestContext['actor']): RequestContext => ({ actor, requestId: 'test', log: pino({ level: 'silent' }), languages: ['es'], clock: testClock })
   const publicList = await services.events.list(ctx({ kind: 'public' }), { agency: 'riverton', limit: 100 })
   t.equal(publicList.data.length, all.length - 1, 'the public sees every event but the draft')
   t.notOk(publicList.data.some((e) => e.status === 'draft'))

@@ -11,6 +11,7 @@ const seriesBody = (areas: { north: string; south: string }, extra: Record<strin
   format: 'in_person',
   languages: ['en', 'es'],
   accommodations: ['step_free_access', 'childcare'],
+  // Every meeting is after TEST_NOW, so all are ahead and a change to the series reaches them.
   recurrence: { rule: 'FREQ=MONTHLY;BYDAY=2TU;COUNT=6', start: '2027-01-12T18:30', durationMinutes: 90, exceptions: ['2027-04-13T18:30'] },
   rotation: [
     { venue: { name: 'North Library', address: { street: '1 Elm St', locality: 'Metro' } }, areaId: areas.north },

@@ -4,10 +4,12 @@ import { generateKeyPair, SignJWT } from 'jose'
 import t from 'tap'
 import { audience, issuer, jwks, signingKey, tokenFor } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { testClock } from './helpers/clock.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')
-const now = () => Math.floor(Date.now() / 1000)
+// Claims are dated by the test clock, the app's time.
+const now = () => Math.floor(testClock.now().getTime() / 1000)
 const claims = (extra: Record<string, unknown> = {}) => ({ iss: issuer, aud: audience, sub: 'user-1', roles: ['staff'], agency: 'metro', iat: now(), exp: now() + 600, ...extra })
 const sign = (payload: Record<string, unknown>) => new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'test-key-1' }).sign(signingKey)
 

@@ -22,8 +22,10 @@ t.test('when the client is generated again from openapi.yaml, then it is the com
 })
 
 t.test('when the example asks for Somali meetings with step-free access near a point, then it lists what the API lists', async (t) => {
-  const { app, database } = await build(t)
-  await seedDemo(database)
+  // The example is a process of its own that reads the wall clock, so app and demo run at the wall clock's time here.
+  const wallClock = new Date()
+  const { app, database } = await build(t, { now: wallClock })
+  await seedDemo(database, { now: wallClock })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const api = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
   const example = (args: string[]) => run(bin('tsx'), ['examples/upcoming-meetings/upcoming.ts', '--api', api, ...args], { cwd: root }).then(
@@ -42,7 +44,7 @@ t.test('when the example asks for Somali meetings with step-free access near a p
     t.match(block, /\n {3}Access: .*step free access/, 'each has step-free access')
     t.match(block, /\n {3}When: /)
   }
-  const from = new Date().toISOString()
+  const from = wallClock.toISOString()
   const listed = await fetch(`${api}/v1/events?language=so&accommodation=step_free_access&status=scheduled,postponed,cancelled&limit=100&from=${encodeURIComponent(from)}`).then((r) => r.json() as Promise<{ data: { id: string }[] }>)
   const listedIds = listed.data.map((e) => e.id)
   t.ok(ids.every((id) => listedIds.includes(id)), 'every meeting shown is one the API lists for those filters')

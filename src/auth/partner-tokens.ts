@@ -1,5 +1,6 @@
 // Tokens this server signs for partner API clients (OAuth 2.0 client credentials): ES256 with the server's own key.
 import { decodeJwt, errors as joseErrors, importJWK, jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import { systemClock, type Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 
 export type PartnerClaims = { clientId: string; agencySlug: string; organizationId: string }
@@ -15,7 +16,8 @@ export type PartnerTokens = {
   verify(token: string, clockToleranceSeconds: number): Promise<JWTPayload>
 }
 
-export async function createPartnerTokens(settings: NonNullable<Config['partnerTokens']>): Promise<PartnerTokens> {
+/** `clock`: tokens are stamped and judged at its time. */
+export async function createPartnerTokens(settings: NonNullable<Config['partnerTokens']>, clock: Clock = systemClock): Promise<PartnerTokens> {
   const { d: _private, ...publicJwk } = settings.privateJwk
   const kid = settings.privateJwk.kid ?? 'partner-tokens'
   const privateKey = await importJWK(settings.privateJwk, 'ES256')
@@ -23,15 +25,17 @@ export async function createPartnerTokens(settings: NonNullable<Config['partnerT
   return {
     issuer: settings.issuer,
     lifetimeSeconds: settings.lifetimeSeconds,
-    sign: ({ clientId, agencySlug, organizationId }) =>
-      new SignJWT({ roles: ['partner'], agency: agencySlug, org: organizationId })
+    sign: ({ clientId, agencySlug, organizationId }) => {
+      const issuedAt = Math.floor(clock.now().getTime() / 1000)
+      return new SignJWT({ roles: ['partner'], agency: agencySlug, org: organizationId })
         .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)
         .setSubject(clientId)
-        .setIssuedAt()
-        .setExpirationTime(`${settings.lifetimeSeconds}s`)
-        .sign(privateKey),
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + settings.lifetimeSeconds)
+        .sign(privateKey)
+    },
     claimsToBeOurs(token) {
       try {
         return decodeJwt(token).iss === settings.issuer
@@ -47,6 +51,7 @@ export async function createPartnerTokens(settings: NonNullable<Config['partnerT
         audience: settings.audience,
         requiredClaims: ['exp', 'sub'],
         clockTolerance: clockToleranceSeconds,
+        currentDate: clock.now(),
       })
       return payload
     },

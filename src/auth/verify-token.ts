@@ -1,5 +1,6 @@
 // Verifies bearer tokens from the agency's identity provider with jose and turns their claims into an Actor.
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
+import { systemClock, type Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import { AppError } from '../errors.ts'
 import { isUuid } from '../modules/shared/validation.ts'
@@ -16,7 +17,8 @@ export type PartnerTokenCheck = { tokens: PartnerTokens; isActive(clientId: stri
 /** Whether an organization named by a token is still an active partner of the token's agency. */
 export type PartnershipCheck = (agencySlug: string, organizationId: string) => Promise<boolean>
 
-export function createTokenVerifier(auth: Config['auth'], partner?: PartnerTokenCheck, isActivePartner?: PartnershipCheck): TokenVerifier {
+/** `clock`: a token is judged at its time (expiry, not-before, issued-at). */
+export function createTokenVerifier(auth: Config['auth'], partner?: PartnerTokenCheck, isActivePartner?: PartnershipCheck, clock: Clock = systemClock): TokenVerifier {
   const keys = auth.jwksUrl
     ? createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
     : auth.jwks
@@ -25,7 +27,7 @@ export function createTokenVerifier(auth: Config['auth'], partner?: PartnerToken
 
   return async (token) => {
     if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated('the token is too large')
-    if (partner?.tokens.claimsToBeOurs(token)) return verifyPartnerToken(token, partner, auth.clockToleranceSeconds)
+    if (partner?.tokens.claimsToBeOurs(token)) return verifyPartnerToken(token, partner, auth.clockToleranceSeconds, clock)
     if (!keys || !auth.issuer || !auth.audience) throw unauthenticated('this server accepts no tokens: no identity provider is configured')
     let payload: JWTPayload
     try {
@@ -35,12 +37,13 @@ export function createTokenVerifier(auth: Config['auth'], partner?: PartnerToken
         audience: auth.audience,
         requiredClaims: ['exp', 'sub'],
         clockTolerance: auth.clockToleranceSeconds,
+        currentDate: clock.now(),
       }))
     } catch (err) {
       if (err instanceof joseErrors.JOSEError) throw unauthenticated('the token is not valid')
       throw err
     }
-    refuseFutureIssue(payload, auth.clockToleranceSeconds)
+    refuseFutureIssue(payload, auth.clockToleranceSeconds, clock.now())
     const actor = actorFromClaims(payload, auth)
     // The identity provider knows nothing of partnerships: a paused or ended one ends the token's rights here.
     if (actor.kind === 'partner' && actor.organizationId && isActivePartner && !(await isActivePartner(actor.agencySlug, actor.organizationId)))
@@ -50,8 +53,8 @@ export function createTokenVerifier(auth: Config['auth'], partner?: PartnerToken
 }
 
 /** jose checks `iat` only against a maximum age; a token issued later than now (beyond the tolerance) is refused too. */
-function refuseFutureIssue(payload: JWTPayload, clockToleranceSeconds: number, now = Date.now()) {
-  if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > now / 1000 + clockToleranceSeconds)) throw unauthenticated('the token is not valid')
+function refuseFutureIssue(payload: JWTPayload, clockToleranceSeconds: number, now: Date) {
+  if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > now.getTime() / 1000 + clockToleranceSeconds)) throw unauthenticated('the token is not valid')
 }
 
 function actorFromClaims(payload: JWTPayload, auth: Config['auth']): Actor {
@@ -68,7 +71,7 @@ function actorFromClaims(payload: JWTPayload, auth: Config['auth']): Actor {
 }
 
 /** A token this server issued to a partner API client: valid only while the client is not revoked. */
-async function verifyPartnerToken(token: string, partner: PartnerTokenCheck, clockToleranceSeconds: number): Promise<Actor> {
+async function verifyPartnerToken(token: string, partner: PartnerTokenCheck, clockToleranceSeconds: number, clock: Clock): Promise<Actor> {
   let payload: JWTPayload
   try {
     payload = await partner.tokens.verify(token, clockToleranceSeconds)
@@ -76,7 +79,7 @@ async function verifyPartnerToken(token: string, partner: PartnerTokenCheck, clo
     if (err instanceof joseErrors.JOSEError) throw unauthenticated('the token is not valid')
     throw err
   }
-  refuseFutureIssue(payload, clockToleranceSeconds)
+  refuseFutureIssue(payload, clockToleranceSeconds, clock.now())
   const { sub, agency, org, roles: claimed } = payload as JWTPayload & { agency?: unknown; org?: unknown; roles?: unknown }
   if (typeof sub !== 'string' || typeof agency !== 'string' || typeof org !== 'string' || !isUuid(org) || !Array.isArray(claimed) || !claimed.includes('partner'))
     throw unauthenticated('the token names no known role or agency')

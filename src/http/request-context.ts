@@ -1,4 +1,4 @@
-// Builds the RequestContext both adapters hand to services: the verified actor, request id, logger, languages.
+// Builds the RequestContext both adapters hand to services: the verified actor, request id, logger, languages, the app's clock.
 import type { FastifyRequest } from 'fastify'
 import { publicActor, type Actor } from '../auth/actor.ts'
 import type { TokenVerifier } from '../auth/verify-token.ts'
@@ -52,7 +52,7 @@ export function challengeOf(request: FastifyRequest): string {
 }
 
 export function contextOf(request: FastifyRequest, languages = parseAcceptLanguage(request.headers['accept-language'])): RequestContext {
-  return { actor: request.actor, requestId: request.id, log: request.log, languages }
+  return { actor: request.actor, requestId: request.id, log: request.log, languages, clock: request.server.clock }
 }
 
 declare module 'fastify' {

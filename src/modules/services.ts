@@ -1,5 +1,6 @@
 // The service layer both adapters share, wired from its dependencies (no container: plain factories).
 import type { PartnerTokens } from '../auth/partner-tokens.ts'
+import type { Clock } from '../clock.ts'
 import type { Database } from '../db/client.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
 import { createCredentialsService } from './credentials/credentials-service.ts'
@@ -13,8 +14,11 @@ import { createLoopServices } from './loop-services.ts'
 import { createLoopExportsService } from './exports/loop-exports-service.ts'
 import { createOpen311Service } from './open311/open311-service.ts'
 
-/** `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. `log`: for work done outside a request. */
-export function createServices(database: Database, { partnerTokens, insights, log }: { partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: ErrorLog } = {}) {
+/**
+ * `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. `log` and `clock`: for work
+ * done outside a request (requests bring their own clock in ctx; no background work reads domain time yet).
+ */
+export function createServices(database: Database, { partnerTokens, insights, log }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: ErrorLog } = {}) {
   const agencies = createAgenciesService({ database })
   const events = createEventsService({ database, agencies })
   const series = createSeriesService({ database, agencies })

@@ -31,8 +31,14 @@ export const BODY_CAMERA_DECISION = 'Body-worn camera policy adopted after publi
 const SPEED_DECISION = 'Radar speed signs and directed enforcement on North Harbor Avenue'
 /** Listening sessions met on Saturday mornings until this many months ago, then on Tuesday evenings. */
 export const EVENINGS_SINCE_MONTHS_AGO = 6
-/** The body-worn camera decision was taken early in the month this many months ago. */
-export const BODY_CAMERA_DECIDED_MONTHS_AGO = 6
+/**
+ * The feedback streams' last month, this many months ago. The months after it hold the demo loop's own feedback
+ * (given at recent meetings, so in months 0–2 depending on the load date), whose small cells would otherwise make
+ * the story's figures complements to withhold on some load dates and not on others.
+ */
+export const VOICE_LAST_MONTH_AGO = 3
+/** The body-worn camera decision was taken early in the month this many months ago (the streams' seventh month). */
+export const BODY_CAMERA_DECIDED_MONTHS_AGO = VOICE_LAST_MONTH_AGO + 5
 
 type Insert<T extends { $inferInsert: unknown }> = T['$inferInsert']
 type District = 'D1' | 'D2' | 'D3' | 'D4'
@@ -253,6 +259,8 @@ export async function seedDemoInsights(
     .limit(1)
   if (marker) return undefined
   const r = prng(20_240_611)
+  // Rows are stamped as loaded at `now`, not at the database's clock.
+  const loaded = { createdAt: now, updatedAt: now }
   const latest = now.getTime() - 60 * 60_000
   const clamp = (ms: number) => (ms <= latest ? new Date(ms) : null)
 
@@ -263,6 +271,7 @@ export async function seedDemoInsights(
     return {
       id: randomUUID(),
       agencyId,
+      ...loaded,
       title: m.title,
       description: { en: 'A past meeting of the community engagement programme; notes were published within two weeks.' },
       kind: m.kind,
@@ -295,12 +304,13 @@ export async function seedDemoInsights(
   const surveys: Insert<typeof surveyResponses>[] = []
   const person = (district: District | null, language: string, at: Date) => {
     const id = randomUUID()
-    people.push({ id, agencyId, preferredLanguage: language, areaId: areaId(district ?? r.pick(DISTRICTS)), dataUseConsentAt: at })
+    people.push({ id, agencyId, ...loaded, preferredLanguage: language, areaId: areaId(district ?? r.pick(DISTRICTS)), dataUseConsentAt: at })
     if (r.next() < 0.75) {
       const answer = (q: keyof typeof demographicsWeights) => (r.next() < 0.1 ? null : r.weighted(demographicsWeights[q] as Record<string, number>))
       const race = answer('raceEthnicity')
       demographics.push({
         participantId: id,
+        ...loaded,
         agencyId,
         ageBand: answer('ageBand') as never,
         gender: answer('gender') as never,
@@ -323,12 +333,12 @@ export async function seedDemoInsights(
     for (let n = 0; n < m.attendees; n++) attendeeIds.push(person(m.district, r.pick(m.languages), event.startsAt))
     for (const participantId of attendeeIds) {
       const registered = event.registrationRequired || r.next() < 0.3
-      attendanceRows.push({ agencyId, eventId: event.id!, participantId, status: 'attended', role: 'attendee', registeredAt: registered ? new Date(start - r.int(1, 10) * DAY) : null, checkedInAt: new Date(start + r.int(-10, 20) * 60_000) })
+      attendanceRows.push({ agencyId, ...loaded, eventId: event.id!, participantId, status: 'attended', role: 'attendee', registeredAt: registered ? new Date(start - r.int(1, 10) * DAY) : null, checkedInAt: new Date(start + r.int(-10, 20) * 60_000) })
     }
     // Some who registered did not come.
     if (event.registrationRequired)
-      for (let n = Math.floor(m.attendees / 8); n > 0; n--) attendanceRows.push({ agencyId, eventId: event.id!, participantId: person(m.district, 'en', event.startsAt), status: 'registered', registeredAt: new Date(start - r.int(2, 12) * DAY) })
-    headCounts.push({ agencyId, eventId: event.id!, count: m.attendees + m.walkIns, countedAt: new Date(start + 30 * 60_000), note: 'Counted at the door, including walk-ins who gave no name.' })
+      for (let n = Math.floor(m.attendees / 8); n > 0; n--) attendanceRows.push({ agencyId, ...loaded, eventId: event.id!, participantId: person(m.district, 'en', event.startsAt), status: 'registered', registeredAt: new Date(start - r.int(2, 12) * DAY) })
+    headCounts.push({ agencyId, ...loaded, eventId: event.id!, count: m.attendees + m.walkIns, countedAt: new Date(start + 30 * 60_000), note: 'Counted at the door, including walk-ins who gave no name.' })
     // Most fill in the survey; at the smallest meetings nobody stayed for it.
     const responses = m.attendees >= 11 ? Math.max(11, Math.round(m.attendees * 0.7)) : 0
     for (let n = 0; n < responses; n++) {
@@ -358,7 +368,7 @@ export async function seedDemoInsights(
     return localToInstant(`${date.toString()}T${String(r.int(7, 22)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}`, DEMO_TIME_ZONE)
   }
   const said: Said[] = []
-  // Each stream is one kind of remark, month by month (twelve months ago first); a month's remarks share their
+  // Each stream is one kind of remark, month by month (twelve months up to VOICE_LAST_MONTH_AGO); a month's remarks share their
   // topic, stance, channel and area, so they make one cell, published when it counts 11 or more.
   const streams: { topic: string; stance: Said['stance']; channel: Said['channel']; district: District; perMonth: number[]; bodies: string[]; language?: string }[] = [
     // Speeding in District 1, rising month after month.
@@ -372,7 +382,7 @@ export async function seedDemoInsights(
   ]
   for (const st of streams)
     st.perMonth.forEach((n, i) => {
-      const k = 12 - i
+      const k = VOICE_LAST_MONTH_AGO + 11 - i
       // The month of the camera decision: what came after it (from the 5th) is about the new policy.
       const fromDay = st.topic === 'agency_technology' && k === BODY_CAMERA_DECIDED_MONTHS_AGO ? 5 : 1
       for (let j = 0; j < n; j++) said.push({ topic: st.topic, stance: st.stance, channel: st.channel, district: st.district, at: inMonth(k, fromDay), body: r.pick(st.bodies), language: st.language && r.next() < 0.4 ? st.language : 'en' })
@@ -394,7 +404,7 @@ export async function seedDemoInsights(
 
   // Decisions answer the two stories; what came before each is addressed on its date and reported back later.
   const cameraDecidedAt = localToInstant(`${today.with({ day: 3 }).subtract({ months: BODY_CAMERA_DECIDED_MONTHS_AGO }).toString()}T15:00`, DEMO_TIME_ZONE)
-  const speedDecidedAt = localToInstant(`${today.with({ day: 1 }).subtract({ months: 3 }).toString()}T08:00`, DEMO_TIME_ZONE)
+  const speedDecidedAt = localToInstant(`${today.with({ day: 1 }).subtract({ months: VOICE_LAST_MONTH_AGO + 2 }).toString()}T08:00`, DEMO_TIME_ZONE)
   const answers = [
     { id: randomUUID(), title: BODY_CAMERA_DECISION, topic: 'agency_technology', district: 'D2' as District, decidedAt: cameraDecidedAt, reportedAfterDays: 21, summary: 'Cameras stay on for the whole contact; footage of critical incidents is released within 30 days; requests are reported quarterly.' },
     { id: randomUUID(), title: SPEED_DECISION, topic: 'community_safety', district: 'D1' as District, decidedAt: speedDecidedAt, reportedAfterDays: 26, summary: 'Two radar speed signs installed and directed enforcement at school drop-off and pick-up.' },
@@ -467,12 +477,13 @@ export async function seedDemoInsights(
       publication: 'published' as const,
       areaId: areaId(a.district),
       topicId: topicId.get(a.topic)!,
+      ...loaded,
     })),
   )
   await insertAll(db, decisionFeedback, links)
   const backs = answers.flatMap((a) => {
     const relayedAt = clamp(a.decidedAt.getTime() + a.reportedAfterDays * DAY)
-    return relayedAt ? [{ id: randomUUID(), agencyId, decisionId: a.id, channel: 'website' as const, relayedAt, url: 'https://riverton.example.gov/you-said-we-did', languages: ['en', 'es'], audience: ['feedback_givers' as const, 'area_residents' as const], summary: { en: `You said: ${a.title.toLowerCase()} mattered. We did: ${a.summary}` } }] : []
+    return relayedAt ? [{ id: randomUUID(), agencyId, ...loaded, decisionId: a.id, channel: 'website' as const, relayedAt, url: 'https://riverton.example.gov/you-said-we-did', languages: ['en', 'es'], audience: ['feedback_givers' as const, 'area_residents' as const], summary: { en: `You said: ${a.title.toLowerCase()} mattered. We did: ${a.summary}` } }] : []
   })
   await insertAll(db, reportBacks, backs)
   await insertAll(

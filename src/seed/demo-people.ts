@@ -30,7 +30,7 @@ export async function seedDemoPeople(services: Services, ctx: RequestContext, { 
     ids.push(participant.id)
   }
   const { data: events } = await services.events.list(ctx, { agency: ctx.actor.kind === 'public' ? undefined : ctx.actor.agencySlug, limit: 100 })
-  const upcoming = events.filter((e) => e.status === 'scheduled' && e.registrationRequired && new Date(e.startsAt) > now && new Date(e.startsAt).getTime() > Date.now())
+  const upcoming = events.filter((e) => e.status === 'scheduled' && e.registrationRequired && new Date(e.startsAt) > now)
   const held = events.filter((e) => e.status === 'completed')
   for (const [i, event] of upcoming.entries()) {
     for (const id of ids.slice(i % 2, (i % 2) + 4)) await services.attendance.register(ctx, event.id, { participantId: id, role: 'attendee' })

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { count, sql } from 'drizzle-orm'
 import pino from 'pino'
 import { Temporal } from 'temporal-polyfill'
+import { clockFrom } from '../clock.ts'
 import type { Logger, RequestContext } from '../context.ts'
 import type { Database, Db } from '../db/client.ts'
 import { agencies } from '../db/schema/index.ts'
@@ -19,13 +20,13 @@ export type SeedResult = { slug: string; created: boolean; summary?: SeedSummary
 
 /**
  * Loads the demo agency unless its slug is taken (then `created: false`); with `onlyIfEmpty`, does nothing
- * (returns undefined) when the database holds any agency. Meetings are placed around `now` (default: the clock).
+ * (returns undefined) when the database holds any agency. Meetings are placed around `now`, the date it is generated for.
  */
 export async function seedDemo(
   database: Database,
-  opts: { onlyIfEmpty?: boolean; now?: Date; log?: Logger } = {},
+  opts: { onlyIfEmpty?: boolean; now: Date; log?: Logger },
 ): Promise<SeedResult | undefined> {
-  const now = opts.now ?? new Date()
+  const { now } = opts
   const log = opts.log ?? pino({ level: 'silent' })
   const started = performance.now()
 
@@ -59,6 +60,8 @@ export async function seedDemo(
       requestId: `demo-seed-${randomUUID()}`,
       log,
       languages: [demoAgency.defaultLanguage],
+      // The services see `now` as the time (moving on from it as the load runs), whatever the wall clock says.
+      clock: clockFrom(now),
     }
     const organizationIds = new Map<string, string>()
     const plan: DemoPlan = {
@@ -74,8 +77,8 @@ export async function seedDemo(
         return id
       },
     }
-    // Only meetings over by both `now` and the clock can be completed (the service refuses one yet to start).
-    const over = (endsAt: Date) => endsAt.getTime() <= Math.min(now.getTime(), Date.now())
+    // Only meetings over by `now` can be completed (the service refuses one yet to start).
+    const over = (endsAt: Date) => endsAt.getTime() <= now.getTime()
 
     for (const { key, input } of demoOrganizations(plan)) organizationIds.set(key, (await services.organizations.register(ctx, input)).organization.id)
 

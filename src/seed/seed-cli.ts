@@ -1,5 +1,6 @@
 // `npm run seed`: migrates DATABASE_URL (or the embedded database in DATA_DIR) and loads the demo agency, once.
 import pino from 'pino'
+import { systemClock } from '../clock.ts'
 import { ConfigError, loadConfig } from '../config.ts'
 import { openDatabase, type Database } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
@@ -18,7 +19,7 @@ try {
   database = await openDatabase(config.database, log)
   await migrate(database)
   const started = performance.now()
-  const seeded = await seedDemo(database, { log })
+  const seeded = await seedDemo(database, { now: systemClock.now(), log })
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   const where = config.database.kind === 'pglite' ? `embedded database in ${config.database.dataDir}` : 'PostgreSQL database'
   if (seeded?.created && seeded.summary) {

@@ -2,12 +2,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
+import { clockFrom, type Clock } from '../../src/clock.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { fileDatabase, type FileDatabase } from './database.ts'
 import { audience, issuer, jwks, partnerSigningJwk } from './auth.ts'
 import { createFixtures } from './fixtures.ts'
+import { testClock } from './clock.ts'
 
-export type Built = { app: FastifyInstance; database: FileDatabase; config: Config; fixtures: Awaited<ReturnType<typeof createFixtures>> }
+export type Built = { app: FastifyInstance; database: FileDatabase; config: Config; clock: Clock; fixtures: Awaited<ReturnType<typeof createFixtures>> }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
@@ -26,15 +28,19 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 
 let used = false
 
-/** The real app on the file's database, emptied to the migrated template and given fresh fixtures. */
-export async function build(t: Test, { env = {} as Record<string, string> } = {}): Promise<Built> {
+/**
+ * The real app on the file's database, emptied to the migrated template and given fresh fixtures. `now`: the app's time
+ * when built (it then ticks); default TEST_NOW, the time test tokens are minted at.
+ */
+export async function build(t: Test, { env = {} as Record<string, string>, now }: { env?: Record<string, string>; now?: Date | string } = {}): Promise<Built> {
   const database = await fileDatabase()
   if (used) await database.reset()
   used = true
   const config = testConfig(env)
-  const app = await buildApp({ config, database })
+  const clock = now === undefined ? testClock : clockFrom(new Date(now))
+  const app = await buildApp({ config, database, clock })
   await app.ready()
   t.teardown(() => app.close())
   const fixtures = await createFixtures(database)
-  return { app, database, config, fixtures }
+  return { app, database, config, clock, fixtures }
 }

@@ -26,7 +26,7 @@ export async function createFixtures(database: Database) {
   return { metro, lakeside, areas: { north, south, lakeArea } }
 }
 
-/** A valid event body for POST /v1/events, with overrides. */
+/** A valid event body for POST /v1/events, with overrides; it starts about three months after TEST_NOW (in the future). */
 export function eventBody(overrides: Record<string, unknown> = {}) {
   return {
     title: { en: 'Coffee with a Cop', es: 'Café con un policía' },

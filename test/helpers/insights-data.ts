@@ -1,6 +1,10 @@
 // Engagement rows written straight into the database (the services that write them are other modules' work),
-// in bulk with generate_series so large groups cost one statement.
+// in bulk with generate_series so large groups cost one statement. Rows are stamped by the test clock, as the services
+// stamp theirs, so the insights' change watermark (max updated_at) sees writes in order whatever the database's clock says.
 import type { Database } from '../../src/db/client.ts'
+import { testClock } from './clock.ts'
+
+const stamp = () => testClock.now().toISOString()
 
 export type EventSpec = { areaId: string | null; startsAt: string; timeZone?: string; format?: string; kind?: string; languages?: string[]; status?: string; headCount?: number }
 export type Answers = Partial<Record<'age_band' | 'gender' | 'sexual_orientation' | 'faith' | 'disability' | 'income_band' | 'occupation', string>> & { race_ethnicity?: string[] }
@@ -19,11 +23,11 @@ export type FeedbackSpec = {
 
 export async function addEvent(db: Database, agencyId: string, e: EventSpec): Promise<string> {
   const [row] = await db.raw<{ id: string }>(
-    `insert into events (agency_id, title, kind, format, time_zone, area_id, languages, status, starts_at, ends_at)
-     values ($1, '{"en":"Meeting"}', $2, $3, $4, $5, $6, $7, $8, $8::timestamptz + interval '90 minutes') returning id`,
-    [agencyId, e.kind ?? 'town_hall', e.format ?? 'in_person', e.timeZone ?? 'America/New_York', e.areaId, e.languages ?? ['en'], e.status ?? 'completed', e.startsAt],
+    `insert into events (agency_id, title, kind, format, time_zone, area_id, languages, status, starts_at, ends_at, created_at, updated_at)
+     values ($1, '{"en":"Meeting"}', $2, $3, $4, $5, $6, $7, $8, $8::timestamptz + interval '90 minutes', $9, $9) returning id`,
+    [agencyId, e.kind ?? 'town_hall', e.format ?? 'in_person', e.timeZone ?? 'America/New_York', e.areaId, e.languages ?? ['en'], e.status ?? 'completed', e.startsAt, stamp()],
   )
-  if (e.headCount) await db.raw(`insert into event_head_counts (agency_id, event_id, count) values ($1, $2, $3)`, [agencyId, row!.id, e.headCount])
+  if (e.headCount) await db.raw(`insert into event_head_counts (agency_id, event_id, count, counted_at, created_at, updated_at) values ($1, $2, $3, $4, $4, $4)`, [agencyId, row!.id, e.headCount, stamp()])
   return row!.id
 }
 
@@ -31,11 +35,11 @@ export async function addEvent(db: Database, agencyId: string, e: EventSpec): Pr
 export async function addAttendees(db: Database, agencyId: string, eventId: string, n: number, answers?: Answers): Promise<void> {
   if (n <= 0) return
   await db.raw(
-    `with p as (insert into participants (agency_id) select $1 from generate_series(1, $3) returning id),
-          a as (insert into attendances (agency_id, event_id, participant_id, status) select $1, $2, id, 'attended' from p returning participant_id)
-     insert into participant_demographics (participant_id, agency_id, age_band, gender, race_ethnicity, sexual_orientation, faith, disability, income_band, occupation)
-     select participant_id, $1, $4, $5, $6, $7, $8, $9, $10, $11 from a where $12`,
-    [agencyId, eventId, n, answers?.age_band ?? null, answers?.gender ?? null, answers?.race_ethnicity ?? null, answers?.sexual_orientation ?? null, answers?.faith ?? null, answers?.disability ?? null, answers?.income_band ?? null, answers?.occupation ?? null, answers !== undefined],
+    `with p as (insert into participants (agency_id, created_at, updated_at) select $1, $13, $13 from generate_series(1, $3) returning id),
+          a as (insert into attendances (agency_id, event_id, participant_id, status, created_at, updated_at) select $1, $2, id, 'attended', $13, $13 from p returning participant_id)
+     insert into participant_demographics (participant_id, agency_id, age_band, gender, race_ethnicity, sexual_orientation, faith, disability, income_band, occupation, created_at, updated_at)
+     select participant_id, $1, $4, $5, $6, $7, $8, $9, $10, $11, $13, $13 from a where $12`,
+    [agencyId, eventId, n, answers?.age_band ?? null, answers?.gender ?? null, answers?.race_ethnicity ?? null, answers?.sexual_orientation ?? null, answers?.faith ?? null, answers?.disability ?? null, answers?.income_band ?? null, answers?.occupation ?? null, answers !== undefined, stamp()],
   )
 }
 
@@ -43,19 +47,19 @@ export async function addFeedback(db: Database, agencyId: string, n: number, f: 
   if (n <= 0) return
   const after = (days: number | undefined) => (days === undefined ? null : days)
   await db.raw(
-    `insert into feedback_items (agency_id, body, body_language, channel, event_id, area_id, topic_id, stance, status, received_at, acknowledged_at, decided_at, reported_back_at)
+    `insert into feedback_items (agency_id, body, body_language, channel, event_id, area_id, topic_id, stance, status, received_at, acknowledged_at, decided_at, reported_back_at, created_at, updated_at)
      select $1, 'said something', 'en', $3, $4, $5, (select id from feedback_topics where agency_id is null and code = $6), $7, $8, $9::timestamptz,
-            $9::timestamptz + make_interval(days => $10::int), $9::timestamptz + make_interval(days => $11::int), $9::timestamptz + make_interval(days => $12::int)
+            $9::timestamptz + make_interval(days => $10::int), $9::timestamptz + make_interval(days => $11::int), $9::timestamptz + make_interval(days => $12::int), $13, $13
      from generate_series(1, $2)`,
-    [agencyId, n, f.channel ?? 'online_form', f.eventId ?? null, f.areaId ?? null, f.topic ?? 'community_safety', f.stance === undefined ? 'critical' : f.stance, f.status ?? 'received', f.receivedAt, after(f.acknowledgedAfterDays), after(f.decidedAfterDays), after(f.reportedBackAfterDays)],
+    [agencyId, n, f.channel ?? 'online_form', f.eventId ?? null, f.areaId ?? null, f.topic ?? 'community_safety', f.stance === undefined ? 'critical' : f.stance, f.status ?? 'received', f.receivedAt, after(f.acknowledgedAfterDays), after(f.decidedAfterDays), after(f.reportedBackAfterDays), stamp()],
   )
 }
 
 export async function addSurveys(db: Database, agencyId: string, eventId: string, n: number, scores: { dignity?: number | null; voice?: number | null; neutrality?: number | null; trust?: number | null }): Promise<void> {
   if (n <= 0) return
   await db.raw(
-    `insert into survey_responses (agency_id, event_id, dignity, voice, neutrality, trust) select $1, $2, $4, $5, $6, $7 from generate_series(1, $3)`,
-    [agencyId, eventId, n, scores.dignity ?? null, scores.voice ?? null, scores.neutrality ?? null, scores.trust ?? null],
+    `insert into survey_responses (agency_id, event_id, dignity, voice, neutrality, trust, created_at) select $1, $2, $4, $5, $6, $7, $8 from generate_series(1, $3)`,
+    [agencyId, eventId, n, scores.dignity ?? null, scores.voice ?? null, scores.neutrality ?? null, scores.trust ?? null, stamp()],
   )
 }
 

@@ -14,14 +14,15 @@ export function createAgenciesService({ database }: { database: Database }) {
   const repo = createAgenciesRepository(database.db)
   // Agencies change rarely and every response needs one (zone, default language): keep them briefly in memory.
   const cache = new Map<string, { row: AgencyRow; at: number }>()
+  // A cache age is operational, not domain time: performance.now() is monotonic and ignores the clock in ctx.
   const remember = (row: AgencyRow) => {
-    cache.set(row.id, { row, at: Date.now() })
-    cache.set(`slug:${row.slug}`, { row, at: Date.now() })
+    cache.set(row.id, { row, at: performance.now() })
+    cache.set(`slug:${row.slug}`, { row, at: performance.now() })
     return row
   }
   const fresh = (key: string) => {
     const hit = cache.get(key)
-    return hit && Date.now() - hit.at < CACHE_MS ? hit.row : undefined
+    return hit && performance.now() - hit.at < CACHE_MS ? hit.row : undefined
   }
 
   const service = {

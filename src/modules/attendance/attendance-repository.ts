@@ -1,4 +1,5 @@
 // SQL for registrations, check-ins and head counts. Capacity decisions run with the event row locked.
+import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { attendances, eventHeadCounts, events } from '../../db/schema/index.ts'
@@ -39,15 +40,15 @@ export function createAttendanceRepository(db: Queryable) {
       return row
     },
 
-    async insert(values: AttendanceInsert): Promise<AttendanceRow> {
+    async insert(values: AttendanceInsert & Stamped): Promise<AttendanceRow> {
       const [row] = await db.insert(attendances).values(values).returning()
       return row!
     },
 
-    async update(id: string, changes: Partial<AttendanceInsert>): Promise<AttendanceRow> {
+    async update(id: string, changes: Partial<AttendanceInsert> & Touched): Promise<AttendanceRow> {
       const [row] = await db
         .update(attendances)
-        .set({ ...changes, version: sql`${attendances.version} + 1`, updatedAt: new Date() })
+        .set({ ...changes, version: sql`${attendances.version} + 1` })
         .where(eq(attendances.id, id))
         .returning()
       return row!
@@ -119,7 +120,7 @@ export function createAttendanceRepository(db: Queryable) {
       return out
     },
 
-    async insertHeadCount(values: typeof eventHeadCounts.$inferInsert): Promise<HeadCountRow> {
+    async insertHeadCount(values: typeof eventHeadCounts.$inferInsert & Stamped): Promise<HeadCountRow> {
       const [row] = await db.insert(eventHeadCounts).values(values).returning()
       return row!
     },

@@ -82,7 +82,7 @@ export function createAttendanceService({ database, agencies, events }: { databa
       const manages = canManage(ctx.actor)
       const row = await db.transaction(async (tx) => {
         const repo = createAttendanceRepository(tx)
-        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: `attendance.register:${eventId}`, key: idempotencyKey }, rawInput) : undefined
+        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: `attendance.register:${eventId}`, key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
         if (claim?.replayOf) {
           replayed = true
           const prior = await repo.byId(claim.replayOf)
@@ -90,7 +90,8 @@ export function createAttendanceService({ database, agencies, events }: { databa
           return prior
         }
         const event = await lockVisibleEvent(ctx, tx, eventId)
-        if (event.status !== 'scheduled' || !event.registrationRequired || event.startsAt.getTime() <= Date.now())
+        const now = ctx.clock.now()
+        if (event.status !== 'scheduled' || !event.registrationRequired || event.startsAt.getTime() <= now.getTime())
           throw new AppError('REGISTRATION_CLOSED', 'Only scheduled events yet to start that take registrations can be registered for')
         let participantId: string
         if (known) {
@@ -101,16 +102,15 @@ export function createAttendanceService({ database, agencies, events }: { databa
           participantId = participant.id
         } else {
           const { demographics, ...person } = self!
-          const created = await insertParticipant(tx, event.agencyId, person)
-          if (demographics) await createParticipantsRepository(tx).putDemographics(event.agencyId, created.id, demographics)
+          const created = await insertParticipant(tx, event.agencyId, person, now)
+          if (demographics) await createParticipantsRepository(tx).putDemographics(event.agencyId, created.id, demographics, now)
           participantId = created.id
         }
         const existing = await repo.of(event.id, participantId)
         if (existing && existing.status !== 'cancelled') throw new AppError('ALREADY_REGISTERED', 'The participant is already registered for this event')
         const status = await place(tx, event)
-        const now = new Date()
-        const values = { status, role: known?.role ?? 'attendee', registeredAt: now, cancelledAt: null, checkedInAt: null }
-        const saved = existing ? await repo.update(existing.id, values) : await repo.insert({ ...values, agencyId: event.agencyId, eventId: event.id, participantId })
+        const values = { status, role: known?.role ?? 'attendee', registeredAt: now, cancelledAt: null, checkedInAt: null, updatedAt: now }
+        const saved = existing ? await repo.update(existing.id, values) : await repo.insert({ ...values, agencyId: event.agencyId, eventId: event.id, participantId, createdAt: now })
         await claim?.complete(saved.id, 201)
         await createAuditRepository(tx).record(ctx, { agencyId: event.agencyId, action: 'attendance.registered', entityType: 'attendance', entityId: saved.id, details: { eventId: event.id, status } })
         return saved
@@ -134,13 +134,14 @@ export function createAttendanceService({ database, agencies, events }: { databa
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
         if (current.status === 'cancelled') return current
         if (current.status === 'attended') throw new AppError('INVALID_TRANSITION', 'A registration that was checked in cannot be cancelled')
-        const cancelled = await repo.update(id, { status: 'cancelled', cancelledAt: new Date() })
+        const now = ctx.clock.now()
+        const cancelled = await repo.update(id, { status: 'cancelled', cancelledAt: now, updatedAt: now })
         const audit = createAuditRepository(tx)
         await audit.record(ctx, { agencyId: agency.id, action: 'attendance.cancelled', entityType: 'attendance', entityId: id, details: { eventId: event.id, fromStatus: current.status } })
         if (current.status === 'registered' && (await place(tx, event)) === 'registered') {
           const next = await repo.firstWaitlisted(event.id)
           if (next) {
-            await repo.update(next.id, { status: 'registered' })
+            await repo.update(next.id, { status: 'registered', updatedAt: now })
             await audit.record(ctx, { agencyId: agency.id, action: 'attendance.promoted', entityType: 'attendance', entityId: next.id, details: { eventId: event.id } })
           }
         }
@@ -160,10 +161,10 @@ export function createAttendanceService({ database, agencies, events }: { databa
         if (!participant || participant.erasedAt) throw validationFailed([{ field: 'participantId', message: 'is not a participant of this agency' }])
         const repo = createAttendanceRepository(tx)
         const existing = await repo.of(event.id, participant.id)
-        const now = new Date()
+        const now = ctx.clock.now()
         const saved = existing
-          ? await repo.update(existing.id, { status: 'attended', checkedInAt: existing.checkedInAt ?? now, cancelledAt: null, ...(input.role ? { role: input.role } : {}) })
-          : await repo.insert({ agencyId: agency.id, eventId: event.id, participantId: participant.id, status: 'attended', role: input.role ?? 'attendee', checkedInAt: now })
+          ? await repo.update(existing.id, { status: 'attended', checkedInAt: existing.checkedInAt ?? now, cancelledAt: null, ...(input.role ? { role: input.role } : {}), updatedAt: now })
+          : await repo.insert({ agencyId: agency.id, eventId: event.id, participantId: participant.id, status: 'attended', role: input.role ?? 'attendee', checkedInAt: now, createdAt: now, updatedAt: now })
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'attendance.checked_in', entityType: 'attendance', entityId: saved.id, details: { eventId: event.id, role: saved.role } })
         return saved
       })
@@ -177,7 +178,8 @@ export function createAttendanceService({ database, agencies, events }: { databa
         const event = await lockVisibleEvent(ctx, tx, eventId)
         const agency = await staffOfEvent(ctx, event.agencyId)
         if (event.status === 'draft' || event.status === 'cancelled') throw new AppError('INVALID_TRANSITION', `A ${event.status} event has no one to count`)
-        const saved = await createAttendanceRepository(tx).insertHeadCount({ agencyId: agency.id, eventId: event.id, count: input.count, countedAt: input.countedAt ?? new Date(), note: input.note ?? null })
+        const now = ctx.clock.now()
+        const saved = await createAttendanceRepository(tx).insertHeadCount({ agencyId: agency.id, eventId: event.id, count: input.count, countedAt: input.countedAt ?? now, note: input.note ?? null, createdAt: now, updatedAt: now })
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'attendance.head_counted', entityType: 'event', entityId: event.id, details: { count: input.count } })
         return saved
       })

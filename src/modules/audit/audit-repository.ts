@@ -20,6 +20,7 @@ export function createAuditRepository(db: Queryable) {
         actorSubject: ctx.actor.kind === 'public' ? null : ctx.actor.subject,
         requestId: ctx.requestId,
         details: entry.details ?? {},
+        at: ctx.clock.now(),
       })
     },
   }

@@ -21,7 +21,7 @@ const activePartner = sql<boolean>`(${organizations.partnershipStatus} = 'active
 
 export function createCredentialsRepository(db: Queryable) {
   return {
-    async insert(values: typeof apiClients.$inferInsert): Promise<ApiClientRow> {
+    async insert(values: typeof apiClients.$inferInsert & { createdAt: Date }): Promise<ApiClientRow> {
       const [row] = await db.insert(apiClients).values(values).returning(columns)
       return row!
     },

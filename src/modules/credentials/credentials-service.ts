@@ -61,7 +61,7 @@ export function createCredentialsService({ database, agencies, partnerTokens }: 
       const secretHash = await hashSecret(clientSecret)
       const row = await db.transaction(async (tx) => {
         await organizationOf(tx, agency.id, organizationId)
-        const created = await createCredentialsRepository(tx).insert({ agencyId: agency.id, organizationId, name: input.name, clientId: newClientId(), secretHash })
+        const created = await createCredentialsRepository(tx).insert({ agencyId: agency.id, organizationId, name: input.name, clientId: newClientId(), secretHash, createdAt: ctx.clock.now() })
         await createAuditRepository(tx).record(ctx, {
           agencyId: agency.id,
           action: 'api_client.created',
@@ -89,7 +89,7 @@ export function createCredentialsService({ database, agencies, partnerTokens }: 
         const current = await repo.byId(id)
         if (!current || current.agencyId !== agency.id) throw notFound('API_CLIENT_NOT_FOUND', 'The API client')
         if (current.revokedAt) return current
-        const revoked = await repo.revoke(agency.id, id, new Date())
+        const revoked = await repo.revoke(agency.id, id, ctx.clock.now())
         await createAuditRepository(tx).record(ctx, {
           agencyId: agency.id,
           action: 'api_client.revoked',
@@ -128,7 +128,7 @@ export function createCredentialsService({ database, agencies, partnerTokens }: 
       const actor: Actor = { kind: 'partner', subject: client.clientId, agencySlug: client.agencySlug, organizationId: client.organizationId }
       const accessToken = await partnerTokens.sign({ clientId: client.clientId, agencySlug: client.agencySlug, organizationId: client.organizationId })
       await db.transaction(async (tx) => {
-        const now = new Date()
+        const now = ctx.clock.now()
         await createCredentialsRepository(tx).touch(client.agencyId, client.id, now)
         await createAuditRepository(tx).record({ ...ctx, actor }, {
           agencyId: client.agencyId,

@@ -1,4 +1,5 @@
 // SQL for decision records, their progress updates and their links to feedback, events and organizations.
+import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { decisionEvents, decisionFeedback, decisionOrganizations, decisions, decisionUpdates, events, feedbackItems, feedbackTopics } from '../../db/schema/index.ts'
@@ -108,21 +109,21 @@ export function createDecisionsRepository(db: Queryable) {
         .orderBy(asc(decisions.createdAt), asc(decisions.id))
     },
 
-    async insert(values: DecisionInsert): Promise<DecisionItemRow> {
+    async insert(values: DecisionInsert & Stamped): Promise<DecisionItemRow> {
       const [row] = await db.insert(decisions).values(values).returning(decisionColumns)
       return row!
     },
 
-    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<DecisionInsert>): Promise<DecisionItemRow | undefined> {
+    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<DecisionInsert> & Touched): Promise<DecisionItemRow | undefined> {
       const [row] = await db
         .update(decisions)
-        .set({ ...changes, version: sql`${decisions.version} + 1`, updatedAt: new Date() })
+        .set({ ...changes, version: sql`${decisions.version} + 1` })
         .where(and(eq(decisions.id, id), eq(decisions.agencyId, agencyId), eq(decisions.version, expectedVersion), isNull(decisions.deletedAt)))
         .returning(decisionColumns)
       return row
     },
 
-    async insertUpdate(values: typeof decisionUpdates.$inferInsert): Promise<void> {
+    async insertUpdate(values: typeof decisionUpdates.$inferInsert & { createdAt: Date }): Promise<void> {
       await db.insert(decisionUpdates).values(values)
     },
 

@@ -64,8 +64,8 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
 
   /** Feedback newly linked as answered by a decision moves to addressed where its lifecycle allows, with a history row each. */
   async function address(ctx: RequestContext, tx: Queryable, agencyId: string, decision: { id: string; title: Record<string, string> }, feedbackIds: string[]) {
-    const at = new Date()
-    const moved = await createFeedbackRepository(tx).moveMany(agencyId, feedbackIds, statusesBefore('addressed'), 'addressed', at)
+    const at = ctx.clock.now()
+    const moved = await createFeedbackRepository(tx).moveMany(agencyId, feedbackIds, statusesBefore('addressed'), 'addressed', at, at)
     const title = Object.values(decision.title)[0]
     await createFeedbackRepository(tx).insertTransitions(
       moved.map((m) => ({ agencyId, feedbackId: m.id, fromStatus: m.from, toStatus: 'addressed' as const, at, note: `Addressed by decision "${title}" (${decision.id})`, ...transitionActor(ctx) })),
@@ -150,13 +150,14 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
       const input = parseInput(recordDecisionInput, rawInput)
       let replayed = false
       const id = await db.transaction(async (tx) => {
-        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'decisions.record', key: idempotencyKey }, rawInput) : undefined
+        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'decisions.record', key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
         if (claim?.replayOf) {
           replayed = true
           return claim.replayOf
         }
         await checkLinks(tx, agency.id, input)
         const repo = createDecisionsRepository(tx)
+        const now = ctx.clock.now()
         const created = await repo.insert({
           agencyId: agency.id,
           title: input.title,
@@ -168,6 +169,8 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
           publication: input.publication ?? 'draft',
           areaId: input.areaId ?? null,
           ...(await topicOf(tx, agency.id, input.topic)),
+          createdAt: now,
+          updatedAt: now,
         })
         await repo.setLinks(agency.id, created.id, input)
         const addressed = await address(ctx, tx, agency.id, created, input.feedbackIds ?? [])
@@ -196,6 +199,7 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
           ...(summary !== undefined ? { summary: summary ?? {} } : {}),
           ...(rationale !== undefined ? { rationale: rationale ?? {} } : {}),
           ...(await topicOf(tx, agency.id, topic)),
+          updatedAt: ctx.clock.now(),
         })
         if (!updated) throw preconditionFailed()
         const before = feedbackIds ? new Set(await repo.linkedFeedback(id)) : new Set<string>()
@@ -219,9 +223,10 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
         const allowed = nextStatuses[current.status]
         if (!allowed.includes(input.status))
           throw invalidTransition(`A ${current.status} decision cannot become ${input.status}; allowed: ${allowed.length ? allowed.join(', ') : 'none (it is final)'}`)
-        const updated = await repo.updateVersioned(agency.id, id, current.version, { status: input.status })
+        const now = ctx.clock.now()
+        const updated = await repo.updateVersioned(agency.id, id, current.version, { status: input.status, updatedAt: now })
         if (!updated) throw preconditionFailed()
-        await repo.insertUpdate({ agencyId: agency.id, decisionId: id, on: input.on, status: input.status, note: input.note ?? {} })
+        await repo.insertUpdate({ agencyId: agency.id, decisionId: id, on: input.on, status: input.status, note: input.note ?? {}, createdAt: now })
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'decision.progressed', entityType: 'decision', entityId: id, details: { fromStatus: current.status, toStatus: input.status, on: input.on } })
       })
       return service.get(ctx, id)

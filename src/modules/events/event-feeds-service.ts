@@ -68,7 +68,7 @@ export function createEventFeedsService({
     const out = new Map<string, FeedSeries>()
     for (const [id, s] of views) {
       const { rule, start } = s.recurrence
-      out.set(id, { series: s, ruleStarts: expand(rule, start, s.timeZone).map((o) => o.start) })
+      out.set(id, { series: s, ruleStarts: expand(rule, start, s.timeZone, [], ctx.clock.now()).map((o) => o.start) })
     }
     return out
   }
@@ -84,7 +84,7 @@ export function createEventFeedsService({
     async calendar(ctx: RequestContext, rawQuery: Record<string, unknown>): Promise<CalendarFeed> {
       refuse(rawQuery, ['limit', 'cursor', 'updatedSince'], 'is not used by calendar feeds: a feed is read whole, within from/to')
       const query = rawQuery
-      const now = Date.now()
+      const now = ctx.clock.now().getTime()
       const from = typeof query.from === 'string' ? query.from : new Date(now - FEED_DEFAULT_PAST_DAYS * DAY).toISOString()
       // A malformed `from` gets no default end: the list refuses it with a 400 naming the field.
       const fromMs = Date.parse(from)

@@ -1,4 +1,5 @@
 // SQL for events and series. Every write names the agency, so no query can touch another agency's rows.
+import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, arrayContains, arrayOverlaps, asc, eq, gt, gte, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import { getTableColumns } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
@@ -43,16 +44,16 @@ export function createEventsRepository(db: Queryable) {
         .limit(limit + 1)
     },
 
-    async insert(values: EventInsert[]): Promise<EventRow[]> {
+    async insert(values: (EventInsert & Stamped)[]): Promise<EventRow[]> {
       if (values.length === 0) return []
       return db.insert(events).values(values).returning(eventColumns)
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */
-    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<EventInsert>): Promise<EventRow | undefined> {
+    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<EventInsert> & Touched): Promise<EventRow | undefined> {
       const [row] = await db
         .update(events)
-        .set({ ...changes, version: sql`${events.version} + 1`, updatedAt: new Date() })
+        .set({ ...changes, version: sql`${events.version} + 1` })
         .where(and(eq(events.id, id), eq(events.agencyId, agencyId), eq(events.version, expectedVersion), isNull(events.deletedAt)))
         .returning(eventColumns)
       return row
@@ -66,10 +67,10 @@ export function createEventsRepository(db: Queryable) {
         .orderBy(asc(events.startsAt))
     },
 
-    async updateOccurrence(agencyId: string, id: string, changes: Partial<EventInsert>): Promise<void> {
+    async updateOccurrence(agencyId: string, id: string, changes: Partial<EventInsert> & Touched): Promise<void> {
       await db
         .update(events)
-        .set({ ...changes, version: sql`${events.version} + 1`, sequence: sql`${events.sequence} + 1`, updatedAt: new Date() })
+        .set({ ...changes, version: sql`${events.version} + 1`, sequence: sql`${events.sequence} + 1` })
         .where(and(eq(events.id, id), eq(events.agencyId, agencyId)))
     },
 
@@ -99,15 +100,15 @@ export function createEventsRepository(db: Queryable) {
         .limit(limit + 1)
     },
 
-    async insertSeries(values: SeriesInsert): Promise<SeriesRow> {
+    async insertSeries(values: SeriesInsert & Stamped): Promise<SeriesRow> {
       const [row] = await db.insert(eventSeries).values(values).returning()
       return row!
     },
 
-    async updateSeriesVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<SeriesInsert>): Promise<SeriesRow | undefined> {
+    async updateSeriesVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<SeriesInsert> & Touched): Promise<SeriesRow | undefined> {
       const [row] = await db
         .update(eventSeries)
-        .set({ ...changes, version: sql`${eventSeries.version} + 1`, updatedAt: new Date() })
+        .set({ ...changes, version: sql`${eventSeries.version} + 1` })
         .where(and(eq(eventSeries.id, id), eq(eventSeries.agencyId, agencyId), eq(eventSeries.version, expectedVersion), isNull(eventSeries.deletedAt)))
         .returning()
       return row

@@ -110,6 +110,7 @@ export function createEventsService({ database, agencies }: { database: Database
         sequence: calendarChange ? current.sequence + 1 : current.sequence,
         // An occurrence changed by hand no longer follows its series' rule.
         isException: current.isException || (calendarChange && current.seriesId !== null),
+        updatedAt: ctx.clock.now(),
       })
       if (!updated) throw preconditionFailed()
       await createAuditRepository(tx).record(ctx, {
@@ -150,7 +151,7 @@ export function createEventsService({ database, agencies }: { database: Database
       const row = await db.transaction(async (tx) => {
         const events = createEventsRepository(tx)
         const claim = idempotencyKey
-          ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'events.schedule', key: idempotencyKey }, rawInput)
+          ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'events.schedule', key: idempotencyKey }, rawInput, ctx.clock.now())
           : undefined
         if (claim?.replayOf) {
           replayed = true
@@ -161,6 +162,7 @@ export function createEventsService({ database, agencies }: { database: Database
         await checkArea(tx, agency.id, input.areaId)
         await checkCoHosts(tx, agency.id, input.coHostIds)
         const { draft, startsAt, endsAt, coHostIds, ...content } = input
+        const now = ctx.clock.now()
         const [created] = await events.insert([
           {
             ...contentColumns({ ...content, timeZone: content.timeZone ?? agency.timeZone }),
@@ -172,6 +174,8 @@ export function createEventsService({ database, agencies }: { database: Database
             status: draft ? 'draft' : 'scheduled',
             startsAt,
             endsAt,
+            createdAt: now,
+            updatedAt: now,
           },
         ])
         // A new event has no co-hosts to replace: write only the ones named, and build its view from what is known.
@@ -231,7 +235,7 @@ export function createEventsService({ database, agencies }: { database: Database
 
     complete(ctx: RequestContext, id: string, expectedVersion: VersionCondition): Promise<EventView> {
       return command(ctx, id, expectedVersion, 'complete', transitions.complete, (current) => {
-        if (current.startsAt.getTime() > Date.now()) throw invalidTransition('An event cannot be completed before it starts')
+        if (current.startsAt.getTime() > ctx.clock.now().getTime()) throw invalidTransition('An event cannot be completed before it starts')
         return { status: 'completed' }
       })
     },

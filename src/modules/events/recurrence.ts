@@ -34,10 +34,10 @@ export function parseRule(rrule: string, dtstartLocal: string, timeZone: string)
 }
 
 /**
- * Occurrences of the rule from its DTSTART, skipping exdates, bounded by MAX_OCCURRENCES and the horizon.
+ * Occurrences of the rule from its DTSTART, skipping exdates, bounded by MAX_OCCURRENCES and the horizon (after `now`).
  * Throws RecurrenceError when the rule yields nothing or cannot be expanded.
  */
-export function expand(rrule: string, dtstartLocal: string, timeZone: string, exdates: string[] = [], now = new Date()): Occurrence[] {
+export function expand(rrule: string, dtstartLocal: string, timeZone: string, exdates: string[], now: Date): Occurrence[] {
   const rule = parseRule(rrule, dtstartLocal, timeZone)
   const horizon = Math.max(now.getTime(), Date.parse(`${dtstartLocal}:00Z`)) + HORIZON_DAYS * 86_400_000
   const excluded = new Set(exdates)

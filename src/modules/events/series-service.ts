@@ -29,7 +29,7 @@ import { expand, RecurrenceError } from './recurrence.ts'
 const MINUTE = 60_000
 
 /** The occurrences a series should have: its rule, minus exceptions, with rotation and overrides applied. */
-export function planOccurrences(s: SeriesRow, now = new Date()): EventInsert[] {
+export function planOccurrences(s: SeriesRow, now: Date): EventInsert[] {
   let occurrences
   try {
     occurrences = expand(s.rrule, s.dtstartLocal, s.timeZone, s.exdates, now)
@@ -116,7 +116,7 @@ export function createSeriesService({ database, agencies }: { database: Database
    * Brings future occurrences in line with the series: new ones are added, changed ones updated (SEQUENCE rises),
    * ones the rule no longer yields are cancelled. Past occurrences and occurrences staff changed by hand stay.
    */
-  async function syncOccurrences(tx: Queryable, s: SeriesRow, now = new Date()) {
+  async function syncOccurrences(tx: Queryable, s: SeriesRow, now: Date) {
     const repo = createEventsRepository(tx)
     const planned = planOccurrences(s, now)
     for (const p of planned) {
@@ -128,23 +128,23 @@ export function createSeriesService({ database, agencies }: { database: Database
       if (problems.length) throw validationFailed(problems)
     }
     const existing = new Map((await repo.occurrencesOf(s.agencyId, s.id)).map((e) => [e.recurrenceId!.getTime(), e]))
-    const toInsert: EventInsert[] = []
+    const toInsert: (EventInsert & { createdAt: Date; updatedAt: Date })[] = []
     for (const p of planned) {
       const current = existing.get(p.recurrenceId!.getTime())
       existing.delete(p.recurrenceId!.getTime())
       if (!current) {
-        if (p.startsAt.getTime() >= now.getTime() || s.version === 1) toInsert.push(p)
+        if (p.startsAt.getTime() >= now.getTime() || s.version === 1) toInsert.push({ ...p, createdAt: now, updatedAt: now })
         continue
       }
       const overridden = (s.overrides as OverrideInput[]).some((o) => localToInstant(o.occurrence, s.timeZone).getTime() === p.recurrenceId!.getTime())
       const handEdited = current.isException && !overridden
       if (current.startsAt.getTime() < now.getTime() || handEdited || current.status === 'completed') continue
       const changes = Object.fromEntries(syncedFields.filter((f) => !same(current[f], p[f])).map((f) => [f, p[f]]))
-      if (Object.keys(changes).length) await repo.updateOccurrence(s.agencyId, current.id, changes)
+      if (Object.keys(changes).length) await repo.updateOccurrence(s.agencyId, current.id, { ...changes, updatedAt: now })
     }
     for (const gone of existing.values())
       if (gone.startsAt.getTime() >= now.getTime() && gone.status !== 'cancelled' && gone.status !== 'completed')
-        await repo.updateOccurrence(s.agencyId, gone.id, { status: 'cancelled', statusReason: 'No longer part of the series' })
+        await repo.updateOccurrence(s.agencyId, gone.id, { status: 'cancelled', statusReason: 'No longer part of the series', updatedAt: now })
     await repo.insert(toInsert)
   }
 
@@ -182,7 +182,7 @@ export function createSeriesService({ database, agencies }: { database: Database
       const row = await db.transaction(async (tx) => {
         const repo = createEventsRepository(tx)
         const claim = idempotencyKey
-          ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'series.create', key: idempotencyKey }, rawInput)
+          ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'series.create', key: idempotencyKey }, rawInput, ctx.clock.now())
           : undefined
         if (claim?.replayOf) {
           replayed = true
@@ -192,6 +192,7 @@ export function createSeriesService({ database, agencies }: { database: Database
         }
         const { recurrence, rotation, overrides, ...content } = input
         const timeZone = content.timeZone ?? agency.timeZone
+        const now = ctx.clock.now()
         const series = await repo.insertSeries({
           ...(contentColumns({ ...content, timeZone }) as Omit<SeriesInsert, 'agencyId' | 'rrule' | 'dtstartLocal' | 'durationMinutes'>),
           title: content.title,
@@ -205,9 +206,11 @@ export function createSeriesService({ database, agencies }: { database: Database
           exdates: recurrence.exceptions,
           rotation,
           overrides,
+          createdAt: now,
+          updatedAt: now,
         })
         await checkAreas(tx, agency.id, series)
-        await syncOccurrences(tx, series)
+        await syncOccurrences(tx, series, now)
         await claim?.complete(series.id, 201)
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'series.created', entityType: 'series', entityId: series.id })
         return series
@@ -234,10 +237,11 @@ export function createSeriesService({ database, agencies }: { database: Database
           ...(rotation ? { rotation } : {}),
           ...(overrides ? { overrides } : {}),
         }
-        const updated = await repo.updateSeriesVersioned(agency.id, id, current.version, changes)
+        const now = ctx.clock.now()
+        const updated = await repo.updateSeriesVersioned(agency.id, id, current.version, { ...changes, updatedAt: now })
         if (!updated) throw preconditionFailed()
         await checkAreas(tx, agency.id, updated)
-        await syncOccurrences(tx, updated)
+        await syncOccurrences(tx, updated, now)
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'series.updated', entityType: 'series', entityId: id, details: { version: updated.version } })
         return updated
       })
@@ -255,12 +259,12 @@ export function createSeriesService({ database, agencies }: { database: Database
         if (!current || current.agencyId !== agency.id) throw notFound('SERIES_NOT_FOUND', 'The series')
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
         if (current.status === 'cancelled') throw new AppError('INVALID_TRANSITION', 'The series is already cancelled')
-        const updated = await repo.updateSeriesVersioned(agency.id, id, current.version, { status: 'cancelled' })
+        const now = ctx.clock.now()
+        const updated = await repo.updateSeriesVersioned(agency.id, id, current.version, { status: 'cancelled', updatedAt: now })
         if (!updated) throw preconditionFailed()
-        const now = Date.now()
         for (const e of await repo.occurrencesOf(agency.id, id))
-          if (e.startsAt.getTime() >= now && (e.status === 'scheduled' || e.status === 'postponed' || e.status === 'draft'))
-            await repo.updateOccurrence(agency.id, e.id, { status: 'cancelled', statusReason: reason ?? 'The series was cancelled' })
+          if (e.startsAt.getTime() >= now.getTime() && (e.status === 'scheduled' || e.status === 'postponed' || e.status === 'draft'))
+            await repo.updateOccurrence(agency.id, e.id, { status: 'cancelled', statusReason: reason ?? 'The series was cancelled', updatedAt: now })
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'series.cancelled', entityType: 'series', entityId: id })
         return updated
       })

@@ -1,4 +1,5 @@
 // SQL for feedback items, their transitions and the participants who asked to be contacted back.
+import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { decisionFeedback, feedbackItems, feedbackTopics, feedbackTransitions, participants } from '../../db/schema/index.ts'
@@ -125,16 +126,16 @@ export function createFeedbackRepository(db: Queryable) {
       return rows.map((r) => r.id)
     },
 
-    async insert(values: FeedbackInsert): Promise<FeedbackItemRow> {
+    async insert(values: FeedbackInsert & Stamped & { receivedAt: Date }): Promise<FeedbackItemRow> {
       const [row] = await db.insert(feedbackItems).values(values).returning(itemColumns)
       return row!
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */
-    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<FeedbackInsert>): Promise<FeedbackItemRow | undefined> {
+    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<FeedbackInsert> & Touched): Promise<FeedbackItemRow | undefined> {
       const [row] = await db
         .update(feedbackItems)
-        .set({ ...changes, version: sql`${feedbackItems.version} + 1`, updatedAt: new Date() })
+        .set({ ...changes, version: sql`${feedbackItems.version} + 1` })
         .where(and(eq(feedbackItems.id, id), eq(feedbackItems.agencyId, agencyId), eq(feedbackItems.version, expectedVersion), isNull(feedbackItems.deletedAt)))
         .returning(itemColumns)
       return row
@@ -142,9 +143,9 @@ export function createFeedbackRepository(db: Queryable) {
 
     /**
      * Moves every item of `ids` whose status allows it to `to`, fills the milestone dates reached for the first
-     * time, and returns what moved from where (the caller records the transitions). Rows are locked first.
+     * time (`at`), and returns what moved from where (the caller records the transitions). Rows are locked first.
      */
-    async moveMany(agencyId: string, ids: string[], from: FeedbackStatus[], to: FeedbackStatus, at: Date): Promise<{ id: string; from: FeedbackStatus }[]> {
+    async moveMany(agencyId: string, ids: string[], from: FeedbackStatus[], to: FeedbackStatus, at: Date, updatedAt: Date): Promise<{ id: string; from: FeedbackStatus }[]> {
       if (ids.length === 0) return []
       const prior = await db
         .select({ id: feedbackItems.id, status: feedbackItems.status })
@@ -154,12 +155,12 @@ export function createFeedbackRepository(db: Queryable) {
       if (prior.length === 0) return []
       await db
         .update(feedbackItems)
-        .set({ ...milestones(to, at), status: to, version: sql`${feedbackItems.version} + 1`, updatedAt: new Date() })
+        .set({ ...milestones(to, at), status: to, version: sql`${feedbackItems.version} + 1`, updatedAt })
         .where(inArray(feedbackItems.id, prior.map((p) => p.id)))
       return prior.map((p) => ({ id: p.id, from: p.status }))
     },
 
-    async insertTransitions(values: (typeof feedbackTransitions.$inferInsert)[]): Promise<void> {
+    async insertTransitions(values: (typeof feedbackTransitions.$inferInsert & { at: Date })[]): Promise<void> {
       if (values.length) await db.insert(feedbackTransitions).values(values)
     },
 
@@ -168,7 +169,7 @@ export function createFeedbackRepository(db: Queryable) {
     },
 
     /** A giver who asked to be contacted back becomes a participant (personal data; consent dated). */
-    async insertParticipant(values: typeof participants.$inferInsert): Promise<string> {
+    async insertParticipant(values: typeof participants.$inferInsert & Stamped): Promise<string> {
       const [row] = await db.insert(participants).values(values).returning({ id: participants.id })
       return row!.id
     },

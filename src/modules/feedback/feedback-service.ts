@@ -58,17 +58,18 @@ export function createFeedbackService({ database, agencies, topics }: { database
     ctx: RequestContext,
     id: string,
     expectedVersion: VersionCondition,
-    apply: (current: FeedbackRow, tx: Queryable) => Promise<{ changes: Partial<FeedbackItemRow> | Record<string, unknown>; topicCode?: string; action: string; details?: Record<string, unknown>; transition?: { from: FeedbackStatus; to: FeedbackStatus; note: string | null } }>,
+    apply: (current: FeedbackRow, tx: Queryable, now: Date) => Promise<{ changes: Partial<FeedbackItemRow> | Record<string, unknown>; topicCode?: string; action: string; details?: Record<string, unknown>; transition?: { from: FeedbackStatus; to: FeedbackStatus; note: string | null } }>,
   ): Promise<FeedbackView> {
     const agency = await staffAgency(ctx)
     return db.transaction(async (tx) => {
       const current = await ownItem(tx, agency, id)
       if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
-      const { changes, topicCode, action, details, transition } = await apply(current, tx)
+      const now = ctx.clock.now()
+      const { changes, topicCode, action, details, transition } = await apply(current, tx, now)
       const repo = createFeedbackRepository(tx)
-      const updated = await repo.updateVersioned(agency.id, id, current.version, changes as Partial<FeedbackItemRow>)
+      const updated = await repo.updateVersioned(agency.id, id, current.version, { ...(changes as Partial<FeedbackItemRow>), updatedAt: now })
       if (!updated) throw preconditionFailed()
-      if (transition) await repo.insertTransitions([{ agencyId: agency.id, feedbackId: id, fromStatus: transition.from, toStatus: transition.to, note: transition.note, ...transitionActor(ctx) }])
+      if (transition) await repo.insertTransitions([{ agencyId: agency.id, feedbackId: id, fromStatus: transition.from, toStatus: transition.to, note: transition.note, at: now, ...transitionActor(ctx) }])
       await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action, entityType: 'feedback', entityId: id, details: { ...details, version: updated.version } })
       return feedbackView({ ...updated, topicCode: topicCode ?? current.topicCode }, { kind: 'staff', agencyId: agency.id, organizationId: null })
     })
@@ -156,14 +157,14 @@ export function createFeedbackService({ database, agencies, topics }: { database
         channel ??= 'in_person'
         organizationId = input.organizationId ?? null
       }
-      if (input.receivedAt && input.receivedAt.getTime() > Date.now() + 5 * 60_000) problems.push({ field: 'receivedAt', message: 'is in the future' })
+      if (input.receivedAt && input.receivedAt.getTime() > ctx.clock.now().getTime() + 5 * 60_000) problems.push({ field: 'receivedAt', message: 'is in the future' })
       if (problems.length) throw validationFailed(problems)
 
       const viewer: FeedbackViewer = actor.kind === 'public' ? publicFeedbackViewer : await viewerOf(ctx)
       let replayed = false
       const row = await db.transaction(async (tx) => {
         const repo = createFeedbackRepository(tx)
-        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(actor), operation: 'feedback.submit', key: idempotencyKey }, rawInput) : undefined
+        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(actor), operation: 'feedback.submit', key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
         if (claim?.replayOf) {
           replayed = true
           // The same sender sent the same body: answer what it created (any visibility, it is their own text).
@@ -179,7 +180,7 @@ export function createFeedbackService({ database, agencies, topics }: { database
         }
         await checkArea(tx, agency.id, input.areaId)
         const { topic, vocabularyVersion } = await topics.forClassification(tx, agency.id, input.topic)
-        const now = new Date()
+        const now = ctx.clock.now()
         // Only what the giver chose to leave: a participant exists only when they asked to be contacted back.
         const participantId = input.contact
           ? await repo.insertParticipant({
@@ -189,6 +190,8 @@ export function createFeedbackService({ database, agencies, topics }: { database
               preferredLanguage: input.contact.preferredLanguage ?? input.language,
               contactConsentAt: now,
               areaId: input.areaId ?? null,
+              createdAt: now,
+              updatedAt: now,
             })
           : null
         const created = await repo.insert({
@@ -205,6 +208,8 @@ export function createFeedbackService({ database, agencies, topics }: { database
           organizationId,
           visibility: input.publish ? 'pending_moderation' : 'private',
           receivedAt: input.receivedAt ?? now,
+          createdAt: now,
+          updatedAt: now,
         })
         await repo.insertTransitions([{ agencyId: agency.id, feedbackId: created.id, fromStatus: null, toStatus: 'received', at: now, note: null, ...transitionActor(ctx) }])
         await claim?.complete(created.id, 201)
@@ -245,11 +250,11 @@ export function createFeedbackService({ database, agencies, topics }: { database
     transition(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<FeedbackView> {
       const input = parseInput(transitionInput, rawInput)
       const to = input.to as FeedbackStatus
-      return change(ctx, id, expectedVersion, async (current) => {
+      return change(ctx, id, expectedVersion, async (current, _tx, now) => {
         if (!canMove(current.status, to)) throw invalidTransition(transitionRefusal(current.status, to))
         const reason = input.reason ?? input.referredTo ?? null
         return {
-          changes: { ...milestones(to, new Date()), status: to, ...(reason !== null ? { statusReason: reason } : {}) },
+          changes: { ...milestones(to, now), status: to, ...(reason !== null ? { statusReason: reason } : {}) },
           action: `feedback.${to}`,
           details: { fromStatus: current.status, toStatus: to },
           transition: { from: current.status, to, note: [reason, input.note].filter(Boolean).join(' — ') || null },

@@ -1,6 +1,6 @@
 // Makes creates safe to retry: the first request with a key creates; a repeat with the same body replays it.
 import { createHash } from 'node:crypto'
-import { and, eq, lt, sql } from 'drizzle-orm'
+import { and, eq, lt } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Queryable } from '../../db/client.ts'
 import { idempotencyKeys } from '../../db/schema/index.ts'
@@ -24,15 +24,15 @@ function canonical(value: unknown): string {
  * Claims a key inside the caller's transaction. A concurrent request with the same key waits on the
  * unique index until this transaction ends, then replays (or is refused), so only one create happens.
  */
-export async function claimIdempotencyKey(db: Queryable, scope: { principal: string; operation: string; key: string }, body: unknown): Promise<Claim> {
+export async function claimIdempotencyKey(db: Queryable, scope: { principal: string; operation: string; key: string }, body: unknown, now: Date): Promise<Claim> {
   const key = parseInput(idempotencyKeySchema, scope.key, 'Idempotency-Key')
   const requestHash = createHash('sha256').update(canonical(body)).digest('hex')
   const match = and(eq(idempotencyKeys.principal, scope.principal), eq(idempotencyKeys.operation, scope.operation), eq(idempotencyKeys.key, key))
   // An expired key is forgotten, so it may be used afresh.
-  await db.delete(idempotencyKeys).where(and(match, lt(idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${KEY_TTL_HOURS})`)))
+  await db.delete(idempotencyKeys).where(and(match, lt(idempotencyKeys.createdAt, expiredBefore(now))))
   const [claimed] = await db
     .insert(idempotencyKeys)
-    .values({ ...scope, key, requestHash })
+    .values({ ...scope, key, requestHash, createdAt: now })
     .onConflictDoNothing({ target: [idempotencyKeys.principal, idempotencyKeys.operation, idempotencyKeys.key] })
     .returning({ id: idempotencyKeys.id })
   if (claimed) {
@@ -49,7 +49,9 @@ export async function claimIdempotencyKey(db: Queryable, scope: { principal: str
   return { replayOf: prior.resourceId, complete: async () => {} }
 }
 
-/** Drops keys past their time to live; run periodically. */
-export async function purgeExpiredIdempotencyKeys(db: Queryable): Promise<void> {
-  await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${KEY_TTL_HOURS})`))
+/** Drops keys past their time to live at `now`; run periodically. */
+export async function purgeExpiredIdempotencyKeys(db: Queryable, now: Date): Promise<void> {
+  await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, expiredBefore(now)))
 }
+
+const expiredBefore = (now: Date) => new Date(now.getTime() - KEY_TTL_HOURS * 3_600_000)

@@ -146,7 +146,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
   async function open(agency: AgencyRow): Promise<AgencyTables> {
     const repo = createInsightsRepository(db)
     const [watermark, span] = await Promise.all([repo.watermark(agency.id), repo.span(agency.id, agency.timeZone)])
-    return { watermark, checkedAt: Date.now(), periods: periodsOf(span), built: { month: new Map(), quarter: new Map() }, stale: { month: new Set(), quarter: new Set() }, building: new Map(), refreshing: false }
+    return { watermark, checkedAt: performance.now(), periods: periodsOf(span), built: { month: new Map(), quarter: new Map() }, stale: { month: new Set(), quarter: new Set() }, building: new Map(), refreshing: false }
   }
 
   /** Builds, one at a time and in the order given, the periods of these units that are not built yet. */
@@ -172,8 +172,9 @@ export function createInsightsService({ database, agencies, log, settings = defa
       if (!tables.has(agency.id)) tables.set(agency.id, state)
       return tables.get(agency.id)!
     }
-    if (Date.now() - state.checkedAt < settings.refreshSeconds * 1000) return state
-    state.checkedAt = Date.now()
+    // A refresh throttle, not domain time: performance.now() is monotonic.
+    if (performance.now() - state.checkedAt < settings.refreshSeconds * 1000) return state
+    state.checkedAt = performance.now()
     const repo = createInsightsRepository(db)
     const watermark = await repo.watermark(agency.id)
     if (JSON.stringify(watermark) === JSON.stringify(state.watermark)) return state

@@ -193,7 +193,7 @@ export function createOpen311Service({ agencies, topics, feedback, decisions }: 
         })
         return asRequests(publicCtx, agency, items)
       }
-      const now = Date.now()
+      const now = ctx.clock.now().getTime()
       const end = query.end_date ?? (query.start_date ? new Date(Math.min(query.start_date.getTime() + REQUESTS_WINDOW_DAYS * DAY, now)) : new Date(now))
       const start = query.start_date ?? new Date(end.getTime() - REQUESTS_WINDOW_DAYS * DAY)
       if (start >= end) throw validationFailed([{ field: 'end_date', message: 'must be after start_date' }])

@@ -1,4 +1,5 @@
 // SQL for organizations and event co-hosting. Every write names the agency, so no query can touch another agency's rows.
+import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, arrayOverlaps, asc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { eventCoHosts, organizations } from '../../db/schema/index.ts'
@@ -53,16 +54,16 @@ export function createOrganizationsRepository(db: Queryable) {
         .limit(limit + 1)
     },
 
-    async insert(values: OrganizationInsert): Promise<OrganizationRow> {
+    async insert(values: OrganizationInsert & Stamped): Promise<OrganizationRow> {
       const [row] = await db.insert(organizations).values(values).returning(columns)
       return row!
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */
-    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<OrganizationInsert>): Promise<OrganizationRow | undefined> {
+    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<OrganizationInsert> & Touched): Promise<OrganizationRow | undefined> {
       const [row] = await db
         .update(organizations)
-        .set({ ...changes, version: sql`${organizations.version} + 1`, updatedAt: new Date() })
+        .set({ ...changes, version: sql`${organizations.version} + 1` })
         .where(and(eq(organizations.id, id), eq(organizations.agencyId, agencyId), eq(organizations.version, expectedVersion), isNull(organizations.deletedAt)))
         .returning(columns)
       return row

@@ -72,8 +72,9 @@ export function createOrganizationsService({ database, agencies }: { database: D
       let replayed = false
       const row: OrganizationRow = await db.transaction(async (tx) => {
         const repo = createOrganizationsRepository(tx)
+        const now = ctx.clock.now()
         const claim = idempotencyKey
-          ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'organizations.register', key: idempotencyKey }, rawInput)
+          ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'organizations.register', key: idempotencyKey }, rawInput, now)
           : undefined
         if (claim?.replayOf) {
           replayed = true
@@ -82,7 +83,7 @@ export function createOrganizationsService({ database, agencies }: { database: D
           return prior
         }
         await checkAreas(tx, agency.id, input.areaIds)
-        const created = await repo.insert({ ...input, contact: input.contact ?? null, agencyId: agency.id })
+        const created = await repo.insert({ ...input, contact: input.contact ?? null, agencyId: agency.id, createdAt: now, updatedAt: now })
         await claim?.complete(created.id, 201)
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'organization.registered', entityType: 'organization', entityId: created.id })
         return created
@@ -100,7 +101,7 @@ export function createOrganizationsService({ database, agencies }: { database: D
         if (!current || current.agencyId !== agency.id) throw notFound('ORGANIZATION_NOT_FOUND', 'The organization')
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
         await checkAreas(tx, agency.id, input.areaIds)
-        const updated = await repo.updateVersioned(agency.id, id, current.version, input)
+        const updated = await repo.updateVersioned(agency.id, id, current.version, { ...input, updatedAt: ctx.clock.now() })
         if (!updated) throw preconditionFailed()
         await createAuditRepository(tx).record(ctx, {
           agencyId: agency.id,

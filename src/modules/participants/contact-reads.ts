@@ -10,6 +10,7 @@ export async function recordContactReads(db: Queryable, ctx: RequestContext, row
   const read = rows.filter((r) => !r.erasedAt)
   if (read.length === 0 || ctx.actor.kind === 'public') return
   const subject = ctx.actor.subject
+  const at = ctx.clock.now()
   await db.insert(auditEvents).values(
     read.map((r) => ({
       agencyId: r.agencyId,
@@ -19,6 +20,7 @@ export async function recordContactReads(db: Queryable, ctx: RequestContext, row
       actorKind: ctx.actor.kind,
       actorSubject: subject,
       requestId: ctx.requestId,
+      at,
       // Field names only, never their values.
       details: { purpose, fields: (['email', 'phone'] as const).filter((f) => r.contact?.[f]) },
     })),

@@ -1,4 +1,5 @@
 // SQL for participants, their demographics and erasure. Every query names the agency, so none can reach another agency's people.
+import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, gte, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { attendances, auditEvents, feedbackItems, feedbackTransitions, idempotencyKeys, participantDemographics, participants } from '../../db/schema/index.ts'
@@ -50,23 +51,23 @@ export function createParticipantsRepository(db: Queryable) {
         .limit(limit + 1)
     },
 
-    async insert(values: ParticipantInsert): Promise<ParticipantRow> {
+    async insert(values: ParticipantInsert & Stamped): Promise<ParticipantRow> {
       const [row] = await db.insert(participants).values(values).returning()
       return row!
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */
-    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<ParticipantInsert>): Promise<ParticipantRow | undefined> {
+    async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<ParticipantInsert> & Touched): Promise<ParticipantRow | undefined> {
       const [row] = await db
         .update(participants)
-        .set({ ...changes, version: sql`${participants.version} + 1`, updatedAt: new Date() })
+        .set({ ...changes, version: sql`${participants.version} + 1` })
         .where(and(eq(participants.id, id), eq(participants.agencyId, agencyId), eq(participants.version, expectedVersion), isNull(participants.erasedAt)))
         .returning()
       return row
     },
 
     /** Replaces the participant's answers (a PUT): answers left out are no longer on record. */
-    async putDemographics(agencyId: string, participantId: string, answers: DemographicsInput): Promise<void> {
+    async putDemographics(agencyId: string, participantId: string, answers: DemographicsInput, now: Date): Promise<void> {
       const values = {
         ageBand: answers.ageBand ?? null,
         gender: answers.gender ?? null,
@@ -79,8 +80,8 @@ export function createParticipantsRepository(db: Queryable) {
       }
       await db
         .insert(participantDemographics)
-        .values({ participantId, agencyId, ...values })
-        .onConflictDoUpdate({ target: participantDemographics.participantId, set: { ...values, updatedAt: new Date() } })
+        .values({ participantId, agencyId, ...values, createdAt: now, updatedAt: now })
+        .onConflictDoUpdate({ target: participantDemographics.participantId, set: { ...values, updatedAt: now } })
     },
 
     /**
@@ -89,10 +90,9 @@ export function createParticipantsRepository(db: Queryable) {
      * unlinked and its text replaced; idempotency records and audit details that could hold it are scrubbed.
      * `personal` are the values to scrub wherever free text might have copied them.
      */
-    async erase(agencyId: string, id: string, personal: string[]): Promise<{ feedbackUnlinked: number; attendances: number }> {
+    async erase(agencyId: string, id: string, personal: string[], now: Date): Promise<{ feedbackUnlinked: number; attendances: number }> {
       // The audit trail is append-only except in a transaction that declares an erasure (migration 0001).
       await db.execute(sql`select set_config('app.erasure', 'on', true)`)
-      const now = new Date()
       await db
         .update(participants)
         .set({

@@ -44,10 +44,9 @@ export async function checkReferences(tx: Queryable, agencyId: string, refs: { a
   if (problems.length) throw validationFailed(problems)
 }
 
-/** Inserts a participant (consents dated now); the caller holds the transaction and writes the audit row. */
-export async function insertParticipant(tx: Queryable, agencyId: string, input: CreateParticipantInput): Promise<ParticipantRow> {
+/** Inserts a participant (consents dated `now`); the caller holds the transaction and writes the audit row. */
+export async function insertParticipant(tx: Queryable, agencyId: string, input: CreateParticipantInput, now: Date): Promise<ParticipantRow> {
   await checkReferences(tx, agencyId, input)
-  const now = new Date()
   return createParticipantsRepository(tx).insert({
     agencyId,
     displayName: input.displayName,
@@ -58,6 +57,8 @@ export async function insertParticipant(tx: Queryable, agencyId: string, input: 
     areaId: input.areaId ?? null,
     affiliation: input.affiliation ?? null,
     organizationId: input.organizationId ?? null,
+    createdAt: now,
+    updatedAt: now,
   })
 }
 
@@ -157,14 +158,14 @@ export function createParticipantsService({ database, agencies }: { database: Da
       const input = writer.manages ? parsed : { ...parsed, organizationId: writer.organizationId! }
       let replayed = false
       const row = await db.transaction(async (tx) => {
-        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'participants.register', key: idempotencyKey }, rawInput) : undefined
+        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'participants.register', key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
         if (claim?.replayOf) {
           replayed = true
           const prior = await createParticipantsRepository(tx).byId(writer.agency.id, claim.replayOf)
           if (!prior) throw notFound('PARTICIPANT_NOT_FOUND', 'The participant created with this Idempotency-Key')
           return prior
         }
-        const created = await insertParticipant(tx, writer.agency.id, input)
+        const created = await insertParticipant(tx, writer.agency.id, input, ctx.clock.now())
         await claim?.complete(created.id, 201)
         await createAuditRepository(tx).record(ctx, { agencyId: writer.agency.id, action: 'participant.registered', entityType: 'participant', entityId: created.id })
         return created
@@ -180,7 +181,7 @@ export function createParticipantsService({ database, agencies }: { database: Da
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
         await checkReferences(tx, writer.agency.id, input)
         const { consents, ...rest } = input
-        const now = new Date()
+        const now = ctx.clock.now()
         const givesContactConsent = consents?.contact === true
         const contactConsented = givesContactConsent || (current.contactConsentAt !== null && current.contactConsentWithdrawnAt === null)
         if (rest.contact && !contactConsented) throw validationFailed([{ field: 'contact', message: 'needs consent to be contacted (consents.contact: true)' }])
@@ -188,6 +189,7 @@ export function createParticipantsService({ database, agencies }: { database: Da
           ...rest,
           ...(givesContactConsent ? { contactConsentAt: now, contactConsentWithdrawnAt: null } : {}),
           ...(consents?.dataUse ? { dataUseConsentAt: now, dataUseConsentWithdrawnAt: null } : {}),
+          updatedAt: now,
         })
         if (!updated) throw preconditionFailed()
         await createAuditRepository(tx).record(ctx, {
@@ -210,10 +212,11 @@ export function createParticipantsService({ database, agencies }: { database: Da
       const row = await db.transaction(async (tx) => {
         const current = await loadWritable(tx, writer, id)
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
-        const now = new Date()
+        const now = ctx.clock.now()
         const updated = await createParticipantsRepository(tx).updateVersioned(writer.agency.id, id, current.version, {
           ...(input.contact ? { contactConsentWithdrawnAt: current.contactConsentWithdrawnAt ?? now, contact: null } : {}),
           ...(input.dataUse ? { dataUseConsentWithdrawnAt: current.dataUseConsentWithdrawnAt ?? now } : {}),
+          updatedAt: now,
         })
         if (!updated) throw preconditionFailed()
         const withdrawn = [input.contact && 'contact', input.dataUse && 'dataUse'].filter(Boolean)
@@ -229,7 +232,7 @@ export function createParticipantsService({ database, agencies }: { database: Da
       const input = parseInput(demographicsInput, rawInput)
       await db.transaction(async (tx) => {
         await loadWritable(tx, writer, id)
-        await createParticipantsRepository(tx).putDemographics(writer.agency.id, id, input)
+        await createParticipantsRepository(tx).putDemographics(writer.agency.id, id, input, ctx.clock.now())
         // Which questions were answered is itself sensitive: the audit row says only that answers were recorded.
         await createAuditRepository(tx).record(ctx, { agencyId: writer.agency.id, action: 'participant.demographics_recorded', entityType: 'participant', entityId: id })
       })
@@ -247,7 +250,7 @@ export function createParticipantsService({ database, agencies }: { database: Da
         const current = await repo.byId(agency.id, id)
         if (!current) throw notFoundError()
         if (current.erasedAt) return current
-        const counts = await repo.erase(agency.id, id, personalValues(current))
+        const counts = await repo.erase(agency.id, id, personalValues(current), ctx.clock.now())
         // Counts only: the erasure is on record without anything it erased.
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'participant.erased', entityType: 'participant', entityId: id, details: counts })
         return (await repo.byId(agency.id, id))!

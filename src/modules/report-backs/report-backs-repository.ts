@@ -1,4 +1,5 @@
 // SQL for report-backs and the feedback whose outcome each relayed.
+import type { Stamped } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { decisionFeedback, feedbackItems, reportBackFeedback, reportBacks } from '../../db/schema/index.ts'
@@ -71,7 +72,7 @@ export function createReportBacksRepository(db: Queryable) {
         .orderBy(asc(reportBacks.relayedAt), asc(reportBacks.id))
     },
 
-    async insert(values: typeof reportBacks.$inferInsert): Promise<ReportBackItemRow> {
+    async insert(values: typeof reportBacks.$inferInsert & Stamped): Promise<ReportBackItemRow> {
       const [row] = await db.insert(reportBacks).values(values).returning()
       return row!
     },

@@ -73,12 +73,13 @@ export function createReportBacksService({ database, agencies, feedback }: { dat
       const staffViewer = { kind: 'staff' as const, agencyId: agency.id, organizationId: null }
       let replayed = false
       const id = await db.transaction(async (tx) => {
-        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'report-backs.record', key: idempotencyKey }, rawInput) : undefined
+        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'report-backs.record', key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
         if (claim?.replayOf) {
           replayed = true
           return claim.replayOf
         }
         const repo = createReportBacksRepository(tx)
+        const now = ctx.clock.now()
         const feedbackRepo = createFeedbackRepository(tx)
         const problems: { field: string; message: string }[] = []
         const decision = await createDecisionsRepository(tx).byId(input.decisionId, staffViewer)
@@ -100,12 +101,14 @@ export function createReportBacksService({ database, agencies, feedback }: { dat
           summary: input.summary ?? {},
           url: input.url ?? null,
           publication: input.publication ?? 'published',
+          createdAt: now,
+          updatedAt: now,
         })
         const feedbackIds = input.feedbackIds ?? (await repo.feedbackOfDecision(input.decisionId))
         await repo.linkFeedback(agency.id, created.id, feedbackIds)
         // Reported back when the outcome was relayed, not when someone typed it in.
         const at = input.relayedAt
-        const moved = await feedbackRepo.moveMany(agency.id, feedbackIds, statusesBefore('reported_back'), 'reported_back', at)
+        const moved = await feedbackRepo.moveMany(agency.id, feedbackIds, statusesBefore('reported_back'), 'reported_back', at, now)
         await feedbackRepo.insertTransitions(
           moved.map((m) => ({ agencyId: agency.id, feedbackId: m.id, fromStatus: m.from, toStatus: 'reported_back' as const, at, note: `Reported back by ${input.channel.replaceAll('_', ' ')} (${created.id})`, ...transitionActor(ctx) })),
         )

@@ -8,7 +8,7 @@ export type SurveyResponseRow = typeof surveyResponses.$inferSelect
 
 export function createSurveysRepository(db: Queryable) {
   return {
-    async insert(values: typeof surveyResponses.$inferInsert): Promise<SurveyResponseRow> {
+    async insert(values: typeof surveyResponses.$inferInsert & { createdAt: Date }): Promise<SurveyResponseRow> {
       const [row] = await db.insert(surveyResponses).values(values).returning()
       return row!
     },

@@ -27,12 +27,12 @@ export function createSurveysService({ database, agencies, events }: { database:
     async submit(ctx: RequestContext, eventId: string, rawInput: unknown): Promise<SurveyResponseView> {
       const event = await events.get(ctx, eventId)
       const input = parseInput(surveyResponseInput, rawInput)
-      const held = event.status === 'completed' || (event.status === 'scheduled' && new Date(event.startsAt).getTime() <= Date.now())
+      const held = event.status === 'completed' || (event.status === 'scheduled' && new Date(event.startsAt).getTime() <= ctx.clock.now().getTime())
       if (!held) throw new AppError('SURVEY_NOT_OPEN', 'The survey opens once the event has been held')
       // The response is anonymous: its audit row names no one, whoever sent it.
       const anonymous: RequestContext = { ...ctx, actor: publicActor }
       const row = await db.transaction(async (tx) => {
-        const saved = await createSurveysRepository(tx).insert({ agencyId: event.agencyId, eventId: event.id, ...input })
+        const saved = await createSurveysRepository(tx).insert({ agencyId: event.agencyId, eventId: event.id, ...input, createdAt: ctx.clock.now() })
         await createAuditRepository(tx).record(anonymous, { agencyId: event.agencyId, action: 'survey.answered', entityType: 'survey_response', entityId: saved.id, details: { eventId: event.id } })
         return saved
       })

@@ -49,7 +49,7 @@ export function createTopicsRepository(db: Queryable) {
       await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`feedback-topics:${agencyId}`}))`)
     },
 
-    async insert(values: typeof feedbackTopics.$inferInsert): Promise<TopicRow> {
+    async insert(values: typeof feedbackTopics.$inferInsert & { createdAt: Date }): Promise<TopicRow> {
       const [row] = await db.insert(feedbackTopics).values(values).returning()
       return row!
     },

@@ -45,7 +45,7 @@ export function createTopicsService({ database, agencies }: { database: Database
       const input = parseInput(addTopicInput, rawInput)
       return db.transaction(async (tx) => {
         const repo = createTopicsRepository(tx)
-        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'topics.add', key: idempotencyKey }, rawInput) : undefined
+        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'topics.add', key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
         if (claim?.replayOf) {
           const [prior] = await repo.byIds([claim.replayOf])
           if (!prior) throw notFound('TOPIC_NOT_FOUND', 'The topic added with this Idempotency-Key')
@@ -55,7 +55,7 @@ export function createTopicsService({ database, agencies }: { database: Database
         // A code names one topic in an agency's vocabulary, standard or its own, retired or not.
         if ((await repo.byCodes(agency.id, [input.code])).length) throw new AppError('CONFLICT', `The vocabulary already has a topic ${input.code}`)
         const version = (await repo.vocabularyVersion(agency.id)) + 1
-        const created = await repo.insert({ agencyId: agency.id, code: input.code, label: input.label, description: input.description ?? {}, version })
+        const created = await repo.insert({ agencyId: agency.id, code: input.code, label: input.label, description: input.description ?? {}, version, createdAt: ctx.clock.now() })
         await claim?.complete(created.id, 201)
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'topic.added', entityType: 'feedback_topic', entityId: created.id, details: { code: input.code, vocabularyVersion: version } })
         return { topic: view(ctx, created, agency), replayed: false }

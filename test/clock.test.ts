@@ -1,0 +1,33 @@
+// Time is an input: an app built with a clock serves every request at that clock's time, whatever the calendar says.
+import t from 'tap'
+import { bearer } from './helpers/auth.ts'
+import { build } from './helpers/build.ts'
+import { eventBody } from './helpers/fixtures.ts'
+
+// Far from TEST_NOW and from any wall clock these tests run under, so only the app's clock can explain the answers.
+const APP_NOW = new Date('2031-05-05T12:00:00Z')
+
+t.test('when the app runs at a given time, then writes are stamped with it and the rules judge "now" by it', async (t) => {
+  const { app } = await build(t, { now: APP_NOW })
+  const staff = await bearer({ now: APP_NOW })
+  const json = (res: { body: string }) => JSON.parse(res.body)
+
+  // 2030 is the past at the app's time: the event can be completed; 2032 is the future: it cannot.
+  const past = json(await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ startsAt: '2030-06-01T09:00:00Z', endsAt: '2030-06-01T10:00:00Z' }) }))
+  t.equal(past.createdAt.slice(0, 10), '2031-05-05', 'created at the app clock')
+  const completed = await app.inject({ method: 'POST', url: `/v1/events/${past.id}/complete`, headers: { ...staff, 'if-match': '"1"' } })
+  t.equal(completed.statusCode, 200, 'an event that started before the app clock can be completed')
+  t.equal(json(completed).updatedAt.slice(0, 10), '2031-05-05', 'updated at the app clock')
+
+  const future = json(await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ startsAt: '2032-06-01T09:00:00Z', endsAt: '2032-06-01T10:00:00Z' }) }))
+  const early = await app.inject({ method: 'POST', url: `/v1/events/${future.id}/complete`, headers: { ...staff, 'if-match': '"1"' } })
+  t.equal(early.statusCode, 409, 'an event after the app clock cannot be completed yet')
+})
+
+t.test('when a token is judged, then it is at the app clock: valid then is accepted, expired then is refused', async (t) => {
+  const { app } = await build(t, { now: APP_NOW })
+  const ask = async (headers: Record<string, string>) => (await app.inject({ method: 'GET', url: '/v1/participants', headers })).statusCode
+  t.equal(await ask(await bearer({ now: APP_NOW })), 200, 'issued at the app clock')
+  t.equal(await ask(await bearer({ now: new Date(APP_NOW.getTime() - 3_600_000) })), 401, 'expired an hour before the app clock')
+  t.equal(await ask(await bearer()), 401, 'issued at TEST_NOW, long expired by the app clock')
+})
