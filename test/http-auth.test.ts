@@ -3,16 +3,17 @@ import { SignJWT } from 'jose'
 import t from 'tap'
 import { audience, issuer, signingKey, tokenFor } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { testClock } from './helpers/clock.ts'
 
-/** A staff token whose `iat` is this many seconds from now. */
+/** A staff token whose `iat` is this many seconds after the app's now (the test clock). */
 const issuedIn = (seconds: number) =>
   new SignJWT({ roles: ['staff'], agency: 'metro' })
     .setProtectedHeader({ alg: 'ES256', kid: 'test-key-1' })
     .setIssuer(issuer)
     .setAudience(audience)
     .setSubject('user-1')
-    .setIssuedAt(Math.floor(Date.now() / 1000) + seconds)
-    .setExpirationTime('1h')
+    .setIssuedAt(Math.floor(testClock.now().getTime() / 1000) + seconds)
+    .setExpirationTime(Math.floor(testClock.now().getTime() / 1000) + 3600)
     .sign(signingKey)
 
 t.test('when the Bearer scheme is written in any case, then the token is accepted (RFC 9110 §11.1)', async (t) => {
