@@ -146,6 +146,8 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
   app.addHook('preHandler', async (request) => {
     // The token endpoint authenticates OAuth clients itself (HTTP Basic or form fields), not bearer tokens.
     const actor = request.routeOptions.config.clientAuthentication ? publicActor : await actorOf(request, verify).catch(async (err: unknown) => {
+      // Only a refused token counts: an outage while checking a good one (503) must not use up the address's allowance.
+      if (!(err instanceof AppError && err.code === 'UNAUTHENTICATED')) throw err
       // The route's limiter never runs after a throw, so guessing tokens would be unlimited: count the refusal here.
       request.actor = publicActor
       const limit = await countAgainstAddress(request)

@@ -1,5 +1,6 @@
 // Limits that must not be walked around: GraphQL submissions, invalid tokens, and other callers' Idempotency-Keys.
 import t from 'tap'
+import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 
 const feedback = { agency: 'metro', body: 'Street lights are out', language: 'en', topic: 'other' }
@@ -57,4 +58,25 @@ t.test('when anonymous callers at different addresses use the same Idempotency-K
   const stored = await database.raw<{ principal: string }>('select principal from idempotency_keys')
   t.equal(new Set(stored.map((r) => r.principal)).size, 3, 'one namespace per address')
   t.notOk(stored.some((r) => r.principal.includes('10.0.2')), 'and no address is stored')
+})
+
+t.test('when a valid partner token cannot be checked because the database is unavailable, then it gets 503 every time, never 429', async (t) => {
+  const { app } = await build(t, { env: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '3' } })
+  const staff = await bearer()
+  const org = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Northside Youth', kind: 'youth' } })).json()
+  const partner = await bearer({ role: 'partner', sub: 'idp-partner', claims: { org: org.id } })
+  t.equal((await app.inject({ method: 'GET', url: '/v1/events', remoteAddress: '10.0.3.1', headers: partner })).statusCode, 200, 'while the database answers: 200')
+  // What node-postgres throws when the server goes away mid-query (the partnership check is a real query, read per request).
+  const check = app.services.credentials.isActivePartner
+  app.services.credentials.isActivePartner = async () => {
+    throw new Error('Connection terminated unexpectedly')
+  }
+  t.teardown(() => void (app.services.credentials.isActivePartner = check))
+  for (let i = 1; i <= 8; i++) {
+    const res = await app.inject({ method: 'GET', url: '/v1/events', remoteAddress: '10.0.3.1', headers: partner })
+    t.equal(res.statusCode, 503, `request ${i} during the outage: 503`)
+    t.equal(res.json().code, 'DATABASE_UNAVAILABLE')
+  }
+  app.services.credentials.isActivePartner = check
+  t.equal((await app.inject({ method: 'GET', url: '/v1/events', remoteAddress: '10.0.3.1' })).statusCode, 200, "the address's anonymous allowance is untouched")
 })
