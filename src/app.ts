@@ -16,7 +16,7 @@ import { actorOf, challengeOf } from './http/request-context.ts'
 import { refuseControlCharactersInRequest } from './http/text-guard.ts'
 import { refuseControlCharactersInGraphql } from './http/graphql/text-guard-hook.ts'
 import { submissionLimitHook } from './http/graphql/submission-limit.ts'
-import { createAnonymousScope, deriveScopeSecret } from './modules/idempotency/anonymous-scope.ts'
+import { createAnonymousScope, scopeSecret } from './modules/idempotency/anonymous-scope.ts'
 import { principalOf, publicActor } from './auth/actor.ts'
 import { agenciesRoutes } from './http/rest/agencies-routes.ts'
 import { credentialsRoutes, tokenRoutes } from './http/rest/credentials-routes.ts'
@@ -72,8 +72,8 @@ export async function buildApp({ config, database, logStream }: AppOptions): Pro
     partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) },
     (agencySlug, organizationId) => services.credentials.isActivePartner(agencySlug, organizationId),
   )
-  // Instances that sign partner tokens share that key; the anonymous key namespaces are derived from it (its own label).
-  const anonymousScope = createAnonymousScope(config.partnerTokens && deriveScopeSecret(config.partnerTokens.privateJwk.d))
+  // Every instance (and every restart) must name an address's key namespace alike, or an anonymous retry would create twice.
+  const anonymousScope = createAnonymousScope(await scopeSecret(database.db, { configured: config.idempotencyScopeSecret, signingKey: config.partnerTokens?.privateJwk.d }))
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
 

@@ -1,7 +1,8 @@
 // Limits that must not be walked around: GraphQL submissions, invalid tokens, and other callers' Idempotency-Keys.
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
-import { build } from './helpers/build.ts'
+import { buildApp } from '../src/app.ts'
+import { build, testConfig } from './helpers/build.ts'
 
 const feedback = { agency: 'metro', body: 'Street lights are out', language: 'en', topic: 'other' }
 const submit = 'mutation ($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id } } }'
@@ -79,4 +80,21 @@ t.test('when a valid partner token cannot be checked because the database is una
   }
   app.services.credentials.isActivePartner = check
   t.equal((await app.inject({ method: 'GET', url: '/v1/events', remoteAddress: '10.0.3.1' })).statusCode, 200, "the address's anonymous allowance is untouched")
+})
+
+t.test('when instances share a database but no configured secret, then an anonymous retry reaching another instance replays', async (t) => {
+  const { database } = await build(t)
+  // Neither IDEMPOTENCY_SCOPE_SECRET nor TOKEN_SIGNING_JWK: the secret must come from the database both use.
+  const config = testConfig({ TOKEN_SIGNING_JWK: '' })
+  const [a, b] = [await buildApp({ config, database }), await buildApp({ config, database })]
+  t.teardown(async () => {
+    await a.close()
+    await b.close()
+  })
+  const post = (app: typeof a) => app.inject({ method: 'POST', url: '/v1/feedback', remoteAddress: '10.0.4.1', headers: { 'idempotency-key': 'retry-1' }, payload: feedback })
+  const first = await post(a)
+  t.equal(first.statusCode, 201)
+  const retry = await post(b)
+  t.equal(retry.headers['idempotent-replayed'], 'true', 'the retry on the other instance replays')
+  t.equal(retry.json().id, first.json().id, 'the same item, not a duplicate')
 })
