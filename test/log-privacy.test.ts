@@ -103,3 +103,22 @@ t.test('when a request has a query string, then the log keeps allow-listed value
   const all = lines.join('\n')
   for (const secret of ['Jane', 'secret-token', 'jane.doe', 's3cr3t', 'secret search', 'abc123']) t.notMatch(all, secret, `no ${secret} in the log`)
 })
+
+t.test('when an allow-listed parameter or a path segment holds an email, a street address or a phone number, then the log has [redacted] instead', async (t) => {
+  const { app, lines } = await appWithLog(t)
+  const id = '12345678-1234-4234-8234-123456789012'
+  await app.inject({ method: 'GET', url: '/v1/events?status=jane.doe@example.org&area=12+Main+St&kind=555-867-5309' })
+  await app.inject({ method: 'GET', url: '/v1/events?status=jane.doe%40example.org&language=%2B15558675309&topic=5558675309' })
+  await app.inject({ method: 'GET', url: `/v1/events?from=2026-12-04&to=2026-12-04T10:00:00Z&areaId=${id},${id}&limit=20&status=scheduled,cancelled` })
+  await app.inject({ method: 'GET', url: '/v1/participants/555-867-5309' })
+  await app.inject({ method: 'GET', url: '/v1/participants/%2B1%20555%20867%205309' })
+  await app.inject({ method: 'GET', url: `/v1/events/${id}` })
+  const urls = lines.map((l) => JSON.parse(l)).filter((e) => e.req).map((e) => e.req.url as string)
+  t.ok(urls.includes('/v1/events?status=[redacted]&area=[redacted]&kind=[redacted]'), 'an email, a street address and a phone number in filters are redacted')
+  t.ok(urls.includes('/v1/events?status=[redacted]&language=[redacted]&topic=[redacted]'), 'percent-encoded too, and a bare digit run')
+  t.ok(urls.includes(`/v1/events?from=2026-12-04&to=2026-12-04T10%3A00%3A00Z&areaId=${id}%2C${id}&limit=20&status=scheduled%2Ccancelled`), 'dates, ids, numbers and lists are kept')
+  t.equal(urls.filter((u) => u === '/v1/participants/[redacted]').length, 2, 'a phone number in the path is redacted, encoded or not')
+  t.ok(urls.includes(`/v1/events/${id}`), 'an id in the path is kept')
+  const all = lines.join('\n')
+  for (const secret of ['jane', 'Main', '867', '5309']) t.notMatch(all, secret, `no ${secret} in the log`)
+})
