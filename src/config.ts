@@ -69,7 +69,8 @@ export type Config = {
   bodyLimitBytes: number
   publicBaseUrl?: string
   shutdownGraceMs: number
-  rateLimit: { perMinute: number; anonymousPerMinute: number }
+  /** Requests per minute; submissions (feedback, Open311 reports) have their own allowance, a sixth of the anonymous one per address. */
+  rateLimit: { perMinute: number; anonymousPerMinute: number; anonymousSubmissionsPerMinute: number }
   /** Origins allowed to call from a browser; '*' means any (the API uses bearer tokens, never cookies). */
   corsOrigins: '*' | string[]
   /** Proxy addresses whose X-Forwarded-For is believed, so limits key on the real client (fastify trustProxy). */
@@ -180,7 +181,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     bodyLimitBytes: d.BODY_LIMIT_BYTES,
     publicBaseUrl: d.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     shutdownGraceMs: d.SHUTDOWN_GRACE_MS,
-    rateLimit: { perMinute: d.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: d.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
+    rateLimit: {
+      perMinute: d.RATE_LIMIT_PER_MINUTE,
+      anonymousPerMinute: d.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      anonymousSubmissionsPerMinute: Math.max(1, Math.floor(d.RATE_LIMIT_ANONYMOUS_PER_MINUTE / 6)),
+    },
     corsOrigins: d.CORS_ORIGINS.trim() === '*' ? '*' : originList(d.CORS_ORIGINS),
     graphqlIntrospection: d.GRAPHQL_INTROSPECTION,
     ...(d.IDEMPOTENCY_SCOPE_SECRET ? { idempotencyScopeSecret: d.IDEMPOTENCY_SCOPE_SECRET } : {}),

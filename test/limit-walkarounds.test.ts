@@ -98,3 +98,28 @@ t.test('when instances share a database but no configured secret, then an anonym
   t.equal(retry.headers['idempotent-replayed'], 'true', 'the retry on the other instance replays')
   t.equal(retry.json().id, first.json().id, 'the same item, not a duplicate')
 })
+
+t.test('when an address has used its submission allowance through one door, then REST, Open311 and GraphQL all refuse it within the minute', async (t) => {
+  // A sixth of 12: two submissions a minute per address, whichever door they come through.
+  const { app } = await build(t, { env: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '12' } })
+  const rest = (remoteAddress: string) => app.inject({ method: 'POST', url: '/v1/feedback', remoteAddress, payload: feedback })
+  const open311 = (remoteAddress: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/open311/v2/requests.json',
+      remoteAddress,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ jurisdiction_id: 'metro', service_code: 'other', description: 'Street lights are out', address_string: 'Main St' }).toString(),
+    })
+  const graphql = (remoteAddress: string) => app.inject({ method: 'POST', url: '/graphql', remoteAddress, payload: { query: submit, variables: { input: feedback } } })
+
+  t.equal((await rest('10.0.5.1')).statusCode, 201, 'REST: first')
+  t.equal((await rest('10.0.5.1')).statusCode, 201, 'REST: second')
+  t.equal((await graphql('10.0.5.1')).json().errors?.[0]?.extensions.code, 'RATE_LIMITED', 'then GraphQL refuses')
+  t.equal((await open311('10.0.5.1')).statusCode, 429, 'and Open311 refuses')
+
+  t.equal((await open311('10.0.5.2')).statusCode, 201, 'Open311: first')
+  t.notOk((await graphql('10.0.5.2')).json().errors, 'GraphQL: second')
+  t.equal((await rest('10.0.5.2')).statusCode, 429, 'then REST refuses')
+  t.equal((await open311('10.0.5.2')).statusCode, 429, 'and Open311 refuses')
+})
