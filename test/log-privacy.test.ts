@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { buildApp } from '../src/app.ts'
-import { serializeError } from '../src/http/log-serializers.ts'
+import { serializeError, serializeProcessError } from '../src/http/log-serializers.ts'
 import { testConfig } from './helpers/build.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { bearer } from './helpers/auth.ts'
@@ -121,4 +121,23 @@ t.test('when an allow-listed parameter or a path segment holds an email, a stree
   t.ok(urls.includes(`/v1/events/${id}`), 'an id in the path is kept')
   const all = lines.join('\n')
   for (const secret of ['jane', 'Main', '867', '5309']) t.notMatch(all, secret, `no ${secret} in the log`)
+})
+
+t.test('when an error outside any request is serialized (a crash, a failed warm-up), then its stack frames are kept but never SQL, parameters or personal data', async (t) => {
+  function failingDeepInside(): Error {
+    return Object.assign(new Error(`Failed query: insert into "participants" ("contact") values ($1)\nparams: {"email":"${email}","phone":"${phone}"}`), {
+      query: 'insert into "participants" ("contact") values ($1)',
+      params: [{ email, phone }],
+    })
+  }
+  const crash = serializeProcessError(failingDeepInside())
+  const frames = crash.frames as string[]
+  t.ok(Array.isArray(frames) && frames.length > 0, 'the stack frames are kept')
+  t.match(frames[0], /failingDeepInside .*log-privacy\.test\.ts:\d+:\d+/, 'with the function, file and line')
+  const serialized = JSON.stringify(crash)
+  for (const [what, pattern] of [['email', /canary\.giver/], ['phone', /867.?5309/], ['SQL', /insert into|Failed query/i], ['parameters', /params/]] as const)
+    t.notMatch(serialized, pattern, `no ${what}`)
+  const plain = serializeProcessError(new TypeError(`cannot reach ${email}`))
+  t.notMatch(JSON.stringify(plain), /canary/, 'a message is scrubbed as in request logs')
+  t.same(serializeProcessError('a string'), { type: 'string' }, 'something that is not an error')
 })

@@ -87,3 +87,15 @@ export function serializeError(err: unknown, depth = 0): Record<string, unknown>
     ...cause,
   }
 }
+
+const MAX_FRAMES = 20
+
+/**
+ * For errors outside any request (a crash, a failed background job): serializeError's fields plus the stack's frames
+ * (function, file:line), so a crash can be found. The stack's first line repeats the message unscrubbed: it is dropped.
+ */
+export function serializeProcessError(err: unknown): Record<string, unknown> {
+  const stack = err && typeof err === 'object' && typeof (err as { stack?: unknown }).stack === 'string' ? (err as { stack: string }).stack : ''
+  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, MAX_FRAMES).map((line) => line.trim())
+  return { ...serializeError(err), ...(frames.length ? { frames } : {}) }
+}
