@@ -16,8 +16,9 @@ import { sendProblem } from './http/problem.ts'
 import { actorOf, challengeOf } from './http/request-context.ts'
 import { refuseControlCharactersInRequest } from './http/text-guard.ts'
 import { refuseControlCharactersInGraphql } from './http/graphql/text-guard-hook.ts'
-import { submissionLimitHook } from './http/graphql/submission-limit.ts'
-import { createAnonymousScope, deriveScopeSecret } from './modules/idempotency/anonymous-scope.ts'
+import { submissionLimitHook } from './http/graphql/submission-limit-hook.ts'
+import { createSubmissionLimit } from './http/submission-limit.ts'
+import { createAnonymousScope, scopeSecret } from './modules/idempotency/anonymous-scope.ts'
 import { principalOf, publicActor } from './auth/actor.ts'
 import { agenciesRoutes } from './http/rest/agencies-routes.ts'
 import { credentialsRoutes, tokenRoutes } from './http/rest/credentials-routes.ts'
@@ -76,8 +77,8 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     (agencySlug, organizationId) => services.credentials.isActivePartner(agencySlug, organizationId),
     clock,
   )
-  // Instances that sign partner tokens share that key; the anonymous key namespaces are derived from it (its own label).
-  const anonymousScope = createAnonymousScope(config.partnerTokens && deriveScopeSecret(config.partnerTokens.privateJwk.d))
+  // Every instance (and every restart) must name an address's key namespace alike, or an anonymous retry would create twice.
+  const anonymousScope = createAnonymousScope(await scopeSecret(database.db, { configured: config.idempotencyScopeSecret, signingKey: config.partnerTokens?.privateJwk.d }))
   const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
   // Every request's context reads the time from here (contextOf).
@@ -152,6 +153,8 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   app.addHook('preHandler', async (request) => {
     // The token endpoint authenticates OAuth clients itself (HTTP Basic or form fields), not bearer tokens.
     const actor = request.routeOptions.config.clientAuthentication ? publicActor : await actorOf(request, verify).catch(async (err: unknown) => {
+      // Only a refused token counts: an outage while checking a good one (503) must not use up the address's allowance.
+      if (!(err instanceof AppError && err.code === 'UNAUTHENTICATED')) throw err
       // The route's limiter never runs after a throw, so guessing tokens would be unlimited: count the refusal here.
       request.actor = publicActor
       const limit = await countAgainstAddress(request)
@@ -177,6 +180,9 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   })
   // The global store and key: a refused token uses the same per-address allowance as any anonymous request.
   countAgainstAddress = app.createRateLimit()
+  // Submissions have one allowance whichever door they use (REST, Open311, GraphQL): one limiter, one store.
+  const { perMinute, anonymousSubmissionsPerMinute } = config.rateLimit
+  const submissionLimit = createSubmissionLimit(app.createRateLimit({ max: (_request, key) => (key.startsWith('ip:') ? anonymousSubmissionsPerMinute : perMinute), timeWindow: 60_000 }))
 
   // 7. Operations and contracts: health, OpenAPI document, docs page, and the GraphQL explorer (all offline).
   await app.register(metaRoutes, { database, isDraining: () => lifecycle.draining })
@@ -191,20 +197,18 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     credentialsRoutes(rest, { services })
     peopleRoutes(rest, { services, baseUrl })
     insightsRoutes(rest, { services })
-    loopRoutes(rest, { services, baseUrl, rateLimit: config.rateLimit })
+    loopRoutes(rest, { services, baseUrl, submissionLimit })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {
     tokenRoutes(oauth, { services })
   })
   // The Open311 GeoReport v2 facade: form bodies and the spec's own error shape, so it too has a scope of its own.
-  await app.register(async (open311) => open311Routes(open311, { services, baseUrl, rateLimit: config.rateLimit }))
+  await app.register(async (open311) => open311Routes(open311, { services, baseUrl, submissionLimit }))
   await registerGraphql(app, { services, verify, introspection: config.graphqlIntrospection })
   // GraphQL's strings are checked where its variables and literals are known; submissions count as REST's do.
   app.graphql.addHook('preExecution', refuseControlCharactersInGraphql)
-  // The same allowance as POST /v1/feedback (a sixth of the anonymous one per address), counted for GraphQL on its own.
-  const submissionsPerMinute = (key: string) => (key.startsWith('ip:') ? Math.max(1, Math.floor(config.rateLimit.anonymousPerMinute / 6)) : config.rateLimit.perMinute)
-  app.graphql.addHook('preExecution', submissionLimitHook(app.createRateLimit({ max: (_request, key) => submissionsPerMinute(key), timeWindow: 60_000 })))
+  app.graphql.addHook('preExecution', submissionLimitHook(submissionLimit))
 
   return app
 }

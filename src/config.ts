@@ -52,6 +52,7 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: z.enum(['everyone', 'signed-in', 'nobody']).default('everyone'),
   TOKEN_SIGNING_JWK: z.string().min(1).optional(),
   TOKEN_ISSUER: z.string().min(1).optional(),
+  IDEMPOTENCY_SCOPE_SECRET: z.string().min(32, { error: 'must be at least 32 characters (a random secret shared by every instance)' }).optional(),
   // Insights: counts of 1 … threshold−1 are never published; below 11 is refused (docs/PRIVACY.md).
   INSIGHTS_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(11, { error: 'must be at least 11 (counts of 1 to 10 are always suppressed)' }).max(1000).default(11),
   INSIGHTS_MIN_RESPONSES: z.coerce.number().int().min(11, { error: 'must be at least 11' }).max(1000).optional(),
@@ -68,13 +69,16 @@ export type Config = {
   bodyLimitBytes: number
   publicBaseUrl?: string
   shutdownGraceMs: number
-  rateLimit: { perMinute: number; anonymousPerMinute: number }
+  /** Requests per minute; submissions (feedback, Open311 reports) have their own allowance, a sixth of the anonymous one per address. */
+  rateLimit: { perMinute: number; anonymousPerMinute: number; anonymousSubmissionsPerMinute: number }
   /** Origins allowed to call from a browser; '*' means any (the API uses bearer tokens, never cookies). */
   corsOrigins: '*' | string[]
   /** Proxy addresses whose X-Forwarded-For is believed, so limits key on the real client (fastify trustProxy). */
   trustProxy: boolean | string | undefined
   /** Who may run GraphQL introspection; the schema itself is public in schema.graphql either way. */
   graphqlIntrospection: 'everyone' | 'signed-in' | 'nobody'
+  /** Keys the hash naming anonymous callers' Idempotency-Key namespaces; unset, derived from TOKEN_SIGNING_JWK or kept in the database. */
+  idempotencyScopeSecret?: string
   auth: {
     issuer?: string
     audience?: string
@@ -177,9 +181,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     bodyLimitBytes: d.BODY_LIMIT_BYTES,
     publicBaseUrl: d.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     shutdownGraceMs: d.SHUTDOWN_GRACE_MS,
-    rateLimit: { perMinute: d.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: d.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
+    rateLimit: {
+      perMinute: d.RATE_LIMIT_PER_MINUTE,
+      anonymousPerMinute: d.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      anonymousSubmissionsPerMinute: Math.max(1, Math.floor(d.RATE_LIMIT_ANONYMOUS_PER_MINUTE / 6)),
+    },
     corsOrigins: d.CORS_ORIGINS.trim() === '*' ? '*' : originList(d.CORS_ORIGINS),
     graphqlIntrospection: d.GRAPHQL_INTROSPECTION,
+    ...(d.IDEMPOTENCY_SCOPE_SECRET ? { idempotencyScopeSecret: d.IDEMPOTENCY_SCOPE_SECRET } : {}),
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },
     auth: {

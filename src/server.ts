@@ -5,6 +5,7 @@ import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app.ts'
 import { systemClock } from './clock.ts'
+import { serializeProcessError } from './http/log-serializers.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { openDatabase } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
@@ -35,7 +36,8 @@ const app = await buildApp({ config, database, clock: systemClock })
 const drainMs = Math.min(5_000, Math.floor(config.shutdownGraceMs / 2))
 
 closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'closing after an error')
+  // Not under `err` (whose serializer drops stacks): a crash keeps its frames, never its SQL or parameters.
+  if (err) app.log.error({ crash: serializeProcessError(err) }, 'closing after an error')
   else app.log.info({ signal, drainMs: signal === 'SIGTERM' ? drainMs : 0 }, 'draining in-flight requests, then closing')
   if (signal === 'SIGTERM') await drain()
   await app.close()
@@ -61,6 +63,6 @@ async function drain() {
 const address = await app.listen({ port: config.port, host: config.host })
 if (config.insights.warm) {
   // After listening, so that readiness does not wait: answers asked for meanwhile build what they need themselves.
-  app.services.insights.warm().catch((err) => app.log.error({ err }, 'insight tables were not all built ahead; they will be built when asked for'))
+  app.services.insights.warm().catch((err) => app.log.error({ crash: serializeProcessError(err) }, 'insight tables were not all built ahead; they will be built when asked for'))
 }
 app.log.info(`Community engagement API on ${address} (database: ${database.kind === 'pglite' ? `embedded PGlite in ${(config.database as { dataDir: string }).dataDir}` : 'PostgreSQL'}) — docs at ${address}/docs, GraphQL at ${address}/graphql`)

@@ -48,3 +48,10 @@ t.test('when a partner-token signing key is given, then it must be a private EC 
   const clash = t.throws(() => loadConfig({ TOKEN_SIGNING_JWK: jwk, TOKEN_ISSUER: 'https://idp.example.gov/', AUTH_ISSUER: 'https://idp.example.gov/' })) as ConfigError
   t.match(clash.problems.join('\n'), /TOKEN_ISSUER: must differ from AUTH_ISSUER/)
 })
+
+t.test('when an idempotency scope secret is given, then it must be at least 32 characters', async (t) => {
+  const short = t.throws(() => loadConfig({ IDEMPOTENCY_SCOPE_SECRET: 'too-short' })) as ConfigError
+  t.match(short.problems.join('\n'), /IDEMPOTENCY_SCOPE_SECRET: must be at least 32 characters/)
+  t.equal(loadConfig({ IDEMPOTENCY_SCOPE_SECRET: 'x'.repeat(32) }).idempotencyScopeSecret, 'x'.repeat(32))
+  t.equal(loadConfig({}).idempotencyScopeSecret, undefined, 'no default secret')
+})

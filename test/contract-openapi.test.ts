@@ -109,6 +109,21 @@ t.test('when the app is built, then every route is documented and every document
   t.strictSame(operations.map((o) => o.operationId).sort(), [...expected].sort(), 'operationIds are the domain names, each once')
 })
 
+t.test('when a route is under the rate limiter or refuses control characters, then openapi.yaml says so', async (t) => {
+  const paths = openapiDocument.paths as Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>>
+  for (const op of documentedOperations()) {
+    // Only /health/* is left out of the limiter (src/app.ts): every other operation can answer 429.
+    if (op.path.startsWith('/health/')) continue
+    const responses = paths[op.path]![op.method.toLowerCase()]!.responses ?? {}
+    // Open311 answers errors in the spec's own shape, documented by range ('4XX', naming 429).
+    t.ok(responses['429'] ?? (op.path.startsWith('/open311/') && /429/.test(String((responses['4XX'] as { description?: string })?.description))), `${op.operationId} documents 429`)
+  }
+  const info = String((openapiDocument.info as { description?: string }).description)
+  t.match(info, /answered for any path[\s\S]*`400 VALIDATION_FAILED`[^.]*control character/, 'the info lists the control-character 400 among the answers for any path')
+  const schemaRes = await app.inject({ method: 'GET', url: '/schema.graphql?x=%00' })
+  t.equal(schemaRes.statusCode, 400, 'as any path does')
+})
+
 t.test('when the spec names codes and enums, then they are the ones the code uses', async (t) => {
   const schemas = (openapiDocument.components as any).schemas
   t.strictSame([...schemas.Problem.properties.code.enum].sort(), Object.keys(catalogue).sort(), 'Problem.code lists every code in src/errors.ts')

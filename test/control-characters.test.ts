@@ -77,3 +77,34 @@ t.test('when GraphQL variables or literals hold control characters, then the err
   const fine = await app.inject({ method: 'POST', url: '/graphql', payload: { query: mutation, variables: { input: { ...feedback, body: 'line one\nline two' } } } })
   t.notOk(fine.json().errors, 'running text with line breaks is accepted')
 })
+
+t.test('when a one-line field sits inside a running-text field, then it is still held to one line', async (t) => {
+  const { app } = await build(t)
+  const staff = await bearer()
+  // A translation's language is one line even though it sits in `description`; its text is running text.
+  const schedule = (description: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: staff,
+      payload: { query: `mutation { scheduleEvent(input: { title: [{ language: "en", text: "Walk" }], description: [${description}], kind: COMMUNITY_WALK, format: IN_PERSON, venue: { name: "Park" }, startsAt: "2027-05-01T10:00:00Z", endsAt: "2027-05-01T11:00:00Z" }) { event { id } } }` },
+    })
+  const refused = await schedule('{ language: "en\\nX-Injected: 1", text: "Meet at the park" }')
+  t.equal(refused.statusCode, 400)
+  t.equal(refused.json().errors[0].extensions.code, 'VALIDATION_FAILED')
+  t.same(refused.json().errors[0].extensions.errors, [{ field: 'input.description.language', message: 'must not contain control characters or line breaks' }], 'the language is named as a one-line field')
+  const variables = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: staff,
+    payload: { query: 'mutation ($d: [TranslationInput!]) { scheduleEvent(input: { title: [{ language: "en", text: "Walk" }], description: $d, kind: COMMUNITY_WALK, format: IN_PERSON, venue: { name: "Park" }, startsAt: "2027-05-01T10:00:00Z", endsAt: "2027-05-01T11:00:00Z" }) { event { id } } }', variables: { d: [{ language: 'en\r\n', text: 'ok' }] } },
+  })
+  t.same(variables.json().errors?.[0]?.extensions.errors?.map((e: { field: string }) => e.field), ['$d.0.language'], 'in variables too')
+  const rest = await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ description: { en: { label: 'a\nb' } } }) })
+  t.equal(rest.statusCode, 400)
+  t.same(rest.json().errors?.map((e: { field: string }) => e.field), ['description.en.label'], 'REST: a field under a translation is named, one line, whatever its own name')
+  const fine = await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ description: { en: 'Line one\nline two', 'zh-Hant': '第一行\n第二行' } }) })
+  t.equal(fine.statusCode, 201, 'translations of running text keep their line breaks')
+  const gqlFine = await schedule('{ language: "en", text: "Line one\\nline two" }')
+  t.notOk(gqlFine.json().errors, "a GraphQL translation's text keeps its line breaks")
+})

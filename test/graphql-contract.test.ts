@@ -60,6 +60,13 @@ t.test('when the running schema is compared with schema.graphql, then they are t
   t.equal(printed(buildClientSchema(res.json().data)), printed(contract), 'the schema introspection shows')
 })
 
+t.test('when a client reads the schema, then it learns of the rate limits and which errors come with Retry-After', async (t) => {
+  t.match(contract.description, /RATE_LIMITED with `extensions.retryAfterSeconds`/, 'the header names RATE_LIMITED and how long to wait')
+  t.match(contract.description, /OVERLOADED[^.]*DATABASE_UNAVAILABLE[^.]*`Retry-After` header/, 'and the 503 codes that come with Retry-After')
+  const submit = contract.getMutationType()!.getFields().submitFeedback!
+  t.match(submit.description, /Rate-limited[\s\S]*RATE_LIMITED/, 'submitFeedback says it is rate-limited')
+})
+
 t.test('when the schema enums are compared with the services values, then each is the upper-case list', async (t) => {
   const expected: Record<string, readonly string[]> = {
     EventKind: eventKinds,

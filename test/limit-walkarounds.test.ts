@@ -1,6 +1,8 @@
 // Limits that must not be walked around: GraphQL submissions, invalid tokens, and other callers' Idempotency-Keys.
 import t from 'tap'
-import { build } from './helpers/build.ts'
+import { bearer } from './helpers/auth.ts'
+import { buildApp } from '../src/app.ts'
+import { build, testConfig } from './helpers/build.ts'
 
 const feedback = { agency: 'metro', body: 'Street lights are out', language: 'en', topic: 'other' }
 const submit = 'mutation ($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id } } }'
@@ -57,4 +59,67 @@ t.test('when anonymous callers at different addresses use the same Idempotency-K
   const stored = await database.raw<{ principal: string }>('select principal from idempotency_keys')
   t.equal(new Set(stored.map((r) => r.principal)).size, 3, 'one namespace per address')
   t.notOk(stored.some((r) => r.principal.includes('10.0.2')), 'and no address is stored')
+})
+
+t.test('when a valid partner token cannot be checked because the database is unavailable, then it gets 503 every time, never 429', async (t) => {
+  const { app } = await build(t, { env: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '3' } })
+  const staff = await bearer()
+  const org = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Northside Youth', kind: 'youth' } })).json()
+  const partner = await bearer({ role: 'partner', sub: 'idp-partner', claims: { org: org.id } })
+  t.equal((await app.inject({ method: 'GET', url: '/v1/events', remoteAddress: '10.0.3.1', headers: partner })).statusCode, 200, 'while the database answers: 200')
+  // What node-postgres throws when the server goes away mid-query (the partnership check is a real query, read per request).
+  const check = app.services.credentials.isActivePartner
+  app.services.credentials.isActivePartner = async () => {
+    throw new Error('Connection terminated unexpectedly')
+  }
+  t.teardown(() => void (app.services.credentials.isActivePartner = check))
+  for (let i = 1; i <= 8; i++) {
+    const res = await app.inject({ method: 'GET', url: '/v1/events', remoteAddress: '10.0.3.1', headers: partner })
+    t.equal(res.statusCode, 503, `request ${i} during the outage: 503`)
+    t.equal(res.json().code, 'DATABASE_UNAVAILABLE')
+  }
+  app.services.credentials.isActivePartner = check
+  t.equal((await app.inject({ method: 'GET', url: '/v1/events', remoteAddress: '10.0.3.1' })).statusCode, 200, "the address's anonymous allowance is untouched")
+})
+
+t.test('when instances share a database but no configured secret, then an anonymous retry reaching another instance replays', async (t) => {
+  const { database } = await build(t)
+  // Neither IDEMPOTENCY_SCOPE_SECRET nor TOKEN_SIGNING_JWK: the secret must come from the database both use.
+  const config = testConfig({ TOKEN_SIGNING_JWK: '' })
+  const [a, b] = [await buildApp({ config, database }), await buildApp({ config, database })]
+  t.teardown(async () => {
+    await a.close()
+    await b.close()
+  })
+  const post = (app: typeof a) => app.inject({ method: 'POST', url: '/v1/feedback', remoteAddress: '10.0.4.1', headers: { 'idempotency-key': 'retry-1' }, payload: feedback })
+  const first = await post(a)
+  t.equal(first.statusCode, 201)
+  const retry = await post(b)
+  t.equal(retry.headers['idempotent-replayed'], 'true', 'the retry on the other instance replays')
+  t.equal(retry.json().id, first.json().id, 'the same item, not a duplicate')
+})
+
+t.test('when an address has used its submission allowance through one door, then REST, Open311 and GraphQL all refuse it within the minute', async (t) => {
+  // A sixth of 12: two submissions a minute per address, whichever door they come through.
+  const { app } = await build(t, { env: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '12' } })
+  const rest = (remoteAddress: string) => app.inject({ method: 'POST', url: '/v1/feedback', remoteAddress, payload: feedback })
+  const open311 = (remoteAddress: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/open311/v2/requests.json',
+      remoteAddress,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ jurisdiction_id: 'metro', service_code: 'other', description: 'Street lights are out', address_string: 'Main St' }).toString(),
+    })
+  const graphql = (remoteAddress: string) => app.inject({ method: 'POST', url: '/graphql', remoteAddress, payload: { query: submit, variables: { input: feedback } } })
+
+  t.equal((await rest('10.0.5.1')).statusCode, 201, 'REST: first')
+  t.equal((await rest('10.0.5.1')).statusCode, 201, 'REST: second')
+  t.equal((await graphql('10.0.5.1')).json().errors?.[0]?.extensions.code, 'RATE_LIMITED', 'then GraphQL refuses')
+  t.equal((await open311('10.0.5.1')).statusCode, 429, 'and Open311 refuses')
+
+  t.equal((await open311('10.0.5.2')).statusCode, 201, 'Open311: first')
+  t.notOk((await graphql('10.0.5.2')).json().errors, 'GraphQL: second')
+  t.equal((await rest('10.0.5.2')).statusCode, 429, 'then REST refuses')
+  t.equal((await open311('10.0.5.2')).statusCode, 429, 'and Open311 refuses')
 })

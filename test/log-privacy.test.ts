@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { buildApp } from '../src/app.ts'
-import { serializeError } from '../src/http/log-serializers.ts'
+import { serializeError, serializeProcessError } from '../src/http/log-serializers.ts'
 import { testConfig } from './helpers/build.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { bearer } from './helpers/auth.ts'
@@ -102,4 +102,42 @@ t.test('when a request has a query string, then the log keeps allow-listed value
   t.ok(urls.includes('/v1/participants/[redacted]'), 'an email in the path is redacted')
   const all = lines.join('\n')
   for (const secret of ['Jane', 'secret-token', 'jane.doe', 's3cr3t', 'secret search', 'abc123']) t.notMatch(all, secret, `no ${secret} in the log`)
+})
+
+t.test('when an allow-listed parameter or a path segment holds an email, a street address or a phone number, then the log has [redacted] instead', async (t) => {
+  const { app, lines } = await appWithLog(t)
+  const id = '12345678-1234-4234-8234-123456789012'
+  await app.inject({ method: 'GET', url: '/v1/events?status=jane.doe@example.org&area=12+Main+St&kind=555-867-5309' })
+  await app.inject({ method: 'GET', url: '/v1/events?status=jane.doe%40example.org&language=%2B15558675309&topic=5558675309' })
+  await app.inject({ method: 'GET', url: `/v1/events?from=2026-12-04&to=2026-12-04T10:00:00Z&areaId=${id},${id}&limit=20&status=scheduled,cancelled` })
+  await app.inject({ method: 'GET', url: '/v1/participants/555-867-5309' })
+  await app.inject({ method: 'GET', url: '/v1/participants/%2B1%20555%20867%205309' })
+  await app.inject({ method: 'GET', url: `/v1/events/${id}` })
+  const urls = lines.map((l) => JSON.parse(l)).filter((e) => e.req).map((e) => e.req.url as string)
+  t.ok(urls.includes('/v1/events?status=[redacted]&area=[redacted]&kind=[redacted]'), 'an email, a street address and a phone number in filters are redacted')
+  t.ok(urls.includes('/v1/events?status=[redacted]&language=[redacted]&topic=[redacted]'), 'percent-encoded too, and a bare digit run')
+  t.ok(urls.includes(`/v1/events?from=2026-12-04&to=2026-12-04T10%3A00%3A00Z&areaId=${id}%2C${id}&limit=20&status=scheduled%2Ccancelled`), 'dates, ids, numbers and lists are kept')
+  t.equal(urls.filter((u) => u === '/v1/participants/[redacted]').length, 2, 'a phone number in the path is redacted, encoded or not')
+  t.ok(urls.includes(`/v1/events/${id}`), 'an id in the path is kept')
+  const all = lines.join('\n')
+  for (const secret of ['jane', 'Main', '867', '5309']) t.notMatch(all, secret, `no ${secret} in the log`)
+})
+
+t.test('when an error outside any request is serialized (a crash, a failed warm-up), then its stack frames are kept but never SQL, parameters or personal data', async (t) => {
+  function failingDeepInside(): Error {
+    return Object.assign(new Error(`Failed query: insert into "participants" ("contact") values ($1)\nparams: {"email":"${email}","phone":"${phone}"}`), {
+      query: 'insert into "participants" ("contact") values ($1)',
+      params: [{ email, phone }],
+    })
+  }
+  const crash = serializeProcessError(failingDeepInside())
+  const frames = crash.frames as string[]
+  t.ok(Array.isArray(frames) && frames.length > 0, 'the stack frames are kept')
+  t.match(frames[0], /failingDeepInside .*log-privacy\.test\.ts:\d+:\d+/, 'with the function, file and line')
+  const serialized = JSON.stringify(crash)
+  for (const [what, pattern] of [['email', /canary\.giver/], ['phone', /867.?5309/], ['SQL', /insert into|Failed query/i], ['parameters', /params/]] as const)
+    t.notMatch(serialized, pattern, `no ${what}`)
+  const plain = serializeProcessError(new TypeError(`cannot reach ${email}`))
+  t.notMatch(JSON.stringify(plain), /canary/, 'a message is scrubbed as in request logs')
+  t.same(serializeProcessError('a string'), { type: 'string' }, 'something that is not an error')
 })

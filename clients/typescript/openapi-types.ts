@@ -1081,7 +1081,7 @@ export interface paths {
         put?: never;
         /**
          * Give feedback
-         * @description Anyone may give feedback; the public names the `agency` and may stay anonymous. Nothing identifying an anonymous sender is stored (no address, user agent or token subject; audit and history rows hold the role only), and the route writes no access log. Rate-limited: an anonymous client address may submit a sixth of its anonymous allowance per minute. `contact` (with `consentToContact: true`) asks to be contacted back and is kept as a participant record for the agency's staff only. `publish: true` asks for publication after moderation. A partner's feedback is `partner_collected` for its organization. Analysts may not submit (`403`).
+         * @description Anyone may give feedback; the public names the `agency` and may stay anonymous. Nothing identifying an anonymous sender is stored (no address, user agent or token subject; audit and history rows hold the role only), and the route writes no access log. Rate-limited: an anonymous client address may submit a sixth of its anonymous allowance per minute, counted together with its Open311 reports (`POST /open311/v2/requests.{format}`) and GraphQL `submitFeedback` mutations. `contact` (with `consentToContact: true`) asks to be contacted back and is kept as a participant record for the agency's staff only. `publish: true` asks for publication after moderation. A partner's feedback is `partner_collected` for its organization. Analysts may not submit (`403`).
          */
         post: operations["submitFeedback"];
         delete?: never;
@@ -5919,6 +5919,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getOpenApiYaml: {
@@ -5941,6 +5942,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getGraphqlSchema: {
@@ -5963,6 +5965,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getInsight: {

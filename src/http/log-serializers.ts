@@ -1,4 +1,4 @@
-// What a log line may say about a request and an error: no query values but allow-listed ones, no SQL, no parameters, no stack.
+// What a log line may say about a request and an error: no query values but allow-listed, filter-shaped ones, no SQL, no parameters, no stack.
 
 /** Query parameters whose values are safe to log (filters, paging, formats); any other value is `[redacted]`. */
 const loggedQueryValues = new Set([
@@ -8,21 +8,40 @@ const loggedQueryValues = new Set([
 ])
 /** Logged as present, never with their value: a cursor is opaque but may encode what was searched. */
 const loggedQueryPresence = new Set(['cursor'])
-const MAX_VALUE = 100
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,40}$/
 const EMAIL = /[^\s@"'<>()/?&=]+@[^\s@"'<>()/?&=]+/g
-/** An email in a path segment, percent-encoded or not. */
-const PATH_EMAIL = /[^/]+(@|%40)[^/]+/gi
+/** A phone number: 7+ digits, perhaps with separators (one-shot test; PHONE below replaces in messages). */
+const PHONE_LIKE = /\+?\d[\d\s().-]{5,}\d/
+/** What a filter, paging or format value looks like (decoded): a word, an enum, a number, a date or an id list. */
+const FILTER_VALUE = /^[\w.:,+-]{1,100}$/
+/** Ids and ISO dates hold long digit runs but are never phone numbers. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/
 
-/** A URL for the log: its path, and its query with every value not on the allow-list replaced. */
+const phoneLike = (text: string) => text.split(',').some((item) => !UUID.test(item) && !ISO_TIME.test(item) && PHONE_LIKE.test(item))
+/** An allow-listed parameter's value is logged only when it has a filter's shape: never an email, an address or a phone. */
+const filterShaped = (value: string) => FILTER_VALUE.test(value) && !value.includes('@') && !phoneLike(value)
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+/** A URL for the log: its path, and its query with every value not on the allow-list (or not shaped like a filter) replaced. */
 export function loggableUrl(url: string): string {
   const at = url.indexOf('?')
-  // A path is ids and names of routes, but a caller may put anything in it: an email there is replaced too.
-  const path = (at < 0 ? url : url.slice(0, at)).replace(PATH_EMAIL, '[redacted]')
+  // A path is ids and names of routes, but a caller may put anything in it: a segment holding an email or a phone is replaced.
+  const path = (at < 0 ? url : url.slice(0, at))
+    .split('/')
+    .map((segment) => (/@/.test(decoded(segment)) || phoneLike(decoded(segment)) ? '[redacted]' : segment))
+    .join('/')
   if (at < 0) return path
   const parts: string[] = []
   for (const [name, value] of new URLSearchParams(url.slice(at + 1))) {
-    const shown = loggedQueryValues.has(name) ? encodeURIComponent(value.slice(0, MAX_VALUE)) : loggedQueryPresence.has(name) ? '[present]' : '[redacted]'
+    const shown = loggedQueryValues.has(name) ? (filterShaped(value) ? encodeURIComponent(value) : '[redacted]') : loggedQueryPresence.has(name) ? '[present]' : '[redacted]'
     // A name is logged only when it looks like one: `?someone@example.org` has its text in the name.
     parts.push(`${PARAMETER_NAME.test(name) ? name : '[redacted]'}=${shown}`)
   }
@@ -67,4 +86,16 @@ export function serializeError(err: unknown, depth = 0): Record<string, unknown>
     ...(typeof e.message === 'string' ? { message: scrub(e.message) } : {}),
     ...cause,
   }
+}
+
+const MAX_FRAMES = 20
+
+/**
+ * For errors outside any request (a crash, a failed background job): serializeError's fields plus the stack's frames
+ * (function, file:line), so a crash can be found. The stack's first line repeats the message unscrubbed: it is dropped.
+ */
+export function serializeProcessError(err: unknown): Record<string, unknown> {
+  const stack = err && typeof err === 'object' && typeof (err as { stack?: unknown }).stack === 'string' ? (err as { stack: string }).stack : ''
+  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, MAX_FRAMES).map((line) => line.trim())
+  return { ...serializeError(err), ...(frames.length ? { frames } : {}) }
 }

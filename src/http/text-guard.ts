@@ -11,8 +11,21 @@ const MAX_DEPTH = 32
 
 export type TextKind = 'one-line' | 'multi-line'
 
-/** A field is running text when any part of its path names one (`description.en`, `input.body`). */
-export const kindOf = (path: readonly string[]): TextKind => (path.some((p) => multiLineFields.has(p)) ? 'multi-line' : 'one-line')
+/** A BCP 47 tag, the key of a translation map (`description.en`, `title.zh-Hant`). */
+const LANGUAGE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/
+const INDEX = /^\d+$/
+
+/** The field a value belongs to: its own name, where list indices and a translation's tag or `text` stand for the field translated. */
+export function fieldNameOf(path: readonly string[]): string | undefined {
+  let i = path.length - 1
+  while (i > 0 && INDEX.test(path[i]!)) i--
+  if (i > 0 && (LANGUAGE_TAG.test(path[i]!) || path[i] === 'text')) i--
+  while (i > 0 && INDEX.test(path[i]!)) i--
+  return path[i]
+}
+
+/** A field is running text when its own name is one (`input.body`, `description.en`), not when an ancestor's is. */
+export const kindOf = (path: readonly string[]): TextKind => (multiLineFields.has(fieldNameOf(path) ?? '') ? 'multi-line' : 'one-line')
 
 export const hasControlCharacter = (text: string, kind: TextKind) => (kind === 'one-line' ? ONE_LINE : MULTI_LINE).test(text)
 

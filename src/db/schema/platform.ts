@@ -1,4 +1,4 @@
-// Cross-cutting records: idempotent-create replays and the append-only audit trail.
+// Cross-cutting records: idempotent-create replays, secrets every instance shares, and the append-only audit trail.
 import { index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import { agencies } from './agencies.ts'
 import { id, tz } from './columns.ts'
@@ -21,6 +21,14 @@ export const idempotencyKeys = pgTable(
     index('idempotency_keys_created_idx').on(t.createdAt),
   ],
 )
+
+/** Random secrets generated once and shared by every instance on this database (when configuration gives none). */
+export const sharedSecrets = pgTable('shared_secrets', {
+  name: text('name').primaryKey(),
+  /** base64url of random bytes. */
+  secret: text('secret').notNull(),
+  createdAt: tz('created_at').notNull().defaultNow(),
+})
 
 export const auditEvents = pgTable(
   'audit_events',

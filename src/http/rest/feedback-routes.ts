@@ -1,14 +1,14 @@
 // REST adapter for feedback (openapi.yaml): each handler is one service call plus HTTP conventions.
 import type { FastifyInstance } from 'fastify'
-import type { Config } from '../../config.ts'
 import type { Services } from '../../modules/services.ts'
 import { contextOf } from '../request-context.ts'
+import type { SubmissionLimit } from '../submission-limit.ts'
 import { expectedVersion, idempotencyKey, listQuery, sendPage, sendResource } from './rest-helpers.ts'
 
 const feedbackArrayParams = ['status', 'topic', 'stance', 'channel', 'visibility', 'areaId', 'eventId'] as const
 type IdParams = { Params: { id: string } }
 
-export function feedbackRoutes(app: FastifyInstance, { services, baseUrl, rateLimit }: { services: Services; baseUrl: string; rateLimit: Config['rateLimit'] }) {
+export function feedbackRoutes(app: FastifyInstance, { services, baseUrl, submissionLimit }: { services: Services; baseUrl: string; submissionLimit: SubmissionLimit }) {
   const { feedback } = services
 
   app.get('/v1/feedback', async function listFeedback(request, reply) {
@@ -19,9 +19,9 @@ export function feedbackRoutes(app: FastifyInstance, { services, baseUrl, rateLi
   app.post(
     '/v1/feedback',
     {
-      // Anonymous givers get a sixth of the anonymous read allowance; no access log line (it would hold their address).
+      // Held to the submission allowance all doors share; no access log line (it would hold their address).
       logLevel: 'warn',
-      config: { rateLimit: { max: (_request: unknown, key: string) => (key.startsWith('ip:') ? Math.max(1, Math.floor(rateLimit.anonymousPerMinute / 6)) : rateLimit.perMinute) } },
+      preHandler: submissionLimit,
     },
     async function submitFeedback(request, reply) {
       const { feedback: created, replayed } = await feedback.submit(contextOf(request), request.body, idempotencyKey(request))

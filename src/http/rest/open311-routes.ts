@@ -1,18 +1,18 @@
 // REST adapter for the Open311 GeoReport v2 facade (openapi.yaml, tag Open311): `.json` or `.xml` on every resource,
 // form-encoded reports, and errors in the spec's own shape instead of problem+json. Registered in a scope of its own.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Config } from '../../config.ts'
 import { AppError, catalogue } from '../../errors.ts'
 import type { Services } from '../../modules/services.ts'
 import { classify, logFailure } from '../problem.ts'
 import { contextOf } from '../request-context.ts'
+import type { SubmissionLimit } from '../submission-limit.ts'
 import { open311ContentTypes, open311Documents, open311Formats, render, type Open311Format } from './open311-format.ts'
 
 type FormatParams = { Params: { format: string } }
 
 /** Discovery's changeset: the facade changes only with a new release, so the time this process loaded it stands in. */
 const changeset = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
-type Open311Deps = { services: Services; baseUrl: string; rateLimit: Config['rateLimit'] }
+type Open311Deps = { services: Services; baseUrl: string; submissionLimit: SubmissionLimit }
 
 /** The format a URL asks for; anything but json and xml is an unknown resource (answered in JSON). */
 function formatOf(request: FastifyRequest): Open311Format {
@@ -31,7 +31,7 @@ function send(request: FastifyRequest, reply: FastifyReply, doc: { json: unknown
   return reply.type(open311ContentTypes[format]).send(render(format, doc))
 }
 
-export function open311Routes(app: FastifyInstance, { services, baseUrl, rateLimit }: Open311Deps) {
+export function open311Routes(app: FastifyInstance, { services, baseUrl, submissionLimit }: Open311Deps) {
   const { open311 } = services
 
   // GeoReport v2 reports are form-encoded; nothing else is parsed here (JSON bodies are 415, in the spec's error shape).
@@ -84,9 +84,9 @@ export function open311Routes(app: FastifyInstance, { services, baseUrl, rateLim
   app.post<FormatParams>(
     '/open311/v2/requests.:format',
     {
-      // As POST /v1/feedback: anonymous reporters get a sixth of the anonymous allowance, and no access log line.
+      // As POST /v1/feedback: the shared submission allowance, and no access log line.
       logLevel: 'warn',
-      config: { rateLimit: { max: (_request: unknown, key: string) => (key.startsWith('ip:') ? Math.max(1, Math.floor(rateLimit.anonymousPerMinute / 6)) : rateLimit.perMinute) } },
+      preHandler: submissionLimit,
     },
     async function createOpen311Request(request, reply) {
       checkFormat(request)

@@ -1,10 +1,7 @@
-// GraphQL's submitFeedback is held to the same per-minute submission limit as REST's POST /v1/feedback.
-import type { FastifyInstance } from 'fastify'
+// GraphQL's submitFeedback is held to the same submission limit (the same counter) as REST's and Open311's.
 import { Kind, visit, type DocumentNode } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
-import { AppError } from '../../errors.ts'
-
-type Limiter = ReturnType<FastifyInstance['createRateLimit']>
+import type { SubmissionLimit } from '../submission-limit.ts'
 
 /** The limited mutations: each field of the document counts once, so aliases cannot multiply one request's budget. */
 const limitedFields = new Set(['submitFeedback'])
@@ -16,14 +13,8 @@ const limitedCount = (document: DocumentNode) => {
 }
 
 /** A mercurius preExecution hook counting each submission against the caller's limit (per address when anonymous). */
-export function submissionLimitHook(limiter: Limiter) {
+export function submissionLimitHook(submissionLimit: SubmissionLimit) {
   return async (_schema: unknown, document: DocumentNode, context: MercuriusContext) => {
-    for (let n = limitedCount(document); n > 0; n--) {
-      const limit = await limiter(context.reply.request)
-      if (!limit.isAllowed && limit.isExceeded) {
-        const seconds = Math.max(1, limit.ttlInSeconds)
-        throw new AppError('RATE_LIMITED', `Too many submissions; retry in ${seconds} s`, { retryAfterSeconds: seconds })
-      }
-    }
+    for (let n = limitedCount(document); n > 0; n--) await submissionLimit(context.reply.request)
   }
 }
