@@ -11,7 +11,7 @@ import type { OverrideInput } from '../src/modules/events/events-schemas.ts'
 import { createServices } from '../src/modules/services.ts'
 import { seedDemo } from '../src/seed/demo.ts'
 import { toLocal, toOffsetIso } from '../src/time.ts'
-import { createTestDatabase } from './helpers/database.ts'
+import { fileDatabase } from './helpers/database.ts'
 import { testClock, TEST_NOW } from './helpers/clock.ts'
 
 const ZONE = 'America/Chicago'
@@ -103,8 +103,7 @@ async function checkSeries(t: Test, database: Database, now: Date) {
 }
 
 t.test('when the demo is seeded into an empty database, then it loads the agency, areas, series and events; seeding again adds nothing', async (t) => {
-  const database = await createTestDatabase()
-  t.teardown(() => database.drop())
+  const database = await emptyDatabase()
   const now = new Date(TEST_NOW)
 
   const started = performance.now()
@@ -148,8 +147,7 @@ t.test('when the demo is seeded into an empty database, then it loads the agency
 })
 
 t.test('when another agency exists, then onlyIfEmpty does nothing, and a plain seed adds the demo beside it', async (t) => {
-  const database = await createTestDatabase()
-  t.teardown(() => database.drop())
+  const database = await emptyDatabase()
   await createAgenciesRepository(database.db).insert({
     slug: 'lakeside',
     name: 'Lakeside Sheriff',
@@ -168,8 +166,7 @@ t.test('when another agency exists, then onlyIfEmpty does nothing, and a plain s
 })
 
 t.test('when seeded with a given now, then the series keeps 18:30 local across the DST change and applies its overrides and exception', async (t) => {
-  const database = await createTestDatabase()
-  t.teardown(() => database.drop())
+  const database = await emptyDatabase()
   // Mid-January: the series runs from November through October, across the March DST change.
   const now = new Date('2026-01-20T18:00:00Z')
   await seedDemo(database, { now })
@@ -187,8 +184,7 @@ t.test('when seeded with a given now, then the series keeps 18:30 local across t
 })
 
 t.test('when the demo is loaded, then it covers every format, several languages and accommodations, and every status', async (t) => {
-  const database = await createTestDatabase()
-  t.teardown(() => database.drop())
+  const database = await emptyDatabase()
   const now = new Date(TEST_NOW)
   await seedDemo(database, { now })
   const all = await database.db.select().from(events)
@@ -238,3 +234,10 @@ t.test('when the demo is loaded, then it covers every format, several languages 
   t.equal(staffList.data.length, all.length, 'staff see the draft too')
   t.ok(publicList.data.some((e) => e.contentLanguage === 'es'), 'Spanish readers get Spanish titles')
 })
+
+/** The file's database, emptied back to the migrated template (no fixtures: the demo wants an empty database). */
+async function emptyDatabase() {
+  const database = await fileDatabase()
+  await database.reset()
+  return database
+}
