@@ -21,6 +21,8 @@ t.test('when every pooled connection is busy, then requests get 503 OVERLOADED w
   // Hold the pool's only connection in a transaction until told to let go.
   let release!: () => void
   const held = new Promise<void>((resolve) => (release = resolve))
+  // Whatever fails below, the connection is let go (resolving twice is harmless), so closing the pool cannot hang.
+  t.teardown(() => release())
   let holding!: () => void
   const isHeld = new Promise<void>((resolve) => (holding = resolve))
   const holder = database.db.transaction(async () => {
