@@ -9,6 +9,7 @@ import { createTestDatabase, usingPostgres } from './helpers/database.ts'
 // The embedded database has one connection and no pool to exhaust: this is a PostgreSQL matter.
 t.test('when every pooled connection is busy, then requests get 503 OVERLOADED with Retry-After and readiness stays ready', { skip: !usingPostgres() && 'PostgreSQL only (DATABASE_URL): PGlite has no connection pool' }, async (t) => {
   const testDb = await createTestDatabase()
+  // tap runs teardowns last-registered first: the app and its pool (below) close before the database is dropped.
   t.teardown(() => testDb.drop())
   const database = await openDatabase({ kind: 'postgres', url: testDb.url!, poolMax: 1, statementTimeoutMs: 10_000 }, pino({ level: 'silent' }))
   const app = await buildApp({ config: testConfig(), database })
