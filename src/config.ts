@@ -31,6 +31,7 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
   PUBLIC_BASE_URL: z.url().optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  SHUTDOWN_NOT_READY_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
   AUTH_JWKS_URL: z.url().optional(),
@@ -69,6 +70,8 @@ export type Config = {
   bodyLimitBytes: number
   publicBaseUrl?: string
   shutdownGraceMs: number
+  /** After SIGTERM, how long readiness fails while connections are still taken (capped at a quarter of the grace). */
+  shutdownNotReadyMs: number
   /** Requests per minute; submissions (feedback, Open311 reports) have their own allowance, a sixth of the anonymous one per address. */
   rateLimit: { perMinute: number; anonymousPerMinute: number; anonymousSubmissionsPerMinute: number }
   /** Origins allowed to call from a browser; '*' means any (the API uses bearer tokens, never cookies). */
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     bodyLimitBytes: d.BODY_LIMIT_BYTES,
     publicBaseUrl: d.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     shutdownGraceMs: d.SHUTDOWN_GRACE_MS,
+    shutdownNotReadyMs: d.SHUTDOWN_NOT_READY_MS,
     rateLimit: {
       perMinute: d.RATE_LIMIT_PER_MINUTE,
       anonymousPerMinute: d.RATE_LIMIT_ANONYMOUS_PER_MINUTE,

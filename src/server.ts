@@ -34,6 +34,8 @@ const app = await buildApp({ config, database, clock: systemClock })
 
 // On SIGTERM: requests on open connections are still served, up to this long, before the rest are turned away.
 const drainMs = Math.min(5_000, Math.floor(config.shutdownGraceMs / 2))
+// Before that, readiness fails this long while connections are still taken; capped so window, drain and close fit the grace.
+const notReadyMs = Math.min(config.shutdownNotReadyMs, Math.floor(config.shutdownGraceMs / 4))
 
 closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
   // Not under `err` (whose serializer drops stacks): a crash keeps its frames, never its SQL or parameters.
@@ -45,13 +47,18 @@ closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
 })
 
 /**
- * New connections are refused at once (a refused connect is safe for any client to retry elsewhere); readiness fails;
- * requests still arriving on open keep-alive connections are served, each reply closing its connection, until none is
- * left or the drain time is up. Closing a socket that is idle on our side could cut a request already on its way.
+ * First a not-ready window: readiness fails while new connections are still accepted and served, each reply closing
+ * its connection, so a load balancer stops sending here before anything is refused. Then the listener closes (a refused
+ * connect is safe for any client to retry elsewhere) and requests still arriving on open keep-alive connections are
+ * served, each reply closing its connection, until none is left or the drain time is up. Closing a socket that is idle
+ * on our side could cut a request already on its way.
  */
 async function drain() {
   app.startDraining()
-  // After this turn's I/O, so connections already queued are accepted (closing the listener resets those still queued).
+  app.log.info({ notReadyMs }, 'not ready: still accepting connections, then closing the listener')
+  await sleep(notReadyMs)
+  // One poll phase, so connections already in the kernel's accept queue are accepted rather than reset by the close
+  // (this narrows the race, it does not end it: one whose handshake completes after that poll is still reset).
   await new Promise((resolve) => setImmediate(resolve))
   // net's close, not http's: http's also sweeps idle keep-alive sockets, the very cut this avoids.
   NetServer.prototype.close.call(app.server)

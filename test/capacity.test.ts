@@ -9,6 +9,7 @@ import { createTestDatabase, usingPostgres } from './helpers/database.ts'
 // The embedded database has one connection and no pool to exhaust: this is a PostgreSQL matter.
 t.test('when every pooled connection is busy, then requests get 503 OVERLOADED with Retry-After and readiness stays ready', { skip: !usingPostgres() && 'PostgreSQL only (DATABASE_URL): PGlite has no connection pool' }, async (t) => {
   const testDb = await createTestDatabase()
+  // tap runs teardowns last-registered first: the app and its pool (below) close before the database is dropped.
   t.teardown(() => testDb.drop())
   const database = await openDatabase({ kind: 'postgres', url: testDb.url!, poolMax: 1, statementTimeoutMs: 10_000 }, pino({ level: 'silent' }))
   const app = await buildApp({ config: testConfig(), database })
@@ -21,6 +22,8 @@ t.test('when every pooled connection is busy, then requests get 503 OVERLOADED w
   // Hold the pool's only connection in a transaction until told to let go.
   let release!: () => void
   const held = new Promise<void>((resolve) => (release = resolve))
+  // Whatever fails below, the connection is let go (resolving twice is harmless), so closing the pool cannot hang.
+  t.teardown(() => release())
   let holding!: () => void
   const isHeld = new Promise<void>((resolve) => (holding = resolve))
   const holder = database.db.transaction(async () => {

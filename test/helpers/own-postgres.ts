@@ -1,13 +1,14 @@
 // A PostgreSQL cluster a test owns (its own folder, port and postmaster), so it can kill and restart it: fault tests.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { appendFileSync, chownSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import type { Test } from 'tap'
-import { freePort } from './server-process.ts'
+import { killOnExit } from './reap.ts'
 
 const run = promisify(execFile)
 const isRoot = process.getuid?.() === 0
@@ -50,28 +51,68 @@ export type OwnPostgres = {
 /** initdb, then a postmaster with fsync on; as root, server tools run as the postgres user on a folder it owns. */
 export async function startOwnPostgres(t: Test, bin: string): Promise<OwnPostgres> {
   const dir = mkdtempSync(join(isRoot ? '/tmp' : tmpdir(), 'cep-own-pg-'))
-  if (isRoot) chownSync(dir, ...postgresIds())
   const data = join(dir, 'data')
+  const logFile = join(dir, 'server.log')
+  let child: ChildProcess | undefined
+  const postmasterPid = () => {
+    try {
+      return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined
+    } catch {
+      return undefined
+    }
+  }
+  // A PID from postmaster.pid is signalled only while its command line names our data folder: never a recycled PID.
+  const ours = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(data)
+    } catch {
+      return false
+    }
+  }
+  const running = (c: ChildProcess | undefined): c is ChildProcess => Boolean(c && c.exitCode === null && c.signalCode === null)
+  const exited = (c: ChildProcess | undefined) => (!running(c) ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())))
+  const stop = async () => {
+    const pid = postmasterPid()
+    if (!running(child) || !pid || !ours(pid)) return
+    process.kill(pid, 'SIGINT') // fast shutdown
+    await Promise.race([exited(child), sleep(10_000)])
+    if (running(child) && ours(pid)) process.kill(pid, 'SIGKILL')
+  }
+  // If the test process ends without its teardown (tap's timeout, SIGTERM), no postmaster outlives it.
+  const forget = killOnExit(() => {
+    const pid = postmasterPid()
+    if (pid && ours(pid)) process.kill(pid, 'SIGKILL')
+    if (running(child)) child.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  })
+  // Registered before initdb, so a failed initdb or start still removes the folder.
+  t.teardown(async () => {
+    await stop().catch(() => {})
+    forget()
+    if (process.env.KEEP_PG_LOG && existsSync(logFile)) process.stderr.write(readFileSync(logFile, 'utf8'))
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  if (isRoot) chownSync(dir, ...postgresIds())
   const as = (cmd: string, args: string[]) => (isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]) as [string, string[]]
   await run(...as(join(bin, 'initdb'), ['-D', data, '--no-sync', '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C']), { cwd: dir })
-  const port = await freePort()
   // fsync on, as a real deployment: acknowledged commits must survive the kill (syncfs: crash recovery syncs in one call).
-  appendFileSync(data + '/postgresql.conf', `\nlisten_addresses = '127.0.0.1'\nport = ${port}\nunix_socket_directories = '${dir}'\nfsync = on\nsynchronous_commit = on\nrecovery_init_sync_method = syncfs\nmax_connections = 50\n`)
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`
-  const logFd = openSync(join(dir, 'server.log'), 'a')
+  appendFileSync(data + '/postgresql.conf', `\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${dir}'\nfsync = on\nsynchronous_commit = on\nrecovery_init_sync_method = syncfs\nmax_connections = 50\n`)
+  const logFd = openSync(logFile, 'a')
+  t.teardown(() => closeSync(logFd))
 
-  let child: ChildProcess | undefined
+  let port = 0
+  let logFrom = 0
+  const url = () => `postgres://postgres@127.0.0.1:${port}/postgres`
   // The postmaster is our own child (not pg_ctl's orphan), so a killed one is reaped and never lingers as a zombie.
   const launch = () => {
-    child = spawn(...as(join(bin, 'postgres'), ['-D', data]), { cwd: dir, stdio: ['ignore', logFd, logFd] })
+    logFrom = statSync(logFile).size
+    child = spawn(...as(join(bin, 'postgres'), ['-D', data, '-p', String(port)]), { cwd: dir, stdio: ['ignore', logFd, logFd] })
     child.on('error', () => {})
   }
-  const postmasterPid = () => {
-    const pidFile = join(data, 'postmaster.pid')
-    return existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined
-  }
+  const bindFailed = () => /could not bind|could not create any TCP\/IP sockets/i.test(readFileSync(logFile, 'utf8').slice(logFrom))
   const accepting = async () => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 })
+    const client = new pg.Client({ connectionString: url(), connectionTimeoutMillis: 1_000 })
     client.on('error', () => {})
     try {
       await client.connect()
@@ -83,44 +124,50 @@ export async function startOwnPostgres(t: Test, bin: string): Promise<OwnPostgre
       await client.end().catch(() => {})
     }
   }
-  const waitAccepting = async (deadline: number) => {
+  /** Resolves once it accepts connections; false when the first start found its port taken. */
+  const waitAccepting = async (deadline: number, first: boolean) => {
     while (Date.now() < deadline) {
-      if (await accepting()) return
-      // Orphaned backends of a killed postmaster hold its shared memory a moment; the new one refuses until they go.
-      if (child?.exitCode !== null) launch()
+      if (await accepting()) return true
+      if (child?.exitCode !== null) {
+        if (first && bindFailed()) return false
+        // Orphaned backends of a killed postmaster hold its shared memory a moment; the new one refuses until they go.
+        launch()
+      }
       await sleep(50)
     }
-    throw new Error(`PostgreSQL did not accept connections: ${readFileSync(join(dir, 'server.log'), 'utf8').slice(-2000)}`)
+    throw new Error(`PostgreSQL did not accept connections: ${readFileSync(logFile, 'utf8').slice(-2000)}`)
   }
-  const exited = (c: ChildProcess | undefined) => (!c || c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())))
 
-  const own: OwnPostgres = {
-    url,
+  // The port is picked, released, then bound by PostgreSQL: another process may take it between, so try a new one.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort()
+    launch()
+    if (await waitAccepting(Date.now() + 30_000, true)) break
+    if (attempt === 3) throw new Error(`PostgreSQL could not bind a port in 3 tries: ${readFileSync(logFile, 'utf8').slice(-2000)}`)
+  }
+
+  return {
+    url: url(),
     async kill() {
       const pid = postmasterPid()
-      if (pid) process.kill(pid, 'SIGKILL')
+      if (pid && ours(pid)) process.kill(pid, 'SIGKILL')
       await exited(child)
     },
     async start() {
       launch()
-      await waitAccepting(Date.now() + 30_000)
+      await waitAccepting(Date.now() + 30_000, false)
     },
-    async stop() {
-      const pid = postmasterPid()
-      if (pid && child && child.exitCode === null) {
-        process.kill(pid, 'SIGINT') // fast shutdown
-        await Promise.race([exited(child), sleep(10_000)])
-        if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL')
-      }
-    },
+    stop,
   }
-  t.teardown(async () => {
-    await own.stop().catch(() => {})
-    if (process.env.KEEP_PG_LOG) process.stderr.write(readFileSync(join(dir, 'server.log'), 'utf8'))
-    rmSync(dir, { recursive: true, force: true })
-  })
-  await own.start()
-  return own
+}
+
+/** A loopback port nobody listens on right now (it can be taken before it is bound: callers retry). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
 
 function postgresIds(): [number, number] {
