@@ -23,5 +23,12 @@ export function createAuditRepository(db: Queryable) {
         at: ctx.clock.now(),
       })
     },
+
+    /** Several entries by the same actor at the same instant, in one statement. */
+    async recordMany(ctx: RequestContext, entries: AuditEntry[], at: Date): Promise<void> {
+      if (entries.length === 0) return
+      const actorSubject = ctx.actor.kind === 'public' ? null : ctx.actor.subject
+      await db.insert(auditEvents).values(entries.map((entry) => ({ ...entry, actorKind: ctx.actor.kind, actorSubject, requestId: ctx.requestId, details: entry.details ?? {}, at })))
+    },
   }
 }

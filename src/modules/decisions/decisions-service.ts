@@ -21,7 +21,7 @@ import type { TopicsService } from '../topics/topics-service.ts'
 import { decisionView, type DecisionView } from './decision-view.ts'
 import { createDecisionsRepository, type DecisionItemRow, type DecisionRow } from './decisions-repository.ts'
 import { decisionListQuery, progressUpdateInput, recordDecisionInput, updateDecisionInput } from './decisions-schemas.ts'
-import { decisionEventsOf, eventsByIds } from './decision-events.ts'
+import { createDecisionEventsRepository } from './decision-events-repository.ts'
 
 type Status = DecisionItemRow['status']
 
@@ -128,7 +128,7 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
     /** The events where each decision of a batch was discussed, as the caller may see them. */
     async eventsOf(ctx: RequestContext, decisionsList: DecisionView[]): Promise<Map<string, EventView[]>> {
       const viewer = await feedback.viewerOf(ctx)
-      const rows = await decisionEventsOf(db, decisionsList.map((d) => d.id), viewer.kind === 'staff' ? viewer.agencyId : null)
+      const rows = await createDecisionEventsRepository(db).eventsOf(decisionsList.map((d) => d.id), viewer.kind === 'staff' ? viewer.agencyId : null)
       const [byId, coHosts] = await Promise.all([agencies.byIds(rows.map((r) => r.event.agencyId)), createOrganizationsRepository(db).coHostsOf(rows.map((r) => r.event.id))])
       const out = new Map<string, EventView[]>(decisionsList.map((d) => [d.id, []]))
       for (const { decisionId, event } of rows) out.get(decisionId)?.push(eventView(event, byId.get(event.agencyId), ctx.languages, coHosts.get(event.id) ?? []))
@@ -140,7 +140,7 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
       const unique = [...new Set(ids)].filter(isUuid)
       if (unique.length === 0) return new Map()
       const viewer = await feedback.viewerOf(ctx)
-      const rows = await eventsByIds(db, unique, viewer.kind === 'staff' ? viewer.agencyId : null)
+      const rows = await createDecisionEventsRepository(db).eventsByIds(unique, viewer.kind === 'staff' ? viewer.agencyId : null)
       const [byId, coHosts] = await Promise.all([agencies.byIds(rows.map((r) => r.agencyId)), createOrganizationsRepository(db).coHostsOf(rows.map((r) => r.id))])
       return new Map(rows.map((e) => [e.id, eventView(e, byId.get(e.agencyId), ctx.languages, coHosts.get(e.id) ?? [])]))
     },

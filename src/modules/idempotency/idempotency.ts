@@ -1,11 +1,10 @@
 // Makes creates safe to retry: the first request with a key creates; a repeat with the same body replays it.
 import { createHash } from 'node:crypto'
-import { and, eq, lt } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Queryable } from '../../db/client.ts'
-import { idempotencyKeys } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import { parseInput } from '../shared/validation.ts'
+import { createIdempotencyRepository } from './idempotency-repository.ts'
 
 export const KEY_TTL_HOURS = 24
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 visible ASCII characters')
@@ -27,22 +26,13 @@ function canonical(value: unknown): string {
 export async function claimIdempotencyKey(db: Queryable, scope: { principal: string; operation: string; key: string }, body: unknown, now: Date): Promise<Claim> {
   const key = parseInput(idempotencyKeySchema, scope.key, 'Idempotency-Key')
   const requestHash = createHash('sha256').update(canonical(body)).digest('hex')
-  const match = and(eq(idempotencyKeys.principal, scope.principal), eq(idempotencyKeys.operation, scope.operation), eq(idempotencyKeys.key, key))
+  const keys = createIdempotencyRepository(db)
+  const claimScope = { ...scope, key }
   // An expired key is forgotten, so it may be used afresh.
-  await db.delete(idempotencyKeys).where(and(match, lt(idempotencyKeys.createdAt, expiredBefore(now))))
-  const [claimed] = await db
-    .insert(idempotencyKeys)
-    .values({ ...scope, key, requestHash, createdAt: now })
-    .onConflictDoNothing({ target: [idempotencyKeys.principal, idempotencyKeys.operation, idempotencyKeys.key] })
-    .returning({ id: idempotencyKeys.id })
-  if (claimed) {
-    return {
-      complete: async (resourceId, statusCode) => {
-        await db.update(idempotencyKeys).set({ resourceId, statusCode }).where(eq(idempotencyKeys.id, claimed.id))
-      },
-    }
-  }
-  const [prior] = await db.select().from(idempotencyKeys).where(match).limit(1)
+  await keys.deleteExpired(claimScope, expiredBefore(now))
+  const claimedId = await keys.insertIfAbsent(claimScope, requestHash, now)
+  if (claimedId) return { complete: (resourceId, statusCode) => keys.complete(claimedId, resourceId, statusCode) }
+  const prior = await keys.find(claimScope)
   if (!prior || !prior.resourceId) throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly', { retryAfterSeconds: 1 })
   if (prior.requestHash !== requestHash)
     throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body')
@@ -51,7 +41,7 @@ export async function claimIdempotencyKey(db: Queryable, scope: { principal: str
 
 /** Drops keys past their time to live at `now`; run periodically. */
 export async function purgeExpiredIdempotencyKeys(db: Queryable, now: Date): Promise<void> {
-  await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, expiredBefore(now)))
+  await createIdempotencyRepository(db).purgeCreatedBefore(expiredBefore(now))
 }
 
 const expiredBefore = (now: Date) => new Date(now.getTime() - KEY_TTL_HOURS * 3_600_000)

@@ -1,7 +1,7 @@
 // Every read of a participant's contact is recorded: who, when, which participant, which fields, and why.
 import type { RequestContext } from '../../context.ts'
 import type { Queryable } from '../../db/client.ts'
-import { auditEvents } from '../../db/schema/index.ts'
+import { createAuditRepository } from '../audit/audit-repository.ts'
 import type { ContactPurpose } from './participants-schemas.ts'
 import type { ParticipantRow } from './participants-repository.ts'
 
@@ -9,20 +9,16 @@ import type { ParticipantRow } from './participants-repository.ts'
 export async function recordContactReads(db: Queryable, ctx: RequestContext, rows: ParticipantRow[], purpose: ContactPurpose): Promise<void> {
   const read = rows.filter((r) => !r.erasedAt)
   if (read.length === 0 || ctx.actor.kind === 'public') return
-  const subject = ctx.actor.subject
-  const at = ctx.clock.now()
-  await db.insert(auditEvents).values(
+  await createAuditRepository(db).recordMany(
+    ctx,
     read.map((r) => ({
       agencyId: r.agencyId,
       action: 'participant.contact_read',
       entityType: 'participant',
       entityId: r.id,
-      actorKind: ctx.actor.kind,
-      actorSubject: subject,
-      requestId: ctx.requestId,
-      at,
       // Field names only, never their values.
       details: { purpose, fields: (['email', 'phone'] as const).filter((f) => r.contact?.[f]) },
     })),
+    ctx.clock.now(),
   )
 }

@@ -1,0 +1,41 @@
+// SQL for idempotency keys; the claim and replay rules live in idempotency.ts.
+import { and, eq, lt } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { idempotencyKeys } from '../../db/schema/index.ts'
+
+export type IdempotencyScope = { principal: string; operation: string; key: string }
+export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect
+
+export function createIdempotencyRepository(db: Queryable) {
+  const match = (scope: IdempotencyScope) =>
+    and(eq(idempotencyKeys.principal, scope.principal), eq(idempotencyKeys.operation, scope.operation), eq(idempotencyKeys.key, scope.key))
+  return {
+    /** Forgets this scope's key if it was created before `before`. */
+    async deleteExpired(scope: IdempotencyScope, before: Date): Promise<void> {
+      await db.delete(idempotencyKeys).where(and(match(scope), lt(idempotencyKeys.createdAt, before)))
+    },
+
+    /** Inserts the key unless it exists; the id when this call inserted it. */
+    async insertIfAbsent(scope: IdempotencyScope, requestHash: string, createdAt: Date): Promise<string | undefined> {
+      const [claimed] = await db
+        .insert(idempotencyKeys)
+        .values({ ...scope, requestHash, createdAt })
+        .onConflictDoNothing({ target: [idempotencyKeys.principal, idempotencyKeys.operation, idempotencyKeys.key] })
+        .returning({ id: idempotencyKeys.id })
+      return claimed?.id
+    },
+
+    async complete(id: string, resourceId: string, statusCode: number): Promise<void> {
+      await db.update(idempotencyKeys).set({ resourceId, statusCode }).where(eq(idempotencyKeys.id, id))
+    },
+
+    async find(scope: IdempotencyScope): Promise<IdempotencyKeyRow | undefined> {
+      const [row] = await db.select().from(idempotencyKeys).where(match(scope)).limit(1)
+      return row
+    },
+
+    async purgeCreatedBefore(before: Date): Promise<void> {
+      await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before))
+    },
+  }
+}
