@@ -11,7 +11,7 @@ import { AppError } from './errors.ts'
 import { graphqlSchemaPath, registerGraphql } from './http/graphql/graphql-plugin.ts'
 import { explorerRoutes } from './http/explorer-routes.ts'
 import { metaRoutes } from './http/meta-routes.ts'
-import { serializeError, serializeRequest } from './http/log-serializers.ts'
+import { logSerializers } from './logging.ts'
 import { sendProblem } from './http/problem.ts'
 import { actorOf, challengeOf } from './http/request-context.ts'
 import { refuseControlCharactersInRequest } from './http/text-guard.ts'
@@ -54,9 +54,9 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
       level: config.logLevel,
       // Tokens, cookies and anything personal never reach the logs.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.clientSecret', '*.client_secret', '*.access_token', '*.email', '*.phone', '*.contact', '*.displayName', '*.affiliation'], censor: '[redacted]' },
-      // Query values by allow-list, no client address; errors without SQL, parameters or stacks (log-serializers.ts).
+      // Query values by allow-list, no client address; errors without SQL, parameters or stacks (logging.ts).
       // (Fastify's type wants a stack from the err serializer: leaving it out is the point, hence the cast.)
-      serializers: { req: serializeRequest, err: serializeError as never, error: serializeError },
+      serializers: logSerializers as never,
       ...(logStream ? { stream: logStream } : {}),
     },
     bodyLimit: config.bodyLimitBytes,

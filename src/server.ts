@@ -5,7 +5,7 @@ import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app.ts'
 import { systemClock } from './clock.ts'
-import { serializeProcessError } from './http/log-serializers.ts'
+import { logSerializers, serializeProcessError } from './logging.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { openDatabase } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
@@ -22,7 +22,7 @@ try {
   throw err
 }
 
-const log = pino({ level: config.logLevel })
+const log = pino({ level: config.logLevel, serializers: logSerializers })
 const database = await openDatabase(config.database, log)
 await migrate(database)
 if (config.database.kind === 'pglite' && config.seedDemo) {
@@ -63,8 +63,9 @@ async function drain() {
   // net's close, not http's: http's also sweeps idle keep-alive sockets, the very cut this avoids.
   NetServer.prototype.close.call(app.server)
   const openConnections = () => new Promise<number>((resolve) => app.server.getConnections((err, count) => resolve(err ? 0 : count)))
-  const deadline = Date.now() + drainMs
-  while (Date.now() < deadline && (await openConnections()) > 0) await sleep(50)
+  // A drain deadline, not domain time: performance.now() is monotonic.
+  const deadline = performance.now() + drainMs
+  while (performance.now() < deadline && (await openConnections()) > 0) await sleep(50)
 }
 
 const address = await app.listen({ port: config.port, host: config.host })

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { buildApp } from '../src/app.ts'
-import { serializeError, serializeProcessError } from '../src/http/log-serializers.ts'
+import { serializeError, serializeProcessError } from '../src/logging.ts'
 import { testConfig } from './helpers/build.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { bearer } from './helpers/auth.ts'

@@ -1,7 +1,6 @@
 // Opens the database: PostgreSQL through node-postgres when DATABASE_URL is set, else embedded PGlite in DATA_DIR.
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
-import { DrizzleQueryError } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
@@ -51,15 +50,6 @@ function statementLog(observe?: StatementObserver): { statements: StatementLog; 
   }
 }
 
-/** What a log may say about a driver error: its code and the driver's own words, never a failed query's SQL or parameters. */
-export function safeError(err: unknown): { code?: string; message?: string } {
-  // Drizzle wraps driver errors in one whose message quotes the query and its parameters: report the driver's error.
-  const e = (err instanceof DrizzleQueryError ? err.cause : err) as { code?: unknown; message?: unknown } | undefined
-  const code = typeof e?.code === 'string' ? e.code : undefined
-  const message = typeof e?.message === 'string' && !(e instanceof DrizzleQueryError) ? e.message : undefined
-  return { ...(code ? { code } : {}), ...(message ? { message } : {}) }
-}
-
 export async function openDatabase(config: Config['database'], log: Logger, observe?: StatementObserver): Promise<Database> {
   const { statements, logger } = statementLog(observe)
 
@@ -75,7 +65,8 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
     })
     // A connection that dies emits 'error' on its client; the pool listens only while the client is idle, so a
     // client checked out for a transaction needs its own listener or the error is uncaught and ends the process.
-    const connectionLost = (err: Error) => log.warn({ err: safeError(err) }, 'database connection lost')
+    // The logger's err serializer keeps the driver's code and words, never a statement or its parameters.
+    const connectionLost = (err: Error) => log.warn({ err }, 'database connection lost')
     // Readiness asks through a pool of one: when every request connection is busy the database still answers here.
     const probe = new pg.Pool({ connectionString: config.url, max: 1, connectionTimeoutMillis: 2_000, idleTimeoutMillis: 30_000, query_timeout: 2_000, application_name: 'community-engagement-api (health)' })
     for (const p of [pool, probe]) {

@@ -1,12 +1,13 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL, or to the embedded database in DATA_DIR.
 import pino from 'pino'
+import { logSerializers } from '../logging.ts'
 import { ConfigError, loadConfig } from '../config.ts'
 import { openDatabase } from './client.ts'
 import { migrate } from './migrate.ts'
 
 try {
   const config = loadConfig(process.env)
-  const log = pino({ level: config.logLevel })
+  const log = pino({ level: config.logLevel, serializers: logSerializers })
   const database = await openDatabase(config.database, log)
   await migrate(database)
   await database.close()

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { parse } from 'yaml'
-import { safeError, type Database } from '../db/client.ts'
+import type { Database } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 
 /**
@@ -49,7 +49,7 @@ export async function metaRoutes(app: FastifyInstance, { database, isDraining }:
     try {
       await database.ping()
     } catch (err) {
-      app.log.warn({ err: safeError(err), pool: database.pool() }, 'readiness check failed')
+      app.log.warn({ err, pool: database.pool() }, 'readiness check failed')
       throw new AppError('DATABASE_UNAVAILABLE', 'The database is not answering', { retryAfterSeconds: 5 })
     }
     return { status: 'ok', database: database.kind }

@@ -1,7 +1,6 @@
 // Turns any error into an RFC 9457 problem: AppErrors keep their code; framework errors get one; the rest are a bare 500.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, catalogue, oauthErrors, type ErrorCode, type FieldError } from '../errors.ts'
-import { safeError } from '../db/client.ts'
 import { isDatabaseUnavailable, isPoolExhausted } from '../db/errors.ts'
 
 export type Problem = {
@@ -60,9 +59,9 @@ export function problemOf(err: unknown, request: FastifyRequest): Problem {
 /** 503s that say "retry shortly": expected in an outage, at capacity or while draining, so a warning without a stack. */
 const transientCodes: ReadonlySet<ErrorCode> = new Set(['DATABASE_UNAVAILABLE', 'OVERLOADED', 'SERVICE_UNAVAILABLE'])
 
-/** Logs a failure once, at the level it deserves: transient 503s as warnings with the driver's words only, bugs as errors. */
+/** Logs a failure once, at the level it deserves: transient 503s as warnings, bugs as errors (the err serializer keeps either free of SQL and stacks). */
 export function logFailure(log: FastifyRequest['log'], code: ErrorCode, err: unknown, extra: Record<string, unknown> = {}) {
-  if (transientCodes.has(code)) log.warn({ ...extra, code, err: safeError(err) }, 'request turned away: retry shortly')
+  if (transientCodes.has(code)) log.warn({ ...extra, code, err }, 'request turned away: retry shortly')
   else if (catalogue[code].status >= 500) log.error({ ...extra, err }, 'request failed')
 }
 

@@ -1,5 +1,6 @@
 // `npm run seed`: migrates DATABASE_URL (or the embedded database in DATA_DIR) and loads the demo agency, once.
 import pino from 'pino'
+import { logSerializers } from '../logging.ts'
 import { systemClock } from '../clock.ts'
 import { ConfigError, loadConfig } from '../config.ts'
 import { openDatabase, type Database } from '../db/client.ts'
@@ -15,7 +16,7 @@ let database: Database | undefined
 try {
   const config = loadConfig(process.env)
   // The result is printed below; the logger only speaks up for warnings (or when LOG_LEVEL asks for more).
-  const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel })
+  const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, serializers: logSerializers })
   database = await openDatabase(config.database, log)
   await migrate(database)
   const started = performance.now()

@@ -1,4 +1,5 @@
-// What a log line may say about a request and an error: no query values but allow-listed, filter-shaped ones, no SQL, no parameters, no stack.
+// What a log line may say, for every logger the process makes (the app's, the server's, the CLIs'): about a request and an error: no query values but allow-listed, filter-shaped ones, no SQL, no parameters, no stack.
+import { redact } from './modules/feedback/redact.ts'
 
 /** Query parameters whose values are safe to log (filters, paging, formats); any other value is `[redacted]`. */
 const loggedQueryValues = new Set([
@@ -9,8 +10,7 @@ const loggedQueryValues = new Set([
 /** Logged as present, never with their value: a cursor is opaque but may encode what was searched. */
 const loggedQueryPresence = new Set(['cursor'])
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,40}$/
-const EMAIL = /[^\s@"'<>()/?&=]+@[^\s@"'<>()/?&=]+/g
-/** A phone number: 7+ digits, perhaps with separators (one-shot test; PHONE below replaces in messages). */
+/** A phone number in a URL: 7+ digits, perhaps with separators (a cheap test for every request; messages go through redact). */
 const PHONE_LIKE = /\+?\d[\d\s().-]{5,}\d/
 /** What a filter, paging or format value looks like (decoded): a word, an enum, a number, a date or an id list. */
 const FILTER_VALUE = /^[\w.:,+-]{1,100}$/
@@ -54,15 +54,12 @@ export const serializeRequest = (req: { id: string; method: string; url: string 
 type ErrorLike = { name?: unknown; message?: unknown; code?: unknown; statusCode?: unknown; cause?: unknown; query?: unknown; params?: unknown; severity?: unknown } & Record<string, unknown>
 
 const SQLSTATE = /^[0-9A-Z]{5}$/
-const PHONE = /\+?\d[\d\s().-]{5,}\d/g
 
 /** Whether an error carries a statement (drizzle's "Failed query: … params: …" or a driver's query/params fields). */
 const carriesStatement = (e: ErrorLike) => 'query' in e || 'params' in e || (typeof e.message === 'string' && e.message.includes('Failed query'))
 
-/** Messages can quote input: anything that reads as an email or a phone number is replaced, and the length is capped. */
-function scrub(message: string): string {
-  return message.replace(EMAIL, '[redacted]').replace(PHONE, '[redacted]').slice(0, 300)
-}
+/** Messages can quote input: the publication redaction (emails, phones, addresses, evasions included) runs on them, capped. */
+const scrub = (message: string) => redact(message).slice(0, 300)
 
 /**
  * The `err` serializer: a type, a stable code and a scrubbed message. Database errors give their SQLSTATE and the
@@ -99,3 +96,6 @@ export function serializeProcessError(err: unknown): Record<string, unknown> {
   const frames = stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, MAX_FRAMES).map((line) => line.trim())
   return { ...serializeError(err), ...(frames.length ? { frames } : {}) }
 }
+
+/** The serializers every pino logger in the process is made with, so no line anywhere can carry SQL, parameters or a query's values. */
+export const logSerializers = { req: serializeRequest, err: serializeError, error: serializeError }
