@@ -205,7 +205,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   })
   // The Open311 GeoReport v2 facade: form bodies and the spec's own error shape, so it too has a scope of its own.
   await app.register(async (open311) => open311Routes(open311, { services, baseUrl, submissionLimit }))
-  await registerGraphql(app, { services, verify, introspection: config.graphqlIntrospection })
+  await registerGraphql(app, { services, verify, introspection: config.graphqlIntrospection, readPath: config.readPath })
   // GraphQL's strings are checked where its variables and literals are known; submissions count as REST's do.
   app.graphql.addHook('preExecution', refuseControlCharactersInGraphql)
   app.graphql.addHook('preExecution', submissionLimitHook(submissionLimit))

@@ -59,6 +59,8 @@ const envSchema = z.object({
   INSIGHTS_MIN_RESPONSES: z.coerce.number().int().min(11, { error: 'must be at least 11' }).max(1000).optional(),
   INSIGHTS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   INSIGHTS_WARM: booleanFlag.default(true),
+  // Off sends every GraphQL query through the resolvers: for comparing the two paths, not for production.
+  READ_PATH: booleanFlag.default(true),
 })
 
 export type Config = {
@@ -80,6 +82,8 @@ export type Config = {
   trustProxy: boolean | string | undefined
   /** Who may run GraphQL introspection; the schema itself is public in schema.graphql either way. */
   graphqlIntrospection: 'everyone' | 'signed-in' | 'nobody'
+  /** Whether GraphQL queries the read path can build are answered by one SQL statement (src/modules/reads). */
+  readPath: boolean
   /** Keys the hash naming anonymous callers' Idempotency-Key namespaces; unset, derived from TOKEN_SIGNING_JWK or kept in the database. */
   idempotencyScopeSecret?: string
   auth: {
@@ -192,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     corsOrigins: d.CORS_ORIGINS.trim() === '*' ? '*' : originList(d.CORS_ORIGINS),
     graphqlIntrospection: d.GRAPHQL_INTROSPECTION,
+    readPath: d.READ_PATH,
     ...(d.IDEMPOTENCY_SCOPE_SECRET ? { idempotencyScopeSecret: d.IDEMPOTENCY_SCOPE_SECRET } : {}),
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },

@@ -13,6 +13,7 @@ import { createInsightsService, type ErrorLog, type InsightsSettings } from './i
 import { createLoopServices } from './loop-services.ts'
 import { createLoopExportsService } from './exports/loop-exports-service.ts'
 import { createOpen311Service } from './open311/open311-service.ts'
+import { createReadsService } from './reads/reads-service.ts'
 
 /**
  * `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. `log` and `clock`: for work
@@ -27,6 +28,7 @@ export function createServices(database: Database, { partnerTokens, insights, lo
   return {
     agencies,
     events,
+    reads: createReadsService({ database, agencies, events }),
     series,
     organizations,
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),

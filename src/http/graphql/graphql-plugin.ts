@@ -1,6 +1,7 @@
 // GraphQL adapter over schema.graphql (mercurius): resolvers call the same services as REST, with the same context.
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
+import type { ValidationRule } from 'graphql'
 import mercurius, { type MercuriusOptions } from 'mercurius'
 import type { TokenVerifier } from '../../auth/verify-token.ts'
 import type { Services } from '../../modules/services.ts'
@@ -18,6 +19,7 @@ import { organizationLoaders } from './organization-resolvers.ts'
 import { registerPeopleGraphql } from './people-resolvers.ts'
 import { bindLoopEnumValues, loopLoaders, loopMutations, loopQueries, loopTypeResolvers } from './loop-resolvers.ts'
 import { queryResolvers } from './query-resolvers.ts'
+import { readPathHandler } from './read-path.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
 
@@ -35,7 +37,7 @@ export const INTROSPECTION_DEPTH_LIMIT = 20
  */
 export async function registerGraphql(
   app: FastifyInstance,
-  { services, introspection }: { services: Services; verify: TokenVerifier; introspection: IntrospectionPolicy },
+  { services, introspection, readPath = true }: { services: Services; verify: TokenVerifier; introspection: IntrospectionPolicy; readPath?: boolean },
 ) {
   const options: MercuriusOptions = {
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
@@ -70,8 +72,11 @@ export async function registerGraphql(
   // Mercurius's response schema types error paths as strings, so list indices would go out as "0"; GraphQL says
   // integers. Its routes are serialized with JSON.stringify instead (the schema filters nothing: data is open).
   // GraphQL over HTTP lets `extensions` be null (MUST); mercurius's body schema wants an object.
+  const answerFromReadPath = readPathHandler({ schema: () => app.graphql.schema, reads: services.reads, validationRules: options.validationRules as ValidationRule[] })
   app.addHook('onRoute', (route) => {
     if (route.url !== options.path || !route.schema) return
+    // Queries the read path builds whole are answered before mercurius's handler; the rest fall through to it.
+    if (readPath) route.preHandler = [...[route.preHandler ?? []].flat(), answerFromReadPath]
     const body = route.schema.body as { properties?: Record<string, unknown> } | undefined
     route.schema = {
       ...route.schema,

@@ -21,25 +21,17 @@ export type EventFilter = Omit<EventListQuery, 'limit' | 'cursor' | 'agency'> & 
 export function createEventsRepository(db: Queryable) {
   return {
     async byId(id: string, visibility: EventVisibility): Promise<EventRow | undefined> {
-      const [row] = await db
-        .select(eventColumns)
-        .from(events)
-        .where(and(eq(events.id, id), visible(visibility), isNull(events.deletedAt)))
-        .limit(1)
+      const [row] = await db.select(eventColumns).from(events).where(eventConditions({ id }, visibility, undefined)).limit(1)
       return row
     },
 
     /** Keyset page: by start time, or by last change when syncing (updatedSince), which also returns tombstones. */
     list(filter: EventFilter, visibility: EventVisibility, cursor: Cursor | undefined, limit: number): Promise<EventRow[]> {
-      const syncing = filter.updatedSince !== undefined
-      const key = syncing ? events.updatedAt : events.startsAt
-      const where = [visible(visibility), ...filterConditions(filter)]
-      if (!syncing) where.push(isNull(events.deletedAt))
-      if (cursor) where.push(sql`(${key}, ${events.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
+      const key = filter.updatedSince !== undefined ? events.updatedAt : events.startsAt
       return db
         .select(eventColumns)
         .from(events)
-        .where(and(...where))
+        .where(eventConditions(filter, visibility, cursor))
         .orderBy(asc(key), asc(events.id))
         .limit(limit + 1)
     },
@@ -116,6 +108,22 @@ export function createEventsRepository(db: Queryable) {
   }
 }
 export type EventsRepository = ReturnType<typeof createEventsRepository>
+
+/**
+ * Which events a read may return, written once for every read path (this repository's and reads-repository's): the
+ * caller's visibility, the filter, and the keyset position. Tombstones only when syncing (updatedSince), never by id.
+ */
+export function eventConditions(filter: EventFilter & { id?: string }, visibility: EventVisibility, cursor: Cursor | undefined): SQL | undefined {
+  const syncing = filter.updatedSince !== undefined
+  const key = syncing ? events.updatedAt : events.startsAt
+  const where = [filter.id !== undefined ? eq(events.id, filter.id) : undefined, visible(visibility), ...filterConditions(filter)]
+  if (!syncing) where.push(isNull(events.deletedAt))
+  if (cursor) where.push(sql`(${key}, ${events.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
+  return and(...where)
+}
+
+/** The columns a read returns (the search vector is the database's own). */
+export const eventColumnNames = Object.values(eventColumns).map((c) => c.name)
 
 function visible(v: EventVisibility): SQL | undefined {
   if (v.draftsOfAgencyId) return or(ne(events.status, 'draft'), eq(events.agencyId, v.draftsOfAgencyId))

@@ -125,6 +125,9 @@ export function createEventsService({ database, agencies }: { database: Database
   }
 
   return {
+    /** Which events the caller may see beyond the published ones (the read path applies the same rule). */
+    visibilityFor,
+
     async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<EventView>> {
       const query = parseInput(eventListQuery, rawQuery)
       const { limit, cursor: rawCursor, agency: slug, ...filter } = query

@@ -1,0 +1,174 @@
+// GraphQL's door onto the read path: a query whose every field the read path builds is answered with one SQL
+// statement whose JSON PostgreSQL writes, passed through as the response's `data`. Anything else (mutations,
+// introspection, fields only resolvers know, and every error) takes mercurius's path, which answers exactly as before.
+import {
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  isObjectType,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationRule,
+} from 'graphql'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ReadsService, RootRead } from '../../modules/reads/reads-service.ts'
+import type { ReadableTypes, Selection } from '../../modules/reads/selection.ts'
+import { contextOf, parseAcceptLanguage } from '../request-context.ts'
+import { GRAPHQL_LIMITS } from './abuse-limits.ts'
+import { refuseControlCharactersInGraphql } from './text-guard-hook.ts'
+
+/** Documents parsed and validated once: a document either has its operation here, or is marked for mercurius. */
+const CACHED_DOCUMENTS = 1_000
+type Planned = { document: DocumentNode } | null
+
+/** Root fields the read path answers; a null answer is an error the services explain (not found), so mercurius answers it. */
+const nonNullRoots = new Set(['event'])
+
+export type ReadPathOptions = {
+  schema: () => GraphQLSchema
+  reads: ReadsService
+  validationRules: ValidationRule[]
+}
+
+export function readPathHandler({ schema, reads, validationRules }: ReadPathOptions) {
+  const documents = new Map<string, Planned>()
+  const rules = [...specifiedRules, ...validationRules]
+
+  function documentOf(query: string): Planned {
+    let planned = documents.get(query)
+    if (planned !== undefined) return planned
+    try {
+      const document = parse(query, { maxTokens: GRAPHQL_LIMITS.tokens })
+      planned = validate(schema(), document, rules).length === 0 ? { document } : null
+    } catch {
+      planned = null
+    }
+    if (documents.size >= CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!)
+    documents.set(query, planned)
+    return planned
+  }
+
+  return async function readPath(request: FastifyRequest, reply: FastifyReply) {
+    if (request.validationError) return
+    const body = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined
+    if (!body || typeof body.query !== 'string' || body.extensions != null) return
+    const planned = documentOf(body.query)
+    if (!planned) return
+    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined
+    const operation = getOperationAST(planned.document, operationName)
+    if (!operation || operation.operation !== 'query') return
+    let variables = body.variables ?? {}
+    if (typeof variables === 'string') {
+      try {
+        variables = JSON.parse(variables)
+      } catch {
+        return
+      }
+    }
+    if (!variables || typeof variables !== 'object' || Array.isArray(variables)) return
+    try {
+      await refuseControlCharactersInGraphql(undefined, planned.document, undefined, variables as Record<string, unknown>)
+    } catch {
+      return
+    }
+    const coerced = getVariableValues(schema(), operation.variableDefinitions ?? [], variables as Record<string, unknown>)
+    if (coerced.errors) return
+    const roots = selectionsOf({ schema: schema(), roots: reads.roots, types: reads.types }, planned.document, operation, coerced.coerced)
+    if (!roots || roots.length === 0 || !roots.every((r) => reads.answers(r))) return
+    // One statement serves one list of languages: roots asking for different ones take mercurius's path.
+    const asked = new Set(roots.map((r) => (r.args.language as string | null | undefined) ?? null))
+    if (asked.size > 1) return
+    const [language] = asked
+    const accepted = parseAcceptLanguage(request.headers['accept-language'])
+    const ctx = contextOf(request, [...new Set([...(language ? [language] : []), ...accepted])])
+    let plans: (RootRead | undefined)[]
+    let answer: { json: string; missing: boolean[] }
+    try {
+      plans = await Promise.all(roots.map((r) => reads.plan(ctx, r)))
+      if (plans.some((p) => p === undefined)) return
+      answer = await reads.json(ctx, plans as RootRead[], 'graphql')
+    } catch {
+      // Bad arguments and failures are reported by the resolvers' path, in GraphQL's error shape.
+      return
+    }
+    if (roots.some((r, i) => nonNullRoots.has(r.field) && answer.missing[i])) return
+    return reply.type('application/json; charset=utf-8').send(`{"data":${answer.json}}`)
+  }
+}
+
+/** The operation's root fields as selections, with @skip/@include applied and fragments merged; undefined when not plain. */
+function selectionsOf(
+  { schema, roots, types }: { schema: GraphQLSchema; roots: Record<string, string>; types: ReadableTypes },
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): Selection[] | undefined {
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])))
+
+  const included = (node: { directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: unknown }[] }[] }) => {
+    for (const d of node.directives ?? []) {
+      const arg = d.arguments?.find((a) => a.name.value === 'if')?.value as { kind: string; value?: boolean; name?: { value: string } } | undefined
+      const on = arg?.kind === Kind.VARIABLE ? Boolean(variables[arg.name!.value]) : Boolean(arg?.value)
+      if (d.name.value === 'skip' && on) return false
+      if (d.name.value === 'include' && !on) return false
+    }
+    return true
+  }
+
+  /** Fields by response key, in first-seen order (GraphQL's CollectFields), across fragments on this type. */
+  function collect(set: SelectionSetNode, typeName: string, into: Map<string, FieldNode[]>): boolean {
+    for (const s of set.selections) {
+      if (!included(s as never)) continue
+      if (s.kind === Kind.FIELD) {
+        const k = s.alias?.value ?? s.name.value
+        into.set(k, [...(into.get(k) ?? []), s])
+        continue
+      }
+      const fragment = s.kind === Kind.FRAGMENT_SPREAD ? fragments.get(s.name.value) : s
+      if (!fragment) return false
+      // Every type here is an object type: a fragment on another (an interface, a union) is left to the resolvers.
+      if (fragment.typeCondition && fragment.typeCondition.name.value !== typeName) return false
+      if (!collect(fragment.selectionSet, typeName, into)) return false
+    }
+    return true
+  }
+
+  /** The selections under one object type; `fieldType` names the type each readable field leads to (null: a value). */
+  function build(set: SelectionSetNode, typeName: string): Selection[] | undefined {
+    const type = schema.getType(typeName)
+    if (!isObjectType(type)) return undefined
+    const byKey = new Map<string, FieldNode[]>()
+    if (!collect(set, typeName, byKey)) return undefined
+    const out: Selection[] = []
+    for (const [key, nodes] of byKey) {
+      const node = nodes[0]!
+      const field = node.name.value
+      if (field === '__typename' && typeName !== rootName) {
+        out.push({ key, field, args: {}, selections: [] })
+        continue
+      }
+      const definition = type.getFields()[field]
+      const childType = typeName === rootName ? roots[field] : types[typeName]?.[field]
+      if (!definition || childType === undefined) return undefined
+      let selections: Selection[] = []
+      if (childType !== null) {
+        const merged: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: nodes.flatMap((n) => n.selectionSet?.selections ?? []) }
+        const built = build(merged, childType)
+        if (!built) return undefined
+        selections = built
+      }
+      out.push({ key, field, args: getArgumentValues(definition, node, variables), selections })
+    }
+    return out
+  }
+
+  const rootName = schema.getQueryType()?.name
+  return rootName ? build(operation.selectionSet, rootName) : undefined
+}

@@ -1,0 +1,273 @@
+// The read path's SQL: a selection becomes one statement in which PostgreSQL builds the response's JSON
+// (json_build_object over correlated subqueries, keyset paging inside), and Node passes the text through.
+// Values are written as the views write them (event-view.ts, agencies-service.ts): migration 0010's functions pick
+// languages, write zone offsets and encode cursors exactly as the JavaScript does.
+import { sql, type SQL } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { eventColumnNames, eventConditions, type EventFilter, type EventVisibility } from '../events/events-repository.ts'
+import type { Cursor } from '../shared/pagination.ts'
+import type { Dialect, ReadableTypes, Selection } from './selection.ts'
+
+/** What one statement's building needs besides the selection: how to write values and the caller's languages. */
+type Scope = { dialect: Dialect; languages: SQL; alias(prefix: string): string }
+
+/** The rows a type's fields read: table aliases in the statement being built. */
+type EventRefs = { e: string; a: string; l: string }
+type AgencyRefs = { a: string }
+type AreaRefs = { ar: string }
+type Value = { v: SQL }
+type Refs = EventRefs | AgencyRefs | AreaRefs | Value | PageRefs | EdgeRefs | Record<string, never>
+type PageRefs = { p: string; a: string; l: string; order: string; key: string; limit: SQL }
+type EdgeRefs = PageRefs
+
+type Build<R> = (refs: R, selection: Selection, scope: Scope) => SQL
+type Field<R> = { type: string | null; build: Build<R> }
+type ObjectType<R> = Record<string, Field<R>>
+
+const raw = (text: string) => sql.raw(text)
+/** A response key or alias is a GraphQL name (checked by the parser), so it is safe as a literal. */
+const key = (name: string) => {
+  if (!/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) throw new Error(`not a field name: ${name}`)
+  return raw(`'${name}'`)
+}
+const value = <R>(build: (refs: R, scope: Scope) => SQL): Field<R> => ({ type: null, build: (refs, _s, scope) => build(refs, scope) })
+const column = <R extends Record<string, unknown>>(table: keyof R & string, name: string): Field<R> => value((refs) => raw(`${refs[table] as string}.${name}`))
+/** An enum value: GraphQL's names are the services' values in upper case. */
+const enumValue = (expr: SQL, scope: Scope) => (scope.dialect === 'graphql' ? sql`upper(${expr}::text)` : expr)
+const enumList = (expr: SQL, scope: Scope) => (scope.dialect === 'graphql' ? sql`to_json(ARRAY(SELECT upper(x::text) FROM unnest(${expr}) AS x))` : sql`to_json(${expr})`)
+const utc = (expr: SQL) => sql`ce_utc_iso(${expr})`
+
+/** A JSON object of the selected fields, in the order asked (GraphQL's response order). */
+function object<R>(type: ObjectType<R>, typeName: string, refs: R, selections: Selection[], scope: Scope): SQL {
+  if (selections.length > 50) throw new Error('too many fields for one json_build_object')
+  const parts = selections.map((s) => sql`${key(s.key)}, ${s.field === '__typename' ? raw(`'${typeName}'`) : type[s.field]!.build(refs, s, scope)}`)
+  return parts.length ? sql`json_build_object(${sql.join(parts, sql`, `)})` : sql`'{}'::json`
+}
+
+/** A translation map as GraphQL's [Translation!]! list, in the map's own key order. */
+const translationList = (map: SQL, s: Selection, scope: Scope) => {
+  const t = scope.alias('t')
+  return sql`(SELECT coalesce(json_agg(${object(translationType, 'Translation', { v: raw(t) }, s.selections, scope)} ORDER BY ${raw(t)}.place), '[]') FROM jsonb_each_text(${map}) WITH ORDINALITY AS ${raw(t)}(language, text, place))`
+}
+const translationType: ObjectType<Value> = {
+  language: value(({ v }) => sql`${v}.language`),
+  text: value(({ v }) => sql`${v}.text`),
+}
+
+const addressType: ObjectType<Value> = Object.fromEntries(
+  ['street', 'locality', 'region', 'postalCode', 'country'].map((f) => [f, value<Value>(({ v }) => sql`(${v} ->> ${raw(`'${f}'`)})`)]),
+)
+const dialInType: ObjectType<Value> = {
+  number: value(({ v }) => sql`(${v} ->> 'number')`),
+  accessCode: value(({ v }) => sql`(${v} ->> 'accessCode')`),
+}
+/** A jsonb column: REST passes it through; GraphQL builds the object type asked for. */
+const jsonbObject = (type: ObjectType<Value>, typeName: string, expr: (refs: EventRefs) => SQL): Field<EventRefs> => ({
+  type: typeName,
+  build: (refs, s, scope) => (scope.dialect === 'rest' ? expr(refs) : sql`CASE WHEN ${expr(refs)} IS NULL THEN NULL ELSE ${object(type, typeName, { v: expr(refs) }, s.selections, scope)} END`),
+})
+
+const geoType: ObjectType<EventRefs> = {
+  latitude: column('e', 'latitude'),
+  longitude: column('e', 'longitude'),
+}
+const venueType: ObjectType<EventRefs> = {
+  name: column('e', 'venue_name'),
+  address: jsonbObject(addressType, 'Address', ({ e }) => raw(`${e}.address`)),
+  geo: { type: 'Geo', build: (refs, s, scope) => sql`CASE WHEN ${raw(refs.e)}.latitude IS NOT NULL AND ${raw(refs.e)}.longitude IS NOT NULL THEN ${object(geoType, 'Geo', refs, scope.dialect === 'rest' ? restSelection(geoType) : s.selections, scope)} END` },
+}
+const onlineType: ObjectType<EventRefs> = {
+  joinUrl: column('e', 'join_url'),
+  dialIn: jsonbObject(dialInType, 'DialIn', ({ e }) => raw(`${e}.dial_in`)),
+  captionsUrl: column('e', 'captions_url'),
+}
+const eventTranslationsType: ObjectType<EventRefs> = {
+  title: { type: 'Translation', build: ({ e }, s, scope) => translationList(raw(`${e}.title`), s, scope) },
+  description: { type: 'Translation', build: ({ e }, s, scope) => translationList(raw(`${e}.description`), s, scope) },
+}
+
+const areaType: ObjectType<AreaRefs> = {
+  id: column('ar', 'id'),
+  agencyId: column('ar', 'agency_id'),
+  code: column('ar', 'code'),
+  name: column('ar', 'name'),
+  kind: value(({ ar }, scope) => enumValue(raw(`${ar}.kind`), scope)),
+  parentId: column('ar', 'parent_id'),
+  boundary: column('ar', 'boundary'),
+  agency: { type: 'Agency', build: ({ ar }, s, scope) => agencyOf(raw(`${ar}.agency_id`), s, scope) },
+  parent: { type: 'Area', build: ({ ar }, s, scope) => areaOf(raw(`${ar}.parent_id`), s, scope) },
+}
+const agencyType: ObjectType<AgencyRefs> = {
+  id: column('a', 'id'),
+  slug: column('a', 'slug'),
+  name: column('a', 'name'),
+  jurisdiction: column('a', 'jurisdiction'),
+  timeZone: column('a', 'time_zone'),
+  defaultLanguage: column('a', 'default_language'),
+  supportedLanguages: value(({ a }) => raw(`to_json(${a}.supported_languages)`)),
+  areas: {
+    type: 'Area',
+    build: ({ a }, s, scope) => {
+      const ar = scope.alias('ar')
+      return sql`(SELECT coalesce(json_agg(${object(areaType, 'Area', { ar }, s.selections, scope)} ORDER BY ${raw(ar)}.code), '[]') FROM areas ${raw(ar)} WHERE ${raw(ar)}.agency_id = ${raw(a)}.id)`
+    },
+  },
+}
+function agencyOf(id: SQL, s: Selection, scope: Scope): SQL {
+  const a = scope.alias('a')
+  return sql`(SELECT ${object(agencyType, 'Agency', { a }, s.selections, scope)} FROM agencies ${raw(a)} WHERE ${raw(a)}.id = ${id})`
+}
+function areaOf(id: SQL, s: Selection, scope: Scope): SQL {
+  const ar = scope.alias('ar')
+  return sql`(SELECT ${object(areaType, 'Area', { ar }, s.selections, scope)} FROM areas ${raw(ar)} WHERE ${raw(ar)}.id = ${id})`
+}
+
+const localTime = (e: string, name: string) => raw(`ce_local_iso(${e}.${name}, ${e}.time_zone)`)
+const eventType: ObjectType<EventRefs> = {
+  id: column('e', 'id'),
+  agencyId: column('e', 'agency_id'),
+  agency: { type: 'Agency', build: ({ a }, s, scope) => object(agencyType, 'Agency', { a }, s.selections, scope) },
+  title: value(({ e, l }) => raw(`coalesce(${e}.title ->> ${l}.lang, '')`)),
+  // The description may exist in fewer languages than the title: it falls back on its own.
+  description: value(({ e, a, l }, scope) => sql`(${raw(e)}.description ->> ce_pick_language(${raw(e)}.description, array_prepend(${raw(l)}.lang, ${scope.languages}), ${raw(a)}.default_language))`),
+  contentLanguage: value(({ l }) => raw(`${l}.lang`)),
+  availableLanguages: value(({ e }) => raw(`(SELECT coalesce(json_agg(k ORDER BY place), '[]') FROM jsonb_object_keys(${e}.title) WITH ORDINALITY AS k(k, place))`)),
+  translations: {
+    type: 'EventTranslations',
+    build: (refs, s, scope) =>
+      scope.dialect === 'rest' ? raw(`json_build_object('title', ${refs.e}.title, 'description', ${refs.e}.description)`) : object(eventTranslationsType, 'EventTranslations', refs, s.selections, scope),
+  },
+  kind: value(({ e }, scope) => enumValue(raw(`${e}.kind`), scope)),
+  format: value(({ e }, scope) => enumValue(raw(`${e}.format`), scope)),
+  timeZone: column('e', 'time_zone'),
+  venue: {
+    type: 'Venue',
+    build: (refs, s, scope) =>
+      sql`CASE WHEN coalesce(${raw(refs.e)}.venue_name, '') <> '' OR ${raw(refs.e)}.address IS NOT NULL OR ${raw(refs.e)}.latitude IS NOT NULL THEN ${object(venueType, 'Venue', refs, s.selections, scope)} END`,
+  },
+  areaId: column('e', 'area_id'),
+  area: { type: 'Area', build: ({ e }, s, scope) => sql`CASE WHEN ${raw(e)}.area_id IS NULL THEN NULL ELSE ${areaOf(raw(`${e}.area_id`), s, scope)} END` },
+  online: {
+    type: 'Online',
+    build: (refs, s, scope) =>
+      sql`CASE WHEN coalesce(${raw(refs.e)}.join_url, '') <> '' OR ${raw(refs.e)}.dial_in IS NOT NULL OR coalesce(${raw(refs.e)}.captions_url, '') <> '' THEN ${object(onlineType, 'Online', refs, s.selections, scope)} END`,
+  },
+  languages: value(({ e }) => raw(`to_json(${e}.languages)`)),
+  interpretation: value(({ e }) => raw(`to_json(${e}.interpretation)`)),
+  accommodations: value(({ e }, scope) => enumList(raw(`${e}.accommodations`), scope)),
+  capacity: column('e', 'capacity'),
+  registrationRequired: column('e', 'registration_required'),
+  hostUnit: column('e', 'host_unit'),
+  topics: value(({ e }) => raw(`to_json(${e}.topics)`)),
+  coHostIds: value(({ e }) => raw(`(SELECT coalesce(json_agg(c.organization_id ORDER BY c.organization_id), '[]') FROM event_co_hosts c WHERE c.event_id = ${e}.id)`)),
+  status: value(({ e }, scope) => enumValue(raw(`${e}.status`), scope)),
+  statusReason: column('e', 'status_reason'),
+  startsAt: value(({ e }) => localTime(e, 'starts_at')),
+  endsAt: value(({ e }) => localTime(e, 'ends_at')),
+  seriesId: column('e', 'series_id'),
+  recurrenceId: value(({ e }) => raw(`CASE WHEN ${e}.recurrence_id IS NULL THEN NULL ELSE ce_local_iso(${e}.recurrence_id, ${e}.time_zone) END`)),
+  sequence: column('e', 'sequence'),
+  version: column('e', 'version'),
+  createdAt: value(({ e }) => utc(raw(`${e}.created_at`))),
+  updatedAt: value(({ e }) => utc(raw(`${e}.updated_at`))),
+  deletedAt: value(({ e }) => raw(`CASE WHEN ${e}.deleted_at IS NULL THEN NULL ELSE ce_utc_iso(${e}.deleted_at) END`)),
+}
+
+/** A connection's edge cursor, as connections.ts writes it: exact for a page's last row when more follow, else from the view's (whole-second) start. */
+const edgeCursor = ({ p, order, key: k, limit }: PageRefs) =>
+  order === 'events:start'
+    ? sql`CASE WHEN ${raw(p)}.n = ${limit} AND ${raw(p)}.followed THEN ce_cursor(${order}, ${raw(`${p}.${k}`)}, ${raw(p)}.id) ELSE ce_cursor(${order}, date_trunc('second', ${raw(`${p}.${k}`)}), ${raw(p)}.id) END`
+    : sql`ce_cursor(${order}, ${raw(`${p}.${k}`)}, ${raw(p)}.id)`
+const nodeOf = (refs: PageRefs, s: Selection, scope: Scope) => object(eventType, 'Event', { e: refs.p, a: refs.a, l: refs.l }, s.selections, scope)
+const edgeType: ObjectType<EdgeRefs> = {
+  cursor: value((refs) => edgeCursor(refs)),
+  node: { type: 'Event', build: nodeOf },
+}
+const pageInfoType: ObjectType<PageRefs> = {
+  hasNextPage: value(({ p, limit }) => sql`coalesce(bool_or(${raw(p)}.followed) FILTER (WHERE ${raw(p)}.n = ${limit}), false)`),
+  hasPreviousPage: value(() => sql`false`),
+  startCursor: value((refs) => sql`(array_agg(${edgeCursor(refs)} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${raw(refs.p)}.n <= ${refs.limit}))[1]`),
+  endCursor: value((refs) => sql`(array_agg(${edgeCursor(refs)} ORDER BY ${raw(refs.p)}.n DESC) FILTER (WHERE ${raw(refs.p)}.n <= ${refs.limit}))[1]`),
+}
+const eventConnectionType: ObjectType<PageRefs> = {
+  edges: { type: 'EventEdge', build: (refs, s, scope) => sql`coalesce(json_agg(${object(edgeType, 'EventEdge', refs, s.selections, scope)} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${raw(refs.p)}.n <= ${refs.limit}), '[]')` },
+  nodes: { type: 'Event', build: (refs, s, scope) => sql`coalesce(json_agg(${nodeOf(refs, s, scope)} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${raw(refs.p)}.n <= ${refs.limit}), '[]')` },
+  pageInfo: { type: 'PageInfo', build: (refs, s, scope) => object(pageInfoType, 'PageInfo', refs, s.selections, scope) },
+}
+
+const types = {
+  Event: eventType,
+  EventConnection: eventConnectionType,
+  EventEdge: edgeType,
+  PageInfo: pageInfoType,
+  Agency: agencyType,
+  Area: areaType,
+  Venue: venueType,
+  Address: addressType,
+  Geo: geoType,
+  Online: onlineType,
+  DialIn: dialInType,
+  EventTranslations: eventTranslationsType,
+  Translation: translationType,
+} as Record<string, ObjectType<never>>
+
+/** Every field the read path builds, by type (with __typename everywhere), for checking a selection before it is taken. */
+export const readableTypes: ReadableTypes = Object.fromEntries(
+  Object.entries(types).map(([name, fields]) => [name, { __typename: null, ...Object.fromEntries(Object.entries(fields).map(([f, d]) => [f, d.type])) }]),
+)
+
+/** The whole of a type, as REST's views show it (REST asks for every field). */
+function restSelection(type: ObjectType<never>): Selection[] {
+  return Object.keys(type).map((f) => ({ key: f, field: f, args: {}, selections: [] }))
+}
+const restEvent: Selection[] = [
+  'id', 'agencyId', 'title', 'description', 'contentLanguage', 'availableLanguages', 'translations', 'kind', 'format', 'timeZone', 'venue', 'areaId', 'online',
+  'languages', 'interpretation', 'accommodations', 'capacity', 'registrationRequired', 'hostUnit', 'topics', 'coHostIds', 'status', 'statusReason',
+  'startsAt', 'endsAt', 'seriesId', 'recurrenceId', 'sequence', 'version', 'createdAt', 'updatedAt', 'deletedAt',
+].map((f) => ({ key: f, field: f, args: {}, selections: f === 'venue' ? restSelection(venueType as never) : f === 'online' ? restSelection(onlineType as never) : [] }))
+
+/** One root field of a read: the events page or one event, with who may see what. */
+export type EventsPageRead = { kind: 'eventsPage'; selection: Selection; filter: EventFilter; visibility: EventVisibility; cursor: Cursor | undefined; limit: number }
+export type EventRead = { kind: 'event'; selection: Selection; id: string; visibility: EventVisibility }
+export type RootRead = EventsPageRead | EventRead
+
+const columns = raw(eventColumnNames.map((c) => `events.${c}`).join(', '))
+
+export function createReadsRepository(db: Queryable) {
+  function root(read: RootRead, scope: Scope): SQL {
+    const a = scope.alias('a')
+    const l = scope.alias('l')
+    const sourceOf = (p: string) =>
+      sql`JOIN agencies ${raw(a)} ON ${raw(a)}.id = ${raw(p)}.agency_id CROSS JOIN LATERAL (SELECT ce_pick_language(${raw(p)}.title, ${scope.languages}, ${raw(a)}.default_language) AS lang) ${raw(l)}`
+    if (read.kind === 'event') {
+      const e = scope.alias('e')
+      return sql`(SELECT ${object(eventType, 'Event', { e, a, l }, read.selection.selections, scope)} FROM (SELECT ${columns} FROM events WHERE ${eventConditions({ id: read.id }, read.visibility, undefined)}) ${raw(e)} ${sourceOf(e)})`
+    }
+    const p = scope.alias('p')
+    const syncing = read.filter.updatedSince !== undefined
+    const order = syncing ? 'events:updated' : 'events:start'
+    const k = syncing ? 'updated_at' : 'starts_at'
+    const limit = sql`${read.limit}::int`
+    // The page and one row more: `followed` says whether the last row shown has a successor, as the REST page's nextCursor does.
+    const page = sql`SELECT ${columns}, row_number() OVER w AS n, lead(events.id) OVER w IS NOT NULL AS followed FROM events
+      WHERE ${eventConditions(read.filter, read.visibility, read.cursor)} WINDOW w AS (ORDER BY events.${raw(k)}, events.id) ORDER BY events.${raw(k)}, events.id LIMIT ${read.limit + 1}`
+    const refs: PageRefs = { p, a, l, order, key: k, limit }
+    return sql`(SELECT ${object(eventConnectionType, 'EventConnection', refs, read.selection.selections, scope)} FROM (${page}) ${raw(p)} ${sourceOf(p)})`
+  }
+
+  return {
+    /** The reads of one request as one statement: {"key": value, …} as JSON text built by PostgreSQL, and which roots are null. */
+    async json(reads: RootRead[], dialect: Dialect, languages: string[]): Promise<{ json: string; missing: boolean[] }> {
+      let n = 0
+      const scope: Scope = { dialect, languages: sql`${sql.param(languages)}::text[]`, alias: (prefix) => `${prefix}${++n}` }
+      const roots = reads.map((r, i) => ({ key: r.selection.key, at: raw(`r${i}`), expr: root(r, scope) }))
+      const result = await db.execute(sql`SELECT json_build_object(${sql.join(roots.map((r) => sql`${key(r.key)}, ${r.at}.v`), sql`, `)})::text AS data,
+        ARRAY[${sql.join(roots.map((r) => sql`${r.at}.v IS NULL`), sql`, `)}] AS missing
+        FROM ${sql.join(roots.map((r) => sql`(SELECT ${r.expr} AS v) ${r.at}`), sql` CROSS JOIN `)}`)
+      const row = (result as unknown as { rows: { data: string; missing: boolean[] }[] }).rows[0]!
+      return { json: row.data, missing: row.missing }
+    },
+    restEvent,
+  }
+}
+export type ReadsRepository = ReturnType<typeof createReadsRepository>
