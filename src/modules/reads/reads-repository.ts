@@ -1,7 +1,8 @@
 // The read path's SQL: a selection becomes one statement in which PostgreSQL builds the response's JSON
 // (json_build_object over correlated subqueries, keyset paging inside), and Node passes the text through.
-// Values are written as the views write them (event-view.ts, agencies-service.ts): migration 0010's functions pick
-// languages, write zone offsets and encode cursors exactly as the JavaScript does.
+// Values are written as the views write them (event-view.ts, agencies-service.ts): the expressions below pick
+// languages, write zone offsets and encode cursors exactly as the JavaScript does. They are written inline rather than
+// as SQL functions: PostgreSQL cannot inline a function with subqueries, and calling one costs 4–10 µs a row.
 import { sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { eventColumnNames, eventConditions, type EventFilter, type EventVisibility } from '../events/events-repository.ts'
@@ -9,15 +10,15 @@ import type { Cursor } from '../shared/pagination.ts'
 import type { Dialect, ReadableTypes, Selection } from './selection.ts'
 
 /** What one statement's building needs besides the selection: how to write values and the caller's languages. */
-type Scope = { dialect: Dialect; languages: SQL; alias(prefix: string): string }
+type Scope = { dialect: Dialect; languages: SQL; anyLanguage: boolean; alias(prefix: string): string }
 
 /** The rows a type's fields read: table aliases in the statement being built. */
-type EventRefs = { e: string; a: string; l: string }
+type EventRefs = { e: string; a: string; l: string; ar: string }
 type AgencyRefs = { a: string }
 type AreaRefs = { ar: string }
 type Value = { v: SQL }
 type Refs = EventRefs | AgencyRefs | AreaRefs | Value | PageRefs | EdgeRefs | Record<string, never>
-type PageRefs = { p: string; a: string; l: string; order: string; key: string; limit: SQL }
+type PageRefs = { p: string; a: string; l: string; ar: string; order: string; key: string; limit: SQL }
 type EdgeRefs = PageRefs
 
 type Build<R> = (refs: R, selection: Selection, scope: Scope) => SQL
@@ -35,7 +36,29 @@ const column = <R extends Record<string, unknown>>(table: keyof R & string, name
 /** An enum value: GraphQL's names are the services' values in upper case. */
 const enumValue = (expr: SQL, scope: Scope) => (scope.dialect === 'graphql' ? sql`upper(${expr}::text)` : expr)
 const enumList = (expr: SQL, scope: Scope) => (scope.dialect === 'graphql' ? sql`to_json(ARRAY(SELECT upper(x::text) FROM unnest(${expr}) AS x))` : sql`to_json(${expr})`)
-const utc = (expr: SQL) => sql`ce_utc_iso(${expr})`
+/** Date.prototype.toISOString(): UTC, milliseconds, "Z". */
+const utcIso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+/** time.ts's toOffsetIso: wall-clock time in the zone to the second, and the zone's offset (2026-03-10T18:30:00-05:00). */
+const localIso = (at: string, zone: string) => {
+  const local = `(${at} AT TIME ZONE ${zone})`
+  const utcWall = `(${at} AT TIME ZONE 'UTC')`
+  return raw(`(to_char(${local}, 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN ${local} < ${utcWall} THEN '-' ELSE '+' END || replace(to_char(${local} - ${utcWall}, 'HH24:MI'), '-', ''))`)
+}
+/** pagination.ts's encodeCursor: base64url of JSON.stringify({ o, t, id }), byte for byte. */
+const cursorOf = (order: string, at: string, id: string) =>
+  raw(`rtrim(translate(encode(convert_to('{"o":${JSON.stringify(order)},"t":"' || ${utcIso(at)} || '","id":"' || ${id} || '"}', 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')`)
+/**
+ * language.ts's pickLanguage over a translation map's keys: each preferred tag in turn (exact, case-insensitive, before
+ * one sharing its base language), then the fallback if present, then the map's first key. No preferences is the usual
+ * case, and a cheap one.
+ */
+function pickLanguage(map: SQL, preferred: SQL | undefined, fallback: SQL): SQL {
+  const fallbackOrFirst = sql`CASE WHEN ${map} ? ${fallback} THEN ${fallback} ELSE (SELECT k FROM jsonb_object_keys(${map}) AS k LIMIT 1) END`
+  if (!preferred) return fallbackOrFirst
+  return sql`coalesce((SELECT k.key FROM unnest(${preferred}) WITH ORDINALITY AS p(want, rank)
+      JOIN jsonb_object_keys(${map}) WITH ORDINALITY AS k(key, place) ON lower(k.key) = lower(p.want) OR split_part(lower(k.key), '-', 1) = split_part(lower(p.want), '-', 1)
+      ORDER BY p.rank, lower(k.key) = lower(p.want) DESC, k.place LIMIT 1), ${fallbackOrFirst})`
+}
 
 /** A JSON object of the selected fields, in the order asked (GraphQL's response order). */
 function object<R>(type: ObjectType<R>, typeName: string, refs: R, selections: Selection[], scope: Scope): SQL {
@@ -122,14 +145,15 @@ function areaOf(id: SQL, s: Selection, scope: Scope): SQL {
   return sql`(SELECT ${object(areaType, 'Area', { ar }, s.selections, scope)} FROM areas ${raw(ar)} WHERE ${raw(ar)}.id = ${id})`
 }
 
-const localTime = (e: string, name: string) => raw(`ce_local_iso(${e}.${name}, ${e}.time_zone)`)
 const eventType: ObjectType<EventRefs> = {
   id: column('e', 'id'),
   agencyId: column('e', 'agency_id'),
   agency: { type: 'Agency', build: ({ a }, s, scope) => object(agencyType, 'Agency', { a }, s.selections, scope) },
   title: value(({ e, l }) => raw(`coalesce(${e}.title ->> ${l}.lang, '')`)),
   // The description may exist in fewer languages than the title: it falls back on its own.
-  description: value(({ e, a, l }, scope) => sql`(${raw(e)}.description ->> ce_pick_language(${raw(e)}.description, array_prepend(${raw(l)}.lang, ${scope.languages}), ${raw(a)}.default_language))`),
+  description: value(({ e, a, l }, scope) =>
+    sql`(${raw(e)}.description ->> ${pickLanguage(raw(`${e}.description`), sql`array_prepend(${raw(l)}.lang, ${scope.languages})`, raw(`${a}.default_language`))})`,
+  ),
   contentLanguage: value(({ l }) => raw(`${l}.lang`)),
   availableLanguages: value(({ e }) => raw(`(SELECT coalesce(json_agg(k ORDER BY place), '[]') FROM jsonb_object_keys(${e}.title) WITH ORDINALITY AS k(k, place))`)),
   translations: {
@@ -146,7 +170,8 @@ const eventType: ObjectType<EventRefs> = {
       sql`CASE WHEN coalesce(${raw(refs.e)}.venue_name, '') <> '' OR ${raw(refs.e)}.address IS NOT NULL OR ${raw(refs.e)}.latitude IS NOT NULL THEN ${object(venueType, 'Venue', refs, s.selections, scope)} END`,
   },
   areaId: column('e', 'area_id'),
-  area: { type: 'Area', build: ({ e }, s, scope) => sql`CASE WHEN ${raw(e)}.area_id IS NULL THEN NULL ELSE ${areaOf(raw(`${e}.area_id`), s, scope)} END` },
+  // The event's area is joined with its row (a hash join over the page beats a lookup per row).
+  area: { type: 'Area', build: ({ ar }, s, scope) => sql`CASE WHEN ${raw(ar)}.id IS NULL THEN NULL ELSE ${object(areaType, 'Area', { ar }, s.selections, scope)} END` },
   online: {
     type: 'Online',
     build: (refs, s, scope) =>
@@ -162,23 +187,23 @@ const eventType: ObjectType<EventRefs> = {
   coHostIds: value(({ e }) => raw(`(SELECT coalesce(json_agg(c.organization_id ORDER BY c.organization_id), '[]') FROM event_co_hosts c WHERE c.event_id = ${e}.id)`)),
   status: value(({ e }, scope) => enumValue(raw(`${e}.status`), scope)),
   statusReason: column('e', 'status_reason'),
-  startsAt: value(({ e }) => localTime(e, 'starts_at')),
-  endsAt: value(({ e }) => localTime(e, 'ends_at')),
+  startsAt: value(({ e }) => localIso(`${e}.starts_at`, `${e}.time_zone`)),
+  endsAt: value(({ e }) => localIso(`${e}.ends_at`, `${e}.time_zone`)),
   seriesId: column('e', 'series_id'),
-  recurrenceId: value(({ e }) => raw(`CASE WHEN ${e}.recurrence_id IS NULL THEN NULL ELSE ce_local_iso(${e}.recurrence_id, ${e}.time_zone) END`)),
+  recurrenceId: value(({ e }) => sql`CASE WHEN ${raw(e)}.recurrence_id IS NULL THEN NULL ELSE ${localIso(`${e}.recurrence_id`, `${e}.time_zone`)} END`),
   sequence: column('e', 'sequence'),
   version: column('e', 'version'),
-  createdAt: value(({ e }) => utc(raw(`${e}.created_at`))),
-  updatedAt: value(({ e }) => utc(raw(`${e}.updated_at`))),
-  deletedAt: value(({ e }) => raw(`CASE WHEN ${e}.deleted_at IS NULL THEN NULL ELSE ce_utc_iso(${e}.deleted_at) END`)),
+  createdAt: value(({ e }) => raw(utcIso(`${e}.created_at`))),
+  updatedAt: value(({ e }) => raw(utcIso(`${e}.updated_at`))),
+  deletedAt: value(({ e }) => raw(`CASE WHEN ${e}.deleted_at IS NULL THEN NULL ELSE ${utcIso(`${e}.deleted_at`)} END`)),
 }
 
 /** A connection's edge cursor, as connections.ts writes it: exact for a page's last row when more follow, else from the view's (whole-second) start. */
 const edgeCursor = ({ p, order, key: k, limit }: PageRefs) =>
   order === 'events:start'
-    ? sql`CASE WHEN ${raw(p)}.n = ${limit} AND ${raw(p)}.followed THEN ce_cursor(${order}, ${raw(`${p}.${k}`)}, ${raw(p)}.id) ELSE ce_cursor(${order}, date_trunc('second', ${raw(`${p}.${k}`)}), ${raw(p)}.id) END`
-    : sql`ce_cursor(${order}, ${raw(`${p}.${k}`)}, ${raw(p)}.id)`
-const nodeOf = (refs: PageRefs, s: Selection, scope: Scope) => object(eventType, 'Event', { e: refs.p, a: refs.a, l: refs.l }, s.selections, scope)
+    ? sql`CASE WHEN ${raw(p)}.n = ${limit} AND ${raw(p)}.followed THEN ${cursorOf(order, `${p}.${k}`, `${p}.id`)} ELSE ${cursorOf(order, `date_trunc('second', ${p}.${k})`, `${p}.id`)} END`
+    : cursorOf(order, `${p}.${k}`, `${p}.id`)
+const nodeOf = (refs: PageRefs, s: Selection, scope: Scope) => object(eventType, 'Event', { e: refs.p, a: refs.a, l: refs.l, ar: refs.ar }, s.selections, scope)
 const edgeType: ObjectType<EdgeRefs> = {
   cursor: value((refs) => edgeCursor(refs)),
   node: { type: 'Event', build: nodeOf },
@@ -237,11 +262,13 @@ export function createReadsRepository(db: Queryable) {
   function root(read: RootRead, scope: Scope): SQL {
     const a = scope.alias('a')
     const l = scope.alias('l')
+    const ar = scope.alias('ar')
     const sourceOf = (p: string) =>
-      sql`JOIN agencies ${raw(a)} ON ${raw(a)}.id = ${raw(p)}.agency_id CROSS JOIN LATERAL (SELECT ce_pick_language(${raw(p)}.title, ${scope.languages}, ${raw(a)}.default_language) AS lang) ${raw(l)}`
+      sql`JOIN agencies ${raw(a)} ON ${raw(a)}.id = ${raw(p)}.agency_id LEFT JOIN areas ${raw(ar)} ON ${raw(ar)}.id = ${raw(p)}.area_id
+        CROSS JOIN LATERAL (SELECT ${pickLanguage(raw(`${p}.title`), scope.anyLanguage ? scope.languages : undefined, raw(`${a}.default_language`))} AS lang) ${raw(l)}`
     if (read.kind === 'event') {
       const e = scope.alias('e')
-      return sql`(SELECT ${object(eventType, 'Event', { e, a, l }, read.selection.selections, scope)} FROM (SELECT ${columns} FROM events WHERE ${eventConditions({ id: read.id }, read.visibility, undefined)}) ${raw(e)} ${sourceOf(e)})`
+      return sql`(SELECT ${object(eventType, 'Event', { e, a, l, ar }, read.selection.selections, scope)} FROM (SELECT ${columns} FROM events WHERE ${eventConditions({ id: read.id }, read.visibility, undefined)}) ${raw(e)} ${sourceOf(e)})`
     }
     const p = scope.alias('p')
     const syncing = read.filter.updatedSince !== undefined
@@ -251,7 +278,7 @@ export function createReadsRepository(db: Queryable) {
     // The page and one row more: `followed` says whether the last row shown has a successor, as the REST page's nextCursor does.
     const page = sql`SELECT ${columns}, row_number() OVER w AS n, lead(events.id) OVER w IS NOT NULL AS followed FROM events
       WHERE ${eventConditions(read.filter, read.visibility, read.cursor)} WINDOW w AS (ORDER BY events.${raw(k)}, events.id) ORDER BY events.${raw(k)}, events.id LIMIT ${read.limit + 1}`
-    const refs: PageRefs = { p, a, l, order, key: k, limit }
+    const refs: PageRefs = { p, a, l, ar, order, key: k, limit }
     return sql`(SELECT ${object(eventConnectionType, 'EventConnection', refs, read.selection.selections, scope)} FROM (${page}) ${raw(p)} ${sourceOf(p)})`
   }
 
@@ -259,11 +286,11 @@ export function createReadsRepository(db: Queryable) {
     /** The reads of one request as one statement: {"key": value, …} as JSON text built by PostgreSQL, and which roots are null. */
     async json(reads: RootRead[], dialect: Dialect, languages: string[]): Promise<{ json: string; missing: boolean[] }> {
       let n = 0
-      const scope: Scope = { dialect, languages: sql`${sql.param(languages)}::text[]`, alias: (prefix) => `${prefix}${++n}` }
+      const scope: Scope = { dialect, languages: sql`${sql.param(languages)}::text[]`, anyLanguage: languages.length > 0, alias: (prefix) => `${prefix}${++n}` }
       const roots = reads.map((r, i) => ({ key: r.selection.key, at: raw(`r${i}`), expr: root(r, scope) }))
       const result = await db.execute(sql`SELECT json_build_object(${sql.join(roots.map((r) => sql`${key(r.key)}, ${r.at}.v`), sql`, `)})::text AS data,
         ARRAY[${sql.join(roots.map((r) => sql`${r.at}.v IS NULL`), sql`, `)}] AS missing
-        FROM ${sql.join(roots.map((r) => sql`(SELECT ${r.expr} AS v) ${r.at}`), sql` CROSS JOIN `)}`)
+        FROM ${sql.join(roots.map((r) => sql`(SELECT ${r.expr} AS v OFFSET 0) ${r.at}`), sql` CROSS JOIN `)}`) // OFFSET 0: each root is built once, not once per mention
       const row = (result as unknown as { rows: { data: string; missing: boolean[] }[] }).rows[0]!
       return { json: row.data, missing: row.missing }
     },
