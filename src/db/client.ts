@@ -1,7 +1,9 @@
 // Opens the database: PostgreSQL through node-postgres when DATABASE_URL is set, else embedded PGlite in DATA_DIR.
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import type { SQL } from 'drizzle-orm'
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
@@ -25,6 +27,11 @@ export type Database = {
   close(): Promise<void>
   /** Counts SQL statements sent, for tests and benchmarks that hold request cost to a budget. */
   statements: StatementLog
+  /**
+   * Runs one statement built with drizzle's sql template as a prepared statement (PostgreSQL keeps its plan per
+   * connection, so a statement asked again is neither sent nor planned again). For the read path's hot statements.
+   */
+  prepared<T = Record<string, unknown>>(query: SQL): Promise<T[]>
   /** Runs one parameterized SQL statement outside Drizzle (health checks, EXPLAIN, operations). */
   raw<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
   /** Runs fn while holding a cluster-wide lock, so instances starting together migrate one at a time. */
@@ -36,6 +43,18 @@ export type StatementLog = { count: number }
 
 /** Sees each statement as it is sent; whoever passes one (a test, a benchmark) owns what it keeps. */
 export type StatementObserver = (sql: string, params: unknown[]) => void
+
+const dialect = new PgDialect()
+/** Distinct statements prepared per process: a stream of one-off shapes must not fill every connection's plan cache. */
+const MAX_PREPARED = 500
+const preparedNames = new Map<string, string>()
+function preparedName(text: string): string | undefined {
+  const known = preparedNames.get(text)
+  if (known || preparedNames.size >= MAX_PREPARED) return known
+  const name = `r_${createHash('sha1').update(text).digest('base64url')}`
+  preparedNames.set(text, name)
+  return name
+}
 
 function statementLog(observe?: StatementObserver): { statements: StatementLog; logger: { logQuery(sql: string, params: unknown[]): void } } {
   const statements: StatementLog = { count: 0 }
@@ -82,6 +101,12 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
       ping: async () => void (await probe.query('select 1')),
       pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       raw: async (text, params) => (await pool.query(text, params)).rows,
+      prepared: async <T>(query: SQL) => {
+        const { sql: text, params } = dialect.sqlToQuery(query)
+        logger.logQuery(text, params)
+        const name = preparedName(text)
+        return (await pool.query(name ? { name, text, values: params } : { text, values: params })).rows as T[]
+      },
       close: async () => void (await Promise.all([pool.end(), probe.end()])),
       exclusive: async (fn) => {
         const lockClient = await pool.connect()
@@ -111,6 +136,11 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
     ping: async () => void (await client.query('select 1')),
     pool: () => undefined,
     raw: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
+    prepared: async <T>(query: SQL) => {
+      const { sql: text, params } = dialect.sqlToQuery(query)
+      logger.logQuery(text, params)
+      return (await client.query<T>(text, params)).rows
+    },
     close: () => client.close(),
     // PGlite has one connection in one process: nothing else can run alongside.
     exclusive: (fn) => fn(),

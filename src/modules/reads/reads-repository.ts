@@ -4,7 +4,7 @@
 // languages, write zone offsets and encode cursors exactly as the JavaScript does. They are written inline rather than
 // as SQL functions: PostgreSQL cannot inline a function with subqueries, and calling one costs 4–10 µs a row.
 import { sql, type SQL } from 'drizzle-orm'
-import type { Queryable } from '../../db/client.ts'
+import type { Database } from '../../db/client.ts'
 import { eventColumnNames, eventConditions, type EventFilter, type EventVisibility } from '../events/events-repository.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { Dialect, ReadableTypes, Selection } from './selection.ts'
@@ -258,7 +258,7 @@ export type RootRead = EventsPageRead | EventRead
 
 const columns = raw(eventColumnNames.map((c) => `events.${c}`).join(', '))
 
-export function createReadsRepository(db: Queryable) {
+export function createReadsRepository(database: Pick<Database, 'prepared'>) {
   function root(read: RootRead, scope: Scope): SQL {
     const a = scope.alias('a')
     const l = scope.alias('l')
@@ -288,11 +288,10 @@ export function createReadsRepository(db: Queryable) {
       let n = 0
       const scope: Scope = { dialect, languages: sql`${sql.param(languages)}::text[]`, anyLanguage: languages.length > 0, alias: (prefix) => `${prefix}${++n}` }
       const roots = reads.map((r, i) => ({ key: r.selection.key, at: raw(`r${i}`), expr: root(r, scope) }))
-      const result = await db.execute(sql`SELECT json_build_object(${sql.join(roots.map((r) => sql`${key(r.key)}, ${r.at}.v`), sql`, `)})::text AS data,
+      const [row] = await database.prepared<{ data: string; missing: boolean[] }>(sql`SELECT json_build_object(${sql.join(roots.map((r) => sql`${key(r.key)}, ${r.at}.v`), sql`, `)})::text AS data,
         ARRAY[${sql.join(roots.map((r) => sql`${r.at}.v IS NULL`), sql`, `)}] AS missing
         FROM ${sql.join(roots.map((r) => sql`(SELECT ${r.expr} AS v OFFSET 0) ${r.at}`), sql` CROSS JOIN `)}`) // OFFSET 0: each root is built once, not once per mention
-      const row = (result as unknown as { rows: { data: string; missing: boolean[] }[] }).rows[0]!
-      return { json: row.data, missing: row.missing }
+      return { json: row!.data, missing: row!.missing }
     },
     restEvent,
   }

@@ -15,7 +15,7 @@ export const readRoots: Record<string, string> = { events: 'EventConnection', ev
 
 
 export function createReadsService({ database, agencies, events }: { database: Database; agencies: AgenciesService; events: EventsService }) {
-  const repo = createReadsRepository(database.db)
+  const repo = createReadsRepository(database)
 
   return {
     roots: readRoots,
