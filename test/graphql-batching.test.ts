@@ -42,22 +42,24 @@ t.test('when a page of occurrences selects their series, agency, area and co-hos
   t.ok(large.statements <= 5, `at most 5 statements (${large.statements})`)
 })
 
-t.test('when a page spans agencies, then their areas load in one query for all of them', async (t) => {
-  const { app, database, fixtures } = await build(t)
-  await app.inject({ method: 'POST', url: '/v1/events', headers: await bearer(), payload: { ...eventBodyFor(fixtures.areas.north.id) } })
-  await app.inject({ method: 'POST', url: '/v1/events', headers: await bearer({ agency: 'lakeside' }), payload: { ...eventBodyFor(fixtures.areas.lakeArea.id) } })
-  const before = database.statements.count
-  const res = await app.inject({
-    method: 'POST',
-    url: '/graphql',
-    headers: { 'content-type': 'application/json' },
-    payload: { query: '{ events { edges { node { area { code } agency { areas { code } } } } } }' },
+// The resolvers' path batches each relation level; the read path (on by default) builds the whole answer in one statement.
+for (const [readPath, expected, what] of [['false', 3, "the events, their co-hosts, and every agency's areas"], ['true', 1, 'the read path, one statement']] as const)
+  t.test(`when a page spans agencies (READ_PATH=${readPath}), then their areas load in one query for all of them`, async (t) => {
+    const { app, database, fixtures } = await build(t, { env: { READ_PATH: readPath, INSIGHTS_WARM: 'false' } })
+    await app.inject({ method: 'POST', url: '/v1/events', headers: await bearer(), payload: { ...eventBodyFor(fixtures.areas.north.id) } })
+    await app.inject({ method: 'POST', url: '/v1/events', headers: await bearer({ agency: 'lakeside' }), payload: { ...eventBodyFor(fixtures.areas.lakeArea.id) } })
+    const before = database.statements.count
+    const res = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json' },
+      payload: { query: '{ events { edges { node { area { code } agency { areas { code } } } } } }' },
+    })
+    const statements = database.statements.count - before
+    // Both start at the same instant, so their order is by id: compare as a set.
+    t.same(res.json().data.events.edges.map((e: { node: { area: { code: string } } }) => e.node.area.code).sort(), ['D1', 'E'])
+    t.equal(statements, expected, `${what}: ${statements} statements`)
   })
-  const statements = database.statements.count - before
-  // Both start at the same instant, so their order is by id: compare as a set.
-  t.same(res.json().data.events.edges.map((e: { node: { area: { code: string } } }) => e.node.area.code).sort(), ['D1', 'E'])
-  t.equal(statements, 3, `the events, their co-hosts, and every agency's areas: ${statements} statements`)
-})
 
 function eventBodyFor(areaId: string) {
   return {

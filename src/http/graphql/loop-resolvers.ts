@@ -197,10 +197,16 @@ const decisionOrganizations: Loader<DecisionView> = async (queries, context) => 
   return queries.map((q) => q.obj.organizationIds.flatMap((id) => byId.get(id) ?? []))
 }
 
-const decisionReportBacks: Loader<DecisionView> = async (queries, context) => {
-  const byDecision = await context.services.reportBacks.ofDecisions(serviceContext(context, queries[0]?.obj.contentLanguage), queries.map((q) => q.obj.id))
-  return queries.map((q) => byDecision.get(q.obj.id) ?? [])
-}
+/** Each decision's report-backs, told in that decision's language first: one read per language in the batch. */
+const decisionReportBacks: Loader<DecisionView> = (queries, context) =>
+  perLanguage(
+    queries.map((q) => ({ obj: q.obj, params: { language: q.obj.contentLanguage } })),
+    context,
+    async (ctx, list) => {
+      const byDecision = await context.services.reportBacks.ofDecisions(ctx, list.map((d) => d.id))
+      return (d) => byDecision.get(d.id) ?? []
+    },
+  )
 
 const reportBackDecision: Loader<ReportBackView, Language> = (queries, context) =>
   perLanguage(queries, context, async (ctx, list) => {

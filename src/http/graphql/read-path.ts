@@ -81,19 +81,20 @@ export function readPathHandler({ schema, reads, validationRules }: ReadPathOpti
     const coerced = getVariableValues(schema(), operation.variableDefinitions ?? [], variables as Record<string, unknown>)
     if (coerced.errors) return
     const roots = selectionsOf({ schema: schema(), roots: reads.roots, types: reads.types }, planned.document, operation, coerced.coerced)
-    if (!roots || roots.length === 0 || !roots.every((r) => reads.answers(r))) return
+    if (!roots || roots.length === 0) return
     // One statement serves one list of languages: roots asking for different ones take mercurius's path.
     const asked = new Set(roots.map((r) => (r.args.language as string | null | undefined) ?? null))
     if (asked.size > 1) return
     const [language] = asked
     const accepted = parseAcceptLanguage(request.headers['accept-language'])
     const ctx = contextOf(request, [...new Set([...(language ? [language] : []), ...accepted])])
+    if (!roots.every((r) => reads.answers(ctx, r))) return
     let plans: (RootRead | undefined)[]
     let answer: { json: string; missing: boolean[] }
     try {
       plans = await Promise.all(roots.map((r) => reads.plan(ctx, r)))
       if (plans.some((p) => p === undefined)) return
-      answer = await reads.json(ctx, plans as RootRead[], 'graphql')
+      answer = await reads.json(ctx, plans as RootRead[], 'graphql', accepted)
     } catch {
       // Bad arguments and failures are reported by the resolvers' path, in GraphQL's error shape.
       return

@@ -7,19 +7,20 @@ import { sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client.ts'
 import { eventColumnNames, eventConditions, type EventFilter, type EventVisibility } from '../events/events-repository.ts'
 import type { Cursor } from '../shared/pagination.ts'
+import { decisionVisible } from '../decisions/decisions-repository.ts'
+import { feedbackVisible } from '../feedback/feedback-repository.ts'
+import { publicFeedbackViewer } from '../feedback/feedback-view.ts'
+import { reportBackVisible } from '../report-backs/report-backs-repository.ts'
 import type { Dialect, ReadableTypes, Selection } from './selection.ts'
 
 /** What one statement's building needs besides the selection: how to write values and the caller's languages. */
-type Scope = { dialect: Dialect; languages: SQL; anyLanguage: boolean; alias(prefix: string): string }
+type Scope = { dialect: Dialect; languages: SQL; anyLanguage: boolean; accepted: SQL; anyAccepted: boolean; alias(prefix: string): string }
 
 /** The rows a type's fields read: table aliases in the statement being built. */
 type EventRefs = { e: string; a: string; l: string; ar: string }
 type AgencyRefs = { a: string }
 type AreaRefs = { ar: string }
 type Value = { v: SQL }
-type Refs = EventRefs | AgencyRefs | AreaRefs | Value | PageRefs | EdgeRefs | Record<string, never>
-type PageRefs = { p: string; a: string; l: string; ar: string; order: string; key: string; limit: SQL }
-type EdgeRefs = PageRefs
 
 type Build<R> = (refs: R, selection: Selection, scope: Scope) => SQL
 type Field<R> = { type: string | null; build: Build<R> }
@@ -196,35 +197,193 @@ const eventType: ObjectType<EventRefs> = {
   createdAt: value(({ e }) => raw(utcIso(`${e}.created_at`))),
   updatedAt: value(({ e }) => raw(utcIso(`${e}.updated_at`))),
   deletedAt: value(({ e }) => raw(`CASE WHEN ${e}.deleted_at IS NULL THEN NULL ELSE ${utcIso(`${e}.deleted_at`)} END`)),
+  // The loop at this event, as the public sees it (the service offers these to public callers only).
+  feedback: { type: 'EventFeedbackConnection', build: ({ e }, s, scope) => eventFeedback(e, s, scope) },
+  decisions: { type: 'Decision', build: ({ e }, s, scope) => decisionsOf('decision_events', 'event_id', `${e}.id`, s, scope) },
 }
 
-/** A connection's edge cursor, as connections.ts writes it: exact for a page's last row when more follow, else from the view's (whole-second) start. */
-const edgeCursor = ({ p, order, key: k, limit }: PageRefs) =>
-  order === 'events:start'
-    ? sql`CASE WHEN ${raw(p)}.n = ${limit} AND ${raw(p)}.followed THEN ${cursorOf(order, `${p}.${k}`, `${p}.id`)} ELSE ${cursorOf(order, `date_trunc('second', ${p}.${k})`, `${p}.id`)} END`
-    : cursorOf(order, `${p}.${k}`, `${p}.id`)
-const nodeOf = (refs: PageRefs, s: Selection, scope: Scope) => object(eventType, 'Event', { e: refs.p, a: refs.a, l: refs.l, ar: refs.ar }, s.selections, scope)
-const edgeType: ObjectType<EdgeRefs> = {
-  cursor: value((refs) => edgeCursor(refs)),
-  node: { type: 'Event', build: nodeOf },
-}
+/**
+ * A page of rows under an alias `p`, each with its place `n` and whether a row follows it (`followed`): the page query
+ * fetches one row more than `limit`. `cursor` is the row's edge cursor; `node` builds the row's object.
+ */
+type PageRefs = { p: string; limit: SQL; cursor: SQL; node: (s: Selection, scope: Scope) => SQL; total?: SQL }
+const onPage = (refs: PageRefs) => sql`${raw(refs.p)}.n <= ${refs.limit}`
 const pageInfoType: ObjectType<PageRefs> = {
   hasNextPage: value(({ p, limit }) => sql`coalesce(bool_or(${raw(p)}.followed) FILTER (WHERE ${raw(p)}.n = ${limit}), false)`),
   hasPreviousPage: value(() => sql`false`),
-  startCursor: value((refs) => sql`(array_agg(${edgeCursor(refs)} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${raw(refs.p)}.n <= ${refs.limit}))[1]`),
-  endCursor: value((refs) => sql`(array_agg(${edgeCursor(refs)} ORDER BY ${raw(refs.p)}.n DESC) FILTER (WHERE ${raw(refs.p)}.n <= ${refs.limit}))[1]`),
+  startCursor: value((refs) => sql`(array_agg(${refs.cursor} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${onPage(refs)}))[1]`),
+  endCursor: value((refs) => sql`(array_agg(${refs.cursor} ORDER BY ${raw(refs.p)}.n DESC) FILTER (WHERE ${onPage(refs)}))[1]`),
 }
-const eventConnectionType: ObjectType<PageRefs> = {
-  edges: { type: 'EventEdge', build: (refs, s, scope) => sql`coalesce(json_agg(${object(edgeType, 'EventEdge', refs, s.selections, scope)} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${raw(refs.p)}.n <= ${refs.limit}), '[]')` },
-  nodes: { type: 'Event', build: (refs, s, scope) => sql`coalesce(json_agg(${nodeOf(refs, s, scope)} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${raw(refs.p)}.n <= ${refs.limit}), '[]')` },
+const edgeType = (node: string): ObjectType<PageRefs> => ({
+  cursor: value((refs) => refs.cursor),
+  node: { type: node, build: (refs, s, scope) => refs.node(s, scope) },
+})
+/** A Relay connection over a page: edges, nodes and pageInfo (aggregates over the page's rows). */
+const connectionType = (edge: string, node: string, extra: ObjectType<PageRefs> = {}): ObjectType<PageRefs> => ({
+  edges: {
+    type: edge,
+    build: (refs, s, scope) => sql`coalesce(json_agg(${object(edgeType(node), edge, refs, s.selections, scope)} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${onPage(refs)}), '[]')`,
+  },
+  nodes: { type: node, build: (refs, s, scope) => sql`coalesce(json_agg(${refs.node(s, scope)} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${onPage(refs)}), '[]')` },
   pageInfo: { type: 'PageInfo', build: (refs, s, scope) => object(pageInfoType, 'PageInfo', refs, s.selections, scope) },
+  ...extra,
+})
+const eventConnectionType = connectionType('EventEdge', 'Event')
+/** The events page's edge cursor, as connections.ts writes it: exact for a page's last row when more follow, else from the view's (whole-second) start. */
+const eventCursor = (p: string, order: string, k: string, limit: SQL) =>
+  order === 'events:start'
+    ? sql`CASE WHEN ${raw(p)}.n = ${limit} AND ${raw(p)}.followed THEN ${cursorOf(order, `${p}.${k}`, `${p}.id`)} ELSE ${cursorOf(order, `date_trunc('second', ${p}.${k})`, `${p}.id`)} END`
+    : cursorOf(order, `${p}.${k}`, `${p}.id`)
+
+// ---- the listening-and-acting loop, as the public sees it: published feedback, decisions and report-backs ----------
+
+/** Languages for a nested list: its own `language` argument first, then Accept-Language (as serviceContext does). */
+type Languages = { preferred: SQL; any: boolean }
+const languagesOf = (scope: Scope, first?: SQL | string | null): Languages =>
+  first ? { preferred: sql`array_prepend(${first}::text, ${scope.accepted})`, any: true } : { preferred: scope.accepted, any: scope.anyAccepted }
+
+/** A row translated into the caller's language: `l.lang` is its chosen language, `a` its agency (for the default). */
+type TranslatedRefs = { t: string; a: string; l: string; languages: Languages }
+const translatedSource = (table: string, map: string, scope: Scope, languages: Languages) => {
+  const a = scope.alias('a')
+  const l = scope.alias('l')
+  return {
+    refs: { t: table, a, l, languages },
+    joins: sql`JOIN agencies ${raw(a)} ON ${raw(a)}.id = ${raw(table)}.agency_id
+      CROSS JOIN LATERAL (SELECT ${pickLanguage(raw(`${table}.${map}`), languages.any ? languages.preferred : undefined, raw(`${a}.default_language`))} AS lang) ${raw(l)}`,
+  }
+}
+/** A second text of the row (summary, rationale) in the row's language, else its own best (decision-view.ts's `text`). */
+const alsoIn = ({ t, a, l, languages }: TranslatedRefs, map: string) =>
+  sql`(${raw(`${t}.${map}`)} ->> ${pickLanguage(raw(`${t}.${map}`), sql`array_prepend(${raw(l)}.lang, ${languages.preferred})`, raw(`${a}.default_language`))})`
+const col = (name: string): Field<TranslatedRefs> => value(({ t }) => raw(`${t}.${name}`))
+const instant = (name: string): Field<TranslatedRefs> => value(({ t }) => raw(`CASE WHEN ${t}.${name} IS NULL THEN NULL ELSE ${utcIso(`${t}.${name}`)} END`))
+const enumCol = (name: string): Field<TranslatedRefs> => value(({ t }, scope) => enumValue(raw(`${t}.${name}`), scope))
+
+const reportBackType: ObjectType<TranslatedRefs> = {
+  id: col('id'),
+  agencyId: col('agency_id'),
+  decisionId: col('decision_id'),
+  channel: enumCol('channel'),
+  relayedAt: instant('relayed_at'),
+  eventId: col('event_id'),
+  languages: value(({ t }) => raw(`to_json(${t}.languages)`)),
+  audience: value(({ t }, scope) => enumList(raw(`${t}.audience`), scope)),
+  summary: value(({ t, l }) => raw(`(${t}.summary ->> ${l}.lang)`)),
+  contentLanguage: value(({ a, l }) => raw(`coalesce(${l}.lang, ${a}.default_language)`)),
+  summaryTranslations: { type: 'Translation', build: ({ t }, s, scope) => translationList(raw(`${t}.summary`), s, scope) },
+  url: col('url'),
+  publication: enumCol('publication'),
+  version: col('version'),
+  createdAt: instant('created_at'),
+  updatedAt: instant('updated_at'),
+  deletedAt: instant('deleted_at'),
+}
+
+const decisionTranslationsType: ObjectType<TranslatedRefs> = Object.fromEntries(
+  ['title', 'summary', 'rationale'].map((f) => [f, { type: 'Translation', build: ({ t }: TranslatedRefs, s: Selection, scope: Scope) => translationList(raw(`${t}.${f}`), s, scope) }]),
+)
+const decisionType: ObjectType<TranslatedRefs> = {
+  id: col('id'),
+  agencyId: col('agency_id'),
+  title: value(({ t, l }) => raw(`coalesce(${t}.title ->> ${l}.lang, '')`)),
+  summary: value((refs) => alsoIn(refs, 'summary')),
+  rationale: value((refs) => alsoIn(refs, 'rationale')),
+  contentLanguage: value(({ a, l }) => raw(`coalesce(${l}.lang, ${a}.default_language)`)),
+  translations: { type: 'DecisionTranslations', build: (refs, s, scope) => object(decisionTranslationsType, 'DecisionTranslations', refs, s.selections, scope) },
+  decidedBy: col('decided_by'),
+  decidedAt: instant('decided_at'),
+  status: enumCol('status'),
+  publication: enumCol('publication'),
+  areaId: col('area_id'),
+  topic: value(({ t }) => raw(`(SELECT code FROM feedback_topics WHERE feedback_topics.id = ${t}.topic_id)`)),
+  // Report-backs are told in the decision's own language first (loop-resolvers.ts).
+  reportBacks: {
+    type: 'ReportBack',
+    build: ({ t, l }, s, scope) => {
+      const { refs, joins } = translatedSource('report_backs', 'summary', scope, languagesOf(scope, raw(`${l}.lang`)))
+      return sql`(SELECT coalesce(json_agg(${object(reportBackType, 'ReportBack', refs, s.selections, scope)} ORDER BY report_backs.relayed_at, report_backs.id), '[]')
+        FROM report_backs ${joins} WHERE report_backs.decision_id = ${raw(t)}.id AND ${reportBackVisible(publicFeedbackViewer)} AND report_backs.deleted_at IS NULL)`
+    },
+  },
+  version: col('version'),
+  createdAt: instant('created_at'),
+  updatedAt: instant('updated_at'),
+  deletedAt: instant('deleted_at'),
+}
+/** The published decisions linked to a feedback item or an event, oldest first (decisions-repository.ts's order). */
+function decisionsOf(link: 'decision_feedback' | 'decision_events', column: string, owner: string, s: Selection, scope: Scope): SQL {
+  const { refs, joins } = translatedSource('decisions', 'title', scope, languagesOf(scope, s.args.language as string | null | undefined))
+  return sql`(SELECT coalesce(json_agg(${object(decisionType, 'Decision', refs, s.selections, scope)} ORDER BY decisions.created_at, decisions.id), '[]')
+    FROM ${raw(link)} JOIN decisions ON decisions.id = ${raw(link)}.decision_id ${joins}
+    WHERE ${raw(link)}.${raw(column)} = ${raw(owner)} AND ${decisionVisible(publicFeedbackViewer)} AND decisions.deleted_at IS NULL)`
+}
+
+type FeedbackRefs = { f: string }
+const feedbackCol = (name: string): Field<FeedbackRefs> => value(({ f }) => raw(`${f}.${name}`))
+const feedbackInstant = (name: string): Field<FeedbackRefs> => value(({ f }) => raw(`CASE WHEN ${f}.${name} IS NULL THEN NULL ELSE ${utcIso(`${f}.${name}`)} END`))
+const feedbackEnum = (name: string): Field<FeedbackRefs> => value(({ f }, scope) => enumValue(raw(`${f}.${name}`), scope))
+const withheld: Field<FeedbackRefs> = value(() => sql`NULL`)
+/** A published item as feedback-view.ts shows it to the public ('published' access): its published text, no giver, no organization. */
+const feedbackType: ObjectType<FeedbackRefs> = {
+  id: feedbackCol('id'),
+  agencyId: feedbackCol('agency_id'),
+  body: feedbackCol('published_body'),
+  bodyLanguage: feedbackCol('body_language'),
+  publishedBody: feedbackCol('published_body'),
+  channel: feedbackEnum('channel'),
+  eventId: feedbackCol('event_id'),
+  areaId: feedbackCol('area_id'),
+  topic: value(({ f }) => raw(`(SELECT code FROM feedback_topics WHERE feedback_topics.id = ${f}.topic_id)`)),
+  topicVocabularyVersion: feedbackCol('topic_vocabulary_version'),
+  stance: feedbackEnum('stance'),
+  anonymous: withheld,
+  participantId: withheld,
+  organizationId: withheld,
+  visibility: feedbackEnum('visibility'),
+  status: feedbackEnum('status'),
+  statusReason: withheld,
+  receivedAt: feedbackInstant('received_at'),
+  acknowledgedAt: feedbackInstant('acknowledged_at'),
+  decidedAt: feedbackInstant('decided_at'),
+  reportedBackAt: feedbackInstant('reported_back_at'),
+  version: feedbackCol('version'),
+  createdAt: feedbackInstant('created_at'),
+  updatedAt: feedbackInstant('updated_at'),
+  deletedAt: feedbackInstant('deleted_at'),
+  decisions: { type: 'Decision', build: ({ f }, s, scope) => decisionsOf('decision_feedback', 'feedback_id', `${f}.id`, s, scope) },
+}
+const eventFeedbackConnectionType = connectionType('FeedbackEdge', 'Feedback', { totalCount: value(({ total }) => total!) })
+
+/** An event's first `first` published items (by received time) with their total; cursors are Query.feedback's. */
+function eventFeedback(event: string, s: Selection, scope: Scope): SQL {
+  const first = s.args.first as number
+  const p = scope.alias('f')
+  const limit = sql`${first}::int`
+  const refs: PageRefs = {
+    p,
+    limit,
+    cursor: cursorOf('feedback:received', `${p}.received_at`, `${p}.id`),
+    node: (node, scope) => object(feedbackType, 'Feedback', { f: p }, node.selections, scope),
+    total: sql`(SELECT count(*)::int FROM feedback_items WHERE feedback_items.event_id = ${raw(event)}.id AND ${feedbackVisible(publicFeedbackViewer)} AND feedback_items.deleted_at IS NULL)`,
+  }
+  return sql`(SELECT ${object(eventFeedbackConnectionType, 'EventFeedbackConnection', refs, s.selections, scope)}
+    FROM (SELECT feedback_items.*, row_number() OVER w AS n, lead(feedback_items.id) OVER w IS NOT NULL AS followed FROM feedback_items
+      WHERE feedback_items.event_id = ${raw(event)}.id AND ${feedbackVisible(publicFeedbackViewer)} AND feedback_items.deleted_at IS NULL
+      WINDOW w AS (ORDER BY feedback_items.received_at, feedback_items.id) ORDER BY feedback_items.received_at, feedback_items.id LIMIT ${first + 1}) ${raw(p)})`
 }
 
 const types = {
   Event: eventType,
   EventConnection: eventConnectionType,
-  EventEdge: edgeType,
+  EventEdge: edgeType('Event'),
   PageInfo: pageInfoType,
+  EventFeedbackConnection: eventFeedbackConnectionType,
+  FeedbackEdge: edgeType('Feedback'),
+  Feedback: feedbackType,
+  Decision: decisionType,
+  DecisionTranslations: decisionTranslationsType,
+  ReportBack: reportBackType,
   Agency: agencyType,
   Area: areaType,
   Venue: venueType,
@@ -240,6 +399,11 @@ const types = {
 export const readableTypes: ReadableTypes = Object.fromEntries(
   Object.entries(types).map(([name, fields]) => [name, { __typename: null, ...Object.fromEntries(Object.entries(fields).map(([f, d]) => [f, d.type])) }]),
 )
+/** What the read path builds for signed-in callers: events only (the loop's per-role views stay with the services). */
+export const signedInReadableTypes: ReadableTypes = {
+  ...readableTypes,
+  Event: Object.fromEntries(Object.entries(readableTypes.Event!).filter(([f]) => f !== 'feedback' && f !== 'decisions')),
+}
 
 /** The whole of a type, as REST's views show it (REST asks for every field). */
 function restSelection(type: ObjectType<never>): Selection[] {
@@ -278,15 +442,22 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
     // The page and one row more: `followed` says whether the last row shown has a successor, as the REST page's nextCursor does.
     const page = sql`SELECT ${columns}, row_number() OVER w AS n, lead(events.id) OVER w IS NOT NULL AS followed FROM events
       WHERE ${eventConditions(read.filter, read.visibility, read.cursor)} WINDOW w AS (ORDER BY events.${raw(k)}, events.id) ORDER BY events.${raw(k)}, events.id LIMIT ${read.limit + 1}`
-    const refs: PageRefs = { p, a, l, ar, order, key: k, limit }
+    const refs: PageRefs = { p, limit, cursor: eventCursor(p, order, k, limit), node: (s, scope) => object(eventType, 'Event', { e: p, a, l, ar }, s.selections, scope) }
     return sql`(SELECT ${object(eventConnectionType, 'EventConnection', refs, read.selection.selections, scope)} FROM (${page}) ${raw(p)} ${sourceOf(p)})`
   }
 
   return {
     /** The reads of one request as one statement: {"key": value, …} as JSON text built by PostgreSQL, and which roots are null. */
-    async json(reads: RootRead[], dialect: Dialect, languages: string[]): Promise<{ json: string; missing: boolean[] }> {
+    async json(reads: RootRead[], dialect: Dialect, languages: { preferred: string[]; accepted: string[] }): Promise<{ json: string; missing: boolean[] }> {
       let n = 0
-      const scope: Scope = { dialect, languages: sql`${sql.param(languages)}::text[]`, anyLanguage: languages.length > 0, alias: (prefix) => `${prefix}${++n}` }
+      const scope: Scope = {
+        dialect,
+        languages: sql`${sql.param(languages.preferred)}::text[]`,
+        anyLanguage: languages.preferred.length > 0,
+        accepted: sql`${sql.param(languages.accepted)}::text[]`,
+        anyAccepted: languages.accepted.length > 0,
+        alias: (prefix) => `${prefix}${++n}`,
+      }
       const roots = reads.map((r, i) => ({ key: r.selection.key, at: raw(`r${i}`), expr: root(r, scope) }))
       const [row] = await database.prepared<{ data: string; missing: boolean[] }>(sql`SELECT json_build_object(${sql.join(roots.map((r) => sql`${key(r.key)}, ${r.at}.v`), sql`, `)})::text AS data,
         ARRAY[${sql.join(roots.map((r) => sql`${r.at}.v IS NULL`), sql`, `)}] AS missing

@@ -6,13 +6,21 @@ import type { EventsService } from '../events/events-service.ts'
 import { eventListQuery } from '../events/events-schemas.ts'
 import { decodeCursor } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
-import { createReadsRepository, readableTypes, type RootRead } from './reads-repository.ts'
+import { createReadsRepository, readableTypes, signedInReadableTypes, type RootRead } from './reads-repository.ts'
 export type { RootRead } from './reads-repository.ts'
 import { readable, type Dialect, type Selection } from './selection.ts'
 
 /** The root fields the read path answers, and the type each returns. */
 export const readRoots: Record<string, string> = { events: 'EventConnection', event: 'Event' }
 
+
+/** Nested arguments the resolvers would refuse (an event's feedback page of 0 or 1000) are theirs to explain. */
+function argumentsFit(selections: Selection[]): boolean {
+  return selections.every((s) => {
+    if (s.field === 'feedback' && !(Number.isInteger(s.args.first) && (s.args.first as number) >= 1 && (s.args.first as number) <= 100)) return false
+    return argumentsFit(s.selections)
+  })
+}
 
 export function createReadsService({ database, agencies, events }: { database: Database; agencies: AgenciesService; events: EventsService }) {
   const repo = createReadsRepository(database)
@@ -21,10 +29,13 @@ export function createReadsService({ database, agencies, events }: { database: D
     roots: readRoots,
     types: readableTypes,
 
-    /** Whether the read path can answer this root selection whole (otherwise the caller takes the resolvers' path). */
-    answers(root: Selection): boolean {
+    /**
+     * Whether the read path can answer this root selection whole for this caller (otherwise the caller takes the
+     * resolvers' path): the loop's fields are built as the public sees them, so only for public callers.
+     */
+    answers(ctx: RequestContext, root: Selection): boolean {
       const type = readRoots[root.field]
-      return type !== undefined && readable(readableTypes, type, root.selections)
+      return type !== undefined && readable(ctx.actor.kind === 'public' ? readableTypes : signedInReadableTypes, type, root.selections) && argumentsFit(root.selections)
     },
 
     /**
@@ -49,8 +60,8 @@ export function createReadsService({ database, agencies, events }: { database: D
     },
 
     /** The reads as one JSON object text, keyed by each root's response key, and which roots came back null. */
-    json(ctx: RequestContext, reads: RootRead[], dialect: Dialect): Promise<{ json: string; missing: boolean[] }> {
-      return repo.json(reads, dialect, ctx.languages)
+    json(ctx: RequestContext, reads: RootRead[], dialect: Dialect, accepted: string[]): Promise<{ json: string; missing: boolean[] }> {
+      return repo.json(reads, dialect, { preferred: ctx.languages, accepted })
     },
   }
 }
