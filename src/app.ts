@@ -191,7 +191,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   // 8. REST (openapi.yaml), then 9. GraphQL (schema.graphql): two thin doors onto the same services.
   await app.register(async (rest) => {
     agenciesRoutes(rest, { services })
-    eventsRoutes(rest, { services, baseUrl })
+    eventsRoutes(rest, { services, baseUrl, readPath: config.readPath })
     eventFormatsRoutes(rest, { services })
     organizationsRoutes(rest, { services, baseUrl })
     credentialsRoutes(rest, { services })

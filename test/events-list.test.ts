@@ -113,10 +113,16 @@ t.test('when a deep page is read, then PostgreSQL walks the (starts_at, id) inde
   const res = await app.inject({ method: 'GET', url: `/v1/events?limit=100&cursor=${cursor}` })
   t.equal(res.statusCode, 200)
   t.equal(json(res).data.length, 100)
-  const query = database.recent.findLast((s) => /from "events"/i.test(s.sql) && /order by/i.test(s.sql))!
+  const query = database.recent.findLast((s) => /from "?events"?/i.test(s.sql) && /order by/i.test(s.sql))!
   const [plan] = await database.raw<{ 'QUERY PLAN': unknown }>(`explain (format json) ${query.sql}`, query.params)
   const text = JSON.stringify(plan!['QUERY PLAN'])
   t.match(text, /"Index Name":"events_starts_at_id_idx"/, 'the keyset index is used')
-  t.notMatch(text, /"Node Type":"Seq Scan"/, 'no sequential scan')
-  t.notMatch(text, /"Node Type":"Sort"/, 'no sort of the whole table')
+  // Agencies and areas are small reference tables joined to the page; the events themselves are never scanned or sorted.
+  type PlanNode = { 'Node Type': string; 'Relation Name'?: string; Plans?: PlanNode[] }
+  const below = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(below)]
+  const nodes = below((plan!['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan)
+  const readsEvents = (n: PlanNode) => below(n).some((m) => m['Relation Name'] === 'events')
+  t.notOk(nodes.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'events'), 'no sequential scan of events')
+  // (A language pick sorts a handful of translation keys; what must not happen is sorting the events.)
+  t.notOk(nodes.some((n) => n['Node Type'] === 'Sort' && readsEvents(n)), 'no sort of the events')
 })

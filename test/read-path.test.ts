@@ -151,6 +151,29 @@ t.test('read path', async (t) => {
       }
     })
 
+  t.test('when REST lists and reads events, then the read path answers in one statement what the events service answers', async (t) => {
+    const urls = ['/v1/events?limit=7', '/v1/events?limit=50&format=virtual,hybrid&status=scheduled,cancelled,draft', '/v1/events?updatedSince=2020-01-01T00:00:00Z&limit=9', '/v1/events?agency=nowhere', '/v1/events?limit=0', '/v1/events?cursor=bm9wZQ']
+    const headersOf = (res: { headers: Record<string, unknown> }) => ({ etag: res.headers.etag, language: res.headers['content-language'], link: res.headers.link, vary: res.headers.vary, type: res.headers['content-type'] })
+    for (const [who, headers] of Object.entries(callers)) {
+      const pending = [...urls, ...[...created, ...withLoop, 'nope', '00000000-0000-4000-8000-000000000000'].map((id) => `/v1/events/${id}`)]
+      for (let url = pending.shift(); url !== undefined; url = pending.shift()) {
+        const before = database.statements.count
+        const fast = await app.inject({ method: 'GET', url, headers })
+        const statements = database.statements.count - before
+        const slow = await resolvers.inject({ method: 'GET', url, headers })
+        t.equal(fast.statusCode, slow.statusCode, `${who} ${url}: status`)
+        // A problem names its own request; everything else must match.
+        const body = (res: { json(): Record<string, unknown> }) => ({ ...res.json(), requestId: undefined })
+        t.same(body(fast), body(slow), `${who} ${url}: same body`)
+        t.same(headersOf(fast), headersOf(slow), `${who} ${url}: same headers`)
+        if (fast.statusCode === 200) t.equal(statements, 1, `${who} ${url}: one statement`)
+        // Lists are walked to their end through the Link header.
+        const next = /<([^>]+)>; rel="next"/.exec(String(fast.headers.link ?? ''))?.[1]
+        if (next && url.startsWith('/v1/events?')) pending.unshift(next)
+      }
+    }
+  })
+
   t.test('when the read path names a field, then schema.graphql has that field with that type', async (t) => {
     const schema = buildSchema(schemaText)
     for (const [root, type] of Object.entries(readRoots)) t.equal(getNamedType(schema.getQueryType()!.getFields()[root]!.type).name, type, `Query.${root}`)

@@ -4,12 +4,13 @@ import type { Services } from '../../modules/services.ts'
 import { schemaOrgEvent, schemaOrgEventList } from '../../modules/events/jsonld-format.ts'
 import { contextOf } from '../request-context.ts'
 import { prefersJsonLd } from './negotiation.ts'
-import { eventArrayParams, expectedVersion, idempotencyKey, listQuery, noBody, sendPage, sendResource } from './rest-helpers.ts'
+import { eventArrayParams, expectedVersion, idempotencyKey, linkNext, listQuery, noBody, sendJsonText, sendPage, sendResource } from './rest-helpers.ts'
 
 type IdParams = { Params: { id: string } }
 
-export function eventsRoutes(app: FastifyInstance, { services, baseUrl }: { services: Services; baseUrl: string }) {
-  const { events, series, eventFeeds } = services
+/** `readPath`: JSON lists and events are built by PostgreSQL in one statement (src/modules/reads); off, by the events service. */
+export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath = true }: { services: Services; baseUrl: string; readPath?: boolean }) {
+  const { events, series, eventFeeds, reads } = services
 
   app.get('/v1/events', async function listEvents(request, reply) {
     reply.header('vary', 'Accept, Accept-Language, Authorization')
@@ -17,6 +18,11 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl }: { serv
       const { page, documents } = await eventFeeds.documents(contextOf(request), listQuery(request, eventArrayParams))
       sendPage(request, reply, page, baseUrl)
       return reply.type('application/ld+json; charset=utf-8').send(schemaOrgEventList(documents, baseUrl))
+    }
+    if (readPath) {
+      const { body, nextCursor } = await reads.restEvents(contextOf(request), listQuery(request, eventArrayParams))
+      linkNext(request, reply, nextCursor, baseUrl)
+      return sendJsonText(reply, body)
     }
     const page = await events.list(contextOf(request), listQuery(request, eventArrayParams))
     return sendPage(request, reply, page, baseUrl)
@@ -35,6 +41,12 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl }: { serv
       sendResource(reply, document.event)
       reply.header('vary', 'Accept, Accept-Language, Authorization')
       return reply.type('application/ld+json; charset=utf-8').send(schemaOrgEvent(document, baseUrl))
+    }
+    if (readPath) {
+      const { body, version, contentLanguage } = await reads.restEvent(contextOf(request), request.params.id)
+      sendResource(reply, { version, ...(contentLanguage ? { contentLanguage } : {}) })
+      reply.header('vary', 'Accept, Accept-Language, Authorization')
+      return sendJsonText(reply, body)
     }
     const event = await events.get(contextOf(request), request.params.id)
     sendResource(reply, event)

@@ -42,13 +42,20 @@ export function listQuery(request: FastifyRequest, arrayKeys: readonly string[])
 
 /** Sends a page as {data, nextCursor} with a Link: rel="next" header carrying the same filters. */
 export function sendPage<T>(request: FastifyRequest, reply: FastifyReply, page: Page<T>, baseUrl: string) {
-  if (page.nextCursor) {
-    const url = new URL(request.url, baseUrl)
-    url.searchParams.set('cursor', page.nextCursor)
-    reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
-  }
+  linkNext(request, reply, page.nextCursor, baseUrl)
   return page
 }
+
+/** The Link: rel="next" header of a page, when there is a next page. */
+export function linkNext(request: FastifyRequest, reply: FastifyReply, nextCursor: string | null, baseUrl: string) {
+  if (!nextCursor) return
+  const url = new URL(request.url, baseUrl)
+  url.searchParams.set('cursor', nextCursor)
+  reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+}
+
+/** A JSON body PostgreSQL already wrote (the read path): sent as it is, with the type fastify gives JSON. */
+export const sendJsonText = (reply: FastifyReply, body: string) => reply.type('application/json; charset=utf-8').send(body)
 
 export function sendResource(reply: FastifyReply, resource: { version: number; contentLanguage?: string }) {
   reply.header('etag', etagOf(resource.version))

@@ -409,7 +409,7 @@ export const signedInReadableTypes: ReadableTypes = {
 function restSelection(type: ObjectType<never>): Selection[] {
   return Object.keys(type).map((f) => ({ key: f, field: f, args: {}, selections: [] }))
 }
-const restEvent: Selection[] = [
+const restEventFields: Selection[] = [
   'id', 'agencyId', 'title', 'description', 'contentLanguage', 'availableLanguages', 'translations', 'kind', 'format', 'timeZone', 'venue', 'areaId', 'online',
   'languages', 'interpretation', 'accommodations', 'capacity', 'registrationRequired', 'hostUnit', 'topics', 'coHostIds', 'status', 'statusReason',
   'startsAt', 'endsAt', 'seriesId', 'recurrenceId', 'sequence', 'version', 'createdAt', 'updatedAt', 'deletedAt',
@@ -423,18 +423,16 @@ export type RootRead = EventsPageRead | EventRead
 const columns = raw(eventColumnNames.map((c) => `events.${c}`).join(', '))
 
 export function createReadsRepository(database: Pick<Database, 'prepared'>) {
-  function root(read: RootRead, scope: Scope): SQL {
+  /** Where an event read takes its rows from: the events (one, or a page and one row more) with agency, area and language. */
+  function eventSource(read: RootRead, scope: Scope) {
     const a = scope.alias('a')
     const l = scope.alias('l')
     const ar = scope.alias('ar')
-    const sourceOf = (p: string) =>
-      sql`JOIN agencies ${raw(a)} ON ${raw(a)}.id = ${raw(p)}.agency_id LEFT JOIN areas ${raw(ar)} ON ${raw(ar)}.id = ${raw(p)}.area_id
-        CROSS JOIN LATERAL (SELECT ${pickLanguage(raw(`${p}.title`), scope.anyLanguage ? scope.languages : undefined, raw(`${a}.default_language`))} AS lang) ${raw(l)}`
-    if (read.kind === 'event') {
-      const e = scope.alias('e')
-      return sql`(SELECT ${object(eventType, 'Event', { e, a, l, ar }, read.selection.selections, scope)} FROM (SELECT ${columns} FROM events WHERE ${eventConditions({ id: read.id }, read.visibility, undefined)}) ${raw(e)} ${sourceOf(e)})`
-    }
-    const p = scope.alias('p')
+    const e = scope.alias(read.kind === 'event' ? 'e' : 'p')
+    const joins = sql`JOIN agencies ${raw(a)} ON ${raw(a)}.id = ${raw(e)}.agency_id LEFT JOIN areas ${raw(ar)} ON ${raw(ar)}.id = ${raw(e)}.area_id
+      CROSS JOIN LATERAL (SELECT ${pickLanguage(raw(`${e}.title`), scope.anyLanguage ? scope.languages : undefined, raw(`${a}.default_language`))} AS lang) ${raw(l)}`
+    const event = (selections: Selection[]) => object(eventType, 'Event', { e, a, l, ar }, selections, scope)
+    if (read.kind === 'event') return { from: sql`(SELECT ${columns} FROM events WHERE ${eventConditions({ id: read.id }, read.visibility, undefined)}) ${raw(e)} ${joins}`, event, e, l }
     const syncing = read.filter.updatedSince !== undefined
     const order = syncing ? 'events:updated' : 'events:start'
     const k = syncing ? 'updated_at' : 'starts_at'
@@ -442,29 +440,57 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
     // The page and one row more: `followed` says whether the last row shown has a successor, as the REST page's nextCursor does.
     const page = sql`SELECT ${columns}, row_number() OVER w AS n, lead(events.id) OVER w IS NOT NULL AS followed FROM events
       WHERE ${eventConditions(read.filter, read.visibility, read.cursor)} WINDOW w AS (ORDER BY events.${raw(k)}, events.id) ORDER BY events.${raw(k)}, events.id LIMIT ${read.limit + 1}`
-    const refs: PageRefs = { p, limit, cursor: eventCursor(p, order, k, limit), node: (s, scope) => object(eventType, 'Event', { e: p, a, l, ar }, s.selections, scope) }
-    return sql`(SELECT ${object(eventConnectionType, 'EventConnection', refs, read.selection.selections, scope)} FROM (${page}) ${raw(p)} ${sourceOf(p)})`
+    const refs: PageRefs = { p: e, limit, cursor: eventCursor(e, order, k, limit), node: (s) => event(s.selections) }
+    // The page's next cursor, as toPage writes it: the last row's exact sort key, when a row follows it.
+    const next = sql`(array_agg(${cursorOf(order, `${e}.${k}`, `${e}.id`)}) FILTER (WHERE ${raw(e)}.n = ${limit} AND ${raw(e)}.followed))[1]`
+    return { from: sql`(${page}) ${raw(e)} ${joins}`, event, e, l, refs, next }
+  }
+
+  function root(read: RootRead, scope: Scope): SQL {
+    const source = eventSource(read, scope)
+    if (!source.refs) return sql`(SELECT ${source.event(read.selection.selections)} FROM ${source.from})`
+    return sql`(SELECT ${object(eventConnectionType, 'EventConnection', source.refs, read.selection.selections, scope)} FROM ${source.from})`
+  }
+
+  const scopeOf = (dialect: Dialect, languages: { preferred: string[]; accepted: string[] }): Scope => {
+    let n = 0
+    return {
+      dialect,
+      languages: sql`${sql.param(languages.preferred)}::text[]`,
+      anyLanguage: languages.preferred.length > 0,
+      accepted: sql`${sql.param(languages.accepted)}::text[]`,
+      anyAccepted: languages.accepted.length > 0,
+      alias: (prefix) => `${prefix}${++n}`,
+    }
   }
 
   return {
     /** The reads of one request as one statement: {"key": value, …} as JSON text built by PostgreSQL, and which roots are null. */
     async json(reads: RootRead[], dialect: Dialect, languages: { preferred: string[]; accepted: string[] }): Promise<{ json: string; missing: boolean[] }> {
-      let n = 0
-      const scope: Scope = {
-        dialect,
-        languages: sql`${sql.param(languages.preferred)}::text[]`,
-        anyLanguage: languages.preferred.length > 0,
-        accepted: sql`${sql.param(languages.accepted)}::text[]`,
-        anyAccepted: languages.accepted.length > 0,
-        alias: (prefix) => `${prefix}${++n}`,
-      }
+      const scope = scopeOf(dialect, languages)
       const roots = reads.map((r, i) => ({ key: r.selection.key, at: raw(`r${i}`), expr: root(r, scope) }))
       const [row] = await database.prepared<{ data: string; missing: boolean[] }>(sql`SELECT json_build_object(${sql.join(roots.map((r) => sql`${key(r.key)}, ${r.at}.v`), sql`, `)})::text AS data,
         ARRAY[${sql.join(roots.map((r) => sql`${r.at}.v IS NULL`), sql`, `)}] AS missing
         FROM ${sql.join(roots.map((r) => sql`(SELECT ${r.expr} AS v OFFSET 0) ${r.at}`), sql` CROSS JOIN `)}`) // OFFSET 0: each root is built once, not once per mention
       return { json: row!.data, missing: row!.missing }
     },
-    restEvent,
+    /** REST's page of events, {data, nextCursor}, as JSON text; the next cursor also apart, for the Link header. */
+    async restEventsPage(read: EventsPageRead, languages: string[]): Promise<{ body: string; nextCursor: string | null }> {
+      const source = eventSource(read, scopeOf('rest', { preferred: languages, accepted: [] }))
+      const [row] = await database.prepared<{ body: string; next: string | null }>(sql`SELECT
+        json_build_object('data', coalesce(json_agg(${source.event(restEventFields)} ORDER BY ${raw(source.e)}.n) FILTER (WHERE ${onPage(source.refs!)}), '[]'), 'nextCursor', ${source.next!})::text AS body,
+        ${source.next!} AS next FROM ${source.from}`)
+      return { body: row!.body, nextCursor: row!.next }
+    },
+
+    /** REST's view of one event as JSON text, with its version and language for ETag and Content-Language; undefined when not visible. */
+    async restEvent(read: EventRead, languages: string[]): Promise<{ body: string; version: number; contentLanguage: string | null } | undefined> {
+      const source = eventSource(read, scopeOf('rest', { preferred: languages, accepted: [] }))
+      const [row] = await database.prepared<{ body: string; version: number; language: string | null }>(
+        sql`SELECT ${source.event(restEventFields)}::text AS body, ${raw(source.e)}.version, ${raw(source.l)}.lang AS language FROM ${source.from}`,
+      )
+      return row && { body: row.body, version: row.version, contentLanguage: row.language }
+    },
   }
 }
 export type ReadsRepository = ReturnType<typeof createReadsRepository>

@@ -6,7 +6,8 @@ import type { EventsService } from '../events/events-service.ts'
 import { eventListQuery } from '../events/events-schemas.ts'
 import { decodeCursor } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
-import { createReadsRepository, readableTypes, signedInReadableTypes, type RootRead } from './reads-repository.ts'
+import { notFound } from '../../errors.ts'
+import { createReadsRepository, readableTypes, signedInReadableTypes, type EventsPageRead, type RootRead } from './reads-repository.ts'
 export type { RootRead } from './reads-repository.ts'
 import { readable, type Dialect, type Selection } from './selection.ts'
 
@@ -22,8 +23,19 @@ function argumentsFit(selections: Selection[]): boolean {
   })
 }
 
+/** A list query (REST's names: limit, cursor, filters) as a page read; undefined for an agency no one hosts (an empty page). */
+async function pageOfQuery(agencies: AgenciesService, events: EventsService, ctx: RequestContext, selection: Selection, rawQuery: unknown): Promise<EventsPageRead | undefined> {
+  const query = parseInput(eventListQuery, rawQuery)
+  const { limit, cursor: rawCursor, agency: slug, ...filter } = query
+  const cursor = rawCursor ? decodeCursor(rawCursor, query.updatedSince ? 'events:updated' : 'events:start') : undefined
+  const agencyId = await agencies.idForFilter(slug)
+  if (agencyId === null) return undefined
+  return { kind: 'eventsPage', selection, filter: { ...filter, agencyId }, visibility: await events.visibilityFor(ctx), cursor, limit }
+}
+
 export function createReadsService({ database, agencies, events }: { database: Database; agencies: AgenciesService; events: EventsService }) {
   const repo = createReadsRepository(database)
+  const pageOf = (ctx: RequestContext, selection: Selection, rawQuery: unknown) => pageOfQuery(agencies, events, ctx, selection, rawQuery)
 
   return {
     roots: readRoots,
@@ -44,19 +56,26 @@ export function createReadsService({ database, agencies, events }: { database: D
      * Bad arguments throw the services' own errors.
      */
     async plan(ctx: RequestContext, root: Selection): Promise<RootRead | undefined> {
-      const visibility = await events.visibilityFor(ctx)
       if (root.field === 'event') {
         const id = root.args.id as string
-        return isUuid(id) ? { kind: 'event', selection: root, id, visibility } : undefined
+        return isUuid(id) ? { kind: 'event', selection: root, id, visibility: await events.visibilityFor(ctx) } : undefined
       }
       const { first, after, filter } = root.args as { first?: number | null; after?: string | null; filter?: Record<string, unknown> | null }
       const given = Object.fromEntries(Object.entries(filter ?? {}).filter(([, v]) => v !== null && v !== undefined))
-      const query = parseInput(eventListQuery, { ...given, ...(first != null ? { limit: first } : {}), ...(after != null ? { cursor: after } : {}) })
-      const { limit, cursor: rawCursor, agency: slug, ...rest } = query
-      const cursor = rawCursor ? decodeCursor(rawCursor, query.updatedSince ? 'events:updated' : 'events:start') : undefined
-      const agencyId = await agencies.idForFilter(slug)
-      if (agencyId === null) return undefined
-      return { kind: 'eventsPage', selection: root, filter: { ...rest, agencyId }, visibility, cursor, limit }
+      return pageOf(ctx, root, { ...given, ...(first != null ? { limit: first } : {}), ...(after != null ? { cursor: after } : {}) })
+    },
+
+    /** GET /v1/events as JSON text built by PostgreSQL; errors as events.list gives them. */
+    async restEvents(ctx: RequestContext, rawQuery: unknown): Promise<{ body: string; nextCursor: string | null }> {
+      const read = await pageOf(ctx, { key: 'events', field: 'events', args: {}, selections: [] }, rawQuery)
+      return read ? repo.restEventsPage(read, ctx.languages) : { body: '{"data":[],"nextCursor":null}', nextCursor: null }
+    },
+
+    /** GET /v1/events/{id} as JSON text built by PostgreSQL, with its version and language; errors as events.get gives them. */
+    async restEvent(ctx: RequestContext, id: string): Promise<{ body: string; version: number; contentLanguage: string | null }> {
+      const found = isUuid(id) ? await repo.restEvent({ kind: 'event', selection: { key: 'event', field: 'event', args: {}, selections: [] }, id, visibility: await events.visibilityFor(ctx) }, ctx.languages) : undefined
+      if (!found) throw notFound('EVENT_NOT_FOUND', 'The event')
+      return found
     },
 
     /** The reads as one JSON object text, keyed by each root's response key, and which roots came back null. */
