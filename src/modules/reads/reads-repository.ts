@@ -49,6 +49,13 @@ const localIso = (at: string, zone: string) => {
 const cursorOf = (order: string, at: string, id: string) =>
   raw(`rtrim(translate(encode(convert_to('{"o":${JSON.stringify(order)},"t":"' || ${utcIso(at)} || '","id":"' || ${id} || '"}', 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')`)
 /**
+ * A row's second text (a description, a summary) in the language its title was given in when it has it (most rows), else
+ * its own best pick from `preferred` (the title's language first): decision-view.ts's and event-view.ts's fallback.
+ */
+const secondText = (map: string, l: string, fallback: string, preferred: SQL) =>
+  sql`(${raw(map)} ->> CASE WHEN ${raw(map)} ? ${raw(l)}.lang THEN ${raw(l)}.lang ELSE ${pickLanguage(raw(map), preferred, raw(fallback))} END)`
+
+/**
  * language.ts's pickLanguage over a translation map's keys: each preferred tag in turn (exact, case-insensitive, before
  * one sharing its base language), then the fallback if present, then the map's first key. No preferences is the usual
  * case, and a cheap one.
@@ -152,9 +159,7 @@ const eventType: ObjectType<EventRefs> = {
   agency: { type: 'Agency', build: ({ a }, s, scope) => object(agencyType, 'Agency', { a }, s.selections, scope) },
   title: value(({ e, l }) => raw(`coalesce(${e}.title ->> ${l}.lang, '')`)),
   // The description may exist in fewer languages than the title: it falls back on its own.
-  description: value(({ e, a, l }, scope) =>
-    sql`(${raw(e)}.description ->> ${pickLanguage(raw(`${e}.description`), sql`array_prepend(${raw(l)}.lang, ${scope.languages})`, raw(`${a}.default_language`))})`,
-  ),
+  description: value(({ e, a, l }, scope) => secondText(`${e}.description`, l, `${a}.default_language`, sql`array_prepend(${raw(l)}.lang, ${scope.languages})`)),
   contentLanguage: value(({ l }) => raw(`${l}.lang`)),
   availableLanguages: value(({ e }) => raw(`(SELECT coalesce(json_agg(k ORDER BY place), '[]') FROM jsonb_object_keys(${e}.title) WITH ORDINALITY AS k(k, place))`)),
   translations: {
@@ -254,8 +259,7 @@ const translatedSource = (table: string, map: string, scope: Scope, languages: L
   }
 }
 /** A second text of the row (summary, rationale) in the row's language, else its own best (decision-view.ts's `text`). */
-const alsoIn = ({ t, a, l, languages }: TranslatedRefs, map: string) =>
-  sql`(${raw(`${t}.${map}`)} ->> ${pickLanguage(raw(`${t}.${map}`), sql`array_prepend(${raw(l)}.lang, ${languages.preferred})`, raw(`${a}.default_language`))})`
+const alsoIn = ({ t, a, l, languages }: TranslatedRefs, map: string) => secondText(`${t}.${map}`, l, `${a}.default_language`, sql`array_prepend(${raw(l)}.lang, ${languages.preferred})`)
 const col = (name: string): Field<TranslatedRefs> => value(({ t }) => raw(`${t}.${name}`))
 const instant = (name: string): Field<TranslatedRefs> => value(({ t }) => raw(`CASE WHEN ${t}.${name} IS NULL THEN NULL ELSE ${utcIso(`${t}.${name}`)} END`))
 const enumCol = (name: string): Field<TranslatedRefs> => value(({ t }, scope) => enumValue(raw(`${t}.${name}`), scope))
