@@ -31,7 +31,7 @@ export type Database = {
    * Runs one statement built with drizzle's sql template as a prepared statement (PostgreSQL keeps its plan per
    * connection, so a statement asked again is neither sent nor planned again). For the read path's hot statements.
    */
-  prepared<T = Record<string, unknown>>(query: SQL): Promise<T[]>
+  prepared<T = Record<string, unknown>>(query: SQL | RenderedSql): Promise<T[]>
   /** Runs one parameterized SQL statement outside Drizzle (health checks, EXPLAIN, operations). */
   raw<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
   /** Runs fn while holding a cluster-wide lock, so instances starting together migrate one at a time. */
@@ -45,6 +45,10 @@ export type StatementLog = { count: number }
 export type StatementObserver = (sql: string, params: unknown[]) => void
 
 const dialect = new PgDialect()
+/** A statement's text and parameters, rendered once from drizzle's sql template (a caller may keep and rerun it). */
+export type RenderedSql = { sql: string; params: unknown[] }
+export const renderSql = (query: SQL): RenderedSql => dialect.sqlToQuery(query)
+const rendered = (query: SQL | RenderedSql): RenderedSql => ('params' in query && typeof query.sql === 'string' ? (query as RenderedSql) : renderSql(query as SQL))
 /** Distinct statements prepared per process: a stream of one-off shapes must not fill every connection's plan cache. */
 const MAX_PREPARED = 500
 const preparedNames = new Map<string, string>()
@@ -101,8 +105,8 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
       ping: async () => void (await probe.query('select 1')),
       pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       raw: async (text, params) => (await pool.query(text, params)).rows,
-      prepared: async <T>(query: SQL) => {
-        const { sql: text, params } = dialect.sqlToQuery(query)
+      prepared: async <T>(query: SQL | RenderedSql) => {
+        const { sql: text, params } = rendered(query)
         logger.logQuery(text, params)
         const name = preparedName(text)
         return (await pool.query(name ? { name, text, values: params } : { text, values: params })).rows as T[]
@@ -136,8 +140,8 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
     ping: async () => void (await client.query('select 1')),
     pool: () => undefined,
     raw: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
-    prepared: async <T>(query: SQL) => {
-      const { sql: text, params } = dialect.sqlToQuery(query)
+    prepared: async <T>(query: SQL | RenderedSql) => {
+      const { sql: text, params } = rendered(query)
       logger.logQuery(text, params)
       return (await client.query<T>(text, params)).rows
     },

@@ -55,53 +55,87 @@ export function readPathHandler({ schema, reads, validationRules }: ReadPathOpti
     return planned
   }
 
-  return async function readPath(request: FastifyRequest, reply: FastifyReply) {
-    if (request.validationError) return
-    const body = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined
-    if (!body || typeof body.query !== 'string' || body.extensions != null) return
-    const planned = documentOf(body.query)
-    if (!planned) return
+  /**
+   * Requests already planned: the same document, variables, languages and kind of caller plan to the same reads (and
+   * the repository keeps their built statement). Only the plan is kept; every request reads the database afresh.
+   */
+  const planCache = new Map<string, Plan & { at: number }>()
+
+  /** Plans a request: its reads, the languages they are built in, and which roots must not be null; undefined for mercurius. */
+  async function plan(request: FastifyRequest, body: Record<string, unknown>): Promise<Plan | undefined> {
+    const doc = documentOf(body.query as string)
+    if (!doc) return undefined
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined
-    const operation = getOperationAST(planned.document, operationName)
-    if (!operation || operation.operation !== 'query') return
+    const operation = getOperationAST(doc.document, operationName)
+    if (!operation || operation.operation !== 'query') return undefined
     let variables = body.variables ?? {}
     if (typeof variables === 'string') {
       try {
         variables = JSON.parse(variables)
       } catch {
-        return
+        return undefined
       }
     }
-    if (!variables || typeof variables !== 'object' || Array.isArray(variables)) return
+    if (!variables || typeof variables !== 'object' || Array.isArray(variables)) return undefined
     try {
-      await refuseControlCharactersInGraphql(undefined, planned.document, undefined, variables as Record<string, unknown>)
+      await refuseControlCharactersInGraphql(undefined, doc.document, undefined, variables as Record<string, unknown>)
     } catch {
-      return
+      return undefined
     }
     const coerced = getVariableValues(schema(), operation.variableDefinitions ?? [], variables as Record<string, unknown>)
-    if (coerced.errors) return
-    const roots = selectionsOf({ schema: schema(), roots: reads.roots, types: reads.types }, planned.document, operation, coerced.coerced)
-    if (!roots || roots.length === 0) return
+    if (coerced.errors) return undefined
+    const roots = selectionsOf({ schema: schema(), roots: reads.roots, types: reads.types }, doc.document, operation, coerced.coerced)
+    if (!roots || roots.length === 0) return undefined
     // One statement serves one list of languages: roots asking for different ones take mercurius's path.
     const asked = new Set(roots.map((r) => (r.args.language as string | null | undefined) ?? null))
-    if (asked.size > 1) return
+    if (asked.size > 1) return undefined
     const [language] = asked
     const accepted = parseAcceptLanguage(request.headers['accept-language'])
-    const ctx = contextOf(request, [...new Set([...(language ? [language] : []), ...accepted])])
-    if (!roots.every((r) => reads.answers(ctx, r))) return
-    let plans: (RootRead | undefined)[]
+    const languages = [...new Set([...(language ? [language] : []), ...accepted])]
+    const ctx = contextOf(request, languages)
+    if (!roots.every((r) => reads.answers(ctx, r))) return undefined
+    // Bad arguments are reported by the resolvers' path, in GraphQL's error shape.
+    const plans = await Promise.all(roots.map((r) => reads.plan(ctx, r))).catch(() => undefined)
+    if (!plans || plans.some((p) => p === undefined)) return undefined
+    return { reads: plans as RootRead[], languages, accepted, nonNull: roots.map((r) => nonNullRoots.has(r.field)) }
+  }
+
+  return async function readPath(request: FastifyRequest, reply: FastifyReply) {
+    if (request.validationError) return
+    const body = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined
+    if (!body || typeof body.query !== 'string' || body.extensions != null) return
+    const key = planKey(request, body)
+    const cached = planCache.get(key)
+    let found: Plan | undefined = cached && performance.now() - cached.at < PLAN_MS ? cached : undefined
+    if (!found) {
+      found = await plan(request, body)
+      if (!found) return
+      if (planCache.size >= CACHED_PLANS) planCache.delete(planCache.keys().next().value!)
+      planCache.set(key, { ...found, at: performance.now() })
+    }
     let answer: { json: string; missing: boolean[] }
     try {
-      plans = await Promise.all(roots.map((r) => reads.plan(ctx, r)))
-      if (plans.some((p) => p === undefined)) return
-      answer = await reads.json(ctx, plans as RootRead[], 'graphql', accepted)
+      answer = await reads.json(contextOf(request, found.languages), found.reads, 'graphql', found.accepted)
     } catch {
-      // Bad arguments and failures are reported by the resolvers' path, in GraphQL's error shape.
+      // A failure is reported by the resolvers' path, in GraphQL's error shape.
       return
     }
-    if (roots.some((r, i) => nonNullRoots.has(r.field) && answer.missing[i])) return
+    if (found.nonNull.some((nonNull, i) => nonNull && answer.missing[i])) return
     return reply.type('application/json; charset=utf-8').send(`{"data":${answer.json}}`)
   }
+}
+
+/** What one request reads: kept per planKey for PLAN_MS (agency slugs and callers' agencies are cached as long). */
+type Plan = { reads: RootRead[]; languages: string[]; accepted: string[]; nonNull: boolean[] }
+const CACHED_PLANS = 1_000
+const PLAN_MS = 60_000
+
+/** Everything a plan depends on: who may see what (not who asks), languages, the operation and its variables. */
+function planKey(request: FastifyRequest, body: Record<string, unknown>): string {
+  const actor = request.actor
+  const sight = actor.kind === 'public' ? 'public' : `${actor.kind}:${actor.agencySlug}:${actor.organizationId ?? ''}`
+  const variables = typeof body.variables === 'string' ? body.variables : JSON.stringify(body.variables ?? null)
+  return [sight, request.headers['accept-language'] ?? '', body.operationName ?? '', variables, body.query].join('\u0000')
 }
 
 /** The operation's root fields as selections, with @skip/@include applied and fragments merged; undefined when not plain. */

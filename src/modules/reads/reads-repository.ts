@@ -4,7 +4,7 @@
 // languages, write zone offsets and encode cursors exactly as the JavaScript does. They are written inline rather than
 // as SQL functions: PostgreSQL cannot inline a function with subqueries, and calling one costs 4–10 µs a row.
 import { sql, type SQL } from 'drizzle-orm'
-import type { Database } from '../../db/client.ts'
+import { renderSql, type Database, type RenderedSql } from '../../db/client.ts'
 import { eventColumnNames, eventConditions, type EventFilter, type EventVisibility } from '../events/events-repository.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import { decisionVisible } from '../decisions/decisions-repository.ts'
@@ -456,6 +456,17 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
     return sql`(SELECT ${object(eventConnectionType, 'EventConnection', source.refs, read.selection.selections, scope)} FROM ${source.from})`
   }
 
+  /** The roots of one request in one statement: {"key": value, …} as JSON text, and which roots are null. */
+  function rootsStatement(reads: RootRead[], scope: Scope): SQL {
+    const roots = reads.map((r, i) => ({ key: r.selection.key, at: raw(`r${i}`), expr: root(r, scope) }))
+    // OFFSET 0: each root is built once, not once per mention.
+    return sql`SELECT json_build_object(${sql.join(roots.map((r) => sql`${key(r.key)}, ${r.at}.v`), sql`, `)})::text AS data,
+      ARRAY[${sql.join(roots.map((r) => sql`${r.at}.v IS NULL`), sql`, `)}] AS missing
+      FROM ${sql.join(roots.map((r) => sql`(SELECT ${r.expr} AS v OFFSET 0) ${r.at}`), sql` CROSS JOIN `)}`
+  }
+  /** Statements already built for a list of reads the caller keeps (the GraphQL door's plan cache): built once, run again. */
+  const built = new WeakMap<RootRead[], RenderedSql>()
+
   const scopeOf = (dialect: Dialect, languages: { preferred: string[]; accepted: string[] }): Scope => {
     let n = 0
     return {
@@ -471,11 +482,12 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
   return {
     /** The reads of one request as one statement: {"key": value, …} as JSON text built by PostgreSQL, and which roots are null. */
     async json(reads: RootRead[], dialect: Dialect, languages: { preferred: string[]; accepted: string[] }): Promise<{ json: string; missing: boolean[] }> {
-      const scope = scopeOf(dialect, languages)
-      const roots = reads.map((r, i) => ({ key: r.selection.key, at: raw(`r${i}`), expr: root(r, scope) }))
-      const [row] = await database.prepared<{ data: string; missing: boolean[] }>(sql`SELECT json_build_object(${sql.join(roots.map((r) => sql`${key(r.key)}, ${r.at}.v`), sql`, `)})::text AS data,
-        ARRAY[${sql.join(roots.map((r) => sql`${r.at}.v IS NULL`), sql`, `)}] AS missing
-        FROM ${sql.join(roots.map((r) => sql`(SELECT ${r.expr} AS v OFFSET 0) ${r.at}`), sql` CROSS JOIN `)}`) // OFFSET 0: each root is built once, not once per mention
+      let statement = built.get(reads)
+      if (!statement) {
+        statement = renderSql(rootsStatement(reads, scopeOf(dialect, languages)))
+        built.set(reads, statement)
+      }
+      const [row] = await database.prepared<{ data: string; missing: boolean[] }>(statement)
       return { json: row!.data, missing: row!.missing }
     },
     /** REST's page of events, {data, nextCursor}, as JSON text; the next cursor also apart, for the Link header. */
