@@ -1,6 +1,7 @@
 // SQL for agencies and their areas.
 import { and, asc, eq, getTableColumns, inArray } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { existsCheck, type Check } from '../../db/unit-of-work.ts'
 import { agencies, areas } from '../../db/schema/index.ts'
 
 export type AgencyRow = typeof agencies.$inferSelect
@@ -36,6 +37,10 @@ export function createAgenciesRepository(db: Queryable) {
     async areaInAgency(areaId: string, agencyId: string): Promise<AreaRow | undefined> {
       const [row] = await db.select().from(areas).where(and(eq(areas.id, areaId), eq(areas.agencyId, agencyId))).limit(1)
       return row
+    },
+    /** areaInAgency as a check for a unit of work's one read. */
+    areaInAgencyCheck(areaId: string, agencyId: string): Check<boolean> {
+      return existsCheck(db.select({ id: areas.id }).from(areas).where(and(eq(areas.id, areaId), eq(areas.agencyId, agencyId))))
     },
     async insertArea(values: typeof areas.$inferInsert): Promise<AreaRow> {
       const [row] = await db.insert(areas).values(values).returning()

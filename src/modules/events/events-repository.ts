@@ -3,6 +3,7 @@ import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, arrayContains, arrayOverlaps, asc, eq, gt, gte, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import { getTableColumns } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { existsCheck, plannedInsert, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { EventListQuery } from './events-schemas.ts'
@@ -47,6 +48,16 @@ export function createEventsRepository(db: Queryable) {
     async insert(values: (EventInsert & Stamped)[]): Promise<EventRow[]> {
       if (values.length === 0) return []
       return db.insert(events).values(values).returning(eventColumns)
+    },
+
+    /** A new event, written in a unit of work; its id is chosen by the caller. */
+    planInsert(values: EventInsert & Stamped & { id: string }): PlannedInsert<EventRow> {
+      return plannedInsert(events, values, eventColumns)
+    },
+
+    /** Whether an event of the agency, as `visibility` lets the caller see it, exists: a check for a unit of work's one read. */
+    inAgencyCheck(id: string, agencyId: string, visibility: EventVisibility): Check<boolean> {
+      return existsCheck(db.select({ id: events.id }).from(events).where(and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))))
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */

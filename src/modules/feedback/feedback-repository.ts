@@ -2,6 +2,7 @@
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { plannedInsert, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { decisionFeedback, feedbackItems, feedbackTopics, feedbackTransitions, participants } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { FeedbackListQuery } from './feedback-schemas.ts'
@@ -129,6 +130,21 @@ export function createFeedbackRepository(db: Queryable) {
     async insert(values: FeedbackInsert & Stamped & { receivedAt: Date }): Promise<FeedbackItemRow> {
       const [row] = await db.insert(feedbackItems).values(values).returning(itemColumns)
       return row!
+    },
+
+    /** A new item, written in a unit of work; its id is chosen by the caller. */
+    planInsert(values: FeedbackInsert & Stamped & { id: string; receivedAt: Date }): PlannedInsert<FeedbackItemRow> {
+      return plannedInsert(feedbackItems, values, itemColumns)
+    },
+
+    /** Lifecycle steps written in a unit of work. */
+    planTransitions(values: (typeof feedbackTransitions.$inferInsert & { at: Date })[]): PlannedInsert {
+      return plannedInsert(feedbackTransitions, values)
+    },
+
+    /** A giver who asked to be contacted back, written in a unit of work (personal data: never in audit or outbox rows). */
+    planParticipant(values: typeof participants.$inferInsert & Stamped & { id: string }): PlannedInsert {
+      return plannedInsert(participants, values, { id: participants.id })
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */
