@@ -28,7 +28,7 @@ export function createServices(database: Database, { partnerTokens, insights, lo
   const events = createEventsService({ database, repositories, writes, agencies })
   const series = createSeriesService({ database, agencies })
   const organizations = createOrganizationsService({ database, agencies })
-  const loop = createLoopServices({ database, agencies })
+  const loop = createLoopServices({ database, repositories, writes, agencies })
   return {
     agencies,
     events,
