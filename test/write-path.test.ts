@@ -1,0 +1,206 @@
+// One write path: a create costs at most two statements (one check read, one write), outside any transaction, and
+// writes its row, audit entry, outbox entry (and history) together; idempotency keys are claimed in the same statement.
+import t from 'tap'
+import { sql } from 'drizzle-orm'
+import { buildApp } from '../src/app.ts'
+import { clockFrom } from '../src/clock.ts'
+import { bearer } from './helpers/auth.ts'
+import { build } from './helpers/build.ts'
+import { TEST_NOW } from './helpers/clock.ts'
+import { usingPostgres } from './helpers/database.ts'
+import { eventBody } from './helpers/fixtures.ts'
+
+const { app, database, config, fixtures } = await build(t)
+const staff = await bearer()
+
+type Reply = { statusCode: number; headers: Record<string, unknown>; body: string; json(): any }
+
+async function rows<T = Record<string, unknown>>(query: ReturnType<typeof sql>): Promise<T[]> {
+  const result = await database.db.execute(query)
+  return ((result as { rows?: T[] }).rows ?? result) as T[]
+}
+
+/** Runs one request and reports what it cost: statements, and transactions opened (spied on, since PGlite's BEGIN is not logged). */
+async function measured(run: () => Promise<Reply>) {
+  const before = database.statements.count
+  database.recent.length = 0
+  let transactions = 0
+  const original = database.db.transaction
+  database.db.transaction = ((...args: Parameters<typeof original>) => {
+    transactions++
+    return original.apply(database.db, args)
+  }) as typeof original
+  try {
+    const res = await run()
+    return { res, statements: database.statements.count - before, sql: database.recent.map((s) => s.sql), transactions }
+  } finally {
+    database.db.transaction = original
+  }
+}
+
+const graphql = (query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables } }) as Promise<Reply>
+
+/** One create over one adapter: how to run it (with a key, with changes to its body) and read what it answers. */
+type Create = { name: string; table: string; entityType: string; different: Record<string, unknown>; run(key?: string, change?: Record<string, unknown>): Promise<Reply>; idOf(res: Reply): string; replayed(res: Reply): boolean }
+
+const feedbackInput = (change: Record<string, unknown> = {}) => ({ agency: 'metro', body: 'The streetlights on Elm are out.', language: 'en', topic: 'community_safety', ...change })
+const gqlEvent = {
+  title: [{ language: 'en', text: 'Town hall' }],
+  kind: 'TOWN_HALL',
+  format: 'VIRTUAL',
+  startsAt: '2027-06-01T18:00:00-04:00',
+  endsAt: '2027-06-01T19:00:00-04:00',
+  online: { joinUrl: 'https://meet.example.org/town-hall' },
+}
+
+const creates: Create[] = [
+  {
+    name: 'REST POST /v1/events',
+    table: 'events',
+    entityType: 'event',
+    different: { capacity: 12 },
+    run: (key, change) => app.inject({ method: 'POST', url: '/v1/events', headers: { ...staff, ...(key ? { 'idempotency-key': key } : {}) }, payload: eventBody({ areaId: fixtures.areas.north.id, ...change }) }),
+    idOf: (res) => res.json().id,
+    replayed: (res) => res.headers['idempotent-replayed'] === 'true',
+  },
+  {
+    name: 'GraphQL scheduleEvent',
+    table: 'events',
+    entityType: 'event',
+    different: { capacity: 12 },
+    run: (key, change) =>
+      graphql(`mutation ($input: ScheduleEventInput!, $key: String) { scheduleEvent(input: $input, idempotencyKey: $key) { replayed event { id } } }`, { input: { ...gqlEvent, areaId: fixtures.areas.north.id, ...change }, key }, staff),
+    idOf: (res) => res.json().data.scheduleEvent.event.id,
+    replayed: (res) => res.json().data.scheduleEvent.replayed,
+  },
+  {
+    name: 'REST POST /v1/feedback',
+    table: 'feedback_items',
+    entityType: 'feedback',
+    different: { body: 'Something else entirely.' },
+    run: (key, change) => app.inject({ method: 'POST', url: '/v1/feedback', headers: key ? { 'idempotency-key': key } : {}, payload: feedbackInput({ areaId: fixtures.areas.north.id, ...change }) }),
+    idOf: (res) => res.json().id,
+    replayed: (res) => res.headers['idempotent-replayed'] === 'true',
+  },
+  {
+    name: 'GraphQL submitFeedback',
+    table: 'feedback_items',
+    entityType: 'feedback',
+    different: { body: 'Something else entirely.' },
+    run: (key, change) =>
+      graphql(`mutation ($input: SubmitFeedbackInput!, $key: String) { submitFeedback(input: $input, idempotencyKey: $key) { replayed feedback { id } } }`, { input: feedbackInput({ areaId: fixtures.areas.north.id, ...change }), key }, staff),
+    idOf: (res) => res.json().data.submitFeedback.feedback.id,
+    replayed: (res) => res.json().data.submitFeedback.replayed,
+  },
+]
+
+const ok = (res: Reply) => res.statusCode === 201 || (res.statusCode === 200 && !res.json().errors)
+const counts = async (id: string) =>
+  (await rows<{ audit: number; outbox: number; history: number }>(sql`select
+    (select count(*)::int from audit_events where entity_id = ${id}::uuid) as audit,
+    (select count(*)::int from outbox where entity_id = ${id}::uuid) as outbox,
+    (select count(*)::int from feedback_transitions where feedback_id = ${id}::uuid) as history`))[0]!
+
+// The agency and the anonymous key namespace are cached after a first request; what is measured is the create itself.
+for (const c of creates) await c.run()
+
+const slug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-')
+
+for (const c of creates) {
+  t.test(`when ${c.name} creates, then it runs at most 2 statements, opens no transaction, and writes row, audit and outbox together`, async (t) => {
+    for (const key of [undefined, `count-${slug(c.name)}`]) {
+      const { res, statements, sql: seen, transactions } = await measured(() => c.run(key))
+      t.ok(ok(res), res.body)
+      t.ok(statements <= 2, `${key ? 'with' : 'without'} a key: ${statements} statements`)
+      t.equal(transactions, 0, 'no db.transaction')
+      t.notOk(seen.some((s) => /^\s*(begin|commit|start transaction)\b/i.test(s)), 'no BEGIN or COMMIT sent')
+      t.equal(seen.filter((s) => /\binsert\b/i.test(s)).length, 1, 'one write statement')
+      const id = c.idOf(res)
+      t.same(await counts(id), { audit: 1, outbox: 1, history: c.entityType === 'feedback' ? 1 : 0 })
+      // Rows written by one statement carry one transaction id.
+      const xmins = await rows<{ xmin: string }>(sql`
+        select xmin::text from ${sql.identifier(c.table)} where id = ${id}::uuid
+        union select xmin::text from audit_events where entity_id = ${id}::uuid
+        union select xmin::text from outbox where entity_id = ${id}::uuid
+        union select xmin::text from idempotency_keys where resource_id = ${id}::uuid
+        union select xmin::text from feedback_transitions where feedback_id = ${id}::uuid`)
+      t.equal(xmins.length, 1, 'one transaction wrote them all')
+      const [outbox] = await rows<{ agency_id: string; action: string; visibility: string; payload: unknown; request_id: string | null }>(
+        sql`select agency_id, action, visibility, payload, request_id from outbox where entity_id = ${id}::uuid`)
+      t.match(outbox, { agency_id: fixtures.metro.id, action: c.entityType === 'event' ? 'event.scheduled' : 'feedback.received', visibility: c.entityType === 'event' ? 'public' : 'agency' })
+      t.same(outbox!.payload, { id, version: 1 })
+      t.ok(outbox!.request_id)
+      if (key) t.equal((await rows(sql`select 1 from idempotency_keys where resource_id = ${id}::uuid and status_code = 201`)).length, 1, 'the key names the resource from the start')
+    }
+  })
+
+  t.test(`when ${c.name} is retried, then the same body replays, another is refused, and an expired key is claimed afresh`, async (t) => {
+    const key = `retry-${slug(c.name)}`
+    const first = await c.run(key)
+    t.ok(ok(first), first.body)
+    const again = await c.run(key)
+    t.ok(ok(again), again.body)
+    t.ok(c.replayed(again), 'replayed')
+    t.equal(c.idOf(again), c.idOf(first))
+    const different = await c.run(key, c.different)
+    const code = different.statusCode === 200 ? different.json().errors?.[0]?.extensions?.code : different.json().code
+    t.equal(code, 'IDEMPOTENCY_KEY_REUSED')
+    if (different.statusCode !== 200) t.equal(different.statusCode, 422)
+    t.equal((await rows(sql`select 1 from ${sql.identifier(c.table)} where id = ${c.idOf(first)}::uuid`)).length, 1)
+    t.same(await counts(c.idOf(first)), { audit: 1, outbox: 1, history: c.entityType === 'feedback' ? 1 : 0 }, 'a replay writes nothing')
+  })
+
+  t.test(`when ${c.name} fails a check, then nothing is written and the key stays free`, async (t) => {
+    const key = `check-${slug(c.name)}`
+    const before = await rows<{ n: number }>(sql`select (select count(*) from audit_events)::int + (select count(*) from outbox)::int + (select count(*) from idempotency_keys)::int as n`)
+    const bad = await c.run(key, { areaId: fixtures.areas.lakeArea.id })
+    t.ok(bad.statusCode === 400 || bad.json().errors?.[0]?.extensions?.code === 'VALIDATION_FAILED', bad.body)
+    const after = await rows<{ n: number }>(sql`select (select count(*) from audit_events)::int + (select count(*) from outbox)::int + (select count(*) from idempotency_keys)::int as n`)
+    t.same(after, before, 'no audit, outbox or key row')
+    const fixed = await c.run(key)
+    t.ok(ok(fixed), fixed.body)
+    t.notOk(c.replayed(fixed), 'the fixed body creates')
+  })
+}
+
+t.test('when feedback leaves contact details, then neither the audit entry nor the outbox entry carries them', async (t) => {
+  const res = await app.inject({ method: 'POST', url: '/v1/feedback', payload: feedbackInput({ body: 'Call me.', contact: { displayName: 'Canary Giver', email: 'canary-giver@example.org', phone: '+1 555 0199', consentToContact: true } }) })
+  t.equal(res.statusCode, 201, res.body)
+  const id = res.json().id
+  t.same(await counts(id), { audit: 1, outbox: 1, history: 1 })
+  const written = JSON.stringify(await rows(sql`select to_jsonb(a) as a from audit_events a where entity_id = ${id}::uuid union all select to_jsonb(o) from outbox o where entity_id = ${id}::uuid`))
+  t.notMatch(written, /canary|555 0199|example\.org/i)
+  t.equal((await rows(sql`select 1 from participants p join feedback_items f on f.participant_id = p.id where f.id = ${id}::uuid`)).length, 1, 'the participant is written with the item')
+})
+
+t.test('when a key is older than 24 hours, then a create with it is not a replay but a new resource', async (t) => {
+  const key = 'expiring-1'
+  const first = await app.inject({ method: 'POST', url: '/v1/events', headers: { ...staff, 'idempotency-key': key }, payload: eventBody() })
+  t.equal(first.statusCode, 201)
+  // The same database, served 25 hours later.
+  const later = new Date(Date.parse(TEST_NOW) + 25 * 3_600_000)
+  const laterApp = await buildApp({ config, database, clock: clockFrom(later) })
+  t.teardown(() => laterApp.close())
+  const headers = { ...(await bearer({ now: later })), 'idempotency-key': key }
+  const { res: again, statements } = await measured(() => laterApp.inject({ method: 'POST', url: '/v1/events', headers, payload: eventBody() }))
+  t.equal(again.statusCode, 201, again.body)
+  t.notOk(again.headers['idempotent-replayed'])
+  t.not(again.json().id, first.json().id, 'a new event')
+  t.ok(statements <= 3, `${statements} statements (the agency is read once by the new app)`)
+  const keys = await rows<{ resource_id: string }>(sql`select resource_id from idempotency_keys where key = ${key}`)
+  t.same(keys, [{ resource_id: again.json().id }], 'the one key now names the new event')
+  const replay = await laterApp.inject({ method: 'POST', url: '/v1/events', headers, payload: eventBody() })
+  t.equal(replay.headers['idempotent-replayed'], 'true')
+  t.equal(replay.json().id, again.json().id)
+})
+
+t.test('when many requests race with one key, then exactly one resource is created', { skip: usingPostgres() ? false : 'PGlite has one connection: requests cannot race' }, async (t) => {
+  const key = 'race-1'
+  const replies = await Promise.all(Array.from({ length: 8 }, () => app.inject({ method: 'POST', url: '/v1/events', headers: { ...staff, 'idempotency-key': key }, payload: eventBody({ capacity: 77 }) })))
+  t.same(replies.map((r) => r.statusCode), Array(8).fill(201), replies.map((r) => r.body).join('\n'))
+  t.equal(new Set(replies.map((r) => r.json().id)).size, 1, 'every reply names the same event')
+  t.equal(replies.filter((r) => r.headers['idempotent-replayed'] !== 'true').length, 1, 'one created, the rest replayed')
+  t.equal((await rows(sql`select 1 from events where capacity = 77`)).length, 1, 'one row')
+  t.equal((await rows(sql`select 1 from outbox o join events e on e.id = o.entity_id where e.capacity = 77`)).length, 1, 'one outbox entry')
+})
