@@ -42,9 +42,21 @@ const graphql = (query: string, variables: Record<string, unknown>, headers: Rec
   app.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables } }) as Promise<Reply>
 
 /** One create over one adapter: how to run it (with a key, with changes to its body) and read what it answers. */
-type Create = { name: string; table: string; entityType: string; different: Record<string, unknown>; run(key?: string, change?: Record<string, unknown>): Promise<Reply>; idOf(res: Reply): string; replayed(res: Reply): boolean }
+type Create = {
+  name: string
+  table: string
+  entityType: string
+  action: string
+  visibility: 'public' | 'agency'
+  history?: boolean
+  /** A change to the body that a key's first use must not accept on a retry. */
+  different: Record<string, unknown>
+  /** A change that fails the create's checks (another agency's area). */
+  failing: Record<string, unknown>
+  run(key?: string, change?: Record<string, unknown>): Promise<Reply>; idOf(res: Reply): string; replayed(res: Reply): boolean }
 
 const feedbackInput = (change: Record<string, unknown> = {}) => ({ agency: 'metro', body: 'The streetlights on Elm are out.', language: 'en', topic: 'community_safety', ...change })
+const organizationInput = { name: 'Eastside Neighbours', kind: 'neighbourhood_association', areaIds: [fixtures.areas.north.id], contact: { name: 'Canary Contact', email: 'canary-org@example.org' } }
 const gqlEvent = {
   title: [{ language: 'en', text: 'Town hall' }],
   kind: 'TOWN_HALL',
@@ -59,7 +71,10 @@ const creates: Create[] = [
     name: 'REST POST /v1/events',
     table: 'events',
     entityType: 'event',
+    action: 'event.scheduled',
+    visibility: 'public',
     different: { capacity: 12 },
+    failing: { areaId: fixtures.areas.lakeArea.id },
     run: (key, change) => app.inject({ method: 'POST', url: '/v1/events', headers: { ...staff, ...(key ? { 'idempotency-key': key } : {}) }, payload: eventBody({ areaId: fixtures.areas.north.id, ...change }) }),
     idOf: (res) => res.json().id,
     replayed: (res) => res.headers['idempotent-replayed'] === 'true',
@@ -68,7 +83,10 @@ const creates: Create[] = [
     name: 'GraphQL scheduleEvent',
     table: 'events',
     entityType: 'event',
+    action: 'event.scheduled',
+    visibility: 'public',
     different: { capacity: 12 },
+    failing: { areaId: fixtures.areas.lakeArea.id },
     run: (key, change) =>
       graphql(`mutation ($input: ScheduleEventInput!, $key: String) { scheduleEvent(input: $input, idempotencyKey: $key) { replayed event { id } } }`, { input: { ...gqlEvent, areaId: fixtures.areas.north.id, ...change }, key }, staff),
     idOf: (res) => res.json().data.scheduleEvent.event.id,
@@ -78,7 +96,11 @@ const creates: Create[] = [
     name: 'REST POST /v1/feedback',
     table: 'feedback_items',
     entityType: 'feedback',
+    action: 'feedback.received',
+    visibility: 'agency',
+    history: true,
     different: { body: 'Something else entirely.' },
+    failing: { areaId: fixtures.areas.lakeArea.id },
     run: (key, change) => app.inject({ method: 'POST', url: '/v1/feedback', headers: key ? { 'idempotency-key': key } : {}, payload: feedbackInput({ areaId: fixtures.areas.north.id, ...change }) }),
     idOf: (res) => res.json().id,
     replayed: (res) => res.headers['idempotent-replayed'] === 'true',
@@ -87,11 +109,40 @@ const creates: Create[] = [
     name: 'GraphQL submitFeedback',
     table: 'feedback_items',
     entityType: 'feedback',
+    action: 'feedback.received',
+    visibility: 'agency',
+    history: true,
     different: { body: 'Something else entirely.' },
+    failing: { areaId: fixtures.areas.lakeArea.id },
     run: (key, change) =>
       graphql(`mutation ($input: SubmitFeedbackInput!, $key: String) { submitFeedback(input: $input, idempotencyKey: $key) { replayed feedback { id } } }`, { input: feedbackInput({ areaId: fixtures.areas.north.id, ...change }), key }, staff),
     idOf: (res) => res.json().data.submitFeedback.feedback.id,
     replayed: (res) => res.json().data.submitFeedback.replayed,
+  },
+  {
+    name: 'REST POST /v1/organizations',
+    table: 'organizations',
+    entityType: 'organization',
+    action: 'organization.registered',
+    visibility: 'public',
+    different: { name: 'Westside Neighbours' },
+    failing: { areaIds: [fixtures.areas.lakeArea.id] },
+    run: (key, change) => app.inject({ method: 'POST', url: '/v1/organizations', headers: { ...staff, ...(key ? { 'idempotency-key': key } : {}) }, payload: { ...organizationInput, ...change } }),
+    idOf: (res) => res.json().id,
+    replayed: (res) => res.headers['idempotent-replayed'] === 'true',
+  },
+  {
+    name: 'GraphQL createOrganization',
+    table: 'organizations',
+    entityType: 'organization',
+    action: 'organization.registered',
+    visibility: 'public',
+    different: { name: 'Westside Neighbours' },
+    failing: { areaIds: [fixtures.areas.lakeArea.id] },
+    run: (key, change) =>
+      graphql(`mutation ($input: CreateOrganizationInput!, $key: String) { createOrganization(input: $input, idempotencyKey: $key) { replayed organization { id } } }`, { input: { ...organizationInput, kind: 'NEIGHBOURHOOD_ASSOCIATION', ...change }, key }, staff),
+    idOf: (res) => res.json().data.createOrganization.organization.id,
+    replayed: (res) => res.json().data.createOrganization.replayed,
   },
 ]
 
@@ -117,7 +168,7 @@ for (const c of creates) {
       t.notOk(seen.some((s) => /^\s*(begin|commit|start transaction)\b/i.test(s)), 'no BEGIN or COMMIT sent')
       t.equal(seen.filter((s) => /\binsert\b/i.test(s)).length, 1, 'one write statement')
       const id = c.idOf(res)
-      t.same(await counts(id), { audit: 1, outbox: 1, history: c.entityType === 'feedback' ? 1 : 0 })
+      t.same(await counts(id), { audit: 1, outbox: 1, history: c.history ? 1 : 0 })
       // Rows written by one statement carry one transaction id.
       const xmins = await rows<{ xmin: string }>(sql`
         select xmin::text from ${sql.identifier(c.table)} where id = ${id}::uuid
@@ -128,7 +179,8 @@ for (const c of creates) {
       t.equal(xmins.length, 1, 'one transaction wrote them all')
       const [outbox] = await rows<{ agency_id: string; action: string; visibility: string; payload: unknown; request_id: string | null }>(
         sql`select agency_id, action, visibility, payload, request_id from outbox where entity_id = ${id}::uuid`)
-      t.match(outbox, { agency_id: fixtures.metro.id, action: c.entityType === 'event' ? 'event.scheduled' : 'feedback.received', visibility: c.entityType === 'event' ? 'public' : 'agency' })
+      t.match(outbox, { agency_id: fixtures.metro.id, action: c.action, visibility: c.visibility })
+      t.notMatch(JSON.stringify(outbox), /canary/i, 'no personal data in the outbox')
       t.same(outbox!.payload, { id, version: 1 })
       t.ok(outbox!.request_id)
       if (key) t.equal((await rows(sql`select 1 from idempotency_keys where resource_id = ${id}::uuid and status_code = 201`)).length, 1, 'the key names the resource from the start')
@@ -148,13 +200,13 @@ for (const c of creates) {
     t.equal(code, 'IDEMPOTENCY_KEY_REUSED')
     if (different.statusCode !== 200) t.equal(different.statusCode, 422)
     t.equal((await rows(sql`select 1 from ${sql.identifier(c.table)} where id = ${c.idOf(first)}::uuid`)).length, 1)
-    t.same(await counts(c.idOf(first)), { audit: 1, outbox: 1, history: c.entityType === 'feedback' ? 1 : 0 }, 'a replay writes nothing')
+    t.same(await counts(c.idOf(first)), { audit: 1, outbox: 1, history: c.history ? 1 : 0 }, 'a replay writes nothing')
   })
 
   t.test(`when ${c.name} fails a check, then nothing is written and the key stays free`, async (t) => {
     const key = `check-${slug(c.name)}`
     const before = await rows<{ n: number }>(sql`select (select count(*) from audit_events)::int + (select count(*) from outbox)::int + (select count(*) from idempotency_keys)::int as n`)
-    const bad = await c.run(key, { areaId: fixtures.areas.lakeArea.id })
+    const bad = await c.run(key, c.failing)
     t.ok(bad.statusCode === 400 || bad.json().errors?.[0]?.extensions?.code === 'VALIDATION_FAILED', bad.body)
     const after = await rows<{ n: number }>(sql`select (select count(*) from audit_events)::int + (select count(*) from outbox)::int + (select count(*) from idempotency_keys)::int as n`)
     t.same(after, before, 'no audit, outbox or key row')

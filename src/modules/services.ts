@@ -27,7 +27,7 @@ export function createServices(database: Database, { partnerTokens, insights, lo
   const agencies = createAgenciesService({ database })
   const events = createEventsService({ database, repositories, writes, agencies })
   const series = createSeriesService({ database, agencies })
-  const organizations = createOrganizationsService({ database, agencies })
+  const organizations = createOrganizationsService({ database, repositories, writes, agencies })
   const loop = createLoopServices({ database, repositories, writes, agencies })
   return {
     agencies,

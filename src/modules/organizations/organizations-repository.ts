@@ -42,6 +42,11 @@ export function createOrganizationsRepository(db: Queryable) {
       return rowsCheck(query, { id: organizations.id })
     },
 
+    /** A new organization, written in a unit of work; its id is chosen by the caller. */
+    planInsert(values: OrganizationInsert & Stamped & { id: string }): PlannedInsert<OrganizationRow> {
+      return plannedInsert(organizations, values, columns)
+    },
+
     /** A new event's co-hosts, written in its unit of work. */
     planCoHosts(agencyId: string, eventId: string, organizationIds: string[]): PlannedInsert {
       return plannedInsert(eventCoHosts, organizationIds.map((organizationId) => ({ agencyId, eventId, organizationId })))
