@@ -57,6 +57,16 @@ type Create = {
 
 const feedbackInput = (change: Record<string, unknown> = {}) => ({ agency: 'metro', body: 'The streetlights on Elm are out.', language: 'en', topic: 'community_safety', ...change })
 const organizationInput = { name: 'Eastside Neighbours', kind: 'neighbourhood_association', areaIds: [fixtures.areas.north.id], contact: { name: 'Canary Contact', email: 'canary-org@example.org' } }
+const seriesInput = {
+  title: { en: 'Neighbourhood listening session' },
+  kind: 'listening_session',
+  format: 'in_person',
+  areaId: fixtures.areas.north.id,
+  venue: { name: 'North Library', address: { street: '1 Elm St', locality: 'Metro' } },
+  recurrence: { rule: 'FREQ=MONTHLY;BYDAY=2TU;COUNT=3', start: '2027-01-12T18:30', durationMinutes: 90 },
+  rotation: [{ venue: { name: 'South Rec Centre', address: { street: '9 Oak Ave', locality: 'Metro' } }, areaId: fixtures.areas.south.id }],
+}
+const gqlSeries = { ...seriesInput, title: [{ language: 'en', text: 'Neighbourhood listening session' }], kind: 'LISTENING_SESSION', format: 'IN_PERSON' }
 const gqlEvent = {
   title: [{ language: 'en', text: 'Town hall' }],
   kind: 'TOWN_HALL',
@@ -143,6 +153,31 @@ const creates: Create[] = [
       graphql(`mutation ($input: CreateOrganizationInput!, $key: String) { createOrganization(input: $input, idempotencyKey: $key) { replayed organization { id } } }`, { input: { ...organizationInput, kind: 'NEIGHBOURHOOD_ASSOCIATION', ...change }, key }, staff),
     idOf: (res) => res.json().data.createOrganization.organization.id,
     replayed: (res) => res.json().data.createOrganization.replayed,
+  },
+  {
+    name: 'REST POST /v1/series',
+    table: 'event_series',
+    entityType: 'series',
+    action: 'series.created',
+    visibility: 'public',
+    different: { capacity: 12 },
+    failing: { areaId: fixtures.areas.lakeArea.id },
+    run: (key, change) => app.inject({ method: 'POST', url: '/v1/series', headers: { ...staff, ...(key ? { 'idempotency-key': key } : {}) }, payload: { ...seriesInput, ...change } }),
+    idOf: (res) => res.json().id,
+    replayed: (res) => res.headers['idempotent-replayed'] === 'true',
+  },
+  {
+    name: 'GraphQL createSeries',
+    table: 'event_series',
+    entityType: 'series',
+    action: 'series.created',
+    visibility: 'public',
+    different: { capacity: 12 },
+    failing: { areaId: fixtures.areas.lakeArea.id },
+    run: (key, change) =>
+      graphql(`mutation ($input: CreateSeriesInput!, $key: String) { createSeries(input: $input, idempotencyKey: $key) { replayed series { id } } }`, { input: { ...gqlSeries, ...change }, key }, staff),
+    idOf: (res) => res.json().data.createSeries.series.id,
+    replayed: (res) => res.json().data.createSeries.replayed,
   },
 ]
 
@@ -255,4 +290,13 @@ t.test('when many requests race with one key, then exactly one resource is creat
   t.equal(replies.filter((r) => r.headers['idempotent-replayed'] !== 'true').length, 1, 'one created, the rest replayed')
   t.equal((await rows(sql`select 1 from events where capacity = 77`)).length, 1, 'one row')
   t.equal((await rows(sql`select 1 from outbox o join events e on e.id = o.entity_id where e.capacity = 77`)).length, 1, 'one outbox entry')
+})
+
+t.test('when a series is created, then its occurrences are written by the same statement', async (t) => {
+  const { res, statements } = await measured(() => app.inject({ method: 'POST', url: '/v1/series', headers: staff, payload: seriesInput }))
+  t.equal(res.statusCode, 201, res.body)
+  t.ok(statements <= 2, `${statements} statements`)
+  const xmins = await rows<{ xmin: string; n: number }>(sql`
+    select xmin::text, count(*)::int as n from (select xmin from events where series_id = ${res.json().id}::uuid union all select xmin from event_series where id = ${res.json().id}::uuid) w group by xmin`)
+  t.same(xmins.map((x) => x.n), [4], 'three occurrences and the series, in one transaction')
 })

@@ -1,6 +1,6 @@
 // The SQL mechanics of a create in at most two round trips: one SELECT carrying every check, then one statement
 // of data-modifying CTEs that writes all rows, gated on an optional claim. One statement is atomic: no BEGIN/COMMIT.
-import { getTableColumns, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { getTableColumns, getTableName, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Queryable } from './client.ts'
 
@@ -52,7 +52,8 @@ export async function readChecks<C extends Record<string, Check<unknown> | undef
  */
 export async function writeAll<Row>(db: Queryable, gate: SQL | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedInsert[]]): Promise<Row[] | undefined> {
   const ctes = [sql`gate as (${gate ?? sql`select 1`})`]
-  ;[first, ...rest].forEach((insert, i) => {
+  // A planned insert of no rows (a series whose rule yields no occurrence) writes nothing.
+  ;[first, ...rest.filter((insert) => insert.rows.length > 0)].forEach((insert, i) => {
     const returning = i === 0 ? sql` returning ${sql.join(Object.values(insert.returning).map((c) => sql.identifier(c.name)), sql`, `)}` : sql``
     ctes.push(sql`${sql.identifier(`w${i}`)} as (${insertFromGate(insert)}${returning})`)
   })
@@ -65,9 +66,12 @@ export async function writeAll<Row>(db: Queryable, gate: SQL | undefined, [first
 /** INSERT … SELECT from the gate: each value is a typed parameter (a bare one in a SELECT list would be read as text). */
 function insertFromGate({ table, rows }: PlannedInsert): SQL {
   const columns = getTableColumns(table)
-  const keys = Object.keys(rows[0]!).filter((k) => rows[0]![k] !== undefined)
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row).filter((k) => row[k] !== undefined)))]
   const unknown = keys.find((k) => !columns[k])
   if (unknown) throw new Error(`planned insert names no column ${unknown}`)
+  // A VALUES list has no DEFAULT: a row may leave out only columns whose default is null anyway.
+  const defaulted = keys.find((k) => columns[k]!.hasDefault && rows.some((row) => row[k] === undefined))
+  if (defaulted) throw new Error(`planned rows of ${getTableName(table)} must all name ${defaulted} or none`)
   const value = (column: PgColumn, v: unknown) =>
     v === null || v === undefined ? sql`null::${sql.raw(column.getSQLType())}` : sql`${column.mapToDriverValue(v)}::${sql.raw(column.getSQLType())}`
   const tuples = rows.map((row) => sql`(${sql.join(keys.map((k) => value(columns[k]!, row[k])), sql`, `)})`)

@@ -26,7 +26,7 @@ export function createServices(database: Database, { partnerTokens, insights, lo
   const writes = createWrites({ database, repositories })
   const agencies = createAgenciesService({ database })
   const events = createEventsService({ database, repositories, writes, agencies })
-  const series = createSeriesService({ database, agencies })
+  const series = createSeriesService({ database, repositories, writes, agencies })
   const organizations = createOrganizationsService({ database, repositories, writes, agencies })
   const loop = createLoopServices({ database, repositories, writes, agencies })
   return {

@@ -55,6 +55,16 @@ export function createEventsRepository(db: Queryable) {
       return plannedInsert(events, values, eventColumns)
     },
 
+    /** A series' occurrences, written in its unit of work (their ids from the database's default). */
+    planOccurrences(values: (EventInsert & Stamped)[]): PlannedInsert {
+      return plannedInsert(events, values)
+    },
+
+    /** A new series, written in a unit of work; its id is chosen by the caller. */
+    planSeries(values: SeriesInsert & Stamped & { id: string }): PlannedInsert<SeriesRow> {
+      return plannedInsert(eventSeries, values, getTableColumns(eventSeries))
+    },
+
     /** Whether an event of the agency, as `visibility` lets the caller see it, exists: a check for a unit of work's one read. */
     inAgencyCheck(id: string, agencyId: string, visibility: EventVisibility): Check<boolean> {
       return existsCheck(db.select({ id: events.id }).from(events).where(and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))))
