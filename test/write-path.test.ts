@@ -67,6 +67,7 @@ const seriesInput = {
   rotation: [{ venue: { name: 'South Rec Centre', address: { street: '9 Oak Ave', locality: 'Metro' } }, areaId: fixtures.areas.south.id }],
 }
 const gqlSeries = { ...seriesInput, title: [{ language: 'en', text: 'Neighbourhood listening session' }], kind: 'LISTENING_SESSION', format: 'IN_PERSON' }
+const participantInput = { displayName: 'Canary Person', contact: { email: 'canary-person@example.org' }, consents: { contact: true, dataUse: true }, areaId: fixtures.areas.north.id }
 const gqlEvent = {
   title: [{ language: 'en', text: 'Town hall' }],
   kind: 'TOWN_HALL',
@@ -178,6 +179,31 @@ const creates: Create[] = [
       graphql(`mutation ($input: CreateSeriesInput!, $key: String) { createSeries(input: $input, idempotencyKey: $key) { replayed series { id } } }`, { input: { ...gqlSeries, ...change }, key }, staff),
     idOf: (res) => res.json().data.createSeries.series.id,
     replayed: (res) => res.json().data.createSeries.replayed,
+  },
+  {
+    name: 'REST POST /v1/participants',
+    table: 'participants',
+    entityType: 'participant',
+    action: 'participant.registered',
+    visibility: 'agency',
+    different: { displayName: 'Someone Else' },
+    failing: { areaId: fixtures.areas.lakeArea.id },
+    run: (key, change) => app.inject({ method: 'POST', url: '/v1/participants', headers: { ...staff, ...(key ? { 'idempotency-key': key } : {}) }, payload: { ...participantInput, ...change } }),
+    idOf: (res) => res.json().id,
+    replayed: (res) => res.headers['idempotent-replayed'] === 'true',
+  },
+  {
+    name: 'GraphQL createParticipant',
+    table: 'participants',
+    entityType: 'participant',
+    action: 'participant.registered',
+    visibility: 'agency',
+    different: { displayName: 'Someone Else' },
+    failing: { areaId: fixtures.areas.lakeArea.id },
+    run: (key, change) =>
+      graphql(`mutation ($input: CreateParticipantInput!, $key: String) { createParticipant(input: $input, idempotencyKey: $key) { replayed participant { id } } }`, { input: { ...participantInput, ...change }, key }, staff),
+    idOf: (res) => res.json().data.createParticipant.participant.id,
+    replayed: (res) => res.json().data.createParticipant.replayed,
   },
 ]
 

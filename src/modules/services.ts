@@ -36,7 +36,7 @@ export function createServices(database: Database, { partnerTokens, insights, lo
     organizations,
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
-    ...createPeopleServices({ database, agencies, events }),
+    ...createPeopleServices({ database, repositories, writes, agencies, events }),
     insights: createInsightsService({ database, agencies, log, ...(insights ? { settings: insights } : {}) }),
     ...loop,
     loopExports: createLoopExportsService(loop),
