@@ -71,7 +71,6 @@ const buildsRepositoriesInline: Record<string, string> = {
   'src/modules/participants/participants-service.ts': 'its reads run in agency-scope transactions (inAgencyScope); not moved yet',
   'src/modules/participants/contact-reads.ts': 'audits contact reads inside the participants transactions',
   'src/modules/report-backs/report-backs-service.ts': 'create still on the transaction path',
-  'src/modules/surveys/surveys-service.ts': 'create still on the transaction path',
 }
 
 t.test('when services are scanned, then they reach repositories through the registry, not by importing them', async (t) => {

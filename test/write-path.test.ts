@@ -326,3 +326,20 @@ t.test('when a series is created, then its occurrences are written by the same s
     select xmin::text, count(*)::int as n from (select xmin from events where series_id = ${res.json().id}::uuid union all select xmin from event_series where id = ${res.json().id}::uuid) w group by xmin`)
   t.same(xmins.map((x) => x.n), [4], 'three occurrences and the series, in one transaction')
 })
+
+t.test('when a survey is answered, then it costs the event read and one write, with an anonymous audit entry and an outbox entry', async (t) => {
+  const held = await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ startsAt: '2026-01-10T09:00:00-05:00', endsAt: '2026-01-10T10:00:00-05:00' }) })
+  for (const [name, run] of [
+    ['REST', () => app.inject({ method: 'POST', url: `/v1/events/${held.json().id}/survey-responses`, headers: staff, payload: { dignity: 4 } })],
+    ['GraphQL', () => graphql(`mutation ($id: ID!) { submitSurveyResponse(eventId: $id, input: { trust: 3 }) { id } }`, { id: held.json().id })],
+  ] as const) {
+    const { res, statements, transactions } = await measured(run)
+    t.ok(ok(res), res.body)
+    t.ok(statements <= 2, `${name}: ${statements} statements`)
+    t.equal(transactions, 0, `${name}: no db.transaction`)
+    const id = name === 'REST' ? res.json().id : res.json().data.submitSurveyResponse.id
+    const [audit] = await rows<{ actor_kind: string; actor_subject: string | null }>(sql`select actor_kind, actor_subject from audit_events where entity_id = ${id}::uuid`)
+    t.same(audit, { actor_kind: 'public', actor_subject: null }, `${name}: the audit entry names no one`)
+    t.same(await counts(id), { audit: 1, outbox: 1, history: 0 })
+  }
+})

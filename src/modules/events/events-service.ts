@@ -138,6 +138,14 @@ export function createEventsService({ database, repositories, writes, agencies }
       return { data: await views(ctx, page.data), nextCursor: page.nextCursor }
     },
 
+    /** The event's row as the caller may see it, in one statement (for creates that hang off an event), or EVENT_NOT_FOUND. */
+    async visibleRow(ctx: RequestContext, id: string): Promise<EventRow> {
+      if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
+      const row = await repositories.events.byId(id, await visibilityFor(ctx))
+      if (!row) throw notFound('EVENT_NOT_FOUND', 'The event')
+      return row
+    },
+
     async get(ctx: RequestContext, id: string): Promise<EventView> {
       if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
       const row = await repositories.events.byId(id, await visibilityFor(ctx))

@@ -10,7 +10,7 @@ export type OutboxEntry = {
   entityId: string
   action: string
   visibility: 'public' | 'agency'
-  payload: { id: string; version: number } & Record<string, string | number | boolean | null>
+  payload: { id: string; version?: number } & Record<string, string | number | boolean | null>
 }
 
 export function createOutboxRepository() {
