@@ -66,7 +66,6 @@ const buildsRepositoriesInline: Record<string, string> = {
   'src/modules/agencies/agencies-service.ts': 'built before the registry; reads only its own repository',
   'src/modules/attendance/attendance-service.ts': 'create still on the transaction path',
   'src/modules/credentials/credentials-service.ts': 'not converted yet',
-  'src/modules/decisions/decisions-service.ts': 'create still on the transaction path',
   'src/modules/insights/insights-service.ts': 'builds inside its own build transaction (inBuildTransaction)',
   'src/modules/participants/participants-service.ts': 'its reads run in agency-scope transactions (inAgencyScope); not moved yet',
   'src/modules/participants/contact-reads.ts': 'audits contact reads inside the participants transactions',
@@ -95,7 +94,6 @@ t.test('when services are scanned, then they reach repositories through the regi
 // Creates still claiming keys inside a transaction (several round trips), each with its reason. Keep it shrinking.
 const createsOnTheTransactionPath: Record<string, string> = {
   'src/modules/attendance/attendance-service.ts': 'not converted yet',
-  'src/modules/decisions/decisions-service.ts': 'moves linked feedback to addressed (an UPDATE whose count the audit entry carries)',
   'src/modules/report-backs/report-backs-service.ts': 'not converted yet',
   'src/modules/topics/topics-service.ts': 'takes the vocabulary lock before reading the next version: needs a transaction',
 }

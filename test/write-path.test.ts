@@ -68,6 +68,7 @@ const seriesInput = {
 }
 const gqlSeries = { ...seriesInput, title: [{ language: 'en', text: 'Neighbourhood listening session' }], kind: 'LISTENING_SESSION', format: 'IN_PERSON' }
 const participantInput = { displayName: 'Canary Person', contact: { email: 'canary-person@example.org' }, consents: { contact: true, dataUse: true }, areaId: fixtures.areas.north.id }
+const decisionInput = { title: { en: 'More patrols on Elm' }, topic: 'community_safety', areaId: fixtures.areas.north.id }
 const gqlEvent = {
   title: [{ language: 'en', text: 'Town hall' }],
   kind: 'TOWN_HALL',
@@ -204,6 +205,31 @@ const creates: Create[] = [
       graphql(`mutation ($input: CreateParticipantInput!, $key: String) { createParticipant(input: $input, idempotencyKey: $key) { replayed participant { id } } }`, { input: { ...participantInput, ...change }, key }, staff),
     idOf: (res) => res.json().data.createParticipant.participant.id,
     replayed: (res) => res.json().data.createParticipant.replayed,
+  },
+  {
+    name: 'REST POST /v1/decisions',
+    table: 'decisions',
+    entityType: 'decision',
+    action: 'decision.recorded',
+    visibility: 'agency',
+    different: { decidedBy: 'Chief of Police' },
+    failing: { areaId: fixtures.areas.lakeArea.id },
+    run: (key, change) => app.inject({ method: 'POST', url: '/v1/decisions', headers: { ...staff, ...(key ? { 'idempotency-key': key } : {}) }, payload: { ...decisionInput, ...change } }),
+    idOf: (res) => res.json().id,
+    replayed: (res) => res.headers['idempotent-replayed'] === 'true',
+  },
+  {
+    name: 'GraphQL recordDecision',
+    table: 'decisions',
+    entityType: 'decision',
+    action: 'decision.recorded',
+    visibility: 'agency',
+    different: { decidedBy: 'Chief of Police' },
+    failing: { areaId: fixtures.areas.lakeArea.id },
+    run: (key, change) =>
+      graphql(`mutation ($input: RecordDecisionInput!, $key: String) { recordDecision(input: $input, idempotencyKey: $key) { replayed decision { id } } }`, { input: { ...decisionInput, title: [{ language: 'en', text: 'More patrols on Elm' }], ...change }, key }, staff),
+    idOf: (res) => res.json().data.recordDecision.decision.id,
+    replayed: (res) => res.json().data.recordDecision.replayed,
   },
 ]
 
@@ -342,4 +368,41 @@ t.test('when a survey is answered, then it costs the event read and one write, w
     t.same(audit, { actor_kind: 'public', actor_subject: null }, `${name}: the audit entry names no one`)
     t.same(await counts(id), { audit: 1, outbox: 1, history: 0 })
   }
+})
+
+t.test('when a decision answers feedback, then the items move to addressed with their history in the same statement, and the answer is what a read gives', async (t) => {
+  const submitted = await Promise.all([1, 2, 3].map((n) => app.inject({ method: 'POST', url: '/v1/feedback', payload: feedbackInput({ body: `Item ${n}` }) })))
+  const [a, b, c] = submitted.map((r) => r.json().id as string)
+  // One item is already past addressed: it is linked but does not move.
+  const move = (to: string, version: number, reason?: string) => app.inject({ method: 'POST', url: `/v1/feedback/${c}/transitions`, headers: { ...staff, 'if-match': `"${version}"` }, payload: { to, ...(reason ? { reason } : {}) } })
+  t.equal((await move('acknowledged', 1)).statusCode, 200)
+  t.equal((await move('declined', 2, 'Out of scope')).statusCode, 200)
+  const event = (await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody() })).json()
+  const organization = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: organizationInput })).json()
+  const { res, statements, transactions } = await measured(() =>
+    app.inject({ method: 'POST', url: '/v1/decisions', headers: { ...staff, 'idempotency-key': 'answers-1' }, payload: { ...decisionInput, title: { es: 'Más patrullas', en: 'More patrols' }, publication: 'published', feedbackIds: [c, b, a], eventIds: [event.id], organizationIds: [organization.id] } }))
+  t.equal(res.statusCode, 201, res.body)
+  t.ok(statements <= 2, `${statements} statements`)
+  t.equal(transactions, 0)
+  const decision = res.json()
+  t.same(decision, (await app.inject({ method: 'GET', url: `/v1/decisions/${decision.id}`, headers: staff })).json(), 'the answer is what a read of the decision gives')
+  t.same(decision.feedbackIds, [a, b, c], 'links in the order a read lists them')
+  const moved = await rows<{ feedback_id: string; from_status: string; to_status: string; note: string }>(sql`select feedback_id, from_status, to_status, note from feedback_transitions where to_status = 'addressed' order by feedback_id`)
+  t.same(moved.map((m) => m.feedback_id).sort(), [a, b].sort())
+  t.ok(moved.every((m) => m.from_status === 'received' && m.note === `Addressed by decision "More patrols" (${decision.id})`), 'history names the decision by its first title, as before')
+  const items = await rows<{ id: string; status: string; version: number; decided: boolean }>(sql`select id, status, version, decided_at is not null as decided from feedback_items where id in (${a}::uuid, ${b}::uuid, ${c}::uuid) order by id`)
+  t.same(items.filter((i) => i.id !== c).map((i) => [i.status, i.version, i.decided]), [['addressed', 2, true], ['addressed', 2, true]])
+  const [audit] = await rows<{ details: unknown }>(sql`select details from audit_events where entity_id = ${decision.id}::uuid`)
+  t.same(audit!.details, { status: 'proposed', feedbackAddressed: 2 })
+  const [outbox] = await rows<{ visibility: string }>(sql`select visibility from outbox where entity_id = ${decision.id}::uuid`)
+  t.equal(outbox!.visibility, 'public', 'a published decision is public')
+  const xmins = await rows(sql`select distinct xmin::text from (
+    select xmin from decisions where id = ${decision.id}::uuid union all select xmin from decision_feedback where decision_id = ${decision.id}::uuid
+    union all select xmin from feedback_transitions where to_status = 'addressed' union all select xmin from feedback_items where id in (${a}::uuid, ${b}::uuid)
+    union all select xmin from audit_events where entity_id = ${decision.id}::uuid) w`)
+  t.equal(xmins.length, 1, 'one transaction wrote them all')
+  const replay = await app.inject({ method: 'POST', url: '/v1/decisions', headers: { ...staff, 'idempotency-key': 'answers-1' }, payload: { ...decisionInput, title: { es: 'Más patrullas', en: 'More patrols' }, publication: 'published', feedbackIds: [c, b, a], eventIds: [event.id], organizationIds: [organization.id] } })
+  t.equal(replay.headers['idempotent-replayed'], 'true')
+  t.same(replay.json(), decision)
+  t.equal((await rows(sql`select 1 from feedback_transitions where to_status = 'addressed'`)).length, 2, 'a replay moves nothing again')
 })

@@ -20,6 +20,18 @@ export function rowsCheck<R extends Record<string, unknown>>(query: SQLWrapper, 
 /** A scalar `query` computes (a number, a text), as JSON so every driver reads it alike. */
 export const valueCheck = <T>(query: SQLWrapper): Check<T> => ({ sql: sql`to_jsonb((${query}))`, read: (raw) => jsonOf(raw) as T })
 
+/** Several checks read as one value (a jsonb object of them), for a repository whose rule needs them together. */
+export function checkAll<C extends Record<string, Check<unknown>>>(checks: C): Check<Checked<C>> {
+  const names = Object.keys(checks)
+  return {
+    sql: sql`jsonb_build_object(${sql.join(names.map((n) => sql`${n}::text, to_jsonb((${checks[n]!.sql}))`), sql`, `)})`,
+    read: (raw) => {
+      const o = jsonOf(raw) as Record<string, unknown>
+      return Object.fromEntries(names.map((n) => [n, checks[n]!.read(o[n])])) as Checked<C>
+    },
+  }
+}
+
 const jsonOf = (raw: unknown): unknown => (typeof raw === 'string' ? JSON.parse(raw) : raw)
 type Checked<C> = { [K in keyof C]: NonNullable<C[K]> extends Check<infer T> ? T : never }
 
@@ -46,25 +58,47 @@ export async function readChecks<C extends Record<string, Check<unknown> | undef
 }
 
 /**
- * Writes every planned insert in one statement. With a `gate` (an INSERT … RETURNING that yields a row only when the
+ * A write whose SQL a repository builds itself: an UPDATE … RETURNING, an INSERT … SELECT from another write. `ref`
+ * names the CTE of an earlier write, or the gate; the statement must write nothing unless the gate yields a row.
+ */
+export type PlannedStatement = { build(ref: (write: PlannedWrite | 'gate') => SQL): SQL }
+export type PlannedWrite = PlannedInsert | PlannedStatement
+export const plannedStatement = (build: PlannedStatement['build']): PlannedStatement => ({ build })
+
+/** How many rows an earlier write wrote, as a top-level value of a jsonb object another write carries (an audit count). */
+export type RowCount = { rowCountOf: PlannedWrite }
+export const rowCount = (write: PlannedWrite): RowCount => ({ rowCountOf: write })
+
+/**
+ * Writes everything planned in one statement. With a `gate` (an INSERT … RETURNING that yields a row only when the
  * write may go ahead, such as an idempotency-key claim) nothing is written unless it yields one. Returns the first
  * insert's rows, or undefined when the gate held the write back.
  */
-export async function writeAll<Row>(db: Queryable, gate: SQL | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedInsert[]]): Promise<Row[] | undefined> {
+export async function writeAll<Row>(db: Queryable, gate: SQL | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedWrite[]]): Promise<Row[] | undefined> {
+  const names = new Map<PlannedWrite, SQL>()
+  const ref = (write: PlannedWrite | 'gate') => {
+    const name = write === 'gate' ? sql.raw('gate') : names.get(write)
+    // A CTE sees only those before it; a write of no rows has none.
+    if (!name) throw new Error('a planned write refers to one that is not written before it')
+    return name
+  }
   const ctes = [sql`gate as (${gate ?? sql`select 1`})`]
   // A planned insert of no rows (a series whose rule yields no occurrence) writes nothing.
-  ;[first, ...rest.filter((insert) => insert.rows.length > 0)].forEach((insert, i) => {
-    const returning = i === 0 ? sql` returning ${sql.join(Object.values(insert.returning).map((c) => sql.identifier(c.name)), sql`, `)}` : sql``
-    ctes.push(sql`${sql.identifier(`w${i}`)} as (${insertFromGate(insert)}${returning})`)
+  const writes = [first, ...rest.filter((w) => !('rows' in w) || w.rows.length > 0)]
+  writes.forEach((write, i) => {
+    const body = 'rows' in write ? insertFromGate(write, ref) : write.build(ref)
+    const returning = i === 0 ? sql` returning ${sql.join(Object.values(first.returning).map((c) => sql.identifier(c.name)), sql`, `)}` : sql``
+    ctes.push(sql`${sql.identifier(`w${i}`)} as (${body}${returning})`)
+    names.set(write, sql`${sql.identifier(`w${i}`)}`)
   })
   const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`with ${sql.join(ctes, sql`, `)} select * from w0`))
-  // Every planned insert has at least one row, so no row back means the gate yielded none.
+  // The first write always has a row, so no row back means the gate yielded none.
   if (rows.length === 0) return undefined
   return rows.map((raw) => fromDriver(first.returning, raw)) as Row[]
 }
 
 /** INSERT … SELECT from the gate: each value is a typed parameter (a bare one in a SELECT list would be read as text). */
-function insertFromGate({ table, rows }: PlannedInsert): SQL {
+function insertFromGate({ table, rows }: PlannedInsert, ref: (write: PlannedWrite) => SQL): SQL {
   const columns = getTableColumns(table)
   const keys = [...new Set(rows.flatMap((row) => Object.keys(row).filter((k) => row[k] !== undefined)))]
   const unknown = keys.find((k) => !columns[k])
@@ -72,12 +106,22 @@ function insertFromGate({ table, rows }: PlannedInsert): SQL {
   // A VALUES list has no DEFAULT: a row may leave out only columns whose default is null anyway.
   const defaulted = keys.find((k) => columns[k]!.hasDefault && rows.some((row) => row[k] === undefined))
   if (defaulted) throw new Error(`planned rows of ${getTableName(table)} must all name ${defaulted} or none`)
-  const value = (column: PgColumn, v: unknown) =>
-    v === null || v === undefined ? sql`null::${sql.raw(column.getSQLType())}` : sql`${column.mapToDriverValue(v)}::${sql.raw(column.getSQLType())}`
+  const value = (column: PgColumn, v: unknown): SQL => {
+    const type = sql.raw(column.getSQLType())
+    if (v === null || v === undefined) return sql`null::${type}`
+    const counts = isObject(v) ? Object.entries(v).filter((e): e is [string, RowCount] => isObject(e[1]) && 'rowCountOf' in e[1]) : []
+    if (counts.length === 0) return sql`${column.mapToDriverValue(v)}::${type}`
+    // A count of another write's rows is known only inside the statement: merged into the object there.
+    const known = Object.fromEntries(Object.entries(v as object).filter(([k]) => !counts.some(([c]) => c === k)))
+    const counted = sql.join(counts.map(([k, c]) => sql`${k}::text, (select count(*) from ${ref(c.rowCountOf)})::int`), sql`, `)
+    return sql`(${JSON.stringify(known)}::jsonb || jsonb_build_object(${counted}))`
+  }
   const tuples = rows.map((row) => sql`(${sql.join(keys.map((k) => value(columns[k]!, row[k])), sql`, `)})`)
   const names = sql.join(keys.map((k) => sql.identifier(columns[k]!.name)), sql`, `)
   return sql`insert into ${table} (${names}) select v.* from gate, (values ${sql.join(tuples, sql`, `)}) as v`
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)
 
 /** A row as the driver returned it (database column names), read the way Drizzle reads its own selects. */
 export function fromDriver(columns: Record<string, PgColumn>, raw: Record<string, unknown>): Record<string, unknown> {

@@ -14,7 +14,7 @@ export function createLoopServices({ database, repositories, writes, agencies }:
   return {
     topics,
     feedback,
-    decisions: createDecisionsService({ database, agencies, topics, feedback }),
+    decisions: createDecisionsService({ database, repositories, writes, agencies, topics, feedback }),
     reportBacks: createReportBacksService({ database, agencies, feedback }),
   }
 }

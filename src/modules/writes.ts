@@ -5,7 +5,7 @@ import { principalOf } from '../auth/actor.ts'
 import type { RequestContext } from '../context.ts'
 import type { Database } from '../db/client.ts'
 import { AppError } from '../errors.ts'
-import { readChecks, writeAll, type Check, type PlannedInsert } from '../db/unit-of-work.ts'
+import { readChecks, rowCount, writeAll, type Check, type PlannedInsert, type PlannedWrite } from '../db/unit-of-work.ts'
 import type { AuditEntry } from './audit/audit-repository.ts'
 import { keyClaim, priorOf, type KeyClaim } from './idempotency/idempotency.ts'
 import type { OutboxEntry } from './outbox/outbox-repository.ts'
@@ -16,8 +16,8 @@ type Checked<C> = { [K in keyof C]: NonNullable<C[K]> extends Check<infer T> ? T
 /** What a create writes, planned from what its checks found (a plan that finds a problem throws it). */
 export type CreatePlan<Row> = {
   row: PlannedInsert<Row>
-  /** Rows that go with it: co-hosts, history. */
-  alongside?: PlannedInsert[]
+  /** Writes that go with it: co-hosts, history, feedback it moves along its lifecycle. */
+  alongside?: PlannedWrite[]
   audit: Omit<AuditEntry, 'entityId' | 'entityType'>
   outbox: Pick<OutboxEntry, 'visibility' | 'payload'>
 }
@@ -46,6 +46,9 @@ export function createWrites({ database, repositories }: { database: Database; r
   }
 
   return {
+    /** How many rows a write of the plan wrote, for the audit entry's details (known only when the statement runs). */
+    countOf: rowCount,
+
     /** Runs one create; the service loads the resource itself when it is a replay. */
     async create<C extends Record<string, Check<unknown> | undefined>, Row>(ctx: RequestContext, command: CreateCommand<C, Row>): Promise<Created<Row>> {
       const now = ctx.clock.now()

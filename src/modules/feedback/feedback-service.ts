@@ -172,13 +172,13 @@ export function createFeedbackService({ database, repositories, writes, agencies
           organization: organizationId ? repositories.organizations.idsInAgencyCheck(agency.id, [organizationId]) : undefined,
           event: input.eventId ? repositories.events.inAgencyCheck(input.eventId, agency.id, viewer.kind === 'staff' ? { draftsOfAgencyId: agency.id } : {}) : undefined,
           area: input.areaId ? repositories.agencies.areaInAgencyCheck(input.areaId, agency.id) : undefined,
-          ...topics.classificationCheck(agency.id, input.topic),
+          topic: topics.classificationCheck(agency.id, input.topic),
         },
         plan: (found, id) => {
           if (found.organization?.length === 0) throw validationFailed([{ field: 'organizationId', message: 'is not an organization of this agency' }])
           if (found.event === false) throw validationFailed([{ field: 'eventId', message: 'is not an event of this agency' }])
           if (found.area === false) throw areaProblem()
-          const { topic, vocabularyVersion } = topics.classified(found)
+          const { topic, vocabularyVersion } = topics.classified(found.topic)
           topicCode = topic.code
           const now = ctx.clock.now()
           // Only what the giver chose to leave: a participant exists only when they asked to be contacted back.

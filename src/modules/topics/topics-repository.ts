@@ -1,7 +1,7 @@
 // SQL for the feedback-topic vocabulary: the standard topics (no agency) and each agency's own.
 import { and, asc, eq, getTableColumns, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { rowsCheck, valueCheck, type Check } from '../../db/unit-of-work.ts'
+import { checkAll, rowsCheck, valueCheck, type Check } from '../../db/unit-of-work.ts'
 import { feedbackTopics } from '../../db/schema/index.ts'
 
 export type TopicRow = typeof feedbackTopics.$inferSelect
@@ -14,14 +14,12 @@ const versionOf = sql<number>`coalesce(greatest(max(${feedbackTopics.version}), 
 
 export function createTopicsRepository(db: Queryable) {
   return {
-    /** byCodes for one code, as a check for a unit of work's one read. */
-    byCodeCheck(agencyId: string, code: string): Check<TopicRow[]> {
-      return rowsCheck(db.select().from(feedbackTopics).where(and(inVocabulary(agencyId), eq(feedbackTopics.code, code))).limit(1), getTableColumns(feedbackTopics))
-    },
-
-    /** vocabularyVersion as a check for a unit of work's one read. */
-    vocabularyVersionCheck(agencyId: string): Check<number> {
-      return valueCheck(db.select({ v: versionOf }).from(feedbackTopics).where(inVocabulary(agencyId)))
+    /** The topic of one code (byCodes) and the vocabulary version, as one check for a unit of work's one read. */
+    classificationCheck(agencyId: string, code: string): Check<{ topics: TopicRow[]; vocabularyVersion: number }> {
+      return checkAll({
+        topics: rowsCheck<TopicRow>(db.select().from(feedbackTopics).where(and(inVocabulary(agencyId), eq(feedbackTopics.code, code))).limit(1), getTableColumns(feedbackTopics)),
+        vocabularyVersion: valueCheck<number>(db.select({ v: versionOf }).from(feedbackTopics).where(inVocabulary(agencyId))),
+      })
     },
 
     list(agencyId: string | null): Promise<TopicRow[]> {

@@ -102,10 +102,10 @@ export function createTopicsService({ database, repositories, agencies }: { data
       return classificationOf(topic, await repo.vocabularyVersion(agencyId), field)
     },
 
-    /** What forClassification reads, as checks for a unit of work's one read (src/modules/writes.ts)… */
-    classificationCheck: (agencyId: string, code: string) => ({ topics: repositories.topics.byCodeCheck(agencyId, code), vocabularyVersion: repositories.topics.vocabularyVersionCheck(agencyId) }),
+    /** What forClassification reads, as one check for a unit of work's one read (src/modules/writes.ts)… */
+    classificationCheck: (agencyId: string, code: string) => repositories.topics.classificationCheck(agencyId, code),
 
-    /** …and its rules on what they found. */
+    /** …and its rules on what it found. */
     classified: (found: { topics: TopicRow[]; vocabularyVersion: number }, field = 'topic'): Classification => classificationOf(found.topics[0], found.vocabularyVersion, field),
   }
   return service
