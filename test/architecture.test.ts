@@ -69,7 +69,6 @@ const buildsRepositoriesInline: Record<string, string> = {
   'src/modules/insights/insights-service.ts': 'builds inside its own build transaction (inBuildTransaction)',
   'src/modules/participants/participants-service.ts': 'its reads run in agency-scope transactions (inAgencyScope); not moved yet',
   'src/modules/participants/contact-reads.ts': 'audits contact reads inside the participants transactions',
-  'src/modules/report-backs/report-backs-service.ts': 'create still on the transaction path',
 }
 
 t.test('when services are scanned, then they reach repositories through the registry, not by importing them', async (t) => {
@@ -94,7 +93,6 @@ t.test('when services are scanned, then they reach repositories through the regi
 // Creates still claiming keys inside a transaction (several round trips), each with its reason. Keep it shrinking.
 const createsOnTheTransactionPath: Record<string, string> = {
   'src/modules/attendance/attendance-service.ts': 'not converted yet',
-  'src/modules/report-backs/report-backs-service.ts': 'not converted yet',
   'src/modules/topics/topics-service.ts': 'takes the vocabulary lock before reading the next version: needs a transaction',
 }
 

@@ -69,6 +69,8 @@ const seriesInput = {
 const gqlSeries = { ...seriesInput, title: [{ language: 'en', text: 'Neighbourhood listening session' }], kind: 'LISTENING_SESSION', format: 'IN_PERSON' }
 const participantInput = { displayName: 'Canary Person', contact: { email: 'canary-person@example.org' }, consents: { contact: true, dataUse: true }, areaId: fixtures.areas.north.id }
 const decisionInput = { title: { en: 'More patrols on Elm' }, topic: 'community_safety', areaId: fixtures.areas.north.id }
+const reportedDecision = (await app.inject({ method: 'POST', url: '/v1/decisions', headers: staff, payload: { title: { en: 'Reported decision' } } })).json()
+const reportBackInput = { decisionId: reportedDecision.id, channel: 'website', relayedAt: '2026-12-01T12:00:00Z', url: 'https://metro.example.org/outcomes/1' }
 const gqlEvent = {
   title: [{ language: 'en', text: 'Town hall' }],
   kind: 'TOWN_HALL',
@@ -230,6 +232,31 @@ const creates: Create[] = [
       graphql(`mutation ($input: RecordDecisionInput!, $key: String) { recordDecision(input: $input, idempotencyKey: $key) { replayed decision { id } } }`, { input: { ...decisionInput, title: [{ language: 'en', text: 'More patrols on Elm' }], ...change }, key }, staff),
     idOf: (res) => res.json().data.recordDecision.decision.id,
     replayed: (res) => res.json().data.recordDecision.replayed,
+  },
+  {
+    name: 'REST POST /v1/report-backs',
+    table: 'report_backs',
+    entityType: 'report_back',
+    action: 'report_back.recorded',
+    visibility: 'public',
+    different: { url: 'https://metro.example.org/outcomes/2' },
+    failing: { decisionId: fixtures.areas.north.id },
+    run: (key, change) => app.inject({ method: 'POST', url: '/v1/report-backs', headers: { ...staff, ...(key ? { 'idempotency-key': key } : {}) }, payload: { ...reportBackInput, ...change } }),
+    idOf: (res) => res.json().id,
+    replayed: (res) => res.headers['idempotent-replayed'] === 'true',
+  },
+  {
+    name: 'GraphQL recordReportBack',
+    table: 'report_backs',
+    entityType: 'report_back',
+    action: 'report_back.recorded',
+    visibility: 'public',
+    different: { url: 'https://metro.example.org/outcomes/2' },
+    failing: { decisionId: fixtures.areas.north.id },
+    run: (key, change) =>
+      graphql(`mutation ($input: RecordReportBackInput!, $key: String) { recordReportBack(input: $input, idempotencyKey: $key) { replayed reportBack { id } } }`, { input: { ...reportBackInput, channel: 'WEBSITE', ...change }, key }, staff),
+    idOf: (res) => res.json().data.recordReportBack.reportBack.id,
+    replayed: (res) => res.json().data.recordReportBack.replayed,
   },
 ]
 
@@ -405,4 +432,21 @@ t.test('when a decision answers feedback, then the items move to addressed with 
   t.equal(replay.headers['idempotent-replayed'], 'true')
   t.same(replay.json(), decision)
   t.equal((await rows(sql`select 1 from feedback_transitions where to_status = 'addressed'`)).length, 2, 'a replay moves nothing again')
+})
+
+t.test('when a report-back relays a decision, then the feedback it answers moves to reported back in the same statement, and the answer is what a read gives', async (t) => {
+  const [a, b] = (await Promise.all([1, 2].map((n) => app.inject({ method: 'POST', url: '/v1/feedback', payload: feedbackInput({ body: `Report ${n}` }) })))).map((r) => r.json().id as string)
+  const decision = (await app.inject({ method: 'POST', url: '/v1/decisions', headers: staff, payload: { title: { en: 'Answering both' }, feedbackIds: [b, a] } })).json()
+  const { res, statements, transactions } = await measured(() => app.inject({ method: 'POST', url: '/v1/report-backs', headers: staff, payload: { ...reportBackInput, decisionId: decision.id } }))
+  t.equal(res.statusCode, 201, res.body)
+  t.ok(statements <= 2, `${statements} statements`)
+  t.equal(transactions, 0)
+  const reportBack = res.json()
+  t.same(reportBack, (await app.inject({ method: 'GET', url: `/v1/report-backs/${reportBack.id}`, headers: staff })).json(), 'the answer is what a read gives')
+  t.same([...reportBack.feedbackIds].sort(), [a, b].sort(), 'every item the decision answers')
+  const items = await rows<{ status: string; reported: boolean }>(sql`select status, reported_back_at = ${reportBackInput.relayedAt}::timestamptz as reported from feedback_items where id in (${a}::uuid, ${b}::uuid)`)
+  t.ok(items.every((i) => i.status === 'reported_back' && i.reported), 'reported back when relayed')
+  const [audit] = await rows<{ details: unknown }>(sql`select details from audit_events where entity_id = ${reportBack.id}::uuid`)
+  t.same(audit!.details, { decisionId: decision.id, feedbackLinked: 2, feedbackReportedBack: 2 })
+  t.equal((await rows(sql`select 1 from feedback_transitions where to_status = 'reported_back' and note like ${`%(${reportBack.id})`}`)).length, 2, 'a history row each')
 })

@@ -15,6 +15,6 @@ export function createLoopServices({ database, repositories, writes, agencies }:
     topics,
     feedback,
     decisions: createDecisionsService({ database, repositories, writes, agencies, topics, feedback }),
-    reportBacks: createReportBacksService({ database, agencies, feedback }),
+    reportBacks: createReportBacksService({ database, repositories, writes, agencies, feedback }),
   }
 }
