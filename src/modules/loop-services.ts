@@ -1,18 +1,20 @@
 // The listening-and-acting loop's services (topics → feedback → decisions → report-backs), wired in dependency order.
 import type { Database } from '../db/client.ts'
 import type { AgenciesService } from './agencies/agencies-service.ts'
+import type { Repositories } from './repositories.ts'
+import type { Writes } from './writes.ts'
 import { createDecisionsService } from './decisions/decisions-service.ts'
 import { createFeedbackService } from './feedback/feedback-service.ts'
 import { createReportBacksService } from './report-backs/report-backs-service.ts'
 import { createTopicsService } from './topics/topics-service.ts'
 
-export function createLoopServices({ database, agencies }: { database: Database; agencies: AgenciesService }) {
-  const topics = createTopicsService({ database, agencies })
-  const feedback = createFeedbackService({ database, agencies, topics })
+export function createLoopServices({ database, repositories, writes, agencies }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService }) {
+  const topics = createTopicsService({ database, repositories, agencies })
+  const feedback = createFeedbackService({ database, repositories, writes, agencies, topics })
   return {
     topics,
     feedback,
-    decisions: createDecisionsService({ database, agencies, topics, feedback }),
-    reportBacks: createReportBacksService({ database, agencies, feedback }),
+    decisions: createDecisionsService({ database, repositories, writes, agencies, topics, feedback }),
+    reportBacks: createReportBacksService({ database, repositories, writes, agencies, feedback }),
   }
 }

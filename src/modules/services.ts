@@ -13,27 +13,33 @@ import { createInsightsService, type ErrorLog, type InsightsSettings } from './i
 import { createLoopServices } from './loop-services.ts'
 import { createLoopExportsService } from './exports/loop-exports-service.ts'
 import { createOpen311Service } from './open311/open311-service.ts'
+import { createReadsRepository } from './reads/reads-repository.ts'
 import { createReadsService } from './reads/reads-service.ts'
+import { createRepositories } from './repositories.ts'
+import { createWrites } from './writes.ts'
 
 /**
  * `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. `log` and `clock`: for work
  * done outside a request (requests bring their own clock in ctx; no background work reads domain time yet).
  */
 export function createServices(database: Database, { partnerTokens, insights, log }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: ErrorLog } = {}) {
+  // Repositories bound to the database (and, through on(tx), to a transaction), and the unit of work creates go through.
+  const repositories = createRepositories(database.db)
+  const writes = createWrites({ database, repositories })
   const agencies = createAgenciesService({ database })
-  const events = createEventsService({ database, agencies })
-  const series = createSeriesService({ database, agencies })
-  const organizations = createOrganizationsService({ database, agencies })
-  const loop = createLoopServices({ database, agencies })
+  const events = createEventsService({ database, repositories, writes, agencies })
+  const series = createSeriesService({ database, repositories, writes, agencies })
+  const organizations = createOrganizationsService({ database, repositories, writes, agencies })
+  const loop = createLoopServices({ database, repositories, writes, agencies })
   return {
     agencies,
     events,
-    reads: createReadsService({ database, agencies, events }),
+    reads: createReadsService({ repo: createReadsRepository(database), agencies, events }),
     series,
     organizations,
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
-    ...createPeopleServices({ database, agencies, events }),
+    ...createPeopleServices({ database, repositories, writes, agencies, events }),
     insights: createInsightsService({ database, agencies, log, ...(insights ? { settings: insights } : {}) }),
     ...loop,
     loopExports: createLoopExportsService(loop),

@@ -1,5 +1,6 @@
-// Cross-cutting records: idempotent-create replays, secrets every instance shares, and the append-only audit trail.
-import { index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+// Cross-cutting records: idempotent-create replays, secrets every instance shares, the append-only audit trail and the outbox.
+import { sql } from 'drizzle-orm'
+import { bigint, check, index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import { agencies } from './agencies.ts'
 import { id, tz } from './columns.ts'
 
@@ -48,4 +49,26 @@ export const auditEvents = pgTable(
     index('audit_events_agency_at_idx').on(t.agencyId, t.at),
     index('audit_events_entity_idx').on(t.entityType, t.entityId),
   ],
+)
+
+/**
+ * Changes to deliver outside the process (change feed, webhooks), appended in the same statement as the change itself.
+ * `payload` holds ids and versions only, never personal data; delivery reads in id order per agency.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    agencyId: uuid('agency_id').references(() => agencies.id, { onDelete: 'restrict' }),
+    entityType: text('entity_type').notNull(),
+    entityId: uuid('entity_id').notNull(),
+    /** What happened, as the audit trail names it, e.g. event.scheduled. */
+    action: text('action').notNull(),
+    /** Whether the public may learn of the change (a later public change feed) or only the agency. */
+    visibility: text('visibility', { enum: ['public', 'agency'] }).notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    requestId: text('request_id'),
+    occurredAt: tz('occurred_at').notNull().defaultNow(),
+  },
+  (t) => [index('outbox_agency_id_idx').on(t.agencyId, t.id), check('outbox_visibility', sql`${t.visibility} in ('public', 'agency')`)],
 )

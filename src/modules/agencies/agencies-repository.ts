@@ -1,6 +1,7 @@
 // SQL for agencies and their areas.
 import { and, asc, eq, getTableColumns, inArray } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { existsCheck, rowsCheck, type Check } from '../../db/unit-of-work.ts'
 import { agencies, areas } from '../../db/schema/index.ts'
 
 export type AgencyRow = typeof agencies.$inferSelect
@@ -36,6 +37,14 @@ export function createAgenciesRepository(db: Queryable) {
     async areaInAgency(areaId: string, agencyId: string): Promise<AreaRow | undefined> {
       const [row] = await db.select().from(areas).where(and(eq(areas.id, areaId), eq(areas.agencyId, agencyId))).limit(1)
       return row
+    },
+    /** areaInAgency as a check for a unit of work's one read. */
+    areaInAgencyCheck(areaId: string, agencyId: string): Check<boolean> {
+      return existsCheck(db.select({ id: areas.id }).from(areas).where(and(eq(areas.id, areaId), eq(areas.agencyId, agencyId))))
+    },
+    /** Which of these ids are areas of the agency, as a check for a unit of work's one read. */
+    areasInAgencyCheck(agencyId: string, ids: string[]): Check<{ id: string }[]> {
+      return rowsCheck(db.select({ id: areas.id }).from(areas).where(and(eq(areas.agencyId, agencyId), inArray(areas.id, ids))), { id: areas.id })
     },
     async insertArea(values: typeof areas.$inferInsert): Promise<AreaRow> {
       const [row] = await db.insert(areas).values(values).returning()

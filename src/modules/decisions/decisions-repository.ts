@@ -2,6 +2,7 @@
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { decisionEvents, decisionFeedback, decisionOrganizations, decisions, decisionUpdates, events, feedbackItems, feedbackTopics } from '../../db/schema/index.ts'
 import { feedbackVisible } from '../feedback/feedback-repository.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
@@ -112,6 +113,26 @@ export function createDecisionsRepository(db: Queryable) {
     async insert(values: DecisionInsert & Stamped): Promise<DecisionItemRow> {
       const [row] = await db.insert(decisions).values(values).returning(decisionColumns)
       return row!
+    },
+
+    /** A new decision, written in a unit of work; its id is chosen by the caller. */
+    planInsert(values: DecisionInsert & Stamped & { id: string }): PlannedInsert<DecisionItemRow> {
+      return plannedInsert(decisions, values, decisionColumns)
+    },
+
+    /** A new decision's links, written in its unit of work (none for a kind left empty). */
+    planLinks(agencyId: string, decisionId: string, links: { feedbackIds?: string[]; eventIds?: string[]; organizationIds?: string[] }): PlannedInsert[] {
+      return [
+        plannedInsert(decisionFeedback, (links.feedbackIds ?? []).map((feedbackId) => ({ agencyId, decisionId, feedbackId }))),
+        plannedInsert(decisionEvents, (links.eventIds ?? []).map((eventId) => ({ agencyId, decisionId, eventId }))),
+        plannedInsert(decisionOrganizations, (links.organizationIds ?? []).map((organizationId) => ({ agencyId, decisionId, organizationId }))),
+      ]
+    },
+
+    /** Which of these ids are live events of the agency, with their start: a check for a unit of work's one read. */
+    eventsInAgencyCheck(agencyId: string, ids: string[]): Check<{ id: string; startsAt: Date }[]> {
+      const columns = { id: events.id, startsAt: events.startsAt }
+      return rowsCheck(db.select(columns).from(events).where(and(eq(events.agencyId, agencyId), inArray(events.id, ids), isNull(events.deletedAt))), columns)
     },
 
     async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<DecisionInsert> & Touched): Promise<DecisionItemRow | undefined> {

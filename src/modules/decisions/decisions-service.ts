@@ -1,27 +1,22 @@
 /** Decision records: what the agency decided in answer to feedback, its progress, and what it answers and where it was discussed. */
-import { principalOf } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { invalidTransition, notFound, validationFailed } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
-import { createAgenciesRepository } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
-import { createAuditRepository } from '../audit/audit-repository.ts'
 import { eventView, type EventView } from '../events/event-view.ts'
 import { statusesBefore } from '../feedback/feedback-lifecycle.ts'
-import { createFeedbackRepository } from '../feedback/feedback-repository.ts'
 import { transitionActor, type FeedbackService } from '../feedback/feedback-service.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
-import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
-import { createOrganizationsRepository } from '../organizations/organizations-repository.ts'
+import type { Repositories } from '../repositories.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import type { Writes } from '../writes.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import type { TopicsService } from '../topics/topics-service.ts'
 import { decisionView, type DecisionView } from './decision-view.ts'
-import { createDecisionsRepository, type DecisionItemRow, type DecisionRow } from './decisions-repository.ts'
+import type { DecisionItemRow, DecisionRow } from './decisions-repository.ts'
 import { decisionListQuery, progressUpdateInput, recordDecisionInput, updateDecisionInput } from './decisions-schemas.ts'
-import { createDecisionEventsRepository } from './decision-events-repository.ts'
 
 type Status = DecisionItemRow['status']
 
@@ -36,9 +31,13 @@ const nextStatuses: Record<Status, Status[]> = {
 }
 
 const notFoundError = () => notFound('DECISION_NOT_FOUND', 'The decision')
+type Links = { feedbackIds?: string[]; eventIds?: string[]; organizationIds?: string[]; areaId?: string | null }
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+/** The title's first translation as jsonb orders keys (shorter first, then bytewise), as the decision read back would give it. */
+const firstTitle = (title: Record<string, string>) => title[Object.keys(title).sort((a, b) => a.length - b.length || compare(a, b))[0]!]
 const asStaff = (agencyId: string): FeedbackViewer => ({ kind: 'staff', agencyId, organizationId: null })
 
-export function createDecisionsService({ database, agencies, topics, feedback }: { database: Database; agencies: AgenciesService; topics: TopicsService; feedback: FeedbackService }) {
+export function createDecisionsService({ database, repositories, writes, agencies, topics, feedback }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService; topics: TopicsService; feedback: FeedbackService }) {
   const { db } = database
   const staffAgency = (ctx: RequestContext): Promise<AgencyRow> => agencies.managedBy(ctx, 'decisions')
 
@@ -48,26 +47,38 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
   }
 
   /** Every link must name a record of the decision's agency. */
-  async function checkLinks(tx: Queryable, agencyId: string, input: { feedbackIds?: string[]; eventIds?: string[]; organizationIds?: string[]; areaId?: string | null }) {
+  async function checkLinks(tx: Queryable, agencyId: string, input: Links) {
+    const repos = repositories.on(tx)
+    const known = (ids: string[] | undefined, find: (ids: string[]) => Promise<string[]>) => (ids?.length ? find(ids) : Promise.resolve(undefined))
+    linkProblems(input, {
+      feedback: await known(input.feedbackIds, (ids) => repos.feedback.idsInAgency(agencyId, ids)),
+      events: await known(input.eventIds, (ids) => repos.decisions.eventIdsInAgency(agencyId, ids)),
+      organizations: await known(input.organizationIds, (ids) => repos.organizations.idsInAgency(agencyId, ids)),
+      area: input.areaId ? Boolean(await repos.agencies.areaInAgency(input.areaId, agencyId)) : undefined,
+    })
+  }
+
+  /** The rule of checkLinks on what was found: which ids of each kind are the agency's, whether the area is. */
+  function linkProblems(input: Links, found: { feedback?: string[]; events?: string[]; organizations?: string[]; area?: boolean }) {
     const problems: { field: string; message: string }[] = []
-    const check = async (field: string, ids: string[] | undefined, known: (ids: string[]) => Promise<string[]>, what: string) => {
+    const check = (field: string, ids: string[] | undefined, known: string[] | undefined, what: string) => {
       if (!ids?.length) return
-      const found = new Set(await known(ids))
-      ids.forEach((id, i) => found.has(id) || problems.push({ field: `${field}.${i}`, message: `is not ${what} of this agency` }))
+      const set = new Set(known)
+      ids.forEach((id, i) => set.has(id) || problems.push({ field: `${field}.${i}`, message: `is not ${what} of this agency` }))
     }
-    await check('feedbackIds', input.feedbackIds, (ids) => createFeedbackRepository(tx).idsInAgency(agencyId, ids), 'a feedback item')
-    await check('eventIds', input.eventIds, (ids) => createDecisionsRepository(tx).eventIdsInAgency(agencyId, ids), 'an event')
-    await check('organizationIds', input.organizationIds, (ids) => createOrganizationsRepository(tx).idsInAgency(agencyId, ids), 'an organization')
-    if (input.areaId && !(await createAgenciesRepository(tx).areaInAgency(input.areaId, agencyId))) problems.push({ field: 'areaId', message: 'is not an area of this agency' })
+    check('feedbackIds', input.feedbackIds, found.feedback, 'a feedback item')
+    check('eventIds', input.eventIds, found.events, 'an event')
+    check('organizationIds', input.organizationIds, found.organizations, 'an organization')
+    if (found.area === false) problems.push({ field: 'areaId', message: 'is not an area of this agency' })
     if (problems.length) throw validationFailed(problems)
   }
 
   /** Feedback newly linked as answered by a decision moves to addressed where its lifecycle allows, with a history row each. */
   async function address(ctx: RequestContext, tx: Queryable, agencyId: string, decision: { id: string; title: Record<string, string> }, feedbackIds: string[]) {
     const at = ctx.clock.now()
-    const moved = await createFeedbackRepository(tx).moveMany(agencyId, feedbackIds, statusesBefore('addressed'), 'addressed', at, at)
+    const moved = await repositories.on(tx).feedback.moveMany(agencyId, feedbackIds, statusesBefore('addressed'), 'addressed', at, at)
     const title = Object.values(decision.title)[0]
-    await createFeedbackRepository(tx).insertTransitions(
+    await repositories.on(tx).feedback.insertTransitions(
       moved.map((m) => ({ agencyId, feedbackId: m.id, fromStatus: m.from, toStatus: 'addressed' as const, at, note: `Addressed by decision "${title}" (${decision.id})`, ...transitionActor(ctx) })),
     )
     return moved.length
@@ -87,14 +98,14 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
       const agencyId = await agencies.idForFilter(slug)
       if (agencyId === null) return { data: [], nextCursor: null }
-      const rows = await createDecisionsRepository(db).list({ ...filter, agencyId }, await feedback.viewerOf(ctx), cursor, limit)
+      const rows = await repositories.decisions.list({ ...filter, agencyId }, await feedback.viewerOf(ctx), cursor, limit)
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.createdAt), (r) => r)
       return { data: await views(ctx, page.data), nextCursor: page.nextCursor }
     },
 
     async get(ctx: RequestContext, id: string): Promise<DecisionView> {
       if (!isUuid(id)) throw notFoundError()
-      const row = await createDecisionsRepository(db).byId(id, await feedback.viewerOf(ctx))
+      const row = await repositories.decisions.byId(id, await feedback.viewerOf(ctx))
       if (!row) throw notFoundError()
       return (await views(ctx, [row]))[0]!
     },
@@ -102,14 +113,14 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
     async byIds(ctx: RequestContext, ids: Iterable<string>): Promise<Map<string, DecisionView>> {
       const unique = [...new Set(ids)].filter(isUuid)
       if (unique.length === 0) return new Map()
-      const rows = await createDecisionsRepository(db).byIds(unique, await feedback.viewerOf(ctx))
+      const rows = await repositories.decisions.byIds(unique, await feedback.viewerOf(ctx))
       const list = await views(ctx, rows)
       return new Map(list.map((d) => [d.id, d]))
     },
 
     /** The decisions answering each feedback item of a batch: one statement. */
     async ofFeedback(ctx: RequestContext, feedbackIds: string[]): Promise<Map<string, DecisionView[]>> {
-      const rows = await createDecisionsRepository(db).ofFeedback(feedbackIds, await feedback.viewerOf(ctx))
+      const rows = await repositories.decisions.ofFeedback(feedbackIds, await feedback.viewerOf(ctx))
       const list = await views(ctx, rows)
       const out = new Map<string, DecisionView[]>(feedbackIds.map((id) => [id, []]))
       rows.forEach((r, i) => out.get(r.feedbackId)?.push(list[i]!))
@@ -118,7 +129,7 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
 
     /** The decisions discussed at each event of a batch: one statement. */
     async ofEvents(ctx: RequestContext, eventIds: string[]): Promise<Map<string, DecisionView[]>> {
-      const rows = await createDecisionsRepository(db).ofEvents(eventIds, await feedback.viewerOf(ctx))
+      const rows = await repositories.decisions.ofEvents(eventIds, await feedback.viewerOf(ctx))
       const list = await views(ctx, rows)
       const out = new Map<string, DecisionView[]>(eventIds.map((id) => [id, []]))
       rows.forEach((r, i) => out.get(r.eventId)?.push(list[i]!))
@@ -128,8 +139,8 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
     /** The events where each decision of a batch was discussed, as the caller may see them. */
     async eventsOf(ctx: RequestContext, decisionsList: DecisionView[]): Promise<Map<string, EventView[]>> {
       const viewer = await feedback.viewerOf(ctx)
-      const rows = await createDecisionEventsRepository(db).eventsOf(decisionsList.map((d) => d.id), viewer.kind === 'staff' ? viewer.agencyId : null)
-      const [byId, coHosts] = await Promise.all([agencies.byIds(rows.map((r) => r.event.agencyId)), createOrganizationsRepository(db).coHostsOf(rows.map((r) => r.event.id))])
+      const rows = await repositories.decisionEvents.eventsOf(decisionsList.map((d) => d.id), viewer.kind === 'staff' ? viewer.agencyId : null)
+      const [byId, coHosts] = await Promise.all([agencies.byIds(rows.map((r) => r.event.agencyId)), repositories.organizations.coHostsOf(rows.map((r) => r.event.id))])
       const out = new Map<string, EventView[]>(decisionsList.map((d) => [d.id, []]))
       for (const { decisionId, event } of rows) out.get(decisionId)?.push(eventView(event, byId.get(event.agencyId), ctx.languages, coHosts.get(event.id) ?? []))
       return out
@@ -140,47 +151,79 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
       const unique = [...new Set(ids)].filter(isUuid)
       if (unique.length === 0) return new Map()
       const viewer = await feedback.viewerOf(ctx)
-      const rows = await createDecisionEventsRepository(db).eventsByIds(unique, viewer.kind === 'staff' ? viewer.agencyId : null)
-      const [byId, coHosts] = await Promise.all([agencies.byIds(rows.map((r) => r.agencyId)), createOrganizationsRepository(db).coHostsOf(rows.map((r) => r.id))])
+      const rows = await repositories.decisionEvents.eventsByIds(unique, viewer.kind === 'staff' ? viewer.agencyId : null)
+      const [byId, coHosts] = await Promise.all([agencies.byIds(rows.map((r) => r.agencyId)), repositories.organizations.coHostsOf(rows.map((r) => r.id))])
       return new Map(rows.map((e) => [e.id, eventView(e, byId.get(e.agencyId), ctx.languages, coHosts.get(e.id) ?? [])]))
     },
 
+    /**
+     * Records a decision in at most two statements (see src/modules/writes.ts): every link, the area and the topic checked
+     * in one read; the decision, its links, the feedback it answers moved to addressed with their history, the audit and
+     * outbox entries in one write.
+     */
     async record(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<{ decision: DecisionView; replayed: boolean }> {
       const agency = await staffAgency(ctx)
       const input = parseInput(recordDecisionInput, rawInput)
-      let replayed = false
-      const id = await db.transaction(async (tx) => {
-        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'decisions.record', key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
-        if (claim?.replayOf) {
-          replayed = true
-          return claim.replayOf
-        }
-        await checkLinks(tx, agency.id, input)
-        const repo = createDecisionsRepository(tx)
-        const now = ctx.clock.now()
-        const created = await repo.insert({
-          agencyId: agency.id,
-          title: input.title,
-          summary: input.summary ?? {},
-          rationale: input.rationale ?? {},
-          decidedBy: input.decidedBy ?? null,
-          decidedAt: input.decidedAt ?? null,
-          status: input.status ?? 'proposed',
-          publication: input.publication ?? 'draft',
-          areaId: input.areaId ?? null,
-          ...(await topicOf(tx, agency.id, input.topic)),
-          createdAt: now,
-          updatedAt: now,
-        })
-        await repo.setLinks(agency.id, created.id, input)
-        const addressed = await address(ctx, tx, agency.id, created, input.feedbackIds ?? [])
-        await claim?.complete(created.id, 201)
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'decision.recorded', entityType: 'decision', entityId: created.id, details: { status: created.status, feedbackAddressed: addressed } })
-        return created.id
+      const { feedbackIds = [], eventIds = [], organizationIds = [] } = input
+      let links: Pick<DecisionRow, 'feedbackIds' | 'eventIds' | 'organizationIds' | 'topicCode'> | undefined
+      const created = await writes.create(ctx, {
+        operation: 'decisions.record',
+        entityType: 'decision',
+        idempotencyKey,
+        body: rawInput,
+        checks: {
+          feedback: feedbackIds.length ? repositories.feedback.inAgencyCheck(agency.id, feedbackIds) : undefined,
+          events: eventIds.length ? repositories.decisions.eventsInAgencyCheck(agency.id, eventIds) : undefined,
+          organizations: organizationIds.length ? repositories.organizations.idsInAgencyCheck(agency.id, organizationIds) : undefined,
+          area: input.areaId ? repositories.agencies.areaInAgencyCheck(input.areaId, agency.id) : undefined,
+          topic: input.topic ? topics.classificationCheck(agency.id, input.topic) : undefined,
+        },
+        plan: (found, id) => {
+          linkProblems(input, { feedback: found.feedback?.map((f) => f.id), events: found.events?.map((e) => e.id), organizations: found.organizations?.map((o) => o.id), area: found.area })
+          const topic = found.topic ? topics.classified(found.topic).topic : undefined
+          const now = ctx.clock.now()
+          const status = input.status ?? 'proposed'
+          const publication = input.publication ?? 'draft'
+          const moved = repositories.feedback.planMoveMany(agency.id, feedbackIds, statusesBefore('addressed'), 'addressed', now, now)
+          // The links as a read of the new decision would list them: feedback by receipt, events by start, organizations by id.
+          links = {
+            topicCode: topic?.code ?? null,
+            feedbackIds: [...(found.feedback ?? [])].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || compare(a.id, b.id)).map((f) => f.id),
+            eventIds: [...(found.events ?? [])].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || compare(a.id, b.id)).map((e) => e.id),
+            organizationIds: [...organizationIds].sort(compare),
+          }
+          return {
+            row: repositories.decisions.planInsert({
+              id,
+              agencyId: agency.id,
+              title: input.title,
+              summary: input.summary ?? {},
+              rationale: input.rationale ?? {},
+              decidedBy: input.decidedBy ?? null,
+              decidedAt: input.decidedAt ?? null,
+              status,
+              publication,
+              areaId: input.areaId ?? null,
+              ...(input.topic === undefined ? {} : { topicId: topic?.id ?? null }),
+              createdAt: now,
+              updatedAt: now,
+            }),
+            alongside: [
+              ...repositories.decisions.planLinks(agency.id, id, input),
+              moved,
+              repositories.feedback.planTransitionsOf(moved, { agencyId: agency.id, toStatus: 'addressed', at: now, note: `Addressed by decision "${firstTitle(input.title)}" (${id})`, ...transitionActor(ctx) }),
+            ],
+            audit: { agencyId: agency.id, action: 'decision.recorded', details: { status, feedbackAddressed: writes.countOf(moved) } },
+            outbox: { visibility: publication === 'published' ? 'public' : 'agency', payload: { id, version: 1 } },
+          }
+        },
       })
-      const row = await createDecisionsRepository(db).byId(id, asStaff(agency.id))
-      if (!row) throw notFoundError()
-      return { decision: (await views(ctx, [row]))[0]!, replayed }
+      if (created.replayOf !== undefined) {
+        const row = await repositories.decisions.byId(created.replayOf, asStaff(agency.id))
+        if (!row) throw notFoundError()
+        return { decision: (await views(ctx, [row]))[0]!, replayed: true }
+      }
+      return { decision: (await views(ctx, [{ ...created.row, ...links!, updates: [] }]))[0]!, replayed: false }
     },
 
     async update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<DecisionView> {
@@ -188,7 +231,7 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
       const input = parseInput(updateDecisionInput, rawInput)
       if (!isUuid(id)) throw notFoundError()
       await db.transaction(async (tx) => {
-        const repo = createDecisionsRepository(tx)
+        const repo = repositories.on(tx).decisions
         const current = await repo.byId(id, asStaff(agency.id))
         if (!current || current.agencyId !== agency.id) throw notFoundError()
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
@@ -205,7 +248,7 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
         const before = feedbackIds ? new Set(await repo.linkedFeedback(id)) : new Set<string>()
         await repo.setLinks(agency.id, id, { feedbackIds, eventIds, organizationIds })
         const addressed = await address(ctx, tx, agency.id, updated, (feedbackIds ?? []).filter((f) => !before.has(f)))
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'decision.updated', entityType: 'decision', entityId: id, details: { fields: Object.keys(input), feedbackAddressed: addressed, version: updated.version } })
+        await repositories.on(tx).audit.record(ctx, { agencyId: agency.id, action: 'decision.updated', entityType: 'decision', entityId: id, details: { fields: Object.keys(input), feedbackAddressed: addressed, version: updated.version } })
       })
       return service.get(ctx, id)
     },
@@ -216,7 +259,7 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
       const input = parseInput(progressUpdateInput, rawInput)
       if (!isUuid(id)) throw notFoundError()
       await db.transaction(async (tx) => {
-        const repo = createDecisionsRepository(tx)
+        const repo = repositories.on(tx).decisions
         const current = await repo.byId(id, asStaff(agency.id))
         if (!current || current.agencyId !== agency.id) throw notFoundError()
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
@@ -227,7 +270,7 @@ export function createDecisionsService({ database, agencies, topics, feedback }:
         const updated = await repo.updateVersioned(agency.id, id, current.version, { status: input.status, updatedAt: now })
         if (!updated) throw preconditionFailed()
         await repo.insertUpdate({ agencyId: agency.id, decisionId: id, on: input.on, status: input.status, note: input.note ?? {}, createdAt: now })
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'decision.progressed', entityType: 'decision', entityId: id, details: { fromStatus: current.status, toStatus: input.status, on: input.on } })
+        await repositories.on(tx).audit.record(ctx, { agencyId: agency.id, action: 'decision.progressed', entityType: 'decision', entityId: id, details: { fromStatus: current.status, toStatus: input.status, on: input.on } })
       })
       return service.get(ctx, id)
     },

@@ -3,6 +3,7 @@ import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, arrayContains, arrayOverlaps, asc, eq, gt, gte, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import { getTableColumns } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { existsCheck, plannedInsert, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { EventListQuery } from './events-schemas.ts'
@@ -39,6 +40,26 @@ export function createEventsRepository(db: Queryable) {
     async insert(values: (EventInsert & Stamped)[]): Promise<EventRow[]> {
       if (values.length === 0) return []
       return db.insert(events).values(values).returning(eventColumns)
+    },
+
+    /** A new event, written in a unit of work; its id is chosen by the caller. */
+    planInsert(values: EventInsert & Stamped & { id: string }): PlannedInsert<EventRow> {
+      return plannedInsert(events, values, eventColumns)
+    },
+
+    /** A series' occurrences, written in its unit of work (their ids from the database's default). */
+    planOccurrences(values: (EventInsert & Stamped)[]): PlannedInsert {
+      return plannedInsert(events, values)
+    },
+
+    /** A new series, written in a unit of work; its id is chosen by the caller. */
+    planSeries(values: SeriesInsert & Stamped & { id: string }): PlannedInsert<SeriesRow> {
+      return plannedInsert(eventSeries, values, getTableColumns(eventSeries))
+    },
+
+    /** Whether an event of the agency, as `visibility` lets the caller see it, exists: a check for a unit of work's one read. */
+    inAgencyCheck(id: string, agencyId: string, visibility: EventVisibility): Check<boolean> {
+      return existsCheck(db.select({ id: events.id }).from(events).where(and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))))
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */

@@ -1,20 +1,18 @@
 /** Engagement events: schedule, change and close meetings, and list them for calendars and sync. */
-import { canManage, principalOf, type Actor } from '../../auth/actor.ts'
+import { canManage, type Actor } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { AppError, invalidTransition, notFound, validationFailed } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
-import { createAgenciesRepository } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
-import { createAuditRepository } from '../audit/audit-repository.ts'
-import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
-import { createOrganizationsRepository } from '../organizations/organizations-repository.ts'
+import type { Repositories } from '../repositories.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { contentColumns } from './event-columns.ts'
 import { eventView, type EventView } from './event-view.ts'
-import { createEventsRepository, type EventRow, type EventVisibility } from './events-repository.ts'
+import type { EventRow, EventVisibility } from './events-repository.ts'
+import type { Writes } from '../writes.ts'
 import { eventListQuery, formatProblems, reasonInput, rescheduleInput, scheduleEventInput, updateEventInput } from './events-schemas.ts'
 
 type Status = EventRow['status']
@@ -40,7 +38,7 @@ const transitions: Record<Exclude<Command, 'update'>, Status[]> = {
 
 export type WriteResult = { event: EventView; replayed: boolean }
 
-export function createEventsService({ database, agencies }: { database: Database; agencies: AgenciesService }) {
+export function createEventsService({ database, repositories, writes, agencies }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService }) {
   const { db } = database
 
   async function visibilityFor(ctx: RequestContext): Promise<EventVisibility> {
@@ -51,7 +49,7 @@ export function createEventsService({ database, agencies }: { database: Database
 
   /** Views of a page of events: their agencies (cached) and co-hosts (one query for the page). */
   async function views(ctx: RequestContext, rows: EventRow[], tx: Queryable = db): Promise<EventView[]> {
-    const [byId, coHosts] = await Promise.all([agencies.byIds(rows.map((r) => r.agencyId)), createOrganizationsRepository(tx).coHostsOf(rows.map((r) => r.id))])
+    const [byId, coHosts] = await Promise.all([agencies.byIds(rows.map((r) => r.agencyId)), repositories.on(tx).organizations.coHostsOf(rows.map((r) => r.id))])
     return rows.map((r) => eventView(r, byId.get(r.agencyId), ctx.languages, coHosts.get(r.id) ?? []))
   }
 
@@ -66,17 +64,20 @@ export function createEventsService({ database, agencies }: { database: Database
     return { agency: await managerAgency(ctx), organizationId: null }
   }
 
-  /** Every co-host must be an organization of the event's agency. */
-  async function checkCoHosts(tx: Queryable, agencyId: string, ids: string[] | undefined) {
-    if (!ids?.length) return
-    const known = new Set(await createOrganizationsRepository(tx).idsInAgency(agencyId, ids))
+  /** Every co-host must be an organization of the event's agency (`known`: those of `ids` that are). */
+  function requireCoHosts(ids: string[], known: Set<string>) {
     const problems = ids.flatMap((id, i) => (known.has(id) ? [] : [{ field: `coHostIds.${i}`, message: 'is not an organization of this agency' }]))
     if (problems.length) throw validationFailed(problems)
   }
 
+  async function checkCoHosts(tx: Queryable, agencyId: string, ids: string[] | undefined) {
+    if (ids?.length) requireCoHosts(ids, new Set(await repositories.on(tx).organizations.idsInAgency(agencyId, ids)))
+  }
+
+  const areaProblem = () => validationFailed([{ field: 'areaId', message: 'is not an area of this agency' }])
+
   async function checkArea(tx: Queryable, agencyId: string, areaId: string | null | undefined) {
-    if (areaId && !(await createAgenciesRepository(tx).areaInAgency(areaId, agencyId)))
-      throw validationFailed([{ field: 'areaId', message: 'is not an area of this agency' }])
+    if (areaId && !(await repositories.on(tx).agencies.areaInAgency(areaId, agencyId))) throw areaProblem()
   }
 
   /** Runs one command on one event: load it in the agency, check version and status, apply, audit. */
@@ -92,11 +93,11 @@ export function createEventsService({ database, agencies }: { database: Database
     const { agency } = editor
     if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
     return db.transaction(async (tx) => {
-      const events = createEventsRepository(tx)
+      const { events, organizations, audit } = repositories.on(tx)
       const current = await events.byId(id, editor.organizationId ? { draftsCoHostedBy: editor.organizationId } : { draftsOfAgencyId: agency.id })
       if (!current || current.agencyId !== agency.id) throw notFound('EVENT_NOT_FOUND', 'The event')
       // A partner sees no difference between an event it does not co-host and one that does not exist.
-      if (editor.organizationId && !(await createOrganizationsRepository(tx).isCoHost(agency.id, id, editor.organizationId)))
+      if (editor.organizationId && !(await organizations.isCoHost(agency.id, id, editor.organizationId)))
         throw notFound('EVENT_NOT_FOUND', 'The event')
       if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
       if (!allowedFrom.includes(current.status))
@@ -113,7 +114,7 @@ export function createEventsService({ database, agencies }: { database: Database
         updatedAt: ctx.clock.now(),
       })
       if (!updated) throw preconditionFailed()
-      await createAuditRepository(tx).record(ctx, {
+      await audit.record(ctx, {
         agencyId: agency.id,
         action: `event.${pastTense[action]}`,
         entityType: 'event',
@@ -135,59 +136,74 @@ export function createEventsService({ database, agencies }: { database: Database
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
       const agencyId = await agencies.idForFilter(slug)
       if (agencyId === null) return { data: [], nextCursor: null }
-      const rows = await createEventsRepository(db).list({ ...filter, agencyId }, await visibilityFor(ctx), cursor, limit)
+      const rows = await repositories.events.list({ ...filter, agencyId }, await visibilityFor(ctx), cursor, limit)
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.startsAt), (r) => r)
       return { data: await views(ctx, page.data), nextCursor: page.nextCursor }
     },
 
+    /** The event's row as the caller may see it, in one statement (for creates that hang off an event), or EVENT_NOT_FOUND. */
+    async visibleRow(ctx: RequestContext, id: string): Promise<EventRow> {
+      if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
+      const row = await repositories.events.byId(id, await visibilityFor(ctx))
+      if (!row) throw notFound('EVENT_NOT_FOUND', 'The event')
+      return row
+    },
+
     async get(ctx: RequestContext, id: string): Promise<EventView> {
       if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
-      const row = await createEventsRepository(db).byId(id, await visibilityFor(ctx))
+      const row = await repositories.events.byId(id, await visibilityFor(ctx))
       if (!row) throw notFound('EVENT_NOT_FOUND', 'The event')
       return (await views(ctx, [row]))[0]!
     },
 
+    /** Schedules an event in at most two statements: its checks in one read, then one write (see src/modules/writes.ts). */
     async schedule(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<WriteResult> {
       const agency = await managerAgency(ctx)
       const input = parseInput(scheduleEventInput, rawInput)
-      let replayed = false
-      const row = await db.transaction(async (tx) => {
-        const events = createEventsRepository(tx)
-        const claim = idempotencyKey
-          ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'events.schedule', key: idempotencyKey }, rawInput, ctx.clock.now())
-          : undefined
-        if (claim?.replayOf) {
-          replayed = true
-          const prior = await events.byId(claim.replayOf, { draftsOfAgencyId: agency.id })
-          if (!prior) throw notFound('EVENT_NOT_FOUND', 'The event created with this Idempotency-Key')
-          return (await views(ctx, [prior], tx))[0]!
-        }
-        await checkArea(tx, agency.id, input.areaId)
-        await checkCoHosts(tx, agency.id, input.coHostIds)
-        const { draft, startsAt, endsAt, coHostIds, ...content } = input
-        const now = ctx.clock.now()
-        const [created] = await events.insert([
-          {
-            ...contentColumns({ ...content, timeZone: content.timeZone ?? agency.timeZone }),
-            title: content.title,
-            kind: content.kind,
-            format: content.format,
-            timeZone: content.timeZone ?? agency.timeZone,
-            agencyId: agency.id,
-            status: draft ? 'draft' : 'scheduled',
-            startsAt,
-            endsAt,
-            createdAt: now,
-            updatedAt: now,
-          },
-        ])
-        // A new event has no co-hosts to replace: write only the ones named, and build its view from what is known.
-        if (coHostIds?.length) await createOrganizationsRepository(tx).setCoHosts(agency.id, created!.id, coHostIds)
-        await claim?.complete(created!.id, 201)
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'event.scheduled', entityType: 'event', entityId: created!.id })
-        return eventView(created!, agency, ctx.languages, [...(coHostIds ?? [])].sort())
+      const { draft, startsAt, endsAt, coHostIds, ...content } = input
+      const created = await writes.create(ctx, {
+        operation: 'events.schedule',
+        entityType: 'event',
+        idempotencyKey,
+        body: rawInput,
+        checks: {
+          area: input.areaId ? repositories.agencies.areaInAgencyCheck(input.areaId, agency.id) : undefined,
+          coHosts: coHostIds?.length ? repositories.organizations.idsInAgencyCheck(agency.id, coHostIds) : undefined,
+        },
+        plan: (found, id) => {
+          if (found.area === false) throw areaProblem()
+          if (coHostIds?.length) requireCoHosts(coHostIds, new Set(found.coHosts?.map((o) => o.id)))
+          const now = ctx.clock.now()
+          const timeZone = content.timeZone ?? agency.timeZone
+          return {
+            row: repositories.events.planInsert({
+              ...contentColumns({ ...content, timeZone }),
+              id,
+              title: content.title,
+              kind: content.kind,
+              format: content.format,
+              timeZone,
+              agencyId: agency.id,
+              status: draft ? 'draft' : 'scheduled',
+              startsAt,
+              endsAt,
+              createdAt: now,
+              updatedAt: now,
+            }),
+            alongside: coHostIds?.length ? [repositories.organizations.planCoHosts(agency.id, id, coHostIds)] : [],
+            audit: { agencyId: agency.id, action: 'event.scheduled' },
+            // A draft is the agency's own until published.
+            outbox: { visibility: draft ? 'agency' : 'public', payload: { id, version: 1 } },
+          }
+        },
       })
-      return { event: row, replayed }
+      if (created.replayOf !== undefined) {
+        const prior = await repositories.events.byId(created.replayOf, { draftsOfAgencyId: agency.id })
+        if (!prior) throw notFound('EVENT_NOT_FOUND', 'The event created with this Idempotency-Key')
+        return { event: (await views(ctx, [prior]))[0]!, replayed: true }
+      }
+      // A new event has no co-hosts to look up: build its view from what is known.
+      return { event: eventView(created.row, agency, ctx.languages, [...(coHostIds ?? [])].sort()), replayed: false }
     },
 
     update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<EventView> {
@@ -197,7 +213,7 @@ export function createEventsService({ database, agencies }: { database: Database
         if (coHostIds !== undefined) {
           if (editor.organizationId) throw new AppError('FORBIDDEN', 'Only agency staff may change who co-hosts an event')
           await checkCoHosts(tx, current.agencyId, coHostIds)
-          await createOrganizationsRepository(tx).setCoHosts(current.agencyId, current.id, coHostIds)
+          await repositories.on(tx).organizations.setCoHosts(current.agencyId, current.id, coHostIds)
         }
         await checkArea(tx, current.agencyId, content.areaId)
         const changes = contentColumns(content)

@@ -1,20 +1,18 @@
 /** Series: recurring meetings from an RFC 5545 rule, rotating between places, materialized as events. */
-import { principalOf } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { AppError, notFound, validationFailed } from '../../errors.ts'
 import { localToInstant } from '../../time.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
-import { createAgenciesRepository } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
-import { createAuditRepository } from '../audit/audit-repository.ts'
-import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
+import type { Repositories } from '../repositories.ts'
+import type { Writes } from '../writes.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { contentColumns, onlineColumns, venueColumns } from './event-columns.ts'
 import { seriesView, type SeriesView } from './event-view.ts'
-import { createEventsRepository, type EventInsert, type SeriesInsert, type SeriesRow } from './events-repository.ts'
+import type { EventInsert, SeriesInsert, SeriesRow } from './events-repository.ts'
 import {
   createSeriesInput,
   formatProblems,
@@ -100,24 +98,27 @@ const syncedFields = [
 const same = (a: unknown, b: unknown) =>
   a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
 
-export function createSeriesService({ database, agencies }: { database: Database; agencies: AgenciesService }) {
+export function createSeriesService({ database, repositories, writes, agencies }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService }) {
   const { db } = database
 
   const managerAgency = (ctx: RequestContext): Promise<AgencyRow> => agencies.managedBy(ctx, 'series')
 
-  /** Every area the series names (template, rotation, overrides) must be one of the agency's. */
-  async function checkAreas(tx: Queryable, agencyId: string, s: SeriesRow) {
-    const ids = new Set([s.areaId, ...(s.rotation as PlaceInput[]).map((p) => p.areaId), ...(s.overrides as OverrideInput[]).map((o) => o.areaId)])
-    const repo = createAgenciesRepository(tx)
-    for (const id of ids) if (id && !(await repo.areaInAgency(id, agencyId))) throw validationFailed([{ field: 'areaId', message: `${id} is not an area of this agency` }])
+  /** Every area the series names (template, rotation, overrides). */
+  const areasOf = (s: Pick<SeriesRow, 'areaId' | 'rotation' | 'overrides'>) =>
+    new Set([s.areaId, ...(s.rotation as PlaceInput[]).map((p) => p.areaId), ...(s.overrides as OverrideInput[]).map((o) => o.areaId)].filter((id): id is string => Boolean(id)))
+
+  /** Each of `ids` must be one of the agency's areas (`known`: those of them that are). */
+  function requireAreas(ids: Set<string>, known: Set<string>) {
+    for (const id of ids) if (!known.has(id)) throw validationFailed([{ field: 'areaId', message: `${id} is not an area of this agency` }])
   }
 
-  /**
-   * Brings future occurrences in line with the series: new ones are added, changed ones updated (SEQUENCE rises),
-   * ones the rule no longer yields are cancelled. Past occurrences and occurrences staff changed by hand stay.
-   */
-  async function syncOccurrences(tx: Queryable, s: SeriesRow, now: Date) {
-    const repo = createEventsRepository(tx)
+  async function checkAreas(tx: Queryable, agencyId: string, s: SeriesRow) {
+    const ids = areasOf(s)
+    if (ids.size) requireAreas(ids, new Set((await repositories.on(tx).agencies.listAreas(agencyId)).map((a) => a.id)))
+  }
+
+  /** The occurrences the series should have, each with a place and/or a way in that fits its format. */
+  function validOccurrences(s: SeriesRow, now: Date): EventInsert[] {
     const planned = planOccurrences(s, now)
     for (const p of planned) {
       const problems = formatProblems({
@@ -127,6 +128,16 @@ export function createSeriesService({ database, agencies }: { database: Database
       })
       if (problems.length) throw validationFailed(problems)
     }
+    return planned
+  }
+
+  /**
+   * Brings future occurrences in line with the series: new ones are added, changed ones updated (SEQUENCE rises),
+   * ones the rule no longer yields are cancelled. Past occurrences and occurrences staff changed by hand stay.
+   */
+  async function syncOccurrences(tx: Queryable, s: SeriesRow, now: Date) {
+    const repo = repositories.on(tx).events
+    const planned = validOccurrences(s, now)
     const existing = new Map((await repo.occurrencesOf(s.agencyId, s.id)).map((e) => [e.recurrenceId!.getTime(), e]))
     const toInsert: (EventInsert & { createdAt: Date; updatedAt: Date })[] = []
     for (const p of planned) {
@@ -154,7 +165,7 @@ export function createSeriesService({ database, agencies }: { database: Database
       const cursor = raw ? decodeCursor(raw, 'series:created') : undefined
       const agency = slug ? await agencies.bySlug(slug) : undefined
       if (slug && !agency) return { data: [], nextCursor: null }
-      const rows = await createEventsRepository(db).listSeries(agency?.id, cursor, limit)
+      const rows = await repositories.events.listSeries(agency?.id, cursor, limit)
       const page = toPage(rows, limit, 'series:created', (r) => r.createdAt, (r) => r)
       const byId = await agencies.byIds(page.data.map((r) => r.agencyId))
       return { data: page.data.map((r) => seriesView(r, byId.get(r.agencyId), ctx.languages)), nextCursor: page.nextCursor }
@@ -162,7 +173,7 @@ export function createSeriesService({ database, agencies }: { database: Database
 
     async get(ctx: RequestContext, id: string): Promise<SeriesView> {
       if (!isUuid(id)) throw notFound('SERIES_NOT_FOUND', 'The series')
-      const row = await createEventsRepository(db).seriesById(id)
+      const row = await repositories.events.seriesById(id)
       if (!row) throw notFound('SERIES_NOT_FOUND', 'The series')
       const byId = await agencies.byIds([row.agencyId])
       return seriesView(row, byId.get(row.agencyId), ctx.languages)
@@ -170,7 +181,7 @@ export function createSeriesService({ database, agencies }: { database: Database
 
     /** Many series in one query, keyed by id; unknown ids are simply absent. */
     async byIds(ctx: RequestContext, ids: Iterable<string>): Promise<Map<string, SeriesView>> {
-      const rows = await createEventsRepository(db).seriesByIds([...new Set(ids)].filter(isUuid))
+      const rows = await repositories.events.seriesByIds([...new Set(ids)].filter(isUuid))
       const agencyRows = await agencies.byIds(rows.map((r) => r.agencyId))
       return new Map(rows.map((r) => [r.id, seriesView(r, agencyRows.get(r.agencyId), ctx.languages)]))
     },
@@ -178,44 +189,59 @@ export function createSeriesService({ database, agencies }: { database: Database
     async create(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<{ series: SeriesView; replayed: boolean }> {
       const agency = await managerAgency(ctx)
       const input = parseInput(createSeriesInput, rawInput)
-      let replayed = false
-      const row = await db.transaction(async (tx) => {
-        const repo = createEventsRepository(tx)
-        const claim = idempotencyKey
-          ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'series.create', key: idempotencyKey }, rawInput, ctx.clock.now())
-          : undefined
-        if (claim?.replayOf) {
-          replayed = true
-          const prior = await repo.seriesById(claim.replayOf)
-          if (!prior) throw notFound('SERIES_NOT_FOUND', 'The series created with this Idempotency-Key')
-          return prior
-        }
-        const { recurrence, rotation, overrides, ...content } = input
-        const timeZone = content.timeZone ?? agency.timeZone
-        const now = ctx.clock.now()
-        const series = await repo.insertSeries({
-          ...(contentColumns({ ...content, timeZone }) as Omit<SeriesInsert, 'agencyId' | 'rrule' | 'dtstartLocal' | 'durationMinutes'>),
-          title: content.title,
-          kind: content.kind,
-          format: content.format,
-          timeZone,
-          agencyId: agency.id,
-          rrule: recurrence.rule.replace(/^RRULE:/i, ''),
-          dtstartLocal: recurrence.start,
-          durationMinutes: recurrence.durationMinutes,
-          exdates: recurrence.exceptions,
-          rotation,
-          overrides,
-          createdAt: now,
-          updatedAt: now,
-        })
-        await checkAreas(tx, agency.id, series)
-        await syncOccurrences(tx, series, now)
-        await claim?.complete(series.id, 201)
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'series.created', entityType: 'series', entityId: series.id })
-        return series
+      const { recurrence, rotation, overrides, ...content } = input
+      const timeZone = content.timeZone ?? agency.timeZone
+      const areaIds = areasOf({ areaId: content.areaId ?? null, rotation, overrides })
+      // Its area check in one read, then the series and its occurrences in one write (see src/modules/writes.ts).
+      const created = await writes.create(ctx, {
+        operation: 'series.create',
+        entityType: 'series',
+        idempotencyKey,
+        body: rawInput,
+        checks: { areas: areaIds.size ? repositories.agencies.areasInAgencyCheck(agency.id, [...areaIds]) : undefined },
+        plan: (found, id) => {
+          requireAreas(areaIds, new Set(found.areas?.map((a) => a.id)))
+          const now = ctx.clock.now()
+          const values = {
+            ...(contentColumns({ ...content, timeZone }) as Omit<SeriesInsert, 'agencyId' | 'rrule' | 'dtstartLocal' | 'durationMinutes'>),
+            id,
+            title: content.title,
+            kind: content.kind,
+            format: content.format,
+            timeZone,
+            agencyId: agency.id,
+            rrule: recurrence.rule.replace(/^RRULE:/i, ''),
+            dtstartLocal: recurrence.start,
+            durationMinutes: recurrence.durationMinutes,
+            exdates: recurrence.exceptions,
+            rotation,
+            overrides,
+            createdAt: now,
+            updatedAt: now,
+          }
+          // The row as the database will hold it (its defaults filled in), for planning its occurrences before it exists.
+          const series: SeriesRow = {
+            description: {}, venueName: null, address: null, areaId: null, latitude: null, longitude: null, joinUrl: null, dialIn: null, captionsUrl: null,
+            languages: [], interpretation: [], accommodations: [], capacity: null, registrationRequired: false, hostUnit: null, topics: [],
+            status: 'active', version: 1, deletedAt: null,
+            ...values,
+          }
+          // A new series gets every occurrence its rule yields, past ones included.
+          const occurrences = validOccurrences(series, now).map((p) => ({ ...p, createdAt: now, updatedAt: now }))
+          return {
+            row: repositories.events.planSeries(values),
+            alongside: [repositories.events.planOccurrences(occurrences)],
+            audit: { agencyId: agency.id, action: 'series.created' },
+            outbox: { visibility: 'public', payload: { id, version: 1 } },
+          }
+        },
       })
-      return { series: seriesView(row, agency, ctx.languages), replayed }
+      if (created.replayOf !== undefined) {
+        const prior = await repositories.events.seriesById(created.replayOf)
+        if (!prior) throw notFound('SERIES_NOT_FOUND', 'The series created with this Idempotency-Key')
+        return { series: seriesView(prior, agency, ctx.languages), replayed: true }
+      }
+      return { series: seriesView(created.row, agency, ctx.languages), replayed: false }
     },
 
     async update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<SeriesView> {
@@ -223,7 +249,7 @@ export function createSeriesService({ database, agencies }: { database: Database
       if (!isUuid(id)) throw notFound('SERIES_NOT_FOUND', 'The series')
       const input = parseInput(updateSeriesInput, rawInput)
       const row = await db.transaction(async (tx) => {
-        const repo = createEventsRepository(tx)
+        const { events: repo, audit } = repositories.on(tx)
         const current = await repo.seriesById(id)
         if (!current || current.agencyId !== agency.id) throw notFound('SERIES_NOT_FOUND', 'The series')
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
@@ -242,7 +268,7 @@ export function createSeriesService({ database, agencies }: { database: Database
         if (!updated) throw preconditionFailed()
         await checkAreas(tx, agency.id, updated)
         await syncOccurrences(tx, updated, now)
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'series.updated', entityType: 'series', entityId: id, details: { version: updated.version } })
+        await audit.record(ctx, { agencyId: agency.id, action: 'series.updated', entityType: 'series', entityId: id, details: { version: updated.version } })
         return updated
       })
       return seriesView(row, agency, ctx.languages)
@@ -254,7 +280,7 @@ export function createSeriesService({ database, agencies }: { database: Database
       if (!isUuid(id)) throw notFound('SERIES_NOT_FOUND', 'The series')
       const { reason } = parseInput(reasonInput, rawInput ?? {})
       const row = await db.transaction(async (tx) => {
-        const repo = createEventsRepository(tx)
+        const { events: repo, audit } = repositories.on(tx)
         const current = await repo.seriesById(id)
         if (!current || current.agencyId !== agency.id) throw notFound('SERIES_NOT_FOUND', 'The series')
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
@@ -265,7 +291,7 @@ export function createSeriesService({ database, agencies }: { database: Database
         for (const e of await repo.occurrencesOf(agency.id, id))
           if (e.startsAt.getTime() >= now.getTime() && (e.status === 'scheduled' || e.status === 'postponed' || e.status === 'draft'))
             await repo.updateOccurrence(agency.id, e.id, { status: 'cancelled', statusReason: reason ?? 'The series was cancelled', updatedAt: now })
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'series.cancelled', entityType: 'series', entityId: id })
+        await audit.record(ctx, { agencyId: agency.id, action: 'series.cancelled', entityType: 'series', entityId: id })
         return updated
       })
       return seriesView(row, agency, ctx.languages)

@@ -2,6 +2,7 @@
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { plannedInsert, plannedStatement, rowsCheck, type Check, type PlannedInsert, type PlannedStatement, type PlannedWrite } from '../../db/unit-of-work.ts'
 import { decisionFeedback, feedbackItems, feedbackTopics, feedbackTransitions, participants } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { FeedbackListQuery } from './feedback-schemas.ts'
@@ -129,6 +130,56 @@ export function createFeedbackRepository(db: Queryable) {
     async insert(values: FeedbackInsert & Stamped & { receivedAt: Date }): Promise<FeedbackItemRow> {
       const [row] = await db.insert(feedbackItems).values(values).returning(itemColumns)
       return row!
+    },
+
+    /** A new item, written in a unit of work; its id is chosen by the caller. */
+    planInsert(values: FeedbackInsert & Stamped & { id: string; receivedAt: Date }): PlannedInsert<FeedbackItemRow> {
+      return plannedInsert(feedbackItems, values, itemColumns)
+    },
+
+    /** Which of these ids are live items of the agency, with when each was received: a check for a unit of work's one read. */
+    inAgencyCheck(agencyId: string, ids: string[]): Check<{ id: string; receivedAt: Date }[]> {
+      const columns = { id: feedbackItems.id, receivedAt: feedbackItems.receivedAt }
+      return rowsCheck(db.select(columns).from(feedbackItems).where(and(eq(feedbackItems.agencyId, agencyId), inArray(feedbackItems.id, ids), isNull(feedbackItems.deletedAt))), columns)
+    },
+
+    /**
+     * moveMany as a write of a unit of work: the items of `ids` in a `from` status move to `to`, locked as they are read.
+     * Returns each moved item's id and the status it left (id, from_status), for planTransitionsOf.
+     */
+    planMoveMany(agencyId: string, ids: string[], from: FeedbackStatus[], to: FeedbackStatus, at: Date, updatedAt: Date): PlannedStatement {
+      const columns = getTableColumns(feedbackItems)
+      const changes: Record<string, SQL> = {
+        ...milestones(to, at),
+        status: sql`${to}::feedback_status`,
+        version: sql`${feedbackItems.version} + 1`,
+        updatedAt: sql`${updatedAt.toISOString()}::timestamptz`,
+      }
+      const set = sql.join(Object.entries(changes).map(([key, value]) => sql`${sql.identifier(columns[key as keyof typeof columns].name)} = ${value}`), sql`, `)
+      const movable = and(eq(feedbackItems.agencyId, agencyId), inArray(feedbackItems.id, ids), inArray(feedbackItems.status, from), isNull(feedbackItems.deletedAt))
+      return plannedStatement((ref) => sql`update ${feedbackItems} set ${set}
+        from (select ${feedbackItems.id} as id, ${feedbackItems.status} as from_status from ${feedbackItems} where ${movable} and exists (select 1 from ${ref('gate')}) for update) as moved
+        where ${feedbackItems.id} = moved.id
+        returning ${feedbackItems.id} as id, moved.from_status`)
+    },
+
+    /** A history row for each item `moved` (planMoveMany) moved, as part of the same unit of work. */
+    planTransitionsOf(moved: PlannedWrite, step: { agencyId: string; toStatus: FeedbackStatus; at: Date; note: string | null; actorKind: string; actorSubject: string | null }): PlannedStatement {
+      const t = feedbackTransitions
+      const names = sql.join([t.agencyId, t.feedbackId, t.fromStatus, t.toStatus, t.at, t.note, t.actorKind, t.actorSubject].map((c) => sql.identifier(c.name)), sql`, `)
+      return plannedStatement((ref) => sql`insert into ${t} (${names})
+        select ${step.agencyId}::uuid, m.id, m.from_status, ${step.toStatus}::feedback_status, ${step.at.toISOString()}::timestamptz, ${step.note}::text, ${step.actorKind}::text, ${step.actorSubject}::text
+        from ${ref(moved)} as m`)
+    },
+
+    /** Lifecycle steps written in a unit of work. */
+    planTransitions(values: (typeof feedbackTransitions.$inferInsert & { at: Date })[]): PlannedInsert {
+      return plannedInsert(feedbackTransitions, values)
+    },
+
+    /** A giver who asked to be contacted back, written in a unit of work (personal data: never in audit or outbox rows). */
+    planParticipant(values: typeof participants.$inferInsert & Stamped & { id: string }): PlannedInsert {
+      return plannedInsert(participants, values, { id: participants.id })
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */

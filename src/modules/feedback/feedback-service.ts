@@ -1,21 +1,19 @@
 /** Feedback: anyone may give it (anonymously if they wish), staff triage and moderate it, and every lifecycle step is kept. */
-import { canManage, principalOf } from '../../auth/actor.ts'
+import { randomUUID } from 'node:crypto'
+import { canManage } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { AppError, invalidTransition, notFound, validationFailed } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
-import { createAgenciesRepository } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
-import { createAuditRepository } from '../audit/audit-repository.ts'
-import { createEventsRepository } from '../events/events-repository.ts'
-import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
-import { createOrganizationsRepository } from '../organizations/organizations-repository.ts'
+import type { Repositories } from '../repositories.ts'
+import type { Writes } from '../writes.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import type { TopicsService } from '../topics/topics-service.ts'
 import { canMove, transitionRefusal, type FeedbackStatus } from './feedback-lifecycle.ts'
-import { createFeedbackRepository, milestones, type FeedbackItemRow, type FeedbackRow } from './feedback-repository.ts'
+import { milestones, type FeedbackItemRow, type FeedbackRow } from './feedback-repository.ts'
 import { classifyFeedbackInput, feedbackListQuery, moderationInput, submitFeedbackInput, transitionInput } from './feedback-schemas.ts'
 import { feedbackView, publicFeedbackViewer, transitionView, type FeedbackView, type FeedbackViewer, type TransitionView } from './feedback-view.ts'
 import { redact } from './redact.ts'
@@ -28,7 +26,7 @@ export function transitionActor(ctx: RequestContext) {
   return { actorKind: actor.kind, actorSubject: actor.kind === 'staff' || actor.kind === 'admin' ? actor.subject : null }
 }
 
-export function createFeedbackService({ database, agencies, topics }: { database: Database; agencies: AgenciesService; topics: TopicsService }) {
+export function createFeedbackService({ database, repositories, writes, agencies, topics }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService; topics: TopicsService }) {
   const { db } = database
 
   async function viewerOf(ctx: RequestContext): Promise<FeedbackViewer> {
@@ -44,13 +42,15 @@ export function createFeedbackService({ database, agencies, topics }: { database
   /** An item of the staff member's own agency, by id, or FEEDBACK_NOT_FOUND (another agency's item is not theirs to see). */
   async function ownItem(tx: Queryable, agency: AgencyRow, id: string): Promise<FeedbackRow> {
     if (!isUuid(id)) throw notFoundError()
-    const row = await createFeedbackRepository(tx).byId(id, { kind: 'staff', agencyId: agency.id, organizationId: null })
+    const row = await repositories.on(tx).feedback.byId(id, { kind: 'staff', agencyId: agency.id, organizationId: null })
     if (!row || row.agencyId !== agency.id) throw notFoundError()
     return row
   }
 
+  const areaProblem = () => validationFailed([{ field: 'areaId', message: 'is not an area of this agency' }])
+
   async function checkArea(tx: Queryable, agencyId: string, areaId: string | null | undefined) {
-    if (areaId && !(await createAgenciesRepository(tx).areaInAgency(areaId, agencyId))) throw validationFailed([{ field: 'areaId', message: 'is not an area of this agency' }])
+    if (areaId && !(await repositories.on(tx).agencies.areaInAgency(areaId, agencyId))) throw areaProblem()
   }
 
   /** Runs one staff change on one item: load in the agency, check the version, apply, record, audit. */
@@ -66,11 +66,11 @@ export function createFeedbackService({ database, agencies, topics }: { database
       if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
       const now = ctx.clock.now()
       const { changes, topicCode, action, details, transition } = await apply(current, tx, now)
-      const repo = createFeedbackRepository(tx)
+      const { feedback: repo, audit } = repositories.on(tx)
       const updated = await repo.updateVersioned(agency.id, id, current.version, { ...(changes as Partial<FeedbackItemRow>), updatedAt: now })
       if (!updated) throw preconditionFailed()
       if (transition) await repo.insertTransitions([{ agencyId: agency.id, feedbackId: id, fromStatus: transition.from, toStatus: transition.to, note: transition.note, at: now, ...transitionActor(ctx) }])
-      await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action, entityType: 'feedback', entityId: id, details: { ...details, version: updated.version } })
+      await audit.record(ctx, { agencyId: agency.id, action, entityType: 'feedback', entityId: id, details: { ...details, version: updated.version } })
       return feedbackView({ ...updated, topicCode: topicCode ?? current.topicCode }, { kind: 'staff', agencyId: agency.id, organizationId: null })
     })
   }
@@ -86,14 +86,14 @@ export function createFeedbackService({ database, agencies, topics }: { database
       const agencyId = await agencies.idForFilter(slug)
       if (agencyId === null) return { data: [], nextCursor: null }
       const viewer = await viewerOf(ctx)
-      const rows = await createFeedbackRepository(db).list({ ...filter, agencyId }, viewer, cursor, limit)
+      const rows = await repositories.feedback.list({ ...filter, agencyId }, viewer, cursor, limit)
       return toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.receivedAt), (r) => feedbackView(r, viewer))
     },
 
     async get(ctx: RequestContext, id: string): Promise<FeedbackView> {
       if (!isUuid(id)) throw notFoundError()
       const viewer = await viewerOf(ctx)
-      const row = await createFeedbackRepository(db).byId(id, viewer)
+      const row = await repositories.feedback.byId(id, viewer)
       if (!row) throw notFoundError()
       return feedbackView(row, viewer)
     },
@@ -103,20 +103,20 @@ export function createFeedbackService({ database, agencies, topics }: { database
       const unique = [...new Set(ids)].filter(isUuid)
       if (unique.length === 0) return new Map()
       const viewer = await viewerOf(ctx)
-      return new Map((await createFeedbackRepository(db).byIds(unique, viewer)).map((r) => [r.id, feedbackView(r, viewer)]))
+      return new Map((await repositories.feedback.byIds(unique, viewer)).map((r) => [r.id, feedbackView(r, viewer)]))
     },
 
     /** The first `first` items of each event and each event's total, one statement for the whole batch. */
     async firstOfEvents(ctx: RequestContext, eventIds: string[], first: number) {
       const viewer = await viewerOf(ctx)
-      const { rows, totals } = await createFeedbackRepository(db).firstOfEvents(eventIds, viewer, first)
+      const { rows, totals } = await repositories.feedback.firstOfEvents(eventIds, viewer, first)
       return { rows: rows.map((r) => ({ eventId: r.eventId!, rank: r.rank, view: feedbackView(r, viewer) })), totals }
     },
 
     async ofDecisions(ctx: RequestContext, decisionIds: string[]): Promise<Map<string, FeedbackView[]>> {
       const viewer = await viewerOf(ctx)
       const out = new Map<string, FeedbackView[]>(decisionIds.map((id) => [id, []]))
-      for (const r of await createFeedbackRepository(db).ofDecisions(decisionIds, viewer)) out.get(r.decisionId)?.push(feedbackView(r, viewer))
+      for (const r of await repositories.feedback.ofDecisions(decisionIds, viewer)) out.get(r.decisionId)?.push(feedbackView(r, viewer))
       return out
     },
 
@@ -161,68 +161,83 @@ export function createFeedbackService({ database, agencies, topics }: { database
       if (problems.length) throw validationFailed(problems)
 
       const viewer: FeedbackViewer = actor.kind === 'public' ? publicFeedbackViewer : await viewerOf(ctx)
-      let replayed = false
-      const row = await db.transaction(async (tx) => {
-        const repo = createFeedbackRepository(tx)
-        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(actor), operation: 'feedback.submit', key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
-        if (claim?.replayOf) {
-          replayed = true
-          // The same sender sent the same body: answer what it created (any visibility, it is their own text).
-          const prior = await repo.byId(claim.replayOf, { kind: 'staff', agencyId: agency.id, organizationId: null })
-          if (!prior) throw notFoundError()
-          return prior
-        }
-        if (organizationId && !(await createOrganizationsRepository(tx).idsInAgency(agency.id, [organizationId])).length)
-          throw validationFailed([{ field: 'organizationId', message: 'is not an organization of this agency' }])
-        if (input.eventId) {
-          const event = await createEventsRepository(tx).byId(input.eventId, viewer.kind === 'staff' ? { draftsOfAgencyId: agency.id } : {})
-          if (!event || event.agencyId !== agency.id) throw validationFailed([{ field: 'eventId', message: 'is not an event of this agency' }])
-        }
-        await checkArea(tx, agency.id, input.areaId)
-        const { topic, vocabularyVersion } = await topics.forClassification(tx, agency.id, input.topic)
-        const now = ctx.clock.now()
-        // Only what the giver chose to leave: a participant exists only when they asked to be contacted back.
-        const participantId = input.contact
-          ? await repo.insertParticipant({
+      // Its checks in one read, then one write (see src/modules/writes.ts).
+      let topicCode = input.topic
+      const created = await writes.create(ctx, {
+        operation: 'feedback.submit',
+        entityType: 'feedback',
+        idempotencyKey,
+        body: rawInput,
+        checks: {
+          organization: organizationId ? repositories.organizations.idsInAgencyCheck(agency.id, [organizationId]) : undefined,
+          event: input.eventId ? repositories.events.inAgencyCheck(input.eventId, agency.id, viewer.kind === 'staff' ? { draftsOfAgencyId: agency.id } : {}) : undefined,
+          area: input.areaId ? repositories.agencies.areaInAgencyCheck(input.areaId, agency.id) : undefined,
+          topic: topics.classificationCheck(agency.id, input.topic),
+        },
+        plan: (found, id) => {
+          if (found.organization?.length === 0) throw validationFailed([{ field: 'organizationId', message: 'is not an organization of this agency' }])
+          if (found.event === false) throw validationFailed([{ field: 'eventId', message: 'is not an event of this agency' }])
+          if (found.area === false) throw areaProblem()
+          const { topic, vocabularyVersion } = topics.classified(found.topic)
+          topicCode = topic.code
+          const now = ctx.clock.now()
+          // Only what the giver chose to leave: a participant exists only when they asked to be contacted back.
+          const participantId = input.contact ? randomUUID() : null
+          const participant = input.contact
+            ? repositories.feedback.planParticipant({
+                id: participantId!,
+                agencyId: agency.id,
+                displayName: input.contact.displayName ?? null,
+                contact: { ...(input.contact.email ? { email: input.contact.email } : {}), ...(input.contact.phone ? { phone: input.contact.phone } : {}) },
+                preferredLanguage: input.contact.preferredLanguage ?? input.language,
+                contactConsentAt: now,
+                areaId: input.areaId ?? null,
+                createdAt: now,
+                updatedAt: now,
+              })
+            : undefined
+          return {
+            row: repositories.feedback.planInsert({
+              id,
               agencyId: agency.id,
-              displayName: input.contact.displayName ?? null,
-              contact: { ...(input.contact.email ? { email: input.contact.email } : {}), ...(input.contact.phone ? { phone: input.contact.phone } : {}) },
-              preferredLanguage: input.contact.preferredLanguage ?? input.language,
-              contactConsentAt: now,
+              body: input.body,
+              bodyLanguage: input.language,
+              channel,
+              eventId: input.eventId ?? null,
               areaId: input.areaId ?? null,
+              topicId: topic.id,
+              topicVocabularyVersion: vocabularyVersion,
+              stance: input.stance ?? null,
+              participantId,
+              organizationId,
+              visibility: input.publish ? 'pending_moderation' : 'private',
+              receivedAt: input.receivedAt ?? now,
               createdAt: now,
               updatedAt: now,
-            })
-          : null
-        const created = await repo.insert({
-          agencyId: agency.id,
-          body: input.body,
-          bodyLanguage: input.language,
-          channel,
-          eventId: input.eventId ?? null,
-          areaId: input.areaId ?? null,
-          topicId: topic.id,
-          topicVocabularyVersion: vocabularyVersion,
-          stance: input.stance ?? null,
-          participantId,
-          organizationId,
-          visibility: input.publish ? 'pending_moderation' : 'private',
-          receivedAt: input.receivedAt ?? now,
-          createdAt: now,
-          updatedAt: now,
-        })
-        await repo.insertTransitions([{ agencyId: agency.id, feedbackId: created.id, fromStatus: null, toStatus: 'received', at: now, note: null, ...transitionActor(ctx) }])
-        await claim?.complete(created.id, 201)
-        await createAuditRepository(tx).record(ctx, {
-          agencyId: agency.id,
-          action: 'feedback.received',
-          entityType: 'feedback',
-          entityId: created.id,
-          // What kind of feedback, never who sent it or how to reach them.
-          details: { channel, contactRequested: participantId !== null, publicationRequested: Boolean(input.publish) },
-        })
-        return { ...created, topicCode: topic.code }
+            }),
+            alongside: [
+              ...(participant ? [participant] : []),
+              repositories.feedback.planTransitions([{ agencyId: agency.id, feedbackId: id, fromStatus: null, toStatus: 'received', at: now, note: null, ...transitionActor(ctx) }]),
+            ],
+            audit: {
+              agencyId: agency.id,
+              action: 'feedback.received',
+              // What kind of feedback, never who sent it or how to reach them.
+              details: { channel, contactRequested: participantId !== null, publicationRequested: Boolean(input.publish) },
+            },
+            // Published only after moderation, so the public learns nothing of it yet.
+            outbox: { visibility: 'agency', payload: { id, version: 1 } },
+          }
+        },
       })
+      let row: FeedbackRow
+      const replayed = created.replayOf !== undefined
+      if (created.replayOf !== undefined) {
+        // The same sender sent the same body: answer what it created (any visibility, it is their own text).
+        const prior = await repositories.feedback.byId(created.replayOf, { kind: 'staff', agencyId: agency.id, organizationId: null })
+        if (!prior) throw notFoundError()
+        row = prior
+      } else row = { ...created.row, topicCode }
       // The sender sees their own text back; who they are stays with the agency's staff.
       return { feedback: feedbackView(row, viewer, viewer.kind === 'staff' && viewer.agencyId === row.agencyId ? 'full' : 'collector'), replayed }
     },
@@ -281,7 +296,7 @@ export function createFeedbackService({ database, agencies, topics }: { database
     async history(ctx: RequestContext, id: string): Promise<{ data: TransitionView[] }> {
       const agency = await staffAgency(ctx)
       await ownItem(db, agency, id)
-      return { data: (await createFeedbackRepository(db).history(id)).map(transitionView) }
+      return { data: (await repositories.feedback.history(id)).map(transitionView) }
     },
   }
   return service

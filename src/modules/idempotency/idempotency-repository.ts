@@ -1,5 +1,5 @@
 // SQL for idempotency keys; the claim and replay rules live in idempotency.ts.
-import { and, eq, lt } from 'drizzle-orm'
+import { and, eq, lt, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { idempotencyKeys } from '../../db/schema/index.ts'
 
@@ -23,6 +23,24 @@ export function createIdempotencyRepository(db: Queryable) {
         .onConflictDoNothing({ target: [idempotencyKeys.principal, idempotencyKeys.operation, idempotencyKeys.key] })
         .returning({ id: idempotencyKeys.id })
       return claimed?.id
+    },
+
+    /**
+     * The claim as a unit of work's gate: inserts the key already naming the resource about to be created, or takes over
+     * the key if it expired before `expiredBefore`; yields a row only when this request claimed it. A concurrent claim of
+     * the same key waits on the unique index until the first commits, then yields nothing.
+     */
+    claimGate(scope: IdempotencyScope, requestHash: string, resourceId: string, statusCode: number, createdAt: Date, expiredBefore: Date): SQL {
+      return db
+        .insert(idempotencyKeys)
+        .values({ ...scope, requestHash, resourceId, statusCode, createdAt })
+        .onConflictDoUpdate({
+          target: [idempotencyKeys.principal, idempotencyKeys.operation, idempotencyKeys.key],
+          set: { requestHash, resourceId, statusCode, createdAt },
+          setWhere: lt(idempotencyKeys.createdAt, expiredBefore),
+        })
+        .returning({ id: idempotencyKeys.id })
+        .getSQL()
     },
 
     async complete(id: string, resourceId: string, statusCode: number): Promise<void> {

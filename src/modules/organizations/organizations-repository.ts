@@ -2,6 +2,7 @@
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, arrayOverlaps, asc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { eventCoHosts, organizations } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { OrganizationListQuery } from './organizations-schemas.ts'
@@ -33,6 +34,22 @@ export function createOrganizationsRepository(db: Queryable) {
         .from(organizations)
         .where(and(eq(organizations.agencyId, agencyId), inArray(organizations.id, ids), isNull(organizations.deletedAt)))
       return rows.map((r) => r.id)
+    },
+
+    /** idsInAgency as a check for a unit of work's one read. */
+    idsInAgencyCheck(agencyId: string, ids: string[]): Check<{ id: string }[]> {
+      const query = db.select({ id: organizations.id }).from(organizations).where(and(eq(organizations.agencyId, agencyId), inArray(organizations.id, ids), isNull(organizations.deletedAt)))
+      return rowsCheck(query, { id: organizations.id })
+    },
+
+    /** A new organization, written in a unit of work; its id is chosen by the caller. */
+    planInsert(values: OrganizationInsert & Stamped & { id: string }): PlannedInsert<OrganizationRow> {
+      return plannedInsert(organizations, values, columns)
+    },
+
+    /** A new event's co-hosts, written in its unit of work. */
+    planCoHosts(agencyId: string, eventId: string, organizationIds: string[]): PlannedInsert {
+      return plannedInsert(eventCoHosts, organizationIds.map((organizationId) => ({ agencyId, eventId, organizationId })))
     },
 
     /** Keyset page in creation order. */

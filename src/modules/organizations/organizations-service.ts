@@ -1,23 +1,22 @@
 /** Partner organizations: staff register and change them; everyone may list them; only the right callers see contacts. */
-import { canManage, principalOf } from '../../auth/actor.ts'
+import { canManage } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { notFound, validationFailed } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
-import { createAgenciesRepository } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
-import { createAuditRepository } from '../audit/audit-repository.ts'
-import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
+import type { Repositories } from '../repositories.ts'
+import type { Writes } from '../writes.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { organizationView, publicViewer, type OrganizationView, type OrganizationViewer } from './organization-view.ts'
-import { createOrganizationsRepository, type OrganizationRow } from './organizations-repository.ts'
+import type { OrganizationRow } from './organizations-repository.ts'
 import { createOrganizationInput, organizationListQuery, updateOrganizationInput } from './organizations-schemas.ts'
 
 const ORDER = 'organizations:created'
 
-export function createOrganizationsService({ database, agencies }: { database: Database; agencies: AgenciesService }) {
+export function createOrganizationsService({ database, repositories, writes, agencies }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService }) {
   const { db } = database
 
   /** What the caller may see of organizations: staff see their agency's contacts, a partner its own. */
@@ -32,8 +31,11 @@ export function createOrganizationsService({ database, agencies }: { database: D
   const managerAgency = (ctx: RequestContext): Promise<AgencyRow> => agencies.managedBy(ctx, 'organizations')
 
   async function checkAreas(tx: Queryable, agencyId: string, areaIds: string[] | undefined) {
-    if (!areaIds?.length) return
-    const known = new Set((await createAgenciesRepository(tx).listAreas(agencyId)).map((a) => a.id))
+    if (areaIds?.length) requireAreas(areaIds, new Set((await repositories.on(tx).agencies.listAreas(agencyId)).map((a) => a.id)))
+  }
+
+  /** Every area named must be one of the agency's (`known`: those of its areas that are among them). */
+  function requireAreas(areaIds: string[], known: Set<string>) {
     const problems = areaIds.flatMap((id, i) => (known.has(id) ? [] : [{ field: `areaIds.${i}`, message: 'is not an area of this agency' }]))
     if (problems.length) throw validationFailed(problems)
   }
@@ -46,13 +48,13 @@ export function createOrganizationsService({ database, agencies }: { database: D
       const agencyId = await agencies.idForFilter(slug)
       if (agencyId === null) return { data: [], nextCursor: null }
       const viewer = await viewerOf(ctx)
-      const rows = await createOrganizationsRepository(db).list({ ...filter, agencyId }, cursor, limit)
+      const rows = await repositories.organizations.list({ ...filter, agencyId }, cursor, limit)
       return toPage(rows, limit, ORDER, (r) => r.createdAt, (r) => organizationView(r, viewer))
     },
 
     async get(ctx: RequestContext, id: string): Promise<OrganizationView> {
       if (!isUuid(id)) throw notFound('ORGANIZATION_NOT_FOUND', 'The organization')
-      const row = await createOrganizationsRepository(db).byId(id)
+      const row = await repositories.organizations.byId(id)
       if (!row) throw notFound('ORGANIZATION_NOT_FOUND', 'The organization')
       return organizationView(row, await viewerOf(ctx))
     },
@@ -62,33 +64,38 @@ export function createOrganizationsService({ database, agencies }: { database: D
       const unique = [...new Set(ids)].filter(isUuid)
       if (unique.length === 0) return new Map()
       const viewer = await viewerOf(ctx)
-      const rows = await createOrganizationsRepository(db).byIds(unique)
+      const rows = await repositories.organizations.byIds(unique)
       return new Map(rows.map((r) => [r.id, organizationView(r, viewer)]))
     },
 
     async register(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<{ organization: OrganizationView; replayed: boolean }> {
       const agency = await managerAgency(ctx)
       const input = parseInput(createOrganizationInput, rawInput)
-      let replayed = false
-      const row: OrganizationRow = await db.transaction(async (tx) => {
-        const repo = createOrganizationsRepository(tx)
-        const now = ctx.clock.now()
-        const claim = idempotencyKey
-          ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'organizations.register', key: idempotencyKey }, rawInput, now)
-          : undefined
-        if (claim?.replayOf) {
-          replayed = true
-          const prior = await repo.byId(claim.replayOf)
-          if (!prior) throw notFound('ORGANIZATION_NOT_FOUND', 'The organization created with this Idempotency-Key')
-          return prior
-        }
-        await checkAreas(tx, agency.id, input.areaIds)
-        const created = await repo.insert({ ...input, contact: input.contact ?? null, agencyId: agency.id, createdAt: now, updatedAt: now })
-        await claim?.complete(created.id, 201)
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'organization.registered', entityType: 'organization', entityId: created.id })
-        return created
+      // Its area check in one read, then one write (see src/modules/writes.ts).
+      const created = await writes.create(ctx, {
+        operation: 'organizations.register',
+        entityType: 'organization',
+        idempotencyKey,
+        body: rawInput,
+        checks: { areas: input.areaIds?.length ? repositories.agencies.areasInAgencyCheck(agency.id, input.areaIds) : undefined },
+        plan: (found, id) => {
+          if (input.areaIds?.length) requireAreas(input.areaIds, new Set(found.areas?.map((a) => a.id)))
+          const now = ctx.clock.now()
+          return {
+            row: repositories.organizations.planInsert({ ...input, id, contact: input.contact ?? null, agencyId: agency.id, createdAt: now, updatedAt: now }),
+            audit: { agencyId: agency.id, action: 'organization.registered' },
+            // Everyone may list organizations; their contacts stay out of the payload.
+            outbox: { visibility: 'public', payload: { id, version: 1 } },
+          }
+        },
       })
-      return { organization: organizationView(row, await viewerOf(ctx)), replayed }
+      let row: OrganizationRow
+      if (created.replayOf !== undefined) {
+        const prior = await repositories.organizations.byId(created.replayOf)
+        if (!prior) throw notFound('ORGANIZATION_NOT_FOUND', 'The organization created with this Idempotency-Key')
+        row = prior
+      } else row = created.row
+      return { organization: organizationView(row, await viewerOf(ctx)), replayed: created.replayOf !== undefined }
     },
 
     async update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<OrganizationView> {
@@ -96,14 +103,14 @@ export function createOrganizationsService({ database, agencies }: { database: D
       const input = parseInput(updateOrganizationInput, rawInput)
       if (!isUuid(id)) throw notFound('ORGANIZATION_NOT_FOUND', 'The organization')
       const row = await db.transaction(async (tx) => {
-        const repo = createOrganizationsRepository(tx)
+        const { organizations: repo, audit } = repositories.on(tx)
         const current = await repo.byId(id)
         if (!current || current.agencyId !== agency.id) throw notFound('ORGANIZATION_NOT_FOUND', 'The organization')
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
         await checkAreas(tx, agency.id, input.areaIds)
         const updated = await repo.updateVersioned(agency.id, id, current.version, { ...input, updatedAt: ctx.clock.now() })
         if (!updated) throw preconditionFailed()
-        await createAuditRepository(tx).record(ctx, {
+        await audit.record(ctx, {
           agencyId: agency.id,
           action: 'organization.updated',
           entityType: 'organization',

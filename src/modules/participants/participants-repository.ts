@@ -1,7 +1,8 @@
 // SQL for participants, their demographics and erasure. Every query names the agency, so none can reach another agency's people.
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
-import { and, asc, eq, gte, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, gte, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { plannedInsert, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { attendances, auditEvents, feedbackItems, feedbackTransitions, idempotencyKeys, participantDemographics, participants } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { DemographicsInput, ParticipantListQuery } from './participants-schemas.ts'
@@ -54,6 +55,11 @@ export function createParticipantsRepository(db: Queryable) {
     async insert(values: ParticipantInsert & Stamped): Promise<ParticipantRow> {
       const [row] = await db.insert(participants).values(values).returning()
       return row!
+    },
+
+    /** A new participant, written in a unit of work; its id is chosen by the caller. */
+    planInsert(values: ParticipantInsert & Stamped & { id: string }): PlannedInsert<ParticipantRow> {
+      return plannedInsert(participants, values, getTableColumns(participants))
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */

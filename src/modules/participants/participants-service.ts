@@ -1,5 +1,5 @@
 /** Participants: staff keep a record of the people who take part; contact is read only for a stated purpose, and erasure removes them. */
-import { canManage, principalOf, type Actor } from '../../auth/actor.ts'
+import { canManage, type Actor } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import { inAgencyScope } from '../../db/agency-scope.ts'
 import type { Database, Queryable } from '../../db/client.ts'
@@ -8,9 +8,10 @@ import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import { createAgenciesRepository } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { createAuditRepository } from '../audit/audit-repository.ts'
-import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
 import { createOrganizationsRepository } from '../organizations/organizations-repository.ts'
+import type { Repositories } from '../repositories.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import type { Writes } from '../writes.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { recordContactReads } from './contact-reads.ts'
@@ -37,35 +38,45 @@ const notFoundError = () => notFound('PARTICIPANT_NOT_FOUND', 'The participant')
 
 /** Checks that the area and organization a participant names belong to the agency. */
 export async function checkReferences(tx: Queryable, agencyId: string, refs: { areaId?: string | null; organizationId?: string | null }) {
+  referenceProblems({
+    area: refs.areaId ? Boolean(await createAgenciesRepository(tx).areaInAgency(refs.areaId, agencyId)) : undefined,
+    organization: refs.organizationId ? await createOrganizationsRepository(tx).idsInAgency(agencyId, [refs.organizationId]) : undefined,
+  })
+}
+
+/** The rule of checkReferences on what was found: whether the area is the agency's, which of the organization ids are. */
+function referenceProblems(found: { area?: boolean; organization?: unknown[] }) {
   const problems: { field: string; message: string }[] = []
-  if (refs.areaId && !(await createAgenciesRepository(tx).areaInAgency(refs.areaId, agencyId))) problems.push({ field: 'areaId', message: 'is not an area of this agency' })
-  if (refs.organizationId && (await createOrganizationsRepository(tx).idsInAgency(agencyId, [refs.organizationId])).length === 0)
-    problems.push({ field: 'organizationId', message: 'is not an organization of this agency' })
+  if (found.area === false) problems.push({ field: 'areaId', message: 'is not an area of this agency' })
+  if (found.organization?.length === 0) problems.push({ field: 'organizationId', message: 'is not an organization of this agency' })
   if (problems.length) throw validationFailed(problems)
 }
+
+/** A new participant's columns (consents dated `now`). */
+const participantValues = (agencyId: string, input: CreateParticipantInput, now: Date) => ({
+  agencyId,
+  displayName: input.displayName,
+  contact: input.contact ?? null,
+  preferredLanguage: input.preferredLanguage ?? null,
+  contactConsentAt: input.consents.contact ? now : null,
+  dataUseConsentAt: input.consents.dataUse ? now : null,
+  areaId: input.areaId ?? null,
+  affiliation: input.affiliation ?? null,
+  organizationId: input.organizationId ?? null,
+  createdAt: now,
+  updatedAt: now,
+})
 
 /** Inserts a participant (consents dated `now`); the caller holds the transaction and writes the audit row. */
 export async function insertParticipant(tx: Queryable, agencyId: string, input: CreateParticipantInput, now: Date): Promise<ParticipantRow> {
   await checkReferences(tx, agencyId, input)
-  return createParticipantsRepository(tx).insert({
-    agencyId,
-    displayName: input.displayName,
-    contact: input.contact ?? null,
-    preferredLanguage: input.preferredLanguage ?? null,
-    contactConsentAt: input.consents.contact ? now : null,
-    dataUseConsentAt: input.consents.dataUse ? now : null,
-    areaId: input.areaId ?? null,
-    affiliation: input.affiliation ?? null,
-    organizationId: input.organizationId ?? null,
-    createdAt: now,
-    updatedAt: now,
-  })
+  return createParticipantsRepository(tx).insert(participantValues(agencyId, input, now))
 }
 
 /** The values erasure scrubs from free text elsewhere. */
 const personalValues = (p: ParticipantRow): string[] => [p.displayName, p.contact?.email, p.contact?.phone, p.affiliation].filter((v): v is string => Boolean(v))
 
-export function createParticipantsService({ database, agencies }: { database: Database; agencies: AgenciesService }) {
+export function createParticipantsService({ database, repositories, writes, agencies }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService }) {
   const { db } = database
 
   /** The caller as a reader of participants; the public must sign in, analysts see no individual (`hidden`). */
@@ -156,21 +167,34 @@ export function createParticipantsService({ database, agencies }: { database: Da
       if (!writer.manages && parsed.organizationId && parsed.organizationId !== writer.organizationId)
         throw validationFailed([{ field: 'organizationId', message: 'a partner records participants of its own organization only' }])
       const input = writer.manages ? parsed : { ...parsed, organizationId: writer.organizationId! }
-      let replayed = false
-      const row = await db.transaction(async (tx) => {
-        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'participants.register', key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
-        if (claim?.replayOf) {
-          replayed = true
-          const prior = await createParticipantsRepository(tx).byId(writer.agency.id, claim.replayOf)
-          if (!prior) throw notFound('PARTICIPANT_NOT_FOUND', 'The participant created with this Idempotency-Key')
-          return prior
-        }
-        const created = await insertParticipant(tx, writer.agency.id, input, ctx.clock.now())
-        await claim?.complete(created.id, 201)
-        await createAuditRepository(tx).record(ctx, { agencyId: writer.agency.id, action: 'participant.registered', entityType: 'participant', entityId: created.id })
-        return created
+      const agencyId = writer.agency.id
+      // Its references checked in one read, then one write (see src/modules/writes.ts).
+      const created = await writes.create(ctx, {
+        operation: 'participants.register',
+        entityType: 'participant',
+        idempotencyKey,
+        body: rawInput,
+        checks: {
+          area: input.areaId ? repositories.agencies.areaInAgencyCheck(input.areaId, agencyId) : undefined,
+          organization: input.organizationId ? repositories.organizations.idsInAgencyCheck(agencyId, [input.organizationId]) : undefined,
+        },
+        plan: (found, id) => {
+          referenceProblems(found)
+          return {
+            row: repositories.participants.planInsert({ ...participantValues(agencyId, input, ctx.clock.now()), id }),
+            audit: { agencyId, action: 'participant.registered' },
+            // Personal data: the agency's own, and the payload names no one.
+            outbox: { visibility: 'agency', payload: { id, version: 1 } },
+          }
+        },
       })
-      return { participant: (await viewsOf(ctx, writer, [row], undefined))[0]!, replayed }
+      let row: ParticipantRow
+      if (created.replayOf !== undefined) {
+        const prior = await repositories.participants.byId(agencyId, created.replayOf)
+        if (!prior) throw notFound('PARTICIPANT_NOT_FOUND', 'The participant created with this Idempotency-Key')
+        row = prior
+      } else row = created.row
+      return { participant: (await viewsOf(ctx, writer, [row], undefined))[0]!, replayed: created.replayOf !== undefined }
     },
 
     async update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<ParticipantView> {

@@ -1,13 +1,12 @@
 /** The read path: what a caller asked to read, checked and scoped to what they may see, built by PostgreSQL in one statement. */
 import type { RequestContext } from '../../context.ts'
-import type { Database } from '../../db/client.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { EventsService } from '../events/events-service.ts'
 import { eventListQuery } from '../events/events-schemas.ts'
 import { decodeCursor } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { notFound } from '../../errors.ts'
-import { createReadsRepository, readableTypes, signedInReadableTypes, type EventsPageRead, type RootRead } from './reads-repository.ts'
+import { readableTypes, signedInReadableTypes, type EventsPageRead, type ReadsRepository, type RootRead } from './reads-repository.ts'
 export type { RootRead } from './reads-repository.ts'
 import { readable, type Dialect, type Selection } from './selection.ts'
 
@@ -33,8 +32,8 @@ async function pageOfQuery(agencies: AgenciesService, events: EventsService, ctx
   return { kind: 'eventsPage', selection, filter: { ...filter, agencyId }, visibility: await events.visibilityFor(ctx), cursor, limit }
 }
 
-export function createReadsService({ database, agencies, events }: { database: Database; agencies: AgenciesService; events: EventsService }) {
-  const repo = createReadsRepository(database)
+/** `repo`: the read path's SQL, built on the database's prepared statements (services.ts assembles it). */
+export function createReadsService({ repo, agencies, events }: { repo: ReadsRepository; agencies: AgenciesService; events: EventsService }) {
   const pageOf = (ctx: RequestContext, selection: Selection, rawQuery: unknown) => pageOfQuery(agencies, events, ctx, selection, rawQuery)
 
   return {

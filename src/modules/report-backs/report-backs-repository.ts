@@ -2,7 +2,8 @@
 import type { Stamped } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { decisionFeedback, feedbackItems, reportBackFeedback, reportBacks } from '../../db/schema/index.ts'
+import { existsCheck, plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
+import { decisionFeedback, decisions, feedbackItems, reportBackFeedback, reportBacks } from '../../db/schema/index.ts'
 import { feedbackVisible } from '../feedback/feedback-repository.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
 import type { Cursor } from '../shared/pagination.ts'
@@ -79,6 +80,32 @@ export function createReportBacksRepository(db: Queryable) {
 
     async linkFeedback(agencyId: string, reportBackId: string, feedbackIds: string[]): Promise<void> {
       if (feedbackIds.length) await db.insert(reportBackFeedback).values(feedbackIds.map((feedbackId) => ({ agencyId, reportBackId, feedbackId })))
+    },
+
+    /** A new report-back, written in a unit of work; its id is chosen by the caller. */
+    planInsert(values: typeof reportBacks.$inferInsert & Stamped & { id: string }): PlannedInsert<ReportBackItemRow> {
+      return plannedInsert(reportBacks, values, columns)
+    },
+
+    /** A new report-back's feedback links, written in its unit of work. */
+    planLinks(agencyId: string, reportBackId: string, feedbackIds: string[]): PlannedInsert {
+      return plannedInsert(reportBackFeedback, feedbackIds.map((feedbackId) => ({ agencyId, reportBackId, feedbackId })))
+    },
+
+    /** Whether the decision is a live one of the agency: a check for a unit of work's one read. */
+    decisionInAgencyCheck(decisionId: string, agencyId: string): Check<boolean> {
+      return existsCheck(db.select({ id: decisions.id }).from(decisions).where(and(eq(decisions.id, decisionId), eq(decisions.agencyId, agencyId), isNull(decisions.deletedAt))))
+    },
+
+    /** feedbackOfDecision with when each item was received, as a check for a unit of work's one read. */
+    feedbackOfDecisionCheck(decisionId: string): Check<{ id: string; receivedAt: Date }[]> {
+      const selected = { id: feedbackItems.id, receivedAt: feedbackItems.receivedAt }
+      const query = db
+        .select(selected)
+        .from(decisionFeedback)
+        .innerJoin(feedbackItems, eq(feedbackItems.id, decisionFeedback.feedbackId))
+        .where(and(eq(decisionFeedback.decisionId, decisionId), isNull(feedbackItems.deletedAt)))
+      return rowsCheck(query, selected)
     },
 
     /** Every live feedback item a decision answers. */

@@ -1,26 +1,22 @@
 /** Report-backs: how an outcome was relayed to the community; recording one marks the feedback it answers as reported back. */
-import { principalOf } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database } from '../../db/client.ts'
 import { notFound, validationFailed } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
-import { createAuditRepository } from '../audit/audit-repository.ts'
-import { createDecisionsRepository } from '../decisions/decisions-repository.ts'
 import { statusesBefore } from '../feedback/feedback-lifecycle.ts'
-import { createFeedbackRepository } from '../feedback/feedback-repository.ts'
 import { transitionActor, type FeedbackService } from '../feedback/feedback-service.ts'
-import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
+import type { Repositories } from '../repositories.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import type { Writes } from '../writes.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { reportBackView, type ReportBackView } from './report-back-view.ts'
-import { createReportBacksRepository, type ReportBackRow } from './report-backs-repository.ts'
+import type { ReportBackRow } from './report-backs-repository.ts'
 import { recordReportBackInput, reportBackListQuery } from './report-backs-schemas.ts'
 
 const notFoundError = () => notFound('REPORT_BACK_NOT_FOUND', 'The report-back')
 
-export function createReportBacksService({ database, agencies, feedback }: { database: Database; agencies: AgenciesService; feedback: FeedbackService }) {
-  const { db } = database
+export function createReportBacksService({ repositories, writes, agencies, feedback }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService; feedback: FeedbackService }) {
   const staffAgency = (ctx: RequestContext): Promise<AgencyRow> => agencies.managedBy(ctx, 'report-backs')
 
   async function views(ctx: RequestContext, rows: ReportBackRow[]): Promise<ReportBackView[]> {
@@ -36,27 +32,27 @@ export function createReportBacksService({ database, agencies, feedback }: { dat
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
       const agencyId = await agencies.idForFilter(slug)
       if (agencyId === null) return { data: [], nextCursor: null }
-      const rows = await createReportBacksRepository(db).list({ ...filter, agencyId }, await feedback.viewerOf(ctx), cursor, limit)
+      const rows = await repositories.reportBacks.list({ ...filter, agencyId }, await feedback.viewerOf(ctx), cursor, limit)
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.relayedAt), (r) => r)
       return { data: await views(ctx, page.data), nextCursor: page.nextCursor }
     },
 
     async get(ctx: RequestContext, id: string): Promise<ReportBackView> {
       if (!isUuid(id)) throw notFoundError()
-      const row = await createReportBacksRepository(db).byId(id, await feedback.viewerOf(ctx))
+      const row = await repositories.reportBacks.byId(id, await feedback.viewerOf(ctx))
       if (!row) throw notFoundError()
       return (await views(ctx, [row]))[0]!
     },
 
     async byIds(ctx: RequestContext, ids: Iterable<string>): Promise<Map<string, ReportBackView>> {
       const unique = [...new Set(ids)].filter(isUuid)
-      const rows = unique.length ? await createReportBacksRepository(db).byIds(unique, await feedback.viewerOf(ctx)) : []
+      const rows = unique.length ? await repositories.reportBacks.byIds(unique, await feedback.viewerOf(ctx)) : []
       return new Map((await views(ctx, rows)).map((r) => [r.id, r]))
     },
 
     /** The report-backs of each decision of a batch: one statement. */
     async ofDecisions(ctx: RequestContext, decisionIds: string[]): Promise<Map<string, ReportBackView[]>> {
-      const rows = await createReportBacksRepository(db).ofDecisions(decisionIds, await feedback.viewerOf(ctx))
+      const rows = await repositories.reportBacks.ofDecisions(decisionIds, await feedback.viewerOf(ctx))
       const list = await views(ctx, rows)
       const out = new Map<string, ReportBackView[]>(decisionIds.map((id) => [id, []]))
       rows.forEach((r, i) => r.decisionId && out.get(r.decisionId)?.push(list[i]!))
@@ -71,54 +67,69 @@ export function createReportBacksService({ database, agencies, feedback }: { dat
       const agency = await staffAgency(ctx)
       const input = parseInput(recordReportBackInput, rawInput)
       const staffViewer = { kind: 'staff' as const, agencyId: agency.id, organizationId: null }
-      let replayed = false
-      const id = await db.transaction(async (tx) => {
-        const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'report-backs.record', key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
-        if (claim?.replayOf) {
-          replayed = true
-          return claim.replayOf
-        }
-        const repo = createReportBacksRepository(tx)
-        const now = ctx.clock.now()
-        const feedbackRepo = createFeedbackRepository(tx)
-        const problems: { field: string; message: string }[] = []
-        const decision = await createDecisionsRepository(tx).byId(input.decisionId, staffViewer)
-        if (!decision || decision.agencyId !== agency.id) problems.push({ field: 'decisionId', message: 'is not a decision of this agency' })
-        if (input.eventId && !(await createDecisionsRepository(tx).eventIdsInAgency(agency.id, [input.eventId])).length) problems.push({ field: 'eventId', message: 'is not an event of this agency' })
-        if (input.feedbackIds?.length) {
-          const known = new Set(await feedbackRepo.idsInAgency(agency.id, input.feedbackIds))
-          input.feedbackIds.forEach((f, i) => known.has(f) || problems.push({ field: `feedbackIds.${i}`, message: 'is not a feedback item of this agency' }))
-        }
-        if (problems.length) throw validationFailed(problems)
-        const created = await repo.insert({
-          agencyId: agency.id,
-          decisionId: input.decisionId,
-          channel: input.channel,
-          relayedAt: input.relayedAt,
-          eventId: input.eventId ?? null,
-          languages: input.languages ?? [],
-          audience: input.audience ?? [],
-          summary: input.summary ?? {},
-          url: input.url ?? null,
-          publication: input.publication ?? 'published',
-          createdAt: now,
-          updatedAt: now,
-        })
-        const feedbackIds = input.feedbackIds ?? (await repo.feedbackOfDecision(input.decisionId))
-        await repo.linkFeedback(agency.id, created.id, feedbackIds)
-        // Reported back when the outcome was relayed, not when someone typed it in.
-        const at = input.relayedAt
-        const moved = await feedbackRepo.moveMany(agency.id, feedbackIds, statusesBefore('reported_back'), 'reported_back', at, now)
-        await feedbackRepo.insertTransitions(
-          moved.map((m) => ({ agencyId: agency.id, feedbackId: m.id, fromStatus: m.from, toStatus: 'reported_back' as const, at, note: `Reported back by ${input.channel.replaceAll('_', ' ')} (${created.id})`, ...transitionActor(ctx) })),
-        )
-        await claim?.complete(created.id, 201)
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'report_back.recorded', entityType: 'report_back', entityId: created.id, details: { decisionId: input.decisionId, feedbackLinked: feedbackIds.length, feedbackReportedBack: moved.length } })
-        return created.id
+      let feedbackIds: string[] = []
+      // Its checks (and the decision's feedback, when none is named) in one read, then one write (see src/modules/writes.ts).
+      const created = await writes.create(ctx, {
+        operation: 'report-backs.record',
+        entityType: 'report_back',
+        idempotencyKey,
+        body: rawInput,
+        checks: {
+          decision: repositories.reportBacks.decisionInAgencyCheck(input.decisionId, agency.id),
+          event: input.eventId ? repositories.decisions.eventsInAgencyCheck(agency.id, [input.eventId]) : undefined,
+          feedback: input.feedbackIds?.length ? repositories.feedback.inAgencyCheck(agency.id, input.feedbackIds) : undefined,
+          decisionFeedback: input.feedbackIds ? undefined : repositories.reportBacks.feedbackOfDecisionCheck(input.decisionId),
+        },
+        plan: (found, id) => {
+          const problems: { field: string; message: string }[] = []
+          if (!found.decision) problems.push({ field: 'decisionId', message: 'is not a decision of this agency' })
+          if (input.eventId && !found.event?.length) problems.push({ field: 'eventId', message: 'is not an event of this agency' })
+          if (input.feedbackIds?.length) {
+            const known = new Set(found.feedback?.map((f) => f.id))
+            input.feedbackIds.forEach((f, i) => known.has(f) || problems.push({ field: `feedbackIds.${i}`, message: 'is not a feedback item of this agency' }))
+          }
+          if (problems.length) throw validationFailed(problems)
+          const linked = input.feedbackIds ? (found.feedback ?? []) : found.decisionFeedback!
+          feedbackIds = [...linked].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((f) => f.id)
+          const toLink = input.feedbackIds ?? linked.map((f) => f.id)
+          const now = ctx.clock.now()
+          // Reported back when the outcome was relayed, not when someone typed it in.
+          const at = input.relayedAt
+          const moved = repositories.feedback.planMoveMany(agency.id, toLink, statusesBefore('reported_back'), 'reported_back', at, now)
+          const publication = input.publication ?? 'published'
+          return {
+            row: repositories.reportBacks.planInsert({
+              id,
+              agencyId: agency.id,
+              decisionId: input.decisionId,
+              channel: input.channel,
+              relayedAt: input.relayedAt,
+              eventId: input.eventId ?? null,
+              languages: input.languages ?? [],
+              audience: input.audience ?? [],
+              summary: input.summary ?? {},
+              url: input.url ?? null,
+              publication,
+              createdAt: now,
+              updatedAt: now,
+            }),
+            alongside: [
+              repositories.reportBacks.planLinks(agency.id, id, toLink),
+              moved,
+              repositories.feedback.planTransitionsOf(moved, { agencyId: agency.id, toStatus: 'reported_back', at, note: `Reported back by ${input.channel.replaceAll('_', ' ')} (${id})`, ...transitionActor(ctx) }),
+            ],
+            audit: { agencyId: agency.id, action: 'report_back.recorded', details: { decisionId: input.decisionId, feedbackLinked: toLink.length, feedbackReportedBack: writes.countOf(moved) } },
+            outbox: { visibility: publication === 'published' ? 'public' : 'agency', payload: { id, version: 1 } },
+          }
+        },
       })
-      const row = await createReportBacksRepository(db).byId(id, staffViewer)
-      if (!row) throw notFoundError()
-      return { reportBack: (await views(ctx, [row]))[0]!, replayed }
+      if (created.replayOf !== undefined) {
+        const row = await repositories.reportBacks.byId(created.replayOf, staffViewer)
+        if (!row) throw notFoundError()
+        return { reportBack: (await views(ctx, [row]))[0]!, replayed: true }
+      }
+      // The links as a read of the new report-back lists them: live items by receipt.
+      return { reportBack: (await views(ctx, [{ ...created.row, feedbackIds }]))[0]!, replayed: false }
     },
   }
   return service

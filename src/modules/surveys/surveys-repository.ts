@@ -1,6 +1,7 @@
 // SQL for survey responses. A response row holds scores and a language: nothing that could identify who gave it.
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { plannedInsert, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { surveyResponses } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 
@@ -11,6 +12,11 @@ export function createSurveysRepository(db: Queryable) {
     async insert(values: typeof surveyResponses.$inferInsert & { createdAt: Date }): Promise<SurveyResponseRow> {
       const [row] = await db.insert(surveyResponses).values(values).returning()
       return row!
+    },
+
+    /** A response, written in a unit of work; its id is chosen by the caller. */
+    planInsert(values: typeof surveyResponses.$inferInsert & { id: string; createdAt: Date }): PlannedInsert<SurveyResponseRow> {
+      return plannedInsert(surveyResponses, values, getTableColumns(surveyResponses))
     },
 
     list(eventId: string, cursor: Cursor | undefined, limit: number): Promise<SurveyResponseRow[]> {

@@ -1,6 +1,7 @@
 // SQL for the feedback-topic vocabulary: the standard topics (no agency) and each agency's own.
-import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { checkAll, rowsCheck, valueCheck, type Check } from '../../db/unit-of-work.ts'
 import { feedbackTopics } from '../../db/schema/index.ts'
 
 export type TopicRow = typeof feedbackTopics.$inferSelect
@@ -8,8 +9,19 @@ export type TopicRow = typeof feedbackTopics.$inferSelect
 /** The standard vocabulary plus, when given, one agency's own topics. */
 const inVocabulary = (agencyId: string | null) => (agencyId ? or(isNull(feedbackTopics.agencyId), eq(feedbackTopics.agencyId, agencyId)) : isNull(feedbackTopics.agencyId))
 
+/** The agency's vocabulary version: the latest version that added or retired one of its topics. */
+const versionOf = sql<number>`coalesce(greatest(max(${feedbackTopics.version}), max(${feedbackTopics.retiredInVersion})), 1)::int`
+
 export function createTopicsRepository(db: Queryable) {
   return {
+    /** The topic of one code (byCodes) and the vocabulary version, as one check for a unit of work's one read. */
+    classificationCheck(agencyId: string, code: string): Check<{ topics: TopicRow[]; vocabularyVersion: number }> {
+      return checkAll({
+        topics: rowsCheck<TopicRow>(db.select().from(feedbackTopics).where(and(inVocabulary(agencyId), eq(feedbackTopics.code, code))).limit(1), getTableColumns(feedbackTopics)),
+        vocabularyVersion: valueCheck<number>(db.select({ v: versionOf }).from(feedbackTopics).where(inVocabulary(agencyId))),
+      })
+    },
+
     list(agencyId: string | null): Promise<TopicRow[]> {
       return db.select().from(feedbackTopics).where(inVocabulary(agencyId)).orderBy(asc(feedbackTopics.version), asc(feedbackTopics.code))
     },
@@ -27,7 +39,7 @@ export function createTopicsRepository(db: Queryable) {
     /** The agency's vocabulary version: the latest version that added or retired one of its topics. */
     async vocabularyVersion(agencyId: string | null): Promise<number> {
       const [row] = await db
-        .select({ v: sql<number>`coalesce(greatest(max(${feedbackTopics.version}), max(${feedbackTopics.retiredInVersion})), 1)::int` })
+        .select({ v: versionOf })
         .from(feedbackTopics)
         .where(inVocabulary(agencyId))
       return Number(row?.v ?? 1)

@@ -5,16 +5,26 @@ import { principalOf } from '../../auth/actor.ts'
 import { AppError, notFound, validationFailed } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
-import { createAuditRepository } from '../audit/audit-repository.ts'
 import { claimIdempotencyKey } from '../idempotency/idempotency.ts'
 import { parseInput } from '../shared/validation.ts'
 import { topicView, type TopicView } from './topic-view.ts'
-import { createTopicsRepository, type TopicRow } from './topics-repository.ts'
+import type { Repositories } from '../repositories.ts'
+import { type TopicRow } from './topics-repository.ts'
 import { addTopicInput, topicCode, topicListQuery } from './topics-schemas.ts'
 
 export type Vocabulary = { agency: string | null; vocabularyVersion: number; data: TopicView[] }
 
-export function createTopicsService({ database, agencies }: { database: Database; agencies: AgenciesService }) {
+/** A topic a classification may name, and the vocabulary version it is classified under. */
+export type Classification = { topic: TopicRow; vocabularyVersion: number }
+
+/** The rules a new classification follows: unknown codes and retired topics are refused. */
+function classificationOf(topic: TopicRow | undefined, vocabularyVersion: number, field: string): Classification {
+  if (!topic) throw validationFailed([{ field, message: `is not a topic of this agency's vocabulary (see GET /v1/topics)` }])
+  if (topic.retiredInVersion !== null) throw validationFailed([{ field, message: `was retired in vocabulary version ${topic.retiredInVersion}; choose a current topic` }])
+  return { topic, vocabularyVersion }
+}
+
+export function createTopicsService({ database, repositories, agencies }: { database: Database; repositories: Repositories; agencies: AgenciesService }) {
   const { db } = database
 
   /** Only an agency's admins change its vocabulary (DESIGN: admins manage vocabularies). */
@@ -35,7 +45,7 @@ export function createTopicsService({ database, agencies }: { database: Database
         agency = await agencies.bySlug(query.agency)
         if (!agency) throw new AppError('AGENCY_NOT_FOUND', `Agency ${query.agency} was not found`)
       } else if (ctx.actor.kind !== 'public') agency = await agencies.ofActor(ctx)
-      const repo = createTopicsRepository(db)
+      const repo = repositories.topics
       const [rows, version] = await Promise.all([repo.list(agency?.id ?? null), repo.vocabularyVersion(agency?.id ?? null)])
       return { agency: agency?.slug ?? null, vocabularyVersion: version, data: rows.map((r) => view(ctx, r, agency)) }
     },
@@ -44,7 +54,7 @@ export function createTopicsService({ database, agencies }: { database: Database
       const agency = await adminAgency(ctx)
       const input = parseInput(addTopicInput, rawInput)
       return db.transaction(async (tx) => {
-        const repo = createTopicsRepository(tx)
+        const repo = repositories.on(tx).topics
         const claim = idempotencyKey ? await claimIdempotencyKey(tx, { principal: principalOf(ctx.actor), operation: 'topics.add', key: idempotencyKey }, rawInput, ctx.clock.now()) : undefined
         if (claim?.replayOf) {
           const [prior] = await repo.byIds([claim.replayOf])
@@ -57,7 +67,7 @@ export function createTopicsService({ database, agencies }: { database: Database
         const version = (await repo.vocabularyVersion(agency.id)) + 1
         const created = await repo.insert({ agencyId: agency.id, code: input.code, label: input.label, description: input.description ?? {}, version, createdAt: ctx.clock.now() })
         await claim?.complete(created.id, 201)
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'topic.added', entityType: 'feedback_topic', entityId: created.id, details: { code: input.code, vocabularyVersion: version } })
+        await repositories.on(tx).audit.record(ctx, { agencyId: agency.id, action: 'topic.added', entityType: 'feedback_topic', entityId: created.id, details: { code: input.code, vocabularyVersion: version } })
         return { topic: view(ctx, created, agency), replayed: false }
       })
     },
@@ -67,7 +77,7 @@ export function createTopicsService({ database, agencies }: { database: Database
       const agency = await adminAgency(ctx)
       if (!topicCode.safeParse(code).success) throw notFound('TOPIC_NOT_FOUND', 'The topic')
       return db.transaction(async (tx) => {
-        const repo = createTopicsRepository(tx)
+        const repo = repositories.on(tx).topics
         await repo.lockVocabulary(agency.id)
         const [topic] = await repo.byCodes(agency.id, [code])
         if (!topic) throw notFound('TOPIC_NOT_FOUND', 'The topic')
@@ -76,7 +86,7 @@ export function createTopicsService({ database, agencies }: { database: Database
         const version = (await repo.vocabularyVersion(agency.id)) + 1
         const retired = await repo.retire(agency.id, topic.id, version)
         if (!retired) throw new AppError('CONFLICT', 'The topic changed while this request ran; retry')
-        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'topic.retired', entityType: 'feedback_topic', entityId: topic.id, details: { code, vocabularyVersion: version } })
+        await repositories.on(tx).audit.record(ctx, { agencyId: agency.id, action: 'topic.retired', entityType: 'feedback_topic', entityId: topic.id, details: { code, vocabularyVersion: version } })
         return view(ctx, retired, agency)
       })
     },
@@ -85,13 +95,18 @@ export function createTopicsService({ database, agencies }: { database: Database
      * The topic a new classification names, with the agency's current vocabulary version. Unknown codes and
      * retired topics are refused (retired ones stay valid on feedback already classified under them).
      */
-    async forClassification(tx: Queryable, agencyId: string, code: string, field = 'topic'): Promise<{ topic: TopicRow; vocabularyVersion: number }> {
-      const repo = createTopicsRepository(tx)
+    async forClassification(tx: Queryable, agencyId: string, code: string, field = 'topic'): Promise<Classification> {
+      const repo = repositories.on(tx).topics
       const [topic] = await repo.byCodes(agencyId, [code])
-      if (!topic) throw validationFailed([{ field, message: `is not a topic of this agency's vocabulary (see GET /v1/topics)` }])
-      if (topic.retiredInVersion !== null) throw validationFailed([{ field, message: `was retired in vocabulary version ${topic.retiredInVersion}; choose a current topic` }])
-      return { topic, vocabularyVersion: await repo.vocabularyVersion(agencyId) }
+      if (!topic) return classificationOf(undefined, 0, field)
+      return classificationOf(topic, await repo.vocabularyVersion(agencyId), field)
     },
+
+    /** What forClassification reads, as one check for a unit of work's one read (src/modules/writes.ts)… */
+    classificationCheck: (agencyId: string, code: string) => repositories.topics.classificationCheck(agencyId, code),
+
+    /** …and its rules on what it found. */
+    classified: (found: { topics: TopicRow[]; vocabularyVersion: number }, field = 'topic'): Classification => classificationOf(found.topics[0], found.vocabularyVersion, field),
   }
   return service
 }

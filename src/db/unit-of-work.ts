@@ -1,0 +1,137 @@
+// The SQL mechanics of a create in at most two round trips: one SELECT carrying every check, then one statement
+// of data-modifying CTEs that writes all rows, gated on an optional claim. One statement is atomic: no BEGIN/COMMIT.
+import { getTableColumns, getTableName, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
+import type { Queryable } from './client.ts'
+
+/** One value a check read returns: a scalar SQL expression and how to read what the driver gives back. */
+export type Check<T> = { sql: SQL; read(raw: unknown): T }
+/** Whether `query` finds a row. */
+export const existsCheck = (query: SQLWrapper): Check<boolean> => ({ sql: sql`exists (${query})`, read: (raw) => raw === true || raw === 't' })
+
+/** The rows `query` finds, read through `columns` (the selection the query made, keyed as the caller reads it). */
+export function rowsCheck<R extends Record<string, unknown>>(query: SQLWrapper, columns: Record<string, PgColumn>): Check<R[]> {
+  return {
+    sql: sql`coalesce((select jsonb_agg(s) from (${query}) as s), '[]'::jsonb)`,
+    read: (raw) => (jsonOf(raw) as Record<string, unknown>[]).map((r) => fromDriver(columns, r) as R),
+  }
+}
+
+/** A scalar `query` computes (a number, a text), as JSON so every driver reads it alike. */
+export const valueCheck = <T>(query: SQLWrapper): Check<T> => ({ sql: sql`to_jsonb((${query}))`, read: (raw) => jsonOf(raw) as T })
+
+/** Several checks read as one value (a jsonb object of them), for a repository whose rule needs them together. */
+export function checkAll<C extends Record<string, Check<unknown>>>(checks: C): Check<Checked<C>> {
+  const names = Object.keys(checks)
+  return {
+    sql: sql`jsonb_build_object(${sql.join(names.map((n) => sql`${n}::text, to_jsonb((${checks[n]!.sql}))`), sql`, `)})`,
+    read: (raw) => {
+      const o = jsonOf(raw) as Record<string, unknown>
+      return Object.fromEntries(names.map((n) => [n, checks[n]!.read(o[n])])) as Checked<C>
+    },
+  }
+}
+
+const jsonOf = (raw: unknown): unknown => (typeof raw === 'string' ? JSON.parse(raw) : raw)
+type Checked<C> = { [K in keyof C]: NonNullable<C[K]> extends Check<infer T> ? T : never }
+
+/** Rows to insert in a unit of work, built by a repository (tables stay there); `Row` is what the insert returns. */
+export type PlannedInsert<Row = unknown> = { table: PgTable; rows: Record<string, unknown>[]; returning: Record<string, PgColumn>; row?: Row }
+
+/** Plans an insert of `rows` into `table`; `returning` picks the columns the caller reads back (default: all). */
+export function plannedInsert<T extends PgTable, R extends Record<string, PgColumn> = T['_']['columns']>(
+  table: T,
+  rows: T['$inferInsert'] | T['$inferInsert'][],
+  returning?: R,
+): PlannedInsert<{ [K in keyof R]: R[K]['_']['data'] | (R[K]['_']['notNull'] extends true ? never : null) }> {
+  return { table, rows: (Array.isArray(rows) ? rows : [rows]) as Record<string, unknown>[], returning: (returning ?? getTableColumns(table)) as Record<string, PgColumn> }
+}
+
+/** Every check in one SELECT of scalar subqueries, so a create's checks cost one round trip together. */
+export async function readChecks<C extends Record<string, Check<unknown> | undefined>>(db: Queryable, checks: C): Promise<Checked<C>> {
+  // A check left undefined (nothing to check, e.g. no area given) is not read; no check at all means no round trip.
+  const names = Object.keys(checks).filter((name) => checks[name])
+  if (names.length === 0) return {} as Checked<C>
+  const list = sql.join(names.map((name, i) => sql`(${checks[name]!.sql}) as ${sql.identifier(`c${i}`)}`), sql`, `)
+  const [row] = rowsOf<Record<string, unknown>>(await db.execute(sql`select ${list}`))
+  return Object.fromEntries(names.map((name, i) => [name, checks[name]!.read(row?.[`c${i}`])])) as Checked<C>
+}
+
+/**
+ * A write whose SQL a repository builds itself: an UPDATE … RETURNING, an INSERT … SELECT from another write. `ref`
+ * names the CTE of an earlier write, or the gate; the statement must write nothing unless the gate yields a row.
+ */
+export type PlannedStatement = { build(ref: (write: PlannedWrite | 'gate') => SQL): SQL }
+export type PlannedWrite = PlannedInsert | PlannedStatement
+export const plannedStatement = (build: PlannedStatement['build']): PlannedStatement => ({ build })
+
+/** How many rows an earlier write wrote, as a top-level value of a jsonb object another write carries (an audit count). */
+export type RowCount = { rowCountOf: PlannedWrite }
+export const rowCount = (write: PlannedWrite): RowCount => ({ rowCountOf: write })
+
+/**
+ * Writes everything planned in one statement. With a `gate` (an INSERT … RETURNING that yields a row only when the
+ * write may go ahead, such as an idempotency-key claim) nothing is written unless it yields one. Returns the first
+ * insert's rows, or undefined when the gate held the write back.
+ */
+export async function writeAll<Row>(db: Queryable, gate: SQL | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedWrite[]]): Promise<Row[] | undefined> {
+  const names = new Map<PlannedWrite, SQL>()
+  const ref = (write: PlannedWrite | 'gate') => {
+    const name = write === 'gate' ? sql.raw('gate') : names.get(write)
+    // A CTE sees only those before it; a write of no rows has none.
+    if (!name) throw new Error('a planned write refers to one that is not written before it')
+    return name
+  }
+  const ctes = [sql`gate as (${gate ?? sql`select 1`})`]
+  // A planned insert of no rows (a series whose rule yields no occurrence) writes nothing.
+  const writes = [first, ...rest.filter((w) => !('rows' in w) || w.rows.length > 0)]
+  writes.forEach((write, i) => {
+    const body = 'rows' in write ? insertFromGate(write, ref) : write.build(ref)
+    const returning = i === 0 ? sql` returning ${sql.join(Object.values(first.returning).map((c) => sql.identifier(c.name)), sql`, `)}` : sql``
+    ctes.push(sql`${sql.identifier(`w${i}`)} as (${body}${returning})`)
+    names.set(write, sql`${sql.identifier(`w${i}`)}`)
+  })
+  const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`with ${sql.join(ctes, sql`, `)} select * from w0`))
+  // The first write always has a row, so no row back means the gate yielded none.
+  if (rows.length === 0) return undefined
+  return rows.map((raw) => fromDriver(first.returning, raw)) as Row[]
+}
+
+/** INSERT … SELECT from the gate: each value is a typed parameter (a bare one in a SELECT list would be read as text). */
+function insertFromGate({ table, rows }: PlannedInsert, ref: (write: PlannedWrite) => SQL): SQL {
+  const columns = getTableColumns(table)
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row).filter((k) => row[k] !== undefined)))]
+  const unknown = keys.find((k) => !columns[k])
+  if (unknown) throw new Error(`planned insert names no column ${unknown}`)
+  // A VALUES list has no DEFAULT: a row may leave out only columns whose default is null anyway.
+  const defaulted = keys.find((k) => columns[k]!.hasDefault && rows.some((row) => row[k] === undefined))
+  if (defaulted) throw new Error(`planned rows of ${getTableName(table)} must all name ${defaulted} or none`)
+  const value = (column: PgColumn, v: unknown): SQL => {
+    const type = sql.raw(column.getSQLType())
+    if (v === null || v === undefined) return sql`null::${type}`
+    const counts = isObject(v) ? Object.entries(v).filter((e): e is [string, RowCount] => isObject(e[1]) && 'rowCountOf' in e[1]) : []
+    if (counts.length === 0) return sql`${column.mapToDriverValue(v)}::${type}`
+    // A count of another write's rows is known only inside the statement: merged into the object there.
+    const known = Object.fromEntries(Object.entries(v as object).filter(([k]) => !counts.some(([c]) => c === k)))
+    const counted = sql.join(counts.map(([k, c]) => sql`${k}::text, (select count(*) from ${ref(c.rowCountOf)})::int`), sql`, `)
+    return sql`(${JSON.stringify(known)}::jsonb || jsonb_build_object(${counted}))`
+  }
+  const tuples = rows.map((row) => sql`(${sql.join(keys.map((k) => value(columns[k]!, row[k])), sql`, `)})`)
+  const names = sql.join(keys.map((k) => sql.identifier(columns[k]!.name)), sql`, `)
+  return sql`insert into ${table} (${names}) select v.* from gate, (values ${sql.join(tuples, sql`, `)}) as v`
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)
+
+/** A row as the driver returned it (database column names), read the way Drizzle reads its own selects. */
+export function fromDriver(columns: Record<string, PgColumn>, raw: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(columns).map(([key, c]) => {
+    const v = raw[c.name]
+    return [key, v === null || v === undefined ? null : c.mapFromDriverValue(v)]
+  }))
+}
+
+/** node-postgres answers {rows}, PGlite the same; drizzle's execute passes either through. */
+function rowsOf<T>(result: unknown): T[] {
+  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[]
+}

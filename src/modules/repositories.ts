@@ -1,0 +1,45 @@
+// Every module's repository bound to one queryable (the database or a transaction), assembled in one place so a
+// service reaches another module's tables through this registry instead of building that module's repository inline.
+import type { Queryable } from '../db/client.ts'
+import { createAgenciesRepository } from './agencies/agencies-repository.ts'
+import { createAttendanceRepository } from './attendance/attendance-repository.ts'
+import { createAuditRepository } from './audit/audit-repository.ts'
+import { createCredentialsRepository } from './credentials/credentials-repository.ts'
+import { createDecisionEventsRepository } from './decisions/decision-events-repository.ts'
+import { createDecisionsRepository } from './decisions/decisions-repository.ts'
+import { createEventsRepository } from './events/events-repository.ts'
+import { createFeedbackRepository } from './feedback/feedback-repository.ts'
+import { createIdempotencyRepository } from './idempotency/idempotency-repository.ts'
+import { createInsightsRepository } from './insights/insights-repository.ts'
+import { createOrganizationsRepository } from './organizations/organizations-repository.ts'
+import { createOutboxRepository } from './outbox/outbox-repository.ts'
+import { createParticipantsRepository } from './participants/participants-repository.ts'
+import { createReportBacksRepository } from './report-backs/report-backs-repository.ts'
+import { createSurveysRepository } from './surveys/surveys-repository.ts'
+import { createTopicsRepository } from './topics/topics-repository.ts'
+
+const bound = (db: Queryable) => ({
+  agencies: createAgenciesRepository(db),
+  attendance: createAttendanceRepository(db),
+  audit: createAuditRepository(db),
+  credentials: createCredentialsRepository(db),
+  decisionEvents: createDecisionEventsRepository(db),
+  decisions: createDecisionsRepository(db),
+  events: createEventsRepository(db),
+  feedback: createFeedbackRepository(db),
+  idempotency: createIdempotencyRepository(db),
+  insights: createInsightsRepository(db),
+  organizations: createOrganizationsRepository(db),
+  outbox: createOutboxRepository(),
+  participants: createParticipantsRepository(db),
+  reportBacks: createReportBacksRepository(db),
+  surveys: createSurveysRepository(db),
+  topics: createTopicsRepository(db),
+})
+
+/** `on(tx)`: the same registry bound to a transaction, so no query inside it can forget the transaction. */
+export type Repositories = ReturnType<typeof bound> & { on(tx: Queryable): Repositories }
+
+export function createRepositories(db: Queryable): Repositories {
+  return { ...bound(db), on: createRepositories }
+}
