@@ -59,6 +59,7 @@ const envSchema = z.object({
   INSIGHTS_MIN_RESPONSES: z.coerce.number().int().min(11, { error: 'must be at least 11' }).max(1000).optional(),
   INSIGHTS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   INSIGHTS_WARM: booleanFlag.default(true),
+  CHECK_RESPONSE_SERIALIZATION: booleanFlag.default(false),
 })
 
 export type Config = {
@@ -96,6 +97,8 @@ export type Config = {
   }
   /** Insights: the suppression threshold, the fewest answers a mean or percentile needs, how long tables are reused. */
   insights: { threshold: number; minResponses: number; refreshSeconds: number; warm: boolean }
+  /** Each JSON body written from openapi.yaml's schema is compared with JSON.stringify's, and a difference is a 500 (for tests and staging). */
+  checkResponseSerialization: boolean
   /**
    * Partner credentials: this server signs short-lived tokens for API clients with its own key (a private EC P-256
    * JWK). Unset: the token endpoint says partner credentials are not configured.
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ...(d.IDEMPOTENCY_SCOPE_SECRET ? { idempotencyScopeSecret: d.IDEMPOTENCY_SCOPE_SECRET } : {}),
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },
+    checkResponseSerialization: d.CHECK_RESPONSE_SERIALIZATION,
     auth: {
       issuer: d.AUTH_ISSUER,
       audience: d.AUTH_AUDIENCE,
