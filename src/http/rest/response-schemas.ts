@@ -1,5 +1,7 @@
 // Response schemas from openapi.yaml: every documented application/json success body is written by fast-json-stringify
 // from the operation's own schema, so the contract is also what serializes. Problems and other media types are untouched.
+// (Measured on Node 24 with the demo data: no faster than JSON.stringify, which writes an event page in ~28 µs of a ~2.5 ms
+// request. What the schemas add is an allow-list: a property the contract does not declare never leaves the server.)
 import { isDeepStrictEqual } from 'node:util'
 import fastJson from 'fast-json-stringify'
 import type { FastifySchema, FastifySerializerCompiler, RouteOptions } from 'fastify'
