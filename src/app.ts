@@ -29,6 +29,7 @@ import { peopleRoutes } from './http/rest/people-routes.ts'
 import { insightsRoutes } from './http/rest/insights-routes.ts'
 import { loopRoutes } from './http/rest/loop-routes.ts'
 import { open311Routes } from './http/rest/open311-routes.ts'
+import { serializeFromContract } from './http/rest/response-schemas.ts'
 import { createServices, type Services } from './modules/services.ts'
 
 /** `logStream`: where log lines go (stdout when unset); tests pass a stream to read what was logged. `clock`: the time every
@@ -121,6 +122,10 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     }
     return sendProblem(reply, request, new AppError('ROUTE_NOT_FOUND', `There is no route ${request.method} ${path}`))
   })
+
+  // Documented JSON success bodies are written from openapi.yaml's response schemas (fast-json-stringify), for every route
+  // registered from here on; problems, JSON-LD, CSV and the other formats keep their own writers.
+  app.addHook('onRoute', serializeFromContract({ checked: config.checkResponseSerialization }))
 
   // 3. Security headers; CORS `*` by default, never a reflected origin (so never `null`): bearer tokens, no cookies, so no credentials mode.
   await app.register(import('@fastify/helmet'), { global: true, crossOriginResourcePolicy: { policy: 'cross-origin' } })

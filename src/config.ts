@@ -61,6 +61,7 @@ const envSchema = z.object({
   INSIGHTS_WARM: booleanFlag.default(true),
   // Off sends every GraphQL query through the resolvers: for comparing the two paths, not for production.
   READ_PATH: booleanFlag.default(true),
+  CHECK_RESPONSE_SERIALIZATION: booleanFlag.default(false),
 })
 
 export type Config = {
@@ -100,6 +101,8 @@ export type Config = {
   }
   /** Insights: the suppression threshold, the fewest answers a mean or percentile needs, how long tables are reused. */
   insights: { threshold: number; minResponses: number; refreshSeconds: number; warm: boolean }
+  /** Each JSON body written from openapi.yaml's schema is compared with JSON.stringify's, and a difference is a 500 (for tests and staging). */
+  checkResponseSerialization: boolean
   /**
    * Partner credentials: this server signs short-lived tokens for API clients with its own key (a private EC P-256
    * JWK). Unset: the token endpoint says partner credentials are not configured.
@@ -200,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ...(d.IDEMPOTENCY_SCOPE_SECRET ? { idempotencyScopeSecret: d.IDEMPOTENCY_SCOPE_SECRET } : {}),
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },
+    checkResponseSerialization: d.CHECK_RESPONSE_SERIALIZATION,
     auth: {
       issuer: d.AUTH_ISSUER,
       audience: d.AUTH_AUDIENCE,

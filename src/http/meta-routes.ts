@@ -1,9 +1,8 @@
 // Operational and contract routes: health probes, the OpenAPI document, and the offline docs page.
-import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
-import { parse } from 'yaml'
 import type { Database } from '../db/client.ts'
 import { AppError } from '../errors.ts'
+import { openapiContract } from './openapi-document.ts'
 
 /**
  * The docs page loads only from this server (the plugin's default CSP also allows any https: style, font and validator
@@ -23,20 +22,11 @@ const docsCsp = [
   "form-action 'self'",
 ].join('; ')
 
-export const openapiPath = new URL('../../openapi.yaml', import.meta.url)
-
-let parsed: { openapiYaml: string; openapiDocument: Record<string, unknown> } | undefined
-/** openapi.yaml, read and parsed once per process (parsing is a large share of building an app); each app gets its own copy. */
-function contract() {
-  if (!parsed) {
-    const openapiYaml = readFileSync(openapiPath, 'utf8')
-    parsed = { openapiYaml, openapiDocument: parse(openapiYaml) as Record<string, unknown> }
-  }
-  return { openapiYaml: parsed.openapiYaml, openapiDocument: structuredClone(parsed.openapiDocument) }
-}
-
 export async function metaRoutes(app: FastifyInstance, { database, isDraining }: { database: Database; isDraining: () => boolean }) {
-  const { openapiYaml, openapiDocument } = contract()
+  // Each app gets its own copy of the document: the docs plugin keeps (and may change) the one it is given.
+  const contract = openapiContract()
+  const openapiYaml = contract.openapiYaml
+  const openapiDocument = structuredClone(contract.openapiDocument) as Record<string, unknown>
 
   app.get('/health/live', async function getLiveness() {
     return { status: 'ok' }

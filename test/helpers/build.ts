@@ -22,6 +22,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Test files send hundreds of requests from one address; the limit itself has its own test.
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
+    // Every JSON body the tests see is also held to what JSON.stringify would have written (src/http/rest/response-schemas.ts).
+    CHECK_RESPONSE_SERIALIZATION: 'true',
     ...overrides,
   })
 }
