@@ -20,6 +20,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ReadsService, RootRead } from '../../modules/reads/reads-service.ts'
 import type { ReadableTypes, Selection } from '../../modules/reads/selection.ts'
+import { planCache, sightOf } from '../plan-cache.ts'
 import { contextOf, parseAcceptLanguage } from '../request-context.ts'
 import { GRAPHQL_LIMITS } from './abuse-limits.ts'
 import { refuseControlCharactersInGraphql } from './text-guard-hook.ts'
@@ -55,11 +56,8 @@ export function readPathHandler({ schema, reads, validationRules }: ReadPathOpti
     return planned
   }
 
-  /**
-   * Requests already planned: the same document, variables, languages and kind of caller plan to the same reads (and
-   * the repository keeps their built statement). Only the plan is kept; every request reads the database afresh.
-   */
-  const planCache = new Map<string, Plan & { at: number }>()
+  /** Requests already planned (plan-cache.ts): a repeated query only binds and runs its statement. */
+  const plans = planCache<Plan>()
 
   /** Plans a request: its reads, the languages they are built in, and which roots must not be null; undefined for mercurius. */
   async function plan(request: FastifyRequest, body: Record<string, unknown>): Promise<Plan | undefined> {
@@ -105,13 +103,11 @@ export function readPathHandler({ schema, reads, validationRules }: ReadPathOpti
     const body = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined
     if (!body || typeof body.query !== 'string' || body.extensions != null) return
     const key = planKey(request, body)
-    const cached = planCache.get(key)
-    let found: Plan | undefined = cached && performance.now() - cached.at < PLAN_MS ? cached : undefined
+    let found = plans.get(key)
     if (!found) {
       found = await plan(request, body)
       if (!found) return
-      if (planCache.size >= CACHED_PLANS) planCache.delete(planCache.keys().next().value!)
-      planCache.set(key, { ...found, at: performance.now() })
+      plans.set(key, found)
     }
     let answer: { json: string; missing: boolean[] }
     try {
@@ -125,17 +121,13 @@ export function readPathHandler({ schema, reads, validationRules }: ReadPathOpti
   }
 }
 
-/** What one request reads: kept per planKey for PLAN_MS (agency slugs and callers' agencies are cached as long). */
+/** What one request reads: its roots' reads, the languages they are built in, and which roots must not be null. */
 type Plan = { reads: RootRead[]; languages: string[]; accepted: string[]; nonNull: boolean[] }
-const CACHED_PLANS = 1_000
-const PLAN_MS = 60_000
 
 /** Everything a plan depends on: who may see what (not who asks), languages, the operation and its variables. */
 function planKey(request: FastifyRequest, body: Record<string, unknown>): string {
-  const actor = request.actor
-  const sight = actor.kind === 'public' ? 'public' : `${actor.kind}:${actor.agencySlug}:${actor.organizationId ?? ''}`
   const variables = typeof body.variables === 'string' ? body.variables : JSON.stringify(body.variables ?? null)
-  return [sight, request.headers['accept-language'] ?? '', body.operationName ?? '', variables, body.query].join('\u0000')
+  return [sightOf(request), request.headers['accept-language'] ?? '', body.operationName ?? '', variables, body.query].join('\u0000')
 }
 
 /** The operation's root fields as selections, with @skip/@include applied and fragments merged; undefined when not plain. */

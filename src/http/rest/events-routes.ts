@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../modules/services.ts'
 import { schemaOrgEvent, schemaOrgEventList } from '../../modules/events/jsonld-format.ts'
+import type { EventRead, EventsPageRead } from '../../modules/reads/reads-service.ts'
+import { planCache, sightOf } from '../plan-cache.ts'
 import { contextOf } from '../request-context.ts'
 import { prefersJsonLd } from './negotiation.ts'
 import { eventArrayParams, expectedVersion, idempotencyKey, linkNext, listQuery, noBody, sendJsonText, sendPage, sendResource } from './rest-helpers.ts'
@@ -11,6 +13,9 @@ type IdParams = { Params: { id: string } }
 /** `readPath`: JSON lists and events are built by PostgreSQL in one statement (src/modules/reads); off, by the events service. */
 export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath = true }: { services: Services; baseUrl: string; readPath?: boolean }) {
   const { events, series, eventFeeds, reads } = services
+  // Reads planned per caller's sight, languages and URL (plan-cache.ts): a repeated read only binds and runs its statement.
+  const listPlans = planCache<{ read: EventsPageRead | undefined }>()
+  const eventPlans = planCache<EventRead>()
 
   app.get('/v1/events', async function listEvents(request, reply) {
     reply.header('vary', 'Accept, Accept-Language, Authorization')
@@ -20,7 +25,11 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath
       return reply.type('application/ld+json; charset=utf-8').send(schemaOrgEventList(documents, baseUrl))
     }
     if (readPath) {
-      const { body, nextCursor } = await reads.restEvents(contextOf(request), listQuery(request, eventArrayParams))
+      const ctx = contextOf(request)
+      const key = `${sightOf(request)}\u0000${request.headers['accept-language'] ?? ''}\u0000${request.url}`
+      let plan = listPlans.get(key)
+      if (!plan) listPlans.set(key, (plan = { read: await reads.planEvents(ctx, listQuery(request, eventArrayParams)) }))
+      const { body, nextCursor } = await reads.events(ctx, plan.read)
       linkNext(request, reply, nextCursor, baseUrl)
       return sendJsonText(reply, body)
     }
@@ -43,7 +52,11 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath
       return reply.type('application/ld+json; charset=utf-8').send(schemaOrgEvent(document, baseUrl))
     }
     if (readPath) {
-      const { body, version, contentLanguage } = await reads.restEvent(contextOf(request), request.params.id)
+      const ctx = contextOf(request)
+      const key = `${sightOf(request)}\u0000${request.headers['accept-language'] ?? ''}\u0000${request.params.id}`
+      let read = eventPlans.get(key)
+      if (!read) eventPlans.set(key, (read = await reads.planEvent(ctx, request.params.id)))
+      const { body, version, contentLanguage } = await reads.event(ctx, read)
       sendResource(reply, { version, ...(contentLanguage ? { contentLanguage } : {}) })
       reply.header('vary', 'Accept, Accept-Language, Authorization')
       return sendJsonText(reply, body)

@@ -464,8 +464,13 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
       ARRAY[${sql.join(roots.map((r) => sql`${r.at}.v IS NULL`), sql`, `)}] AS missing
       FROM ${sql.join(roots.map((r) => sql`(SELECT ${r.expr} AS v OFFSET 0) ${r.at}`), sql` CROSS JOIN `)}`
   }
-  /** Statements already built for a list of reads the caller keeps (the GraphQL door's plan cache): built once, run again. */
-  const built = new WeakMap<RootRead[], RenderedSql>()
+  /** Statements already built for reads a caller keeps (the doors' plan caches): built and rendered once, run again. */
+  const built = new WeakMap<object, RenderedSql>()
+  const once = (plan: object, build: () => SQL): RenderedSql => {
+    let statement = built.get(plan)
+    if (!statement) built.set(plan, (statement = renderSql(build())))
+    return statement
+  }
 
   const scopeOf = (dialect: Dialect, languages: { preferred: string[]; accepted: string[] }): Scope => {
     let n = 0
@@ -482,29 +487,29 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
   return {
     /** The reads of one request as one statement: {"key": value, …} as JSON text built by PostgreSQL, and which roots are null. */
     async json(reads: RootRead[], dialect: Dialect, languages: { preferred: string[]; accepted: string[] }): Promise<{ json: string; missing: boolean[] }> {
-      let statement = built.get(reads)
-      if (!statement) {
-        statement = renderSql(rootsStatement(reads, scopeOf(dialect, languages)))
-        built.set(reads, statement)
-      }
+      const statement = once(reads, () => rootsStatement(reads, scopeOf(dialect, languages)))
       const [row] = await database.prepared<{ data: string; missing: boolean[] }>(statement)
       return { json: row!.data, missing: row!.missing }
     },
     /** REST's page of events, {data, nextCursor}, as JSON text; the next cursor also apart, for the Link header. */
     async restEventsPage(read: EventsPageRead, languages: string[]): Promise<{ body: string; nextCursor: string | null }> {
-      const source = eventSource(read, scopeOf('rest', { preferred: languages, accepted: [] }))
-      const [row] = await database.prepared<{ body: string; next: string | null }>(sql`SELECT
-        json_build_object('data', coalesce(json_agg(${source.event(restEventFields)} ORDER BY ${raw(source.e)}.n) FILTER (WHERE ${onPage(source.refs!)}), '[]'), 'nextCursor', ${source.next!})::text AS body,
-        ${source.next!} AS next FROM ${source.from}`)
+      const statement = once(read, () => {
+        const source = eventSource(read, scopeOf('rest', { preferred: languages, accepted: [] }))
+        return sql`SELECT
+          json_build_object('data', coalesce(json_agg(${source.event(restEventFields)} ORDER BY ${raw(source.e)}.n) FILTER (WHERE ${onPage(source.refs!)}), '[]'), 'nextCursor', ${source.next!})::text AS body,
+          ${source.next!} AS next FROM ${source.from}`
+      })
+      const [row] = await database.prepared<{ body: string; next: string | null }>(statement)
       return { body: row!.body, nextCursor: row!.next }
     },
 
     /** REST's view of one event as JSON text, with its version and language for ETag and Content-Language; undefined when not visible. */
     async restEvent(read: EventRead, languages: string[]): Promise<{ body: string; version: number; contentLanguage: string | null } | undefined> {
-      const source = eventSource(read, scopeOf('rest', { preferred: languages, accepted: [] }))
-      const [row] = await database.prepared<{ body: string; version: number; language: string | null }>(
-        sql`SELECT ${source.event(restEventFields)}::text AS body, ${raw(source.e)}.version, ${raw(source.l)}.lang AS language FROM ${source.from}`,
-      )
+      const statement = once(read, () => {
+        const source = eventSource(read, scopeOf('rest', { preferred: languages, accepted: [] }))
+        return sql`SELECT ${source.event(restEventFields)}::text AS body, ${raw(source.e)}.version, ${raw(source.l)}.lang AS language FROM ${source.from}`
+      })
+      const [row] = await database.prepared<{ body: string; version: number; language: string | null }>(statement)
       return row && { body: row.body, version: row.version, contentLanguage: row.language }
     },
   }

@@ -6,8 +6,8 @@ import { eventListQuery } from '../events/events-schemas.ts'
 import { decodeCursor } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { notFound } from '../../errors.ts'
-import { readableTypes, signedInReadableTypes, type EventsPageRead, type ReadsRepository, type RootRead } from './reads-repository.ts'
-export type { RootRead } from './reads-repository.ts'
+import { readableTypes, signedInReadableTypes, type EventRead, type EventsPageRead, type ReadsRepository, type RootRead } from './reads-repository.ts'
+export type { EventRead, EventsPageRead, RootRead } from './reads-repository.ts'
 import { readable, type Dialect, type Selection } from './selection.ts'
 
 /** The root fields the read path answers, and the type each returns. */
@@ -64,15 +64,24 @@ export function createReadsService({ repo, agencies, events }: { repo: ReadsRepo
       return pageOf(ctx, root, { ...given, ...(first != null ? { limit: first } : {}), ...(after != null ? { cursor: after } : {}) })
     },
 
-    /** GET /v1/events as JSON text built by PostgreSQL; errors as events.list gives them. */
-    async restEvents(ctx: RequestContext, rawQuery: unknown): Promise<{ body: string; nextCursor: string | null }> {
-      const read = await pageOf(ctx, { key: 'events', field: 'events', args: {}, selections: [] }, rawQuery)
+    /** GET /v1/events's read; undefined for an agency no one hosts (an empty page). Errors as events.list gives them. */
+    planEvents: (ctx: RequestContext, rawQuery: unknown): Promise<EventsPageRead | undefined> =>
+      pageOf(ctx, { key: 'events', field: 'events', args: {}, selections: [] }, rawQuery),
+
+    /** A planned page as REST's JSON text built by PostgreSQL, and its next cursor for the Link header. */
+    async events(ctx: RequestContext, read: EventsPageRead | undefined): Promise<{ body: string; nextCursor: string | null }> {
       return read ? repo.restEventsPage(read, ctx.languages) : { body: '{"data":[],"nextCursor":null}', nextCursor: null }
     },
 
-    /** GET /v1/events/{id} as JSON text built by PostgreSQL, with its version and language; errors as events.get gives them. */
-    async restEvent(ctx: RequestContext, id: string): Promise<{ body: string; version: number; contentLanguage: string | null }> {
-      const found = isUuid(id) ? await repo.restEvent({ kind: 'event', selection: { key: 'event', field: 'event', args: {}, selections: [] }, id, visibility: await events.visibilityFor(ctx) }, ctx.languages) : undefined
+    /** GET /v1/events/{id}'s read; an id that is not even a UUID names nothing. */
+    async planEvent(ctx: RequestContext, id: string): Promise<EventRead> {
+      if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
+      return { kind: 'event', selection: { key: 'event', field: 'event', args: {}, selections: [] }, id, visibility: await events.visibilityFor(ctx) }
+    },
+
+    /** A planned event as REST's JSON text built by PostgreSQL, with its version and language; errors as events.get gives them. */
+    async event(ctx: RequestContext, read: EventRead): Promise<{ body: string; version: number; contentLanguage: string | null }> {
+      const found = await repo.restEvent(read, ctx.languages)
       if (!found) throw notFound('EVENT_NOT_FOUND', 'The event')
       return found
     },
