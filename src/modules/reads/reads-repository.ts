@@ -1,89 +1,23 @@
 // The read path's SQL: a selection becomes one statement in which PostgreSQL builds the response's JSON
 // (json_build_object over correlated subqueries, keyset paging inside), and Node passes the text through.
-// Values are written as the views write them (event-view.ts, agencies-service.ts): the expressions below pick
-// languages, write zone offsets and encode cursors exactly as the JavaScript does. They are written inline rather than
-// as SQL functions: PostgreSQL cannot inline a function with subqueries, and calling one costs 4–10 µs a row.
+// Values are written as the views write them (event-view.ts, agencies-service.ts); the building blocks are in
+// src/db/json-select.ts, the loop's types in loop-reads-repository.ts.
 import { sql, type SQL } from 'drizzle-orm'
 import { renderSql, type Database, type RenderedSql } from '../../db/client.ts'
 import { eventColumnNames, eventConditions, type EventFilter, type EventVisibility } from '../events/events-repository.ts'
 import type { Cursor } from '../shared/pagination.ts'
-import { decisionVisible } from '../decisions/decisions-repository.ts'
-import { feedbackVisible } from '../feedback/feedback-repository.ts'
-import { publicFeedbackViewer } from '../feedback/feedback-view.ts'
-import { reportBackVisible } from '../report-backs/report-backs-repository.ts'
+import {
+  connectionType, cursorOf, enumList, enumValue, key, localIso, object, onPage, pageInfoType, edgeType, pickLanguage, raw, secondText,
+  translationList, translationType, utcIso, value, column,
+  type Field, type ObjectType, type PageRefs, type Scope, type Value,
+} from '../../db/json-select.ts'
+import { decisionsOf, decisionTranslationsType, decisionType, eventFeedback, eventFeedbackConnectionType, feedbackType, reportBackType } from './loop-reads-repository.ts'
 import type { Dialect, ReadableTypes, Selection } from './selection.ts'
-
-/** What one statement's building needs besides the selection: how to write values and the caller's languages. */
-type Scope = { dialect: Dialect; languages: SQL; anyLanguage: boolean; accepted: SQL; anyAccepted: boolean; alias(prefix: string): string }
 
 /** The rows a type's fields read: table aliases in the statement being built. */
 type EventRefs = { e: string; a: string; l: string; ar: string }
 type AgencyRefs = { a: string }
 type AreaRefs = { ar: string }
-type Value = { v: SQL }
-
-type Build<R> = (refs: R, selection: Selection, scope: Scope) => SQL
-type Field<R> = { type: string | null; build: Build<R> }
-type ObjectType<R> = Record<string, Field<R>>
-
-const raw = (text: string) => sql.raw(text)
-/** A response key or alias is a GraphQL name (checked by the parser), so it is safe as a literal. */
-const key = (name: string) => {
-  if (!/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) throw new Error(`not a field name: ${name}`)
-  return raw(`'${name}'`)
-}
-const value = <R>(build: (refs: R, scope: Scope) => SQL): Field<R> => ({ type: null, build: (refs, _s, scope) => build(refs, scope) })
-const column = <R extends Record<string, unknown>>(table: keyof R & string, name: string): Field<R> => value((refs) => raw(`${refs[table] as string}.${name}`))
-/** An enum value: GraphQL's names are the services' values in upper case. */
-const enumValue = (expr: SQL, scope: Scope) => (scope.dialect === 'graphql' ? sql`upper(${expr}::text)` : expr)
-const enumList = (expr: SQL, scope: Scope) => (scope.dialect === 'graphql' ? sql`to_json(ARRAY(SELECT upper(x::text) FROM unnest(${expr}) AS x))` : sql`to_json(${expr})`)
-/** Date.prototype.toISOString(): UTC, milliseconds, "Z". */
-const utcIso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-/** time.ts's toOffsetIso: wall-clock time in the zone to the second, and the zone's offset (2026-03-10T18:30:00-05:00). */
-const localIso = (at: string, zone: string) => {
-  const local = `(${at} AT TIME ZONE ${zone})`
-  const utcWall = `(${at} AT TIME ZONE 'UTC')`
-  return raw(`(to_char(${local}, 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN ${local} < ${utcWall} THEN '-' ELSE '+' END || replace(to_char(${local} - ${utcWall}, 'HH24:MI'), '-', ''))`)
-}
-/** pagination.ts's encodeCursor: base64url of JSON.stringify({ o, t, id }), byte for byte. */
-const cursorOf = (order: string, at: string, id: string) =>
-  raw(`rtrim(translate(encode(convert_to('{"o":${JSON.stringify(order)},"t":"' || ${utcIso(at)} || '","id":"' || ${id} || '"}', 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')`)
-/**
- * A row's second text (a description, a summary) in the language its title was given in when it has it (most rows), else
- * its own best pick from `preferred` (the title's language first): decision-view.ts's and event-view.ts's fallback.
- */
-const secondText = (map: string, l: string, fallback: string, preferred: SQL) =>
-  sql`(${raw(map)} ->> CASE WHEN ${raw(map)} ? ${raw(l)}.lang THEN ${raw(l)}.lang ELSE ${pickLanguage(raw(map), preferred, raw(fallback))} END)`
-
-/**
- * language.ts's pickLanguage over a translation map's keys: each preferred tag in turn (exact, case-insensitive, before
- * one sharing its base language), then the fallback if present, then the map's first key. No preferences is the usual
- * case, and a cheap one.
- */
-function pickLanguage(map: SQL, preferred: SQL | undefined, fallback: SQL): SQL {
-  const fallbackOrFirst = sql`CASE WHEN ${map} ? ${fallback} THEN ${fallback} ELSE (SELECT k FROM jsonb_object_keys(${map}) AS k LIMIT 1) END`
-  if (!preferred) return fallbackOrFirst
-  return sql`coalesce((SELECT k.key FROM unnest(${preferred}) WITH ORDINALITY AS p(want, rank)
-      JOIN jsonb_object_keys(${map}) WITH ORDINALITY AS k(key, place) ON lower(k.key) = lower(p.want) OR split_part(lower(k.key), '-', 1) = split_part(lower(p.want), '-', 1)
-      ORDER BY p.rank, lower(k.key) = lower(p.want) DESC, k.place LIMIT 1), ${fallbackOrFirst})`
-}
-
-/** A JSON object of the selected fields, in the order asked (GraphQL's response order). */
-function object<R>(type: ObjectType<R>, typeName: string, refs: R, selections: Selection[], scope: Scope): SQL {
-  if (selections.length > 50) throw new Error('too many fields for one json_build_object')
-  const parts = selections.map((s) => sql`${key(s.key)}, ${s.field === '__typename' ? raw(`'${typeName}'`) : type[s.field]!.build(refs, s, scope)}`)
-  return parts.length ? sql`json_build_object(${sql.join(parts, sql`, `)})` : sql`'{}'::json`
-}
-
-/** A translation map as GraphQL's [Translation!]! list, in the map's own key order. */
-const translationList = (map: SQL, s: Selection, scope: Scope) => {
-  const t = scope.alias('t')
-  return sql`(SELECT coalesce(json_agg(${object(translationType, 'Translation', { v: raw(t) }, s.selections, scope)} ORDER BY ${raw(t)}.place), '[]') FROM jsonb_each_text(${map}) WITH ORDINALITY AS ${raw(t)}(language, text, place))`
-}
-const translationType: ObjectType<Value> = {
-  language: value(({ v }) => sql`${v}.language`),
-  text: value(({ v }) => sql`${v}.text`),
-}
 
 const addressType: ObjectType<Value> = Object.fromEntries(
   ['street', 'locality', 'region', 'postalCode', 'country'].map((f) => [f, value<Value>(({ v }) => sql`(${v} ->> ${raw(`'${f}'`)})`)]),
@@ -207,175 +141,12 @@ const eventType: ObjectType<EventRefs> = {
   decisions: { type: 'Decision', build: ({ e }, s, scope) => decisionsOf('decision_events', 'event_id', `${e}.id`, s, scope) },
 }
 
-/**
- * A page of rows under an alias `p`, each with its place `n` and whether a row follows it (`followed`): the page query
- * fetches one row more than `limit`. `cursor` is the row's edge cursor; `node` builds the row's object.
- */
-type PageRefs = { p: string; limit: SQL; cursor: SQL; node: (s: Selection, scope: Scope) => SQL; total?: SQL }
-const onPage = (refs: PageRefs) => sql`${raw(refs.p)}.n <= ${refs.limit}`
-const pageInfoType: ObjectType<PageRefs> = {
-  hasNextPage: value(({ p, limit }) => sql`coalesce(bool_or(${raw(p)}.followed) FILTER (WHERE ${raw(p)}.n = ${limit}), false)`),
-  hasPreviousPage: value(() => sql`false`),
-  startCursor: value((refs) => sql`(array_agg(${refs.cursor} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${onPage(refs)}))[1]`),
-  endCursor: value((refs) => sql`(array_agg(${refs.cursor} ORDER BY ${raw(refs.p)}.n DESC) FILTER (WHERE ${onPage(refs)}))[1]`),
-}
-const edgeType = (node: string): ObjectType<PageRefs> => ({
-  cursor: value((refs) => refs.cursor),
-  node: { type: node, build: (refs, s, scope) => refs.node(s, scope) },
-})
-/** A Relay connection over a page: edges, nodes and pageInfo (aggregates over the page's rows). */
-const connectionType = (edge: string, node: string, extra: ObjectType<PageRefs> = {}): ObjectType<PageRefs> => ({
-  edges: {
-    type: edge,
-    build: (refs, s, scope) => sql`coalesce(json_agg(${object(edgeType(node), edge, refs, s.selections, scope)} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${onPage(refs)}), '[]')`,
-  },
-  nodes: { type: node, build: (refs, s, scope) => sql`coalesce(json_agg(${refs.node(s, scope)} ORDER BY ${raw(refs.p)}.n) FILTER (WHERE ${onPage(refs)}), '[]')` },
-  pageInfo: { type: 'PageInfo', build: (refs, s, scope) => object(pageInfoType, 'PageInfo', refs, s.selections, scope) },
-  ...extra,
-})
 const eventConnectionType = connectionType('EventEdge', 'Event')
 /** The events page's edge cursor, as connections.ts writes it: exact for a page's last row when more follow, else from the view's (whole-second) start. */
 const eventCursor = (p: string, order: string, k: string, limit: SQL) =>
   order === 'events:start'
     ? sql`CASE WHEN ${raw(p)}.n = ${limit} AND ${raw(p)}.followed THEN ${cursorOf(order, `${p}.${k}`, `${p}.id`)} ELSE ${cursorOf(order, `date_trunc('second', ${p}.${k})`, `${p}.id`)} END`
     : cursorOf(order, `${p}.${k}`, `${p}.id`)
-
-// ---- the listening-and-acting loop, as the public sees it: published feedback, decisions and report-backs ----------
-
-/** Languages for a nested list: its own `language` argument first, then Accept-Language (as serviceContext does). */
-type Languages = { preferred: SQL; any: boolean }
-const languagesOf = (scope: Scope, first?: SQL | string | null): Languages =>
-  first ? { preferred: sql`array_prepend(${first}::text, ${scope.accepted})`, any: true } : { preferred: scope.accepted, any: scope.anyAccepted }
-
-/** A row translated into the caller's language: `l.lang` is its chosen language, `a` its agency (for the default). */
-type TranslatedRefs = { t: string; a: string; l: string; languages: Languages }
-const translatedSource = (table: string, map: string, scope: Scope, languages: Languages) => {
-  const a = scope.alias('a')
-  const l = scope.alias('l')
-  return {
-    refs: { t: table, a, l, languages },
-    joins: sql`JOIN agencies ${raw(a)} ON ${raw(a)}.id = ${raw(table)}.agency_id
-      CROSS JOIN LATERAL (SELECT ${pickLanguage(raw(`${table}.${map}`), languages.any ? languages.preferred : undefined, raw(`${a}.default_language`))} AS lang) ${raw(l)}`,
-  }
-}
-/** A second text of the row (summary, rationale) in the row's language, else its own best (decision-view.ts's `text`). */
-const alsoIn = ({ t, a, l, languages }: TranslatedRefs, map: string) => secondText(`${t}.${map}`, l, `${a}.default_language`, sql`array_prepend(${raw(l)}.lang, ${languages.preferred})`)
-const col = (name: string): Field<TranslatedRefs> => value(({ t }) => raw(`${t}.${name}`))
-const instant = (name: string): Field<TranslatedRefs> => value(({ t }) => raw(`CASE WHEN ${t}.${name} IS NULL THEN NULL ELSE ${utcIso(`${t}.${name}`)} END`))
-const enumCol = (name: string): Field<TranslatedRefs> => value(({ t }, scope) => enumValue(raw(`${t}.${name}`), scope))
-
-const reportBackType: ObjectType<TranslatedRefs> = {
-  id: col('id'),
-  agencyId: col('agency_id'),
-  decisionId: col('decision_id'),
-  channel: enumCol('channel'),
-  relayedAt: instant('relayed_at'),
-  eventId: col('event_id'),
-  languages: value(({ t }) => raw(`to_json(${t}.languages)`)),
-  audience: value(({ t }, scope) => enumList(raw(`${t}.audience`), scope)),
-  summary: value(({ t, l }) => raw(`(${t}.summary ->> ${l}.lang)`)),
-  contentLanguage: value(({ a, l }) => raw(`coalesce(${l}.lang, ${a}.default_language)`)),
-  summaryTranslations: { type: 'Translation', build: ({ t }, s, scope) => translationList(raw(`${t}.summary`), s, scope) },
-  url: col('url'),
-  publication: enumCol('publication'),
-  version: col('version'),
-  createdAt: instant('created_at'),
-  updatedAt: instant('updated_at'),
-  deletedAt: instant('deleted_at'),
-}
-
-const decisionTranslationsType: ObjectType<TranslatedRefs> = Object.fromEntries(
-  ['title', 'summary', 'rationale'].map((f) => [f, { type: 'Translation', build: ({ t }: TranslatedRefs, s: Selection, scope: Scope) => translationList(raw(`${t}.${f}`), s, scope) }]),
-)
-const decisionType: ObjectType<TranslatedRefs> = {
-  id: col('id'),
-  agencyId: col('agency_id'),
-  title: value(({ t, l }) => raw(`coalesce(${t}.title ->> ${l}.lang, '')`)),
-  summary: value((refs) => alsoIn(refs, 'summary')),
-  rationale: value((refs) => alsoIn(refs, 'rationale')),
-  contentLanguage: value(({ a, l }) => raw(`coalesce(${l}.lang, ${a}.default_language)`)),
-  translations: { type: 'DecisionTranslations', build: (refs, s, scope) => object(decisionTranslationsType, 'DecisionTranslations', refs, s.selections, scope) },
-  decidedBy: col('decided_by'),
-  decidedAt: instant('decided_at'),
-  status: enumCol('status'),
-  publication: enumCol('publication'),
-  areaId: col('area_id'),
-  topic: value(({ t }) => raw(`(SELECT code FROM feedback_topics WHERE feedback_topics.id = ${t}.topic_id)`)),
-  // Report-backs are told in the decision's own language first (loop-resolvers.ts).
-  reportBacks: {
-    type: 'ReportBack',
-    build: ({ t, l }, s, scope) => {
-      const { refs, joins } = translatedSource('report_backs', 'summary', scope, languagesOf(scope, raw(`${l}.lang`)))
-      return sql`(SELECT coalesce(json_agg(${object(reportBackType, 'ReportBack', refs, s.selections, scope)} ORDER BY report_backs.relayed_at, report_backs.id), '[]')
-        FROM report_backs ${joins} WHERE report_backs.decision_id = ${raw(t)}.id AND ${reportBackVisible(publicFeedbackViewer)} AND report_backs.deleted_at IS NULL)`
-    },
-  },
-  version: col('version'),
-  createdAt: instant('created_at'),
-  updatedAt: instant('updated_at'),
-  deletedAt: instant('deleted_at'),
-}
-/** The published decisions linked to a feedback item or an event, oldest first (decisions-repository.ts's order). */
-function decisionsOf(link: 'decision_feedback' | 'decision_events', column: string, owner: string, s: Selection, scope: Scope): SQL {
-  const { refs, joins } = translatedSource('decisions', 'title', scope, languagesOf(scope, s.args.language as string | null | undefined))
-  return sql`(SELECT coalesce(json_agg(${object(decisionType, 'Decision', refs, s.selections, scope)} ORDER BY decisions.created_at, decisions.id), '[]')
-    FROM ${raw(link)} JOIN decisions ON decisions.id = ${raw(link)}.decision_id ${joins}
-    WHERE ${raw(link)}.${raw(column)} = ${raw(owner)} AND ${decisionVisible(publicFeedbackViewer)} AND decisions.deleted_at IS NULL)`
-}
-
-type FeedbackRefs = { f: string }
-const feedbackCol = (name: string): Field<FeedbackRefs> => value(({ f }) => raw(`${f}.${name}`))
-const feedbackInstant = (name: string): Field<FeedbackRefs> => value(({ f }) => raw(`CASE WHEN ${f}.${name} IS NULL THEN NULL ELSE ${utcIso(`${f}.${name}`)} END`))
-const feedbackEnum = (name: string): Field<FeedbackRefs> => value(({ f }, scope) => enumValue(raw(`${f}.${name}`), scope))
-const withheld: Field<FeedbackRefs> = value(() => sql`NULL`)
-/** A published item as feedback-view.ts shows it to the public ('published' access): its published text, no giver, no organization. */
-const feedbackType: ObjectType<FeedbackRefs> = {
-  id: feedbackCol('id'),
-  agencyId: feedbackCol('agency_id'),
-  body: feedbackCol('published_body'),
-  bodyLanguage: feedbackCol('body_language'),
-  publishedBody: feedbackCol('published_body'),
-  channel: feedbackEnum('channel'),
-  eventId: feedbackCol('event_id'),
-  areaId: feedbackCol('area_id'),
-  topic: value(({ f }) => raw(`(SELECT code FROM feedback_topics WHERE feedback_topics.id = ${f}.topic_id)`)),
-  topicVocabularyVersion: feedbackCol('topic_vocabulary_version'),
-  stance: feedbackEnum('stance'),
-  anonymous: withheld,
-  participantId: withheld,
-  organizationId: withheld,
-  visibility: feedbackEnum('visibility'),
-  status: feedbackEnum('status'),
-  statusReason: withheld,
-  receivedAt: feedbackInstant('received_at'),
-  acknowledgedAt: feedbackInstant('acknowledged_at'),
-  decidedAt: feedbackInstant('decided_at'),
-  reportedBackAt: feedbackInstant('reported_back_at'),
-  version: feedbackCol('version'),
-  createdAt: feedbackInstant('created_at'),
-  updatedAt: feedbackInstant('updated_at'),
-  deletedAt: feedbackInstant('deleted_at'),
-  decisions: { type: 'Decision', build: ({ f }, s, scope) => decisionsOf('decision_feedback', 'feedback_id', `${f}.id`, s, scope) },
-}
-const eventFeedbackConnectionType = connectionType('FeedbackEdge', 'Feedback', { totalCount: value(({ total }) => total!) })
-
-/** An event's first `first` published items (by received time) with their total; cursors are Query.feedback's. */
-function eventFeedback(event: string, s: Selection, scope: Scope): SQL {
-  const first = s.args.first as number
-  const p = scope.alias('f')
-  const limit = sql`${first}::int`
-  const refs: PageRefs = {
-    p,
-    limit,
-    cursor: cursorOf('feedback:received', `${p}.received_at`, `${p}.id`),
-    node: (node, scope) => object(feedbackType, 'Feedback', { f: p }, node.selections, scope),
-    total: sql`(SELECT count(*)::int FROM feedback_items WHERE feedback_items.event_id = ${raw(event)}.id AND ${feedbackVisible(publicFeedbackViewer)} AND feedback_items.deleted_at IS NULL)`,
-  }
-  return sql`(SELECT ${object(eventFeedbackConnectionType, 'EventFeedbackConnection', refs, s.selections, scope)}
-    FROM (SELECT feedback_items.*, row_number() OVER w AS n, lead(feedback_items.id) OVER w IS NOT NULL AS followed FROM feedback_items
-      WHERE feedback_items.event_id = ${raw(event)}.id AND ${feedbackVisible(publicFeedbackViewer)} AND feedback_items.deleted_at IS NULL
-      WINDOW w AS (ORDER BY feedback_items.received_at, feedback_items.id) ORDER BY feedback_items.received_at, feedback_items.id LIMIT ${first + 1}) ${raw(p)})`
-}
 
 const types = {
   Event: eventType,
