@@ -109,6 +109,15 @@ t.test(`when PostgreSQL is killed 3 times under 150 creates/s, then the API stay
     return servedAt === undefined ? undefined : servedAt - back
   }
 
+  // Creates are single statements now, so none holds a connection between statements; staff reading participants
+  // does (an agency-scope transaction), and a connection killed while checked out is what the listener must catch.
+  const scoped: Promise<void>[] = []
+  const holdConnections = (async () => {
+    while (loading) {
+      scoped.push(fetch(`${server.base}/v1/participants?limit=1`, { headers: { authorization: headers.authorization }, signal: AbortSignal.timeout(10_000) }).then((r) => r.arrayBuffer()).then(() => {}, () => {}))
+      await sleep(10)
+    }
+  })()
   const recoveries: { downMs: number; probeMs: number | undefined; firstCreateMs: number | undefined }[] = []
   try {
     await sleep(1_500)
@@ -127,7 +136,8 @@ t.test(`when PostgreSQL is killed 3 times under 150 creates/s, then the API stay
   } finally {
     loading = false
     await generator
-    await Promise.all(pending)
+    await holdConnections
+    await Promise.all([...pending, ...scoped])
   }
   const seconds = (Date.now() - t0) / 1000
 
