@@ -30,7 +30,8 @@ const zero = () => 0
 // Reach and who takes part: one population (each participant once per quarter, at the first meeting they attended).
 
 export type EventRow = { eventId: string; area: string; weekday: string; timeOfDay: string; format: string; languages: string; kind: string; period: string; counted: boolean; headCount: number }
-export type PersonRow = { eventId: string; answers: Record<string, string | string[]> }
+/** A question not answered is null or absent: either counts as not answered. */
+export type PersonRow = { eventId: string; answers: Record<string, string | string[] | null> }
 
 export const REACH_DIMS = ['area', 'weekday', 'timeOfDay', 'format', 'languages', 'kind', 'period'] as const
 /** Every family keeps the period, so a person is counted once in any published figure. */

@@ -104,12 +104,12 @@ export function createInsightsService({ database, agencies, log, settings = defa
       buildQuery((repo) => repo.surveys(agency.id, agency.timeZone, range)),
     ])
     const eventRows: EventRow[] = events.map((e) => ({ eventId: e.id, area: e.areaId ?? '', ...slotOf(new Date(e.startsAt), e.timeZone), format: e.format, kind: e.kind, languages: [...new Set([...e.languages, ...e.interpretation])].sort().join('+'), period: quarter, counted: e.counted, headCount: e.headCount }))
-    const personRows = people.map((p) => ({ eventId: p.eventId, answers: Object.fromEntries(Object.entries(p.answers).filter(([, v]) => v !== null)) as Record<string, string | string[]> }))
-    const reach = buildReach(eventRows, personRows, settings)
+    // The rows as read (no copy without the unanswered questions: the tables count null as not answered)
+    const reach = buildReach(eventRows, people, settings)
     return {
       reach: inAnswerOrder(reach.snapshot),
       trust: inAnswerOrder(buildTrust(surveys, reach.eventKey, settings)),
-      'who-takes-part': inAnswerOrder(buildWhoTakesPart(reach, personRows, settings)),
+      'who-takes-part': inAnswerOrder(buildWhoTakesPart(reach, people, settings)),
       events: new Set(events.map((e) => e.id)),
     }
   }
