@@ -219,3 +219,29 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       : {}),
   }
 }
+
+/**
+ * How this server runs its own process: the V8 heap flags it re-executes itself with at start (src/server.ts), leaving
+ * alone any the operator gave (on the command line or in NODE_OPTIONS), and the environment it adds then. Node 24 sizes
+ * the young generation from the heap limit: on a machine with 16 GB or more, two 64 MB semi-spaces (Node 20: 16 MB),
+ * 128 MB of RSS that a request/response server never needed; and with its 4 GB default limit V8 lets the old
+ * generation grow to about 4× its live size between full collections (with a limit of 1 GB, to about 1.6×). glibc
+ * gives each thread that allocates (V8's GC helpers, libuv's pool) an arena of its own, up to 8 per core, each kept
+ * once grown: two are enough here. Measured under the benchmark (BENCHMARKS.md, Memory): peak RSS 389–690 MB with
+ * Node's defaults, about 210–250 MB with these, for some 5–20% more server CPU per request (collections more often).
+ * The old-generation limit is only ever lowered (a container's memory limit may already have set a smaller one), and
+ * 1 GB is far above what the server keeps (about 60 MB).
+ */
+export function processSettings(env: NodeJS.ProcessEnv, execArgv: readonly string[], heapSizeLimitBytes: number): { flags: string[]; env: Record<string, string> } {
+  // V8 takes --max_old_space_size as well as --max-old-space-size
+  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].map((a) => a.replaceAll('_', '-'))
+  const has = (flag: string) => given.some((a) => a === flag || a.startsWith(`${flag}=`))
+  const flags: string[] = []
+  if (!has('--max-semi-space-size') && !has('--max-heap-size')) flags.push(`--max-semi-space-size=${SEMI_SPACE_MB}`)
+  if (!has('--max-old-space-size') && !has('--max-heap-size') && heapSizeLimitBytes > OLD_SPACE_MB * 1024 * 1024 * 1.25)
+    flags.push(`--max-old-space-size=${OLD_SPACE_MB}`)
+  return { flags, env: env.MALLOC_ARENA_MAX ? {} : { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) } }
+}
+const SEMI_SPACE_MB = 16
+const OLD_SPACE_MB = 1024
+const MALLOC_ARENAS = 2

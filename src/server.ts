@@ -1,15 +1,24 @@
-// Process entry: config → database (migrated, seeded on first run) → app → listen; drains on SIGTERM. The only file that exits.
+// Process entry: heap limits → config → database (migrated, seeded on first run) → app → listen; drains on SIGTERM. The only file that exits.
 import { Server as NetServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import v8 from 'node:v8'
 import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
-import { buildApp } from './app.ts'
-import { systemClock } from './clock.ts'
 import { logSerializers, serializeProcessError } from './logging.ts'
-import { ConfigError, loadConfig } from './config.ts'
-import { openDatabase } from './db/client.ts'
-import { migrate } from './db/migrate.ts'
-import { seedDemo } from './seed/demo.ts'
+import { ConfigError, loadConfig, processSettings } from './config.ts'
+
+// The heap's limits first (why: processSettings). V8 reads them only as the process starts (v8.setFlagsFromString comes
+// too late), so unless the operator gave their own the process re-executes itself once with them: same PID, nothing
+// loaded yet (hence the app's modules are imported dynamically, below). Where execve is missing (Windows), Node's defaults stay.
+const own = processSettings(process.env, process.execArgv, v8.getHeapStatistics().heap_size_limit)
+if (own.flags.length && process.execve) process.execve(process.execPath, [process.execPath, ...own.flags, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, ...own.env })
+const [{ buildApp }, { systemClock }, { openDatabase }, { migrate }, { seedDemo }] = await Promise.all([
+  import('./app.ts'),
+  import('./clock.ts'),
+  import('./db/client.ts'),
+  import('./db/migrate.ts'),
+  import('./seed/demo.ts'),
+])
 
 let config
 try {

@@ -1,6 +1,6 @@
 // Configuration is read once, validated with zod, and every problem is reported together.
 import t from 'tap'
-import { ConfigError, loadConfig } from '../src/config.ts'
+import { ConfigError, loadConfig, processSettings } from '../src/config.ts'
 
 t.test('when nothing is set, then the API runs on embedded PGlite on port 3000 with no secrets', async (t) => {
   const config = loadConfig({})
@@ -54,4 +54,16 @@ t.test('when an idempotency scope secret is given, then it must be at least 32 c
   t.match(short.problems.join('\n'), /IDEMPOTENCY_SCOPE_SECRET: must be at least 32 characters/)
   t.equal(loadConfig({ IDEMPOTENCY_SCOPE_SECRET: 'x'.repeat(32) }).idempotencyScopeSecret, 'x'.repeat(32))
   t.equal(loadConfig({}).idempotencyScopeSecret, undefined, 'no default secret')
+})
+
+t.test('when the server starts, then it limits the heap and malloc arenas unless the operator already did', async (t) => {
+  const fourGb = 4288 * 1024 * 1024
+  const flags = (env: NodeJS.ProcessEnv, execArgv: string[], limit = fourGb) => processSettings(env, execArgv, limit).flags
+  t.same(processSettings({}, [], fourGb), { flags: ['--max-semi-space-size=16', '--max-old-space-size=1024'], env: { MALLOC_ARENA_MAX: '2' } }, 'Node defaults: both limits, two arenas')
+  t.same(flags({}, ['--max-semi-space-size=16', '--max-old-space-size=1024'], 1072 * 1024 * 1024), [], 'once applied (the re-executed process), nothing more')
+  t.same(flags({ NODE_OPTIONS: '--max_old_space_size=2048' }, []), ['--max-semi-space-size=16'], 'the operator’s old-space limit stays, in either spelling')
+  t.same(flags({}, ['--max-semi-space-size=64']), ['--max-old-space-size=1024'], 'the operator’s young generation stays')
+  t.same(flags({ NODE_OPTIONS: '--enable-source-maps --max-heap-size=3000' }, []), [], '--max-heap-size sets both')
+  t.same(flags({}, [], 512 * 1024 * 1024), ['--max-semi-space-size=16'], 'a smaller limit (a container’s) is never raised')
+  t.same(processSettings({ MALLOC_ARENA_MAX: '4' }, [], fourGb).env, {}, 'the operator’s arenas stay')
 })

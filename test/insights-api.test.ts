@@ -196,3 +196,19 @@ t.test('when GraphQL asks for insights, then it gives the same figures as REST',
   t.equal(bad.json().errors[0].extensions.code, 'VALIDATION_FAILED')
   t.equal(bad.json().errors[0].extensions.errors[0].field, 'filter.from')
 })
+
+t.test('when an answer is written in pieces, then its bytes are those of JSON.stringify, whatever the number of rows', async (t) => {
+  const { answerJson } = await import('../src/http/rest/insights-routes.ts')
+  const row = (i: number) => ({ key: { area: `a${i}`, period: '2026-Q1' }, ...(i % 2 ? { by: ['area', 'period'] } : {}), people: { value: i, suppressed: null } })
+  for (const [cells, margins] of [[0, 0], [1, 0], [0, 3], [200, 1], [201, 450], [1000, 999]]) {
+    const answer = {
+      insight: 'reach' as const, agency: 'metro', period: { unit: 'quarter' as const, from: null, to: null },
+      cells: Array.from({ length: cells }, (_, i) => row(i)), margins: Array.from({ length: margins }, (_, i) => row(i)),
+      suppression: { threshold: 11, minResponses: 11, primary: 0, complementary: 0, insufficientResponses: 0, method: 'Every answer is a selection of whole "cells":[ and "margins":[' },
+      gaps: { areas: [], slots: [] },
+    }
+    t.equal([...answerJson(answer)].join(''), JSON.stringify(answer), `${cells} cells, ${margins} margins`)
+  }
+  const res = await get('/v1/insights/reach?agency=metro')
+  t.equal(res.body, JSON.stringify(res.json()), 'over HTTP too')
+})

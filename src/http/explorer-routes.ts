@@ -1,5 +1,5 @@
 // The GraphQL explorer page (GraphiQL), whose HTML, scripts and styles all come from this server so it works offline, and the SDL.
-import { readFileSync } from 'node:fs'
+import { createReadStream, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -36,8 +36,8 @@ export async function explorerRoutes(app: FastifyInstance, { schemaPath }: { sch
   const page = readFileSync(new URL('index.html', publicDir), 'utf8')
   const script = readFileSync(new URL('explorer.js', publicDir), 'utf8')
   const style = readFileSync(new URL('explorer.css', publicDir), 'utf8')
-  const files = new Map(Object.entries(assets).map(([name, a]) => [name, { body: readFileSync(a.path), type: a.type }]))
-  const introspection = introspectionFromSchema(buildSchema(readFileSync(schemaPath, 'utf8')))
+  // A developer tool: its 4 MB of scripts stay on disk and its introspection is built when first asked for, not at start.
+  let introspection: ReturnType<typeof introspectionFromSchema> | undefined
 
   // This plugin's routes only (hooks are encapsulated): every explorer reply carries the self-only policy.
   app.addHook('onSend', async (_request, reply) => {
@@ -60,12 +60,13 @@ export async function explorerRoutes(app: FastifyInstance, { schemaPath }: { sch
     return reply.type('text/css; charset=utf-8').send(style)
   })
   app.get('/graphiql/introspection.json', async function getGraphqlExplorerSchema() {
+    introspection ??= introspectionFromSchema(buildSchema(sdl))
     return { data: introspection }
   })
   app.get<{ Params: { file: string } }>('/graphiql/assets/:file', async function getGraphqlExplorerAsset(request, reply) {
-    const file = files.get(request.params.file)
+    const file = Object.hasOwn(assets, request.params.file) ? assets[request.params.file] : undefined
     if (!file) throw new AppError('ROUTE_NOT_FOUND', `There is no explorer asset ${request.params.file}`)
     // Versioned with the installed package: a day's caching is safe and spares repeat downloads.
-    return reply.type(file.type).header('cache-control', 'public, max-age=86400').send(file.body)
+    return reply.type(file.type).header('cache-control', 'public, max-age=86400').send(createReadStream(file.path))
   })
 }

@@ -32,10 +32,13 @@ const keyString = (key: Key, dims: readonly string[]) => dims.map((d) => `${d}=$
 export function buildStructure(dims: readonly string[], keys: Key[], families: readonly MarginFamily[]): TableStructure & { cellOf: Map<string, number> } {
   const entries: Entry[] = []
   const cellOf = new Map<string, number>()
+  // One string per distinct value, not one per database row it came from: the table is kept in memory.
+  const values = new Map<string, string>()
+  const intern = (v: string) => values.get(v) ?? (values.set(v, v), v)
   for (const key of keys) {
     const s = keyString(key, dims)
     if (cellOf.has(s)) continue
-    const full = Object.fromEntries(dims.map((d) => [d, key[d] ?? '']))
+    const full = Object.fromEntries(dims.map((d) => [d, intern(key[d] ?? '')]))
     cellOf.set(s, entries.length)
     entries.push({ key: full, kind: 'cell', family: dims, index: entries.length })
   }
@@ -87,7 +90,7 @@ export type Selection = Record<string, ReadonlySet<string>>
  * The entries a selection shows: cells whose every restricted dimension is kept, and margins whose family
  * contains every restricted dimension (so the margin's whole population is inside the selection) with kept values.
  */
-export function select(structure: Pick<TableStructure, 'entries'>, selection: Selection): Entry[] {
+export function select<E extends Pick<Entry, 'key' | 'family'>>(structure: { entries: readonly E[] }, selection: Selection): E[] {
   const restricted = Object.keys(selection)
   return structure.entries.filter((e) => restricted.every((d) => e.family.includes(d) && selection[d]!.has(e.key[d]!)))
 }

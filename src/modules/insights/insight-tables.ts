@@ -18,7 +18,11 @@ const withheld = Object.fromEntries(suppressionReasons.map((r) => [r, Object.fre
 const nothing: Published = Object.freeze({ value: null, suppressed: null })
 /** No figure: withheld for a reason, or none to show. */
 const absent = (reason: SuppressionReason | null | undefined): Published => (reason ? withheld[reason] : nothing)
-const shown = (value: number, reason: SuppressionReason | undefined): Published => (reason ? withheld[reason] : { value, suppressed: null })
+/** Small whole numbers (most shown counts and days) as shared, frozen objects too. */
+const smallCounts = Array.from({ length: 1024 }, (_, value): Published => Object.freeze({ value, suppressed: null }))
+const shown = (value: number, reason: SuppressionReason | undefined): Published =>
+  reason ? withheld[reason] : Number.isInteger(value) && value >= 0 && value < smallCounts.length ? smallCounts[value]! : { value, suppressed: null }
+const withheldPercentiles = Object.fromEntries(suppressionReasons.map((r) => [r, Object.freeze({ median: withheld[r], p90: withheld[r] })])) as Record<SuppressionReason, Percentiles>
 const add = (a: number, b: number) => a + b
 const zero = () => 0
 
@@ -26,7 +30,8 @@ const zero = () => 0
 // Reach and who takes part: one population (each participant once per quarter, at the first meeting they attended).
 
 export type EventRow = { eventId: string; area: string; weekday: string; timeOfDay: string; format: string; languages: string; kind: string; period: string; counted: boolean; headCount: number }
-export type PersonRow = { eventId: string; answers: Record<string, string | string[]> }
+/** A question not answered is null or absent: either counts as not answered. */
+export type PersonRow = { eventId: string; answers: Record<string, string | string[] | null> }
 
 export const REACH_DIMS = ['area', 'weekday', 'timeOfDay', 'format', 'languages', 'kind', 'period'] as const
 /** Every family keeps the period, so a person is counted once in any published figure. */
@@ -256,8 +261,11 @@ export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limi
         const hist = histograms[m][i]!
         const total = [...hist.values()].reduce(add, 0)
         const reason: SuppressionReason | null = base.status[i] ?? (total > 0 && total < limits.minResponses ? 'insufficient_responses' : null)
-        const pick = (p: number): Published => (reason ? withheld[reason] : { value: percentile(hist, total, p), suppressed: null })
-        measures[daysField[m]] = { median: pick(0.5), p90: pick(0.9) }
+        const pick = (p: number): Published => {
+          const days = percentile(hist, total, p)
+          return days === null ? nothing : shown(days, undefined)
+        }
+        measures[daysField[m]] = reason ? withheldPercentiles[reason] : { median: pick(0.5), p90: pick(0.9) }
       }
       return entryRow(e, measures)
     })

@@ -7,7 +7,7 @@ import { AppError, validationFailed } from '../../errors.ts'
 import { createAgenciesRepository, type AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { parseInput } from '../shared/validation.ts'
-import { select, type Entry, type Selection } from './canonical-table.ts'
+import { select, type Selection } from './canonical-table.ts'
 import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type EventRow, type Limits, type PublishedRow, type Snapshot } from './insight-tables.ts'
 import { createInsightsRepository, inBuildTransaction, type InsightsRepository, type PeriodRange, type PeriodSpan, type Watermark } from './insights-repository.ts'
 import type { SuppressionReason } from './suppression.ts'
@@ -104,12 +104,12 @@ export function createInsightsService({ database, agencies, log, settings = defa
       buildQuery((repo) => repo.surveys(agency.id, agency.timeZone, range)),
     ])
     const eventRows: EventRow[] = events.map((e) => ({ eventId: e.id, area: e.areaId ?? '', ...slotOf(new Date(e.startsAt), e.timeZone), format: e.format, kind: e.kind, languages: [...new Set([...e.languages, ...e.interpretation])].sort().join('+'), period: quarter, counted: e.counted, headCount: e.headCount }))
-    const personRows = people.map((p) => ({ eventId: p.eventId, answers: Object.fromEntries(Object.entries(p.answers).filter(([, v]) => v !== null)) as Record<string, string | string[]> }))
-    const reach = buildReach(eventRows, personRows, settings)
+    // The rows as read (no copy without the unanswered questions: the tables count null as not answered)
+    const reach = buildReach(eventRows, people, settings)
     return {
       reach: inAnswerOrder(reach.snapshot),
       trust: inAnswerOrder(buildTrust(surveys, reach.eventKey, settings)),
-      'who-takes-part': inAnswerOrder(buildWhoTakesPart(reach, personRows, settings)),
+      'who-takes-part': inAnswerOrder(buildWhoTakesPart(reach, people, settings)),
       events: new Set(events.map((e) => e.id)),
     }
   }
@@ -225,7 +225,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
       for (const p of period.values) if (!state.built[unit].has(p)) await buildPeriod(agency, state, unit, p)
       const snapshots = period.values.map((p) => (state.built[unit].get(p) as Partial<Record<InsightName, Snapshot>>)[name]!)
       // Each period's rows are kept in answer order (inAnswerOrder), and a selection keeps that order.
-      const rows = snapshots.flatMap((snapshot) => select({ entries: entriesOf(snapshot) }, selection).map((e) => snapshot.rows[e.index]!))
+      const rows = snapshots.flatMap((snapshot) => select({ entries: snapshot.rows }, selection))
       const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
       const render = (r: PublishedRow): InsightRow => {
         for (const m of Object.values(r.measures)) countReasons(m, counts)
@@ -279,14 +279,6 @@ export function createInsightsService({ database, agencies, log, settings = defa
 export type InsightsService = ReturnType<typeof createInsightsService>
 /** Where work done outside a request reports failure (the app's logger, in practice). */
 export type ErrorLog = { error: (details: object, message: string) => void }
-
-const entriesBySnapshot = new WeakMap<Snapshot, Entry[]>()
-/** A snapshot's rows as table entries for selection, made once per snapshot. */
-function entriesOf(snapshot: Snapshot): Entry[] {
-  let entries = entriesBySnapshot.get(snapshot)
-  if (!entries) entriesBySnapshot.set(snapshot, (entries = snapshot.rows.map((r, index): Entry => ({ key: r.key, kind: r.level, family: r.family, index }))))
-  return entries
-}
 
 /** Sorts a snapshot's rows once, as answers list them (by the dimensions kept, then by key), so requests need not. */
 function inAnswerOrder(snapshot: Snapshot): Snapshot {

@@ -178,7 +178,8 @@ function protectPart(
     if (!progress) {
       // Nothing publishable is near a determined entry: hide every non-zero entry of its group (always safe there),
       // locked ones too if nothing else is left (safety beats consistency with other tables); then check again.
-      const inStuck = stuck.flatMap((group) => group.flatMap((k) => entriesOf(relations[k]!)))
+      // (a group is stuck once per determined entry in it: each group's entries are gathered once)
+      const inStuck = [...new Set([...new Set(stuck)].flatMap((group) => group.flatMap((k) => entriesOf(relations[k]!))))]
       const free = inStuck.filter(candidate)
       const toHide = new Set(free.length ? free : inStuck.filter((i) => status[i] === undefined && values[i]! > 0))
       if (toHide.size === 0) return status
@@ -428,8 +429,8 @@ function restrictedRows<T>(suppressed: readonly boolean[], relations: readonly R
 
 function normalize<T>(row: Map<number, T>, z: Integers<T>) {
   let g = z.zero
-  for (const v of row.values()) g = z.gcd(g, v)
-  if (z.greaterThanOne(g)) for (const [k, v] of row) row.set(k, z.div(v, g))
+  row.forEach((v) => (g = z.gcd(g, v)))
+  if (z.greaterThanOne(g)) row.forEach((v, k) => row.set(k, z.div(v, g)))
 }
 
 /**
@@ -478,11 +479,12 @@ function eliminate<T>(target: Map<number, T>, pivotRow: Map<number, T>, col: num
   const b = target.get(col)
   if (b === undefined) return
   const a = pivotRow.get(col)!
-  for (const [k, v] of target) target.set(k, z.mul(v, a))
-  for (const [k, v] of pivotRow) {
+  // forEach, not for…of over entries: no [key, value] pair allocated per entry (elimination is most of a build's garbage)
+  target.forEach((v, k) => target.set(k, z.mul(v, a)))
+  pivotRow.forEach((v, k) => {
     const nv = z.sub(target.get(k) ?? z.zero, z.mul(v, b))
     if (nv === z.zero) target.delete(k)
     else target.set(k, nv)
-  }
+  })
   normalize(target, z)
 }
