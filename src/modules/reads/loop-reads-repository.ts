@@ -12,6 +12,12 @@ import { publicFeedbackViewer } from '../feedback/feedback-view.ts'
 import { reportBackVisible } from '../report-backs/report-backs-repository.ts'
 import type { Selection } from './selection.ts'
 
+/** A page size as a literal: an integer from 1 to 100 (the services' bounds), never text from the request. */
+export function pageSize(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new Error(`not a page size: ${n}`)
+  return n
+}
+
 /** Languages for a nested list: its own `language` argument first, then Accept-Language (as serviceContext does). */
 type Languages = { preferred: SQL; any: boolean }
 const languagesOf = (scope: Scope, first?: SQL | string | null): Languages =>
@@ -133,7 +139,9 @@ export const eventFeedbackConnectionType = connectionType('FeedbackEdge', 'Feedb
 export function eventFeedback(event: string, s: Selection, scope: Scope): SQL {
   const first = s.args.first as number
   const p = scope.alias('f')
-  const limit = sql`${first}::int`
+  // Page sizes are written into the statement (validated integers): with a known LIMIT PostgreSQL can keep one
+  // generic plan for the prepared statement instead of planning every execution.
+  const limit = raw(String(pageSize(first)))
   const refs: PageRefs = {
     p,
     limit,
@@ -144,6 +152,6 @@ export function eventFeedback(event: string, s: Selection, scope: Scope): SQL {
   return sql`(SELECT ${object(eventFeedbackConnectionType, 'EventFeedbackConnection', refs, s.selections, scope)}
     FROM (SELECT feedback_items.*, row_number() OVER w AS n, lead(feedback_items.id) OVER w IS NOT NULL AS followed FROM feedback_items
       WHERE feedback_items.event_id = ${raw(event)}.id AND ${feedbackVisible(publicFeedbackViewer)} AND feedback_items.deleted_at IS NULL
-      WINDOW w AS (ORDER BY feedback_items.received_at, feedback_items.id) ORDER BY feedback_items.received_at, feedback_items.id LIMIT ${first + 1}) ${raw(p)})`
+      WINDOW w AS (ORDER BY feedback_items.received_at, feedback_items.id) ORDER BY feedback_items.received_at, feedback_items.id LIMIT ${raw(String(pageSize(first) + 1))}) ${raw(p)})`
 }
 

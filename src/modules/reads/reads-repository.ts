@@ -11,7 +11,7 @@ import {
   translationList, translationType, utcIso, value, column,
   type Field, type ObjectType, type PageRefs, type Scope, type Value,
 } from '../../db/json-select.ts'
-import { decisionsOf, decisionTranslationsType, decisionType, eventFeedback, eventFeedbackConnectionType, feedbackType, reportBackType } from './loop-reads-repository.ts'
+import { decisionsOf, pageSize, decisionTranslationsType, decisionType, eventFeedback, eventFeedbackConnectionType, feedbackType, reportBackType } from './loop-reads-repository.ts'
 import type { Dialect, ReadableTypes, Selection } from './selection.ts'
 
 /** The rows a type's fields read: table aliases in the statement being built. */
@@ -211,10 +211,11 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
     const syncing = read.filter.updatedSince !== undefined
     const order = syncing ? 'events:updated' : 'events:start'
     const k = syncing ? 'updated_at' : 'starts_at'
-    const limit = sql`${read.limit}::int`
+    // A known LIMIT (a validated integer, see pageSize) lets PostgreSQL keep one generic plan for the prepared statement.
+    const limit = raw(String(pageSize(read.limit)))
     // The page and one row more: `followed` says whether the last row shown has a successor, as the REST page's nextCursor does.
     const page = sql`SELECT ${columns}, row_number() OVER w AS n, lead(events.id) OVER w IS NOT NULL AS followed FROM events
-      WHERE ${eventConditions(read.filter, read.visibility, read.cursor)} WINDOW w AS (ORDER BY events.${raw(k)}, events.id) ORDER BY events.${raw(k)}, events.id LIMIT ${read.limit + 1}`
+      WHERE ${eventConditions(read.filter, read.visibility, read.cursor)} WINDOW w AS (ORDER BY events.${raw(k)}, events.id) ORDER BY events.${raw(k)}, events.id LIMIT ${raw(String(pageSize(read.limit) + 1))}`
     const refs: PageRefs = { p: e, limit, cursor: eventCursor(e, order, k, limit), node: (s) => event(s.selections) }
     // The page's next cursor, as toPage writes it: the last row's exact sort key, when a row follows it.
     const next = sql`(array_agg(${cursorOf(order, `${e}.${k}`, `${e}.id`)}) FILTER (WHERE ${raw(e)}.n = ${limit} AND ${raw(e)}.followed))[1]`
