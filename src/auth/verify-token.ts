@@ -25,13 +25,32 @@ export function createTokenVerifier(auth: Config['auth'], partner?: PartnerToken
       ? createLocalJWKSet(auth.jwks as never)
       : undefined
 
+  // A verified signature stays verified: a token seen again within VERIFIED_MS skips the signature check (an ES256 or
+  // RS256 verification is most of an authenticated request's CPU); its time claims are checked again every time.
+  const verified = new Map<string, { payload: JWTPayload; at: number }>()
+
   return async (token) => {
     if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated('the token is too large')
     if (partner?.tokens.claimsToBeOurs(token)) return verifyPartnerToken(token, partner, auth.clockToleranceSeconds, clock)
     if (!keys || !auth.issuer || !auth.audience) throw unauthenticated('this server accepts no tokens: no identity provider is configured')
+    const known = verified.get(token)
+    let payload: JWTPayload
+    if (known && performance.now() - known.at < VERIFIED_MS) {
+      payload = known.payload
+      if (!withinTime(payload, auth.clockToleranceSeconds, clock.now())) throw unauthenticated('the token is not valid')
+    } else payload = await verifyFromProvider(token)
+    refuseFutureIssue(payload, auth.clockToleranceSeconds, clock.now())
+    const actor = actorFromClaims(payload, auth)
+    // The identity provider knows nothing of partnerships: a paused or ended one ends the token's rights here.
+    if (actor.kind === 'partner' && actor.organizationId && isActivePartner && !(await isActivePartner(actor.agencySlug, actor.organizationId)))
+      throw unauthenticated('the organization this token speaks for is not an active partner')
+    return actor
+  }
+
+  async function verifyFromProvider(token: string): Promise<JWTPayload> {
     let payload: JWTPayload
     try {
-      ;({ payload } = await jwtVerify(token, keys, {
+      ;({ payload } = await jwtVerify(token, keys!, {
         algorithms: auth.algorithms,
         issuer: auth.issuer,
         audience: auth.audience,
@@ -43,13 +62,21 @@ export function createTokenVerifier(auth: Config['auth'], partner?: PartnerToken
       if (err instanceof joseErrors.JOSEError) throw unauthenticated('the token is not valid')
       throw err
     }
-    refuseFutureIssue(payload, auth.clockToleranceSeconds, clock.now())
-    const actor = actorFromClaims(payload, auth)
-    // The identity provider knows nothing of partnerships: a paused or ended one ends the token's rights here.
-    if (actor.kind === 'partner' && actor.organizationId && isActivePartner && !(await isActivePartner(actor.agencySlug, actor.organizationId)))
-      throw unauthenticated('the organization this token speaks for is not an active partner')
-    return actor
+    if (verified.size >= VERIFIED_TOKENS) verified.delete(verified.keys().next().value!)
+    verified.set(token, { payload, at: performance.now() })
+    return payload
   }
+}
+
+/** How long a checked signature is trusted (a key the provider withdraws stops working within it), and for how many tokens. */
+const VERIFIED_MS = 60_000
+const VERIFIED_TOKENS = 10_000
+
+/** jwtVerify's time checks, for a token whose signature was already checked: not expired, already valid (with tolerance). */
+function withinTime(payload: JWTPayload, toleranceSeconds: number, now: Date): boolean {
+  const seconds = now.getTime() / 1000
+  if (typeof payload.exp !== 'number' || payload.exp <= seconds - toleranceSeconds) return false
+  return payload.nbf === undefined || (typeof payload.nbf === 'number' && payload.nbf <= seconds + toleranceSeconds)
 }
 
 /** jose checks `iat` only against a maximum age; a token issued later than now (beyond the tolerance) is refused too. */
