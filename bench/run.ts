@@ -141,6 +141,8 @@ async function main() {
       PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production',
       DATABASE_URL: databaseUrl, PORT: String(apiPort), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn', INSIGHTS_WARM: 'false',
       RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000',
+      // A profiled server must exit by itself within the harness's 5 s stop, or its profile is never written.
+      ...(argv['profile-api'] ? { SHUTDOWN_GRACE_MS: '1000', SHUTDOWN_NOT_READY_MS: '0' } : {}),
       AUTH_ISSUER: issuer, AUTH_AUDIENCE: audience, AUTH_JWKS: JSON.stringify({ keys: [jwk] }), AUTH_ALGORITHMS: 'ES256',
     },
   })
