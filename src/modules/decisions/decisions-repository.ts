@@ -18,7 +18,7 @@ export type DecisionFilter = Omit<DecisionListQuery, 'limit' | 'cursor' | 'agenc
 
 /** Drafts are seen by the staff of their agency only (the viewer's `kind` is staff). */
 export function decisionVisible(v: FeedbackViewer): SQL {
-  const published = eq(decisions.publication, 'published')
+  const published = sql`${decisions.publication} = 'published'` // a literal, for prepared statements' generic plans
   return v.kind === 'staff' && v.agencyId ? or(published, eq(decisions.agencyId, v.agencyId))! : published
 }
 

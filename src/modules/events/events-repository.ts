@@ -146,14 +146,17 @@ export function eventConditions(filter: EventFilter & { id?: string }, visibilit
 /** The columns a read returns (the search vector is the database's own). */
 export const eventColumnNames = Object.values(eventColumns).map((c) => c.name)
 
+/** Not a draft, as a literal: a prepared statement's generic plan then still knows what it filters. */
+const notDraft = sql`${events.status} <> 'draft'`
+
 function visible(v: EventVisibility): SQL | undefined {
-  if (v.draftsOfAgencyId) return or(ne(events.status, 'draft'), eq(events.agencyId, v.draftsOfAgencyId))
+  if (v.draftsOfAgencyId) return or(notDraft, eq(events.agencyId, v.draftsOfAgencyId))
   if (v.draftsCoHostedBy)
     return or(
-      ne(events.status, 'draft'),
+      notDraft,
       sql`EXISTS (SELECT 1 FROM ${eventCoHosts} WHERE ${eventCoHosts.eventId} = ${events.id} AND ${eventCoHosts.organizationId} = ${v.draftsCoHostedBy})`,
     )
-  return ne(events.status, 'draft')
+  return notDraft
 }
 
 function filterConditions(f: EventFilter): (SQL | undefined)[] {

@@ -21,7 +21,8 @@ export type FeedbackFilter = Omit<FeedbackListQuery, 'limit' | 'cursor' | 'agenc
 
 /** What a viewer may see at all: published items, plus their agency's (staff, analysts) or their organization's (partners). */
 export function feedbackVisible(v: FeedbackViewer): SQL {
-  const published = eq(feedbackItems.visibility, 'published')
+  // Constants are written as literals: a prepared statement's generic plan then still knows the partial indexes apply.
+  const published = sql`${feedbackItems.visibility} = 'published'`
   if (v.kind === 'public' || !v.agencyId) return published
   if (v.kind === 'partner')
     return v.organizationId ? or(published, and(eq(feedbackItems.agencyId, v.agencyId), eq(feedbackItems.organizationId, v.organizationId)))! : published

@@ -15,7 +15,7 @@ export type ReportBackRow = ReportBackItemRow & { feedbackIds: string[] }
 export type ReportBackFilter = Omit<ReportBackListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
 
 export function reportBackVisible(v: FeedbackViewer): SQL {
-  const published = eq(reportBacks.publication, 'published')
+  const published = sql`${reportBacks.publication} = 'published'` // a literal, for prepared statements' generic plans
   return v.kind === 'staff' && v.agencyId ? or(published, eq(reportBacks.agencyId, v.agencyId))! : published
 }
 
