@@ -85,6 +85,10 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
       query_timeout: config.statementTimeoutMs + 1_000,
       statement_timeout: config.statementTimeoutMs,
       application_name: 'community-engagement-api',
+      // Only the read path's named statements are affected (unnamed ones are always planned with their values): their
+      // generic plan is as good as a custom one, and planning each execution (a deep page's cursor made PostgreSQL keep
+      // custom plans) cost more than running it.
+      options: '-c plan_cache_mode=force_generic_plan',
     })
     // A connection that dies emits 'error' on its client; the pool listens only while the client is idle, so a
     // client checked out for a transaction needs its own listener or the error is uncaught and ends the process.
