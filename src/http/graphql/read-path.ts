@@ -27,7 +27,7 @@ import { refuseControlCharactersInGraphql } from './text-guard-hook.ts'
 
 /** Documents parsed and validated once: a document either has its operation here, or is marked for mercurius. */
 const CACHED_DOCUMENTS = 1_000
-type Planned = { document: DocumentNode } | null
+type Validated = { document: DocumentNode } | null
 
 /** Root fields the read path answers; a null answer is an error the services explain (not found), so mercurius answers it. */
 const nonNullRoots = new Set(['event'])
@@ -39,21 +39,21 @@ export type ReadPathOptions = {
 }
 
 export function readPathHandler({ schema, reads, validationRules }: ReadPathOptions) {
-  const documents = new Map<string, Planned>()
+  const documents = new Map<string, Validated>()
   const rules = [...specifiedRules, ...validationRules]
 
-  function documentOf(query: string): Planned {
-    let planned = documents.get(query)
-    if (planned !== undefined) return planned
+  function documentOf(query: string): Validated {
+    let validated = documents.get(query)
+    if (validated !== undefined) return validated
     try {
       const document = parse(query, { maxTokens: GRAPHQL_LIMITS.tokens })
-      planned = validate(schema(), document, rules).length === 0 ? { document } : null
+      validated = validate(schema(), document, rules).length === 0 ? { document } : null
     } catch {
-      planned = null
+      validated = null
     }
     if (documents.size >= CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!)
-    documents.set(query, planned)
-    return planned
+    documents.set(query, validated)
+    return validated
   }
 
   /** Requests already planned (plan-cache.ts): a repeated query only binds and runs its statement. */

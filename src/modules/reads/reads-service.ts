@@ -7,12 +7,12 @@ import { decodeCursor } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { notFound } from '../../errors.ts'
 import { readableTypes, signedInReadableTypes, type EventRead, type EventsPageRead, type ReadsRepository, type RootRead } from './reads-repository.ts'
-export type { EventRead, EventsPageRead, RootRead } from './reads-repository.ts'
 import { readable, type Dialect, type Selection } from './selection.ts'
+
+export type { EventRead, EventsPageRead, RootRead } from './reads-repository.ts'
 
 /** The root fields the read path answers, and the type each returns. */
 export const readRoots: Record<string, string> = { events: 'EventConnection', event: 'Event' }
-
 
 /** Nested arguments the resolvers would refuse (an event's feedback page of 0 or 1000) are theirs to explain. */
 function argumentsFit(selections: Selection[]): boolean {
