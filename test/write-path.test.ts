@@ -413,7 +413,9 @@ t.test('when a decision answers feedback, then the items move to addressed with 
   t.equal(transactions, 0)
   const decision = res.json()
   t.same(decision, (await app.inject({ method: 'GET', url: `/v1/decisions/${decision.id}`, headers: staff })).json(), 'the answer is what a read of the decision gives')
-  t.same(decision.feedbackIds, [a, b, c], 'links in the order a read lists them')
+  // They were submitted at once: a read lists them by received time, then id.
+  const received = submitted.map((r) => r.json() as { id: string; receivedAt: string }).sort((x, y) => (x.receivedAt === y.receivedAt ? (x.id < y.id ? -1 : 1) : x.receivedAt < y.receivedAt ? -1 : 1))
+  t.same(decision.feedbackIds, received.map((f) => f.id), 'links in the order a read lists them')
   const moved = await rows<{ feedback_id: string; from_status: string; to_status: string; note: string }>(sql`select feedback_id, from_status, to_status, note from feedback_transitions where to_status = 'addressed' order by feedback_id`)
   t.same(moved.map((m) => m.feedback_id).sort(), [a, b].sort())
   t.ok(moved.every((m) => m.from_status === 'received' && m.note === `Addressed by decision "More patrols" (${decision.id})`), 'history names the decision by its first title, as before')
