@@ -2,7 +2,10 @@
 // of data-modifying CTEs that writes all rows, gated on an optional claim. One statement is atomic: no BEGIN/COMMIT.
 import { getTableColumns, getTableName, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
-import type { Queryable } from './client.ts'
+import type { Database } from './client.ts'
+
+/** Statements run prepared: a create's shape repeats, so PostgreSQL parses and plans its statements once per connection. */
+type Runner = Pick<Database, 'prepared'>
 
 /** One value a check read returns: a scalar SQL expression and how to read what the driver gives back. */
 export type Check<T> = { sql: SQL; read(raw: unknown): T }
@@ -48,12 +51,12 @@ export function plannedInsert<T extends PgTable, R extends Record<string, PgColu
 }
 
 /** Every check in one SELECT of scalar subqueries, so a create's checks cost one round trip together. */
-export async function readChecks<C extends Record<string, Check<unknown> | undefined>>(db: Queryable, checks: C): Promise<Checked<C>> {
+export async function readChecks<C extends Record<string, Check<unknown> | undefined>>(db: Runner, checks: C): Promise<Checked<C>> {
   // A check left undefined (nothing to check, e.g. no area given) is not read; no check at all means no round trip.
   const names = Object.keys(checks).filter((name) => checks[name])
   if (names.length === 0) return {} as Checked<C>
   const list = sql.join(names.map((name, i) => sql`(${checks[name]!.sql}) as ${sql.identifier(`c${i}`)}`), sql`, `)
-  const [row] = rowsOf<Record<string, unknown>>(await db.execute(sql`select ${list}`))
+  const [row] = await db.prepared<Record<string, unknown>>(sql`select ${list}`)
   return Object.fromEntries(names.map((name, i) => [name, checks[name]!.read(row?.[`c${i}`])])) as Checked<C>
 }
 
@@ -74,7 +77,7 @@ export const rowCount = (write: PlannedWrite): RowCount => ({ rowCountOf: write 
  * write may go ahead, such as an idempotency-key claim) nothing is written unless it yields one. Returns the first
  * insert's rows, or undefined when the gate held the write back.
  */
-export async function writeAll<Row>(db: Queryable, gate: SQL | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedWrite[]]): Promise<Row[] | undefined> {
+export async function writeAll<Row>(db: Runner, gate: SQL | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedWrite[]]): Promise<Row[] | undefined> {
   const names = new Map<PlannedWrite, SQL>()
   const ref = (write: PlannedWrite | 'gate') => {
     const name = write === 'gate' ? sql.raw('gate') : names.get(write)
@@ -91,7 +94,7 @@ export async function writeAll<Row>(db: Queryable, gate: SQL | undefined, [first
     ctes.push(sql`${sql.identifier(`w${i}`)} as (${body}${returning})`)
     names.set(write, sql`${sql.identifier(`w${i}`)}`)
   })
-  const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`with ${sql.join(ctes, sql`, `)} select * from w0`))
+  const rows = await db.prepared<Record<string, unknown>>(sql`with ${sql.join(ctes, sql`, `)} select * from w0`)
   // The first write always has a row, so no row back means the gate yielded none.
   if (rows.length === 0) return undefined
   return rows.map((raw) => fromDriver(first.returning, raw)) as Row[]
@@ -129,9 +132,4 @@ export function fromDriver(columns: Record<string, PgColumn>, raw: Record<string
     const v = raw[c.name]
     return [key, v === null || v === undefined ? null : c.mapFromDriverValue(v)]
   }))
-}
-
-/** node-postgres answers {rows}, PGlite the same; drizzle's execute passes either through. */
-function rowsOf<T>(result: unknown): T[] {
-  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[]
 }

@@ -38,8 +38,6 @@ export type CreateCommand<C, Row> = {
 export type Created<Row> = { row: Row; replayOf?: undefined } | { row?: undefined; replayOf: string }
 
 export function createWrites({ database, repositories }: { database: Database; repositories: Repositories }) {
-  const { db } = database
-
   /** The resource a key already claimed stands for, or undefined when the key is free (unknown or expired). */
   async function prior(claim: KeyClaim): Promise<string | undefined> {
     return priorOf(claim, await repositories.idempotency.find(claim.scope))
@@ -56,7 +54,7 @@ export function createWrites({ database, repositories }: { database: Database; r
       const id = randomUUID()
       let plan: CreatePlan<Row>
       try {
-        plan = command.plan(await readChecks(db, command.checks), id)
+        plan = command.plan(await readChecks(database, command.checks), id)
       } catch (err) {
         // A retry answers what the first request did, even if a check would now fail: look the key up before refusing.
         const replayOf = claim && (await prior(claim))
@@ -65,7 +63,7 @@ export function createWrites({ database, repositories }: { database: Database; r
       }
       const { entityType } = command
       const gate = claim && repositories.idempotency.claimGate(claim.scope, claim.requestHash, id, 201, now, claim.expiredBefore)
-      const rows = await writeAll(db, gate, [
+      const rows = await writeAll(database, gate, [
         plan.row,
         ...(plan.alongside ?? []),
         repositories.audit.planRecord(ctx, { ...plan.audit, entityType, entityId: id }),
