@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
-import type { SQL } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
@@ -29,7 +29,8 @@ export type Database = {
   statements: StatementLog
   /**
    * Runs one statement built with drizzle's sql template as a prepared statement (PostgreSQL keeps its plan per
-   * connection, so a statement asked again is neither sent nor planned again). For the read path's hot statements.
+   * connection, so a statement asked again is neither sent nor planned again). For the read and write paths' statements.
+   * A copy whose `db` is a transaction ({ ...database, db: tx }, as the demo seed makes) runs them in that transaction.
    */
   prepared<T = Record<string, unknown>>(query: SQL | RenderedSql): Promise<T[]>
   /** Runs one parameterized SQL statement outside Drizzle (health checks, EXPLAIN, operations). */
@@ -49,6 +50,17 @@ const dialect = new PgDialect()
 export type RenderedSql = { sql: string; params: unknown[] }
 export const renderSql = (query: SQL): RenderedSql => dialect.sqlToQuery(query)
 const rendered = (query: SQL | RenderedSql): RenderedSql => ('params' in query && typeof query.sql === 'string' ? (query as RenderedSql) : renderSql(query as SQL))
+/** A statement run through a transaction's handle (drizzle logs it); a rendered one is rebuilt from its text and $n parameters. */
+async function inTransaction<T>(tx: Db, query: SQL | RenderedSql): Promise<T[]> {
+  const statement = 'params' in query && typeof query.sql === 'string' ? fromRendered(query as RenderedSql) : (query as SQL)
+  const result = await tx.execute(statement)
+  return ((result as unknown as { rows?: T[] }).rows ?? (result as unknown as T[])) as T[]
+}
+/** drizzle renders each parameter once, in order, as $1 … $n: the text splits back into chunks and parameters. */
+function fromRendered({ sql: text, params }: RenderedSql): SQL {
+  const parts = text.split(/\$(\d+)/)
+  return sql.join(parts.map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${params[Number(part) - 1]}`)), sql``)
+}
 /** Distinct statements prepared per process: a stream of one-off shapes must not fill every connection's plan cache. */
 const MAX_PREPARED = 500
 const preparedNames = new Map<string, string>()
@@ -109,7 +121,8 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
       ping: async () => void (await probe.query('select 1')),
       pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       raw: async (text, params) => (await pool.query(text, params)).rows,
-      prepared: async <T>(query: SQL | RenderedSql) => {
+      async prepared<T>(this: Database, query: SQL | RenderedSql) {
+        if (this.db !== db) return inTransaction<T>(this.db, query)
         const { sql: text, params } = rendered(query)
         logger.logQuery(text, params)
         const name = preparedName(text)
@@ -144,7 +157,8 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
     ping: async () => void (await client.query('select 1')),
     pool: () => undefined,
     raw: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
-    prepared: async <T>(query: SQL | RenderedSql) => {
+    async prepared<T>(this: Database, query: SQL | RenderedSql) {
+      if (this.db !== db) return inTransaction<T>(this.db, query)
       const { sql: text, params } = rendered(query)
       logger.logQuery(text, params)
       return (await client.query<T>(text, params)).rows
