@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
-import { sql, type SQL } from 'drizzle-orm'
+import { DrizzleQueryError, sql, type SQL } from 'drizzle-orm'
 import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
@@ -50,6 +50,10 @@ const dialect = new PgDialect()
 export type RenderedSql = { sql: string; params: unknown[] }
 export const renderSql = (query: SQL): RenderedSql => dialect.sqlToQuery(query)
 const rendered = (query: SQL | RenderedSql): RenderedSql => ('params' in query && typeof query.sql === 'string' ? (query as RenderedSql) : renderSql(query as SQL))
+/** A failure told as drizzle tells its own (the driver's error as the cause), so logging and error mapping see one shape. */
+const failed = (text: string, params: unknown[]) => (err: unknown): never => {
+  throw new DrizzleQueryError(text, params, err instanceof Error ? err : undefined)
+}
 /** A statement run through a transaction's handle (drizzle logs it); a rendered one is rebuilt from its text and $n parameters. */
 async function inTransaction<T>(tx: Db, query: SQL | RenderedSql): Promise<T[]> {
   const statement = 'params' in query && typeof query.sql === 'string' ? fromRendered(query as RenderedSql) : (query as SQL)
@@ -126,7 +130,7 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
         const { sql: text, params } = rendered(query)
         logger.logQuery(text, params)
         const name = preparedName(text)
-        return (await pool.query(name ? { name, text, values: params } : { text, values: params })).rows as T[]
+        return (await pool.query(name ? { name, text, values: params } : { text, values: params }).catch(failed(text, params))).rows as T[]
       },
       close: async () => void (await Promise.all([pool.end(), probe.end()])),
       exclusive: async (fn) => {
@@ -161,7 +165,7 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
       if (this.db !== db) return inTransaction<T>(this.db, query)
       const { sql: text, params } = rendered(query)
       logger.logQuery(text, params)
-      return (await client.query<T>(text, params)).rows
+      return (await client.query<T>(text, params).catch(failed(text, params))).rows
     },
     close: () => client.close(),
     // PGlite has one connection in one process: nothing else can run alongside.
