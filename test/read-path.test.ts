@@ -52,6 +52,11 @@ const readable: { name: string; query: string; variables?: Record<string, unknow
     fragment card on Event { __typename id startsAt status kind accommodations agency { slug __typename } }`,
     variables: { withArea: true, skipTitle: false },
   },
+  {
+    name: 'connections asking for no list (a total, __typename), empty or not',
+    query: '{ events(first: 3) { __typename nodes { id feedback(first: 2) { __typename totalCount } } } none: events(first: 2, filter: { from: "2999-01-01T00:00:00Z" }) { __typename } }',
+    loop: true,
+  },
   { name: 'filters', query: '{ events(first: 50, filter: { format: [VIRTUAL, HYBRID], status: [SCHEDULED, CANCELLED, DRAFT] }) { nodes { id format status } } }' },
   { name: 'syncing by last change', query: '{ events(first: 50, filter: { updatedSince: "2020-01-01T00:00:00Z" }) { edges { cursor node { id updatedAt deletedAt } } pageInfo { endCursor hasNextPage } } }' },
   { name: 'an empty page', query: '{ events(first: 5, filter: { from: "2999-01-01T00:00:00Z" }) { nodes { id } pageInfo { hasNextPage startCursor endCursor } } }' },
@@ -137,7 +142,7 @@ t.test('read path', async (t) => {
         }
       }
       // The comparison means something only if the loop's relations were there to build.
-      if (doc.loop) for (const relation of ['decisions', 'reportBacks']) t.match(answers, new RegExp(`"${relation}":\\[\\{`), `some ${relation} were built`)
+      if (doc.loop && doc.query.includes('reportBacks')) for (const relation of ['decisions', 'reportBacks']) t.match(answers, new RegExp(`"${relation}":\\[\\{`), `some ${relation} were built`)
     })
   }
 

@@ -226,7 +226,8 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
   function root(read: RootRead, scope: Scope): SQL {
     const source = eventSource(read, scope)
     if (!source.refs) return sql`(SELECT ${source.event(read.selection.selections)} FROM ${source.from})`
-    return sql`(SELECT ${object(eventConnectionType, 'EventConnection', source.refs, read.selection.selections, scope)} FROM ${source.from})`
+    // GROUP BY (): one connection even when the page is empty or no field aggregates (only __typename or a total).
+    return sql`(SELECT ${object(eventConnectionType, 'EventConnection', source.refs, read.selection.selections, scope)} FROM ${source.from} GROUP BY ())`
   }
 
   /** The roots of one request in one statement: {"key": value, …} as JSON text, and which roots are null. */
