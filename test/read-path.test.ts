@@ -10,8 +10,11 @@ import { readRoots } from '../src/modules/reads/reads-service.ts'
 import { seedDemo } from '../src/seed/demo.ts'
 import { bearer } from './helpers/auth.ts'
 import { build, testConfig } from './helpers/build.ts'
+import { TEST_NOW } from './helpers/clock.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
+// Dates relative to TEST_NOW, never a calendar year: "later" and "never" stay so whatever the clock says.
+const daysAhead = (n: number) => new Date(Date.parse(TEST_NOW) + n * 86_400_000).toISOString()
 const schemaText = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')
 
 const EVERY_EVENT_FIELD = `id agencyId title description contentLanguage availableLanguages translations { title { language text } description { language text } }
@@ -47,19 +50,19 @@ const readable: { name: string; query: string; variables?: Record<string, unknow
     name: 'aliases, fragments, directives, __typename and merged fields',
     query: `query ($withArea: Boolean!, $skipTitle: Boolean!) {
       soon: events(first: 3) { __typename nodes { ...card ... on Event { title @skip(if: $skipTitle) } area @include(if: $withArea) { code } } }
-      later: events(first: 2, filter: { from: "2027-01-01T00:00:00Z" }) { pageInfo { hasNextPage } nodes { key: id id title venue { name } venue { geo { latitude } } } }
+      later: events(first: 2, filter: { from: "${daysAhead(30)}" }) { pageInfo { hasNextPage } nodes { key: id id title venue { name } venue { geo { latitude } } } }
     }
     fragment card on Event { __typename id startsAt status kind accommodations agency { slug __typename } }`,
     variables: { withArea: true, skipTitle: false },
   },
   {
     name: 'connections asking for no list (a total, __typename), empty or not',
-    query: '{ events(first: 3) { __typename nodes { id feedback(first: 2) { __typename totalCount } } } none: events(first: 2, filter: { from: "2999-01-01T00:00:00Z" }) { __typename } }',
+    query: `{ events(first: 3) { __typename nodes { id feedback(first: 2) { __typename totalCount } } } none: events(first: 2, filter: { from: "${daysAhead(365_000)}" }) { __typename } }`,
     loop: true,
   },
   { name: 'filters', query: '{ events(first: 50, filter: { format: [VIRTUAL, HYBRID], status: [SCHEDULED, CANCELLED, DRAFT] }) { nodes { id format status } } }' },
   { name: 'syncing by last change', query: '{ events(first: 50, filter: { updatedSince: "2020-01-01T00:00:00Z" }) { edges { cursor node { id updatedAt deletedAt } } pageInfo { endCursor hasNextPage } } }' },
-  { name: 'an empty page', query: '{ events(first: 5, filter: { from: "2999-01-01T00:00:00Z" }) { nodes { id } pageInfo { hasNextPage startCursor endCursor } } }' },
+  { name: 'an empty page', query: `{ events(first: 5, filter: { from: "${daysAhead(365_000)}" }) { nodes { id } pageInfo { hasNextPage startCursor endCursor } } }` },
 ]
 
 /** Documents the resolvers answer (errors, fields the read path does not build): the same answer either way. */
@@ -89,7 +92,7 @@ t.test('read path', async (t) => {
     {},
     { title: { en: 'Town hall', 'es-MX': 'Asamblea', vi: 'Họp' }, description: { vi: 'Mô tả' }, areaId: fixtures.areas.north.id },
     { format: 'virtual', venue: undefined, online: { joinUrl: 'https://meet.example.org/x', dialIn: { number: '+1 555 0100', accessCode: '42' } } },
-    { format: 'hybrid', online: { joinUrl: 'https://meet.example.org/y', captionsUrl: 'https://captions.example.org/x' }, startsAt: '2027-07-04T18:00:00-04:00', endsAt: '2027-07-04T19:00:00-04:00' },
+    { format: 'hybrid', online: { joinUrl: 'https://meet.example.org/y', captionsUrl: 'https://captions.example.org/x' }, startsAt: daysAhead(212), endsAt: new Date(Date.parse(daysAhead(212)) + 3_600_000).toISOString() },
     { draft: true, title: { fr: 'Brouillon' } },
     { venue: { name: 'Hall' }, accommodations: [], languages: [], interpretation: [], topics: [] },
   ]

@@ -57,13 +57,23 @@ type Create = {
 
 const feedbackInput = (change: Record<string, unknown> = {}) => ({ agency: 'metro', body: 'The streetlights on Elm are out.', language: 'en', topic: 'community_safety', ...change })
 const organizationInput = { name: 'Eastside Neighbours', kind: 'neighbourhood_association', areaIds: [fixtures.areas.north.id], contact: { name: 'Canary Contact', email: 'canary-org@example.org' } }
+// Dates relative to TEST_NOW (the app's clock), never a calendar year: "the future" must stay the future.
+const DAY = 86_400_000
+const daysAhead = (n: number) => new Date(Date.parse(TEST_NOW) + n * DAY)
+/** The second Tuesday of the month three months after TEST_NOW, as local wall-clock time (the rule's first occurrence). */
+const secondTuesday = (() => {
+  const first = daysAhead(0)
+  const month = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 3, 1))
+  const day = 1 + ((2 - month.getUTCDay() + 7) % 7) + 7
+  return `${month.toISOString().slice(0, 8)}${String(day).padStart(2, '0')}T18:30`
+})()
 const seriesInput = {
   title: { en: 'Neighbourhood listening session' },
   kind: 'listening_session',
   format: 'in_person',
   areaId: fixtures.areas.north.id,
   venue: { name: 'North Library', address: { street: '1 Elm St', locality: 'Metro' } },
-  recurrence: { rule: 'FREQ=MONTHLY;BYDAY=2TU;COUNT=3', start: '2027-01-12T18:30', durationMinutes: 90 },
+  recurrence: { rule: 'FREQ=MONTHLY;BYDAY=2TU;COUNT=3', start: secondTuesday, durationMinutes: 90 },
   rotation: [{ venue: { name: 'South Rec Centre', address: { street: '9 Oak Ave', locality: 'Metro' } }, areaId: fixtures.areas.south.id }],
 }
 const gqlSeries = { ...seriesInput, title: [{ language: 'en', text: 'Neighbourhood listening session' }], kind: 'LISTENING_SESSION', format: 'IN_PERSON' }
@@ -75,8 +85,8 @@ const gqlEvent = {
   title: [{ language: 'en', text: 'Town hall' }],
   kind: 'TOWN_HALL',
   format: 'VIRTUAL',
-  startsAt: '2027-06-01T18:00:00-04:00',
-  endsAt: '2027-06-01T19:00:00-04:00',
+  startsAt: daysAhead(180).toISOString(),
+  endsAt: new Date(daysAhead(180).getTime() + 3_600_000).toISOString(),
   online: { joinUrl: 'https://meet.example.org/town-hall' },
 }
 
