@@ -30,7 +30,7 @@ const bound = (db: Queryable) => ({
   idempotency: createIdempotencyRepository(db),
   insights: createInsightsRepository(db),
   organizations: createOrganizationsRepository(db),
-  outbox: createOutboxRepository(),
+  outbox: createOutboxRepository(db),
   participants: createParticipantsRepository(db),
   reportBacks: createReportBacksRepository(db),
   surveys: createSurveysRepository(db),

@@ -1,8 +1,11 @@
 // Cross-cutting records: idempotent-create replays, secrets every instance shares, the append-only audit trail and the outbox.
 import { sql } from 'drizzle-orm'
-import { bigint, check, index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import { bigint, check, customType, index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import { agencies } from './agencies.ts'
 import { id, tz } from './columns.ts'
+
+/** A full transaction id (64 bits, never wraps), read as text. */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' })
 
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
@@ -69,6 +72,12 @@ export const outbox = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
     requestId: text('request_id'),
     occurredAt: tz('occurred_at').notNull().defaultNow(),
+    /** The writing transaction: readers take rows in (tx, id) order below the oldest running transaction, so none is skipped. */
+    tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
   },
-  (t) => [index('outbox_agency_id_idx').on(t.agencyId, t.id), check('outbox_visibility', sql`${t.visibility} in ('public', 'agency')`)],
+  (t) => [
+    index('outbox_agency_id_idx').on(t.agencyId, t.id),
+    index('outbox_commit_order_idx').on(t.tx, t.id),
+    check('outbox_visibility', sql`${t.visibility} in ('public', 'agency')`),
+  ],
 )
