@@ -31,6 +31,7 @@ import { loopRoutes } from './http/rest/loop-routes.ts'
 import { open311Routes } from './http/rest/open311-routes.ts'
 import { serializeFromContract } from './http/rest/response-schemas.ts'
 import { createServices, type Services } from './modules/services.ts'
+import { checkRenderingAgainstDrizzle } from './db/render-sql.ts'
 
 /** `logStream`: where log lines go (stdout when unset); tests pass a stream to read what was logged. `clock`: the time every
  * request is served at (default: the wall clock). */
@@ -50,6 +51,7 @@ declare module 'fastify' {
 }
 
 export async function buildApp({ config, database, logStream, clock = systemClock }: AppOptions): Promise<FastifyInstance> {
+  if (config.checkSqlRendering) checkRenderingAgainstDrizzle(true)
   const app = Fastify({
     logger: {
       level: config.logLevel,
