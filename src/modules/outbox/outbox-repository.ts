@@ -52,5 +52,16 @@ export function createOutboxRepository(db: Queryable) {
         .orderBy(outbox.tx, outbox.id)
         .limit(limit)
     },
+
+    /** The last row readCommitted would return now (undefined when none): where a reader joining now starts. */
+    async lastCommitted(): Promise<OutboxPosition | undefined> {
+      const [last] = await db
+        .select({ tx: sql<string>`${outbox.tx}::text`, id: outbox.id })
+        .from(outbox)
+        .where(sql`${outbox.tx} < pg_snapshot_xmin(pg_current_snapshot())`)
+        .orderBy(sql`${outbox.tx} desc`, sql`${outbox.id} desc`)
+        .limit(1)
+      return last
+    },
   }
 }
