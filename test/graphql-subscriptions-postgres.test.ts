@@ -2,7 +2,7 @@
 // and a restarted PostgreSQL loses no change (each instance's listener reconnects and catches up from the outbox).
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { openDatabase } from '../src/db/client.ts'
@@ -25,7 +25,7 @@ const listening = async (app: FastifyInstance) => {
 }
 
 /** A second API instance on the same PostgreSQL database. */
-async function anotherInstance(t: Parameters<Parameters<typeof t.test>[1]>[0], url: string) {
+async function anotherInstance(t: Test, url: string) {
   const database = await openDatabase({ kind: 'postgres', url, poolMax: 2, statementTimeoutMs: 10_000 }, silent)
   const app = await buildApp({ config: testConfig(), database, clock: testClock })
   await app.ready()

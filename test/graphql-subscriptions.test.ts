@@ -97,18 +97,25 @@ t.test('when a feedback item changes, then staff of its agency and the partner t
   const { app, database } = await build(t)
   const base = await listening(app)
   const staff = { ...(await bearer({ role: 'staff' })), 'content-type': 'application/json' }
-  const said = await app.inject({ method: 'POST', url: '/v1/feedback', headers: staff, payload: { body: 'Streetlights out on Elm', language: 'en', topic: 'other' } })
+  const org = await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Eastside Neighbours', kind: 'neighbourhood_association' } })
+  const partner = { role: 'partner', sub: 'p-own', claims: { org: org.json().id } }
+  const said = await app.inject({ method: 'POST', url: '/v1/feedback', headers: { ...(await bearer(partner)), 'content-type': 'application/json' }, payload: { body: 'Streetlights out on Elm', language: 'en', topic: 'other' } })
+  t.equal(said.statusCode, 201, said.body)
   const id = said.json().id
   const query = `subscription ($id: ID!) { feedbackChanged(id: $id) { type feedback { id status body } } }`
   const asStaff = await subscribe(subscriber(t, base, await tokenFor({ role: 'staff' })), query, { id })
+  const asGiver = await subscribe(subscriber(t, base, await tokenFor(partner)), query, { id })
   const asPublic = await subscribe(subscriber(t, base), query, { id })
+  const asOtherPartner = await subscribe(subscriber(t, base, await tokenFor({ role: 'partner', sub: 'p-other', claims: { org: '00000000-0000-4000-8000-000000000000' } })), query, { id })
   t.same(codesOf(await asPublic.end()), ['FEEDBACK_NOT_FOUND'], 'as the feedbackItem query answers the public')
+  t.ok(asOtherPartner.ended, 'a partner of no active organization is refused')
   const moved = await app.inject({ method: 'POST', url: `/v1/feedback/${id}/transitions`, headers: { ...staff, 'if-match': '"1"' }, payload: { to: 'acknowledged' } })
   t.ok(moved.statusCode < 300, moved.body)
   // The status change's outbox row, as a writer appends it once updates do (the change-feed work).
   await database.raw(`insert into outbox (agency_id, entity_type, entity_id, action, visibility, payload) values ($1, 'feedback', $2, 'feedback.status_changed', 'agency', $3)`, [said.json().agencyId, id, JSON.stringify({ id, version: 2 })])
-  const got = await asStaff.next()
-  t.same(got.data, { feedbackChanged: { type: 'feedback.status_changed', feedback: { id, status: 'ACKNOWLEDGED', body: 'Streetlights out on Elm' } } })
+  const expected = { feedbackChanged: { type: 'feedback.status_changed', feedback: { id, status: 'ACKNOWLEDGED', body: 'Streetlights out on Elm' } } }
+  t.same((await asStaff.next()).data, expected)
+  t.same((await asGiver.next()).data, expected, 'the partner that gave it follows its status')
 })
 
 t.test('when a subscription is bad, then it is refused with a code: syntax, validation, depth, unknown ids and agencies, queries, too many, a bad token, no init', async (t) => {

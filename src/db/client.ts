@@ -20,6 +20,11 @@ export type Queryable = Db | Tx
 
 export type Database = {
   db: Db
+  /**
+   * The same connections for work no request waits for (following the outbox for subscribers): its statements are
+   * not counted in `statements`, which holds requests to their budget.
+   */
+  background: Db
   kind: 'postgres' | 'pglite'
   /** Runs a trivial query on a connection of its own, so a busy pool does not read as a database that is down. */
   ping(): Promise<void>
@@ -129,6 +134,7 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
     const db = drizzlePg(pool, { schema, logger }) as unknown as Db
     return {
       db,
+      background: drizzlePg(pool, { schema }) as unknown as Db,
       kind: 'postgres',
       statements,
       ping: async () => void (await probe.query('select 1')),
@@ -166,6 +172,7 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
   const db = drizzlePglite(client, { schema, logger }) as unknown as Db
   return {
     db,
+    background: drizzlePglite(client, { schema }) as unknown as Db,
     kind: 'pglite',
     statements,
     ping: async () => void (await client.query('select 1')),

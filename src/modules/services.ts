@@ -47,7 +47,7 @@ export function createServices(database: Database, { partnerTokens, insights, lo
     loopExports: createLoopExportsService(loop),
     open311: createOpen311Service({ agencies, ...loop }),
     /** Every committed change, as the outbox records it, for live subscriptions (each instance follows it). */
-    changes: createChangeStream({ database, repositories, ...(log ? { log } : {}) }),
+    changes: createChangeStream({ database, repositories: createRepositories(database.background), ...(log ? { log } : {}) }),
   }
 }
 export type Services = ReturnType<typeof createServices>

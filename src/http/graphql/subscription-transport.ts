@@ -76,6 +76,14 @@ export function checkSubscriptionDocument({ rules, introspection }: { rules: Val
   }
 }
 
+function typeOf(data: string): unknown {
+  try {
+    return (JSON.parse(data) as { type?: unknown }).type
+  } catch {
+    return undefined
+  }
+}
+
 /** What mercurius itself says about a message it cannot run, safe to pass on; any other uncoded error is reworded. */
 const MERCURIUS_WORDS = /^(Syntax Error|Invalid operation|Invalid payload type|Must provide document|Message must be a JSON string)/
 
@@ -89,7 +97,7 @@ export function guardSocket<H extends (this: unknown, socket: Socket, request: F
     const timer = setTimeout(() => initialised || socket.close(4408, 'Connection initialisation timeout'), SUBSCRIPTION_LIMITS.initTimeoutMs)
     socket.on('close', () => clearTimeout(timer))
     socket.on('message', (data) => {
-      if (!initialised && /"connection_init"/.test(String(data))) {
+      if (!initialised && typeOf(String(data)) === 'connection_init') {
         initialised = true
         clearTimeout(timer)
       }
@@ -97,8 +105,10 @@ export function guardSocket<H extends (this: unknown, socket: Socket, request: F
     const send = socket.send.bind(socket)
     socket.send = (data, cb) => {
       const message = JSON.parse(data) as { type: string; id?: string; payload?: unknown }
+      // graphql-transport-ws has no connection_error message: it closes, 4403 for a refused token, 4401 before connection_init.
       if (message.type === 'connection_error') {
-        socket.close(4403, 'Forbidden: the token in connection_init was refused')
+        const refused = (message.payload as { message?: string } | undefined)?.message === 'Forbidden'
+        socket.close(refused ? 4403 : 4401, refused ? 'Forbidden: the token in connection_init was refused' : 'Unauthorized: send connection_init first')
         return cb?.()
       }
       if (message.type === 'error' && Array.isArray(message.payload)) {
