@@ -11,6 +11,11 @@ export type Subscription = {
   ended?: unknown
   /** Waits for the nth message (1-based; default: one more than already taken). */
   next(timeoutMs?: number): Promise<Message>
+  /**
+   * The next message of this change type, skipping others: a change committed just before the subscription started may
+   * still be on its way (it waits for older transactions to end), and may arrive first.
+   */
+  nextOfType(type: string, timeoutMs?: number): Promise<Message>
   /** Resolves once the subscription ended (an error or a close). */
   end(timeoutMs?: number): Promise<unknown>
   stop(): void
@@ -26,8 +31,12 @@ export function subscriber(t: Test, base: string, token?: string, params: Record
     lazy: true,
   })
   t.teardown(() => client.dispose())
+  acknowledged.set(client, new Promise<void>((resolve) => client.on('connected', () => resolve())))
   return client
 }
+
+/** Resolves once the server has acknowledged the client's connection_init. */
+const acknowledged = new WeakMap<Client, Promise<void>>()
 
 /** Starts a subscription; resolves once the server has acknowledged it (give the subscribe a moment to register). */
 export async function subscribe(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<Subscription> {
@@ -49,6 +58,12 @@ export async function subscribe(client: Client, query: string, variables: Record
       }
       return messages[want - 1]!
     },
+    async nextOfType(type, timeoutMs = 5_000) {
+      for (const deadline = Date.now() + timeoutMs; ; ) {
+        const message = await sub.next(Math.max(1, deadline - Date.now()))
+        if (Object.values(message.data ?? {}).some((change) => (change as { type?: string } | null)?.type === type)) return message
+      }
+    },
     async end(timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs
       while (sub.ended === undefined && Date.now() < deadline) await sleep(20)
@@ -65,7 +80,9 @@ export async function subscribe(client: Client, query: string, variables: Record
       complete: () => void ((sub.ended ??= 'complete'), wake()),
     },
   )
-  // The server registers the topic once it has run the subscribe resolver: a short pause covers it on a quiet machine.
+  // The server sends nothing when a subscription is set up: once the connection is acknowledged, a pause covers the
+  // subscribe resolver (a parse, one read, a topic registered), with room for a busy machine.
+  await Promise.race([acknowledged.get(client), sleep(5_000)])
   await sleep(150)
   return sub
 }
@@ -76,6 +93,9 @@ export function describe(err: unknown): string {
   if (close && typeof close.code === 'number') return `close ${close.code} ${close.reason ?? ''}`
   return String((err as Error)?.message ?? err)
 }
+
+/** The change types a subscription has received so far. */
+export const typesOf = (sub: Subscription) => sub.messages.flatMap((m) => Object.values(m.data ?? {}).map((change) => (change as { type?: string }).type))
 
 /** The codes of a subscription that ended in errors (graphql-ws hands the error list to the sink). */
 export const codesOf = (ended: unknown) => (Array.isArray(ended) ? ended.map((e: { extensions?: { code?: string } }) => e.extensions?.code) : [])
