@@ -29,6 +29,11 @@ export function createChangeStream({ database, repositories, log }: { database: 
       let position = await repositories.outbox.lastCommitted()
       /** The furthest row a signal named: reads go on until they reach it. */
       let heard: OutboxPosition | undefined
+      /**
+       * After (re)starting to listen, signals may have been missed: reads go on until every transaction that could have
+       * committed unheard (those below this id) has ended, whether or not it wrote to the outbox.
+       */
+      let unheardBelow: bigint | undefined
       let reading: Promise<void> | undefined
       let again = false
       let stopped = false
@@ -40,6 +45,9 @@ export function createChangeStream({ database, repositories, log }: { database: 
         if (!stopped) timer = setTimeout(wake, ms)
       }
       const drain = async () => {
+        // Asked before reading: if every unheard transaction has ended by now, the reads below return all their rows.
+        const target = unheardBelow
+        const caughtUp = target !== undefined && BigInt((await repositories.outbox.horizon()).xmin) >= target
         do {
           again = false
           for (let rows = [] as OutboxRow[]; !stopped; ) {
@@ -51,7 +59,8 @@ export function createChangeStream({ database, repositories, log }: { database: 
             if (rows.length < BATCH) break
           }
         } while (again && !stopped)
-        if (heard && behind(position, heard)) {
+        if (caughtUp && unheardBelow === target) unheardBelow = undefined
+        if ((heard && behind(position, heard)) || unheardBelow !== undefined) {
           later(heldBack)
           heldBack = Math.min(heldBack * 2, HELD_BACK_MS.max)
         } else heldBack = HELD_BACK_MS.first
@@ -68,6 +77,21 @@ export function createChangeStream({ database, repositories, log }: { database: 
           .finally(() => (reading = undefined))
       }
 
+      /** Every transaction that has committed by now is below xmax: none of those may stay unread. */
+      function listenedAgain() {
+        if (stopped) return
+        repositories.outbox
+          .horizon()
+          .then(({ xmax }) => {
+            if (unheardBelow === undefined || BigInt(xmax) > unheardBelow) unheardBelow = BigInt(xmax)
+            wake()
+          })
+          .catch((err: unknown) => {
+            log?.warn({ err }, 'reading the outbox for subscribers failed; retrying')
+            setTimeout(listenedAgain, RETRY_MS)
+          })
+      }
+
       const unlisten = await database.listen(CHANGE_CHANNEL, {
         onNotify(payload) {
           const signal = parseSignal(payload)
@@ -75,7 +99,7 @@ export function createChangeStream({ database, repositories, log }: { database: 
           wake()
         },
         // On the first listen and after every reconnection: catch up on whatever committed meanwhile.
-        onListening: wake,
+        onListening: listenedAgain,
       })
       return async () => {
         stopped = true
