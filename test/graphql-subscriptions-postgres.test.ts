@@ -1,6 +1,7 @@
 // Subscriptions across instances on a real PostgreSQL: a change through one instance reaches subscribers on another,
 // and a restarted PostgreSQL loses no change (each instance's listener reconnects and catches up from the outbox).
 import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
 import pino from 'pino'
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
@@ -50,6 +51,24 @@ t.test('when a change is made through instance A, then GraphQL subscribers on in
   t.same((await onA.next()).data, expected)
   await sleep(200)
   t.equal(onB.messages.length, 1, 'once')
+})
+
+t.test('when an older transaction is still open as a change commits, then the change waits for it (commit order) and arrives once it ends, with no further signal', { skip: usingPostgres() ? false : 'needs PostgreSQL (DATABASE_URL)' }, async (t) => {
+  const { app, database } = await build(t)
+  const sub = await subscribe(subscriber(t, await listening(app), await tokenFor({ role: 'staff' })), DECISIONS)
+  const staff = { ...(await bearer({ role: 'staff' })), 'content-type': 'application/json' }
+  // A transaction holding a transaction id (as any writer does), which writes nothing to the outbox.
+  const older = new pg.Client({ connectionString: database.url })
+  await older.connect()
+  t.teardown(() => older.end())
+  await older.query('begin')
+  await older.query('select pg_current_xact_id()')
+  const made = await app.inject({ method: 'POST', url: '/v1/decisions', headers: staff, payload: { title: { en: 'Held back' }, publication: 'published' } })
+  t.equal(made.statusCode, 201, made.body)
+  await sleep(400)
+  t.equal(sub.messages.length, 0, 'not yet: a transaction older than it may still commit an earlier change')
+  await older.query('commit')
+  t.equal((await sub.next()).data!.decisionChanged.decision.id, made.json().id, 'then it comes, on the stream’s own look-again')
 })
 
 t.test('when the listen connection is cut, then a change committed before the listener is back (its NOTIFY heard by no one here) still arrives, from the outbox', { skip: usingPostgres() ? false : 'needs PostgreSQL (DATABASE_URL)' }, async (t) => {
