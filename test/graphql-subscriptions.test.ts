@@ -152,3 +152,18 @@ t.test('when a subscription is bad, then it is refused with a code: syntax, vali
   const code = await new Promise<number>((resolve) => silent.on('close', (c: number) => resolve(c)))
   t.equal(code, 4408, 'a connection that never initialises is closed')
 })
+
+t.test('when the token given in connection_init expires, then the next change ends the subscription with UNAUTHENTICATED instead of reaching it', async (t) => {
+  const { app, clock } = await build(t)
+  const base = await listening(app)
+  const staff = { ...(await bearer({ role: 'staff' })), 'content-type': 'application/json' }
+  // Issued long enough ago that it expires a second from now.
+  const shortLived = await tokenFor({ role: 'staff', now: new Date(clock.now().getTime() - 599_000), expiresIn: '10m' })
+  const sub = await subscribe(subscriber(t, base, shortLived), DECISIONS, { agency: 'metro' })
+  const first = await app.inject({ method: 'POST', url: '/v1/decisions', headers: staff, payload: { title: { en: 'While valid' } } })
+  t.equal((await sub.next()).data!.decisionChanged.decision.id, first.json().id)
+  await sleep(1_200)
+  await app.inject({ method: 'POST', url: '/v1/decisions', headers: staff, payload: { title: { en: 'After expiry' } } })
+  t.same(codesOf(await sub.end()), ['UNAUTHENTICATED'])
+  t.equal(sub.messages.length, 1, 'the draft recorded after expiry was not sent')
+})

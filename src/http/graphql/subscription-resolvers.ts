@@ -3,15 +3,16 @@
 import { randomUUID } from 'node:crypto'
 import { GraphQLError } from 'graphql'
 import type { RequestContext } from '../../context.ts'
+import { AppError } from '../../errors.ts'
 import type { Change } from '../../modules/outbox/change-stream.ts'
 import type { Services } from '../../modules/services.ts'
 import { classify } from '../problem.ts'
 import { serviceContext, type GraphqlContext } from './graphql-context.ts'
-import { SUBSCRIPTION_LIMITS, type ConnectionState } from './subscription-transport.ts'
+import { SUBSCRIPTION_LIMITS, type ConnectionState, type Subscriber } from './subscription-transport.ts'
 
 type Language = { language?: string | null }
 /** What mercurius puts on a subscription's context beside ours: its per-subscription pubsub and the client's id for it. */
-type SubscriptionContext = GraphqlContext & { connection: ConnectionState; id?: string; pubsub: { subscribe(topic: string): Promise<AsyncIterable<Change>> } }
+type SubscriptionContext = GraphqlContext & Subscriber & { connection: ConnectionState; id?: string; pubsub: { subscribe(topic: string): Promise<AsyncIterable<Change>> } }
 
 /** Topics on the instance's in-memory emitter: one per resource, one per agency and kind of resource (cheaper than filtering every message). */
 export const resourceTopic = (entityType: string, entityId: string) => `change:${entityType}:${entityId}`
@@ -47,7 +48,7 @@ function live<Args extends Language>(field: string, watch: (services: Services, 
       try {
         const ctx = serviceContext(context, args.language)
         const topic = await watch(context.services, ctx, args).catch((err: unknown) => Promise.reject(codedError(err)))
-        return deliveries(await context.pubsub.subscribe(topic), ctx, (change) => read(context.services, ctx, change), () => active.delete(key))
+        return deliveries(await context.pubsub.subscribe(topic), ctx, (change) => read(context.services, ctx, change), () => active.delete(key), context.subscriberUntil)
       } catch (err) {
         active.delete(key)
         throw err
@@ -60,9 +61,11 @@ function live<Args extends Language>(field: string, watch: (services: Services, 
   }
 }
 
-async function* deliveries(queue: AsyncIterable<Change>, ctx: RequestContext, read: (change: Change) => Promise<unknown>, ended: () => void): AsyncGenerator<Delivery> {
+/** `until`: when the subscriber's token expires; the first change after it ends the subscription (UNAUTHENTICATED). */
+async function* deliveries(queue: AsyncIterable<Change>, ctx: RequestContext, read: (change: Change) => Promise<unknown>, ended: () => void, until?: Date): AsyncGenerator<Delivery> {
   try {
     for await (const change of queue) {
+      if (until && ctx.clock.now() >= until) throw codedError(new AppError('UNAUTHENTICATED', 'The token given in connection_init has expired; connect again with a fresh one'))
       if (change.visibility === 'agency' && ctx.actor.kind === 'public') continue
       let delivery: Delivery
       try {

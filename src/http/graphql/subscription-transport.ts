@@ -1,6 +1,7 @@
 // GraphQL over WebSocket (mercurius, graphql-transport-ws and the older graphql-ws protocol): who the subscriber is,
 // the limits a connection and its documents are held to, and error codes on everything mercurius answers itself.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { decodeJwt } from 'jose'
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql'
 import type { Actor } from '../../auth/actor.ts'
 import type { TokenVerifier } from '../../auth/verify-token.ts'
@@ -23,8 +24,10 @@ type Socket = {
   close(code?: number, reason?: string): void
 }
 
-/** What a connection carries from connection_init to every subscription on it. */
+/** What a connection carries to every subscription on it: the ids of those live. */
 export type ConnectionState = { live: Set<string> }
+/** What connection_init adds: the verified subscriber, and when its token expires. */
+export type Subscriber = { subscriber?: Actor; subscriberUntil?: Date }
 
 /** The bearer token from connection_init's payload: `{ authorization: "Bearer …" }` (or under `headers`, as some clients send it). */
 function authorizationIn(payload: unknown): string | undefined {
@@ -45,7 +48,10 @@ export function subscriptionOptions<C extends object>({ verify, log, contextOf }
       const authorization = authorizationIn(payload)
       if (authorization === undefined) return true
       try {
-        return { subscriber: await actorOfAuthorization(authorization, verify) }
+        const subscriber = await actorOfAuthorization(authorization, verify)
+        // The connection outlives the token: past its expiry, subscriptions on it end (subscription-resolvers.ts).
+        const { exp } = decodeJwt(authorization.replace(/^Bearer +/i, ''))
+        return { subscriber, ...(exp ? { subscriberUntil: new Date(exp * 1000) } : {}) }
       } catch (err) {
         log.info({ err }, 'subscription connection refused: bad token')
         return false
