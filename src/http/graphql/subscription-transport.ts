@@ -120,9 +120,10 @@ export function guardSocket<H extends (this: unknown, socket: Socket, request: F
       if (message.type === 'error' && Array.isArray(message.payload)) {
         message.payload = message.payload.map((e: { message?: string; locations?: unknown; extensions?: { code?: string } }) => {
           if (e.extensions?.code) return e
-          request.log.info({ graphqlError: e.message }, 'subscription refused')
           const known = MERCURIUS_WORDS.test(e.message ?? '')
           const code = (e.message ?? '').startsWith('Syntax Error') ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED'
+          // The code only: the words may quote the document, which may hold anything.
+          request.log.info({ code, known }, 'subscription message refused')
           return { message: known ? e.message : 'The message is not a subscription this server can run', ...(e.locations ? { locations: e.locations } : {}), extensions: { code } }
         })
         return send(JSON.stringify(message), cb)
