@@ -82,8 +82,8 @@ export async function subscribe(client: Client, query: string, variables: Record
   )
   // The server sends nothing when a subscription is set up: once the connection is acknowledged, a pause covers the
   // subscribe resolver (a parse, one read, a topic registered), with room for a busy machine.
-  await Promise.race([acknowledged.get(client), sleep(5_000)])
-  await sleep(150)
+  await Promise.race([acknowledged.get(client), sub.end(5_000)])
+  if (sub.ended === undefined) await sleep(150)
   return sub
 }
 
