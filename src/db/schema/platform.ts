@@ -78,6 +78,8 @@ export const outbox = pgTable(
   (t) => [
     index('outbox_agency_id_idx').on(t.agencyId, t.id),
     index('outbox_commit_order_idx').on(t.tx, t.id),
+    // An entity's rows in commit order: whether it was public before (the change feed's tombstones), what it did since.
+    index('outbox_entity_idx').on(t.entityType, t.entityId, t.tx, t.id),
     check('outbox_visibility', sql`${t.visibility} in ('public', 'agency')`),
   ],
 )

@@ -80,11 +80,13 @@ export function createEventsRepository(db: Queryable) {
         .orderBy(asc(events.startsAt))
     },
 
-    async updateOccurrence(agencyId: string, id: string, changes: Partial<EventInsert> & Touched): Promise<void> {
-      await db
+    async updateOccurrence(agencyId: string, id: string, changes: Partial<EventInsert> & Touched): Promise<{ id: string; version: number; status: EventRow['status'] } | undefined> {
+      const [row] = await db
         .update(events)
         .set({ ...changes, version: sql`${events.version} + 1`, sequence: sql`${events.sequence} + 1` })
         .where(and(eq(events.id, id), eq(events.agencyId, agencyId)))
+        .returning({ id: events.id, version: events.version, status: events.status })
+      return row
     },
 
     async seriesById(id: string): Promise<SeriesRow | undefined> {
