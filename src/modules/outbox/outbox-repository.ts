@@ -1,6 +1,6 @@
 // Appends to the outbox: changes a later delivery (change feed, webhooks, subscriptions) sends on, written with the
 // change itself; and reads it back in commit order.
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm'
 import type { RequestContext } from '../../context.ts'
 import type { Queryable } from '../../db/client.ts'
 import { plannedInsert, plannedStatement, type PlannedInsert, type PlannedStatement, type PlannedWrite } from '../../db/unit-of-work.ts'
@@ -83,6 +83,31 @@ export function createOutboxRepository(db: Queryable) {
     },
 
     /**
+     * Each entity of `entityType` changed at or after `since` (as the filter lets the caller learn of it), once, at its
+     * latest row; at most `limit`, the most recently changed first.
+     */
+    async changedSince(since: Date, entityType: string, filter: OutboxFilter, limit: number): Promise<OutboxRow[]> {
+      const latest = db
+        .selectDistinctOn([outbox.entityId], {
+          id: outbox.id,
+          tx: sql<string>`${outbox.tx}::text`.as('tx'),
+          agencyId: outbox.agencyId,
+          entityType: outbox.entityType,
+          entityId: outbox.entityId,
+          action: outbox.action,
+          visibility: outbox.visibility,
+          payload: outbox.payload,
+          requestId: outbox.requestId,
+          occurredAt: outbox.occurredAt,
+        })
+        .from(outbox)
+        .where(and(eq(outbox.entityType, entityType), gte(outbox.occurredAt, since), ...filterConditions(filter)))
+        .orderBy(outbox.entityId, desc(outbox.tx), desc(outbox.id))
+        .as('latest')
+      return db.select().from(latest).orderBy(desc(latest.occurredAt), desc(latest.id)).limit(limit) as Promise<OutboxRow[]>
+    },
+
+    /**
      * Rows after `after` (the start when undefined) in (tx, id) order, only from transactions older than every one still
      * running: a transaction that commits later always has a larger tx, so a reader that moves its position on never skips one.
      */
@@ -112,12 +137,13 @@ export function createOutboxRepository(db: Queryable) {
 
 function filterConditions({ agencyId, entityTypes, sight }: OutboxFilter): (SQL | undefined)[] {
   // The row's entity was public in an earlier row: its later agency-only change is its leaving the caller's view.
-  const wasPublic = sql`exists (select 1 from ${outbox} as before where before.entity_type = ${outbox.entityType} and before.entity_id = ${outbox.entityId}
-    and before.visibility = 'public' and (before.tx, before.id) < (${outbox.tx}, ${outbox.id}))`
-  const seen = sql`(${outbox.visibility} = 'public' or ${wasPublic})`
+  // Spelled out: drizzle leaves columns unqualified in single-table selects, and inside the sub-select they would be its own.
+  const wasPublic = sql.raw(`exists (select 1 from outbox as before where before.entity_type = outbox.entity_type and before.entity_id = outbox.entity_id
+    and before.visibility = 'public' and (before.tx, before.id) < (outbox.tx, outbox.id))`)
+  const seen = sql`(outbox.visibility = 'public' or ${wasPublic})`
   return [
     agencyId ? eq(outbox.agencyId, agencyId) : undefined,
     entityTypes ? inArray(outbox.entityType, [...entityTypes]) : undefined,
-    sight ? (sight.ownAgencyId ? sql`(${outbox.agencyId} = ${sight.ownAgencyId}::uuid or ${seen})` : seen) : undefined,
+    sight ? (sight.ownAgencyId ? sql`(outbox.agency_id = ${sight.ownAgencyId}::uuid or ${seen})` : seen) : undefined,
   ]
 }
