@@ -292,7 +292,8 @@ t.test('when every field of every type is selected over real data, then each res
   }
   // One document per top-level field, so none passes the cost limit (GRAPHQL_LIMITS) however wide the types grow.
   const selections = [
-    selection('events', '(language: "es")'),
+    // Sync reads (updatedSince) where a list has one, so their `removed` resolves too.
+    selection('events', '(language: "es", filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
     selection('event', `(id: "${id}")`),
     selection('series'),
     selection('seriesById', `(id: "${seriesId}")`),
@@ -305,12 +306,12 @@ t.test('when every field of every type is selected over real data, then each res
     selection('participant', `(id: "${personId}")`),
     selection('insights', '(agency: "metro", filter: { from: "2026-01-01", to: "2026-12-31" })'),
     selection('topics', '(agency: "metro")'),
-    selection('feedback'),
+    selection('feedback', '(filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
     selection('feedbackItem', `(id: "${loop.feedbackId}")`),
     selection('feedbackHistory', `(id: "${loop.feedbackId}")`),
-    selection('decisions'),
+    selection('decisions', '(filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
     selection('decision', `(id: "${loop.decisionId}")`),
-    selection('reportBacks'),
+    selection('reportBacks', '(filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
     selection('reportBack', `(id: "${loop.reportBackId}")`),
   ]
   // The change feed one resource field per document (all six at once pass the cost limit); each recorded on its own.
@@ -352,7 +353,7 @@ t.test('when every field of every type is selected over real data, then each res
   // Every field of every object type got a real value somewhere, except one no data here can have (only sync
   // listings show tombstones). Each mutation's own behaviour is held in graphql.test.ts.
   // An admin sees every resource of their agency, so the feed shows them no tombstone (change-feed.test.ts holds those).
-  const cannotHaveValue = new Set(['Event.deletedAt', 'Feedback.deletedAt', 'Decision.deletedAt', 'ReportBack.deletedAt', 'ChangeEntry.reason'])
+  const cannotHaveValue = new Set(['Event.deletedAt', 'Feedback.deletedAt', 'Decision.deletedAt', 'ReportBack.deletedAt', 'ChangeEntry.reason', 'RemovedResource.id', 'RemovedResource.at'])
   const objectFields = Object.values(contract.getTypeMap())
     .filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__') && type !== contract.getMutationType())
     .flatMap((type) => Object.keys(type.getFields()).map((field) => `${type.name}.${field}`))

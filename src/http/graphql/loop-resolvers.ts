@@ -66,21 +66,27 @@ export const loopQueries = {
   },
   async feedback(_: unknown, args: Filtered, context: GraphqlContext) {
     const filter = filterOf(args)
-    const page = await namedAsArguments(pagingNames, () => context.services.feedback.list(serviceContext(context), { ...filter, ...pageArguments(args) }))
-    return feedbackConnection(page, filter.updatedSince !== undefined)
+    const ctx = serviceContext(context)
+    const query = { ...filter, ...pageArguments(args) }
+    const page = await namedAsArguments(pagingNames, () => context.services.feedback.list(ctx, query))
+    return { ...feedbackConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'feedback', query)) ?? null }
   },
   feedbackItem: (_: unknown, args: { id: string }, context: GraphqlContext) => context.services.feedback.get(serviceContext(context), args.id),
   feedbackHistory: async (_: unknown, args: { id: string }, context: GraphqlContext) => (await context.services.feedback.history(serviceContext(context), args.id)).data,
   async decisions(_: unknown, args: Filtered, context: GraphqlContext) {
     const filter = filterOf(args)
-    const page = await namedAsArguments(pagingNames, () => context.services.decisions.list(serviceContext(context, args.language), { ...filter, ...pageArguments(args) }))
-    return decisionConnection(page, filter.updatedSince !== undefined)
+    const ctx = serviceContext(context, args.language)
+    const query = { ...filter, ...pageArguments(args) }
+    const page = await namedAsArguments(pagingNames, () => context.services.decisions.list(ctx, query))
+    return { ...decisionConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'decision', query)) ?? null }
   },
   decision: (_: unknown, args: { id: string } & Language, context: GraphqlContext) => context.services.decisions.get(serviceContext(context, args.language), args.id),
   async reportBacks(_: unknown, args: Filtered, context: GraphqlContext) {
     const filter = filterOf(args)
-    const page = await namedAsArguments(pagingNames, () => context.services.reportBacks.list(serviceContext(context, args.language), { ...filter, ...pageArguments(args) }))
-    return reportBackConnection(page, filter.updatedSince !== undefined)
+    const ctx = serviceContext(context, args.language)
+    const query = { ...filter, ...pageArguments(args) }
+    const page = await namedAsArguments(pagingNames, () => context.services.reportBacks.list(ctx, query))
+    return { ...reportBackConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'report_back', query)) ?? null }
   },
   reportBack: (_: unknown, args: { id: string } & Language, context: GraphqlContext) => context.services.reportBacks.get(serviceContext(context, args.language), args.id),
   async changes(_: unknown, args: { after?: string | null; first?: number | null; agency?: string | null } & Language, context: GraphqlContext) {

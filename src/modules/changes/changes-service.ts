@@ -30,6 +30,9 @@ export type ChangeEntry = {
   occurredAt: string
 } & ({ resource: Record<string, unknown>; tombstone?: undefined } | { tombstone: true; reason: 'removed'; resource?: undefined })
 
+/** A resource that left the caller's view, and when it last changed. */
+export type Removed = { id: string; at: string }
+
 export type ChangePage = { data: ChangeEntry[]; cursor: string; hasMore: boolean }
 
 export const changesQuery = z.strictObject({
@@ -132,11 +135,15 @@ export function createChangesService(deps: {
     },
 
     /**
-     * What left the caller's view since `since` among `ids`-less resources of one type: the entities of that type with a
-     * change since then that the caller may no longer see (for lists read with updatedSince). Capped by `limit` rows read.
+     * For a list read with `updatedSince` (its first page: no cursor), the resources of `type` that changed since then and
+     * are no longer the caller's to see (retracted, withheld, unpublished, erased, deleted), newest first, at most 1000;
+     * undefined for any other read. `query` is the list's own, already validated by the list; only its agency narrows this.
      */
-    async removedSince(ctx: RequestContext, type: FeedResourceType, since: Date, agencyId: string | undefined, limit = 1000): Promise<{ id: string; at: string }[]> {
-      const rows = await repositories.outbox.changedSince(since, type, { sight: await sightOf(ctx), ...(agencyId ? { agencyId } : {}) }, limit)
+    async removedOf(ctx: RequestContext, type: FeedResourceType, query: Record<string, unknown>): Promise<Removed[] | undefined> {
+      if (typeof query.updatedSince !== 'string' || query.cursor !== undefined) return undefined
+      const agencyId = await agencies.idForFilter(typeof query.agency === 'string' ? query.agency : undefined)
+      if (agencyId === null) return []
+      const rows = await repositories.outbox.changedSince(new Date(query.updatedSince), type, { sight: await sightOf(ctx), ...(agencyId ? { agencyId } : {}) }, 1000)
       const resources = await resourcesOf(ctx, rows)
       return rows.filter((r) => !resources.has(`${r.entityType}:${r.entityId}`)).map((r) => ({ id: r.entityId, at: r.occurredAt.toISOString() }))
     },
