@@ -81,7 +81,7 @@ export function createChangesService(deps: {
 }) {
   const { repositories, agencies } = deps
   const loaders: Record<FeedResourceType, Loader> = {
-    event: oneByOne(deps.events.get),
+    event: (ctx, ids) => deps.events.byIds(ctx, ids),
     series: oneByOne(deps.series.get),
     organization: oneByOne(deps.organizations.get),
     feedback: (ctx, ids) => deps.feedback.byIds(ctx, ids),

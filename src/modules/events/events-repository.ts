@@ -26,6 +26,11 @@ export function createEventsRepository(db: Queryable) {
       return row
     },
 
+    /** The events of `ids` the caller may see (the change feed's batch read); unknown, hidden and deleted ones are left out. */
+    byIds(ids: string[], visibility: EventVisibility): Promise<EventRow[]> {
+      return db.select(eventColumns).from(events).where(and(inArray(events.id, ids), eventConditions({}, visibility, undefined))!)
+    },
+
     /** Keyset page: by start time, or by last change when syncing (updatedSince), which also returns tombstones. */
     list(filter: EventFilter, visibility: EventVisibility, cursor: Cursor | undefined, limit: number): Promise<EventRow[]> {
       const key = filter.updatedSince !== undefined ? events.updatedAt : events.startsAt

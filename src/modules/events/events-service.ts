@@ -153,6 +153,14 @@ export function createEventsService({ database, repositories, writes, agencies }
       return row
     },
 
+    /** Events by id as the caller's own read of each gives it; unknown or hidden ids are left out. */
+    async byIds(ctx: RequestContext, ids: Iterable<string>): Promise<Map<string, EventView>> {
+      const unique = [...new Set(ids)].filter(isUuid)
+      if (unique.length === 0) return new Map()
+      const rows = await repositories.events.byIds(unique, await visibilityFor(ctx))
+      return new Map((await views(ctx, rows)).map((v) => [v.id, v]))
+    },
+
     async get(ctx: RequestContext, id: string): Promise<EventView> {
       if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
       const row = await repositories.events.byId(id, await visibilityFor(ctx))
