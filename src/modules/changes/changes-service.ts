@@ -3,6 +3,7 @@
  * read of it returns it now, or a tombstone when it is no longer theirs to see; a client applying every page from any
  * cursor ends equal to a fresh full read.
  */
+import type { SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import type { RequestContext } from '../../context.ts'
 import { AppError } from '../../errors.ts'
@@ -108,6 +109,16 @@ export function createChangesService(deps: {
     return out
   }
 
+  /** The test of the type's own reads for whether the caller may see a resource, as SQL on its id. */
+  async function seenBy(ctx: RequestContext, type: FeedResourceType): Promise<(id: SQL) => SQL> {
+    if (type === 'event') return repositories.events.seen(await deps.events.visibilityFor(ctx))
+    const viewer = await deps.feedback.viewerOf(ctx)
+    if (type === 'feedback') return repositories.feedback.seen(viewer)
+    if (type === 'decision') return repositories.decisions.seen(viewer)
+    if (type === 'report_back') return repositories.reportBacks.seen(viewer)
+    throw new Error(`no sync list reads ${type}`)
+  }
+
   return {
     /** The page after `after` (the start when absent); its `cursor` is where the next page starts, even when it is empty. */
     async page(ctx: RequestContext, rawQuery: unknown): Promise<ChangePage> {
@@ -143,9 +154,10 @@ export function createChangesService(deps: {
       if (typeof query.updatedSince !== 'string' || query.cursor !== undefined) return undefined
       const agencyId = await agencies.idForFilter(typeof query.agency === 'string' ? query.agency : undefined)
       if (agencyId === null) return []
-      const rows = await repositories.outbox.changedSince(new Date(query.updatedSince), type, { sight: await sightOf(ctx), ...(agencyId ? { agencyId } : {}) }, 1000)
-      const resources = await resourcesOf(ctx, rows)
-      return rows.filter((r) => !resources.has(`${r.entityType}:${r.entityId}`)).map((r) => ({ id: r.entityId, at: r.occurredAt.toISOString() }))
+      const filter = { sight: await sightOf(ctx), ...(agencyId ? { agencyId } : {}) }
+      // One statement: the latest change of each resource since then, kept where the caller's own read would now refuse it.
+      const left = await repositories.outbox.leftSightSince(new Date(query.updatedSince), type, filter, await seenBy(ctx, type), 1000)
+      return left.map((r) => ({ id: r.id, at: r.at.toISOString() }))
     },
   }
 }

@@ -26,6 +26,11 @@ export function createEventsRepository(db: Queryable) {
       return row
     },
 
+    /** Whether the caller (`visibility`) may see the event whose id `id` names, as SQL for another repository's statement. */
+    seen(visibility: EventVisibility): (id: SQL) => SQL {
+      return (id) => sql`exists (select 1 from ${events} where ${events.id} = ${id} and ${visible(visibility) ?? sql`true`} and ${events.deletedAt} is null)`
+    },
+
     /** The events of `ids` the caller may see (the change feed's batch read); unknown, hidden and deleted ones are left out. */
     byIds(ids: string[], visibility: EventVisibility): Promise<EventRow[]> {
       return db.select(eventColumns).from(events).where(and(inArray(events.id, ids), eventConditions({}, visibility, undefined))!)

@@ -183,6 +183,11 @@ export function createFeedbackRepository(db: Queryable) {
       return plannedInsert(participants, values, { id: participants.id })
     },
 
+    /** Whether `viewer` may see the item whose id `id` names, as SQL for another repository's statement. */
+    seen(viewer: FeedbackViewer): (id: SQL) => SQL {
+      return (id) => sql`exists (select 1 from ${feedbackItems} where ${feedbackItems.id} = ${id} and ${feedbackVisible(viewer)} and ${feedbackItems.deletedAt} is null)`
+    },
+
     /** Applies a change only if the row still has the expected version (optimistic locking). */
     async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<FeedbackInsert> & Touched): Promise<FeedbackItemRow | undefined> {
       const [row] = await db

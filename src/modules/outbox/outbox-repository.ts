@@ -1,6 +1,6 @@
 // Appends to the outbox: changes a later delivery (change feed, webhooks, subscriptions) sends on, written with the
 // change itself; and reads it back in commit order.
-import { and, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, inArray, sql, type SQL } from 'drizzle-orm'
 import type { RequestContext } from '../../context.ts'
 import type { Queryable } from '../../db/client.ts'
 import { plannedInsert, plannedStatement, type PlannedInsert, type PlannedStatement, type PlannedWrite } from '../../db/unit-of-work.ts'
@@ -83,28 +83,18 @@ export function createOutboxRepository(db: Queryable) {
     },
 
     /**
-     * Each entity of `entityType` changed at or after `since` (as the filter lets the caller learn of it), once, at its
-     * latest row; at most `limit`, the most recently changed first.
+     * Each entity of `entityType` changed at or after `since` (as the filter lets the caller learn of it) that `seen` (its
+     * repository's test of whether the caller may see it, given its id) now refuses: once, at its latest change, newest
+     * first, at most `limit`. One statement.
      */
-    async changedSince(since: Date, entityType: string, filter: OutboxFilter, limit: number): Promise<OutboxRow[]> {
-      const latest = db
-        .selectDistinctOn([outbox.entityId], {
-          id: outbox.id,
-          tx: sql<string>`${outbox.tx}::text`.as('tx'),
-          agencyId: outbox.agencyId,
-          entityType: outbox.entityType,
-          entityId: outbox.entityId,
-          action: outbox.action,
-          visibility: outbox.visibility,
-          payload: outbox.payload,
-          requestId: outbox.requestId,
-          occurredAt: outbox.occurredAt,
-        })
-        .from(outbox)
-        .where(and(eq(outbox.entityType, entityType), gte(outbox.occurredAt, since), ...filterConditions(filter)))
-        .orderBy(outbox.entityId, desc(outbox.tx), desc(outbox.id))
-        .as('latest')
-      return db.select().from(latest).orderBy(desc(latest.occurredAt), desc(latest.id)).limit(limit) as Promise<OutboxRow[]>
+    async leftSightSince(since: Date, entityType: string, filter: OutboxFilter, seen: (id: SQL) => SQL, limit: number): Promise<{ id: string; at: Date }[]> {
+      const where = and(sql`outbox.entity_type = ${entityType}`, sql`outbox.occurred_at >= ${since.toISOString()}::timestamptz`, ...filterConditions(filter))
+      const result = await db.execute(sql`select latest.entity_id as id, latest.occurred_at as at from (
+          select distinct on (outbox.entity_id) outbox.entity_id, outbox.occurred_at, outbox.tx, outbox.id from outbox where ${where}
+          order by outbox.entity_id, outbox.tx desc, outbox.id desc) as latest
+        where not ${seen(sql.raw('latest.entity_id'))}
+        order by latest.occurred_at desc, latest.id desc limit ${limit}`)
+      return rowsOf<{ id: string; at: Date | string }>(result).map((r) => ({ id: r.id, at: new Date(r.at) }))
     },
 
     /**
@@ -135,6 +125,9 @@ export function createOutboxRepository(db: Queryable) {
   }
 }
 
+/** Rows of a raw statement, whichever driver ran it. */
+const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[]))
+
 function filterConditions({ agencyId, entityTypes, sight }: OutboxFilter): (SQL | undefined)[] {
   // The row's entity was public in an earlier row: its later agency-only change is its leaving the caller's view.
   // Spelled out: drizzle leaves columns unqualified in single-table selects, and inside the sub-select they would be its own.
@@ -142,8 +135,8 @@ function filterConditions({ agencyId, entityTypes, sight }: OutboxFilter): (SQL 
     and before.visibility = 'public' and (before.tx, before.id) < (outbox.tx, outbox.id))`)
   const seen = sql`(outbox.visibility = 'public' or ${wasPublic})`
   return [
-    agencyId ? eq(outbox.agencyId, agencyId) : undefined,
-    entityTypes ? inArray(outbox.entityType, [...entityTypes]) : undefined,
+    agencyId ? sql`outbox.agency_id = ${agencyId}::uuid` : undefined,
+    entityTypes ? sql`outbox.entity_type in (${sql.join(entityTypes.map((t) => sql`${t}`), sql`, `)})` : undefined,
     sight ? (sight.ownAgencyId ? sql`(outbox.agency_id = ${sight.ownAgencyId}::uuid or ${seen})` : seen) : undefined,
   ]
 }
