@@ -3,7 +3,6 @@
  * read of it returns it now, or a tombstone when it is no longer theirs to see; a client applying every page from any
  * cursor ends equal to a fresh full read.
  */
-import type { SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import type { RequestContext } from '../../context.ts'
 import { AppError } from '../../errors.ts'
@@ -110,7 +109,7 @@ export function createChangesService(deps: {
   }
 
   /** The test of the type's own reads for whether the caller may see a resource, as SQL on its id. */
-  async function seenBy(ctx: RequestContext, type: FeedResourceType): Promise<(id: SQL) => SQL> {
+  async function seenBy(ctx: RequestContext, type: FeedResourceType): Promise<ReturnType<Repositories['events']['seen']>> {
     if (type === 'event') return repositories.events.seen(await deps.events.visibilityFor(ctx))
     const viewer = await deps.feedback.viewerOf(ctx)
     if (type === 'feedback') return repositories.feedback.seen(viewer)
