@@ -6,7 +6,7 @@ import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
 t.test('when resources change, then each caller reads the changes they may see, with tombstones for what left their view', async (t) => {
-  const { app, clock } = await build(t)
+  const { app, clock, database } = await build(t)
   const staff = await bearer()
   const lakesideStaff = await bearer({ agency: 'lakeside', sub: 'lake-1' })
   const analyst = await bearer({ role: 'analyst', sub: 'analyst-1' })
@@ -15,7 +15,18 @@ t.test('when resources change, then each caller reads the changes they may see, 
     if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.body}`)
     return res.json()
   }
-  const feed = (headers: Record<string, string> = {}, query = '') => send('GET', `/v1/changes${query}`, headers)
+  /** Waits until no outbox row is held back by a transaction still running (on PostgreSQL, other test files share the server). */
+  const settled = async () => {
+    for (let i = 0; i < 100; i++) {
+      const [row] = await database.raw<{ n: number }>('select count(*)::int as n from outbox where tx >= pg_snapshot_xmin(pg_current_snapshot())')
+      if (Number(row!.n) === 0) return
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+  const feed = async (headers: Record<string, string> = {}, query = '') => {
+    await settled()
+    return send('GET', `/v1/changes${query}`, headers)
+  }
   const since = clock.now().toISOString()
 
   const start = await feed()
