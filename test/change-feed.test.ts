@@ -132,3 +132,17 @@ t.test('when a GraphQL sync read selects removed, then it names what left the ca
   const plain = await gql('{ decisions { removed { id } } feedback { removed { id } } reportBacks { removed { id } } }')
   t.same([plain.data.decisions.removed, plain.data.feedback.removed, plain.data.reportBacks.removed], [null, null, null], 'null outside a sync read')
 })
+
+t.test('when feedback stays private, then only those of its agency entitled to it learn it changed', async (t) => {
+  const { app } = await build(t)
+  const staff = await bearer()
+  const org = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Eastside Neighbours', kind: 'neighbourhood_association' } })).json()
+  const partner = await bearer({ role: 'partner', sub: 'idp-partner', claims: { org: org.id } })
+  const analyst = await bearer({ role: 'analyst', sub: 'analyst-1' })
+  const given = (await app.inject({ method: 'POST', url: '/v1/feedback', payload: { agency: 'metro', body: 'Private note', language: 'en', topic: 'other' } })).json()
+  const collected = (await app.inject({ method: 'POST', url: '/v1/feedback', headers: partner, payload: { body: 'Collected at our meeting', language: 'en', topic: 'other' } })).json()
+  const ids = async (headers: Record<string, string>) => (await app.inject({ method: 'GET', url: '/v1/changes', headers })).json().data.filter((e: any) => e.resourceType === 'feedback').map((e: any) => e.id)
+  t.same(await ids(partner), [collected.id], 'the partner learns only of the feedback it collected')
+  t.same(await ids(analyst), [given.id, collected.id], 'the analyst of all the agency feedback')
+  t.same(await ids({}), [], 'the public of none')
+})

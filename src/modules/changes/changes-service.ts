@@ -4,6 +4,7 @@
  * cursor ends equal to a fresh full read.
  */
 import { z } from 'zod'
+import { canManage } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import { AppError } from '../../errors.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
@@ -90,11 +91,19 @@ export function createChangesService(deps: {
   }
 
   /**
-   * Which rows the caller may learn of: every row of their own agency; elsewhere, public rows and the later rows of an
-   * entity that was public (its leaving their view). An entity never public is never mentioned to an outsider.
+   * Which rows the caller may learn of: public rows and the later rows of an entity that was public (its leaving their
+   * view), so an entity never public is never mentioned to an outsider; and in their own agency what their role may see
+   * beyond that: staff everything, an analyst all feedback, a partner the feedback it collected and the events (drafts it co-hosts).
    */
   async function sightOf(ctx: RequestContext): Promise<OutboxFilter['sight']> {
-    return { ownAgencyId: ctx.actor.kind === 'public' ? null : (await agencies.ofActor(ctx)).id }
+    const actor = ctx.actor
+    if (actor.kind === 'public') return { agencyId: null }
+    const agencyId = (await agencies.ofActor(ctx)).id
+    if (canManage(actor)) return { agencyId }
+    if (actor.kind === 'partner')
+      // A co-host may be removed from a draft later: every event row of the agency, so that leaving comes as a tombstone.
+      return { agencyId, types: ['event'], ...(actor.organizationId ? { feedbackOf: actor.organizationId } : {}) }
+    return { agencyId, types: ['feedback'] }
   }
 
   /** The rows' resources as the caller may see them now, keyed type then id. */

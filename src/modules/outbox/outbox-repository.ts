@@ -4,7 +4,7 @@ import { and, inArray, sql, type SQL } from 'drizzle-orm'
 import type { RequestContext } from '../../context.ts'
 import type { Queryable } from '../../db/client.ts'
 import { plannedInsert, plannedStatement, type PlannedInsert, type PlannedStatement, type PlannedWrite } from '../../db/unit-of-work.ts'
-import { decisionEvents, decisionFeedback, decisions, outbox, reportBackFeedback, reportBacks } from '../../db/schema/index.ts'
+import { decisionEvents, decisionFeedback, decisions, feedbackItems, outbox, reportBackFeedback, reportBacks } from '../../db/schema/index.ts'
 
 /** `payload` carries ids and versions only: the outbox leaves the process, so no personal data goes in. */
 export type OutboxEntry = {
@@ -22,10 +22,11 @@ export type OutboxFilter = {
   agencyId?: string
   entityTypes?: readonly string[]
   /**
-   * Rows the caller may learn of: those of `agencyId` (their own agency's), rows marked public, and rows of an entity that was
-   * public before (its leaving their view). Left out, every row.
+   * Rows the caller may learn of: rows marked public, rows of an entity that was public before (its leaving their view),
+   * and in their own agency (`agencyId`) every row of `types` (every type when absent) and of the feedback `feedbackOf`
+   * (an organization) collected. Left out, every row.
    */
-  sight?: { ownAgencyId: string | null }
+  sight?: { agencyId: string | null; types?: readonly string[]; feedbackOf?: string }
 }
 
 /** A position in commit order: the writing transaction, then the row. */
@@ -128,6 +129,16 @@ export function createOutboxRepository(db: Queryable) {
 /** Rows of a raw statement, whichever driver ran it. */
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[]))
 
+function sightCondition(sight: NonNullable<OutboxFilter['sight']>, seen: SQL): SQL {
+  if (!sight.agencyId) return seen
+  const own = sql`outbox.agency_id = ${sight.agencyId}::uuid`
+  const typed = sight.types ? sql`${own} and outbox.entity_type in (${sql.join(sight.types.map((t) => sql`${t}`), sql`, `)})` : own
+  const collected = sight.feedbackOf
+    ? sql` or (${own} and outbox.entity_type = 'feedback' and exists (select 1 from ${feedbackItems} as f where f.id = outbox.entity_id and f.organization_id = ${sight.feedbackOf}::uuid))`
+    : sql``
+  return sql`(${seen} or (${typed})${collected})`
+}
+
 function filterConditions({ agencyId, entityTypes, sight }: OutboxFilter): (SQL | undefined)[] {
   // The row's entity was public in an earlier row: its later agency-only change is its leaving the caller's view.
   // Spelled out: drizzle leaves columns unqualified in single-table selects, and inside the sub-select they would be its own.
@@ -137,6 +148,6 @@ function filterConditions({ agencyId, entityTypes, sight }: OutboxFilter): (SQL 
   return [
     agencyId ? sql`outbox.agency_id = ${agencyId}::uuid` : undefined,
     entityTypes ? sql`outbox.entity_type in (${sql.join(entityTypes.map((t) => sql`${t}`), sql`, `)})` : undefined,
-    sight ? (sight.ownAgencyId ? sql`(outbox.agency_id = ${sight.ownAgencyId}::uuid or ${seen})` : seen) : undefined,
+    sight ? sightCondition(sight, seen) : undefined,
   ]
 }
