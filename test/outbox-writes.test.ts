@@ -123,3 +123,30 @@ t.test('when each write operation runs, then it appends exactly its typed outbox
   await expectRows('erasing the giver', [['feedback', item.id, 'feedback.erased', 'agency', 8]])
   t.ok(fixtures.metro.id)
 })
+
+t.test('when a change fails after its outbox row was written, then the row goes with the rolled-back change', async (t) => {
+  const { app, database } = await build(t)
+  const staff = await bearer()
+  const ok = async (method: string, url: string, payload?: unknown, headers: Record<string, string> = staff) => {
+    const res = await app.inject({ method: method as 'POST', url, headers, ...(payload === undefined ? {} : { payload: payload as never }) })
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.body}`)
+    return res.json()
+  }
+  const item = await ok('POST', '/v1/feedback', { agency: 'metro', body: 'Lights out on Elm St', language: 'en', topic: 'community_safety', publish: true }, {})
+  await ok('POST', `/v1/feedback/${item.id}/moderation`, { action: 'publish' }, { ...staff, 'if-match': '"1"' })
+  await ok('POST', '/v1/decisions', { title: { en: 'New lamps' }, feedbackIds: [item.id] })
+  const count = async () => Number((await database.raw<{ n: number }>('select count(*)::int as n from outbox'))[0]!.n)
+  const before = await count()
+  // Withholding writes the item's row, then its decision's: the second insert fails, after the first went in.
+  await database.raw(`create function fail_links() returns trigger language plpgsql as $$ begin if new.action like '%links_changed' then raise exception 'injected failure'; end if; return new; end $$`)
+  await database.raw('create trigger fail_links before insert on outbox for each row execute function fail_links()')
+  t.teardown(async () => {
+    await database.raw('drop trigger if exists fail_links on outbox')
+    await database.raw('drop function if exists fail_links()')
+  })
+  const failed = await app.inject({ method: 'POST', url: `/v1/feedback/${item.id}/moderation`, headers: { ...staff, 'if-match': '"3"' }, payload: { action: 'withhold' } })
+  t.equal(failed.statusCode, 500, 'the change fails')
+  t.equal(await count(), before, 'no outbox row is left, not even the one written before the failure')
+  const now = await ok('GET', `/v1/feedback/${item.id}`)
+  t.same([now.visibility, now.version], ['published', 3], 'and the change itself is undone')
+})
