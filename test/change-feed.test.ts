@@ -92,7 +92,7 @@ t.test('when resources change, then each caller reads the changes they may see, 
   t.equal((await send('GET', '/v1/decisions')).removed, undefined, 'a list read without updatedSince is as before')
 
   // Bad input is a problem, over REST and GraphQL.
-  for (const bad of ['nonsense', 'c1.x.1', 'c1.1', 'c2.1.1', `c1.1.${'9'.repeat(30)}`]) {
+  for (const bad of ['nonsense', 'c1.x.1', 'c1.1', 'c2.1.1', `c1.1.${'9'.repeat(30)}`, `c1.1.${'9'.repeat(19)}`, `c1.${'9'.repeat(20)}.1`, 'c1.-1.1']) {
     const res = await app.inject({ method: 'GET', url: `/v1/changes?after=${bad}` })
     t.equal(res.statusCode, 400, `after=${bad.slice(0, 12)} is refused`)
     t.equal(res.json().code, 'INVALID_CURSOR')

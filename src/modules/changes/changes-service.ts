@@ -51,7 +51,8 @@ export const encodeChangeCursor = (p: OutboxPosition) => `c1.${p.tx}.${p.id}`
 export function decodeChangeCursor(raw: string | undefined): OutboxPosition | undefined {
   if (raw === undefined || raw === startCursor) return undefined
   const match = /^c1\.(\d{1,20})\.(\d{1,19})$/.exec(raw)
-  if (!match || !Number.isSafeInteger(Number(match[2]))) throw new AppError('INVALID_CURSOR', 'The cursor is not one the change feed issued; start again without it')
+  // A transaction id is an xid8 (at most 2^64 - 1), a row id a safe integer: anything larger no cursor ever held.
+  if (!match || BigInt(match[1]!) > 0xffffffffffffffffn || !Number.isSafeInteger(Number(match[2]))) throw new AppError('INVALID_CURSOR', 'The cursor is not one the change feed issued; start again without it')
   return { tx: match[1]!, id: Number(match[2]) }
 }
 
