@@ -3,6 +3,7 @@ import type { PartnerTokens } from '../auth/partner-tokens.ts'
 import type { Clock } from '../clock.ts'
 import type { Database } from '../db/client.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
+import { createChangesService } from './changes/changes-service.ts'
 import { createCredentialsService } from './credentials/credentials-service.ts'
 import { createEventFeedsService } from './events/event-feeds-service.ts'
 import { createEventsService } from './events/events-service.ts'
@@ -44,6 +45,7 @@ export function createServices(database: Database, { partnerTokens, insights, lo
     ...loop,
     loopExports: createLoopExportsService(loop),
     open311: createOpen311Service({ agencies, ...loop }),
+    changes: createChangesService({ repositories, agencies, events, series, organizations, ...loop }),
   }
 }
 export type Services = ReturnType<typeof createServices>
