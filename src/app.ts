@@ -29,6 +29,7 @@ import { organizationsRoutes } from './http/rest/organizations-routes.ts'
 import { peopleRoutes } from './http/rest/people-routes.ts'
 import { insightsRoutes } from './http/rest/insights-routes.ts'
 import { loopRoutes } from './http/rest/loop-routes.ts'
+import { changesRoutes } from './http/rest/changes-routes.ts'
 import { open311Routes } from './http/rest/open311-routes.ts'
 import { serializeFromContract } from './http/rest/response-schemas.ts'
 import { createServices, type Services } from './modules/services.ts'
@@ -238,6 +239,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     peopleRoutes(rest, { services, baseUrl })
     insightsRoutes(rest, { services })
     loopRoutes(rest, { services, baseUrl, submissionLimit })
+    changesRoutes(rest, { services, baseUrl })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {

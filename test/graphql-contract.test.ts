@@ -43,6 +43,7 @@ import {
 import { graphqlSchemaPath, QUERY_DEPTH_LIMIT } from '../src/http/graphql/graphql-plugin.ts'
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
 import { suppressionReasons } from '../src/modules/insights/suppression.ts'
+import { feedResourceTypes } from '../src/modules/changes/changes-service.ts'
 import { bearer } from './helpers/auth.ts'
 import { insightStory } from './helpers/insights-data.ts'
 import { loopData } from './helpers/loop-data.ts'
@@ -101,6 +102,7 @@ t.test('when the schema enums are compared with the services values, then each i
     Publication: publicationStates,
     ReportBackChannel: reportBackChannels,
     ReportBackAudience: reportBackAudiences,
+    ChangeResourceType: feedResourceTypes,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -116,7 +118,7 @@ t.test('when the schema enums are compared with the services values, then each i
  * path (so cycles end) while within the depth limit.
  */
 // The loop's relations from events are selected from the loop's own queries: from every event they would pass the cost limit.
-const loopRoots = ['Query.topics', 'Query.feedback', 'Query.feedbackItem', 'Query.feedbackHistory', 'Query.decisions', 'Query.decision', 'Query.reportBacks', 'Query.reportBack', 'Subscription.feedbackChanged', 'Subscription.decisionChanged', 'Subscription.reportBackChanged']
+const loopRoots = ['Query.topics', 'Query.feedback', 'Query.feedbackItem', 'Query.feedbackHistory', 'Query.decisions', 'Query.decision', 'Query.reportBacks', 'Query.reportBack', 'Query.changes', 'Subscription.feedbackChanged', 'Subscription.decisionChanged', 'Subscription.reportBackChanged']
 const loopFromEvents = new Set(['Event.feedback', 'Event.decisions'])
 
 function selectAll(type: GraphQLObjectType, path: string[], depth: number): string {
@@ -291,7 +293,8 @@ t.test('when every field of every type is selected over real data, then each res
   }
   // One document per top-level field, so none passes the cost limit (GRAPHQL_LIMITS) however wide the types grow.
   const selections = [
-    selection('events', '(language: "es")'),
+    // Sync reads (updatedSince) where a list has one, so their `removed` resolves too.
+    selection('events', '(language: "es", filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
     selection('event', `(id: "${id}")`),
     selection('series'),
     selection('seriesById', `(id: "${seriesId}")`),
@@ -304,14 +307,24 @@ t.test('when every field of every type is selected over real data, then each res
     selection('participant', `(id: "${personId}")`),
     selection('insights', '(agency: "metro", filter: { from: "2026-01-01", to: "2026-12-31" })'),
     selection('topics', '(agency: "metro")'),
-    selection('feedback'),
+    selection('feedback', '(filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
     selection('feedbackItem', `(id: "${loop.feedbackId}")`),
     selection('feedbackHistory', `(id: "${loop.feedbackId}")`),
-    selection('decisions'),
+    selection('decisions', '(filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
     selection('decision', `(id: "${loop.decisionId}")`),
-    selection('reportBacks'),
+    selection('reportBacks', '(filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
     selection('reportBack', `(id: "${loop.reportBackId}")`),
   ]
+  // The change feed one resource field per document (all six at once pass the cost limit); each recorded on its own.
+  const entry = contract.getType('ChangeEntry') as GraphQLObjectType
+  const changes = Object.values(entry.getFields())
+    .filter((field) => !isLeafType(getNamedType(field.type)))
+    .map((field) => {
+      const scalars = Object.values(entry.getFields()).filter((f) => isLeafType(getNamedType(f.type))).map((f) => f.name).join(' ')
+      // Its scalars only (a path past the loop's one hop): its relations are selected from its own query above.
+      const inner = selectAll(getNamedType(field.type) as GraphQLObjectType, ['Query.changes', 'ChangePage.entries', `ChangeEntry.${field.name}`, 'scalars only'], 3)
+      return `changes(first: 200) { cursor hasMore entries { ${scalars} ${field.name} { ${inner} } } }`
+    })
   const data: Record<string, unknown> = {}
   for (const document of selections) {
     // Admins may do all staff may, and read credentials too.
@@ -346,6 +359,11 @@ t.test('when every field of every type is selected over real data, then each res
 
   const seen = new Map<string, boolean>()
   const problems: string[] = []
+  for (const document of changes) {
+    const res = await app.inject({ method: 'POST', url: '/graphql', headers: admin, payload: { query: `{ ${document} }` } })
+    t.same(res.json().errors, undefined, `${document.slice(0, 120)} runs`)
+    recordValues(query, res.json().data, seen, problems, 'Query')
+  }
   recordValues(query, data, seen, problems, 'Query')
   recordValues(subscriptionType, subscribed, seen, problems, 'Subscription')
   recordValues(contract.getMutationType()!, series.json().data, seen, problems, 'Mutation')
@@ -359,7 +377,8 @@ t.test('when every field of every type is selected over real data, then each res
 
   // Every field of every object type got a real value somewhere, except one no data here can have (only sync
   // listings show tombstones). Each mutation's own behaviour is held in graphql.test.ts.
-  const cannotHaveValue = new Set(['Event.deletedAt', 'Feedback.deletedAt', 'Decision.deletedAt', 'ReportBack.deletedAt'])
+  // An admin sees every resource of their agency, so the feed shows them no tombstone (change-feed.test.ts holds those).
+  const cannotHaveValue = new Set(['Event.deletedAt', 'Feedback.deletedAt', 'Decision.deletedAt', 'ReportBack.deletedAt', 'ChangeEntry.reason', 'RemovedResource.id', 'RemovedResource.at'])
   const objectFields = Object.values(contract.getTypeMap())
     .filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__') && type !== contract.getMutationType())
     .flatMap((type) => Object.keys(type.getFields()).map((field) => `${type.name}.${field}`))

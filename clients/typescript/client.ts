@@ -7,6 +7,8 @@ export type Event = components['schemas']['Event']
 export type EventPage = components['schemas']['EventPage']
 export type Problem = components['schemas']['Problem']
 export type Accommodation = components['schemas']['Accommodation']
+export type ChangePage = components['schemas']['ChangePage']
+export type ChangeEntry = components['schemas']['ChangeEntry']
 
 /** The JSON replies: plain JSON and problems (application/problem+json), not the JSON-LD alternative of event reads. */
 type JsonMedia = 'application/json' | 'application/problem+json'

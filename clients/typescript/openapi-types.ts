@@ -1257,6 +1257,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the change feed
+         * @description What changed, in commit order, as the caller may see it: events (series occurrences included), series, organizations, feedback, decisions and report-backs. Each entry is an **upsert** carrying the resource exactly as `GET /v1/{resources}/{id}` returns it to this caller now, or a **tombstone** (`tombstone: true`, `reason: removed`) when the resource is no longer theirs to see (retracted, withheld, unpublished, erased, deleted). A resource changed several times within a page appears once, at its latest change.
+         *
+         *     Start without `after`, then pass each page's `cursor` as `after`; the cursor comes back even when the page is empty, so a client polls with it. The order is commit order: a change committed later never appears before one already read, and none is skipped, so a client that applies every page from any cursor ends equal to a fresh full read of the lists. Changes the caller could never see are not mentioned: outside their own agency only public changes (and later changes of what was public) reach them; inside it, what their role sees (staff everything, an analyst all feedback, a partner the feedback it collected and event changes). A resource that was public and then left public view comes as a tombstone. A cursor the feed did not issue is `400 INVALID_CURSOR`.
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/report-backs": {
         parameters: {
             query?: never;
@@ -1920,6 +1942,8 @@ export interface components {
             data: components["schemas"]["Event"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
+            /** @description Only on the first page of a sync read (`updatedSince` without `cursor`): what left the caller's view since then (retracted, withheld, unpublished, erased, deleted), newest first, at most 1000. Of the filters only `agency` narrows it. A resource listed here that the caller never had is simply unknown to them. */
+            removed?: components["schemas"]["Removed"][];
         };
         SeriesPage: {
             data: components["schemas"]["Series"][];
@@ -2703,6 +2727,8 @@ export interface components {
             data: components["schemas"]["Feedback"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
+            /** @description Only on the first page of a sync read (`updatedSince` without `cursor`): what left the caller's view since then (retracted, withheld, unpublished, erased, deleted), newest first, at most 1000. Of the filters only `agency` narrows it. A resource listed here that the caller never had is simply unknown to them. */
+            removed?: components["schemas"]["Removed"][];
         };
         /** @description One lifecycle move. */
         FeedbackTransition: {
@@ -2848,6 +2874,8 @@ export interface components {
             data: components["schemas"]["Decision"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
+            /** @description Only on the first page of a sync read (`updatedSince` without `cursor`): what left the caller's view since then (retracted, withheld, unpublished, erased, deleted), newest first, at most 1000. Of the filters only `agency` narrows it. A resource listed here that the caller never had is simply unknown to them. */
+            removed?: components["schemas"]["Removed"][];
         };
         /** @description A new decision. */
         RecordDecisionInput: {
@@ -2940,10 +2968,56 @@ export interface components {
             /** Format: date-time */
             deletedAt: string | null;
         };
+        /** @description A resource that left the caller's view, from the outbox (see GET /v1/changes). */
+        Removed: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             */
+            at: string;
+        };
+        ChangePage: {
+            data: components["schemas"]["ChangeEntry"][];
+            /** @description Where the next page starts (pass it as `after`); returned even when the page is empty. */
+            cursor: string;
+            /** @description Whether more changes are ready now (read on without waiting). */
+            hasMore: boolean;
+        };
+        ChangeEntry: {
+            /** @description The feed's position just after this entry. */
+            cursor: string;
+            /**
+             * @description What happened last to the resource, e.g. event.scheduled, event.updated, event.published, event.rescheduled, event.postponed, event.cancelled, event.completed, series.created, series.updated, series.cancelled, organization.registered, organization.updated, feedback.received, feedback.classified, feedback.status_changed, feedback.published, feedback.withdrawn, feedback.erased, decision.recorded, decision.updated, decision.published, decision.retracted, decision.progressed, decision.links_changed, report_back.recorded, report_back.links_changed.
+             * @example event.cancelled
+             */
+            type: string;
+            /** @enum {string} */
+            resourceType: "event" | "series" | "organization" | "feedback" | "decision" | "report_back";
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            occurredAt: string;
+            /** @description An upsert: the resource as GET /v1/events/{id}, /v1/series/{id}, /v1/organizations/{id}, /v1/feedback/{id}, /v1/decisions/{id} or /v1/report-backs/{id} (by resourceType) returns it to this caller now: an Event, Series, Organization, Feedback, Decision or ReportBack. */
+            resource?: Record<string, never>;
+            /**
+             * @description The resource is no longer the caller's to see (or no longer exists); remove it from a copy.
+             * @constant
+             */
+            tombstone?: true;
+            /**
+             * @description Why it left, where that is safe to say; always `removed` for now.
+             * @enum {string}
+             */
+            reason?: "removed";
+        };
         ReportBackPage: {
             data: components["schemas"]["ReportBack"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
+            /** @description Only on the first page of a sync read (`updatedSince` without `cursor`): what left the caller's view since then (retracted, withheld, unpublished, erased, deleted), newest first, at most 1000. Of the filters only `agency` narrows it. A resource listed here that the caller never had is simply unknown to them. */
+            removed?: components["schemas"]["Removed"][];
         };
         /** @description How a decision was relayed. */
         RecordReportBackInput: {
@@ -3547,7 +3621,7 @@ export interface components {
          */
         Q: string;
         /**
-         * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+         * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
          * @example 2027-02-01T00:00:00Z
          */
         UpdatedSince: string;
@@ -3675,7 +3749,7 @@ export interface operations {
                  */
                 q?: components["parameters"]["Q"];
                 /**
-                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -3881,7 +3955,7 @@ export interface operations {
                  */
                 q?: components["parameters"]["Q"];
                 /**
-                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -4522,7 +4596,7 @@ export interface operations {
                  */
                 q?: components["parameters"]["Q"];
                 /**
-                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -4801,7 +4875,7 @@ export interface operations {
                 /** @description Only participants affiliated with this organization. */
                 organizationId?: string;
                 /**
-                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -5252,7 +5326,7 @@ export interface operations {
                 /** @description Only registrations in these states. */
                 status?: components["schemas"]["AttendanceStatus"][];
                 /**
-                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -6172,7 +6246,7 @@ export interface operations {
                  */
                 q?: components["parameters"]["Q"];
                 /**
-                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -6515,7 +6589,7 @@ export interface operations {
                  */
                 q?: components["parameters"]["Q"];
                 /**
-                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -6776,6 +6850,78 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listChanges: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `cursor` of the last page read (or of an entry); absent, the feed starts at its beginning.
+                 * @example c1.7421.318
+                 */
+                after?: string;
+                /** @description How many outbox rows a page reads (entries may be fewer, as repeats collapse). */
+                limit?: number;
+                /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
+                agency?: components["parameters"]["AgencyFilter"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "cursor": "c1.7421.316",
+                     *           "type": "event.cancelled",
+                     *           "resourceType": "event",
+                     *           "id": "0b6f3c1e-8a4d-4e2b-9f10-5c7d2e8a1b34",
+                     *           "occurredAt": "2026-12-04T15:00:00.000Z",
+                     *           "resource": {
+                     *             "id": "0b6f3c1e-8a4d-4e2b-9f10-5c7d2e8a1b34",
+                     *             "status": "cancelled"
+                     *           }
+                     *         },
+                     *         {
+                     *           "cursor": "c1.7421.318",
+                     *           "type": "decision.retracted",
+                     *           "resourceType": "decision",
+                     *           "id": "3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14",
+                     *           "occurredAt": "2026-12-04T15:00:01.000Z",
+                     *           "tombstone": true,
+                     *           "reason": "removed"
+                     *         }
+                     *       ],
+                     *       "cursor": "c1.7421.318",
+                     *       "hasMore": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChangePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listReportBacks: {
         parameters: {
             query?: {
@@ -6792,7 +6938,7 @@ export interface operations {
                 /** @description Relayed before this instant. */
                 relayedTo?: string;
                 /**
-                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -6972,7 +7118,7 @@ export interface operations {
                  */
                 q?: components["parameters"]["Q"];
                 /**
-                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -7028,7 +7174,7 @@ export interface operations {
                  */
                 q?: components["parameters"]["Q"];
                 /**
-                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included.
+                 * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];

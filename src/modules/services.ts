@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts'
 import type { Logger } from '../context.ts'
 import type { Database } from '../db/client.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
+import { createChangesService } from './changes/changes-service.ts'
 import { createCredentialsService } from './credentials/credentials-service.ts'
 import { createEventFeedsService } from './events/event-feeds-service.ts'
 import { createEventsService } from './events/events-service.ts'
@@ -46,8 +47,9 @@ export function createServices(database: Database, { partnerTokens, insights, lo
     ...loop,
     loopExports: createLoopExportsService(loop),
     open311: createOpen311Service({ agencies, ...loop }),
+    changes: createChangesService({ repositories, agencies, events, series, organizations, ...loop }),
     /** Every committed change, as the outbox records it, for live subscriptions (each instance follows it). */
-    changes: createChangeStream({ database, repositories: createRepositories(database.background), ...(log ? { log } : {}) }),
+    changeStream: createChangeStream({ database, repositories: createRepositories(database.background), ...(log ? { log } : {}) }),
   }
 }
 export type Services = ReturnType<typeof createServices>

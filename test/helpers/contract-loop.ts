@@ -19,6 +19,7 @@ export const loopOperations = [
   'listFeedback', 'submitFeedback', 'getFeedback', 'classifyFeedback', 'transitionFeedback', 'moderateFeedback', 'getFeedbackHistory',
   'listDecisions', 'recordDecision', 'getDecision', 'updateDecision', 'addDecisionUpdate',
   'listReportBacks', 'recordReportBack', 'getReportBack',
+  'listChanges',
 ]
 
 const missing = '00000000-0000-4000-8000-000000000000'
@@ -190,4 +191,13 @@ export async function loopContract(t: Test, { call, expectStatus, staff, analyst
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/report-backs?updatedSince=2020-01-01T00:00:00Z', headers: staff }), 200)
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/report-backs?channel=pigeon' }), 400, 'VALIDATION_FAILED')
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/report-backs?token=x' }), 401, 'UNAUTHENTICATED')
+
+  // The change feed, as the public, staff and an analyst see it; page on with the cursor, refuse one it did not issue.
+  const firstPage = await call(t, { method: 'GET', url: '/v1/changes?limit=3' })
+  expectStatus(t, firstPage, 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/changes?after=${firstPage.json().cursor}&agency=metro`, headers: staff }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/changes', headers: analyst }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/changes?after=not-a-cursor' }), 400, 'INVALID_CURSOR')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/changes?limit=0' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/changes?token=x' }), 401, 'UNAUTHENTICATED')
 }

@@ -55,8 +55,8 @@ export const auditEvents = pgTable(
 )
 
 /**
- * Changes to deliver outside the process (change feed, webhooks), appended in the same statement as the change itself.
- * `payload` holds ids and versions only, never personal data; delivery reads in id order per agency.
+ * Changes to deliver outside the process (change feed, webhooks), appended with the change itself (its statement or its transaction).
+ * `payload` holds ids and versions only, never personal data; readers take rows in commit order (tx, id), never id order alone.
  */
 export const outbox = pgTable(
   'outbox',
@@ -67,7 +67,7 @@ export const outbox = pgTable(
     entityId: uuid('entity_id').notNull(),
     /** What happened, as the audit trail names it, e.g. event.scheduled. */
     action: text('action').notNull(),
-    /** Whether the public may learn of the change (a later public change feed) or only the agency. */
+    /** Who may see the resource after the change: the public, or only its agency (the change feed still checks access at read time). */
     visibility: text('visibility', { enum: ['public', 'agency'] }).notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
     requestId: text('request_id'),
@@ -78,6 +78,8 @@ export const outbox = pgTable(
   (t) => [
     index('outbox_agency_id_idx').on(t.agencyId, t.id),
     index('outbox_commit_order_idx').on(t.tx, t.id),
+    // An entity's rows in commit order: whether it was public before (the change feed's tombstones), what it did since.
+    index('outbox_entity_idx').on(t.entityType, t.entityId, t.tx, t.id),
     check('outbox_visibility', sql`${t.visibility} in ('public', 'agency')`),
   ],
 )

@@ -104,7 +104,7 @@ export async function registerGraphql(
   // Every committed change, from whichever instance made it, reaches this instance's subscribers.
   let stopChanges: (() => Promise<void>) | undefined
   app.addHook('onReady', async () => {
-    stopChanges = await services.changes.start((change) => {
+    stopChanges = await services.changeStream.start((change) => {
       for (const topic of topicsOf(change)) app.graphql.pubsub.publish({ topic, payload: change })
     })
   })

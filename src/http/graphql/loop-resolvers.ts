@@ -21,7 +21,7 @@ type Create = { input: Record<string, unknown>; idempotencyKey?: string | null }
 const keyArgument = { 'Idempotency-Key': 'idempotencyKey' }
 
 /** This section's enums: upper-case names bound to the services' lower-case values (as enum-values.ts does for the rest). */
-const loopEnums = ['FeedbackChannel', 'Stance', 'FeedbackVisibility', 'FeedbackStatus', 'ModerationAction', 'DecisionStatus', 'Publication', 'ReportBackChannel', 'ReportBackAudience'] as const
+const loopEnums = ['FeedbackChannel', 'Stance', 'FeedbackVisibility', 'FeedbackStatus', 'ModerationAction', 'DecisionStatus', 'Publication', 'ReportBackChannel', 'ReportBackAudience', 'ChangeResourceType'] as const
 export function bindLoopEnumValues(schema: GraphQLSchema): GraphQLSchema {
   for (const name of loopEnums) {
     const type = schema.getType(name)
@@ -66,24 +66,45 @@ export const loopQueries = {
   },
   async feedback(_: unknown, args: Filtered, context: GraphqlContext) {
     const filter = filterOf(args)
-    const page = await namedAsArguments(pagingNames, () => context.services.feedback.list(serviceContext(context), { ...filter, ...pageArguments(args) }))
-    return feedbackConnection(page, filter.updatedSince !== undefined)
+    const ctx = serviceContext(context)
+    const query = { ...filter, ...pageArguments(args) }
+    const page = await namedAsArguments(pagingNames, () => context.services.feedback.list(ctx, query))
+    return { ...feedbackConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'feedback', query)) ?? null }
   },
   feedbackItem: (_: unknown, args: { id: string }, context: GraphqlContext) => context.services.feedback.get(serviceContext(context), args.id),
   feedbackHistory: async (_: unknown, args: { id: string }, context: GraphqlContext) => (await context.services.feedback.history(serviceContext(context), args.id)).data,
   async decisions(_: unknown, args: Filtered, context: GraphqlContext) {
     const filter = filterOf(args)
-    const page = await namedAsArguments(pagingNames, () => context.services.decisions.list(serviceContext(context, args.language), { ...filter, ...pageArguments(args) }))
-    return decisionConnection(page, filter.updatedSince !== undefined)
+    const ctx = serviceContext(context, args.language)
+    const query = { ...filter, ...pageArguments(args) }
+    const page = await namedAsArguments(pagingNames, () => context.services.decisions.list(ctx, query))
+    return { ...decisionConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'decision', query)) ?? null }
   },
   decision: (_: unknown, args: { id: string } & Language, context: GraphqlContext) => context.services.decisions.get(serviceContext(context, args.language), args.id),
   async reportBacks(_: unknown, args: Filtered, context: GraphqlContext) {
     const filter = filterOf(args)
-    const page = await namedAsArguments(pagingNames, () => context.services.reportBacks.list(serviceContext(context, args.language), { ...filter, ...pageArguments(args) }))
-    return reportBackConnection(page, filter.updatedSince !== undefined)
+    const ctx = serviceContext(context, args.language)
+    const query = { ...filter, ...pageArguments(args) }
+    const page = await namedAsArguments(pagingNames, () => context.services.reportBacks.list(ctx, query))
+    return { ...reportBackConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'report_back', query)) ?? null }
   },
   reportBack: (_: unknown, args: { id: string } & Language, context: GraphqlContext) => context.services.reportBacks.get(serviceContext(context, args.language), args.id),
+  async changes(_: unknown, args: { after?: string | null; first?: number | null; agency?: string | null } & Language, context: GraphqlContext) {
+    const query = withoutNulls({ after: args.after, limit: args.first, agency: args.agency })
+    const page = await namedAsArguments({ limit: 'first' }, () => context.services.changes.page(serviceContext(context, args.language), query))
+    // The resource goes in the field its type names; a tombstone has none.
+    const entries = page.data.map(({ resource, tombstone, ...entry }) => ({
+      ...entry,
+      tombstone: tombstone === true,
+      reason: tombstone ? 'removed' : null,
+      ...Object.fromEntries(changeFields.map(([type, field]) => [field, entry.resourceType === type ? (resource ?? null) : null])),
+    }))
+    return { entries, cursor: page.cursor, hasMore: page.hasMore }
+  },
 }
+
+/** Each feed resource type and the ChangeEntry field that carries it. */
+const changeFields = [['event', 'event'], ['series', 'series'], ['organization', 'organization'], ['feedback', 'feedback'], ['decision', 'decision'], ['report_back', 'reportBack']] as const
 
 export const loopMutations = {
   addTopic(_: unknown, args: Create, context: GraphqlContext) {

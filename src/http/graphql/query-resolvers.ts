@@ -9,8 +9,11 @@ type PageArgs = { first?: number | null; after?: string | null } & Language
 export const queryResolvers = {
   async events(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext) {
     const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
-    const page = await namedAsArguments(pagingNames, () => context.services.events.list(serviceContext(context, args.language), { ...filter, ...pageArguments(args) }))
-    return eventConnection(page, filter.updatedSince !== undefined)
+    const ctx = serviceContext(context, args.language)
+    const query = { ...filter, ...pageArguments(args) }
+    const page = await namedAsArguments(pagingNames, () => context.services.events.list(ctx, query))
+    // Resolved only when selected: graphql-js calls a function-valued field.
+    return { ...eventConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'event', query)) ?? null }
   },
 
   event(_: unknown, args: { id: string } & Language, context: GraphqlContext) {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../modules/services.ts'
 import { contextOf } from '../request-context.ts'
-import { expectedVersion, idempotencyKey, listQuery, sendPage, sendResource } from './rest-helpers.ts'
+import { expectedVersion, idempotencyKey, listQuery, sendPage, sendResource, withRemoved } from './rest-helpers.ts'
 
 const decisionArrayParams = ['status', 'topic', 'areaId', 'eventId', 'organizationId'] as const
 type IdParams = { Params: { id: string } }
@@ -12,7 +12,10 @@ export function decisionsRoutes(app: FastifyInstance, { services, baseUrl }: { s
 
   app.get('/v1/decisions', async function listDecisions(request, reply) {
     reply.header('vary', 'Accept-Language, Authorization')
-    return sendPage(request, reply, await decisions.list(contextOf(request), listQuery(request, decisionArrayParams)), baseUrl)
+    const ctx = contextOf(request)
+    const query = listQuery(request, decisionArrayParams)
+    const page = await decisions.list(ctx, query)
+    return sendPage(request, reply, withRemoved(page, await services.changes.removedOf(ctx, 'decision', query)), baseUrl)
   })
 
   app.post('/v1/decisions', async function recordDecision(request, reply) {
@@ -36,7 +39,10 @@ export function decisionsRoutes(app: FastifyInstance, { services, baseUrl }: { s
 
   app.get('/v1/report-backs', async function listReportBacks(request, reply) {
     reply.header('vary', 'Accept-Language, Authorization')
-    return sendPage(request, reply, await reportBacks.list(contextOf(request), listQuery(request, ['channel'])), baseUrl)
+    const ctx = contextOf(request)
+    const query = listQuery(request, ['channel'])
+    const page = await reportBacks.list(ctx, query)
+    return sendPage(request, reply, withRemoved(page, await services.changes.removedOf(ctx, 'report_back', query)), baseUrl)
   })
 
   app.post('/v1/report-backs', async function recordReportBack(request, reply) {

@@ -6,7 +6,7 @@ import type { EventRead, EventsPageRead } from '../../modules/reads/reads-servic
 import { planCache, sightOf } from '../plan-cache.ts'
 import { contextOf } from '../request-context.ts'
 import { prefersJsonLd } from './negotiation.ts'
-import { eventArrayParams, expectedVersion, idempotencyKey, linkNext, listQuery, noBody, sendJsonText, sendPage, sendResource } from './rest-helpers.ts'
+import { eventArrayParams, expectedVersion, idempotencyKey, linkNext, listQuery, noBody, sendJsonText, sendPage, sendResource, withRemoved } from './rest-helpers.ts'
 
 type IdParams = { Params: { id: string } }
 
@@ -31,10 +31,14 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath
       if (!plan) listPlans.set(key, (plan = { read: await reads.planEvents(ctx, listQuery(request, eventArrayParams)) }))
       const { body, nextCursor } = await reads.events(ctx, plan.read)
       linkNext(request, reply, nextCursor, baseUrl)
-      return sendJsonText(reply, body)
+      const removed = await services.changes.removedOf(ctx, 'event', listQuery(request, eventArrayParams))
+      // The body PostgreSQL wrote is one JSON object: what left the caller's view joins it as its last member.
+      return sendJsonText(reply, removed === undefined ? body : `${body.slice(0, body.lastIndexOf('}'))},"removed":${JSON.stringify(removed)}}`)
     }
-    const page = await events.list(contextOf(request), listQuery(request, eventArrayParams))
-    return sendPage(request, reply, page, baseUrl)
+    const ctx = contextOf(request)
+    const query = listQuery(request, eventArrayParams)
+    const page = await events.list(ctx, query)
+    return sendPage(request, reply, withRemoved(page, await services.changes.removedOf(ctx, 'event', query)), baseUrl)
   })
 
   app.post('/v1/events', async function scheduleEvent(request, reply) {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../modules/services.ts'
 import { contextOf } from '../request-context.ts'
 import type { SubmissionLimit } from '../submission-limit.ts'
-import { expectedVersion, idempotencyKey, listQuery, sendPage, sendResource } from './rest-helpers.ts'
+import { expectedVersion, idempotencyKey, listQuery, sendPage, sendResource, withRemoved } from './rest-helpers.ts'
 
 const feedbackArrayParams = ['status', 'topic', 'stance', 'channel', 'visibility', 'areaId', 'eventId'] as const
 type IdParams = { Params: { id: string } }
@@ -13,7 +13,10 @@ export function feedbackRoutes(app: FastifyInstance, { services, baseUrl, submis
 
   app.get('/v1/feedback', async function listFeedback(request, reply) {
     reply.header('vary', 'Authorization')
-    return sendPage(request, reply, await feedback.list(contextOf(request), listQuery(request, feedbackArrayParams)), baseUrl)
+    const ctx = contextOf(request)
+    const query = listQuery(request, feedbackArrayParams)
+    const page = await feedback.list(ctx, query)
+    return sendPage(request, reply, withRemoved(page, await services.changes.removedOf(ctx, 'feedback', query)), baseUrl)
   })
 
   app.post(

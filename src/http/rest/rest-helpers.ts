@@ -46,6 +46,11 @@ export function sendPage<T>(request: FastifyRequest, reply: FastifyReply, page: 
   return page
 }
 
+/** A sync page (updatedSince) with what left the caller's view beside its items; any other page as it is. */
+export function withRemoved<P extends object>(page: P, removed: { id: string; at: string }[] | undefined): P | (P & { removed: { id: string; at: string }[] }) {
+  return removed === undefined ? page : { ...page, removed }
+}
+
 /** The Link: rel="next" header of a page, when there is a next page. */
 export function linkNext(request: FastifyRequest, reply: FastifyReply, nextCursor: string | null, baseUrl: string) {
   if (!nextCursor) return

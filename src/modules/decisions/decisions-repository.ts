@@ -61,6 +61,11 @@ export function createDecisionsRepository(db: Queryable) {
   const base = (v: FeedbackViewer) => db.select(selection(v)).from(decisions).leftJoin(feedbackTopics, eq(feedbackTopics.id, decisions.topicId))
 
   return {
+    /** Whether `v` may see the decision whose id `id` names, as SQL for another repository's statement. */
+    seen(v: FeedbackViewer): (id: SQL) => SQL {
+      return (id) => sql`exists (select 1 from ${decisions} where ${decisions.id} = ${id} and ${decisionVisible(v)} and ${decisions.deletedAt} is null)`
+    },
+
     async byId(id: string, v: FeedbackViewer): Promise<DecisionRow | undefined> {
       const [row] = await base(v)
         .where(and(eq(decisions.id, id), decisionVisible(v), isNull(decisions.deletedAt)))

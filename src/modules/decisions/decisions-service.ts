@@ -77,6 +77,10 @@ export function createDecisionsService({ database, repositories, writes, agencie
   async function address(ctx: RequestContext, tx: Queryable, agencyId: string, decision: { id: string; title: Record<string, string> }, feedbackIds: string[]) {
     const at = ctx.clock.now()
     const moved = await repositories.on(tx).feedback.moveMany(agencyId, feedbackIds, statusesBefore('addressed'), 'addressed', at, at)
+    await repositories.on(tx).outbox.append(
+      ctx,
+      moved.map((m) => ({ agencyId, entityType: 'feedback', entityId: m.id, action: 'feedback.status_changed', visibility: m.visibility === 'published' ? 'public' : 'agency', payload: { id: m.id, version: m.version } })),
+    )
     const title = Object.values(decision.title)[0]
     await repositories.on(tx).feedback.insertTransitions(
       moved.map((m) => ({ agencyId, feedbackId: m.id, fromStatus: m.from, toStatus: 'addressed' as const, at, note: `Addressed by decision "${title}" (${decision.id})`, ...transitionActor(ctx) })),
@@ -212,6 +216,7 @@ export function createDecisionsService({ database, repositories, writes, agencie
               ...repositories.decisions.planLinks(agency.id, id, input),
               moved,
               repositories.feedback.planTransitionsOf(moved, { agencyId: agency.id, toStatus: 'addressed', at: now, note: `Addressed by decision "${firstTitle(input.title)}" (${id})`, ...transitionActor(ctx) }),
+              repositories.outbox.planAppendMoved(ctx, moved, agency.id, 'feedback.status_changed'),
             ],
             audit: { agencyId: agency.id, action: 'decision.recorded', details: { status, feedbackAddressed: writes.countOf(moved) } },
             outbox: { visibility: publication === 'published' ? 'public' : 'agency', payload: { id, version: 1 } },
@@ -249,6 +254,10 @@ export function createDecisionsService({ database, repositories, writes, agencie
         await repo.setLinks(agency.id, id, { feedbackIds, eventIds, organizationIds })
         const addressed = await address(ctx, tx, agency.id, updated, (feedbackIds ?? []).filter((f) => !before.has(f)))
         await repositories.on(tx).audit.record(ctx, { agencyId: agency.id, action: 'decision.updated', entityType: 'decision', entityId: id, details: { fields: Object.keys(input), feedbackAddressed: addressed, version: updated.version } })
+        // Publishing and retracting are updates of `publication`; the feed names them, and who may see the decision after.
+        const published = updated.publication === 'published'
+        const action = published === (current.publication === 'published') ? 'decision.updated' : published ? 'decision.published' : 'decision.retracted'
+        await repositories.on(tx).outbox.append(ctx, { agencyId: agency.id, entityType: 'decision', entityId: id, action, visibility: published ? 'public' : 'agency', payload: { id, version: updated.version } })
       })
       return service.get(ctx, id)
     },
@@ -271,6 +280,7 @@ export function createDecisionsService({ database, repositories, writes, agencie
         if (!updated) throw preconditionFailed()
         await repo.insertUpdate({ agencyId: agency.id, decisionId: id, on: input.on, status: input.status, note: input.note ?? {}, createdAt: now })
         await repositories.on(tx).audit.record(ctx, { agencyId: agency.id, action: 'decision.progressed', entityType: 'decision', entityId: id, details: { fromStatus: current.status, toStatus: input.status, on: input.on } })
+        await repositories.on(tx).outbox.append(ctx, { agencyId: agency.id, entityType: 'decision', entityId: id, action: 'decision.progressed', visibility: updated.publication === 'published' ? 'public' : 'agency', payload: { id, version: updated.version } })
       })
       return service.get(ctx, id)
     },

@@ -26,6 +26,16 @@ export function createEventsRepository(db: Queryable) {
       return row
     },
 
+    /** Whether the caller (`visibility`) may see the event whose id `id` names, as SQL for another repository's statement. */
+    seen(visibility: EventVisibility): (id: SQL) => SQL {
+      return (id) => sql`exists (select 1 from ${events} where ${events.id} = ${id} and ${visible(visibility) ?? sql`true`} and ${events.deletedAt} is null)`
+    },
+
+    /** The events of `ids` the caller may see (the change feed's batch read); unknown, hidden and deleted ones are left out. */
+    byIds(ids: string[], visibility: EventVisibility): Promise<EventRow[]> {
+      return db.select(eventColumns).from(events).where(and(inArray(events.id, ids), eventConditions({}, visibility, undefined))!)
+    },
+
     /** Keyset page: by start time, or by last change when syncing (updatedSince), which also returns tombstones. */
     list(filter: EventFilter, visibility: EventVisibility, cursor: Cursor | undefined, limit: number): Promise<EventRow[]> {
       const key = filter.updatedSince !== undefined ? events.updatedAt : events.startsAt
@@ -80,11 +90,13 @@ export function createEventsRepository(db: Queryable) {
         .orderBy(asc(events.startsAt))
     },
 
-    async updateOccurrence(agencyId: string, id: string, changes: Partial<EventInsert> & Touched): Promise<void> {
-      await db
+    async updateOccurrence(agencyId: string, id: string, changes: Partial<EventInsert> & Touched): Promise<{ id: string; version: number; status: EventRow['status'] } | undefined> {
+      const [row] = await db
         .update(events)
         .set({ ...changes, version: sql`${events.version} + 1`, sequence: sql`${events.sequence} + 1` })
         .where(and(eq(events.id, id), eq(events.agencyId, agencyId)))
+        .returning({ id: events.id, version: events.version, status: events.status })
+      return row
     },
 
     async seriesById(id: string): Promise<SeriesRow | undefined> {

@@ -93,7 +93,7 @@ export function createEventsService({ database, repositories, writes, agencies }
     const { agency } = editor
     if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
     return db.transaction(async (tx) => {
-      const { events, organizations, audit } = repositories.on(tx)
+      const { events, organizations, audit, outbox } = repositories.on(tx)
       const current = await events.byId(id, editor.organizationId ? { draftsCoHostedBy: editor.organizationId } : { draftsOfAgencyId: agency.id })
       if (!current || current.agencyId !== agency.id) throw notFound('EVENT_NOT_FOUND', 'The event')
       // A partner sees no difference between an event it does not co-host and one that does not exist.
@@ -121,6 +121,10 @@ export function createEventsService({ database, repositories, writes, agencies }
         entityId: id,
         details: { fromStatus: current.status, toStatus: updated.status, version: updated.version },
       })
+      // A draft is the agency's own (and its co-hosts'); any other status is public.
+      await outbox.append(ctx, { agencyId: agency.id, entityType: 'event', entityId: id, action: `event.${pastTense[action]}`, visibility: updated.status === 'draft' ? 'agency' : 'public', payload: { id, version: updated.version } })
+      // A published draft joins the events the decisions that discuss it list.
+      if (current.status === 'draft' && updated.status !== 'draft') await outbox.appendLinksChanged(ctx, { eventIds: [id] })
       return (await views(ctx, [updated], tx))[0]!
     })
   }
@@ -147,6 +151,14 @@ export function createEventsService({ database, repositories, writes, agencies }
       const row = await repositories.events.byId(id, await visibilityFor(ctx))
       if (!row) throw notFound('EVENT_NOT_FOUND', 'The event')
       return row
+    },
+
+    /** Events by id as the caller's own read of each gives it; unknown or hidden ids are left out. */
+    async byIds(ctx: RequestContext, ids: Iterable<string>): Promise<Map<string, EventView>> {
+      const unique = [...new Set(ids)].filter(isUuid)
+      if (unique.length === 0) return new Map()
+      const rows = await repositories.events.byIds(unique, await visibilityFor(ctx))
+      return new Map((await views(ctx, rows)).map((v) => [v.id, v]))
     },
 
     async get(ctx: RequestContext, id: string): Promise<EventView> {

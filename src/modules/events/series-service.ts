@@ -1,4 +1,5 @@
 /** Series: recurring meetings from an RFC 5545 rule, rotating between places, materialized as events. */
+import { randomUUID } from 'node:crypto'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { AppError, notFound, validationFailed } from '../../errors.ts'
@@ -23,6 +24,17 @@ import {
   type PlaceInput,
 } from './events-schemas.ts'
 import { expand, RecurrenceError } from './recurrence.ts'
+import type { OutboxEntry } from '../outbox/outbox-repository.ts'
+
+/** An occurrence's outbox entry: an event like any other, public unless a draft. */
+const occurrenceEntry = (agencyId: string, o: { id?: string; version?: number; status?: string | null }, action: string): OutboxEntry => ({
+  agencyId,
+  entityType: 'event',
+  entityId: o.id!,
+  action,
+  visibility: o.status === 'draft' ? 'agency' : 'public',
+  payload: { id: o.id!, version: o.version ?? 1 },
+})
 
 const MINUTE = 60_000
 
@@ -135,8 +147,13 @@ export function createSeriesService({ database, repositories, writes, agencies }
    * Brings future occurrences in line with the series: new ones are added, changed ones updated (SEQUENCE rises),
    * ones the rule no longer yields are cancelled. Past occurrences and occurrences staff changed by hand stay.
    */
-  async function syncOccurrences(tx: Queryable, s: SeriesRow, now: Date) {
+  async function syncOccurrences(ctx: RequestContext, tx: Queryable, s: SeriesRow, now: Date) {
     const repo = repositories.on(tx).events
+    const changed: OutboxEntry[] = []
+    const update = async (id: string, changes: Parameters<typeof repo.updateOccurrence>[2], action: string) => {
+      const row = await repo.updateOccurrence(s.agencyId, id, changes)
+      if (row) changed.push(occurrenceEntry(s.agencyId, row, action))
+    }
     const planned = validOccurrences(s, now)
     const existing = new Map((await repo.occurrencesOf(s.agencyId, s.id)).map((e) => [e.recurrenceId!.getTime(), e]))
     const toInsert: (EventInsert & { createdAt: Date; updatedAt: Date })[] = []
@@ -151,12 +168,13 @@ export function createSeriesService({ database, repositories, writes, agencies }
       const handEdited = current.isException && !overridden
       if (current.startsAt.getTime() < now.getTime() || handEdited || current.status === 'completed') continue
       const changes = Object.fromEntries(syncedFields.filter((f) => !same(current[f], p[f])).map((f) => [f, p[f]]))
-      if (Object.keys(changes).length) await repo.updateOccurrence(s.agencyId, current.id, { ...changes, updatedAt: now })
+      if (Object.keys(changes).length) await update(current.id, { ...changes, updatedAt: now }, 'event.updated')
     }
     for (const gone of existing.values())
       if (gone.startsAt.getTime() >= now.getTime() && gone.status !== 'cancelled' && gone.status !== 'completed')
-        await repo.updateOccurrence(s.agencyId, gone.id, { status: 'cancelled', statusReason: 'No longer part of the series', updatedAt: now })
-    await repo.insert(toInsert)
+        await update(gone.id, { status: 'cancelled', statusReason: 'No longer part of the series', updatedAt: now }, 'event.cancelled')
+    const inserted = await repo.insert(toInsert)
+    await repositories.on(tx).outbox.append(ctx, [...changed, ...inserted.map((o) => occurrenceEntry(s.agencyId, o, 'event.scheduled'))])
   }
 
   return {
@@ -227,10 +245,14 @@ export function createSeriesService({ database, repositories, writes, agencies }
             ...values,
           }
           // A new series gets every occurrence its rule yields, past ones included.
-          const occurrences = validOccurrences(series, now).map((p) => ({ ...p, createdAt: now, updatedAt: now }))
+          const occurrences = validOccurrences(series, now).map((p) => ({ ...p, id: randomUUID(), createdAt: now, updatedAt: now }))
           return {
             row: repositories.events.planSeries(values),
-            alongside: [repositories.events.planOccurrences(occurrences)],
+            alongside: [
+              repositories.events.planOccurrences(occurrences),
+              // Each occurrence is an event of its own in the change feed.
+              repositories.outbox.planAppendMany(ctx, occurrences.map((o) => occurrenceEntry(agency.id, o, 'event.scheduled'))),
+            ],
             audit: { agencyId: agency.id, action: 'series.created' },
             outbox: { visibility: 'public', payload: { id, version: 1 } },
           }
@@ -267,8 +289,9 @@ export function createSeriesService({ database, repositories, writes, agencies }
         const updated = await repo.updateSeriesVersioned(agency.id, id, current.version, { ...changes, updatedAt: now })
         if (!updated) throw preconditionFailed()
         await checkAreas(tx, agency.id, updated)
-        await syncOccurrences(tx, updated, now)
+        await syncOccurrences(ctx, tx, updated, now)
         await audit.record(ctx, { agencyId: agency.id, action: 'series.updated', entityType: 'series', entityId: id, details: { version: updated.version } })
+        await repositories.on(tx).outbox.append(ctx, { agencyId: agency.id, entityType: 'series', entityId: id, action: 'series.updated', visibility: 'public', payload: { id, version: updated.version } })
         return updated
       })
       return seriesView(row, agency, ctx.languages)
@@ -288,10 +311,14 @@ export function createSeriesService({ database, repositories, writes, agencies }
         const now = ctx.clock.now()
         const updated = await repo.updateSeriesVersioned(agency.id, id, current.version, { status: 'cancelled', updatedAt: now })
         if (!updated) throw preconditionFailed()
+        const cancelled: OutboxEntry[] = []
         for (const e of await repo.occurrencesOf(agency.id, id))
-          if (e.startsAt.getTime() >= now.getTime() && (e.status === 'scheduled' || e.status === 'postponed' || e.status === 'draft'))
-            await repo.updateOccurrence(agency.id, e.id, { status: 'cancelled', statusReason: reason ?? 'The series was cancelled', updatedAt: now })
+          if (e.startsAt.getTime() >= now.getTime() && (e.status === 'scheduled' || e.status === 'postponed' || e.status === 'draft')) {
+            const row = await repo.updateOccurrence(agency.id, e.id, { status: 'cancelled', statusReason: reason ?? 'The series was cancelled', updatedAt: now })
+            if (row) cancelled.push(occurrenceEntry(agency.id, row, 'event.cancelled'))
+          }
         await audit.record(ctx, { agencyId: agency.id, action: 'series.cancelled', entityType: 'series', entityId: id })
+        await repositories.on(tx).outbox.append(ctx, [...cancelled, { agencyId: agency.id, entityType: 'series', entityId: id, action: 'series.cancelled', visibility: 'public', payload: { id, version: updated.version } }])
         return updated
       })
       return seriesView(row, agency, ctx.languages)

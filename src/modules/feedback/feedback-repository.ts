@@ -161,7 +161,7 @@ export function createFeedbackRepository(db: Queryable) {
       return plannedStatement((ref) => sql`update ${feedbackItems} set ${set}
         from (select ${feedbackItems.id} as id, ${feedbackItems.status} as from_status from ${feedbackItems} where ${movable} and exists (select 1 from ${ref('gate')}) for update) as moved
         where ${feedbackItems.id} = moved.id
-        returning ${feedbackItems.id} as id, moved.from_status`)
+        returning ${feedbackItems.id} as id, moved.from_status, ${feedbackItems.version} as version, ${feedbackItems.visibility} as visibility`)
     },
 
     /** A history row for each item `moved` (planMoveMany) moved, as part of the same unit of work. */
@@ -183,6 +183,11 @@ export function createFeedbackRepository(db: Queryable) {
       return plannedInsert(participants, values, { id: participants.id })
     },
 
+    /** Whether `viewer` may see the item whose id `id` names, as SQL for another repository's statement. */
+    seen(viewer: FeedbackViewer): (id: SQL) => SQL {
+      return (id) => sql`exists (select 1 from ${feedbackItems} where ${feedbackItems.id} = ${id} and ${feedbackVisible(viewer)} and ${feedbackItems.deletedAt} is null)`
+    },
+
     /** Applies a change only if the row still has the expected version (optimistic locking). */
     async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<FeedbackInsert> & Touched): Promise<FeedbackItemRow | undefined> {
       const [row] = await db
@@ -197,7 +202,7 @@ export function createFeedbackRepository(db: Queryable) {
      * Moves every item of `ids` whose status allows it to `to`, fills the milestone dates reached for the first
      * time (`at`), and returns what moved from where (the caller records the transitions). Rows are locked first.
      */
-    async moveMany(agencyId: string, ids: string[], from: FeedbackStatus[], to: FeedbackStatus, at: Date, updatedAt: Date): Promise<{ id: string; from: FeedbackStatus }[]> {
+    async moveMany(agencyId: string, ids: string[], from: FeedbackStatus[], to: FeedbackStatus, at: Date, updatedAt: Date): Promise<{ id: string; from: FeedbackStatus; version: number; visibility: FeedbackItemRow['visibility'] }[]> {
       if (ids.length === 0) return []
       const prior = await db
         .select({ id: feedbackItems.id, status: feedbackItems.status })
@@ -205,11 +210,13 @@ export function createFeedbackRepository(db: Queryable) {
         .where(and(eq(feedbackItems.agencyId, agencyId), inArray(feedbackItems.id, ids), inArray(feedbackItems.status, from), isNull(feedbackItems.deletedAt)))
         .for('update')
       if (prior.length === 0) return []
-      await db
+      const moved = await db
         .update(feedbackItems)
         .set({ ...milestones(to, at), status: to, version: sql`${feedbackItems.version} + 1`, updatedAt })
         .where(inArray(feedbackItems.id, prior.map((p) => p.id)))
-      return prior.map((p) => ({ id: p.id, from: p.status }))
+        .returning({ id: feedbackItems.id, version: feedbackItems.version, visibility: feedbackItems.visibility })
+      const left = new Map(prior.map((p) => [p.id, p.status]))
+      return moved.map((m) => ({ ...m, from: left.get(m.id)! }))
     },
 
     async insertTransitions(values: (typeof feedbackTransitions.$inferInsert & { at: Date })[]): Promise<void> {

@@ -58,19 +58,23 @@ export function createFeedbackService({ database, repositories, writes, agencies
     ctx: RequestContext,
     id: string,
     expectedVersion: VersionCondition,
-    apply: (current: FeedbackRow, tx: Queryable, now: Date) => Promise<{ changes: Partial<FeedbackItemRow> | Record<string, unknown>; topicCode?: string; action: string; details?: Record<string, unknown>; transition?: { from: FeedbackStatus; to: FeedbackStatus; note: string | null } }>,
+    apply: (current: FeedbackRow, tx: Queryable, now: Date) => Promise<{ changes: Partial<FeedbackItemRow> | Record<string, unknown>; topicCode?: string; action: string; outboxAction?: string; details?: Record<string, unknown>; transition?: { from: FeedbackStatus; to: FeedbackStatus; note: string | null } }>,
   ): Promise<FeedbackView> {
     const agency = await staffAgency(ctx)
     return db.transaction(async (tx) => {
       const current = await ownItem(tx, agency, id)
       if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
       const now = ctx.clock.now()
-      const { changes, topicCode, action, details, transition } = await apply(current, tx, now)
-      const { feedback: repo, audit } = repositories.on(tx)
+      const { changes, topicCode, action, details, transition, outboxAction } = await apply(current, tx, now)
+      const { feedback: repo, audit, outbox } = repositories.on(tx)
       const updated = await repo.updateVersioned(agency.id, id, current.version, { ...(changes as Partial<FeedbackItemRow>), updatedAt: now })
       if (!updated) throw preconditionFailed()
       if (transition) await repo.insertTransitions([{ agencyId: agency.id, feedbackId: id, fromStatus: transition.from, toStatus: transition.to, note: transition.note, at: now, ...transitionActor(ctx) }])
       await audit.record(ctx, { agencyId: agency.id, action, entityType: 'feedback', entityId: id, details: { ...details, version: updated.version } })
+      const visibility = updated.visibility === 'published' ? 'public' : 'agency'
+      await outbox.append(ctx, { agencyId: agency.id, entityType: 'feedback', entityId: id, action: outboxAction ?? action, visibility, payload: { id, version: updated.version } })
+      // Decisions and report-backs list only the feedback a caller may see: publishing or withholding changes theirs.
+      if ((current.visibility === 'published') !== (updated.visibility === 'published')) await outbox.appendLinksChanged(ctx, { feedbackIds: [id] })
       return feedbackView({ ...updated, topicCode: topicCode ?? current.topicCode }, { kind: 'staff', agencyId: agency.id, organizationId: null })
     })
   }
@@ -271,6 +275,7 @@ export function createFeedbackService({ database, repositories, writes, agencies
         return {
           changes: { ...milestones(to, now), status: to, ...(reason !== null ? { statusReason: reason } : {}) },
           action: `feedback.${to}`,
+          outboxAction: 'feedback.status_changed',
           details: { fromStatus: current.status, toStatus: to },
           transition: { from: current.status, to, note: [reason, input.note].filter(Boolean).join(' — ') || null },
         }
@@ -288,7 +293,7 @@ export function createFeedbackService({ database, repositories, writes, agencies
         }
         if (current.visibility !== 'pending_moderation' && current.visibility !== 'published')
           throw invalidTransition(`A ${current.visibility} item cannot be withheld; only items pending moderation or published can`)
-        return { changes: { visibility: 'withheld', publishedBody: null }, action: 'feedback.withheld', details: input.note ? { note: input.note } : {} }
+        return { changes: { visibility: 'withheld', publishedBody: null }, action: 'feedback.withheld', outboxAction: 'feedback.withdrawn', details: input.note ? { note: input.note } : {} }
       })
     },
 

@@ -103,7 +103,7 @@ export function createOrganizationsService({ database, repositories, writes, age
       const input = parseInput(updateOrganizationInput, rawInput)
       if (!isUuid(id)) throw notFound('ORGANIZATION_NOT_FOUND', 'The organization')
       const row = await db.transaction(async (tx) => {
-        const { organizations: repo, audit } = repositories.on(tx)
+        const { organizations: repo, audit, outbox } = repositories.on(tx)
         const current = await repo.byId(id)
         if (!current || current.agencyId !== agency.id) throw notFound('ORGANIZATION_NOT_FOUND', 'The organization')
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
@@ -118,6 +118,7 @@ export function createOrganizationsService({ database, repositories, writes, age
           // Field names only: the contact's values are personal data and stay out of the audit trail.
           details: { fields: Object.keys(input), version: updated.version },
         })
+        await outbox.append(ctx, { agencyId: agency.id, entityType: 'organization', entityId: id, action: 'organization.updated', visibility: 'public', payload: { id, version: updated.version } })
         return updated
       })
       return organizationView(row, await viewerOf(ctx))

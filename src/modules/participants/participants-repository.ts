@@ -96,7 +96,7 @@ export function createParticipantsRepository(db: Queryable) {
      * unlinked and its text replaced; idempotency records and audit details that could hold it are scrubbed.
      * `personal` are the values to scrub wherever free text might have copied them.
      */
-    async erase(agencyId: string, id: string, personal: string[], now: Date): Promise<{ feedbackUnlinked: number; attendances: number }> {
+    async erase(agencyId: string, id: string, personal: string[], now: Date): Promise<{ counts: { feedbackUnlinked: number; attendances: number }; feedback: { id: string; version: number; visibility: string }[] }> {
       // The audit trail is append-only except in a transaction that declares an erasure (migration 0001).
       await db.execute(sql`select set_config('app.erasure', 'on', true)`)
       await db
@@ -133,7 +133,7 @@ export function createParticipantsRepository(db: Queryable) {
           updatedAt: now,
         })
         .where(and(eq(feedbackItems.participantId, id), eq(feedbackItems.agencyId, agencyId)))
-        .returning({ id: feedbackItems.id })
+        .returning({ id: feedbackItems.id, version: feedbackItems.version, visibility: feedbackItems.visibility })
       const feedbackIds = feedback.map((f) => f.id)
       // Notes on those items' lifecycle may quote the person.
       if (feedbackIds.length) await db.update(feedbackTransitions).set({ note: null }).where(inArray(feedbackTransitions.feedbackId, feedbackIds))
@@ -147,7 +147,7 @@ export function createParticipantsRepository(db: Queryable) {
           .set({ details: { erased: true } })
           .where(and(eq(auditEvents.agencyId, agencyId), sql`${auditEvents.details}::text ilike any (array[${sql.join(patterns.map((x) => sql`${x}`), sql`, `)}]::text[])`))
       }
-      return { feedbackUnlinked: feedbackIds.length, attendances: attended.length }
+      return { counts: { feedbackUnlinked: feedbackIds.length, attendances: attended.length }, feedback }
     },
   }
 }

@@ -274,9 +274,14 @@ export function createParticipantsService({ database, repositories, writes, agen
         const current = await repo.byId(agency.id, id)
         if (!current) throw notFoundError()
         if (current.erasedAt) return current
-        const counts = await repo.erase(agency.id, id, personalValues(current), ctx.clock.now())
+        const { counts, feedback } = await repo.erase(agency.id, id, personalValues(current), ctx.clock.now())
         // Counts only: the erasure is on record without anything it erased.
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'participant.erased', entityType: 'participant', entityId: id, details: counts })
+        // Their feedback's text is gone wherever it was shown: each item changed (the participant itself never leaves the agency).
+        await repositories.on(tx).outbox.append(
+          ctx,
+          feedback.map((f) => ({ agencyId: agency.id, entityType: 'feedback', entityId: f.id, action: 'feedback.erased', visibility: f.visibility === 'published' ? 'public' : 'agency', payload: { id: f.id, version: f.version } })),
+        )
         return (await repo.byId(agency.id, id))!
       })
       return (await viewsOf(ctx, writer, [row], undefined))[0]!

@@ -31,6 +31,11 @@ const selection = (v: FeedbackViewer) => ({
 export function createReportBacksRepository(db: Queryable) {
   const base = (v: FeedbackViewer) => db.select(selection(v)).from(reportBacks)
   return {
+    /** Whether `v` may see the report-back whose id `id` names, as SQL for another repository's statement. */
+    seen(v: FeedbackViewer): (id: SQL) => SQL {
+      return (id) => sql`exists (select 1 from ${reportBacks} where ${reportBacks.id} = ${id} and ${reportBackVisible(v)} and ${reportBacks.deletedAt} is null)`
+    },
+
     async byId(id: string, v: FeedbackViewer): Promise<ReportBackRow | undefined> {
       const [row] = await base(v)
         .where(and(eq(reportBacks.id, id), reportBackVisible(v), isNull(reportBacks.deletedAt)))

@@ -117,6 +117,7 @@ export function createReportBacksService({ repositories, writes, agencies, feedb
               repositories.reportBacks.planLinks(agency.id, id, toLink),
               moved,
               repositories.feedback.planTransitionsOf(moved, { agencyId: agency.id, toStatus: 'reported_back', at, note: `Reported back by ${input.channel.replaceAll('_', ' ')} (${id})`, ...transitionActor(ctx) }),
+              repositories.outbox.planAppendMoved(ctx, moved, agency.id, 'feedback.status_changed'),
             ],
             audit: { agencyId: agency.id, action: 'report_back.recorded', details: { decisionId: input.decisionId, feedbackLinked: toLink.length, feedbackReportedBack: writes.countOf(moved) } },
             outbox: { visibility: publication === 'published' ? 'public' : 'agency', payload: { id, version: 1 } },

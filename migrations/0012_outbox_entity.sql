@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_entity_idx" ON "outbox" USING btree ("entity_type","entity_id","tx","id");
