@@ -51,6 +51,7 @@ export const catalogue = {
   IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   PRECONDITION_REQUIRED: { status: 428, title: 'An If-Match header is required' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  TOO_MANY_SUBSCRIPTIONS: { status: 429, title: 'The connection holds as many subscriptions as it may' },
   INTERNAL: { status: 500, title: 'Internal server error' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; retry shortly' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The server is not taking requests right now; retry shortly' },

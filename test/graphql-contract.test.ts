@@ -18,6 +18,7 @@ import {
   type GraphQLSchema,
 } from 'graphql'
 import t from 'tap'
+import { subscribe, subscriber } from './helpers/subscriber.ts'
 import { ageBands, attendanceRoles, attendanceStatuses, disabilityStatuses, faiths, genders, incomeBands, occupations, raceEthnicities, sexualOrientations } from '../src/db/schema/index.ts'
 import { contactVisibilities } from '../src/modules/participants/participant-view.ts'
 import { consentFilters, contactPurposes } from '../src/modules/participants/participants-schemas.ts'
@@ -117,7 +118,7 @@ t.test('when the schema enums are compared with the services values, then each i
  * path (so cycles end) while within the depth limit.
  */
 // The loop's relations from events are selected from the loop's own queries: from every event they would pass the cost limit.
-const loopRoots = ['Query.topics', 'Query.feedback', 'Query.feedbackItem', 'Query.feedbackHistory', 'Query.decisions', 'Query.decision', 'Query.reportBacks', 'Query.reportBack', 'Query.changes']
+const loopRoots = ['Query.topics', 'Query.feedback', 'Query.feedbackItem', 'Query.feedbackHistory', 'Query.decisions', 'Query.decision', 'Query.reportBacks', 'Query.reportBack', 'Query.changes', 'Subscription.feedbackChanged', 'Subscription.decisionChanged', 'Subscription.reportBackChanged']
 const loopFromEvents = new Set(['Event.feedback', 'Event.decisions'])
 
 function selectAll(type: GraphQLObjectType, path: string[], depth: number): string {
@@ -333,6 +334,29 @@ t.test('when every field of every type is selected over real data, then each res
     Object.assign(data, res.json().data)
   }
 
+  // Subscriptions, over a real WebSocket: one change of each kind (outbox rows as writers append them) and every field.
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const client = subscriber(t, `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, admin.authorization.replace('Bearer ', ''))
+  const subscriptionType = contract.getSubscriptionType()!
+  const live = (name: string, args: string) => {
+    const target = getNamedType(subscriptionType.getFields()[name]!.type) as GraphQLObjectType
+    return subscribe(client, `subscription { ${name}${args} { ${selectAll(target, [`Subscription.${name}`], 1)} } }`)
+  }
+  const subscriptions = [
+    await live('eventChanged', `(id: "${id}")`),
+    await live('feedbackChanged', `(id: "${loop.feedbackId}")`),
+    await live('decisionChanged', '(agency: "metro")'),
+    await live('reportBackChanged', '(agency: "metro")'),
+  ]
+  for (const [entityType, entityId] of [['event', id], ['feedback', loop.feedbackId], ['decision', loop.decisionId], ['report_back', loop.reportBackId]])
+    await database.raw(`insert into outbox (agency_id, entity_type, entity_id, action, visibility, payload) values ($1, $2, $3, $4, 'agency', $5)`, [fixtures.metro.id, entityType, entityId, `${entityType}.updated`, JSON.stringify({ id: entityId })])
+  const subscribed: Record<string, unknown> = {}
+  for (const sub of subscriptions) {
+    const message = await sub.next()
+    t.same(message.errors, undefined, 'no errors')
+    Object.assign(subscribed, message.data)
+  }
+
   const seen = new Map<string, boolean>()
   const problems: string[] = []
   for (const document of changes) {
@@ -341,6 +365,7 @@ t.test('when every field of every type is selected over real data, then each res
     recordValues(query, res.json().data, seen, problems, 'Query')
   }
   recordValues(query, data, seen, problems, 'Query')
+  recordValues(subscriptionType, subscribed, seen, problems, 'Subscription')
   recordValues(contract.getMutationType()!, series.json().data, seen, problems, 'Mutation')
   recordValues(contract.getMutationType()!, scheduled.data, seen, problems, 'Mutation')
   recordValues(contract.getMutationType()!, organization.json().data, seen, problems, 'Mutation')

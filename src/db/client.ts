@@ -20,6 +20,11 @@ export type Queryable = Db | Tx
 
 export type Database = {
   db: Db
+  /**
+   * The same connections for work no request waits for (following the outbox for subscribers): its statements are
+   * not counted in `statements`, which holds requests to their budget.
+   */
+  background: Db
   kind: 'postgres' | 'pglite'
   /** Runs a trivial query on a connection of its own, so a busy pool does not read as a database that is down. */
   ping(): Promise<void>
@@ -38,7 +43,18 @@ export type Database = {
   raw<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
   /** Runs fn while holding a cluster-wide lock, so instances starting together migrate one at a time. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>
+  /**
+   * LISTENs on `channel` (PostgreSQL: on a connection of its own, outside the pool, reconnecting with backoff when it is
+   * lost). `onListening` runs each time the listen starts or starts again, so a caller can catch up on what it missed.
+   * Resolves to a function that stops listening.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>
 }
+
+export type ListenHandlers = { onNotify(payload: string): void; onListening(): void }
+
+/** Waits between attempts to listen again after the connection is lost: doubling from the first to the last. */
+export const LISTEN_BACKOFF_MS = { first: 100, max: 5_000 }
 
 /** A count only: statements carry parameter values (personal data), so none is kept in memory. */
 export type StatementLog = { count: number }
@@ -118,6 +134,7 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
     const db = drizzlePg(pool, { schema, logger }) as unknown as Db
     return {
       db,
+      background: drizzlePg(pool, { schema }) as unknown as Db,
       kind: 'postgres',
       statements,
       ping: async () => void (await probe.query('select 1')),
@@ -131,6 +148,7 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
         return (await pool.query(name ? { name, text, values: params } : { text, values: params }).catch(failed(text, params))).rows as T[]
       },
       close: async () => void (await Promise.all([pool.end(), probe.end()])),
+      listen: (channel, handlers) => listenOnOwnConnection(config.url, channel, handlers, log),
       exclusive: async (fn) => {
         const lockClient = await pool.connect()
         try {
@@ -154,6 +172,7 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
   const db = drizzlePglite(client, { schema, logger }) as unknown as Db
   return {
     db,
+    background: drizzlePglite(client, { schema }) as unknown as Db,
     kind: 'pglite',
     statements,
     ping: async () => void (await client.query('select 1')),
@@ -168,5 +187,62 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
     close: () => client.close(),
     // PGlite has one connection in one process: nothing else can run alongside.
     exclusive: (fn) => fn(),
+    async listen(channel, { onNotify, onListening }) {
+      const unlisten = await client.listen(channel, onNotify)
+      onListening()
+      return unlisten
+    },
+  }
+}
+
+/**
+ * LISTEN on a dedicated client (a pooled one would be handed to other work and drop the LISTEN when released). When the
+ * connection is lost (PostgreSQL restarted, network cut) it connects again, waiting LISTEN_BACKOFF_MS between attempts.
+ */
+async function listenOnOwnConnection(url: string, channel: string, { onNotify, onListening }: ListenHandlers, log: Logger): Promise<() => Promise<void>> {
+  let stopped = false
+  let client: pg.Client | undefined
+  let retry: NodeJS.Timeout | undefined
+  let wait = LISTEN_BACKOFF_MS.first
+  const quoted = `"${channel.replaceAll('"', '""')}"`
+
+  const connect = async (first = false): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'community-engagement-api (listen)' })
+    client = c
+    let lost = false
+    const reconnect = (err?: Error) => {
+      if (lost || stopped) return
+      lost = true
+      if (err) log.warn({ err }, 'database listen connection lost; connecting again')
+      c.end().catch(() => {})
+      retry = setTimeout(() => void connect().catch(() => {}), wait)
+      wait = Math.min(wait * 2, LISTEN_BACKOFF_MS.max)
+    }
+    c.on('error', reconnect)
+    c.on('end', () => reconnect())
+    c.on('notification', (n) => {
+      if (n.channel === channel && n.payload !== undefined) onNotify(n.payload)
+    })
+    try {
+      await c.connect()
+      await c.query(`LISTEN ${quoted}`)
+    } catch (err) {
+      if (!first) return reconnect(err as Error)
+      stopped = true
+      clearTimeout(retry)
+      await c.end().catch(() => {})
+      throw err
+    }
+    if (stopped) return void (await c.end().catch(() => {}))
+    wait = LISTEN_BACKOFF_MS.first
+    onListening()
+  }
+
+  // The first attempt must succeed (the app does not start deaf); later ones retry until stopped.
+  await connect(true)
+  return async () => {
+    stopped = true
+    clearTimeout(retry)
+    await client?.end().catch(() => {})
   }
 }

@@ -27,7 +27,11 @@ export function bearerTokenOf(request: FastifyRequest): string | undefined {
   if (query && ('access_token' in query || 'token' in query))
     throw new AppError('UNAUTHENTICATED', 'Tokens in the query string are not accepted; send an Authorization: Bearer header')
   const header = request.headers.authorization
-  if (!header) return undefined
+  return header ? tokenOf(header) : undefined
+}
+
+/** The token of an Authorization value: "Bearer <token>", or it is refused. */
+function tokenOf(header: string): string {
   const match = BEARER.exec(header)
   if (!match) throw new AppError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>"')
   return match[1]!
@@ -37,6 +41,11 @@ export function bearerTokenOf(request: FastifyRequest): string | undefined {
 export async function actorOf(request: FastifyRequest, verify: TokenVerifier): Promise<Actor> {
   const token = bearerTokenOf(request)
   return token === undefined ? publicActor : verify(token)
+}
+
+/** The caller an Authorization value names, verified: a GraphQL WebSocket's connection_init carries one. */
+export async function actorOfAuthorization(header: string, verify: TokenVerifier): Promise<Actor> {
+  return verify(tokenOf(header))
 }
 
 /** Auth schemes are case-insensitive (RFC 9110 §11.1); the token is a token68 after one or more spaces. */

@@ -1,6 +1,7 @@
 // The service layer both adapters share, wired from its dependencies (no container: plain factories).
 import type { PartnerTokens } from '../auth/partner-tokens.ts'
 import type { Clock } from '../clock.ts'
+import type { Logger } from '../context.ts'
 import type { Database } from '../db/client.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
 import { createChangesService } from './changes/changes-service.ts'
@@ -10,10 +11,11 @@ import { createEventsService } from './events/events-service.ts'
 import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
 import { createPeopleServices } from './people.ts'
-import { createInsightsService, type ErrorLog, type InsightsSettings } from './insights/insights-service.ts'
+import { createInsightsService, type InsightsSettings } from './insights/insights-service.ts'
 import { createLoopServices } from './loop-services.ts'
 import { createLoopExportsService } from './exports/loop-exports-service.ts'
 import { createOpen311Service } from './open311/open311-service.ts'
+import { createChangeStream } from './outbox/change-stream.ts'
 import { createReadsRepository } from './reads/reads-repository.ts'
 import { createReadsService } from './reads/reads-service.ts'
 import { createRepositories } from './repositories.ts'
@@ -23,7 +25,7 @@ import { createWrites } from './writes.ts'
  * `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. `log` and `clock`: for work
  * done outside a request (requests bring their own clock in ctx; no background work reads domain time yet).
  */
-export function createServices(database: Database, { partnerTokens, insights, log }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: ErrorLog } = {}) {
+export function createServices(database: Database, { partnerTokens, insights, log }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Logger } = {}) {
   // Repositories bound to the database (and, through on(tx), to a transaction), and the unit of work creates go through.
   const repositories = createRepositories(database.db)
   const writes = createWrites({ database, repositories })
@@ -46,6 +48,8 @@ export function createServices(database: Database, { partnerTokens, insights, lo
     loopExports: createLoopExportsService(loop),
     open311: createOpen311Service({ agencies, ...loop }),
     changes: createChangesService({ repositories, agencies, events, series, organizations, ...loop }),
+    /** Every committed change, as the outbox records it, for live subscriptions (each instance follows it). */
+    changeStream: createChangeStream({ database, repositories: createRepositories(database.background), ...(log ? { log } : {}) }),
   }
 }
 export type Services = ReturnType<typeof createServices>

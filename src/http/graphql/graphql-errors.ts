@@ -17,13 +17,14 @@ type MercuriusError = Error & { code?: string; errors?: unknown[] }
  * validation error, too deep a query, a bad token): those answer with their own status and no `data`.
  */
 export function formatErrors(execution: ExecutionResult & { errors: readonly GraphQLError[] }, context: MercuriusContext) {
-  const request = context.reply.request
+  // A subscription's messages are formatted with its connection's context: the upgrade request, and no reply.
+  const request = context.reply?.request ?? (context as unknown as { request: FastifyRequest }).request
   const executed = 'data' in execution
   const described = execution.errors.flatMap((err) => describe(err, executed, request))
   const response = executed ? { data: execution.data ?? null, errors: described.map((d) => d.error) } : { errors: described.map((d) => d.error) }
   // An outage or a full pool says when to retry in the header too, as the REST problems do.
   const retryAfter = Math.max(0, ...described.map((d) => Number(d.error.extensions?.retryAfterSeconds ?? 0)))
-  if (retryAfter) context.reply.header('retry-after', String(retryAfter))
+  if (retryAfter && typeof context.reply?.header === 'function') context.reply.header('retry-after', String(retryAfter))
   return { statusCode: executed ? 200 : (described[0]?.status ?? 500), response }
 }
 

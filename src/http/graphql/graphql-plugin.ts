@@ -22,6 +22,8 @@ import { queryResolvers } from './query-resolvers.ts'
 import { readPathHandler } from './read-path.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
+import { subscriptionResolvers, topicsOf } from './subscription-resolvers.ts'
+import { checkSubscriptionDocument, guardSocket, subscriptionOptions } from './subscription-transport.ts'
 
 /** The public contract: the server runs exactly this file. */
 export const graphqlSchemaPath = new URL('../../../schema.graphql', import.meta.url)
@@ -37,7 +39,7 @@ export const INTROSPECTION_DEPTH_LIMIT = 20
  */
 export async function registerGraphql(
   app: FastifyInstance,
-  { services, introspection, readPath = true }: { services: Services; verify: TokenVerifier; introspection: IntrospectionPolicy; readPath?: boolean },
+  { services, verify, introspection, readPath = true }: { services: Services; verify: TokenVerifier; introspection: IntrospectionPolicy; readPath?: boolean },
 ) {
   const options: MercuriusOptions = {
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
@@ -48,6 +50,7 @@ export async function registerGraphql(
         JSON: JsonScalar,
         Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries },
         Mutation: { ...mutationResolvers, ...loopMutations },
+        Subscription: subscriptionResolvers,
       },
       eventResolvers,
       insightResolvers,
@@ -68,12 +71,17 @@ export async function registerGraphql(
     // One operation per request, so rate limits and logs see each one.
     allowBatchedQueries: false,
     path: '/graphql',
+    // Live changes over WebSocket at the same path (subscription-transport.ts); the token comes in connection_init.
+    subscription: subscriptionOptions({ verify, log: app.log, contextOf: (request) => graphqlContext(request, services) }),
   }
   // Mercurius's response schema types error paths as strings, so list indices would go out as "0"; GraphQL says
   // integers. Its routes are serialized with JSON.stringify instead (the schema filters nothing: data is open).
   // GraphQL over HTTP lets `extensions` be null (MUST); mercurius's body schema wants an object.
   const answerFromReadPath = readPathHandler({ schema: () => app.graphql.schema, reads: services.reads, validationRules: options.validationRules as ValidationRule[] })
   app.addHook('onRoute', (route) => {
+    // @fastify/websocket's route option (its types are not imported here).
+    const ws = route as { wsHandler?: Parameters<typeof guardSocket>[0] }
+    if (route.url === options.path && ws.wsHandler) ws.wsHandler = guardSocket(ws.wsHandler)
     if (route.url !== options.path || !route.schema) return
     // Queries the read path builds whole are answered before mercurius's handler; the rest fall through to it.
     if (readPath) route.preHandler = [...[route.preHandler ?? []].flat(), answerFromReadPath]
@@ -90,4 +98,15 @@ export async function registerGraphql(
   app.graphql.addHook('preExecution', async (_schema, document, context) => {
     checkIntrospection(introspection, context.reply.request.actor, document)
   })
+  // Subscription documents are held to the same rules (mercurius runs neither validationRules nor preExecution for them).
+  app.graphql.addHook('preSubscriptionParsing', checkSubscriptionDocument({ rules: options.validationRules as ValidationRule[], introspection }) as never)
+
+  // Every committed change, from whichever instance made it, reaches this instance's subscribers.
+  let stopChanges: (() => Promise<void>) | undefined
+  app.addHook('onReady', async () => {
+    stopChanges = await services.changeStream.start((change) => {
+      for (const topic of topicsOf(change)) app.graphql.pubsub.publish({ topic, payload: change })
+    })
+  })
+  app.addHook('onClose', async () => stopChanges?.())
 }

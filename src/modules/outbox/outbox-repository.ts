@@ -123,6 +123,27 @@ export function createOutboxRepository(db: Queryable) {
         .orderBy(outbox.tx, outbox.id)
         .limit(limit)
     },
+
+    /**
+     * Transaction ids now: every transaction below `xmin` has ended (readCommitted returns its rows), and every one that
+     * has committed so far is below `xmax`. A reader that may have missed signals reads on until `xmin` passes that `xmax`.
+     */
+    async horizon(): Promise<{ xmin: string; xmax: string }> {
+      const result = await db.execute(sql`select pg_snapshot_xmin(s)::text as xmin, pg_snapshot_xmax(s)::text as xmax from pg_current_snapshot() s`)
+      const rows = ((result as unknown as { rows?: unknown[] }).rows ?? (result as unknown as unknown[])) as { xmin: string; xmax: string }[]
+      return rows[0]!
+    },
+
+    /** The last row readCommitted would return now (undefined when none): where a reader joining now starts. */
+    async lastCommitted(): Promise<OutboxPosition | undefined> {
+      const [last] = await db
+        .select({ tx: sql<string>`${outbox.tx}::text`, id: outbox.id })
+        .from(outbox)
+        .where(sql`${outbox.tx} < pg_snapshot_xmin(pg_current_snapshot())`)
+        .orderBy(sql`${outbox.tx} desc`, sql`${outbox.id} desc`)
+        .limit(1)
+      return last
+    },
   }
 }
 
