@@ -37,6 +37,8 @@ export type Database = {
   raw<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
   /** Runs fn while holding a cluster-wide lock, so instances starting together migrate one at a time. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>
+  /** Where a job queue (pg-boss) reaches this database: PostgreSQL by URL, or the one embedded PGlite in this process. */
+  queue: { kind: 'postgres'; url: string } | { kind: 'pglite'; client: PGlite }
 }
 
 /** A count only: statements carry parameter values (personal data), so none is kept in memory. */
@@ -121,6 +123,7 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
     return {
       db,
       kind: 'postgres',
+      queue: { kind: 'postgres', url: config.url },
       statements,
       ping: async () => void (await probe.query('select 1')),
       pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
@@ -157,6 +160,7 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
   return {
     db,
     kind: 'pglite',
+    queue: { kind: 'pglite', client },
     statements,
     ping: async () => void (await client.query('select 1')),
     pool: () => undefined,
