@@ -12,17 +12,26 @@ export type UrlGuardSettings = {
 /** Why a URL was refused, as a short phrase a subscriber can act on. */
 export class RefusedUrl extends Error {}
 
-const blocked = new BlockList()
+// Two lists: a BlockList checks an IPv4 address against IPv6 rules too (as IPv4-mapped), so one list would mix them.
+const blocked4 = new BlockList()
+const blocked6 = new BlockList()
 // IPv4: "this network", private, CGNAT, loopback, link-local (cloud metadata), IETF protocol, documentation, benchmarking, multicast, reserved, broadcast.
 for (const [net, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24],
   ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4')
-// IPv6: unspecified, loopback, IPv4-mapped and -translated, NAT64, discard, Teredo, documentation, 6to4, unique local (AWS metadata fd00:ec2::254), link-local, site-local, multicast.
+] as const) blocked4.addSubnet(net, prefix, 'ipv4')
+// IPv6: loopback, NAT64, discard, Teredo, documentation, 6to4, unique local (AWS metadata fd00:ec2::254), link-local,
+// site-local, multicast. IPv4-mapped, -compatible and -translated forms are refused by shape (embeddedIpv4).
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['::ffff:0:0', 96], ['::ffff:0:0:0', 96], ['::', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 32], ['2001:db8::', 32],
+  ['::1', 128], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 32], ['2001:db8::', 32],
   ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) blocked.addSubnet(net, prefix, 'ipv6')
+] as const) blocked6.addSubnet(net, prefix, 'ipv6')
+
+/** ::, ::a.b.c.d, ::ffff:a.b.c.d and ::ffff:0:a.b.c.d in WHATWG's compressed form: an IPv4 address dressed as IPv6. */
+const embeddedIpv4 = (address: string) => {
+  const compressed = new URL(`http://[${address}]/`).hostname.slice(1, -1)
+  return compressed === '::' || /^::(ffff:(0:)?)?[0-9a-f]{1,4}(:[0-9a-f]{1,4})?$/.test(compressed)
+}
 
 const loopback = new BlockList()
 loopback.addSubnet('127.0.0.0', 8, 'ipv4')
@@ -40,7 +49,8 @@ export function addressAllowed(address: string, settings: Pick<UrlGuardSettings,
   if (family === 0) return false
   const type = family === 4 ? 'ipv4' : 'ipv6'
   if (settings.allowLoopback && loopback.check(address, type)) return true
-  return !blocked.check(address, type)
+  if (family === 4) return !blocked4.check(address, 'ipv4')
+  return !embeddedIpv4(address) && !blocked6.check(address, 'ipv6')
 }
 
 /**
