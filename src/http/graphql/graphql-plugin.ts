@@ -22,6 +22,7 @@ import { queryResolvers } from './query-resolvers.ts'
 import { readPathHandler } from './read-path.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
+import { webhookMutations, webhookQueries } from './webhook-resolvers.ts'
 
 /** The public contract: the server runs exactly this file. */
 export const graphqlSchemaPath = new URL('../../../schema.graphql', import.meta.url)
@@ -46,8 +47,8 @@ export async function registerGraphql(
       {
         DateTime: DateTimeScalar,
         JSON: JsonScalar,
-        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries },
-        Mutation: { ...mutationResolvers, ...loopMutations },
+        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries, ...webhookQueries },
+        Mutation: { ...mutationResolvers, ...loopMutations, ...webhookMutations },
       },
       eventResolvers,
       insightResolvers,
