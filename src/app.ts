@@ -1,5 +1,6 @@
 // Builds the application: plugins in a fixed, commented order. Never listens; server.ts does.
 import { randomUUID } from 'node:crypto'
+import helmet from 'helmet'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { systemClock, type Clock } from './clock.ts'
@@ -32,6 +33,7 @@ import { open311Routes } from './http/rest/open311-routes.ts'
 import { serializeFromContract } from './http/rest/response-schemas.ts'
 import { webhooksRoutes } from './http/rest/webhooks-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
+import { checkRenderingAgainstDrizzle } from './db/render-sql.ts'
 
 /** `logStream`: where log lines go (stdout when unset); tests pass a stream to read what was logged. `clock`: the time every
  * request is served at (default: the wall clock). */
@@ -51,6 +53,7 @@ declare module 'fastify' {
 }
 
 export async function buildApp({ config, database, logStream, clock = systemClock }: AppOptions): Promise<FastifyInstance> {
+  if (config.checkSqlRendering) checkRenderingAgainstDrizzle(true)
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -145,7 +148,9 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   app.addHook('onRoute', serializeFromContract({ checked: config.checkResponseSerialization }))
 
   // 3. Security headers; CORS `*` by default, never a reflected origin (so never `null`): bearer tokens, no cookies, so no credentials mode.
-  await app.register(import('@fastify/helmet'), { global: true, crossOriginResourcePolicy: { policy: 'cross-origin' } })
+  // helmet's middleware built once (the fastify plugin builds it again on every request, CSP parsing included).
+  const securityHeaders = helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } })
+  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)))
   await app.register(import('@fastify/cors'), {
     origin: config.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
@@ -183,7 +188,12 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
       if (!limit.isAllowed && limit.isExceeded) throw rateLimited(limit.ttlInSeconds)
       throw err
     })
-    request.actor = actor.kind === 'public' ? { kind: 'public', scope: anonymousScope(request.ip) } : actor
+    // The address's key namespace (a keyed hash) is worked out only if the request uses an Idempotency-Key.
+    if (actor.kind === 'public') {
+      const ip = request.ip
+      let scope: string | undefined
+      request.actor = { kind: 'public', get scope() { return (scope ??= anonymousScope(ip)) } }
+    } else request.actor = actor
   })
   // Every 401 names the scheme to authenticate with (RFC 9110 §11.6.1, RFC 6750 §3), whichever door answered it.
   app.addHook('onSend', async (request, reply) => {

@@ -62,6 +62,7 @@ const envSchema = z.object({
   // Off sends every GraphQL query through the resolvers: for comparing the two paths, not for production.
   READ_PATH: booleanFlag.default(true),
   CHECK_RESPONSE_SERIALIZATION: booleanFlag.default(false),
+  CHECK_SQL_RENDERING: booleanFlag.default(false),
   // Webhooks: the background delivery (pg-boss) and the SSRF guard's development switches (both off in production).
   WEBHOOKS_DELIVERY: booleanFlag.default(true),
   WEBHOOKS_ALLOW_HTTP: booleanFlag.default(false),
@@ -119,6 +120,8 @@ export type Config = {
   webhooks: { delivery: boolean; allowHttp: boolean; allowLoopback: boolean; pollMs: number; timeoutMs: number; retry: { baseMs: number; maxMs: number; giveUpAfterMs: number } }
   /** Each JSON body written from openapi.yaml's schema is compared with JSON.stringify's, and a difference is a 500 (for tests and staging). */
   checkResponseSerialization: boolean
+  /** Each statement the fast renderer writes is compared with drizzle's own rendering, and a difference is an error (for tests). */
+  checkSqlRendering: boolean
   /**
    * Partner credentials: this server signs short-lived tokens for API clients with its own key (a private EC P-256
    * JWK). Unset: the token endpoint says partner credentials are not configured.
@@ -220,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },
     checkResponseSerialization: d.CHECK_RESPONSE_SERIALIZATION,
+    checkSqlRendering: d.CHECK_SQL_RENDERING,
     webhooks: {
       delivery: d.WEBHOOKS_DELIVERY,
       allowHttp: d.WEBHOOKS_ALLOW_HTTP,

@@ -18,7 +18,8 @@ const NOT_READY_MS = 1_000 // within a quarter of SHUTDOWN_GRACE_MS, so not capp
 /** `sentAt`: ms after SIGTERM (negative before it); `reused`: sent on a keep-alive connection that had carried a request. */
 type Outcome = { sentAt: number; reused: boolean } & ({ kind: 'answered'; status: number; connection?: string } | { kind: 'refused' } | { kind: 'reset'; code: string; written: boolean; at: number; id: string; write?: string })
 /** A readiness probe on a connection of its own: answered (`at` ms after SIGTERM) or refused. */
-type Probe = { at: number; status?: number; connection?: string; error?: string; id: string }
+/** `sentAt` and `at` (answered) are ms after SIGTERM. */
+type Probe = { sentAt: number; at: number; status?: number; connection?: string; error?: string; id: string }
 
 t.test(`when the server gets SIGTERM under ${RATE} req/s of mixed reads and writes over keep-alive connections, then no request it received is cut, and no acknowledged write is lost`, { skip: withoutPostgres() }, async (t) => {
   const bin = requirePostgresBinaries(t)
@@ -94,10 +95,11 @@ t.test(`when the server gets SIGTERM under ${RATE} req/s of mixed reads and writ
     const probe = () =>
       new Promise<void>((resolve) => {
         const id = randomUUID()
+        const sentAt = Date.now() - signalledAt
         const req = request({ agent: false, host: '127.0.0.1', port, path: '/health/ready', headers: { 'x-request-id': id } }, (res) => {
-          res.resume().on('end', () => (probes.push({ at: Date.now() - signalledAt, status: res.statusCode, connection: res.headers.connection, id }), resolve()))
+          res.resume().on('end', () => (probes.push({ sentAt, at: Date.now() - signalledAt, status: res.statusCode, connection: res.headers.connection, id }), resolve()))
         })
-        req.on('error', (err) => (probes.push({ at: Date.now() - signalledAt, error: (err as { code?: string }).code ?? err.message, id }), resolve()))
+        req.on('error', (err) => (probes.push({ sentAt, at: Date.now() - signalledAt, error: (err as { code?: string }).code ?? err.message, id }), resolve()))
         req.setTimeout(5_000, () => req.destroy(new Error('timed out')))
         req.end()
       })
@@ -145,7 +147,9 @@ t.test(`when the server gets SIGTERM under ${RATE} req/s of mixed reads and writ
     t.same(answered.filter((o) => !(o.status < 300 || o.status === 503)), [], `run ${run}: every answer is 2xx or 503`)
     t.ok(notReady.length > 0, `run ${run}: readiness answered 503 on a new connection after SIGTERM, before any connection was refused`)
     t.ok(lastNotReady >= NOT_READY_MS / 2, `run ${run}: new connections were still accepted, and told not ready, ${NOT_READY_MS / 2} ms and more after SIGTERM (${lastNotReady} ms)`)
-    t.same(probes.filter((p) => p.status !== undefined && p.status !== 503 && p.at >= (notReady[0]?.at ?? Infinity)), [], `run ${run}: once not ready, readiness never said ready again`)
+    // Causal order: a probe sent after a 503 came back reached the server after it stopped being ready.
+    const firstNotReadyAnswer = Math.min(...notReady.map((p) => p.at))
+    t.same(probes.filter((p) => p.status !== undefined && p.status !== 503 && p.sentAt >= firstNotReadyAnswer), [], `run ${run}: once not ready, readiness never said ready again`)
     t.ok(afterSignal.some((o) => o.status < 300), `run ${run}: requests sent after SIGTERM were still served (2xx)`)
     t.ok(afterSignal.some((o) => o.status < 300 && o.reused), `run ${run}: requests sent after SIGTERM on keep-alive connections that had already carried one were served`)
     t.ok(unavailable.length > 0, `run ${run}: there were 503s to check (${unavailable.length})`)

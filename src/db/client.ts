@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { DrizzleQueryError, sql, type SQL } from 'drizzle-orm'
-import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
 import type { Logger } from '../context.ts'
 import type { Config } from '../config.ts'
+import { renderSql, type RenderedSql } from './render-sql.ts'
 import * as schema from './schema/index.ts'
 
 export type Schema = typeof schema
@@ -47,10 +48,7 @@ export type StatementLog = { count: number }
 /** Sees each statement as it is sent; whoever passes one (a test, a benchmark) owns what it keeps. */
 export type StatementObserver = (sql: string, params: unknown[]) => void
 
-const dialect = new PgDialect()
-/** A statement's text and parameters, rendered once from drizzle's sql template (a caller may keep and rerun it). */
-export type RenderedSql = { sql: string; params: unknown[] }
-export const renderSql = (query: SQL): RenderedSql => dialect.sqlToQuery(query)
+export { renderSql, type RenderedSql }
 const rendered = (query: SQL | RenderedSql): RenderedSql => ('params' in query && typeof query.sql === 'string' ? (query as RenderedSql) : renderSql(query as SQL))
 /** A failure told as drizzle tells its own (the driver's error as the cause), so logging and error mapping see one shape. */
 const failed = (text: string, params: unknown[]) => (err: unknown): never => {
