@@ -1,6 +1,6 @@
 // Webhook subscriptions over GraphQL: the same service calls as REST (webhooks-routes.ts), shapes adapted here.
 import { serviceContext, type GraphqlContext } from './graphql-context.ts'
-import { serviceInput } from './inputs.ts'
+import { withoutNulls } from './inputs.ts'
 
 type Id = { id: string }
 
@@ -17,15 +17,18 @@ export const webhookQueries = {
   },
 }
 
+/** Null means "not given", except a description, which null clears (its text is plain, not a translation list). */
+const changes = (input: Record<string, unknown>) => Object.fromEntries(Object.entries(input).filter(([field, value]) => value !== null || field === 'description'))
+
 /** A subscription with its secret, split as the schema has it. */
 const withSecret = ({ secret, ...subscription }: { secret: string } & Record<string, unknown>) => ({ subscription, secret })
 
 export const webhookMutations = {
   async createWebhookSubscription(_: unknown, args: { input: Record<string, unknown> }, context: GraphqlContext) {
-    return withSecret(await context.services.webhooks.subscribe(serviceContext(context), serviceInput(args.input, { nullClears: false })))
+    return withSecret(await context.services.webhooks.subscribe(serviceContext(context), withoutNulls(args.input)))
   },
   updateWebhookSubscription(_: unknown, args: Id & { input: Record<string, unknown> }, context: GraphqlContext) {
-    return context.services.webhooks.change(serviceContext(context), args.id, serviceInput(args.input, { nullClears: true }))
+    return context.services.webhooks.change(serviceContext(context), args.id, changes(args.input))
   },
   async deleteWebhookSubscription(_: unknown, args: Id, context: GraphqlContext) {
     await context.services.webhooks.unsubscribe(serviceContext(context), args.id)
