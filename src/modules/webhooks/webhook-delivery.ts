@@ -107,8 +107,9 @@ export function createWebhookDelivery({ database, repositories, clock, signingCl
      * stops the run (later ones wait behind it, so a receiver sees them in order) and is retried after a backoff.
      */
     async sendFor(subscriptionId: string): Promise<void> {
-      const started = clock.now()
-      const url = await repositories.webhooks.claim(subscriptionId, started, new Date(started.getTime() + SEND_BATCH * settings.timeoutMs + 60_000))
+      // The lease outlives one send; it is renewed before each, so a sender that died is replaced within about one.
+      const leaseUntil = () => new Date(clock.now().getTime() + 2 * settings.timeoutMs + 5_000)
+      const url = await repositories.webhooks.claim(subscriptionId, clock.now(), leaseUntil())
       if (!url) return
       try {
         for (;;) {
@@ -117,6 +118,7 @@ export function createWebhookDelivery({ database, repositories, clock, signingCl
           for (const delivery of pending) {
             const now = clock.now()
             if (delivery.nextAttemptAt > now) return
+            await repositories.webhooks.renew(subscriptionId, leaseUntil())
             const secrets = await repositories.webhooks.signingSecrets(subscriptionId, now)
             const outcome = await sender.send(url, { messageId: delivery.messageId, body: delivery.payload, secrets, timestamp: signingClock.now() })
             const at = clock.now()

@@ -1,6 +1,8 @@
 // Runs the delivery work on pg-boss, a PostgreSQL-backed queue every instance shares (on PGlite, the same code in one
-// process). A dispatch queue that holds one job at a time (policy exclusive) makes one dispatcher run at once, whichever
-// instance; a send queue keyed per subscription (exclusive per singletonKey) makes one sender per endpoint.
+// process). Both queues keep at most one job waiting per key (policy short: one for dispatch, one per subscription for
+// sends), so polls from many instances do not pile up. Who may run at once is not left to the queue: a job left
+// "active" by a database restart would hold a stricter policy shut until it expired. The dispatcher serializes on its
+// position row, and a sender holds its subscription's lease (webhook-delivery.ts).
 import { fromPglite, PgBoss } from 'pg-boss'
 import type { Logger } from '../../context.ts'
 import type { Database } from '../../db/client.ts'
@@ -29,7 +31,7 @@ export function createWebhookWorker({ database, repositories, delivery, settings
     // An outage of the database is a warning: pg-boss reconnects, and the work it missed is picked up from the tables.
     b.on('error', (err) => log.warn({ err }, 'webhook queue error'))
     await b.start()
-    for (const name of [DISPATCH, SEND]) await b.createQueue(name, { policy: 'exclusive', retryLimit: 0, expireInSeconds: 900 })
+    for (const name of [DISPATCH, SEND]) await b.createQueue(name, { policy: 'short', retryLimit: 0, expireInSeconds: 600 })
     await b.work(DISPATCH, { pollingIntervalSeconds: Math.max(0.5, settings.pollMs / 1000) }, async () => {
       for (const subscriptionId of await delivery.dispatch()) await b.send(SEND, { subscriptionId }, { singletonKey: subscriptionId })
     })

@@ -193,6 +193,10 @@ export function createWebhooksRepository(db: Queryable) {
       return row?.url
     },
 
+    async renew(id: string, until: Date): Promise<void> {
+      await db.update(webhookSubscriptions).set({ sendingUntil: until }).where(eq(webhookSubscriptions.id, id))
+    },
+
     async release(id: string): Promise<void> {
       await db.update(webhookSubscriptions).set({ sendingUntil: null }).where(eq(webhookSubscriptions.id, id))
     },
