@@ -1,13 +1,12 @@
-// Webhooks on a real PostgreSQL the test owns: two API instances share the queue, and a PostgreSQL killed and restarted
-// in the middle of deliveries loses no outbox row and never delivers one under two webhook-ids.
+// Webhooks on a real PostgreSQL the test owns, killed and restarted in the middle of deliveries: no outbox row is lost
+// or delivered under two webhook-ids.
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import t from 'tap'
-import { Webhook } from 'standardwebhooks'
 import { openDatabase } from '../src/db/client.ts'
 import { tokenFor } from './helpers/auth.ts'
-import { createFixtures, eventBody } from './helpers/fixtures.ts'
+import { createFixtures } from './helpers/fixtures.ts'
 import { requirePostgresBinaries, startOwnPostgres, withoutPostgres } from './helpers/own-postgres.ts'
 import { startServer } from './helpers/server-process.ts'
 import { eventually, startReceiver, type Received } from './helpers/webhook-receiver.ts'
@@ -35,45 +34,6 @@ function arrivals(received: Received[]) {
   return { ids, order }
 }
 
-t.test('when two API instances share one PostgreSQL, then changes made through either reach the receiver once each, in order, every signature verified', { skip: withoutPostgres() }, async (t) => {
-  const bin = requirePostgresBinaries(t)
-  if (!bin) return
-  const postgres = await startOwnPostgres(t, bin)
-  const env = { DATABASE_URL: postgres.url, ...webhookEnv }
-  const a = await startServer(t, env)
-  const b = await startServer(t, env)
-  const setup = await openDatabase({ kind: 'postgres', url: postgres.url, poolMax: 1, statementTimeoutMs: 10_000 }, pino({ level: 'silent' }))
-  await createFixtures(setup)
-  const receiver = await startReceiver(t)
-  const sub = await subscribe(a.base, receiver.url, ['event.scheduled'])
-  const staff = await headersFor('staff')
-  const made: string[] = []
-  for (let i = 0; i < 20; i++) {
-    const through = i % 2 === 0 ? a : b
-    const res = await fetch(`${through.base}/v1/events`, { method: 'POST', headers: staff, body: JSON.stringify(eventBody({ title: { en: `Two instances ${i}` } })) })
-    t.equal(res.status, 201)
-    made.push(((await res.json()) as { id: string }).id)
-  }
-  t.ok(await eventually(() => arrivals(receiver.received).ids.size >= made.length, 30_000), 'every change arrived')
-  const { ids, order } = arrivals(receiver.received)
-  t.strictSame(order, made, 'in the order they were made, whichever instance took them')
-  t.ok([...ids.values()].every((webhookIds) => webhookIds.size === 1), 'each under one webhook-id')
-  const verifier = new Webhook(sub.secret)
-  const unverified = receiver.received.filter((r) => {
-    try {
-      verifier.verify(r.body, r.headers as Record<string, string>)
-      return false
-    } catch {
-      return true
-    }
-  })
-  t.equal(unverified.length, 0, `all ${receiver.received.length} requests verified with standardwebhooks`)
-  const [queue] = await setup.raw<{ instances: number }>("select count(distinct application_name)::int as instances from pg_stat_activity where application_name like '%webhooks%'")
-  t.ok(queue!.instances >= 1, 'pg-boss runs on the same PostgreSQL')
-  await setup.close()
-  t.ok(a.running() && b.running())
-})
-
 t.test('when PostgreSQL is killed and restarted in the middle of deliveries, then no outbox row is lost or delivered under two webhook-ids', { skip: withoutPostgres() }, async (t) => {
   const bin = requirePostgresBinaries(t)
   if (!bin) return
@@ -87,7 +47,7 @@ t.test('when PostgreSQL is killed and restarted in the middle of deliveries, the
   const staff = await headersFor('staff')
 
   const acknowledged: string[] = []
-  const TOTAL = 60
+  const TOTAL = 40
   let next = 0
   /** One create, retried under the same Idempotency-Key while the database is away. */
   async function create(n: number) {
