@@ -217,3 +217,16 @@ t.test('when GraphQL is used, then the same rules hold: problems carry extension
   t.match(log, { nodes: [{ webhookId: hit.headers['webhook-id'], status: 'DELIVERED' }], nextCursor: null })
   t.equal((await gql(`mutation { deleteWebhookSubscription(id: "${created.subscription.id}") }`, admin)).data.deleteWebhookSubscription, true)
 })
+
+t.test('when a participant with contact details registers, then the agency\'s webhook says who changed, never their name or contact', async (t) => {
+  const receiver = await startReceiver(t)
+  const sub = await subscribe(admin, { url: receiver.url, eventTypes: ['participant.registered'] })
+  const res = await app.inject({ method: 'POST', url: '/v1/participants', headers: json(staff), payload: { displayName: 'Mai Tran', contact: { email: 'mai@example.org', phone: '+1 555 0111' }, consents: { contact: true, dataUse: true } } })
+  t.equal(res.statusCode, 201)
+  t.ok(await eventually(() => receiver.delivered().length >= 1))
+  const hit = receiver.delivered()[0]!
+  t.equal(JSON.parse(hit.body).data.id, res.json().id)
+  t.notMatch(hit.body, /Mai|Tran|example\.org|555/, 'no name, email or phone')
+  t.notMatch(JSON.stringify(hit.headers), /Mai|example\.org|555 0111/)
+  await app.inject({ method: 'DELETE', url: `/v1/webhook-subscriptions/${sub.id}`, headers: admin })
+})
