@@ -1593,7 +1593,7 @@ export interface paths {
         /**
          * Enable a disabled subscription
          * @description A subscription is disabled after a delivery kept failing for a day (`disabledReason` says which and
-         *     why). Enabling it sends its pending deliveries again, in order, from where they stopped; the delivery
+         *     why). Changes go on being recorded for it meanwhile. Enabling it sends its pending deliveries, in order, from where they stopped; the delivery
          *     that was given up stays `failed` (replay it to send it again). Takes no body.
          */
         post: operations["enableWebhookSubscription"];

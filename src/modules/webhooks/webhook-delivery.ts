@@ -87,7 +87,7 @@ export function createWebhookDelivery({ database, repositories, clock, signingCl
           const rows = await repos.outbox.readCommitted(position, OUTBOX_BATCH)
           if (rows.length === 0) return 0
           const now = clock.now()
-          const subscriptions = await repos.webhooks.activeOf([...new Set(rows.map((r) => r.agencyId).filter((a): a is string => a !== null))])
+          const subscriptions = await repos.webhooks.liveOf([...new Set(rows.map((r) => r.agencyId).filter((a): a is string => a !== null))])
           const facets = subscriptions.length ? await repos.webhooks.facetsOf(rows) : new Map<string, Facets>()
           for (const row of rows)
             for (const sub of subscriptions)

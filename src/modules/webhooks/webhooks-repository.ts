@@ -104,13 +104,13 @@ export function createWebhooksRepository(db: Queryable) {
       return row !== undefined
     },
 
-    /** Active subscriptions of these agencies, for the dispatcher to match changes against. */
-    activeOf(agencyIds: string[]): Promise<Matchable[]> {
+    /** Subscriptions of these agencies, disabled ones included (what they are owed meanwhile is sent once enabled). */
+    liveOf(agencyIds: string[]): Promise<Matchable[]> {
       if (agencyIds.length === 0) return Promise.resolve([])
       return db
         .select({ id: columns.id, agencyId: columns.agencyId, organizationId: columns.organizationId, eventTypes: columns.eventTypes, areaIds: columns.areaIds, organizationIds: columns.organizationIds, createdAt: columns.createdAt })
         .from(webhookSubscriptions)
-        .where(and(inArray(webhookSubscriptions.agencyId, agencyIds), eq(webhookSubscriptions.status, 'active'), live))
+        .where(and(inArray(webhookSubscriptions.agencyId, agencyIds), live))
     },
 
     /** Areas and organizations of the changed resources, by id (types without either are left out). */
