@@ -144,7 +144,15 @@ t.test('when a partner subscribes, then it gets public changes and those of its 
   t.notOk(JSON.stringify(partnerList).includes('whsec_'), 'no secret in a listing')
   const other = await bearer({ role: 'admin', agency: 'lakeside' })
   t.equal((await app.inject({ method: 'GET', url: `/v1/webhook-subscriptions/${sub.id}`, headers: other })).statusCode, 404, 'another agency: 404')
-  await app.inject({ method: 'DELETE', url: `/v1/webhook-subscriptions/${sub.id}`, headers: partner })
+
+  // A paused partnership: nothing more is owed or sent to the partner, though its subscription stays.
+  const paused = await app.inject({ method: 'PATCH', url: `/v1/organizations/${own.id}`, headers: { ...json(staff), 'if-match': '*' }, payload: { partnershipStatus: 'paused' } })
+  t.equal(paused.statusCode, 200)
+  const before = receiver.received.length
+  const afterPause = await schedule()
+  t.ok(await eventually(() => adminReceiver.delivered().some((r) => JSON.parse(r.body).data.id === afterPause)), 'the agency still gets it')
+  await new Promise((r) => setTimeout(r, 500))
+  t.equal(receiver.received.length, before, 'the paused partner does not')
   await app.inject({ method: 'DELETE', url: `/v1/webhook-subscriptions/${adminSub.id}`, headers: admin })
 })
 

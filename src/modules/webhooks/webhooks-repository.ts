@@ -49,6 +49,8 @@ export type Matchable = Pick<WebhookSubscriptionRow, 'id' | 'agencyId' | 'organi
 export type Facets = { areaId: string | null; organizationIds: string[] }
 
 const live = isNull(webhookSubscriptions.deletedAt)
+/** The agency's own, or a partner's whose partnership is active: a paused or ended partner is owed and sent nothing. */
+const entitled = sql`(${webhookSubscriptions.organizationId} is null or exists (select 1 from ${organizations} where ${organizations.id} = ${webhookSubscriptions.organizationId} and ${organizations.partnershipStatus} = 'active' and ${organizations.deletedAt} is null))`
 
 export function createWebhooksRepository(db: Queryable) {
   return {
@@ -110,7 +112,7 @@ export function createWebhooksRepository(db: Queryable) {
       return db
         .select({ id: columns.id, agencyId: columns.agencyId, organizationId: columns.organizationId, eventTypes: columns.eventTypes, areaIds: columns.areaIds, organizationIds: columns.organizationIds, createdAt: columns.createdAt })
         .from(webhookSubscriptions)
-        .where(and(inArray(webhookSubscriptions.agencyId, agencyIds), live))
+        .where(and(inArray(webhookSubscriptions.agencyId, agencyIds), live, entitled))
     },
 
     /** Areas and organizations of the changed resources, by id (types without either are left out). */
@@ -188,7 +190,7 @@ export function createWebhooksRepository(db: Queryable) {
       const [row] = await db
         .update(webhookSubscriptions)
         .set({ sendingUntil: until })
-        .where(and(eq(webhookSubscriptions.id, id), eq(webhookSubscriptions.status, 'active'), live, or(isNull(webhookSubscriptions.sendingUntil), lt(webhookSubscriptions.sendingUntil, now))))
+        .where(and(eq(webhookSubscriptions.id, id), eq(webhookSubscriptions.status, 'active'), live, entitled, or(isNull(webhookSubscriptions.sendingUntil), lt(webhookSubscriptions.sendingUntil, now))))
         .returning({ url: webhookSubscriptions.url })
       return row?.url
     },
