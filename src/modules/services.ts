@@ -35,7 +35,8 @@ const defaultWebhooks: WebhookOptions = {
 
 /**
  * `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. `log` and `clock`: for work
- * done outside a request (requests bring their own clock in ctx; no background work reads domain time yet).
+ * done outside a request (requests bring their own clock in ctx; webhook delivery reads this one for when to retry and give up).
+ * `webhooks`: the SSRF guard's switches and delivery settings (config.ts); the worker is started and stopped by the app.
  */
 export function createServices(database: Database, { clock = systemClock, partnerTokens, insights, log, webhooks = defaultWebhooks }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: ErrorLog & Logger; webhooks?: WebhookOptions } = {}) {
   // Repositories bound to the database (and, through on(tx), to a transaction), and the unit of work creates go through.
