@@ -83,6 +83,8 @@ export function createSender(settings: SenderSettings) {
             else done({ ok: false, statusCode, errorClass: 'http_status' })
           })
           res.on('error', () => done({ ok: false, statusCode, errorClass: 'connection' }))
+          // Cut off mid-answer (abort, reset) without an error event: still a failure, never a hang.
+          res.on('close', () => done({ ok: false, statusCode, errorClass: res.complete ? 'connection' : 'timeout' }))
         })
         req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })))
         req.on('error', (err: NodeJS.ErrnoException) => {
