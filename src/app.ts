@@ -1,7 +1,7 @@
 // Builds the application: plugins in a fixed, commented order. Never listens; server.ts does.
 import { randomUUID } from 'node:crypto'
 import helmet from 'helmet'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { systemClock, type Clock } from './clock.ts'
 import type { Config } from './config.ts'
@@ -14,13 +14,13 @@ import { explorerRoutes } from './http/explorer-routes.ts'
 import { metaRoutes } from './http/meta-routes.ts'
 import { logSerializers } from './logging.ts'
 import { sendProblem } from './http/problem.ts'
-import { actorOf, challengeOf } from './http/request-context.ts'
+import { bearerTokenOf, challengeOf } from './http/request-context.ts'
 import { refuseControlCharactersInRequest } from './http/text-guard.ts'
 import { refuseControlCharactersInGraphql } from './http/graphql/text-guard-hook.ts'
 import { submissionLimitHook } from './http/graphql/submission-limit-hook.ts'
 import { createSubmissionLimit } from './http/submission-limit.ts'
 import { createAnonymousScope, scopeSecret } from './modules/idempotency/anonymous-scope.ts'
-import { principalOf, publicActor } from './auth/actor.ts'
+import { principalOf, publicActor, type Actor } from './auth/actor.ts'
 import { agenciesRoutes } from './http/rest/agencies-routes.ts'
 import { credentialsRoutes, tokenRoutes } from './http/rest/credentials-routes.ts'
 import { eventFormatsRoutes } from './http/rest/event-formats-routes.ts'
@@ -112,11 +112,13 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   app.addHook('preClose', async () => {
     lifecycle.draining = lifecycle.closing = true
   })
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request take callbacks, not promises: each async hook costs a request a promise and a microtask turn.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     if (lifecycle.draining) reply.header('connection', 'close')
-    if (lifecycle.closing)
-      return sendProblem(reply, request, new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry on another instance', { retryAfterSeconds: 1 }))
+    // Answered here: the request goes no further (a hook that sends does not call done).
+    if (lifecycle.closing) sendProblem(reply, request, new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry on another instance', { retryAfterSeconds: 1 }))
+    else done()
   })
   // Only JSON bodies are accepted; anything else is 415, not a string handed to validation.
   app.removeContentTypeParser('text/plain')
@@ -168,8 +170,13 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     })
 
   // 4. Input: control characters are refused at the edge, naming the field (GraphQL's own check is after its registration).
-  app.addHook('preValidation', async (request) => {
-    if (request.routeOptions.url !== GRAPHQL_PATH) refuseControlCharactersInRequest(request)
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      if (request.routeOptions.url !== GRAPHQL_PATH) refuseControlCharactersInRequest(request)
+    } catch (err) {
+      return done(err as Error)
+    }
+    done()
   })
 
   // 5. Authentication: the actor is resolved once per request, before any handler runs.
@@ -177,27 +184,45 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   // Set once the rate limiter is registered (below): a refused token counts against the client address.
   let countAgainstAddress: ReturnType<FastifyInstance['createRateLimit']>
   // A bad token is refused everywhere, never quietly treated as no token.
-  app.addHook('preHandler', async (request) => {
-    // The token endpoint authenticates OAuth clients itself (HTTP Basic or form fields), not bearer tokens.
-    const actor = request.routeOptions.config.clientAuthentication ? publicActor : await actorOf(request, verify).catch(async (err: unknown) => {
-      // Only a refused token counts: an outage while checking a good one (503) must not use up the address's allowance.
-      if (!(err instanceof AppError && err.code === 'UNAUTHENTICATED')) throw err
-      // The route's limiter never runs after a throw, so guessing tokens would be unlimited: count the refusal here.
-      request.actor = publicActor
-      const limit = await countAgainstAddress(request)
-      if (!limit.isAllowed && limit.isExceeded) throw rateLimited(limit.ttlInSeconds)
-      throw err
-    })
-    // The address's key namespace (a keyed hash) is worked out only if the request uses an Idempotency-Key.
-    if (actor.kind === 'public') {
-      const ip = request.ip
-      let scope: string | undefined
-      request.actor = { kind: 'public', get scope() { return (scope ??= anonymousScope(ip)) } }
-    } else request.actor = actor
+  /** The public at a client address; the address's key namespace (a keyed hash) is worked out only if an Idempotency-Key needs it. */
+  const publicAt = (ip: string): Actor => {
+    let scope: string | undefined
+    return { kind: 'public', get scope() { return (scope ??= anonymousScope(ip)) } }
+  }
+  const refuse = async (request: FastifyRequest, err: unknown): Promise<never> => {
+    // Only a refused token counts: an outage while checking a good one (503) must not use up the address's allowance.
+    if (!(err instanceof AppError && err.code === 'UNAUTHENTICATED')) throw err
+    // The route's limiter never runs after a throw, so guessing tokens would be unlimited: count the refusal here.
+    request.actor = publicActor
+    const limit = await countAgainstAddress(request)
+    if (!limit.isAllowed && limit.isExceeded) throw rateLimited(limit.ttlInSeconds)
+    throw err
+  }
+  app.addHook('preHandler', (request, _reply, done) => {
+    let token: string | undefined
+    try {
+      // The token endpoint authenticates OAuth clients itself (HTTP Basic or form fields), not bearer tokens.
+      token = request.routeOptions.config.clientAuthentication ? undefined : bearerTokenOf(request)
+    } catch (err) {
+      return void refuse(request, err).catch(done)
+    }
+    // No token: the public, at once (no promise on the path most reads take).
+    if (token === undefined) {
+      request.actor = publicAt(request.ip)
+      return done()
+    }
+    verify(token).then(
+      (actor) => {
+        request.actor = actor.kind === 'public' ? publicAt(request.ip) : actor
+        done()
+      },
+      (err: unknown) => refuse(request, err).catch(done),
+    )
   })
   // Every 401 names the scheme to authenticate with (RFC 9110 §11.6.1, RFC 6750 §3), whichever door answered it.
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', challengeOf(request))
+    done(null, payload)
   })
 
   // 6. Rate limits per principal (anonymous callers per client address), after the actor is known.

@@ -21,16 +21,22 @@ export function parseAcceptLanguage(header: string | undefined): string[] {
     .map((l) => l.tag)
 }
 
-/** The caller behind a request: public without a token; a bad token is refused, never downgraded to public. */
-export async function actorOf(request: FastifyRequest, verify: TokenVerifier): Promise<Actor> {
+/** The bearer token a request carries, or undefined for none; a token anywhere but the Authorization header is refused. */
+export function bearerTokenOf(request: FastifyRequest): string | undefined {
   const query = request.query as Record<string, unknown> | undefined
   if (query && ('access_token' in query || 'token' in query))
     throw new AppError('UNAUTHENTICATED', 'Tokens in the query string are not accepted; send an Authorization: Bearer header')
   const header = request.headers.authorization
-  if (!header) return publicActor
+  if (!header) return undefined
   const match = BEARER.exec(header)
   if (!match) throw new AppError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>"')
-  return verify(match[1]!)
+  return match[1]!
+}
+
+/** The caller behind a request: public without a token; a bad token is refused, never downgraded to public. */
+export async function actorOf(request: FastifyRequest, verify: TokenVerifier): Promise<Actor> {
+  const token = bearerTokenOf(request)
+  return token === undefined ? publicActor : verify(token)
 }
 
 /** Auth schemes are case-insensitive (RFC 9110 §11.1); the token is a token68 after one or more spaces. */
