@@ -889,7 +889,11 @@ t.test('webhook subscriptions: every operation, valid and invalid', async (t) =>
   expectStatus(t, await call(t, { method: 'POST', url: `${url}/${sub.id}/enable`, headers: analyst }), 403, 'FORBIDDEN')
   // Background delivery is off in tests: the dispatcher is run by hand so the log has a delivery (nothing is sent).
   await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: futureEvent() })
-  await app.services.webhookDelivery.dispatch()
+  // The outbox is read below the oldest transaction running on the server: on a shared PostgreSQL that can take a moment.
+  for (let i = 0; i < 200 && (await app.inject({ method: 'GET', url: `${url}/${sub.id}/deliveries`, headers: admin })).json().data.length === 0; i++) {
+    await app.services.webhookDelivery.dispatch()
+    await new Promise((r) => setTimeout(r, 50))
+  }
   const log = await call(t, { method: 'GET', url: `${url}/${sub.id}/deliveries?limit=1`, headers: admin })
   expectStatus(t, log, 200)
   t.equal(log.json().data.length, 1)

@@ -35,6 +35,19 @@ const schedule = async () => {
 const poll = async () => {
   for (const id of await delivery.dispatch()) await delivery.sendFor(id)
 }
+/**
+ * Dispatches until the subscription is owed `count` deliveries: the outbox is read below the oldest transaction running
+ * anywhere on the server, so on a PostgreSQL shared with other test files a row can take a moment to be readable.
+ */
+const settle = async (subscriptionId: string, count: number) => {
+  for (let i = 0; i < 200; i++) {
+    await delivery.dispatch()
+    const [row] = await database.raw<{ n: number }>('select count(*)::int as n from webhook_deliveries where subscription_id = $1', [subscriptionId])
+    if (row!.n >= count) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`subscription ${subscriptionId} was never owed ${count} deliveries`)
+}
 
 t.test('when backoff is computed, then each wait is between half and all of base·2^(n−1), capped', async (t) => {
   const retry = { baseMs: 30_000, maxMs: 4 * HOUR, giveUpAfterMs: 24 * HOUR }
@@ -51,6 +64,7 @@ t.test('when a receiver keeps failing, then retries span at least 24 h with grow
   const sub = (await app.inject({ method: 'POST', url: '/v1/webhook-subscriptions', headers: admin, payload: { url: receiver.url, eventTypes: ['event.scheduled'] } })).json()
   const first = await schedule()
   const second = await schedule()
+  await settle(sub.id, 2)
   const started = now
   const waits: number[] = []
   for (let i = 0; i < 100; i++) {
@@ -77,6 +91,7 @@ t.test('when a receiver keeps failing, then retries span at least 24 h with grow
 
   // Disabled: nothing is sent, but what changes meanwhile is kept for it.
   const third = await schedule()
+  await settle(sub.id, 3)
   const before = receiver.received.length
   await poll()
   t.equal(receiver.received.length, before, 'a disabled subscription is sent nothing')
@@ -111,6 +126,7 @@ t.test('when the dispatcher runs twice over the same rows, then nothing is owed 
   const { admin } = await tokens()
   const sub = (await app.inject({ method: 'POST', url: '/v1/webhook-subscriptions', headers: admin, payload: { url: receiver.url, eventTypes: ['event.scheduled'] } })).json()
   await schedule()
+  await settle(sub.id, 1)
   await Promise.all([delivery.dispatch(), delivery.dispatch()])
   await poll()
   const log = (await app.inject({ method: 'GET', url: `/v1/webhook-subscriptions/${sub.id}/deliveries`, headers: (await tokens()).admin })).json().data
