@@ -238,3 +238,15 @@ t.test('when a participant with contact details registers, then the agency\'s we
   t.notMatch(JSON.stringify(hit.headers), /Mai|example\.org|555 0111/)
   await app.inject({ method: 'DELETE', url: `/v1/webhook-subscriptions/${sub.id}`, headers: admin })
 })
+
+t.test('when a subscription filters by organization, then only changes of resources that organization belongs to reach it', async (t) => {
+  const host = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: json(staff), payload: { name: 'Co-host', kind: 'faith' } })).json()
+  const receiver = await startReceiver(t)
+  const sub = await subscribe(admin, { url: receiver.url, organizationIds: [host.id] })
+  await schedule()
+  const hosted = await schedule({ coHostIds: [host.id] })
+  t.ok(await eventually(() => receiver.delivered().length >= 1))
+  await new Promise((r) => setTimeout(r, 500))
+  t.strictSame(receiver.delivered().map((r) => (JSON.parse(r.body) as { data: { id: string } }).data.id), [hosted], 'only the co-hosted event')
+  await app.inject({ method: 'DELETE', url: `/v1/webhook-subscriptions/${sub.id}`, headers: admin })
+})
