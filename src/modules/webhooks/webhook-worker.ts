@@ -26,16 +26,22 @@ export function createWebhookWorker({ database, repositories, delivery, settings
   async function startBoss(): Promise<PgBoss> {
     const q = database.queue
     const b = q.kind === 'pglite'
-      ? new PgBoss({ db: fromPglite(q.client), backend: 'pglite', schema: SCHEMA, schedule: false })
-      : new PgBoss({ connectionString: q.url, schema: SCHEMA, max: 3, application_name: 'community-engagement-api (webhooks)', schedule: false })
+      ? new PgBoss({ db: fromPglite(q.client), backend: 'pglite', schema: SCHEMA, schedule: false, useListenNotify: true })
+      : new PgBoss({ connectionString: q.url, schema: SCHEMA, max: 3, application_name: 'community-engagement-api (webhooks)', schedule: false, useListenNotify: true })
     // An outage of the database is a warning: pg-boss reconnects, and the work it missed is picked up from the tables.
     b.on('error', (err) => log.warn({ err }, 'webhook queue error'))
     await b.start()
-    for (const name of [DISPATCH, SEND]) await b.createQueue(name, { policy: 'short', retryLimit: 0, expireInSeconds: 600 })
-    await b.work(DISPATCH, { pollingIntervalSeconds: Math.max(0.5, settings.pollMs / 1000) }, async () => {
+    // A job on either queue wakes a worker at once, on every instance (LISTEN/NOTIFY); polling stays as the backstop.
+    const queue = { retryLimit: 0, expireInSeconds: 600, notify: true }
+    for (const name of [DISPATCH, SEND]) {
+      await b.createQueue(name, { policy: 'short', ...queue })
+      await b.updateQueue(name, queue)
+    }
+    const polling = { pollingIntervalSeconds: Math.max(0.5, settings.pollMs / 1000), notifyPollingIntervalSeconds: Math.max(0.5, (5 * settings.pollMs) / 1000) }
+    await b.work(DISPATCH, polling, async () => {
       for (const subscriptionId of await delivery.dispatch()) await b.send(SEND, { subscriptionId }, { singletonKey: subscriptionId })
     })
-    await b.work<{ subscriptionId: string }>(SEND, { pollingIntervalSeconds: 0.5, localConcurrency: settings.sendConcurrency }, async ([job]) => {
+    await b.work<{ subscriptionId: string }>(SEND, { ...polling, localConcurrency: settings.sendConcurrency }, async ([job]) => {
       if (job) await delivery.sendFor(job.data.subscriptionId)
     })
     boss = b
