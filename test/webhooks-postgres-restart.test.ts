@@ -38,7 +38,8 @@ t.test('when PostgreSQL is killed and restarted in the middle of deliveries, the
   const bin = requirePostgresBinaries(t)
   if (!bin) return
   const postgres = await startOwnPostgres(t, bin)
-  const server = await startServer(t, { DATABASE_URL: postgres.url, ...webhookEnv })
+  // A short send timeout keeps a sender's lease, which a killed connection leaves behind, short.
+  const server = await startServer(t, { DATABASE_URL: postgres.url, ...webhookEnv, WEBHOOKS_TIMEOUT_MS: '1000' })
   const setup = await openDatabase({ kind: 'postgres', url: postgres.url, poolMax: 1, statementTimeoutMs: 10_000 }, pino({ level: 'silent' }))
   await createFixtures(setup)
   await setup.close()

@@ -108,7 +108,7 @@ export function createWebhookDelivery({ database, repositories, clock, signingCl
      */
     async sendFor(subscriptionId: string): Promise<void> {
       // The lease outlives one send; it is renewed before each, so a sender that died is replaced within about one.
-      const leaseUntil = () => new Date(clock.now().getTime() + 2 * settings.timeoutMs + 5_000)
+      const leaseUntil = () => new Date(clock.now().getTime() + settings.timeoutMs + 5_000)
       const url = await repositories.webhooks.claim(subscriptionId, clock.now(), leaseUntil())
       if (!url) return
       try {
