@@ -84,8 +84,8 @@ export function createWebhookWorker({ database, repositories, delivery, settings
       timer = undefined
       const b = boss ?? (await starting?.catch(() => undefined))
       boss = undefined
-      // In-flight sends finish (bounded by their timeout); a send cut short is sent again later under the same webhook-id.
-      await b?.stop({ graceful: true, timeout: 15_000 })
+      // In-flight sends get a few seconds (within the shutdown grace); one cut short is sent again later under the same webhook-id.
+      await b?.stop({ graceful: true, timeout: 5_000 })
     },
   }
 }
