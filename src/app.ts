@@ -32,6 +32,7 @@ import { loopRoutes } from './http/rest/loop-routes.ts'
 import { changesRoutes } from './http/rest/changes-routes.ts'
 import { open311Routes } from './http/rest/open311-routes.ts'
 import { serializeFromContract } from './http/rest/response-schemas.ts'
+import { webhooksRoutes } from './http/rest/webhooks-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
 import { checkRenderingAgainstDrizzle } from './db/render-sql.ts'
 
@@ -75,7 +76,24 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   })
   // Partner API clients get tokens this server signs (when a signing key is configured) and verifies itself.
   const partnerTokens = config.partnerTokens ? await createPartnerTokens(config.partnerTokens, clock) : undefined
-  const services = createServices(database, { clock, partnerTokens, insights: config.insights, log: app.log })
+  const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
+  const { webhooks } = config
+  const services = createServices(database, {
+    clock,
+    partnerTokens,
+    insights: config.insights,
+    log: app.log,
+    webhooks: {
+      guard: { allowHttp: webhooks.allowHttp, allowLoopback: webhooks.allowLoopback },
+      delivery: { baseUrl, timeoutMs: webhooks.timeoutMs, retry: webhooks.retry },
+      worker: { pollMs: webhooks.pollMs, sendConcurrency: 4 },
+    },
+  })
+  // Webhook delivery runs while the app does: started once it is ready, stopped (in-flight sends finished) when it closes.
+  if (webhooks.delivery) {
+    app.addHook('onReady', async () => services.webhookWorker.start())
+    app.addHook('onClose', async () => services.webhookWorker.stop())
+  }
   const verify = createTokenVerifier(
     config.auth,
     partnerTokens && { tokens: partnerTokens, isActive: (clientId) => services.credentials.isActive(clientId) },
@@ -84,7 +102,6 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   )
   // Every instance (and every restart) must name an address's key namespace alike, or an anonymous retry would create twice.
   const anonymousScope = createAnonymousScope(await scopeSecret(database.db, { configured: config.idempotencyScopeSecret, signingKey: config.partnerTokens?.privateJwk.d }))
-  const baseUrl = config.publicBaseUrl ?? `http://${config.host}:${config.port}`
   app.decorate('services', services)
   // Every request's context reads the time from here (contextOf).
   app.decorate('clock', clock)
@@ -139,7 +156,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)))
   await app.register(import('@fastify/cors'), {
     origin: config.corsOrigins,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'OPTIONS'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Purpose'],
     exposedHeaders: ['ETag', 'Location', 'Link', 'Content-Language', 'Retry-After', 'Idempotent-Replayed', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     maxAge: 600,
@@ -240,6 +257,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     insightsRoutes(rest, { services })
     loopRoutes(rest, { services, baseUrl, submissionLimit })
     changesRoutes(rest, { services, baseUrl })
+    webhooksRoutes(rest, { services })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {

@@ -63,6 +63,16 @@ const envSchema = z.object({
   READ_PATH: booleanFlag.default(true),
   CHECK_RESPONSE_SERIALIZATION: booleanFlag.default(false),
   CHECK_SQL_RENDERING: booleanFlag.default(false),
+  // Webhooks: the background delivery (pg-boss) and the SSRF guard's development switches (both off in production).
+  WEBHOOKS_DELIVERY: booleanFlag.default(true),
+  WEBHOOKS_ALLOW_HTTP: booleanFlag.default(false),
+  WEBHOOKS_ALLOW_LOOPBACK: booleanFlag.default(false),
+  WEBHOOKS_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  WEBHOOKS_TIMEOUT_MS: z.coerce.number().int().min(500).max(30_000).default(10_000),
+  WEBHOOKS_RETRY_BASE_S: z.coerce.number().int().min(1).max(3_600).default(30),
+  WEBHOOKS_RETRY_MAX_S: z.coerce.number().int().min(60).max(86_400).default(14_400),
+  // Retries span at least a day before a subscription is disabled.
+  WEBHOOKS_GIVE_UP_AFTER_S: z.coerce.number().int().min(86_400, { error: 'must be at least 86400 (retries span at least 24 hours)' }).max(30 * 86_400).default(86_400),
 })
 
 export type Config = {
@@ -102,6 +112,12 @@ export type Config = {
   }
   /** Insights: the suppression threshold, the fewest answers a mean or percentile needs, how long tables are reused. */
   insights: { threshold: number; minResponses: number; refreshSeconds: number; warm: boolean }
+  /**
+   * Webhooks: `delivery` runs the background work (off: subscriptions are kept but nothing is sent from this instance);
+   * `allowHttp` and `allowLoopback` relax the SSRF guard for development and tests only; retries back off from
+   * `retry.baseMs` up to `retry.maxMs` and give up (disabling the subscription) `retry.giveUpAfterMs` after a delivery first failed.
+   */
+  webhooks: { delivery: boolean; allowHttp: boolean; allowLoopback: boolean; pollMs: number; timeoutMs: number; retry: { baseMs: number; maxMs: number; giveUpAfterMs: number } }
   /** Each JSON body written from openapi.yaml's schema is compared with JSON.stringify's, and a difference is a 500 (for tests and staging). */
   checkResponseSerialization: boolean
   /** Each statement the fast renderer writes is compared with drizzle's own rendering, and a difference is an error (for tests). */
@@ -208,6 +224,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },
     checkResponseSerialization: d.CHECK_RESPONSE_SERIALIZATION,
     checkSqlRendering: d.CHECK_SQL_RENDERING,
+    webhooks: {
+      delivery: d.WEBHOOKS_DELIVERY,
+      allowHttp: d.WEBHOOKS_ALLOW_HTTP,
+      allowLoopback: d.WEBHOOKS_ALLOW_LOOPBACK,
+      pollMs: d.WEBHOOKS_POLL_MS,
+      timeoutMs: d.WEBHOOKS_TIMEOUT_MS,
+      retry: { baseMs: d.WEBHOOKS_RETRY_BASE_S * 1000, maxMs: d.WEBHOOKS_RETRY_MAX_S * 1000, giveUpAfterMs: d.WEBHOOKS_GIVE_UP_AFTER_S * 1000 },
+    },
     auth: {
       issuer: d.AUTH_ISSUER,
       audience: d.AUTH_AUDIENCE,

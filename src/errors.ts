@@ -68,6 +68,8 @@ export const catalogue = {
   DECISION_NOT_FOUND: { status: 404, title: 'Decision not found' },
   REPORT_BACK_NOT_FOUND: { status: 404, title: 'Report-back not found' },
   SERVICE_REQUEST_NOT_FOUND: { status: 404, title: 'Open311 service request not found' },
+  WEBHOOK_SUBSCRIPTION_NOT_FOUND: { status: 404, title: 'Webhook subscription not found' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'Webhook delivery not found' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof catalogue

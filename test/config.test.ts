@@ -67,3 +67,10 @@ t.test('when the server starts, then it limits the heap and malloc arenas unless
   t.same(flags({}, [], 512 * 1024 * 1024), ['--max-semi-space-size=16'], 'a smaller limit (a container’s) is never raised')
   t.same(processSettings({ MALLOC_ARENA_MAX: '4' }, [], fourGb).env, {}, 'the operator’s arenas stay')
 })
+
+t.test('when webhook settings are left out, then https only, no loopback, retries over a day; a shorter give-up is refused', async (t) => {
+  t.match(loadConfig({}).webhooks, { delivery: true, allowHttp: false, allowLoopback: false, timeoutMs: 10_000, retry: { baseMs: 30_000, maxMs: 14_400_000, giveUpAfterMs: 86_400_000 } })
+  const err = t.throws(() => loadConfig({ WEBHOOKS_GIVE_UP_AFTER_S: '3600', WEBHOOKS_ALLOW_LOOPBACK: 'maybe' })) as ConfigError
+  t.match(err.problems.join('\n'), /WEBHOOKS_GIVE_UP_AFTER_S: must be at least 86400/)
+  t.match(err.problems.join('\n'), /WEBHOOKS_ALLOW_LOOPBACK/)
+})

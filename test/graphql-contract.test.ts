@@ -39,6 +39,8 @@ import {
   reportBackChannels,
   seriesStatuses,
   stances,
+  webhookDeliveryStatuses,
+  webhookSubscriptionStatuses,
 } from '../src/db/schema/index.ts'
 import { graphqlSchemaPath, QUERY_DEPTH_LIMIT } from '../src/http/graphql/graphql-plugin.ts'
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
@@ -48,6 +50,8 @@ import { bearer } from './helpers/auth.ts'
 import { insightStory } from './helpers/insights-data.ts'
 import { loopData } from './helpers/loop-data.ts'
 import { build } from './helpers/build.ts'
+import { startReceiver } from './helpers/webhook-receiver.ts'
+import { createWebhooksRepository } from '../src/modules/webhooks/webhooks-repository.ts'
 
 const contract = buildSchema(readFileSync(graphqlSchemaPath, 'utf8'))
 const printed = (schema: GraphQLSchema) => printSchema(lexicographicSortSchema(schema))
@@ -103,6 +107,8 @@ t.test('when the schema enums are compared with the services values, then each i
     ReportBackChannel: reportBackChannels,
     ReportBackAudience: reportBackAudiences,
     ChangeResourceType: feedResourceTypes,
+    WebhookSubscriptionStatus: webhookSubscriptionStatuses,
+    WebhookDeliveryStatus: webhookDeliveryStatuses,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -157,7 +163,8 @@ function recordValues(type: GraphQLOutputType, value: unknown, seen: Map<string,
 }
 
 t.test('when every field of every type is selected over real data, then each resolves with no error', async (t) => {
-  const { app, database, fixtures } = await build(t)
+  // Webhook receivers on 127.0.0.1 (the SSRF guard's development switches), so deliveries have every field.
+  const { app, database, fixtures } = await build(t, { env: { WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_LOOPBACK: 'true' } })
   const staff = await bearer()
   // Reference data with a parent area and a boundary, which the fixtures leave out.
   const beat = await createAgenciesRepository(database.db).insertArea({
@@ -285,6 +292,41 @@ t.test('when every field of every type is selected over real data, then each res
   await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
   const loop = await loopData(app, { eventId: id, organizationId, areaId: beat.id })
 
+  // Webhooks: a partner's subscription with every filter, rotated and then disabled; two of the admin's, one whose
+  // receiver fails (a pending delivery with its failure) and one whose receiver takes it (a delivered one).
+  const partnerToken = await bearer({ role: 'partner', sub: 'p-hooks', claims: { org: organizationId } })
+  const allSubscription = `subscription { ${all('WebhookSubscription', 'createWebhookSubscription')} } secret`
+  const partnerHook = await gql(`mutation ($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: $input) { ${allSubscription} } }`, {
+    input: { url: 'https://hooks.example.org/cep', description: 'Calendar sync', eventTypes: ['event.scheduled'], areaIds: [beat.id], organizationIds: [organizationId] },
+  }, partnerToken)
+  const partnerHookId = partnerHook.data.createWebhookSubscription.subscription.id
+  const rotatedHook = await gql(`mutation { rotateWebhookSecret(id: "${partnerHookId}", overlapSeconds: 600) { ${allSubscription} } }`, {}, partnerToken)
+  await createWebhooksRepository(database.db).disable(partnerHookId, 'Delivery msg_x kept failing for 24 h (last: timeout)', new Date())
+  const failing = await startReceiver(t)
+  failing.answer(500)
+  const taking = await startReceiver(t)
+  const failingHook = (await gql(`mutation { createWebhookSubscription(input: { url: "${failing.url}", eventTypes: ["event.scheduled"] }) { subscription { id } } }`)).data.createWebhookSubscription.subscription.id
+  const takingHook = (await gql(`mutation { createWebhookSubscription(input: { url: "${taking.url}", eventTypes: ["event.scheduled"] }) { subscription { id } } }`)).data.createWebhookSubscription.subscription.id
+  await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: { title: { en: 'Hooked' }, kind: 'town_hall', format: 'in_person', venue, startsAt: '2027-07-01T18:00:00-04:00', endsAt: '2027-07-01T19:00:00-04:00' } })
+  // Dispatched until both are owed `count` (the outbox is read below the oldest transaction on the server, which on a
+  // PostgreSQL shared with other test files can take a moment), sending what is due each time.
+  const owed = async (count: number) => {
+    for (let i = 0; i < 200; i++) {
+      for (const hook of await app.services.webhookDelivery.dispatch()) await app.services.webhookDelivery.sendFor(hook)
+      const [row] = await database.raw<{ n: number }>('select min(n)::int as n from (select count(*) as n from webhook_deliveries where subscription_id in ($1, $2) group by subscription_id) c', [failingHook, takingHook])
+      if ((row?.n ?? 0) >= count && failing.received.length >= 1) return
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  await owed(1)
+  await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: { title: { en: 'Hooked again' }, kind: 'town_hall', format: 'in_person', venue, startsAt: '2027-07-02T18:00:00-04:00', endsAt: '2027-07-02T19:00:00-04:00' } })
+  await owed(2)
+  const replayedHook = await gql(`mutation { replayWebhookDeliveries(subscriptionId: "${takingHook}", since: "2000-01-01T00:00:00Z") { replayed } }`)
+  await app.services.webhookDelivery.sendFor(takingHook)
+  const deliverySelection = `{ ${selectAll(contract.getType('WebhookDeliveryPage') as GraphQLObjectType, ['Query.webhookDeliveries'], 1)} }`
+  const failedLog = await gql(`{ webhookDeliveries(subscriptionId: "${failingHook}") ${deliverySelection} }`)
+  t.equal(failedLog.data.webhookDeliveries.nodes.at(-1)?.lastStatusCode, 500, 'the failing receiver answered 500')
+
   const query = contract.getQueryType()!
   const selection = (name: string, args = '') => {
     const field = query.getFields()[name]!
@@ -314,6 +356,10 @@ t.test('when every field of every type is selected over real data, then each res
     selection('decision', `(id: "${loop.decisionId}")`),
     selection('reportBacks', '(filter: { updatedSince: "2000-01-01T00:00:00Z" })'),
     selection('reportBack', `(id: "${loop.reportBackId}")`),
+    selection('webhookSubscriptions'),
+    selection('webhookSubscription', `(id: "${partnerHookId}")`),
+    // first: 1 over a log of two, so the page has a next cursor.
+    selection('webhookDeliveries', `(subscriptionId: "${takingHook}", first: 1)`),
   ]
   // The change feed one resource field per document (all six at once pass the cost limit); each recorded on its own.
   const entry = contract.getType('ChangeEntry') as GraphQLObjectType
@@ -373,6 +419,8 @@ t.test('when every field of every type is selected over real data, then each res
   for (const result of [person, registered, counted, answered]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
   recordValues(query, withPurpose.data, seen, problems, 'Query')
   for (const data of loop.mutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
+  for (const result of [partnerHook, rotatedHook, replayedHook]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
+  recordValues(query, failedLog.data, seen, problems, 'Query')
   t.same(problems, [], 'no field is undefined')
 
   // Every field of every object type got a real value somewhere, except one no data here can have (only sync

@@ -49,6 +49,8 @@ export type Database = {
    * Resolves to a function that stops listening.
    */
   listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>
+  /** Where a job queue (pg-boss) reaches this database: PostgreSQL by URL, or the one embedded PGlite in this process. */
+  queue: { kind: 'postgres'; url: string } | { kind: 'pglite'; client: PGlite }
 }
 
 export type ListenHandlers = { onNotify(payload: string): void; onListening(): void }
@@ -136,6 +138,7 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
       db,
       background: drizzlePg(pool, { schema }) as unknown as Db,
       kind: 'postgres',
+      queue: { kind: 'postgres', url: config.url },
       statements,
       ping: async () => void (await probe.query('select 1')),
       pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
@@ -174,6 +177,7 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
     db,
     background: drizzlePglite(client, { schema }) as unknown as Db,
     kind: 'pglite',
+    queue: { kind: 'pglite', client },
     statements,
     ping: async () => void (await client.query('select 1')),
     pool: () => undefined,

@@ -17,6 +17,7 @@ import { createParticipantsRepository } from './participants/participants-reposi
 import { createReportBacksRepository } from './report-backs/report-backs-repository.ts'
 import { createSurveysRepository } from './surveys/surveys-repository.ts'
 import { createTopicsRepository } from './topics/topics-repository.ts'
+import { createWebhooksRepository } from './webhooks/webhooks-repository.ts'
 
 const bound = (db: Queryable) => ({
   agencies: createAgenciesRepository(db),
@@ -35,6 +36,7 @@ const bound = (db: Queryable) => ({
   reportBacks: createReportBacksRepository(db),
   surveys: createSurveysRepository(db),
   topics: createTopicsRepository(db),
+  webhooks: createWebhooksRepository(db),
 })
 
 /** `on(tx)`: the same registry bound to a transaction, so no query inside it can forget the transaction. */

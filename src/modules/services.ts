@@ -20,12 +20,27 @@ import { createReadsRepository } from './reads/reads-repository.ts'
 import { createReadsService } from './reads/reads-service.ts'
 import { createRepositories } from './repositories.ts'
 import { createWrites } from './writes.ts'
+import { createWebhookDelivery, type DeliverySettings } from './webhooks/webhook-delivery.ts'
+import { createSender } from './webhooks/webhook-sender.ts'
+import { createWebhookWorker, type WorkerSettings } from './webhooks/webhook-worker.ts'
+import { createWebhooksService } from './webhooks/webhooks-service.ts'
+import type { UrlGuardSettings } from './webhooks/url-guard.ts'
+import { systemClock } from '../clock.ts'
+
+/** What webhooks need: the SSRF guard's switches, how deliveries are made and retried, how often the queue is asked. */
+export type WebhookOptions = { guard: UrlGuardSettings; delivery: DeliverySettings; worker: WorkerSettings }
+const defaultWebhooks: WebhookOptions = {
+  guard: { allowHttp: false, allowLoopback: false },
+  delivery: { baseUrl: 'http://localhost', timeoutMs: 10_000, retry: { baseMs: 30_000, maxMs: 14_400_000, giveUpAfterMs: 86_400_000 } },
+  worker: { pollMs: 2_000, sendConcurrency: 4 },
+}
 
 /**
  * `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. `log` and `clock`: for work
- * done outside a request (requests bring their own clock in ctx; no background work reads domain time yet).
+ * done outside a request (requests bring their own clock in ctx; webhook delivery reads this one for when to retry and give up).
+ * `webhooks`: the SSRF guard's switches and delivery settings (config.ts); the worker is started and stopped by the app.
  */
-export function createServices(database: Database, { partnerTokens, insights, log }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Logger } = {}) {
+export function createServices(database: Database, { clock = systemClock, partnerTokens, insights, log, webhooks = defaultWebhooks }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Logger; webhooks?: WebhookOptions } = {}) {
   // Repositories bound to the database (and, through on(tx), to a transaction), and the unit of work creates go through.
   const repositories = createRepositories(database.db)
   const writes = createWrites({ database, repositories })
@@ -34,7 +49,15 @@ export function createServices(database: Database, { partnerTokens, insights, lo
   const series = createSeriesService({ database, repositories, writes, agencies })
   const organizations = createOrganizationsService({ database, repositories, writes, agencies })
   const loop = createLoopServices({ database, repositories, writes, agencies })
+  // Background delivery: the work (webhook-delivery.ts) on a shared queue (webhook-worker.ts); the app starts and stops it.
+  const workLog: Logger = log ?? { fatal() {}, error() {}, warn() {}, info() {}, debug() {}, trace() {} }
+  const sender = createSender({ ...webhooks.guard, timeoutMs: webhooks.delivery.timeoutMs, maxResponseBytes: 4_096 })
+  const delivery = createWebhookDelivery({ database, repositories, clock, signingClock: systemClock, sender, settings: webhooks.delivery, log: workLog })
+  const webhookWorker = createWebhookWorker({ database, repositories, delivery, settings: webhooks.worker, log: workLog })
   return {
+    webhooks: createWebhooksService({ database, repositories, agencies, settings: webhooks.guard, wake: () => webhookWorker.wake() }),
+    webhookWorker,
+    webhookDelivery: delivery,
     agencies,
     events,
     reads: createReadsService({ repo: createReadsRepository(database), agencies, events }),

@@ -25,6 +25,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Every JSON body the tests see is also held to what JSON.stringify would have written (src/http/rest/response-schemas.ts).
     CHECK_RESPONSE_SERIALIZATION: 'true',
     CHECK_SQL_RENDERING: 'true',
+    // No background webhook delivery (a poll would add statements to budgets other tests count); webhook tests turn it on.
+    WEBHOOKS_DELIVERY: 'false',
     ...overrides,
   })
 }

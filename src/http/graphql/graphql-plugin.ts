@@ -24,6 +24,7 @@ import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
 import { subscriptionResolvers, topicsOf } from './subscription-resolvers.ts'
 import { checkSubscriptionDocument, guardSocket, subscriptionOptions } from './subscription-transport.ts'
+import { webhookMutations, webhookQueries } from './webhook-resolvers.ts'
 
 /** The public contract: the server runs exactly this file. */
 export const graphqlSchemaPath = new URL('../../../schema.graphql', import.meta.url)
@@ -48,8 +49,8 @@ export async function registerGraphql(
       {
         DateTime: DateTimeScalar,
         JSON: JsonScalar,
-        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries },
-        Mutation: { ...mutationResolvers, ...loopMutations },
+        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries, ...webhookQueries },
+        Mutation: { ...mutationResolvers, ...loopMutations, ...webhookMutations },
         Subscription: subscriptionResolvers,
       },
       eventResolvers,

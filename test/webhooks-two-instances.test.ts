@@ -1,0 +1,71 @@
+// Webhooks on a real PostgreSQL the test owns: two API instances share the queue.
+import pino from 'pino'
+import t from 'tap'
+import { Webhook } from 'standardwebhooks'
+import { openDatabase } from '../src/db/client.ts'
+import { tokenFor } from './helpers/auth.ts'
+import { createFixtures, eventBody } from './helpers/fixtures.ts'
+import { requirePostgresBinaries, startOwnPostgres, withoutPostgres } from './helpers/own-postgres.ts'
+import { startServer } from './helpers/server-process.ts'
+import { eventually, startReceiver, type Received } from './helpers/webhook-receiver.ts'
+
+const webhookEnv = { WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_LOOPBACK: 'true', WEBHOOKS_POLL_MS: '200', WEBHOOKS_RETRY_BASE_S: '1', WEBHOOKS_RETRY_MAX_S: '60', WEBHOOKS_TIMEOUT_MS: '2000', DB_POOL_MAX: '5' }
+
+/** The servers are processes of their own on the wall clock, so tokens are issued at that time. */
+const headersFor = async (role: string) => ({ authorization: `Bearer ${await tokenFor({ role, expiresIn: '10m', now: new Date() })}`, 'content-type': 'application/json' })
+
+async function subscribe(base: string, url: string, eventTypes: string[]) {
+  const res = await fetch(`${base}/v1/webhook-subscriptions`, { method: 'POST', headers: await headersFor('admin'), body: JSON.stringify({ url, eventTypes }) })
+  if (res.status !== 201) throw new Error(`subscribe: ${res.status} ${await res.text()}`)
+  return (await res.json()) as { id: string; secret: string }
+}
+
+/** The id each delivered message is about, and the webhook-ids it came under. */
+function arrivals(received: Received[]) {
+  const ids = new Map<string, Set<string>>()
+  const order: string[] = []
+  for (const r of received.filter((r) => r.status < 300)) {
+    const id = (JSON.parse(r.body) as { data: { id: string } }).data.id
+    if (!ids.has(id)) order.push(id)
+    ids.set(id, (ids.get(id) ?? new Set()).add(String(r.headers['webhook-id'])))
+  }
+  return { ids, order }
+}
+
+t.test('when two API instances share one PostgreSQL, then changes made through either reach the receiver once each, in order, every signature verified', { skip: withoutPostgres() }, async (t) => {
+  const bin = requirePostgresBinaries(t)
+  if (!bin) return
+  const postgres = await startOwnPostgres(t, bin)
+  const env = { DATABASE_URL: postgres.url, ...webhookEnv }
+  const [a, b] = await Promise.all([startServer(t, env), startServer(t, env)])
+  const setup = await openDatabase({ kind: 'postgres', url: postgres.url, poolMax: 1, statementTimeoutMs: 10_000 }, pino({ level: 'silent' }))
+  await createFixtures(setup)
+  const receiver = await startReceiver(t)
+  const sub = await subscribe(a.base, receiver.url, ['event.scheduled'])
+  const staff = await headersFor('staff')
+  const made: string[] = []
+  for (let i = 0; i < 20; i++) {
+    const through = i % 2 === 0 ? a : b
+    const res = await fetch(`${through.base}/v1/events`, { method: 'POST', headers: staff, body: JSON.stringify(eventBody({ title: { en: `Two instances ${i}` } })) })
+    t.equal(res.status, 201)
+    made.push(((await res.json()) as { id: string }).id)
+  }
+  t.ok(await eventually(() => arrivals(receiver.received).ids.size >= made.length, 30_000), 'every change arrived')
+  const { ids, order } = arrivals(receiver.received)
+  t.strictSame(order, made, 'in the order they were made, whichever instance took them')
+  t.ok([...ids.values()].every((webhookIds) => webhookIds.size === 1), 'each under one webhook-id')
+  const verifier = new Webhook(sub.secret)
+  const unverified = receiver.received.filter((r) => {
+    try {
+      verifier.verify(r.body, r.headers as Record<string, string>)
+      return false
+    } catch {
+      return true
+    }
+  })
+  t.equal(unverified.length, 0, `all ${receiver.received.length} requests verified with standardwebhooks`)
+  const [queue] = await setup.raw<{ instances: number }>("select count(distinct application_name)::int as instances from pg_stat_activity where application_name like '%webhooks%'")
+  t.ok(queue!.instances >= 1, 'pg-boss runs on the same PostgreSQL')
+  await setup.close()
+  t.ok(a.running() && b.running())
+})
