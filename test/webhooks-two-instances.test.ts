@@ -7,6 +7,7 @@ import { tokenFor } from './helpers/auth.ts'
 import { createFixtures, eventBody } from './helpers/fixtures.ts'
 import { requirePostgresBinaries, startOwnPostgres, withoutPostgres } from './helpers/own-postgres.ts'
 import { startServer } from './helpers/server-process.ts'
+import { subscribe as subscribeGraphql, subscriber } from './helpers/subscriber.ts'
 import { eventually, startReceiver, type Received } from './helpers/webhook-receiver.ts'
 
 const webhookEnv = { WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_LOOPBACK: 'true', WEBHOOKS_POLL_MS: '200', WEBHOOKS_RETRY_BASE_S: '1', WEBHOOKS_RETRY_MAX_S: '60', WEBHOOKS_TIMEOUT_MS: '2000', DB_POOL_MAX: '5' }
@@ -24,7 +25,7 @@ async function subscribe(base: string, url: string, eventTypes: string[]) {
 function arrivals(received: Received[]) {
   const ids = new Map<string, Set<string>>()
   const order: string[] = []
-  for (const r of received.filter((r) => r.status < 300)) {
+  for (const r of received.filter((r) => r.status < 300 && (JSON.parse(r.body) as { type: string }).type === 'event.scheduled')) {
     const id = (JSON.parse(r.body) as { data: { id: string } }).data.id
     if (!ids.has(id)) order.push(id)
     ids.set(id, (ids.get(id) ?? new Set()).add(String(r.headers['webhook-id'])))
@@ -32,7 +33,7 @@ function arrivals(received: Received[]) {
   return { ids, order }
 }
 
-t.test('when two API instances share one PostgreSQL, then changes made through either reach the receiver once each, in order, every signature verified', { skip: withoutPostgres() }, async (t) => {
+t.test('when two API instances share one PostgreSQL, then changes made through either reach the receiver once each, in order, every signature verified, and a change made through A reaches a GraphQL subscriber on B and the receiver', { skip: withoutPostgres() }, async (t) => {
   const bin = requirePostgresBinaries(t)
   if (!bin) return
   const postgres = await startOwnPostgres(t, bin)
@@ -41,7 +42,7 @@ t.test('when two API instances share one PostgreSQL, then changes made through e
   const setup = await openDatabase({ kind: 'postgres', url: postgres.url, poolMax: 1, statementTimeoutMs: 10_000 }, pino({ level: 'silent' }))
   await createFixtures(setup)
   const receiver = await startReceiver(t)
-  const sub = await subscribe(a.base, receiver.url, ['event.scheduled'])
+  const sub = await subscribe(a.base, receiver.url, ['event.scheduled', 'decision.recorded'])
   const staff = await headersFor('staff')
   const made: string[] = []
   for (let i = 0; i < 20; i++) {
@@ -51,6 +52,14 @@ t.test('when two API instances share one PostgreSQL, then changes made through e
     made.push(((await res.json()) as { id: string }).id)
   }
   t.ok(await eventually(() => arrivals(receiver.received).ids.size >= made.length, 30_000), 'every change arrived')
+  // One change through A, heard by a GraphQL subscriber on B (through PostgreSQL's NOTIFY) and by the webhook receiver.
+  const onB = await subscribeGraphql(subscriber(t, b.base, await tokenFor({ role: 'staff', expiresIn: '10m', now: new Date() })), 'subscription { decisionChanged(agency: "metro") { type decision { id title } } }')
+  const decided = await fetch(`${a.base}/v1/decisions`, { method: 'POST', headers: staff, body: JSON.stringify({ title: { en: 'Made on A' }, publication: 'published' }) })
+  t.equal(decided.status, 201)
+  const decisionId = ((await decided.json()) as { id: string }).id
+  t.same((await onB.nextOfType('decision.recorded', 15_000)).data, { decisionChanged: { type: 'decision.recorded', decision: { id: decisionId, title: 'Made on A' } } }, 'the subscriber on B got the change made through A')
+  const isDecision = (r: Received) => r.status < 300 && (JSON.parse(r.body) as { data: { id: string } }).data.id === decisionId
+  t.ok(await eventually(() => receiver.received.some(isDecision), 30_000), 'the receiver got it too')
   const { ids, order } = arrivals(receiver.received)
   t.strictSame(order, made, 'in the order they were made, whichever instance took them')
   t.ok([...ids.values()].every((webhookIds) => webhookIds.size === 1), 'each under one webhook-id')
