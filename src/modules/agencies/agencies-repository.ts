@@ -1,5 +1,6 @@
 // SQL for agencies and their areas.
-import { and, asc, eq, getTableColumns, inArray } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import type { Queryable } from '../../db/client.ts'
 import { existsCheck, rowsCheck, type Check } from '../../db/unit-of-work.ts'
 import { agencies, areas } from '../../db/schema/index.ts'
@@ -53,3 +54,16 @@ export function createAgenciesRepository(db: Queryable) {
   }
 }
 export type AgenciesRepository = ReturnType<typeof createAgenciesRepository>
+
+/**
+ * `column` (an area id) names one of `ids` or an area within one: every area filter includes the descendants, by the
+ * GIN-indexed lineage (ancestors and self), so a district finds its beats' rows.
+ */
+export function inAreas(column: AnyPgColumn | SQL, ids: string[]): SQL {
+  return sql`${column} IN (SELECT ${areas.id} FROM ${areas} WHERE ${areas.lineage} && ARRAY[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[])`
+}
+
+/** An array of area ids (an organization's) overlaps `ids` or areas within them. */
+export function overlapsAreas(column: AnyPgColumn, ids: string[]): SQL {
+  return sql`${column} && ARRAY(SELECT ${areas.id} FROM ${areas} WHERE ${areas.lineage} && ARRAY[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[])`
+}

@@ -7,6 +7,7 @@ import { existsCheck, plannedInsert, type Check, type PlannedInsert } from '../.
 import { eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { EventListQuery } from './events-schemas.ts'
+import { inAreas } from '../agencies/agencies-repository.ts'
 
 const { search: _search, ...eventColumns } = getTableColumns(events)
 export type EventRow = Omit<typeof events.$inferSelect, 'search'>
@@ -166,7 +167,7 @@ function filterConditions(f: EventFilter): (SQL | undefined)[] {
     f.from ? gt(events.endsAt, f.from) : undefined,
     f.to ? lt(events.startsAt, f.to) : undefined,
     f.status?.length ? inArray(events.status, f.status) : undefined,
-    f.areaId?.length ? inArray(events.areaId, f.areaId) : undefined,
+    f.areaId?.length ? inAreas(events.areaId, f.areaId) : undefined,
     f.format?.length ? inArray(events.format, f.format) : undefined,
     f.kind?.length ? inArray(events.kind, f.kind) : undefined,
     // A meeting is "in" a language if it is spoken there or interpreted into it.

@@ -209,7 +209,8 @@ export function createInsightsService({ database, agencies, log, settings = defa
     async answer(_ctx: RequestContext, name: InsightName, rawQuery: unknown): Promise<InsightAnswer> {
       const query = parseInput(insightQuery, rawQuery)
       const agency = await agencyOf(query.agency)
-      const areaIds = new Set((await createAgenciesRepository(db).listAreas(agency.id)).map((a) => a.id))
+      const agencyAreas = await createAgenciesRepository(db).listAreas(agency.id)
+      const areaIds = new Set(agencyAreas.map((a) => a.id))
       const badAreas = (query.area ?? []).flatMap((a, i) => (areaIds.has(a) ? [] : [{ field: `area.${i}`, message: 'is not an area of this agency' }]))
       if (badAreas.length) throw validationFailed(badAreas)
       const state = await tablesOf(agency)
@@ -217,7 +218,8 @@ export function createInsightsService({ database, agencies, log, settings = defa
       const dims = dimsOf[name]
 
       const selection: Selection = {}
-      if (query.area) selection.area = new Set(query.area)
+      // An area filter takes in the areas within it: a district's figures are its beats' too.
+      if (query.area) selection.area = new Set(agencyAreas.filter((a) => a.lineage.some((id) => query.area!.includes(id))).map((a) => a.id))
       if (query.kind && dims.includes('kind')) selection.kind = new Set(query.kind)
       if (query.format && dims.includes('format')) selection.format = new Set(query.format)
       const period = periodSelection(state.periods[unit], unit, query.from, query.to)
@@ -248,7 +250,9 @@ export function createInsightsService({ database, agencies, log, settings = defa
       if (name === 'reach') {
         // Meetings are public, so where none was held is too: areas and weekly slots with no meeting in the selection.
         const reached = cells.filter((c) => (c.events as number) > 0)
-        const areas = new Set(reached.map((c) => c.key.area))
+        // An area is reached when a meeting was held in it or in an area within it (a district through its beats).
+        const reachedIds = new Set(reached.map((c) => c.key.area))
+        const areas = new Set(agencyAreas.filter((a) => reachedIds.has(a.id)).flatMap((a) => a.lineage))
         const slots = new Set(reached.map((c) => `${c.key.weekday}/${c.key.timeOfDay}`))
         out.gaps = {
           areas: [...areaIds].filter((a) => !areas.has(a) && (!selection.area || selection.area.has(a))).sort(),
