@@ -3,6 +3,7 @@ import type { PartnerTokens } from '../auth/partner-tokens.ts'
 import type { Clock } from '../clock.ts'
 import type { Database } from '../db/client.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
+import { createAgencyAdminService } from './agencies/agency-admin-service.ts'
 import { createCredentialsService } from './credentials/credentials-service.ts'
 import { createEventFeedsService } from './events/event-feeds-service.ts'
 import { createEventsService } from './events/events-service.ts'
@@ -33,6 +34,7 @@ export function createServices(database: Database, { partnerTokens, insights, lo
   const loop = createLoopServices({ database, repositories, writes, agencies })
   return {
     agencies,
+    agencyAdmin: createAgencyAdminService({ database, repositories, writes, agencies }),
     events,
     reads: createReadsService({ repo: createReadsRepository(database), agencies, events }),
     series,
