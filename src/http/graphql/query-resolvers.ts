@@ -10,7 +10,7 @@ export const queryResolvers = {
   async events(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext) {
     const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
     const page = await namedAsArguments(pagingNames, () => context.services.events.list(serviceContext(context, args.language), { ...filter, ...pageArguments(args) }))
-    return eventConnection(page, filter.updatedSince !== undefined)
+    return eventConnection(page, filter.updatedSince !== undefined, filter.near ? context.services.events.nearOrder(filter) : undefined)
   },
 
   event(_: unknown, args: { id: string } & Language, context: GraphqlContext) {

@@ -134,6 +134,8 @@ const eventType: ObjectType<EventRefs> = {
   statusReason: column('e', 'status_reason'),
   startsAt: value(({ e }) => localIso(`${e}.starts_at`, `${e}.time_zone`)),
   endsAt: value(({ e }) => localIso(`${e}.ends_at`, `${e}.time_zone`)),
+  // Near me is the resolvers' (reads-service declines it): every read here is ordered by time, with no distance.
+  distance: value(() => raw('NULL')),
   seriesId: column('e', 'series_id'),
   recurrenceId: value(({ e }) => sql`CASE WHEN ${raw(e)}.recurrence_id IS NULL THEN NULL ELSE ${localIso(`${e}.recurrence_id`, `${e}.time_zone`)} END`),
   sequence: column('e', 'sequence'),
