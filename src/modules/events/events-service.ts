@@ -161,9 +161,9 @@ export function createEventsService({ database, repositories, writes, agencies }
     async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<EventView>> {
       const query = parseInput(eventListQuery, rawQuery)
       const { limit, cursor: rawCursor, agency: slug, ...filter } = query
+      if (filter.near) return listNear(ctx, { ...filter, near: filter.near }, slug, rawCursor, limit)
       const order = query.updatedSince ? 'events:updated' : 'events:start'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
-      if (filter.near) return listNear(ctx, { ...filter, near: filter.near }, slug, rawCursor, limit)
       const agencyId = await agencies.idForFilter(slug)
       if (agencyId === null) return { data: [], nextCursor: null }
       const rows = await repositories.events.list({ ...filter, agencyId }, await visibilityFor(ctx), cursor, limit)
