@@ -342,6 +342,10 @@ t.test('when every field of every type is selected over real data, then each res
   recordValues(contract.getMutationType()!, credential.json().data, seen, problems, 'Mutation')
   for (const result of [person, registered, counted, answered, profile, agencyMade, made, areaRemoved]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
   recordValues(query, withPurpose.data, seen, problems, 'Query')
+  // A near-me list: the one place an event has a distance.
+  const near = await app.inject({ method: 'POST', url: '/graphql', headers: admin, payload: { query: `{ ${selection('events', '(filter: { near: { latitude: 40.75, longitude: -73.99 }, radius: 1000 })')} }` } })
+  t.same(near.json().errors, undefined, 'near-me runs')
+  recordValues(query, near.json().data, seen, problems, 'Query')
   for (const data of loop.mutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   t.same(problems, [], 'no field is undefined')
 

@@ -24,8 +24,10 @@ async function area(body: Record<string, unknown>) {
   t.equal(res.statusCode, 201, res.body)
   return res.json() as { id: string; version: number }
 }
+/** Rows of a raw statement, whichever driver ran it (node-postgres and PGlite both answer { rows }). */
+const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows
 const outboxOf = async (entityId: string) =>
-  (await database.db.execute<{ action: string; payload: Record<string, unknown>; visibility: string }>(sql`select action, payload, visibility from outbox where entity_id = ${entityId} order by tx, id`)).rows.map((r) => ({ action: r.action, payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload, visibility: r.visibility }))
+  rowsOf<{ action: string; payload: Record<string, unknown>; visibility: string }>(await database.db.execute(sql`select action, payload, visibility from outbox where entity_id = ${entityId} order by tx, id`)).map((r) => ({ action: r.action, payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload, visibility: r.visibility }))
 
 t.test('when a district holds beats, then every area filter on it takes in the beats (REST read path, GraphQL, iCal, CSV)', async (t) => {
   const beat = await area({ code: 'N-1', name: 'North beat 1', kind: 'beat', parentId: fixtures.areas.north.id })
@@ -86,7 +88,7 @@ t.test('when events are listed near a point, then only those within the radius c
   const walked: string[] = []
   let url: string | undefined = `/v1/events?${near}&limit=1`
   while (url) {
-    const r = await app.inject({ method: 'GET', url })
+    const r: { statusCode: number; body: string; json(): { data: { id: string }[]; nextCursor: string | null } } = await app.inject({ method: 'GET', url })
     t.equal(r.statusCode, 200, r.body)
     walked.push(...r.json().data.map((e: { id: string }) => e.id))
     url = r.json().nextCursor ? `/v1/events?${near}&limit=1&cursor=${r.json().nextCursor}` : undefined
@@ -135,16 +137,16 @@ t.test('when events are listed near a point, then only those within the radius c
 t.test('when a near-me list is planned, then it reads the latitude/longitude index (bounding box) before the exact distance', async (t) => {
   await database.db.transaction(async (tx) => {
     await tx.execute(sql`set local enable_seqscan = off`)
-    const plan = await tx.execute<Record<string, string>>(sql`explain select id from events where status <> 'draft' and deleted_at is null
+    const plan = await tx.execute(sql`explain select id from events where status <> 'draft' and deleted_at is null
       and latitude between 9.99 and 10.01 and longitude between 19.99 and 20.01
       and (2 * 6371008.8 * asin(sqrt(power(sin(radians(latitude - 10) / 2), 2) + cos(radians(10)) * cos(radians(latitude)) * power(sin(radians(longitude - 20) / 2), 2)))) <= 900`)
-    const text = plan.rows.map((r) => Object.values(r)[0]).join('\n')
+    const text = rowsOf<Record<string, string>>(plan).map((r) => Object.values(r)[0]).join('\n')
     t.match(text, /events_latitude_longitude_idx/, text)
   })
   await database.db.transaction(async (tx) => {
     await tx.execute(sql`set local enable_seqscan = off`)
-    const plan = await tx.execute<Record<string, string>>(sql`explain select id from areas where lineage && ARRAY[${fixtures.areas.north.id}]::uuid[]`)
-    const text = plan.rows.map((r) => Object.values(r)[0]).join('\n')
+    const plan = await tx.execute(sql`explain select id from areas where lineage && ARRAY[${fixtures.areas.north.id}]::uuid[]`)
+    const text = rowsOf<Record<string, string>>(plan).map((r) => Object.values(r)[0]).join('\n')
     t.match(text, /areas_lineage_idx/, `descendants by the GIN index on lineage: ${text}`)
   })
 })
@@ -207,8 +209,8 @@ t.test('when agencies and areas are administered, then each role gets what it ma
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/agencies/harbor/areas/${id}`, headers: { ...operator, 'if-match': '"2"' } })).statusCode, 204)
   t.equal((await app.inject({ method: 'GET', url: `/v1/agencies/harbor/areas/${id}` })).statusCode, 404)
   t.same((await outboxOf(id)).map((r) => [r.action, r.payload]), [['area.created', { id, version: 1 }], ['area.updated', { id, version: 2 }], ['area.removed', { id, version: 2 }]])
-  const audit = await database.db.execute<{ action: string; actor_kind: string }>(sql`select action, actor_kind from audit_events where entity_id = ${id} order by at`)
-  t.same(audit.rows.map((r) => [r.action, r.actor_kind]), [['area.created', 'operator'], ['area.updated', 'operator'], ['area.removed', 'operator']])
+  const audit = rowsOf<{ action: string; actor_kind: string }>(await database.db.execute(sql`select action, actor_kind from audit_events where entity_id = ${id} order by at`))
+  t.same(audit.map((r) => [r.action, r.actor_kind]), [['area.created', 'operator'], ['area.updated', 'operator'], ['area.removed', 'operator']])
 
   // An area in use stays: an event placed in it.
   const used = await area({ code: 'USED', name: 'Used', kind: 'beat' })

@@ -29,15 +29,19 @@ const zero = () => 0
 // ---------------------------------------------------------------------------------------------------------------
 // Reach and who takes part: one population (each participant once per quarter, at the first meeting they attended).
 
-export type EventRow = { eventId: string; area: string; weekday: string; timeOfDay: string; format: string; languages: string; kind: string; period: string; counted: boolean; headCount: number }
+/** `topArea`: the outermost area holding `area` (a beat's district; the area itself at the top; '' for none). */
+export type EventRow = { eventId: string; area: string; topArea?: string; weekday: string; timeOfDay: string; format: string; languages: string; kind: string; period: string; counted: boolean; headCount: number }
 /** A question not answered is null or absent: either counts as not answered. */
 export type PersonRow = { eventId: string; answers: Record<string, string | string[] | null> }
 
-export const REACH_DIMS = ['area', 'weekday', 'timeOfDay', 'format', 'languages', 'kind', 'period'] as const
+export const REACH_DIMS = ['area', 'topArea', 'weekday', 'timeOfDay', 'format', 'languages', 'kind', 'period'] as const
 /** Every family keeps the period, so a person is counted once in any published figure. */
 export const REACH_FAMILIES: MarginFamily[] = [
   ['period'],
   ['area', 'period'],
+  // Roll-up: a district's figures, its beats' summed (topArea is a function of area, so these are margins of the same cells).
+  ['topArea', 'period'],
+  ['topArea', 'kind', 'period'],
   ['kind', 'period'],
   ['format', 'period'],
   ['languages', 'period'],
@@ -50,7 +54,7 @@ export type ReachBuild = { snapshot: Snapshot; people: { structure: TableStructu
 
 export function buildReach(events: EventRow[], people: PersonRow[], limits: Limits): ReachBuild {
   const eventKey = new Map<string, Key>()
-  for (const e of events) eventKey.set(e.eventId, { area: e.area, weekday: e.weekday, timeOfDay: e.timeOfDay, format: e.format, languages: e.languages, kind: e.kind, period: e.period })
+  for (const e of events) eventKey.set(e.eventId, { area: e.area, topArea: e.topArea ?? e.area, weekday: e.weekday, timeOfDay: e.timeOfDay, format: e.format, languages: e.languages, kind: e.kind, period: e.period })
   const counted = events.filter((e) => e.counted)
   const peopleWithKey = people.filter((p) => eventKey.has(p.eventId))
   const keys = [...counted.map((e) => eventKey.get(e.eventId)!), ...peopleWithKey.map((p) => eventKey.get(p.eventId)!)]
