@@ -1,7 +1,11 @@
 // Places (issue 18, items 1–3): areas as a hierarchy every area filter walks down, "near me" on event lists and feeds,
 // and agency/area administration with its access rules, audit and outbox rows.
 import { sql } from 'drizzle-orm'
+import fc from 'fast-check'
 import t from 'tap'
+import { buildReach, type EventRow, type PersonRow } from '../src/modules/insights/insight-tables.ts'
+import { recoverable } from './helpers/exact-rank.ts'
+import { assertProperty } from './helpers/property.ts'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { TEST_NOW } from './helpers/clock.ts'
@@ -256,4 +260,34 @@ t.test('when an area or agency body is bad, then a problem names the field, neve
   t.equal(gql.errors[0].extensions.code, 'VALIDATION_FAILED')
   const forbidden = (await app.inject({ method: 'POST', url: '/graphql', headers: staff, payload: { query: 'mutation { createAgency(input: { slug: "x-pd", name: "X", jurisdiction: "X", timeZone: "UTC", defaultLanguage: "en", supportedLanguages: ["en"] }) { agency { id } } }' } })).json()
   t.equal(forbidden.errors[0].extensions.code, 'FORBIDDEN')
+})
+
+t.test('property: reach rolled up to districts adds up exactly, and no suppressed figure is recoverable (independent exact rank test)', async (t) => {
+  // Two districts of three beats; meetings in a beat or in a district itself; people per meeting from 0 to 30.
+  const beats = ['A1', 'A2', 'A3', 'B1', 'B2', 'B3']
+  const areaArb = fc.constantFrom(...beats, 'A', 'B')
+  const meetingArb = fc.record({ area: areaArb, kind: fc.constantFrom('town_hall', 'listening_session'), weekday: fc.constantFrom('monday', 'saturday'), people: fc.integer({ min: 0, max: 30 }) })
+  let runs = 0
+  let suppressedSeen = 0
+  assertProperty(
+    fc.property(fc.array(meetingArb, { minLength: 1, maxLength: 14 }), (meetings) => {
+      runs++
+      const events: EventRow[] = meetings.map((m, i) => ({ eventId: `e${i}`, area: m.area, topArea: m.area[0]!, weekday: m.weekday, timeOfDay: 'evening', format: 'in_person', languages: 'en', kind: m.kind, period: '2027-Q1', counted: true, headCount: m.people }))
+      const people: PersonRow[] = meetings.flatMap((m, i) => Array.from({ length: m.people }, () => ({ eventId: `e${i}`, answers: {} })))
+      const built = buildReach(events, people, { threshold: 11, minResponses: 11 })
+      const { structure, values, status } = built.people
+      // Each district's figure is the sum of its areas' (itself and its beats) — exact, before suppression.
+      for (const e of structure.entries) {
+        if (e.kind !== 'margin' || e.family.join() !== 'topArea,period') continue
+        const members = structure.entries.filter((m) => m.kind === 'margin' && m.family.join() === 'area,period' && m.key.area![0] === e.key.topArea)
+        if (values[e.index] !== members.reduce((n, m) => n + values[m.index]!, 0)) return false
+      }
+      suppressedSeen += status.filter((x) => x !== undefined).length
+      // Nothing withheld can be worked out from what is published, district totals included.
+      return recoverable(status.map((x) => x !== undefined), structure.relations).length === 0
+    }),
+    { numRuns: 150, seed: 18 },
+  )
+  t.equal(runs, 150, '150 random hierarchical tables')
+  t.ok(suppressedSeen > 100, `with suppressed figures to protect (${suppressedSeen})`)
 })
