@@ -69,6 +69,22 @@ t.test('when a district holds beats, then every area filter on it takes in the b
   await t.rejects(database.db.execute(sql`update areas set parent_id = ${fixtures.areas.lakeArea.id} where id = ${beat.id}`), 'and a parent of another agency')
 })
 
+t.test('when Open311 requests are listed by area, then a district takes in its beats (address_id: code or id)', async (t) => {
+  const beat = await area({ code: 'S-9', name: 'South beat 9', kind: 'beat', parentId: fixtures.areas.south.id })
+  const form = { 'content-type': 'application/x-www-form-urlencoded' }
+  const made = await app.inject({ method: 'POST', url: '/open311/v2/requests.json', headers: form, payload: 'jurisdiction_id=metro&service_code=other&description=Broken%20streetlight&address_id=S-9' })
+  t.equal(made.statusCode, 201, made.body)
+  const id = made.json()[0].service_request_id as string
+  t.equal((await app.inject({ method: 'POST', url: `/v1/feedback/${id}/moderation`, headers: { ...staff, 'if-match': '"1"' }, payload: { action: 'publish' } })).statusCode, 200)
+  const list = async (q: string) => (await app.inject({ method: 'GET', url: `/open311/v2/requests.json?jurisdiction_id=metro&${q}` })).json() as { service_request_id: string }[]
+  t.ok((await list('address_id=D2')).some((r) => r.service_request_id === id), 'the south district (by code) lists its beat\'s request')
+  t.ok((await list(`address_id=${fixtures.areas.south.id}`)).some((r) => r.service_request_id === id), 'by id too')
+  t.ok((await list(`address_id=${beat.id}`)).some((r) => r.service_request_id === id), 'and the beat itself')
+  t.notOk((await list('address_id=D1')).some((r) => r.service_request_id === id), 'the north district does not')
+  const bad = await app.inject({ method: 'GET', url: '/open311/v2/requests.json?jurisdiction_id=metro&address_id=NOWHERE' })
+  t.equal(bad.statusCode, 400)
+})
+
 t.test('when events are listed near a point, then only those within the radius come, nearest first, with their distance, and pages walk them all', async (t) => {
   // Points due north of the origin: a degree of latitude is ~111.2 km, so 0.001° is ~111 m.
   const origin = { latitude: 10, longitude: 20 }
