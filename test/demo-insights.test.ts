@@ -72,6 +72,18 @@ async function story(t: Test, now: Date) {
       }
     }
     t.ok(compared > 0, `district reach compared with its beats' where every figure is shown (${compared} times)`)
+    // Voice rolls up the same way: a district's feedback is its areas' summed, where every figure is shown.
+    const voice = await get('voice')
+    let voiced = 0
+    for (const r of voice.margins.filter((m: Row) => m.by!.join() === 'topArea,period' && m.key.topArea !== null)) {
+      const code = districtOf.get(r.key.topArea)
+      const parts = voice.margins.filter((m: Row) => m.by!.join() === 'area,period' && m.key.period === r.key.period && m.key.area !== null && districtOf.get(m.key.area) === code)
+      if (shown(r.feedback) !== null && parts.every((p: Row) => shown(p.feedback) !== null)) {
+        voiced++
+        t.equal(shown(r.feedback), sumOf(parts, 'feedback'), `${code} ${r.key.period}: voice is its areas' summed`)
+      }
+    }
+    t.ok(voiced > 0, `district voice compared where every figure is shown (${voiced} times)`)
     for (const d of districts) t.notOk(reach.gaps.areas.includes(d.id), `${d.code} is not a gap: its beats held meetings`)
     const filtered = await get('reach', `&area=${districts[0]!.id}`)
     t.ok(filtered.cells.length > 0 && filtered.cells.every((c: Row) => districtOf.get(c.key.area) === districts[0]!.code), "a district filter takes in its beats' cells")

@@ -71,7 +71,7 @@ t.test('when CSV is asked for, then the same figures come as CSV with suppressed
   t.match(byAccept.headers['content-type'], /^text\/csv/)
   t.equal(byAccept.body, bySuffix.body)
   const [header, ...lines] = byAccept.body.trimEnd().split('\r\n')
-  t.match(header, /^level,by,topic,stance,channel,area,period,kind,format,feedback,feedback_suppressed$/)
+  t.match(header, /^level,by,topic,stance,channel,area,topArea,period,kind,format,feedback,feedback_suppressed$/)
   const json = (await get('/v1/insights/voice?agency=metro')).json()
   t.equal(lines.length, json.cells.length + json.margins.length)
   t.ok(lines.some((l) => /,,primary$/.test(l)), 'a suppressed figure is empty with its reason')

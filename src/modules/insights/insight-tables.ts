@@ -174,6 +174,8 @@ export type FeedbackRow = {
   stance: string
   channel: string
   area: string
+  /** The outermost area holding `area` (itself at the top; '' for none): voice rolls up to it as reach does. */
+  topArea?: string
   period: string
   kind: string
   format: string
@@ -187,12 +189,13 @@ export type DaysRow = Omit<FeedbackRow, 'received' | 'acknowledged' | 'addressed
 export const milestones = ['acknowledged', 'decided', 'reportedBack'] as const
 export type Milestone = (typeof milestones)[number]
 
-export const FEEDBACK_DIMS = ['topic', 'stance', 'channel', 'area', 'period', 'kind', 'format'] as const
+export const FEEDBACK_DIMS = ['topic', 'stance', 'channel', 'area', 'topArea', 'period', 'kind', 'format'] as const
 // Every family keeps the period (as reach's do): a withheld entry is then linked only to entries of its own month, so
 // suppression is checked month by month and a small count in one month never withholds figures of another.
 export const VOICE_FAMILIES: MarginFamily[] = [
   ['period'],
   ['area', 'period'],
+  ['topArea', 'period'],
   ['topic', 'period'],
   ['stance', 'period'],
   ['channel', 'period'],
@@ -207,7 +210,10 @@ const loopCounts = ['acknowledged', 'addressed', 'declined', 'reportedBack'] as 
 const daysField: Record<Milestone, string> = { acknowledged: 'daysToAcknowledge', decided: 'daysToDecision', reportedBack: 'daysToReportBack' }
 const milestoneCount: Record<Milestone, (typeof loopCounts)[number]> = { acknowledged: 'acknowledged', decided: 'addressed', reportedBack: 'reportedBack' }
 
-export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limits): { voice: Snapshot; loop: Snapshot } {
+export function buildFeedback(given: FeedbackRow[], givenDays: DaysRow[], limits: Limits): { voice: Snapshot; loop: Snapshot } {
+  // Without a hierarchy an area is its own top: topArea then repeats area.
+  const rows = given.map((r) => (r.topArea === undefined ? { ...r, topArea: r.area } : r))
+  const days = givenDays.map((d) => (d.topArea === undefined ? { ...d, topArea: d.area } : d))
   const s = buildStructure(FEEDBACK_DIMS, rows as unknown as Key[], FEEDBACK_FAMILIES)
   const keyOf = (k: Key) => FEEDBACK_DIMS.map((d) => `${d}=${k[d] ?? ''}`).join('\u0001')
   const cellOfRow = rows.map((r) => s.cellOf.get(keyOf(r as unknown as Key))!)

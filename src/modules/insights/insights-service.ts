@@ -90,8 +90,15 @@ export function createInsightsService({ database, agencies, log, settings = defa
   /** Voice and closing the loop of one month, from that month's rows only (an index range on received_at). */
   async function buildMonth(agency: AgencyRow, month: string): Promise<MonthTables> {
     const range = rangeOf(month, 'month')
-    const [feedback, days] = await Promise.all([buildQuery((repo) => repo.feedback(agency.id, agency.timeZone, range)), buildQuery((repo) => repo.days(agency.id, agency.timeZone, range))])
-    const { voice, loop } = buildFeedback(feedback, days, settings)
+    const [feedback, days, areas] = await Promise.all([
+      buildQuery((repo) => repo.feedback(agency.id, agency.timeZone, range)),
+      buildQuery((repo) => repo.days(agency.id, agency.timeZone, range)),
+      createAgenciesRepository(db).listAreas(agency.id),
+    ])
+    // Voice rolls up as reach does: each item's area also counts toward its outermost area.
+    const topOf = new Map(areas.map((a) => [a.id, a.lineage[0] ?? a.id]))
+    const top = (area: string) => (area ? (topOf.get(area) ?? area) : '')
+    const { voice, loop } = buildFeedback(feedback.map((r) => ({ ...r, topArea: top(r.area) })), days.map((d) => ({ ...d, topArea: top(d.area) })), settings)
     return { voice: inAnswerOrder(voice), 'closing-the-loop': inAnswerOrder(loop) }
   }
 
