@@ -89,12 +89,14 @@ export const DEMOGRAPHIC_QUESTIONS = ['ageBand', 'gender', 'raceEthnicity', 'sex
 /** Questions where one person may give several answers: their answers do not add up to people. */
 const MULTI_ANSWER = new Set(['raceEthnicity'])
 export const NO_ANSWER = 'not_answered'
-export const WHO_DIMS = ['question', 'answer', 'area', 'kind', 'period'] as const
+export const WHO_DIMS = ['question', 'answer', 'area', 'topArea', 'kind', 'period'] as const
 /** Reach's family whose people a who-takes-part cell's answers add up to. */
 const POPULATION = ['area', 'kind', 'period'] as const
 export const WHO_FAMILIES: MarginFamily[] = [
   ['question', 'answer', 'period'],
   ['question', 'answer', 'area', 'period'],
+  // Roll-up: answers by district, adding up to reach's (topArea, period) people for a single-answer question.
+  ['question', 'answer', 'topArea', 'period'],
   ['question', 'answer', 'kind', 'period'],
 ]
 
@@ -114,7 +116,7 @@ export function buildWhoTakesPart(reach: ReachBuild, people: PersonRow[], limits
       const raw = p.answers[q]
       const answers = raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0) ? [NO_ANSWER] : [raw].flat()
       for (const answer of new Set(answers)) {
-        const key = { question: q, answer, area: ek.area!, kind: ek.kind!, period: ek.period! }
+        const key = { question: q, answer, area: ek.area!, topArea: ek.topArea ?? ek.area!, kind: ek.kind!, period: ek.period! }
         const s = keyOf(key)
         if (!cellCounts.has(s)) keys.push(key)
         cellCounts.set(s, (cellCounts.get(s) ?? 0) + 1)
@@ -314,14 +316,14 @@ function cellMembership(s: TableStructure): number[][] {
 
 export const principles = ['dignity', 'voice', 'neutrality', 'trust'] as const
 export type SurveyRow = { eventId: string; responses: number } & Record<`${(typeof principles)[number]}N` | `${(typeof principles)[number]}Sum`, number>
-export const TRUST_DIMS = ['event', 'area', 'period', 'kind', 'format'] as const
-export const TRUST_FAMILIES: MarginFamily[] = [['period'], ['area', 'period'], ['kind', 'period'], ['format', 'period']]
+export const TRUST_DIMS = ['event', 'area', 'topArea', 'period', 'kind', 'format'] as const
+export const TRUST_FAMILIES: MarginFamily[] = [['period'], ['area', 'period'], ['topArea', 'period'], ['kind', 'period'], ['format', 'period']]
 
 export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits: Limits): Snapshot {
   const withKey = rows.filter((r) => eventKey.has(r.eventId) && r.responses > 0)
   const keys = withKey.map((r) => {
     const k = eventKey.get(r.eventId)!
-    return { event: r.eventId, area: k.area!, period: k.period!, kind: k.kind!, format: k.format! }
+    return { event: r.eventId, area: k.area!, topArea: k.topArea ?? k.area!, period: k.period!, kind: k.kind!, format: k.format! }
   })
   const s = buildStructure(TRUST_DIMS, keys, TRUST_FAMILIES)
   const sums = (pick: (r: SurveyRow) => number) => sumInto(s, withKey.map(pick), add, zero)
