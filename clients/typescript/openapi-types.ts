@@ -2645,7 +2645,7 @@ export interface components {
          *     suppressed values and percentiles.
          */
         InsightRow: {
-            /** @description Dimension → value (area ids; null for no area). Reach and voice also key each row by `topArea`, the outermost area holding its `area` (a beat's district), and publish `topArea` margins, so a district's figures are its beats' summed. */
+            /** @description Dimension → value (area ids; null for no area). Reach, voice, trust and who-takes-part also key each row by `topArea`, the outermost area holding its `area` (a beat's district), and publish `topArea` margins, so a district's figures are its beats' summed. */
             key: {
                 [key: string]: string | null;
             };
