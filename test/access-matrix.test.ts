@@ -80,6 +80,12 @@ t.test('when every role tries every operation, then each answer is the one the a
     { name: 'REST create an API client', run: rest('POST', `/v1/organizations/${host.id}/api-clients`, { name: 'Calendar sync' }), expect: { public: 401, partnerHost: 403, partnerOther: 403, analyst: 403, staff: 403, admin: 201, staffElsewhere: 403 } },
     { name: 'GraphQL read a draft', run: gql(`{ event(id: "${draft.id}") { id } }`), expect: { ...all(404), staff: 200, admin: 200 } },
     { name: 'GraphQL schedule an event', run: gql(`mutation { scheduleEvent(input: { title: [{ language: "en", text: "X" }], kind: TOWN_HALL, format: IN_PERSON, startsAt: "2027-05-01T10:00:00-04:00", endsAt: "2027-05-01T11:00:00-04:00", venue: { name: "Hall" } }) { event { id } } }`), expect: staffOnly(200) },
+    // Agency administration: the agency's admins (a platform operator, not a role here, is in places.test.ts).
+    { name: 'REST create an agency', run: rest('POST', '/v1/agencies', { slug: 'matrix-pd', name: 'M', jurisdiction: 'M', timeZone: 'UTC', defaultLanguage: 'en', supportedLanguages: ['en'] }), expect: { ...all(403), public: 401 } },
+    { name: "REST change the agency's profile", run: rest('PATCH', '/v1/agencies/metro', { jurisdiction: 'City of Metro' }, any), expect: { ...all(403), public: 401, admin: 200 } },
+    { name: 'REST add an area', run: rest('POST', '/v1/agencies/metro/areas', { code: 'AM-1', name: 'Matrix beat', kind: 'beat' }), expect: { ...all(403), public: 401, admin: 201 } },
+    { name: "GraphQL change the agency's profile", run: gql('mutation { updateAgency(agency: "metro", input: { jurisdiction: "City of Metro" }, expectedVersion: 0) { id } }'), expect: { ...all(403), public: 401, admin: 412 } },
+    { name: 'GraphQL add an area', run: gql('mutation { createArea(agency: "metro", input: { code: "AM-2", name: "Matrix beat 2", kind: BEAT }) { area { id } } }'), expect: { ...all(403), public: 401, admin: 200 } },
     { name: 'GraphQL update a co-hosted event (stale version)', run: gql(`mutation { updateEvent(id: "${published.id}", expectedVersion: 0, input: { capacity: 60 }) { id } }`), expect: { public: 401, partnerHost: 412, partnerOther: 404, analyst: 403, staff: 412, admin: 412, staffElsewhere: 404 } },
   ]
 

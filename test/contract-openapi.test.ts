@@ -97,7 +97,7 @@ t.test('when the app is built, then every route is documented and every document
   const expected = [
     'listEvents', 'scheduleEvent', 'getEvent', 'updateEvent', 'publishEvent', 'rescheduleEvent', 'postponeEvent', 'cancelEvent',
     'completeEvent', 'listEventsCalendar', 'getEventCalendar', 'exportEventsCsv', 'listSeries', 'createSeries', 'getSeries', 'updateSeries', 'cancelSeries', 'listSeriesOccurrences',
-    'listAgencies', 'getAgency', 'listAreas', 'listOrganizations', 'createOrganization', 'getOrganization', 'updateOrganization',
+    'listAgencies', 'getAgency', 'listAreas', 'createAgency', 'updateAgency', 'createArea', 'getArea', 'updateArea', 'removeArea', 'listOrganizations', 'createOrganization', 'getOrganization', 'updateOrganization',
     'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getGraphqlSchema',
     'listParticipants', 'createParticipant', 'getParticipant', 'updateParticipant', 'withdrawConsent', 'recordDemographics', 'eraseParticipant',
     'getEventAttendance', 'listRegistrations', 'registerForEvent', 'cancelRegistration', 'checkIn', 'recordHeadCount', 'listSurveyResponses', 'submitSurveyResponse',
@@ -783,7 +783,7 @@ t.test('routing problems: unknown route 404, wrong method 405', async (t) => {
     ['PUT', '/v1/events/3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14'],
     ['DELETE', '/v1/series/7c9e6679-7425-40de-944b-e07fc1f90ae7'],
     ['GET', '/v1/events/3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14/publish'],
-    ['POST', '/v1/agencies'],
+    ['DELETE', '/v1/agencies'],
     ['POST', '/health/live'],
   ]
   for (const [method, url] of wrong) {
@@ -905,6 +905,37 @@ t.test('webhook subscriptions: every operation, valid and invalid', async (t) =>
   expectStatus(t, await call(t, { method: 'POST', url: `${url}/${sub.id}/replay`, headers: adminJson, payload: {} }), 400, 'VALIDATION_FAILED')
   expectStatus(t, await call(t, { method: 'DELETE', url: `${url}/${sub.id}`, headers: admin }), 204)
   expectStatus(t, await call(t, { method: 'DELETE', url: `${url}/${sub.id}`, headers: admin }), 404, 'WEBHOOK_SUBSCRIPTION_NOT_FOUND')
+})
+
+t.test('agency administration: create an agency, change its profile, add, change and remove areas, valid and invalid', async (t) => {
+  const operator = await bearer({ role: 'operator', agency: 'platform' })
+  const admin = await bearer({ role: 'admin', agency: 'metro' })
+  const body = { slug: 'contract-pd', name: 'Contract PD', jurisdiction: 'Contract City', timeZone: 'America/Chicago', defaultLanguage: 'en', supportedLanguages: ['en', 'es'], contact: { email: 'community@contract.example.gov' } }
+  const created = await call(t, { method: 'POST', url: '/v1/agencies', headers: { ...operator, 'idempotency-key': 'agency-1' }, payload: body })
+  expectStatus(t, created, 201)
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/agencies', headers: operator, payload: body }), 409, 'CONFLICT')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/agencies', headers: admin, payload: { ...body, slug: 'other-pd' } }), 403, 'FORBIDDEN')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/agencies', headers: operator, payload: { ...body, slug: 'Bad Slug' } }), 400, 'VALIDATION_FAILED')
+
+  const changed = await call(t, { method: 'PATCH', url: '/v1/agencies/metro', headers: { ...admin, 'if-match': '"1"' }, payload: { contact: { phone: '+1 555 0100' } } })
+  expectStatus(t, changed, 200)
+  expectStatus(t, await call(t, { method: 'PATCH', url: '/v1/agencies/metro', headers: { ...admin, 'if-match': '"1"' }, payload: { name: 'Again' } }), 412, 'PRECONDITION_FAILED')
+  expectStatus(t, await call(t, { method: 'PATCH', url: '/v1/agencies/metro', headers: admin, payload: { name: 'Again' } }), 428, 'PRECONDITION_REQUIRED')
+  expectStatus(t, await call(t, { method: 'PATCH', url: '/v1/agencies/lakeside', headers: { ...admin, 'if-match': '*' }, payload: { name: 'Not mine' } }), 403, 'FORBIDDEN')
+
+  const square = { type: 'Polygon', coordinates: [[[-87.64, 41.88], [-87.62, 41.88], [-87.62, 41.9], [-87.64, 41.9], [-87.64, 41.88]]] }
+  const area = await call(t, { method: 'POST', url: '/v1/agencies/metro/areas', headers: admin, payload: { code: 'B11', name: 'Beat 11', kind: 'beat', parentId: fixtures.areas.north.id, boundary: square } })
+  expectStatus(t, area, 201)
+  const { id } = area.json()
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/agencies/metro/areas', headers: admin, payload: { code: 'B12', name: 'Open ring', kind: 'beat', boundary: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1]]] } } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/agencies/metro/areas/${id}` }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/agencies/metro/areas/not-an-id' }), 404, 'AREA_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/agencies/metro/areas?within=${fixtures.areas.north.id}&kind=beat` }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/agencies/metro/areas?limit=1' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/agencies/metro/areas/${id}`, headers: { ...admin, 'if-match': '"1"' }, payload: { name: 'Beat 11 (Old Town)' } }), 200)
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/agencies/metro/areas/${fixtures.areas.north.id}`, headers: { ...admin, 'if-match': '*' }, payload: { parentId: id } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'DELETE', url: `/v1/agencies/metro/areas/${fixtures.areas.north.id}`, headers: { ...admin, 'if-match': '*' } }), 409, 'CONFLICT')
+  expectStatus(t, await call(t, { method: 'DELETE', url: `/v1/agencies/metro/areas/${id}`, headers: { ...admin, 'if-match': '"2"' } }), 204)
 })
 
 t.test('every documented operation was exercised, with success and failure', async (t) => {

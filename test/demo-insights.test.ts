@@ -54,6 +54,42 @@ async function story(t: Test, now: Date) {
     }
   })
 
+  t.test("when reach is read by district, then each district's figures are its beats' summed (where shown), and no district is a gap", async (t) => {
+    const reach = await get('reach')
+    const districts = agencyAreas.filter((a) => /^D\d$/.test(a.code))
+    const sumOf = (rows: Row[], measure: string) => rows.reduce((n, r) => n + (typeof r[measure] === 'number' ? r[measure] : r[measure].value), 0)
+    let compared = 0
+    for (const d of districts) {
+      const rollups = reach.margins.filter((m: Row) => m.by!.join() === 'topArea,period' && m.key.topArea === d.id)
+      t.ok(rollups.length > 0, `${d.code} has roll-up figures`)
+      for (const r of rollups) {
+        const parts = reach.margins.filter((m: Row) => m.by!.join() === 'area,period' && m.key.period === r.key.period && districtOf.get(m.key.area) === d.code)
+        t.equal(r.events, sumOf(parts, 'events'), `${d.code} ${r.key.period}: meetings are its beats' summed`)
+        if (shown(r.people) !== null && parts.every((p: Row) => shown(p.people) !== null)) {
+          compared++
+          t.equal(shown(r.people), sumOf(parts, 'people'), `${d.code} ${r.key.period}: reach is its beats' summed`)
+        }
+      }
+    }
+    t.ok(compared > 0, `district reach compared with its beats' where every figure is shown (${compared} times)`)
+    // Voice rolls up the same way: a district's feedback is its areas' summed, where every figure is shown.
+    const voice = await get('voice')
+    let voiced = 0
+    for (const r of voice.margins.filter((m: Row) => m.by!.join() === 'topArea,period' && m.key.topArea !== null)) {
+      const code = districtOf.get(r.key.topArea)
+      const parts = voice.margins.filter((m: Row) => m.by!.join() === 'area,period' && m.key.period === r.key.period && m.key.area !== null && districtOf.get(m.key.area) === code)
+      if (shown(r.feedback) !== null && parts.every((p: Row) => shown(p.feedback) !== null)) {
+        voiced++
+        t.equal(shown(r.feedback), sumOf(parts, 'feedback'), `${code} ${r.key.period}: voice is its areas' summed`)
+      }
+    }
+    t.ok(voiced > 0, `district voice compared where every figure is shown (${voiced} times)`)
+    for (const d of districts) t.notOk(reach.gaps.areas.includes(d.id), `${d.code} is not a gap: its beats held meetings`)
+    const filtered = await get('reach', `&area=${districts[0]!.id}`)
+    t.ok(filtered.cells.length > 0 && filtered.cells.every((c: Row) => districtOf.get(c.key.area) === districts[0]!.code), "a district filter takes in its beats' cells")
+    t.ok(filtered.margins.some((m: Row) => m.by!.join() === 'topArea,period'), 'and its roll-up')
+  })
+
   t.test('when reach is read, then the rotation reaches every district on weekdays but District 4 only barely on weekends', async (t) => {
     const reach = await get('reach')
     const weekend = reach.cells.filter((c: Row) => ['saturday', 'sunday'].includes(c.key.weekday) && c.key.timeOfDay === 'morning' && c.events > 0)

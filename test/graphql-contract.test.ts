@@ -271,6 +271,19 @@ t.test('when every field of every type is selected over real data, then each res
     return res.json()
   }
   const all = (type: string, field: string) => selectAll(contract.getType(type) as GraphQLObjectType, [`Mutation.${field}`], 2)
+  // The agency's public contact, every part given, through the admin mutation.
+  const profile = await gql(`mutation ($input: UpdateAgencyInput!) { updateAgency(agency: "metro", input: $input, expectedVersion: 1) { ${all('Agency', 'updateAgency')} } }`, {
+    input: { contact: { email: 'community@metro.example.gov', phone: '+1 555 0199', url: 'https://metro.example.gov/community', address: '1 Police Plaza, Metro' } },
+  })
+  t.equal(profile.data.updateAgency.version, 2)
+  const operator = await bearer({ role: 'operator', agency: 'platform' })
+  const agencyMade = await gql(`mutation ($input: CreateAgencyInput!) { createAgency(input: $input) { replayed agency { ${all('Agency', 'createAgency')} } } }`, {
+    input: { slug: 'riverside', name: 'Riverside PD', jurisdiction: 'Riverside', timeZone: 'America/Chicago', defaultLanguage: 'en', supportedLanguages: ['en'] },
+  }, operator)
+  const made = await gql(`mutation ($input: CreateAreaInput!) { createArea(agency: "metro", input: $input) { replayed area { ${all('Area', 'createArea')} } } }`, {
+    input: { code: 'TMP', name: 'Temporary', kind: 'NEIGHBOURHOOD', parentId: beat.id, boundary: { type: 'Polygon', coordinates: [[[-74, 40.7], [-73.95, 40.7], [-73.95, 40.75], [-74, 40.7]]] } },
+  })
+  const areaRemoved = await gql(`mutation { removeArea(agency: "metro", id: "${made.data.createArea.area.id}", expectedVersion: 1) { id removed } }`)
   const person = await gql(`mutation ($input: CreateParticipantInput!) { createParticipant(input: $input) { replayed participant { ${all('Participant', 'createParticipant')} } } }`, {
     input: { displayName: 'Mai', contact: { email: 'mai@example.org', phone: '+1 555 0111' }, preferredLanguage: 'vi', consents: { contact: true, dataUse: true }, areaId: beat.id, affiliation: 'Tenants union', organizationId },
   })
@@ -416,8 +429,12 @@ t.test('when every field of every type is selected over real data, then each res
   recordValues(contract.getMutationType()!, scheduled.data, seen, problems, 'Mutation')
   recordValues(contract.getMutationType()!, organization.json().data, seen, problems, 'Mutation')
   recordValues(contract.getMutationType()!, credential.json().data, seen, problems, 'Mutation')
-  for (const result of [person, registered, counted, answered]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
+  for (const result of [person, registered, counted, answered, profile, agencyMade, made, areaRemoved]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
   recordValues(query, withPurpose.data, seen, problems, 'Query')
+  // A near-me list: the one place an event has a distance.
+  const near = await app.inject({ method: 'POST', url: '/graphql', headers: admin, payload: { query: `{ ${selection('events', '(filter: { near: { latitude: 40.75, longitude: -73.99 }, radius: 1000 })')} }` } })
+  t.same(near.json().errors, undefined, 'near-me runs')
+  recordValues(query, near.json().data, seen, problems, 'Query')
   for (const data of loop.mutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   for (const result of [partnerHook, rotatedHook, replayedHook]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
   recordValues(query, failedLog.data, seen, problems, 'Query')

@@ -76,6 +76,9 @@ const resolved: { name: string; query: string; variables?: Record<string, unknow
   { name: 'a field only resolvers know', query: '{ events(first: 2) { nodes { id series { id } coHosts { id } } } }' },
   { name: 'an invalid document', query: '{ events { nodes { nope } } }' },
   { name: 'a bad variable', query: 'query ($n: Int) { events(first: $n) { nodes { id } } }', variables: { n: 'x' } },
+  // Near me is ordered by distance: the read path leaves it to the resolvers, so both doors answer alike.
+  { name: 'near me', query: '{ events(first: 5, filter: { near: { latitude: 40.82, longitude: -91.12 }, radius: 5000 }) { edges { cursor node { id distance venue { geo { latitude longitude } } } } pageInfo { hasNextPage } } }' },
+  { name: 'a bad near point', query: '{ events(filter: { near: { latitude: 91, longitude: 0 } }) { nodes { id } } }' },
 ]
 
 t.test('read path', async (t) => {
@@ -107,6 +110,15 @@ t.test('read path', async (t) => {
   // Events of the demo's loop: published feedback, decisions and report-backs.
   const withLoop = (await database.raw<{ id: string }>(`SELECT DISTINCT event_id AS id FROM feedback_items WHERE visibility = 'published' AND event_id IS NOT NULL ORDER BY 1 LIMIT 6`)).map((r) => r.id)
   t.ok(withLoop.length >= 3, 'the demo has events with published feedback')
+  // Areas are a hierarchy: a district's filter takes in its beats on both paths (the demo's events are in beats).
+  const [district] = await database.raw<{ id: string }>(`SELECT d.id FROM areas d WHERE d.parent_id IS NULL AND EXISTS (SELECT 1 FROM events e JOIN areas b ON b.id = e.area_id WHERE b.parent_id = d.id) ORDER BY d.code LIMIT 1`)
+  t.ok(district, 'the demo has a district whose beats hold events')
+  readable.push(
+    { name: 'an area filter on a district (its beats included)', query: 'query ($district: ID!) { events(first: 50, filter: { areaId: [$district] }) { nodes { id areaId area { code kind parent { id code } } } } }', variables: { district: district!.id } },
+    { name: 'an area filter on a district, paged', query: 'query ($district: ID!, $after: String) { events(first: 4, after: $after, filter: { areaId: [$district] }) { edges { cursor node { id areaId } } pageInfo { hasNextPage endCursor } } }', variables: { district: district!.id } },
+  )
+  const inDistrict = await app.inject({ method: 'POST', url: '/graphql', payload: { query: `{ events(first: 50, filter: { areaId: ["${district!.id}"] }) { nodes { area { parent { id } } } } }` } })
+  t.ok(inDistrict.json().data.events.nodes.some((n: { area: { parent: { id: string } | null } | null }) => n.area?.parent?.id === district!.id), "the district's filter finds events in its beats")
   const callers: Record<string, Record<string, string>> = {
     public: {},
     'public, Spanish (Mexico) first': { 'accept-language': 'es-MX, en;q=0.5' },

@@ -845,7 +845,11 @@ export interface paths {
          */
         get: operations["listAgencies"];
         put?: never;
-        post?: never;
+        /**
+         * Create an agency
+         * @description Platform operators only (a token with the `operator` role, which need name no agency). A slug already taken is `409 CONFLICT`. Appends an `agency.created` change.
+         */
+        post: operations["createAgency"];
         delete?: never;
         options?: never;
         head?: never;
@@ -869,7 +873,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an agency's profile
+         * @description The agency's admins, or a platform operator. Fields given change (`contact` is replaced whole); the slug does not change. The default language must stay one of the supported ones. Appends an `agency.updated` change.
+         */
+        patch: operations["updateAgency"];
         trace?: never;
     };
     "/v1/agencies/{slug}/areas": {
@@ -884,15 +892,49 @@ export interface paths {
         };
         /**
          * List an agency's areas
-         * @description Districts, precincts, sectors, beats and neighbourhoods of one agency, by code, on one page.
+         * @description Districts, precincts, sectors, beats and neighbourhoods of one agency, by code, on one page (no `limit` or `cursor`; any parameter not listed here is `400`). Areas form a hierarchy through `parentId`; every area filter of this API (`areaId`, `area`) includes the areas within the one named.
          */
         get: operations["listAreas"];
         put?: never;
-        post?: never;
+        /**
+         * Add an area
+         * @description The agency's admins, or a platform operator. `parentId` must be an area of the same agency; a code taken in the agency is `400`. `boundary` is a GeoJSON Polygon or MultiPolygon (RFC 7946, [longitude, latitude], closed rings of four positions or more, at most 10000 positions). Appends an `area.created` change.
+         */
+        post: operations["createArea"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/agencies/{slug}/areas/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The agency's slug. */
+                slug: components["parameters"]["AgencySlug"];
+                /** @description The area's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Get an area */
+        get: operations["getArea"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove an area
+         * @description The agency's admins, or a platform operator. Only an area nothing refers to (no area within it, no event, series, feedback, decision, participant or organization in it) is removed; else `409 CONFLICT` naming what still uses it. Appends an `area.removed` change.
+         */
+        delete: operations["removeArea"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an area
+         * @description The agency's admins, or a platform operator. Fields given change; `null` clears `parentId` or `boundary`. A new parent moves the area with every area within it; a parent that is the area itself or lies within it is `400`. Appends an `area.updated` change.
+         */
+        patch: operations["updateArea"];
         trace?: never;
     };
     "/health/live": {
@@ -2135,6 +2177,8 @@ export interface components {
             startsAt: string;
             /** Format: date-time */
             endsAt: string;
+            /** @description Only in a near-me list (`near`), the great-circle distance in metres from the point asked about to the venue (exact, as the list orders and pages by it). */
+            distance?: number;
             /**
              * Format: uuid
              * @description The series this event is an occurrence of.
@@ -2245,7 +2289,11 @@ export interface components {
          *         "en",
          *         "es",
          *         "vi"
-         *       ]
+         *       ],
+         *       "contact": {
+         *         "email": "community@metro.example.gov"
+         *       },
+         *       "version": 1
          *     }
          */
         Agency: {
@@ -2257,6 +2305,75 @@ export interface components {
             timeZone: components["schemas"]["TimeZone"];
             defaultLanguage: components["schemas"]["LanguageTag"];
             supportedLanguages: components["schemas"]["LanguageTag"][];
+            contact: components["schemas"]["AgencyContact"];
+            /** @description Rises by one on every profile change (the ETag). */
+            version: number;
+        };
+        /** @description How residents reach the agency (its public contact, not a person's); each part only if given. */
+        AgencyContact: {
+            /** Format: email */
+            email?: string;
+            phone?: string;
+            /**
+             * Format: uri
+             * @description An http(s) URL.
+             */
+            url?: string;
+            address?: string;
+        };
+        CreateAgencyInput: {
+            slug: string;
+            name: string;
+            jurisdiction: string;
+            timeZone: components["schemas"]["TimeZone"];
+            defaultLanguage: components["schemas"]["LanguageTag"];
+            supportedLanguages: components["schemas"]["LanguageTag"][];
+            contact?: components["schemas"]["AgencyContact"];
+        };
+        /** @description Fields given change; `contact` is replaced whole. The slug does not change. */
+        UpdateAgencyInput: {
+            name?: string;
+            jurisdiction?: string;
+            timeZone?: components["schemas"]["TimeZone"];
+            defaultLanguage?: components["schemas"]["LanguageTag"];
+            supportedLanguages?: components["schemas"]["LanguageTag"][];
+            contact?: components["schemas"]["AgencyContact"];
+        };
+        /** @description A GeoJSON Polygon or MultiPolygon (RFC 7946) in WGS 84, positions as [longitude, latitude]; rings closed (the last position the first) with four positions or more; at most 10000 positions in all. */
+        GeoJsonBoundary: {
+            /** @constant */
+            type: "Polygon";
+            coordinates: components["schemas"]["GeoJsonRing"][];
+            bbox?: number[];
+        } | {
+            /** @constant */
+            type: "MultiPolygon";
+            coordinates: components["schemas"]["GeoJsonRing"][][];
+            bbox?: number[];
+        };
+        GeoJsonRing: [
+            number,
+            number
+        ][];
+        CreateAreaInput: {
+            code: string;
+            name: string;
+            kind: components["schemas"]["AreaKind"];
+            /**
+             * Format: uuid
+             * @description The enclosing area, of the same agency.
+             */
+            parentId?: string | null;
+            boundary?: components["schemas"]["GeoJsonBoundary"] | null;
+        };
+        /** @description Fields given change; `null` clears `parentId` or `boundary`. */
+        UpdateAreaInput: {
+            code?: string;
+            name?: string;
+            kind?: components["schemas"]["AreaKind"];
+            /** Format: uuid */
+            parentId?: string | null;
+            boundary?: components["schemas"]["GeoJsonBoundary"] | null;
         };
         /**
          * @example {
@@ -2266,7 +2383,8 @@ export interface components {
          *       "name": "District 1 (North)",
          *       "kind": "district",
          *       "parentId": null,
-         *       "boundary": null
+         *       "boundary": null,
+         *       "version": 1
          *     }
          */
         Area: {
@@ -2282,6 +2400,8 @@ export interface components {
             parentId: string | null;
             /** @description A GeoJSON Polygon or MultiPolygon geometry (RFC 7946), as the agency gave it. */
             boundary: Record<string, never> | null;
+            /** @description Rises by one on every change (the ETag). */
+            version: number;
         };
         EventPage: {
             data: components["schemas"]["Event"][];
@@ -3117,7 +3237,7 @@ export interface components {
          *     suppressed values and percentiles.
          */
         InsightRow: {
-            /** @description Dimension → value (area ids; null for no area). */
+            /** @description Dimension → value (area ids; null for no area). Reach, voice, trust and who-takes-part also key each row by `topArea`, the outermost area holding its `area` (a beat's district), and publish `topArea` margins, so a district's figures are its beats' summed. */
             key: {
                 [key: string]: string | null;
             };
@@ -4189,6 +4309,20 @@ export interface components {
          */
         Q: string;
         /**
+         * @description Near me: only events whose venue lies within `radius` metres of this point (`latitude,longitude`, WGS 84
+         *     decimal degrees), nearest first (then by id), each with its `distance` in metres. Events without venue
+         *     coordinates are left out. Pages with keyset cursors on (distance, id); a cursor is good only for the same
+         *     point and radius. Not with `updatedSince`. Served by a bounding-box prefilter on the indexed latitude/longitude
+         *     columns, then the exact haversine distance.
+         * @example 41.8781,-87.6298
+         */
+        Near: string;
+        /**
+         * @description With `near`, the search radius in metres (default 10000, at most 100000).
+         * @example 2000
+         */
+        Radius: number;
+        /**
          * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
          * @example 2027-02-01T00:00:00Z
          */
@@ -4316,6 +4450,20 @@ export interface operations {
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
+                /**
+                 * @description Near me: only events whose venue lies within `radius` metres of this point (`latitude,longitude`, WGS 84
+                 *     decimal degrees), nearest first (then by id), each with its `distance` in metres. Events without venue
+                 *     coordinates are left out. Pages with keyset cursors on (distance, id); a cursor is good only for the same
+                 *     point and radius. Not with `updatedSince`. Served by a bounding-box prefilter on the indexed latitude/longitude
+                 *     columns, then the exact haversine distance.
+                 * @example 41.8781,-87.6298
+                 */
+                near?: components["parameters"]["Near"];
+                /**
+                 * @description With `near`, the search radius in metres (default 10000, at most 100000).
+                 * @example 2000
+                 */
+                radius?: components["parameters"]["Radius"];
                 /**
                  * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
@@ -4446,6 +4594,20 @@ export interface operations {
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
+                /**
+                 * @description Near me: only events whose venue lies within `radius` metres of this point (`latitude,longitude`, WGS 84
+                 *     decimal degrees), nearest first (then by id), each with its `distance` in metres. Events without venue
+                 *     coordinates are left out. Pages with keyset cursors on (distance, id); a cursor is good only for the same
+                 *     point and radius. Not with `updatedSince`. Served by a bounding-box prefilter on the indexed latitude/longitude
+                 *     columns, then the exact haversine distance.
+                 * @example 41.8781,-87.6298
+                 */
+                near?: components["parameters"]["Near"];
+                /**
+                 * @description With `near`, the search radius in metres (default 10000, at most 100000).
+                 * @example 2000
+                 */
+                radius?: components["parameters"]["Radius"];
             };
             header?: {
                 /**
@@ -4522,6 +4684,20 @@ export interface operations {
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
+                /**
+                 * @description Near me: only events whose venue lies within `radius` metres of this point (`latitude,longitude`, WGS 84
+                 *     decimal degrees), nearest first (then by id), each with its `distance` in metres. Events without venue
+                 *     coordinates are left out. Pages with keyset cursors on (distance, id); a cursor is good only for the same
+                 *     point and radius. Not with `updatedSince`. Served by a bounding-box prefilter on the indexed latitude/longitude
+                 *     columns, then the exact haversine distance.
+                 * @example 41.8781,-87.6298
+                 */
+                near?: components["parameters"]["Near"];
+                /**
+                 * @description With `near`, the search radius in metres (default 10000, at most 100000).
+                 * @example 2000
+                 */
+                radius?: components["parameters"]["Radius"];
                 /**
                  * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
@@ -6438,6 +6614,71 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    createAgency: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "slug": "riverside",
+                 *       "name": "Riverside Police Department",
+                 *       "jurisdiction": "City of Riverside",
+                 *       "timeZone": "America/Chicago",
+                 *       "defaultLanguage": "en",
+                 *       "supportedLanguages": [
+                 *         "en",
+                 *         "es"
+                 *       ],
+                 *       "contact": {
+                 *         "email": "community@riverside.example.gov",
+                 *         "phone": "+1 555 0100"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAgencyInput"];
+            };
+        };
+        responses: {
+            /** @description The agency was created (or, with `Idempotent-Replayed`, was by an earlier request with the same key). */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agency"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAgency: {
         parameters: {
             query?: never;
@@ -6467,9 +6708,71 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listAreas: {
+    updateAgency: {
         parameters: {
             query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The agency's slug. */
+                slug: components["parameters"]["AgencySlug"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "supportedLanguages": [
+                 *         "en",
+                 *         "es",
+                 *         "vi",
+                 *         "so"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateAgencyInput"];
+            };
+        };
+        responses: {
+            /** @description The agency. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agency"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAreas: {
+        parameters: {
+            query?: {
+                /** @description Only areas of these kinds (repeat or comma-separate). */
+                kind?: components["schemas"]["AreaKind"][];
+                /** @description Only this area and the areas within it, at any depth. */
+                within?: string;
+            };
             header?: never;
             path: {
                 /** @description The agency's slug. */
@@ -6489,8 +6792,222 @@ export interface operations {
                     "application/json": components["schemas"]["AreaList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createArea: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The agency's slug. */
+                slug: components["parameters"]["AgencySlug"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "B11",
+                 *       "name": "Beat 11 (Old Town)",
+                 *       "kind": "beat",
+                 *       "parentId": "5a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+                 *       "boundary": {
+                 *         "type": "Polygon",
+                 *         "coordinates": [
+                 *           [
+                 *             [
+                 *               -87.64,
+                 *               41.88
+                 *             ],
+                 *             [
+                 *               -87.62,
+                 *               41.88
+                 *             ],
+                 *             [
+                 *               -87.62,
+                 *               41.9
+                 *             ],
+                 *             [
+                 *               -87.64,
+                 *               41.9
+                 *             ],
+                 *             [
+                 *               -87.64,
+                 *               41.88
+                 *             ]
+                 *           ]
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAreaInput"];
+            };
+        };
+        responses: {
+            /** @description The area was created (or, with `Idempotent-Replayed`, was by an earlier request with the same key). */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Area"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getArea: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The agency's slug. */
+                slug: components["parameters"]["AgencySlug"];
+                /** @description The area's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The area. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Area"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removeArea: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The agency's slug. */
+                slug: components["parameters"]["AgencySlug"];
+                /** @description The area's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateArea: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The agency's slug. */
+                slug: components["parameters"]["AgencySlug"];
+                /** @description The area's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Beat 11 (Old Town and Riverside)"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateAreaInput"];
+            };
+        };
+        responses: {
+            /** @description The area. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Area"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -7947,6 +8464,8 @@ export interface operations {
                 end_date?: string;
                 /** @description `open`, `closed`, or both comma-separated. */
                 status?: string;
+                /** @description An extension of GeoReport v2 — requests located in these areas (codes or ids, comma-separated, as `address_id` names one on a new request) or in the areas within them (a district takes in its beats). An unknown one is `400`. */
+                address_id?: string;
             };
             header?: never;
             path: {

@@ -1,6 +1,7 @@
 // Who is calling: the public, or a verified principal of one agency with one role.
 
-export const roles = ['partner', 'analyst', 'staff', 'admin'] as const
+/** `operator`: runs the platform (creates agencies, administers any agency's profile and areas), not an agency's records. */
+export const roles = ['partner', 'analyst', 'staff', 'admin', 'operator'] as const
 export type Role = (typeof roles)[number]
 
 /** `scope`: an anonymous caller's namespace for Idempotency-Keys (a keyed hash of its address), when known. */

@@ -90,6 +90,8 @@ function actorFromClaims(payload: JWTPayload, auth: Config['auth']): Actor {
   // The most capable role the token carries decides what the caller may do.
   const role = [...roles].reverse().find((r) => list.includes(r)) as Role | undefined
   const agency = payload[auth.agencyClaim]
+  // A platform operator belongs to no agency: its token need not name one.
+  if (role === 'operator') return { kind: role, subject: String(payload.sub), agencySlug: typeof agency === 'string' ? agency : '' }
   if (!role || typeof agency !== 'string' || !agency) throw unauthenticated('the token names no known role or agency')
   // A partner token speaks for one organization (its `org` claim); without one it has only the public's reach.
   const org = payload.org

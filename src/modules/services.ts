@@ -5,6 +5,7 @@ import type { Logger } from '../context.ts'
 import type { Database } from '../db/client.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
 import { createChangesService } from './changes/changes-service.ts'
+import { createAgencyAdminService } from './agencies/agency-admin-service.ts'
 import { createCredentialsService } from './credentials/credentials-service.ts'
 import { createEventFeedsService } from './events/event-feeds-service.ts'
 import { createEventsService } from './events/events-service.ts'
@@ -59,6 +60,7 @@ export function createServices(database: Database, { clock = systemClock, partne
     webhookWorker,
     webhookDelivery: delivery,
     agencies,
+    agencyAdmin: createAgencyAdminService({ database, repositories, writes, agencies }),
     events,
     reads: createReadsService({ repo: createReadsRepository(database), agencies, events }),
     series,

@@ -43,7 +43,7 @@ export async function seedDemo(
     if (await repo.bySlug(DEMO_SLUG)) return { slug: DEMO_SLUG, created: false }
 
     const agency = await repo.insert(demoAgency)
-    // No service creates areas yet, so they go in through the repository.
+    // Districts, each holding its beats (the seed writes reference data through the repository).
     const areaIds = new Map<string, string>()
     for (const d of demoDistricts) {
       const parent = await repo.insertArea({ agencyId: agency.id, code: d.code, name: d.name, kind: 'district', boundary: boundaryOf(d.box) })

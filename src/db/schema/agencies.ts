@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { check, index, jsonb, pgEnum, pgTable, text, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
-import { id, timestamps } from './columns.ts'
+import { id, timestamps, versioned } from './columns.ts'
+
+/** An agency's public contact: how residents reach the agency, not a person. */
+export type AgencyContact = { email?: string; phone?: string; url?: string; address?: string }
 
 export const agencies = pgTable(
   'agencies',
@@ -12,6 +15,8 @@ export const agencies = pgTable(
     timeZone: text('time_zone').notNull(),
     defaultLanguage: text('default_language').notNull(),
     supportedLanguages: text('supported_languages').array().notNull(),
+    contact: jsonb('contact').$type<AgencyContact>().notNull().default({}),
+    ...versioned(),
     ...timestamps(),
   },
   (t) => [
@@ -36,10 +41,14 @@ export const areas = pgTable(
     parentId: uuid('parent_id').references((): AnyPgColumn => areas.id, { onDelete: 'restrict' }),
     /** GeoJSON Polygon or MultiPolygon geometry, kept as given. */
     boundary: jsonb('boundary'),
+    /** The area's ancestors from the root, then itself, kept by a trigger (migration 0012): "within X" is `lineage && {X}`. */
+    lineage: uuid('lineage').array().notNull().default(sql`'{}'::uuid[]`),
+    ...versioned(),
     ...timestamps(),
   },
   (t) => [
     unique('areas_agency_code_key').on(t.agencyId, t.code),
     index('areas_parent_id_idx').on(t.parentId),
+    index('areas_lineage_idx').using('gin', t.lineage),
   ],
 )

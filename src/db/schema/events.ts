@@ -147,6 +147,8 @@ export const events = pgTable(
     index('events_starts_at_id_idx').on(t.startsAt, t.id),
     index('events_agency_starts_idx').on(t.agencyId, t.startsAt, t.id),
     index('events_area_id_idx').on(t.areaId),
+    // Near me: a bounding box on latitude (then longitude) narrows by index before the exact distance.
+    index('events_latitude_longitude_idx').on(t.latitude, t.longitude),
     index('events_series_id_idx').on(t.seriesId, t.recurrenceId),
     index('events_updated_idx').on(t.updatedAt, t.id),
     // Insights: the newest change per agency is one index probe.

@@ -13,12 +13,12 @@ export type Connection<T> = {
  * Builds a connection from a page. Each edge's cursor is the keyset position the service itself would issue
  * after that row (same order name, sort key and id), so a client may resume from any edge, not only the last.
  */
-export function connection<T extends { id: string }>(page: Page<T>, order: string, sortKey: (node: T) => string): Connection<T> {
+export function connection<T extends { id: string }>(page: Page<T>, order: string, sortKey: (node: T) => string, cursorOf?: (node: T) => string): Connection<T> {
   const edges = page.data.map((node, i) => ({
     node,
     // The service's own cursor for the last row is exact; the others are rebuilt from the view's sort key, which
     // the event view gives to the second (start times with milliseconds would resume a row early).
-    cursor: i === page.data.length - 1 && page.nextCursor ? page.nextCursor : encodeCursor(order, new Date(sortKey(node)), node.id),
+    cursor: i === page.data.length - 1 && page.nextCursor ? page.nextCursor : cursorOf ? cursorOf(node) : encodeCursor(order, new Date(sortKey(node)), node.id),
   }))
   return {
     edges,
@@ -33,8 +33,13 @@ export function connection<T extends { id: string }>(page: Page<T>, order: strin
 }
 
 /** Events are listed by start time, or by last change when syncing (the same rule as events-service's list). */
-export const eventConnection = (page: Page<EventView>, syncing: boolean) =>
-  syncing ? connection(page, 'events:updated', (e) => e.updatedAt) : connection(page, 'events:start', (e) => e.startsAt)
+export const eventConnection = (page: Page<EventView>, syncing: boolean, nearOrder?: string) =>
+  nearOrder
+    ? // A near-me edge resumes after its exact distance (the view carries it unrounded).
+      connection(page, nearOrder, (e) => e.startsAt, (e) => encodeCursor(nearOrder, new Date(e.startsAt), e.id, (e as EventView & { distance: number }).distance))
+    : syncing
+      ? connection(page, 'events:updated', (e) => e.updatedAt)
+      : connection(page, 'events:start', (e) => e.startsAt)
 
 export const seriesConnection = (page: Page<SeriesView>) => connection(page, 'series:created', (s) => s.createdAt)
 

@@ -12,7 +12,32 @@ const creating = { nullClears: false }
 const changing = { nullClears: true }
 const keyArgument = { 'Idempotency-Key': 'idempotencyKey' }
 
+type Slug = { agency: string }
+
 export const mutationResolvers = {
+  createAgency(_: unknown, args: Input & { idempotencyKey?: string | null }, context: GraphqlContext) {
+    const input = serviceInput(args.input, creating)
+    return namedAsArguments(keyArgument, () => context.services.agencyAdmin.createAgency(serviceContext(context), input, args.idempotencyKey ?? undefined))
+  },
+
+  updateAgency(_: unknown, args: Slug & Input & { expectedVersion: number }, context: GraphqlContext) {
+    return context.services.agencyAdmin.updateAgency(serviceContext(context), args.agency, serviceInput(args.input, creating), args.expectedVersion)
+  },
+
+  createArea(_: unknown, args: Slug & Input & { idempotencyKey?: string | null }, context: GraphqlContext) {
+    const input = serviceInput(args.input, creating)
+    return namedAsArguments(keyArgument, () => context.services.agencyAdmin.createArea(serviceContext(context), args.agency, input, args.idempotencyKey ?? undefined))
+  },
+
+  updateArea(_: unknown, args: Slug & Command & Input, context: GraphqlContext) {
+    return context.services.agencyAdmin.updateArea(serviceContext(context), args.agency, args.id, serviceInput(args.input, changing), args.expectedVersion)
+  },
+
+  async removeArea(_: unknown, args: Slug & Command, context: GraphqlContext) {
+    await context.services.agencyAdmin.removeArea(serviceContext(context), args.agency, args.id, args.expectedVersion)
+    return { id: args.id, removed: true }
+  },
+
   scheduleEvent(_: unknown, args: Create, context: GraphqlContext) {
     const input = serviceInput(args.input, creating)
     return namedAsArguments(keyArgument, () => context.services.events.schedule(serviceContext(context, args.language), input, args.idempotencyKey ?? undefined))

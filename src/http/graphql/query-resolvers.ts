@@ -13,7 +13,10 @@ export const queryResolvers = {
     const query = { ...filter, ...pageArguments(args) }
     const page = await namedAsArguments(pagingNames, () => context.services.events.list(ctx, query))
     // Resolved only when selected: graphql-js calls a function-valued field.
-    return { ...eventConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'event', query)) ?? null }
+    return {
+      ...eventConnection(page, filter.updatedSince !== undefined, filter.near ? context.services.events.nearOrder(filter) : undefined),
+      removed: async () => (await context.services.changes.removedOf(ctx, 'event', query)) ?? null,
+    }
   },
 
   event(_: unknown, args: { id: string } & Language, context: GraphqlContext) {

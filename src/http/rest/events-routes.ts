@@ -24,7 +24,9 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath
       sendPage(request, reply, page, baseUrl)
       return reply.type('application/ld+json; charset=utf-8').send(schemaOrgEventList(documents, baseUrl))
     }
-    if (readPath) {
+    // Near me is ordered by distance: the events service answers it (the read path builds start- and change-ordered pages).
+    const near = (request.query as Record<string, unknown> | undefined)?.near !== undefined
+    if (readPath && !near) {
       const ctx = contextOf(request)
       const key = `${sightOf(request)}\u0000${request.headers['accept-language'] ?? ''}\u0000${request.url}`
       let plan = listPlans.get(key)
@@ -55,7 +57,9 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath
       reply.header('vary', 'Accept, Accept-Language, Authorization')
       return reply.type('application/ld+json; charset=utf-8').send(schemaOrgEvent(document, baseUrl))
     }
-    if (readPath) {
+    // Near me is ordered by distance: the events service answers it (the read path builds start- and change-ordered pages).
+    const near = (request.query as Record<string, unknown> | undefined)?.near !== undefined
+    if (readPath && !near) {
       const ctx = contextOf(request)
       const key = `${sightOf(request)}\u0000${request.headers['accept-language'] ?? ''}\u0000${request.params.id}`
       let read = eventPlans.get(key)

@@ -4,6 +4,8 @@ import { AppError } from '../../errors.ts'
 import type { Database } from '../../db/client.ts'
 import type { RequestContext } from '../../context.ts'
 import { createAgenciesRepository, type AgencyRow, type AreaRow } from './agencies-repository.ts'
+import { areaListQuery } from './agency-schemas.ts'
+import { isUuid, parseInput } from '../shared/validation.ts'
 
 const CACHE_MS = 60_000
 
@@ -26,6 +28,11 @@ export function createAgenciesService({ database }: { database: Database }) {
   }
 
   const service = {
+    /** Drops a changed agency from the cache, so this process answers with the change at once. */
+    forget(row: AgencyRow) {
+      for (const [key, hit] of cache) if (hit.row.id === row.id) cache.delete(key)
+    },
+
     async bySlug(slug: string): Promise<AgencyRow | undefined> {
       const hit = fresh(`slug:${slug}`)
       if (hit) return hit
@@ -85,10 +92,21 @@ export function createAgenciesService({ database }: { database: Database }) {
       return out
     },
 
-    async listAreas(slug: string): Promise<AreaView[]> {
+    /** The agency's areas on one page (an agency has tens or hundreds): by kind, or within one area (itself included). */
+    async listAreas(slug: string, rawQuery: unknown = {}): Promise<AreaView[]> {
+      const query = parseInput(areaListQuery, rawQuery)
       const agency = await service.bySlug(slug)
       if (!agency) throw new AppError('AGENCY_NOT_FOUND', `Agency ${slug} was not found`)
-      return (await repo.listAreas(agency.id)).map(areaView)
+      const rows = await repo.listAreas(agency.id)
+      return rows.filter((a) => (!query.kind || query.kind.includes(a.kind)) && (!query.within || a.lineage.includes(query.within))).map(areaView)
+    },
+
+    async getArea(slug: string, id: string): Promise<AreaView> {
+      const agency = await service.bySlug(slug)
+      if (!agency) throw new AppError('AGENCY_NOT_FOUND', `Agency ${slug} was not found`)
+      const row = isUuid(id) ? await repo.areaInAgency(id, agency.id) : undefined
+      if (!row) throw new AppError('AREA_NOT_FOUND', 'The area was not found')
+      return areaView(row)
     },
   }
   return service
@@ -104,9 +122,11 @@ export function agencyView(a: AgencyRow) {
     timeZone: a.timeZone,
     defaultLanguage: a.defaultLanguage,
     supportedLanguages: a.supportedLanguages,
+    contact: a.contact,
+    version: a.version,
   }
 }
 
 export function areaView(a: AreaRow) {
-  return { id: a.id, agencyId: a.agencyId, code: a.code, name: a.name, kind: a.kind, parentId: a.parentId, boundary: a.boundary ?? null }
+  return { id: a.id, agencyId: a.agencyId, code: a.code, name: a.name, kind: a.kind, parentId: a.parentId, boundary: a.boundary ?? null, version: a.version }
 }

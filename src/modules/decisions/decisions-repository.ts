@@ -8,6 +8,7 @@ import { feedbackVisible } from '../feedback/feedback-repository.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { DecisionListQuery } from './decisions-schemas.ts'
+import { inAreas } from '../agencies/agencies-repository.ts'
 
 const { search: _search, ...decisionColumns } = getTableColumns(decisions)
 export type DecisionItemRow = Omit<typeof decisions.$inferSelect, 'search'>
@@ -46,7 +47,7 @@ function filterConditions(f: DecisionFilter): (SQL | undefined)[] {
     f.agencyId ? eq(decisions.agencyId, f.agencyId) : undefined,
     f.status?.length ? inArray(decisions.status, f.status) : undefined,
     f.topic?.length ? inArray(feedbackTopics.code, f.topic) : undefined,
-    f.areaId?.length ? inArray(decisions.areaId, f.areaId) : undefined,
+    f.areaId?.length ? inAreas(decisions.areaId, f.areaId) : undefined,
     f.eventId?.length ? sql`exists (select 1 from ${decisionEvents} where ${decisionEvents.decisionId} = ${outerId} and ${inArray(decisionEvents.eventId, f.eventId)})` : undefined,
     f.organizationId?.length
       ? sql`exists (select 1 from ${decisionOrganizations} where ${decisionOrganizations.decisionId} = ${outerId} and ${inArray(decisionOrganizations.organizationId, f.organizationId)})`

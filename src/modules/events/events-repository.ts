@@ -1,12 +1,13 @@
 // SQL for events and series. Every write names the agency, so no query can touch another agency's rows.
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
-import { and, arrayContains, arrayOverlaps, asc, eq, gt, gte, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm'
+import { and, arrayContains, arrayOverlaps, asc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import { getTableColumns } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { existsCheck, plannedInsert, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
-import type { EventListQuery } from './events-schemas.ts'
+import { NEAR_DEFAULT_RADIUS, type EventListQuery, type NearPoint } from './events-schemas.ts'
+import { inAreas } from '../agencies/agencies-repository.ts'
 
 const { search: _search, ...eventColumns } = getTableColumns(events)
 export type EventRow = Omit<typeof events.$inferSelect, 'search'>
@@ -34,6 +35,21 @@ export function createEventsRepository(db: Queryable) {
     /** The events of `ids` the caller may see (the change feed's batch read); unknown, hidden and deleted ones are left out. */
     byIds(ids: string[], visibility: EventVisibility): Promise<EventRow[]> {
       return db.select(eventColumns).from(events).where(and(inArray(events.id, ids), eventConditions({}, visibility, undefined))!)
+    },
+
+    /**
+     * Near me: a keyset page of the events within `filter.radius` metres of `filter.near`, nearest first (then by id),
+     * each with its distance. The bounding box in eventConditions narrows by the latitude/longitude index first.
+     */
+    listNear(filter: EventFilter & { near: NearPoint }, visibility: EventVisibility, cursor: Cursor | undefined, limit: number): Promise<(EventRow & { distance: number })[]> {
+      const distance = distanceFrom(filter.near)
+      const after = cursor?.distance !== undefined ? sql`(${distance}, ${events.id}) > (${cursor.distance}::float8, ${cursor.id}::uuid)` : undefined
+      return db
+        .select({ ...eventColumns, distance })
+        .from(events)
+        .where(and(eventConditions(filter, visibility, undefined), after))
+        .orderBy(asc(distance), asc(events.id))
+        .limit(limit + 1)
     },
 
     /** Keyset page: by start time, or by last change when syncing (updatedSince), which also returns tombstones. */
@@ -178,7 +194,7 @@ function filterConditions(f: EventFilter): (SQL | undefined)[] {
     f.from ? gt(events.endsAt, f.from) : undefined,
     f.to ? lt(events.startsAt, f.to) : undefined,
     f.status?.length ? inArray(events.status, f.status) : undefined,
-    f.areaId?.length ? inArray(events.areaId, f.areaId) : undefined,
+    f.areaId?.length ? inAreas(events.areaId, f.areaId) : undefined,
     f.format?.length ? inArray(events.format, f.format) : undefined,
     f.kind?.length ? inArray(events.kind, f.kind) : undefined,
     // A meeting is "in" a language if it is spoken there or interpreted into it.
@@ -191,5 +207,32 @@ function filterConditions(f: EventFilter): (SQL | undefined)[] {
       : undefined,
     f.q ? sql`${events.search} @@ websearch_to_tsquery('simple', ${f.q})` : undefined,
     f.updatedSince ? gte(events.updatedAt, f.updatedSince) : undefined,
+    f.near ? nearCondition(f.near, f.radius ?? NEAR_DEFAULT_RADIUS) : undefined,
   ]
+}
+
+/** Mean Earth radius (IUGG), metres: the haversine's sphere. */
+const EARTH_RADIUS = 6_371_008.8
+const METRES_PER_DEGREE = (Math.PI * EARTH_RADIUS) / 180
+
+/** The great-circle distance in metres from `p` to the event's venue (haversine), null without coordinates. */
+export function distanceFrom(p: NearPoint): SQL<number> {
+  const lat = sql`${p.latitude}::float8`
+  const lng = sql`${p.longitude}::float8`
+  return sql<number>`(2 * ${EARTH_RADIUS}::float8 * asin(least(1::float8, sqrt(power(sin(radians(${events.latitude} - ${lat}) / 2), 2) + cos(radians(${lat})) * cos(radians(${events.latitude})) * power(sin(radians(${events.longitude} - ${lng}) / 2), 2)))))`.mapWith(Number)
+}
+
+/**
+ * Within `radius` metres of `p`: a bounding box on the indexed latitude (and longitude, where the box does not reach
+ * a pole or cross the antimeridian), slightly widened so rounding never drops an event, then the exact distance.
+ */
+function nearCondition(p: NearPoint, radius: number): SQL {
+  const dLat = (radius / METRES_PER_DEGREE) * 1.01
+  const box = [gte(events.latitude, p.latitude - dLat), lte(events.latitude, p.latitude + dLat)]
+  const cosLat = Math.cos(((Math.abs(p.latitude) + dLat) * Math.PI) / 180)
+  if (Math.abs(p.latitude) + dLat < 89 && cosLat > 0) {
+    const dLng = dLat / cosLat
+    if (p.longitude - dLng >= -180 && p.longitude + dLng <= 180) box.push(gte(events.longitude, p.longitude - dLng), lte(events.longitude, p.longitude + dLng))
+  }
+  return and(...box, sql`${distanceFrom(p)} <= ${radius}::float8`)!
 }

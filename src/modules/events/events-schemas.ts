@@ -115,6 +115,25 @@ export const rescheduleInput = z
 
 export const reasonInput = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() })
 
+/** "Near me" radius bounds, in metres: the default, and the largest a list takes (a bounding box stays selective). */
+export const NEAR_DEFAULT_RADIUS = 10_000
+export const NEAR_MAX_RADIUS = 100_000
+
+const nearLatitude = z.number().min(-90).max(90)
+const nearLongitude = z.number().min(-180).max(180)
+/** A point as REST sends it ("41.88,-87.63": latitude, longitude) or GraphQL does ({latitude, longitude}). */
+const nearPoint = z.union([
+  z
+    .string()
+    .max(60)
+    .regex(/^\s*-?\d{1,3}(\.\d+)?\s*,\s*-?\d{1,3}(\.\d+)?\s*$/, { error: 'must be latitude,longitude in decimal degrees, e.g. 41.88,-87.63' })
+    .transform((v) => v.split(',').map(Number))
+    .pipe(z.tuple([nearLatitude, nearLongitude], { error: 'latitude must be -90 to 90 and longitude -180 to 180' }))
+    .transform(([latitude, longitude]) => ({ latitude, longitude })),
+  z.strictObject({ latitude: nearLatitude, longitude: nearLongitude }),
+], { error: 'must be latitude,longitude in decimal degrees, e.g. 41.88,-87.63' })
+export type NearPoint = { latitude: number; longitude: number }
+
 export const eventListQuery = z.strictObject({
   agency: z.string().regex(/^[a-z0-9-]{1,63}$/).optional(),
   from: instant.optional(),
@@ -130,8 +149,14 @@ export const eventListQuery = z.strictObject({
   organizationId: uuid.optional(),
   q: z.string().trim().min(1).max(200).optional(),
   updatedSince: instant.optional(),
+  /** Near me: events whose venue lies within `radius` metres of this point, nearest first, each with its distance. */
+  near: nearPoint.optional(),
+  radius: z.coerce.number().int().min(1).max(NEAR_MAX_RADIUS).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(500).optional(),
+}).superRefine((q, ctx) => {
+  if (q.radius !== undefined && q.near === undefined) ctx.addIssue({ code: 'custom', path: ['radius'], message: 'needs near (a radius around which point?)' })
+  if (q.near !== undefined && q.updatedSince !== undefined) ctx.addIssue({ code: 'custom', path: ['near'], message: 'cannot be combined with updatedSince (a sync lists by last change)' })
 })
 export type EventListQuery = z.output<typeof eventListQuery>
 

@@ -6,16 +6,21 @@ import { AppError, invalidTransition, notFound, validationFailed } from '../../e
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { Repositories } from '../repositories.ts'
-import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { createHash } from 'node:crypto'
+import { decodeCursor, encodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { contentColumns } from './event-columns.ts'
 import { eventView, type EventView } from './event-view.ts'
-import type { EventRow, EventVisibility } from './events-repository.ts'
+import type { EventFilter, EventRow, EventVisibility } from './events-repository.ts'
 import type { Writes } from '../writes.ts'
-import { eventListQuery, formatProblems, reasonInput, rescheduleInput, scheduleEventInput, updateEventInput } from './events-schemas.ts'
+import { eventListQuery, formatProblems, type NearPoint, reasonInput, rescheduleInput, scheduleEventInput, updateEventInput } from './events-schemas.ts'
 
 type Status = EventRow['status']
+
+/** A near-me cursor names its search (a hash of point and radius): a cursor from another search is refused. */
+const nearOrderOf = (near: NearPoint, radius: number | undefined) =>
+  `events:near:${createHash('sha256').update(`${near.latitude},${near.longitude},${radius ?? ''}`).digest('base64url').slice(0, 16)}`
 
 /** What each command is recorded as in the audit trail. */
 const pastTense = { update: 'updated', publish: 'published', reschedule: 'rescheduled', postpone: 'postponed', cancel: 'cancelled', complete: 'completed' } as const
@@ -129,13 +134,38 @@ export function createEventsService({ database, repositories, writes, agencies }
     })
   }
 
+  /**
+   * Near me, nearest first: keyset pages on (distance, id), the cursor carrying the last distance as the database
+   * computed it; a cursor names its point and radius (a hash of them), so one from another search is refused.
+   */
+  async function listNear(ctx: RequestContext, filter: EventFilter & { near: NearPoint }, slug: string | undefined, rawCursor: string | undefined, limit: number): Promise<Page<EventView>> {
+    const order = nearOrderOf(filter.near, filter.radius)
+    const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
+    if (cursor && cursor.distance === undefined) throw new AppError('INVALID_CURSOR', 'The cursor is not one this listing issued; start again without it')
+    const agencyId = await agencies.idForFilter(slug)
+    if (agencyId === null) return { data: [], nextCursor: null }
+    const rows = await repositories.events.listNear({ ...filter, agencyId }, await visibilityFor(ctx), cursor, limit)
+    const more = rows.length > limit
+    const page = more ? rows.slice(0, limit) : rows
+    const last = page.at(-1)
+    const shown = await views(ctx, page)
+    return { data: shown.map((v, i) => ({ ...v, distance: page[i]!.distance })), nextCursor: more && last ? encodeCursor(order, last.startsAt, last.id, last.distance) : null }
+  }
+
   return {
+    /** The order name of a near-me list's cursors (GraphQL edges resume from any row with it). */
+    nearOrder(rawQuery: unknown): string {
+      const query = parseInput(eventListQuery, rawQuery)
+      return query.near ? nearOrderOf(query.near, query.radius) : 'events:start'
+    },
+
     /** Which events the caller may see beyond the published ones (the read path applies the same rule). */
     visibilityFor,
 
     async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<EventView>> {
       const query = parseInput(eventListQuery, rawQuery)
       const { limit, cursor: rawCursor, agency: slug, ...filter } = query
+      if (filter.near) return listNear(ctx, { ...filter, near: filter.near }, slug, rawCursor, limit)
       const order = query.updatedSince ? 'events:updated' : 'events:start'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
       const agencyId = await agencies.idForFilter(slug)

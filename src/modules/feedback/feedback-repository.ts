@@ -8,6 +8,7 @@ import type { Cursor } from '../shared/pagination.ts'
 import type { FeedbackListQuery } from './feedback-schemas.ts'
 import type { FeedbackStatus } from './feedback-lifecycle.ts'
 import type { FeedbackViewer } from './feedback-view.ts'
+import { inAreas } from '../agencies/agencies-repository.ts'
 
 const { searchPublic: _public, searchPrivate: _private, ...itemColumns } = getTableColumns(feedbackItems)
 /** Every item read carries its topic's code (the API names topics by code), joined in the same statement. */
@@ -45,7 +46,7 @@ function filterConditions(f: FeedbackFilter, v: FeedbackViewer): (SQL | undefine
     f.stance?.length ? inArray(feedbackItems.stance, f.stance) : undefined,
     f.channel?.length ? inArray(feedbackItems.channel, f.channel) : undefined,
     f.visibility?.length ? inArray(feedbackItems.visibility, f.visibility) : undefined,
-    f.areaId?.length ? inArray(feedbackItems.areaId, f.areaId) : undefined,
+    f.areaId?.length ? inAreas(feedbackItems.areaId, f.areaId) : undefined,
     f.eventId?.length ? inArray(feedbackItems.eventId, f.eventId) : undefined,
     f.organizationId ? eq(feedbackItems.organizationId, f.organizationId) : undefined,
     f.receivedFrom ? gte(feedbackItems.receivedAt, f.receivedFrom) : undefined,

@@ -29,15 +29,19 @@ const zero = () => 0
 // ---------------------------------------------------------------------------------------------------------------
 // Reach and who takes part: one population (each participant once per quarter, at the first meeting they attended).
 
-export type EventRow = { eventId: string; area: string; weekday: string; timeOfDay: string; format: string; languages: string; kind: string; period: string; counted: boolean; headCount: number }
+/** `topArea`: the outermost area holding `area` (a beat's district; the area itself at the top; '' for none). */
+export type EventRow = { eventId: string; area: string; topArea?: string; weekday: string; timeOfDay: string; format: string; languages: string; kind: string; period: string; counted: boolean; headCount: number }
 /** A question not answered is null or absent: either counts as not answered. */
 export type PersonRow = { eventId: string; answers: Record<string, string | string[] | null> }
 
-export const REACH_DIMS = ['area', 'weekday', 'timeOfDay', 'format', 'languages', 'kind', 'period'] as const
+export const REACH_DIMS = ['area', 'topArea', 'weekday', 'timeOfDay', 'format', 'languages', 'kind', 'period'] as const
 /** Every family keeps the period, so a person is counted once in any published figure. */
 export const REACH_FAMILIES: MarginFamily[] = [
   ['period'],
   ['area', 'period'],
+  // Roll-up: a district's figures, its beats' summed (topArea is a function of area, so these are margins of the same cells).
+  ['topArea', 'period'],
+  ['topArea', 'kind', 'period'],
   ['kind', 'period'],
   ['format', 'period'],
   ['languages', 'period'],
@@ -50,7 +54,7 @@ export type ReachBuild = { snapshot: Snapshot; people: { structure: TableStructu
 
 export function buildReach(events: EventRow[], people: PersonRow[], limits: Limits): ReachBuild {
   const eventKey = new Map<string, Key>()
-  for (const e of events) eventKey.set(e.eventId, { area: e.area, weekday: e.weekday, timeOfDay: e.timeOfDay, format: e.format, languages: e.languages, kind: e.kind, period: e.period })
+  for (const e of events) eventKey.set(e.eventId, { area: e.area, topArea: e.topArea ?? e.area, weekday: e.weekday, timeOfDay: e.timeOfDay, format: e.format, languages: e.languages, kind: e.kind, period: e.period })
   const counted = events.filter((e) => e.counted)
   const peopleWithKey = people.filter((p) => eventKey.has(p.eventId))
   const keys = [...counted.map((e) => eventKey.get(e.eventId)!), ...peopleWithKey.map((p) => eventKey.get(p.eventId)!)]
@@ -85,12 +89,14 @@ export const DEMOGRAPHIC_QUESTIONS = ['ageBand', 'gender', 'raceEthnicity', 'sex
 /** Questions where one person may give several answers: their answers do not add up to people. */
 const MULTI_ANSWER = new Set(['raceEthnicity'])
 export const NO_ANSWER = 'not_answered'
-export const WHO_DIMS = ['question', 'answer', 'area', 'kind', 'period'] as const
+export const WHO_DIMS = ['question', 'answer', 'area', 'topArea', 'kind', 'period'] as const
 /** Reach's family whose people a who-takes-part cell's answers add up to. */
 const POPULATION = ['area', 'kind', 'period'] as const
 export const WHO_FAMILIES: MarginFamily[] = [
   ['question', 'answer', 'period'],
   ['question', 'answer', 'area', 'period'],
+  // Roll-up: answers by district, adding up to reach's (topArea, period) people for a single-answer question.
+  ['question', 'answer', 'topArea', 'period'],
   ['question', 'answer', 'kind', 'period'],
 ]
 
@@ -110,7 +116,7 @@ export function buildWhoTakesPart(reach: ReachBuild, people: PersonRow[], limits
       const raw = p.answers[q]
       const answers = raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0) ? [NO_ANSWER] : [raw].flat()
       for (const answer of new Set(answers)) {
-        const key = { question: q, answer, area: ek.area!, kind: ek.kind!, period: ek.period! }
+        const key = { question: q, answer, area: ek.area!, topArea: ek.topArea ?? ek.area!, kind: ek.kind!, period: ek.period! }
         const s = keyOf(key)
         if (!cellCounts.has(s)) keys.push(key)
         cellCounts.set(s, (cellCounts.get(s) ?? 0) + 1)
@@ -170,6 +176,8 @@ export type FeedbackRow = {
   stance: string
   channel: string
   area: string
+  /** The outermost area holding `area` (itself at the top; '' for none): voice rolls up to it as reach does. */
+  topArea?: string
   period: string
   kind: string
   format: string
@@ -183,12 +191,13 @@ export type DaysRow = Omit<FeedbackRow, 'received' | 'acknowledged' | 'addressed
 export const milestones = ['acknowledged', 'decided', 'reportedBack'] as const
 export type Milestone = (typeof milestones)[number]
 
-export const FEEDBACK_DIMS = ['topic', 'stance', 'channel', 'area', 'period', 'kind', 'format'] as const
+export const FEEDBACK_DIMS = ['topic', 'stance', 'channel', 'area', 'topArea', 'period', 'kind', 'format'] as const
 // Every family keeps the period (as reach's do): a withheld entry is then linked only to entries of its own month, so
 // suppression is checked month by month and a small count in one month never withholds figures of another.
 export const VOICE_FAMILIES: MarginFamily[] = [
   ['period'],
   ['area', 'period'],
+  ['topArea', 'period'],
   ['topic', 'period'],
   ['stance', 'period'],
   ['channel', 'period'],
@@ -203,7 +212,10 @@ const loopCounts = ['acknowledged', 'addressed', 'declined', 'reportedBack'] as 
 const daysField: Record<Milestone, string> = { acknowledged: 'daysToAcknowledge', decided: 'daysToDecision', reportedBack: 'daysToReportBack' }
 const milestoneCount: Record<Milestone, (typeof loopCounts)[number]> = { acknowledged: 'acknowledged', decided: 'addressed', reportedBack: 'reportedBack' }
 
-export function buildFeedback(rows: FeedbackRow[], days: DaysRow[], limits: Limits): { voice: Snapshot; loop: Snapshot } {
+export function buildFeedback(given: FeedbackRow[], givenDays: DaysRow[], limits: Limits): { voice: Snapshot; loop: Snapshot } {
+  // Without a hierarchy an area is its own top: topArea then repeats area.
+  const rows = given.map((r) => (r.topArea === undefined ? { ...r, topArea: r.area } : r))
+  const days = givenDays.map((d) => (d.topArea === undefined ? { ...d, topArea: d.area } : d))
   const s = buildStructure(FEEDBACK_DIMS, rows as unknown as Key[], FEEDBACK_FAMILIES)
   const keyOf = (k: Key) => FEEDBACK_DIMS.map((d) => `${d}=${k[d] ?? ''}`).join('\u0001')
   const cellOfRow = rows.map((r) => s.cellOf.get(keyOf(r as unknown as Key))!)
@@ -304,14 +316,14 @@ function cellMembership(s: TableStructure): number[][] {
 
 export const principles = ['dignity', 'voice', 'neutrality', 'trust'] as const
 export type SurveyRow = { eventId: string; responses: number } & Record<`${(typeof principles)[number]}N` | `${(typeof principles)[number]}Sum`, number>
-export const TRUST_DIMS = ['event', 'area', 'period', 'kind', 'format'] as const
-export const TRUST_FAMILIES: MarginFamily[] = [['period'], ['area', 'period'], ['kind', 'period'], ['format', 'period']]
+export const TRUST_DIMS = ['event', 'area', 'topArea', 'period', 'kind', 'format'] as const
+export const TRUST_FAMILIES: MarginFamily[] = [['period'], ['area', 'period'], ['topArea', 'period'], ['kind', 'period'], ['format', 'period']]
 
 export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits: Limits): Snapshot {
   const withKey = rows.filter((r) => eventKey.has(r.eventId) && r.responses > 0)
   const keys = withKey.map((r) => {
     const k = eventKey.get(r.eventId)!
-    return { event: r.eventId, area: k.area!, period: k.period!, kind: k.kind!, format: k.format! }
+    return { event: r.eventId, area: k.area!, topArea: k.topArea ?? k.area!, period: k.period!, kind: k.kind!, format: k.format! }
   })
   const s = buildStructure(TRUST_DIMS, keys, TRUST_FAMILIES)
   const sums = (pick: (r: SurveyRow) => number) => sumInto(s, withKey.map(pick), add, zero)

@@ -90,20 +90,30 @@ export function createInsightsService({ database, agencies, log, settings = defa
   /** Voice and closing the loop of one month, from that month's rows only (an index range on received_at). */
   async function buildMonth(agency: AgencyRow, month: string): Promise<MonthTables> {
     const range = rangeOf(month, 'month')
-    const [feedback, days] = await Promise.all([buildQuery((repo) => repo.feedback(agency.id, agency.timeZone, range)), buildQuery((repo) => repo.days(agency.id, agency.timeZone, range))])
-    const { voice, loop } = buildFeedback(feedback, days, settings)
+    const [feedback, days, areas] = await Promise.all([
+      buildQuery((repo) => repo.feedback(agency.id, agency.timeZone, range)),
+      buildQuery((repo) => repo.days(agency.id, agency.timeZone, range)),
+      createAgenciesRepository(db).listAreas(agency.id),
+    ])
+    // Voice rolls up as reach does: each item's area also counts toward its outermost area.
+    const topOf = new Map(areas.map((a) => [a.id, a.lineage[0] ?? a.id]))
+    const top = (area: string) => (area ? (topOf.get(area) ?? area) : '')
+    const { voice, loop } = buildFeedback(feedback.map((r) => ({ ...r, topArea: top(r.area) })), days.map((d) => ({ ...d, topArea: top(d.area) })), settings)
     return { voice: inAnswerOrder(voice), 'closing-the-loop': inAnswerOrder(loop) }
   }
 
   /** Reach, trust and who takes part of one quarter, from the events starting in it (an index range on starts_at). */
   async function buildQuarter(agency: AgencyRow, quarter: string): Promise<QuarterTables> {
     const range = rangeOf(quarter, 'quarter')
-    const [events, people, surveys] = await Promise.all([
+    const [events, people, surveys, areas] = await Promise.all([
       buildQuery((repo) => repo.events(agency.id, agency.timeZone, range)),
       buildQuery((repo) => repo.people(agency.id, agency.timeZone, range)),
       buildQuery((repo) => repo.surveys(agency.id, agency.timeZone, range)),
+      createAgenciesRepository(db).listAreas(agency.id),
     ])
-    const eventRows: EventRow[] = events.map((e) => ({ eventId: e.id, area: e.areaId ?? '', ...slotOf(new Date(e.startsAt), e.timeZone), format: e.format, kind: e.kind, languages: [...new Set([...e.languages, ...e.interpretation])].sort().join('+'), period: quarter, counted: e.counted, headCount: e.headCount }))
+    // Each area's outermost ancestor: reach rolls its figures up to it (a district's reach is its beats').
+    const topOf = new Map(areas.map((a) => [a.id, a.lineage[0] ?? a.id]))
+    const eventRows: EventRow[] = events.map((e) => ({ eventId: e.id, area: e.areaId ?? '', topArea: e.areaId ? (topOf.get(e.areaId) ?? e.areaId) : '', ...slotOf(new Date(e.startsAt), e.timeZone), format: e.format, kind: e.kind, languages: [...new Set([...e.languages, ...e.interpretation])].sort().join('+'), period: quarter, counted: e.counted, headCount: e.headCount }))
     // The rows as read (no copy without the unanswered questions: the tables count null as not answered)
     const reach = buildReach(eventRows, people, settings)
     return {
@@ -209,7 +219,8 @@ export function createInsightsService({ database, agencies, log, settings = defa
     async answer(_ctx: RequestContext, name: InsightName, rawQuery: unknown): Promise<InsightAnswer> {
       const query = parseInput(insightQuery, rawQuery)
       const agency = await agencyOf(query.agency)
-      const areaIds = new Set((await createAgenciesRepository(db).listAreas(agency.id)).map((a) => a.id))
+      const agencyAreas = await createAgenciesRepository(db).listAreas(agency.id)
+      const areaIds = new Set(agencyAreas.map((a) => a.id))
       const badAreas = (query.area ?? []).flatMap((a, i) => (areaIds.has(a) ? [] : [{ field: `area.${i}`, message: 'is not an area of this agency' }]))
       if (badAreas.length) throw validationFailed(badAreas)
       const state = await tablesOf(agency)
@@ -217,7 +228,12 @@ export function createInsightsService({ database, agencies, log, settings = defa
       const dims = dimsOf[name]
 
       const selection: Selection = {}
-      if (query.area) selection.area = new Set(query.area)
+      // An area filter takes in the areas within it: a district's figures are its beats' too.
+      // Rows by area keep the areas asked for and those within them; roll-up rows (by topArea alone) those asked for at the top.
+      const within = query.area && new Set(agencyAreas.filter((a) => a.lineage.some((id) => query.area!.includes(id))).map((a) => a.id))
+      const tops = query.area && new Set(agencyAreas.filter((a) => a.parentId === null && query.area!.includes(a.id)).map((a) => a.id))
+      const inArea = (r: PublishedRow) =>
+        !within || (r.family.includes('area') ? within.has(r.key.area!) : r.family.includes('topArea') ? tops!.has(r.key.topArea!) : false)
       if (query.kind && dims.includes('kind')) selection.kind = new Set(query.kind)
       if (query.format && dims.includes('format')) selection.format = new Set(query.format)
       const period = periodSelection(state.periods[unit], unit, query.from, query.to)
@@ -225,7 +241,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
       for (const p of period.values) if (!state.built[unit].has(p)) await buildPeriod(agency, state, unit, p)
       const snapshots = period.values.map((p) => (state.built[unit].get(p) as Partial<Record<InsightName, Snapshot>>)[name]!)
       // Each period's rows are kept in answer order (inAnswerOrder), and a selection keeps that order.
-      const rows = snapshots.flatMap((snapshot) => select({ entries: snapshot.rows }, selection))
+      const rows = snapshots.flatMap((snapshot) => select({ entries: snapshot.rows }, selection).filter(inArea))
       const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
       const render = (r: PublishedRow): InsightRow => {
         for (const m of Object.values(r.measures)) countReasons(m, counts)
@@ -248,10 +264,12 @@ export function createInsightsService({ database, agencies, log, settings = defa
       if (name === 'reach') {
         // Meetings are public, so where none was held is too: areas and weekly slots with no meeting in the selection.
         const reached = cells.filter((c) => (c.events as number) > 0)
-        const areas = new Set(reached.map((c) => c.key.area))
+        // An area is reached when a meeting was held in it or in an area within it (a district through its beats).
+        const reachedIds = new Set(reached.map((c) => c.key.area))
+        const areas = new Set(agencyAreas.filter((a) => reachedIds.has(a.id)).flatMap((a) => a.lineage))
         const slots = new Set(reached.map((c) => `${c.key.weekday}/${c.key.timeOfDay}`))
         out.gaps = {
-          areas: [...areaIds].filter((a) => !areas.has(a) && (!selection.area || selection.area.has(a))).sort(),
+          areas: [...areaIds].filter((a) => !areas.has(a) && (!within || within.has(a))).sort(),
           slots: weekdays.flatMap((weekday) => timesOfDay.filter((timeOfDay) => !slots.has(`${weekday}/${timeOfDay}`)).map((timeOfDay) => ({ weekday, timeOfDay }))),
         }
       }

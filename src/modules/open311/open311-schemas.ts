@@ -25,6 +25,8 @@ export const open311RequestsQuery = z.strictObject({
   start_date: instant.optional(),
   end_date: instant.optional(),
   status: commaList(z.enum(['open', 'closed']), 2).optional(),
+  /** An extension: requests located in these areas (code or id) or in areas within them. */
+  address_id: commaList(z.string().trim().min(1).max(100), 20).optional(),
 })
 export type Open311RequestsQuery = z.output<typeof open311RequestsQuery>
 

@@ -203,6 +203,14 @@ export function createOpen311Service({ agencies, topics, feedback, decisions }: 
         const unknown = query.service_code.filter((c) => !known.has(c))
         if (unknown.length) throw validationFailed([{ field: 'service_code', message: `${unknown.join(', ')} is not a service of ${agency.slug} (see services.json)` }])
       }
+      // Areas by code or id, as address_id names them on a new request; the feedback filter takes in the areas within.
+      let areaId: string[] | undefined
+      if (query.address_id) {
+        const areas = (await agencies.areasOf([agency.id])).get(agency.id) ?? []
+        const problems = query.address_id.flatMap((ref, i) => (areas.some((a) => a.code === ref || a.id === ref) ? [] : [{ field: `address_id.${i}`, message: 'is not an area of this jurisdiction (an area code or id, see GET /v1/agencies/{slug}/areas)' }]))
+        if (problems.length) throw validationFailed(problems)
+        areaId = query.address_id.map((ref) => areas.find((a) => a.code === ref || a.id === ref)!.id)
+      }
       const status = query.status ? [...(query.status.includes('open') ? openStatuses : []), ...(query.status.includes('closed') ? closedStatuses : [])] : undefined
       const filter = {
         agency: agency.slug,
@@ -211,6 +219,7 @@ export function createOpen311Service({ agencies, topics, feedback, decisions }: 
         receivedTo: new Date(end.getTime() + 1).toISOString(),
         ...(query.service_code ? { topic: query.service_code } : {}),
         ...(status ? { status } : {}),
+        ...(areaId ? { areaId } : {}),
       }
       // The list runs oldest first; keep the newest REQUESTS_MAX while reading it a page at a time.
       let kept: FeedbackView[] = []

@@ -6,6 +6,7 @@ import { plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../
 import { eventCoHosts, organizations } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { OrganizationListQuery } from './organizations-schemas.ts'
+import { overlapsAreas } from '../agencies/agencies-repository.ts'
 
 export type OrganizationRow = typeof organizations.$inferSelect
 export type OrganizationInsert = typeof organizations.$inferInsert
@@ -58,7 +59,7 @@ export function createOrganizationsRepository(db: Queryable) {
         isNull(organizations.deletedAt),
         filter.agencyId ? eq(organizations.agencyId, filter.agencyId) : undefined,
         filter.kind?.length ? inArray(organizations.kind, filter.kind) : undefined,
-        filter.areaId?.length ? arrayOverlaps(organizations.areaIds, filter.areaId) : undefined,
+        filter.areaId?.length ? overlapsAreas(organizations.areaIds, filter.areaId) : undefined,
         filter.language?.length ? arrayOverlaps(organizations.languages, filter.language) : undefined,
         filter.status?.length ? inArray(organizations.partnershipStatus, filter.status) : undefined,
       ]

@@ -6,6 +6,7 @@ import { plannedInsert, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { attendances, auditEvents, feedbackItems, feedbackTransitions, idempotencyKeys, participantDemographics, participants } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { DemographicsInput, ParticipantListQuery } from './participants-schemas.ts'
+import { inAreas } from '../agencies/agencies-repository.ts'
 
 export type ParticipantRow = typeof participants.$inferSelect
 export type ParticipantInsert = typeof participants.$inferInsert
@@ -34,7 +35,7 @@ export function createParticipantsRepository(db: Queryable) {
       const where: (SQL | undefined)[] = [
         eq(participants.agencyId, filter.agencyId),
         syncing ? gte(participants.updatedAt, filter.updatedSince!) : isNull(participants.deletedAt),
-        filter.areaId?.length ? inArray(participants.areaId, filter.areaId) : undefined,
+        filter.areaId?.length ? inAreas(participants.areaId, filter.areaId) : undefined,
         filter.language?.length ? inArray(participants.preferredLanguage, filter.language) : undefined,
         filter.organizationId ? eq(participants.organizationId, filter.organizationId) : undefined,
         ...(filter.consent ?? []).map((c) =>

@@ -22,12 +22,13 @@ type AreaRefs = { ar: string }
 const addressType: ObjectType<Value> = Object.fromEntries(
   ['street', 'locality', 'region', 'postalCode', 'country'].map((f) => [f, value<Value>(({ v }) => sql`(${v} ->> ${raw(`'${f}'`)})`)]),
 )
+const contactType: ObjectType<Value> = Object.fromEntries(['email', 'phone', 'url', 'address'].map((f) => [f, value<Value>(({ v }) => sql`(${v} ->> ${raw(`'${f}'`)})`)]))
 const dialInType: ObjectType<Value> = {
   number: value(({ v }) => sql`(${v} ->> 'number')`),
   accessCode: value(({ v }) => sql`(${v} ->> 'accessCode')`),
 }
 /** A jsonb column: REST passes it through; GraphQL builds the object type asked for. */
-const jsonbObject = (type: ObjectType<Value>, typeName: string, expr: (refs: EventRefs) => SQL): Field<EventRefs> => ({
+const jsonbObject = <R,>(type: ObjectType<Value>, typeName: string, expr: (refs: R) => SQL): Field<R> => ({
   type: typeName,
   build: (refs, s, scope) => (scope.dialect === 'rest' ? expr(refs) : sql`CASE WHEN ${expr(refs)} IS NULL THEN NULL ELSE ${object(type, typeName, { v: expr(refs) }, s.selections, scope)} END`),
 })
@@ -59,6 +60,7 @@ const areaType: ObjectType<AreaRefs> = {
   kind: value(({ ar }, scope) => enumValue(raw(`${ar}.kind`), scope)),
   parentId: column('ar', 'parent_id'),
   boundary: column('ar', 'boundary'),
+  version: column('ar', 'version'),
   agency: { type: 'Agency', build: ({ ar }, s, scope) => agencyOf(raw(`${ar}.agency_id`), s, scope) },
   parent: { type: 'Area', build: ({ ar }, s, scope) => areaOf(raw(`${ar}.parent_id`), s, scope) },
 }
@@ -70,6 +72,8 @@ const agencyType: ObjectType<AgencyRefs> = {
   timeZone: column('a', 'time_zone'),
   defaultLanguage: column('a', 'default_language'),
   supportedLanguages: value(({ a }) => raw(`to_json(${a}.supported_languages)`)),
+  contact: jsonbObject(contactType, 'AgencyContact', ({ a }) => raw(`${a}.contact`)),
+  version: column('a', 'version'),
   areas: {
     type: 'Area',
     build: ({ a }, s, scope) => {
@@ -130,6 +134,8 @@ const eventType: ObjectType<EventRefs> = {
   statusReason: column('e', 'status_reason'),
   startsAt: value(({ e }) => localIso(`${e}.starts_at`, `${e}.time_zone`)),
   endsAt: value(({ e }) => localIso(`${e}.ends_at`, `${e}.time_zone`)),
+  // Near me is the resolvers' (reads-service declines it): every read here is ordered by time, with no distance.
+  distance: value(() => raw('NULL')),
   seriesId: column('e', 'series_id'),
   recurrenceId: value(({ e }) => sql`CASE WHEN ${raw(e)}.recurrence_id IS NULL THEN NULL ELSE ${localIso(`${e}.recurrence_id`, `${e}.time_zone`)} END`),
   sequence: column('e', 'sequence'),

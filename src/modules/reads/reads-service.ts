@@ -46,6 +46,9 @@ export function createReadsService({ repo, agencies, events }: { repo: ReadsRepo
      */
     answers(ctx: RequestContext, root: Selection): boolean {
       const type = readRoots[root.field]
+      // Near me orders by distance: the events service answers it.
+      const filter = root.args.filter as Record<string, unknown> | null | undefined
+      if (filter?.near != null) return false
       return type !== undefined && readable(ctx.actor.kind === 'public' ? readableTypes : signedInReadableTypes, type, root.selections) && argumentsFit(root.selections)
     },
 

@@ -9,11 +9,13 @@ const cursorSchema = z.strictObject({
   o: z.string().max(40),
   t: z.iso.datetime({ offset: true }),
   id: z.uuid(),
+  /** A near-me listing's position: the last row's distance in metres (exactly as the database computed it). */
+  d: z.number().nonnegative().optional(),
 })
-export type Cursor = { order: string; at: Date; id: string }
+export type Cursor = { order: string; at: Date; id: string; distance?: number }
 
-export function encodeCursor(order: string, at: Date, id: string): string {
-  return Buffer.from(JSON.stringify({ o: order, t: at.toISOString(), id })).toString('base64url')
+export function encodeCursor(order: string, at: Date, id: string, distance?: number): string {
+  return Buffer.from(JSON.stringify({ o: order, t: at.toISOString(), id, ...(distance !== undefined ? { d: distance } : {}) })).toString('base64url')
 }
 
 export function decodeCursor(raw: string, order: string): Cursor {
@@ -24,7 +26,7 @@ export function decodeCursor(raw: string, order: string): Cursor {
     throw invalid()
   }
   if (parsed.o !== order) throw invalid()
-  return { order: parsed.o, at: new Date(parsed.t), id: parsed.id }
+  return { order: parsed.o, at: new Date(parsed.t), id: parsed.id, ...(parsed.d !== undefined ? { distance: parsed.d } : {}) }
 }
 
 /** Builds a page from limit+1 rows: the extra row only says whether another page exists. */
