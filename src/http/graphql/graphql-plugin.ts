@@ -42,6 +42,19 @@ export async function registerGraphql(
   app: FastifyInstance,
   { services, verify, introspection, readPath = true }: { services: Services; verify: TokenVerifier; introspection: IntrospectionPolicy; readPath?: boolean },
 ) {
+  // Every committed change, from whichever instance made it, reaches this instance's subscribers. Followed from the first
+  // subscription connection on: an instance nobody subscribes to neither listens nor reads the outbox after each write.
+  let changes: Promise<() => Promise<void>> | undefined
+  const listening = async () => {
+    if (!changes) {
+      changes = services.changeStream.start((change) => {
+        for (const topic of topicsOf(change)) app.graphql.pubsub.publish({ topic, payload: change })
+      })
+      // A start that failed (the database away) is tried again by the next connection.
+      changes.catch(() => (changes = undefined))
+    }
+    await changes
+  }
   const options: MercuriusOptions = {
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
     schemaTransforms: [bindEnumValues, bindLoopEnumValues],
@@ -73,7 +86,7 @@ export async function registerGraphql(
     allowBatchedQueries: false,
     path: '/graphql',
     // Live changes over WebSocket at the same path (subscription-transport.ts); the token comes in connection_init.
-    subscription: subscriptionOptions({ verify, log: app.log, contextOf: (request) => graphqlContext(request, services) }),
+    subscription: subscriptionOptions({ verify, log: app.log, contextOf: (request) => graphqlContext(request, services), listening: () => listening() }),
   }
   // Mercurius's response schema types error paths as strings, so list indices would go out as "0"; GraphQL says
   // integers. Its routes are serialized with JSON.stringify instead (the schema filters nothing: data is open).
@@ -102,12 +115,5 @@ export async function registerGraphql(
   // Subscription documents are held to the same rules (mercurius runs neither validationRules nor preExecution for them).
   app.graphql.addHook('preSubscriptionParsing', checkSubscriptionDocument({ rules: options.validationRules as ValidationRule[], introspection }) as never)
 
-  // Every committed change, from whichever instance made it, reaches this instance's subscribers.
-  let stopChanges: (() => Promise<void>) | undefined
-  app.addHook('onReady', async () => {
-    stopChanges = await services.changeStream.start((change) => {
-      for (const topic of topicsOf(change)) app.graphql.pubsub.publish({ topic, payload: change })
-    })
-  })
-  app.addHook('onClose', async () => stopChanges?.())
+  app.addHook('onClose', async () => (await changes?.catch(() => undefined))?.())
 }

@@ -39,12 +39,14 @@ function authorizationIn(payload: unknown): string | undefined {
 }
 
 /** Mercurius's `subscription` options. A refused token refuses the connection (closed with 4403 by guardSocket). */
-export function subscriptionOptions<C extends object>({ verify, log, contextOf }: { verify: TokenVerifier; log: FastifyInstance['log']; contextOf: (request: FastifyRequest) => C }) {
+/** `listening`: resolves once this instance follows committed changes (started by the first connection, then kept). */
+export function subscriptionOptions<C extends object>({ verify, log, contextOf, listening }: { verify: TokenVerifier; log: FastifyInstance['log']; contextOf: (request: FastifyRequest) => C; listening: () => Promise<void> }) {
   return {
     keepAlive: SUBSCRIPTION_LIMITS.keepAliveMs,
     // Per connection: the resolvers' context and the state every subscription on it shares (mercurius copies it shallowly).
     context: (_socket: unknown, request: FastifyRequest): C & { connection: ConnectionState } => ({ ...contextOf(request), connection: { live: new Set() } }),
     async onConnect({ payload }: { payload: unknown }) {
+      await listening()
       const authorization = authorizationIn(payload)
       if (authorization === undefined) return true
       try {
