@@ -67,6 +67,8 @@ export const catalogue = {
   DECISION_NOT_FOUND: { status: 404, title: 'Decision not found' },
   REPORT_BACK_NOT_FOUND: { status: 404, title: 'Report-back not found' },
   SERVICE_REQUEST_NOT_FOUND: { status: 404, title: 'Open311 service request not found' },
+  PRIORITY_NOT_FOUND: { status: 404, title: 'Shared priority not found' },
+  ALREADY_ENDORSED: { status: 409, title: 'The organization already endorses this priority' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof catalogue

@@ -5,6 +5,7 @@ import type { Repositories } from './repositories.ts'
 import type { Writes } from './writes.ts'
 import { createDecisionsService } from './decisions/decisions-service.ts'
 import { createFeedbackService } from './feedback/feedback-service.ts'
+import { createPrioritiesService } from './priorities/priorities-service.ts'
 import { createReportBacksService } from './report-backs/report-backs-service.ts'
 import { createTopicsService } from './topics/topics-service.ts'
 
@@ -16,5 +17,6 @@ export function createLoopServices({ database, repositories, writes, agencies }:
     feedback,
     decisions: createDecisionsService({ database, repositories, writes, agencies, topics, feedback }),
     reportBacks: createReportBacksService({ database, repositories, writes, agencies, feedback }),
+    priorities: createPrioritiesService({ database, repositories, writes, agencies, feedback }),
   }
 }

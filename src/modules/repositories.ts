@@ -14,6 +14,7 @@ import { createInsightsRepository } from './insights/insights-repository.ts'
 import { createOrganizationsRepository } from './organizations/organizations-repository.ts'
 import { createOutboxRepository } from './outbox/outbox-repository.ts'
 import { createParticipantsRepository } from './participants/participants-repository.ts'
+import { createPrioritiesRepository } from './priorities/priorities-repository.ts'
 import { createReportBacksRepository } from './report-backs/report-backs-repository.ts'
 import { createSurveysRepository } from './surveys/surveys-repository.ts'
 import { createTopicsRepository } from './topics/topics-repository.ts'
@@ -32,6 +33,7 @@ const bound = (db: Queryable) => ({
   organizations: createOrganizationsRepository(db),
   outbox: createOutboxRepository(db),
   participants: createParticipantsRepository(db),
+  priorities: createPrioritiesRepository(db),
   reportBacks: createReportBacksRepository(db),
   surveys: createSurveysRepository(db),
   topics: createTopicsRepository(db),

@@ -18,7 +18,9 @@ import { mutationResolvers } from './mutation-resolvers.ts'
 import { organizationLoaders } from './organization-resolvers.ts'
 import { registerPeopleGraphql } from './people-resolvers.ts'
 import { bindLoopEnumValues, loopLoaders, loopMutations, loopQueries, loopTypeResolvers } from './loop-resolvers.ts'
+import { bindPriorityEnumValues, priorityMutations, priorityQueries, priorityTypeResolvers } from './priority-resolvers.ts'
 import { queryResolvers } from './query-resolvers.ts'
+import type { EndorsementLimit } from '../submission-limit.ts'
 import { readPathHandler } from './read-path.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
@@ -37,21 +39,22 @@ export const INTROSPECTION_DEPTH_LIMIT = 20
  */
 export async function registerGraphql(
   app: FastifyInstance,
-  { services, introspection, readPath = true }: { services: Services; verify: TokenVerifier; introspection: IntrospectionPolicy; readPath?: boolean },
+  { services, introspection, readPath = true, endorsementLimit }: { services: Services; verify: TokenVerifier; introspection: IntrospectionPolicy; readPath?: boolean; endorsementLimit: EndorsementLimit },
 ) {
   const options: MercuriusOptions = {
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
-    schemaTransforms: [bindEnumValues, bindLoopEnumValues],
+    schemaTransforms: [bindEnumValues, bindLoopEnumValues, bindPriorityEnumValues],
     resolvers: mergeResolvers(
       {
         DateTime: DateTimeScalar,
         JSON: JsonScalar,
-        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries },
-        Mutation: { ...mutationResolvers, ...loopMutations },
+        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries, ...priorityQueries },
+        Mutation: { ...mutationResolvers, ...loopMutations, ...priorityMutations(endorsementLimit) },
       },
       eventResolvers,
       insightResolvers,
       loopTypeResolvers,
+      priorityTypeResolvers,
       batchedResolvers({ ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders }),
       batchedResolvers(loopLoaders as LoaderMap),
     ),

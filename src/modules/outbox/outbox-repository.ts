@@ -28,6 +28,11 @@ export function createOutboxRepository(db: Queryable) {
       return plannedInsert(outbox, { ...entry, requestId: ctx.requestId, occurredAt: ctx.clock.now() })
     },
 
+    /** The entry appended now: bind the repository to the change's transaction (repositories.on(tx)) so both commit together. */
+    async append(ctx: RequestContext, entry: OutboxEntry): Promise<void> {
+      await db.insert(outbox).values({ ...entry, requestId: ctx.requestId, occurredAt: ctx.clock.now() })
+    },
+
     /**
      * Rows after `after` (the start when undefined) in (tx, id) order, only from transactions older than every one still
      * running: a transaction that commits later always has a larger tx, so a reader that moves its position on never skips one.
