@@ -1,0 +1,84 @@
+// Shared priorities' part of contract-openapi.test.ts: each operation answered with a 2xx and a problem, every
+// response held to openapi.yaml by the caller's `call`.
+import type { InjectOptions } from 'fastify'
+import type { Test } from 'tap'
+import { bearer } from './auth.ts'
+import { checkRequestBody, type ContractResponse } from './openapi.ts'
+
+type Res = ContractResponse & { json<T = any>(): T }
+type Deps = {
+  call(t: Test, options: InjectOptions & { method: string; url: string }): Promise<Res>
+  expectStatus(t: Test, res: Res, status: number, code?: string): void
+  staff: Record<string, string>
+  analyst: Record<string, string>
+}
+
+export const priorityOperations = ['listPriorities', 'proposePriority', 'getPriority', 'updatePriority', 'changePriorityStatus', 'endorsePriority']
+
+const missing = '00000000-0000-4000-8000-000000000000'
+
+export async function prioritiesContract(t: Test, { call, expectStatus, staff, analyst }: Deps) {
+  const ifMatch = (v: number | string, h = staff) => ({ ...h, 'if-match': typeof v === 'number' ? `"${v}"` : v })
+  const org = (await call(t, { method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Cedar Street Mosque', kind: 'faith' } })).json()
+  const partner = await bearer({ role: 'partner', sub: 'contract-partner', claims: { org: org.id } })
+
+  const proposal = { agency: 'metro', statement: { en: 'Safer walking routes to school', so: 'Waddooyin socod oo badbaado leh' }, topics: ['community_safety'] }
+  t.strictSame(checkRequestBody('POST', '/v1/priorities', proposal), [], 'the spec accepts the proposal')
+  t.not(checkRequestBody('POST', '/v1/priorities', { ...proposal, status: 'done' }).length, 0, 'the spec refuses a read-only field')
+  const created = await call(t, { method: 'POST', url: '/v1/priorities', headers: { ...staff, 'idempotency-key': 'priority-contract' }, payload: proposal })
+  expectStatus(t, created, 201)
+  const id = created.json().id
+  t.equal((await call(t, { method: 'POST', url: '/v1/priorities', headers: { ...staff, 'idempotency-key': 'priority-contract' }, payload: proposal })).headers['idempotent-replayed'], 'true')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/priorities', headers: { ...staff, 'idempotency-key': 'priority-contract' }, payload: { ...proposal, topics: [] } }), 422, 'IDEMPOTENCY_KEY_REUSED')
+  const fromPublic = await call(t, { method: 'POST', url: '/v1/priorities', payload: { agency: 'metro', statement: { en: 'Lights on 5th Avenue' } } })
+  expectStatus(t, fromPublic, 201)
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/priorities', payload: { statement: { en: 'x' } } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/priorities', headers: analyst, payload: proposal }), 403, 'FORBIDDEN')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/priorities', headers: { authorization: 'Bearer nope' }, payload: proposal }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/priorities', headers: { ...staff, 'content-type': 'text/csv' }, payload: 'a,b' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/priorities', headers: { ...staff, 'content-type': 'application/json' }, payload: JSON.stringify({ statement: { en: 'x'.repeat(300_000) } }) }), 413, 'PAYLOAD_TOO_LARGE')
+
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/priorities?agency=metro' }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/priorities?sort=endorsements&status=proposed,adopted', headers: staff }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/priorities?sort=loudest' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/priorities?cursor=abc' }), 400, 'INVALID_CURSOR')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/priorities/${id}`, headers: { 'accept-language': 'so' } }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/priorities/${fromPublic.json().id}` }), 404, 'PRIORITY_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/priorities/${id}`, headers: { authorization: 'Bearer nope' } }), 401, 'UNAUTHENTICATED')
+
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${fromPublic.json().id}`, headers: ifMatch(1), payload: { moderation: 'published' } }), 200)
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${id}`, headers: staff, payload: { topics: [] } }), 428, 'PRECONDITION_REQUIRED')
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${id}`, headers: ifMatch(7), payload: { topics: [] } }), 412, 'PRECONDITION_FAILED')
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${id}`, headers: ifMatch(1), payload: { decisionIds: [missing] } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${missing}`, headers: ifMatch(1), payload: { topics: [] } }), 404, 'PRIORITY_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${id}`, headers: ifMatch(1, partner), payload: { topics: [] } }), 403, 'FORBIDDEN')
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${id}`, headers: { 'if-match': '"1"' }, payload: { topics: [] } }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${id}`, headers: { ...ifMatch(1), 'content-type': 'text/plain' }, payload: 'x' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${id}`, headers: { ...ifMatch(1), 'content-type': 'application/json' }, payload: JSON.stringify({ statement: { en: 'x'.repeat(300_000) } }) }), 413, 'PAYLOAD_TOO_LARGE')
+
+  const endorse = (headers: Record<string, string>, payload?: unknown, target = id) => call(t, { method: 'POST', url: `/v1/priorities/${target}/endorsements`, headers, ...(payload === undefined ? {} : { payload }) })
+  expectStatus(t, await endorse(partner, { note: { en: 'Our families walk this route' } }), 200)
+  expectStatus(t, await endorse(partner, {}), 409, 'ALREADY_ENDORSED')
+  expectStatus(t, await endorse({}), 200)
+  expectStatus(t, await endorse({}), 429, 'RATE_LIMITED')
+  expectStatus(t, await endorse(staff, {}), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await endorse(analyst, {}), 403, 'FORBIDDEN')
+  expectStatus(t, await endorse(staff, { organizationId: org.id }, missing), 404, 'PRIORITY_NOT_FOUND')
+  expectStatus(t, await endorse({ authorization: 'Bearer nope' }, {}), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await endorse({ ...partner, 'content-type': 'text/plain' }, 'x'), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  expectStatus(t, await endorse({ ...partner, 'content-type': 'application/json' }, JSON.stringify({ note: { en: 'x'.repeat(300_000) } })), 413, 'PAYLOAD_TOO_LARGE')
+
+  const move = (v: number, payload: unknown, headers = staff) => call(t, { method: 'POST', url: `/v1/priorities/${id}/status`, headers: ifMatch(v, headers), payload })
+  const current = (await call(t, { method: 'GET', url: `/v1/priorities/${id}`, headers: staff })).json().version
+  expectStatus(t, await move(current, { status: 'done' }), 409, 'INVALID_TRANSITION')
+  expectStatus(t, await move(current, { status: 'declined' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await move(current + 5, { status: 'adopted' }), 412, 'PRECONDITION_FAILED')
+  expectStatus(t, await move(current, { status: 'adopted' }, partner), 403, 'FORBIDDEN')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/priorities/${id}/status`, headers: staff, payload: { status: 'adopted' } }), 428, 'PRECONDITION_REQUIRED')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/priorities/${id}/status`, headers: { 'if-match': '"1"' }, payload: { status: 'adopted' } }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/priorities/${missing}/status`, headers: ifMatch(1), payload: { status: 'adopted' } }), 404, 'PRIORITY_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/priorities/${id}/status`, headers: { ...ifMatch(current), 'content-type': 'text/plain' }, payload: 'x' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/priorities/${id}/status`, headers: { ...ifMatch(current), 'content-type': 'application/json' }, payload: JSON.stringify({ status: 'declined', reason: { en: 'x'.repeat(300_000) } }) }), 413, 'PAYLOAD_TOO_LARGE')
+  expectStatus(t, await move(current, { status: 'adopted' }), 200)
+  expectStatus(t, await move(current + 1, { status: 'declined', reason: { en: 'The school board sets school security.' } }), 200)
+}
