@@ -18,6 +18,7 @@ import {
   type GraphQLSchema,
 } from 'graphql'
 import t from 'tap'
+import { prioritySorts } from '../src/modules/priorities/priorities-schemas.ts'
 import { ageBands, attendanceRoles, attendanceStatuses, disabilityStatuses, faiths, genders, incomeBands, occupations, raceEthnicities, sexualOrientations } from '../src/db/schema/index.ts'
 import { contactVisibilities } from '../src/modules/participants/participant-view.ts'
 import { consentFilters, contactPurposes } from '../src/modules/participants/participants-schemas.ts'
@@ -33,6 +34,9 @@ import {
   feedbackVisibilities,
   organizationKinds,
   partnershipStatuses,
+  priorityModerations,
+  priorityProposers,
+  priorityStatuses,
   publicationStates,
   reportBackAudiences,
   reportBackChannels,
@@ -100,6 +104,10 @@ t.test('when the schema enums are compared with the services values, then each i
     Publication: publicationStates,
     ReportBackChannel: reportBackChannels,
     ReportBackAudience: reportBackAudiences,
+    PriorityStatus: priorityStatuses,
+    PriorityProposer: priorityProposers,
+    PriorityModeration: priorityModerations,
+    PrioritySort: prioritySorts,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -281,6 +289,17 @@ t.test('when every field of every type is selected over real data, then each res
   // Engagement rows for insights, with figures both shown and withheld.
   await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
   const loop = await loopData(app, { eventId: id, organizationId, areaId: beat.id })
+  // Shared priorities: one with every link, one a partner proposed and endorsed with a note, one declined with a reason.
+  const partnerToken = await bearer({ role: 'partner', sub: 'contract-partner', claims: { org: organizationId } })
+  const priorityFields = all('Priority', 'proposePriority')
+  const linkedPriority = await gql(`mutation ($input: ProposePriorityInput!) { proposePriority(input: $input, idempotencyKey: "p-1") { replayed priority { ${priorityFields} } } }`, {
+    input: { statement: [{ language: 'en', text: 'Safer routes to school' }, { language: 'so', text: 'Waddooyin badbaado leh' }], areaIds: [beat.id], topics: ['community_safety'], feedbackIds: [loop.feedbackId], decisionIds: [loop.decisionId], reportBackIds: [loop.reportBackId] },
+  })
+  const partnerPriority = await gql(`mutation { proposePriority(input: { statement: [{ language: "en", text: "Youth hours" }] }) { priority { id } } }`, {}, partnerToken)
+  const endorsed = await gql(`mutation ($id: ID!) { endorsePriority(id: $id, input: { note: [{ language: "en", text: "We back this" }] }) { ${priorityFields} } }`, { id: partnerPriority.data.proposePriority.priority.id }, partnerToken)
+  const declined = await gql(`mutation ($id: ID!) { changePriorityStatus(id: $id, expectedVersion: 2, input: { status: DECLINED, reason: [{ language: "en", text: "Not ours to decide" }] }) { ${priorityFields} } }`, { id: partnerPriority.data.proposePriority.priority.id })
+  const updated = await gql(`mutation ($id: ID!) { updatePriority(id: $id, expectedVersion: 1, input: { moderation: PUBLISHED }) { id } }`, { id: linkedPriority.data.proposePriority.priority.id })
+  const priorityMutations = [linkedPriority.data, endorsed.data, declined.data, updated.data]
 
   const query = contract.getQueryType()!
   const selection = (name: string, args = '') => {
@@ -310,6 +329,8 @@ t.test('when every field of every type is selected over real data, then each res
     selection('decision', `(id: "${loop.decisionId}")`),
     selection('reportBacks'),
     selection('reportBack', `(id: "${loop.reportBackId}")`),
+    selection('priorities', '(sort: ENDORSEMENTS, filter: { agency: "metro" })'),
+    selection('priority', `(id: "${linkedPriority.data.proposePriority.priority.id}")`),
   ]
   const data: Record<string, unknown> = {}
   for (const document of selections) {
@@ -330,6 +351,7 @@ t.test('when every field of every type is selected over real data, then each res
   for (const result of [person, registered, counted, answered]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
   recordValues(query, withPurpose.data, seen, problems, 'Query')
   for (const data of loop.mutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
+  for (const data of priorityMutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   t.same(problems, [], 'no field is undefined')
 
   // Every field of every object type got a real value somewhere, except one no data here can have (only sync

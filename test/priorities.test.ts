@@ -173,3 +173,39 @@ t.test('when priorities are listed, then they sort by recency or by endorsements
   t.equal((await app.inject({ method: 'GET', url: '/v1/priorities?status=adopted,done' })).statusCode, 200)
   t.equal((await app.inject({ method: 'GET', url: '/v1/priorities/not-a-uuid' })).json().code, 'PRIORITY_NOT_FOUND')
 })
+
+t.test('when priorities are used over GraphQL, then the same rules hold and bad input is an error with a code', async (t) => {
+  const gql = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}, remoteAddress?: string) =>
+    (await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables }, ...(remoteAddress ? { remoteAddress } : {}) })).json()
+  const proposed = await gql('mutation { proposePriority(input: { agency: "metro", statement: [{ language: "en", text: "Benches at the bus stop" }] }) { replayed priority { id moderation proposedBy } } }')
+  t.same(proposed.data.proposePriority, { replayed: false, priority: { id: proposed.data.proposePriority.priority.id, moderation: 'PENDING_MODERATION', proposedBy: 'PUBLIC' } })
+  const id = proposed.data.proposePriority.priority.id
+  const hidden = await gql('query ($id: ID!) { priority(id: $id) { id } }', { id })
+  t.equal(hidden.errors[0].extensions.code, 'PRIORITY_NOT_FOUND')
+  const published = await gql('mutation ($id: ID!) { updatePriority(id: $id, expectedVersion: 1, input: { moderation: PUBLISHED }) { version moderation } }', { id }, staff)
+  t.same(published.data.updatePriority, { version: 2, moderation: 'PUBLISHED' })
+  const twice = await gql('mutation ($id: ID!) { updatePriority(id: $id, expectedVersion: 1, input: { moderation: WITHHELD }) { version } }', { id }, staff)
+  t.equal(twice.errors[0].extensions.code, 'PRECONDITION_FAILED')
+
+  const endorse = 'mutation ($id: ID!) { endorsePriority(id: $id) { endorsementCount anonymousEndorsements organizationEndorsements { organizationId } } }'
+  t.same((await gql(endorse, { id }, {}, '203.0.113.7')).data.endorsePriority, { endorsementCount: 1, anonymousEndorsements: 1, organizationEndorsements: [] })
+  const again = await gql(endorse, { id }, {}, '203.0.113.7')
+  t.equal(again.errors[0].extensions.code, 'RATE_LIMITED', 'the address already endorsed it (the same allowance as REST)')
+  const viaRest = await post(`/v1/priorities/${id}/endorsements`, {}, undefined, { remoteAddress: '203.0.113.7' })
+  t.equal(viaRest.statusCode, 429, 'and REST counts it too')
+
+  const skip = await gql('mutation ($id: ID!) { changePriorityStatus(id: $id, expectedVersion: 3, input: { status: DONE }) { status } }', { id }, staff)
+  t.equal(skip.errors[0].extensions.code, 'INVALID_TRANSITION')
+  const noReason = await gql('mutation ($id: ID!) { changePriorityStatus(id: $id, expectedVersion: 3, input: { status: DECLINED }) { status } }', { id }, staff)
+  t.equal(noReason.errors[0].extensions.code, 'VALIDATION_FAILED')
+  const doubled = await gql('mutation { proposePriority(input: { statement: [{ language: "en", text: "a" }, { language: "en", text: "b" }] }) { priority { id } } }', {}, staff)
+  t.equal(doubled.errors[0].extensions.code, 'VALIDATION_FAILED')
+  const listed = await gql('{ priorities(sort: ENDORSEMENTS, first: 2, filter: { agency: "metro", status: [PROPOSED] }) { edges { cursor node { id endorsementCount } } pageInfo { hasNextPage endCursor } } }')
+  t.equal(listed.data.priorities.edges.length, 2)
+  const next = await gql('query ($after: String) { priorities(sort: ENDORSEMENTS, first: 2, after: $after, filter: { agency: "metro", status: [PROPOSED] }) { nodes { id endorsementCount } } }', { after: listed.data.priorities.pageInfo.endCursor })
+  t.notOk(next.errors)
+  const counts = [...listed.data.priorities.edges.map((e: { node: { endorsementCount: number } }) => e.node.endorsementCount), ...next.data.priorities.nodes.map((n: { endorsementCount: number }) => n.endorsementCount)]
+  t.same(counts, [...counts].sort((a, b) => b - a), 'the next page continues the order')
+  const wrongCursor = await gql('query ($after: String) { priorities(after: $after) { nodes { id } } }', { after: listed.data.priorities.pageInfo.endCursor })
+  t.equal(wrongCursor.errors[0].extensions.code, 'INVALID_CURSOR')
+})
