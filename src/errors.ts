@@ -68,6 +68,7 @@ export const catalogue = {
   REPORT_BACK_NOT_FOUND: { status: 404, title: 'Report-back not found' },
   SERVICE_REQUEST_NOT_FOUND: { status: 404, title: 'Open311 service request not found' },
   PRIORITY_NOT_FOUND: { status: 404, title: 'Shared priority not found' },
+  TRACKING_CODE_NOT_FOUND: { status: 404, title: 'No feedback for this tracking code' },
   ALREADY_ENDORSED: { status: 409, title: 'The organization already endorses this priority' },
 } as const satisfies Record<string, { status: number; title: string }>
 

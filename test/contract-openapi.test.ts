@@ -105,6 +105,7 @@ t.test('when the app is built, then every route is documented and every document
     'getInsight',
     ...loopOperations,
     ...priorityOperations,
+    'getFollowUp',
     'exportFeedbackCsv', 'exportDecisionsCsv',
     'getOpen311Discovery', 'listOpen311Services', 'getOpen311ServiceDefinition', 'listOpen311Requests', 'createOpen311Request', 'getOpen311Request',
   ]

@@ -123,7 +123,7 @@ t.test('when the schema enums are compared with the services values, then each i
  * path (so cycles end) while within the depth limit.
  */
 // The loop's relations from events are selected from the loop's own queries: from every event they would pass the cost limit.
-const loopRoots = ['Query.topics', 'Query.feedback', 'Query.feedbackItem', 'Query.feedbackHistory', 'Query.decisions', 'Query.decision', 'Query.reportBacks', 'Query.reportBack']
+const loopRoots = ['Query.followUp', 'Query.topics', 'Query.feedback', 'Query.feedbackItem', 'Query.feedbackHistory', 'Query.decisions', 'Query.decision', 'Query.reportBacks', 'Query.reportBack']
 const loopFromEvents = new Set(['Event.feedback', 'Event.decisions'])
 
 function selectAll(type: GraphQLObjectType, path: string[], depth: number): string {
@@ -331,6 +331,7 @@ t.test('when every field of every type is selected over real data, then each res
     selection('reportBack', `(id: "${loop.reportBackId}")`),
     selection('priorities', '(sort: ENDORSEMENTS, filter: { agency: "metro" })'),
     selection('priority', `(id: "${linkedPriority.data.proposePriority.priority.id}")`),
+    selection('followUp', `(code: "${loop.trackingCode}")`),
   ]
   const data: Record<string, unknown> = {}
   for (const document of selections) {
@@ -350,6 +351,8 @@ t.test('when every field of every type is selected over real data, then each res
   recordValues(contract.getMutationType()!, credential.json().data, seen, problems, 'Mutation')
   for (const result of [person, registered, counted, answered]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
   recordValues(query, withPurpose.data, seen, problems, 'Query')
+  // A referred item's follow-up carries its reason.
+  recordValues(query, (await gql(`{ followUp(code: "${loop.referredTrackingCode}") { feedback { statusReason } } }`)).data, seen, problems, 'Query')
   for (const data of loop.mutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   for (const data of priorityMutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   t.same(problems, [], 'no field is undefined')

@@ -104,7 +104,7 @@ t.test('when organizations and residents endorse, then named ones are listed onc
 
 t.test('when the status moves, then only the guarded moves are allowed and a declined priority publishes its reason', async (t) => {
   const p = (await post('/v1/priorities', staff, { statement })).json()
-  const move = (version: number, payload: unknown, headers = staff) => post(`/v1/priorities/${p.id}/status`, { ...headers, 'if-match': `"${version}"` }, payload)
+  const move = (version: number, payload: unknown, headers: Record<string, string> = staff) => post(`/v1/priorities/${p.id}/status`, { ...headers, 'if-match': `"${version}"` }, payload)
   t.equal((await post(`/v1/priorities/${p.id}/status`, staff, { status: 'adopted' })).statusCode, 428, 'If-Match is required')
   t.equal((await move(9, { status: 'adopted' })).statusCode, 412)
   t.equal((await move(1, { status: 'done' })).json().code, 'INVALID_TRANSITION', 'proposed cannot jump to done')
@@ -156,7 +156,7 @@ t.test('when priorities are listed, then they sort by recency or by endorsements
   const all: { id: string; createdAt: string; endorsements: { total: number } }[] = []
   let url: string | undefined = '/v1/priorities?agency=metro&sort=endorsements&limit=2'
   while (url) {
-    const page = await app.inject({ method: 'GET', url })
+    const page: { statusCode: number; body: string; json(): any } = await app.inject({ method: 'GET', url })
     t.equal(page.statusCode, 200, page.body)
     all.push(...page.json().data)
     url = page.json().nextCursor ? `/v1/priorities?agency=metro&sort=endorsements&limit=2&cursor=${page.json().nextCursor}` : undefined

@@ -9,6 +9,7 @@ import { createDecisionEventsRepository } from './decisions/decision-events-repo
 import { createDecisionsRepository } from './decisions/decisions-repository.ts'
 import { createEventsRepository } from './events/events-repository.ts'
 import { createFeedbackRepository } from './feedback/feedback-repository.ts'
+import { createFollowUpRepository } from './follow-up/follow-up-repository.ts'
 import { createIdempotencyRepository } from './idempotency/idempotency-repository.ts'
 import { createInsightsRepository } from './insights/insights-repository.ts'
 import { createOrganizationsRepository } from './organizations/organizations-repository.ts'
@@ -28,6 +29,7 @@ const bound = (db: Queryable) => ({
   decisions: createDecisionsRepository(db),
   events: createEventsRepository(db),
   feedback: createFeedbackRepository(db),
+  followUp: createFollowUpRepository(db),
   idempotency: createIdempotencyRepository(db),
   insights: createInsightsRepository(db),
   organizations: createOrganizationsRepository(db),

@@ -56,7 +56,7 @@ export async function prioritiesContract(t: Test, { call, expectStatus, staff, a
   expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${id}`, headers: { ...ifMatch(1), 'content-type': 'text/plain' }, payload: 'x' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
   expectStatus(t, await call(t, { method: 'PATCH', url: `/v1/priorities/${id}`, headers: { ...ifMatch(1), 'content-type': 'application/json' }, payload: JSON.stringify({ statement: { en: 'x'.repeat(300_000) } }) }), 413, 'PAYLOAD_TOO_LARGE')
 
-  const endorse = (headers: Record<string, string>, payload?: unknown, target = id) => call(t, { method: 'POST', url: `/v1/priorities/${target}/endorsements`, headers, ...(payload === undefined ? {} : { payload }) })
+  const endorse = (headers: Record<string, string>, payload?: string | Record<string, unknown>, target = id) => call(t, { method: 'POST', url: `/v1/priorities/${target}/endorsements`, headers, ...(payload === undefined ? {} : { payload }) })
   expectStatus(t, await endorse(partner, { note: { en: 'Our families walk this route' } }), 200)
   expectStatus(t, await endorse(partner, {}), 409, 'ALREADY_ENDORSED')
   expectStatus(t, await endorse({}), 200)
@@ -68,7 +68,7 @@ export async function prioritiesContract(t: Test, { call, expectStatus, staff, a
   expectStatus(t, await endorse({ ...partner, 'content-type': 'text/plain' }, 'x'), 415, 'UNSUPPORTED_MEDIA_TYPE')
   expectStatus(t, await endorse({ ...partner, 'content-type': 'application/json' }, JSON.stringify({ note: { en: 'x'.repeat(300_000) } })), 413, 'PAYLOAD_TOO_LARGE')
 
-  const move = (v: number, payload: unknown, headers = staff) => call(t, { method: 'POST', url: `/v1/priorities/${id}/status`, headers: ifMatch(v, headers), payload })
+  const move = (v: number, payload: Record<string, unknown>, headers = staff) => call(t, { method: 'POST', url: `/v1/priorities/${id}/status`, headers: ifMatch(v, headers), payload })
   const current = (await call(t, { method: 'GET', url: `/v1/priorities/${id}`, headers: staff })).json().version
   expectStatus(t, await move(current, { status: 'done' }), 409, 'INVALID_TRANSITION')
   expectStatus(t, await move(current, { status: 'declined' }), 400, 'VALIDATION_FAILED')
@@ -80,5 +80,15 @@ export async function prioritiesContract(t: Test, { call, expectStatus, staff, a
   expectStatus(t, await call(t, { method: 'POST', url: `/v1/priorities/${id}/status`, headers: { ...ifMatch(current), 'content-type': 'text/plain' }, payload: 'x' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
   expectStatus(t, await call(t, { method: 'POST', url: `/v1/priorities/${id}/status`, headers: { ...ifMatch(current), 'content-type': 'application/json' }, payload: JSON.stringify({ status: 'declined', reason: { en: 'x'.repeat(300_000) } }) }), 413, 'PAYLOAD_TOO_LARGE')
   expectStatus(t, await move(current, { status: 'adopted' }), 200)
+
+  // Follow-up with a tracking code (feedback's own operations are in contract-loop.ts).
+  const given = await call(t, { method: 'POST', url: '/v1/feedback', payload: { agency: 'metro', body: 'Cars race past the school', language: 'so', topic: 'community_safety' } })
+  expectStatus(t, given, 201)
+  const code = given.json().trackingCode
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/follow-up/${code}` }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/follow-up/${code}?language=en`, headers: staff }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/follow-up/${'A'.repeat(43)}` }), 404, 'TRACKING_CODE_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/follow-up/${code}?language=1` }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/follow-up/${code}`, headers: { authorization: 'Bearer nope' } }), 401, 'UNAUTHENTICATED')
   expectStatus(t, await move(current + 1, { status: 'declined', reason: { en: 'The school board sets school security.' } }), 200)
 }

@@ -71,6 +71,7 @@ export const priorityQueries = {
     return priorityConnection(page, sort)
   },
   priority: (_: unknown, args: { id: string } & Language, context: GraphqlContext) => context.services.priorities.get(serviceContext(context, args.language), args.id),
+  followUp: (_: unknown, args: { code: string } & Language, context: GraphqlContext) => context.services.followUp.lookUp(serviceContext(context), args.code, args.language ?? undefined),
 }
 
 export function priorityMutations(endorsementLimit: EndorsementLimit) {
