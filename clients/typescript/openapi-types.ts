@@ -1257,6 +1257,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/follow-up/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private tracking code given with the feedback (`trackingCode`; Open311's `token`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Follow one's own feedback with its tracking code
+         * @description A capability URL: with only the private tracking code given when they gave feedback (even anonymously, and through Open311), the giver sees their item's progress (never its text), the published decisions that answered it, the report-backs and the shared priorities it supports, in the language they wrote in unless `language` asks for another. The code has 256 random bits and only its SHA-256 hash is stored; the route writes no access log line and answers `Cache-Control: no-store`.
+         */
+        get: operations["getFollowUp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/priorities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List shared priorities
+         * @description Shared priorities the caller may see (published ones; the agency's staff also those waiting for moderation or withheld), newest first, or with `sort=endorsements` most endorsed first (then newest). Linked ids list only what the caller may see.
+         */
+        get: operations["listPriorities"];
+        put?: never;
+        /**
+         * Propose a shared priority
+         * @description Staff, partners and the public propose priorities. The public name the agency (`agency`), and their proposal waits for moderation (nothing identifying the proposer is stored); a partner's is its organization's and published at once, as is staff's. Only staff link feedback, decisions and report-backs (`403` otherwise). Held to the submission allowance feedback uses (per address when anonymous).
+         */
+        post: operations["proposePriority"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/priorities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Get a shared priority */
+        get: operations["getPriority"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a shared priority
+         * @description Staff change the statement, areas, topics, moderation (`published` shows a public proposal; `withheld` hides it) and links: `feedbackIds`, `decisionIds` and `reportBackIds` replace the links. Status changes through `POST /v1/priorities/{id}/status`.
+         */
+        patch: operations["updatePriority"];
+        trace?: never;
+    };
+    "/v1/priorities/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a shared priority along its status
+         * @description Staff only. proposed → adopted / declined; adopted → in_progress / done / declined; in_progress → done / declined; done and declined are final (`409 INVALID_TRANSITION`). Declining needs a `reason`, published with the priority.
+         */
+        post: operations["changePriorityStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/priorities/{id}/endorsements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Endorse a shared priority
+         * @description Endorses a published priority of the caller's agency. A partner endorses for its organization (named, once: `409 ALREADY_ENDORSED` after); staff record an organization's endorsement by naming `organizationId`. The public send no body: their endorsement is anonymous, counted and nothing else kept (no address, token or row). An anonymous client address may endorse a priority once a day, within the submission allowance feedback uses (`429` past either). Done and declined priorities take no more (`409 INVALID_TRANSITION`).
+         */
+        post: operations["endorsePriority"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/report-backs": {
         parameters: {
             query?: never;
@@ -2103,7 +2220,7 @@ export interface components {
              * @description A stable machine-readable code; part of the contract.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "ALREADY_ENDORSED" | "TRACKING_CODE_NOT_FOUND";
             /** @description What went wrong with this request, in words safe to show. */
             detail: string;
             /**
@@ -2650,6 +2767,13 @@ export interface components {
         };
         /** @description What the community said, as the caller may see it. */
         Feedback: {
+            /** @description Only in the answer to the submission (not on a replay) — the giver's private code for `GET /v1/follow-up/{code}`, shown once; the server keeps only its hash. */
+            trackingCode?: string;
+            /**
+             * Format: uri
+             * @description Only with `trackingCode` — the capability URL to follow the item by.
+             */
+            trackingUrl?: string;
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -2844,6 +2968,147 @@ export interface components {
             /** Format: date-time */
             deletedAt: string | null;
         };
+        /** @description What a feedback giver sees with their tracking code. */
+        FollowUp: {
+            /** @description The item's progress (never its text or who handled it). */
+            feedback: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                agencyId: string;
+                language: components["schemas"]["LanguageTag"];
+                topic: components["schemas"]["TopicCode"];
+                status: components["schemas"]["FeedbackStatus"];
+                statusReason: string | null;
+                /** Format: date-time */
+                receivedAt: string;
+                /** Format: date-time */
+                acknowledgedAt: string | null;
+                /** Format: date-time */
+                decidedAt: string | null;
+                /** Format: date-time */
+                reportedBackAt: string | null;
+                history: {
+                    status: components["schemas"]["FeedbackStatus"];
+                    /** Format: date-time */
+                    at: string;
+                }[];
+            };
+            contentLanguage: components["schemas"]["LanguageTag"];
+            /** @description Published decisions that answered it. */
+            decisions: components["schemas"]["Decision"][];
+            reportBacks: components["schemas"]["ReportBack"][];
+            priorities: components["schemas"]["Priority"][];
+        };
+        /**
+         * @description proposed → adopted → in_progress → done, or declined (with a published reason).
+         * @enum {string}
+         */
+        PriorityStatus: "proposed" | "adopted" | "in_progress" | "done" | "declined";
+        /** @description A priority identified with the community, its endorsements, its status and what the agency did about it. */
+        Priority: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agencyId: string;
+            statement: string;
+            contentLanguage: components["schemas"]["LanguageTag"];
+            /** @description Every language version. */
+            translations: {
+                statement: components["schemas"]["Translations"];
+                statusReason: components["schemas"]["Translations"];
+            };
+            areaIds: string[];
+            topics: components["schemas"]["TopicCode"][];
+            /**
+             * @description Who proposed it (never which person).
+             * @enum {string}
+             */
+            proposedBy: "staff" | "partner" | "public";
+            /**
+             * Format: uuid
+             * @description The partner organization that proposed it.
+             */
+            organizationId: string | null;
+            /**
+             * @description A public proposal waits for moderation; staff and partner proposals are published at once.
+             * @enum {string}
+             */
+            moderation: "pending_moderation" | "published" | "withheld";
+            status: components["schemas"]["PriorityStatus"];
+            /** @description Why it was declined, in the caller's language where given. */
+            statusReason: string | null;
+            endorsements: {
+                /** @description Named and anonymous endorsements together. */
+                total: number;
+                /** @description Anonymous endorsements, a count only. */
+                anonymous: number;
+                organizations: {
+                    /** Format: uuid */
+                    organizationId: string;
+                    note: string | null;
+                    /** Format: date-time */
+                    endorsedAt: string;
+                }[];
+            };
+            /** @description Feedback that supports it, as the caller may see it. */
+            feedbackIds: string[];
+            /** @description Decisions taken on it, as the caller may see them. */
+            decisionIds: string[];
+            /** @description Report-backs relaying it, as the caller may see them. */
+            reportBackIds: string[];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PriorityPage: {
+            data: components["schemas"]["Priority"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description The statement in at least one language (1–1000 characters each, trimmed). */
+        PriorityStatement: {
+            [key: string]: string;
+        };
+        ProposePriorityInput: {
+            /** @description The agency's slug; the public must give it, signed-in callers may leave it out. */
+            agency?: string;
+            statement: components["schemas"]["PriorityStatement"];
+            areaIds?: string[];
+            topics?: components["schemas"]["TopicCode"][];
+            /** @description Staff only. */
+            feedbackIds?: string[];
+            /** @description Staff only. */
+            decisionIds?: string[];
+            /** @description Staff only. */
+            reportBackIds?: string[];
+        };
+        UpdatePriorityInput: {
+            statement?: components["schemas"]["PriorityStatement"];
+            areaIds?: string[];
+            topics?: components["schemas"]["TopicCode"][];
+            /** @enum {string} */
+            moderation?: "pending_moderation" | "published" | "withheld";
+            feedbackIds?: string[];
+            decisionIds?: string[];
+            reportBackIds?: string[];
+        };
+        PriorityStatusInput: {
+            status: components["schemas"]["PriorityStatus"];
+            /** @description Why it is declined (required to decline, given only then); published with it. */
+            reason?: components["schemas"]["Translations"];
+        };
+        /** @description Partners and staff only; the public send no body. */
+        EndorsePriorityInput: {
+            /**
+             * Format: uuid
+             * @description Staff name the organization; a partner's token names its own.
+             */
+            organizationId?: string;
+            note?: components["schemas"]["Translations"];
+        };
         DecisionPage: {
             data: components["schemas"]["Decision"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -3028,6 +3293,8 @@ export interface components {
             /** Format: uuid */
             service_request_id: string;
             service_notice: string;
+            /** @description The reporter's private tracking code (`GET /v1/follow-up/{token}`), shown once; the server keeps only its hash. */
+            token?: string;
         }[];
         /** @description A GeoReport v2 report, form-encoded. One of `lat`+`long`, `address_string` or `address_id` is required. */
         Open311NewRequest: {
@@ -3283,7 +3550,7 @@ export interface components {
                     /** @constant */
                     status?: 404;
                     /** @enum {unknown} */
-                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND";
+                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "TRACKING_CODE_NOT_FOUND";
                 };
             };
         };
@@ -3315,7 +3582,7 @@ export interface components {
                     /** @constant */
                     status?: 409;
                     /** @enum {unknown} */
-                    code?: "INVALID_TRANSITION" | "CONFLICT" | "IDEMPOTENCY_KEY_IN_PROGRESS";
+                    code?: "INVALID_TRANSITION" | "CONFLICT" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ALREADY_ENDORSED";
                 };
             };
         };
@@ -6771,6 +7038,362 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getFollowUp: {
+        parameters: {
+            query?: {
+                /** @description A language to read the texts in, before the one the feedback was given in. */
+                language?: components["schemas"]["LanguageTag"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description The private tracking code given with the feedback (`trackingCode`; Open311's `token`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item's progress and what answered it. */
+            200: {
+                headers: {
+                    /** @description `no-store`: the answer belongs to whoever holds the code. */
+                    "Cache-Control"?: string;
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUp"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listPriorities: {
+        parameters: {
+            query?: {
+                /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
+                agency?: components["parameters"]["AgencyFilter"];
+                /** @description Only priorities in one of these statuses (repeat the parameter or separate with commas). */
+                status?: components["schemas"]["PriorityStatus"][];
+                /** @description Only priorities about one of these areas (repeat the parameter or separate with commas). */
+                areaId?: string[];
+                /** @description Only priorities on one of these topics (repeat the parameter or separate with commas). */
+                topic?: components["schemas"]["TopicCode"][];
+                /** @description `recent` (newest first, the default) or `endorsements` (most endorsed first, then newest). A cursor belongs to its ordering. */
+                sort?: "recent" | "endorsements";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of priorities. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriorityPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    proposePriority: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "agency": "metro",
+                 *       "statement": {
+                 *         "en": "Safer walking routes to the Cedar Street school",
+                 *         "so": "Waddooyin socod oo badbaado leh oo loo maro dugsiga Cedar Street"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProposePriorityInput"];
+            };
+        };
+        responses: {
+            /** @description The priority was proposed (or, with `Idempotent-Replayed`, was by an earlier request with the same key). */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Priority"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPriority: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The priority. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Priority"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updatePriority: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "moderation": "published"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdatePriorityInput"];
+            };
+        };
+        responses: {
+            /** @description The priority. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Priority"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changePriorityStatus: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "declined",
+                 *       "reason": {
+                 *         "en": "The school board sets school security; we have passed the request on."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["PriorityStatusInput"];
+            };
+        };
+        responses: {
+            /** @description The priority in its new status. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Priority"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    endorsePriority: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "note": {
+                 *         "en": "Our families walk this route every day."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["EndorsePriorityInput"];
+            };
+        };
+        responses: {
+            /** @description The priority with the endorsement counted. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Priority"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
