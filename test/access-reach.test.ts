@@ -3,6 +3,7 @@
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { eventBody } from './helpers/fixtures.ts'
 
 type Role = 'public' | 'partnerOwn' | 'partnerOther' | 'analyst' | 'staff' | 'admin' | 'staffElsewhere'
 const roles: Role[] = ['public', 'partnerOwn', 'partnerOther', 'analyst', 'staff', 'admin', 'staffElsewhere']
@@ -39,6 +40,16 @@ t.test('when every role tries every priority and follow-up operation, then each 
     await freshFor('gqlStatus', role)
   }
 
+  // A meeting to register for: codes are capabilities, so every role holding one may use it; per role, one to cancel.
+  const meeting = (await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ registrationRequired: true, capacity: 500 }) })).json()
+  const selfRegister = async (name: string) => (await post(`/v1/events/${meeting.id}/registrations`, { displayName: name, accommodationNote: 'canary-note' }, {})).registrationCode as string
+  const shared = await selfRegister('Shared Registrant')
+  const toCancel: Record<string, string> = {}
+  for (const role of roles) {
+    toCancel[`rest:${role}`] = await selfRegister(`Rest ${role}`)
+    toCancel[`gql:${role}`] = await selfRegister(`Gql ${role}`)
+  }
+
   type Op = { name: string; run: (h: Record<string, string>, role: Role) => Promise<{ status: number; body: string }>; expect: Record<Role, number> }
   const rest = (method: string, url: (role: Role) => string, payload?: (role: Role) => unknown, extra: Record<string, string> = {}) => async (h: Record<string, string>, role: Role) => {
     const body = payload?.(role)
@@ -67,6 +78,10 @@ t.test('when every role tries every priority and follow-up operation, then each 
     { name: 'REST move a priority along', run: rest('POST', (r) => `/v1/priorities/${fresh[`status:${r}`]}/status`, () => ({ status: 'adopted' }), { 'if-match': '*' }), expect: staffOnly(200) },
     { name: 'REST endorse a priority', run: rest('POST', (r) => `/v1/priorities/${fresh[`rest:${r}`]}/endorsements`, endorseBody), expect: endorsers },
     { name: 'REST follow up with the code', run: rest('GET', () => `/v1/follow-up/${given.trackingCode}`), expect: all(200) },
+    { name: 'REST see one’s registration with the code', run: rest('GET', () => `/v1/my-registrations/${shared}`), expect: all(200) },
+    { name: 'REST ask for accommodations with the code', run: rest('PUT', () => `/v1/my-registrations/${shared}/accommodations`, () => ({ accommodations: ['step_free_access'] })), expect: all(200) },
+    { name: 'REST cancel with the code', run: rest('POST', (r) => `/v1/my-registrations/${toCancel[`rest:${r}`]}/cancel`), expect: all(200) },
+    { name: 'REST read the accommodation requests', run: rest('GET', () => `/v1/events/${meeting.id}/accommodation-requests`), expect: staffOnly(200) },
     { name: 'GraphQL list priorities', run: gql(() => '{ priorities { nodes { id } } }'), expect: all(200) },
     { name: 'GraphQL read a published priority', run: gql(() => `{ priority(id: "${published.id}") { id } }`), expect: all(200) },
     { name: 'GraphQL read a priority waiting for moderation', run: gql(() => `{ priority(id: "${pending.id}") { id } }`), expect: { ...all(404), staff: 200, admin: 200 } },
@@ -75,8 +90,13 @@ t.test('when every role tries every priority and follow-up operation, then each 
     { name: 'GraphQL move a priority along', run: gql((r) => `mutation { changePriorityStatus(id: "${fresh[`gqlStatus:${r}`]}", expectedVersion: 1, input: { status: ADOPTED }) { status } }`), expect: staffOnly(200) },
     { name: 'GraphQL endorse a priority', run: gql((r) => `mutation { endorsePriority(id: "${fresh[`gql:${r}`]}"${endorseInput(r)}) { endorsementCount } }`), expect: endorsers },
     { name: 'GraphQL follow up with the code', run: gql(() => `{ followUp(code: "${given.trackingCode}") { feedback { id status } decisions { id } } }`), expect: all(200) },
+    { name: 'GraphQL see one’s registration with the code', run: gql(() => `{ ownRegistration(code: "${shared}") { status } }`), expect: all(200) },
+    { name: 'GraphQL ask for accommodations with the code', run: gql(() => `mutation { requestAccommodations(code: "${shared}", input: { accommodations: [STEP_FREE_ACCESS] }) { status } }`), expect: all(200) },
+    { name: 'GraphQL cancel with the code', run: gql((r) => `mutation { cancelOwnRegistration(code: "${toCancel[`gql:${r}`]}") { status } }`), expect: all(200) },
+    { name: 'GraphQL read the accommodation requests', run: gql(() => `{ accommodationRequests(eventId: "${meeting.id}") { notes { note } } }`), expect: staffOnly(200) },
   ]
   codes.PRECONDITION_FAILED = 412
+  codes.EVENT_NOT_FOUND = 404
 
   const violations: string[] = []
   let cells = 0
@@ -87,6 +107,9 @@ t.test('when every role tries every priority and follow-up operation, then each 
       if (status !== op.expect[role]) violations.push(`${op.name} as ${role}: got ${status}, policy says ${op.expect[role]}: ${body.slice(0, 200)}`)
       // The follow-up shows progress, never the giver's text or contact, to anyone holding the code.
       if (/canary-(body|contact)|Canary Giver|555-201-4477/.test(body)) violations.push(`${op.name} as ${role}: the giver's text or contact leaked`)
+      // Registrants' notes are for the agency's staff: a code shows the holder's registration, not what anyone wrote.
+      const seesNotes = op.name.includes('accommodation requests') && (role === 'staff' || role === 'admin')
+      if (body.includes('canary-note') !== seesNotes) violations.push(`${op.name} as ${role}: registrants' notes ${seesNotes ? 'missing' : 'leaked'}`)
     }
   }
   t.same(violations, [], `${cells} role × operation cells, ${violations.length} violations`)

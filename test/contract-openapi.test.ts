@@ -105,7 +105,7 @@ t.test('when the app is built, then every route is documented and every document
     'getInsight',
     ...loopOperations,
     ...priorityOperations,
-    'getFollowUp',
+    'getFollowUp', 'getOwnRegistration', 'cancelOwnRegistration', 'requestAccommodations', 'listAccommodationRequests',
     'exportFeedbackCsv', 'exportDecisionsCsv',
     'getOpen311Discovery', 'listOpen311Services', 'getOpen311ServiceDefinition', 'listOpen311Requests', 'createOpen311Request', 'getOpen311Request',
   ]

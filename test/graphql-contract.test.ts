@@ -50,6 +50,7 @@ import { bearer } from './helpers/auth.ts'
 import { insightStory } from './helpers/insights-data.ts'
 import { loopData } from './helpers/loop-data.ts'
 import { build } from './helpers/build.ts'
+import { eventBody } from './helpers/fixtures.ts'
 
 const contract = buildSchema(readFileSync(graphqlSchemaPath, 'utf8'))
 const printed = (schema: GraphQLSchema) => printSchema(lexicographicSortSchema(schema))
@@ -299,7 +300,15 @@ t.test('when every field of every type is selected over real data, then each res
   const endorsed = await gql(`mutation ($id: ID!) { endorsePriority(id: $id, input: { note: [{ language: "en", text: "We back this" }] }) { ${priorityFields} } }`, { id: partnerPriority.data.proposePriority.priority.id }, partnerToken)
   const declined = await gql(`mutation ($id: ID!) { changePriorityStatus(id: $id, expectedVersion: 2, input: { status: DECLINED, reason: [{ language: "en", text: "Not ours to decide" }] }) { ${priorityFields} } }`, { id: partnerPriority.data.proposePriority.priority.id })
   const updated = await gql(`mutation ($id: ID!) { updatePriority(id: $id, expectedVersion: 1, input: { moderation: PUBLISHED }) { id } }`, { id: linkedPriority.data.proposePriority.priority.id })
-  const priorityMutations = [linkedPriority.data, endorsed.data, declined.data, updated.data]
+  // A registrant's own registration: registered with a code, asking for accommodations, and staff reading the requests.
+  const meeting = (await app.inject({ method: 'POST', url: '/v1/events', headers: admin, payload: eventBody({ registrationRequired: true }) })).json()
+  const selfRegistered = await gql(`mutation ($id: ID!) { registerForEvent(eventId: $id, self: { displayName: "Amina", accommodations: [STEP_FREE_ACCESS] }) { replayed registrationCode registration { id accommodations } } }`, { id: meeting.id }, {})
+  const code = selfRegistered.data.registerForEvent.registrationCode
+  const askedFor = await gql(`mutation ($code: String!) { requestAccommodations(code: $code, input: { accommodations: [SIGN_LANGUAGE_INTERPRETATION], note: "Near the front" }) { id accommodations } }`, { code }, {})
+  const ownSeen = await gql(`query ($code: String!) { ownRegistration(code: $code) { id status accommodations } }`, { code }, {})
+  const requested = await gql(`query ($id: ID!) { accommodationRequests(eventId: $id) { eventId accommodations { accommodation offered registered waitlisted } notes { registrationId status note } } }`, { id: meeting.id })
+  const cancelledOwn = await gql(`mutation ($code: String!) { cancelOwnRegistration(code: $code) { id status } }`, { code }, {})
+  const priorityMutations = [linkedPriority.data, endorsed.data, declined.data, updated.data, selfRegistered.data, askedFor.data, cancelledOwn.data]
 
   const query = contract.getQueryType()!
   const selection = (name: string, args = '') => {
@@ -351,6 +360,8 @@ t.test('when every field of every type is selected over real data, then each res
   recordValues(contract.getMutationType()!, credential.json().data, seen, problems, 'Mutation')
   for (const result of [person, registered, counted, answered]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
   recordValues(query, withPurpose.data, seen, problems, 'Query')
+  recordValues(query, ownSeen.data, seen, problems, 'Query')
+  recordValues(query, requested.data, seen, problems, 'Query')
   // A referred item's follow-up carries its reason.
   recordValues(query, (await gql(`{ followUp(code: "${loop.referredTrackingCode}") { feedback { statusReason } } }`)).data, seen, problems, 'Query')
   for (const data of loop.mutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')

@@ -1257,6 +1257,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/my-registrations/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * See one's own registration with its code
+         * @description A capability URL: whoever registered themselves sees their registration (status, place on the waitlist, accommodations asked for) with only their code, no account. The name is not shown (the code may travel). Only the code's SHA-256 hash is stored; no access log line; `Cache-Control: no-store`.
+         */
+        get: operations["getOwnRegistration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/my-registrations/{code}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel one's own registration with its code
+         * @description The registrant cancels; the place it held goes to the first on the waitlist, as when staff cancel. Cancelling again answers the cancelled registration; a checked-in one cannot be cancelled (`409`). Takes no body.
+         */
+        post: operations["cancelOwnRegistration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/my-registrations/{code}/accommodations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Ask for accommodations on one's own registration
+         * @description The registrant asks for accommodations from the event's list (`400` naming what is offered otherwise) and describes anything else in `note` (personal data, read by the agency's staff only, erased with the participant). Replaces the earlier request; a waitlisted registration keeps its request for when a place frees up. Cancelled and checked-in registrations take none (`409`).
+         */
+        put: operations["requestAccommodations"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}/accommodation-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The event's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The accommodations asked for at an event
+         * @description Staff of the event's agency see how many registrants asked for each accommodation (registered and waitlisted apart, whether the event offers it) and the notes registrants wrote, to prepare the meeting.
+         */
+        get: operations["listAccommodationRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/follow-up/{code}": {
         parameters: {
             query?: never;
@@ -2497,6 +2589,15 @@ export interface components {
         /** @enum {string} */
         AttendanceStatus: "registered" | "waitlisted" | "cancelled" | "attended";
         Registration: {
+            /** @description Only in the answer to a self-registration (not on a replay) — the registrant's private code to see, cancel and ask for accommodations (`/v1/my-registrations/{code}`), shown once; only its hash is kept. */
+            registrationCode?: string;
+            /**
+             * Format: uri
+             * @description Only with `registrationCode` — the capability URL of the registration.
+             */
+            registrationUrl?: string;
+            /** @description Accommodations the registrant asked for. */
+            accommodations: components["schemas"]["Accommodation"][];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -2542,6 +2643,10 @@ export interface components {
                 dataUse: boolean;
             };
             demographics?: components["schemas"]["DemographicsInput"];
+            /** @description Accommodations asked for, from the event's list (`400` naming what is offered otherwise). */
+            accommodations?: components["schemas"]["Accommodation"][];
+            /** @description Anything else needed, in the registrant's words (staff only; erased with the participant). */
+            accommodationNote?: string;
         } | {
             /** Format: uuid */
             participantId: string;
@@ -2967,6 +3072,29 @@ export interface components {
             updatedAt: string;
             /** Format: date-time */
             deletedAt: string | null;
+        };
+        AccommodationRequestInput: {
+            /** @description From the event's list. */
+            accommodations: components["schemas"]["Accommodation"][];
+            /** @description Anything else needed, in the registrant's words; null clears it, absent leaves it. */
+            note?: string | null;
+        };
+        AccommodationRequests: {
+            /** Format: uuid */
+            eventId: string;
+            accommodations: {
+                accommodation: components["schemas"]["Accommodation"];
+                /** @description Whether the event lists it. */
+                offered: boolean;
+                registered: number;
+                waitlisted: number;
+            }[];
+            notes: {
+                /** Format: uuid */
+                registrationId: string;
+                status: components["schemas"]["AttendanceStatus"];
+                note: string;
+            }[];
         };
         /** @description What a feedback giver sees with their tracking code. */
         FollowUp: {
@@ -7038,6 +7166,191 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOwnRegistration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The registration. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelOwnRegistration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled registration. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestAccommodations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "accommodations": [
+                 *         "sign_language_interpretation"
+                 *       ],
+                 *       "note": "A seat near the front, please."
+                 *     }
+                 */
+                "application/json": components["schemas"]["AccommodationRequestInput"];
+            };
+        };
+        responses: {
+            /** @description The registration with the request. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAccommodationRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The event's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests. */
+            200: {
+                headers: {
+                    /** @description `no-store`: registrants' notes are personal data. */
+                    "Cache-Control"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccommodationRequests"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

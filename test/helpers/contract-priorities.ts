@@ -3,6 +3,7 @@
 import type { InjectOptions } from 'fastify'
 import type { Test } from 'tap'
 import { bearer } from './auth.ts'
+import { eventBody } from './fixtures.ts'
 import { checkRequestBody, type ContractResponse } from './openapi.ts'
 
 type Res = ContractResponse & { json<T = any>(): T }
@@ -90,5 +91,34 @@ export async function prioritiesContract(t: Test, { call, expectStatus, staff, a
   expectStatus(t, await call(t, { method: 'GET', url: `/v1/follow-up/${'A'.repeat(43)}` }), 404, 'TRACKING_CODE_NOT_FOUND')
   expectStatus(t, await call(t, { method: 'GET', url: `/v1/follow-up/${code}?language=1` }), 400, 'VALIDATION_FAILED')
   expectStatus(t, await call(t, { method: 'GET', url: `/v1/follow-up/${code}`, headers: { authorization: 'Bearer nope' } }), 401, 'UNAUTHENTICATED')
+
+  // A registrant's own registration by its code, and the accommodations staff see per event.
+  const event = (await call(t, { method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ registrationRequired: true, capacity: 1 }) })).json()
+  const self = { displayName: 'Amina', accommodations: ['step_free_access'], accommodationNote: 'A seat near the front' }
+  t.strictSame(checkRequestBody('POST', `/v1/events/${event.id}/registrations`, self), [], 'the spec accepts the self-registration')
+  const registered = await call(t, { method: 'POST', url: `/v1/events/${event.id}/registrations`, payload: self })
+  expectStatus(t, registered, 201)
+  const own = registered.json().registrationCode
+  const waiting = (await call(t, { method: 'POST', url: `/v1/events/${event.id}/registrations`, payload: { displayName: 'Bashir' } })).json().registrationCode
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/my-registrations/${waiting}` }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/my-registrations/${'A'.repeat(43)}` }), 404, 'REGISTRATION_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/my-registrations/${own}`, headers: { authorization: 'Bearer nope' } }), 401, 'UNAUTHENTICATED')
+  const ask = { accommodations: ['sign_language_interpretation'], note: 'Childcare, please' }
+  t.strictSame(checkRequestBody('PUT', `/v1/my-registrations/${waiting}/accommodations`, ask), [], 'the spec accepts the request')
+  expectStatus(t, await call(t, { method: 'PUT', url: `/v1/my-registrations/${waiting}/accommodations`, payload: ask }), 200)
+  expectStatus(t, await call(t, { method: 'PUT', url: `/v1/my-registrations/${waiting}/accommodations`, payload: { accommodations: ['braille'] } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'PUT', url: `/v1/my-registrations/${'A'.repeat(43)}/accommodations`, payload: ask }), 404, 'REGISTRATION_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'PUT', url: `/v1/my-registrations/${waiting}/accommodations`, headers: { 'content-type': 'text/plain' }, payload: 'x' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  expectStatus(t, await call(t, { method: 'PUT', url: `/v1/my-registrations/${waiting}/accommodations`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ accommodations: [], note: 'x'.repeat(300_000) }) }), 413, 'PAYLOAD_TOO_LARGE')
+  expectStatus(t, await call(t, { method: 'PUT', url: `/v1/my-registrations/${waiting}/accommodations`, headers: { authorization: 'Bearer nope' }, payload: ask }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${event.id}/accommodation-requests`, headers: staff }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${event.id}/accommodation-requests` }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${event.id}/accommodation-requests`, headers: analyst }), 403, 'FORBIDDEN')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${missing}/accommodation-requests`, headers: staff }), 404, 'EVENT_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/my-registrations/${own}/cancel`, payload: { now: true } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/my-registrations/${own}/cancel` }), 200)
+  expectStatus(t, await call(t, { method: 'PUT', url: `/v1/my-registrations/${own}/accommodations`, payload: ask }), 409, 'INVALID_TRANSITION')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/my-registrations/${'A'.repeat(43)}/cancel` }), 404, 'REGISTRATION_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/my-registrations/${own}/cancel`, headers: { authorization: 'Bearer nope' } }), 401, 'UNAUTHENTICATED')
   expectStatus(t, await move(current + 1, { status: 'declined', reason: { en: 'The school board sets school security.' } }), 200)
 }
