@@ -30,6 +30,7 @@ import { peopleRoutes } from './http/rest/people-routes.ts'
 import { insightsRoutes } from './http/rest/insights-routes.ts'
 import { loopRoutes } from './http/rest/loop-routes.ts'
 import { prioritiesRoutes } from './http/rest/priorities-routes.ts'
+import { announcementsRoutes } from './http/rest/announcements-routes.ts'
 import { open311Routes } from './http/rest/open311-routes.ts'
 import { serializeFromContract } from './http/rest/response-schemas.ts'
 import { createServices, type Services } from './modules/services.ts'
@@ -216,6 +217,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     insightsRoutes(rest, { services })
     loopRoutes(rest, { services, baseUrl, submissionLimit })
     prioritiesRoutes(rest, { services, baseUrl, submissionLimit, endorsementLimit })
+    announcementsRoutes(rest, { services, baseUrl })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {

@@ -5,6 +5,7 @@ import type { Repositories } from './repositories.ts'
 import type { Writes } from './writes.ts'
 import { createDecisionsService } from './decisions/decisions-service.ts'
 import { createFeedbackService } from './feedback/feedback-service.ts'
+import { createAnnouncementsService } from './announcements/announcements-service.ts'
 import { createFollowUpService } from './follow-up/follow-up-service.ts'
 import { createPrioritiesService } from './priorities/priorities-service.ts'
 import { createReportBacksService } from './report-backs/report-backs-service.ts'
@@ -16,5 +17,6 @@ export function createLoopServices({ database, repositories, writes, agencies }:
   const decisions = createDecisionsService({ database, repositories, writes, agencies, topics, feedback })
   const reportBacks = createReportBacksService({ database, repositories, writes, agencies, feedback })
   const priorities = createPrioritiesService({ database, repositories, writes, agencies, feedback })
-  return { topics, feedback, decisions, reportBacks, priorities, followUp: createFollowUpService({ repositories, decisions, reportBacks, priorities }) }
+  const announcements = createAnnouncementsService({ database, repositories, writes, agencies, feedback })
+  return { topics, feedback, decisions, reportBacks, priorities, announcements, followUp: createFollowUpService({ repositories, decisions, reportBacks, priorities }) }
 }

@@ -1,6 +1,7 @@
 // Every module's repository bound to one queryable (the database or a transaction), assembled in one place so a
 // service reaches another module's tables through this registry instead of building that module's repository inline.
 import type { Queryable } from '../db/client.ts'
+import { createAnnouncementsRepository } from './announcements/announcements-repository.ts'
 import { createAgenciesRepository } from './agencies/agencies-repository.ts'
 import { createAttendanceRepository } from './attendance/attendance-repository.ts'
 import { createAuditRepository } from './audit/audit-repository.ts'
@@ -22,6 +23,7 @@ import { createTopicsRepository } from './topics/topics-repository.ts'
 
 const bound = (db: Queryable) => ({
   agencies: createAgenciesRepository(db),
+  announcements: createAnnouncementsRepository(db),
   attendance: createAttendanceRepository(db),
   audit: createAuditRepository(db),
   credentials: createCredentialsRepository(db),
