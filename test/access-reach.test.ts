@@ -50,6 +50,16 @@ t.test('when every role tries every priority and follow-up operation, then each 
     toCancel[`gql:${role}`] = await selfRegister(`Gql ${role}`)
   }
 
+  // Announcements: one published for everyone, one draft for staff, one per role to withdraw.
+  const announce = async (extra: Record<string, unknown> = {}) => (await post('/v1/announcements', { kind: 'safety_notice', title: { en: 'Road closed' }, body: { en: 'Elm Street is closed.' }, languages: ['en'], channels: ['web', 'sms'], ...extra })).id as string
+  const notice = await announce()
+  const draftNotice = await announce({ publish: false })
+  const toWithdraw: Record<string, string> = {}
+  for (const role of roles) {
+    toWithdraw[`rest:${role}`] = await announce()
+    toWithdraw[`gql:${role}`] = await announce()
+  }
+
   type Op = { name: string; run: (h: Record<string, string>, role: Role) => Promise<{ status: number; body: string }>; expect: Record<Role, number> }
   const rest = (method: string, url: (role: Role) => string, payload?: (role: Role) => unknown, extra: Record<string, string> = {}) => async (h: Record<string, string>, role: Role) => {
     const body = payload?.(role)
@@ -82,6 +92,12 @@ t.test('when every role tries every priority and follow-up operation, then each 
     { name: 'REST ask for accommodations with the code', run: rest('PUT', () => `/v1/my-registrations/${shared}/accommodations`, () => ({ accommodations: ['step_free_access'] })), expect: all(200) },
     { name: 'REST cancel with the code', run: rest('POST', (r) => `/v1/my-registrations/${toCancel[`rest:${r}`]}/cancel`), expect: all(200) },
     { name: 'REST read the accommodation requests', run: rest('GET', () => `/v1/events/${meeting.id}/accommodation-requests`), expect: staffOnly(200) },
+    { name: 'REST list announcements', run: rest('GET', () => '/v1/announcements'), expect: all(200) },
+    { name: 'REST read a published announcement', run: rest('GET', () => `/v1/announcements/${notice}`), expect: all(200) },
+    { name: 'REST read a draft announcement', run: rest('GET', () => `/v1/announcements/${draftNotice}`), expect: { ...all(404), staff: 200, admin: 200 } },
+    { name: 'REST write an announcement', run: rest('POST', () => '/v1/announcements', () => ({ kind: 'other', title: { en: 'x' }, body: { en: 'y' }, languages: ['en'], channels: ['web'] })), expect: { ...staffOnly(201), staffElsewhere: 201 } },
+    { name: 'REST withdraw an announcement', run: rest('POST', (r) => `/v1/announcements/${toWithdraw[`rest:${r}`]}/withdraw`, () => ({ reason: 'moved' })), expect: staffOnly(200) },
+    { name: 'REST report reach', run: rest('POST', () => `/v1/announcements/${notice}/reach`, () => ({ channel: 'sms', count: 3 })), expect: { public: 401, partnerOwn: 200, partnerOther: 200, analyst: 403, staff: 200, admin: 200, staffElsewhere: 404 } },
     { name: 'GraphQL list priorities', run: gql(() => '{ priorities { nodes { id } } }'), expect: all(200) },
     { name: 'GraphQL read a published priority', run: gql(() => `{ priority(id: "${published.id}") { id } }`), expect: all(200) },
     { name: 'GraphQL read a priority waiting for moderation', run: gql(() => `{ priority(id: "${pending.id}") { id } }`), expect: { ...all(404), staff: 200, admin: 200 } },
@@ -94,8 +110,14 @@ t.test('when every role tries every priority and follow-up operation, then each 
     { name: 'GraphQL ask for accommodations with the code', run: gql(() => `mutation { requestAccommodations(code: "${shared}", input: { accommodations: [STEP_FREE_ACCESS] }) { status } }`), expect: all(200) },
     { name: 'GraphQL cancel with the code', run: gql((r) => `mutation { cancelOwnRegistration(code: "${toCancel[`gql:${r}`]}") { status } }`), expect: all(200) },
     { name: 'GraphQL read the accommodation requests', run: gql(() => `{ accommodationRequests(eventId: "${meeting.id}") { notes { note } } }`), expect: staffOnly(200) },
+    { name: 'GraphQL list announcements', run: gql(() => '{ announcements { nodes { id renderings { sms { segments } } } } }'), expect: all(200) },
+    { name: 'GraphQL read a draft announcement', run: gql(() => `{ announcement(id: "${draftNotice}") { id } }`), expect: { ...all(404), staff: 200, admin: 200 } },
+    { name: 'GraphQL write an announcement', run: gql(() => 'mutation { createAnnouncement(input: { kind: OTHER, title: [{ language: "en", text: "x" }], body: [{ language: "en", text: "y" }], languages: ["en"], channels: [WEB] }) { announcement { id } } }'), expect: { ...staffOnly(200), staffElsewhere: 200 } },
+    { name: 'GraphQL withdraw an announcement', run: gql((r) => `mutation { withdrawAnnouncement(id: "${toWithdraw[`gql:${r}`]}", reason: "moved") { status } }`), expect: staffOnly(200) },
+    { name: 'GraphQL report reach', run: gql(() => `mutation { reportAnnouncementReach(id: "${notice}", channel: SMS, count: 3) { reach { count } } }`), expect: { public: 401, partnerOwn: 200, partnerOther: 200, analyst: 403, staff: 200, admin: 200, staffElsewhere: 404 } },
   ]
   codes.PRECONDITION_FAILED = 412
+  codes.ANNOUNCEMENT_NOT_FOUND = 404
   codes.EVENT_NOT_FOUND = 404
 
   const violations: string[] = []

@@ -92,3 +92,22 @@ t.test('when an announcement is scheduled, expires or is a draft, then the publi
   t.equal((await app.inject({ method: 'POST', url: '/v1/announcements', payload: base })).statusCode, 401)
   t.equal((await app.inject({ method: 'GET', url: '/v1/announcements/nope' })).json().code, 'ANNOUNCEMENT_NOT_FOUND')
 })
+
+t.test('over GraphQL, staff write and withdraw, partners report reach, and bad input is an error with a code', async (t) => {
+  const { app } = await build(t)
+  const staff = await bearer()
+  const gql = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) => (await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables } })).json()
+  const made = await gql('mutation { createAnnouncement(input: { kind: UPCOMING_MEETING, title: [{ language: "en", text: "Town hall Tuesday" }, { language: "so", text: "Shir Talaado" }], body: [{ language: "en", text: "6pm at the library" }, { language: "so", text: "6da fiidnimo maktabadda" }], languages: ["en", "so", "es"], channels: [SMS] }) { announcement { id missingTranslations renderings { language channel sms { encoding segments } } } } }', {}, staff)
+  const a = made.data.createAnnouncement.announcement
+  t.same(a.missingTranslations, ['es'])
+  t.same(a.renderings.map((r: { language: string; sms: { segments: number } }) => [r.language, r.sms.segments]), [['en', 1], ['so', 1]])
+  const read = await gql('query ($id: ID!) { announcement(id: $id, language: "so") { title channels status } }', { id: a.id })
+  t.same(read.data.announcement, { title: 'Shir Talaado', channels: ['SMS'], status: 'PUBLISHED' })
+  const wrongChannel = await gql('mutation ($id: ID!) { reportAnnouncementReach(id: $id, channel: RADIO, count: 1) { id } }', { id: a.id }, staff)
+  t.equal(wrongChannel.errors[0].extensions.code, 'VALIDATION_FAILED')
+  const doubled = await gql('mutation { createAnnouncement(input: { kind: OTHER, title: [{ language: "en", text: "a" }, { language: "en", text: "b" }], body: [{ language: "en", text: "c" }], languages: ["en"], channels: [WEB] }) { announcement { id } } }', {}, staff)
+  t.equal(doubled.errors[0].extensions.code, 'VALIDATION_FAILED')
+  const withdrawn = await gql('mutation ($id: ID!) { withdrawAnnouncement(id: $id, reason: "Moved to Wednesday") { status withdrawnReason } }', { id: a.id }, staff)
+  t.same(withdrawn.data.withdrawAnnouncement, { status: 'WITHDRAWN', withdrawnReason: 'Moved to Wednesday' })
+  t.equal((await gql('query ($id: ID!) { announcement(id: $id) { id } }', { id: a.id })).errors[0].extensions.code, 'ANNOUNCEMENT_NOT_FOUND')
+})

@@ -34,6 +34,9 @@ import {
   feedbackVisibilities,
   organizationKinds,
   partnershipStatuses,
+  announcementChannels,
+  announcementKinds,
+  announcementStatuses,
   priorityModerations,
   priorityProposers,
   priorityStatuses,
@@ -47,6 +50,7 @@ import { graphqlSchemaPath, QUERY_DEPTH_LIMIT } from '../src/http/graphql/graphq
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
 import { suppressionReasons } from '../src/modules/insights/suppression.ts'
 import { bearer } from './helpers/auth.ts'
+import { TEST_NOW } from './helpers/clock.ts'
 import { insightStory } from './helpers/insights-data.ts'
 import { loopData } from './helpers/loop-data.ts'
 import { build } from './helpers/build.ts'
@@ -109,6 +113,9 @@ t.test('when the schema enums are compared with the services values, then each i
     PriorityProposer: priorityProposers,
     PriorityModeration: priorityModerations,
     PrioritySort: prioritySorts,
+    AnnouncementKind: announcementKinds,
+    AnnouncementChannel: announcementChannels,
+    AnnouncementStatus: announcementStatuses,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -308,7 +315,15 @@ t.test('when every field of every type is selected over real data, then each res
   const ownSeen = await gql(`query ($code: String!) { ownRegistration(code: $code) { id status accommodations } }`, { code }, {})
   const requested = await gql(`query ($id: ID!) { accommodationRequests(eventId: $id) { eventId accommodations { accommodation offered registered waitlisted } notes { registrationId status note } } }`, { id: meeting.id })
   const cancelledOwn = await gql(`mutation ($code: String!) { cancelOwnRegistration(code: $code) { id status } }`, { code }, {})
-  const priorityMutations = [linkedPriority.data, endorsed.data, declined.data, updated.data, selfRegistered.data, askedFor.data, cancelledOwn.data]
+  // Announcements: one with every field (expiring, reached, then withdrawn), read back as staff.
+  const announcementFields = all('Announcement', 'createAnnouncement')
+  const announced = await gql(`mutation ($input: CreateAnnouncementInput!) { createAnnouncement(input: $input) { replayed announcement { ${announcementFields} } } }`, {
+    input: { kind: 'REPORT_BACK', title: [{ language: 'en', text: 'Patrols start Monday' }], body: [{ language: 'en', text: 'You asked; we did.' }], languages: ['en', 'so'], channels: ['SMS', 'WEB'], areaIds: [beat.id], organizationIds: [organizationId], eventIds: [id], decisionIds: [loop.decisionId], reportBackIds: [loop.reportBackId], expiresAt: new Date(Date.parse(TEST_NOW) + 30 * 86_400_000).toISOString() },
+  })
+  const announcementId = announced.data.createAnnouncement.announcement.id
+  const reachedOut = await gql(`mutation ($id: ID!) { reportAnnouncementReach(id: $id, channel: SMS, count: 12) { ${announcementFields} } }`, { id: announcementId })
+  const withdrawnAnnouncement = await gql(`mutation ($id: ID!) { withdrawAnnouncement(id: $id, reason: "Moved") { ${announcementFields} } }`, { id: announcementId })
+  const priorityMutations = [linkedPriority.data, endorsed.data, declined.data, updated.data, selfRegistered.data, askedFor.data, cancelledOwn.data, announced.data, reachedOut.data, withdrawnAnnouncement.data]
 
   const query = contract.getQueryType()!
   const selection = (name: string, args = '') => {
@@ -341,6 +356,8 @@ t.test('when every field of every type is selected over real data, then each res
     selection('priorities', '(sort: ENDORSEMENTS, filter: { agency: "metro" })'),
     selection('priority', `(id: "${linkedPriority.data.proposePriority.priority.id}")`),
     selection('followUp', `(code: "${loop.trackingCode}")`),
+    selection('announcements'),
+    selection('announcement', `(id: "${announcementId}")`),
   ]
   const data: Record<string, unknown> = {}
   for (const document of selections) {

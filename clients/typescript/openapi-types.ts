@@ -1257,6 +1257,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List announcements
+         * @description Published announcements from their publish time until they expire, newest first; the agency's staff also see drafts, scheduled, expired and withdrawn ones. Each comes with its renderings per language and channel (an SMS rendering says its encoding and how many segments it takes) and the translations still missing.
+         */
+        get: operations["listAnnouncements"];
+        put?: never;
+        /**
+         * Write an announcement
+         * @description Staff write what to spread (`kind`, `title`, `body` in any languages), to whom (`languages`, `areaIds`, `organizationIds`), through which channels and when (`publishAt`, default now; `expiresAt`), linked to the events, decisions or report-backs it is about. `publish: false` keeps a draft. The API sends nothing itself: agency systems and partners receive it from the change feed and webhooks (`announcement.published`) and report back what they sent.
+         */
+        post: operations["createAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/announcements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Get an announcement */
+        get: operations["getAnnouncement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/announcements/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw an announcement
+         * @description Staff withdraw an announcement (a correction, a cancelled meeting), saying why; deliverers stop sending it (`announcement.withdrawn`). Withdrawing again is `409`.
+         */
+        post: operations["withdrawAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/announcements/{id}/reach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report what was sent
+         * @description A partner (for its organization) or the agency's staff report how many people or copies a published announcement went to through one of its channels; reports add up per channel. A count only, nothing about who received it.
+         */
+        post: operations["reportAnnouncementReach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/my-registrations/{code}": {
         parameters: {
             query?: never;
@@ -2312,7 +2402,7 @@ export interface components {
              * @description A stable machine-readable code; part of the contract.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "ALREADY_ENDORSED" | "TRACKING_CODE_NOT_FOUND";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "ALREADY_ENDORSED" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND";
             /** @description What went wrong with this request, in words safe to show. */
             detail: string;
             /**
@@ -3073,6 +3163,102 @@ export interface components {
             /** Format: date-time */
             deletedAt: string | null;
         };
+        /** @enum {string} */
+        AnnouncementKind: "upcoming_meeting" | "schedule_change" | "decision" | "report_back" | "safety_notice" | "other";
+        /**
+         * @description `word_of_mouth`: through liaisons and partners.
+         * @enum {string}
+         */
+        AnnouncementChannel: "web" | "email" | "sms" | "social" | "print" | "radio" | "word_of_mouth";
+        Announcement: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agencyId: string;
+            kind: components["schemas"]["AnnouncementKind"];
+            title: string;
+            body: string;
+            contentLanguage: components["schemas"]["LanguageTag"];
+            translations: {
+                title: components["schemas"]["Translations"];
+                body: components["schemas"]["Translations"];
+            };
+            /** @description The languages it should reach people in. */
+            languages: components["schemas"]["LanguageTag"][];
+            /** @description Languages asked for that have no title and body yet. */
+            missingTranslations: components["schemas"]["LanguageTag"][];
+            channels: components["schemas"]["AnnouncementChannel"][];
+            /** @description The text per translated language and channel; an SMS rendering says its encoding and segments (GSM-7 160 characters alone or 153 per part, extension characters counting two; UCS-2 70 or 67 per part when any character is outside GSM-7). */
+            renderings: {
+                language: components["schemas"]["LanguageTag"];
+                channel: components["schemas"]["AnnouncementChannel"];
+                text: string;
+                /** @description For the sms channel only. */
+                sms: {
+                    /** @enum {string} */
+                    encoding: "GSM-7" | "UCS-2";
+                    characters: number;
+                    /** @description Septets (GSM-7, extension characters two) or UTF-16 code units (UCS-2). */
+                    units: number;
+                    segments: number;
+                } | null;
+            }[];
+            areaIds: string[];
+            organizationIds: string[];
+            eventIds: string[];
+            decisionIds: string[];
+            reportBackIds: string[];
+            /** @enum {string} */
+            status: "draft" | "published" | "withdrawn";
+            /** Format: date-time */
+            publishAt: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            withdrawnReason: string | null;
+            /** @description What partners and the agency reported sending, summed per channel. */
+            reach: {
+                channel: components["schemas"]["AnnouncementChannel"];
+                count: number;
+            }[];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        AnnouncementPage: {
+            data: components["schemas"]["Announcement"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        CreateAnnouncementInput: {
+            kind: components["schemas"]["AnnouncementKind"];
+            title: components["schemas"]["Translations"];
+            body: components["schemas"]["Translations"];
+            languages: components["schemas"]["LanguageTag"][];
+            channels: components["schemas"]["AnnouncementChannel"][];
+            areaIds?: string[];
+            organizationIds?: string[];
+            eventIds?: string[];
+            decisionIds?: string[];
+            reportBackIds?: string[];
+            /**
+             * @description false keeps a draft for staff.
+             * @default true
+             */
+            publish: boolean;
+            /** Format: date-time */
+            publishAt?: string;
+            /** Format: date-time */
+            expiresAt?: string;
+        };
+        WithdrawAnnouncementInput: {
+            reason: string;
+        };
+        ReachReportInput: {
+            channel: components["schemas"]["AnnouncementChannel"];
+            count: number;
+        };
         AccommodationRequestInput: {
             /** @description From the event's list. */
             accommodations: components["schemas"]["Accommodation"][];
@@ -3678,7 +3864,7 @@ export interface components {
                     /** @constant */
                     status?: 404;
                     /** @enum {unknown} */
-                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "TRACKING_CODE_NOT_FOUND";
+                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND";
                 };
             };
         };
@@ -7166,6 +7352,258 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAnnouncements: {
+        parameters: {
+            query?: {
+                /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
+                agency?: components["parameters"]["AgencyFilter"];
+                /** @description Only announcements of one of these kinds (repeat the parameter or separate with commas). */
+                kind?: components["schemas"]["AnnouncementKind"][];
+                /** @description Only announcements for one of these areas. */
+                areaId?: string[];
+                /** @description Only announcements spread through one of these channels. */
+                channel?: components["schemas"]["AnnouncementChannel"][];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of announcements. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnouncementPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "report_back",
+                 *       "title": {
+                 *         "en": "School-zone patrols start Monday"
+                 *       },
+                 *       "body": {
+                 *         "en": "You asked for safer streets around schools. Patrols start Monday at drop-off and pick-up."
+                 *       },
+                 *       "languages": [
+                 *         "en",
+                 *         "es",
+                 *         "so"
+                 *       ],
+                 *       "channels": [
+                 *         "sms",
+                 *         "web"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAnnouncementInput"];
+            };
+        };
+        responses: {
+            /** @description The announcement (or, with `Idempotent-Replayed`, the one an earlier request with the same key wrote). */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The announcement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    withdrawAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "The meeting moved; a new announcement follows."
+                 *     }
+                 */
+                "application/json": components["schemas"]["WithdrawAnnouncementInput"];
+            };
+        };
+        responses: {
+            /** @description The announcement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reportAnnouncementReach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "channel": "sms",
+                 *       "count": 412
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReachReportInput"];
+            };
+        };
+        responses: {
+            /** @description The announcement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -14,7 +14,8 @@ type Deps = {
   analyst: Record<string, string>
 }
 
-export const priorityOperations = ['listPriorities', 'proposePriority', 'getPriority', 'updatePriority', 'changePriorityStatus', 'endorsePriority']
+export const priorityOperations = [
+  'listAnnouncements', 'createAnnouncement', 'getAnnouncement', 'withdrawAnnouncement', 'reportAnnouncementReach','listPriorities', 'proposePriority', 'getPriority', 'updatePriority', 'changePriorityStatus', 'endorsePriority']
 
 const missing = '00000000-0000-4000-8000-000000000000'
 
@@ -121,4 +122,40 @@ export async function prioritiesContract(t: Test, { call, expectStatus, staff, a
   expectStatus(t, await call(t, { method: 'POST', url: `/v1/my-registrations/${'A'.repeat(43)}/cancel` }), 404, 'REGISTRATION_NOT_FOUND')
   expectStatus(t, await call(t, { method: 'POST', url: `/v1/my-registrations/${own}/cancel`, headers: { authorization: 'Bearer nope' } }), 401, 'UNAUTHENTICATED')
   expectStatus(t, await move(current + 1, { status: 'declined', reason: { en: 'The school board sets school security.' } }), 200)
+
+  // Announcements.
+  const announcement = { kind: 'report_back', title: { en: 'Patrols start Monday', so: 'Ilaalada Isniinta' }, body: { en: 'You asked; we did.', so: 'Waad codsateen; waan samaynay.' }, languages: ['en', 'so', 'es'], channels: ['sms', 'web'] }
+  t.strictSame(checkRequestBody('POST', '/v1/announcements', announcement), [], 'the spec accepts the announcement')
+  const made = await call(t, { method: 'POST', url: '/v1/announcements', headers: { ...staff, 'idempotency-key': 'announcement-contract' }, payload: announcement })
+  expectStatus(t, made, 201)
+  const aid = made.json().id
+  t.equal((await call(t, { method: 'POST', url: '/v1/announcements', headers: { ...staff, 'idempotency-key': 'announcement-contract' }, payload: announcement })).headers['idempotent-replayed'], 'true')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/announcements', headers: { ...staff, 'idempotency-key': 'announcement-contract' }, payload: { ...announcement, kind: 'other' } }), 422, 'IDEMPOTENCY_KEY_REUSED')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/announcements', headers: staff, payload: { ...announcement, channels: ['pigeon'] } }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/announcements', payload: announcement }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/announcements', headers: partner, payload: announcement }), 403, 'FORBIDDEN')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/announcements', headers: { ...staff, 'content-type': 'text/plain' }, payload: 'x' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  expectStatus(t, await call(t, { method: 'POST', url: '/v1/announcements', headers: { ...staff, 'content-type': 'application/json' }, payload: JSON.stringify({ ...announcement, body: { en: 'x'.repeat(300_000) } }) }), 413, 'PAYLOAD_TOO_LARGE')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/announcements?agency=metro&channel=sms' }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/announcements?kind=gossip' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/announcements/${aid}`, headers: { 'accept-language': 'so' } }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/announcements/${missing}` }), 404, 'ANNOUNCEMENT_NOT_FOUND')
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/announcements/${aid}`, headers: { authorization: 'Bearer nope' } }), 401, 'UNAUTHENTICATED')
+  const reach = (headers: Record<string, string>, payload: string | Record<string, unknown>, target = aid) => call(t, { method: 'POST', url: `/v1/announcements/${target}/reach`, headers, payload })
+  expectStatus(t, await reach(partner, { channel: 'sms', count: 120 }), 200)
+  expectStatus(t, await reach(partner, { channel: 'radio', count: 1 }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await reach({}, { channel: 'sms', count: 1 }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await reach(analyst, { channel: 'sms', count: 1 }), 403, 'FORBIDDEN')
+  expectStatus(t, await reach(partner, { channel: 'sms', count: 1 }, missing), 404, 'ANNOUNCEMENT_NOT_FOUND')
+  expectStatus(t, await reach({ ...partner, 'content-type': 'text/plain' }, 'x'), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  expectStatus(t, await reach({ ...partner, 'content-type': 'application/json' }, JSON.stringify({ channel: 'sms', count: 1, pad: 'x'.repeat(300_000) })), 413, 'PAYLOAD_TOO_LARGE')
+  const withdraw = (headers: Record<string, string>, payload: string | Record<string, unknown>, target = aid) => call(t, { method: 'POST', url: `/v1/announcements/${target}/withdraw`, headers, payload })
+  expectStatus(t, await withdraw(staff, {}), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await withdraw(partner, { reason: 'x' }), 403, 'FORBIDDEN')
+  expectStatus(t, await withdraw({}, { reason: 'x' }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await withdraw(staff, { reason: 'x' }, missing), 404, 'ANNOUNCEMENT_NOT_FOUND')
+  expectStatus(t, await withdraw({ ...staff, 'content-type': 'text/plain' }, 'x'), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  expectStatus(t, await withdraw({ ...staff, 'content-type': 'application/json' }, JSON.stringify({ reason: 'x'.repeat(300_000) })), 413, 'PAYLOAD_TOO_LARGE')
+  expectStatus(t, await withdraw(staff, { reason: 'The meeting moved' }), 200)
+  expectStatus(t, await withdraw(staff, { reason: 'again' }), 409, 'INVALID_TRANSITION')
 }

@@ -5,7 +5,8 @@ import type { PriorityView } from '../../modules/priorities/priority-view.ts'
 import { encodePriorityCursor } from '../../modules/priorities/priority-cursor.ts'
 import type { Page } from '../../modules/shared/pagination.ts'
 import type { EndorsementLimit } from '../submission-limit.ts'
-import { pageArguments, pagingNames } from './connections.ts'
+import type { AnnouncementView } from '../../modules/announcements/announcement-view.ts'
+import { connection, pageArguments, pagingNames } from './connections.ts'
 import { serviceContext, type GraphqlContext } from './graphql-context.ts'
 import { namedAsArguments, withoutNulls } from './inputs.ts'
 
@@ -13,7 +14,7 @@ type Language = { language?: string | null }
 type Command = { id: string; expectedVersion: number; input: Record<string, unknown> } & Language
 type Sort = 'recent' | 'endorsements'
 
-const priorityEnums = ['PriorityStatus', 'PriorityProposer', 'PriorityModeration', 'PrioritySort'] as const
+const priorityEnums = ['PriorityStatus', 'PriorityProposer', 'PriorityModeration', 'PrioritySort', 'AnnouncementKind', 'AnnouncementChannel', 'AnnouncementStatus'] as const
 /** This section's enums: upper-case names bound to the services' lower-case values. */
 export function bindPriorityEnumValues(schema: GraphQLSchema): GraphQLSchema {
   for (const name of priorityEnums) {
@@ -29,7 +30,7 @@ function serviceInput(input: Record<string, unknown> | null | undefined): Record
   const out: Record<string, unknown> = {}
   for (const [field, value] of Object.entries(input ?? {})) {
     if (value === null) continue
-    if ((field === 'statement' || field === 'reason' || field === 'note') && Array.isArray(value)) {
+    if ((field === 'statement' || field === 'reason' || field === 'note' || field === 'title' || field === 'body') && Array.isArray(value)) {
       const map: Record<string, string> = {}
       for (const { language, text } of value as { language: string; text: string }[]) {
         if (language in map) throw validationFailed([{ field: `${field}.${language}`, message: 'is given more than once' }])
@@ -54,6 +55,10 @@ function priorityConnection(page: Page<PriorityView>, sort: Sort) {
 const translationList = (text: Record<string, string>) => Object.entries(text).map(([language, value]) => ({ language, text: value }))
 
 export const priorityTypeResolvers = {
+  Announcement: {
+    titleTranslations: (a: AnnouncementView) => translationList(a.translations.title),
+    bodyTranslations: (a: AnnouncementView) => translationList(a.translations.body),
+  },
   Priority: {
     statementTranslations: (p: PriorityView) => translationList(p.translations.statement),
     statusReasonTranslations: (p: PriorityView) => translationList(p.translations.statusReason),
@@ -71,6 +76,12 @@ export const priorityQueries = {
     return priorityConnection(page, sort)
   },
   priority: (_: unknown, args: { id: string } & Language, context: GraphqlContext) => context.services.priorities.get(serviceContext(context, args.language), args.id),
+  async announcements(_: unknown, args: { filter?: Record<string, unknown> | null; first?: number | null; after?: string | null } & Language, context: GraphqlContext) {
+    const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
+    const page = await namedAsArguments(pagingNames, () => context.services.announcements.list(serviceContext(context, args.language), { ...filter, ...pageArguments(args) }))
+    return connection(page, 'announcements:published', (a) => a.publishAt)
+  },
+  announcement: (_: unknown, args: { id: string } & Language, context: GraphqlContext) => context.services.announcements.get(serviceContext(context, args.language), args.id),
   followUp: (_: unknown, args: { code: string } & Language, context: GraphqlContext) => context.services.followUp.lookUp(serviceContext(context), args.code, args.language ?? undefined),
 }
 
@@ -84,6 +95,14 @@ export function priorityMutations(endorsementLimit: EndorsementLimit) {
       context.services.priorities.update(serviceContext(context, args.language), args.id, serviceInput(args.input), args.expectedVersion),
     changePriorityStatus: (_: unknown, args: Command, context: GraphqlContext) =>
       context.services.priorities.changeStatus(serviceContext(context, args.language), args.id, serviceInput(args.input), args.expectedVersion),
+    createAnnouncement(_: unknown, args: { input: Record<string, unknown>; idempotencyKey?: string | null } & Language, context: GraphqlContext) {
+      const input = serviceInput(args.input)
+      return namedAsArguments({ 'Idempotency-Key': 'idempotencyKey' }, () => context.services.announcements.create(serviceContext(context, args.language), input, args.idempotencyKey ?? undefined))
+    },
+    withdrawAnnouncement: (_: unknown, args: { id: string; reason: string } & Language, context: GraphqlContext) =>
+      context.services.announcements.withdraw(serviceContext(context, args.language), args.id, { reason: args.reason }),
+    reportAnnouncementReach: (_: unknown, args: { id: string; channel: string; count: number } & Language, context: GraphqlContext) =>
+      context.services.announcements.reportReach(serviceContext(context, args.language), args.id, { channel: args.channel, count: args.count }),
     // The same allowance as REST's: once a day per anonymous address and priority, within the submission allowance.
     async endorsePriority(_: unknown, args: { id: string; input?: Record<string, unknown> | null } & Language, context: GraphqlContext) {
       await endorsementLimit(context.reply.request, args.id)
