@@ -32,6 +32,9 @@ t.test('when the demo is loaded, then REST and GraphQL list the same upcoming me
   t.equal(priorities[0].endorsements.organizations.length, 2, 'two partner organizations endorse it by name')
   t.ok(priorities[0].decisionIds.length && priorities[0].reportBackIds.length && priorities[0].feedbackIds.length, 'linked to the concerns, the decision and its report-back')
   t.ok(priorities.some((p: { status: string; statusReason: string | null }) => p.status === 'declined' && p.statusReason), 'a declined one says why')
+  const [announcement] = JSON.parse((await app.inject({ method: 'GET', url: '/v1/announcements?agency=riverton' })).body).data
+  t.same(announcement.missingTranslations, ['vi'], 'the announcement lists the translation still missing')
+  t.same(announcement.reach, [{ channel: 'sms', count: 1240 }, { channel: 'word_of_mouth', count: 70 }])
 })
 
 t.test('when the demo is loaded, then partner organizations co-host meetings a partner calendar can filter on', async (t) => {

@@ -1,7 +1,7 @@
 // The issue's story, over REST and again over GraphQL: an anonymous safety concern given at a meeting, its giver keeps
 // the tracking code; staff link it to a shared priority that two partner organizations and 25 residents endorse; a
 // decision adopts the priority; a report-back is recorded; the giver, with only the code, reads both in Somali.
-// (The announcement step waits for announcements, not built on this branch.)
+// The announcement goes to an area and two partner organizations (community liaisons are not built on this branch).
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { bearer } from './helpers/auth.ts'
@@ -77,7 +77,28 @@ async function story(t: Test, door: 'REST' | 'GraphQL', run: { address: string; 
   const relayed = await ok(t, await rest('PATCH', `/v1/priorities/${priority.id}`, { reportBackIds: [reportBack.id] }, { ...staff, 'if-match': '*' }))
   t.equal(relayed.status, 'adopted')
 
-  // 6. The giver, with only the code (no account, an English browser), reads the decision and the report-back in Somali.
+  // 6. An announcement of it in English, Spanish and Somali, for the area and the two partner organizations.
+  const announcement = {
+    kind: 'report_back',
+    title: { en: 'School-zone patrols start Monday', es: 'Patrullas escolares desde el lunes', so: 'Ilaalada dugsiga waxay bilaabanayaan Isniinta' },
+    body: { en: 'You asked for safer streets around schools.', es: 'Pidieron calles más seguras cerca de las escuelas.', so: 'Waxaad codsateen waddooyin badbaado leh.' },
+    languages: ['en', 'es', 'so'],
+    channels: ['sms', 'word_of_mouth'],
+    areaIds: [fixtures.areas.north.id],
+    organizationIds: run.partners,
+    decisionIds: [decision.id],
+    reportBackIds: [reportBack.id],
+  }
+  let announced: { id: string; missingTranslations: string[]; renderings: unknown[] }
+  if (door === 'REST') announced = await ok(t, await rest('POST', '/v1/announcements', announcement, staff), 201)
+  else {
+    const list = (m: Record<string, string>) => Object.entries(m).map(([language, text]) => ({ language, text }))
+    announced = (await gql('mutation ($input: CreateAnnouncementInput!) { createAnnouncement(input: $input) { announcement { id missingTranslations renderings { language } } } }', { input: { ...announcement, kind: 'REPORT_BACK', channels: ['SMS', 'WORD_OF_MOUTH'], title: list(announcement.title), body: list(announcement.body) } }, staff)).createAnnouncement.announcement
+  }
+  t.same(announced.missingTranslations, [], 'every language asked for is there')
+  t.equal(announced.renderings.length, 6, 'three languages × two channels')
+
+  // 7. The giver, with only the code (no account, an English browser), reads the decision and the report-back in Somali.
   if (door === 'REST') {
     const seen = await ok(t, await rest('GET', `/v1/follow-up/${code}`, undefined, { 'accept-language': 'en' }))
     t.equal(seen.feedback.status, 'reported_back')

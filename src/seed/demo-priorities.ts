@@ -1,6 +1,7 @@
 // The demo's shared priorities, identified with the community: one staff linked to residents' safety concerns, endorsed by
 // two partner organizations and 25 residents and adopted by a decision that was reported back; one a partner proposed;
-// one a resident proposed, published after moderation and declined with a published reason. Loaded through the services.
+// one a resident proposed, published after moderation and declined with a published reason; and the announcement of the
+// adopted one, in three languages, with the reach partners reported. Loaded through the services.
 import type { RequestContext } from '../context.ts'
 import type { Services } from '../modules/services.ts'
 import { DEMO_SLUG } from './demo-data.ts'
@@ -30,6 +31,23 @@ export async function seedDemoPriorities(services: Services, ctx: RequestContext
     safer = await services.priorities.update(ctx, safer.id, { decisionIds: [schools.id], reportBackIds: reportBacks.map((r) => r.id) }, safer.version)
     safer = await services.priorities.changeStatus(ctx, safer.id, { status: 'adopted' }, safer.version)
     await services.priorities.changeStatus(ctx, safer.id, { status: 'in_progress' }, safer.version)
+    // Announced in English, Spanish and Somali through SMS and the partners; Vietnamese is still to be translated.
+    const { announcement } = await services.announcements.create(ctx, {
+      kind: 'report_back',
+      title: { en: 'School-zone patrols have started', es: 'Comenzaron las patrullas escolares', so: 'Ilaalada aagga dugsiga way bilaabatay' },
+      body: {
+        en: 'You asked for safer streets around schools. Officers now patrol drop-off and pick-up at three schools.',
+        es: 'Pidieron calles más seguras cerca de las escuelas. Hay patrullas a la entrada y la salida en tres escuelas.',
+        so: 'Waxaad codsateen waddooyin badbaado leh. Askartu hadda waxay ilaaliyaan saddex dugsi.',
+      },
+      languages: ['en', 'es', 'so', 'vi'],
+      channels: ['sms', 'web', 'word_of_mouth'],
+      organizationIds: organizations.slice(0, 2).map((o) => o.id),
+      decisionIds: [schools.id],
+      reportBackIds: reportBacks.map((r) => r.id),
+    })
+    for (const org of organizations.slice(0, 2)) await services.announcements.reportReach(partnerCtx(org.id), announcement.id, { channel: 'word_of_mouth', count: 35 })
+    await services.announcements.reportReach(ctx, announcement.id, { channel: 'sms', count: 1240 })
   }
 
   // 2. A partner's proposal, endorsed by its own organization and a few residents.
