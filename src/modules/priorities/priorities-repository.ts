@@ -49,6 +49,14 @@ export function createPrioritiesRepository(db: Queryable) {
       return row
     },
 
+    /** The visible live priorities among `ids` (one statement). */
+    byIds(ids: string[], v: FeedbackViewer): Promise<PriorityRow[]> {
+      if (ids.length === 0) return Promise.resolve([])
+      return base(v)
+        .where(and(inArray(priorities.id, ids), priorityVisible(v), isNull(priorities.deletedAt)))
+        .orderBy(desc(priorities.createdAt), desc(priorities.id))
+    },
+
     /** Keyset page by recency (newest first) or by endorsements (most first, then newest). */
     list(filter: PriorityFilter, v: FeedbackViewer, sort: PrioritySort, cursor: PriorityCursor | undefined, limit: number): Promise<PriorityRow[]> {
       const where: (SQL | undefined)[] = [

@@ -171,7 +171,9 @@ export function createPrioritiesService({ database, repositories, writes, agenci
         const updated = await repos.priorities.update(id, { ...fields, updatedAt: ctx.clock.now() })
         await repos.priorities.setLinks(agency.id, id, links)
         await repos.audit.record(ctx, { agencyId: agency.id, action: 'priority.updated', entityType: 'priority', entityId: id, details: { fields: Object.keys(input), version: updated.version } })
-        await repos.outbox.append(ctx, { agencyId: agency.id, entityType: 'priority', entityId: id, action: 'priority.updated', visibility: updated.moderation === 'published' ? 'public' : 'agency', payload: { id, version: updated.version } })
+        // Public when it was or is published: a mirror of public priorities must learn one was withheld (ids only go out).
+        const seen = current.moderation === 'published' || updated.moderation === 'published'
+        await repos.outbox.append(ctx, { agencyId: agency.id, entityType: 'priority', entityId: id, action: 'priority.updated', visibility: seen ? 'public' : 'agency', payload: { id, version: updated.version } })
       })
       return load(ctx, id, asStaff(agency.id))
     },
@@ -237,11 +239,10 @@ export function createPrioritiesService({ database, repositories, writes, agenci
       return load(ctx, id)
     },
 
-    /** Shared priorities linked to each of a batch of feedback items, as the caller may see them (follow-up and GraphQL). */
+    /** Priorities by id as the caller may see them, newest first (the follow-up's): one statement. */
     async byIds(ctx: RequestContext, ids: string[]): Promise<PriorityView[]> {
-      const viewer = await feedback.viewerOf(ctx)
-      const rows = (await Promise.all([...new Set(ids)].filter(isUuid).map((i) => repositories.priorities.byId(i, viewer)))).flatMap((r) => (r ? [r] : []))
-      return views(ctx, rows)
+      const unique = [...new Set(ids)].filter(isUuid)
+      return views(ctx, await repositories.priorities.byIds(unique, await feedback.viewerOf(ctx)))
     },
   }
   return service
