@@ -18,7 +18,7 @@ import { bearerTokenOf, challengeOf } from './http/request-context.ts'
 import { refuseControlCharactersInRequest } from './http/text-guard.ts'
 import { refuseControlCharactersInGraphql } from './http/graphql/text-guard-hook.ts'
 import { submissionLimitHook } from './http/graphql/submission-limit-hook.ts'
-import { createSubmissionLimit } from './http/submission-limit.ts'
+import { createEndorsementLimit, createSubmissionLimit } from './http/submission-limit.ts'
 import { createAnonymousScope, scopeSecret } from './modules/idempotency/anonymous-scope.ts'
 import { principalOf, publicActor, type Actor } from './auth/actor.ts'
 import { agenciesRoutes } from './http/rest/agencies-routes.ts'
@@ -30,6 +30,8 @@ import { peopleRoutes } from './http/rest/people-routes.ts'
 import { insightsRoutes } from './http/rest/insights-routes.ts'
 import { loopRoutes } from './http/rest/loop-routes.ts'
 import { changesRoutes } from './http/rest/changes-routes.ts'
+import { prioritiesRoutes } from './http/rest/priorities-routes.ts'
+import { announcementsRoutes } from './http/rest/announcements-routes.ts'
 import { open311Routes } from './http/rest/open311-routes.ts'
 import { serializeFromContract } from './http/rest/response-schemas.ts'
 import { webhooksRoutes } from './http/rest/webhooks-routes.ts'
@@ -241,6 +243,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   // Submissions have one allowance whichever door they use (REST, Open311, GraphQL): one limiter, one store.
   const { perMinute, anonymousSubmissionsPerMinute } = config.rateLimit
   const submissionLimit = createSubmissionLimit(app.createRateLimit({ max: (_request, key) => (key.startsWith('ip:') ? anonymousSubmissionsPerMinute : perMinute), timeWindow: 60_000 }))
+  const endorsementLimit = createEndorsementLimit(app, submissionLimit)
 
   // 7. Operations and contracts: health, OpenAPI document, docs page, and the GraphQL explorer (all offline).
   await app.register(metaRoutes, { database, isDraining: () => lifecycle.draining })
@@ -258,6 +261,8 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     loopRoutes(rest, { services, baseUrl, submissionLimit })
     changesRoutes(rest, { services, baseUrl })
     webhooksRoutes(rest, { services })
+    prioritiesRoutes(rest, { services, baseUrl, submissionLimit, endorsementLimit })
+    announcementsRoutes(rest, { services, baseUrl })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {
@@ -265,7 +270,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   })
   // The Open311 GeoReport v2 facade: form bodies and the spec's own error shape, so it too has a scope of its own.
   await app.register(async (open311) => open311Routes(open311, { services, baseUrl, submissionLimit }))
-  await registerGraphql(app, { services, verify, introspection: config.graphqlIntrospection, readPath: config.readPath })
+  await registerGraphql(app, { services, verify, endorsementLimit, introspection: config.graphqlIntrospection, readPath: config.readPath })
   // GraphQL's strings are checked where its variables and literals are known; submissions count as REST's do.
   app.graphql.addHook('preExecution', refuseControlCharactersInGraphql)
   app.graphql.addHook('preExecution', submissionLimitHook(submissionLimit))

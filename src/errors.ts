@@ -70,6 +70,10 @@ export const catalogue = {
   SERVICE_REQUEST_NOT_FOUND: { status: 404, title: 'Open311 service request not found' },
   WEBHOOK_SUBSCRIPTION_NOT_FOUND: { status: 404, title: 'Webhook subscription not found' },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'Webhook delivery not found' },
+  PRIORITY_NOT_FOUND: { status: 404, title: 'Shared priority not found' },
+  TRACKING_CODE_NOT_FOUND: { status: 404, title: 'No feedback for this tracking code' },
+  ANNOUNCEMENT_NOT_FOUND: { status: 404, title: 'Announcement not found' },
+  ALREADY_ENDORSED: { status: 409, title: 'The organization already endorses this priority' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof catalogue

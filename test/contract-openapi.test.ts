@@ -11,6 +11,7 @@ import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
 import { insightStory } from './helpers/insights-data.ts'
 import { loopContract, loopOperations } from './helpers/contract-loop.ts'
+import { prioritiesContract, priorityOperations } from './helpers/contract-priorities.ts'
 import {
   checkRequestBody,
   checkResponse,
@@ -103,6 +104,8 @@ t.test('when the app is built, then every route is documented and every document
     'getEventAttendance', 'listRegistrations', 'registerForEvent', 'cancelRegistration', 'checkIn', 'recordHeadCount', 'listSurveyResponses', 'submitSurveyResponse',
     'getInsight',
     ...loopOperations,
+    ...priorityOperations,
+    'getFollowUp', 'getOwnRegistration', 'cancelOwnRegistration', 'requestAccommodations', 'listAccommodationRequests',
     'exportFeedbackCsv', 'exportDecisionsCsv',
     'getOpen311Discovery', 'listOpen311Services', 'getOpen311ServiceDefinition', 'listOpen311Requests', 'createOpen311Request', 'getOpen311Request',
     'listWebhookSubscriptions', 'createWebhookSubscription', 'getWebhookSubscription', 'updateWebhookSubscription', 'deleteWebhookSubscription',
@@ -837,6 +840,9 @@ t.test('insights: every insight as JSON and CSV, filtered, and refused', async (
 })
 // The listening-and-acting loop: topics, feedback, decisions and report-backs (exercised in test/contract-loop.ts).
 t.test('feedback loop: every operation, valid and invalid', (t) => loopContract(t, { call, expectStatus, staff, analyst, futureEvent }))
+
+// Shared priorities (exercised in test/helpers/contract-priorities.ts).
+t.test('shared priorities: every operation, valid and invalid', (t) => prioritiesContract(t, { call, expectStatus, staff, analyst }))
 
 t.test('CSV exports of feedback and decisions, and the Open311 facade: every operation, valid and invalid', async (t) => {
   for (const [url, headers] of [['/v1/feedback.csv', analyst], ['/v1/decisions.csv', {}], ['/v1/feedback.csv?topic=other&updatedSince=2026-01-01T00:00:00Z', staff]] as const)

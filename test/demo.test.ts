@@ -24,6 +24,17 @@ t.test('when the demo is loaded, then REST and GraphQL list the same upcoming me
   t.same(new Set(rest.data.map((e: { format: string }) => e.format)), new Set(['in_person', 'virtual', 'hybrid']), 'all three formats')
   const spanish = JSON.parse((await app.inject({ method: 'GET', url: '/v1/events?agency=riverton&language=es&accommodation=step_free_access&limit=100' })).body)
   t.ok(spanish.data.length > 0, 'a Spanish speaker who needs step-free access finds meetings')
+
+  // Shared priorities tell the story: the most endorsed one was adopted by a decision that was reported back.
+  const priorities = JSON.parse((await app.inject({ method: 'GET', url: '/v1/priorities?agency=riverton&sort=endorsements', headers: { 'accept-language': 'so' } })).body).data
+  t.equal(priorities.length, 3)
+  t.match(priorities[0], { status: 'in_progress', contentLanguage: 'so', endorsements: { total: 27, anonymous: 25 } })
+  t.equal(priorities[0].endorsements.organizations.length, 2, 'two partner organizations endorse it by name')
+  t.ok(priorities[0].decisionIds.length && priorities[0].reportBackIds.length && priorities[0].feedbackIds.length, 'linked to the concerns, the decision and its report-back')
+  t.ok(priorities.some((p: { status: string; statusReason: string | null }) => p.status === 'declined' && p.statusReason), 'a declined one says why')
+  const [announcement] = JSON.parse((await app.inject({ method: 'GET', url: '/v1/announcements?agency=riverton' })).body).data
+  t.same(announcement.missingTranslations, ['vi'], 'the announcement lists the translation still missing')
+  t.same(announcement.reach, [{ channel: 'sms', count: 1240 }, { channel: 'word_of_mouth', count: 70 }])
 })
 
 t.test('when the demo is loaded, then partner organizations co-host meetings a partner calendar can filter on', async (t) => {

@@ -10,6 +10,7 @@ const canaries = {
   phone: '+1 555 7391 0042',
   affiliation: 'Canary-Affiliation-7f3a91',
   feedback: 'Canary-Feedback-7f3a91 about the streetlights',
+  accommodation: 'Canary-Need-7f3a91: a seat by the door',
 }
 
 /** Every row of every table in the public schema, as text. */
@@ -33,7 +34,7 @@ t.test('when an admin erases a participant, then no canary remains in any table 
     method: 'POST',
     url: `/v1/events/${event.id}/registrations`,
     headers: { 'idempotency-key': 'canary-registration' },
-    payload: { displayName: canaries.name, contact: { email: canaries.email, phone: canaries.phone }, consents: { contact: true, dataUse: true }, demographics: { ageBand: 'age_45_54', faith: 'sikh' } },
+    payload: { displayName: canaries.name, contact: { email: canaries.email, phone: canaries.phone }, consents: { contact: true, dataUse: true }, demographics: { ageBand: 'age_45_54', faith: 'sikh' }, accommodations: ['step_free_access'], accommodationNote: canaries.accommodation },
   })
   t.equal(registration.statusCode, 201)
   const participantId = registration.json().participantId

@@ -19,6 +19,7 @@ import {
 } from 'graphql'
 import t from 'tap'
 import { subscribe, subscriber } from './helpers/subscriber.ts'
+import { prioritySorts } from '../src/modules/priorities/priorities-schemas.ts'
 import { ageBands, attendanceRoles, attendanceStatuses, disabilityStatuses, faiths, genders, incomeBands, occupations, raceEthnicities, sexualOrientations } from '../src/db/schema/index.ts'
 import { contactVisibilities } from '../src/modules/participants/participant-view.ts'
 import { consentFilters, contactPurposes } from '../src/modules/participants/participants-schemas.ts'
@@ -34,6 +35,12 @@ import {
   feedbackVisibilities,
   organizationKinds,
   partnershipStatuses,
+  announcementChannels,
+  announcementKinds,
+  announcementStatuses,
+  priorityModerations,
+  priorityProposers,
+  priorityStatuses,
   publicationStates,
   reportBackAudiences,
   reportBackChannels,
@@ -47,11 +54,13 @@ import { createAgenciesRepository } from '../src/modules/agencies/agencies-repos
 import { suppressionReasons } from '../src/modules/insights/suppression.ts'
 import { feedResourceTypes } from '../src/modules/changes/changes-service.ts'
 import { bearer } from './helpers/auth.ts'
+import { TEST_NOW } from './helpers/clock.ts'
 import { insightStory } from './helpers/insights-data.ts'
 import { loopData } from './helpers/loop-data.ts'
 import { build } from './helpers/build.ts'
 import { startReceiver } from './helpers/webhook-receiver.ts'
 import { createWebhooksRepository } from '../src/modules/webhooks/webhooks-repository.ts'
+import { eventBody } from './helpers/fixtures.ts'
 
 const contract = buildSchema(readFileSync(graphqlSchemaPath, 'utf8'))
 const printed = (schema: GraphQLSchema) => printSchema(lexicographicSortSchema(schema))
@@ -109,6 +118,13 @@ t.test('when the schema enums are compared with the services values, then each i
     ChangeResourceType: feedResourceTypes,
     WebhookSubscriptionStatus: webhookSubscriptionStatuses,
     WebhookDeliveryStatus: webhookDeliveryStatuses,
+    PriorityStatus: priorityStatuses,
+    PriorityProposer: priorityProposers,
+    PriorityModeration: priorityModerations,
+    PrioritySort: prioritySorts,
+    AnnouncementKind: announcementKinds,
+    AnnouncementChannel: announcementChannels,
+    AnnouncementStatus: announcementStatuses,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -124,7 +140,7 @@ t.test('when the schema enums are compared with the services values, then each i
  * path (so cycles end) while within the depth limit.
  */
 // The loop's relations from events are selected from the loop's own queries: from every event they would pass the cost limit.
-const loopRoots = ['Query.topics', 'Query.feedback', 'Query.feedbackItem', 'Query.feedbackHistory', 'Query.decisions', 'Query.decision', 'Query.reportBacks', 'Query.reportBack', 'Query.changes', 'Subscription.feedbackChanged', 'Subscription.decisionChanged', 'Subscription.reportBackChanged']
+const loopRoots = ['Query.followUp', 'Query.topics', 'Query.feedback', 'Query.feedbackItem', 'Query.feedbackHistory', 'Query.decisions', 'Query.decision', 'Query.reportBacks', 'Query.reportBack', 'Query.changes', 'Subscription.feedbackChanged', 'Subscription.decisionChanged', 'Subscription.reportBackChanged']
 const loopFromEvents = new Set(['Event.feedback', 'Event.decisions'])
 
 function selectAll(type: GraphQLObjectType, path: string[], depth: number): string {
@@ -304,16 +320,43 @@ t.test('when every field of every type is selected over real data, then each res
   // Engagement rows for insights, with figures both shown and withheld.
   await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
   const loop = await loopData(app, { eventId: id, organizationId, areaId: beat.id })
+  // Shared priorities: one with every link, one a partner proposed and endorsed with a note, one declined with a reason.
+  const partnerToken = await bearer({ role: 'partner', sub: 'contract-partner', claims: { org: organizationId } })
+  const priorityFields = all('Priority', 'proposePriority')
+  const linkedPriority = await gql(`mutation ($input: ProposePriorityInput!) { proposePriority(input: $input, idempotencyKey: "p-1") { replayed priority { ${priorityFields} } } }`, {
+    input: { statement: [{ language: 'en', text: 'Safer routes to school' }, { language: 'so', text: 'Waddooyin badbaado leh' }], areaIds: [beat.id], topics: ['community_safety'], feedbackIds: [loop.feedbackId], decisionIds: [loop.decisionId], reportBackIds: [loop.reportBackId] },
+  })
+  const partnerPriority = await gql(`mutation { proposePriority(input: { statement: [{ language: "en", text: "Youth hours" }] }) { priority { id } } }`, {}, partnerToken)
+  const endorsed = await gql(`mutation ($id: ID!) { endorsePriority(id: $id, input: { note: [{ language: "en", text: "We back this" }] }) { ${priorityFields} } }`, { id: partnerPriority.data.proposePriority.priority.id }, partnerToken)
+  const declined = await gql(`mutation ($id: ID!) { changePriorityStatus(id: $id, expectedVersion: 2, input: { status: DECLINED, reason: [{ language: "en", text: "Not ours to decide" }] }) { ${priorityFields} } }`, { id: partnerPriority.data.proposePriority.priority.id })
+  const updated = await gql(`mutation ($id: ID!) { updatePriority(id: $id, expectedVersion: 1, input: { moderation: PUBLISHED }) { id } }`, { id: linkedPriority.data.proposePriority.priority.id })
+  // A registrant's own registration: registered with a code, asking for accommodations, and staff reading the requests.
+  const meeting = (await app.inject({ method: 'POST', url: '/v1/events', headers: admin, payload: eventBody({ registrationRequired: true }) })).json()
+  const selfRegistered = await gql(`mutation ($id: ID!) { registerForEvent(eventId: $id, self: { displayName: "Amina", accommodations: [STEP_FREE_ACCESS] }) { replayed registrationCode registration { id accommodations } } }`, { id: meeting.id }, {})
+  const code = selfRegistered.data.registerForEvent.registrationCode
+  const askedFor = await gql(`mutation ($code: String!) { requestAccommodations(code: $code, input: { accommodations: [SIGN_LANGUAGE_INTERPRETATION], note: "Near the front" }) { id accommodations } }`, { code }, {})
+  const ownSeen = await gql(`query ($code: String!) { ownRegistration(code: $code) { id status accommodations } }`, { code }, {})
+  const requested = await gql(`query ($id: ID!) { accommodationRequests(eventId: $id) { eventId accommodations { accommodation offered registered waitlisted } notes { registrationId status note } } }`, { id: meeting.id })
+  const cancelledOwn = await gql(`mutation ($code: String!) { cancelOwnRegistration(code: $code) { id status } }`, { code }, {})
+  // Announcements: one with every field (expiring, reached, then withdrawn), read back as staff.
+  const announcementFields = all('Announcement', 'createAnnouncement')
+  const announced = await gql(`mutation ($input: CreateAnnouncementInput!) { createAnnouncement(input: $input) { replayed announcement { ${announcementFields} } } }`, {
+    input: { kind: 'REPORT_BACK', title: [{ language: 'en', text: 'Patrols start Monday' }], body: [{ language: 'en', text: 'You asked; we did.' }], languages: ['en', 'so'], channels: ['SMS', 'WEB'], areaIds: [beat.id], organizationIds: [organizationId], eventIds: [id], decisionIds: [loop.decisionId], reportBackIds: [loop.reportBackId], expiresAt: new Date(Date.parse(TEST_NOW) + 30 * 86_400_000).toISOString() },
+  })
+  const announcementId = announced.data.createAnnouncement.announcement.id
+  const reachedOut = await gql(`mutation ($id: ID!) { reportAnnouncementReach(id: $id, channel: SMS, count: 12) { ${announcementFields} } }`, { id: announcementId })
+  const withdrawnAnnouncement = await gql(`mutation ($id: ID!) { withdrawAnnouncement(id: $id, reason: "Moved") { ${announcementFields} } }`, { id: announcementId })
+  const priorityMutations = [linkedPriority.data, endorsed.data, declined.data, updated.data, selfRegistered.data, askedFor.data, cancelledOwn.data, announced.data, reachedOut.data, withdrawnAnnouncement.data]
 
   // Webhooks: a partner's subscription with every filter, rotated and then disabled; two of the admin's, one whose
   // receiver fails (a pending delivery with its failure) and one whose receiver takes it (a delivered one).
-  const partnerToken = await bearer({ role: 'partner', sub: 'p-hooks', claims: { org: organizationId } })
+  const hooksPartnerToken = await bearer({ role: 'partner', sub: 'p-hooks', claims: { org: organizationId } })
   const allSubscription = `subscription { ${all('WebhookSubscription', 'createWebhookSubscription')} } secret`
   const partnerHook = await gql(`mutation ($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: $input) { ${allSubscription} } }`, {
     input: { url: 'https://hooks.example.org/cep', description: 'Calendar sync', eventTypes: ['event.scheduled'], areaIds: [beat.id], organizationIds: [organizationId] },
-  }, partnerToken)
+  }, hooksPartnerToken)
   const partnerHookId = partnerHook.data.createWebhookSubscription.subscription.id
-  const rotatedHook = await gql(`mutation { rotateWebhookSecret(id: "${partnerHookId}", overlapSeconds: 600) { ${allSubscription} } }`, {}, partnerToken)
+  const rotatedHook = await gql(`mutation { rotateWebhookSecret(id: "${partnerHookId}", overlapSeconds: 600) { ${allSubscription} } }`, {}, hooksPartnerToken)
   await createWebhooksRepository(database.db).disable(partnerHookId, 'Delivery msg_x kept failing for 24 h (last: timeout)', new Date())
   const failing = await startReceiver(t)
   failing.answer(500)
@@ -373,6 +416,11 @@ t.test('when every field of every type is selected over real data, then each res
     selection('webhookSubscription', `(id: "${partnerHookId}")`),
     // first: 1 over a log of two, so the page has a next cursor.
     selection('webhookDeliveries', `(subscriptionId: "${takingHook}", first: 1)`),
+    selection('priorities', '(sort: ENDORSEMENTS, filter: { agency: "metro" })'),
+    selection('priority', `(id: "${linkedPriority.data.proposePriority.priority.id}")`),
+    selection('followUp', `(code: "${loop.trackingCode}")`),
+    selection('announcements'),
+    selection('announcement', `(id: "${announcementId}")`),
   ]
   // The change feed one resource field per document (all six at once pass the cost limit); each recorded on its own.
   const entry = contract.getType('ChangeEntry') as GraphQLObjectType
@@ -438,6 +486,11 @@ t.test('when every field of every type is selected over real data, then each res
   for (const data of loop.mutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   for (const result of [partnerHook, rotatedHook, replayedHook]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
   recordValues(query, failedLog.data, seen, problems, 'Query')
+  recordValues(query, ownSeen.data, seen, problems, 'Query')
+  recordValues(query, requested.data, seen, problems, 'Query')
+  // A referred item's follow-up carries its reason.
+  recordValues(query, (await gql(`{ followUp(code: "${loop.referredTrackingCode}") { feedback { statusReason } } }`)).data, seen, problems, 'Query')
+  for (const data of priorityMutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   t.same(problems, [], 'no field is undefined')
 
   // Every field of every object type got a real value somewhere, except one no data here can have (only sync

@@ -265,7 +265,7 @@ t.test('when a concern is reported, then staff see it at once and requests list 
   t.equal(postedXml.statusCode, 201, postedXml.body)
   const created = parseXml(t, postedXml.body)
   t.equal(created.tagName, 'service_requests')
-  t.strictSame(childNames(children(created)[0]!), ['service_request_id', 'service_notice'])
+  t.strictSame(childNames(children(created)[0]!), ['service_request_id', 'service_notice', 'token'])
 })
 
 t.test('when a point or an area code is given, then the report lands in that area', async (t) => {

@@ -34,6 +34,8 @@ t.teardown(() => {
 const run = 'c4n4ry'
 const contactCanaries = [`mail-${run}@people.example`, `+1 555 ${run.length}99 4242`]
 const nameCanaries = [`Name-${run}`, `Affiliation-${run}`]
+// What a registrant needs, in their words: for the agency's staff only.
+const needCanaries = [`Need-${run}`]
 // Demographic answers are enum values; these rare ones appear nowhere else in the data (the contract documents excepted).
 const demographicCanaries = ['another_orientation', 'ANOTHER_ORIENTATION', 'from_50k_to_100k', 'FROM_50K_TO_100K']
 const contractDocuments = /^\/(openapi\.(json|yaml)|docs|schema\.graphql)/
@@ -53,12 +55,16 @@ t.test('when every GET route and every Query field is crawled as each caller, th
     const reg = await app.inject({
       method: 'POST',
       url: `/v1/events/${event.id}/registrations`,
-      payload: { displayName: `${nameCanaries[0]}-${i}`, contact: { email: contactCanaries[0], phone: contactCanaries[1] }, consents: { contact: true, dataUse: true }, demographics: { sexualOrientation: 'another_orientation', incomeBand: 'from_50k_to_100k' } },
+      payload: { displayName: `${nameCanaries[0]}-${i}`, contact: { email: contactCanaries[0], phone: contactCanaries[1] }, consents: { contact: true, dataUse: true }, demographics: { sexualOrientation: 'another_orientation', incomeBand: 'from_50k_to_100k' }, accommodationNote: needCanaries[0] },
     })
     t.equal(reg.statusCode, 201)
     ids.participants = reg.json().participantId
     ids.registrations = reg.json().id
+    // The registrant's own code: whoever holds it sees the registration, never the name, contact or note.
+    ids['my-registrations'] = reg.json().registrationCode
   }
+  // A feedback giver's tracking code, crawled like any other route.
+  ids['follow-up'] = (await app.inject({ method: 'POST', url: '/v1/feedback', payload: { agency: 'metro', body: 'The lights on Elm are out', language: 'en', topic: 'other' } })).json().trackingCode
   const patched = await app.inject({ method: 'PATCH', url: `/v1/participants/${ids.participants}`, headers: { ...staff, 'if-match': '*' }, payload: { affiliation: nameCanaries[1], areaId: fixtures.areas.north.id } })
   t.equal(patched.statusCode, 200)
   await app.inject({ method: 'PUT', url: `/v1/participants/${ids.participants}/demographics`, headers: staff, payload: { sexualOrientation: 'another_orientation', incomeBand: 'from_50k_to_100k' } })
@@ -66,11 +72,13 @@ t.test('when every GET route and every Query field is crawled as each caller, th
   await app.inject({ method: 'POST', url: `/v1/events/${event.id}/head-counts`, headers: staff, payload: { count: 9 } })
   // Proof the canaries are really there: staff with a purpose see the contact.
   t.ok((await app.inject({ method: 'GET', url: `/v1/participants/${ids.participants}?purpose=event_logistics`, headers: staff })).body.includes(contactCanaries[0]!))
+  t.ok((await app.inject({ method: 'GET', url: `/v1/events/${event.id}/accommodation-requests`, headers: staff })).body.includes(needCanaries[0]!), 'staff see what registrants need')
+  t.equal((await app.inject({ method: 'GET', url: `/v1/my-registrations/${ids['my-registrations']}` })).statusCode, 200, 'the code is crawled for real')
 
   const callers: Record<string, { headers: Record<string, string>; forbidden: string[] }> = {
-    public: { headers: {}, forbidden: [...contactCanaries, ...nameCanaries, ...demographicCanaries] },
-    partner: { headers: await bearer({ role: 'partner', sub: 'crawl-partner', claims: { org: org.id } }), forbidden: [...contactCanaries, ...nameCanaries, ...demographicCanaries] },
-    analyst: { headers: await bearer({ role: 'analyst', sub: 'crawl-analyst' }), forbidden: [...contactCanaries, ...nameCanaries, ...demographicCanaries] },
+    public: { headers: {}, forbidden: [...contactCanaries, ...nameCanaries, ...demographicCanaries, ...needCanaries] },
+    partner: { headers: await bearer({ role: 'partner', sub: 'crawl-partner', claims: { org: org.id } }), forbidden: [...contactCanaries, ...nameCanaries, ...demographicCanaries, ...needCanaries] },
+    analyst: { headers: await bearer({ role: 'analyst', sub: 'crawl-analyst' }), forbidden: [...contactCanaries, ...nameCanaries, ...demographicCanaries, ...needCanaries] },
     staffWithoutPurpose: { headers: staff, forbidden: [...contactCanaries, ...demographicCanaries] },
   }
 
@@ -94,7 +102,7 @@ t.test('when every GET route and every Query field is crawled as each caller, th
       .filter(Boolean)
       .join(' ')
   const argFor = (name: string, returns: string) =>
-    name === 'slug' || name === 'agency' ? '"metro"' : `"${{ Event: event.id, Series: series.id, Organization: org.id, Participant: ids.participants }[returns] ?? (name === 'organizationId' ? org.id : event.id)}"`
+    name === 'code' ? `"${returns === 'FollowUp' ? ids['follow-up'] : ids['my-registrations']}"` : name === 'slug' || name === 'agency' ? '"metro"' : `"${{ Event: event.id, Series: series.id, Organization: org.id, Participant: ids.participants }[returns] ?? (name === 'organizationId' ? org.id : event.id)}"`
   const documents = Object.values(schema.getQueryType()!.getFields()).map((field) => {
     const target = getNamedType(field.type)
     const args = field.args.filter((a) => isNonNullType(a.type)).map((a) => `${a.name}: ${argFor(a.name, target.name)}`)
@@ -123,5 +131,6 @@ t.test('when every GET route and every Query field is crawled as each caller, th
   t.same(leaks, [], `${requests} requests, no canary in any response`)
   t.ok(logs.includes('"reqId"'), 'the logs were captured')
   t.notOk(/remoteAddress|127\.0\.0\.1/.test(logs), 'no log line holds a client address')
-  for (const canary of [...contactCanaries, ...nameCanaries]) t.notOk(logs.includes(canary), `the logs never hold ${canary}`)
+  for (const canary of [...contactCanaries, ...nameCanaries, ...needCanaries]) t.notOk(logs.includes(canary), `the logs never hold ${canary}`)
+  for (const code of [ids['my-registrations']!, ids['follow-up']!]) t.notOk(logs.includes(code), 'the logs never hold a capability code')
 })

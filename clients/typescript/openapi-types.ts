@@ -1299,6 +1299,305 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List announcements
+         * @description Published announcements from their publish time until they expire, newest first; the agency's staff also see drafts, scheduled, expired and withdrawn ones. Each comes with its renderings per language and channel (an SMS rendering says its encoding and how many segments it takes) and the translations still missing.
+         */
+        get: operations["listAnnouncements"];
+        put?: never;
+        /**
+         * Write an announcement
+         * @description Staff write what to spread (`kind`, `title`, `body` in any languages), to whom (`languages`, `areaIds`, `organizationIds`), through which channels and when (`publishAt`, default now; `expiresAt`), linked to the events, decisions or report-backs it is about. `publish: false` keeps a draft. The API sends nothing itself: agency systems and partners receive it from the change feed and webhooks (`announcement.published`) and report back what they sent.
+         */
+        post: operations["createAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/announcements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Get an announcement */
+        get: operations["getAnnouncement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/announcements/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw an announcement
+         * @description Staff withdraw an announcement (a correction, a cancelled meeting), saying why; deliverers stop sending it (`announcement.withdrawn`). Withdrawing again is `409`.
+         */
+        post: operations["withdrawAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/announcements/{id}/reach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report what was sent
+         * @description A partner (for its organization) or the agency's staff report how many people or copies a published announcement went to through one of its channels; reports add up per channel. A count only, nothing about who received it.
+         */
+        post: operations["reportAnnouncementReach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/my-registrations/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * See one's own registration with its code
+         * @description A capability URL: whoever registered themselves sees their registration (status, place on the waitlist, accommodations asked for) with only their code, no account. The name is not shown (the code may travel). Only the code's SHA-256 hash is stored; no access log line; `Cache-Control: no-store`.
+         */
+        get: operations["getOwnRegistration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/my-registrations/{code}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel one's own registration with its code
+         * @description The registrant cancels; the place it held goes to the first on the waitlist, as when staff cancel. Cancelling again answers the cancelled registration; a checked-in one cannot be cancelled (`409`). Takes no body.
+         */
+        post: operations["cancelOwnRegistration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/my-registrations/{code}/accommodations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Ask for accommodations on one's own registration
+         * @description The registrant asks for accommodations from the event's list (`400` naming what is offered otherwise) and describes anything else in `note` (personal data, read by the agency's staff only, erased with the participant). Replaces the earlier request; a waitlisted registration keeps its request for when a place frees up. Cancelled and checked-in registrations take none (`409`).
+         */
+        put: operations["requestAccommodations"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}/accommodation-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The event's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The accommodations asked for at an event
+         * @description Staff of the event's agency see how many registrants asked for each accommodation (registered and waitlisted apart, whether the event offers it) and the notes registrants wrote, to prepare the meeting.
+         */
+        get: operations["listAccommodationRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/follow-up/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private tracking code given with the feedback (`trackingCode`; Open311's `token`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Follow one's own feedback with its tracking code
+         * @description A capability URL: with only the private tracking code given when they gave feedback (even anonymously, and through Open311), the giver sees their item's progress (never its text), the published decisions that answered it, the report-backs and the shared priorities it supports, in the language they wrote in unless `language` asks for another. The code has 256 random bits and only its SHA-256 hash is stored; the route writes no access log line and answers `Cache-Control: no-store`.
+         */
+        get: operations["getFollowUp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/priorities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List shared priorities
+         * @description Shared priorities the caller may see (published ones; the agency's staff also those waiting for moderation or withheld), newest first, or with `sort=endorsements` most endorsed first (then newest). Linked ids list only what the caller may see.
+         */
+        get: operations["listPriorities"];
+        put?: never;
+        /**
+         * Propose a shared priority
+         * @description Staff, partners and the public propose priorities. The public name the agency (`agency`), and their proposal waits for moderation (nothing identifying the proposer is stored); a partner's is its organization's and published at once, as is staff's. Only staff link feedback, decisions and report-backs (`403` otherwise). Held to the submission allowance feedback uses (per address when anonymous).
+         */
+        post: operations["proposePriority"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/priorities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Get a shared priority */
+        get: operations["getPriority"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a shared priority
+         * @description Staff change the statement, areas, topics, moderation (`published` shows a public proposal; `withheld` hides it) and links: `feedbackIds`, `decisionIds` and `reportBackIds` replace the links. Status changes through `POST /v1/priorities/{id}/status`.
+         */
+        patch: operations["updatePriority"];
+        trace?: never;
+    };
+    "/v1/priorities/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a shared priority along its status
+         * @description Staff only. proposed → adopted / declined; adopted → in_progress / done / declined; in_progress → done / declined; done and declined are final (`409 INVALID_TRANSITION`). Declining needs a `reason`, published with the priority.
+         */
+        post: operations["changePriorityStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/priorities/{id}/endorsements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Endorse a shared priority
+         * @description Endorses a published priority of the caller's agency. A partner endorses for its organization (named, once: `409 ALREADY_ENDORSED` after); staff record an organization's endorsement by naming `organizationId`. The public send no body: their endorsement is anonymous, counted and nothing else kept (no address, token or row). An anonymous client address may endorse a priority once a day, within the submission allowance feedback uses (`429` past either). Done and declined priorities take no more (`409 INVALID_TRANSITION`).
+         */
+        post: operations["endorsePriority"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/changes": {
         parameters: {
             query?: never;
@@ -2815,7 +3114,7 @@ export interface components {
              * @description A stable machine-readable code; part of the contract.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "ALREADY_ENDORSED" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND";
             /** @description What went wrong with this request, in words safe to show. */
             detail: string;
             /**
@@ -3092,6 +3391,15 @@ export interface components {
         /** @enum {string} */
         AttendanceStatus: "registered" | "waitlisted" | "cancelled" | "attended";
         Registration: {
+            /** @description Only in the answer to a self-registration (not on a replay) — the registrant's private code to see, cancel and ask for accommodations (`/v1/my-registrations/{code}`), shown once; only its hash is kept. */
+            registrationCode?: string;
+            /**
+             * Format: uri
+             * @description Only with `registrationCode` — the capability URL of the registration.
+             */
+            registrationUrl?: string;
+            /** @description Accommodations the registrant asked for. */
+            accommodations: components["schemas"]["Accommodation"][];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -3137,6 +3445,10 @@ export interface components {
                 dataUse: boolean;
             };
             demographics?: components["schemas"]["DemographicsInput"];
+            /** @description Accommodations asked for, from the event's list (`400` naming what is offered otherwise). */
+            accommodations?: components["schemas"]["Accommodation"][];
+            /** @description Anything else needed, in the registrant's words (staff only; erased with the participant). */
+            accommodationNote?: string;
         } | {
             /** Format: uuid */
             participantId: string;
@@ -3362,6 +3674,13 @@ export interface components {
         };
         /** @description What the community said, as the caller may see it. */
         Feedback: {
+            /** @description Only in the answer to the submission (not on a replay) — the giver's private code for `GET /v1/follow-up/{code}`, shown once; the server keeps only its hash. */
+            trackingCode?: string;
+            /**
+             * Format: uri
+             * @description Only with `trackingCode` — the capability URL to follow the item by.
+             */
+            trackingUrl?: string;
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -3557,6 +3876,266 @@ export interface components {
             updatedAt: string;
             /** Format: date-time */
             deletedAt: string | null;
+        };
+        /** @enum {string} */
+        AnnouncementKind: "upcoming_meeting" | "schedule_change" | "decision" | "report_back" | "safety_notice" | "other";
+        /**
+         * @description `word_of_mouth`: through liaisons and partners.
+         * @enum {string}
+         */
+        AnnouncementChannel: "web" | "email" | "sms" | "social" | "print" | "radio" | "word_of_mouth";
+        Announcement: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agencyId: string;
+            kind: components["schemas"]["AnnouncementKind"];
+            title: string;
+            body: string;
+            contentLanguage: components["schemas"]["LanguageTag"];
+            translations: {
+                title: components["schemas"]["Translations"];
+                body: components["schemas"]["Translations"];
+            };
+            /** @description The languages it should reach people in. */
+            languages: components["schemas"]["LanguageTag"][];
+            /** @description Languages asked for that have no title and body yet. */
+            missingTranslations: components["schemas"]["LanguageTag"][];
+            channels: components["schemas"]["AnnouncementChannel"][];
+            /** @description The text per translated language and channel; an SMS rendering says its encoding and segments (GSM-7 160 characters alone or 153 per part, extension characters counting two; UCS-2 70 or 67 per part when any character is outside GSM-7). */
+            renderings: {
+                language: components["schemas"]["LanguageTag"];
+                channel: components["schemas"]["AnnouncementChannel"];
+                text: string;
+                /** @description For the sms channel only. */
+                sms: {
+                    /** @enum {string} */
+                    encoding: "GSM-7" | "UCS-2";
+                    characters: number;
+                    /** @description Septets (GSM-7, extension characters two) or UTF-16 code units (UCS-2). */
+                    units: number;
+                    segments: number;
+                } | null;
+            }[];
+            areaIds: string[];
+            organizationIds: string[];
+            eventIds: string[];
+            decisionIds: string[];
+            reportBackIds: string[];
+            /** @enum {string} */
+            status: "draft" | "published" | "withdrawn";
+            /** Format: date-time */
+            publishAt: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            withdrawnReason: string | null;
+            /** @description What partners and the agency reported sending, summed per channel. */
+            reach: {
+                channel: components["schemas"]["AnnouncementChannel"];
+                count: number;
+            }[];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        AnnouncementPage: {
+            data: components["schemas"]["Announcement"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        CreateAnnouncementInput: {
+            kind: components["schemas"]["AnnouncementKind"];
+            title: components["schemas"]["Translations"];
+            body: components["schemas"]["Translations"];
+            languages: components["schemas"]["LanguageTag"][];
+            channels: components["schemas"]["AnnouncementChannel"][];
+            areaIds?: string[];
+            organizationIds?: string[];
+            eventIds?: string[];
+            decisionIds?: string[];
+            reportBackIds?: string[];
+            /**
+             * @description false keeps a draft for staff.
+             * @default true
+             */
+            publish: boolean;
+            /** Format: date-time */
+            publishAt?: string;
+            /** Format: date-time */
+            expiresAt?: string;
+        };
+        WithdrawAnnouncementInput: {
+            reason: string;
+        };
+        ReachReportInput: {
+            channel: components["schemas"]["AnnouncementChannel"];
+            count: number;
+        };
+        AccommodationRequestInput: {
+            /** @description From the event's list. */
+            accommodations: components["schemas"]["Accommodation"][];
+            /** @description Anything else needed, in the registrant's words; null clears it, absent leaves it. */
+            note?: string | null;
+        };
+        AccommodationRequests: {
+            /** Format: uuid */
+            eventId: string;
+            accommodations: {
+                accommodation: components["schemas"]["Accommodation"];
+                /** @description Whether the event lists it. */
+                offered: boolean;
+                registered: number;
+                waitlisted: number;
+            }[];
+            notes: {
+                /** Format: uuid */
+                registrationId: string;
+                status: components["schemas"]["AttendanceStatus"];
+                note: string;
+            }[];
+        };
+        /** @description What a feedback giver sees with their tracking code. */
+        FollowUp: {
+            /** @description The item's progress (never its text or who handled it). */
+            feedback: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                agencyId: string;
+                language: components["schemas"]["LanguageTag"];
+                topic: components["schemas"]["TopicCode"];
+                status: components["schemas"]["FeedbackStatus"];
+                statusReason: string | null;
+                /** Format: date-time */
+                receivedAt: string;
+                /** Format: date-time */
+                acknowledgedAt: string | null;
+                /** Format: date-time */
+                decidedAt: string | null;
+                /** Format: date-time */
+                reportedBackAt: string | null;
+                history: {
+                    status: components["schemas"]["FeedbackStatus"];
+                    /** Format: date-time */
+                    at: string;
+                }[];
+            };
+            contentLanguage: components["schemas"]["LanguageTag"];
+            /** @description Published decisions that answered it. */
+            decisions: components["schemas"]["Decision"][];
+            reportBacks: components["schemas"]["ReportBack"][];
+            priorities: components["schemas"]["Priority"][];
+        };
+        /**
+         * @description proposed → adopted → in_progress → done, or declined (with a published reason).
+         * @enum {string}
+         */
+        PriorityStatus: "proposed" | "adopted" | "in_progress" | "done" | "declined";
+        /** @description A priority identified with the community, its endorsements, its status and what the agency did about it. */
+        Priority: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agencyId: string;
+            statement: string;
+            contentLanguage: components["schemas"]["LanguageTag"];
+            /** @description Every language version. */
+            translations: {
+                statement: components["schemas"]["Translations"];
+                statusReason: components["schemas"]["Translations"];
+            };
+            areaIds: string[];
+            topics: components["schemas"]["TopicCode"][];
+            /**
+             * @description Who proposed it (never which person).
+             * @enum {string}
+             */
+            proposedBy: "staff" | "partner" | "public";
+            /**
+             * Format: uuid
+             * @description The partner organization that proposed it.
+             */
+            organizationId: string | null;
+            /**
+             * @description A public proposal waits for moderation; staff and partner proposals are published at once.
+             * @enum {string}
+             */
+            moderation: "pending_moderation" | "published" | "withheld";
+            status: components["schemas"]["PriorityStatus"];
+            /** @description Why it was declined, in the caller's language where given. */
+            statusReason: string | null;
+            endorsements: {
+                /** @description Named and anonymous endorsements together. */
+                total: number;
+                /** @description Anonymous endorsements, a count only. */
+                anonymous: number;
+                organizations: {
+                    /** Format: uuid */
+                    organizationId: string;
+                    note: string | null;
+                    /** Format: date-time */
+                    endorsedAt: string;
+                }[];
+            };
+            /** @description Feedback that supports it, as the caller may see it. */
+            feedbackIds: string[];
+            /** @description Decisions taken on it, as the caller may see them. */
+            decisionIds: string[];
+            /** @description Report-backs relaying it, as the caller may see them. */
+            reportBackIds: string[];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PriorityPage: {
+            data: components["schemas"]["Priority"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description The statement in at least one language (1–1000 characters each, trimmed). */
+        PriorityStatement: {
+            [key: string]: string;
+        };
+        ProposePriorityInput: {
+            /** @description The agency's slug; the public must give it, signed-in callers may leave it out. */
+            agency?: string;
+            statement: components["schemas"]["PriorityStatement"];
+            areaIds?: string[];
+            topics?: components["schemas"]["TopicCode"][];
+            /** @description Staff only. */
+            feedbackIds?: string[];
+            /** @description Staff only. */
+            decisionIds?: string[];
+            /** @description Staff only. */
+            reportBackIds?: string[];
+        };
+        UpdatePriorityInput: {
+            statement?: components["schemas"]["PriorityStatement"];
+            areaIds?: string[];
+            topics?: components["schemas"]["TopicCode"][];
+            /** @enum {string} */
+            moderation?: "pending_moderation" | "published" | "withheld";
+            feedbackIds?: string[];
+            decisionIds?: string[];
+            reportBackIds?: string[];
+        };
+        PriorityStatusInput: {
+            status: components["schemas"]["PriorityStatus"];
+            /** @description Why it is declined (required to decline, given only then); published with it. */
+            reason?: components["schemas"]["Translations"];
+        };
+        /** @description Partners and staff only; the public send no body. */
+        EndorsePriorityInput: {
+            /**
+             * Format: uuid
+             * @description Staff name the organization; a partner's token names its own.
+             */
+            organizationId?: string;
+            note?: components["schemas"]["Translations"];
         };
         DecisionPage: {
             data: components["schemas"]["Decision"][];
@@ -3790,6 +4369,8 @@ export interface components {
             /** Format: uuid */
             service_request_id: string;
             service_notice: string;
+            /** @description The reporter's private tracking code (`GET /v1/follow-up/{token}`), shown once; the server keeps only its hash. */
+            token?: string;
         }[];
         /** @description A GeoReport v2 report, form-encoded. One of `lat`+`long`, `address_string` or `address_id` is required. */
         Open311NewRequest: {
@@ -4045,7 +4626,7 @@ export interface components {
                     /** @constant */
                     status?: 404;
                     /** @enum {unknown} */
-                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND";
+                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND";
                 };
             };
         };
@@ -4077,7 +4658,7 @@ export interface components {
                     /** @constant */
                     status?: 409;
                     /** @enum {unknown} */
-                    code?: "INVALID_TRANSITION" | "CONFLICT" | "IDEMPOTENCY_KEY_IN_PROGRESS";
+                    code?: "INVALID_TRANSITION" | "CONFLICT" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ALREADY_ENDORSED";
                 };
             };
         };
@@ -7930,6 +8511,799 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAnnouncements: {
+        parameters: {
+            query?: {
+                /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
+                agency?: components["parameters"]["AgencyFilter"];
+                /** @description Only announcements of one of these kinds (repeat the parameter or separate with commas). */
+                kind?: components["schemas"]["AnnouncementKind"][];
+                /** @description Only announcements for one of these areas. */
+                areaId?: string[];
+                /** @description Only announcements spread through one of these channels. */
+                channel?: components["schemas"]["AnnouncementChannel"][];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of announcements. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnouncementPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "report_back",
+                 *       "title": {
+                 *         "en": "School-zone patrols start Monday"
+                 *       },
+                 *       "body": {
+                 *         "en": "You asked for safer streets around schools. Patrols start Monday at drop-off and pick-up."
+                 *       },
+                 *       "languages": [
+                 *         "en",
+                 *         "es",
+                 *         "so"
+                 *       ],
+                 *       "channels": [
+                 *         "sms",
+                 *         "web"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAnnouncementInput"];
+            };
+        };
+        responses: {
+            /** @description The announcement (or, with `Idempotent-Replayed`, the one an earlier request with the same key wrote). */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The announcement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    withdrawAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "The meeting moved; a new announcement follows."
+                 *     }
+                 */
+                "application/json": components["schemas"]["WithdrawAnnouncementInput"];
+            };
+        };
+        responses: {
+            /** @description The announcement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reportAnnouncementReach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "channel": "sms",
+                 *       "count": 412
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReachReportInput"];
+            };
+        };
+        responses: {
+            /** @description The announcement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOwnRegistration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The registration. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelOwnRegistration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled registration. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestAccommodations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "accommodations": [
+                 *         "sign_language_interpretation"
+                 *       ],
+                 *       "note": "A seat near the front, please."
+                 *     }
+                 */
+                "application/json": components["schemas"]["AccommodationRequestInput"];
+            };
+        };
+        responses: {
+            /** @description The registration with the request. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAccommodationRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The event's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests. */
+            200: {
+                headers: {
+                    /** @description `no-store`: registrants' notes are personal data. */
+                    "Cache-Control"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccommodationRequests"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getFollowUp: {
+        parameters: {
+            query?: {
+                /** @description A language to read the texts in, before the one the feedback was given in. */
+                language?: components["schemas"]["LanguageTag"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description The private tracking code given with the feedback (`trackingCode`; Open311's `token`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item's progress and what answered it. */
+            200: {
+                headers: {
+                    /** @description `no-store`: the answer belongs to whoever holds the code. */
+                    "Cache-Control"?: string;
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUp"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listPriorities: {
+        parameters: {
+            query?: {
+                /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
+                agency?: components["parameters"]["AgencyFilter"];
+                /** @description Only priorities in one of these statuses (repeat the parameter or separate with commas). */
+                status?: components["schemas"]["PriorityStatus"][];
+                /** @description Only priorities about one of these areas (repeat the parameter or separate with commas). */
+                areaId?: string[];
+                /** @description Only priorities on one of these topics (repeat the parameter or separate with commas). */
+                topic?: components["schemas"]["TopicCode"][];
+                /** @description `recent` (newest first, the default) or `endorsements` (most endorsed first, then newest). A cursor belongs to its ordering. */
+                sort?: "recent" | "endorsements";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of priorities. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriorityPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    proposePriority: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the create safe to retry: the same key with the same body answers the first result
+                 *     (`Idempotent-Replayed: true`); with a different body, `422 IDEMPOTENCY_KEY_REUSED`. Keys are
+                 *     scoped to the caller and kept for 24 hours. A signed-in caller's keys are its principal's; an
+                 *     anonymous caller's are its client address's (a keyed hash of it, never the address), so nobody can
+                 *     see or take another caller's key: retry from the same address.
+                 * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "agency": "metro",
+                 *       "statement": {
+                 *         "en": "Safer walking routes to the Cedar Street school",
+                 *         "so": "Waddooyin socod oo badbaado leh oo loo maro dugsiga Cedar Street"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProposePriorityInput"];
+            };
+        };
+        responses: {
+            /** @description The priority was proposed (or, with `Idempotent-Replayed`, was by an earlier request with the same key). */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The reply depends on who asks. */
+                    Vary?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Priority"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPriority: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The priority. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Priority"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updatePriority: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "moderation": "published"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdatePriorityInput"];
+            };
+        };
+        responses: {
+            /** @description The priority. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Priority"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changePriorityStatus: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "declined",
+                 *       "reason": {
+                 *         "en": "The school board sets school security; we have passed the request on."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["PriorityStatusInput"];
+            };
+        };
+        responses: {
+            /** @description The priority in its new status. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Priority"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    endorsePriority: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The priority's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "note": {
+                 *         "en": "Our families walk this route every day."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["EndorsePriorityInput"];
+            };
+        };
+        responses: {
+            /** @description The priority with the endorsement counted. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Priority"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -16,3 +16,26 @@ export function createSubmissionLimit(limiter: Limiter): SubmissionLimit {
     }
   }
 }
+
+/**
+ * An anonymous endorsement of a priority: counted against the submission allowance, and once a day per address and
+ * priority. The key is the address's keyed hash and lives only in the limiter's memory; nothing of it is stored.
+ */
+export type EndorsementLimit = (request: FastifyRequest, priorityId: string) => Promise<void>
+
+export const ENDORSEMENT_WINDOW_MS = 24 * 60 * 60_000
+
+export function createEndorsementLimit(app: FastifyInstance, submissionLimit: SubmissionLimit): EndorsementLimit {
+  const perPriority = new WeakMap<FastifyRequest, string>()
+  const once = app.createRateLimit({ max: 1, timeWindow: ENDORSEMENT_WINDOW_MS, keyGenerator: (request) => perPriority.get(request) ?? 'none' })
+  return async (request, priorityId) => {
+    if (request.actor.kind !== 'public') return
+    await submissionLimit(request)
+    perPriority.set(request, `endorse:${request.actor.scope ?? 'unknown'}:${priorityId}`)
+    const limit = await once(request)
+    if (!limit.isAllowed && limit.isExceeded) {
+      const seconds = Math.max(1, limit.ttlInSeconds)
+      throw new AppError('RATE_LIMITED', `This address has endorsed this priority already; retry in ${seconds} s`, { retryAfterSeconds: seconds })
+    }
+  }
+}

@@ -5,16 +5,18 @@ import type { Repositories } from './repositories.ts'
 import type { Writes } from './writes.ts'
 import { createDecisionsService } from './decisions/decisions-service.ts'
 import { createFeedbackService } from './feedback/feedback-service.ts'
+import { createAnnouncementsService } from './announcements/announcements-service.ts'
+import { createFollowUpService } from './follow-up/follow-up-service.ts'
+import { createPrioritiesService } from './priorities/priorities-service.ts'
 import { createReportBacksService } from './report-backs/report-backs-service.ts'
 import { createTopicsService } from './topics/topics-service.ts'
 
 export function createLoopServices({ database, repositories, writes, agencies }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService }) {
   const topics = createTopicsService({ database, repositories, agencies })
   const feedback = createFeedbackService({ database, repositories, writes, agencies, topics })
-  return {
-    topics,
-    feedback,
-    decisions: createDecisionsService({ database, repositories, writes, agencies, topics, feedback }),
-    reportBacks: createReportBacksService({ database, repositories, writes, agencies, feedback }),
-  }
+  const decisions = createDecisionsService({ database, repositories, writes, agencies, topics, feedback })
+  const reportBacks = createReportBacksService({ database, repositories, writes, agencies, feedback })
+  const priorities = createPrioritiesService({ database, repositories, writes, agencies, feedback })
+  const announcements = createAnnouncementsService({ database, repositories, writes, agencies, feedback })
+  return { topics, feedback, decisions, reportBacks, priorities, announcements, followUp: createFollowUpService({ repositories, decisions, reportBacks, priorities }) }
 }

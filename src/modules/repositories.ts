@@ -1,6 +1,7 @@
 // Every module's repository bound to one queryable (the database or a transaction), assembled in one place so a
 // service reaches another module's tables through this registry instead of building that module's repository inline.
 import type { Queryable } from '../db/client.ts'
+import { createAnnouncementsRepository } from './announcements/announcements-repository.ts'
 import { createAgenciesRepository } from './agencies/agencies-repository.ts'
 import { createAttendanceRepository } from './attendance/attendance-repository.ts'
 import { createAuditRepository } from './audit/audit-repository.ts'
@@ -9,11 +10,13 @@ import { createDecisionEventsRepository } from './decisions/decision-events-repo
 import { createDecisionsRepository } from './decisions/decisions-repository.ts'
 import { createEventsRepository } from './events/events-repository.ts'
 import { createFeedbackRepository } from './feedback/feedback-repository.ts'
+import { createFollowUpRepository } from './follow-up/follow-up-repository.ts'
 import { createIdempotencyRepository } from './idempotency/idempotency-repository.ts'
 import { createInsightsRepository } from './insights/insights-repository.ts'
 import { createOrganizationsRepository } from './organizations/organizations-repository.ts'
 import { createOutboxRepository } from './outbox/outbox-repository.ts'
 import { createParticipantsRepository } from './participants/participants-repository.ts'
+import { createPrioritiesRepository } from './priorities/priorities-repository.ts'
 import { createReportBacksRepository } from './report-backs/report-backs-repository.ts'
 import { createSurveysRepository } from './surveys/surveys-repository.ts'
 import { createTopicsRepository } from './topics/topics-repository.ts'
@@ -21,6 +24,7 @@ import { createWebhooksRepository } from './webhooks/webhooks-repository.ts'
 
 const bound = (db: Queryable) => ({
   agencies: createAgenciesRepository(db),
+  announcements: createAnnouncementsRepository(db),
   attendance: createAttendanceRepository(db),
   audit: createAuditRepository(db),
   credentials: createCredentialsRepository(db),
@@ -28,11 +32,13 @@ const bound = (db: Queryable) => ({
   decisions: createDecisionsRepository(db),
   events: createEventsRepository(db),
   feedback: createFeedbackRepository(db),
+  followUp: createFollowUpRepository(db),
   idempotency: createIdempotencyRepository(db),
   insights: createInsightsRepository(db),
   organizations: createOrganizationsRepository(db),
   outbox: createOutboxRepository(db),
   participants: createParticipantsRepository(db),
+  priorities: createPrioritiesRepository(db),
   reportBacks: createReportBacksRepository(db),
   surveys: createSurveysRepository(db),
   topics: createTopicsRepository(db),

@@ -35,7 +35,8 @@ export async function loopData(app: FastifyInstance, { eventId, organizationId, 
     contact: { displayName: 'Ana', email: 'ana@example.org', consentToContact: true },
   })
   await post(`/v1/feedback/${item.id}/moderation`, { action: 'publish' }, { ...staff, 'if-match': '"1"' })
-  const referred = (await gql('mutation ($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { replayed feedback { id } } }', { input: { body: 'Noise', language: 'en', topic: 'other' } })).submitFeedback.feedback
+  const submitted = (await gql('mutation ($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { replayed trackingCode feedback { id } } }', { input: { body: 'Noise', language: 'en', topic: 'other' } })).submitFeedback
+  const referred = submitted.feedback
   await post(`/v1/feedback/${referred.id}/transitions`, { to: 'referred', referredTo: 'City noise office', note: 'Not ours' }, { ...staff, 'if-match': '"1"' })
   await gql('mutation ($input: RecordDecisionInput!) { recordDecision(input: $input) { replayed decision { id } } }', { input: { title: [{ language: 'en', text: 'Noise is referred' }], feedbackIds: [referred.id] } })
   const decision = await post('/v1/decisions', {
@@ -64,5 +65,5 @@ export async function loopData(app: FastifyInstance, { eventId, organizationId, 
     summary: { en: 'Told the meeting' },
     url: 'https://metro.example.org/you-said',
   })
-  return { feedbackId: item.id as string, decisionId: decision.id as string, reportBackId: report.id as string, mutations }
+  return { feedbackId: item.id as string, trackingCode: item.trackingCode as string, referredTrackingCode: submitted.trackingCode as string, decisionId: decision.id as string, reportBackId: report.id as string, mutations }
 }

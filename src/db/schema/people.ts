@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import { check, index, integer, jsonb, pgEnum, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import { agencies, areas } from './agencies.ts'
 import { id, timestamps, tombstone, tz, versioned } from './columns.ts'
-import { events } from './events.ts'
+import { accommodation, events } from './events.ts'
 import { organizations } from './organizations.ts'
 
 /** How to reach a participant: personal data, visible only to staff who state a purpose. */
@@ -117,6 +117,10 @@ export const attendances = pgTable(
     registeredAt: tz('registered_at'),
     checkedInAt: tz('checked_in_at'),
     cancelledAt: tz('cancelled_at'),
+    /** Accommodations the registrant asked for, from the event's list. */
+    requestedAccommodations: accommodation('requested_accommodations').array().notNull().default(sql`'{}'::accommodation[]`),
+    /** What else they need, in their words: personal data (staff only; cleared on erasure). */
+    accommodationNote: text('accommodation_note'),
     ...versioned(),
     ...timestamps(),
     ...tombstone(),

@@ -18,7 +18,9 @@ import { mutationResolvers } from './mutation-resolvers.ts'
 import { organizationLoaders } from './organization-resolvers.ts'
 import { registerPeopleGraphql } from './people-resolvers.ts'
 import { bindLoopEnumValues, loopLoaders, loopMutations, loopQueries, loopTypeResolvers } from './loop-resolvers.ts'
+import { bindPriorityEnumValues, priorityMutations, priorityQueries, priorityTypeResolvers } from './priority-resolvers.ts'
 import { queryResolvers } from './query-resolvers.ts'
+import type { EndorsementLimit } from '../submission-limit.ts'
 import { readPathHandler } from './read-path.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
@@ -40,7 +42,7 @@ export const INTROSPECTION_DEPTH_LIMIT = 20
  */
 export async function registerGraphql(
   app: FastifyInstance,
-  { services, verify, introspection, readPath = true }: { services: Services; verify: TokenVerifier; introspection: IntrospectionPolicy; readPath?: boolean },
+  { services, verify, introspection, readPath = true, endorsementLimit }: { services: Services; verify: TokenVerifier; introspection: IntrospectionPolicy; readPath?: boolean; endorsementLimit: EndorsementLimit },
 ) {
   // Every committed change, from whichever instance made it, reaches this instance's subscribers. Followed from the first
   // subscription connection on: an instance nobody subscribes to neither listens nor reads the outbox after each write.
@@ -57,18 +59,19 @@ export async function registerGraphql(
   }
   const options: MercuriusOptions = {
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
-    schemaTransforms: [bindEnumValues, bindLoopEnumValues],
+    schemaTransforms: [bindEnumValues, bindLoopEnumValues, bindPriorityEnumValues],
     resolvers: mergeResolvers(
       {
         DateTime: DateTimeScalar,
         JSON: JsonScalar,
-        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries, ...webhookQueries },
-        Mutation: { ...mutationResolvers, ...loopMutations, ...webhookMutations },
+        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries, ...webhookQueries, ...priorityQueries },
+        Mutation: { ...mutationResolvers, ...loopMutations, ...webhookMutations, ...priorityMutations(endorsementLimit) },
         Subscription: subscriptionResolvers,
       },
       eventResolvers,
       insightResolvers,
       loopTypeResolvers,
+      priorityTypeResolvers,
       batchedResolvers({ ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders }),
       batchedResolvers(loopLoaders as LoaderMap),
     ),

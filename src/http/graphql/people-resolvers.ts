@@ -23,6 +23,8 @@ function connection<T extends { id: string }>(page: Page<T>, order: string, sort
 }
 
 const queryResolvers = {
+  ownRegistration: (_: unknown, args: { code: string }, context: GraphqlContext) => context.services.attendance.own(serviceContext(context), args.code),
+  accommodationRequests: (_: unknown, args: { eventId: string }, context: GraphqlContext) => context.services.attendance.accommodationRequests(serviceContext(context), args.eventId),
   async participants(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext) {
     const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
     const page = await namedAsArguments(pagingNames, () => context.services.participants.list(serviceContext(context), { ...filter, ...pageArguments(args) }))
@@ -60,6 +62,15 @@ const mutationResolvers = {
   registerForEvent(_: unknown, args: { eventId: string; self?: Record<string, unknown> | null; participantId?: string | null; role?: string | null; idempotencyKey?: string | null }, context: GraphqlContext) {
     const input = args.participantId != null ? { participantId: args.participantId, ...(args.role != null ? { role: args.role } : {}) } : serviceInput(args.self ?? {}, { nullClears: false })
     return namedAsArguments(keyArgument, () => context.services.attendance.register(serviceContext(context), args.eventId, input, args.idempotencyKey ?? undefined))
+  },
+
+  cancelOwnRegistration(_: unknown, args: { code: string }, context: GraphqlContext) {
+    return context.services.attendance.cancelOwn(serviceContext(context), args.code)
+  },
+
+  requestAccommodations(_: unknown, args: { code: string; input: { accommodations: string[]; note?: string | null } }, context: GraphqlContext) {
+    // Here null clears the note, as REST's null does; a note left out stays.
+    return context.services.attendance.requestAccommodations(serviceContext(context), args.code, args.input)
   },
 
   cancelRegistration(_: unknown, args: { id: string; expectedVersion: number }, context: GraphqlContext) {

@@ -78,10 +78,34 @@ export function peopleRoutes(app: FastifyInstance, { services, baseUrl }: { serv
   })
 
   app.post<IdParams>('/v1/events/:id/registrations', anonymousWrite, async function registerForEvent(request, reply) {
-    const { registration, replayed } = await attendance.register(contextOf(request), request.params.id, request.body, idempotencyKey(request))
+    const { registration, replayed, registrationCode } = await attendance.register(contextOf(request), request.params.id, request.body, idempotencyKey(request))
     if (replayed) reply.header('idempotent-replayed', 'true')
-    reply.code(201).header('location', `/v1/registrations/${registration.id}`)
-    return sendResource(reply, registration)
+    reply.code(201).header('location', `/v1/registrations/${registration.id}`).header('cache-control', 'no-store')
+    const own = registrationCode ? { registrationCode, registrationUrl: new URL(`/v1/my-registrations/${registrationCode}`, baseUrl).href } : {}
+    return sendResource(reply, { ...registration, ...own })
+  })
+
+  // A registrant's own registration by their private code: capability URLs, so no access log line and no caching.
+  type CodeParams = { Params: { code: string } }
+  app.get<CodeParams>('/v1/my-registrations/:code', { logLevel: 'warn' }, async function getOwnRegistration(request, reply) {
+    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
+    return sendResource(reply, await attendance.own(contextOf(request), request.params.code))
+  })
+
+  app.post<CodeParams>('/v1/my-registrations/:code/cancel', { logLevel: 'warn' }, async function cancelOwnRegistration(request, reply) {
+    noBody(request)
+    reply.header('cache-control', 'no-store')
+    return sendResource(reply, await attendance.cancelOwn(contextOf(request), request.params.code))
+  })
+
+  app.put<CodeParams>('/v1/my-registrations/:code/accommodations', { logLevel: 'warn' }, async function requestAccommodations(request, reply) {
+    reply.header('cache-control', 'no-store')
+    return sendResource(reply, await attendance.requestAccommodations(contextOf(request), request.params.code, request.body))
+  })
+
+  app.get<IdParams>('/v1/events/:id/accommodation-requests', async function listAccommodationRequests(request, reply) {
+    reply.header('cache-control', 'no-store')
+    return attendance.accommodationRequests(contextOf(request), request.params.id)
   })
 
   app.post<IdParams>('/v1/registrations/:id/cancel', async function cancelRegistration(request, reply) {

@@ -1,8 +1,8 @@
 // SQL for registrations, check-ins and head counts. Capacity decisions run with the event row locked.
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
-import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { attendances, eventHeadCounts, events } from '../../db/schema/index.ts'
+import { attendances, eventHeadCounts, events, registrationCodes } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { RegistrationListQuery } from './attendance-schemas.ts'
 
@@ -25,6 +25,44 @@ export function createAttendanceRepository(db: Queryable) {
     },
 
     /** Places held: registered or already checked in. */
+    /** The accommodations an event offers (its list; anything else a registrant asks for in words). */
+    async eventAccommodations(eventId: string): Promise<string[]> {
+      const [row] = await db.select({ list: events.accommodations }).from(events).where(eq(events.id, eventId)).limit(1)
+      return row?.list ?? []
+    },
+
+    /** A self-registrant's private code, stored as its hash only. */
+    async insertCode(values: typeof registrationCodes.$inferInsert): Promise<void> {
+      await db.insert(registrationCodes).values(values)
+    },
+
+    /** The live registration a code's hash names. */
+    async byCodeHash(codeHash: string): Promise<AttendanceRow | undefined> {
+      const [row] = await db
+        .select(getTableColumns(attendances))
+        .from(registrationCodes)
+        .innerJoin(attendances, eq(attendances.id, registrationCodes.attendanceId))
+        .where(and(eq(registrationCodes.codeHash, codeHash), isNull(attendances.deletedAt)))
+        .limit(1)
+      return row
+    },
+
+    /** Registrations of an event that ask for an accommodation, registered or waitlisted, oldest first. */
+    accommodationRequests(eventId: string) {
+      return db
+        .select({ id: attendances.id, status: attendances.status, accommodations: attendances.requestedAccommodations, note: attendances.accommodationNote })
+        .from(attendances)
+        .where(
+          and(
+            eq(attendances.eventId, eventId),
+            inArray(attendances.status, ['registered', 'waitlisted']),
+            isNull(attendances.deletedAt),
+            sql`(cardinality(${attendances.requestedAccommodations}) > 0 or ${attendances.accommodationNote} is not null)`,
+          ),
+        )
+        .orderBy(asc(attendances.createdAt), asc(attendances.id))
+    },
+
     async placesTaken(eventId: string): Promise<number> {
       const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(attendances).where(and(eq(attendances.eventId, eventId), inArray(attendances.status, ['registered', 'attended'])))
       return row!.n

@@ -1,6 +1,6 @@
 // Inputs for registrations, check-ins and head counts; every object is strict so unknown fields are refused.
 import { z } from 'zod'
-import { attendanceRoles, attendanceStatuses } from '../../db/schema/index.ts'
+import { accommodations, attendanceRoles, attendanceStatuses } from '../../db/schema/index.ts'
 import { consentsInput, contactInput, demographicsInput } from '../participants/participants-schemas.ts'
 import { instant, languageTag, uuid } from '../shared/validation.ts'
 
@@ -14,6 +14,14 @@ export const selfRegistrationInput = z
     preferredLanguage: languageTag.optional(),
     consents: consentsInput.default({ contact: false, dataUse: false }),
     demographics: demographicsInput.optional(),
+    /** Accommodations asked for, from the event's list. */
+    accommodations: z
+      .array(z.enum(accommodations))
+      .max(accommodations.length)
+      .refine((list) => new Set(list).size === list.length, 'names an accommodation twice')
+      .optional(),
+    /** Anything else needed, in the registrant's words (staff read it; erased with the participant). */
+    accommodationNote: z.string().trim().min(1).max(500).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.contact && !v.consents.contact) ctx.addIssue({ code: 'custom', path: ['consents', 'contact'], message: 'must be true to give a contact' })
@@ -39,3 +47,12 @@ export const registrationListQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 })
 export type RegistrationListQuery = z.output<typeof registrationListQuery>
+
+/** A registrant's own request, with their code: replaces what they asked for before. */
+export const accommodationRequestInput = z.strictObject({
+  accommodations: z
+    .array(z.enum(accommodations))
+    .max(accommodations.length)
+    .refine((list) => new Set(list).size === list.length, 'names an accommodation twice'),
+  note: z.string().trim().min(1).max(500).nullable().optional(),
+})

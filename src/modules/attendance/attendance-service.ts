@@ -14,7 +14,8 @@ import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { createAttendanceRepository, type AttendanceCounts, type AttendanceRow } from './attendance-repository.ts'
-import { checkInInput, headCountInput, participantRegistrationInput, registrationListQuery, selfRegistrationInput } from './attendance-schemas.ts'
+import { accommodationRequestInput, checkInInput, headCountInput, participantRegistrationInput, registrationListQuery, selfRegistrationInput } from './attendance-schemas.ts'
+import { hashOf, newTrackingCode, TRACKING_CODE_PATTERN } from '../follow-up/tracking-code.ts'
 import { registrationView, type HeadCountView, type RegistrationView } from './registration-view.ts'
 
 export type AttendanceSummary = AttendanceCounts & { eventId: string; capacity: number | null; placesLeft: number | null }
@@ -51,6 +52,40 @@ export function createAttendanceService({ database, agencies, events }: { databa
     return (await createAttendanceRepository(tx).placesTaken(event.id)) < event.capacity ? 'registered' : 'waitlisted'
   }
 
+  /** The live registration a code names, or 404 (a malformed code is looked up no further). */
+  async function byCode(code: string): Promise<AttendanceRow> {
+    const row = TRACKING_CODE_PATTERN.test(code) ? await createAttendanceRepository(db).byCodeHash(hashOf(code)) : undefined
+    if (!row) throw notFound('REGISTRATION_NOT_FOUND', 'No registration for this code')
+    return row
+  }
+
+  /** Cancels with the event locked, so the freed place and the promotion are decided together. */
+  async function cancelWithin(ctx: RequestContext, id: string, agencyId: string, expectedVersion: VersionCondition): Promise<AttendanceRow> {
+    return db.transaction(async (tx) => {
+      const repo = createAttendanceRepository(tx)
+      const found = await repo.byId(id)
+      if (!found || found.agencyId !== agencyId) throw notFound('REGISTRATION_NOT_FOUND', 'The registration')
+      // Lock the event first, as registration does, so the freed place and the promotion are decided together.
+      const event = (await repo.lockEvent(found.eventId))!
+      const current = (await repo.byId(id))!
+      if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
+      if (current.status === 'cancelled') return current
+      if (current.status === 'attended') throw new AppError('INVALID_TRANSITION', 'A registration that was checked in cannot be cancelled')
+      const now = ctx.clock.now()
+      const cancelled = await repo.update(id, { status: 'cancelled', cancelledAt: now, updatedAt: now })
+      const audit = createAuditRepository(tx)
+      await audit.record(ctx, { agencyId, action: 'attendance.cancelled', entityType: 'attendance', entityId: id, details: { eventId: event.id, fromStatus: current.status } })
+      if (current.status === 'registered' && (await place(tx, event)) === 'registered') {
+        const next = await repo.firstWaitlisted(event.id)
+        if (next) {
+          await repo.update(next.id, { status: 'registered', updatedAt: now })
+          await audit.record(ctx, { agencyId, action: 'attendance.promoted', entityType: 'attendance', entityId: next.id, details: { eventId: event.id } })
+        }
+      }
+      return cancelled
+      })
+  }
+
   const service = {
     /** Counts per event for events the caller can already see (REST checks; GraphQL's parents are visible). */
     async summaries(eventRows: { id: string; capacity: number | null }[]): Promise<Map<string, AttendanceSummary>> {
@@ -72,13 +107,14 @@ export function createAttendanceService({ database, agencies, events }: { databa
      * Registers for an event: anyone for themselves (a participant is created from the form), or staff and partners
      * for a participant on record. Beyond capacity the registration is waitlisted.
      */
-    async register(ctx: RequestContext, eventId: string, rawInput: unknown, idempotencyKey?: string): Promise<{ registration: RegistrationView; replayed: boolean }> {
+    async register(ctx: RequestContext, eventId: string, rawInput: unknown, idempotencyKey?: string): Promise<{ registration: RegistrationView; replayed: boolean; registrationCode: string | null }> {
       const forParticipant = rawInput !== null && typeof rawInput === 'object' && 'participantId' in rawInput
       const known = forParticipant ? parseInput(participantRegistrationInput, rawInput) : undefined
       const self = forParticipant ? undefined : parseInput(selfRegistrationInput, rawInput)
       if (known && !canManage(ctx.actor) && ctx.actor.kind !== 'partner')
         throw new AppError(ctx.actor.kind === 'public' ? 'UNAUTHENTICATED' : 'FORBIDDEN', 'Only agency staff and partners register a participant on record')
       let replayed = false
+      let code: { code: string; hash: string } | undefined
       const manages = canManage(ctx.actor)
       const row = await db.transaction(async (tx) => {
         const repo = createAttendanceRepository(tx)
@@ -94,6 +130,9 @@ export function createAttendanceService({ database, agencies, events }: { databa
         if (event.status !== 'scheduled' || !event.registrationRequired || event.startsAt.getTime() <= now.getTime())
           throw new AppError('REGISTRATION_CLOSED', 'Only scheduled events yet to start that take registrations can be registered for')
         let participantId: string
+        const offered = new Set(await repo.eventAccommodations(event.id))
+        const notOffered = (self?.accommodations ?? []).flatMap((a, i) => (offered.has(a) ? [] : [{ field: `accommodations.${i}`, message: `is not offered at this event (offered: ${[...offered].join(', ') || 'none'}); describe it in accommodationNote` }]))
+        if (notOffered.length) throw validationFailed(notOffered)
         if (known) {
           const participant = await createParticipantsRepository(tx).byId(event.agencyId, known.participantId)
           // A partner registers only the participants linked to its organization.
@@ -109,45 +148,85 @@ export function createAttendanceService({ database, agencies, events }: { databa
         const existing = await repo.of(event.id, participantId)
         if (existing && existing.status !== 'cancelled') throw new AppError('ALREADY_REGISTERED', 'The participant is already registered for this event')
         const status = await place(tx, event)
-        const values = { status, role: known?.role ?? 'attendee', registeredAt: now, cancelledAt: null, checkedInAt: null, updatedAt: now }
+        const asked = self ? { requestedAccommodations: self.accommodations ?? [], accommodationNote: self.accommodationNote ?? null } : {}
+        const values = { status, role: known?.role ?? 'attendee', registeredAt: now, cancelledAt: null, checkedInAt: null, updatedAt: now, ...asked }
         const saved = existing ? await repo.update(existing.id, values) : await repo.insert({ ...values, agencyId: event.agencyId, eventId: event.id, participantId, createdAt: now })
         await claim?.complete(saved.id, 201)
+        // Someone registering themselves gets a private code to see, cancel and change their registration without an account.
+        if (self) {
+          code = newTrackingCode()
+          await repo.insertCode({ attendanceId: saved.id, agencyId: event.agencyId, codeHash: code.hash, createdAt: now })
+        }
         await createAuditRepository(tx).record(ctx, { agencyId: event.agencyId, action: 'attendance.registered', entityType: 'attendance', entityId: saved.id, details: { eventId: event.id, status } })
         return saved
       })
       const position = row.status === 'waitlisted' ? ((await createAttendanceRepository(db).waitlistPositions(row.eventId)).get(row.id) ?? null) : null
       const name = manages ? ((await namesOf(db, row.agencyId, [row])).get(row.participantId) ?? null) : null
-      return { registration: registrationView(row, name, position), replayed }
+      return { registration: registrationView(row, name, position), replayed, registrationCode: code?.code ?? null }
     },
 
     /** Cancels a registration (staff); the place it held goes to the first on the waitlist. */
     async cancel(ctx: RequestContext, id: string, expectedVersion: VersionCondition): Promise<RegistrationView> {
       const agency = await agencies.managedBy(ctx, 'registrations')
       if (!isUuid(id)) throw notFound('REGISTRATION_NOT_FOUND', 'The registration')
+      const row = await cancelWithin(ctx, id, agency.id, expectedVersion)
+      return registrationView(row, (await namesOf(db, row.agencyId, [row])).get(row.participantId) ?? null, null)
+    },
+
+    /** A registrant's own registration, by their private code (no name: the code may travel). */
+    async own(ctx: RequestContext, code: string): Promise<RegistrationView> {
+      const row = await byCode(code)
+      const position = row.status === 'waitlisted' ? ((await createAttendanceRepository(db).waitlistPositions(row.eventId)).get(row.id) ?? null) : null
+      return registrationView(row, null, position)
+    },
+
+    /** A registrant cancels with their code; the place goes to the first on the waitlist, as when staff cancel. */
+    async cancelOwn(ctx: RequestContext, code: string): Promise<RegistrationView> {
+      const found = await byCode(code)
+      return registrationView(await cancelWithin(ctx, found.id, found.agencyId, 'any'), null, null)
+    },
+
+    /** A registrant asks for accommodations (from the event's list) and describes anything else; this replaces the earlier request. */
+    async requestAccommodations(ctx: RequestContext, code: string, rawInput: unknown): Promise<RegistrationView> {
+      const input = parseInput(accommodationRequestInput, rawInput)
+      const found = await byCode(code)
       const row = await db.transaction(async (tx) => {
         const repo = createAttendanceRepository(tx)
-        const found = await repo.byId(id)
-        if (!found || found.agencyId !== agency.id) throw notFound('REGISTRATION_NOT_FOUND', 'The registration')
-        // Lock the event first, as registration does, so the freed place and the promotion are decided together.
-        const event = (await repo.lockEvent(found.eventId))!
-        const current = (await repo.byId(id))!
-        if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
-        if (current.status === 'cancelled') return current
-        if (current.status === 'attended') throw new AppError('INVALID_TRANSITION', 'A registration that was checked in cannot be cancelled')
+        await repo.lockEvent(found.eventId)
+        const current = (await repo.byId(found.id))!
+        if (current.status === 'cancelled' || current.status === 'attended') throw new AppError('INVALID_TRANSITION', `A ${current.status} registration takes no accommodation requests`)
+        const offered = new Set(await repo.eventAccommodations(current.eventId))
+        const notOffered = input.accommodations.flatMap((a, i) => (offered.has(a) ? [] : [{ field: `accommodations.${i}`, message: `is not offered at this event (offered: ${[...offered].join(', ') || 'none'}); describe it in note` }]))
+        if (notOffered.length) throw validationFailed(notOffered)
         const now = ctx.clock.now()
-        const cancelled = await repo.update(id, { status: 'cancelled', cancelledAt: now, updatedAt: now })
-        const audit = createAuditRepository(tx)
-        await audit.record(ctx, { agencyId: agency.id, action: 'attendance.cancelled', entityType: 'attendance', entityId: id, details: { eventId: event.id, fromStatus: current.status } })
-        if (current.status === 'registered' && (await place(tx, event)) === 'registered') {
-          const next = await repo.firstWaitlisted(event.id)
-          if (next) {
-            await repo.update(next.id, { status: 'registered', updatedAt: now })
-            await audit.record(ctx, { agencyId: agency.id, action: 'attendance.promoted', entityType: 'attendance', entityId: next.id, details: { eventId: event.id } })
-          }
-        }
-        return cancelled
+        const saved = await repo.update(current.id, { requestedAccommodations: input.accommodations, ...(input.note !== undefined ? { accommodationNote: input.note } : {}), updatedAt: now })
+        // What was asked for stays out of the audit trail: only that a request changed.
+        await createAuditRepository(tx).record(ctx, { agencyId: current.agencyId, action: 'attendance.accommodations_requested', entityType: 'attendance', entityId: current.id, details: { eventId: current.eventId, count: input.accommodations.length } })
+        return saved
       })
-      return registrationView(row, (await namesOf(db, row.agencyId, [row])).get(row.participantId) ?? null, null)
+      const position = row.status === 'waitlisted' ? ((await createAttendanceRepository(db).waitlistPositions(row.eventId)).get(row.id) ?? null) : null
+      return registrationView(row, null, position)
+    },
+
+    /** Staff: the accommodations asked for at an event, counted by what is offered, with the notes, registered and waitlisted apart. */
+    async accommodationRequests(ctx: RequestContext, eventId: string) {
+      if (!isUuid(eventId)) throw eventNotFound()
+      const event = await events.get(ctx, eventId)
+      await staffOfEvent(ctx, event.agencyId)
+      const rows = await createAttendanceRepository(db).accommodationRequests(eventId)
+      const counted = (status: string) => {
+        const n = new Map<string, number>()
+        for (const r of rows) if (r.status === status) for (const a of r.accommodations) n.set(a, (n.get(a) ?? 0) + 1)
+        return n
+      }
+      const registered = counted('registered')
+      const waitlisted = counted('waitlisted')
+      const names = [...new Set([...event.accommodations, ...registered.keys(), ...waitlisted.keys()])]
+      return {
+        eventId,
+        accommodations: names.map((accommodation) => ({ accommodation, offered: event.accommodations.includes(accommodation as never), registered: registered.get(accommodation) ?? 0, waitlisted: waitlisted.get(accommodation) ?? 0 })),
+        notes: rows.filter((r) => r.note !== null).map((r) => ({ registrationId: r.id, status: r.status, note: r.note! })),
+      }
     },
 
     /** Checks a participant in (staff), registered or not, with their role at the event. */

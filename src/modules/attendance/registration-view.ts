@@ -18,6 +18,7 @@ export function registrationView(a: AttendanceRow, displayName: string | null, w
     registeredAt: iso(a.registeredAt),
     checkedInAt: iso(a.checkedInAt),
     cancelledAt: iso(a.cancelledAt),
+    accommodations: a.requestedAccommodations,
     version: a.version,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),

@@ -17,6 +17,7 @@ import { milestones, type FeedbackItemRow, type FeedbackRow } from './feedback-r
 import { classifyFeedbackInput, feedbackListQuery, moderationInput, submitFeedbackInput, transitionInput } from './feedback-schemas.ts'
 import { feedbackView, publicFeedbackViewer, transitionView, type FeedbackView, type FeedbackViewer, type TransitionView } from './feedback-view.ts'
 import { redact } from './redact.ts'
+import { newTrackingCode } from '../follow-up/tracking-code.ts'
 
 const notFoundError = () => notFound('FEEDBACK_NOT_FOUND', 'The feedback item')
 
@@ -128,7 +129,11 @@ export function createFeedbackService({ database, repositories, writes, agencies
      * Gives feedback. The public names the agency and may stay anonymous: nothing identifying the sender (address,
      * user agent, token subject) is stored. A partner's feedback is partner-collected and carries its organization.
      */
-    async submit(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<{ feedback: FeedbackView; replayed: boolean }> {
+    /**
+     * `trackingCode`: the giver's private follow-up code, shown once (only its hash is kept); null on a replay, whose
+     * first answer carried it.
+     */
+    async submit(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<{ feedback: FeedbackView; replayed: boolean; trackingCode: string | null }> {
       const input = parseInput(submitFeedbackInput, rawInput)
       const actor = ctx.actor
       if (actor.kind === 'analyst') throw new AppError('FORBIDDEN', 'Analysts read feedback; they do not submit it')
@@ -167,6 +172,7 @@ export function createFeedbackService({ database, repositories, writes, agencies
       const viewer: FeedbackViewer = actor.kind === 'public' ? publicFeedbackViewer : await viewerOf(ctx)
       // Its checks in one read, then one write (see src/modules/writes.ts).
       let topicCode = input.topic
+      const tracking = newTrackingCode()
       const created = await writes.create(ctx, {
         operation: 'feedback.submit',
         entityType: 'feedback',
@@ -221,6 +227,7 @@ export function createFeedbackService({ database, repositories, writes, agencies
             }),
             alongside: [
               ...(participant ? [participant] : []),
+              repositories.followUp.planCode({ feedbackId: id, agencyId: agency.id, codeHash: tracking.hash, createdAt: now }),
               repositories.feedback.planTransitions([{ agencyId: agency.id, feedbackId: id, fromStatus: null, toStatus: 'received', at: now, note: null, ...transitionActor(ctx) }]),
             ],
             audit: {
@@ -243,7 +250,7 @@ export function createFeedbackService({ database, repositories, writes, agencies
         row = prior
       } else row = { ...created.row, topicCode }
       // The sender sees their own text back; who they are stays with the agency's staff.
-      return { feedback: feedbackView(row, viewer, viewer.kind === 'staff' && viewer.agencyId === row.agencyId ? 'full' : 'collector'), replayed }
+      return { feedback: feedbackView(row, viewer, viewer.kind === 'staff' && viewer.agencyId === row.agencyId ? 'full' : 'collector'), replayed, trackingCode: replayed ? null : tracking.code }
     },
 
     classify(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<FeedbackView> {

@@ -47,7 +47,8 @@ export type Open311Request = {
   long: number | null
   media_url: string | null
 }
-export type Open311Created = { service_request_id: string; service_notice: string }
+/** `token`: the reporter's private tracking code (GET /v1/follow-up/{token}), shown once; absent on a replay. */
+export type Open311Created = { service_request_id: string; service_notice: string; token?: string }
 export type Open311Discovery = {
   changeset: string
   contact: string
@@ -262,7 +263,7 @@ export function createOpen311Service({ agencies, topics, feedback, decisions }: 
       // The caller's language when the agency supports it, else the agency's default.
       const language = ctx.languages.find((l) => agency.supportedLanguages.includes(l)) ?? ctx.languages.map((l) => l.split('-')[0]!).find((l) => agency.supportedLanguages.includes(l)) ?? agency.defaultLanguage
       const name = [input.first_name, input.last_name].filter(Boolean).join(' ')
-      const { feedback: created } = await feedback.submit(asPublic(ctx), {
+      const { feedback: created, trackingCode } = await feedback.submit(asPublic(ctx), {
         agency: agency.slug,
         // A street address stays with the text: staff read it, and publication redacts it.
         body: input.address_string ? `${input.description}\n\nLocation: ${input.address_string}` : input.description,
@@ -275,7 +276,7 @@ export function createOpen311Service({ agencies, topics, feedback, decisions }: 
           ? { contact: { ...(name ? { displayName: name } : {}), ...(input.email ? { email: input.email } : {}), ...(input.phone ? { phone: input.phone } : {}), consentToContact: true } }
           : {}),
       })
-      return [{ service_request_id: created.id, service_notice: SUBMITTED_NOTICE }]
+      return [{ service_request_id: created.id, service_notice: SUBMITTED_NOTICE, ...(trackingCode ? { token: trackingCode } : {}) }]
     },
   }
 }

@@ -3,7 +3,7 @@ import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { plannedInsert, type PlannedInsert } from '../../db/unit-of-work.ts'
-import { attendances, auditEvents, feedbackItems, feedbackTransitions, idempotencyKeys, participantDemographics, participants } from '../../db/schema/index.ts'
+import { attendances, auditEvents, feedbackItems, feedbackTransitions, idempotencyKeys, participantDemographics, participants, registrationCodes } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { DemographicsInput, ParticipantListQuery } from './participants-schemas.ts'
 import { inAreas } from '../agencies/agencies-repository.ts'
@@ -138,7 +138,13 @@ export function createParticipantsRepository(db: Queryable) {
       const feedbackIds = feedback.map((f) => f.id)
       // Notes on those items' lifecycle may quote the person.
       if (feedbackIds.length) await db.update(feedbackTransitions).set({ note: null }).where(inArray(feedbackTransitions.feedbackId, feedbackIds))
-      const attended = await db.select({ id: attendances.id }).from(attendances).where(eq(attendances.participantId, id))
+      // What they asked for at events (their needs, in their words) goes, and so do the codes to their registrations.
+      const attended = await db
+        .update(attendances)
+        .set({ requestedAccommodations: [], accommodationNote: null })
+        .where(eq(attendances.participantId, id))
+        .returning({ id: attendances.id })
+      if (attended.length) await db.delete(registrationCodes).where(inArray(registrationCodes.attendanceId, attended.map((a) => a.id)))
       // A replayed create would hand back the erased record; the stored request hash is derived from personal data.
       await db.delete(idempotencyKeys).where(inArray(idempotencyKeys.resourceId, [id, ...attended.map((a) => a.id), ...feedbackIds]))
       if (scrub.length) {
