@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { AppError, notFound, validationFailed } from '../../errors.ts'
-import { localToInstant } from '../../time.ts'
+import { localToInstant, toLocal } from '../../time.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { Repositories } from '../repositories.ts'
@@ -107,6 +107,35 @@ const syncedFields = [
   'status', 'startsAt', 'endsAt', 'isException',
 ] as const
 
+/**
+ * Pairs a series' existing occurrences with the ones its (edited) rule now plans: first by the same original start
+ * (RECURRENCE-ID), then by the same local date in the series' zone, in time order. So moving a series from 18:30 to
+ * 18:00 keeps every occurrence (and its hand edits); dates the rule no longer gives are `gone`, new dates `unmatched`.
+ */
+export function matchOccurrences<E extends { recurrenceId: Date | null }>(planned: EventInsert[], existing: E[], timeZone: string) {
+  const byStart = new Map(existing.map((e) => [e.recurrenceId!.getTime(), e]))
+  const matched: [E, EventInsert][] = []
+  const rest: EventInsert[] = []
+  for (const p of planned) {
+    const e = byStart.get(p.recurrenceId!.getTime())
+    if (e) {
+      matched.push([e, p])
+      byStart.delete(p.recurrenceId!.getTime())
+    } else rest.push(p)
+  }
+  const day = (d: Date) => toLocal(d, timeZone).slice(0, 10)
+  const byDay = new Map<string, E[]>()
+  for (const e of [...byStart.values()].sort((a, b) => a.recurrenceId!.getTime() - b.recurrenceId!.getTime()))
+    byDay.set(day(e.recurrenceId!), [...(byDay.get(day(e.recurrenceId!)) ?? []), e])
+  const unmatched: EventInsert[] = []
+  for (const p of rest) {
+    const e = byDay.get(day(p.recurrenceId!))?.shift()
+    if (e) matched.push([e, p])
+    else unmatched.push(p)
+  }
+  return { matched, unmatched, gone: [...byDay.values()].flat() }
+}
+
 const same = (a: unknown, b: unknown) =>
   a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
 
@@ -155,24 +184,23 @@ export function createSeriesService({ database, repositories, writes, agencies }
       if (row) changed.push(occurrenceEntry(s.agencyId, row, action))
     }
     const planned = validOccurrences(s, now)
-    const existing = new Map((await repo.occurrencesOf(s.agencyId, s.id)).map((e) => [e.recurrenceId!.getTime(), e]))
     const toInsert: (EventInsert & { createdAt: Date; updatedAt: Date })[] = []
-    for (const p of planned) {
-      const current = existing.get(p.recurrenceId!.getTime())
-      existing.delete(p.recurrenceId!.getTime())
-      if (!current) {
-        if (p.startsAt.getTime() >= now.getTime() || s.version === 1) toInsert.push({ ...p, createdAt: now, updatedAt: now })
-        continue
-      }
+    const { matched, unmatched, gone } = matchOccurrences(planned, await repo.occurrencesOf(s.agencyId, s.id), s.timeZone)
+    for (const p of unmatched)
+      if (p.startsAt.getTime() >= now.getTime() || s.version === 1) toInsert.push({ ...p, createdAt: now, updatedAt: now })
+    for (const [current, p] of matched) {
       const overridden = (s.overrides as OverrideInput[]).some((o) => localToInstant(o.occurrence, s.timeZone).getTime() === p.recurrenceId!.getTime())
       const handEdited = current.isException && !overridden
       if (current.startsAt.getTime() < now.getTime() || handEdited || current.status === 'completed') continue
+      // The occurrence keeps its identity (id, UID, RECURRENCE-ID); only what it shows follows the series.
       const changes = Object.fromEntries(syncedFields.filter((f) => !same(current[f], p[f])).map((f) => [f, p[f]]))
-      if (Object.keys(changes).length) await update(current.id, { ...changes, updatedAt: now }, 'event.updated')
+      // A date the rule gives again is the same meeting back, without the reason it had been dropped.
+      if (changes.status === 'scheduled') changes.statusReason = null
+      if (Object.keys(changes).length) await update(current.id, { ...changes, updatedAt: now }, changes.status === 'cancelled' ? 'event.cancelled' : 'event.updated')
     }
-    for (const gone of existing.values())
-      if (gone.startsAt.getTime() >= now.getTime() && gone.status !== 'cancelled' && gone.status !== 'completed')
-        await update(gone.id, { status: 'cancelled', statusReason: 'No longer part of the series', updatedAt: now }, 'event.cancelled')
+    for (const g of gone)
+      if (g.startsAt.getTime() >= now.getTime() && g.status !== 'cancelled' && g.status !== 'completed')
+        await update(g.id, { status: 'cancelled', statusReason: 'No longer part of the series', updatedAt: now }, 'event.cancelled')
     const inserted = await repo.insert(toInsert)
     await repositories.on(tx).outbox.append(ctx, [...changed, ...inserted.map((o) => occurrenceEntry(s.agencyId, o, 'event.scheduled'))])
   }
