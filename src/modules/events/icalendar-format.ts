@@ -1,7 +1,8 @@
 // Events as iCalendar (RFC 5545, RFC 7986): stable UIDs, SEQUENCE, series as RRULE masters with overrides, VTIMEZONEs.
 import ICAL from 'ical.js'
 import { tzlib_get_ical_block } from 'timezones-ical-library'
-import { toOffsetIso } from '../../time.ts'
+import { toLocal, toOffsetIso } from '../../time.ts'
+import { expand } from './recurrence.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { CalendarFeed, FeedSeries } from './event-feeds-service.ts'
 import type { EventView } from './event-view.ts'
@@ -147,20 +148,24 @@ function seriesComponents(members: EventView[], fs: FeedSeries): Component[] {
   const withId = members.filter((e) => e.recurrenceId)
   const standalone = members.filter((e) => !e.recurrenceId).map((e) => single(e))
   if (withId.length === 0) return standalone
-  const ruleStarts = new Set(fs.ruleStarts.map((d) => d.getTime()))
   withId.sort((a, b) => Date.parse(a.recurrenceId!) - Date.parse(b.recurrenceId!))
   const listed = new Set(withId.map((e) => Date.parse(e.recurrenceId!)))
-  const byRule = [...listed].every((ms) => ruleStarts.has(ms))
   const first = Date.parse(withId[0]!.recurrenceId!)
   const last = Date.parse(withId.at(-1)!.recurrenceId!)
+  const timeZone = fs.series.timeZone
+  // After the series moved to another time of day, its occurrences' identities are the rule's dates at the old time.
+  const ruleStartList = identityStarts(fs, toLocal(new Date(first), timeZone).slice(11), new Date(last))
+  const ruleStarts = new Set(ruleStartList.map((d) => d.getTime()))
+  const byRule = [...listed].every((ms) => ruleStarts.has(ms))
 
-  // The master carries what most occurrences share, so only the odd ones need an override.
+  // The master carries what most occurrences share, so only the odd ones need an override; it is CANCELLED only when
+  // every occurrence is (some clients read a cancelled master as the whole series called off).
   const counts = new Map<string, number>()
-  for (const e of withId) counts.set(fingerprint(e), (counts.get(fingerprint(e)) ?? 0) + 1)
+  const live = withId.filter((e) => e.status !== 'cancelled')
+  for (const e of live.length ? live : withId) counts.set(fingerprint(e), (counts.get(fingerprint(e)) ?? 0) + 1)
   const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0]
   const template = withId.find((e) => fingerprint(e) === common)!
   const duration = durationMs(template)
-  const timeZone = fs.series.timeZone
 
   const master = new ICAL.Component('vevent')
   master.addPropertyWithValue('uid', fs.series.id)
@@ -172,7 +177,7 @@ function seriesComponents(members: EventView[], fs: FeedSeries): Component[] {
     rule.count = null
     rule.until = utc(new Date(last))
     master.addPropertyWithValue('rrule', rule)
-    for (const start of fs.ruleStarts) {
+    for (const start of ruleStartList) {
       const ms = start.getTime()
       if (ms > first && ms < last && !listed.has(ms)) master.addProperty(zoned('exdate', start, timeZone))
     }
@@ -185,6 +190,20 @@ function seriesComponents(members: EventView[], fs: FeedSeries): Component[] {
     .filter((e) => fingerprint(e) !== common || Date.parse(e.startsAt) !== Date.parse(e.recurrenceId!) || durationMs(e) !== duration)
     .map((e) => single(e, fs.series.id))
   return [master, ...overrides, ...standalone]
+}
+
+/**
+ * The starts the master's RRULE can give: the series' rule without its end (the master is bounded by UNTIL instead, so
+ * occurrences a shortened rule dropped keep their place), its first date at `time` of day (the identities' time).
+ */
+function identityStarts(fs: FeedSeries, time: string, last: Date): Date[] {
+  const { rule, start } = fs.series.recurrence
+  const open = rule.replace(/^RRULE:/i, '').split(';').filter((part) => !/^(COUNT|UNTIL)=/i.test(part)).join(';')
+  try {
+    return expand(open, `${start.slice(0, 11)}${time}`, fs.series.timeZone, [], last).map((o) => o.start)
+  } catch {
+    return []
+  }
 }
 
 const maxIso = (values: string[]) => values.reduce((a, b) => (a > b ? a : b))
