@@ -103,6 +103,8 @@ export const eventSeries = pgTable(
     rotation: jsonb('rotation').$type<unknown[]>().notNull().default([]),
     /** Per-occurrence overrides keyed by the local start they replace (see series-schemas). */
     overrides: jsonb('overrides').$type<unknown[]>().notNull().default([]),
+    /** Partner organizations that co-host every occurrence (set on each occurrence as event_co_hosts rows). */
+    coHostIds: uuid('co_host_ids').array().notNull().default(sql`'{}'::uuid[]`),
     status: seriesStatus('status').notNull().default('active'),
     ...versioned(),
     ...timestamps(),

@@ -153,6 +153,12 @@ export function createSeriesService({ database, repositories, writes, agencies }
     for (const id of ids) if (!known.has(id)) throw validationFailed([{ field: 'areaId', message: `${id} is not an area of this agency` }])
   }
 
+  /** Every co-host must be an organization of the series' agency (`known`: those of `ids` that are). */
+  function requireCoHosts(ids: string[], known: Set<string>) {
+    const problems = ids.flatMap((id, i) => (known.has(id) ? [] : [{ field: `coHostIds.${i}`, message: 'is not an organization of this agency' }]))
+    if (problems.length) throw validationFailed(problems)
+  }
+
   async function checkAreas(tx: Queryable, agencyId: string, s: SeriesRow) {
     const ids = areasOf(s)
     if (ids.size) requireAreas(ids, new Set((await repositories.on(tx).agencies.listAreas(agencyId)).map((a) => a.id)))
@@ -176,8 +182,9 @@ export function createSeriesService({ database, repositories, writes, agencies }
    * Brings future occurrences in line with the series: new ones are added, changed ones updated (SEQUENCE rises),
    * ones the rule no longer yields are cancelled. Past occurrences and occurrences staff changed by hand stay.
    */
-  async function syncOccurrences(ctx: RequestContext, tx: Queryable, s: SeriesRow, now: Date) {
+  async function syncOccurrences(ctx: RequestContext, tx: Queryable, s: SeriesRow, now: Date, coHostsChanged: boolean) {
     const repo = repositories.on(tx).events
+    const organizations = repositories.on(tx).organizations
     const changed: OutboxEntry[] = []
     const update = async (id: string, changes: Parameters<typeof repo.updateOccurrence>[2], action: string) => {
       const row = await repo.updateOccurrence(s.agencyId, id, changes)
@@ -196,12 +203,15 @@ export function createSeriesService({ database, repositories, writes, agencies }
       const changes = Object.fromEntries(syncedFields.filter((f) => !same(current[f], p[f])).map((f) => [f, p[f]]))
       // A date the rule gives again is the same meeting back, without the reason it had been dropped.
       if (changes.status === 'scheduled') changes.statusReason = null
-      if (Object.keys(changes).length) await update(current.id, { ...changes, updatedAt: now }, changes.status === 'cancelled' ? 'event.cancelled' : 'event.updated')
+      if (coHostsChanged) await organizations.setCoHosts(s.agencyId, current.id, s.coHostIds)
+      // New co-hosts alone are a change of the occurrence too (its version rises, the change feed says so).
+      if (Object.keys(changes).length || coHostsChanged) await update(current.id, { ...changes, updatedAt: now }, changes.status === 'cancelled' ? 'event.cancelled' : 'event.updated')
     }
     for (const g of gone)
       if (g.startsAt.getTime() >= now.getTime() && g.status !== 'cancelled' && g.status !== 'completed')
         await update(g.id, { status: 'cancelled', statusReason: 'No longer part of the series', updatedAt: now }, 'event.cancelled')
     const inserted = await repo.insert(toInsert)
+    for (const o of inserted) if (s.coHostIds.length) await organizations.setCoHosts(s.agencyId, o.id, s.coHostIds)
     await repositories.on(tx).outbox.append(ctx, [...changed, ...inserted.map((o) => occurrenceEntry(s.agencyId, o, 'event.scheduled'))])
   }
 
@@ -235,7 +245,7 @@ export function createSeriesService({ database, repositories, writes, agencies }
     async create(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<{ series: SeriesView; replayed: boolean }> {
       const agency = await managerAgency(ctx)
       const input = parseInput(createSeriesInput, rawInput)
-      const { recurrence, rotation, overrides, ...content } = input
+      const { recurrence, rotation, overrides, coHostIds = [], ...content } = input
       const timeZone = content.timeZone ?? agency.timeZone
       const areaIds = areasOf({ areaId: content.areaId ?? null, rotation, overrides })
       // Its area check in one read, then the series and its occurrences in one write (see src/modules/writes.ts).
@@ -244,9 +254,13 @@ export function createSeriesService({ database, repositories, writes, agencies }
         entityType: 'series',
         idempotencyKey,
         body: rawInput,
-        checks: { areas: areaIds.size ? repositories.agencies.areasInAgencyCheck(agency.id, [...areaIds]) : undefined },
+        checks: {
+          areas: areaIds.size ? repositories.agencies.areasInAgencyCheck(agency.id, [...areaIds]) : undefined,
+          coHosts: coHostIds.length ? repositories.organizations.idsInAgencyCheck(agency.id, coHostIds) : undefined,
+        },
         plan: (found, id) => {
           requireAreas(areaIds, new Set(found.areas?.map((a) => a.id)))
+          requireCoHosts(coHostIds, new Set(found.coHosts?.map((o) => o.id)))
           const now = ctx.clock.now()
           const values = {
             ...(contentColumns({ ...content, timeZone }) as Omit<SeriesInsert, 'agencyId' | 'rrule' | 'dtstartLocal' | 'durationMinutes'>),
@@ -262,6 +276,7 @@ export function createSeriesService({ database, repositories, writes, agencies }
             exdates: recurrence.exceptions,
             rotation,
             overrides,
+            coHostIds,
             createdAt: now,
             updatedAt: now,
           }
@@ -278,6 +293,10 @@ export function createSeriesService({ database, repositories, writes, agencies }
             row: repositories.events.planSeries(values),
             alongside: [
               repositories.events.planOccurrences(occurrences),
+              // Every occurrence is co-hosted as the series is (after the occurrences, which the rows reference).
+              ...(coHostIds.length
+                ? [repositories.organizations.planCoHostRows(occurrences.flatMap((o) => coHostIds.map((organizationId) => ({ agencyId: agency.id, eventId: o.id, organizationId }))))]
+                : []),
               // Each occurrence is an event of its own in the change feed.
               repositories.outbox.planAppendMany(ctx, occurrences.map((o) => occurrenceEntry(agency.id, o, 'event.scheduled'))),
             ],
@@ -304,8 +323,10 @@ export function createSeriesService({ database, repositories, writes, agencies }
         if (!current || current.agencyId !== agency.id) throw notFound('SERIES_NOT_FOUND', 'The series')
         if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
         if (current.status === 'cancelled') throw new AppError('INVALID_TRANSITION', 'A cancelled series cannot be changed')
-        const { recurrence, rotation, overrides, ...content } = input
+        const { recurrence, rotation, overrides, coHostIds, ...content } = input
+        if (coHostIds?.length) requireCoHosts(coHostIds, new Set(await repositories.on(tx).organizations.idsInAgency(agency.id, coHostIds)))
         const changes: Partial<SeriesInsert> = {
+          ...(coHostIds ? { coHostIds } : {}),
           ...(contentColumns(content) as Partial<SeriesInsert>),
           ...(recurrence
             ? { rrule: recurrence.rule.replace(/^RRULE:/i, ''), dtstartLocal: recurrence.start, durationMinutes: recurrence.durationMinutes, exdates: recurrence.exceptions }
@@ -317,7 +338,7 @@ export function createSeriesService({ database, repositories, writes, agencies }
         const updated = await repo.updateSeriesVersioned(agency.id, id, current.version, { ...changes, updatedAt: now })
         if (!updated) throw preconditionFailed()
         await checkAreas(tx, agency.id, updated)
-        await syncOccurrences(ctx, tx, updated, now)
+        await syncOccurrences(ctx, tx, updated, now, coHostIds !== undefined && !same([...coHostIds].sort(), [...current.coHostIds].sort()))
         await audit.record(ctx, { agencyId: agency.id, action: 'series.updated', entityType: 'series', entityId: id, details: { version: updated.version } })
         await repositories.on(tx).outbox.append(ctx, { agencyId: agency.id, entityType: 'series', entityId: id, action: 'series.updated', visibility: 'public', payload: { id, version: updated.version } })
         return updated

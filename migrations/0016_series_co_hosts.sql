@@ -1,0 +1,1 @@
+ALTER TABLE "event_series" ADD COLUMN "co_host_ids" uuid[] DEFAULT '{}'::uuid[] NOT NULL;
