@@ -22,6 +22,12 @@ export interface paths {
          * Schedule an event
          * @description Creates an event in the caller's agency, `scheduled` (published) or, with `draft: true`,
          *     a `draft` only staff can see. The time zone defaults to the agency's.
+         *
+         *     A partner organization (role `partner`) **proposes** a meeting with the same request: it
+         *     becomes a `draft` co-hosted by the partner's organization, which the partner can read
+         *     (`GET /v1/events?status=draft`), change and withdraw (cancel), and which agency staff review
+         *     and publish (`POST /v1/events/{id}/publish`). A partner may not send `draft: false` (`400`)
+         *     nor name another organization in `coHostIds` (`403`).
          */
         post: operations["scheduleEvent"];
         delete?: never;
@@ -309,6 +315,7 @@ export interface paths {
          *     exception never shifts the rotation) meets at `rotation[n mod rotation.length]`;
          *     `overrides` change single occurrences (a `virtual` override without a venue drops the
          *     venue). Every occurrence must have a place and/or a way in that fits its format.
+         *     `coHostIds` makes partner organizations co-hosts of every occurrence, as on an event.
          */
         post: operations["createSeries"];
         delete?: never;
@@ -339,10 +346,22 @@ export interface paths {
         head?: never;
         /**
          * Change a series
-         * @description Fields present are changed. Future occurrences follow: new ones are added, changed ones
-         *     updated (their `sequence` rises), ones the rule no longer yields are cancelled. Past
-         *     occurrences and occurrences changed by hand stay as they are. A cancelled series cannot be
-         *     changed.
+         * @description Fields present are changed. Future occurrences follow, each keeping its identity (`id`,
+         *     iCalendar UID and `recurrenceId`, the start the rule first gave it): an existing occurrence
+         *     is matched to the edited rule's occurrence with the same original start, else with the same
+         *     local date (so moving a series from 18:30 to 18:00 moves its meetings, it does not replace
+         *     them); matched ones are updated (their `sequence` rises), dates the rule no longer yields
+         *     are cancelled, and new dates are added as new occurrences. Past occurrences and occurrences
+         *     changed by hand (cancelled, moved, a new venue) stay exactly as they are. `coHostIds`
+         *     replaces the co-hosts of every future occurrence that follows the series. A cancelled
+         *     series cannot be changed.
+         *
+         *     In `.ics` feeds a series is one master VEVENT (UID = the series id) whose instances are the
+         *     occurrences' `recurrenceId`s: an RRULE bounded by UNTIL with an EXDATE per rule date not
+         *     listed (at the time of day the occurrences were first given), or, when no rule fits them,
+         *     DTSTART plus an RDATE per occurrence; every occurrence that differs (time, place, status)
+         *     is an overriding VEVENT with its RECURRENCE-ID. The master's SEQUENCE is at least the
+         *     series' `version` − 1 and each occurrence's `sequence` only rises, so no SEQUENCE falls.
          */
         patch: operations["updateSeries"];
         trace?: never;
@@ -2240,6 +2259,8 @@ export interface components {
         };
         /** @description A recurring meeting; its fields are the template its occurrences start from. */
         Series: {
+            /** @description The partner organizations co-hosting every occurrence (see `/v1/organizations/{id}`). */
+            coHostIds: string[];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -2871,7 +2892,7 @@ export interface components {
             registrationRequired: boolean;
             hostUnit?: string;
             topics?: components["schemas"]["TopicCode"][];
-            /** @description Partner organizations of the agency that co-host the event. Only staff and admins may set them (a partner gets `403`). */
+            /** @description Partner organizations of the agency that co-host the event. Only staff and admins may name them (a partner proposing a meeting is its co-host; naming another organization gets `403`). */
             coHostIds?: string[];
         };
         /** @description The fields to change; `null` clears an optional field. */
@@ -2933,6 +2954,8 @@ export interface components {
              * @default []
              */
             rotation: components["schemas"]["Place"][];
+            /** @description Partner organizations of the agency that co-host every occurrence (as `coHostIds` on an event); only staff and admins change series. */
+            coHostIds?: string[];
             /** @default [] */
             overrides: components["schemas"]["Override"][];
         };
@@ -2956,6 +2979,8 @@ export interface components {
             topics?: components["schemas"]["TopicCode"][];
             recurrence?: components["schemas"]["Recurrence"];
             rotation?: components["schemas"]["Place"][];
+            /** @description Partner organizations of the agency that co-host every occurrence (as `coHostIds` on an event); only staff and admins change series. */
+            coHostIds?: string[];
             overrides?: components["schemas"]["Override"][];
         };
         /**
