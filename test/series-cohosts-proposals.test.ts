@@ -123,6 +123,56 @@ t.test('when a partner proposes a meeting, then it is a draft the partner and st
     payload: { query: 'mutation { scheduleEvent(input: { title: [{ language: "en", text: "X" }], kind: TOWN_HALL, format: IN_PERSON, startsAt: "2027-05-01T10:00:00-04:00", endsAt: "2027-05-01T11:00:00-04:00", venue: { name: "Hall" } }) { event { status coHosts { id } } } }' },
   }))
   t.same(gql.data.scheduleEvent.event, { status: 'DRAFT', coHosts: [{ id: host.id }] })
-  // Series stay with staff.
-  t.equal((await app.inject({ method: 'POST', url: '/v1/series', headers: partner, payload: seriesBody() })).statusCode, 403)
+})
+
+t.test('when a partner proposes a series, then it and its occurrences are drafts only the agency and the partner see, until staff publish them', async (t) => {
+  const { app, staff, host, other, database } = await setup(t)
+  const partner = await bearer({ role: 'partner', sub: 'p-host', claims: { org: host.id } })
+  const otherPartner = await bearer({ role: 'partner', sub: 'p-other', claims: { org: other.id } })
+  const proposed = await app.inject({ method: 'POST', url: '/v1/series', headers: partner, payload: seriesBody() })
+  t.equal(proposed.statusCode, 201, proposed.body)
+  const series = json(proposed)
+  t.equal(series.status, 'draft')
+  t.same(series.coHostIds, [host.id])
+
+  const read = async (h: Record<string, string>) => (await app.inject({ method: 'GET', url: `/v1/series/${series.id}`, headers: h })).statusCode
+  t.same([await read({}), await read(otherPartner), await read(partner), await read(staff)], [404, 404, 200, 200], 'public and other partners do not see the proposal')
+  const listed = async (h: Record<string, string>) => json(await app.inject({ method: 'GET', url: '/v1/series', headers: h })).data.map((s: { id: string }) => s.id)
+  t.notOk((await listed({})).includes(series.id))
+  t.ok((await listed(partner)).includes(series.id))
+  const occurrences = async (h: Record<string, string>) => json(await app.inject({ method: 'GET', url: `/v1/events?seriesId=${series.id}`, headers: h })).data as { status: string }[]
+  t.same((await occurrences(partner)).map((e) => e.status), ['draft', 'draft', 'draft'], 'its occurrences are drafts')
+  t.same(await occurrences({}), [])
+  const ics = (await app.inject({ method: 'GET', url: '/v1/events.ics?from=2027-01-01T00:00:00Z&to=2028-01-01T00:00:00Z' })).body
+  t.notOk(ics.includes(series.id), 'nor is it in the public calendar')
+
+  // A partner cannot name others, change or publish; staff publish.
+  t.equal((await app.inject({ method: 'POST', url: '/v1/series', headers: partner, payload: seriesBody({ coHostIds: [other.id] }) })).statusCode, 403)
+  t.equal((await app.inject({ method: 'PATCH', url: `/v1/series/${series.id}`, headers: { ...partner, 'if-match': '*' }, payload: { capacity: 9 } })).statusCode, 403)
+  t.equal((await app.inject({ method: 'POST', url: `/v1/series/${series.id}/publish`, headers: { ...partner, 'if-match': '*' } })).statusCode, 403)
+  const changed = await app.inject({ method: 'PATCH', url: `/v1/series/${series.id}`, headers: { ...staff, 'if-match': '"1"' }, payload: { capacity: 40 } })
+  t.equal(json(changed).status, 'draft', 'staff may refine it; it stays a draft')
+  t.same((await occurrences(partner)).map((e) => e.status), ['draft', 'draft', 'draft'])
+  t.equal((await app.inject({ method: 'POST', url: `/v1/series/${series.id}/publish`, headers: staff })).statusCode, 428)
+  const published = await app.inject({ method: 'POST', url: `/v1/series/${series.id}/publish`, headers: { ...staff, 'if-match': '"2"' } })
+  t.equal(published.statusCode, 200, published.body)
+  t.equal(json(published).status, 'active')
+  t.same((await occurrences({})).map((e) => e.status), ['scheduled', 'scheduled', 'scheduled'], 'published, its occurrences are public')
+  t.equal(await read({}), 200)
+  const again = await app.inject({ method: 'POST', url: `/v1/series/${series.id}/publish`, headers: { ...staff, 'if-match': '"3"' } })
+  t.equal(again.statusCode, 409, 'an active series cannot be published again')
+  t.equal((await app.inject({ method: 'POST', url: '/v1/series/not-a-uuid/publish', headers: { ...staff, 'if-match': '*' } })).statusCode, 404)
+
+  const rows = await database.raw<{ entity_type: string; action: string; visibility: string }>(
+    "select entity_type, action, visibility from outbox where entity_id = $1 or entity_id in (select id from events where series_id = $1) order by tx, id", [series.id])
+  t.same(rows.filter((r) => r.entity_type === 'series').map((r) => [r.action, r.visibility]), [['series.proposed', 'agency'], ['series.updated', 'agency'], ['series.published', 'public']])
+  t.equal(rows.filter((r) => r.action === 'event.published' && r.visibility === 'public').length, 3, 'each occurrence enters public sight in the change feed')
+
+  // GraphQL: the same, through publishSeries.
+  const gql = async (h: Record<string, string>, query: string) => json(await app.inject({ method: 'POST', url: '/graphql', headers: { ...h, 'content-type': 'application/json' }, payload: { query } }))
+  const g = await gql(partner, 'mutation { createSeries(input: { title: [{ language: "en", text: "G" }], kind: LISTENING_SESSION, format: IN_PERSON, venue: { name: "Hall" }, recurrence: { rule: "FREQ=MONTHLY;COUNT=2", start: "2027-02-09T18:30", durationMinutes: 60 } }) { series { id status coHosts { id } } } }')
+  t.same({ ...g.data.createSeries.series, id: undefined }, { id: undefined, status: 'DRAFT', coHosts: [{ id: host.id }] })
+  const gid = g.data.createSeries.series.id
+  t.equal((await gql(partner, `mutation { publishSeries(id: "${gid}", expectedVersion: 1) { status } }`)).errors[0].extensions.code, 'FORBIDDEN')
+  t.same((await gql(staff, `mutation { publishSeries(id: "${gid}", expectedVersion: 1) { status } }`)).data.publishSeries, { status: 'ACTIVE' })
 })

@@ -316,6 +316,12 @@ export interface paths {
          *     `overrides` change single occurrences (a `virtual` override without a venue drops the
          *     venue). Every occurrence must have a place and/or a way in that fits its format.
          *     `coHostIds` makes partner organizations co-hosts of every occurrence, as on an event.
+         *
+         *     A partner organization (role `partner`) **proposes** a series with the same request: the
+         *     series is a `draft` co-hosted by the partner's organization, its occurrences drafts; the
+         *     partner and agency staff see it (the public and other partners get `404`), staff change it
+         *     and publish it (`POST /v1/series/{id}/publish`) or cancel it. Naming another organization in
+         *     `coHostIds` is `403` for a partner.
          */
         post: operations["createSeries"];
         delete?: never;
@@ -364,6 +370,34 @@ export interface paths {
          *     series' `version` − 1 and each occurrence's `sequence` only rises, so no SEQUENCE falls.
          */
         patch: operations["updateSeries"];
+        trace?: never;
+    };
+    "/v1/series/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The series' id. An id that is not a UUID names no series (404).
+                 * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+                 */
+                id: components["parameters"]["SeriesId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a proposed series
+         * @description Publishes a series a partner organization proposed (status `draft`): the series becomes
+         *     `active` and its draft occurrences `scheduled`, in public sight. Staff and admins only; any
+         *     other status is `409`. No body.
+         */
+        post: operations["publishSeries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/series/{id}/cancel": {
@@ -1999,10 +2033,10 @@ export interface components {
         /** @enum {string} */
         AreaKind: "district" | "precinct" | "sector" | "beat" | "neighbourhood";
         /**
-         * @description A cancelled series has no future occurrences and cannot be changed.
+         * @description A cancelled series has no future occurrences and cannot be changed; a `draft` is a partner's proposal, seen by the agency and its co-hosts until staff publish it.
          * @enum {string}
          */
-        SeriesStatus: "active" | "cancelled";
+        SeriesStatus: "active" | "cancelled" | "draft";
         /**
          * @description A BCP 47 language tag (`en`, `es-MX`, `ase` for American Sign Language).
          * @example en
@@ -5266,6 +5300,48 @@ export interface operations {
                 "application/json": components["schemas"]["UpdateSeriesInput"];
             };
         };
+        responses: {
+            200: components["responses"]["Series"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    publishSeries: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /**
+                 * @description The series' id. An id that is not a UUID names no series (404).
+                 * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+                 */
+                id: components["parameters"]["SeriesId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             200: components["responses"]["Series"];
             400: components["responses"]["BadRequest"];

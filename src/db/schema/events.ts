@@ -50,7 +50,8 @@ export const eventKind = pgEnum('event_kind', eventKinds)
 export const eventStatus = pgEnum('event_status', eventStatuses)
 export const eventFormat = pgEnum('event_format', eventFormats)
 export const accommodation = pgEnum('accommodation', accommodations)
-export const seriesStatuses = ['active', 'cancelled'] as const
+/** A draft series is a partner's proposal: only the agency and its co-hosts see it until staff publish it. */
+export const seriesStatuses = ['active', 'cancelled', 'draft'] as const
 export const seriesStatus = pgEnum('series_status', seriesStatuses)
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })

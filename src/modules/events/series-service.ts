@@ -1,5 +1,6 @@
 /** Series: recurring meetings from an RFC 5545 rule, rotating between places, materialized as events. */
 import { randomUUID } from 'node:crypto'
+import { canManage } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { AppError, notFound, validationFailed } from '../../errors.ts'
@@ -13,7 +14,7 @@ import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { contentColumns, onlineColumns, venueColumns } from './event-columns.ts'
 import { seriesView, type SeriesView } from './event-view.ts'
-import type { EventInsert, SeriesInsert, SeriesRow } from './events-repository.ts'
+import type { EventInsert, EventVisibility, SeriesInsert, SeriesRow } from './events-repository.ts'
 import {
   createSeriesInput,
   formatProblems,
@@ -87,7 +88,8 @@ export function planOccurrences(s: SeriesRow, now: Date): EventInsert[] {
       ...placeColumns(override),
       // A meeting held online only has no building, whatever the rotation says.
       ...(override?.format === 'virtual' && !override.venue ? venueColumns(null) : {}),
-      status: override?.cancelled || s.status === 'cancelled' ? 'cancelled' : 'scheduled',
+      // A proposed (draft) series has draft occurrences until staff publish it.
+      status: override?.cancelled || s.status === 'cancelled' ? 'cancelled' : s.status === 'draft' ? 'draft' : 'scheduled',
       startsAt,
       endsAt: new Date(startsAt.getTime() + minutes * MINUTE),
     }
@@ -143,6 +145,12 @@ export function createSeriesService({ database, repositories, writes, agencies }
   const { db } = database
 
   const managerAgency = (ctx: RequestContext): Promise<AgencyRow> => agencies.managedBy(ctx, 'series')
+
+  /** Who sees draft series: the agency's staff, or the partner organizations that co-host them. */
+  async function visibilityFor(ctx: RequestContext): Promise<EventVisibility> {
+    if (canManage(ctx.actor)) return { draftsOfAgencyId: (await agencies.ofActor(ctx)).id }
+    return ctx.actor.kind === 'partner' ? { draftsCoHostedBy: ctx.actor.organizationId } : {}
+  }
 
   /** Every area the series names (template, rotation, overrides). */
   const areasOf = (s: Pick<SeriesRow, 'areaId' | 'rotation' | 'overrides'>) =>
@@ -221,7 +229,7 @@ export function createSeriesService({ database, repositories, writes, agencies }
       const cursor = raw ? decodeCursor(raw, 'series:created') : undefined
       const agency = slug ? await agencies.bySlug(slug) : undefined
       if (slug && !agency) return { data: [], nextCursor: null }
-      const rows = await repositories.events.listSeries(agency?.id, cursor, limit)
+      const rows = await repositories.events.listSeries(agency?.id, await visibilityFor(ctx), cursor, limit)
       const page = toPage(rows, limit, 'series:created', (r) => r.createdAt, (r) => r)
       const byId = await agencies.byIds(page.data.map((r) => r.agencyId))
       return { data: page.data.map((r) => seriesView(r, byId.get(r.agencyId), ctx.languages)), nextCursor: page.nextCursor }
@@ -229,7 +237,7 @@ export function createSeriesService({ database, repositories, writes, agencies }
 
     async get(ctx: RequestContext, id: string): Promise<SeriesView> {
       if (!isUuid(id)) throw notFound('SERIES_NOT_FOUND', 'The series')
-      const row = await repositories.events.seriesById(id)
+      const row = await repositories.events.seriesById(id, await visibilityFor(ctx))
       if (!row) throw notFound('SERIES_NOT_FOUND', 'The series')
       const byId = await agencies.byIds([row.agencyId])
       return seriesView(row, byId.get(row.agencyId), ctx.languages)
@@ -237,15 +245,19 @@ export function createSeriesService({ database, repositories, writes, agencies }
 
     /** Many series in one query, keyed by id; unknown ids are simply absent. */
     async byIds(ctx: RequestContext, ids: Iterable<string>): Promise<Map<string, SeriesView>> {
-      const rows = await repositories.events.seriesByIds([...new Set(ids)].filter(isUuid))
+      const rows = await repositories.events.seriesByIds([...new Set(ids)].filter(isUuid), await visibilityFor(ctx))
       const agencyRows = await agencies.byIds(rows.map((r) => r.agencyId))
       return new Map(rows.map((r) => [r.id, seriesView(r, agencyRows.get(r.agencyId), ctx.languages)]))
     },
 
     async create(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<{ series: SeriesView; replayed: boolean }> {
-      const agency = await managerAgency(ctx)
+      // A partner organization proposes: a draft series it co-hosts, which staff review and publish.
+      const proposer = ctx.actor.kind === 'partner' && ctx.actor.organizationId ? ctx.actor.organizationId : undefined
+      const agency = proposer ? await agencies.ofActor(ctx) : await managerAgency(ctx)
       const input = parseInput(createSeriesInput, rawInput)
-      const { recurrence, rotation, overrides, coHostIds = [], ...content } = input
+      if (proposer && input.coHostIds?.some((id) => id !== proposer)) throw new AppError('FORBIDDEN', 'Only agency staff may name other co-hosts')
+      const { recurrence, rotation, overrides, coHostIds: named = [], ...content } = input
+      const coHostIds = proposer ? [proposer] : named
       const timeZone = content.timeZone ?? agency.timeZone
       const areaIds = areasOf({ areaId: content.areaId ?? null, rotation, overrides })
       // Its area check in one read, then the series and its occurrences in one write (see src/modules/writes.ts).
@@ -277,6 +289,7 @@ export function createSeriesService({ database, repositories, writes, agencies }
             rotation,
             overrides,
             coHostIds,
+            ...(proposer ? { status: 'draft' as const } : {}),
             createdAt: now,
             updatedAt: now,
           }
@@ -300,8 +313,8 @@ export function createSeriesService({ database, repositories, writes, agencies }
               // Each occurrence is an event of its own in the change feed.
               repositories.outbox.planAppendMany(ctx, occurrences.map((o) => occurrenceEntry(agency.id, o, 'event.scheduled'))),
             ],
-            audit: { agencyId: agency.id, action: 'series.created' },
-            outbox: { visibility: 'public', payload: { id, version: 1 } },
+            audit: { agencyId: agency.id, action: proposer ? 'series.proposed' : 'series.created' },
+            outbox: { visibility: proposer ? 'agency' : 'public', payload: { id, version: 1 } },
           }
         },
       })
@@ -340,7 +353,35 @@ export function createSeriesService({ database, repositories, writes, agencies }
         await checkAreas(tx, agency.id, updated)
         await syncOccurrences(ctx, tx, updated, now, coHostIds !== undefined && !same([...coHostIds].sort(), [...current.coHostIds].sort()))
         await audit.record(ctx, { agencyId: agency.id, action: 'series.updated', entityType: 'series', entityId: id, details: { version: updated.version } })
-        await repositories.on(tx).outbox.append(ctx, { agencyId: agency.id, entityType: 'series', entityId: id, action: 'series.updated', visibility: 'public', payload: { id, version: updated.version } })
+        await repositories.on(tx).outbox.append(ctx, { agencyId: agency.id, entityType: 'series', entityId: id, action: 'series.updated', visibility: updated.status === 'draft' ? 'agency' : 'public', payload: { id, version: updated.version } })
+        return updated
+      })
+      return seriesView(row, agency, ctx.languages)
+    },
+
+    /** Publishes a proposed (draft) series: it becomes active and its draft occurrences scheduled, in public sight. */
+    async publish(ctx: RequestContext, id: string, expectedVersion: VersionCondition): Promise<SeriesView> {
+      const agency = await managerAgency(ctx)
+      if (!isUuid(id)) throw notFound('SERIES_NOT_FOUND', 'The series')
+      const row = await db.transaction(async (tx) => {
+        const { events: repo, audit, outbox } = repositories.on(tx)
+        const current = await repo.seriesById(id)
+        if (!current || current.agencyId !== agency.id) throw notFound('SERIES_NOT_FOUND', 'The series')
+        if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
+        if (current.status !== 'draft') throw new AppError('INVALID_TRANSITION', `A ${current.status} series cannot be published; allowed from: draft`)
+        const now = ctx.clock.now()
+        const updated = await repo.updateSeriesVersioned(agency.id, id, current.version, { status: 'active', updatedAt: now })
+        if (!updated) throw preconditionFailed()
+        const published: OutboxEntry[] = []
+        for (const e of await repo.occurrencesOf(agency.id, id))
+          if (e.status === 'draft') {
+            const row = await repo.updateOccurrence(agency.id, e.id, { status: 'scheduled', updatedAt: now })
+            if (row) published.push(occurrenceEntry(agency.id, row, 'event.published'))
+          }
+        await audit.record(ctx, { agencyId: agency.id, action: 'series.published', entityType: 'series', entityId: id, details: { version: updated.version } })
+        await outbox.append(ctx, [...published, { agencyId: agency.id, entityType: 'series', entityId: id, action: 'series.published', visibility: 'public', payload: { id, version: updated.version } }])
+        // Published occurrences join the events the decisions that discuss them list.
+        if (published.length) await outbox.appendLinksChanged(ctx, { eventIds: published.map((p) => p.entityId) })
         return updated
       })
       return seriesView(row, agency, ctx.languages)
@@ -367,7 +408,8 @@ export function createSeriesService({ database, repositories, writes, agencies }
             if (row) cancelled.push(occurrenceEntry(agency.id, row, 'event.cancelled'))
           }
         await audit.record(ctx, { agencyId: agency.id, action: 'series.cancelled', entityType: 'series', entityId: id })
-        await repositories.on(tx).outbox.append(ctx, [...cancelled, { agencyId: agency.id, entityType: 'series', entityId: id, action: 'series.cancelled', visibility: 'public', payload: { id, version: updated.version } }])
+        // A proposal called off before it was published was never public.
+        await repositories.on(tx).outbox.append(ctx, [...cancelled, { agencyId: agency.id, entityType: 'series', entityId: id, action: 'series.cancelled', visibility: current.status === 'draft' ? 'agency' : 'public', payload: { id, version: updated.version } }])
         return updated
       })
       return seriesView(row, agency, ctx.languages)
