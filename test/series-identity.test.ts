@@ -149,6 +149,8 @@ t.test('when a series is edited at random after random hand edits, then identiti
       const identities = new Map<string, string>() // event id → RECURRENCE-ID
       const seen = new Map<string, number>() // feed identity → highest SEQUENCE seen
       const handCancelled = new Set<string>()
+      const handEdited = new Map<string, string>() // event id → its time and place as staff last left it
+      const handShape = (e: Occ) => JSON.stringify([e.startsAt, e.venue?.name ?? null])
 
       const check = async (label: string) => {
         const list = await occurrences()
@@ -160,6 +162,7 @@ t.test('when a series is edited at random after random hand edits, then identiti
         const ids = new Set(list.map((e) => e.id))
         for (const id of identities.keys()) if (!ids.has(id)) throw new Error(`${label}: occurrence ${id} disappeared`)
         for (const id of handCancelled) if (list.find((e) => e.id === id)!.status !== 'cancelled') throw new Error(`${label}: hand cancellation of ${id} undone`)
+        for (const [id, was] of handEdited) if (handShape(list.find((e) => e.id === id)!) !== was) throw new Error(`${label}: the hand-edited time or place of ${id} changed`)
         const text = (await app.inject({ method: 'GET', url: `/v1/events.ics?seriesId=${series.id}&from=${windowFrom}&to=${windowTo}` })).body
         const [a, b] = [readIcalJs(text), readNodeIcal(text)]
         const keys = [...a.entries.keys()].sort()
@@ -203,9 +206,11 @@ t.test('when a series is edited at random after random hand edits, then identiti
           const res = await app.inject({ method: 'POST', url: `/v1/events/${pick.id}/cancel`, headers: { ...staff, 'if-match': `"${pick.version}"` }, payload: { reason: 'By hand' } })
           if (res.statusCode !== 200) throw new Error(`${label}: ${res.body}`)
           handCancelled.add(pick.id)
+          handEdited.set(pick.id, handShape(json(res)))
         } else if (step.kind === 'venue' && pick) {
           const res = await app.inject({ method: 'PATCH', url: `/v1/events/${pick.id}`, headers: { ...staff, 'if-match': `"${pick.version}"` }, payload: { venue: { name: 'Fire station' } } })
           if (res.statusCode !== 200) throw new Error(`${label}: ${res.body}`)
+          handEdited.set(pick.id, handShape(json(res)))
         } else if (step.kind === 'reschedule' && pick) {
           const startsAt = new Date(Date.parse(pick.startsAt) + step.minutes * 60_000)
           const res = await app.inject({
@@ -213,6 +218,7 @@ t.test('when a series is edited at random after random hand edits, then identiti
             payload: { startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString() },
           })
           if (res.statusCode !== 200) throw new Error(`${label}: ${res.body}`)
+          handEdited.set(pick.id, handShape(json(res)))
         } else if (step.kind === 'seriesTime') {
           await patchSeries({ recurrence: { ...recurrence, start: `${date}T${step.time}`, exceptions: recurrence.exceptions.map((x) => `${x.slice(0, 10)}T${step.time}`) } })
         } else if (step.kind === 'seriesCount') {
@@ -229,5 +235,5 @@ t.test('when a series is edited at random after random hand edits, then identiti
     }),
     { numRuns: 20, seed: 1818 },
   )
-  t.equal(runs, 20, 'fast-check ran 20 random series, each with 1 to 5 random hand and series edits')
+  t.equal(runs, 20, 'fast-check ran 20 random series, each with 1 to 5 random hand and series edits; hand edits (time, place, cancellation) survived each')
 })
