@@ -13,7 +13,7 @@ const contact = { name: 'Ana Ruiz', email: 'canary-contact@eastside.example.org'
 t.test('when every role tries every operation, then each answer is the one the access policy gives', async (t) => {
   const { app } = await build(t)
   const staffHeaders = await bearer()
-  const post = async (url: string, payload: unknown, headers = staffHeaders) => {
+  const post = async (url: string, payload: unknown, headers: Record<string, string> = staffHeaders) => {
     const res = await app.inject({ method: 'POST', url, headers, payload: payload as never })
     if (res.statusCode !== 201) throw new Error(`${url}: ${res.body}`)
     return res.json()
@@ -55,7 +55,10 @@ t.test('when every role tries every operation, then each answer is the one the a
     { name: 'REST list events', run: rest('GET', '/v1/events'), expect: all(200) },
     { name: 'REST read a published event', run: rest('GET', `/v1/events/${published.id}`), expect: all(200) },
     { name: 'REST read a draft', run: rest('GET', `/v1/events/${draft.id}`), expect: { ...all(404), staff: 200, admin: 200 } },
-    { name: 'REST schedule an event', run: rest('POST', '/v1/events', eventBody()), expect: staffOnly(201) },
+    // A partner's request is a proposal: a draft its organization co-hosts, for staff to publish.
+    { name: 'REST schedule an event', run: rest('POST', '/v1/events', eventBody()), expect: { ...staffOnly(201), partnerHost: 201, partnerOther: 201 } },
+    { name: 'REST propose a published event', run: rest('POST', '/v1/events', eventBody({ draft: false })), expect: { ...staffOnly(201), partnerHost: 400, partnerOther: 400 } },
+    { name: 'REST propose with another co-host', run: rest('POST', '/v1/events', eventBody({ coHostIds: [other.id] })), expect: { ...staffOnly(201), partnerHost: 403, partnerOther: 201, staffElsewhere: 400 } },
     {
       name: 'REST update a co-hosted event',
       run: rest('PATCH', `/v1/events/${published.id}`, { capacity: 55 }, any),
@@ -74,12 +77,19 @@ t.test('when every role tries every operation, then each answer is the one the a
       run: async (h) => rest('POST', `/v1/events/${(await post('/v1/events', eventBody({ draft: true }))).id}/publish`, undefined, any)(h),
       expect: { public: 401, partnerHost: 403, partnerOther: 403, analyst: 403, staff: 200, admin: 200, staffElsewhere: 404 },
     },
-    { name: 'REST create a series', run: rest('POST', '/v1/series', { title: { en: 'S' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: '2027-01-12T18:30', durationMinutes: 60 } }), expect: staffOnly(201) },
+    { name: 'REST create a series', run: rest('POST', '/v1/series', { title: { en: 'S' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: '2027-01-12T18:30', durationMinutes: 60 } }), expect: { ...staffOnly(201), partnerHost: 201, partnerOther: 201 } },
+    {
+      name: 'REST publish a proposed series',
+      // Each attempt gets a fresh proposal from the co-hosting partner.
+      run: async (h) => rest('POST', `/v1/series/${(await post('/v1/series', { title: { en: 'P' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=1', start: '2027-01-12T18:30', durationMinutes: 60 } }, headers.partnerHost)).id}/publish`, undefined, any)(h),
+      expect: { public: 401, partnerHost: 403, partnerOther: 403, analyst: 403, staff: 200, admin: 200, staffElsewhere: 404 },
+    },
     { name: 'REST list organizations', run: rest('GET', '/v1/organizations'), expect: all(200) },
     { name: 'REST register an organization', run: rest('POST', '/v1/organizations', { name: 'New Partner', kind: 'faith' }), expect: staffOnly(201) },
     { name: 'REST create an API client', run: rest('POST', `/v1/organizations/${host.id}/api-clients`, { name: 'Calendar sync' }), expect: { public: 401, partnerHost: 403, partnerOther: 403, analyst: 403, staff: 403, admin: 201, staffElsewhere: 403 } },
     { name: 'GraphQL read a draft', run: gql(`{ event(id: "${draft.id}") { id } }`), expect: { ...all(404), staff: 200, admin: 200 } },
-    { name: 'GraphQL schedule an event', run: gql(`mutation { scheduleEvent(input: { title: [{ language: "en", text: "X" }], kind: TOWN_HALL, format: IN_PERSON, startsAt: "2027-05-01T10:00:00-04:00", endsAt: "2027-05-01T11:00:00-04:00", venue: { name: "Hall" } }) { event { id } } }`), expect: staffOnly(200) },
+    { name: 'GraphQL schedule an event', run: gql(`mutation { scheduleEvent(input: { title: [{ language: "en", text: "X" }], kind: TOWN_HALL, format: IN_PERSON, startsAt: "2027-05-01T10:00:00-04:00", endsAt: "2027-05-01T11:00:00-04:00", venue: { name: "Hall" } }) { event { id } } }`), expect: { ...staffOnly(200), partnerHost: 200, partnerOther: 200 } },
+    { name: 'REST create a series with co-hosts', run: rest('POST', '/v1/series', { title: { en: 'S' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, coHostIds: [host.id], recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: '2027-01-12T18:30', durationMinutes: 60 } }), expect: { ...staffOnly(201), partnerHost: 201, partnerOther: 403, staffElsewhere: 400 } },
     // Agency administration: the agency's admins (a platform operator, not a role here, is in places.test.ts).
     { name: 'REST create an agency', run: rest('POST', '/v1/agencies', { slug: 'matrix-pd', name: 'M', jurisdiction: 'M', timeZone: 'UTC', defaultLanguage: 'en', supportedLanguages: ['en'] }), expect: { ...all(403), public: 401 } },
     { name: "REST change the agency's profile", run: rest('PATCH', '/v1/agencies/metro', { jurisdiction: 'City of Metro' }, any), expect: { ...all(403), public: 401, admin: 200 } },

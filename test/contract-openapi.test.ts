@@ -97,7 +97,7 @@ t.test('when the app is built, then every route is documented and every document
 
   const expected = [
     'listEvents', 'scheduleEvent', 'getEvent', 'updateEvent', 'publishEvent', 'rescheduleEvent', 'postponeEvent', 'cancelEvent',
-    'completeEvent', 'listEventsCalendar', 'getEventCalendar', 'exportEventsCsv', 'listSeries', 'createSeries', 'getSeries', 'updateSeries', 'cancelSeries', 'listSeriesOccurrences',
+    'completeEvent', 'listEventsCalendar', 'getEventCalendar', 'exportEventsCsv', 'listSeries', 'createSeries', 'getSeries', 'updateSeries', 'publishSeries', 'cancelSeries', 'listSeriesOccurrences',
     'listAgencies', 'getAgency', 'listAreas', 'createAgency', 'updateAgency', 'createArea', 'getArea', 'updateArea', 'removeArea', 'listOrganizations', 'createOrganization', 'getOrganization', 'updateOrganization',
     'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getGraphqlSchema',
     'listParticipants', 'createParticipant', 'getParticipant', 'updateParticipant', 'withdrawConsent', 'recordDemographics', 'eraseParticipant',
@@ -599,6 +599,25 @@ t.test('series: create, read, list, occurrences, change and cancel', async (t) =
       expectStatus(t, await call(t, { method: 'PATCH', url, headers: ifMatch(3), payload: change }), 409, 'INVALID_TRANSITION')
       expectStatus(t, await call(t, { method: 'POST', url: `${url}/cancel`, headers: { ...ifMatch(3), 'content-type': 'multipart/form-data; boundary=x' }, payload: '--x--' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
       expectStatus(t, await call(t, { method: 'PATCH', url, headers: json({ 'if-match': '"3"' }), payload: JSON.stringify({ description: { en: 'x'.repeat(config.bodyLimitBytes) } }) }), 413, 'PAYLOAD_TOO_LARGE')
+    })
+
+    await t.test('publishSeries: a partner proposes a draft series, staff publish it', async (t) => {
+      const org = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Contract Partners', kind: 'faith' } })).json()
+      const partner = await bearer({ role: 'partner', agency: 'metro', sub: 'contract-partner', claims: { org: org.id } })
+      const proposal = { title: { en: 'Faith leaders forum' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: '2027-03-02T18:00', durationMinutes: 60 } }
+      const proposed = await call(t, { method: 'POST', url: '/v1/series', headers: partner, payload: proposal })
+      expectStatus(t, proposed, 201)
+      t.equal(proposed.json().status, 'draft')
+      const url = `/v1/series/${proposed.json().id}/publish`
+      expectStatus(t, await call(t, { method: 'POST', url, headers: staff }), 428, 'PRECONDITION_REQUIRED')
+      expectStatus(t, await call(t, { method: 'POST', url, headers: ifMatch(9) }), 412, 'PRECONDITION_FAILED')
+      expectStatus(t, await call(t, { method: 'POST', url, headers: { 'if-match': '"1"' } }), 401, 'UNAUTHENTICATED')
+      expectStatus(t, await call(t, { method: 'POST', url, headers: { ...partner, 'if-match': '"1"' } }), 403, 'FORBIDDEN')
+      expectStatus(t, await call(t, { method: 'POST', url: '/v1/series/7c9e6679-7425-40de-944b-e07fc1f90ae7/publish', headers: ifMatch(1) }), 404, 'SERIES_NOT_FOUND')
+      const published = await call(t, { method: 'POST', url, headers: ifMatch(1) })
+      expectStatus(t, published, 200)
+      t.equal(published.json().status, 'active')
+      expectStatus(t, await call(t, { method: 'POST', url, headers: ifMatch(2) }), 409, 'INVALID_TRANSITION')
     })
   })
 })

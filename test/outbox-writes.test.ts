@@ -82,6 +82,17 @@ t.test('when each write operation runs, then it appends exactly its typed outbox
   await ok('PATCH', `/v1/organizations/${org.id}`, { partnershipStatus: 'paused' }, at(1))
   await expectRows('pausing a partnership', [['organization', org.id, 'organization.updated', 'public', 2]])
 
+  // Series co-hosts reach each occurrence that follows the series; a partner's proposal is a draft, the agency's.
+  const partnerOrg = await ok('POST', '/v1/organizations', { name: 'Westside Youth League', kind: 'youth' })
+  await appended()
+  const hosted = await ok('POST', '/v1/series', { title: { en: 'Youth forum' }, kind: 'youth_event', format: 'in_person', venue: { name: 'Gym' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: '2027-02-10T17:00', durationMinutes: 60 } })
+  const hostedOccurrences = (await ok('GET', `/v1/series/${hosted.id}/occurrences`)).data as { id: string }[]
+  await appended()
+  await ok('PATCH', `/v1/series/${hosted.id}`, { coHostIds: [partnerOrg.id] }, at(1))
+  await expectRows('naming series co-hosts', [['series', hosted.id, 'series.updated', 'public', 2], ...hostedOccurrences.map((o) => ['event', o.id, 'event.updated', 'public', 2] as [string, string, string, string, number])])
+  const proposal = await ok('POST', '/v1/events', eventBody(), await bearer({ role: 'partner', sub: 'p-west', claims: { org: partnerOrg.id } }))
+  await expectRows('a partner proposing a meeting', [['event', proposal.id, 'event.proposed', 'agency', 1]])
+
   // Feedback: agency-only until published; a withheld item leaves public sight.
   const item = await ok('POST', '/v1/feedback', { agency: 'metro', body: 'Speeding on Elm St', language: 'en', topic: 'community_safety', publish: true, contact: { email: 'giver@example.org', consentToContact: true } }, {})
   await expectRows('giving feedback', [['feedback', item.id, 'feedback.received', 'agency', 1]])

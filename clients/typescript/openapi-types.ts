@@ -22,6 +22,12 @@ export interface paths {
          * Schedule an event
          * @description Creates an event in the caller's agency, `scheduled` (published) or, with `draft: true`,
          *     a `draft` only staff can see. The time zone defaults to the agency's.
+         *
+         *     A partner organization (role `partner`) **proposes** a meeting with the same request: it
+         *     becomes a `draft` co-hosted by the partner's organization, which the partner can read
+         *     (`GET /v1/events?status=draft`), change and withdraw (cancel), and which agency staff review
+         *     and publish (`POST /v1/events/{id}/publish`). A partner may not send `draft: false` (`400`)
+         *     nor name another organization in `coHostIds` (`403`).
          */
         post: operations["scheduleEvent"];
         delete?: never;
@@ -309,6 +315,13 @@ export interface paths {
          *     exception never shifts the rotation) meets at `rotation[n mod rotation.length]`;
          *     `overrides` change single occurrences (a `virtual` override without a venue drops the
          *     venue). Every occurrence must have a place and/or a way in that fits its format.
+         *     `coHostIds` makes partner organizations co-hosts of every occurrence, as on an event.
+         *
+         *     A partner organization (role `partner`) **proposes** a series with the same request: the
+         *     series is a `draft` co-hosted by the partner's organization, its occurrences drafts; the
+         *     partner and agency staff see it (the public and other partners get `404`), staff change it
+         *     and publish it (`POST /v1/series/{id}/publish`) or cancel it. Naming another organization in
+         *     `coHostIds` is `403` for a partner.
          */
         post: operations["createSeries"];
         delete?: never;
@@ -339,12 +352,52 @@ export interface paths {
         head?: never;
         /**
          * Change a series
-         * @description Fields present are changed. Future occurrences follow: new ones are added, changed ones
-         *     updated (their `sequence` rises), ones the rule no longer yields are cancelled. Past
-         *     occurrences and occurrences changed by hand stay as they are. A cancelled series cannot be
-         *     changed.
+         * @description Fields present are changed. Future occurrences follow, each keeping its identity (`id`,
+         *     iCalendar UID and `recurrenceId`, the start the rule first gave it): an existing occurrence
+         *     is matched to the edited rule's occurrence with the same original start, else with the same
+         *     local date (so moving a series from 18:30 to 18:00 moves its meetings, it does not replace
+         *     them); matched ones are updated (their `sequence` rises), dates the rule no longer yields
+         *     are cancelled, and new dates are added as new occurrences. Past occurrences and occurrences
+         *     changed by hand (cancelled, moved, a new venue) stay exactly as they are. `coHostIds`
+         *     replaces the co-hosts of every future occurrence that follows the series. A cancelled
+         *     series cannot be changed.
+         *
+         *     In `.ics` feeds a series is one master VEVENT (UID = the series id) whose instances are the
+         *     occurrences' `recurrenceId`s: an RRULE bounded by UNTIL with an EXDATE per rule date not
+         *     listed (at the time of day the occurrences were first given), or, when no rule fits them,
+         *     DTSTART plus an RDATE per occurrence; every occurrence that differs (time, place, status)
+         *     is an overriding VEVENT with its RECURRENCE-ID. The master's SEQUENCE is at least the
+         *     series' `version` − 1 and each occurrence's `sequence` only rises, so no SEQUENCE falls.
          */
         patch: operations["updateSeries"];
+        trace?: never;
+    };
+    "/v1/series/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The series' id. An id that is not a UUID names no series (404).
+                 * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+                 */
+                id: components["parameters"]["SeriesId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a proposed series
+         * @description Publishes a series a partner organization proposed (status `draft`): the series becomes
+         *     `active` and its draft occurrences `scheduled`, in public sight. Staff and admins only; any
+         *     other status is `409`. No body.
+         */
+        post: operations["publishSeries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/series/{id}/cancel": {
@@ -2279,10 +2332,10 @@ export interface components {
         /** @enum {string} */
         AreaKind: "district" | "precinct" | "sector" | "beat" | "neighbourhood";
         /**
-         * @description A cancelled series has no future occurrences and cannot be changed.
+         * @description A cancelled series has no future occurrences and cannot be changed; a `draft` is a partner's proposal, seen by the agency and its co-hosts until staff publish it.
          * @enum {string}
          */
-        SeriesStatus: "active" | "cancelled";
+        SeriesStatus: "active" | "cancelled" | "draft";
         /**
          * @description A BCP 47 language tag (`en`, `es-MX`, `ase` for American Sign Language).
          * @example en
@@ -2539,6 +2592,8 @@ export interface components {
         };
         /** @description A recurring meeting; its fields are the template its occurrences start from. */
         Series: {
+            /** @description The partner organizations co-hosting every occurrence (see `/v1/organizations/{id}`). */
+            coHostIds: string[];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -3170,7 +3225,7 @@ export interface components {
             registrationRequired: boolean;
             hostUnit?: string;
             topics?: components["schemas"]["TopicCode"][];
-            /** @description Partner organizations of the agency that co-host the event. Only staff and admins may set them (a partner gets `403`). */
+            /** @description Partner organizations of the agency that co-host the event. Only staff and admins may name them (a partner proposing a meeting is its co-host; naming another organization gets `403`). */
             coHostIds?: string[];
         };
         /** @description The fields to change; `null` clears an optional field. */
@@ -3232,6 +3287,8 @@ export interface components {
              * @default []
              */
             rotation: components["schemas"]["Place"][];
+            /** @description Partner organizations of the agency that co-host every occurrence (as `coHostIds` on an event); only staff and admins change series. */
+            coHostIds?: string[];
             /** @default [] */
             overrides: components["schemas"]["Override"][];
         };
@@ -3255,6 +3312,8 @@ export interface components {
             topics?: components["schemas"]["TopicCode"][];
             recurrence?: components["schemas"]["Recurrence"];
             rotation?: components["schemas"]["Place"][];
+            /** @description Partner organizations of the agency that co-host every occurrence (as `coHostIds` on an event); only staff and admins change series. */
+            coHostIds?: string[];
             overrides?: components["schemas"]["Override"][];
         };
         /**
@@ -5822,6 +5881,48 @@ export interface operations {
                 "application/json": components["schemas"]["UpdateSeriesInput"];
             };
         };
+        responses: {
+            200: components["responses"]["Series"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    publishSeries: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+                /**
+                 * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
+                 * @example es-MX, es;q=0.9, en;q=0.5
+                 */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /**
+                 * @description The series' id. An id that is not a UUID names no series (404).
+                 * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+                 */
+                id: components["parameters"]["SeriesId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             200: components["responses"]["Series"];
             400: components["responses"]["BadRequest"];

@@ -50,7 +50,8 @@ export const eventKind = pgEnum('event_kind', eventKinds)
 export const eventStatus = pgEnum('event_status', eventStatuses)
 export const eventFormat = pgEnum('event_format', eventFormats)
 export const accommodation = pgEnum('accommodation', accommodations)
-export const seriesStatuses = ['active', 'cancelled'] as const
+/** A draft series is a partner's proposal: only the agency and its co-hosts see it until staff publish it. */
+export const seriesStatuses = ['active', 'cancelled', 'draft'] as const
 export const seriesStatus = pgEnum('series_status', seriesStatuses)
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
@@ -103,6 +104,8 @@ export const eventSeries = pgTable(
     rotation: jsonb('rotation').$type<unknown[]>().notNull().default([]),
     /** Per-occurrence overrides keyed by the local start they replace (see series-schemas). */
     overrides: jsonb('overrides').$type<unknown[]>().notNull().default([]),
+    /** Partner organizations that co-host every occurrence (set on each occurrence as event_co_hosts rows). */
+    coHostIds: uuid('co_host_ids').array().notNull().default(sql`'{}'::uuid[]`),
     status: seriesStatus('status').notNull().default('active'),
     ...versioned(),
     ...timestamps(),

@@ -97,6 +97,10 @@ export const mutationResolvers = {
     return context.services.credentials.revoke(serviceContext(context), args.id)
   },
 
+  publishSeries(_: unknown, args: Command & Language, context: GraphqlContext) {
+    return context.services.series.publish(serviceContext(context, args.language), args.id, args.expectedVersion)
+  },
+
   cancelSeries(_: unknown, args: Command & Reason, context: GraphqlContext) {
     return context.services.series.cancel(serviceContext(context, args.language), args.id, reasonInput(args.reason), args.expectedVersion)
   },

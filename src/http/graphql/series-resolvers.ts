@@ -21,6 +21,12 @@ const occurrencesOf: Loader<SeriesView, OccurrenceArgs> = (queries, context) =>
     ),
   )
 
+/** The co-hosts of every series in the batch: one read of the organizations they name. */
+const coHostsOf: Loader<SeriesView> = async (queries, context) => {
+  const byId = await context.services.organizations.byIds(serviceContext(context), queries.flatMap((q) => q.obj.coHostIds))
+  return queries.map((q) => q.obj.coHostIds.flatMap((id) => byId.get(id) ?? []))
+}
+
 export const seriesLoaders = {
-  Series: { agency: agencyOf, area: areaOf('areaId'), occurrences: occurrencesOf },
+  Series: { agency: agencyOf, area: areaOf('areaId'), occurrences: occurrencesOf, coHosts: coHostsOf },
 }

@@ -118,6 +118,10 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath
     return sendResource(reply, await series.update(contextOf(request), request.params.id, request.body, expectedVersion(request)))
   })
 
+  app.post<IdParams>('/v1/series/:id/publish', async function publishSeries(request, reply) {
+    return sendResource(reply, await series.publish(contextOf(request), request.params.id, expectedVersion(request)))
+  })
+
   app.post<IdParams>('/v1/series/:id/cancel', async function cancelSeries(request, reply) {
     return sendResource(reply, await series.cancel(contextOf(request), request.params.id, request.body, expectedVersion(request)))
   })

@@ -72,6 +72,7 @@ export function seriesView(s: SeriesRow, agency: AgencyRow | undefined, preferre
     recurrence: { rule: s.rrule, start: s.dtstartLocal, durationMinutes: s.durationMinutes, exceptions: s.exdates },
     rotation: s.rotation,
     overrides: s.overrides,
+    coHostIds: [...s.coHostIds].sort(),
     version: s.version,
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),

@@ -115,22 +115,23 @@ export function createEventsRepository(db: Queryable) {
       return row
     },
 
-    async seriesById(id: string): Promise<SeriesRow | undefined> {
+    /** A series by id; without `visibility` (a write's own read) drafts are included. */
+    async seriesById(id: string, visibility?: EventVisibility): Promise<SeriesRow | undefined> {
       const [row] = await db
         .select()
         .from(eventSeries)
-        .where(and(eq(eventSeries.id, id), isNull(eventSeries.deletedAt)))
+        .where(and(eq(eventSeries.id, id), isNull(eventSeries.deletedAt), visibility ? seriesVisible(visibility) : undefined))
         .limit(1)
       return row
     },
 
-    seriesByIds(ids: string[]): Promise<SeriesRow[]> {
+    seriesByIds(ids: string[], visibility: EventVisibility): Promise<SeriesRow[]> {
       if (ids.length === 0) return Promise.resolve([])
-      return db.select().from(eventSeries).where(and(inArray(eventSeries.id, ids), isNull(eventSeries.deletedAt)))
+      return db.select().from(eventSeries).where(and(inArray(eventSeries.id, ids), isNull(eventSeries.deletedAt), seriesVisible(visibility)))
     },
 
-    listSeries(agencyId: string | undefined, cursor: Cursor | undefined, limit: number): Promise<SeriesRow[]> {
-      const where: (SQL | undefined)[] = [isNull(eventSeries.deletedAt)]
+    listSeries(agencyId: string | undefined, visibility: EventVisibility, cursor: Cursor | undefined, limit: number): Promise<SeriesRow[]> {
+      const where: (SQL | undefined)[] = [isNull(eventSeries.deletedAt), seriesVisible(visibility)]
       if (agencyId) where.push(eq(eventSeries.agencyId, agencyId))
       if (cursor) where.push(sql`(${eventSeries.createdAt}, ${eventSeries.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
       return db
@@ -185,6 +186,14 @@ function visible(v: EventVisibility): SQL | undefined {
       sql`EXISTS (SELECT 1 FROM ${eventCoHosts} WHERE ${eventCoHosts.eventId} = ${events.id} AND ${eventCoHosts.organizationId} = ${v.draftsCoHostedBy})`,
     )
   return notDraft
+}
+
+/** A draft series (a partner's proposal) is seen by its agency's staff and the organizations that co-host it. */
+function seriesVisible(v: EventVisibility): SQL | undefined {
+  const notDraftSeries = sql`${eventSeries.status} <> 'draft'`
+  if (v.draftsOfAgencyId) return or(notDraftSeries, eq(eventSeries.agencyId, v.draftsOfAgencyId))
+  if (v.draftsCoHostedBy) return or(notDraftSeries, sql`${v.draftsCoHostedBy}::uuid = any(${eventSeries.coHostIds})`)
+  return notDraftSeries
 }
 
 function filterConditions(f: EventFilter): (SQL | undefined)[] {

@@ -236,6 +236,8 @@ const seriesFields = {
   /** Meetings rotate through these places in turn: the rule's n-th occurrence (exceptions counted) meets at rotation[n mod length]. */
   rotation: z.array(placeInput).max(52),
   overrides: z.array(overrideInput).max(400),
+  /** Partner organizations that co-host every occurrence, as coHostIds does on an event. */
+  coHostIds: coHostIds.optional(),
 }
 
 export const createSeriesInput = z

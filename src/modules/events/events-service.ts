@@ -200,9 +200,16 @@ export function createEventsService({ database, repositories, writes, agencies }
 
     /** Schedules an event in at most two statements: its checks in one read, then one write (see src/modules/writes.ts). */
     async schedule(ctx: RequestContext, rawInput: unknown, idempotencyKey?: string): Promise<WriteResult> {
-      const agency = await managerAgency(ctx)
+      // A partner organization proposes: a draft it co-hosts, which staff review and publish.
+      const proposer = ctx.actor.kind === 'partner' && ctx.actor.organizationId ? ctx.actor.organizationId : undefined
+      const agency = proposer ? await agencies.ofActor(ctx) : await managerAgency(ctx)
       const input = parseInput(scheduleEventInput, rawInput)
-      const { draft, startsAt, endsAt, coHostIds, ...content } = input
+      if (proposer && input.draft === false) throw validationFailed([{ field: 'draft', message: 'a partner proposes a draft; agency staff publish it' }])
+      if (proposer && input.coHostIds?.some((id) => id !== proposer)) throw new AppError('FORBIDDEN', 'Only agency staff may name other co-hosts')
+      const { startsAt, endsAt, ...rest } = input
+      const draft = proposer ? true : rest.draft
+      const coHostIds = proposer ? [proposer] : rest.coHostIds
+      const { draft: _draft, coHostIds: _coHostIds, ...content } = rest
       const created = await writes.create(ctx, {
         operation: 'events.schedule',
         entityType: 'event',
@@ -233,7 +240,7 @@ export function createEventsService({ database, repositories, writes, agencies }
               updatedAt: now,
             }),
             alongside: coHostIds?.length ? [repositories.organizations.planCoHosts(agency.id, id, coHostIds)] : [],
-            audit: { agencyId: agency.id, action: 'event.scheduled' },
+            audit: { agencyId: agency.id, action: proposer ? 'event.proposed' : 'event.scheduled' },
             // A draft is the agency's own until published.
             outbox: { visibility: draft ? 'agency' : 'public', payload: { id, version: 1 } },
           }

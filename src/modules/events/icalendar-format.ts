@@ -1,7 +1,8 @@
 // Events as iCalendar (RFC 5545, RFC 7986): stable UIDs, SEQUENCE, series as RRULE masters with overrides, VTIMEZONEs.
 import ICAL from 'ical.js'
 import { tzlib_get_ical_block } from 'timezones-ical-library'
-import { toOffsetIso } from '../../time.ts'
+import { toLocal, toOffsetIso } from '../../time.ts'
+import { expand } from './recurrence.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { CalendarFeed, FeedSeries } from './event-feeds-service.ts'
 import type { EventView } from './event-view.ts'
@@ -137,48 +138,72 @@ function single(e: EventView, seriesUid?: string): Component {
 }
 
 /**
- * A series' occurrences in the feed: one master VEVENT whose RRULE (bounded by UNTIL to the last occurrence listed, and
- * EXDATEs for rule dates not listed) gives exactly the listed starts, plus an overriding VEVENT per occurrence that differs.
+ * A series' occurrences in the feed, all under the series' UID, each identified by its RECURRENCE-ID (its original start,
+ * kept through edits of the series). The master's instances are exactly the listed RECURRENCE-IDs: its RRULE (bounded by
+ * UNTIL, with an EXDATE per rule date not listed) when the current rule gives all of them, otherwise DTSTART plus one
+ * RDATE per other occurrence (after the series moved to another time, the old identities no longer fit a rule). An
+ * overriding VEVENT follows for each occurrence whose time or content differs from the master's.
  */
 function seriesComponents(members: EventView[], fs: FeedSeries): Component[] {
-  const ruleStarts = new Set(fs.ruleStarts.map((d) => d.getTime()))
-  const inRule = members.filter((e) => e.recurrenceId && ruleStarts.has(Date.parse(e.recurrenceId)))
-  // An occurrence the current rule no longer gives (kept because it is past or was edited by hand) stands alone.
-  const standalone = members.filter((e) => !inRule.includes(e)).map((e) => single(e))
-  if (inRule.length === 0) return standalone
-  inRule.sort((a, b) => Date.parse(a.recurrenceId!) - Date.parse(b.recurrenceId!))
-  const listed = new Set(inRule.map((e) => Date.parse(e.recurrenceId!)))
-  const first = Date.parse(inRule[0]!.recurrenceId!)
-  const last = Date.parse(inRule.at(-1)!.recurrenceId!)
-
-  // The master carries what most occurrences share, so only the odd ones need an override.
-  const counts = new Map<string, number>()
-  for (const e of inRule) counts.set(fingerprint(e), (counts.get(fingerprint(e)) ?? 0) + 1)
-  const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0]
-  const template = inRule.find((e) => fingerprint(e) === common)!
-  const duration = durationMs(template)
+  const withId = members.filter((e) => e.recurrenceId)
+  const standalone = members.filter((e) => !e.recurrenceId).map((e) => single(e))
+  if (withId.length === 0) return standalone
+  withId.sort((a, b) => Date.parse(a.recurrenceId!) - Date.parse(b.recurrenceId!))
+  const listed = new Set(withId.map((e) => Date.parse(e.recurrenceId!)))
+  const first = Date.parse(withId[0]!.recurrenceId!)
+  const last = Date.parse(withId.at(-1)!.recurrenceId!)
   const timeZone = fs.series.timeZone
+  // After the series moved to another time of day, its occurrences' identities are the rule's dates at the old time.
+  const ruleStartList = identityStarts(fs, toLocal(new Date(first), timeZone).slice(11), new Date(last))
+  const ruleStarts = new Set(ruleStartList.map((d) => d.getTime()))
+  const byRule = [...listed].every((ms) => ruleStarts.has(ms))
+
+  // The master carries what most occurrences share, so only the odd ones need an override; it is CANCELLED only when
+  // every occurrence is (some clients read a cancelled master as the whole series called off).
+  const counts = new Map<string, number>()
+  const live = withId.filter((e) => e.status !== 'cancelled')
+  for (const e of live.length ? live : withId) counts.set(fingerprint(e), (counts.get(fingerprint(e)) ?? 0) + 1)
+  const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0]
+  const template = withId.find((e) => fingerprint(e) === common)!
+  const duration = durationMs(template)
 
   const master = new ICAL.Component('vevent')
   master.addPropertyWithValue('uid', fs.series.id)
-  addStamps(master, { ...template, createdAt: fs.series.createdAt, updatedAt: maxIso(inRule.map((e) => e.updatedAt)) })
+  addStamps(master, { ...template, createdAt: fs.series.createdAt, updatedAt: maxIso([fs.series.updatedAt, ...withId.map((e) => e.updatedAt)]) })
   master.addProperty(zoned('dtstart', new Date(first), timeZone))
   master.addPropertyWithValue('duration', ICAL.Duration.fromSeconds(duration / 1000))
-  const rule = ICAL.Recur.fromString(fs.series.recurrence.rule.replace(/^RRULE:/i, ''))
-  rule.count = null
-  rule.until = utc(new Date(last))
-  master.addPropertyWithValue('rrule', rule)
-  for (const start of fs.ruleStarts) {
-    const ms = start.getTime()
-    if (ms > first && ms < last && !listed.has(ms)) master.addProperty(zoned('exdate', start, timeZone))
-  }
-  master.addPropertyWithValue('sequence', Math.max(...inRule.map((e) => e.sequence)))
+  if (byRule) {
+    const rule = ICAL.Recur.fromString(fs.series.recurrence.rule.replace(/^RRULE:/i, ''))
+    rule.count = null
+    rule.until = utc(new Date(last))
+    master.addPropertyWithValue('rrule', rule)
+    for (const start of ruleStartList) {
+      const ms = start.getTime()
+      if (ms > first && ms < last && !listed.has(ms)) master.addProperty(zoned('exdate', start, timeZone))
+    }
+  } else for (const ms of [...listed].slice(1)) master.addProperty(zoned('rdate', new Date(ms), timeZone))
+  // Every series edit raises the series' version, so the master's SEQUENCE never falls (nor below any occurrence's).
+  master.addPropertyWithValue('sequence', Math.max(fs.series.version - 1, ...withId.map((e) => e.sequence)))
   addContent(master, template)
 
-  const overrides = inRule
+  const overrides = withId
     .filter((e) => fingerprint(e) !== common || Date.parse(e.startsAt) !== Date.parse(e.recurrenceId!) || durationMs(e) !== duration)
     .map((e) => single(e, fs.series.id))
   return [master, ...overrides, ...standalone]
+}
+
+/**
+ * The starts the master's RRULE can give: the series' rule without its end (the master is bounded by UNTIL instead, so
+ * occurrences a shortened rule dropped keep their place), its first date at `time` of day (the identities' time).
+ */
+function identityStarts(fs: FeedSeries, time: string, last: Date): Date[] {
+  const { rule, start } = fs.series.recurrence
+  const open = rule.replace(/^RRULE:/i, '').split(';').filter((part) => !/^(COUNT|UNTIL)=/i.test(part)).join(';')
+  try {
+    return expand(open, `${start.slice(0, 11)}${time}`, fs.series.timeZone, [], last).map((o) => o.start)
+  } catch {
+    return []
+  }
 }
 
 const maxIso = (values: string[]) => values.reduce((a, b) => (a > b ? a : b))

@@ -53,6 +53,11 @@ export function createOrganizationsRepository(db: Queryable) {
       return plannedInsert(eventCoHosts, organizationIds.map((organizationId) => ({ agencyId, eventId, organizationId })))
     },
 
+    /** Co-host rows for many events at once (a series' occurrences), written in a unit of work. */
+    planCoHostRows(rows: { agencyId: string; eventId: string; organizationId: string }[]): PlannedInsert {
+      return plannedInsert(eventCoHosts, rows)
+    },
+
     /** Keyset page in creation order. */
     list(filter: OrganizationFilter, cursor: Cursor | undefined, limit: number): Promise<OrganizationRow[]> {
       const where: (SQL | undefined)[] = [
