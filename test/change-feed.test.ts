@@ -146,3 +146,36 @@ t.test('when feedback stays private, then only those of its agency entitled to i
   t.same(await ids(analyst), [given.id, collected.id], 'the analyst of all the agency feedback')
   t.same(await ids({}), [], 'the public of none')
 })
+
+t.test('when a shared priority is published, withheld, or waits for moderation, then the public feed carries it, tombstones it, or never names it', async (t) => {
+  const { app, database } = await build(t)
+  const staff = await bearer()
+  const settled = async () => {
+    for (let i = 0; i < 100; i++) {
+      const [row] = await database.raw<{ n: number }>('select count(*)::int as n from outbox where tx >= pg_snapshot_xmin(pg_current_snapshot())')
+      if (Number(row!.n) === 0) return
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+  const feed = async (after?: string) => {
+    await settled()
+    const res = await app.inject({ method: 'GET', url: `/v1/changes${after ? `?after=${after}` : ''}` })
+    t.equal(res.statusCode, 200)
+    return res.json() as { data: { resourceType: string; id: string; type: string; tombstone?: boolean; resource?: { id: string } }[]; cursor: string }
+  }
+  const start = await feed()
+  const shown = (await app.inject({ method: 'POST', url: '/v1/priorities', headers: staff, payload: { statement: { en: 'Safer crossings on Elm' } } })).json()
+  const pending = (await app.inject({ method: 'POST', url: '/v1/priorities', payload: { agency: 'metro', statement: { en: 'More youth hours' } } })).json()
+  const first = await feed(start.cursor)
+  const priorities = first.data.filter((e) => e.resourceType === 'priority')
+  t.same(priorities.map((e) => [e.id, e.tombstone ?? false]), [[shown.id, false]], 'the published priority, as an upsert; the one waiting for moderation is never named')
+  t.equal(priorities[0]!.resource!.id, shown.id)
+  // GraphQL carries it in its own field too.
+  const gql = await app.inject({ method: 'POST', url: '/graphql', payload: { query: `{ changes(after: "${start.cursor}") { entries { resourceType id priority { id } } } }` } })
+  t.same(gql.json().data.changes.entries.filter((e: { resourceType: string }) => e.resourceType === 'PRIORITY').map((e: { priority: { id: string } | null }) => e.priority?.id), [shown.id])
+  const withheld = await app.inject({ method: 'PATCH', url: `/v1/priorities/${shown.id}`, headers: { ...staff, 'if-match': '"1"' }, payload: { moderation: 'withheld' } })
+  t.equal(withheld.statusCode, 200, withheld.body)
+  const second = await feed(first.cursor)
+  t.same(second.data.filter((e) => e.resourceType === 'priority').map((e) => [e.id, e.tombstone ?? false]), [[shown.id, true]], 'withheld: a tombstone')
+  t.notOk(JSON.stringify([first, second]).includes(pending.id), 'the pending proposal never appears')
+})

@@ -4320,12 +4320,12 @@ export interface components {
              */
             type: string;
             /** @enum {string} */
-            resourceType: "event" | "series" | "organization" | "feedback" | "decision" | "report_back";
+            resourceType: "event" | "series" | "organization" | "feedback" | "decision" | "report_back" | "priority";
             /** Format: uuid */
             id: string;
             /** Format: date-time */
             occurredAt: string;
-            /** @description An upsert: the resource as GET /v1/events/{id}, /v1/series/{id}, /v1/organizations/{id}, /v1/feedback/{id}, /v1/decisions/{id} or /v1/report-backs/{id} (by resourceType) returns it to this caller now: an Event, Series, Organization, Feedback, Decision or ReportBack. */
+            /** @description An upsert: the resource as GET /v1/events/{id}, /v1/series/{id}, /v1/organizations/{id}, /v1/feedback/{id}, /v1/decisions/{id}, /v1/report-backs/{id} or /v1/priorities/{id} (by resourceType) returns it to this caller now: an Event, Series, Organization, Feedback, Decision, ReportBack or Priority. */
             resource?: Record<string, never>;
             /**
              * @description The resource is no longer the caller's to see (or no longer exists); remove it from a copy.

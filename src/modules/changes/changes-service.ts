@@ -15,11 +15,12 @@ import type { FeedbackService } from '../feedback/feedback-service.ts'
 import type { OrganizationsService } from '../organizations/organizations-service.ts'
 import type { OutboxFilter, OutboxPosition, OutboxRow } from '../outbox/outbox-repository.ts'
 import type { Repositories } from '../repositories.ts'
+import type { PrioritiesService } from '../priorities/priorities-service.ts'
 import type { ReportBacksService } from '../report-backs/report-backs-service.ts'
 import { parseInput } from '../shared/validation.ts'
 
 /** The outbox's entity types the feed carries, each read back through its own service. Participants and attendance stay out: personal data. */
-export const feedResourceTypes = ['event', 'series', 'organization', 'feedback', 'decision', 'report_back'] as const
+export const feedResourceTypes = ['event', 'series', 'organization', 'feedback', 'decision', 'report_back', 'priority'] as const
 export type FeedResourceType = (typeof feedResourceTypes)[number]
 
 export type ChangeEntry = {
@@ -80,6 +81,7 @@ export function createChangesService(deps: {
   feedback: FeedbackService
   decisions: DecisionsService
   reportBacks: ReportBacksService
+  priorities: PrioritiesService
 }) {
   const { repositories, agencies } = deps
   const loaders: Record<FeedResourceType, Loader> = {
@@ -89,6 +91,7 @@ export function createChangesService(deps: {
     feedback: (ctx, ids) => deps.feedback.byIds(ctx, ids),
     decision: (ctx, ids) => deps.decisions.byIds(ctx, ids),
     report_back: (ctx, ids) => deps.reportBacks.byIds(ctx, ids),
+    priority: async (ctx, ids) => new Map((await deps.priorities.byIds(ctx, ids)).map((p) => [p.id, p])),
   }
 
   /**
