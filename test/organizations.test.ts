@@ -223,8 +223,12 @@ t.test('when a partner edits events, then only those its organization co-hosts, 
   const coHosts = await checked(t, app, { method: 'PATCH', url: `/v1/events/${mine.id}`, headers: at(4), payload: { coHostIds: [org.id, other.id] } })
   t.equal(coHosts.statusCode, 403, 'a partner may not change co-hosts')
   t.equal(coHosts.json().code, 'FORBIDDEN')
+  // A partner proposes: its event is a draft its organization co-hosts, for staff to publish (never scheduled outright).
   const schedule = await checked(t, app, { method: 'POST', url: '/v1/events', headers: partner, payload: eventBody() })
-  t.equal(schedule.statusCode, 403, 'a partner may not schedule events')
+  t.equal(schedule.statusCode, 201, 'a partner may propose an event')
+  t.match(schedule.json(), { status: 'draft', coHostIds: [org.id] }, 'as a draft its organization co-hosts')
+  const outright = await checked(t, app, { method: 'POST', url: '/v1/events', headers: partner, payload: eventBody({ draft: false }) })
+  t.equal(outright.statusCode, 400, 'a partner may not schedule a published event')
   const draft = (await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ draft: true, coHostIds: [org.id] }) })).json()
   const publish = await checked(t, app, { method: 'POST', url: `/v1/events/${draft.id}/publish`, headers: { ...partner, 'if-match': '"1"' } })
   t.equal(publish.statusCode, 403, 'a partner may not publish')
