@@ -291,7 +291,7 @@ export async function seedDemoInsights(
       accommodations: m.format === 'virtual' ? ['live_captioning'] : ['step_free_access', 'accessible_restroom'],
       registrationRequired: m.kind === 'listening_session' || m.kind === 'virtual_forum',
       hostUnit: 'Community Engagement Unit',
-      topics: { listening_session: ['community_safety', 'day_to_day_interactions', 'policy'], coffee_with_an_officer: ['day_to_day_interactions'], community_walk: ['community_safety'], virtual_forum: ['policy', 'agency_technology'], youth_event: ['wellness'] }[m.kind],
+      topics: { listening_session: ['community_safety', 'everyday_interactions', 'policy'], coffee_with_an_officer: ['everyday_interactions'], community_walk: ['community_safety'], virtual_forum: ['policy', 'agency_technology'], youth_event: ['wellness'] }[m.kind],
     } satisfies Insert<typeof events>
   })
   await insertAll(db, events, meetingRows)
