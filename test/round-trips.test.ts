@@ -63,3 +63,33 @@ t.test('when the contract describes q, then feedback’s and decisions’ say wh
   }
   t.match(q('/v1/decisions'), /rationales/)
 })
+
+t.test('when a decision answers many feedback items, then GraphQL pages them with a total and reads on with after', async (t) => {
+  const { app } = await build(t)
+  const staff = await bearer()
+  const ids: string[] = []
+  for (let i = 0; i < 5; i++)
+    ids.push(json(await app.inject({ method: 'POST', url: '/v1/feedback', headers: staff, payload: { body: `Item ${i}`, language: 'en', topic: 'community_safety' } })).id)
+  const decision = json(await app.inject({ method: 'POST', url: '/v1/decisions', headers: staff, payload: { title: { en: 'More patrols' }, feedbackIds: ids } }))
+  const page = async (after: string | null, first = 2) =>
+    json(await app.inject({
+      method: 'POST', url: '/graphql', headers: staff,
+      payload: { query: 'query ($id: ID!, $first: Int, $after: String) { decision(id: $id) { feedback(first: $first, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } } }', variables: { id: decision.id, first, after } },
+    }))
+  const seen: string[] = []
+  let after: string | null = null
+  for (let n = 0; n < 5; n++) {
+    const { data } = await page(after)
+    const feedback = data.decision.feedback
+    t.equal(feedback.totalCount, 5, `page ${n + 1}: the total`)
+    seen.push(...feedback.nodes.map((f: { id: string }) => f.id))
+    if (!feedback.pageInfo.hasNextPage) break
+    after = feedback.pageInfo.endCursor
+  }
+  t.same([...seen].sort(), [...ids].sort(), 'three pages of at most two give every item once')
+  t.equal(seen.length, 5)
+  const bad = await page(null, 500)
+  t.equal(bad.errors[0].extensions.code, 'VALIDATION_FAILED', 'first above 100 is refused')
+  const badCursor = await page('bm9wZQ')
+  t.equal(badCursor.errors[0].extensions.code, 'INVALID_CURSOR')
+})

@@ -107,16 +107,32 @@ export function createFeedbackRepository(db: Queryable) {
       return { rows: rows.map(({ total: _t, ...r }) => ({ ...(r as unknown as FeedbackRow), rank: Number(r.rank) })), totals }
     },
 
-    /** The visible items each decision answers, for a batch of decisions (one statement). */
-    ofDecisions(decisionIds: string[], viewer: FeedbackViewer): Promise<(FeedbackRow & { decisionId: string })[]> {
-      if (decisionIds.length === 0) return Promise.resolve([])
-      return db
-        .select({ ...selection, decisionId: decisionFeedback.decisionId })
+    /**
+     * A page of the visible items each decision answers (received order), after `after` when given, with each decision's
+     * total: one windowed statement for a batch of decisions. Rows are ranked from the cursor on; `first + 1` say if more follow.
+     */
+    async pageOfDecisions(decisionIds: string[], viewer: FeedbackViewer, first: number, after?: { at: Date; id: string }) {
+      if (decisionIds.length === 0) return { rows: [], totals: new Map<string, number>() }
+      const onward = after ? sql`(${feedbackItems.receivedAt}, ${feedbackItems.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)` : sql`true`
+      const ranked = db
+        .select({
+          ...selection,
+          decisionId: sql<string>`${decisionFeedback.decisionId}`.as('decision_id'),
+          onward: sql<boolean>`${onward}`.as('onward'),
+          rank: sql<number>`row_number() over (partition by ${decisionFeedback.decisionId}, ${onward} order by ${feedbackItems.receivedAt}, ${feedbackItems.id})`.as('rank'),
+          total: sql<number>`count(*) over (partition by ${decisionFeedback.decisionId})`.as('total'),
+        })
         .from(decisionFeedback)
         .innerJoin(feedbackItems, eq(feedbackItems.id, decisionFeedback.feedbackId))
         .innerJoin(feedbackTopics, eq(feedbackTopics.id, feedbackItems.topicId))
         .where(and(inArray(decisionFeedback.decisionId, decisionIds), feedbackVisible(viewer), isNull(feedbackItems.deletedAt)))
-        .orderBy(asc(feedbackItems.receivedAt), asc(feedbackItems.id))
+        .as('ranked')
+      // The page, and the first row before the cursor of each decision, which carries its total when the page is empty.
+      const rows = await db.select().from(ranked).where(sql`(${ranked.onward} and ${ranked.rank} <= ${first + 1}) or ${ranked.rank} = 1`).orderBy(asc(ranked.decisionId), asc(ranked.rank))
+      const totals = new Map<string, number>()
+      for (const r of rows) totals.set(r.decisionId, Number(r.total))
+      const page = rows.filter((r) => r.onward && Number(r.rank) <= first + 1)
+      return { rows: page.map(({ total: _t, onward: _o, ...r }) => ({ ...(r as unknown as FeedbackRow), decisionId: r.decisionId, rank: Number(r.rank) })), totals }
     },
 
     /** Which of `ids` are live items of the agency (to validate links). */

@@ -117,11 +117,12 @@ export function createFeedbackService({ database, repositories, writes, agencies
       return { rows: rows.map((r) => ({ eventId: r.eventId!, rank: r.rank, view: feedbackView(r, viewer) })), totals }
     },
 
-    async ofDecisions(ctx: RequestContext, decisionIds: string[]): Promise<Map<string, FeedbackView[]>> {
+    /** A page of the items each decision answers and each decision's total, one statement for the whole batch. */
+    async pageOfDecisions(ctx: RequestContext, decisionIds: string[], first: number, after?: string) {
       const viewer = await viewerOf(ctx)
-      const out = new Map<string, FeedbackView[]>(decisionIds.map((id) => [id, []]))
-      for (const r of await repositories.feedback.ofDecisions(decisionIds, viewer)) out.get(r.decisionId)?.push(feedbackView(r, viewer))
-      return out
+      const cursor = after === undefined ? undefined : decodeCursor(after, 'feedback:received')
+      const { rows, totals } = await repositories.feedback.pageOfDecisions(decisionIds, viewer, first, cursor)
+      return { rows: rows.map((r) => ({ decisionId: r.decisionId, rank: r.rank, view: feedbackView(r, viewer) })), totals }
     },
 
     /**
