@@ -4351,19 +4351,24 @@ export interface components {
         /** @description Only occurrences of this series. */
         SeriesIdFilter: string;
         /**
-         * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+         * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`,
+         *     `-word`, `or`). Language-aware: words match as written in any language, and by their stem in a language with a
+         *     text-search configuration (English, Spanish, French, Portuguese, German, Italian, Dutch, Russian, Arabic,
+         *     Turkish), so `cameras` finds `camera`.
          * @example coffee
          */
         Q: string;
         /**
          * @description Full-text search in the feedback text the caller may read: the agency's staff search the text as given
-         *     of their agency's items; everyone else (analysts, partners, the public) searches published text only, so
-         *     a word removed by redaction finds nothing. Web-search syntax (`"exact phrase"`, `-word`, `or`).
+         *     of their agency's items; its analysts the de-identified text they read (contact details removed, so those
+         *     find nothing); everyone else, and everyone for other agencies' items, published text only. Web-search
+         *     syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is (an item is stemmed in the
+         *     language it was given in).
          * @example streetlights
          */
         FeedbackQ: string;
         /**
-         * @description Full-text search in decisions' titles, summaries and rationales (every language); web-search syntax (`"exact phrase"`, `-word`, `or`).
+         * @description Full-text search in decisions' titles, summaries and rationales (every language); web-search syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is.
          * @example patrols
          */
         DecisionQ: string;
@@ -4514,7 +4519,10 @@ export interface operations {
                 /** @description Only events this partner organization co-hosts. */
                 organizationId?: components["parameters"]["OrganizationIdFilter"];
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`,
+                 *     `-word`, `or`). Language-aware: words match as written in any language, and by their stem in a language with a
+                 *     text-search configuration (English, Spanish, French, Portuguese, German, Italian, Dutch, Russian, Arabic,
+                 *     Turkish), so `cameras` finds `camera`.
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
@@ -4666,7 +4674,10 @@ export interface operations {
                 /** @description Only events this partner organization co-hosts. */
                 organizationId?: components["parameters"]["OrganizationIdFilter"];
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`,
+                 *     `-word`, `or`). Language-aware: words match as written in any language, and by their stem in a language with a
+                 *     text-search configuration (English, Spanish, French, Portuguese, German, Italian, Dutch, Russian, Arabic,
+                 *     Turkish), so `cameras` finds `camera`.
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
@@ -4764,7 +4775,10 @@ export interface operations {
                 /** @description Only events this partner organization co-hosts. */
                 organizationId?: components["parameters"]["OrganizationIdFilter"];
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`,
+                 *     `-word`, `or`). Language-aware: words match as written in any language, and by their stem in a language with a
+                 *     text-search configuration (English, Spanish, French, Portuguese, German, Italian, Dutch, Russian, Arabic,
+                 *     Turkish), so `cameras` finds `camera`.
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
@@ -5462,7 +5476,10 @@ export interface operations {
                 /** @description Only events about one of these topics (repeat the parameter or separate with commas). */
                 topic?: components["parameters"]["TopicFilter"];
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`,
+                 *     `-word`, `or`). Language-aware: words match as written in any language, and by their stem in a language with a
+                 *     text-search configuration (English, Spanish, French, Portuguese, German, Italian, Dutch, Russian, Arabic,
+                 *     Turkish), so `cameras` finds `camera`.
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
@@ -7498,8 +7515,10 @@ export interface operations {
                 receivedTo?: string;
                 /**
                  * @description Full-text search in the feedback text the caller may read: the agency's staff search the text as given
-                 *     of their agency's items; everyone else (analysts, partners, the public) searches published text only, so
-                 *     a word removed by redaction finds nothing. Web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 *     of their agency's items; its analysts the de-identified text they read (contact details removed, so those
+                 *     find nothing); everyone else, and everyone for other agencies' items, published text only. Web-search
+                 *     syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is (an item is stemmed in the
+                 *     language it was given in).
                  * @example streetlights
                  */
                 q?: components["parameters"]["FeedbackQ"];
@@ -7850,7 +7869,7 @@ export interface operations {
                 /** @description Only decisions answering this feedback item. */
                 feedbackId?: string;
                 /**
-                 * @description Full-text search in decisions' titles, summaries and rationales (every language); web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @description Full-text search in decisions' titles, summaries and rationales (every language); web-search syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is.
                  * @example patrols
                  */
                 q?: components["parameters"]["DecisionQ"];
@@ -8414,8 +8433,10 @@ export interface operations {
                 receivedTo?: string;
                 /**
                  * @description Full-text search in the feedback text the caller may read: the agency's staff search the text as given
-                 *     of their agency's items; everyone else (analysts, partners, the public) searches published text only, so
-                 *     a word removed by redaction finds nothing. Web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 *     of their agency's items; its analysts the de-identified text they read (contact details removed, so those
+                 *     find nothing); everyone else, and everyone for other agencies' items, published text only. Web-search
+                 *     syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is (an item is stemmed in the
+                 *     language it was given in).
                  * @example streetlights
                  */
                 q?: components["parameters"]["FeedbackQ"];
@@ -8479,7 +8500,7 @@ export interface operations {
                 /** @description Only decisions answering this feedback item. */
                 feedbackId?: string;
                 /**
-                 * @description Full-text search in decisions' titles, summaries and rationales (every language); web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @description Full-text search in decisions' titles, summaries and rationales (every language); web-search syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is.
                  * @example patrols
                  */
                 q?: components["parameters"]["DecisionQ"];

@@ -3,6 +3,7 @@ import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, arrayContains, arrayOverlaps, asc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import { getTableColumns } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
+import { searchQuery } from '../../db/text-search.ts'
 import { existsCheck, plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
@@ -211,7 +212,7 @@ function filterConditions(f: EventFilter): (SQL | undefined)[] {
     f.organizationId
       ? sql`exists (select 1 from ${eventCoHosts} where ${eventCoHosts.eventId} = ${events.id} and ${eventCoHosts.organizationId} = ${f.organizationId}::uuid)`
       : undefined,
-    f.q ? sql`${events.search} @@ websearch_to_tsquery('simple', ${f.q})` : undefined,
+    f.q ? sql`${events.search} @@ ${searchQuery(f.q)}` : undefined,
     f.updatedSince ? gte(events.updatedAt, f.updatedSince) : undefined,
     f.near ? nearCondition(f.near, f.radius ?? NEAR_DEFAULT_RADIUS) : undefined,
   ]

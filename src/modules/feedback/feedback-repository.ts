@@ -9,13 +9,16 @@ import type { FeedbackListQuery } from './feedback-schemas.ts'
 import type { FeedbackStatus } from './feedback-lifecycle.ts'
 import type { FeedbackViewer } from './feedback-view.ts'
 import { inAreas } from '../agencies/agencies-repository.ts'
+import { searchQuery } from '../../db/text-search.ts'
+import { redact } from './redact.ts'
 
-const { searchPublic: _public, searchPrivate: _private, ...itemColumns } = getTableColumns(feedbackItems)
+// The search vectors and the de-identified copy are the database's own, for search: reads leave them out.
+const { searchPublic: _public, searchPrivate: _private, searchDeidentified: _deidentified, deidentifiedBody: _copy, ...itemColumns } = getTableColumns(feedbackItems)
 /** Every item read carries its topic's code (the API names topics by code), joined in the same statement. */
 const selection = { ...itemColumns, topicCode: feedbackTopics.code }
-export type FeedbackItemRow = Omit<typeof feedbackItems.$inferSelect, 'searchPublic' | 'searchPrivate'>
+export type FeedbackItemRow = Omit<typeof feedbackItems.$inferSelect, 'searchPublic' | 'searchPrivate' | 'searchDeidentified' | 'deidentifiedBody'>
 export type FeedbackRow = FeedbackItemRow & { topicCode: string }
-export type FeedbackInsert = typeof feedbackItems.$inferInsert
+export type FeedbackInsert = Omit<typeof feedbackItems.$inferInsert, 'deidentifiedBody'>
 export type TransitionRow = typeof feedbackTransitions.$inferSelect
 
 export type FeedbackFilter = Omit<FeedbackListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
@@ -30,11 +33,17 @@ export function feedbackVisible(v: FeedbackViewer): SQL {
   return or(published, eq(feedbackItems.agencyId, v.agencyId))!
 }
 
-/** Staff search the original text of their agency's items; everyone else only published text, so redacted words find nothing. */
+/**
+ * Search over what each caller may read of an item: staff the text as given of their agency's items, analysts the
+ * de-identified text of their agency's (items written before it existed: their published text), everyone else the
+ * published text, so a word redaction removed finds nothing. Language-aware: src/db/text-search.ts.
+ */
 function matches(q: string, v: FeedbackViewer): SQL {
-  const query = sql`websearch_to_tsquery('simple', ${q})`
-  if (v.kind === 'staff' && v.agencyId)
-    return sql`(case when ${feedbackItems.agencyId} = ${v.agencyId}::uuid then ${feedbackItems.searchPrivate} else ${feedbackItems.searchPublic} end) @@ ${query}`
+  const query = searchQuery(q)
+  const own = (vector: SQL) => sql`(case when ${feedbackItems.agencyId} = ${v.agencyId}::uuid then ${vector} else ${feedbackItems.searchPublic} end) @@ ${query}`
+  if (v.kind === 'staff' && v.agencyId) return own(sql`${feedbackItems.searchPrivate}`)
+  if (v.kind === 'analyst' && v.agencyId)
+    return own(sql`(case when ${feedbackItems.deidentifiedBody} is null then ${feedbackItems.searchPublic} else ${feedbackItems.searchDeidentified} end)`)
   return sql`${feedbackItems.searchPublic} @@ ${query}`
 }
 
@@ -146,13 +155,13 @@ export function createFeedbackRepository(db: Queryable) {
     },
 
     async insert(values: FeedbackInsert & Stamped & { receivedAt: Date }): Promise<FeedbackItemRow> {
-      const [row] = await db.insert(feedbackItems).values(values).returning(itemColumns)
+      const [row] = await db.insert(feedbackItems).values({ ...values, deidentifiedBody: redact(values.body) }).returning(itemColumns)
       return row!
     },
 
     /** A new item, written in a unit of work; its id is chosen by the caller. */
     planInsert(values: FeedbackInsert & Stamped & { id: string; receivedAt: Date }): PlannedInsert<FeedbackItemRow> {
-      return plannedInsert(feedbackItems, values, itemColumns)
+      return plannedInsert(feedbackItems, { ...values, deidentifiedBody: redact(values.body) }, itemColumns)
     },
 
     /** Which of these ids are live items of the agency, with when each was received: a check for a unit of work's one read. */
