@@ -108,7 +108,7 @@ t.test('when every role tries every loop operation, then each answer is the one 
     rest('GET', '/v1/feedback?updatedSince=2020-01-01T00:00:00Z'),
     gql('{ feedback { nodes { body participantId anonymous organizationId } } }'),
     gql(`{ event(id: "${event.id}") { feedback { nodes { body participantId } } } }`),
-    gql(`{ decisions { nodes { feedback { body participantId } } } }`),
+    gql(`{ decisions { nodes { feedback { nodes { body participantId } } } } }`),
   ]
   for (const role of roles) {
     for (const read of reads) {

@@ -99,7 +99,7 @@ t.test('when the app is built, then every route is documented and every document
     'listEvents', 'scheduleEvent', 'getEvent', 'updateEvent', 'publishEvent', 'rescheduleEvent', 'postponeEvent', 'cancelEvent',
     'completeEvent', 'listEventsCalendar', 'getEventCalendar', 'exportEventsCsv', 'listSeries', 'createSeries', 'getSeries', 'updateSeries', 'publishSeries', 'cancelSeries', 'listSeriesOccurrences',
     'listAgencies', 'getAgency', 'listAreas', 'createAgency', 'updateAgency', 'createArea', 'getArea', 'updateArea', 'removeArea', 'listOrganizations', 'createOrganization', 'getOrganization', 'updateOrganization',
-    'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getGraphqlSchema',
+    'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getGraphqlSchema', 'getGraphqlIntrospection',
     'listParticipants', 'createParticipant', 'getParticipant', 'updateParticipant', 'withdrawConsent', 'recordDemographics', 'eraseParticipant',
     'getEventAttendance', 'listRegistrations', 'registerForEvent', 'cancelRegistration', 'checkIn', 'recordHeadCount', 'listSurveyResponses', 'submitSurveyResponse',
     'getInsight',
@@ -242,7 +242,7 @@ t.test('events: schedule, read, change and every command, valid and invalid', as
     t.equal(res.headers.etag, '"1"')
     t.equal(res.headers['content-language'], 'en', 'the default language without Accept-Language')
     const es = await call(t, { method: 'GET', url: `/v1/events/${id}`, headers: { 'accept-language': 'es-MX, en;q=0.5' } })
-    t.equal(es.headers['content-language'], 'es', 'Accept-Language picks the translation')
+    t.equal(es.headers['content-language'], 'es, en', 'Accept-Language picks the translation (the description exists only in English)')
     t.equal(es.json().title, 'Café con un policía')
     await call(t, { method: 'HEAD', url: `/v1/events/${id}` })
     expectStatus(t, await call(t, { method: 'GET', url: '/v1/events/3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14' }), 404, 'EVENT_NOT_FOUND')
@@ -397,7 +397,7 @@ t.test('listEvents: filters, paging and invalid queries', async (t) => {
   // A few more events so paging has pages: different formats, languages and accommodations.
   for (const [i, extra] of [
     { format: 'virtual', venue: undefined, online: { joinUrl: 'https://meet.example.org/j/1' }, languages: ['vi'], interpretation: [] },
-    { format: 'hybrid', online: { dialIn: { number: '+1 646 555 0100' } }, accommodations: ['live_captioning'], topics: ['youth'] },
+    { format: 'hybrid', online: { dialIn: { number: '+1 646 555 0100' } }, accommodations: ['live_captioning'], topics: ['wellness'] },
     { kind: 'youth_event', areaId: fixtures.areas.south.id, startsAt: '2027-05-01T15:00:00-04:00', endsAt: '2027-05-01T17:00:00-04:00' },
   ].entries()) {
     const body = futureEvent({ title: { en: `Neighbourhood meeting ${i + 1}` }, ...extra })
@@ -792,6 +792,10 @@ t.test('operations: health probes and the document', async (t) => {
   expectStatus(t, sdl, 200)
   t.equal(sdl.body, readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'), '/schema.graphql is the file, byte for byte')
   expectStatus(t, await call(t, { method: 'GET', url: '/schema.graphql', headers: { authorization: 'Bearer not-a-token' } }), 401, 'UNAUTHENTICATED')
+  const introspection = await call(t, { method: 'GET', url: '/graphiql/introspection.json' })
+  expectStatus(t, introspection, 200)
+  t.ok(introspection.json().data.__schema.types.some((type: { name: string }) => type.name === 'Event'), '/graphiql/introspection.json introspects the schema')
+  expectStatus(t, await call(t, { method: 'GET', url: '/graphiql/introspection.json', headers: { authorization: 'Bearer not-a-token' } }), 401, 'UNAUTHENTICATED')
   await call(t, { method: 'HEAD', url: '/openapi.json' })
   await call(t, { method: 'HEAD', url: '/health/live' })
 })

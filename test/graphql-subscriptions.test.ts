@@ -14,7 +14,7 @@ const listening = async (app: FastifyInstance) => {
   return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
 }
 
-const DECISIONS = `subscription ($agency: String!) { decisionChanged(agency: $agency) { type occurredAt decision { id title publication feedback { id body } } } }`
+const DECISIONS = `subscription ($agency: String!) { decisionChanged(agency: $agency) { type occurredAt decision { id title publication feedback { nodes { id body } } } } }`
 
 t.test('when a decision is recorded, then subscribers of its agency get it as they may see it: staff the draft and the full text, the public nothing of the draft, an analyst the redacted text', async (t) => {
   const { app } = await build(t)
@@ -39,16 +39,16 @@ t.test('when a decision is recorded, then subscribers of its agency get it as th
   t.equal(first.data!.decisionChanged.type, 'decision.recorded')
   t.equal(first.data!.decisionChanged.decision.id, draft.json().id)
   t.equal(first.data!.decisionChanged.decision.publication, 'DRAFT')
-  t.match(first.data!.decisionChanged.decision.feedback[0].body, /555-867-5309/, 'staff read the full text')
+  t.match(first.data!.decisionChanged.decision.feedback.nodes[0].body, /555-867-5309/, 'staff read the full text')
   t.equal((await asStaff.next()).data!.decisionChanged.decision.id, published.json().id)
 
   const seen = await asPublic.next()
   t.equal(seen.data!.decisionChanged.decision.id, published.json().id, 'the public’s first message is the published decision: the draft sent nothing')
-  t.same(seen.data!.decisionChanged.decision.feedback, [], 'unpublished feedback stays out of the public’s view')
+  t.same(seen.data!.decisionChanged.decision.feedback.nodes, [], 'unpublished feedback stays out of the public’s view')
 
   const analysed = await asAnalyst.next()
   t.equal(analysed.data!.decisionChanged.decision.id, published.json().id, 'analysts do not see drafts either')
-  const body = analysed.data!.decisionChanged.decision.feedback[0].body as string
+  const body = analysed.data!.decisionChanged.decision.feedback.nodes[0].body as string
   t.notMatch(body, /867-5309/, 'the analyst reads the redacted text, as in queries')
 
   t.equal((await asOtherAgency.next()).data!.decisionChanged.decision.id, published.json().id, 'another agency’s staff see only what is public')

@@ -22,12 +22,13 @@ t.test('when an event exists in some languages, then each reader gets theirs or 
   ]
   for (const [accept, language, title] of cases) {
     const res = await app.inject({ method: 'GET', url: `/v1/events/${event.id}`, headers: accept ? { 'accept-language': accept } : {} })
-    t.equal(res.headers['content-language'], language, `Accept-Language ${accept ?? '(none)'} → Content-Language ${language}`)
+    // The description exists only in English: Content-Language names it second when the title is in another language.
+    t.equal(res.headers['content-language'], language === 'en' ? 'en' : `${language}, en`, `Accept-Language ${accept ?? '(none)'} → Content-Language ${language}`)
     t.equal(json(res).title, title)
     t.match(res.headers.vary, /Accept-Language/)
   }
   const other = await app.inject({ method: 'GET', url: `/v1/events/${noDefault.id}`, headers: { 'accept-language': 'fr' } })
-  t.ok(['zh', 'vi'].includes(other.headers['content-language'] as string), 'without the agency default, a language it has')
+  t.ok(['zh', 'vi'].includes(String(other.headers['content-language']).split(', ')[0]!), 'without the agency default, a language it has')
 
   const list = json(await app.inject({ method: 'GET', url: '/v1/events', headers: { 'accept-language': 'so' } })).data
   t.equal(list[0].contentLanguage, 'so', 'each list item says its language')

@@ -38,7 +38,7 @@ const nameCanaries = [`Name-${run}`, `Affiliation-${run}`]
 const needCanaries = [`Need-${run}`]
 // Demographic answers are enum values; these rare ones appear nowhere else in the data (the contract documents excepted).
 const demographicCanaries = ['another_orientation', 'ANOTHER_ORIENTATION', 'from_50k_to_100k', 'FROM_50K_TO_100K']
-const contractDocuments = /^\/(openapi\.(json|yaml)|docs|schema\.graphql)/
+const contractDocuments = /^\/(openapi\.(json|yaml)|docs|schema\.graphql|graphiql\/introspection\.json)/
 // Insights name every category of a dimension as a key (with its count suppressed or not); that a category's count of
 // one person is never published is what test/insights-privacy.test.ts proves. Contact and names are still checked there.
 const insightRoutes = /^(\/v1\/insights|\{ insights)/

@@ -221,7 +221,7 @@ t.test('when the demo is loaded, then it covers every format, several languages 
   t.ok(oneOffs.some((e) => e.registrationRequired) && oneOffs.some((e) => !e.registrationRequired))
   t.ok(oneOffs.every((e) => e.hostUnit && e.topics.length > 0), 'every event names its host unit and topics')
   const topics = new Set(all.flatMap((e) => e.topics))
-  for (const topic of ['community_safety', 'policy', 'high_profile_incident', 'agency_technology', 'day_to_day_interactions', 'wellness'])
+  for (const topic of ['community_safety', 'policy', 'high_profile_incident', 'agency_technology', 'everyday_interactions', 'wellness'])
     t.ok(topics.has(topic), topic)
 
   // The draft is for staff only: the public calendar does not show it.

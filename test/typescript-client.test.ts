@@ -45,10 +45,27 @@ t.test('when the example asks for Somali meetings with step-free access near a p
     t.match(block, /\n {3}When: /)
   }
   const from = wallClock.toISOString()
-  const listed = await fetch(`${api}/v1/events?language=so&accommodation=step_free_access&status=scheduled,postponed,cancelled&limit=100&from=${encodeURIComponent(from)}`).then((r) => r.json() as Promise<{ data: { id: string }[] }>)
+  const listed = await fetch(`${api}/v1/events?language=so&accommodation=step_free_access&status=scheduled,postponed&limit=100&from=${encodeURIComponent(from)}`).then((r) => r.json() as Promise<{ data: { id: string }[] }>)
   const listedIds = listed.data.map((e) => e.id)
   t.ok(ids.every((id) => listedIds.includes(id)), 'every meeting shown is one the API lists for those filters')
   t.same(ids, listedIds.filter((id: string) => ids.includes(id)), 'in the API order (soonest first)')
+
+  // Spanish: labels in Spanish, and a cancelled meeting is not upcoming.
+  const cancelled = await fetch(`${api}/v1/events?status=cancelled&limit=100&from=${encodeURIComponent(from)}`).then((r) => r.json() as Promise<{ data: { id: string }[] }>)
+  t.ok(cancelled.data.length > 0, 'the demo has a cancelled meeting ahead')
+  const es = await example(['--language', 'es', '--days', '120', '--limit', '100'])
+  t.equal(es.code, 0, es.stderr)
+  t.match(es.stdout, /^\d+ reuniones próximas en español\.\n/, 'the heading in Spanish')
+  const esBlocks = es.stdout.split('\n\n').slice(1).filter((b) => b.trim())
+  t.ok(esBlocks.length > 0)
+  for (const block of esBlocks) {
+    t.match(block, /\n {3}Cuándo: /, 'labels in Spanish')
+    t.notMatch(block, /\n {3}(When|How|Spoken): /, 'no English labels')
+    t.notMatch(block, /CANCELADA|CANCELLED/, 'no cancelled meeting')
+  }
+  const esIds = [...es.stdout.matchAll(/\/v1\/events\/([0-9a-f-]{36})\.ics\?lang=es/g)].map((m) => m[1]!)
+  t.equal(esIds.length, esBlocks.length, 'each calendar link carries lang=es')
+  t.ok(esIds.every((id) => !cancelled.data.some((c) => c.id === id)), 'none of the meetings shown is cancelled')
 
   const refused = await example(['--language', 'not a language'])
   t.equal(refused.code, 1, 'an API problem ends with exit code 1')

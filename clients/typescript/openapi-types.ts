@@ -84,7 +84,7 @@ export interface paths {
          *     memory. Lists (`languages`, `accommodations`, …) are space-separated; a text starting with `=`, `+`,
          *     `-` or `@` is prefixed with `'` so spreadsheets do not run it as a formula. `cursor` resumes an export;
          *     `updatedSince` exports changes (tombstones have `deletedAt`); `limit` is refused. Columns: `id`,
-         *     `agencyId`, `title`, `contentLanguage`, `availableLanguages`, `kind`, `format`, `status`, `statusReason`,
+         *     `agencyId`, `title`, `contentLanguage`, `descriptionLanguage`, `availableLanguages`, `kind`, `format`, `status`, `statusReason`,
          *     `startsAt`, `endsAt`, `timeZone`, `venueName`, `street`, `locality`, `region`, `postalCode`, `country`,
          *     `latitude`, `longitude`, `areaId`, `joinUrl`, `languages`, `interpretation`, `accommodations`, `topics`,
          *     `capacity`, `registrationRequired`, `hostUnit`, `coHostIds`, `seriesId`, `recurrenceId`, `sequence`,
@@ -1059,6 +1059,29 @@ export interface paths {
          * @description The checked-in source of truth, byte for byte.
          */
         get: operations["getOpenApiYaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/graphiql/introspection.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The GraphQL schema as an introspection result
+         * @description The result of the standard introspection query over `schema.graphql` (`{"data": {"__schema": …}}`), built
+         *     from the contract rather than run as a query: the GraphQL explorer at `/graphiql` reads it, and so can code
+         *     generators that want JSON rather than SDL. It is public and not subject to the GraphQL limits or the
+         *     introspection policy, since it shows nothing `/schema.graphql` does not.
+         */
+        get: operations["getGraphqlIntrospection"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2271,8 +2294,8 @@ export interface components {
             "@id": string;
             /** Format: uuid */
             identifier?: string;
-            name: string;
-            description?: string;
+            name: components["schemas"]["LanguageTaggedString"];
+            description?: components["schemas"]["LanguageTaggedString"];
             /** Format: date-time */
             startDate: string;
             /** Format: date-time */
@@ -2290,6 +2313,11 @@ export interface components {
                 name: string;
             }[];
             accessibilityFeature?: string[];
+        };
+        /** @description A JSON-LD value object (JSON-LD 1.1 §4.2.4) naming the language its text is actually in. */
+        LanguageTaggedString: {
+            "@value": string;
+            "@language": components["schemas"]["LanguageTag"];
         };
         SchemaOrgLocation: {
             /** @enum {unknown} */
@@ -2430,7 +2458,7 @@ export interface components {
         DialIn: {
             /** @description A telephone number. */
             number: string;
-            accessCode?: string;
+            accessCode?: string | null;
         };
         /** @description Where an in-person or hybrid meeting takes place. */
         Venue: {
@@ -2450,7 +2478,7 @@ export interface components {
             captionsUrl: string | null;
         };
         /**
-         * @description A place; all parts optional, but an in-person or hybrid meeting needs a name or an address.
+         * @description A place; all parts optional (null is absent, as reads give it), but an in-person or hybrid meeting needs a name or an address.
          * @example {
          *       "name": "Hillcrest Library, Community Room",
          *       "address": {
@@ -2463,12 +2491,12 @@ export interface components {
          *     }
          */
         VenueInput: {
-            name?: string;
-            address?: components["schemas"]["Address"];
-            geo?: components["schemas"]["Geo"];
+            name?: string | null;
+            address?: components["schemas"]["Address"] | null;
+            geo?: components["schemas"]["Geo"] | null;
         };
         /**
-         * @description A way in; a virtual or hybrid meeting needs `joinUrl` or `dialIn`.
+         * @description A way in (null is absent, as reads give it); a virtual or hybrid meeting needs `joinUrl` or `dialIn`.
          * @example {
          *       "joinUrl": "https://meet.example.org/j/81234567890",
          *       "dialIn": {
@@ -2478,9 +2506,9 @@ export interface components {
          *     }
          */
         OnlineInput: {
-            joinUrl?: components["schemas"]["HttpUrl"];
-            dialIn?: components["schemas"]["DialIn"];
-            captionsUrl?: components["schemas"]["HttpUrl"];
+            joinUrl?: components["schemas"]["HttpUrl"] | null;
+            dialIn?: components["schemas"]["DialIn"] | null;
+            captionsUrl?: components["schemas"]["HttpUrl"] | null;
         };
         /** @description An engagement event (meeting), with its text in the language negotiated. */
         Event: {
@@ -2495,6 +2523,8 @@ export interface components {
             /** @description The description in `contentLanguage`, or null when there is none in that language. */
             description: string | null;
             contentLanguage: components["schemas"]["LanguageTag"];
+            /** @description The language `description` is actually in (null without one). It differs from `contentLanguage` when the description was not written in the title's language and fell back on its own. */
+            descriptionLanguage: components["schemas"]["LanguageTag"] | null;
             /** @description The languages the title is written in; ask for any of them with `Accept-Language` (GraphQL `language:`). */
             availableLanguages: components["schemas"]["LanguageTag"][];
             /** @description The title and description in every language they were written in. */
@@ -2601,6 +2631,8 @@ export interface components {
             title: string;
             description: string | null;
             contentLanguage: components["schemas"]["LanguageTag"];
+            /** @description The language `description` is actually in (null without one). It differs from `contentLanguage` when the description was not written in the title's language and fell back on its own. */
+            descriptionLanguage: components["schemas"]["LanguageTag"] | null;
             /** @description The languages the title is written in; ask for any of them with `Accept-Language` (GraphQL `language:`). */
             availableLanguages: components["schemas"]["LanguageTag"][];
             translations: {
@@ -3191,10 +3223,17 @@ export interface components {
          * @description A new event. `endsAt` must be after `startsAt`, at most 7 days later. `in_person` and
          *     `hybrid` events need `venue.name` or `venue.address`; `virtual` and `hybrid` events need
          *     `online.joinUrl` or `online.dialIn`.
+         *
+         *     An optional field a read returns as null when absent (`description`, `venue` and its parts, `areaId`,
+         *     `online` and its parts, `capacity`, `hostUnit`) may be sent as null, meaning absent. Where the read and
+         *     write shapes still differ: a read's `title` and `description` are text in one language while a write
+         *     sends every language (a read's `translations`); `id`, `agencyId`, `status`, `statusReason`, `version`,
+         *     `sequence`, `seriesId`, `recurrenceId`, the timestamps, `contentLanguage`, `descriptionLanguage` and
+         *     `availableLanguages` are the server's and refused on a write; `draft` is a write's `status`.
          */
         ScheduleEventInput: {
             title: components["schemas"]["TitleTranslations"];
-            description?: components["schemas"]["DescriptionTranslations"];
+            description?: components["schemas"]["DescriptionTranslations"] | null;
             kind: components["schemas"]["EventKind"];
             format: components["schemas"]["EventFormat"];
             /**
@@ -3210,20 +3249,20 @@ export interface components {
             /** Format: date-time */
             endsAt: string;
             timeZone?: components["schemas"]["TimeZone"];
-            venue?: components["schemas"]["VenueInput"];
+            venue?: components["schemas"]["VenueInput"] | null;
             /**
              * Format: uuid
              * @description One of the agency's areas.
              */
-            areaId?: string;
-            online?: components["schemas"]["OnlineInput"];
+            areaId?: string | null;
+            online?: components["schemas"]["OnlineInput"] | null;
             languages?: components["schemas"]["LanguageTag"][];
             interpretation?: components["schemas"]["LanguageTag"][];
             accommodations?: components["schemas"]["Accommodation"][];
-            capacity?: number;
+            capacity?: number | null;
             /** @default false */
             registrationRequired: boolean;
-            hostUnit?: string;
+            hostUnit?: string | null;
             topics?: components["schemas"]["TopicCode"][];
             /** @description Partner organizations of the agency that co-host the event. Only staff and admins may name them (a partner proposing a meeting is its co-host; naming another organization gets `403`). */
             coHostIds?: string[];
@@ -4890,6 +4929,14 @@ export interface components {
         /** @description The agency's slug. */
         AgencySlug: components["schemas"]["AgencySlug"];
         /**
+         * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+         *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+         *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+         *     as with `Accept-Language`, and each text names the language it is actually in.
+         * @example es
+         */
+        Lang: string;
+        /**
          * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
          * @example es-MX, es;q=0.9, en;q=0.5
          */
@@ -4944,10 +4991,27 @@ export interface components {
         /** @description Only occurrences of this series. */
         SeriesIdFilter: string;
         /**
-         * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+         * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`,
+         *     `-word`, `or`). Language-aware: words match as written in any language, and by their stem in a language with a
+         *     text-search configuration (English, Spanish, French, Portuguese, German, Italian, Dutch, Russian, Arabic,
+         *     Turkish), so `cameras` finds `camera`.
          * @example coffee
          */
         Q: string;
+        /**
+         * @description Full-text search in the feedback text the caller may read: the agency's staff search the text as given
+         *     of their agency's items; its analysts the de-identified text they read (contact details removed, so those
+         *     find nothing); everyone else, and everyone for other agencies' items, published text only. Web-search
+         *     syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is (an item is stemmed in the
+         *     language it was given in).
+         * @example streetlights
+         */
+        FeedbackQ: string;
+        /**
+         * @description Full-text search in decisions' titles, summaries and rationales (every language); web-search syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is.
+         * @example patrols
+         */
+        DecisionQ: string;
         /**
          * @description Near me: only events whose venue lies within `radius` metres of this point (`latitude,longitude`, WGS 84
          *     decimal degrees), nearest first (then by id), each with its `distance` in metres. Events without venue
@@ -5010,10 +5074,11 @@ export interface components {
          */
         Location: string;
         /**
-         * @description The language of `title` and `description` in this reply (the same as `contentLanguage`).
+         * @description The languages of the text in this reply: `contentLanguage` (the title's), then `descriptionLanguage` when the
+         *     description is in another (`es, en`: a Spanish title with a description that exists only in English).
          * @example es
          */
-        "Content-Language": components["schemas"]["LanguageTag"];
+        "Content-Language": string;
         /**
          * @description The reply depends on the language asked for and on who asks.
          * @example Accept-Language, Authorization
@@ -5049,6 +5114,14 @@ export interface operations {
     listEvents: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
                 agency?: components["parameters"]["AgencyFilter"];
                 /**
@@ -5086,7 +5159,10 @@ export interface operations {
                 /** @description Only events this partner organization co-hosts. */
                 organizationId?: components["parameters"]["OrganizationIdFilter"];
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`,
+                 *     `-word`, `or`). Language-aware: words match as written in any language, and by their stem in a language with a
+                 *     text-search configuration (English, Spanish, French, Portuguese, German, Italian, Dutch, Russian, Arabic,
+                 *     Turkish), so `cameras` finds `camera`.
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
@@ -5193,6 +5269,14 @@ export interface operations {
     listEventsCalendar: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
                 agency?: components["parameters"]["AgencyFilter"];
                 /**
@@ -5230,7 +5314,10 @@ export interface operations {
                 /** @description Only events this partner organization co-hosts. */
                 organizationId?: components["parameters"]["OrganizationIdFilter"];
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`,
+                 *     `-word`, `or`). Language-aware: words match as written in any language, and by their stem in a language with a
+                 *     text-search configuration (English, Spanish, French, Portuguese, German, Italian, Dutch, Russian, Arabic,
+                 *     Turkish), so `cameras` finds `camera`.
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
@@ -5283,6 +5370,14 @@ export interface operations {
     exportEventsCsv: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
                 agency?: components["parameters"]["AgencyFilter"];
                 /**
@@ -5320,7 +5415,10 @@ export interface operations {
                 /** @description Only events this partner organization co-hosts. */
                 organizationId?: components["parameters"]["OrganizationIdFilter"];
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`,
+                 *     `-word`, `or`). Language-aware: words match as written in any language, and by their stem in a language with a
+                 *     text-search configuration (English, Spanish, French, Portuguese, German, Italian, Dutch, Russian, Arabic,
+                 *     Turkish), so `cameras` finds `camera`.
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
@@ -5380,7 +5478,16 @@ export interface operations {
     };
     getEventCalendar: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
+            };
             header?: {
                 /**
                  * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
@@ -5420,7 +5527,16 @@ export interface operations {
     };
     getEvent: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
+            };
             header?: {
                 /**
                  * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
@@ -5741,6 +5857,14 @@ export interface operations {
     listSeries: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
                 agency?: components["parameters"]["AgencyFilter"];
                 /** @description Page size. */
@@ -5811,7 +5935,16 @@ export interface operations {
     };
     getSeries: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
+            };
             header?: {
                 /**
                  * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
@@ -5984,6 +6117,14 @@ export interface operations {
     listSeriesOccurrences: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
                 agency?: components["parameters"]["AgencyFilter"];
                 /**
@@ -6017,7 +6158,10 @@ export interface operations {
                 /** @description Only events about one of these topics (repeat the parameter or separate with commas). */
                 topic?: components["parameters"]["TopicFilter"];
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
+                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`,
+                 *     `-word`, `or`). Language-aware: words match as written in any language, and by their stem in a language with a
+                 *     text-search configuration (English, Spanish, French, Portuguese, German, Italian, Dutch, Russian, Arabic,
+                 *     Turkish), so `cameras` finds `camera`.
                  * @example coffee
                  */
                 q?: components["parameters"]["Q"];
@@ -7786,6 +7930,34 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    getGraphqlIntrospection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The introspection result. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description The `__Schema` of the GraphQL introspection system (GraphQL spec §4.2). */
+                            __schema: Record<string, never>;
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getGraphqlSchema: {
         parameters: {
             query?: never;
@@ -7855,6 +8027,14 @@ export interface operations {
     listTopics: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Include this agency's own topics. */
                 agency?: components["schemas"]["AgencySlug"];
             };
@@ -7985,6 +8165,14 @@ export interface operations {
     listFeedback: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
                 agency?: components["parameters"]["AgencyFilter"];
                 /** @description Only items in one of these statuses (repeat the parameter or separate with commas). */
@@ -8008,10 +8196,14 @@ export interface operations {
                 /** @description Only items received before this instant. */
                 receivedTo?: string;
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
-                 * @example coffee
+                 * @description Full-text search in the feedback text the caller may read: the agency's staff search the text as given
+                 *     of their agency's items; its analysts the de-identified text they read (contact details removed, so those
+                 *     find nothing); everyone else, and everyone for other agencies' items, published text only. Web-search
+                 *     syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is (an item is stemmed in the
+                 *     language it was given in).
+                 * @example streetlights
                  */
-                q?: components["parameters"]["Q"];
+                q?: components["parameters"]["FeedbackQ"];
                 /**
                  * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
@@ -8336,6 +8528,14 @@ export interface operations {
     listDecisions: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
                 agency?: components["parameters"]["AgencyFilter"];
                 /** @description Only decisions in one of these statuses (repeat the parameter or separate with commas). */
@@ -8351,10 +8551,10 @@ export interface operations {
                 /** @description Only decisions answering this feedback item. */
                 feedbackId?: string;
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
-                 * @example coffee
+                 * @description Full-text search in decisions' titles, summaries and rationales (every language); web-search syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is.
+                 * @example patrols
                  */
-                q?: components["parameters"]["Q"];
+                q?: components["parameters"]["DecisionQ"];
                 /**
                  * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
@@ -8465,7 +8665,16 @@ export interface operations {
     };
     getDecision: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
+            };
             header?: {
                 /**
                  * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
@@ -9485,6 +9694,14 @@ export interface operations {
     listReportBacks: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
                 agency?: components["parameters"]["AgencyFilter"];
                 /** @description Only report-backs of this decision. */
@@ -9610,7 +9827,16 @@ export interface operations {
     };
     getReportBack: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
+            };
             header?: {
                 /**
                  * @description Preferred languages for `title` and `description` (RFC 9110); the agency's default language when none is available.
@@ -9650,6 +9876,14 @@ export interface operations {
     exportFeedbackCsv: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
                 agency?: components["parameters"]["AgencyFilter"];
                 /** @description Only items in one of these statuses (repeat the parameter or separate with commas). */
@@ -9673,10 +9907,14 @@ export interface operations {
                 /** @description Only items received before this instant. */
                 receivedTo?: string;
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
-                 * @example coffee
+                 * @description Full-text search in the feedback text the caller may read: the agency's staff search the text as given
+                 *     of their agency's items; its analysts the de-identified text they read (contact details removed, so those
+                 *     find nothing); everyone else, and everyone for other agencies' items, published text only. Web-search
+                 *     syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is (an item is stemmed in the
+                 *     language it was given in).
+                 * @example streetlights
                  */
-                q?: components["parameters"]["Q"];
+                q?: components["parameters"]["FeedbackQ"];
                 /**
                  * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z
@@ -9714,6 +9952,14 @@ export interface operations {
     exportDecisionsCsv: {
         parameters: {
             query?: {
+                /**
+                 * @description The language for `title` and `description`, ahead of `Accept-Language` (calendar apps send no
+                 *     `Accept-Language`, so a subscription link carries its language: `/v1/events.ics?lang=es`). One
+                 *     BCP 47 tag; a malformed one is `400 VALIDATION_FAILED`. Text that does not exist in it falls back
+                 *     as with `Accept-Language`, and each text names the language it is actually in.
+                 * @example es
+                 */
+                lang?: components["parameters"]["Lang"];
                 /** @description Only this agency's records (by slug). An unknown slug gives an empty page. */
                 agency?: components["parameters"]["AgencyFilter"];
                 /** @description Only decisions in one of these statuses (repeat the parameter or separate with commas). */
@@ -9729,10 +9975,10 @@ export interface operations {
                 /** @description Only decisions answering this feedback item. */
                 feedbackId?: string;
                 /**
-                 * @description Full-text search in titles, descriptions (every language) and venue names; web-search syntax (`"exact phrase"`, `-word`, `or`).
-                 * @example coffee
+                 * @description Full-text search in decisions' titles, summaries and rationales (every language); web-search syntax (`"exact phrase"`, `-word`, `or`); language-aware as events' `q` is.
+                 * @example patrols
                  */
-                q?: components["parameters"]["Q"];
+                q?: components["parameters"]["DecisionQ"];
                 /**
                  * @description Sync mode — only records changed at or after this instant, ordered by last change, tombstones included. On the events, feedback, decisions and report-backs lists the first page (no `cursor`) also names in `removed` what left the caller's view since then (retracted, withheld, unpublished, erased).
                  * @example 2027-02-01T00:00:00Z

@@ -3,11 +3,14 @@
 import { parseArgs } from 'node:util'
 import { createEngagementClient, type Accommodation, type Event } from '../../clients/typescript/client.ts'
 import { describeMeeting, distanceKm } from './describe.ts'
+import { labelsFor } from './labels.ts'
 
 const usage = `Usage: upcoming [--api URL] [--language TAG] [--near LAT,LON] [--within-km N] [--accommodation NAME]... [--days N] [--limit N]
 
 Lists upcoming community meetings held in (or interpreted into) your language, nearest first in time,
-with the accommodations you need. Online meetings are always included when --near is given.
+with the accommodations you need. Online meetings are always included when --near is given; cancelled
+meetings are not upcoming and are left out. Labels are in your language where the example has them
+(English, Spanish), else English; titles come in your language where the agency wrote one.
 
   --api URL             the API's address (default http://127.0.0.1:3000)
   --language TAG        a BCP 47 language tag, e.g. so, es, vi (default en)
@@ -70,13 +73,14 @@ async function upcoming(o: Options): Promise<Event[]> {
         query: {
           language: [o.language],
           accommodation: o.accommodations.length ? o.accommodations : undefined,
-          status: ['scheduled', 'postponed', 'cancelled'],
+          // A cancelled meeting is not upcoming; a postponed one is shown, marked as such.
+          status: ['scheduled', 'postponed'],
           from: now.toISOString(),
           to: new Date(now.getTime() + o.days * 86_400_000).toISOString(),
           limit: 50,
           cursor,
+          lang: o.language,
         },
-        header: { 'Accept-Language': o.language },
       },
     })
     if (error) throw new Error(`The API refused the request: ${error.detail} (${error.code})`)
@@ -102,11 +106,12 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const meetings = await upcoming(o)
-    const language = new Intl.DisplayNames(['en'], { type: 'language' }).of(o.language) ?? o.language
-    const where = o.near ? ` within ${o.withinKm} km of ${o.near.join(', ')} (or online)` : ''
-    const needs = o.accommodations.length ? ` with ${o.accommodations.map((a) => a.replaceAll('_', ' ')).join(' and ')}` : ''
-    const lines = [`${meetings.length === 0 ? 'No' : meetings.length} upcoming meeting${meetings.length === 1 ? '' : 's'} in ${language}${where}${needs}.`, '']
-    meetings.forEach((m, i) => lines.push(...describeMeeting(m, i + 1, { near: o.near, api: o.api, language: o.language }), ''))
+    const labels = { ...labelsFor(o.language), asked: o.language }
+    const language = new Intl.DisplayNames([labels.locale], { type: 'language' }).of(o.language) ?? o.language
+    const where = o.near ? labels.within(o.withinKm, o.near.join(', ')) : ''
+    const needs = o.accommodations.length ? labels.needs(o.accommodations.map((a) => a.replaceAll('_', ' ')).join(labels.and)) : ''
+    const lines = [labels.heading(meetings.length, language, where, needs), '']
+    meetings.forEach((m, i) => lines.push(...describeMeeting(m, i + 1, { near: o.near, api: o.api, labels }), ''))
     process.stdout.write(lines.join('\n'))
     return 0
   } catch (err) {

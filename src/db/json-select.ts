@@ -39,8 +39,10 @@ export const cursorOf = (order: string, at: string, id: string) =>
  * A row's second text (a description, a summary) in the language its title was given in when it has it (most rows), else
  * its own best pick from `preferred` (the title's language first): decision-view.ts's and event-view.ts's fallback.
  */
-export const secondText = (map: string, l: string, fallback: string, preferred: SQL) =>
-  sql`(${raw(map)} ->> CASE WHEN ${raw(map)} ? ${raw(l)}.lang THEN ${raw(l)}.lang ELSE ${pickLanguage(raw(map), preferred, raw(fallback))} END)`
+export const secondText = (map: string, l: string, fallback: string, preferred: SQL) => sql`(${raw(map)} ->> ${secondLanguage(map, l, fallback, preferred)})`
+/** The language secondText picks: what the text is actually in (null when there is no text). */
+export const secondLanguage = (map: string, l: string, fallback: string, preferred: SQL) =>
+  sql`CASE WHEN ${raw(map)} ? ${raw(l)}.lang THEN ${raw(l)}.lang ELSE ${pickLanguage(raw(map), preferred, raw(fallback))} END`
 
 /**
  * language.ts's pickLanguage over a translation map's keys: each preferred tag in turn (exact, case-insensitive, before

@@ -66,7 +66,22 @@ export function challengeOf(request: FastifyRequest): string {
   return `Bearer realm="${REALM}"`
 }
 
-export function contextOf(request: FastifyRequest, languages = parseAcceptLanguage(request.headers['accept-language'])): RequestContext {
+const LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/
+
+/**
+ * The languages a REST request asks for: its `lang` query parameter first (calendar apps send no Accept-Language, so a
+ * subscription link carries its language), then Accept-Language. A malformed `lang` is refused.
+ */
+export function requestLanguages(request: FastifyRequest): string[] {
+  const accepted = parseAcceptLanguage(request.headers['accept-language'])
+  const lang = (request.query as Record<string, unknown> | undefined)?.lang
+  if (lang === undefined) return accepted
+  if (typeof lang !== 'string' || !LANGUAGE_TAG.test(lang) || lang.length > 35)
+    throw new AppError('VALIDATION_FAILED', 'lang must be one BCP 47 language tag, such as es or es-MX', { errors: [{ field: 'lang', message: 'must be one BCP 47 language tag' }] })
+  return [lang, ...accepted.filter((l) => l.toLowerCase() !== lang.toLowerCase())]
+}
+
+export function contextOf(request: FastifyRequest, languages = requestLanguages(request)): RequestContext {
   return { actor: request.actor, requestId: request.id, log: request.log, languages, clock: request.server.clock }
 }
 

@@ -161,7 +161,7 @@ export function demoSeries(plan: DemoPlan): DemoSeriesInput {
     capacity: 120,
     registrationRequired: false,
     hostUnit: 'Community Engagement Unit',
-    topics: ['community_safety', 'day_to_day_interactions', 'policy'],
+    topics: ['community_safety', 'everyday_interactions', 'policy'],
     recurrence: { rule: dates.rule, start: dates.start, durationMinutes: 90, exceptions: [dates.exception] },
     rotation: [
       { venue: venues.northsideLibrary, areaId: plan.areaId('D1-B11') },
@@ -243,7 +243,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         capacity: 40,
         registrationRequired: true,
         hostUnit: 'District 3 Command',
-        topics: ['community_safety', 'day_to_day_interactions'],
+        topics: ['community_safety', 'everyday_interactions'],
       },
     },
     {
@@ -262,7 +262,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         languages: ['en', 'vi'],
         accommodations: ['step_free_access', 'transit_nearby'],
         hostUnit: 'District 1 Command',
-        topics: ['day_to_day_interactions'],
+        topics: ['everyday_interactions'],
       },
       then: { complete: true },
     },
@@ -289,7 +289,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         registrationRequired: true,
         hostUnit: 'Youth Services Unit',
         coHostIds: [plan.organizationId('youth-league')],
-        topics: ['day_to_day_interactions', 'wellness'],
+        topics: ['everyday_interactions', 'wellness'],
       },
     },
     {
@@ -311,7 +311,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         accommodations: ['step_free_access', 'accessible_parking', 'sign_language_interpretation', 'assistive_listening'],
         capacity: 80,
         hostUnit: 'Office of Community Trust',
-        topics: ['policy', 'day_to_day_interactions'],
+        topics: ['policy', 'everyday_interactions'],
       },
       then: { complete: true },
     },
@@ -364,7 +364,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         registrationRequired: true,
         hostUnit: 'Training Unit',
         coHostIds: [plan.organizationId('legal-aid')],
-        topics: ['day_to_day_interactions', 'policy'],
+        topics: ['everyday_interactions', 'policy'],
       },
     },
     {
@@ -391,7 +391,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         accommodations: ['step_free_access', 'childcare', 'food_provided'],
         hostUnit: 'District 3 Command',
         coHostIds: [plan.organizationId('san-jose-parish')],
-        topics: ['community_safety', 'day_to_day_interactions'],
+        topics: ['community_safety', 'everyday_interactions'],
       },
     },
     {
@@ -471,7 +471,7 @@ export function demoEvents(plan: DemoPlan): DemoEvent[] {
         accommodations: ['step_free_access', 'sign_language_interpretation', 'live_captioning', 'quiet_room', 'childcare'],
         capacity: 150,
         hostUnit: 'Office of the Chief of Police',
-        topics: ['high_profile_incident', 'day_to_day_interactions'],
+        topics: ['high_profile_incident', 'everyday_interactions'],
       },
       then: {
         postpone:

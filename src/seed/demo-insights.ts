@@ -4,6 +4,7 @@
 // about speeding in District 1 keeps rising; body-worn camera feedback turns from critical to neutral after the policy
 // decision; voice scores improve once listening sessions move to weekday evenings. Deterministic (seeded PRNG),
 // written with batched inserts (the services would take minutes for this volume); every person is fictional and nameless.
+import { redact } from '../modules/feedback/redact.ts'
 import { randomUUID } from 'node:crypto'
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { Temporal } from 'temporal-polyfill'
@@ -291,7 +292,7 @@ export async function seedDemoInsights(
       accommodations: m.format === 'virtual' ? ['live_captioning'] : ['step_free_access', 'accessible_restroom'],
       registrationRequired: m.kind === 'listening_session' || m.kind === 'virtual_forum',
       hostUnit: 'Community Engagement Unit',
-      topics: { listening_session: ['community_safety', 'day_to_day_interactions', 'policy'], coffee_with_an_officer: ['day_to_day_interactions'], community_walk: ['community_safety'], virtual_forum: ['policy', 'agency_technology'], youth_event: ['wellness'] }[m.kind],
+      topics: { listening_session: ['community_safety', 'everyday_interactions', 'policy'], coffee_with_an_officer: ['everyday_interactions'], community_walk: ['community_safety'], virtual_forum: ['policy', 'agency_technology'], youth_event: ['wellness'] }[m.kind],
     } satisfies Insert<typeof events>
   })
   await insertAll(db, events, meetingRows)
@@ -444,6 +445,7 @@ export async function seedDemoInsights(
       id,
       agencyId,
       body: s.body,
+      deidentifiedBody: redact(s.body),
       bodyLanguage: s.language,
       channel: s.channel,
       eventId: s.eventIndex === undefined ? null : meetingRows[s.eventIndex]!.id!,

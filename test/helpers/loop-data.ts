@@ -30,7 +30,6 @@ export async function loopData(app: FastifyInstance, { eventId, organizationId, 
     areaId,
     topic: 'community_safety',
     stance: 'critical',
-    receivedAt: '2026-01-01T10:00:00Z',
     publish: true,
     contact: { displayName: 'Ana', email: 'ana@example.org', consentToContact: true },
   })

@@ -15,6 +15,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import { agencies, areas } from './agencies.ts'
 import { id, timestamps, tombstone, tz, versioned } from './columns.ts'
+import { translationsVector } from '../text-search.ts'
 
 export const eventKinds = [
   'town_hall',
@@ -138,10 +139,8 @@ export const events = pgTable(
     /** iCalendar SEQUENCE: rises on every change a subscriber should notice. */
     sequence: integer('sequence').notNull().default(0),
     statusReason: text('status_reason'),
-    search: tsvector('search').generatedAlwaysAs(
-      (): SQL =>
-        sql`jsonb_to_tsvector('simple'::regconfig, title, '["string"]'::jsonb) || jsonb_to_tsvector('simple'::regconfig, description, '["string"]'::jsonb) || to_tsvector('simple'::regconfig, coalesce(venue_name, ''))`,
-    ),
+    // Words in every language as written, and stemmed in each language with a configuration (src/db/text-search.ts).
+    search: tsvector('search').generatedAlwaysAs((): SQL => sql.raw(translationsVector(['title', 'description'], "to_tsvector('simple'::regconfig, coalesce(venue_name, ''))"))),
     ...versioned(),
     ...timestamps(),
     ...tombstone(),

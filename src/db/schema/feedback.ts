@@ -5,6 +5,7 @@ import { agencies, areas } from './agencies.ts'
 import { id, timestamps, tombstone, tz, versioned } from './columns.ts'
 import { events, type Translations } from './events.ts'
 import { organizations } from './organizations.ts'
+import { textVector, translationsVector } from '../text-search.ts'
 import { participants } from './people.ts'
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
@@ -74,8 +75,12 @@ export const feedbackItems = pgTable(
     acknowledgedAt: tz('acknowledged_at'),
     decidedAt: tz('decided_at'),
     reportedBackAt: tz('reported_back_at'),
-    searchPublic: tsvector('search_public').generatedAlwaysAs((): SQL => sql`to_tsvector('simple'::regconfig, coalesce(published_body, ''))`),
-    searchPrivate: tsvector('search_private').generatedAlwaysAs((): SQL => sql`to_tsvector('simple'::regconfig, body)`),
+    /** The body as an analyst reads it (contact details removed by redact.ts when written): what analysts search. */
+    deidentifiedBody: text('deidentified_body'),
+    // Words as written and stemmed in the item's language (src/db/text-search.ts), for each text a caller may search.
+    searchPublic: tsvector('search_public').generatedAlwaysAs((): SQL => sql.raw(textVector("coalesce(published_body, '')", 'body_language'))),
+    searchPrivate: tsvector('search_private').generatedAlwaysAs((): SQL => sql.raw(textVector('body', 'body_language'))),
+    searchDeidentified: tsvector('search_deidentified').generatedAlwaysAs((): SQL => sql.raw(textVector("coalesce(deidentified_body, '')", 'body_language'))),
     ...versioned(),
     ...timestamps(),
     ...tombstone(),
@@ -94,6 +99,7 @@ export const feedbackItems = pgTable(
     index('feedback_items_published_idx').on(t.receivedAt, t.id).where(sql`visibility = 'published' AND deleted_at IS NULL`),
     index('feedback_items_search_public_idx').using('gin', t.searchPublic),
     index('feedback_items_search_private_idx').using('gin', t.searchPrivate),
+    index('feedback_items_search_deidentified_idx').using('gin', t.searchDeidentified),
     index('feedback_items_status_idx').on(t.agencyId, t.status),
   ],
 )
@@ -142,10 +148,7 @@ export const decisions = pgTable(
     publication: publicationState('publication').notNull().default('draft'),
     areaId: uuid('area_id').references(() => areas.id, { onDelete: 'restrict' }),
     topicId: uuid('topic_id').references(() => feedbackTopics.id, { onDelete: 'restrict' }),
-    search: tsvector('search').generatedAlwaysAs(
-      (): SQL =>
-        sql`jsonb_to_tsvector('simple'::regconfig, title, '["string"]'::jsonb) || jsonb_to_tsvector('simple'::regconfig, summary, '["string"]'::jsonb) || jsonb_to_tsvector('simple'::regconfig, rationale, '["string"]'::jsonb)`,
-    ),
+    search: tsvector('search').generatedAlwaysAs((): SQL => sql.raw(translationsVector(['title', 'summary', 'rationale']))),
     ...versioned(),
     ...timestamps(),
     ...tombstone(),

@@ -203,9 +203,31 @@ const organizationOf: Loader<FeedbackView> = async (queries, context) => {
   return queries.map((q) => (q.obj.organizationId ? (byId.get(q.obj.organizationId) ?? null) : null))
 }
 
-const decisionFeedback: Loader<DecisionView> = async (queries, context) => {
-  const byDecision = await context.services.feedback.ofDecisions(serviceContext(context), queries.map((q) => q.obj.id))
-  return queries.map((q) => byDecision.get(q.obj.id) ?? [])
+/** A page of the feedback each decision answers, with its total: one windowed statement per (first, after) in the batch. */
+const decisionFeedback: Loader<DecisionView, { first?: number | null; after?: string | null }> = async (queries, context) => {
+  const keyOf = (p: { first?: number | null; after?: string | null }) => `${p.first ?? 20}\u0000${p.after ?? ''}`
+  const groups = new Map<string, { first: number; after: string | undefined }>()
+  for (const { params } of queries) {
+    const first = params.first ?? 20
+    if (!Number.isInteger(first) || first < 1 || first > 100) throw validationFailed([{ field: 'first', message: 'must be between 1 and 100' }])
+    groups.set(keyOf(params), { first, after: params.after ?? undefined })
+  }
+  const answers = new Map<string, Awaited<ReturnType<GraphqlContext['services']['feedback']['pageOfDecisions']>>>()
+  for (const [key, { first, after }] of groups)
+    answers.set(key, await context.services.feedback.pageOfDecisions(serviceContext(context), queries.filter((q) => keyOf(q.params) === key).map((q) => q.obj.id), first, after))
+  return queries.map(({ obj, params }) => {
+    const first = params.first ?? 20
+    const { rows, totals } = answers.get(keyOf(params))!
+    const mine = rows.filter((r) => r.decisionId === obj.id)
+    const nodes = mine.filter((r) => r.rank <= first).map((r) => r.view)
+    const edges = nodes.map((node) => ({ node, cursor: encodeCursor('feedback:received', new Date(node.receivedAt), node.id) }))
+    return {
+      edges,
+      nodes,
+      totalCount: totals.get(obj.id) ?? 0,
+      pageInfo: { hasNextPage: mine.length > nodes.length, hasPreviousPage: params.after != null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    }
+  })
 }
 
 const decisionEvents: Loader<DecisionView> = async (queries, context) => {

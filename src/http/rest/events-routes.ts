@@ -61,11 +61,11 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath
     const near = (request.query as Record<string, unknown> | undefined)?.near !== undefined
     if (readPath && !near) {
       const ctx = contextOf(request)
-      const key = `${sightOf(request)}\u0000${request.headers['accept-language'] ?? ''}\u0000${request.params.id}`
+      const key = `${sightOf(request)}\u0000${ctx.languages.join(',')}\u0000${request.params.id}`
       let read = eventPlans.get(key)
       if (!read) eventPlans.set(key, (read = await reads.planEvent(ctx, request.params.id)))
-      const { body, version, contentLanguage } = await reads.event(ctx, read)
-      sendResource(reply, { version, ...(contentLanguage ? { contentLanguage } : {}) })
+      const { body, version, contentLanguage, descriptionLanguage } = await reads.event(ctx, read)
+      sendResource(reply, { version, ...(contentLanguage ? { contentLanguage } : {}), descriptionLanguage })
       reply.header('vary', 'Accept, Accept-Language, Authorization')
       return sendJsonText(reply, body)
     }

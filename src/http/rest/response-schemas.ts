@@ -16,6 +16,7 @@ type ResponseSchemas = Record<string, { content: { 'application/json': { schema:
  */
 export const jsonWrittenElsewhere: Readonly<Record<string, string>> = {
   getOpenApiJson: 'the contract itself, a free-form document: a schema would serialize it no faster',
+  getGraphqlIntrospection: 'an introspection result, a free-form document built from schema.graphql: a schema would serialize it no faster',
   getOpen311Discovery: 'Open311 writes its JSON (or XML) itself in open311-format.ts, as it writes its errors',
   listOpen311Services: 'Open311 writes its JSON (or XML) itself in open311-format.ts, as it writes its errors',
   getOpen311ServiceDefinition: 'Open311 writes its JSON (or XML) itself in open311-format.ts, as it writes its errors',

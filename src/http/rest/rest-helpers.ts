@@ -28,11 +28,15 @@ export function idempotencyKey(request: FastifyRequest): string | undefined {
   return Array.isArray(key) ? key[0] : key
 }
 
-/** Query string → plain object; list parameters accept repeats (?a=x&a=y) and commas (?a=x,y). */
+/**
+ * Query string → plain object; list parameters accept repeats (?a=x&a=y) and commas (?a=x,y). `lang` is the request
+ * context's (request-context.ts), not a filter.
+ */
 export function listQuery(request: FastifyRequest, arrayKeys: readonly string[]): Record<string, unknown> {
   const raw = (request.query ?? {}) as Record<string, string | string[]>
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(raw)) {
+    if (k === 'lang') continue
     if (arrayKeys.includes(k)) out[k] = (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
     else if (Array.isArray(v)) throw new AppError('VALIDATION_FAILED', `${k} may be given once`, { errors: [{ field: k, message: 'may be given once' }] })
     else out[k] = v
@@ -62,11 +66,16 @@ export function linkNext(request: FastifyRequest, reply: FastifyReply, nextCurso
 /** A JSON body PostgreSQL already wrote (the read path): sent as it is, with the type fastify gives JSON. */
 export const sendJsonText = (reply: FastifyReply, body: string) => reply.type('application/json; charset=utf-8').send(body)
 
-export function sendResource(reply: FastifyReply, resource: { version: number; contentLanguage?: string }) {
+export function sendResource(reply: FastifyReply, resource: { version: number; contentLanguage?: string; descriptionLanguage?: string | null }) {
   reply.header('etag', etagOf(resource.version))
-  if (resource.contentLanguage) reply.header('content-language', resource.contentLanguage)
+  if (resource.contentLanguage) reply.header('content-language', contentLanguageHeader(resource.contentLanguage, resource.descriptionLanguage))
   reply.header('vary', 'Accept-Language, Authorization')
   return resource
+}
+
+/** Content-Language names every language the text is in: the title's, and the description's when it is another. */
+export function contentLanguageHeader(title: string, description: string | null | undefined): string {
+  return description && description.toLowerCase() !== title.toLowerCase() ? `${title}, ${description}` : title
 }
 
 /** Commands that take no input refuse one, rather than ignore what the caller thought it was sending. */

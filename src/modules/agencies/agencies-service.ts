@@ -68,9 +68,10 @@ export function createAgenciesService({ database }: { database: Database }) {
     },
 
     /** The agency whose records a staff member or admin may change; `what` names the records, for the refusal. */
-    async managedBy(ctx: RequestContext, what: string): Promise<AgencyRow> {
-      if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', `Sign in as agency staff to change ${what}`)
-      if (!canManage(ctx.actor)) throw new AppError('FORBIDDEN', `Only agency staff may change ${what}`)
+    /** `verb` says what the caller tried (a read of staff-only records is not a change). */
+    async managedBy(ctx: RequestContext, what: string, verb: 'change' | 'read' = 'change'): Promise<AgencyRow> {
+      if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', `Sign in as agency staff to ${verb} ${what}`)
+      if (!canManage(ctx.actor)) throw new AppError('FORBIDDEN', `Only agency staff may ${verb} ${what}`)
       return service.ofActor(ctx)
     },
 

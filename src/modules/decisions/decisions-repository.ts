@@ -1,4 +1,5 @@
 // SQL for decision records, their progress updates and their links to feedback, events and organizations.
+import { searchQuery } from '../../db/text-search.ts'
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
@@ -53,7 +54,7 @@ function filterConditions(f: DecisionFilter): (SQL | undefined)[] {
       ? sql`exists (select 1 from ${decisionOrganizations} where ${decisionOrganizations.decisionId} = ${outerId} and ${inArray(decisionOrganizations.organizationId, f.organizationId)})`
       : undefined,
     f.feedbackId ? sql`exists (select 1 from ${decisionFeedback} where ${decisionFeedback.decisionId} = ${outerId} and ${decisionFeedback.feedbackId} = ${f.feedbackId}::uuid)` : undefined,
-    f.q ? sql`${decisions.search} @@ websearch_to_tsquery('simple', ${f.q})` : undefined,
+    f.q ? sql`${decisions.search} @@ ${searchQuery(f.q)}` : undefined,
     f.updatedSince ? gte(decisions.updatedAt, f.updatedSince) : undefined,
   ]
 }

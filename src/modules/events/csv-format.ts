@@ -9,6 +9,7 @@ const columns: Record<string, (e: EventView) => string | number | boolean | null
   agencyId: (e) => e.agencyId,
   title: (e) => e.title,
   contentLanguage: (e) => e.contentLanguage,
+  descriptionLanguage: (e) => e.descriptionLanguage,
   availableLanguages: (e) => list(e.availableLanguages),
   kind: (e) => e.kind,
   format: (e) => e.format,

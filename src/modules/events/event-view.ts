@@ -13,13 +13,17 @@ function contentView(e: EventRow | SeriesRow, agency: AgencyRow | undefined, pre
   const language = pickLanguage(available, preferred, agency?.defaultLanguage ?? 'en') ?? available[0]!
   const hasVenue = e.venueName || e.address || e.latitude !== null
   const hasOnline = e.joinUrl || e.dialIn || e.captionsUrl
+  // The description may exist in fewer languages than the title: it falls back on its own, and says which it fell back on.
+  const descriptionLanguage = pickLanguage(Object.keys(e.description), [language, ...preferred], agency?.defaultLanguage ?? 'en')
+  const description = translate(e.description, descriptionLanguage)
   return {
     id: e.id,
     agencyId: e.agencyId,
     title: translate(e.title, language) ?? '',
-    // The description may exist in fewer languages than the title: it falls back on its own.
-    description: translate(e.description, pickLanguage(Object.keys(e.description), [language, ...preferred], agency?.defaultLanguage ?? 'en')),
+    description,
     contentLanguage: language,
+    /** The language `description` is actually in (null without one): it differs from the title's when it was not translated. */
+    descriptionLanguage: description === null ? null : descriptionLanguage!,
     /** Languages the title is written in: a client may ask for any of them with Accept-Language. */
     availableLanguages: available,
     translations: { title: e.title, description: e.description },

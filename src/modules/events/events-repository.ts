@@ -3,7 +3,8 @@ import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, arrayContains, arrayOverlaps, asc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import { getTableColumns } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { existsCheck, plannedInsert, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
+import { searchQuery } from '../../db/text-search.ts'
+import { existsCheck, plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import { NEAR_DEFAULT_RADIUS, type EventListQuery, type NearPoint } from './events-schemas.ts'
@@ -86,6 +87,12 @@ export function createEventsRepository(db: Queryable) {
     /** Whether an event of the agency, as `visibility` lets the caller see it, exists: a check for a unit of work's one read. */
     inAgencyCheck(id: string, agencyId: string, visibility: EventVisibility): Check<boolean> {
       return existsCheck(db.select({ id: events.id }).from(events).where(and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))))
+    },
+
+    /** Where and when a visible event of the agency meets (none when it is not one), as a check for a unit of work's one read. */
+    placeCheck(id: string, agencyId: string, visibility: EventVisibility): Check<{ areaId: string | null; startsAt: Date }[]> {
+      const fields = { areaId: events.areaId, startsAt: events.startsAt }
+      return rowsCheck(db.select(fields).from(events).where(and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))).limit(1), fields)
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */
@@ -214,7 +221,7 @@ function filterConditions(f: EventFilter): (SQL | undefined)[] {
     f.organizationId
       ? sql`exists (select 1 from ${eventCoHosts} where ${eventCoHosts.eventId} = ${events.id} and ${eventCoHosts.organizationId} = ${f.organizationId}::uuid)`
       : undefined,
-    f.q ? sql`${events.search} @@ websearch_to_tsquery('simple', ${f.q})` : undefined,
+    f.q ? sql`${events.search} @@ ${searchQuery(f.q)}` : undefined,
     f.updatedSince ? gte(events.updatedAt, f.updatedSince) : undefined,
     f.near ? nearCondition(f.near, f.radius ?? NEAR_DEFAULT_RADIUS) : undefined,
   ]

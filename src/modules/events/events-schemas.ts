@@ -3,6 +3,12 @@ import { z } from 'zod'
 import { accommodations, eventFormats, eventKinds, eventStatuses } from '../../db/schema/index.ts'
 import { httpsUrl, instant, languageTag, timeZone, translations, uuid } from '../shared/validation.ts'
 
+/**
+ * An optional field a read returns as null when absent: a write takes null for absent too, so what a client read it
+ * can send back (openapi.yaml says where the read and write shapes still differ).
+ */
+const absent = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined)
+
 const address = z.strictObject({
   street: z.string().max(200).optional(),
   locality: z.string().max(100).optional(),
@@ -12,22 +18,20 @@ const address = z.strictObject({
 })
 
 export const venueInput = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
-  address: address.optional(),
-  geo: z
-    .strictObject({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) })
-    .optional(),
+  name: absent(z.string().trim().min(1).max(200)),
+  address: absent(address),
+  geo: absent(z.strictObject({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) })),
 })
 
 export const onlineInput = z.strictObject({
-  joinUrl: httpsUrl.optional(),
-  dialIn: z
-    .strictObject({
+  joinUrl: absent(httpsUrl),
+  dialIn: absent(
+    z.strictObject({
       number: z.string().regex(/^\+?[0-9 ()\-.]{5,30}$/, 'must be a telephone number'),
-      accessCode: z.string().max(40).optional(),
-    })
-    .optional(),
-  captionsUrl: httpsUrl.optional(),
+      accessCode: absent(z.string().max(40)),
+    }),
+  ),
+  captionsUrl: absent(httpsUrl),
 })
 
 const topic = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a lowercase topic code')
@@ -62,22 +66,22 @@ const MAX_EVENT_MS = 7 * 86_400_000
 export const scheduleEventInput = z
   .strictObject({
     title: contentFields.title,
-    description: contentFields.description.optional(),
+    description: absent(contentFields.description),
     kind: contentFields.kind,
     format: contentFields.format,
     draft: z.boolean().optional(),
     startsAt: instant,
     endsAt: instant,
     timeZone: contentFields.timeZone.optional(),
-    venue: contentFields.venue.optional(),
-    areaId: contentFields.areaId.optional(),
-    online: contentFields.online.optional(),
+    venue: absent(contentFields.venue),
+    areaId: absent(contentFields.areaId),
+    online: absent(contentFields.online),
     languages: contentFields.languages.optional(),
     interpretation: contentFields.interpretation.optional(),
     accommodations: contentFields.accommodations.optional(),
-    capacity: contentFields.capacity.optional(),
+    capacity: absent(contentFields.capacity),
     registrationRequired: contentFields.registrationRequired.optional(),
-    hostUnit: contentFields.hostUnit.optional(),
+    hostUnit: absent(contentFields.hostUnit),
     topics: contentFields.topics.optional(),
     coHostIds: coHostIds.optional(),
   })

@@ -14,6 +14,7 @@ import { contentColumns } from './event-columns.ts'
 import { eventView, type EventView } from './event-view.ts'
 import type { EventFilter, EventRow, EventVisibility } from './events-repository.ts'
 import type { Writes } from '../writes.ts'
+import { eventTopicProblem } from '../topics/topics-service.ts'
 import { eventListQuery, formatProblems, type NearPoint, reasonInput, rescheduleInput, scheduleEventInput, updateEventInput } from './events-schemas.ts'
 
 type Status = EventRow['status']
@@ -218,9 +219,12 @@ export function createEventsService({ database, repositories, writes, agencies }
         checks: {
           area: input.areaId ? repositories.agencies.areaInAgencyCheck(input.areaId, agency.id) : undefined,
           coHosts: coHostIds?.length ? repositories.organizations.idsInAgencyCheck(agency.id, coHostIds) : undefined,
+          topics: content.topics?.length ? repositories.topics.codesCheck(agency.id, content.topics) : undefined,
         },
         plan: (found, id) => {
           if (found.area === false) throw areaProblem()
+          const topicProblem = content.topics?.length ? eventTopicProblem(content.topics, found.topics ?? []) : undefined
+          if (topicProblem) throw topicProblem
           if (coHostIds?.length) requireCoHosts(coHostIds, new Set(found.coHosts?.map((o) => o.id)))
           const now = ctx.clock.now()
           const timeZone = content.timeZone ?? agency.timeZone
@@ -265,6 +269,10 @@ export function createEventsService({ database, repositories, writes, agencies }
           await repositories.on(tx).organizations.setCoHosts(current.agencyId, current.id, coHostIds)
         }
         await checkArea(tx, current.agencyId, content.areaId)
+        if (content.topics?.length) {
+          const problem = eventTopicProblem(content.topics, await repositories.on(tx).topics.byCodes(current.agencyId, content.topics), current.topics)
+          if (problem) throw problem
+        }
         const changes = contentColumns(content)
         // The merged event must still have a place and/or a way in that fits its format.
         const merged = { ...current, ...changes }

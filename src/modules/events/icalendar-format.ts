@@ -63,7 +63,7 @@ export function addressLine(e: EventView): string | null {
 
 /** What a calendar shows of an event beyond its times: two occurrences with the same fingerprint need no override. */
 const fingerprint = (e: EventView) =>
-  JSON.stringify([e.title, e.description, e.status, e.statusReason, e.kind, e.format, e.venue, e.online, e.languages, e.interpretation, e.accommodations, e.topics, e.contentLanguage, e.capacity, e.registrationRequired])
+  JSON.stringify([e.title, e.description, e.status, e.statusReason, e.kind, e.format, e.venue, e.online, e.languages, e.interpretation, e.accommodations, e.topics, e.contentLanguage, e.descriptionLanguage, e.capacity, e.registrationRequired])
 
 /** Language names a person reads ("Somali", not "so"), in English; a tag Intl cannot name stays as it is. */
 function languageNames(tags: string[]): string {
@@ -101,7 +101,9 @@ function addContent(v: Component, e: EventView) {
   const summary = v.addPropertyWithValue('summary', e.title)
   summary.setParameter('language', e.contentLanguage)
   const description = describe(e)
-  if (description) v.addPropertyWithValue('description', description).setParameter('language', e.contentLanguage)
+  // Labelled with the language the description is in (its own fallback may differ from the title's); the notes added
+  // to an event with no description are English.
+  if (description) v.addPropertyWithValue('description', description).setParameter('language', e.descriptionLanguage ?? 'en')
   v.addPropertyWithValue('status', statuses[e.status])
   v.addPropertyWithValue('class', 'PUBLIC')
   const categories = new ICAL.Property('categories')

@@ -9,13 +9,16 @@ import type { FeedbackListQuery } from './feedback-schemas.ts'
 import type { FeedbackStatus } from './feedback-lifecycle.ts'
 import type { FeedbackViewer } from './feedback-view.ts'
 import { inAreas } from '../agencies/agencies-repository.ts'
+import { searchQuery } from '../../db/text-search.ts'
+import { redact } from './redact.ts'
 
-const { searchPublic: _public, searchPrivate: _private, ...itemColumns } = getTableColumns(feedbackItems)
+// The search vectors and the de-identified copy are the database's own, for search: reads leave them out.
+const { searchPublic: _public, searchPrivate: _private, searchDeidentified: _deidentified, deidentifiedBody: _copy, ...itemColumns } = getTableColumns(feedbackItems)
 /** Every item read carries its topic's code (the API names topics by code), joined in the same statement. */
 const selection = { ...itemColumns, topicCode: feedbackTopics.code }
-export type FeedbackItemRow = Omit<typeof feedbackItems.$inferSelect, 'searchPublic' | 'searchPrivate'>
+export type FeedbackItemRow = Omit<typeof feedbackItems.$inferSelect, 'searchPublic' | 'searchPrivate' | 'searchDeidentified' | 'deidentifiedBody'>
 export type FeedbackRow = FeedbackItemRow & { topicCode: string }
-export type FeedbackInsert = typeof feedbackItems.$inferInsert
+export type FeedbackInsert = Omit<typeof feedbackItems.$inferInsert, 'deidentifiedBody'>
 export type TransitionRow = typeof feedbackTransitions.$inferSelect
 
 export type FeedbackFilter = Omit<FeedbackListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
@@ -30,11 +33,17 @@ export function feedbackVisible(v: FeedbackViewer): SQL {
   return or(published, eq(feedbackItems.agencyId, v.agencyId))!
 }
 
-/** Staff search the original text of their agency's items; everyone else only published text, so redacted words find nothing. */
+/**
+ * Search over what each caller may read of an item: staff the text as given of their agency's items, analysts the
+ * de-identified text of their agency's (items written before it existed: their published text), everyone else the
+ * published text, so a word redaction removed finds nothing. Language-aware: src/db/text-search.ts.
+ */
 function matches(q: string, v: FeedbackViewer): SQL {
-  const query = sql`websearch_to_tsquery('simple', ${q})`
-  if (v.kind === 'staff' && v.agencyId)
-    return sql`(case when ${feedbackItems.agencyId} = ${v.agencyId}::uuid then ${feedbackItems.searchPrivate} else ${feedbackItems.searchPublic} end) @@ ${query}`
+  const query = searchQuery(q)
+  const own = (vector: SQL) => sql`(case when ${feedbackItems.agencyId} = ${v.agencyId}::uuid then ${vector} else ${feedbackItems.searchPublic} end) @@ ${query}`
+  if (v.kind === 'staff' && v.agencyId) return own(sql`${feedbackItems.searchPrivate}`)
+  if (v.kind === 'analyst' && v.agencyId)
+    return own(sql`(case when ${feedbackItems.deidentifiedBody} is null then ${feedbackItems.searchPublic} else ${feedbackItems.searchDeidentified} end)`)
   return sql`${feedbackItems.searchPublic} @@ ${query}`
 }
 
@@ -107,16 +116,32 @@ export function createFeedbackRepository(db: Queryable) {
       return { rows: rows.map(({ total: _t, ...r }) => ({ ...(r as unknown as FeedbackRow), rank: Number(r.rank) })), totals }
     },
 
-    /** The visible items each decision answers, for a batch of decisions (one statement). */
-    ofDecisions(decisionIds: string[], viewer: FeedbackViewer): Promise<(FeedbackRow & { decisionId: string })[]> {
-      if (decisionIds.length === 0) return Promise.resolve([])
-      return db
-        .select({ ...selection, decisionId: decisionFeedback.decisionId })
+    /**
+     * A page of the visible items each decision answers (received order), after `after` when given, with each decision's
+     * total: one windowed statement for a batch of decisions. Rows are ranked from the cursor on; `first + 1` say if more follow.
+     */
+    async pageOfDecisions(decisionIds: string[], viewer: FeedbackViewer, first: number, after?: { at: Date; id: string }) {
+      if (decisionIds.length === 0) return { rows: [], totals: new Map<string, number>() }
+      const onward = after ? sql`(${feedbackItems.receivedAt}, ${feedbackItems.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)` : sql`true`
+      const ranked = db
+        .select({
+          ...selection,
+          decisionId: sql<string>`${decisionFeedback.decisionId}`.as('decision_id'),
+          onward: sql<boolean>`${onward}`.as('onward'),
+          rank: sql<number>`row_number() over (partition by ${decisionFeedback.decisionId}, ${onward} order by ${feedbackItems.receivedAt}, ${feedbackItems.id})`.as('rank'),
+          total: sql<number>`count(*) over (partition by ${decisionFeedback.decisionId})`.as('total'),
+        })
         .from(decisionFeedback)
         .innerJoin(feedbackItems, eq(feedbackItems.id, decisionFeedback.feedbackId))
         .innerJoin(feedbackTopics, eq(feedbackTopics.id, feedbackItems.topicId))
         .where(and(inArray(decisionFeedback.decisionId, decisionIds), feedbackVisible(viewer), isNull(feedbackItems.deletedAt)))
-        .orderBy(asc(feedbackItems.receivedAt), asc(feedbackItems.id))
+        .as('ranked')
+      // The page, and the first row before the cursor of each decision, which carries its total when the page is empty.
+      const rows = await db.select().from(ranked).where(sql`(${ranked.onward} and ${ranked.rank} <= ${first + 1}) or ${ranked.rank} = 1`).orderBy(asc(ranked.decisionId), asc(ranked.rank))
+      const totals = new Map<string, number>()
+      for (const r of rows) totals.set(r.decisionId, Number(r.total))
+      const page = rows.filter((r) => r.onward && Number(r.rank) <= first + 1)
+      return { rows: page.map(({ total: _t, onward: _o, ...r }) => ({ ...(r as unknown as FeedbackRow), decisionId: r.decisionId, rank: Number(r.rank) })), totals }
     },
 
     /** Which of `ids` are live items of the agency (to validate links). */
@@ -130,13 +155,13 @@ export function createFeedbackRepository(db: Queryable) {
     },
 
     async insert(values: FeedbackInsert & Stamped & { receivedAt: Date }): Promise<FeedbackItemRow> {
-      const [row] = await db.insert(feedbackItems).values(values).returning(itemColumns)
+      const [row] = await db.insert(feedbackItems).values({ ...values, deidentifiedBody: redact(values.body) }).returning(itemColumns)
       return row!
     },
 
     /** A new item, written in a unit of work; its id is chosen by the caller. */
     planInsert(values: FeedbackInsert & Stamped & { id: string; receivedAt: Date }): PlannedInsert<FeedbackItemRow> {
-      return plannedInsert(feedbackItems, values, itemColumns)
+      return plannedInsert(feedbackItems, { ...values, deidentifiedBody: redact(values.body) }, itemColumns)
     },
 
     /** Which of these ids are live items of the agency, with when each was received: a check for a unit of work's one read. */

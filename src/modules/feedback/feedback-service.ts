@@ -118,11 +118,12 @@ export function createFeedbackService({ database, repositories, writes, agencies
       return { rows: rows.map((r) => ({ eventId: r.eventId!, rank: r.rank, view: feedbackView(r, viewer) })), totals }
     },
 
-    async ofDecisions(ctx: RequestContext, decisionIds: string[]): Promise<Map<string, FeedbackView[]>> {
+    /** A page of the items each decision answers and each decision's total, one statement for the whole batch. */
+    async pageOfDecisions(ctx: RequestContext, decisionIds: string[], first: number, after?: string) {
       const viewer = await viewerOf(ctx)
-      const out = new Map<string, FeedbackView[]>(decisionIds.map((id) => [id, []]))
-      for (const r of await repositories.feedback.ofDecisions(decisionIds, viewer)) out.get(r.decisionId)?.push(feedbackView(r, viewer))
-      return out
+      const cursor = after === undefined ? undefined : decodeCursor(after, 'feedback:received')
+      const { rows, totals } = await repositories.feedback.pageOfDecisions(decisionIds, viewer, first, cursor)
+      return { rows: rows.map((r) => ({ decisionId: r.decisionId, rank: r.rank, view: feedbackView(r, viewer) })), totals }
     },
 
     /**
@@ -180,14 +181,20 @@ export function createFeedbackService({ database, repositories, writes, agencies
         body: rawInput,
         checks: {
           organization: organizationId ? repositories.organizations.idsInAgencyCheck(agency.id, [organizationId]) : undefined,
-          event: input.eventId ? repositories.events.inAgencyCheck(input.eventId, agency.id, viewer.kind === 'staff' ? { draftsOfAgencyId: agency.id } : {}) : undefined,
+          event: input.eventId ? repositories.events.placeCheck(input.eventId, agency.id, viewer.kind === 'staff' ? { draftsOfAgencyId: agency.id } : {}) : undefined,
           area: input.areaId ? repositories.agencies.areaInAgencyCheck(input.areaId, agency.id) : undefined,
           topic: topics.classificationCheck(agency.id, input.topic),
         },
         plan: (found, id) => {
           if (found.organization?.length === 0) throw validationFailed([{ field: 'organizationId', message: 'is not an organization of this agency' }])
-          if (found.event === false) throw validationFailed([{ field: 'eventId', message: 'is not an event of this agency' }])
+          const event = found.event?.[0]
+          if (found.event && !event) throw validationFailed([{ field: 'eventId', message: 'is not an event of this agency' }])
           if (found.area === false) throw areaProblem()
+          // Feedback given at a meeting was not given before it started.
+          if (event && input.receivedAt && input.receivedAt.getTime() < event.startsAt.getTime())
+            throw validationFailed([{ field: 'receivedAt', message: `is before the event it was given at started (${event.startsAt.toISOString()})` }])
+          // Feedback tied to an event is about the event's area unless it names its own: voice by area counts it.
+          const areaId = input.areaId ?? event?.areaId ?? null
           const { topic, vocabularyVersion } = topics.classified(found.topic)
           topicCode = topic.code
           const now = ctx.clock.now()
@@ -214,7 +221,7 @@ export function createFeedbackService({ database, repositories, writes, agencies
               bodyLanguage: input.language,
               channel,
               eventId: input.eventId ?? null,
-              areaId: input.areaId ?? null,
+              areaId,
               topicId: topic.id,
               topicVocabularyVersion: vocabularyVersion,
               stance: input.stance ?? null,
@@ -306,7 +313,7 @@ export function createFeedbackService({ database, repositories, writes, agencies
 
     /** Every lifecycle step of an item, oldest first (the agency's staff only). */
     async history(ctx: RequestContext, id: string): Promise<{ data: TransitionView[] }> {
-      const agency = await staffAgency(ctx)
+      const agency = await agencies.managedBy(ctx, 'the history of feedback', 'read')
       await ownItem(db, agency, id)
       return { data: (await repositories.feedback.history(id)).map(transitionView) }
     },

@@ -128,6 +128,7 @@ export function createParticipantsRepository(db: Queryable) {
         .set({
           participantId: null,
           body: ERASED,
+          deidentifiedBody: ERASED,
           publishedBody: sql`case when ${feedbackItems.publishedBody} is null then null else ${ERASED} end`,
           statusReason: null,
           version: sql`${feedbackItems.version} + 1`,

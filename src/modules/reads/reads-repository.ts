@@ -7,7 +7,7 @@ import { renderSql, type Database, type RenderedSql } from '../../db/client.ts'
 import { eventColumnNames, eventConditions, type EventFilter, type EventVisibility } from '../events/events-repository.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import {
-  connectionType, cursorOf, enumList, enumValue, key, localIso, object, onPage, pageInfoType, edgeType, pickLanguage, raw, secondText,
+  connectionType, cursorOf, enumList, enumValue, key, localIso, object, onPage, pageInfoType, edgeType, pickLanguage, raw, secondLanguage, secondText,
   translationList, translationType, utcIso, value, column,
   type Field, type ObjectType, type PageRefs, type Scope, type Value,
 } from '../../db/json-select.ts'
@@ -99,6 +99,7 @@ const eventType: ObjectType<EventRefs> = {
   // The description may exist in fewer languages than the title: it falls back on its own.
   description: value(({ e, a, l }, scope) => secondText(`${e}.description`, l, `${a}.default_language`, sql`array_prepend(${raw(l)}.lang, ${scope.languages})`)),
   contentLanguage: value(({ l }) => raw(`${l}.lang`)),
+  descriptionLanguage: value(({ e, a, l }, scope) => secondLanguage(`${e}.description`, l, `${a}.default_language`, sql`array_prepend(${raw(l)}.lang, ${scope.languages})`)),
   // ARRAY(subquery) keeps the keys in the order jsonb_object_keys gives them (jsonb's own), without a sort per row.
   availableLanguages: value(({ e }) => raw(`to_json(ARRAY(SELECT jsonb_object_keys(${e}.title)))`)),
   translations: {
@@ -192,7 +193,7 @@ function restSelection(type: ObjectType<never>): Selection[] {
   return Object.keys(type).map((f) => ({ key: f, field: f, args: {}, selections: [] }))
 }
 const restEventFields: Selection[] = [
-  'id', 'agencyId', 'title', 'description', 'contentLanguage', 'availableLanguages', 'translations', 'kind', 'format', 'timeZone', 'venue', 'areaId', 'online',
+  'id', 'agencyId', 'title', 'description', 'contentLanguage', 'descriptionLanguage', 'availableLanguages', 'translations', 'kind', 'format', 'timeZone', 'venue', 'areaId', 'online',
   'languages', 'interpretation', 'accommodations', 'capacity', 'registrationRequired', 'hostUnit', 'topics', 'coHostIds', 'status', 'statusReason',
   'startsAt', 'endsAt', 'seriesId', 'recurrenceId', 'sequence', 'version', 'createdAt', 'updatedAt', 'deletedAt',
 ].map((f) => ({ key: f, field: f, args: {}, selections: f === 'venue' ? restSelection(venueType as never) : f === 'online' ? restSelection(onlineType as never) : [] }))
@@ -284,13 +285,14 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
     },
 
     /** REST's view of one event as JSON text, with its version and language for ETag and Content-Language; undefined when not visible. */
-    async restEvent(read: EventRead, languages: string[]): Promise<{ body: string; version: number; contentLanguage: string | null } | undefined> {
+    async restEvent(read: EventRead, languages: string[]): Promise<{ body: string; version: number; contentLanguage: string | null; descriptionLanguage: string | null } | undefined> {
       const statement = once(read, () => {
         const source = eventSource(read, scopeOf('rest', { preferred: languages, accepted: [] }))
-        return sql`SELECT ${source.event(restEventFields)}::text AS body, ${raw(source.e)}.version, ${raw(source.l)}.lang AS language FROM ${source.from}`
+        const event = source.event([{ key: 'descriptionLanguage', field: 'descriptionLanguage', args: {}, selections: [] }])
+        return sql`SELECT ${source.event(restEventFields)}::text AS body, ${raw(source.e)}.version, ${raw(source.l)}.lang AS language, ${event} ->> 'descriptionLanguage' AS description_language FROM ${source.from}`
       })
-      const [row] = await database.prepared<{ body: string; version: number; language: string | null }>(statement)
-      return row && { body: row.body, version: row.version, contentLanguage: row.language }
+      const [row] = await database.prepared<{ body: string; version: number; language: string | null; description_language: string | null }>(statement)
+      return row && { body: row.body, version: row.version, contentLanguage: row.language, descriptionLanguage: row.description_language }
     },
   }
 }

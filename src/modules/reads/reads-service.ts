@@ -83,7 +83,7 @@ export function createReadsService({ repo, agencies, events }: { repo: ReadsRepo
     },
 
     /** A planned event as REST's JSON text built by PostgreSQL, with its version and language; errors as events.get gives them. */
-    async event(ctx: RequestContext, read: EventRead): Promise<{ body: string; version: number; contentLanguage: string | null }> {
+    async event(ctx: RequestContext, read: EventRead): Promise<{ body: string; version: number; contentLanguage: string | null; descriptionLanguage: string | null }> {
       const found = await repo.restEvent(read, ctx.languages)
       if (!found) throw notFound('EVENT_NOT_FOUND', 'The event')
       return found

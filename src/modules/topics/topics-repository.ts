@@ -22,6 +22,11 @@ export function createTopicsRepository(db: Queryable) {
       })
     },
 
+    /** The topics of these codes in the agency's vocabulary, as one check for a unit of work's one read. */
+    codesCheck(agencyId: string, codes: string[]): Check<TopicRow[]> {
+      return rowsCheck<TopicRow>(db.select().from(feedbackTopics).where(and(inVocabulary(agencyId), inArray(feedbackTopics.code, codes))), getTableColumns(feedbackTopics))
+    },
+
     list(agencyId: string | null): Promise<TopicRow[]> {
       return db.select().from(feedbackTopics).where(inVocabulary(agencyId)).orderBy(asc(feedbackTopics.version), asc(feedbackTopics.code))
     },

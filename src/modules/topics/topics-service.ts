@@ -14,6 +14,21 @@ import { addTopicInput, topicCode, topicListQuery } from './topics-schemas.ts'
 
 export type Vocabulary = { agency: string | null; vocabularyVersion: number; data: TopicView[] }
 
+/**
+ * The problem with an event's topics, if any: each must be a code of the agency's vocabulary (`found`), and not retired
+ * unless the event already had it (`kept`). The problem names the codes refused.
+ */
+export function eventTopicProblem(codes: string[], found: TopicRow[], kept: string[] = []): AppError | undefined {
+  const byCode = new Map(found.map((t) => [t.code, t]))
+  const unknown = codes.filter((c) => !byCode.has(c))
+  const retired = codes.filter((c) => byCode.get(c)?.retiredInVersion != null && !kept.includes(c))
+  if (!unknown.length && !retired.length) return undefined
+  return validationFailed([
+    ...(unknown.length ? [{ field: 'topics', message: `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a topic' : 'are not topics'} of this agency's vocabulary (see GET /v1/topics)` }] : []),
+    ...(retired.length ? [{ field: 'topics', message: `${retired.join(', ')} ${retired.length === 1 ? 'was' : 'were'} retired from the vocabulary; choose a current topic` }] : []),
+  ])
+}
+
 /** A topic a classification may name, and the vocabulary version it is classified under. */
 export type Classification = { topic: TopicRow; vocabularyVersion: number }
 
