@@ -61,3 +61,25 @@ t.test('when feedback is tied to an event, then it takes the event’s area and 
   const own = await feedback({ receivedAt: at(4), areaId: fixtures.areas.south.id })
   t.equal(json(own).areaId, fixtures.areas.south.id, 'an area given explicitly stays')
 })
+
+t.test('when a series names topics, then codes outside the vocabulary are refused on create and on change', async (t) => {
+  const { app } = await build(t)
+  const staff = await bearer()
+  const body = (topics: string[]) => ({
+    title: { en: 'Listening session' },
+    kind: 'listening_session',
+    format: 'virtual',
+    online: { joinUrl: 'https://meet.example.org/listen' },
+    topics,
+    recurrence: { rule: 'FREQ=WEEKLY;COUNT=2', start: at(7 * 24 * 60).slice(0, 16), durationMinutes: 60 },
+  })
+  const refused = await app.inject({ method: 'POST', url: '/v1/series', headers: staff, payload: body(['community_safety', 'made_up_topic']) })
+  t.equal(refused.statusCode, 400, refused.body)
+  t.match(json(refused).errors, [{ field: 'topics', message: /made_up_topic is not a topic/ }])
+  const made = await app.inject({ method: 'POST', url: '/v1/series', headers: staff, payload: body(['community_safety']) })
+  t.equal(made.statusCode, 201, made.body)
+  const series = json(made)
+  const changed = await app.inject({ method: 'PATCH', url: `/v1/series/${series.id}`, headers: { ...staff, 'if-match': `"${series.version}"` }, payload: { topics: ['made_up_topic'] } })
+  t.equal(changed.statusCode, 400, 'a change is checked too')
+  t.match(json(changed).errors, [{ field: 'topics', message: /made_up_topic is not a topic/ }])
+})

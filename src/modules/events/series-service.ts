@@ -26,6 +26,7 @@ import {
 } from './events-schemas.ts'
 import { expand, RecurrenceError } from './recurrence.ts'
 import type { OutboxEntry } from '../outbox/outbox-repository.ts'
+import { eventTopicProblem } from '../topics/topics-service.ts'
 
 /** An occurrence's outbox entry: an event like any other, public unless a draft. */
 const occurrenceEntry = (agencyId: string, o: { id?: string; version?: number; status?: string | null }, action: string): OutboxEntry => ({
@@ -269,9 +270,13 @@ export function createSeriesService({ database, repositories, writes, agencies }
         checks: {
           areas: areaIds.size ? repositories.agencies.areasInAgencyCheck(agency.id, [...areaIds]) : undefined,
           coHosts: coHostIds.length ? repositories.organizations.idsInAgencyCheck(agency.id, coHostIds) : undefined,
+          topics: content.topics?.length ? repositories.topics.codesCheck(agency.id, content.topics) : undefined,
         },
         plan: (found, id) => {
           requireAreas(areaIds, new Set(found.areas?.map((a) => a.id)))
+          // Topics come from the agency's vocabulary, as an event's do.
+          const topicProblem = content.topics?.length ? eventTopicProblem(content.topics, found.topics ?? []) : undefined
+          if (topicProblem) throw topicProblem
           requireCoHosts(coHostIds, new Set(found.coHosts?.map((o) => o.id)))
           const now = ctx.clock.now()
           const values = {
@@ -338,6 +343,9 @@ export function createSeriesService({ database, repositories, writes, agencies }
         if (current.status === 'cancelled') throw new AppError('INVALID_TRANSITION', 'A cancelled series cannot be changed')
         const { recurrence, rotation, overrides, coHostIds, ...content } = input
         if (coHostIds?.length) requireCoHosts(coHostIds, new Set(await repositories.on(tx).organizations.idsInAgency(agency.id, coHostIds)))
+        // New topics come from the vocabulary; a retired one the series already has may stay.
+        const topicProblem = content.topics?.length ? eventTopicProblem(content.topics, await repositories.on(tx).topics.byCodes(agency.id, content.topics), current.topics) : undefined
+        if (topicProblem) throw topicProblem
         const changes: Partial<SeriesInsert> = {
           ...(coHostIds ? { coHostIds } : {}),
           ...(contentColumns(content) as Partial<SeriesInsert>),
