@@ -226,7 +226,9 @@ export function createLiaisonsService({ database, repositories, agencies, thresh
 
     /** Erases the liaison's personal data for good: the row keeps only its id, kind and areas, as a tombstone. */
     async erase(ctx: RequestContext, id: string): Promise<void> {
-      const agency = await staffAgency(ctx)
+      if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', 'Sign in as an agency admin to erase personal data')
+      if (ctx.actor.kind !== 'admin') throw new AppError('FORBIDDEN', 'Only agency admins may erase personal data')
+      const agency = await agencies.ofActor(ctx)
       if (!isUuid(id)) throw notFoundError()
       await db.transaction(async (tx) => {
         const repos = repositories.on(tx)
