@@ -9,7 +9,6 @@ import type { Database } from '../../db/client.ts'
 import { AppError, notFound, validationFailed, type FieldError } from '../../errors.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
-import { createAuditRepository } from '../audit/audit-repository.ts'
 import type { ContactVisibility } from '../participants/participant-view.ts'
 import { contactPurpose, type ContactPurpose } from '../participants/participants-schemas.ts'
 import type { Repositories } from '../repositories.ts'
@@ -58,7 +57,7 @@ export function createLiaisonsService({ database, repositories, agencies, thresh
     if (purpose && reader.kind === 'staff') {
       const read = rows.filter((r) => !r.erasedAt)
       if (read.length)
-        await createAuditRepository(db).recordMany(
+        await repositories.audit.recordMany(
           ctx,
           // Field names only, never their values.
           read.map((r) => ({ agencyId: r.agencyId, action: 'liaison.contact_read', entityType: 'liaison', entityId: r.id, details: { purpose, fields: (['email', 'phone'] as const).filter((f) => r.contact?.[f]) } })),
