@@ -94,6 +94,12 @@ t.test('when a partner proposes a liaison and staff confirm, then the public see
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/liaisons/${l.id}`, headers: { ...staff, 'if-match': '"4"' } })).statusCode, 204)
   t.equal((await app.inject({ method: 'GET', url: `/v1/liaisons/${l.id}`, headers: staff })).statusCode, 404)
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/liaisons/${l.id}`, headers: { ...staff, 'if-match': '*' } })).statusCode, 404)
+  // A removed liaison's personal data can still be erased (removal alone keeps the tombstone's row).
+  const admin = await bearer({ role: 'admin', sub: 'admin-1' })
+  t.equal((await app.inject({ method: 'POST', url: `/v1/liaisons/${l.id}/erase`, headers: admin })).statusCode, 204)
+  t.equal((await app.inject({ method: 'POST', url: `/v1/liaisons/${l.id}/erase`, headers: admin })).statusCode, 404, 'erasing again finds nothing to erase')
+  const [left] = await database.raw<{ display_name: string | null; contact: unknown }>(`select display_name, contact from liaisons where id = $1`, [l.id])
+  t.same(left, { display_name: null, contact: null })
 })
 
 t.test('when liaisons take roles in meetings and carry announcements, then reach by area is counted with small counts suppressed', async (t) => {

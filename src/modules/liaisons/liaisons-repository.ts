@@ -73,6 +73,16 @@ export function createLiaisonsRepository(db: Queryable) {
       return row
     },
 
+    /** Locks a liaison not yet erased, removed or not: a removed liaison's personal data must still be erasable. */
+    async forErase(agencyId: string, id: string): Promise<LiaisonItemRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(liaisons)
+        .where(and(eq(liaisons.id, id), eq(liaisons.agencyId, agencyId), isNull(liaisons.erasedAt)))
+        .for('update')
+      return row
+    },
+
     async update(id: string, changes: Partial<LiaisonInsert> & Touched): Promise<LiaisonItemRow> {
       const [row] = await db
         .update(liaisons)

@@ -223,7 +223,7 @@ export function createLiaisonsService({ database, repositories, agencies, thresh
       })
     },
 
-    /** Erases the liaison's personal data for good: the row keeps only its id, kind and areas, as a tombstone. */
+    /** Erases the liaison's personal data for good (a removed one's too): the row keeps only its id, kind and areas, as a tombstone. */
     async erase(ctx: RequestContext, id: string): Promise<void> {
       if (ctx.actor.kind === 'public') throw new AppError('UNAUTHENTICATED', 'Sign in as an agency admin to erase personal data')
       if (ctx.actor.kind !== 'admin') throw new AppError('FORBIDDEN', 'Only agency admins may erase personal data')
@@ -231,7 +231,7 @@ export function createLiaisonsService({ database, repositories, agencies, thresh
       if (!isUuid(id)) throw notFoundError()
       await db.transaction(async (tx) => {
         const repos = repositories.on(tx)
-        const current = await repos.liaisons.forUpdate(agency.id, id)
+        const current = await repos.liaisons.forErase(agency.id, id)
         if (!current) throw notFoundError()
         const personal = [current.displayName, current.contact?.email, current.contact?.phone, ...current.communities].filter((v): v is string => Boolean(v))
         const erased = await repos.liaisons.erase(agency.id, id, personal, ctx.clock.now())
