@@ -140,3 +140,26 @@ t.test('when liaisons take roles in meetings and carry announcements, then reach
   t.same(reach.suppression, { threshold: 11 })
   t.same(reach.data, [{ areaId: fixtures.areas.north.id, liaisons: null, meetings: 11, announcements: null, suppressed: true }], 'one liaison and one announcement are below the threshold; 11 meetings are not')
 })
+
+t.test('when liaisons are handled over GraphQL, then the same rules hold and bad input is an error with a code', async (t) => {
+  const { app, database, fixtures } = await build(t)
+  const staff = await bearer()
+  const gql = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = staff) => (await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables } })).json()
+  const input = { displayName: 'Hodan Ali', kind: 'INFORMAL_LEADER', areaIds: [fixtures.areas.north.id], languages: ['so'], contact: { email: 'hodan@example.org' }, contactConsent: true }
+  t.equal((await gql('mutation ($input: ProposeLiaisonInput!) { proposeLiaison(input: $input) { id } }', { input: { ...input, contactConsent: false } })).errors[0].extensions.code, 'VALIDATION_FAILED', 'a contact needs consent')
+  t.equal((await gql('mutation ($input: ProposeLiaisonInput!) { proposeLiaison(input: $input) { id } }', { input: { ...input, areaIds: ['nope'] } })).errors[0].extensions.code, 'VALIDATION_FAILED')
+  t.equal((await gql('mutation ($input: ProposeLiaisonInput!) { proposeLiaison(input: $input) { id } }', { input }, {})).errors[0].extensions.code, 'UNAUTHENTICATED')
+  const proposed = (await gql('mutation ($input: ProposeLiaisonInput!) { proposeLiaison(input: $input) { id version status contact { visibility email } } }', { input })).data.proposeLiaison
+  t.match(proposed, { version: 1, status: 'PROPOSED', contact: { visibility: 'PURPOSE_REQUIRED', email: null } })
+  t.equal((await gql(`{ liaison(id: "${proposed.id}") { id } }`, {}, {})).errors[0].extensions.code, 'LIAISON_NOT_FOUND', 'not public before it is confirmed')
+  t.equal((await gql(`mutation { changeLiaisonStatus(id: "${proposed.id}", expectedVersion: 7, status: CONFIRMED) { id } }`)).errors[0].extensions.code, 'PRECONDITION_FAILED')
+  t.equal((await gql(`mutation { changeLiaisonStatus(id: "${proposed.id}", expectedVersion: 1, status: CONFIRMED) { status } }`)).data.changeLiaisonStatus.status, 'CONFIRMED')
+  t.same((await gql(`{ liaisons(filter: { agency: "metro", language: ["so"] }) { nodes { displayName contact { visibility email } } } }`, {}, {})).data.liaisons.nodes, [{ displayName: null, contact: { visibility: 'NOT_PERMITTED', email: null } }])
+  const read = (await gql(`{ liaison(id: "${proposed.id}") { contact(purpose: FOLLOW_UP_ON_FEEDBACK) { visibility email } } }`)).data.liaison
+  t.same(read.contact, { visibility: 'SHOWN', email: 'hodan@example.org' })
+  const [audited] = await database.raw<{ n: number }>(`select count(*)::int as n from audit_events where action = 'liaison.contact_read' and entity_id = $1`, [proposed.id])
+  t.equal(audited!.n, 1, 'the read is audited')
+  t.equal((await gql(`mutation { setLiaisonLinks(id: "${proposed.id}", expectedVersion: 2, input: { events: [{ eventId: "${proposed.id}", role: SPEAKER }] }) { id } }`)).errors[0].extensions.code, 'VALIDATION_FAILED', 'not an event')
+  t.equal((await gql(`mutation { updateLiaison(id: "${proposed.id}", expectedVersion: 2, input: { contactConsent: false }) { consents { contact { givenAt } } contact(purpose: REPORT_BACK) { email } } }`)).data.updateLiaison.contact.email, null, 'withdrawing consent deletes the contact')
+  t.equal((await gql(`{ liaisonReach { threshold areas { areaId liaisons suppressed } } }`)).data.liaisonReach.areas[0].suppressed, true, 'one liaison is below the threshold')
+})
