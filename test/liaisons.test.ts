@@ -132,13 +132,18 @@ t.test('when liaisons take roles in meetings and carry announcements, then reach
   t.equal(linked.statusCode, 200, linked.body)
   t.equal(linked.json().events.length, 12)
   t.same(linked.json().announcementIds, [announcement.id])
+  // A draft announcement carried by the liaison is a link only staff see.
+  const draft = (await app.inject({ method: 'POST', url: '/v1/announcements', headers: staff, payload: { kind: 'other', title: { en: 'Not yet' }, body: { en: 'Draft' }, languages: ['en'], channels: ['web'], publish: false } })).json()
+  const withDraft = await app.inject({ method: 'PUT', url: `/v1/liaisons/${l.id}/links`, headers: { ...staff, 'if-match': '"3"' }, payload: { events: events.map((eventId) => ({ eventId, role: 'co_host' })), announcementIds: [announcement.id, draft.id] } })
+  t.equal(withDraft.json().announcementIds.length, 2, 'staff see both')
+  t.same((await app.inject({ method: 'GET', url: `/v1/liaisons/${l.id}` })).json().announcementIds, [announcement.id], 'the public sees the published one only')
 
   t.equal((await app.inject({ method: 'GET', url: '/v1/insights/liaison-reach' })).statusCode, 401)
   t.equal((await app.inject({ method: 'GET', url: '/v1/insights/liaison-reach', headers: partner })).statusCode, 403)
   t.equal((await app.inject({ method: 'GET', url: '/v1/insights/liaison-reach?x=1', headers: analyst })).statusCode, 400)
   const reach = (await app.inject({ method: 'GET', url: '/v1/insights/liaison-reach', headers: analyst })).json()
   t.same(reach.suppression, { threshold: 11 })
-  t.same(reach.data, [{ areaId: fixtures.areas.north.id, liaisons: null, meetings: 11, announcements: null, suppressed: true }], 'one liaison and one announcement are below the threshold; 11 meetings are not')
+  t.same(reach.data, [{ areaId: fixtures.areas.north.id, liaisons: null, meetings: 11, announcements: null, suppressed: true }], 'one liaison and one published announcement are below the threshold; 11 meetings are not')
 })
 
 t.test('when liaisons are handled over GraphQL, then the same rules hold and bad input is an error with a code', async (t) => {

@@ -8,7 +8,8 @@ export type LiaisonView = ReturnType<typeof liaisonView>
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
 /** `staffView`: the agency's staff (and a partner for a liaison it proposed) see the name and consent whatever the listing. */
-export function liaisonView(l: LiaisonRow, visibility: ContactVisibility, staffView: boolean) {
+/** `allLinks`: the agency's staff see links to drafts too. */
+export function liaisonView(l: LiaisonRow, visibility: ContactVisibility, staffView: boolean, allLinks: boolean) {
   const shown = visibility === 'shown'
   return {
     id: l.id,
@@ -22,8 +23,9 @@ export function liaisonView(l: LiaisonRow, visibility: ContactVisibility, staffV
     communities: l.communities,
     organizationIds: l.organizationIds,
     proposedByOrganizationId: staffView ? l.proposedByOrganizationId : null,
-    events: l.events,
-    announcementIds: l.announcementIds,
+    // Drafts the caller may not see are left out (staff see every link).
+    events: l.events.filter((e) => allLinks || e.public).map(({ eventId, role }) => ({ eventId, role })),
+    announcementIds: l.announcements.filter((a) => allLinks || a.public).map((a) => a.id),
     consents: { contact: { givenAt: staffView ? iso(l.contactConsentAt) : null } },
     contact: { visibility, email: shown ? (l.contact?.email ?? null) : null, phone: shown ? (l.contact?.phone ?? null) : null },
     erasedAt: iso(l.erasedAt),

@@ -10,7 +10,7 @@ export type LiaisonItemRow = typeof liaisons.$inferSelect
 export type LiaisonInsert = typeof liaisons.$inferInsert
 export type LiaisonRole = (typeof eventLiaisons.$inferSelect)['role']
 export type EventRole = { eventId: string; role: LiaisonRole }
-export type LiaisonRow = LiaisonItemRow & { events: EventRole[]; announcementIds: string[] }
+export type LiaisonRow = LiaisonItemRow & { events: (EventRole & { public: boolean })[]; announcements: { id: string; public: boolean }[] }
 export type LiaisonFilter = { agencyId?: string; status?: string[]; areaId?: string[]; language?: string[]; kind?: string[]; publicOnly: boolean; organizationId?: string | null }
 export type ReachRow = { areaId: string; liaisons: number; meetings: number; announcements: number }
 
@@ -18,15 +18,16 @@ const outerId = sql.raw('"liaisons"."id"')
 
 /** Roles and announcement links ride along as correlated sub-selects: one statement per page. */
 function withLinks() {
+  // Each link says whether anyone may see what it points to, so the public's view can leave out drafts.
   return {
-    events: sql<EventRole[]>`coalesce((select json_agg(json_build_object('eventId', ${eventLiaisons.eventId}, 'role', ${eventLiaisons.role}) order by ${eventLiaisons.eventId}, ${eventLiaisons.role}) from ${eventLiaisons} where ${eventLiaisons.liaisonId} = ${outerId}), '[]'::json)`.as('events'),
-    announcementIds: sql<string[]>`array(select ${announcementLiaisons.announcementId} from ${announcementLiaisons} where ${announcementLiaisons.liaisonId} = ${outerId} order by ${announcementLiaisons.announcementId})`.as('announcement_ids'),
+    events: sql<(EventRole & { public: boolean })[]>`coalesce((select json_agg(json_build_object('eventId', el.event_id, 'role', el.role, 'public', e.status <> 'draft' and e.deleted_at is null) order by el.event_id, el.role) from ${eventLiaisons} el join ${events} e on e.id = el.event_id where el.liaison_id = ${outerId}), '[]'::json)`.as('events'),
+    announcements: sql<{ id: string; public: boolean }[]>`coalesce((select json_agg(json_build_object('id', al.announcement_id, 'public', a.status = 'published') order by al.announcement_id) from ${announcementLiaisons} al join ${announcements} a on a.id = al.announcement_id where al.liaison_id = ${outerId}), '[]'::json)`.as('announcements'),
   }
 }
 
 export function createLiaisonsRepository(db: Queryable) {
   const base = () => db.select({ row: liaisons, ...withLinks() }).from(liaisons)
-  const flat = (r: { row: LiaisonItemRow; events: EventRole[]; announcementIds: string[] }): LiaisonRow => ({ ...r.row, events: r.events, announcementIds: r.announcementIds })
+  const flat = (r: { row: LiaisonItemRow } & Pick<LiaisonRow, 'events' | 'announcements'>): LiaisonRow => ({ ...r.row, events: r.events, announcements: r.announcements })
 
   return {
     async byId(id: string, agencyId?: string): Promise<LiaisonRow | undefined> {

@@ -64,7 +64,7 @@ export function createLiaisonsService({ database, repositories, agencies, thresh
           ctx.clock.now(),
         )
     }
-    return rows.map((r) => liaisonView(r, visibilityFor(reader, r, purpose), reader.kind === 'staff' || (reader.kind === 'partner' && r.proposedByOrganizationId === reader.organizationId)))
+    return rows.map((r) => liaisonView(r, visibilityFor(reader, r, purpose), reader.kind === 'staff' || (reader.kind === 'partner' && r.proposedByOrganizationId === reader.organizationId), reader.kind === 'staff'))
   }
 
   const parsePurpose = (raw: unknown): ContactPurpose | undefined => (raw === undefined || raw === null ? undefined : parseInput(contactPurpose, raw, 'purpose'))
