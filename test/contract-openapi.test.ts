@@ -12,6 +12,7 @@ import { eventBody } from './helpers/fixtures.ts'
 import { insightStory } from './helpers/insights-data.ts'
 import { loopContract, loopOperations } from './helpers/contract-loop.ts'
 import { prioritiesContract, priorityOperations } from './helpers/contract-priorities.ts'
+import { liaisonOperations, liaisonsContract } from './helpers/contract-liaisons.ts'
 import {
   checkRequestBody,
   checkResponse,
@@ -105,6 +106,7 @@ t.test('when the app is built, then every route is documented and every document
     'getInsight',
     ...loopOperations,
     ...priorityOperations,
+    ...liaisonOperations,
     'getFollowUp', 'getOwnRegistration', 'cancelOwnRegistration', 'requestAccommodations', 'listAccommodationRequests',
     'exportFeedbackCsv', 'exportDecisionsCsv',
     'getOpen311Discovery', 'listOpen311Services', 'getOpen311ServiceDefinition', 'listOpen311Requests', 'createOpen311Request', 'getOpen311Request',
@@ -866,6 +868,9 @@ t.test('feedback loop: every operation, valid and invalid', (t) => loopContract(
 
 // Shared priorities (exercised in test/helpers/contract-priorities.ts).
 t.test('shared priorities: every operation, valid and invalid', (t) => prioritiesContract(t, { call, expectStatus, staff, analyst }))
+
+// Community liaisons (exercised in test/helpers/contract-liaisons.ts).
+t.test('community liaisons: every operation, valid and invalid', (t) => liaisonsContract(t, { call, expectStatus, staff, analyst, areaId: fixtures.areas.north.id }))
 
 t.test('CSV exports of feedback and decisions, and the Open311 facade: every operation, valid and invalid', async (t) => {
   for (const [url, headers] of [['/v1/feedback.csv', analyst], ['/v1/decisions.csv', {}], ['/v1/feedback.csv?topic=other&updatedSince=2026-01-01T00:00:00Z', staff]] as const)

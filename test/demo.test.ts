@@ -35,6 +35,12 @@ t.test('when the demo is loaded, then REST and GraphQL list the same upcoming me
   const [announcement] = JSON.parse((await app.inject({ method: 'GET', url: '/v1/announcements?agency=riverton' })).body).data
   t.same(announcement.missingTranslations, ['vi'], 'the announcement lists the translation still missing')
   t.same(announcement.reach, [{ channel: 'sms', count: 1240 }, { channel: 'word_of_mouth', count: 70 }])
+  // Community liaisons: three confirmed (one listed by name at his wish), two carrying the announcement; one waits for staff.
+  const liaisons = JSON.parse((await app.inject({ method: 'GET', url: '/v1/liaisons?agency=riverton' })).body).data
+  t.equal(liaisons.length, 3, 'the public sees the confirmed liaisons only')
+  t.same(liaisons.map((l: { displayName: string | null }) => l.displayName).filter(Boolean), ['Coach Marcus Bell'], 'only the one who chose to be listed by name is named')
+  t.equal(liaisons.filter((l: { announcementIds: string[] }) => l.announcementIds.includes(announcement.id)).length, 2, 'two liaisons carry the announcement')
+  t.notOk(JSON.stringify(liaisons).includes('example.org'), 'no contact reaches the public')
 })
 
 t.test('when the demo is loaded, then partner organizations co-host meetings a partner calendar can filter on', async (t) => {

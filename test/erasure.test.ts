@@ -70,3 +70,39 @@ t.test('when an admin erases a participant, then no canary remains in any table 
   const replay = await app.inject({ method: 'POST', url: `/v1/events/${event.id}/registrations`, headers: { 'idempotency-key': 'canary-registration' }, payload: { displayName: 'someone else' } })
   t.equal(replay.statusCode, 201, 'the idempotency record is gone, so the key is free again')
 })
+
+t.test('when an admin erases a liaison, then no canary remains in any table and its links go', async (t) => {
+  const { app, database, fixtures } = await build(t)
+  const staff = await bearer()
+  const admin = await bearer({ role: 'admin', sub: 'admin-1' })
+  const liaisonCanaries = { name: 'Canary-Liaison-4c1e77', email: 'canary-4c1e77@mail.example', phone: '+1 555 4177 0088', community: 'Canary-Community-4c1e77' }
+  const org = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Cedar Street Mosque', kind: 'faith' } })).json()
+  const partner = await bearer({ role: 'partner', sub: 'p-1', claims: { org: org.id } })
+  const proposed = await app.inject({
+    method: 'POST',
+    url: '/v1/liaisons',
+    headers: partner,
+    payload: { displayName: liaisonCanaries.name, kind: 'faith_leader', areaIds: [fixtures.areas.north.id], communities: [liaisonCanaries.community], organizationIds: [org.id], contact: { email: liaisonCanaries.email, phone: liaisonCanaries.phone }, consents: { contact: true } },
+  })
+  t.equal(proposed.statusCode, 201, proposed.body)
+  const id = proposed.json().id
+  await app.inject({ method: 'POST', url: `/v1/liaisons/${id}/status`, headers: { ...staff, 'if-match': '"1"' }, payload: { status: 'confirmed' } })
+  const event = (await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody() })).json()
+  t.equal((await app.inject({ method: 'PUT', url: `/v1/liaisons/${id}/links`, headers: { ...staff, 'if-match': '"2"' }, payload: { events: [{ eventId: event.id, role: 'interpreter' }] } })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: `/v1/liaisons/${id}?purpose=data_subject_request`, headers: staff })).statusCode, 200)
+  // An audit row that quoted the liaison (as a careless module might) must be scrubbed too.
+  await database.raw(`insert into audit_events (agency_id, actor_kind, action, entity_type, details) values ($1, 'staff', 'liaison.noted', 'liaison', $2)`, [fixtures.metro.id, JSON.stringify({ note: `called ${liaisonCanaries.phone}` })])
+
+  const before = await dumpAll(database)
+  for (const [what, canary] of Object.entries(liaisonCanaries)) t.ok(before.includes(canary), `the ${what} canary is in the database before erasure`)
+  t.equal((await app.inject({ method: 'POST', url: `/v1/liaisons/${id}/erase`, headers: staff })).statusCode, 403, 'admins only')
+  t.equal((await app.inject({ method: 'POST', url: `/v1/liaisons/${id}/erase`, headers: admin })).statusCode, 204)
+  const after = await dumpAll(database)
+  for (const [what, canary] of Object.entries(liaisonCanaries)) t.notOk(after.includes(canary), `no ${what} canary remains anywhere`)
+  t.notOk(after.includes('4c1e77'), 'not even part of one')
+  t.equal((await app.inject({ method: 'GET', url: `/v1/liaisons/${id}`, headers: staff })).statusCode, 404, 'gone from every read')
+  const [links] = await database.raw<{ n: number }>(`select count(*)::int as n from event_liaisons where liaison_id = $1`, [id])
+  t.equal(links!.n, 0, 'its roles are gone')
+  const outbox = await database.raw<{ action: string; payload: Record<string, unknown> }>(`select action, payload from outbox where entity_id = $1 order by tx, id`, [id])
+  t.same(outbox.map((o) => o.action), ['liaison.proposed', 'liaison.confirmed', 'liaison.updated', 'liaison.removed'])
+})

@@ -20,6 +20,7 @@ import {
 import t from 'tap'
 import { subscribe, subscriber } from './helpers/subscriber.ts'
 import { prioritySorts } from '../src/modules/priorities/priorities-schemas.ts'
+import { liaisonKinds, liaisonRoles, liaisonStatuses } from '../src/db/schema/index.ts'
 import { ageBands, attendanceRoles, attendanceStatuses, disabilityStatuses, faiths, genders, incomeBands, occupations, raceEthnicities, sexualOrientations } from '../src/db/schema/index.ts'
 import { contactVisibilities } from '../src/modules/participants/participant-view.ts'
 import { consentFilters, contactPurposes } from '../src/modules/participants/participants-schemas.ts'
@@ -125,6 +126,10 @@ t.test('when the schema enums are compared with the services values, then each i
     AnnouncementKind: announcementKinds,
     AnnouncementChannel: announcementChannels,
     AnnouncementStatus: announcementStatuses,
+    LiaisonKind: liaisonKinds,
+    LiaisonStatus: liaisonStatuses,
+    LiaisonDecision: ['confirmed', 'declined'],
+    LiaisonRole: liaisonRoles,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -346,6 +351,32 @@ t.test('when every field of every type is selected over real data, then each res
   const announcementId = announced.data.createAnnouncement.announcement.id
   const reachedOut = await gql(`mutation ($id: ID!) { reportAnnouncementReach(id: $id, channel: SMS, count: 12) { ${announcementFields} } }`, { id: announcementId })
   const withdrawnAnnouncement = await gql(`mutation ($id: ID!) { withdrawAnnouncement(id: $id, reason: "Moved") { ${announcementFields} } }`, { id: announcementId })
+  // Community liaisons: one with every field, proposed by a partner, confirmed, with roles in 11 meetings and 11
+  // announcements, among 11 confirmed liaisons of the area, so its reach is above the suppression threshold.
+  const reachedEvents: string[] = []
+  const reachedAnnouncements: string[] = []
+  for (let i = 0; i < 11; i++) {
+    reachedEvents.push((await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ areaId: beat.id, hostUnit: 'Community Affairs' }) })).json().id)
+    reachedAnnouncements.push((await app.inject({ method: 'POST', url: '/v1/announcements', headers: staff, payload: { kind: 'upcoming_meeting', title: { en: `Meeting ${i}` }, body: { en: 'Come along' }, languages: ['en'], channels: ['word_of_mouth'], areaIds: [beat.id] } })).json().id)
+  }
+  await database.raw(`insert into liaisons (agency_id, kind, status, area_ids, display_name) select $1, 'informal_leader', 'confirmed', array[$2::uuid], 'Neighbour ' || n from generate_series(1, 10) n`, [fixtures.metro.id, beat.id])
+  const liaisonFields = all('Liaison', 'proposeLiaison')
+  const proposedLiaison = await gql(`mutation ($input: ProposeLiaisonInput!) { proposeLiaison(input: $input) { ${liaisonFields} } }`, {
+    input: { displayName: 'Imam Yusuf Hassan', kind: 'FAITH_LEADER', listedByName: true, areaIds: [beat.id], languages: ['so', 'en'], communities: ['Somali community'], organizationIds: [organizationId], contact: { email: 'imam@example.org', phone: '+1 612 555 0199' }, contactConsent: true },
+  }, partnerToken)
+  const liaisonId = proposedLiaison.data.proposeLiaison.id
+  const confirmedLiaison = await gql(`mutation ($id: ID!) { changeLiaisonStatus(id: $id, expectedVersion: 1, status: CONFIRMED) { ${liaisonFields} } }`, { id: liaisonId })
+  const linkedLiaison = await gql(`mutation ($id: ID!, $input: LiaisonLinksInput!) { setLiaisonLinks(id: $id, expectedVersion: 2, input: $input) { ${liaisonFields} } }`, {
+    id: liaisonId,
+    input: { events: reachedEvents.map((eventId) => ({ eventId, role: 'CO_HOST' })), announcementIds: reachedAnnouncements },
+  })
+  const updatedLiaison = await gql(`mutation ($id: ID!) { updateLiaison(id: $id, expectedVersion: 3, input: { languages: ["so", "en", "ar"] }) { ${liaisonFields} } }`, { id: liaisonId })
+  const liaisonContact = await gql(`query ($id: ID!) { liaison(id: $id) { contact(purpose: EVENT_LOGISTICS) { visibility email phone } } }`, { id: liaisonId })
+  const goneLiaison = (await gql(`mutation { proposeLiaison(input: { displayName: "Mr. Tran", kind: BUSINESS_OWNER }) { id } }`)).data.proposeLiaison.id
+  const removedLiaison = await gql(`mutation ($id: ID!) { removeLiaison(id: $id, expectedVersion: 1) }`, { id: goneLiaison })
+  const erasedLiaison = await gql(`mutation { eraseLiaison(id: "${(await gql(`mutation { proposeLiaison(input: { displayName: "Ms. Ortiz", kind: YOUTH_LEADER }) { id } }`)).data.proposeLiaison.id}") }`)
+  const liaisonMutations = [proposedLiaison.data, confirmedLiaison.data, linkedLiaison.data, updatedLiaison.data, removedLiaison.data, erasedLiaison.data]
+  t.same([proposedLiaison, confirmedLiaison, linkedLiaison, updatedLiaison, liaisonContact, removedLiaison, erasedLiaison].map((r) => r.errors), [undefined, undefined, undefined, undefined, undefined, undefined, undefined], 'liaison operations run')
   const priorityMutations = [linkedPriority.data, endorsed.data, declined.data, updated.data, selfRegistered.data, askedFor.data, cancelledOwn.data, announced.data, reachedOut.data, withdrawnAnnouncement.data]
 
   // Webhooks: a partner's subscription with every filter, rotated and then disabled; two of the admin's, one whose
@@ -421,6 +452,9 @@ t.test('when every field of every type is selected over real data, then each res
     selection('followUp', `(code: "${loop.trackingCode}")`),
     selection('announcements'),
     selection('announcement', `(id: "${announcementId}")`),
+    selection('liaisons', '(filter: { status: [CONFIRMED] })'),
+    selection('liaison', `(id: "${liaisonId}")`),
+    selection('liaisonReach'),
   ]
   // The change feed one resource field per document (all six at once pass the cost limit); each recorded on its own.
   const entry = contract.getType('ChangeEntry') as GraphQLObjectType
@@ -491,6 +525,8 @@ t.test('when every field of every type is selected over real data, then each res
   // A referred item's follow-up carries its reason.
   recordValues(query, (await gql(`{ followUp(code: "${loop.referredTrackingCode}") { feedback { statusReason } } }`)).data, seen, problems, 'Query')
   for (const data of priorityMutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
+  for (const data of liaisonMutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
+  recordValues(query, liaisonContact.data, seen, problems, 'Query')
   t.same(problems, [], 'no field is undefined')
 
   // Every field of every object type got a real value somewhere, except one no data here can have (only sync

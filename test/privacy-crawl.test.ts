@@ -70,6 +70,13 @@ t.test('when every GET route and every Query field is crawled as each caller, th
   await app.inject({ method: 'PUT', url: `/v1/participants/${ids.participants}/demographics`, headers: staff, payload: { sexualOrientation: 'another_orientation', incomeBand: 'from_50k_to_100k' } })
   await app.inject({ method: 'POST', url: `/v1/events/${event.id}/check-ins`, headers: staff, payload: { participantId: ids.participants, role: 'speaker' } })
   await app.inject({ method: 'POST', url: `/v1/events/${event.id}/head-counts`, headers: staff, payload: { count: 9 } })
+  // A confirmed liaison (not listed by name) with the same canaries as contact: the public sees it, never who or how to reach them.
+  const liaison = await app.inject({ method: 'POST', url: '/v1/liaisons', headers: staff, payload: { displayName: `${nameCanaries[0]}-liaison`, kind: 'informal_leader', areaIds: [fixtures.areas.north.id], contact: { email: contactCanaries[0], phone: contactCanaries[1] }, consents: { contact: true } } })
+  t.equal(liaison.statusCode, 201)
+  ids.liaisons = liaison.json().id
+  t.equal((await app.inject({ method: 'POST', url: `/v1/liaisons/${ids.liaisons}/status`, headers: { ...staff, 'if-match': '"1"' }, payload: { status: 'confirmed' } })).statusCode, 200)
+  t.ok((await app.inject({ method: 'GET', url: `/v1/liaisons/${ids.liaisons}?purpose=event_logistics`, headers: staff })).body.includes(contactCanaries[1]!), "staff with a purpose see the liaison's contact")
+  t.equal((await app.inject({ method: 'GET', url: `/v1/liaisons/${ids.liaisons}` })).statusCode, 200, 'the confirmed liaison is public')
   // Proof the canaries are really there: staff with a purpose see the contact.
   t.ok((await app.inject({ method: 'GET', url: `/v1/participants/${ids.participants}?purpose=event_logistics`, headers: staff })).body.includes(contactCanaries[0]!))
   t.ok((await app.inject({ method: 'GET', url: `/v1/events/${event.id}/accommodation-requests`, headers: staff })).body.includes(needCanaries[0]!), 'staff see what registrants need')
@@ -102,7 +109,7 @@ t.test('when every GET route and every Query field is crawled as each caller, th
       .filter(Boolean)
       .join(' ')
   const argFor = (name: string, returns: string) =>
-    name === 'code' ? `"${returns === 'FollowUp' ? ids['follow-up'] : ids['my-registrations']}"` : name === 'slug' || name === 'agency' ? '"metro"' : `"${{ Event: event.id, Series: series.id, Organization: org.id, Participant: ids.participants }[returns] ?? (name === 'organizationId' ? org.id : event.id)}"`
+    name === 'code' ? `"${returns === 'FollowUp' ? ids['follow-up'] : ids['my-registrations']}"` : name === 'slug' || name === 'agency' ? '"metro"' : `"${{ Event: event.id, Series: series.id, Organization: org.id, Participant: ids.participants, Liaison: ids.liaisons }[returns] ?? (name === 'organizationId' ? org.id : event.id)}"`
   const documents = Object.values(schema.getQueryType()!.getFields()).map((field) => {
     const target = getNamedType(field.type)
     const args = field.args.filter((a) => isNonNullType(a.type)).map((a) => `${a.name}: ${argFor(a.name, target.name)}`)
@@ -110,6 +117,7 @@ t.test('when every GET route and every Query field is crawled as each caller, th
     return `{ ${field.name}${args.length ? `(${args.join(', ')})` : ''}${selection} }`
   })
   t.ok(documents.some((d) => d.startsWith('{ participants')), 'the crawl includes participants')
+  t.ok(getRoutes.includes(`/v1/liaisons/${ids.liaisons}`) && documents.some((d) => d.startsWith(`{ liaison(id: "${ids.liaisons}")`)), 'the crawl includes liaisons')
 
   const leaks: string[] = []
   let requests = 0

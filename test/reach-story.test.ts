@@ -1,7 +1,7 @@
 // The issue's story, over REST and again over GraphQL: an anonymous safety concern given at a meeting, its giver keeps
 // the tracking code; staff link it to a shared priority that two partner organizations and 25 residents endorse; a
 // decision adopts the priority; a report-back is recorded; the giver, with only the code, reads both in Somali.
-// The announcement goes to an area and two partner organizations (community liaisons are not built on this branch).
+// The announcement is published for an area and two community liaisons the partners proposed and staff confirmed.
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { bearer } from './helpers/auth.ts'
@@ -97,6 +97,29 @@ async function story(t: Test, door: 'REST' | 'GraphQL', run: { address: string; 
   }
   t.same(announced.missingTranslations, [], 'every language asked for is there')
   t.equal(announced.renderings.length, 6, 'three languages × two channels')
+
+  // 6b. Two community liaisons, proposed by the two partners and confirmed by staff, carry it by word of mouth.
+  const liaisonIds: string[] = []
+  for (const [i, organizationId] of run.partners.entries()) {
+    const partner = await bearer({ role: 'partner', sub: `story-${door}-${i}`, claims: { org: organizationId } })
+    const proposal = { displayName: i === 0 ? 'Imam Yusuf Hassan' : 'Hodan Ali', kind: i === 0 ? 'faith_leader' : 'informal_leader', areaIds: [fixtures.areas.north.id], languages: ['so', 'en'], communities: ['Somali community'], organizationIds: [organizationId] }
+    if (door === 'REST') {
+      const proposed = await ok(t, await rest('POST', '/v1/liaisons', proposal, partner), 201)
+      await ok(t, await rest('POST', `/v1/liaisons/${proposed.id}/status`, { status: 'confirmed' }, { ...staff, 'if-match': `"${proposed.version}"` }))
+      const linked = await ok(t, await rest('PUT', `/v1/liaisons/${proposed.id}/links`, { events: [{ eventId: meeting.id, role: i === 0 ? 'co_host' : 'interpreter' }], announcementIds: [announced.id] }, { ...staff, 'if-match': '"2"' }))
+      t.same(linked.announcementIds, [announced.id], 'the liaison carries the announcement')
+      liaisonIds.push(proposed.id)
+    } else {
+      const proposed = (await gql('mutation ($input: ProposeLiaisonInput!) { proposeLiaison(input: $input) { id version } }', { input: { ...proposal, kind: proposal.kind.toUpperCase() } }, partner)).proposeLiaison
+      await gql('mutation ($id: ID!, $v: Int!) { changeLiaisonStatus(id: $id, expectedVersion: $v, status: CONFIRMED) { status } }', { id: proposed.id, v: proposed.version }, staff)
+      const linked = (await gql('mutation ($id: ID!, $input: LiaisonLinksInput!) { setLiaisonLinks(id: $id, expectedVersion: 2, input: $input) { announcementIds } }', { id: proposed.id, input: { events: [{ eventId: meeting.id, role: i === 0 ? 'CO_HOST' : 'INTERPRETER' }], announcementIds: [announced.id] } }, staff)).setLiaisonLinks
+      t.same(linked.announcementIds, [announced.id], 'the liaison carries the announcement')
+      liaisonIds.push(proposed.id)
+    }
+  }
+  // The public sees both liaisons carrying it, without their names (neither chose to be listed by name).
+  const carriers = (await ok(t, await rest('GET', `/v1/liaisons?agency=metro&areaId=${fixtures.areas.north.id}`))).data.filter((l: { announcementIds: string[] }) => l.announcementIds.includes(announced.id))
+  t.same(carriers.map((l: { id: string; displayName: string | null }) => [l.id, l.displayName]).sort(), liaisonIds.map((id) => [id, null]).sort(), 'an area and two liaisons')
 
   // 7. The giver, with only the code (no account, an English browser), reads the decision and the report-back in Somali.
   if (door === 'REST') {

@@ -2117,6 +2117,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/liaisons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List community liaisons
+         * @description Anyone lists an agency's confirmed liaisons, with their non-personal fields only (`displayName` only when the liaison chose to be listed by name; analysts see the same). Staff and admins list every liaison of their agency, proposals and declined ones too; a partner lists confirmed ones and those its organization proposed. Contacts only for staff with a `purpose` (each read audited).
+         */
+        get: operations["listLiaisons"];
+        put?: never;
+        /**
+         * Propose a community liaison
+         * @description A partner proposes a liaison (its organization is recorded as the proposer); staff and admins may too. Every liaison starts `proposed`; staff confirm or decline it. A contact is kept only with consent to be contacted. Appends `liaison.proposed` to the outbox (ids and version only).
+         */
+        post: operations["proposeLiaison"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/liaisons/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The liaison's id. An id that is not a UUID names none (404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a community liaison
+         * @description Anyone reads a confirmed liaison's non-personal fields; staff read every liaison of their agency, and its contact with a `purpose` (the read is audited); a partner reads confirmed ones and its own proposals.
+         */
+        get: operations["getLiaison"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a community liaison
+         * @description Staff and admins. The liaison leaves every list (a tombstone remains). Appends `liaison.removed`. Takes no body.
+         */
+        delete: operations["removeLiaison"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a community liaison
+         * @description Staff and admins. Fields present are changed. `consents.contact: false` withdraws consent and deletes the contact. Appends `liaison.updated`.
+         */
+        patch: operations["updateLiaison"];
+        trace?: never;
+    };
+    "/v1/liaisons/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The liaison's id. An id that is not a UUID names none (404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm or decline a community liaison
+         * @description Staff and admins confirm a proposal (only confirmed liaisons are public; appends `liaison.confirmed`) or decline it (appends `liaison.updated`).
+         */
+        post: operations["changeLiaisonStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/liaisons/{id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The liaison's id. An id that is not a UUID names none (404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a liaison's roles in events and the announcements spread through them
+         * @description Staff and admins. Replaces the liaison's roles in events (co-host, speaker, interpreter) and the announcements it carries as a channel. Appends `liaison.updated`.
+         */
+        put: operations["setLiaisonLinks"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/liaisons/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The liaison's id. An id that is not a UUID names none (404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a liaison's personal data
+         * @description Admins only. The name, contact, consent and communities are removed, the links go, and the audit trail and idempotency records are scrubbed; a tombstone remains. Appends `liaison.removed`. Takes no body.
+         */
+        post: operations["eraseLiaison"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/insights/liaison-reach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Meetings and announcements reached through liaisons, by area
+         * @description Analysts, staff and admins of the agency. Per area a confirmed liaison reaches: how many confirmed liaisons, distinct meetings they take a role in, and distinct published announcements spread through them. Counts from 1 to threshold−1 are suppressed (null, `suppressed: true`), as in every insight. Takes no parameters.
+         */
+        get: operations["getLiaisonReach"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     eventChanged: {
@@ -2282,6 +2426,121 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /** @enum {string} */
+        LiaisonKind: "faith_leader" | "business_owner" | "youth_leader" | "neighborhood_association" | "community_organizer" | "informal_leader" | "other";
+        /**
+         * @description Partners propose, staff confirm or decline; only `confirmed` liaisons are public.
+         * @enum {string}
+         */
+        LiaisonStatus: "proposed" | "confirmed" | "declined";
+        /** @enum {string} */
+        LiaisonRole: "co_host" | "speaker" | "interpreter";
+        LiaisonEventRole: {
+            /** Format: uuid */
+            eventId: string;
+            role: components["schemas"]["LiaisonRole"];
+        };
+        /** @description A community liaison: an official or unofficial leader. The public sees only non-personal fields. */
+        Liaison: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agencyId: string;
+            /** @description Null for the public unless `listedByName`; null once erased. */
+            displayName: string | null;
+            kind: components["schemas"]["LiaisonKind"];
+            /** @description Whether the liaison chose to be listed publicly by name (default false). */
+            listedByName: boolean;
+            status: components["schemas"]["LiaisonStatus"];
+            areaIds: string[];
+            languages: string[];
+            communities: string[];
+            organizationIds: string[];
+            /**
+             * Format: uuid
+             * @description The partner organization that proposed it (staff and that partner only; null otherwise).
+             */
+            proposedByOrganizationId: string | null;
+            events: components["schemas"]["LiaisonEventRole"][];
+            announcementIds: string[];
+            consents: {
+                contact: {
+                    /** Format: date-time */
+                    givenAt: string | null;
+                };
+            };
+            contact: components["schemas"]["ParticipantContact"];
+            /** Format: date-time */
+            erasedAt: string | null;
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        LiaisonPage: {
+            data: components["schemas"]["Liaison"][];
+            nextCursor: string | null;
+        };
+        ProposeLiaisonInput: {
+            displayName: string;
+            kind: components["schemas"]["LiaisonKind"];
+            /** @default false */
+            listedByName: boolean;
+            areaIds?: string[];
+            languages?: components["schemas"]["LanguageTag"][];
+            communities?: string[];
+            organizationIds?: string[];
+            contact?: components["schemas"]["ContactInput"];
+            consents?: {
+                /** @description Must be true to keep a contact. */
+                contact?: boolean;
+            };
+        };
+        UpdateLiaisonInput: {
+            displayName?: string;
+            kind?: components["schemas"]["LiaisonKind"];
+            listedByName?: boolean;
+            areaIds?: string[];
+            languages?: components["schemas"]["LanguageTag"][];
+            communities?: string[];
+            organizationIds?: string[];
+            contact?: components["schemas"]["ContactInput"] | null;
+            consents?: {
+                /** @description true gives consent to be contacted; false withdraws it and the contact is deleted. */
+                contact: boolean;
+            };
+        };
+        LiaisonStatusInput: {
+            /** @enum {string} */
+            status: "confirmed" | "declined";
+        };
+        LiaisonLinksInput: {
+            events?: components["schemas"]["LiaisonEventRole"][];
+            announcementIds?: string[];
+        };
+        LiaisonReach: {
+            data: {
+                /** Format: uuid */
+                areaId: string;
+                /** @description Null when suppressed (1 to threshold−1). */
+                liaisons: number | null;
+                /** @description Null when suppressed (1 to threshold−1). */
+                meetings: number | null;
+                /** @description Null when suppressed (1 to threshold−1). */
+                announcements: number | null;
+                suppressed: boolean;
+            }[];
+            suppression: {
+                threshold: number;
+            };
+        };
+        /** @description A person's contact, kept only with consent to be contacted. */
+        ContactInput: {
+            /** Format: email */
+            email?: string;
+            phone?: string;
+        };
         /**
          * @description A schema.org `Event` in JSON-LD. The `@context` is inline (`@vocab` https://schema.org/, with `eventStatus` and
          *     `eventAttendanceMode` as vocabulary IRIs), so processors expand it without fetching anything.
@@ -3201,7 +3460,7 @@ export interface components {
              * @description A stable machine-readable code; part of the contract.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "ALREADY_ENDORSED" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "LIAISON_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "LIAISON_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "ALREADY_ENDORSED" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND";
             /** @description What went wrong with this request, in words safe to show. */
             detail: string;
             /**
@@ -4724,7 +4983,7 @@ export interface components {
                     /** @constant */
                     status?: 404;
                     /** @enum {unknown} */
-                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND";
+                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND" | "LIAISON_NOT_FOUND";
                 };
             };
         };
@@ -4756,7 +5015,7 @@ export interface components {
                     /** @constant */
                     status?: 409;
                     /** @enum {unknown} */
-                    code?: "INVALID_TRANSITION" | "CONFLICT" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ALREADY_ENDORSED";
+                    code?: "INVALID_TRANSITION" | "CONFLICT" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ALREADY_ENDORSED" | "LIAISON_ERASED";
                 };
             };
         };
@@ -10659,6 +10918,413 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listLiaisons: {
+        parameters: {
+            query?: {
+                /** @description The agency's slug (for callers who are not signed in). */
+                agency?: string;
+                status?: components["schemas"]["LiaisonStatus"][];
+                kind?: components["schemas"]["LiaisonKind"][];
+                /** @description Only liaisons reaching any of these areas. */
+                areaId?: string[];
+                /** @description Only liaisons reaching people in any of these languages. */
+                language?: components["schemas"]["LanguageTag"][];
+                /** @description Why you read contacts (staff and admins). With it, `contact` is filled and each liaison read is recorded in the audit log; without it, `contact.visibility` is `purpose_required`. */
+                purpose?: components["schemas"]["ContactPurpose"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, with the same filters. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /** @description The same as the `purpose` parameter (they must agree if both are sent). */
+                "X-Purpose"?: components["schemas"]["ContactPurpose"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of liaisons. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    /** @description Answers about individuals are never cached. */
+                    "Cache-Control": "no-store";
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiaisonPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    proposeLiaison: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "displayName": "Imam Yusuf Hassan",
+                 *       "kind": "faith_leader",
+                 *       "languages": [
+                 *         "so",
+                 *         "en"
+                 *       ],
+                 *       "communities": [
+                 *         "Somali community"
+                 *       ],
+                 *       "contact": {
+                 *         "email": "imam@example.org"
+                 *       },
+                 *       "consents": {
+                 *         "contact": true
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProposeLiaisonInput"];
+            };
+        };
+        responses: {
+            /** @description The liaison was proposed. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liaison"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getLiaison: {
+        parameters: {
+            query?: {
+                /** @description Why you read contacts (staff and admins). With it, `contact` is filled and each liaison read is recorded in the audit log; without it, `contact.visibility` is `purpose_required`. */
+                purpose?: components["schemas"]["ContactPurpose"];
+            };
+            header?: {
+                /** @description The same as the `purpose` parameter (they must agree if both are sent). */
+                "X-Purpose"?: components["schemas"]["ContactPurpose"];
+            };
+            path: {
+                /** @description The liaison's id. An id that is not a UUID names none (404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The liaison. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    /** @description Answers about individuals are never cached. */
+                    "Cache-Control": "no-store";
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liaison"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removeLiaison: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The liaison's id. An id that is not a UUID names none (404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateLiaison: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The liaison's id. An id that is not a UUID names none (404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "listedByName": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateLiaisonInput"];
+            };
+        };
+        responses: {
+            /** @description The liaison. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liaison"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changeLiaisonStatus: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The liaison's id. An id that is not a UUID names none (404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "confirmed"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LiaisonStatusInput"];
+            };
+        };
+        responses: {
+            /** @description The liaison. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liaison"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setLiaisonLinks: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The liaison's id. An id that is not a UUID names none (404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "events": [
+                 *         {
+                 *           "eventId": "3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b14",
+                 *           "role": "co_host"
+                 *         }
+                 *       ],
+                 *       "announcementIds": []
+                 *     }
+                 */
+                "application/json": components["schemas"]["LiaisonLinksInput"];
+            };
+        };
+        responses: {
+            /** @description The liaison. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liaison"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    eraseLiaison: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The liaison's id. An id that is not a UUID names none (404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getLiaisonReach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts by area. */
+            200: {
+                headers: {
+                    /** @description Answers about individuals are never cached. */
+                    "Cache-Control": "no-store";
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiaisonReach"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

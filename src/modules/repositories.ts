@@ -12,6 +12,7 @@ import { createEventsRepository } from './events/events-repository.ts'
 import { createFeedbackRepository } from './feedback/feedback-repository.ts'
 import { createFollowUpRepository } from './follow-up/follow-up-repository.ts'
 import { createIdempotencyRepository } from './idempotency/idempotency-repository.ts'
+import { createLiaisonsRepository } from './liaisons/liaisons-repository.ts'
 import { createInsightsRepository } from './insights/insights-repository.ts'
 import { createOrganizationsRepository } from './organizations/organizations-repository.ts'
 import { createOutboxRepository } from './outbox/outbox-repository.ts'
@@ -35,6 +36,7 @@ const bound = (db: Queryable) => ({
   followUp: createFollowUpRepository(db),
   idempotency: createIdempotencyRepository(db),
   insights: createInsightsRepository(db),
+  liaisons: createLiaisonsRepository(db),
   organizations: createOrganizationsRepository(db),
   outbox: createOutboxRepository(db),
   participants: createParticipantsRepository(db),

@@ -12,7 +12,8 @@ import { createEventsService } from './events/events-service.ts'
 import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
 import { createPeopleServices } from './people.ts'
-import { createInsightsService, type InsightsSettings } from './insights/insights-service.ts'
+import { createLiaisonsService } from './liaisons/liaisons-service.ts'
+import { createInsightsService, defaultInsightsSettings, type InsightsSettings } from './insights/insights-service.ts'
 import { createLoopServices } from './loop-services.ts'
 import { createLoopExportsService } from './exports/loop-exports-service.ts'
 import { createOpen311Service } from './open311/open311-service.ts'
@@ -68,6 +69,7 @@ export function createServices(database: Database, { clock = systemClock, partne
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
     ...createPeopleServices({ database, repositories, writes, agencies, events }),
+    liaisons: createLiaisonsService({ database, repositories, agencies, threshold: insights?.threshold ?? defaultInsightsSettings.threshold }),
     insights: createInsightsService({ database, agencies, log, ...(insights ? { settings: insights } : {}) }),
     ...loop,
     loopExports: createLoopExportsService(loop),

@@ -13,6 +13,7 @@ import { createServices } from '../modules/services.ts'
 import { seedDemoPeople } from './demo-people.ts'
 import { seedDemoLoop } from './demo-loop.ts'
 import { seedDemoPriorities } from './demo-priorities.ts'
+import { seedDemoLiaisons } from './demo-liaisons.ts'
 import { seedDemoInsights } from './demo-insights.ts'
 import { boundaryOf, DEMO_SLUG, DEMO_TIME_ZONE, demoAgency, demoDistricts, demoEvents, demoOrganizations, demoSeries, type DemoPlan } from './demo-data.ts'
 
@@ -100,6 +101,7 @@ export async function seedDemo(
     await seedDemoPeople(services, ctx, { areaId: plan.areaId, now })
     await seedDemoLoop(services, ctx, (await services.events.list(ctx, { agency: DEMO_SLUG, limit: 100 })).data, now)
     await seedDemoPriorities(services, ctx)
+    await seedDemoLiaisons(services, ctx, { areaId: plan.areaId })
     const past = await seedDemoInsights(tx as unknown as Db, { agencyId: agency.id, areaId: plan.areaId, today: plan.today, now })
     const areaCount = demoDistricts.reduce((n, d) => n + 1 + d.beats.length, 0)
     return { slug: DEMO_SLUG, created: true, summary: { areas: areaCount, organizations: organizationIds.size, series: 1, meetings: meetings.length, events: events.length, pastMeetings: past?.pastMeetings ?? 0 } }

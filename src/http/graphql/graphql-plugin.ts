@@ -18,6 +18,7 @@ import { mutationResolvers } from './mutation-resolvers.ts'
 import { organizationLoaders } from './organization-resolvers.ts'
 import { registerPeopleGraphql } from './people-resolvers.ts'
 import { bindLoopEnumValues, loopLoaders, loopMutations, loopQueries, loopTypeResolvers } from './loop-resolvers.ts'
+import { bindLiaisonEnumValues, liaisonMutations, liaisonQueries, liaisonTypeResolvers } from './liaison-resolvers.ts'
 import { bindPriorityEnumValues, priorityMutations, priorityQueries, priorityTypeResolvers } from './priority-resolvers.ts'
 import { queryResolvers } from './query-resolvers.ts'
 import type { EndorsementLimit } from '../submission-limit.ts'
@@ -59,19 +60,20 @@ export async function registerGraphql(
   }
   const options: MercuriusOptions = {
     schema: readFileSync(graphqlSchemaPath, 'utf8'),
-    schemaTransforms: [bindEnumValues, bindLoopEnumValues, bindPriorityEnumValues],
+    schemaTransforms: [bindEnumValues, bindLoopEnumValues, bindPriorityEnumValues, bindLiaisonEnumValues],
     resolvers: mergeResolvers(
       {
         DateTime: DateTimeScalar,
         JSON: JsonScalar,
-        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries, ...webhookQueries, ...priorityQueries },
-        Mutation: { ...mutationResolvers, ...loopMutations, ...webhookMutations, ...priorityMutations(endorsementLimit) },
+        Query: { ...queryResolvers, ...insightQueryResolvers, ...loopQueries, ...webhookQueries, ...priorityQueries, ...liaisonQueries },
+        Mutation: { ...mutationResolvers, ...loopMutations, ...webhookMutations, ...priorityMutations(endorsementLimit), ...liaisonMutations },
         Subscription: subscriptionResolvers,
       },
       eventResolvers,
       insightResolvers,
       loopTypeResolvers,
       priorityTypeResolvers,
+      liaisonTypeResolvers,
       batchedResolvers({ ...eventLoaders, ...seriesLoaders, ...agencyLoaders, ...organizationLoaders }),
       batchedResolvers(loopLoaders as LoaderMap),
     ),

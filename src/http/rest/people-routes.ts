@@ -8,7 +8,7 @@ import { expectedVersion, idempotencyKey, listQuery, noBody, sendPage, sendResou
 type IdParams = { Params: { id: string } }
 
 /** The purpose a staff member states for reading contacts: `purpose` in the query or an `X-Purpose` header (not both, unless equal). */
-function purposeOf(request: FastifyRequest, query: Record<string, unknown>): unknown {
+export function purposeOf(request: FastifyRequest, query: Record<string, unknown>): unknown {
   const header = request.headers['x-purpose']
   const fromHeader = Array.isArray(header) ? header[0] : header
   if (fromHeader !== undefined && query.purpose !== undefined && query.purpose !== fromHeader)
@@ -17,7 +17,7 @@ function purposeOf(request: FastifyRequest, query: Record<string, unknown>): unk
 }
 
 /** A single read takes only `purpose` in its query string. */
-function readQuery(request: FastifyRequest): Record<string, unknown> {
+export function readQuery(request: FastifyRequest): Record<string, unknown> {
   const query = listQuery(request, [])
   const unknown = Object.keys(query).filter((k) => k !== 'purpose')
   if (unknown.length) throw new AppError('VALIDATION_FAILED', 'Unknown query parameters', { errors: unknown.map((field) => ({ field, message: 'is not a known parameter' })) })

@@ -25,7 +25,7 @@ const OUTBOX_BATCH = 200
 const SEND_BATCH = 50
 
 /** Where the receiver reads the resource with its own credentials (types without a resource of their own have none). */
-const resourcePaths: Record<string, string> = { event: 'events', series: 'series', feedback: 'feedback', decision: 'decisions', organization: 'organizations', participant: 'participants', report_back: 'report-backs' }
+const resourcePaths: Record<string, string> = { event: 'events', series: 'series', feedback: 'feedback', decision: 'decisions', organization: 'organizations', participant: 'participants', report_back: 'report-backs', liaison: 'liaisons' }
 
 /** Stable per (subscription, outbox row): whoever dispatches the row, whenever, it is the same webhook-id. */
 export const messageIdOf = (subscriptionId: string, outboxId: number) => `msg_${createHash('sha256').update(`${subscriptionId}:${outboxId}`).digest('base64url').slice(0, 27)}`
