@@ -4,6 +4,7 @@ import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
+import { dateAfterNow } from './helpers/clock.ts'
 
 type Role = 'public' | 'partnerHost' | 'partnerOther' | 'analyst' | 'staff' | 'admin' | 'staffElsewhere'
 const roles: Role[] = ['public', 'partnerHost', 'partnerOther', 'analyst', 'staff', 'admin', 'staffElsewhere']
@@ -77,19 +78,19 @@ t.test('when every role tries every operation, then each answer is the one the a
       run: async (h) => rest('POST', `/v1/events/${(await post('/v1/events', eventBody({ draft: true }))).id}/publish`, undefined, any)(h),
       expect: { public: 401, partnerHost: 403, partnerOther: 403, analyst: 403, staff: 200, admin: 200, staffElsewhere: 404 },
     },
-    { name: 'REST create a series', run: rest('POST', '/v1/series', { title: { en: 'S' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: '2027-01-12T18:30', durationMinutes: 60 } }), expect: { ...staffOnly(201), partnerHost: 201, partnerOther: 201 } },
+    { name: 'REST create a series', run: rest('POST', '/v1/series', { title: { en: 'S' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: `${dateAfterNow(39)}T18:30`, durationMinutes: 60 } }), expect: { ...staffOnly(201), partnerHost: 201, partnerOther: 201 } },
     {
       name: 'REST publish a proposed series',
       // Each attempt gets a fresh proposal from the co-hosting partner.
-      run: async (h) => rest('POST', `/v1/series/${(await post('/v1/series', { title: { en: 'P' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=1', start: '2027-01-12T18:30', durationMinutes: 60 } }, headers.partnerHost)).id}/publish`, undefined, any)(h),
+      run: async (h) => rest('POST', `/v1/series/${(await post('/v1/series', { title: { en: 'P' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=1', start: `${dateAfterNow(39)}T18:30`, durationMinutes: 60 } }, headers.partnerHost)).id}/publish`, undefined, any)(h),
       expect: { public: 401, partnerHost: 403, partnerOther: 403, analyst: 403, staff: 200, admin: 200, staffElsewhere: 404 },
     },
     { name: 'REST list organizations', run: rest('GET', '/v1/organizations'), expect: all(200) },
     { name: 'REST register an organization', run: rest('POST', '/v1/organizations', { name: 'New Partner', kind: 'faith' }), expect: staffOnly(201) },
     { name: 'REST create an API client', run: rest('POST', `/v1/organizations/${host.id}/api-clients`, { name: 'Calendar sync' }), expect: { public: 401, partnerHost: 403, partnerOther: 403, analyst: 403, staff: 403, admin: 201, staffElsewhere: 403 } },
     { name: 'GraphQL read a draft', run: gql(`{ event(id: "${draft.id}") { id } }`), expect: { ...all(404), staff: 200, admin: 200 } },
-    { name: 'GraphQL schedule an event', run: gql(`mutation { scheduleEvent(input: { title: [{ language: "en", text: "X" }], kind: TOWN_HALL, format: IN_PERSON, startsAt: "2027-05-01T10:00:00-04:00", endsAt: "2027-05-01T11:00:00-04:00", venue: { name: "Hall" } }) { event { id } } }`), expect: { ...staffOnly(200), partnerHost: 200, partnerOther: 200 } },
-    { name: 'REST create a series with co-hosts', run: rest('POST', '/v1/series', { title: { en: 'S' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, coHostIds: [host.id], recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: '2027-01-12T18:30', durationMinutes: 60 } }), expect: { ...staffOnly(201), partnerHost: 201, partnerOther: 403, staffElsewhere: 400 } },
+    { name: 'GraphQL schedule an event', run: gql(`mutation { scheduleEvent(input: { title: [{ language: "en", text: "X" }], kind: TOWN_HALL, format: IN_PERSON, startsAt: "${dateAfterNow(148)}T10:00:00-04:00", endsAt: "${dateAfterNow(148)}T11:00:00-04:00", venue: { name: "Hall" } }) { event { id } } }`), expect: { ...staffOnly(200), partnerHost: 200, partnerOther: 200 } },
+    { name: 'REST create a series with co-hosts', run: rest('POST', '/v1/series', { title: { en: 'S' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, coHostIds: [host.id], recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: `${dateAfterNow(39)}T18:30`, durationMinutes: 60 } }), expect: { ...staffOnly(201), partnerHost: 201, partnerOther: 403, staffElsewhere: 400 } },
     // Agency administration: the agency's admins (a platform operator, not a role here, is in places.test.ts).
     { name: 'REST create an agency', run: rest('POST', '/v1/agencies', { slug: 'matrix-pd', name: 'M', jurisdiction: 'M', timeZone: 'UTC', defaultLanguage: 'en', supportedLanguages: ['en'] }), expect: { ...all(403), public: 401 } },
     { name: "REST change the agency's profile", run: rest('PATCH', '/v1/agencies/metro', { jurisdiction: 'City of Metro' }, any), expect: { ...all(403), public: 401, admin: 200 } },

@@ -8,6 +8,7 @@ import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
 import { assertProperty } from './helpers/property.ts'
+import { dateAfterNow } from './helpers/clock.ts'
 
 type Json = Record<string, any>
 type Copy = Map<string, string>
@@ -43,7 +44,7 @@ t.test('when a client applies the change feed from the start or from a mid curso
     switch (op) {
       case 'scheduleEvent': {
         const day = String(10 + (n % 18)).padStart(2, '0')
-        const created = await send(app, 'POST', '/v1/events', staff, eventBody({ draft: flag, coHostIds: [org.id], startsAt: `2027-03-${day}T09:00:00-05:00`, endsAt: `2027-03-${day}T10:00:00-05:00` }))
+        const created = await send(app, 'POST', '/v1/events', staff, eventBody({ draft: flag, coHostIds: [org.id], startsAt: `${dateAfterNow(86 + Number(day))}T09:00:00-05:00`, endsAt: `${dateAfterNow(86 + Number(day))}T10:00:00-05:00` }))
         return ids.event.push(created.id)
       }
       case 'publishEvent':

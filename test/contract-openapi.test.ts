@@ -13,6 +13,7 @@ import { insightStory } from './helpers/insights-data.ts'
 import { loopContract, loopOperations } from './helpers/contract-loop.ts'
 import { prioritiesContract, priorityOperations } from './helpers/contract-priorities.ts'
 import { liaisonOperations, liaisonsContract } from './helpers/contract-liaisons.ts'
+import { dateAfterNow } from './helpers/clock.ts'
 import {
   checkRequestBody,
   checkResponse,
@@ -606,7 +607,7 @@ t.test('series: create, read, list, occurrences, change and cancel', async (t) =
     await t.test('publishSeries: a partner proposes a draft series, staff publish it', async (t) => {
       const org = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Contract Partners', kind: 'faith' } })).json()
       const partner = await bearer({ role: 'partner', agency: 'metro', sub: 'contract-partner', claims: { org: org.id } })
-      const proposal = { title: { en: 'Faith leaders forum' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: '2027-03-02T18:00', durationMinutes: 60 } }
+      const proposal = { title: { en: 'Faith leaders forum' }, kind: 'listening_session', format: 'in_person', venue: { name: 'Hall' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: `${dateAfterNow(88)}T18:00`, durationMinutes: 60 } }
       const proposed = await call(t, { method: 'POST', url: '/v1/series', headers: partner, payload: proposal })
       expectStatus(t, proposed, 201)
       t.equal(proposed.json().status, 'draft')

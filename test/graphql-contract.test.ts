@@ -55,7 +55,7 @@ import { createAgenciesRepository } from '../src/modules/agencies/agencies-repos
 import { suppressionReasons } from '../src/modules/insights/suppression.ts'
 import { feedResourceTypes } from '../src/modules/changes/changes-service.ts'
 import { bearer } from './helpers/auth.ts'
-import { TEST_NOW } from './helpers/clock.ts'
+import { dateAfterNow, TEST_NOW } from './helpers/clock.ts'
 import { insightStory } from './helpers/insights-data.ts'
 import { loopData } from './helpers/loop-data.ts'
 import { build } from './helpers/build.ts'
@@ -394,7 +394,7 @@ t.test('when every field of every type is selected over real data, then each res
   const taking = await startReceiver(t)
   const failingHook = (await gql(`mutation { createWebhookSubscription(input: { url: "${failing.url}", eventTypes: ["event.scheduled"] }) { subscription { id } } }`)).data.createWebhookSubscription.subscription.id
   const takingHook = (await gql(`mutation { createWebhookSubscription(input: { url: "${taking.url}", eventTypes: ["event.scheduled"] }) { subscription { id } } }`)).data.createWebhookSubscription.subscription.id
-  await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: { title: { en: 'Hooked' }, kind: 'town_hall', format: 'in_person', venue, startsAt: '2027-07-01T18:00:00-04:00', endsAt: '2027-07-01T19:00:00-04:00' } })
+  await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: { title: { en: 'Hooked' }, kind: 'town_hall', format: 'in_person', venue, startsAt: `${dateAfterNow(209)}T18:00:00-04:00`, endsAt: `${dateAfterNow(209)}T19:00:00-04:00` } })
   // Dispatched until both are owed `count` (the outbox is read below the oldest transaction on the server, which on a
   // PostgreSQL shared with other test files can take a moment), sending what is due each time.
   const owed = async (count: number) => {
@@ -406,7 +406,7 @@ t.test('when every field of every type is selected over real data, then each res
     }
   }
   await owed(1)
-  await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: { title: { en: 'Hooked again' }, kind: 'town_hall', format: 'in_person', venue, startsAt: '2027-07-02T18:00:00-04:00', endsAt: '2027-07-02T19:00:00-04:00' } })
+  await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: { title: { en: 'Hooked again' }, kind: 'town_hall', format: 'in_person', venue, startsAt: `${dateAfterNow(210)}T18:00:00-04:00`, endsAt: `${dateAfterNow(210)}T19:00:00-04:00` } })
   await owed(2)
   const replayedHook = await gql(`mutation { replayWebhookDeliveries(subscriptionId: "${takingHook}", since: "2000-01-01T00:00:00Z") { replayed } }`)
   await app.services.webhookDelivery.sendFor(takingHook)

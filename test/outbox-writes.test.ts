@@ -4,6 +4,7 @@ import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
+import { dateAfterNow, secondTuesdayAfterNow } from './helpers/clock.ts'
 
 type Row = { entity_type: string; entity_id: string; action: string; visibility: string; payload: { id: string; version?: number }; tx: string }
 
@@ -51,7 +52,7 @@ t.test('when each write operation runs, then it appends exactly its typed outbox
   await expectRows('updating a draft', [['event', draft.id, 'event.updated', 'agency', 2]])
   await ok('POST', `/v1/events/${draft.id}/publish`, undefined, at(2))
   await expectRows('publishing', [['event', draft.id, 'event.published', 'public', 3]])
-  await ok('POST', `/v1/events/${draft.id}/reschedule`, { startsAt: '2027-03-11T09:00:00-05:00', endsAt: '2027-03-11T10:00:00-05:00' }, at(3))
+  await ok('POST', `/v1/events/${draft.id}/reschedule`, { startsAt: `${dateAfterNow(97)}T09:00:00-05:00`, endsAt: `${dateAfterNow(97)}T10:00:00-05:00` }, at(3))
   await expectRows('rescheduling', [['event', draft.id, 'event.rescheduled', 'public', 4]])
   await ok('POST', `/v1/events/${draft.id}/postpone`, { reason: 'Storm' }, at(4))
   await expectRows('postponing', [['event', draft.id, 'event.postponed', 'public', 5]])
@@ -65,13 +66,13 @@ t.test('when each write operation runs, then it appends exactly its typed outbox
     title: { en: 'Listening session' },
     kind: 'listening_session',
     format: 'in_person',
-    recurrence: { rule: 'FREQ=MONTHLY;BYDAY=2TU;COUNT=3', start: '2027-01-12T18:30', durationMinutes: 90, exceptions: [] },
+    recurrence: { rule: 'FREQ=MONTHLY;BYDAY=2TU;COUNT=3', start: `${secondTuesdayAfterNow(1)}T18:30`, durationMinutes: 90, exceptions: [] },
     rotation: [{ venue: { name: 'North Library', address: { street: '1 Elm St', locality: 'Metro' } } }],
   })
   const occurrences = (await ok('GET', `/v1/series/${series.id}/occurrences`)).data as { id: string }[]
   t.equal(occurrences.length, 3)
   await expectRows('creating a series', [['series', series.id, 'series.created', 'public', 1], ...occurrences.map((o) => ['event', o.id, 'event.scheduled', 'public', 1] as [string, string, string, string, number])])
-  await ok('PATCH', `/v1/series/${series.id}`, { recurrence: { rule: 'FREQ=MONTHLY;BYDAY=2TU;COUNT=2', start: '2027-01-12T18:30', durationMinutes: 90, exceptions: [] } }, at(1))
+  await ok('PATCH', `/v1/series/${series.id}`, { recurrence: { rule: 'FREQ=MONTHLY;BYDAY=2TU;COUNT=2', start: `${secondTuesdayAfterNow(1)}T18:30`, durationMinutes: 90, exceptions: [] } }, at(1))
   await expectRows('shortening a series', [['series', series.id, 'series.updated', 'public', 2], ['event', occurrences[2]!.id, 'event.cancelled', 'public', 2]])
   await ok('POST', `/v1/series/${series.id}/cancel`, {}, at(2))
   await expectRows('cancelling a series', [['series', series.id, 'series.cancelled', 'public', 3], ...occurrences.slice(0, 2).map((o) => ['event', o.id, 'event.cancelled', 'public', 2] as [string, string, string, string, number])])
@@ -85,7 +86,7 @@ t.test('when each write operation runs, then it appends exactly its typed outbox
   // Series co-hosts reach each occurrence that follows the series; a partner's proposal is a draft, the agency's.
   const partnerOrg = await ok('POST', '/v1/organizations', { name: 'Westside Youth League', kind: 'youth' })
   await appended()
-  const hosted = await ok('POST', '/v1/series', { title: { en: 'Youth forum' }, kind: 'youth_event', format: 'in_person', venue: { name: 'Gym' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: '2027-02-10T17:00', durationMinutes: 60 } })
+  const hosted = await ok('POST', '/v1/series', { title: { en: 'Youth forum' }, kind: 'youth_event', format: 'in_person', venue: { name: 'Gym' }, recurrence: { rule: 'FREQ=MONTHLY;COUNT=2', start: `${dateAfterNow(68)}T17:00`, durationMinutes: 60 } })
   const hostedOccurrences = (await ok('GET', `/v1/series/${hosted.id}/occurrences`)).data as { id: string }[]
   await appended()
   await ok('PATCH', `/v1/series/${hosted.id}`, { coHostIds: [partnerOrg.id] }, at(1))

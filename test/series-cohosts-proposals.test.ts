@@ -4,6 +4,7 @@ import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
+import { dateAfterNow } from './helpers/clock.ts'
 
 const json = (res: { body: string }) => JSON.parse(res.body)
 const contact = { name: 'Ana Ruiz', email: 'canary-contact@eastside.example.org' }
@@ -22,7 +23,7 @@ const seriesBody = (extra: Record<string, unknown> = {}) => ({
   kind: 'listening_session',
   format: 'in_person',
   venue: { name: 'Library' },
-  recurrence: { rule: 'FREQ=MONTHLY;COUNT=3', start: '2027-01-12T18:30', durationMinutes: 60 },
+  recurrence: { rule: 'FREQ=MONTHLY;COUNT=3', start: `${dateAfterNow(39)}T18:30`, durationMinutes: 60 },
   ...extra,
 })
 
@@ -57,7 +58,7 @@ t.test('when a series names co-hosts, then every occurrence has them, a change r
   // GraphQL: the same input, the co-hosts as organizations.
   const gql = await app.inject({
     method: 'POST', url: '/graphql', headers: { ...staff, 'content-type': 'application/json' },
-    payload: { query: `mutation { createSeries(input: { title: [{ language: "en", text: "G" }], kind: LISTENING_SESSION, format: IN_PERSON, venue: { name: "Hall" }, coHostIds: ["${host.id}"], recurrence: { rule: "FREQ=MONTHLY;COUNT=2", start: "2027-02-09T18:30", durationMinutes: 60 } }) { series { coHosts { id name } occurrences { nodes { coHosts { id } } } } } }` },
+    payload: { query: `mutation { createSeries(input: { title: [{ language: "en", text: "G" }], kind: LISTENING_SESSION, format: IN_PERSON, venue: { name: "Hall" }, coHostIds: ["${host.id}"], recurrence: { rule: "FREQ=MONTHLY;COUNT=2", start: "${dateAfterNow(67)}T18:30", durationMinutes: 60 } }) { series { coHosts { id name } occurrences { nodes { coHosts { id } } } } } }` },
   })
   const g = json(gql)
   t.notOk(g.errors, JSON.stringify(g.errors))
@@ -120,7 +121,7 @@ t.test('when a partner proposes a meeting, then it is a draft the partner and st
   t.equal((await app.inject({ method: 'POST', url: '/v1/events', headers: partner, payload: eventBody({ startsAt: 'soon' }) })).statusCode, 400)
   const gql = json(await app.inject({
     method: 'POST', url: '/graphql', headers: { ...partner, 'content-type': 'application/json' },
-    payload: { query: 'mutation { scheduleEvent(input: { title: [{ language: "en", text: "X" }], kind: TOWN_HALL, format: IN_PERSON, startsAt: "2027-05-01T10:00:00-04:00", endsAt: "2027-05-01T11:00:00-04:00", venue: { name: "Hall" } }) { event { status coHosts { id } } } }' },
+    payload: { query: `mutation { scheduleEvent(input: { title: [{ language: "en", text: "X" }], kind: TOWN_HALL, format: IN_PERSON, startsAt: "${dateAfterNow(148)}T10:00:00-04:00", endsAt: "${dateAfterNow(148)}T11:00:00-04:00", venue: { name: "Hall" } }) { event { status coHosts { id } } } }` },
   }))
   t.same(gql.data.scheduleEvent.event, { status: 'DRAFT', coHosts: [{ id: host.id }] })
 })
@@ -143,7 +144,7 @@ t.test('when a partner proposes a series, then it and its occurrences are drafts
   const occurrences = async (h: Record<string, string>) => json(await app.inject({ method: 'GET', url: `/v1/events?seriesId=${series.id}`, headers: h })).data as { status: string }[]
   t.same((await occurrences(partner)).map((e) => e.status), ['draft', 'draft', 'draft'], 'its occurrences are drafts')
   t.same(await occurrences({}), [])
-  const ics = (await app.inject({ method: 'GET', url: '/v1/events.ics?from=2027-01-01T00:00:00Z&to=2028-01-01T00:00:00Z' })).body
+  const ics = (await app.inject({ method: 'GET', url: `/v1/events.ics?from=${dateAfterNow(28)}T00:00:00Z&to=${dateAfterNow(393)}T00:00:00Z` })).body
   t.notOk(ics.includes(series.id), 'nor is it in the public calendar')
 
   // A partner cannot name others, change or publish; staff publish.
@@ -170,7 +171,7 @@ t.test('when a partner proposes a series, then it and its occurrences are drafts
 
   // GraphQL: the same, through publishSeries.
   const gql = async (h: Record<string, string>, query: string) => json(await app.inject({ method: 'POST', url: '/graphql', headers: { ...h, 'content-type': 'application/json' }, payload: { query } }))
-  const g = await gql(partner, 'mutation { createSeries(input: { title: [{ language: "en", text: "G" }], kind: LISTENING_SESSION, format: IN_PERSON, venue: { name: "Hall" }, recurrence: { rule: "FREQ=MONTHLY;COUNT=2", start: "2027-02-09T18:30", durationMinutes: 60 } }) { series { id status coHosts { id } } } }')
+  const g = await gql(partner, `mutation { createSeries(input: { title: [{ language: "en", text: "G" }], kind: LISTENING_SESSION, format: IN_PERSON, venue: { name: "Hall" }, recurrence: { rule: "FREQ=MONTHLY;COUNT=2", start: "${dateAfterNow(67)}T18:30", durationMinutes: 60 } }) { series { id status coHosts { id } } } }`)
   t.same({ ...g.data.createSeries.series, id: undefined }, { id: undefined, status: 'DRAFT', coHosts: [{ id: host.id }] })
   const gid = g.data.createSeries.series.id
   t.equal((await gql(partner, `mutation { publishSeries(id: "${gid}", expectedVersion: 1) { status } }`)).errors[0].extensions.code, 'FORBIDDEN')

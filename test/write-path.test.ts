@@ -6,7 +6,7 @@ import { buildApp } from '../src/app.ts'
 import { clockFrom } from '../src/clock.ts'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
-import { TEST_NOW } from './helpers/clock.ts'
+import { secondTuesdayAfterNow, TEST_NOW } from './helpers/clock.ts'
 import { usingPostgres } from './helpers/database.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
@@ -60,13 +60,8 @@ const organizationInput = { name: 'Eastside Neighbours', kind: 'neighbourhood_as
 // Dates relative to TEST_NOW (the app's clock), never a calendar year: "the future" must stay the future.
 const DAY = 86_400_000
 const daysAhead = (n: number) => new Date(Date.parse(TEST_NOW) + n * DAY)
-/** The second Tuesday of the month three months after TEST_NOW, as local wall-clock time (the rule's first occurrence). */
-const secondTuesday = (() => {
-  const first = daysAhead(0)
-  const month = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 3, 1))
-  const day = 1 + ((2 - month.getUTCDay() + 7) % 7) + 7
-  return `${month.toISOString().slice(0, 8)}${String(day).padStart(2, '0')}T18:30`
-})()
+/** The rule's first occurrence: the second Tuesday three months on, as local wall-clock time. */
+const secondTuesday = `${secondTuesdayAfterNow(3)}T18:30`
 const seriesInput = {
   title: { en: 'Neighbourhood listening session' },
   kind: 'listening_session',
