@@ -2,33 +2,15 @@
 // violations. A liaison's contact reaches only staff who state a purpose; its name only staff, the partner that
 // proposed it, and everyone once the liaison chose to be listed by name.
 import t from 'tap'
-import { bearer } from './helpers/auth.ts'
+import { accessRoles, roles, type Role } from './helpers/access-roles.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
-type Role = 'public' | 'partnerOwn' | 'partnerOther' | 'analyst' | 'staff' | 'admin' | 'staffElsewhere'
-const roles: Role[] = ['public', 'partnerOwn', 'partnerOther', 'analyst', 'staff', 'admin', 'staffElsewhere']
 const canary = { name: 'Liaison-Canary-9d2b', email: 'liaison-canary-9d2b@example.org' }
 
 t.test('when every role tries every liaison operation, then each answer is the one the access policy gives', async (t) => {
   const { app, fixtures } = await build(t)
-  const staff = await bearer()
-  const post = async (url: string, payload: unknown, headers: Record<string, string> = staff) => {
-    const res = await app.inject({ method: 'POST', url, headers, payload: payload as never })
-    if (res.statusCode !== 201) throw new Error(`${url}: ${res.body}`)
-    return res.json()
-  }
-  const own = await post('/v1/organizations', { name: 'Eastside Mosque', kind: 'faith' })
-  const other = await post('/v1/organizations', { name: 'Westside Youth League', kind: 'youth' })
-  const headers: Record<Role, Record<string, string>> = {
-    public: {},
-    partnerOwn: await bearer({ role: 'partner', sub: 'p-own', claims: { org: own.id } }),
-    partnerOther: await bearer({ role: 'partner', sub: 'p-other', claims: { org: other.id } }),
-    analyst: await bearer({ role: 'analyst', sub: 'analyst-1' }),
-    staff,
-    admin: await bearer({ role: 'admin', sub: 'admin-1' }),
-    staffElsewhere: await bearer({ role: 'staff', agency: 'lakeside', sub: 'lake-staff' }),
-  }
+  const { staff, post, own, headers } = await accessRoles(app)
   const body = (extra: Record<string, unknown> = {}) => ({ displayName: canary.name, kind: 'faith_leader', areaIds: [fixtures.areas.north.id], contact: { email: canary.email }, consents: { contact: true }, ...extra })
   const confirm = async (id: string) => {
     const res = await app.inject({ method: 'POST', url: `/v1/liaisons/${id}/status`, headers: { ...staff, 'if-match': '*' }, payload: { status: 'confirmed' } })

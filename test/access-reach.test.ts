@@ -1,32 +1,14 @@
 // Every role × every shared-priority and follow-up operation, REST and GraphQL, against one written policy; the test
 // counts violations. The follow-up code is a capability: whoever holds it sees the same, and nothing of the giver.
 import t from 'tap'
-import { bearer } from './helpers/auth.ts'
+import { accessRoles, roles, type Role } from './helpers/access-roles.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
-type Role = 'public' | 'partnerOwn' | 'partnerOther' | 'analyst' | 'staff' | 'admin' | 'staffElsewhere'
-const roles: Role[] = ['public', 'partnerOwn', 'partnerOther', 'analyst', 'staff', 'admin', 'staffElsewhere']
 
 t.test('when every role tries every priority and follow-up operation, then each answer is the one the access policy gives', async (t) => {
   const { app } = await build(t)
-  const staff = await bearer()
-  const post = async (url: string, payload: unknown, headers: Record<string, string> = staff) => {
-    const res = await app.inject({ method: 'POST', url, headers, payload: payload as never })
-    if (res.statusCode !== 201) throw new Error(`${url}: ${res.body}`)
-    return res.json()
-  }
-  const own = await post('/v1/organizations', { name: 'Eastside Mosque', kind: 'faith' })
-  const other = await post('/v1/organizations', { name: 'Westside Youth League', kind: 'youth' })
-  const headers: Record<Role, Record<string, string>> = {
-    public: {},
-    partnerOwn: await bearer({ role: 'partner', sub: 'p-own', claims: { org: own.id } }),
-    partnerOther: await bearer({ role: 'partner', sub: 'p-other', claims: { org: other.id } }),
-    analyst: await bearer({ role: 'analyst', sub: 'analyst-1' }),
-    staff,
-    admin: await bearer({ role: 'admin', sub: 'admin-1' }),
-    staffElsewhere: await bearer({ role: 'staff', agency: 'lakeside', sub: 'lake-staff' }),
-  }
+  const { staff, post, own, other, headers } = await accessRoles(app)
   const given = await post('/v1/feedback', { agency: 'metro', body: 'canary-body: call me at 555-201-4477', language: 'so', topic: 'community_safety', contact: { displayName: 'Canary Giver', email: 'canary-contact@example.org', consentToContact: true } }, {})
   const published = await post('/v1/priorities', { statement: { en: 'Safe routes to school' }, feedbackIds: [given.id] })
   const pending = await post('/v1/priorities', { agency: 'metro', statement: { en: 'Benches at the bus stop' } }, {})

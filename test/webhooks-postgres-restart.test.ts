@@ -5,34 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import t from 'tap'
 import { openDatabase } from '../src/db/client.ts'
-import { tokenFor } from './helpers/auth.ts'
 import { createFixtures } from './helpers/fixtures.ts'
 import { requirePostgresBinaries, startOwnPostgres, withoutPostgres } from './helpers/own-postgres.ts'
 import { startServer } from './helpers/server-process.ts'
-import { eventually, startReceiver, type Received } from './helpers/webhook-receiver.ts'
-
-const webhookEnv = { WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_LOOPBACK: 'true', WEBHOOKS_POLL_MS: '200', WEBHOOKS_RETRY_BASE_S: '1', WEBHOOKS_RETRY_MAX_S: '60', WEBHOOKS_TIMEOUT_MS: '2000', DB_POOL_MAX: '5' }
-
-/** The servers are processes of their own on the wall clock, so tokens are issued at that time. */
-const headersFor = async (role: string) => ({ authorization: `Bearer ${await tokenFor({ role, expiresIn: '10m', now: new Date() })}`, 'content-type': 'application/json' })
-
-async function subscribe(base: string, url: string, eventTypes: string[]) {
-  const res = await fetch(`${base}/v1/webhook-subscriptions`, { method: 'POST', headers: await headersFor('admin'), body: JSON.stringify({ url, eventTypes }) })
-  if (res.status !== 201) throw new Error(`subscribe: ${res.status} ${await res.text()}`)
-  return (await res.json()) as { id: string; secret: string }
-}
-
-/** The id each delivered message is about, and the webhook-ids it came under. */
-function arrivals(received: Received[]) {
-  const ids = new Map<string, Set<string>>()
-  const order: string[] = []
-  for (const r of received.filter((r) => r.status < 300)) {
-    const id = (JSON.parse(r.body) as { data: { id: string } }).data.id
-    if (!ids.has(id)) order.push(id)
-    ids.set(id, (ids.get(id) ?? new Set()).add(String(r.headers['webhook-id'])))
-  }
-  return { ids, order }
-}
+import { arrivals, eventually, processHeadersFor, startReceiver, subscribeReceiver, webhookEnv } from './helpers/webhook-receiver.ts'
 
 t.test('when PostgreSQL is killed and restarted in the middle of deliveries, then no outbox row is lost or delivered under two webhook-ids', { skip: withoutPostgres() }, async (t) => {
   const bin = requirePostgresBinaries(t)
@@ -44,8 +20,8 @@ t.test('when PostgreSQL is killed and restarted in the middle of deliveries, the
   await createFixtures(setup)
   await setup.close()
   const receiver = await startReceiver(t)
-  await subscribe(server.base, receiver.url, ['feedback.received'])
-  const staff = await headersFor('staff')
+  await subscribeReceiver(server.base, receiver.url, ['feedback.received'])
+  const staff = await processHeadersFor('staff')
 
   const acknowledged: string[] = []
   const TOTAL = 40

@@ -8,30 +8,7 @@ import { createFixtures, eventBody } from './helpers/fixtures.ts'
 import { requirePostgresBinaries, startOwnPostgres, withoutPostgres } from './helpers/own-postgres.ts'
 import { startServer } from './helpers/server-process.ts'
 import { subscribe as subscribeGraphql, subscriber } from './helpers/subscriber.ts'
-import { eventually, startReceiver, type Received } from './helpers/webhook-receiver.ts'
-
-const webhookEnv = { WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_LOOPBACK: 'true', WEBHOOKS_POLL_MS: '200', WEBHOOKS_RETRY_BASE_S: '1', WEBHOOKS_RETRY_MAX_S: '60', WEBHOOKS_TIMEOUT_MS: '2000', DB_POOL_MAX: '5' }
-
-/** The servers are processes of their own on the wall clock, so tokens are issued at that time. */
-const headersFor = async (role: string) => ({ authorization: `Bearer ${await tokenFor({ role, expiresIn: '10m', now: new Date() })}`, 'content-type': 'application/json' })
-
-async function subscribe(base: string, url: string, eventTypes: string[]) {
-  const res = await fetch(`${base}/v1/webhook-subscriptions`, { method: 'POST', headers: await headersFor('admin'), body: JSON.stringify({ url, eventTypes }) })
-  if (res.status !== 201) throw new Error(`subscribe: ${res.status} ${await res.text()}`)
-  return (await res.json()) as { id: string; secret: string }
-}
-
-/** The id each delivered message is about, and the webhook-ids it came under. */
-function arrivals(received: Received[]) {
-  const ids = new Map<string, Set<string>>()
-  const order: string[] = []
-  for (const r of received.filter((r) => r.status < 300 && (JSON.parse(r.body) as { type: string }).type === 'event.scheduled')) {
-    const id = (JSON.parse(r.body) as { data: { id: string } }).data.id
-    if (!ids.has(id)) order.push(id)
-    ids.set(id, (ids.get(id) ?? new Set()).add(String(r.headers['webhook-id'])))
-  }
-  return { ids, order }
-}
+import { arrivals, eventually, processHeadersFor, startReceiver, subscribeReceiver, webhookEnv, type Received } from './helpers/webhook-receiver.ts'
 
 t.test('when two API instances share one PostgreSQL, then changes made through either reach the receiver once each, in order, every signature verified, and a change made through A reaches a GraphQL subscriber on B and the receiver', { skip: withoutPostgres() }, async (t) => {
   const bin = requirePostgresBinaries(t)
@@ -42,8 +19,8 @@ t.test('when two API instances share one PostgreSQL, then changes made through e
   const setup = await openDatabase({ kind: 'postgres', url: postgres.url, poolMax: 1, statementTimeoutMs: 10_000 }, pino({ level: 'silent' }))
   await createFixtures(setup)
   const receiver = await startReceiver(t)
-  const sub = await subscribe(a.base, receiver.url, ['event.scheduled', 'decision.recorded'])
-  const staff = await headersFor('staff')
+  const sub = await subscribeReceiver(a.base, receiver.url, ['event.scheduled', 'decision.recorded'])
+  const staff = await processHeadersFor('staff')
   const made: string[] = []
   for (let i = 0; i < 20; i++) {
     const through = i % 2 === 0 ? a : b
@@ -51,7 +28,7 @@ t.test('when two API instances share one PostgreSQL, then changes made through e
     t.equal(res.status, 201)
     made.push(((await res.json()) as { id: string }).id)
   }
-  t.ok(await eventually(() => arrivals(receiver.received).ids.size >= made.length, 30_000), 'every change arrived')
+  t.ok(await eventually(() => arrivals(receiver.received, 'event.scheduled').ids.size >= made.length, 30_000), 'every change arrived')
   // One change through A, heard by a GraphQL subscriber on B (through PostgreSQL's NOTIFY) and by the webhook receiver.
   const onB = await subscribeGraphql(subscriber(t, b.base, await tokenFor({ role: 'staff', expiresIn: '10m', now: new Date() })), 'subscription { decisionChanged(agency: "metro") { type decision { id title } } }')
   const decided = await fetch(`${a.base}/v1/decisions`, { method: 'POST', headers: staff, body: JSON.stringify({ title: { en: 'Made on A' }, publication: 'published' }) })
@@ -60,7 +37,7 @@ t.test('when two API instances share one PostgreSQL, then changes made through e
   t.same((await onB.nextOfType('decision.recorded', 15_000)).data, { decisionChanged: { type: 'decision.recorded', decision: { id: decisionId, title: 'Made on A' } } }, 'the subscriber on B got the change made through A')
   const isDecision = (r: Received) => r.status < 300 && (JSON.parse(r.body) as { data: { id: string } }).data.id === decisionId
   t.ok(await eventually(() => receiver.received.some(isDecision), 30_000), 'the receiver got it too')
-  const { ids, order } = arrivals(receiver.received)
+  const { ids, order } = arrivals(receiver.received, 'event.scheduled')
   t.strictSame(order, made, 'in the order they were made, whichever instance took them')
   t.ok([...ids.values()].every((webhookIds) => webhookIds.size === 1), 'each under one webhook-id')
   const verifier = new Webhook(sub.secret)

@@ -2,6 +2,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
+import { tokenFor } from './auth.ts'
 
 export type Received = { headers: IncomingHttpHeaders; body: string; status: number; at: number }
 
@@ -43,4 +44,30 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     await new Promise((r) => setTimeout(r, 50))
   }
   return check()
+}
+
+/** Settings for API processes that deliver to a local receiver quickly (loopback allowed, short polls and retries). */
+export const webhookEnv = { WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_LOOPBACK: 'true', WEBHOOKS_POLL_MS: '200', WEBHOOKS_RETRY_BASE_S: '1', WEBHOOKS_RETRY_MAX_S: '60', WEBHOOKS_TIMEOUT_MS: '2000', DB_POOL_MAX: '5' }
+
+/** Headers for a server process of its own: it runs on the wall clock, so its tokens are issued at that time. */
+export const processHeadersFor = async (role: string) => ({ authorization: `Bearer ${await tokenFor({ role, expiresIn: '10m', now: new Date() })}`, 'content-type': 'application/json' })
+
+/** An admin's subscription of `url` to `eventTypes` on the server at `base`. */
+export async function subscribeReceiver(base: string, url: string, eventTypes: string[]) {
+  const res = await fetch(`${base}/v1/webhook-subscriptions`, { method: 'POST', headers: await processHeadersFor('admin'), body: JSON.stringify({ url, eventTypes }) })
+  if (res.status !== 201) throw new Error(`subscribe: ${res.status} ${await res.text()}`)
+  return (await res.json()) as { id: string; secret: string }
+}
+
+/** The id each delivered message (of `type`, when given) is about, in order of first arrival, and the webhook-ids it came under. */
+export function arrivals(received: Received[], type?: string) {
+  const ids = new Map<string, Set<string>>()
+  const order: string[] = []
+  for (const r of received.filter((r) => r.status < 300)) {
+    const body = JSON.parse(r.body) as { type: string; data: { id: string } }
+    if (type !== undefined && body.type !== type) continue
+    if (!ids.has(body.data.id)) order.push(body.data.id)
+    ids.set(body.data.id, (ids.get(body.data.id) ?? new Set()).add(String(r.headers['webhook-id'])))
+  }
+  return { ids, order }
 }
