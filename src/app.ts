@@ -92,6 +92,9 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
       worker: { pollMs: webhooks.pollMs, sendConcurrency: 4 },
     },
   })
+  // Announcements going live or expiring are noted while the app runs (every instance sweeps; each moment is noted once).
+  app.addHook('onReady', async () => services.scheduledTimes.start(config.scheduledTimesPollMs))
+  app.addHook('onClose', async () => services.scheduledTimes.stop())
   // Webhook delivery runs while the app does: started once it is ready, stopped (in-flight sends finished) when it closes.
   if (webhooks.delivery) {
     app.addHook('onReady', async () => services.webhookWorker.start())

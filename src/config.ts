@@ -65,6 +65,8 @@ const envSchema = z.object({
   CHECK_SQL_RENDERING: booleanFlag.default(false),
   // Webhooks: the background delivery (pg-boss) and the SSRF guard's development switches (both off in production).
   WEBHOOKS_DELIVERY: booleanFlag.default(true),
+  // How often an announcement's publish and expiry times are looked for (they reach the feed and webhooks then); 0: never.
+  SCHEDULED_TIMES_POLL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   WEBHOOKS_ALLOW_HTTP: booleanFlag.default(false),
   WEBHOOKS_ALLOW_LOOPBACK: booleanFlag.default(false),
   WEBHOOKS_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
@@ -118,6 +120,8 @@ export type Config = {
    * `retry.baseMs` up to `retry.maxMs` and give up (disabling the subscription) `retry.giveUpAfterMs` after a delivery first failed.
    */
   webhooks: { delivery: boolean; allowHttp: boolean; allowLoopback: boolean; pollMs: number; timeoutMs: number; retry: { baseMs: number; maxMs: number; giveUpAfterMs: number } }
+  /** How often announcements' publish and expiry times are noted in the outbox, in ms; 0 never (tests run it themselves). */
+  scheduledTimesPollMs: number
   /** Each JSON body written from openapi.yaml's schema is compared with JSON.stringify's, and a difference is a 500 (for tests and staging). */
   checkResponseSerialization: boolean
   /** Each statement the fast renderer writes is compared with drizzle's own rendering, and a difference is an error (for tests). */
@@ -222,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ...(d.IDEMPOTENCY_SCOPE_SECRET ? { idempotencyScopeSecret: d.IDEMPOTENCY_SCOPE_SECRET } : {}),
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },
+    scheduledTimesPollMs: d.SCHEDULED_TIMES_POLL_MS,
     checkResponseSerialization: d.CHECK_RESPONSE_SERIALIZATION,
     checkSqlRendering: d.CHECK_SQL_RENDERING,
     webhooks: {

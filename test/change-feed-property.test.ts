@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { outboxSettled } from './helpers/outbox.ts'
 import { eventBody } from './helpers/fixtures.ts'
 import { assertProperty } from './helpers/property.ts'
 import { dateAfterNow } from './helpers/clock.ts'
@@ -20,7 +21,7 @@ const operations = ['scheduleEvent', 'publishEvent', 'updateEvent', 'cancelEvent
 const step = fc.record({ op: fc.constantFrom(...operations), pick: fc.nat(50), flag: fc.boolean() })
 
 t.test('when a client applies the change feed from the start or from a mid cursor, then its copy equals a fresh full read', async (t) => {
-  const { app } = await build(t)
+  const { app, database } = await build(t)
   const staff = await bearer()
   const admin = await bearer({ role: 'admin' })
   const org = await send(app, 'POST', '/v1/organizations', staff, { name: 'Eastside Neighbours', kind: 'neighbourhood_association' })
@@ -123,6 +124,7 @@ t.test('when a client applies the change feed from the start or from a mid curso
    * rows while an older transaction still runs anywhere on the server (other test files share a PostgreSQL cluster).
    */
   async function catchUp(headers: Record<string, string>, copy: Copy, cursor: string | undefined, limit: number, fresh: Copy) {
+    await outboxSettled(database)
     let at = await applyFeed(headers, copy, cursor, limit)
     for (let i = 0; i < 40 && JSON.stringify([...copy].sort()) !== JSON.stringify([...fresh].sort()); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50))

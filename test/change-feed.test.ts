@@ -3,6 +3,7 @@
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { outboxSettled } from './helpers/outbox.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
 t.test('when resources change, then each caller reads the changes they may see, with tombstones for what left their view', async (t) => {
@@ -15,14 +16,7 @@ t.test('when resources change, then each caller reads the changes they may see, 
     if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.body}`)
     return res.json()
   }
-  /** Waits until no outbox row is held back by a transaction still running (on PostgreSQL, other test files share the server). */
-  const settled = async () => {
-    for (let i = 0; i < 100; i++) {
-      const [row] = await database.raw<{ n: number }>('select count(*)::int as n from outbox where tx >= pg_snapshot_xmin(pg_current_snapshot())')
-      if (Number(row!.n) === 0) return
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  }
+  const settled = () => outboxSettled(database)
   const feed = async (headers: Record<string, string> = {}, query = '') => {
     await settled()
     return send('GET', `/v1/changes${query}`, headers)
@@ -134,14 +128,14 @@ t.test('when a GraphQL sync read selects removed, then it names what left the ca
 })
 
 t.test('when feedback stays private, then only those of its agency entitled to it learn it changed', async (t) => {
-  const { app } = await build(t)
+  const { app, database } = await build(t)
   const staff = await bearer()
   const org = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Eastside Neighbours', kind: 'neighbourhood_association' } })).json()
   const partner = await bearer({ role: 'partner', sub: 'idp-partner', claims: { org: org.id } })
   const analyst = await bearer({ role: 'analyst', sub: 'analyst-1' })
   const given = (await app.inject({ method: 'POST', url: '/v1/feedback', payload: { agency: 'metro', body: 'Private note', language: 'en', topic: 'other' } })).json()
   const collected = (await app.inject({ method: 'POST', url: '/v1/feedback', headers: partner, payload: { body: 'Collected at our meeting', language: 'en', topic: 'other' } })).json()
-  const ids = async (headers: Record<string, string>) => (await app.inject({ method: 'GET', url: '/v1/changes', headers })).json().data.filter((e: any) => e.resourceType === 'feedback').map((e: any) => e.id)
+  const ids = async (headers: Record<string, string>) => (await outboxSettled(database), await app.inject({ method: 'GET', url: '/v1/changes', headers })).json().data.filter((e: any) => e.resourceType === 'feedback').map((e: any) => e.id)
   t.same(await ids(partner), [collected.id], 'the partner learns only of the feedback it collected')
   t.same(await ids(analyst), [given.id, collected.id], 'the analyst of all the agency feedback')
   t.same(await ids({}), [], 'the public of none')
@@ -150,13 +144,7 @@ t.test('when feedback stays private, then only those of its agency entitled to i
 t.test('when a shared priority is published, withheld, or waits for moderation, then the public feed carries it, tombstones it, or never names it', async (t) => {
   const { app, database } = await build(t)
   const staff = await bearer()
-  const settled = async () => {
-    for (let i = 0; i < 100; i++) {
-      const [row] = await database.raw<{ n: number }>('select count(*)::int as n from outbox where tx >= pg_snapshot_xmin(pg_current_snapshot())')
-      if (Number(row!.n) === 0) return
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  }
+  const settled = () => outboxSettled(database)
   const feed = async (after?: string) => {
     await settled()
     const res = await app.inject({ method: 'GET', url: `/v1/changes${after ? `?after=${after}` : ''}` })

@@ -196,6 +196,9 @@ t.test('when every field of every type is selected over real data, then each res
     parentId: fixtures.areas.north.id,
     boundary: { type: 'Polygon', coordinates: [[[-74, 40.7], [-73.9, 40.7], [-73.9, 40.8], [-74, 40.7]]] },
   })
+  // An area change through the API, so the change feed has an area to carry.
+  const renamedBeat = await app.inject({ method: 'PATCH', url: `/v1/agencies/metro/areas/${beat.id}`, headers: { ...(await bearer({ role: 'admin' })), 'if-match': '*' }, payload: { name: 'Beat 1 (Riverside)' } })
+  t.equal(renamedBeat.statusCode, 200, renamedBeat.body)
 
   const venue = { name: 'Corner Café', address: { street: '12 Main St', locality: 'Metro', region: 'NY', postalCode: '10001', country: 'US' }, geo: { latitude: 40.75, longitude: -73.99 } }
   const online = { joinUrl: 'https://meet.example.org/a', dialIn: { number: '+1 555 0100', accessCode: '42' }, captionsUrl: 'https://captions.example.org/a' }
@@ -350,6 +353,9 @@ t.test('when every field of every type is selected over real data, then each res
   })
   const announcementId = announced.data.createAnnouncement.announcement.id
   const reachedOut = await gql(`mutation ($id: ID!) { reportAnnouncementReach(id: $id, channel: SMS, count: 12) { ${announcementFields} } }`, { id: announcementId })
+  const correctedAnnouncement = await gql(`mutation ($id: ID!) { updateAnnouncement(id: $id, expectedVersion: 2, input: { channels: [SMS, WEB, PRINT] }) { ${announcementFields} } }`, { id: announcementId })
+  const draftAnnouncement = await gql(`mutation { createAnnouncement(input: { kind: OTHER, title: [{ language: "en", text: "Draft" }], body: [{ language: "en", text: "Later" }], languages: ["en"], channels: [WEB], publish: false }) { announcement { id } } }`)
+  const publishedAnnouncement = await gql(`mutation ($id: ID!) { publishAnnouncement(id: $id, expectedVersion: 1) { ${announcementFields} } }`, { id: draftAnnouncement.data.createAnnouncement.announcement.id })
   const withdrawnAnnouncement = await gql(`mutation ($id: ID!) { withdrawAnnouncement(id: $id, reason: "Moved") { ${announcementFields} } }`, { id: announcementId })
   // Community liaisons: one with every field, proposed by a partner, confirmed, with roles in 11 meetings and 11
   // announcements, among 11 confirmed liaisons of the area, so its reach is above the suppression threshold.
@@ -377,7 +383,7 @@ t.test('when every field of every type is selected over real data, then each res
   const erasedLiaison = await gql(`mutation { eraseLiaison(id: "${(await gql(`mutation { proposeLiaison(input: { displayName: "Ms. Ortiz", kind: YOUTH_LEADER }) { id } }`)).data.proposeLiaison.id}") }`)
   const liaisonMutations = [proposedLiaison.data, confirmedLiaison.data, linkedLiaison.data, updatedLiaison.data, removedLiaison.data, erasedLiaison.data]
   t.same([proposedLiaison, confirmedLiaison, linkedLiaison, updatedLiaison, liaisonContact, removedLiaison, erasedLiaison].map((r) => r.errors), [undefined, undefined, undefined, undefined, undefined, undefined, undefined], 'liaison operations run')
-  const priorityMutations = [linkedPriority.data, endorsed.data, declined.data, updated.data, selfRegistered.data, askedFor.data, cancelledOwn.data, announced.data, reachedOut.data, withdrawnAnnouncement.data]
+  const priorityMutations = [linkedPriority.data, endorsed.data, declined.data, updated.data, selfRegistered.data, askedFor.data, cancelledOwn.data, announced.data, reachedOut.data, correctedAnnouncement.data, publishedAnnouncement.data, withdrawnAnnouncement.data]
 
   // Webhooks: a partner's subscription with every filter, rotated and then disabled; two of the admin's, one whose
   // receiver fails (a pending delivery with its failure) and one whose receiver takes it (a delivered one).

@@ -1416,7 +1416,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Correct an announcement
+         * @description Staff correct an announcement until it is withdrawn: text, languages, channels, targets (each list replaces the old), publish and expiry times (`expiresAt: null` clears the expiry). Fields left out stay. Its status changes only through `/publish` and `/withdraw`; a withdrawn one is `409`. Followers get `announcement.updated`; moving a published one's publish time into the future takes it out of public view until then.
+         */
+        patch: operations["updateAnnouncement"];
         trace?: never;
     };
     "/v1/announcements/{id}/withdraw": {
@@ -1436,6 +1440,29 @@ export interface paths {
          * @description Staff withdraw an announcement (a correction, a cancelled meeting), saying why; deliverers stop sending it (`announcement.withdrawn`). Withdrawing again is `409`.
          */
         post: operations["withdrawAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/announcements/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a draft announcement
+         * @description Staff publish a draft: it becomes public at its publish time, or now when that has passed (`announcement.published`). Anything but a draft, or a draft already expired, is `409`. No body.
+         */
+        post: operations["publishAnnouncement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1683,7 +1710,7 @@ export interface paths {
         };
         /**
          * Read the change feed
-         * @description What changed, in commit order, as the caller may see it: events (series occurrences included), series, organizations, feedback, decisions and report-backs. Each entry is an **upsert** carrying the resource exactly as `GET /v1/{resources}/{id}` returns it to this caller now, or a **tombstone** (`tombstone: true`, `reason: removed`) when the resource is no longer theirs to see (retracted, withheld, unpublished, erased, deleted). A resource changed several times within a page appears once, at its latest change.
+         * @description What changed, in commit order, as the caller may see it: events (series occurrences included), series, organizations, feedback, decisions, report-backs, shared priorities, announcements, liaisons, agency profiles and areas. An announcement enters the public feed when its publish time comes (`announcement.live`) and leaves it when it expires (`announcement.expired`), though no write made either; those entries come within a few seconds of the time (`SCHEDULED_TIMES_POLL_MS`). Each entry is an **upsert** carrying the resource exactly as `GET /v1/{resources}/{id}` returns it to this caller now, or a **tombstone** (`tombstone: true`, `reason: removed`) when the resource is no longer theirs to see (retracted, withheld, unpublished, erased, deleted). A resource changed several times within a page appears once, at its latest change.
          *
          *     Start without `after`, then pass each page's `cursor` as `after`; the cursor comes back even when the page is empty, so a client polls with it. The order is commit order: a change committed later never appears before one already read, and none is skipped, so a client that applies every page from any cursor ends equal to a fresh full read of the lists. Changes the caller could never see are not mentioned: outside their own agency only public changes (and later changes of what was public) reach them; inside it, what their role sees (staff everything, an analyst all feedback, a partner the feedback it collected and event changes). A resource that was public and then left public view comes as a tombstone. A cursor the feed did not issue is `400 INVALID_CURSOR`.
          */
@@ -4323,6 +4350,23 @@ export interface components {
             /** Format: date-time */
             expiresAt?: string;
         };
+        /** @description Fields left out stay as they are; each list replaces the old one; `expiresAt` null clears the expiry. */
+        UpdateAnnouncementInput: {
+            kind?: components["schemas"]["AnnouncementKind"];
+            title?: components["schemas"]["Translations"];
+            body?: components["schemas"]["Translations"];
+            languages?: components["schemas"]["LanguageTag"][];
+            channels?: components["schemas"]["AnnouncementChannel"][];
+            areaIds?: string[];
+            organizationIds?: string[];
+            eventIds?: string[];
+            decisionIds?: string[];
+            reportBackIds?: string[];
+            /** Format: date-time */
+            publishAt?: string;
+            /** Format: date-time */
+            expiresAt?: string | null;
+        };
         WithdrawAnnouncementInput: {
             reason: string;
         };
@@ -4613,17 +4657,17 @@ export interface components {
             /** @description The feed's position just after this entry. */
             cursor: string;
             /**
-             * @description What happened last to the resource, e.g. event.scheduled, event.updated, event.published, event.rescheduled, event.postponed, event.cancelled, event.completed, series.created, series.updated, series.cancelled, organization.registered, organization.updated, feedback.received, feedback.classified, feedback.status_changed, feedback.published, feedback.withdrawn, feedback.erased, decision.recorded, decision.updated, decision.published, decision.retracted, decision.progressed, decision.links_changed, report_back.recorded, report_back.links_changed.
+             * @description What happened last to the resource, e.g. event.scheduled, event.updated, event.published, event.rescheduled, event.postponed, event.cancelled, event.completed, series.created, series.updated, series.cancelled, organization.registered, organization.updated, feedback.received, feedback.classified, feedback.status_changed, feedback.published, feedback.withdrawn, feedback.erased, decision.recorded, decision.updated, decision.published, decision.retracted, decision.progressed, decision.links_changed, report_back.recorded, report_back.links_changed, priority.*, announcement.published, announcement.updated, announcement.live (its publish time came), announcement.expired, announcement.withdrawn, liaison.*, agency.created, agency.updated, area.created, area.updated, area.removed.
              * @example event.cancelled
              */
             type: string;
             /** @enum {string} */
-            resourceType: "event" | "series" | "organization" | "feedback" | "decision" | "report_back" | "priority";
+            resourceType: "event" | "series" | "organization" | "feedback" | "decision" | "report_back" | "priority" | "announcement" | "liaison" | "agency" | "area";
             /** Format: uuid */
             id: string;
             /** Format: date-time */
             occurredAt: string;
-            /** @description An upsert: the resource as GET /v1/events/{id}, /v1/series/{id}, /v1/organizations/{id}, /v1/feedback/{id}, /v1/decisions/{id}, /v1/report-backs/{id} or /v1/priorities/{id} (by resourceType) returns it to this caller now: an Event, Series, Organization, Feedback, Decision, ReportBack or Priority. */
+            /** @description An upsert: the resource as GET /v1/events/{id}, /v1/series/{id}, /v1/organizations/{id}, /v1/feedback/{id}, /v1/decisions/{id}, /v1/report-backs/{id}, /v1/priorities/{id}, /v1/announcements/{id}, /v1/liaisons/{id} (without contact), /v1/agencies/{slug} or /v1/agencies/{slug}/areas/{id} (by resourceType) returns it to this caller now: an Event, Series, Organization, Feedback, Decision, ReportBack, Priority, Announcement, Liaison, Agency or Area. */
             resource?: Record<string, never>;
             /**
              * @description The resource is no longer the caller's to see (or no longer exists); remove it from a copy.
@@ -9243,6 +9287,62 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    updateAnnouncement: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "expiresAt": "2027-01-20T23:00:00-06:00"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateAnnouncementInput"];
+            };
+        };
+        responses: {
+            /** @description The announcement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     withdrawAnnouncement: {
         parameters: {
             query?: never;
@@ -9285,6 +9385,53 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    publishAnnouncement: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The `ETag` of the version you last read. Missing: `428 PRECONDITION_REQUIRED`; not the
+                 *     current version (or not an ETag this server issues): `412 PRECONDITION_FAILED`.
+                 * @example "3"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The announcement's id (a UUID; anything else is answered 404). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The announcement. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description The language of the translatable texts in this reply. */
+                    "Content-Language"?: components["schemas"]["LanguageTag"];
+                    Vary: components["headers"]["Vary"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -13,6 +13,7 @@ import { createSeriesService } from './events/series-service.ts'
 import { createOrganizationsService } from './organizations/organizations-service.ts'
 import { createPeopleServices } from './people.ts'
 import { createLiaisonsService } from './liaisons/liaisons-service.ts'
+import { createScheduledTimes } from './announcements/scheduled-times.ts'
 import { createInsightsService, defaultInsightsSettings, type InsightsSettings } from './insights/insights-service.ts'
 import { createLoopServices } from './loop-services.ts'
 import { createLoopExportsService } from './exports/loop-exports-service.ts'
@@ -50,9 +51,10 @@ export function createServices(database: Database, { clock = systemClock, partne
   const events = createEventsService({ database, repositories, writes, agencies })
   const series = createSeriesService({ database, repositories, writes, agencies })
   const organizations = createOrganizationsService({ database, repositories, writes, agencies })
-  const loop = createLoopServices({ database, repositories, writes, agencies })
   // Background delivery: the work (webhook-delivery.ts) on a shared queue (webhook-worker.ts); the app starts and stops it.
   const workLog: Logger = log ?? { fatal() {}, error() {}, warn() {}, info() {}, debug() {}, trace() {} }
+  const loop = createLoopServices({ database, repositories, writes, agencies, log: workLog })
+  const liaisons = createLiaisonsService({ database, repositories, agencies, threshold: insights?.threshold ?? defaultInsightsSettings.threshold })
   const sender = createSender({ ...webhooks.guard, timeoutMs: webhooks.delivery.timeoutMs, maxResponseBytes: 4_096 })
   const delivery = createWebhookDelivery({ database, repositories, clock, signingClock: systemClock, sender, settings: webhooks.delivery, log: workLog })
   const webhookWorker = createWebhookWorker({ database, repositories, delivery, settings: webhooks.worker, log: workLog })
@@ -69,12 +71,14 @@ export function createServices(database: Database, { clock = systemClock, partne
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
     ...createPeopleServices({ database, repositories, writes, agencies, events }),
-    liaisons: createLiaisonsService({ database, repositories, agencies, threshold: insights?.threshold ?? defaultInsightsSettings.threshold }),
+    liaisons,
     insights: createInsightsService({ database, agencies, log, ...(insights ? { settings: insights } : {}) }),
     ...loop,
     loopExports: createLoopExportsService(loop),
     open311: createOpen311Service({ agencies, ...loop }),
-    changes: createChangesService({ repositories, agencies, events, series, organizations, ...loop }),
+    changes: createChangesService({ repositories, agencies, events, series, organizations, liaisons, ...loop }),
+    /** Writes the moments time alone changes what is public (an announcement going live, expiring); the app runs it. */
+    scheduledTimes: createScheduledTimes({ announcements: loop.announcements, clock, log: workLog }),
     /** Every committed change, as the outbox records it, for live subscriptions (each instance follows it). */
     changeStream: createChangeStream({ database, repositories: createRepositories(database.background), ...(log ? { log } : {}) }),
   }

@@ -27,6 +27,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     CHECK_SQL_RENDERING: 'true',
     // No background webhook delivery (a poll would add statements to budgets other tests count); webhook tests turn it on.
     WEBHOOKS_DELIVERY: 'false',
+    // Tests note scheduled times themselves (services.scheduledTimes.runOnce), at the clock they set.
+    SCHEDULED_TIMES_POLL_MS: '0',
     ...overrides,
   })
 }

@@ -15,7 +15,7 @@ type Deps = {
 }
 
 export const priorityOperations = [
-  'listAnnouncements', 'createAnnouncement', 'getAnnouncement', 'withdrawAnnouncement', 'reportAnnouncementReach','listPriorities', 'proposePriority', 'getPriority', 'updatePriority', 'changePriorityStatus', 'endorsePriority']
+  'listAnnouncements', 'createAnnouncement', 'getAnnouncement', 'updateAnnouncement', 'publishAnnouncement', 'withdrawAnnouncement', 'reportAnnouncementReach', 'listPriorities', 'proposePriority', 'getPriority', 'updatePriority', 'changePriorityStatus', 'endorsePriority']
 
 const missing = '00000000-0000-4000-8000-000000000000'
 
@@ -149,6 +149,26 @@ export async function prioritiesContract(t: Test, { call, expectStatus, staff, a
   expectStatus(t, await reach(partner, { channel: 'sms', count: 1 }, missing), 404, 'ANNOUNCEMENT_NOT_FOUND')
   expectStatus(t, await reach({ ...partner, 'content-type': 'text/plain' }, 'x'), 415, 'UNSUPPORTED_MEDIA_TYPE')
   expectStatus(t, await reach({ ...partner, 'content-type': 'application/json' }, JSON.stringify({ channel: 'sms', count: 1, pad: 'x'.repeat(300_000) })), 413, 'PAYLOAD_TOO_LARGE')
+  const edit = (headers: Record<string, string>, payload: string | Record<string, unknown>, target = aid) => call(t, { method: 'PATCH', url: `/v1/announcements/${target}`, headers, payload })
+  t.strictSame(checkRequestBody('PATCH', '/v1/announcements/{id}', { expiresAt: null, channels: ['web'] }), [], 'the spec accepts the edit')
+  expectStatus(t, await edit(staff, { channels: ['sms', 'web', 'print'] }), 428, 'PRECONDITION_REQUIRED')
+  expectStatus(t, await edit(ifMatch(99), { channels: ['print'] }), 412, 'PRECONDITION_FAILED')
+  expectStatus(t, await edit(ifMatch('*'), { channels: [] }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await edit(ifMatch('*', partner), { channels: ['web'] }), 403, 'FORBIDDEN')
+  expectStatus(t, await edit({ 'if-match': '*' }, { channels: ['web'] }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await edit(ifMatch('*'), { channels: ['web'] }, missing), 404, 'ANNOUNCEMENT_NOT_FOUND')
+  expectStatus(t, await edit({ ...ifMatch('*'), 'content-type': 'text/plain' }, 'x'), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  expectStatus(t, await edit({ ...ifMatch('*'), 'content-type': 'application/json' }, JSON.stringify({ body: { en: 'x'.repeat(300_000) } })), 413, 'PAYLOAD_TOO_LARGE')
+  expectStatus(t, await edit(ifMatch('*'), { channels: ['sms', 'web', 'print'], expiresAt: null }), 200)
+  const draft = await call(t, { method: 'POST', url: '/v1/announcements', headers: staff, payload: { ...announcement, publish: false } })
+  const publish = (headers: Record<string, string>, target = draft.json().id) => call(t, { method: 'POST', url: `/v1/announcements/${target}/publish`, headers })
+  expectStatus(t, await publish(staff), 428, 'PRECONDITION_REQUIRED')
+  expectStatus(t, await publish(ifMatch(1, partner)), 403, 'FORBIDDEN')
+  expectStatus(t, await publish({ 'if-match': '"1"' }), 401, 'UNAUTHENTICATED')
+  expectStatus(t, await publish(ifMatch(1), missing), 404, 'ANNOUNCEMENT_NOT_FOUND')
+  expectStatus(t, await publish(ifMatch(2)), 412, 'PRECONDITION_FAILED')
+  expectStatus(t, await publish(ifMatch(1)), 200)
+  expectStatus(t, await publish(ifMatch(2)), 409, 'INVALID_TRANSITION')
   const withdraw = (headers: Record<string, string>, payload: string | Record<string, unknown>, target = aid) => call(t, { method: 'POST', url: `/v1/announcements/${target}/withdraw`, headers, payload })
   expectStatus(t, await withdraw(staff, {}), 400, 'VALIDATION_FAILED')
   expectStatus(t, await withdraw(partner, { reason: 'x' }), 403, 'FORBIDDEN')

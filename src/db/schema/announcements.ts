@@ -36,11 +36,17 @@ export const announcements = pgTable(
     publishAt: tz('publish_at').notNull(),
     expiresAt: tz('expires_at'),
     withdrawnReason: text('withdrawn_reason'),
+    /** Up to when its going live and expiring (time, not a write) are in the outbox: the scheduled-changes sweep moves it on. */
+    timesNotedAt: tz('times_noted_at').notNull().defaultNow(),
     ...versioned(),
     ...timestamps(),
   },
   (t) => [
     index('announcements_agency_publish_idx').on(t.agencyId, t.publishAt, t.id),
+    // Only announcements with a publish or expiry time still to note: the sweep reads these few.
+    index('announcements_times_due_idx')
+      .on(t.publishAt)
+      .where(sql`status = 'published' AND (publish_at > times_noted_at OR expires_at > times_noted_at)`),
     check('announcements_expiry_check', sql`${t.expiresAt} is null or ${t.expiresAt} > ${t.publishAt}`),
   ],
 )

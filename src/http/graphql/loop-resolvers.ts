@@ -104,7 +104,7 @@ export const loopQueries = {
 }
 
 /** Each feed resource type and the ChangeEntry field that carries it. */
-const changeFields = [['event', 'event'], ['series', 'series'], ['organization', 'organization'], ['feedback', 'feedback'], ['decision', 'decision'], ['report_back', 'reportBack'], ['priority', 'priority']] as const
+const changeFields = [['event', 'event'], ['series', 'series'], ['organization', 'organization'], ['feedback', 'feedback'], ['decision', 'decision'], ['report_back', 'reportBack'], ['priority', 'priority'], ['announcement', 'announcement'], ['liaison', 'liaison'], ['agency', 'agency'], ['area', 'area']] as const
 
 export const loopMutations = {
   addTopic(_: unknown, args: Create, context: GraphqlContext) {

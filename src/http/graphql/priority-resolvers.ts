@@ -99,6 +99,10 @@ export function priorityMutations(endorsementLimit: EndorsementLimit) {
       const input = serviceInput(args.input)
       return namedAsArguments({ 'Idempotency-Key': 'idempotencyKey' }, () => context.services.announcements.create(serviceContext(context, args.language), input, args.idempotencyKey ?? undefined))
     },
+    updateAnnouncement: (_: unknown, args: Command, context: GraphqlContext) =>
+      context.services.announcements.update(serviceContext(context, args.language), args.id, serviceInput(args.input), args.expectedVersion),
+    publishAnnouncement: (_: unknown, args: { id: string; expectedVersion: number } & Language, context: GraphqlContext) =>
+      context.services.announcements.publish(serviceContext(context, args.language), args.id, args.expectedVersion),
     withdrawAnnouncement: (_: unknown, args: { id: string; reason: string } & Language, context: GraphqlContext) =>
       context.services.announcements.withdraw(serviceContext(context, args.language), args.id, { reason: args.reason }),
     reportAnnouncementReach: (_: unknown, args: { id: string; channel: string; count: number } & Language, context: GraphqlContext) =>

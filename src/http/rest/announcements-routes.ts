@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../modules/services.ts'
 import { contextOf } from '../request-context.ts'
-import { idempotencyKey, listQuery, sendPage, sendResource } from './rest-helpers.ts'
+import { expectedVersion, idempotencyKey, listQuery, noBody, sendPage, sendResource } from './rest-helpers.ts'
 
 type IdParams = { Params: { id: string } }
 
@@ -23,6 +23,15 @@ export function announcementsRoutes(app: FastifyInstance, { services, baseUrl }:
 
   app.get<IdParams>('/v1/announcements/:id', async function getAnnouncement(request, reply) {
     return sendResource(reply, await announcements.get(contextOf(request), request.params.id))
+  })
+
+  app.patch<IdParams>('/v1/announcements/:id', async function updateAnnouncement(request, reply) {
+    return sendResource(reply, await announcements.update(contextOf(request), request.params.id, request.body, expectedVersion(request)))
+  })
+
+  app.post<IdParams>('/v1/announcements/:id/publish', async function publishAnnouncement(request, reply) {
+    noBody(request)
+    return sendResource(reply, await announcements.publish(contextOf(request), request.params.id, expectedVersion(request)))
   })
 
   app.post<IdParams>('/v1/announcements/:id/withdraw', async function withdrawAnnouncement(request, reply) {

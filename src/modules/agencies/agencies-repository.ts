@@ -36,6 +36,10 @@ export function createAgenciesRepository(db: Queryable) {
       if (agencyIds.length === 0) return Promise.resolve([])
       return db.select(getTableColumns(areas)).from(areas).where(inArray(areas.agencyId, agencyIds)).orderBy(asc(areas.code))
     },
+    async areasByIds(ids: string[]): Promise<AreaRow[]> {
+      if (ids.length === 0) return []
+      return db.select(getTableColumns(areas)).from(areas).where(inArray(areas.id, ids))
+    },
     async areaInAgency(areaId: string, agencyId: string): Promise<AreaRow | undefined> {
       const [row] = await db.select().from(areas).where(and(eq(areas.id, areaId), eq(areas.agencyId, agencyId))).limit(1)
       return row

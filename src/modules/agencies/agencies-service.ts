@@ -85,6 +85,18 @@ export function createAgenciesService({ database }: { database: Database }) {
       return agencyView(row)
     },
 
+    /** Agencies by id as their profiles, read fresh (the change feed shows the version it names, not a cached one). */
+    async profilesByIds(ids: string[]): Promise<Map<string, AgencyView>> {
+      const rows = await repo.byIds(ids.filter(isUuid))
+      return new Map(rows.map((row) => [row.id, agencyView(remember(row))]))
+    },
+
+    /** Areas by id, of any agency (public reference data); a removed one is absent. */
+    async areasByIds(ids: string[]): Promise<Map<string, AreaView>> {
+      const rows = await repo.areasByIds(ids.filter(isUuid))
+      return new Map(rows.map((row) => [row.id, areaView(row)]))
+    },
+
     /** The areas of several agencies in one query, keyed by agency id (public reference data). */
     async areasOf(agencyIds: Iterable<string>): Promise<Map<string, AreaView[]>> {
       const ids = [...new Set(agencyIds)]

@@ -5,6 +5,7 @@ import type { Stamped } from '../../db/schema/columns.ts'
 import { announcementReach, announcements, areas, decisions, events, organizations, reportBacks } from '../../db/schema/index.ts'
 import { plannedInsert, valueCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
+import { rowsOf } from '../topics/topics-repository.ts'
 
 export type AnnouncementItemRow = typeof announcements.$inferSelect
 export type ReachEntry = { channel: string; count: number }
@@ -26,6 +27,12 @@ export function createAnnouncementsRepository(db: Queryable) {
   return {
     async byId(id: string, v: FeedbackViewer, now: Date): Promise<AnnouncementRow | undefined> {
       return flat(await base().where(and(eq(announcements.id, id), visible(v, now))).limit(1))[0]
+    },
+
+    /** Those of `ids` the viewer may see now (the change feed's batch read). */
+    async byIds(ids: string[], v: FeedbackViewer, now: Date): Promise<AnnouncementRow[]> {
+      if (ids.length === 0) return []
+      return flat(await base().where(and(inArray(announcements.id, ids), visible(v, now))))
     },
 
     /** Newest publish time first; keyset on (publishAt, id). */
@@ -56,6 +63,13 @@ export function createAnnouncementsRepository(db: Queryable) {
       )
     },
 
+    /** The same check, read on its own (an edit, inside its transaction). */
+    async targetsFound(agencyId: string, t: Targets): Promise<Record<'areas' | 'organizations' | 'events' | 'decisions' | 'reportBacks', string[]>> {
+      const check = this.targetsCheck(agencyId, t)
+      const [row] = rowsOf<{ found: unknown }>(await db.execute(sql`select (${check.sql}) as found`))
+      return check.read(row?.found)
+    },
+
     async lock(agencyId: string, id: string): Promise<AnnouncementItemRow | undefined> {
       const [row] = await db.select().from(announcements).where(and(eq(announcements.id, id), eq(announcements.agencyId, agencyId))).for('update')
       return row
@@ -65,6 +79,37 @@ export function createAnnouncementsRepository(db: Queryable) {
     async lockAny(id: string): Promise<AnnouncementItemRow | undefined> {
       const [row] = await db.select().from(announcements).where(eq(announcements.id, id)).for('update')
       return row
+    },
+
+    /** Changes fields and moves the version on; the times to note start again from the edit (it writes its own outbox row). */
+    async update(id: string, fields: Partial<typeof announcements.$inferInsert> & { updatedAt: Date }): Promise<AnnouncementItemRow> {
+      const [row] = await db
+        .update(announcements)
+        .set({ ...fields, timesNotedAt: fields.updatedAt, version: sql`${announcements.version} + 1` })
+        .where(eq(announcements.id, id))
+        .returning()
+      return row!
+    },
+
+    /**
+     * Published announcements whose publish or expiry time has come since it was last noted, marked noted up to `now`:
+     * each once (concurrent sweeps on other instances skip a row one has marked), with whether it has expired by now.
+     */
+    async markTimesDue(now: Date): Promise<{ id: string; agencyId: string; version: number; expired: boolean }[]> {
+      const at = now.toISOString()
+      const due = (column: typeof announcements.publishAt | typeof announcements.expiresAt) =>
+        sql`(${column} > ${announcements.timesNotedAt} and ${column} <= ${at}::timestamptz)`
+      return db
+        .update(announcements)
+        .set({ timesNotedAt: now })
+        .where(
+          and(
+            // The partial index's predicate, so the sweep reads only announcements with a time still to note.
+            sql`status = 'published' AND (publish_at > times_noted_at OR expires_at > times_noted_at)`,
+            or(due(announcements.publishAt), due(announcements.expiresAt)),
+          ),
+        )
+        .returning({ id: announcements.id, agencyId: announcements.agencyId, version: announcements.version, expired: sql<boolean>`coalesce(${announcements.expiresAt} <= ${at}::timestamptz, false)` })
     },
 
     async withdraw(id: string, reason: string, at: Date): Promise<AnnouncementItemRow> {

@@ -15,19 +15,32 @@ const unique = <T extends z.ZodType>(item: T, max: number) =>
     .max(max)
     .refine((list) => new Set(list as unknown[]).size === list.length, 'names one twice')
 
+const content = {
+  kind: z.enum(announcementKinds),
+  title: translations(200),
+  body: translations(5000),
+  /** Every language it should reach people in; those without a translation are listed as missing. */
+  languages: unique(languageTag, 20),
+  channels: unique(z.enum(announcementChannels), announcementChannels.length),
+  areaIds: ids(50, 'area'),
+  organizationIds: ids(50, 'organization'),
+  eventIds: ids(20, 'event'),
+  decisionIds: ids(20, 'decision'),
+  reportBackIds: ids(20, 'report-back'),
+}
+
 export const createAnnouncementInput = z
   .strictObject({
-    kind: z.enum(announcementKinds),
-    title: translations(200),
-    body: translations(5000),
-    /** Every language it should reach people in; those without a translation are listed as missing. */
-    languages: unique(languageTag, 20),
-    channels: unique(z.enum(announcementChannels), announcementChannels.length),
-    areaIds: ids(50, 'area').optional(),
-    organizationIds: ids(50, 'organization').optional(),
-    eventIds: ids(20, 'event').optional(),
-    decisionIds: ids(20, 'decision').optional(),
-    reportBackIds: ids(20, 'report-back').optional(),
+    kind: content.kind,
+    title: content.title,
+    body: content.body,
+    languages: content.languages,
+    channels: content.channels,
+    areaIds: content.areaIds.optional(),
+    organizationIds: content.organizationIds.optional(),
+    eventIds: content.eventIds.optional(),
+    decisionIds: content.decisionIds.optional(),
+    reportBackIds: content.reportBackIds.optional(),
     /** Publish now (the default) or at a set time; a draft is kept for staff. */
     publish: z.boolean().default(true),
     publishAt: instant.optional(),
@@ -36,6 +49,24 @@ export const createAnnouncementInput = z
   .superRefine((v, ctx) => {
     if (v.expiresAt && v.publishAt && v.expiresAt.getTime() <= v.publishAt.getTime()) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after publishAt' })
   })
+
+/** An edit: fields left out stay as they are; null clears the expiry. Its status changes only by publish and withdraw. */
+export const updateAnnouncementInput = z
+  .strictObject({
+    kind: content.kind.optional(),
+    title: content.title.optional(),
+    body: content.body.optional(),
+    languages: content.languages.optional(),
+    channels: content.channels.optional(),
+    areaIds: content.areaIds.optional(),
+    organizationIds: content.organizationIds.optional(),
+    eventIds: content.eventIds.optional(),
+    decisionIds: content.decisionIds.optional(),
+    reportBackIds: content.reportBackIds.optional(),
+    publishAt: instant.optional(),
+    expiresAt: instant.nullable().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'must change at least one field')
 
 export const withdrawAnnouncementInput = z.strictObject({ reason: z.string().trim().min(1).max(500) })
 

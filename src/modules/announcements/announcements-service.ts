@@ -3,7 +3,8 @@
  * itself (agency systems and partners pick announcements up from the change feed and webhooks) and partners report
  * back what they sent, per channel, so reach can be measured.
  */
-import type { RequestContext } from '../../context.ts'
+import { publicActor } from '../../auth/actor.ts'
+import type { Logger, RequestContext } from '../../context.ts'
 import type { Database } from '../../db/client.ts'
 import { AppError, invalidTransition, notFound, validationFailed, type FieldError } from '../../errors.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
@@ -12,10 +13,11 @@ import type { FeedbackViewer } from '../feedback/feedback-view.ts'
 import type { Repositories } from '../repositories.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
+import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import type { Writes } from '../writes.ts'
 import { announcementView, type AnnouncementView } from './announcement-view.ts'
 import type { AnnouncementRow, Targets } from './announcements-repository.ts'
-import { announcementListQuery, createAnnouncementInput, reachReportInput, withdrawAnnouncementInput } from './announcements-schemas.ts'
+import { announcementListQuery, createAnnouncementInput, reachReportInput, updateAnnouncementInput, withdrawAnnouncementInput } from './announcements-schemas.ts'
 
 const notFoundError = () => notFound('ANNOUNCEMENT_NOT_FOUND', 'The announcement')
 const asStaff = (agencyId: string): FeedbackViewer => ({ kind: 'staff', agencyId, organizationId: null })
@@ -35,7 +37,7 @@ function targetProblems(t: Targets, found: Record<'areas' | 'organizations' | 'e
   return problems
 }
 
-export function createAnnouncementsService({ database, repositories, writes, agencies, feedback }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService; feedback: FeedbackService }) {
+export function createAnnouncementsService({ database, repositories, writes, agencies, feedback, log }: { database: Database; repositories: Repositories; writes: Writes; agencies: AgenciesService; feedback: FeedbackService; log: Logger }) {
   const { db } = database
 
   async function views(ctx: RequestContext, rows: AnnouncementRow[]): Promise<AnnouncementView[]> {
@@ -62,6 +64,12 @@ export function createAnnouncementsService({ database, repositories, writes, age
     async get(ctx: RequestContext, id: string): Promise<AnnouncementView> {
       if (!isUuid(id)) throw notFoundError()
       return load(ctx, id)
+    },
+
+    /** Those of `ids` the caller may see now, by id (the change feed reads a page's announcements at once). */
+    async byIds(ctx: RequestContext, ids: string[]): Promise<Map<string, AnnouncementView>> {
+      const rows = await repositories.announcements.byIds(ids.filter(isUuid), await feedback.viewerOf(ctx), ctx.clock.now())
+      return new Map((await views(ctx, rows)).map((v) => [v.id, v]))
     },
 
     /** Staff write an announcement: targets and links checked in one read; the row, audit and outbox entries in one write. */
@@ -101,6 +109,7 @@ export function createAnnouncementsService({ database, repositories, writes, age
               expiresAt: input.expiresAt ?? null,
               createdAt: now,
               updatedAt: now,
+              timesNotedAt: now,
             }),
             audit: { agencyId: agency.id, action: status === 'published' ? 'announcement.published' : 'announcement.drafted', details: { kind: input.kind, channels: input.channels } },
             // Public once published (a scheduled one carries its publish time, for deliverers to hold it until then).
@@ -109,6 +118,67 @@ export function createAnnouncementsService({ database, repositories, writes, age
         },
       })
       return { announcement: await load(ctx, created.replayOf ?? created.row.id, asStaff(agency.id)), replayed: created.replayOf !== undefined }
+    },
+
+    /** Staff correct an announcement (text, languages, channels, targets, times) until it is withdrawn. */
+    async update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<AnnouncementView> {
+      const agency = await agencies.managedBy(ctx, 'announcements')
+      const input = parseInput(updateAnnouncementInput, rawInput)
+      if (!isUuid(id)) throw notFoundError()
+      await db.transaction(async (tx) => {
+        const repos = repositories.on(tx)
+        const current = await repos.announcements.lock(agency.id, id)
+        if (!current) throw notFoundError()
+        if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
+        if (current.status === 'withdrawn') throw invalidTransition('A withdrawn announcement cannot be changed; write a new one')
+        const publishAt = input.publishAt ?? current.publishAt
+        const expiresAt = input.expiresAt === undefined ? current.expiresAt : input.expiresAt
+        if (expiresAt && expiresAt.getTime() <= publishAt.getTime()) throw validationFailed([{ field: 'expiresAt', message: 'must be after the publish time' }])
+        const targets: Targets = { areaIds: input.areaIds, organizationIds: input.organizationIds, eventIds: input.eventIds, decisionIds: input.decisionIds, reportBackIds: input.reportBackIds }
+        const problems = targetProblems(targets, await repos.announcements.targetsFound(agency.id, targets))
+        if (problems.length) throw validationFailed(problems)
+        const updated = await repos.announcements.update(id, { ...input, publishAt, expiresAt, updatedAt: ctx.clock.now() })
+        await repos.audit.record(ctx, { agencyId: agency.id, action: 'announcement.updated', entityType: 'announcement', entityId: id, details: { fields: Object.keys(input), version: updated.version } })
+        await repos.outbox.append(ctx, { agencyId: agency.id, entityType: 'announcement', entityId: id, action: 'announcement.updated', visibility: current.status === 'published' ? 'public' : 'agency', payload: { id, version: updated.version, publishAt: publishAt.toISOString() } })
+      })
+      return load(ctx, id, asStaff(agency.id))
+    },
+
+    /** Staff publish a draft: at its publish time (now, when that has passed). */
+    async publish(ctx: RequestContext, id: string, expectedVersion: VersionCondition): Promise<AnnouncementView> {
+      const agency = await agencies.managedBy(ctx, 'announcements')
+      if (!isUuid(id)) throw notFoundError()
+      await db.transaction(async (tx) => {
+        const repos = repositories.on(tx)
+        const current = await repos.announcements.lock(agency.id, id)
+        if (!current) throw notFoundError()
+        if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
+        if (current.status !== 'draft') throw invalidTransition(`A ${current.status} announcement cannot be published; only a draft can`)
+        const now = ctx.clock.now()
+        if (current.expiresAt && current.expiresAt.getTime() <= now.getTime()) throw invalidTransition('The announcement has expired; change its expiry first')
+        const publishAt = current.publishAt.getTime() < now.getTime() ? now : current.publishAt
+        const updated = await repos.announcements.update(id, { status: 'published', publishAt, updatedAt: now })
+        await repos.audit.record(ctx, { agencyId: agency.id, action: 'announcement.published', entityType: 'announcement', entityId: id, details: { version: updated.version } })
+        await repos.outbox.append(ctx, { agencyId: agency.id, entityType: 'announcement', entityId: id, action: 'announcement.published', visibility: 'public', payload: { id, version: updated.version, publishAt: publishAt.toISOString() } })
+      })
+      return load(ctx, id, asStaff(agency.id))
+    },
+
+    /**
+     * Time, not a write, makes a scheduled announcement public and an expiring one leave: this writes those moments to the
+     * outbox (announcement.live, announcement.expired) once each, so the change feed, webhooks and subscriptions carry them.
+     */
+    async noteScheduledTimes(now: Date): Promise<number> {
+      const ctx: RequestContext = { actor: publicActor, requestId: 'scheduled-times', log, languages: [], clock: { now: () => now } }
+      return db.transaction(async (tx) => {
+        const repos = repositories.on(tx)
+        const due = await repos.announcements.markTimesDue(now)
+        await repos.outbox.append(
+          ctx,
+          due.map((a) => ({ agencyId: a.agencyId, entityType: 'announcement', entityId: a.id, action: a.expired ? 'announcement.expired' : 'announcement.live', visibility: 'public' as const, payload: { id: a.id, version: a.version } })),
+        )
+        return due.length
+      })
     },
 
     /** Staff withdraw an announcement (a correction, a cancelled meeting); deliverers stop sending it. */

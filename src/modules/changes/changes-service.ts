@@ -8,6 +8,8 @@ import { canManage } from '../../auth/actor.ts'
 import type { RequestContext } from '../../context.ts'
 import { AppError } from '../../errors.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
+import type { AnnouncementsService } from '../announcements/announcements-service.ts'
+import type { LiaisonsService } from '../liaisons/liaisons-service.ts'
 import type { DecisionsService } from '../decisions/decisions-service.ts'
 import type { EventsService } from '../events/events-service.ts'
 import type { SeriesService } from '../events/series-service.ts'
@@ -20,7 +22,7 @@ import type { ReportBacksService } from '../report-backs/report-backs-service.ts
 import { parseInput } from '../shared/validation.ts'
 
 /** The outbox's entity types the feed carries, each read back through its own service. Participants and attendance stay out: personal data. */
-export const feedResourceTypes = ['event', 'series', 'organization', 'feedback', 'decision', 'report_back', 'priority'] as const
+export const feedResourceTypes = ['event', 'series', 'organization', 'feedback', 'decision', 'report_back', 'priority', 'announcement', 'liaison', 'agency', 'area'] as const
 export type FeedResourceType = (typeof feedResourceTypes)[number]
 
 export type ChangeEntry = {
@@ -82,6 +84,8 @@ export function createChangesService(deps: {
   decisions: DecisionsService
   reportBacks: ReportBacksService
   priorities: PrioritiesService
+  announcements: AnnouncementsService
+  liaisons: LiaisonsService
 }) {
   const { repositories, agencies } = deps
   const loaders: Record<FeedResourceType, Loader> = {
@@ -92,6 +96,11 @@ export function createChangesService(deps: {
     decision: (ctx, ids) => deps.decisions.byIds(ctx, ids),
     report_back: (ctx, ids) => deps.reportBacks.byIds(ctx, ids),
     priority: async (ctx, ids) => new Map((await deps.priorities.byIds(ctx, ids)).map((p) => [p.id, p])),
+    announcement: (ctx, ids) => deps.announcements.byIds(ctx, ids),
+    // A liaison as its own read returns it without a purpose: contact never travels in the feed.
+    liaison: oneByOne((ctx, id) => deps.liaisons.get(ctx, id)),
+    agency: (_ctx, ids) => agencies.profilesByIds(ids),
+    area: (_ctx, ids) => agencies.areasByIds(ids),
   }
 
   /**
@@ -105,8 +114,9 @@ export function createChangesService(deps: {
     const agencyId = (await agencies.ofActor(ctx)).id
     if (canManage(actor)) return { agencyId }
     if (actor.kind === 'partner')
-      // A co-host may be removed from a draft later: every event row of the agency, so that leaving comes as a tombstone.
-      return { agencyId, types: ['event'], ...(actor.organizationId ? { feedbackOf: actor.organizationId } : {}) }
+      // A co-host may be removed from a draft later: every event row of the agency, so that leaving comes as a tombstone;
+      // liaisons likewise, as a partner sees those its organization proposed before staff confirm them.
+      return { agencyId, types: ['event', 'liaison'], ...(actor.organizationId ? { feedbackOf: actor.organizationId } : {}) }
     return { agencyId, types: ['feedback'] }
   }
 

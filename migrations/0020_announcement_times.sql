@@ -1,0 +1,2 @@
+ALTER TABLE "announcements" ADD COLUMN "times_noted_at" timestamp (3) with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
+CREATE INDEX "announcements_times_due_idx" ON "announcements" USING btree ("publish_at") WHERE status = 'published' AND (publish_at > times_noted_at OR expires_at > times_noted_at);
