@@ -197,7 +197,7 @@ t.test('when every field of every type is selected over real data, then each res
     boundary: { type: 'Polygon', coordinates: [[[-74, 40.7], [-73.9, 40.7], [-73.9, 40.8], [-74, 40.7]]] },
   })
   // An area change through the API, so the change feed has an area to carry.
-  const renamedBeat = await app.inject({ method: 'PATCH', url: `/v1/agencies/metro/areas/${beat.id}`, headers: { ...(await bearer({ role: 'admin' })), 'if-match': '*' }, payload: { name: 'Beat 1 (Riverside)' } })
+  const renamedBeat = await app.inject({ method: 'PATCH', url: `/v1/agencies/metro/areas/${beat.id}`, headers: { ...(await bearer({ role: 'admin' })), 'if-match': '*' }, payload: { name: 'Beat 1 (Riverside)', population: { source: 'ACS 2023 5-year', margins: { gender: { woman: 2100, man: 1900 } } } } })
   t.equal(renamedBeat.statusCode, 200, renamedBeat.body)
 
   const venue = { name: 'Corner Café', address: { street: '12 Main St', locality: 'Metro', region: 'NY', postalCode: '10001', country: 'US' }, geo: { latitude: 40.75, longitude: -73.99 } }

@@ -3037,8 +3037,31 @@ export interface components {
              */
             parentId?: string | null;
             boundary?: components["schemas"]["GeoJsonBoundary"] | null;
+            population?: components["schemas"]["AreaPopulation"] | null;
         };
-        /** @description Fields given change; `null` clears `parentId` or `boundary`. */
+        /** @description Population counts per category of each dimension, with their source (e.g. a census table); public reference data. A dimension's counts need not add up to the same total as another's. */
+        AreaPopulation: {
+            source: string;
+            margins: {
+                /** @description People per age band. */
+                ageBand?: {
+                    [key: string]: number;
+                };
+                /** @description People per gender. */
+                gender?: {
+                    [key: string]: number;
+                };
+                /** @description People per race or ethnicity. */
+                raceEthnicity?: {
+                    [key: string]: number;
+                };
+                /** @description People per language spoken at home (BCP 47 tags). */
+                language?: {
+                    [key: string]: number;
+                };
+            };
+        };
+        /** @description Fields given change; `null` clears `parentId`, `boundary` or `population`. */
         UpdateAreaInput: {
             code?: string;
             name?: string;
@@ -3046,6 +3069,7 @@ export interface components {
             /** Format: uuid */
             parentId?: string | null;
             boundary?: components["schemas"]["GeoJsonBoundary"] | null;
+            population?: components["schemas"]["AreaPopulation"] | null;
         };
         /**
          * @example {
@@ -3056,6 +3080,23 @@ export interface components {
          *       "kind": "district",
          *       "parentId": null,
          *       "boundary": null,
+         *       "population": {
+         *         "source": "ACS 2023 5-year estimates, tables B01001 and B03002",
+         *         "margins": {
+         *           "ageBand": {
+         *             "age_18_24": 5210,
+         *             "age_25_34": 8120,
+         *             "age_35_44": 7050,
+         *             "age_45_54": 6400,
+         *             "age_55_64": 5900,
+         *             "age_65_plus": 6800
+         *           },
+         *           "gender": {
+         *             "woman": 20450,
+         *             "man": 19030
+         *           }
+         *         }
+         *       },
          *       "version": 1
          *     }
          */
@@ -3072,6 +3113,8 @@ export interface components {
             parentId: string | null;
             /** @description A GeoJSON Polygon or MultiPolygon geometry (RFC 7946), as the agency gave it. */
             boundary: Record<string, never> | null;
+            /** @description The population margins the agency loaded for the area (census tables), the targets survey answers are weighted to; null until loaded. */
+            population: components["schemas"]["AreaPopulation"] | null;
             /** @description Rises by one on every change (the ETag). */
             version: number;
         };

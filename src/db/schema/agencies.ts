@@ -25,6 +25,9 @@ export const agencies = pgTable(
   ],
 )
 
+/** Population counts per category of each dimension (age band, gender, race or ethnicity, language), and their source. */
+export type AreaPopulation = { source: string; margins: Partial<Record<'ageBand' | 'gender' | 'raceEthnicity' | 'language', Partial<Record<string, number>>>> }
+
 export const areaKinds = ['district', 'precinct', 'sector', 'beat', 'neighbourhood'] as const
 export const areaKind = pgEnum('area_kind', areaKinds)
 
@@ -43,6 +46,8 @@ export const areas = pgTable(
     boundary: jsonb('boundary'),
     /** The area's ancestors from the root, then itself, kept by a trigger (migration 0012): "within X" is `lineage && {X}`. */
     lineage: uuid('lineage').array().notNull().default(sql`'{}'::uuid[]`),
+    /** Population margins the agency loaded (census tables): the targets survey answers are weighted to. Public data. */
+    population: jsonb('population').$type<AreaPopulation>(),
     ...versioned(),
     ...timestamps(),
   },

@@ -141,5 +141,5 @@ export function agencyView(a: AgencyRow) {
 }
 
 export function areaView(a: AreaRow) {
-  return { id: a.id, agencyId: a.agencyId, code: a.code, name: a.name, kind: a.kind, parentId: a.parentId, boundary: a.boundary ?? null, version: a.version }
+  return { id: a.id, agencyId: a.agencyId, code: a.code, name: a.name, kind: a.kind, parentId: a.parentId, boundary: a.boundary ?? null, population: a.population ?? null, version: a.version }
 }

@@ -1,6 +1,7 @@
 // Input schemas for agency and area administration: profiles, areas and their GeoJSON boundaries.
 import { z } from 'zod'
 import { areaKinds } from '../../db/schema/agencies.ts'
+import { ageBands, genders, raceEthnicities } from '../../db/schema/people.ts'
 import { httpsUrl, languageTag, timeZone, uuid } from '../shared/validation.ts'
 
 /** A boundary may hold at most this many positions (a detailed city beat has a few hundred). */
@@ -65,15 +66,37 @@ export const updateAgencyInput = z
   .partial()
   .refine((v) => Object.keys(v).length > 0, { error: 'name at least one field to change' })
 
+/** Counts per category of one dimension: whole people, at least one category, not all zero. */
+const counts = <K extends z.ZodType<string>>(category: K) =>
+  z
+    .partialRecord(category, z.int().min(0).max(1_000_000_000))
+    .refine((c) => Object.keys(c).length > 0, { error: 'name at least one category' })
+    .refine((c) => Object.values(c).some((n) => (n ?? 0) > 0), { error: 'counts at least one person' })
+const answered = <T extends readonly string[]>(codes: T) => z.enum(codes.filter((c) => c !== 'prefer_not_to_say') as [T[number], ...T[number][]])
+
+/** Population margins an agency loads for an area (from census tables), the targets survey answers are weighted to. */
+export const population = z.strictObject({
+  source: z.string().trim().min(1).max(300),
+  margins: z
+    .strictObject({
+      ageBand: counts(answered(ageBands)).optional(),
+      gender: counts(answered(genders)).optional(),
+      raceEthnicity: counts(answered(raceEthnicities)).optional(),
+      language: counts(languageTag).optional(),
+    })
+    .refine((m) => Object.keys(m).length > 0, { error: 'give at least one dimension' }),
+})
+
 const areaFields = {
   code: z.string().trim().min(1).max(32).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'must be letters, digits, _ . or -' }),
   name: z.string().trim().min(1).max(200),
   kind: z.enum(areaKinds),
   parentId: uuid.nullable(),
   boundary: boundary.nullable(),
+  population: population.nullable(),
 }
 
-export const createAreaInput = z.strictObject({ ...areaFields, parentId: areaFields.parentId.optional(), boundary: areaFields.boundary.optional() })
+export const createAreaInput = z.strictObject({ ...areaFields, parentId: areaFields.parentId.optional(), boundary: areaFields.boundary.optional(), population: areaFields.population.optional() })
 export const updateAreaInput = z
   .strictObject(areaFields)
   .partial()

@@ -60,6 +60,7 @@ const areaType: ObjectType<AreaRefs> = {
   kind: value(({ ar }, scope) => enumValue(raw(`${ar}.kind`), scope)),
   parentId: column('ar', 'parent_id'),
   boundary: column('ar', 'boundary'),
+  population: column('ar', 'population'),
   version: column('ar', 'version'),
   agency: { type: 'Agency', build: ({ ar }, s, scope) => agencyOf(raw(`${ar}.agency_id`), s, scope) },
   parent: { type: 'Area', build: ({ ar }, s, scope) => areaOf(raw(`${ar}.parent_id`), s, scope) },
