@@ -6,7 +6,7 @@ import { buildApp } from '../src/app.ts'
 import type { Clock } from '../src/clock.ts'
 import { bearer } from './helpers/auth.ts'
 import { build, testConfig } from './helpers/build.ts'
-import { TEST_NOW } from './helpers/clock.ts'
+import { secondTuesdayAfterNow, TEST_NOW } from './helpers/clock.ts'
 import { outboxSettled } from './helpers/outbox.ts'
 
 const HOUR = 3_600_000
@@ -175,8 +175,22 @@ t.test('when liaisons, the agency profile and areas change, then the feed carrie
   t.notMatch(raw.body, /imam\.hassan@example\.org|555 0100/, 'a liaison\'s contact never travels in the feed')
   t.match(entries[1]!.resource, { slug: 'metro', name: 'Metro Police Department', version: profile.version + 1 })
 
+  // Organizations and series, read in one batch each, are exactly what their own reads return.
+  const org = (await app.inject({ method: 'POST', url: '/v1/organizations', headers: staff, payload: { name: 'Cedar Street Mosque', kind: 'faith' } })).json()
+  const series = await app.inject({
+    method: 'POST',
+    url: '/v1/series',
+    headers: staff,
+    payload: { title: { en: 'Coffee with an officer' }, kind: 'coffee_with_an_officer', format: 'in_person', recurrence: { rule: 'FREQ=MONTHLY;BYDAY=2TU;COUNT=2', start: `${secondTuesdayAfterNow(1)}T08:30`, durationMinutes: 60 }, rotation: [{ venue: { name: 'Corner Café' } }] },
+  })
+  t.equal(series.statusCode, 201, series.body)
+  await outboxSettled(database)
+  const later: Entry[] = (await app.inject({ method: 'GET', url: `/v1/changes?agency=metro&after=${raw.json().cursor}` })).json().data
+  t.same(later.find((e) => e.resourceType === 'organization')!.resource, (await app.inject({ method: 'GET', url: `/v1/organizations/${org.id}` })).json())
+  t.same(later.find((e) => e.resourceType === 'series')!.resource, (await app.inject({ method: 'GET', url: `/v1/series/${series.json().id}` })).json())
+
   const gql = (await app.inject({ method: 'POST', url: '/graphql', payload: { query: `{ changes(agency: "metro", after: "${start}") { entries { resourceType liaison { displayName } agency { name } area { id } } } }` } })).json()
-  t.same(gql.data.changes.entries, [
+  t.same(gql.data.changes.entries.slice(0, 3), [
     { resourceType: 'LIAISON', liaison: { displayName: 'Imam Yusuf Hassan' }, agency: null, area: null },
     { resourceType: 'AGENCY', liaison: null, agency: { name: 'Metro Police Department' }, area: null },
     { resourceType: 'AREA', liaison: null, agency: null, area: null },

@@ -90,8 +90,8 @@ export function createChangesService(deps: {
   const { repositories, agencies } = deps
   const loaders: Record<FeedResourceType, Loader> = {
     event: (ctx, ids) => deps.events.byIds(ctx, ids),
-    series: oneByOne(deps.series.get),
-    organization: oneByOne(deps.organizations.get),
+    series: (ctx, ids) => deps.series.byIds(ctx, ids),
+    organization: (ctx, ids) => deps.organizations.byIds(ctx, ids),
     feedback: (ctx, ids) => deps.feedback.byIds(ctx, ids),
     decision: (ctx, ids) => deps.decisions.byIds(ctx, ids),
     report_back: (ctx, ids) => deps.reportBacks.byIds(ctx, ids),
