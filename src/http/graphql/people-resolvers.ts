@@ -1,4 +1,5 @@
 // Participants, attendance and surveys over GraphQL: the same services as REST; relations in batches.
+import type { GraphQLResolveInfo } from 'graphql'
 import type { FastifyInstance } from 'fastify'
 import type { EventView } from '../../modules/events/event-view.ts'
 import type { ParticipantView } from '../../modules/participants/participant-view.ts'
@@ -25,9 +26,9 @@ function connection<T extends { id: string }>(page: Page<T>, order: string, sort
 const queryResolvers = {
   ownRegistration: (_: unknown, args: { code: string }, context: GraphqlContext) => context.services.attendance.own(serviceContext(context), args.code),
   accommodationRequests: (_: unknown, args: { eventId: string }, context: GraphqlContext) => context.services.attendance.accommodationRequests(serviceContext(context), args.eventId),
-  async participants(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext) {
+  async participants(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext, info: GraphQLResolveInfo) {
     const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
-    const page = await namedAsArguments(pagingNames, () => context.services.participants.list(serviceContext(context), { ...filter, ...pageArguments(args) }))
+    const page = await namedAsArguments(pagingNames, () => context.services.participants.list(serviceContext(context), { ...filter, ...pageArguments(args, info) }))
     return filter.updatedSince !== undefined ? connection(page, 'participants:updated', (p) => p.updatedAt) : connection(page, 'participants:created', (p) => p.createdAt)
   },
 
