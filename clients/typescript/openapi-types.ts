@@ -2479,6 +2479,10 @@ export interface components {
             updatedAt: string;
         };
         LiaisonPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Liaison"][];
             nextCursor: string | null;
         };
@@ -3049,6 +3053,10 @@ export interface components {
             version: number;
         };
         EventPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Event"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -3056,6 +3064,10 @@ export interface components {
             removed?: components["schemas"]["Removed"][];
         };
         SeriesPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Series"][];
             nextCursor: string | null;
         };
@@ -3105,6 +3117,10 @@ export interface components {
             updatedAt: string;
         };
         OrganizationPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Organization"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -3675,6 +3691,10 @@ export interface components {
             deletedAt: string | null;
         };
         ParticipantPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Participant"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -4088,6 +4108,10 @@ export interface components {
             deletedAt: string | null;
         };
         FeedbackPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Feedback"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -4298,6 +4322,10 @@ export interface components {
             updatedAt: string;
         };
         AnnouncementPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Announcement"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -4449,6 +4477,10 @@ export interface components {
             updatedAt: string;
         };
         PriorityPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Priority"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -4495,6 +4527,10 @@ export interface components {
             note?: components["schemas"]["Translations"];
         };
         DecisionPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Decision"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -4637,6 +4673,10 @@ export interface components {
             reason?: "removed";
         };
         ReportBackPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["ReportBack"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -5292,6 +5332,8 @@ export interface components {
         UpdatedSince: string;
         /** @description Page size. */
         Limit: number;
+        /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+        Count: boolean;
         /** @description The `nextCursor` of the previous page, with the same filters. */
         Cursor: string;
     };
@@ -5446,6 +5488,8 @@ export interface operations {
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -6128,6 +6172,8 @@ export interface operations {
                 agency?: components["parameters"]["AgencyFilter"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -6431,6 +6477,8 @@ export interface operations {
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -6476,6 +6524,8 @@ export interface operations {
                 status?: components["parameters"]["PartnershipStatusFilter"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -6712,6 +6762,8 @@ export interface operations {
                 purpose?: components["schemas"]["ContactPurpose"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -8470,6 +8522,8 @@ export interface operations {
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -8821,6 +8875,8 @@ export interface operations {
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -9098,6 +9154,8 @@ export interface operations {
                 channel?: components["schemas"]["AnnouncementChannel"][];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -9581,6 +9639,8 @@ export interface operations {
                 sort?: "recent" | "endorsements";
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -9980,6 +10040,8 @@ export interface operations {
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -10938,6 +11000,8 @@ export interface operations {
                 purpose?: components["schemas"]["ContactPurpose"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
