@@ -3,6 +3,7 @@
 // flagged as an estimate; the events page with its total is still one statement; a bad `count` is a problem.
 import t from 'tap'
 import { buildApp } from '../src/app.ts'
+import { loadConfig } from '../src/config.ts'
 import { seedDemo } from '../src/seed/demo.ts'
 import { DEMO_SLUG } from '../src/seed/demo-data.ts'
 import { accessRoles } from './helpers/access-roles.ts'
@@ -198,4 +199,9 @@ t.test('list totals', async (t) => {
     t.equal(three.data.length > 3, true, 'metro staff see more than three events')
     t.same([three.totalCount, three.totalCountIsEstimate], [3, true])
   })
+})
+
+t.test('when TOTAL_COUNT_CAP is not a positive whole number, then the configuration is refused', async (t) => {
+  for (const value of ['0', '-1', 'many', '2.5']) t.throws(() => loadConfig({ TOTAL_COUNT_CAP: value }), `TOTAL_COUNT_CAP=${value}`)
+  t.equal(loadConfig({}).totalCountCap, 10_000, 'the default cap')
 })
