@@ -154,6 +154,24 @@ t.test('list totals', async (t) => {
     }
   })
 
+  t.test('when a calendar feed or an export is asked for a total, then it is a problem (they hold every item)', async (t) => {
+    for (const url of ['/v1/events.csv?count=true', '/v1/events.ics?count=true', '/v1/feedback.csv?count=true', '/v1/decisions.csv?count=false']) {
+      const res = await app.inject({ method: 'GET', url, headers: staff })
+      t.equal(res.statusCode, 400, url)
+      t.match(res.headers['content-type'], /application\/problem\+json/)
+      t.equal(res.json().errors?.[0]?.field, 'count')
+    }
+  })
+
+  t.test("when a series' occurrences ask for their total in GraphQL, then it is the occurrences the caller pages through", async (t) => {
+    const rest = await walkRest(`/v1/series/${series!.id}/occurrences`, {})
+    const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query: `{ seriesById(id: "${series!.id}") { occurrences(first: 2) { totalCount totalCountIsEstimate nodes { id } } } }` } })
+    t.same(res.json().data.seriesById.occurrences.totalCount, rest.items)
+    t.equal(res.json().data.seriesById.occurrences.totalCountIsEstimate, false)
+    const fragment = await app.inject({ method: 'POST', url: '/graphql', payload: { query: `{ series { nodes { occurrences { ...total } } } } fragment total on EventConnection { totalCount }` } })
+    t.ok(fragment.json().data.series.nodes.every((n: { occurrences: { totalCount: number } }) => Number.isInteger(n.occurrences.totalCount)), 'asked through a fragment too')
+  })
+
   t.test('when an unknown agency is listed with its total, then the total is 0', async (t) => {
     for (const url of ['/v1/events?agency=nowhere&count=true', '/v1/feedback?agency=nowhere&count=true', '/v1/decisions?agency=nowhere&count=true', '/v1/series?agency=nowhere&count=true']) {
       const res = await app.inject({ method: 'GET', url })
