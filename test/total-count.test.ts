@@ -4,6 +4,8 @@
 import t from 'tap'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
+import type { RenderedSql } from '../src/db/client.ts'
+import { createReadsRepository } from '../src/modules/reads/reads-repository.ts'
 import { seedDemo } from '../src/seed/demo.ts'
 import { DEMO_SLUG } from '../src/seed/demo-data.ts'
 import { accessRoles } from './helpers/access-roles.ts'
@@ -194,6 +196,17 @@ t.test('list totals', async (t) => {
         t.equal(database.statements.count - before, 1, `${who} ${request.url} ${request.payload?.query ?? ''}: one statement`)
       }
     }
+  })
+
+  t.test("when the events page's statement with its total is explained, then the events are read twice: the page and one capped count", async (t) => {
+    // The repository's statement, captured instead of run, then explained: the count is built once, not once per field.
+    let statement: RenderedSql | undefined
+    const repo = createReadsRepository({ prepared: async (q) => ((statement = q as RenderedSql), [{ body: '{}', next: null }] as never) })
+    const selection = { key: 'events', field: 'events', args: {}, selections: [] }
+    await repo.restEventsPage({ kind: 'eventsPage', selection, filter: { topic: ['community_safety'] }, visibility: {}, cursor: undefined, limit: 20, count: true }, [])
+    const plan = (await database.raw<Record<string, string>>(`EXPLAIN ${statement!.sql}`, statement!.params)).map((r) => Object.values(r)[0]).join('\n')
+    t.equal(plan.match(/ on events(\s|$)/gm)?.length, 2, 'two reads of events (the page, the count)')
+    t.match(plan, /Limit/, 'the count stops at the cap')
   })
 
   t.test('when a list holds more than the cap, then its total is the cap, flagged as an estimate', async (t) => {

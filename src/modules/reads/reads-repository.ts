@@ -236,7 +236,8 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
     const from = sql`(${page}) ${raw(e)} ${joins}`
     if (!capped) return { from, event, e, l, refs, next }
     const counted = cappedCountSql(sql`SELECT 1 FROM events WHERE ${eventConditions(read.filter, read.visibility, undefined)}`, totalCountCap)
-    return { from: sql`(SELECT ${counted} AS n) ${raw(t)} LEFT JOIN (${from}) ON true`, event, e, l, refs, next, capped }
+    // OFFSET 0 keeps the count a subquery of its own: counted once, not once per field that reads it.
+    return { from: sql`(SELECT ${counted} AS n OFFSET 0) ${raw(t)} LEFT JOIN (${from}) ON true`, event, e, l, refs, next, capped }
   }
 
   function root(read: RootRead, scope: Scope): SQL {
