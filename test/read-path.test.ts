@@ -58,7 +58,7 @@ const readable: { name: string; query: string; variables?: Record<string, unknow
   },
   {
     name: 'connections asking for no list (a total, __typename), empty or not',
-    query: `{ events(first: 3) { __typename nodes { id feedback(first: 2) { __typename totalCount } } } none: events(first: 2, filter: { from: "${daysAhead(365_000)}" }) { __typename } }`,
+    query: `{ events(first: 3) { __typename nodes { id feedback(first: 2) { __typename totalCount totalCountIsEstimate } } } none: events(first: 2, filter: { from: "${daysAhead(365_000)}" }) { __typename } }`,
     loop: true,
   },
   { name: 'filters', query: '{ events(first: 50, filter: { format: [VIRTUAL, HYBRID], status: [SCHEDULED, CANCELLED, DRAFT] }) { nodes { id format status } } }' },

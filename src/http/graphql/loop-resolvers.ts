@@ -175,6 +175,8 @@ const eventFeedback: Loader<EventView, { first?: number | null }> = async (queri
       edges,
       nodes,
       totalCount: totals.get(obj.id) ?? 0,
+      // A nested page's total is exact: counted in the page's own statement, not capped.
+      totalCountIsEstimate: false,
       pageInfo: { hasNextPage: mine.length > nodes.length, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
     }
   })
@@ -225,6 +227,8 @@ const decisionFeedback: Loader<DecisionView, { first?: number | null; after?: st
       edges,
       nodes,
       totalCount: totals.get(obj.id) ?? 0,
+      // A nested page's total is exact: counted in the page's own statement, not capped.
+      totalCountIsEstimate: false,
       pageInfo: { hasNextPage: mine.length > nodes.length, hasPreviousPage: params.after != null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
     }
   })
