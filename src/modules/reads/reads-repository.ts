@@ -199,8 +199,10 @@ const restEventFields: Selection[] = [
   'startsAt', 'endsAt', 'seriesId', 'recurrenceId', 'sequence', 'version', 'createdAt', 'updatedAt', 'deletedAt',
 ].map((f) => ({ key: f, field: f, args: {}, selections: f === 'venue' ? restSelection(venueType as never) : f === 'online' ? restSelection(onlineType as never) : [] }))
 
-/** One root field of a read: the events page or one event, with who may see what. */
-/** `count`: whether the page's total is built too (GraphQL: totalCount selected; REST: ?count=true). */
+/**
+ * One root field of a read: the events page or one event, with who may see what. `count`: whether the page's total is
+ * built too (GraphQL: totalCount selected; REST: ?count=true).
+ */
 export type EventsPageRead = { kind: 'eventsPage'; selection: Selection; filter: EventFilter; visibility: EventVisibility; cursor: Cursor | undefined; limit: number; count: boolean }
 export type EventRead = { kind: 'event'; selection: Selection; id: string; visibility: EventVisibility }
 export type RootRead = EventsPageRead | EventRead
@@ -286,7 +288,7 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
       const [row] = await database.prepared<{ data: string; missing: boolean[] }>(statement)
       return { json: row!.data, missing: row!.missing }
     },
-    /** REST's page of events, {data, nextCursor}, as JSON text; the next cursor also apart, for the Link header. */
+    /** REST's page of events, {data, nextCursor} (and its total when asked), as JSON text; the next cursor also apart, for the Link header. */
     async restEventsPage(read: EventsPageRead, languages: string[]): Promise<{ body: string; nextCursor: string | null }> {
       const statement = once(read, () => {
         const scope = scopeOf('rest', { preferred: languages, accepted: [] })
