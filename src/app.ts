@@ -85,6 +85,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     clock,
     partnerTokens,
     insights: config.insights,
+    totalCountCap: config.totalCountCap,
     log: app.log,
     webhooks: {
       guard: { allowHttp: webhooks.allowHttp, allowLoopback: webhooks.allowLoopback },

@@ -61,6 +61,8 @@ const envSchema = z.object({
   INSIGHTS_WARM: booleanFlag.default(true),
   // Off sends every GraphQL query through the resolvers: for comparing the two paths, not for production.
   READ_PATH: booleanFlag.default(true),
+  // List totals are exact up to this many rows; past it the total is this cap, flagged as an estimate (a lower bound).
+  TOTAL_COUNT_CAP: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   CHECK_RESPONSE_SERIALIZATION: booleanFlag.default(false),
   CHECK_SQL_RENDERING: booleanFlag.default(false),
   // Webhooks: the background delivery (pg-boss) and the SSRF guard's development switches (both off in production).
@@ -98,6 +100,8 @@ export type Config = {
   graphqlIntrospection: 'everyone' | 'signed-in' | 'nobody'
   /** Whether GraphQL queries the read path can build are answered by one SQL statement (src/modules/reads). */
   readPath: boolean
+  /** TOTAL_COUNT_CAP: how many rows a list's `totalCount` counts at most before it answers the cap as an estimate. */
+  totalCountCap: number
   /** Keys the hash naming anonymous callers' Idempotency-Key namespaces; unset, derived from TOKEN_SIGNING_JWK or kept in the database. */
   idempotencyScopeSecret?: string
   auth: {
@@ -223,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     corsOrigins: d.CORS_ORIGINS.trim() === '*' ? '*' : originList(d.CORS_ORIGINS),
     graphqlIntrospection: d.GRAPHQL_INTROSPECTION,
     readPath: d.READ_PATH,
+    totalCountCap: d.TOTAL_COUNT_CAP,
     ...(d.IDEMPOTENCY_SCOPE_SECRET ? { idempotencyScopeSecret: d.IDEMPOTENCY_SCOPE_SECRET } : {}),
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },

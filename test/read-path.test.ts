@@ -58,12 +58,18 @@ const readable: { name: string; query: string; variables?: Record<string, unknow
   },
   {
     name: 'connections asking for no list (a total, __typename), empty or not',
-    query: `{ events(first: 3) { __typename nodes { id feedback(first: 2) { __typename totalCount } } } none: events(first: 2, filter: { from: "${daysAhead(365_000)}" }) { __typename } }`,
+    query: `{ events(first: 3) { __typename nodes { id feedback(first: 2) { __typename totalCount totalCountIsEstimate } } } none: events(first: 2, filter: { from: "${daysAhead(365_000)}" }) { __typename } }`,
     loop: true,
   },
   { name: 'filters', query: '{ events(first: 50, filter: { format: [VIRTUAL, HYBRID], status: [SCHEDULED, CANCELLED, DRAFT] }) { nodes { id format status } } }' },
   { name: 'syncing by last change', query: '{ events(first: 50, filter: { updatedSince: "2020-01-01T00:00:00Z" }) { edges { cursor node { id updatedAt deletedAt } } pageInfo { endCursor hasNextPage } } }' },
   { name: 'an empty page', query: `{ events(first: 5, filter: { from: "${daysAhead(365_000)}" }) { nodes { id } pageInfo { hasNextPage startCursor endCursor } } }` },
+  // A total counts what every page holds (the cursor does not narrow it), in the page's own statement.
+  { name: 'a total on every page of a list', query: 'query ($after: String) { events(first: 4, after: $after) { totalCount totalCountIsEstimate nodes { id } pageInfo { hasNextPage endCursor } } }' },
+  {
+    name: 'totals alone, of an empty page and of drafts',
+    query: `{ all: events(first: 2) { totalCount } none: events(first: 2, filter: { from: "${daysAhead(365_000)}" }) { totalCountIsEstimate totalCount } drafts: events(first: 1, filter: { status: [DRAFT] }) { totalCount nodes { id } } }`,
+  },
 ]
 
 /** Documents the resolvers answer (errors, fields the read path does not build): the same answer either way. */
@@ -116,7 +122,7 @@ t.test('read path', async (t) => {
   t.ok(district, 'the demo has a district whose beats hold events')
   readable.push(
     { name: 'an area filter on a district (its beats included)', query: 'query ($district: ID!) { events(first: 50, filter: { areaId: [$district] }) { nodes { id areaId area { code kind parent { id code } } } } }', variables: { district: district!.id } },
-    { name: 'an area filter on a district, paged', query: 'query ($district: ID!, $after: String) { events(first: 4, after: $after, filter: { areaId: [$district] }) { edges { cursor node { id areaId } } pageInfo { hasNextPage endCursor } } }', variables: { district: district!.id } },
+    { name: 'an area filter on a district, paged', query: 'query ($district: ID!, $after: String) { events(first: 4, after: $after, filter: { areaId: [$district] }) { totalCount edges { cursor node { id areaId } } pageInfo { hasNextPage endCursor } } }', variables: { district: district!.id } },
   )
   const inDistrict = await app.inject({ method: 'POST', url: '/graphql', payload: { query: `{ events(first: 50, filter: { areaId: ["${district!.id}"] }) { nodes { area { parent { id } } } } }` } })
   t.ok(inDistrict.json().data.events.nodes.some((n: { area: { parent: { id: string } | null } | null }) => n.area?.parent?.id === district!.id), "the district's filter finds events in its beats")
@@ -173,7 +179,8 @@ t.test('read path', async (t) => {
     })
 
   t.test('when REST lists and reads events, then the read path answers in one statement what the events service answers', async (t) => {
-    const urls = ['/v1/events?limit=7', '/v1/events?limit=50&format=virtual,hybrid&status=scheduled,cancelled,draft', '/v1/events?updatedSince=2020-01-01T00:00:00Z&limit=9', '/v1/events?agency=nowhere', '/v1/events?limit=0', '/v1/events?cursor=bm9wZQ', '/v1/events?lang=es-MX&limit=30', '/v1/events?lang=vi&limit=30', '/v1/events?lang=x_y']
+    const urls = ['/v1/events?limit=7', '/v1/events?limit=50&format=virtual,hybrid&status=scheduled,cancelled,draft', '/v1/events?updatedSince=2020-01-01T00:00:00Z&limit=9', '/v1/events?agency=nowhere', '/v1/events?limit=0', '/v1/events?cursor=bm9wZQ', '/v1/events?lang=es-MX&limit=30', '/v1/events?lang=vi&limit=30', '/v1/events?lang=x_y',
+      '/v1/events?limit=7&count=true', '/v1/events?count=true&status=draft', '/v1/events?updatedSince=2020-01-01T00:00:00Z&limit=9&count=true', '/v1/events?agency=nowhere&count=true', '/v1/events?count=false&limit=3', '/v1/events?count=maybe', '/v1/events?count=true&count=true']
     const headersOf = (res: { headers: Record<string, unknown> }) => ({ etag: res.headers.etag, language: res.headers['content-language'], link: res.headers.link, vary: res.headers.vary, type: res.headers['content-type'] })
     for (const [who, headers] of Object.entries(callers)) {
       const pending = [...urls, ...[...created, ...withLoop, 'nope', '00000000-0000-4000-8000-000000000000'].flatMap((id) => [`/v1/events/${id}`, `/v1/events/${id}?lang=vi`])]

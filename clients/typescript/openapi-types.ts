@@ -2506,6 +2506,10 @@ export interface components {
             updatedAt: string;
         };
         LiaisonPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Liaison"][];
             nextCursor: string | null;
         };
@@ -3119,6 +3123,10 @@ export interface components {
             version: number;
         };
         EventPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Event"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -3126,6 +3134,10 @@ export interface components {
             removed?: components["schemas"]["Removed"][];
         };
         SeriesPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Series"][];
             nextCursor: string | null;
         };
@@ -3175,6 +3187,10 @@ export interface components {
             updatedAt: string;
         };
         OrganizationPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Organization"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -3745,6 +3761,10 @@ export interface components {
             deletedAt: string | null;
         };
         ParticipantPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Participant"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -4158,6 +4178,10 @@ export interface components {
             deletedAt: string | null;
         };
         FeedbackPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Feedback"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -4368,6 +4392,10 @@ export interface components {
             updatedAt: string;
         };
         AnnouncementPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Announcement"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -4536,6 +4564,10 @@ export interface components {
             updatedAt: string;
         };
         PriorityPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Priority"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -4582,6 +4614,10 @@ export interface components {
             note?: components["schemas"]["Translations"];
         };
         DecisionPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["Decision"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -4724,6 +4760,10 @@ export interface components {
             reason?: "removed";
         };
         ReportBackPage: {
+            /** @description Only with `count=true`. How many items the list holds for this caller under these filters; exact unless `totalCountIsEstimate`. */
+            totalCount?: number;
+            /** @description Only with `count=true`. True when the list holds more than the deployment's cap (10,000 by default) and `totalCount` is the cap ("at least this many"). */
+            totalCountIsEstimate?: boolean;
             data: components["schemas"]["ReportBack"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
@@ -5379,6 +5419,8 @@ export interface components {
         UpdatedSince: string;
         /** @description Page size. */
         Limit: number;
+        /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+        Count: boolean;
         /** @description The `nextCursor` of the previous page, with the same filters. */
         Cursor: string;
     };
@@ -5533,6 +5575,8 @@ export interface operations {
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -6215,6 +6259,8 @@ export interface operations {
                 agency?: components["parameters"]["AgencyFilter"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -6518,6 +6564,8 @@ export interface operations {
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -6563,6 +6611,8 @@ export interface operations {
                 status?: components["parameters"]["PartnershipStatusFilter"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -6799,6 +6849,8 @@ export interface operations {
                 purpose?: components["schemas"]["ContactPurpose"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -8557,6 +8609,8 @@ export interface operations {
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -8908,6 +8962,8 @@ export interface operations {
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -9185,6 +9241,8 @@ export interface operations {
                 channel?: components["schemas"]["AnnouncementChannel"][];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -9771,6 +9829,8 @@ export interface operations {
                 sort?: "recent" | "endorsements";
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -10170,6 +10230,8 @@ export interface operations {
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };
@@ -11128,6 +11190,8 @@ export interface operations {
                 purpose?: components["schemas"]["ContactPurpose"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
+                /** @description `true` adds the list's `totalCount` (and `totalCountIsEstimate`) to the page: exact up to the deployment's cap (10,000 by default), else the cap flagged as an estimate. Counted under the same filters and access rules as the items. Only `true` or `false`. */
+                count?: components["parameters"]["Count"];
                 /** @description The `nextCursor` of the previous page, with the same filters. */
                 cursor?: components["parameters"]["Cursor"];
             };

@@ -78,7 +78,14 @@ export const translationType: ObjectType<Value> = {
  * A page of rows under an alias `p`, each with its place `n` and whether a row follows it (`followed`): the page query
  * fetches one row more than `limit`. `cursor` is the row's edge cursor; `node` builds the row's object.
  */
-export type PageRefs = { p: string; limit: SQL; cursor: SQL; node: (s: Selection, scope: Scope) => SQL; total?: SQL }
+export type PageRefs = { p: string; limit: SQL; cursor: SQL; node: (s: Selection, scope: Scope) => SQL; total?: SQL; capped?: CappedTotal }
+/** A listing's capped count (counting.ts): `count` is a column holding at most cap + 1, read once per connection. */
+export type CappedTotal = { count: SQL; cap: number }
+/** A top-level connection's total: exact up to the cap, else the cap flagged as an estimate (min(): one value per connection). */
+export const cappedTotalFields: ObjectType<PageRefs> = {
+  totalCount: value(({ capped }) => sql`least(min(${capped!.count}), ${raw(String(capped!.cap))})`),
+  totalCountIsEstimate: value(({ capped }) => sql`coalesce(min(${capped!.count}) > ${raw(String(capped!.cap))}, false)`),
+}
 export const onPage = (refs: PageRefs) => sql`${raw(refs.p)}.n <= ${refs.limit}`
 export const pageInfoType: ObjectType<PageRefs> = {
   hasNextPage: value(({ p, limit }) => sql`coalesce(bool_or(${raw(p)}.followed) FILTER (WHERE ${raw(p)}.n = ${limit}), false)`),

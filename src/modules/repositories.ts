@@ -1,6 +1,7 @@
 // Every module's repository bound to one queryable (the database or a transaction), assembled in one place so a
 // service reaches another module's tables through this registry instead of building that module's repository inline.
 import type { Queryable } from '../db/client.ts'
+import { DEFAULT_TOTAL_COUNT_CAP } from '../db/counting.ts'
 import { createAnnouncementsRepository } from './announcements/announcements-repository.ts'
 import { createAgenciesRepository } from './agencies/agencies-repository.ts'
 import { createAttendanceRepository } from './attendance/attendance-repository.ts'
@@ -47,9 +48,12 @@ const bound = (db: Queryable) => ({
   webhooks: createWebhooksRepository(db),
 })
 
-/** `on(tx)`: the same registry bound to a transaction, so no query inside it can forget the transaction. */
-export type Repositories = ReturnType<typeof bound> & { on(tx: Queryable): Repositories }
+/**
+ * `on(tx)`: the same registry bound to a transaction, so no query inside it can forget the transaction.
+ * `totalCountCap`: how many rows a list's total counts at most (TOTAL_COUNT_CAP, src/db/counting.ts).
+ */
+export type Repositories = ReturnType<typeof bound> & { totalCountCap: number; on(tx: Queryable): Repositories }
 
-export function createRepositories(db: Queryable): Repositories {
-  return { ...bound(db), on: createRepositories }
+export function createRepositories(db: Queryable, totalCountCap = DEFAULT_TOTAL_COUNT_CAP): Repositories {
+  return { ...bound(db), totalCountCap, on: (tx) => createRepositories(tx, totalCountCap) }
 }

@@ -3,6 +3,7 @@ import type { PartnerTokens } from '../auth/partner-tokens.ts'
 import type { Clock } from '../clock.ts'
 import type { Logger } from '../context.ts'
 import type { Database } from '../db/client.ts'
+import { DEFAULT_TOTAL_COUNT_CAP } from '../db/counting.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
 import { createChangesService } from './changes/changes-service.ts'
 import { createAgencyAdminService } from './agencies/agency-admin-service.ts'
@@ -42,10 +43,14 @@ const defaultWebhooks: WebhookOptions = {
  * `partnerTokens`: this server's signer for partner API clients, when TOKEN_SIGNING_JWK is configured. `log` and `clock`: for work
  * done outside a request (requests bring their own clock in ctx; webhook delivery reads this one for when to retry and give up).
  * `webhooks`: the SSRF guard's switches and delivery settings (config.ts); the worker is started and stopped by the app.
+ * `totalCountCap`: how many rows a list's total counts before it answers the cap as an estimate (TOTAL_COUNT_CAP).
  */
-export function createServices(database: Database, { clock = systemClock, partnerTokens, insights, log, webhooks = defaultWebhooks }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Logger; webhooks?: WebhookOptions } = {}) {
+export function createServices(
+  database: Database,
+  { clock = systemClock, partnerTokens, insights, log, webhooks = defaultWebhooks, totalCountCap = DEFAULT_TOTAL_COUNT_CAP }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Logger; webhooks?: WebhookOptions; totalCountCap?: number } = {},
+) {
   // Repositories bound to the database (and, through on(tx), to a transaction), and the unit of work creates go through.
-  const repositories = createRepositories(database.db)
+  const repositories = createRepositories(database.db, totalCountCap)
   const writes = createWrites({ database, repositories })
   const agencies = createAgenciesService({ database })
   const events = createEventsService({ database, repositories, writes, agencies })
@@ -65,7 +70,7 @@ export function createServices(database: Database, { clock = systemClock, partne
     agencies,
     agencyAdmin: createAgencyAdminService({ database, repositories, writes, agencies }),
     events,
-    reads: createReadsService({ repo: createReadsRepository(database), agencies, events }),
+    reads: createReadsService({ repo: createReadsRepository(database, totalCountCap), agencies, events }),
     series,
     organizations,
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),

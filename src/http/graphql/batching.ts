@@ -1,23 +1,24 @@
 // Relation loaders become resolvers that batch per request with DataLoader. Mercurius's own loaders key every
 // call by JSON-stringifying the parent object, which cost more than the SQL on a page of 50 events.
 import DataLoader from 'dataloader'
+import type { GraphQLResolveInfo } from 'graphql'
 import type { IResolvers } from 'mercurius'
 import type { GraphqlContext } from './graphql-context.ts'
 import type { Loader } from './relation-loaders.ts'
 
-type Query = { obj: unknown; params: unknown }
+type Query = { obj: unknown; params: unknown; info: GraphQLResolveInfo }
 export type LoaderMap = Record<string, Record<string, Loader<never, never>>>
 
 const perRequest = new WeakMap<object, Map<string, DataLoader<Query, unknown>>>()
 
 /** Resolvers for every `Type.field` loader: all parents asking for a field in one tick go to its loader at once. */
 export function batchedResolvers(loaders: LoaderMap): IResolvers {
-  const resolvers: Record<string, Record<string, (obj: unknown, params: unknown, context: GraphqlContext) => Promise<unknown>>> = {}
+  const resolvers: Record<string, Record<string, (obj: unknown, params: unknown, context: GraphqlContext, info: GraphQLResolveInfo) => Promise<unknown>>> = {}
   for (const [type, fields] of Object.entries(loaders)) {
     resolvers[type] = {}
     for (const [field, loader] of Object.entries(fields)) {
       const name = `${type}.${field}`
-      resolvers[type][field] = (obj, params, context) => {
+      resolvers[type][field] = (obj, params, context, info) => {
         let batches = perRequest.get(context)
         if (!batches) perRequest.set(context, (batches = new Map()))
         let batch = batches.get(name)
@@ -26,7 +27,7 @@ export function batchedResolvers(loaders: LoaderMap): IResolvers {
           batch = new DataLoader<Query, unknown>((queries) => (loader as Loader<unknown, unknown>)([...queries], context), { cache: false })
           batches.set(name, batch)
         }
-        return batch.load({ obj, params })
+        return batch.load({ obj, params, info })
       }
     }
   }

@@ -1,5 +1,5 @@
 // GraphQL for community liaisons: each field is one service call, as REST's routes are.
-import { isEnumType, type GraphQLSchema } from 'graphql'
+import { isEnumType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql'
 import type { LiaisonView } from '../../modules/liaisons/liaison-view.ts'
 import { connection, pageArguments, pagingNames } from './connections.ts'
 import { serviceContext, type GraphqlContext } from './graphql-context.ts'
@@ -35,9 +35,9 @@ export const liaisonTypeResolvers = {
 }
 
 export const liaisonQueries = {
-  async liaisons(_: unknown, args: { filter?: Record<string, unknown> | null; first?: number | null; after?: string | null }, context: GraphqlContext) {
+  async liaisons(_: unknown, args: { filter?: Record<string, unknown> | null; first?: number | null; after?: string | null }, context: GraphqlContext, info: GraphQLResolveInfo) {
     const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
-    const page = await namedAsArguments(pagingNames, () => context.services.liaisons.list(serviceContext(context), { ...filter, ...pageArguments(args) }))
+    const page = await namedAsArguments(pagingNames, () => context.services.liaisons.list(serviceContext(context), { ...filter, ...pageArguments(args, info) }))
     return connection(page, 'liaisons:created', (l) => l.createdAt)
   },
   liaison: (_: unknown, args: { id: string }, context: GraphqlContext) => context.services.liaisons.get(serviceContext(context), args.id),

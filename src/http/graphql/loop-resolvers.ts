@@ -1,6 +1,6 @@
 // GraphQL for the listening-and-acting loop: topics, feedback, decisions and report-backs. Each field is one service
 // call; relations are loaded a batch at a time (one statement per relation level, whatever the page size).
-import { isEnumType, type GraphQLSchema } from 'graphql'
+import { isEnumType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql'
 import type { DecisionView } from '../../modules/decisions/decision-view.ts'
 import type { EventView } from '../../modules/events/event-view.ts'
 import type { FeedbackView } from '../../modules/feedback/feedback-view.ts'
@@ -64,27 +64,27 @@ export const loopQueries = {
   topics(_: unknown, args: { agency?: string | null } & Language, context: GraphqlContext) {
     return context.services.topics.list(serviceContext(context, args.language), args.agency != null ? { agency: args.agency } : {}).then((v) => ({ ...v, topics: v.data }))
   },
-  async feedback(_: unknown, args: Filtered, context: GraphqlContext) {
+  async feedback(_: unknown, args: Filtered, context: GraphqlContext, info: GraphQLResolveInfo) {
     const filter = filterOf(args)
     const ctx = serviceContext(context)
-    const query = { ...filter, ...pageArguments(args) }
+    const query = { ...filter, ...pageArguments(args, info) }
     const page = await namedAsArguments(pagingNames, () => context.services.feedback.list(ctx, query))
     return { ...feedbackConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'feedback', query)) ?? null }
   },
   feedbackItem: (_: unknown, args: { id: string }, context: GraphqlContext) => context.services.feedback.get(serviceContext(context), args.id),
   feedbackHistory: async (_: unknown, args: { id: string }, context: GraphqlContext) => (await context.services.feedback.history(serviceContext(context), args.id)).data,
-  async decisions(_: unknown, args: Filtered, context: GraphqlContext) {
+  async decisions(_: unknown, args: Filtered, context: GraphqlContext, info: GraphQLResolveInfo) {
     const filter = filterOf(args)
     const ctx = serviceContext(context, args.language)
-    const query = { ...filter, ...pageArguments(args) }
+    const query = { ...filter, ...pageArguments(args, info) }
     const page = await namedAsArguments(pagingNames, () => context.services.decisions.list(ctx, query))
     return { ...decisionConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'decision', query)) ?? null }
   },
   decision: (_: unknown, args: { id: string } & Language, context: GraphqlContext) => context.services.decisions.get(serviceContext(context, args.language), args.id),
-  async reportBacks(_: unknown, args: Filtered, context: GraphqlContext) {
+  async reportBacks(_: unknown, args: Filtered, context: GraphqlContext, info: GraphQLResolveInfo) {
     const filter = filterOf(args)
     const ctx = serviceContext(context, args.language)
-    const query = { ...filter, ...pageArguments(args) }
+    const query = { ...filter, ...pageArguments(args, info) }
     const page = await namedAsArguments(pagingNames, () => context.services.reportBacks.list(ctx, query))
     return { ...reportBackConnection(page, filter.updatedSince !== undefined), removed: async () => (await context.services.changes.removedOf(ctx, 'report_back', query)) ?? null }
   },
@@ -175,6 +175,8 @@ const eventFeedback: Loader<EventView, { first?: number | null }> = async (queri
       edges,
       nodes,
       totalCount: totals.get(obj.id) ?? 0,
+      // A nested page's total is exact: counted in the page's own statement, not capped.
+      totalCountIsEstimate: false,
       pageInfo: { hasNextPage: mine.length > nodes.length, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
     }
   })
@@ -225,6 +227,8 @@ const decisionFeedback: Loader<DecisionView, { first?: number | null; after?: st
       edges,
       nodes,
       totalCount: totals.get(obj.id) ?? 0,
+      // A nested page's total is exact: counted in the page's own statement, not capped.
+      totalCountIsEstimate: false,
       pageInfo: { hasNextPage: mine.length > nodes.length, hasPreviousPage: params.after != null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
     }
   })

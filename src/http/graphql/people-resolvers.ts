@@ -1,10 +1,11 @@
 // Participants, attendance and surveys over GraphQL: the same services as REST; relations in batches.
+import type { GraphQLResolveInfo } from 'graphql'
 import type { FastifyInstance } from 'fastify'
 import type { EventView } from '../../modules/events/event-view.ts'
 import type { ParticipantView } from '../../modules/participants/participant-view.ts'
 import type { RegistrationView } from '../../modules/attendance/registration-view.ts'
-import { encodeCursor, type Page } from '../../modules/shared/pagination.ts'
-import { pageArguments, pagingNames, type Connection } from './connections.ts'
+import { encodeCursor, type CountedPage } from '../../modules/shared/pagination.ts'
+import { pageArguments, pagingNames, totalsOf, type Connection } from './connections.ts'
 import { serviceContext, type GraphqlContext } from './graphql-context.ts'
 import { namedAsArguments, serviceInput, withoutNulls } from './inputs.ts'
 import { batchedResolvers, type LoaderMap } from './batching.ts'
@@ -17,17 +18,17 @@ type PageArgs = { first?: number | null; after?: string | null }
 const keyArgument = { 'Idempotency-Key': 'idempotencyKey' }
 
 /** A Relay connection over a keyset page; each edge resumes after its own row in the given order. */
-function connection<T extends { id: string }>(page: Page<T>, order: string, sortKey: (node: T) => string): Connection<T> {
+function connection<T extends { id: string }>(page: CountedPage<T>, order: string, sortKey: (node: T) => string): Connection<T> {
   const edges = page.data.map((node, i) => ({ node, cursor: i === page.data.length - 1 && page.nextCursor ? page.nextCursor : encodeCursor(order, new Date(sortKey(node)), node.id) }))
-  return { edges, nodes: page.data, pageInfo: { hasNextPage: page.nextCursor !== null, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null } }
+  return { edges, nodes: page.data, pageInfo: { hasNextPage: page.nextCursor !== null, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, ...totalsOf(page) }
 }
 
 const queryResolvers = {
   ownRegistration: (_: unknown, args: { code: string }, context: GraphqlContext) => context.services.attendance.own(serviceContext(context), args.code),
   accommodationRequests: (_: unknown, args: { eventId: string }, context: GraphqlContext) => context.services.attendance.accommodationRequests(serviceContext(context), args.eventId),
-  async participants(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext) {
+  async participants(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext, info: GraphQLResolveInfo) {
     const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
-    const page = await namedAsArguments(pagingNames, () => context.services.participants.list(serviceContext(context), { ...filter, ...pageArguments(args) }))
+    const page = await namedAsArguments(pagingNames, () => context.services.participants.list(serviceContext(context), { ...filter, ...pageArguments(args, info) }))
     return filter.updatedSince !== undefined ? connection(page, 'participants:updated', (p) => p.updatedAt) : connection(page, 'participants:created', (p) => p.createdAt)
   },
 

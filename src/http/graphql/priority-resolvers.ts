@@ -1,12 +1,12 @@
 // GraphQL for shared priorities: each field is one service call, as REST's routes are.
-import { isEnumType, type GraphQLSchema } from 'graphql'
+import { isEnumType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql'
 import { validationFailed } from '../../errors.ts'
 import type { PriorityView } from '../../modules/priorities/priority-view.ts'
 import { encodePriorityCursor } from '../../modules/priorities/priority-cursor.ts'
-import type { Page } from '../../modules/shared/pagination.ts'
+import type { CountedPage } from '../../modules/shared/pagination.ts'
 import type { EndorsementLimit } from '../submission-limit.ts'
 import type { AnnouncementView } from '../../modules/announcements/announcement-view.ts'
-import { connection, pageArguments, pagingNames } from './connections.ts'
+import { connection, pageArguments, pagingNames, totalsOf } from './connections.ts'
 import { serviceContext, type GraphqlContext } from './graphql-context.ts'
 import { namedAsArguments, withoutNulls } from './inputs.ts'
 
@@ -43,12 +43,13 @@ function serviceInput(input: Record<string, unknown> | null | undefined): Record
 }
 
 /** Each edge carries the cursor the service would issue after it, so a client may resume from any edge. */
-function priorityConnection(page: Page<PriorityView>, sort: Sort) {
+function priorityConnection(page: CountedPage<PriorityView>, sort: Sort) {
   const edges = page.data.map((node) => ({ node, cursor: encodePriorityCursor(sort, { createdAt: new Date(node.createdAt), endorsementCount: node.endorsements.total, id: node.id }) }))
   return {
     edges,
     nodes: page.data,
     pageInfo: { hasNextPage: page.nextCursor !== null, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    ...totalsOf(page),
   }
 }
 
@@ -69,16 +70,16 @@ export const priorityTypeResolvers = {
 }
 
 export const priorityQueries = {
-  async priorities(_: unknown, args: { filter?: Record<string, unknown> | null; sort?: Sort | null; first?: number | null; after?: string | null } & Language, context: GraphqlContext) {
+  async priorities(_: unknown, args: { filter?: Record<string, unknown> | null; sort?: Sort | null; first?: number | null; after?: string | null } & Language, context: GraphqlContext, info: GraphQLResolveInfo) {
     const sort = args.sort ?? 'recent'
     const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
-    const page = await namedAsArguments(pagingNames, () => context.services.priorities.list(serviceContext(context, args.language), { ...filter, sort, ...pageArguments(args) }))
+    const page = await namedAsArguments(pagingNames, () => context.services.priorities.list(serviceContext(context, args.language), { ...filter, sort, ...pageArguments(args, info) }))
     return priorityConnection(page, sort)
   },
   priority: (_: unknown, args: { id: string } & Language, context: GraphqlContext) => context.services.priorities.get(serviceContext(context, args.language), args.id),
-  async announcements(_: unknown, args: { filter?: Record<string, unknown> | null; first?: number | null; after?: string | null } & Language, context: GraphqlContext) {
+  async announcements(_: unknown, args: { filter?: Record<string, unknown> | null; first?: number | null; after?: string | null } & Language, context: GraphqlContext, info: GraphQLResolveInfo) {
     const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
-    const page = await namedAsArguments(pagingNames, () => context.services.announcements.list(serviceContext(context, args.language), { ...filter, ...pageArguments(args) }))
+    const page = await namedAsArguments(pagingNames, () => context.services.announcements.list(serviceContext(context, args.language), { ...filter, ...pageArguments(args, info) }))
     return connection(page, 'announcements:published', (a) => a.publishAt)
   },
   announcement: (_: unknown, args: { id: string } & Language, context: GraphqlContext) => context.services.announcements.get(serviceContext(context, args.language), args.id),

@@ -1,4 +1,5 @@
 // Query: each field is one service call; arguments become the same inputs the REST query strings give.
+import type { GraphQLResolveInfo } from 'graphql'
 import { eventConnection, organizationConnection, pageArguments, pagingNames, seriesConnection } from './connections.ts'
 import { serviceContext, type GraphqlContext } from './graphql-context.ts'
 import { namedAsArguments, withoutNulls } from './inputs.ts'
@@ -7,10 +8,10 @@ type Language = { language?: string | null }
 type PageArgs = { first?: number | null; after?: string | null } & Language
 
 export const queryResolvers = {
-  async events(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext) {
+  async events(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext, info: GraphQLResolveInfo) {
     const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
     const ctx = serviceContext(context, args.language)
-    const query = { ...filter, ...pageArguments(args) }
+    const query = { ...filter, ...pageArguments(args, info) }
     const page = await namedAsArguments(pagingNames, () => context.services.events.list(ctx, query))
     // Resolved only when selected: graphql-js calls a function-valued field.
     return {
@@ -23,8 +24,8 @@ export const queryResolvers = {
     return context.services.events.get(serviceContext(context, args.language), args.id)
   },
 
-  async series(_: unknown, args: PageArgs & { agency?: string | null }, context: GraphqlContext) {
-    const query = { ...(args.agency != null ? { agency: args.agency } : {}), ...pageArguments(args) }
+  async series(_: unknown, args: PageArgs & { agency?: string | null }, context: GraphqlContext, info: GraphQLResolveInfo) {
+    const query = { ...(args.agency != null ? { agency: args.agency } : {}), ...pageArguments(args, info) }
     return seriesConnection(await namedAsArguments(pagingNames, () => context.services.series.list(serviceContext(context, args.language), query)))
   },
 
@@ -40,9 +41,9 @@ export const queryResolvers = {
     return context.services.agencies.get(args.slug)
   },
 
-  async organizations(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext) {
+  async organizations(_: unknown, args: PageArgs & { filter?: Record<string, unknown> | null }, context: GraphqlContext, info: GraphQLResolveInfo) {
     const filter = withoutNulls(args.filter ?? {}) as Record<string, unknown>
-    const page = await namedAsArguments(pagingNames, () => context.services.organizations.list(serviceContext(context), { ...filter, ...pageArguments(args) }))
+    const page = await namedAsArguments(pagingNames, () => context.services.organizations.list(serviceContext(context), { ...filter, ...pageArguments(args, info) }))
     return organizationConnection(page)
   },
 

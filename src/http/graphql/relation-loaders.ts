@@ -1,8 +1,10 @@
 // Loaders shared by several types: each runs once per relation per request (batching.ts batches the parents).
+import type { GraphQLResolveInfo } from 'graphql'
 import { agencyView, type AreaView } from '../../modules/agencies/agencies-service.ts'
 import type { GraphqlContext } from './graphql-context.ts'
 
-export type Loader<Obj, Params = Record<string, never>> = (queries: { obj: Obj; params: Params }[], context: GraphqlContext) => Promise<unknown[]>
+/** `info`: what the field's selection asks (a nested connection counts its total only when `totalCount` is selected). */
+export type Loader<Obj, Params = Record<string, never>> = (queries: { obj: Obj; params: Params; info?: GraphQLResolveInfo }[], context: GraphqlContext) => Promise<unknown[]>
 
 /** The agency of each parent: from the agencies service's cache, or one query for those not in it. */
 export const agencyOf: Loader<{ agencyId: string }> = async (queries, context) => {

@@ -10,9 +10,9 @@ type OccurrenceArgs = { first?: number | null; after?: string | null; language?:
 /** Each series' occurrences: a page per series (the events service lists one series at a time). */
 const occurrencesOf: Loader<SeriesView, OccurrenceArgs> = (queries, context) =>
   Promise.all(
-    queries.map(({ obj, params }) =>
+    queries.map(({ obj, params, info }) =>
       namedAsArguments(pagingNames, () =>
-        context.services.events.list(serviceContext(context, params.language, obj.contentLanguage), { seriesId: obj.id, ...pageArguments(params) }),
+        context.services.events.list(serviceContext(context, params.language, obj.contentLanguage), { seriesId: obj.id, ...pageArguments(params, info) }),
       ).then(
         (page) => eventConnection(page, false),
         // A bad cursor fails this series' field, not the whole batch.

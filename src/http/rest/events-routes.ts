@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../modules/services.ts'
 import { schemaOrgEvent, schemaOrgEventList } from '../../modules/events/jsonld-format.ts'
-import type { EventRead, EventsPageRead } from '../../modules/reads/reads-service.ts'
+import type { EmptyPage, EventRead, EventsPageRead } from '../../modules/reads/reads-service.ts'
 import { planCache, sightOf } from '../plan-cache.ts'
 import { contextOf } from '../request-context.ts'
 import { prefersJsonLd } from './negotiation.ts'
@@ -14,7 +14,7 @@ type IdParams = { Params: { id: string } }
 export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath = true }: { services: Services; baseUrl: string; readPath?: boolean }) {
   const { events, series, eventFeeds, reads } = services
   // Reads planned per caller's sight, languages and URL (plan-cache.ts): a repeated read only binds and runs its statement.
-  const listPlans = planCache<{ read: EventsPageRead | undefined }>()
+  const listPlans = planCache<{ read: EventsPageRead | EmptyPage }>()
   const eventPlans = planCache<EventRead>()
 
   app.get('/v1/events', async function listEvents(request, reply) {

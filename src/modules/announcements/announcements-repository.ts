@@ -6,6 +6,7 @@ import { announcementReach, announcements, areas, decisions, events, organizatio
 import { plannedInsert, valueCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
 import { rowsOf } from '../topics/topics-repository.ts'
+import { cappedCount, type TotalCount } from '../../db/counting.ts'
 
 export type AnnouncementItemRow = typeof announcements.$inferSelect
 export type ReachEntry = { channel: string; count: number }
@@ -19,6 +20,19 @@ function visible(v: FeedbackViewer, now: Date): SQL {
 }
 
 const outerId = sql.raw('"announcements"."id"')
+type AnnouncementFilter = { agencyId?: string; kind?: string[]; areaId?: string[]; channel?: string[] }
+
+/** What a listing holds before its cursor: what the viewer may see at `now`, under the filter. */
+function listConditions(filter: AnnouncementFilter, v: FeedbackViewer, now: Date): (SQL | undefined)[] {
+  return [
+    visible(v, now),
+    filter.agencyId ? eq(announcements.agencyId, filter.agencyId) : undefined,
+    filter.kind?.length ? inArray(announcements.kind, filter.kind as AnnouncementItemRow['kind'][]) : undefined,
+    filter.areaId?.length ? sql`${announcements.areaIds} && array[${sql.join(filter.areaId.map((a) => sql`${a}::uuid`), sql`, `)}]` : undefined,
+    filter.channel?.length ? sql`${announcements.channels} && array[${sql.join(filter.channel.map((c) => sql`${c}`), sql`, `)}]::announcement_channel[]` : undefined,
+  ]
+}
+
 export function createAnnouncementsRepository(db: Queryable) {
   const reach = sql<ReachEntry[]>`coalesce((select json_agg(json_build_object('channel', r.channel, 'count', r.total) order by r.channel) from (select ${announcementReach.channel} as channel, sum(${announcementReach.count})::int as total from ${announcementReach} where ${announcementReach.announcementId} = ${outerId} group by ${announcementReach.channel}) r), '[]'::json)`.as('reach')
   const base = () => db.select({ row: announcements, reach }).from(announcements)
@@ -36,16 +50,17 @@ export function createAnnouncementsRepository(db: Queryable) {
     },
 
     /** Newest publish time first; keyset on (publishAt, id). */
-    async list(filter: { agencyId?: string; kind?: string[]; areaId?: string[]; channel?: string[] }, v: FeedbackViewer, now: Date, cursor: { at: Date; id: string } | undefined, limit: number): Promise<AnnouncementRow[]> {
+    async list(filter: AnnouncementFilter, v: FeedbackViewer, now: Date, cursor: { at: Date; id: string } | undefined, limit: number): Promise<AnnouncementRow[]> {
       const where: (SQL | undefined)[] = [
-        visible(v, now),
-        filter.agencyId ? eq(announcements.agencyId, filter.agencyId) : undefined,
-        filter.kind?.length ? inArray(announcements.kind, filter.kind as AnnouncementItemRow['kind'][]) : undefined,
-        filter.areaId?.length ? sql`${announcements.areaIds} && array[${sql.join(filter.areaId.map((a) => sql`${a}::uuid`), sql`, `)}]` : undefined,
-        filter.channel?.length ? sql`${announcements.channels} && array[${sql.join(filter.channel.map((c) => sql`${c}`), sql`, `)}]::announcement_channel[]` : undefined,
+        ...listConditions(filter, v, now),
         cursor ? sql`(${announcements.publishAt}, ${announcements.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined,
       ]
       return flat(await base().where(and(...where)).orderBy(desc(announcements.publishAt), desc(announcements.id)).limit(limit + 1))
+    },
+
+    /** How many announcements list() pages through for `filter`, `v` and `now`, counted up to `cap` (src/db/counting.ts). */
+    count(filter: AnnouncementFilter, v: FeedbackViewer, now: Date, cap: number): Promise<TotalCount> {
+      return cappedCount(db, db.select({ id: announcements.id }).from(announcements).where(and(...listConditions(filter, v, now))), cap)
     },
 
     planInsert(values: typeof announcements.$inferInsert & Stamped & { id: string }): PlannedInsert<AnnouncementItemRow> {

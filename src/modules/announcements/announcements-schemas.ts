@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { announcementChannels, announcementKinds } from '../../db/schema/index.ts'
 import { instant, languageTag, translations, uuid } from '../shared/validation.ts'
+import { countFlag } from '../shared/pagination.ts'
 
 const ids = (max: number, what: string) =>
   z
@@ -82,5 +83,6 @@ export const announcementListQuery = z.strictObject({
   areaId: z.array(uuid).max(50).optional(),
   channel: z.array(z.enum(announcementChannels)).max(announcementChannels.length).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  count: countFlag,
   cursor: z.string().max(500).optional(),
 })

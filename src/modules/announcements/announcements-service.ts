@@ -11,7 +11,7 @@ import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { FeedbackService } from '../feedback/feedback-service.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
 import type { Repositories } from '../repositories.ts'
-import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { decodeCursor, noRows, toPage, totalWhen, type CountedPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import type { Writes } from '../writes.ts'
@@ -51,14 +51,18 @@ export function createAnnouncementsService({ database, repositories, writes, age
   }
 
   return {
-    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<AnnouncementView>> {
-      const { limit, cursor: rawCursor, agency: slug, ...filter } = parseInput(announcementListQuery, rawQuery)
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<CountedPage<AnnouncementView>> {
+      const { limit, cursor: rawCursor, agency: slug, count, ...filter } = parseInput(announcementListQuery, rawQuery)
       const cursor = rawCursor ? decodeCursor(rawCursor, ORDER) : undefined
       const agencyId = await agencies.idForFilter(slug)
-      if (agencyId === null) return { data: [], nextCursor: null }
-      const rows = await repositories.announcements.list({ ...filter, agencyId }, await feedback.viewerOf(ctx), ctx.clock.now(), cursor, limit)
+      if (agencyId === null) return { data: [], nextCursor: null, ...(count ? noRows : {}) }
+      const [viewer, now] = [await feedback.viewerOf(ctx), ctx.clock.now()]
+      const [rows, total] = await Promise.all([
+        repositories.announcements.list({ ...filter, agencyId }, viewer, now, cursor, limit),
+        totalWhen(count, () => repositories.announcements.count({ ...filter, agencyId }, viewer, now, repositories.totalCountCap)),
+      ])
       const page = toPage(rows, limit, ORDER, (r) => r.publishAt, (r) => r)
-      return { data: await views(ctx, page.data), nextCursor: page.nextCursor }
+      return { data: await views(ctx, page.data), nextCursor: page.nextCursor, ...total }
     },
 
     async get(ctx: RequestContext, id: string): Promise<AnnouncementView> {

@@ -10,13 +10,14 @@ import type { FeedbackViewer } from '../feedback/feedback-view.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { DecisionListQuery } from './decisions-schemas.ts'
 import { inAreas } from '../agencies/agencies-repository.ts'
+import { cappedCount, type TotalCount } from '../../db/counting.ts'
 
 const { search: _search, ...decisionColumns } = getTableColumns(decisions)
 export type DecisionItemRow = Omit<typeof decisions.$inferSelect, 'search'>
 export type UpdateEntry = { on: string; status: DecisionItemRow['status']; note: Record<string, string>; createdAt: string }
 export type DecisionRow = DecisionItemRow & { topicCode: string | null; feedbackIds: string[]; eventIds: string[]; organizationIds: string[]; updates: UpdateEntry[] }
 export type DecisionInsert = typeof decisions.$inferInsert
-export type DecisionFilter = Omit<DecisionListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
+export type DecisionFilter = Omit<DecisionListQuery, 'limit' | 'cursor' | 'count' | 'agency'> & { agencyId?: string }
 
 /** Drafts are seen by the staff of their agency only (the viewer's `kind` is staff). */
 export function decisionVisible(v: FeedbackViewer): SQL {
@@ -59,6 +60,11 @@ function filterConditions(f: DecisionFilter): (SQL | undefined)[] {
   ]
 }
 
+/** What a listing holds before its cursor: the viewer's decisions under the filter, tombstones only when syncing. */
+function listConditions(filter: DecisionFilter, v: FeedbackViewer): (SQL | undefined)[] {
+  return [decisionVisible(v), ...filterConditions(filter), filter.updatedSince === undefined ? isNull(decisions.deletedAt) : undefined]
+}
+
 export function createDecisionsRepository(db: Queryable) {
   const base = (v: FeedbackViewer) => db.select(selection(v)).from(decisions).leftJoin(feedbackTopics, eq(feedbackTopics.id, decisions.topicId))
 
@@ -82,15 +88,18 @@ export function createDecisionsRepository(db: Queryable) {
 
     /** Keyset page by creation, or by last change when syncing (updatedSince), which also returns tombstones. */
     list(filter: DecisionFilter, v: FeedbackViewer, cursor: Cursor | undefined, limit: number): Promise<DecisionRow[]> {
-      const syncing = filter.updatedSince !== undefined
-      const key = syncing ? decisions.updatedAt : decisions.createdAt
-      const where = [decisionVisible(v), ...filterConditions(filter)]
-      if (!syncing) where.push(isNull(decisions.deletedAt))
+      const key = filter.updatedSince !== undefined ? decisions.updatedAt : decisions.createdAt
+      const where = listConditions(filter, v)
       if (cursor) where.push(sql`(${key}, ${decisions.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
       return base(v)
         .where(and(...where))
         .orderBy(asc(key), asc(decisions.id))
         .limit(limit + 1)
+    },
+
+    /** How many decisions list() pages through for `filter` and `v`, counted up to `cap` (src/db/counting.ts). */
+    count(filter: DecisionFilter, v: FeedbackViewer, cap: number): Promise<TotalCount> {
+      return cappedCount(db, db.select({ id: decisions.id }).from(decisions).leftJoin(feedbackTopics, eq(feedbackTopics.id, decisions.topicId)).where(and(...listConditions(filter, v))), cap)
     },
 
     /** The visible decisions answering each of a batch of feedback items (one statement). */

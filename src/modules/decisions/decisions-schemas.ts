@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { decisionStatuses, publicationStates } from '../../db/schema/index.ts'
 import { topicCode } from '../topics/topics-schemas.ts'
 import { instant, translations, uuid } from '../shared/validation.ts'
+import { countFlag } from '../shared/pagination.ts'
 
 const ids = (max: number, what: string) =>
   z
@@ -81,6 +82,7 @@ export const decisionListQuery = z.strictObject({
   q: z.string().trim().min(1).max(200).optional(),
   updatedSince: instant.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  count: countFlag,
   cursor: z.string().max(500).optional(),
 })
 export type DecisionListQuery = z.output<typeof decisionListQuery>

@@ -9,7 +9,7 @@ import { statusesBefore } from '../feedback/feedback-lifecycle.ts'
 import { transitionActor, type FeedbackService } from '../feedback/feedback-service.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
 import type { Repositories } from '../repositories.ts'
-import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { decodeCursor, noRows, toPage, totalWhen, type CountedPage, type Page } from '../shared/pagination.ts'
 import type { Writes } from '../writes.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
@@ -95,16 +95,20 @@ export function createDecisionsService({ database, repositories, writes, agencie
   }
 
   const service = {
-    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<DecisionView>> {
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<CountedPage<DecisionView>> {
       const query = parseInput(decisionListQuery, rawQuery)
-      const { limit, cursor: rawCursor, agency: slug, ...filter } = query
+      const { limit, cursor: rawCursor, agency: slug, count, ...filter } = query
       const order = query.updatedSince ? 'decisions:updated' : 'decisions:created'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
       const agencyId = await agencies.idForFilter(slug)
-      if (agencyId === null) return { data: [], nextCursor: null }
-      const rows = await repositories.decisions.list({ ...filter, agencyId }, await feedback.viewerOf(ctx), cursor, limit)
+      if (agencyId === null) return { data: [], nextCursor: null, ...(count ? noRows : {}) }
+      const viewer = await feedback.viewerOf(ctx)
+      const [rows, total] = await Promise.all([
+        repositories.decisions.list({ ...filter, agencyId }, viewer, cursor, limit),
+        totalWhen(count, () => repositories.decisions.count({ ...filter, agencyId }, viewer, repositories.totalCountCap)),
+      ])
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.createdAt), (r) => r)
-      return { data: await views(ctx, page.data), nextCursor: page.nextCursor }
+      return { data: await views(ctx, page.data), nextCursor: page.nextCursor, ...total }
     },
 
     async get(ctx: RequestContext, id: string): Promise<DecisionView> {

@@ -53,6 +53,8 @@ export function createEventFeedsService({
 }) {
   /** Every page of the list for a query, in list order; the query is validated (and refused) by the list itself. */
   async function* pages(ctx: RequestContext, query: Record<string, unknown>): AsyncGenerator<Page<EventView>> {
+    // A feed holds every event the filters match: a total would only be counted again on every page.
+    if ('count' in query) throw validationFailed([{ field: 'count', message: 'is not used by calendar feeds and exports: they hold every event the filters match' }])
     let cursor = query.cursor as string | undefined
     do {
       const page = await events.list(ctx, { ...query, limit: String(PAGE), ...(cursor ? { cursor } : {}) })

@@ -7,6 +7,7 @@ import { searchQuery } from '../../db/text-search.ts'
 import { existsCheck, plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
+import { cappedCount, type TotalCount } from '../../db/counting.ts'
 import { NEAR_DEFAULT_RADIUS, type EventListQuery, type NearPoint } from './events-schemas.ts'
 import { inAreas } from '../agencies/agencies-repository.ts'
 
@@ -19,7 +20,7 @@ export type SeriesInsert = typeof eventSeries.$inferInsert
 /** Who may see drafts: nobody (public), the staff of one agency, or a partner organization those it co-hosts. */
 export type EventVisibility = { draftsOfAgencyId?: string; draftsCoHostedBy?: string }
 
-export type EventFilter = Omit<EventListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
+export type EventFilter = Omit<EventListQuery, 'limit' | 'cursor' | 'count' | 'agency'> & { agencyId?: string }
 
 export function createEventsRepository(db: Queryable) {
   return {
@@ -62,6 +63,16 @@ export function createEventsRepository(db: Queryable) {
         .where(eventConditions(filter, visibility, cursor))
         .orderBy(asc(key), asc(events.id))
         .limit(limit + 1)
+    },
+
+    /** How many events list() (or listNear()) pages through for `filter`, counted up to `cap` (src/db/counting.ts). */
+    count(filter: EventFilter, visibility: EventVisibility, cap: number): Promise<TotalCount> {
+      return cappedCount(db, db.select({ id: events.id }).from(events).where(eventConditions(filter, visibility, undefined)), cap)
+    },
+
+    /** How many series listSeries() pages through, counted up to `cap`. */
+    countSeries(agencyId: string | undefined, visibility: EventVisibility, cap: number): Promise<TotalCount> {
+      return cappedCount(db, db.select({ id: eventSeries.id }).from(eventSeries).where(and(...seriesListConditions(agencyId, visibility))), cap)
     },
 
     async insert(values: (EventInsert & Stamped)[]): Promise<EventRow[]> {
@@ -138,8 +149,7 @@ export function createEventsRepository(db: Queryable) {
     },
 
     listSeries(agencyId: string | undefined, visibility: EventVisibility, cursor: Cursor | undefined, limit: number): Promise<SeriesRow[]> {
-      const where: (SQL | undefined)[] = [isNull(eventSeries.deletedAt), seriesVisible(visibility)]
-      if (agencyId) where.push(eq(eventSeries.agencyId, agencyId))
+      const where = seriesListConditions(agencyId, visibility)
       if (cursor) where.push(sql`(${eventSeries.createdAt}, ${eventSeries.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
       return db
         .select()
@@ -193,6 +203,11 @@ function visible(v: EventVisibility): SQL | undefined {
       sql`EXISTS (SELECT 1 FROM ${eventCoHosts} WHERE ${eventCoHosts.eventId} = ${events.id} AND ${eventCoHosts.organizationId} = ${v.draftsCoHostedBy})`,
     )
   return notDraft
+}
+
+/** The series a listing holds: not deleted, visible to the caller, of the agency when one is named. */
+function seriesListConditions(agencyId: string | undefined, visibility: EventVisibility): (SQL | undefined)[] {
+  return [isNull(eventSeries.deletedAt), seriesVisible(visibility), agencyId ? eq(eventSeries.agencyId, agencyId) : undefined]
 }
 
 /** A draft series (a partner's proposal) is seen by its agency's staff and the organizations that co-host it. */

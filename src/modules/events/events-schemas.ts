@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { accommodations, eventFormats, eventKinds, eventStatuses } from '../../db/schema/index.ts'
 import { httpsUrl, instant, languageTag, timeZone, translations, uuid } from '../shared/validation.ts'
+import { countFlag } from '../shared/pagination.ts'
 
 /**
  * An optional field a read returns as null when absent: a write takes null for absent too, so what a client read it
@@ -157,6 +158,7 @@ export const eventListQuery = z.strictObject({
   near: nearPoint.optional(),
   radius: z.coerce.number().int().min(1).max(NEAR_MAX_RADIUS).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  count: countFlag,
   cursor: z.string().max(500).optional(),
 }).superRefine((q, ctx) => {
   if (q.radius !== undefined && q.near === undefined) ctx.addIssue({ code: 'custom', path: ['radius'], message: 'needs near (a radius around which point?)' })
@@ -265,5 +267,6 @@ export type UpdateSeriesInput = z.output<typeof updateSeriesInput>
 export const seriesListQuery = z.strictObject({
   agency: z.string().regex(/^[a-z0-9-]{1,63}$/).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  count: countFlag,
   cursor: z.string().max(500).optional(),
 })

@@ -7,7 +7,7 @@ import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { Repositories } from '../repositories.ts'
 import { createHash } from 'node:crypto'
-import { decodeCursor, encodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { decodeCursor, encodeCursor, noRows, toPage, totalWhen, type CountedPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { contentColumns } from './event-columns.ts'
@@ -139,18 +139,29 @@ export function createEventsService({ database, repositories, writes, agencies }
    * Near me, nearest first: keyset pages on (distance, id), the cursor carrying the last distance as the database
    * computed it; a cursor names its point and radius (a hash of them), so one from another search is refused.
    */
-  async function listNear(ctx: RequestContext, filter: EventFilter & { near: NearPoint }, slug: string | undefined, rawCursor: string | undefined, limit: number): Promise<Page<EventView>> {
+  async function listNear(
+    ctx: RequestContext,
+    filter: EventFilter & { near: NearPoint },
+    slug: string | undefined,
+    rawCursor: string | undefined,
+    limit: number,
+    count: boolean | undefined,
+  ): Promise<CountedPage<EventView & { distance: number }>> {
     const order = nearOrderOf(filter.near, filter.radius)
     const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
     if (cursor && cursor.distance === undefined) throw new AppError('INVALID_CURSOR', 'The cursor is not one this listing issued; start again without it')
     const agencyId = await agencies.idForFilter(slug)
-    if (agencyId === null) return { data: [], nextCursor: null }
-    const rows = await repositories.events.listNear({ ...filter, agencyId }, await visibilityFor(ctx), cursor, limit)
+    if (agencyId === null) return { data: [], nextCursor: null, ...(count ? noRows : {}) }
+    const visibility = await visibilityFor(ctx)
+    const [rows, total] = await Promise.all([
+      repositories.events.listNear({ ...filter, agencyId }, visibility, cursor, limit),
+      totalWhen(count, () => repositories.events.count({ ...filter, agencyId }, visibility, repositories.totalCountCap)),
+    ])
     const more = rows.length > limit
     const page = more ? rows.slice(0, limit) : rows
     const last = page.at(-1)
     const shown = await views(ctx, page)
-    return { data: shown.map((v, i) => ({ ...v, distance: page[i]!.distance })), nextCursor: more && last ? encodeCursor(order, last.startsAt, last.id, last.distance) : null }
+    return { data: shown.map((v, i) => ({ ...v, distance: page[i]!.distance })), nextCursor: more && last ? encodeCursor(order, last.startsAt, last.id, last.distance) : null, ...total }
   }
 
   return {
@@ -163,17 +174,22 @@ export function createEventsService({ database, repositories, writes, agencies }
     /** Which events the caller may see beyond the published ones (the read path applies the same rule). */
     visibilityFor,
 
-    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<EventView>> {
+    /** A page of events; with `count`, the total the caller would page through (counting.ts) beside it. */
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<CountedPage<EventView>> {
       const query = parseInput(eventListQuery, rawQuery)
-      const { limit, cursor: rawCursor, agency: slug, ...filter } = query
-      if (filter.near) return listNear(ctx, { ...filter, near: filter.near }, slug, rawCursor, limit)
+      const { limit, cursor: rawCursor, agency: slug, count, ...filter } = query
+      if (filter.near) return listNear(ctx, { ...filter, near: filter.near }, slug, rawCursor, limit, count)
       const order = query.updatedSince ? 'events:updated' : 'events:start'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
       const agencyId = await agencies.idForFilter(slug)
-      if (agencyId === null) return { data: [], nextCursor: null }
-      const rows = await repositories.events.list({ ...filter, agencyId }, await visibilityFor(ctx), cursor, limit)
+      if (agencyId === null) return { data: [], nextCursor: null, ...(count ? noRows : {}) }
+      const visibility = await visibilityFor(ctx)
+      const [rows, total] = await Promise.all([
+        repositories.events.list({ ...filter, agencyId }, visibility, cursor, limit),
+        totalWhen(count, () => repositories.events.count({ ...filter, agencyId }, visibility, repositories.totalCountCap)),
+      ])
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.startsAt), (r) => r)
-      return { data: await views(ctx, page.data), nextCursor: page.nextCursor }
+      return { data: await views(ctx, page.data), nextCursor: page.nextCursor, ...total }
     },
 
     /** The event's row as the caller may see it, in one statement (for creates that hang off an event), or EVENT_NOT_FOUND. */

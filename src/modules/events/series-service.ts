@@ -9,7 +9,7 @@ import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { Repositories } from '../repositories.ts'
 import type { Writes } from '../writes.ts'
-import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { decodeCursor, noRows, toPage, totalWhen, type CountedPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { contentColumns, onlineColumns, venueColumns } from './event-columns.ts'
@@ -225,15 +225,19 @@ export function createSeriesService({ database, repositories, writes, agencies }
   }
 
   return {
-    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<SeriesView>> {
-      const { agency: slug, limit, cursor: raw } = parseInput(seriesListQuery, rawQuery)
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<CountedPage<SeriesView>> {
+      const { agency: slug, limit, cursor: raw, count } = parseInput(seriesListQuery, rawQuery)
       const cursor = raw ? decodeCursor(raw, 'series:created') : undefined
       const agency = slug ? await agencies.bySlug(slug) : undefined
-      if (slug && !agency) return { data: [], nextCursor: null }
-      const rows = await repositories.events.listSeries(agency?.id, await visibilityFor(ctx), cursor, limit)
+      if (slug && !agency) return { data: [], nextCursor: null, ...(count ? noRows : {}) }
+      const visibility = await visibilityFor(ctx)
+      const [rows, total] = await Promise.all([
+        repositories.events.listSeries(agency?.id, visibility, cursor, limit),
+        totalWhen(count, () => repositories.events.countSeries(agency?.id, visibility, repositories.totalCountCap)),
+      ])
       const page = toPage(rows, limit, 'series:created', (r) => r.createdAt, (r) => r)
       const byId = await agencies.byIds(page.data.map((r) => r.agencyId))
-      return { data: page.data.map((r) => seriesView(r, byId.get(r.agencyId), ctx.languages)), nextCursor: page.nextCursor }
+      return { data: page.data.map((r) => seriesView(r, byId.get(r.agencyId), ctx.languages)), nextCursor: page.nextCursor, ...total }
     },
 
     async get(ctx: RequestContext, id: string): Promise<SeriesView> {

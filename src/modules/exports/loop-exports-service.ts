@@ -15,6 +15,7 @@ type List<T> = (ctx: RequestContext, query: unknown) => Promise<Page<T>>
 /** Every page of a list for a query, in list order (`cursor` resumes one); the list validates (and refuses) the query. */
 async function* pages<T>(list: List<T>, ctx: RequestContext, query: Record<string, unknown>): AsyncGenerator<Page<T>> {
   if ('limit' in query) throw validationFailed([{ field: 'limit', message: 'is not used by exports: they hold every record the filters match' }])
+  if ('count' in query) throw validationFailed([{ field: 'count', message: 'is not used by exports: they hold every record the filters match' }])
   let cursor = query.cursor as string | undefined
   do {
     const page = await list(ctx, { ...query, limit: String(PAGE), ...(cursor ? { cursor } : {}) })

@@ -11,6 +11,7 @@ import type { FeedbackViewer } from './feedback-view.ts'
 import { inAreas } from '../agencies/agencies-repository.ts'
 import { searchQuery } from '../../db/text-search.ts'
 import { redact } from './redact.ts'
+import { cappedCount, type TotalCount } from '../../db/counting.ts'
 
 // The search vectors and the de-identified copy are the database's own, for search: reads leave them out.
 const { searchPublic: _public, searchPrivate: _private, searchDeidentified: _deidentified, deidentifiedBody: _copy, ...itemColumns } = getTableColumns(feedbackItems)
@@ -21,7 +22,7 @@ export type FeedbackRow = FeedbackItemRow & { topicCode: string }
 export type FeedbackInsert = Omit<typeof feedbackItems.$inferInsert, 'deidentifiedBody'>
 export type TransitionRow = typeof feedbackTransitions.$inferSelect
 
-export type FeedbackFilter = Omit<FeedbackListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
+export type FeedbackFilter = Omit<FeedbackListQuery, 'limit' | 'cursor' | 'count' | 'agency'> & { agencyId?: string }
 
 /** What a viewer may see at all: published items, plus their agency's (staff, analysts) or their organization's (partners). */
 export function feedbackVisible(v: FeedbackViewer): SQL {
@@ -65,6 +66,11 @@ function filterConditions(f: FeedbackFilter, v: FeedbackViewer): (SQL | undefine
   ]
 }
 
+/** What a listing holds before its cursor: the viewer's items under the filter, tombstones only when syncing. */
+function listConditions(filter: FeedbackFilter, viewer: FeedbackViewer): (SQL | undefined)[] {
+  return [feedbackVisible(viewer), ...filterConditions(filter, viewer), filter.updatedSince === undefined ? isNull(feedbackItems.deletedAt) : undefined]
+}
+
 export function createFeedbackRepository(db: Queryable) {
   const base = () => db.select(selection).from(feedbackItems).innerJoin(feedbackTopics, eq(feedbackTopics.id, feedbackItems.topicId))
 
@@ -83,15 +89,18 @@ export function createFeedbackRepository(db: Queryable) {
 
     /** Keyset page by received time, or by last change when syncing (updatedSince), which also returns tombstones. */
     list(filter: FeedbackFilter, viewer: FeedbackViewer, cursor: Cursor | undefined, limit: number): Promise<FeedbackRow[]> {
-      const syncing = filter.updatedSince !== undefined
-      const key = syncing ? feedbackItems.updatedAt : feedbackItems.receivedAt
-      const where = [feedbackVisible(viewer), ...filterConditions(filter, viewer)]
-      if (!syncing) where.push(isNull(feedbackItems.deletedAt))
+      const key = filter.updatedSince !== undefined ? feedbackItems.updatedAt : feedbackItems.receivedAt
+      const where = listConditions(filter, viewer)
       if (cursor) where.push(sql`(${key}, ${feedbackItems.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
       return base()
         .where(and(...where))
         .orderBy(asc(key), asc(feedbackItems.id))
         .limit(limit + 1)
+    },
+
+    /** How many items list() pages through for `filter` and `viewer`, counted up to `cap` (src/db/counting.ts). */
+    count(filter: FeedbackFilter, viewer: FeedbackViewer, cap: number): Promise<TotalCount> {
+      return cappedCount(db, db.select({ id: feedbackItems.id }).from(feedbackItems).innerJoin(feedbackTopics, eq(feedbackTopics.id, feedbackItems.topicId)).where(and(...listConditions(filter, viewer))), cap)
     },
 
     /**

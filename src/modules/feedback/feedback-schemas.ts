@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { feedbackChannels, feedbackStatuses, feedbackVisibilities, stances } from '../../db/schema/index.ts'
 import { topicCode } from '../topics/topics-schemas.ts'
 import { instant, languageTag, uuid } from '../shared/validation.ts'
+import { countFlag } from '../shared/pagination.ts'
 
 const slug = z.string().regex(/^[a-z0-9-]{1,63}$/, 'must be an agency slug')
 
@@ -84,6 +85,7 @@ export const feedbackListQuery = z.strictObject({
   q: z.string().trim().min(1).max(200).optional(),
   updatedSince: instant.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  count: countFlag,
   cursor: z.string().max(500).optional(),
 })
 export type FeedbackListQuery = z.output<typeof feedbackListQuery>

@@ -8,7 +8,7 @@ import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { Repositories } from '../repositories.ts'
 import type { Writes } from '../writes.ts'
-import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { decodeCursor, noRows, toPage, totalWhen, type CountedPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import type { TopicsService } from '../topics/topics-service.ts'
@@ -83,16 +83,19 @@ export function createFeedbackService({ database, repositories, writes, agencies
   const service = {
     viewerOf,
 
-    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<FeedbackView>> {
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<CountedPage<FeedbackView>> {
       const query = parseInput(feedbackListQuery, rawQuery)
-      const { limit, cursor: rawCursor, agency: slug, ...filter } = query
+      const { limit, cursor: rawCursor, agency: slug, count, ...filter } = query
       const order = query.updatedSince ? 'feedback:updated' : 'feedback:received'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
       const agencyId = await agencies.idForFilter(slug)
-      if (agencyId === null) return { data: [], nextCursor: null }
+      if (agencyId === null) return { data: [], nextCursor: null, ...(count ? noRows : {}) }
       const viewer = await viewerOf(ctx)
-      const rows = await repositories.feedback.list({ ...filter, agencyId }, viewer, cursor, limit)
-      return toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.receivedAt), (r) => feedbackView(r, viewer))
+      const [rows, total] = await Promise.all([
+        repositories.feedback.list({ ...filter, agencyId }, viewer, cursor, limit),
+        totalWhen(count, () => repositories.feedback.count({ ...filter, agencyId }, viewer, repositories.totalCountCap)),
+      ])
+      return { ...toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.receivedAt), (r) => feedbackView(r, viewer)), ...total }
     },
 
     async get(ctx: RequestContext, id: string): Promise<FeedbackView> {

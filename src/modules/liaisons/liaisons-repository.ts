@@ -5,6 +5,7 @@ import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { announcementLiaisons, announcements, auditEvents, eventLiaisons, events, idempotencyKeys, liaisons } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import { rowsOf } from '../topics/topics-repository.ts'
+import { cappedCount, type TotalCount } from '../../db/counting.ts'
 
 export type LiaisonItemRow = typeof liaisons.$inferSelect
 export type LiaisonInsert = typeof liaisons.$inferInsert
@@ -25,6 +26,22 @@ function withLinks() {
   }
 }
 
+/** What a listing holds before its cursor (the public: confirmed liaisons only; a partner: also its proposals). */
+function listConditions(filter: LiaisonFilter): (SQL | undefined)[] {
+  const arr = (values: string[], cast: string) => sql`array[${sql.join(values.map((v) => sql`${v}::${sql.raw(cast)}`), sql`, `)}]`
+  return [
+    isNull(liaisons.deletedAt),
+    filter.agencyId ? eq(liaisons.agencyId, filter.agencyId) : undefined,
+    filter.publicOnly ? eq(liaisons.status, 'confirmed') : undefined,
+    // A partner sees confirmed liaisons and those its organization proposed.
+    filter.organizationId ? sql`(${liaisons.status} = 'confirmed' or ${liaisons.proposedByOrganizationId} = ${filter.organizationId}::uuid)` : undefined,
+    filter.status?.length ? inArray(liaisons.status, filter.status as LiaisonItemRow['status'][]) : undefined,
+    filter.kind?.length ? inArray(liaisons.kind, filter.kind as LiaisonItemRow['kind'][]) : undefined,
+    filter.areaId?.length ? sql`${liaisons.areaIds} && ${arr(filter.areaId, 'uuid')}` : undefined,
+    filter.language?.length ? sql`${liaisons.languages} && ${arr(filter.language, 'text')}` : undefined,
+  ]
+}
+
 export function createLiaisonsRepository(db: Queryable) {
   const base = () => db.select({ row: liaisons, ...withLinks() }).from(liaisons)
   const flat = (r: { row: LiaisonItemRow } & Pick<LiaisonRow, 'events' | 'announcements'>): LiaisonRow => ({ ...r.row, events: r.events, announcements: r.announcements })
@@ -39,24 +56,18 @@ export function createLiaisonsRepository(db: Queryable) {
 
     /** Keyset page, oldest first; the public sees confirmed liaisons only. */
     async list(filter: LiaisonFilter, cursor: Cursor | undefined, limit: number): Promise<LiaisonRow[]> {
-      const arr = (values: string[], cast: string) => sql`array[${sql.join(values.map((v) => sql`${v}::${sql.raw(cast)}`), sql`, `)}]`
-      const where: (SQL | undefined)[] = [
-        isNull(liaisons.deletedAt),
-        filter.agencyId ? eq(liaisons.agencyId, filter.agencyId) : undefined,
-        filter.publicOnly ? eq(liaisons.status, 'confirmed') : undefined,
-        // A partner sees confirmed liaisons and those its organization proposed.
-        filter.organizationId ? sql`(${liaisons.status} = 'confirmed' or ${liaisons.proposedByOrganizationId} = ${filter.organizationId}::uuid)` : undefined,
-        filter.status?.length ? inArray(liaisons.status, filter.status as LiaisonItemRow['status'][]) : undefined,
-        filter.kind?.length ? inArray(liaisons.kind, filter.kind as LiaisonItemRow['kind'][]) : undefined,
-        filter.areaId?.length ? sql`${liaisons.areaIds} && ${arr(filter.areaId, 'uuid')}` : undefined,
-        filter.language?.length ? sql`${liaisons.languages} && ${arr(filter.language, 'text')}` : undefined,
-      ]
+      const where = listConditions(filter)
       if (cursor) where.push(sql`(${liaisons.createdAt}, ${liaisons.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
       const rows = await base()
         .where(and(...where))
         .orderBy(asc(liaisons.createdAt), asc(liaisons.id))
         .limit(limit + 1)
       return rows.map(flat)
+    },
+
+    /** How many liaisons list() pages through for `filter`, counted up to `cap` (src/db/counting.ts). */
+    count(filter: LiaisonFilter, cap: number): Promise<TotalCount> {
+      return cappedCount(db, db.select({ id: liaisons.id }).from(liaisons).where(and(...listConditions(filter))), cap)
     },
 
     async insert(values: LiaisonInsert & Stamped): Promise<LiaisonItemRow> {

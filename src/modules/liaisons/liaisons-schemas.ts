@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { liaisonKinds, liaisonRoles, liaisonStatuses } from '../../db/schema/index.ts'
 import { languageTag, uuid } from '../shared/validation.ts'
 import { consentsInput, contactInput, contactPurpose } from '../participants/participants-schemas.ts'
+import { countFlag } from '../shared/pagination.ts'
 
 const community = z.string().trim().min(1).max(100)
 const fields = {
@@ -67,5 +68,6 @@ export const liaisonListQuery = z.strictObject({
   language: z.array(languageTag).max(20).optional(),
   purpose: contactPurpose.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  count: countFlag,
   cursor: z.string().max(500).optional(),
 })

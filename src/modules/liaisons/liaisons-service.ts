@@ -12,7 +12,7 @@ import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { ContactVisibility } from '../participants/participant-view.ts'
 import { contactPurpose, type ContactPurpose } from '../participants/participants-schemas.ts'
 import type { Repositories } from '../repositories.ts'
-import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { decodeCursor, toPage, totalWhen, type CountedPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { liaisonView, type LiaisonView } from './liaison-view.ts'
@@ -110,22 +110,19 @@ export function createLiaisonsService({ database, repositories, agencies, thresh
   }
 
   return {
-    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<LiaisonView>> {
-      const { limit, cursor: rawCursor, purpose, agency: slug, ...filter } = parseInput(liaisonListQuery, rawQuery)
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<CountedPage<LiaisonView>> {
+      const { limit, cursor: rawCursor, purpose, agency: slug, count, ...filter } = parseInput(liaisonListQuery, rawQuery)
       const cursor = rawCursor ? decodeCursor(rawCursor, ORDER) : undefined
       const reader = await readerOf(ctx, slug)
-      const rows = await repositories.liaisons.list(
-        {
-          ...filter,
-          agencyId: reader.kind === 'public' ? reader.agencyId : reader.agency.id,
-          publicOnly: reader.kind === 'public',
-          organizationId: reader.kind === 'partner' ? reader.organizationId : null,
-        },
-        cursor,
-        limit,
-      )
+      const seen = {
+        ...filter,
+        agencyId: reader.kind === 'public' ? reader.agencyId : reader.agency.id,
+        publicOnly: reader.kind === 'public',
+        organizationId: reader.kind === 'partner' ? reader.organizationId : null,
+      }
+      const [rows, total] = await Promise.all([repositories.liaisons.list(seen, cursor, limit), totalWhen(count, () => repositories.liaisons.count(seen, repositories.totalCountCap))])
       const page = toPage(rows, limit, ORDER, (r) => r.createdAt, (r) => r)
-      return { data: await viewsOf(ctx, reader, page.data, purpose), nextCursor: page.nextCursor }
+      return { data: await viewsOf(ctx, reader, page.data, purpose), nextCursor: page.nextCursor, ...total }
     },
 
     async get(ctx: RequestContext, id: string, rawPurpose?: unknown): Promise<LiaisonView> {

@@ -7,12 +7,25 @@ import { eventCoHosts, organizations } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { OrganizationListQuery } from './organizations-schemas.ts'
 import { overlapsAreas } from '../agencies/agencies-repository.ts'
+import { cappedCount, type TotalCount } from '../../db/counting.ts'
 
 export type OrganizationRow = typeof organizations.$inferSelect
 export type OrganizationInsert = typeof organizations.$inferInsert
-export type OrganizationFilter = Omit<OrganizationListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
+export type OrganizationFilter = Omit<OrganizationListQuery, 'limit' | 'cursor' | 'count' | 'agency'> & { agencyId?: string }
 
 const columns = getTableColumns(organizations)
+
+/** What a listing holds before its cursor. */
+function listConditions(filter: OrganizationFilter): (SQL | undefined)[] {
+  return [
+    isNull(organizations.deletedAt),
+    filter.agencyId ? eq(organizations.agencyId, filter.agencyId) : undefined,
+    filter.kind?.length ? inArray(organizations.kind, filter.kind) : undefined,
+    filter.areaId?.length ? overlapsAreas(organizations.areaIds, filter.areaId) : undefined,
+    filter.language?.length ? arrayOverlaps(organizations.languages, filter.language) : undefined,
+    filter.status?.length ? inArray(organizations.partnershipStatus, filter.status) : undefined,
+  ]
+}
 
 export function createOrganizationsRepository(db: Queryable) {
   return {
@@ -60,14 +73,7 @@ export function createOrganizationsRepository(db: Queryable) {
 
     /** Keyset page in creation order. */
     list(filter: OrganizationFilter, cursor: Cursor | undefined, limit: number): Promise<OrganizationRow[]> {
-      const where: (SQL | undefined)[] = [
-        isNull(organizations.deletedAt),
-        filter.agencyId ? eq(organizations.agencyId, filter.agencyId) : undefined,
-        filter.kind?.length ? inArray(organizations.kind, filter.kind) : undefined,
-        filter.areaId?.length ? overlapsAreas(organizations.areaIds, filter.areaId) : undefined,
-        filter.language?.length ? arrayOverlaps(organizations.languages, filter.language) : undefined,
-        filter.status?.length ? inArray(organizations.partnershipStatus, filter.status) : undefined,
-      ]
+      const where = listConditions(filter)
       if (cursor) where.push(sql`(${organizations.createdAt}, ${organizations.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
       return db
         .select(columns)
@@ -75,6 +81,11 @@ export function createOrganizationsRepository(db: Queryable) {
         .where(and(...where))
         .orderBy(asc(organizations.createdAt), asc(organizations.id))
         .limit(limit + 1)
+    },
+
+    /** How many organizations list() pages through for `filter`, counted up to `cap` (src/db/counting.ts). */
+    count(filter: OrganizationFilter, cap: number): Promise<TotalCount> {
+      return cappedCount(db, db.select({ id: organizations.id }).from(organizations).where(and(...listConditions(filter))), cap)
     },
 
     async insert(values: OrganizationInsert & Stamped): Promise<OrganizationRow> {

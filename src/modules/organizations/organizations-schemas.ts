@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { organizationKinds, partnershipStatuses } from '../../db/schema/index.ts'
 import { languageTag, uuid } from '../shared/validation.ts'
+import { countFlag } from '../shared/pagination.ts'
 
 const contactInput = z
   .strictObject({
@@ -50,6 +51,7 @@ export const organizationListQuery = z.strictObject({
   language: z.array(languageTag).max(20).optional(),
   status: z.array(z.enum(partnershipStatuses)).max(partnershipStatuses.length).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  count: countFlag,
   cursor: z.string().max(500).optional(),
 })
 export type OrganizationListQuery = z.output<typeof organizationListQuery>

@@ -7,7 +7,7 @@ import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { Repositories } from '../repositories.ts'
 import type { Writes } from '../writes.ts'
-import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { decodeCursor, noRows, toPage, totalWhen, type CountedPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import { organizationView, publicViewer, type OrganizationView, type OrganizationViewer } from './organization-view.ts'
@@ -41,15 +41,18 @@ export function createOrganizationsService({ database, repositories, writes, age
   }
 
   const service = {
-    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<OrganizationView>> {
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<CountedPage<OrganizationView>> {
       const query = parseInput(organizationListQuery, rawQuery)
-      const { limit, cursor: rawCursor, agency: slug, ...filter } = query
+      const { limit, cursor: rawCursor, agency: slug, count, ...filter } = query
       const cursor = rawCursor ? decodeCursor(rawCursor, ORDER) : undefined
       const agencyId = await agencies.idForFilter(slug)
-      if (agencyId === null) return { data: [], nextCursor: null }
+      if (agencyId === null) return { data: [], nextCursor: null, ...(count ? noRows : {}) }
       const viewer = await viewerOf(ctx)
-      const rows = await repositories.organizations.list({ ...filter, agencyId }, cursor, limit)
-      return toPage(rows, limit, ORDER, (r) => r.createdAt, (r) => organizationView(r, viewer))
+      const [rows, total] = await Promise.all([
+        repositories.organizations.list({ ...filter, agencyId }, cursor, limit),
+        totalWhen(count, () => repositories.organizations.count({ ...filter, agencyId }, repositories.totalCountCap)),
+      ])
+      return { ...toPage(rows, limit, ORDER, (r) => r.createdAt, (r) => organizationView(r, viewer)), ...total }
     },
 
     async get(ctx: RequestContext, id: string): Promise<OrganizationView> {

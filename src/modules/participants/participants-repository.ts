@@ -4,16 +4,34 @@ import { and, asc, eq, getTableColumns, gte, inArray, isNotNull, isNull, sql, ty
 import type { Queryable } from '../../db/client.ts'
 import { plannedInsert, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { attendances, auditEvents, feedbackItems, feedbackTransitions, idempotencyKeys, participantDemographics, participants, registrationCodes } from '../../db/schema/index.ts'
+import { cappedCount, type TotalCount } from '../../db/counting.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { DemographicsInput, ParticipantListQuery } from './participants-schemas.ts'
 import { inAreas } from '../agencies/agencies-repository.ts'
 
 export type ParticipantRow = typeof participants.$inferSelect
 export type ParticipantInsert = typeof participants.$inferInsert
-export type ParticipantFilter = Omit<ParticipantListQuery, 'limit' | 'cursor' | 'purpose'> & { agencyId: string }
+export type ParticipantFilter = Omit<ParticipantListQuery, 'limit' | 'cursor' | 'count' | 'purpose'> & { agencyId: string }
 
 /** The marker erased free text is replaced with. */
 export const ERASED = '[erased]'
+
+/** What a listing holds before its cursor: the agency's participants under the filter, tombstones only when syncing. */
+function listConditions(filter: ParticipantFilter): (SQL | undefined)[] {
+  const syncing = filter.updatedSince !== undefined
+  return [
+    eq(participants.agencyId, filter.agencyId),
+    syncing ? gte(participants.updatedAt, filter.updatedSince!) : isNull(participants.deletedAt),
+    filter.areaId?.length ? inAreas(participants.areaId, filter.areaId) : undefined,
+    filter.language?.length ? inArray(participants.preferredLanguage, filter.language) : undefined,
+    filter.organizationId ? eq(participants.organizationId, filter.organizationId) : undefined,
+    ...(filter.consent ?? []).map((c) =>
+      c === 'contact'
+        ? and(isNotNull(participants.contactConsentAt), isNull(participants.contactConsentWithdrawnAt))
+        : and(isNotNull(participants.dataUseConsentAt), isNull(participants.dataUseConsentWithdrawnAt)),
+    ),
+  ]
+}
 
 export function createParticipantsRepository(db: Queryable) {
   return {
@@ -32,18 +50,7 @@ export function createParticipantsRepository(db: Queryable) {
     list(filter: ParticipantFilter, cursor: Cursor | undefined, limit: number): Promise<ParticipantRow[]> {
       const syncing = filter.updatedSince !== undefined
       const key = syncing ? participants.updatedAt : participants.createdAt
-      const where: (SQL | undefined)[] = [
-        eq(participants.agencyId, filter.agencyId),
-        syncing ? gte(participants.updatedAt, filter.updatedSince!) : isNull(participants.deletedAt),
-        filter.areaId?.length ? inAreas(participants.areaId, filter.areaId) : undefined,
-        filter.language?.length ? inArray(participants.preferredLanguage, filter.language) : undefined,
-        filter.organizationId ? eq(participants.organizationId, filter.organizationId) : undefined,
-        ...(filter.consent ?? []).map((c) =>
-          c === 'contact'
-            ? and(isNotNull(participants.contactConsentAt), isNull(participants.contactConsentWithdrawnAt))
-            : and(isNotNull(participants.dataUseConsentAt), isNull(participants.dataUseConsentWithdrawnAt)),
-        ),
-      ]
+      const where = listConditions(filter)
       if (cursor) where.push(sql`(${key}, ${participants.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
       return db
         .select()
@@ -51,6 +58,11 @@ export function createParticipantsRepository(db: Queryable) {
         .where(and(...where))
         .orderBy(asc(key), asc(participants.id))
         .limit(limit + 1)
+    },
+
+    /** How many participants list() pages through for `filter`, counted up to `cap` (src/db/counting.ts). */
+    count(filter: ParticipantFilter, cap: number): Promise<TotalCount> {
+      return cappedCount(db, db.select({ id: participants.id }).from(participants).where(and(...listConditions(filter))), cap)
     },
 
     async insert(values: ParticipantInsert & Stamped): Promise<ParticipantRow> {

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { ageBands, disabilityStatuses, faiths, genders, incomeBands, occupations, raceEthnicities, sexualOrientations } from '../../db/schema/index.ts'
 import { instant, languageTag, uuid } from '../shared/validation.ts'
+import { countFlag } from '../shared/pagination.ts'
 
 /** Why a staff member reads a participant's contact; each read is audited with it. */
 export const contactPurposes = ['report_back', 'event_logistics', 'follow_up_on_feedback', 'safeguarding', 'data_subject_request'] as const
@@ -87,6 +88,7 @@ export const participantListQuery = z.strictObject({
   updatedSince: instant.optional(),
   purpose: contactPurpose.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  count: countFlag,
   cursor: z.string().max(500).optional(),
 })
 export type ParticipantListQuery = z.output<typeof participantListQuery>

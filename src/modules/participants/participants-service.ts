@@ -10,7 +10,7 @@ import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { createAuditRepository } from '../audit/audit-repository.ts'
 import { createOrganizationsRepository } from '../organizations/organizations-repository.ts'
 import type { Repositories } from '../repositories.ts'
-import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { decodeCursor, noRows, toPage, totalWhen, type CountedPage, type Page } from '../shared/pagination.ts'
 import type { Writes } from '../writes.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
@@ -117,19 +117,25 @@ export function createParticipantsService({ database, repositories, writes, agen
   const parsePurpose = (raw: unknown): ContactPurpose | undefined => (raw === undefined || raw === null ? undefined : parseInput(contactPurpose, raw, 'purpose'))
 
   const service = {
-    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<ParticipantView>> {
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<CountedPage<ParticipantView>> {
       const reader = await readerOf(ctx)
       if (reader === 'hidden') throw new AppError('FORBIDDEN', 'Analysts see participation only as aggregates, never individuals')
       const query = parseInput(participantListQuery, rawQuery)
-      const { limit, cursor: rawCursor, purpose, ...filter } = query
+      const { limit, cursor: rawCursor, purpose, count, ...filter } = query
       const order = query.updatedSince ? 'participants:updated' : 'participants:created'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
       // A partner's list is its own organization's participants, whatever it asks for.
-      if (!reader.manages && filter.organizationId && filter.organizationId !== reader.organizationId) return { data: [], nextCursor: null }
+      if (!reader.manages && filter.organizationId && filter.organizationId !== reader.organizationId) return { data: [], nextCursor: null, ...(count ? noRows : {}) }
       const organizationId = reader.manages ? filter.organizationId : reader.organizationId!
-      const rows = await inAgencyScope(db, reader.agency.id, (tx) => createParticipantsRepository(tx).list({ ...filter, organizationId, agencyId: reader.agency.id }, cursor, limit))
+      const seen = { ...filter, organizationId, agencyId: reader.agency.id }
+      // One transaction (the agency's row-level scope): its statements run one after the other.
+      const [rows, total] = await inAgencyScope(db, reader.agency.id, async (tx) => {
+        const repo = createParticipantsRepository(tx)
+        const rows = await repo.list(seen, cursor, limit)
+        return [rows, await totalWhen(count, () => repo.count(seen, repositories.totalCountCap))] as const
+      })
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.createdAt), (r) => r)
-      return { data: await viewsOf(ctx, reader, page.data, purpose), nextCursor: page.nextCursor }
+      return { data: await viewsOf(ctx, reader, page.data, purpose), nextCursor: page.nextCursor, ...total }
     },
 
     async get(ctx: RequestContext, id: string, rawPurpose?: unknown): Promise<ParticipantView> {

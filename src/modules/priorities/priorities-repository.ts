@@ -8,6 +8,7 @@ import { decisionVisible } from '../decisions/decisions-repository.ts'
 import { feedbackVisible } from '../feedback/feedback-repository.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
 import { reportBackVisible } from '../report-backs/report-backs-repository.ts'
+import { cappedCount, type TotalCount } from '../../db/counting.ts'
 
 export type PriorityItemRow = typeof priorities.$inferSelect
 export type EndorsementEntry = { organizationId: string; note: Record<string, string>; endorsedAt: string }
@@ -38,6 +39,18 @@ function selection(v: FeedbackViewer) {
   }
 }
 
+/** What a listing holds before its cursor: the viewer's priorities under the filter. */
+function listConditions(filter: PriorityFilter, v: FeedbackViewer): (SQL | undefined)[] {
+  return [
+    priorityVisible(v),
+    isNull(priorities.deletedAt),
+    filter.agencyId ? eq(priorities.agencyId, filter.agencyId) : undefined,
+    filter.status?.length ? inArray(priorities.status, filter.status as PriorityItemRow['status'][]) : undefined,
+    filter.areaId?.length ? sql`${priorities.areaIds} && ${sql`array[${sql.join(filter.areaId.map((a) => sql`${a}::uuid`), sql`, `)}]`}` : undefined,
+    filter.topic?.length ? sql`${priorities.topics} && ${sql`array[${sql.join(filter.topic.map((c) => sql`${c}::text`), sql`, `)}]`}` : undefined,
+  ]
+}
+
 export function createPrioritiesRepository(db: Queryable) {
   const base = (v: FeedbackViewer) => db.select(selection(v)).from(priorities)
 
@@ -59,14 +72,7 @@ export function createPrioritiesRepository(db: Queryable) {
 
     /** Keyset page by recency (newest first) or by endorsements (most first, then newest). */
     list(filter: PriorityFilter, v: FeedbackViewer, sort: PrioritySort, cursor: PriorityCursor | undefined, limit: number): Promise<PriorityRow[]> {
-      const where: (SQL | undefined)[] = [
-        priorityVisible(v),
-        isNull(priorities.deletedAt),
-        filter.agencyId ? eq(priorities.agencyId, filter.agencyId) : undefined,
-        filter.status?.length ? inArray(priorities.status, filter.status as PriorityItemRow['status'][]) : undefined,
-        filter.areaId?.length ? sql`${priorities.areaIds} && ${sql`array[${sql.join(filter.areaId.map((a) => sql`${a}::uuid`), sql`, `)}]`}` : undefined,
-        filter.topic?.length ? sql`${priorities.topics} && ${sql`array[${sql.join(filter.topic.map((c) => sql`${c}::text`), sql`, `)}]`}` : undefined,
-      ]
+      const where = listConditions(filter, v)
       if (cursor && sort === 'endorsements')
         where.push(sql`(${priorities.endorsementCount}, ${priorities.createdAt}, ${priorities.id}) < (${cursor.count ?? 0}::int, ${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
       else if (cursor) where.push(sql`(${priorities.createdAt}, ${priorities.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
@@ -75,6 +81,11 @@ export function createPrioritiesRepository(db: Queryable) {
         .where(and(...where))
         .orderBy(...order)
         .limit(limit + 1)
+    },
+
+    /** How many priorities list() pages through for `filter` and `v`, counted up to `cap` (src/db/counting.ts). */
+    count(filter: PriorityFilter, v: FeedbackViewer, cap: number): Promise<TotalCount> {
+      return cappedCount(db, db.select({ id: priorities.id }).from(priorities).where(and(...listConditions(filter, v))), cap)
     },
 
     planInsert(values: PriorityInsert & Stamped & { id: string }): PlannedInsert<PriorityItemRow> {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { priorityModerations, priorityStatuses } from '../../db/schema/index.ts'
 import { topicCode } from '../topics/topics-schemas.ts'
 import { translations, uuid } from '../shared/validation.ts'
+import { countFlag } from '../shared/pagination.ts'
 
 const ids = (max: number, what: string) =>
   z
@@ -74,5 +75,6 @@ export const priorityListQuery = z.strictObject({
   topic: z.array(topicCode).max(20).optional(),
   sort: z.enum(prioritySorts).default('recent'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  count: countFlag,
   cursor: z.string().max(500).optional(),
 })

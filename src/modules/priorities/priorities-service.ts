@@ -7,7 +7,7 @@ import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { FeedbackService } from '../feedback/feedback-service.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
 import type { Repositories } from '../repositories.ts'
-import type { Page } from '../shared/pagination.ts'
+import { noRows, totalWhen, type CountedPage, type Page } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import type { Writes } from '../writes.ts'
@@ -85,16 +85,20 @@ export function createPrioritiesService({ database, repositories, writes, agenci
   }
 
   const service = {
-    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<PriorityView>> {
-      const { limit, cursor: rawCursor, agency: slug, sort, ...filter } = parseInput(priorityListQuery, rawQuery)
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<CountedPage<PriorityView>> {
+      const { limit, cursor: rawCursor, agency: slug, sort, count, ...filter } = parseInput(priorityListQuery, rawQuery)
       const cursor = rawCursor ? decodePriorityCursor(rawCursor, sort) : undefined
       const agencyId = await agencies.idForFilter(slug)
-      if (agencyId === null) return { data: [], nextCursor: null }
-      const rows = await repositories.priorities.list({ ...filter, agencyId }, await feedback.viewerOf(ctx), sort, cursor, limit)
+      if (agencyId === null) return { data: [], nextCursor: null, ...(count ? noRows : {}) }
+      const viewer = await feedback.viewerOf(ctx)
+      const [rows, total] = await Promise.all([
+        repositories.priorities.list({ ...filter, agencyId }, viewer, sort, cursor, limit),
+        totalWhen(count, () => repositories.priorities.count({ ...filter, agencyId }, viewer, repositories.totalCountCap)),
+      ])
       const more = rows.length > limit
       const page = more ? rows.slice(0, limit) : rows
       const last = page.at(-1)
-      return { data: await views(ctx, page), nextCursor: more && last ? encodePriorityCursor(sort, last) : null }
+      return { data: await views(ctx, page), nextCursor: more && last ? encodePriorityCursor(sort, last) : null, ...total }
     },
 
     async get(ctx: RequestContext, id: string): Promise<PriorityView> {

@@ -133,7 +133,7 @@ export const feedbackType: ObjectType<FeedbackRefs> = {
   deletedAt: feedbackInstant('deleted_at'),
   decisions: { type: 'Decision', build: ({ f }, s, scope) => decisionsOf('decision_feedback', 'feedback_id', `${f}.id`, s, scope) },
 }
-export const eventFeedbackConnectionType = connectionType('FeedbackEdge', 'Feedback', { totalCount: value(({ total }) => total!) })
+export const eventFeedbackConnectionType = connectionType('FeedbackEdge', 'Feedback', { totalCount: value(({ total }) => total!), totalCountIsEstimate: value(() => sql`false`) })
 
 /** An event's first `first` published items (by received time) with their total; cursors are Query.feedback's. */
 export function eventFeedback(event: string, s: Selection, scope: Scope): SQL {

@@ -6,8 +6,9 @@ import { sql, type SQL } from 'drizzle-orm'
 import { renderSql, type Database, type RenderedSql } from '../../db/client.ts'
 import { eventColumnNames, eventConditions, type EventFilter, type EventVisibility } from '../events/events-repository.ts'
 import type { Cursor } from '../shared/pagination.ts'
+import { cappedCountSql, DEFAULT_TOTAL_COUNT_CAP } from '../../db/counting.ts'
 import {
-  connectionType, cursorOf, enumList, enumValue, key, localIso, object, onPage, pageInfoType, edgeType, pickLanguage, raw, secondLanguage, secondText,
+  cappedTotalFields, connectionType, cursorOf, enumList, enumValue, key, localIso, object, onPage, pageInfoType, edgeType, pickLanguage, raw, secondLanguage, secondText,
   translationList, translationType, utcIso, value, column,
   type Field, type ObjectType, type PageRefs, type Scope, type Value,
 } from '../../db/json-select.ts'
@@ -150,7 +151,7 @@ const eventType: ObjectType<EventRefs> = {
   decisions: { type: 'Decision', build: ({ e }, s, scope) => decisionsOf('decision_events', 'event_id', `${e}.id`, s, scope) },
 }
 
-const eventConnectionType = connectionType('EventEdge', 'Event')
+const eventConnectionType = connectionType('EventEdge', 'Event', cappedTotalFields)
 /** The events page's edge cursor, as connections.ts writes it: exact for a page's last row when more follow, else from the view's (whole-second) start. */
 const eventCursor = (p: string, order: string, k: string, limit: SQL) =>
   order === 'events:start'
@@ -199,14 +200,18 @@ const restEventFields: Selection[] = [
   'startsAt', 'endsAt', 'seriesId', 'recurrenceId', 'sequence', 'version', 'createdAt', 'updatedAt', 'deletedAt',
 ].map((f) => ({ key: f, field: f, args: {}, selections: f === 'venue' ? restSelection(venueType as never) : f === 'online' ? restSelection(onlineType as never) : [] }))
 
-/** One root field of a read: the events page or one event, with who may see what. */
-export type EventsPageRead = { kind: 'eventsPage'; selection: Selection; filter: EventFilter; visibility: EventVisibility; cursor: Cursor | undefined; limit: number }
+/**
+ * One root field of a read: the events page or one event, with who may see what. `count`: whether the page's total is
+ * built too (GraphQL: totalCount selected; REST: ?count=true).
+ */
+export type EventsPageRead = { kind: 'eventsPage'; selection: Selection; filter: EventFilter; visibility: EventVisibility; cursor: Cursor | undefined; limit: number; count: boolean }
 export type EventRead = { kind: 'event'; selection: Selection; id: string; visibility: EventVisibility }
 export type RootRead = EventsPageRead | EventRead
 
 const columns = raw(eventColumnNames.map((c) => `events.${c}`).join(', '))
 
-export function createReadsRepository(database: Pick<Database, 'prepared'>) {
+/** `totalCountCap`: how many rows a page's total counts at most (TOTAL_COUNT_CAP). */
+export function createReadsRepository(database: Pick<Database, 'prepared'>, totalCountCap = DEFAULT_TOTAL_COUNT_CAP) {
   /** Where an event read takes its rows from: the events (one, or a page and one row more) with agency, area and language. */
   function eventSource(read: RootRead, scope: Scope) {
     const a = scope.alias('a')
@@ -225,10 +230,17 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
     // The page and one row more: `followed` says whether the last row shown has a successor, as the REST page's nextCursor does.
     const page = sql`SELECT ${columns}, row_number() OVER w AS n, lead(events.id) OVER w IS NOT NULL AS followed FROM events
       WHERE ${eventConditions(read.filter, read.visibility, read.cursor)} WINDOW w AS (ORDER BY events.${raw(k)}, events.id) ORDER BY events.${raw(k)}, events.id LIMIT ${raw(String(pageSize(read.limit) + 1))}`
-    const refs: PageRefs = { p: e, limit, cursor: eventCursor(e, order, k, limit), node: (s) => event(s.selections) }
+    // The total counts the page's own rows without the cursor: one row always (LEFT JOIN), even under an empty page.
+    const t = scope.alias('t')
+    const capped = read.count ? { count: raw(`${t}.n`), cap: totalCountCap } : undefined
+    const refs: PageRefs = { p: e, limit, cursor: eventCursor(e, order, k, limit), node: (s) => event(s.selections), ...(capped ? { capped } : {}) }
     // The page's next cursor, as toPage writes it: the last row's exact sort key, when a row follows it.
     const next = sql`(array_agg(${cursorOf(order, `${e}.${k}`, `${e}.id`)}) FILTER (WHERE ${raw(e)}.n = ${limit} AND ${raw(e)}.followed))[1]`
-    return { from: sql`(${page}) ${raw(e)} ${joins}`, event, e, l, refs, next }
+    const from = sql`(${page}) ${raw(e)} ${joins}`
+    if (!capped) return { from, event, e, l, refs, next }
+    const counted = cappedCountSql(sql`SELECT 1 FROM events WHERE ${eventConditions(read.filter, read.visibility, undefined)}`, totalCountCap)
+    // OFFSET 0 keeps the count a subquery of its own: counted once, not once per field that reads it.
+    return { from: sql`(SELECT ${counted} AS n OFFSET 0) ${raw(t)} LEFT JOIN (${from}) ON true`, event, e, l, refs, next, capped }
   }
 
   function root(read: RootRead, scope: Scope): SQL {
@@ -237,6 +249,10 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
     // GROUP BY (): one connection even when the page is empty or no field aggregates (only __typename or a total).
     return sql`(SELECT ${object(eventConnectionType, 'EventConnection', source.refs, read.selection.selections, scope)} FROM ${source.from} GROUP BY ())`
   }
+
+  /** REST's total beside the page (counting.ts), as GraphQL's connection writes it. */
+  const restTotal = (refs: PageRefs, scope: Scope) =>
+    sql.join(['totalCount', 'totalCountIsEstimate'].map((f) => sql`, ${key(f)}, ${cappedTotalFields[f]!.build(refs, { key: f, field: f, args: {}, selections: [] }, scope)}`))
 
   /** The roots of one request in one statement: {"key": value, …} as JSON text, and which roots are null. */
   function rootsStatement(reads: RootRead[], scope: Scope): SQL {
@@ -273,12 +289,13 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>) {
       const [row] = await database.prepared<{ data: string; missing: boolean[] }>(statement)
       return { json: row!.data, missing: row!.missing }
     },
-    /** REST's page of events, {data, nextCursor}, as JSON text; the next cursor also apart, for the Link header. */
+    /** REST's page of events, {data, nextCursor} (and its total when asked), as JSON text; the next cursor also apart, for the Link header. */
     async restEventsPage(read: EventsPageRead, languages: string[]): Promise<{ body: string; nextCursor: string | null }> {
       const statement = once(read, () => {
-        const source = eventSource(read, scopeOf('rest', { preferred: languages, accepted: [] }))
+        const scope = scopeOf('rest', { preferred: languages, accepted: [] })
+        const source = eventSource(read, scope)
         return sql`SELECT
-          json_build_object('data', coalesce(json_agg(${source.event(restEventFields)} ORDER BY ${raw(source.e)}.n) FILTER (WHERE ${onPage(source.refs!)}), '[]'), 'nextCursor', ${source.next!})::text AS body,
+          json_build_object('data', coalesce(json_agg(${source.event(restEventFields)} ORDER BY ${raw(source.e)}.n) FILTER (WHERE ${onPage(source.refs!)}), '[]'), 'nextCursor', ${source.next!}${source.capped ? restTotal(source.refs!, scope) : sql``})::text AS body,
           ${source.next!} AS next FROM ${source.from}`
       })
       const [row] = await database.prepared<{ body: string; next: string | null }>(statement)

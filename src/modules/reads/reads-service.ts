@@ -3,7 +3,7 @@ import type { RequestContext } from '../../context.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { EventsService } from '../events/events-service.ts'
 import { eventListQuery } from '../events/events-schemas.ts'
-import { decodeCursor } from '../shared/pagination.ts'
+import { decodeCursor, noRows } from '../shared/pagination.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { notFound } from '../../errors.ts'
 import { readableTypes, signedInReadableTypes, type EventRead, type EventsPageRead, type ReadsRepository, type RootRead } from './reads-repository.ts'
@@ -22,14 +22,17 @@ function argumentsFit(selections: Selection[]): boolean {
   })
 }
 
-/** A list query (REST's names: limit, cursor, filters) as a page read; undefined for an agency no one hosts (an empty page). */
-async function pageOfQuery(agencies: AgenciesService, events: EventsService, ctx: RequestContext, selection: Selection, rawQuery: unknown): Promise<EventsPageRead | undefined> {
+/** A page no one hosts (an unknown agency): empty, with a total of 0 when one was asked for. */
+export type EmptyPage = { kind: 'emptyPage'; count: boolean }
+
+/** A list query (REST's names: limit, cursor, filters) as a page read; for an agency no one hosts, an empty page. */
+async function pageOfQuery(agencies: AgenciesService, events: EventsService, ctx: RequestContext, selection: Selection, rawQuery: unknown): Promise<EventsPageRead | EmptyPage> {
   const query = parseInput(eventListQuery, rawQuery)
-  const { limit, cursor: rawCursor, agency: slug, ...filter } = query
+  const { limit, cursor: rawCursor, agency: slug, count, ...filter } = query
   const cursor = rawCursor ? decodeCursor(rawCursor, query.updatedSince ? 'events:updated' : 'events:start') : undefined
   const agencyId = await agencies.idForFilter(slug)
-  if (agencyId === null) return undefined
-  return { kind: 'eventsPage', selection, filter: { ...filter, agencyId }, visibility: await events.visibilityFor(ctx), cursor, limit }
+  if (agencyId === null) return { kind: 'emptyPage', count: count ?? false }
+  return { kind: 'eventsPage', selection, filter: { ...filter, agencyId }, visibility: await events.visibilityFor(ctx), cursor, limit, count: count ?? false }
 }
 
 /** `repo`: the read path's SQL, built on the database's prepared statements (services.ts assembles it). */
@@ -64,16 +67,19 @@ export function createReadsService({ repo, agencies, events }: { repo: ReadsRepo
       }
       const { first, after, filter } = root.args as { first?: number | null; after?: string | null; filter?: Record<string, unknown> | null }
       const given = Object.fromEntries(Object.entries(filter ?? {}).filter(([, v]) => v !== null && v !== undefined))
-      return pageOf(ctx, root, { ...given, ...(first != null ? { limit: first } : {}), ...(after != null ? { cursor: after } : {}) })
+      const count = root.selections.some((s) => s.field === 'totalCount' || s.field === 'totalCountIsEstimate')
+      const read = await pageOf(ctx, root, { ...given, ...(first != null ? { limit: first } : {}), ...(after != null ? { cursor: after } : {}), count })
+      return read.kind === 'emptyPage' ? undefined : read
     },
 
-    /** GET /v1/events's read; undefined for an agency no one hosts (an empty page). Errors as events.list gives them. */
-    planEvents: (ctx: RequestContext, rawQuery: unknown): Promise<EventsPageRead | undefined> =>
+    /** GET /v1/events's read (an empty page for an agency no one hosts). Errors as events.list gives them. */
+    planEvents: (ctx: RequestContext, rawQuery: unknown): Promise<EventsPageRead | EmptyPage> =>
       pageOf(ctx, { key: 'events', field: 'events', args: {}, selections: [] }, rawQuery),
 
     /** A planned page as REST's JSON text built by PostgreSQL, and its next cursor for the Link header. */
-    async events(ctx: RequestContext, read: EventsPageRead | undefined): Promise<{ body: string; nextCursor: string | null }> {
-      return read ? repo.restEventsPage(read, ctx.languages) : { body: '{"data":[],"nextCursor":null}', nextCursor: null }
+    async events(ctx: RequestContext, read: EventsPageRead | EmptyPage): Promise<{ body: string; nextCursor: string | null }> {
+      if (read.kind === 'eventsPage') return repo.restEventsPage(read, ctx.languages)
+      return { body: JSON.stringify({ data: [], nextCursor: null, ...(read.count ? noRows : {}) }), nextCursor: null }
     },
 
     /** GET /v1/events/{id}'s read; an id that is not even a UUID names nothing. */

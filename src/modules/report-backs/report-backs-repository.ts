@@ -8,11 +8,12 @@ import { feedbackVisible } from '../feedback/feedback-repository.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { ReportBackListQuery } from './report-backs-schemas.ts'
+import { cappedCount, type TotalCount } from '../../db/counting.ts'
 
 const columns = getTableColumns(reportBacks)
 export type ReportBackItemRow = typeof reportBacks.$inferSelect
 export type ReportBackRow = ReportBackItemRow & { feedbackIds: string[] }
-export type ReportBackFilter = Omit<ReportBackListQuery, 'limit' | 'cursor' | 'agency'> & { agencyId?: string }
+export type ReportBackFilter = Omit<ReportBackListQuery, 'limit' | 'cursor' | 'count' | 'agency'> & { agencyId?: string }
 
 export function reportBackVisible(v: FeedbackViewer): SQL {
   const published = sql`${reportBacks.publication} = 'published'` // a literal, for prepared statements' generic plans
@@ -27,6 +28,21 @@ const selection = (v: FeedbackViewer) => ({
   ...columns,
   feedbackIds: sql<string[]>`array(select ${reportBackFeedback.feedbackId} from ${reportBackFeedback} join ${feedbackItems} on ${feedbackItems.id} = ${reportBackFeedback.feedbackId} where ${reportBackFeedback.reportBackId} = ${outerId} and ${feedbackVisible(v)} and ${feedbackItems.deletedAt} is null order by ${feedbackItems.receivedAt}, ${feedbackItems.id})`.as('feedback_ids'),
 })
+
+/** What a listing holds before its cursor: the viewer's report-backs under the filter, tombstones only when syncing. */
+function listConditions(f: ReportBackFilter, v: FeedbackViewer): (SQL | undefined)[] {
+  return [
+    reportBackVisible(v),
+    f.agencyId ? eq(reportBacks.agencyId, f.agencyId) : undefined,
+    f.decisionId ? eq(reportBacks.decisionId, f.decisionId) : undefined,
+    f.eventId ? eq(reportBacks.eventId, f.eventId) : undefined,
+    f.channel?.length ? inArray(reportBacks.channel, f.channel) : undefined,
+    f.relayedFrom ? gte(reportBacks.relayedAt, f.relayedFrom) : undefined,
+    f.relayedTo ? lt(reportBacks.relayedAt, f.relayedTo) : undefined,
+    f.updatedSince ? gte(reportBacks.updatedAt, f.updatedSince) : undefined,
+    f.updatedSince === undefined ? isNull(reportBacks.deletedAt) : undefined,
+  ]
+}
 
 export function createReportBacksRepository(db: Queryable) {
   const base = (v: FeedbackViewer) => db.select(selection(v)).from(reportBacks)
@@ -50,24 +66,18 @@ export function createReportBacksRepository(db: Queryable) {
 
     /** Keyset page by when the outcome was relayed, or by last change when syncing (with tombstones). */
     list(f: ReportBackFilter, v: FeedbackViewer, cursor: Cursor | undefined, limit: number): Promise<ReportBackRow[]> {
-      const syncing = f.updatedSince !== undefined
-      const key = syncing ? reportBacks.updatedAt : reportBacks.relayedAt
-      const where: (SQL | undefined)[] = [
-        reportBackVisible(v),
-        f.agencyId ? eq(reportBacks.agencyId, f.agencyId) : undefined,
-        f.decisionId ? eq(reportBacks.decisionId, f.decisionId) : undefined,
-        f.eventId ? eq(reportBacks.eventId, f.eventId) : undefined,
-        f.channel?.length ? inArray(reportBacks.channel, f.channel) : undefined,
-        f.relayedFrom ? gte(reportBacks.relayedAt, f.relayedFrom) : undefined,
-        f.relayedTo ? lt(reportBacks.relayedAt, f.relayedTo) : undefined,
-        f.updatedSince ? gte(reportBacks.updatedAt, f.updatedSince) : undefined,
-      ]
-      if (!syncing) where.push(isNull(reportBacks.deletedAt))
+      const key = f.updatedSince !== undefined ? reportBacks.updatedAt : reportBacks.relayedAt
+      const where = listConditions(f, v)
       if (cursor) where.push(sql`(${key}, ${reportBacks.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
       return base(v)
         .where(and(...where))
         .orderBy(asc(key), asc(reportBacks.id))
         .limit(limit + 1)
+    },
+
+    /** How many report-backs list() pages through for `f` and `v`, counted up to `cap` (src/db/counting.ts). */
+    count(f: ReportBackFilter, v: FeedbackViewer, cap: number): Promise<TotalCount> {
+      return cappedCount(db, db.select({ id: reportBacks.id }).from(reportBacks).where(and(...listConditions(f, v))), cap)
     },
 
     /** The visible report-backs of each decision of a batch (one statement). */

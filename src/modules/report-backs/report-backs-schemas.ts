@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { publicationStates, reportBackAudiences, reportBackChannels } from '../../db/schema/index.ts'
 import { httpsUrl, instant, languageTag, translations, uuid } from '../shared/validation.ts'
+import { countFlag } from '../shared/pagination.ts'
 
 export const recordReportBackInput = z.strictObject({
   decisionId: uuid,
@@ -30,6 +31,7 @@ export const reportBackListQuery = z.strictObject({
   relayedTo: instant.optional(),
   updatedSince: instant.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  count: countFlag,
   cursor: z.string().max(500).optional(),
 })
 export type ReportBackListQuery = z.output<typeof reportBackListQuery>

@@ -7,7 +7,7 @@ import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { statusesBefore } from '../feedback/feedback-lifecycle.ts'
 import { transitionActor, type FeedbackService } from '../feedback/feedback-service.ts'
 import type { Repositories } from '../repositories.ts'
-import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
+import { decodeCursor, noRows, toPage, totalWhen, type CountedPage, type Page } from '../shared/pagination.ts'
 import type { Writes } from '../writes.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { reportBackView, type ReportBackView } from './report-back-view.ts'
@@ -25,16 +25,20 @@ export function createReportBacksService({ repositories, writes, agencies, feedb
   }
 
   const service = {
-    async list(ctx: RequestContext, rawQuery: unknown): Promise<Page<ReportBackView>> {
+    async list(ctx: RequestContext, rawQuery: unknown): Promise<CountedPage<ReportBackView>> {
       const query = parseInput(reportBackListQuery, rawQuery)
-      const { limit, cursor: rawCursor, agency: slug, ...filter } = query
+      const { limit, cursor: rawCursor, agency: slug, count, ...filter } = query
       const order = query.updatedSince ? 'report-backs:updated' : 'report-backs:relayed'
       const cursor = rawCursor ? decodeCursor(rawCursor, order) : undefined
       const agencyId = await agencies.idForFilter(slug)
-      if (agencyId === null) return { data: [], nextCursor: null }
-      const rows = await repositories.reportBacks.list({ ...filter, agencyId }, await feedback.viewerOf(ctx), cursor, limit)
+      if (agencyId === null) return { data: [], nextCursor: null, ...(count ? noRows : {}) }
+      const viewer = await feedback.viewerOf(ctx)
+      const [rows, total] = await Promise.all([
+        repositories.reportBacks.list({ ...filter, agencyId }, viewer, cursor, limit),
+        totalWhen(count, () => repositories.reportBacks.count({ ...filter, agencyId }, viewer, repositories.totalCountCap)),
+      ])
       const page = toPage(rows, limit, order, (r) => (query.updatedSince ? r.updatedAt : r.relayedAt), (r) => r)
-      return { data: await views(ctx, page.data), nextCursor: page.nextCursor }
+      return { data: await views(ctx, page.data), nextCursor: page.nextCursor, ...total }
     },
 
     async get(ctx: RequestContext, id: string): Promise<ReportBackView> {

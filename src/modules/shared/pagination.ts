@@ -1,8 +1,24 @@
 // Opaque keyset cursors: the sort key of the last row on a page, so page N costs what page 1 costs.
 import { z } from 'zod'
 import { AppError } from '../../errors.ts'
+import type { TotalCount } from '../../db/counting.ts'
+export type { TotalCount } from '../../db/counting.ts'
 
 export type Page<T> = { data: T[]; nextCursor: string | null }
+/** A page with the listing's total, when the caller asked for it (`count`). */
+export type CountedPage<T> = Page<T> & Partial<TotalCount>
+
+/** The total of a listing with no rows to count (an agency no one hosts). */
+export const noRows: TotalCount = { totalCount: 0, totalCountIsEstimate: false }
+
+/** The listing's total when the caller asked for it (run beside the page's own statement), else nothing. */
+export const totalWhen = (count: boolean | undefined, total: () => Promise<TotalCount>): Promise<TotalCount | undefined> => (count ? total() : Promise.resolve(undefined))
+
+/**
+ * `count`: whether a list answers its total beside the page (REST: `?count=true`; GraphQL: `totalCount` selected).
+ * Only the words true and false: `count=maybe` is refused rather than read as either.
+ */
+export const countFlag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional()
 
 const cursorSchema = z.strictObject({
   /** Which ordering the cursor belongs to: a cursor from one listing is refused by another. */
