@@ -153,3 +153,17 @@ t.test('when sync asks for changes since a time, then erased participants come b
   t.equal(tomb.contact.visibility, 'erased')
   t.equal((await app.inject({ method: 'PATCH', url: `/v1/participants/${p.id}`, headers: { ...staff, 'if-match': '*' }, payload: { displayName: 'Back' } })).json().code, 'PARTICIPANT_ERASED')
 })
+
+t.test('when staff list participants by area, then those of the area and of the areas within it come back (REST and GraphQL)', async (t) => {
+  const beat = (await app.inject({ method: 'POST', url: '/v1/agencies/metro/areas', headers: await bearer({ role: 'admin', agency: 'metro' }), payload: { code: 'N-B7', name: 'Beat 7', kind: 'beat', parentId: fixtures.areas.north.id } })).json()
+  const inBeat = await create(person({ displayName: 'Ines B.', areaId: beat.id }))
+  const south = await create(person({ displayName: 'Sam S.', areaId: fixtures.areas.south.id }))
+  const rest = await app.inject({ method: 'GET', url: `/v1/participants?areaId=${fixtures.areas.north.id}&limit=100`, headers: staff })
+  t.equal(rest.statusCode, 200, rest.body)
+  const ids = rest.json().data.map((p: { id: string }) => p.id)
+  t.ok(ids.includes(inBeat.id), 'a participant in a beat of the district')
+  t.notOk(ids.includes(south.id), 'not one of another district')
+  const gql = await app.inject({ method: 'POST', url: '/graphql', headers: staff, payload: { query: `{ participants(first: 100, filter: { areaId: ["${fixtures.areas.north.id}"] }) { nodes { id } } }` } })
+  t.same(gql.json().errors, undefined, gql.body)
+  t.same(gql.json().data.participants.nodes.map((p: { id: string }) => p.id).sort(), [...ids].sort(), 'GraphQL agrees')
+})
