@@ -37,6 +37,8 @@ import { open311Routes } from './http/rest/open311-routes.ts'
 import { serializeFromContract } from './http/rest/response-schemas.ts'
 import { webhooksRoutes } from './http/rest/webhooks-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
+import { createSharedAllowances } from './modules/rate-limits/shared-allowances.ts'
+import { sharedRateLimitStore } from './http/shared-rate-limit-store.ts'
 import { checkRenderingAgainstDrizzle } from './db/render-sql.ts'
 
 /** `logStream`: where log lines go (stdout when unset); tests pass a stream to read what was logged. `clock`: the time every
@@ -229,9 +231,14 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     done(null, payload)
   })
 
-  // 6. Rate limits per principal (anonymous callers per client address), after the actor is known.
+  // 6. Rate limits per principal (anonymous callers per client address), after the actor is known. Counted across every
+  // instance on the database (shared-allowances.ts: slices of each allowance, not a statement per request).
+  const allowances = createSharedAllowances({ database, hash: anonymousScope, log: app.log })
+  allowances.start()
+  app.addHook('onClose', async () => allowances.stop())
   await app.register(import('@fastify/rate-limit'), {
     hook: 'preHandler',
+    store: sharedRateLimitStore(allowances),
     timeWindow: 60_000,
     enableDraftSpec: true,
     keyGenerator: (request) => (request.actor && request.actor.kind !== 'public' ? principalOf(request.actor) : `ip:${request.ip}`),
@@ -243,7 +250,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   countAgainstAddress = app.createRateLimit()
   // Submissions have one allowance whichever door they use (REST, Open311, GraphQL): one limiter, one store.
   const { perMinute, anonymousSubmissionsPerMinute } = config.rateLimit
-  const submissionLimit = createSubmissionLimit(app.createRateLimit({ max: (_request, key) => (key.startsWith('ip:') ? anonymousSubmissionsPerMinute : perMinute), timeWindow: 60_000 }))
+  const submissionLimit = createSubmissionLimit(app.createRateLimit({ max: (_request: FastifyRequest, key: string) => (key.startsWith('ip:') ? anonymousSubmissionsPerMinute : perMinute), timeWindow: 60_000, ...named('submissions') }))
   const endorsementLimit = createEndorsementLimit(app, submissionLimit)
 
   // 7. Operations and contracts: health, OpenAPI document, docs page, and the GraphQL explorer (all offline).
@@ -282,5 +289,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
 
 /** Mercurius's route (graphql-plugin.ts): its strings are checked by its own hook, which knows variables and literals. */
 const GRAPHQL_PATH = '/graphql'
+/** A limiter's own count in the shared store (shared-rate-limit-store.ts): the plugin passes its options through to it. */
+const named = (storeName: string) => ({ storeName }) as object
 const rateLimited = (seconds: number) => new AppError('RATE_LIMITED', `Too many requests; retry in ${seconds} s`, { retryAfterSeconds: seconds })
 
