@@ -94,6 +94,9 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
       worker: { pollMs: webhooks.pollMs, sendConcurrency: 4 },
     },
   })
+  // Caches follow changes made on any instance from when the app is ready (a first listen empties them: nothing missed).
+  app.addHook('onReady', async () => services.caches.start())
+  app.addHook('onClose', async () => services.caches.stop())
   // Webhook delivery runs while the app does: started once it is ready, stopped (in-flight sends finished) when it closes.
   if (webhooks.delivery) {
     app.addHook('onReady', async () => services.webhookWorker.start())
