@@ -37,8 +37,9 @@ import { open311Routes } from './http/rest/open311-routes.ts'
 import { serializeFromContract } from './http/rest/response-schemas.ts'
 import { webhooksRoutes } from './http/rest/webhooks-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
-import { createSharedAllowances } from './modules/rate-limits/shared-allowances.ts'
+import { createSharedAllowances, type SharedAllowances } from './modules/rate-limits/shared-allowances.ts'
 import { sharedRateLimitStore } from './http/shared-rate-limit-store.ts'
+import { registerReadRouting } from './http/read-routing.ts'
 import { checkRenderingAgainstDrizzle } from './db/render-sql.ts'
 
 /** `logStream`: where log lines go (stdout when unset); tests pass a stream to read what was logged. `clock`: the time every
@@ -51,6 +52,8 @@ declare module 'fastify' {
     /** Starts draining for shutdown: readiness fails and every reply closes its connection; requests are still served. */
     startDraining(): void
     clock: Clock
+    /** Requests counted and slices taken from the shared store (shared-allowances.ts), for tests and benchmarks. */
+    rateLimitStats: SharedAllowances['stats']
   }
   interface FastifyContextConfig {
     /** The route authenticates OAuth clients itself; a bearer token is not looked for. */
@@ -234,10 +237,14 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     done(null, payload)
   })
 
+  // 5b. With a read replica: reads (GETs, GraphQL without mutations) may be answered from it, after the caller's own writes.
+  if (database.replica) registerReadRouting(app, { replica: database.replica, hash: anonymousScope })
+
   // 6. Rate limits per principal (anonymous callers per client address), after the actor is known. Counted across every
   // instance on the database (shared-allowances.ts: slices of each allowance, not a statement per request).
   const allowances = createSharedAllowances({ database, hash: anonymousScope, log: app.log })
   allowances.start()
+  app.decorate('rateLimitStats', allowances.stats)
   app.addHook('onClose', async () => allowances.stop())
   await app.register(import('@fastify/rate-limit'), {
     hook: 'preHandler',

@@ -57,7 +57,9 @@ export function createSharedAllowances({ database, hash, log }: { database: Data
     })
     let taken: Taken
     try {
-      taken = await Promise.race([repo.take(id, windowMs, want), timeout])
+      // A count is a write: on the primary even while a read is served from the replica.
+      const take = () => repo.take(id, windowMs, want)
+      taken = await Promise.race([database.replica ? database.replica.onPrimary(take) : take(), timeout])
     } finally {
       clearTimeout(timer)
     }
