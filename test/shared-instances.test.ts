@@ -2,7 +2,7 @@
 // limits count across them, and a change made through one is what the next read through the other answers.
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { openDatabase, type Database } from '../src/db/client.ts'
@@ -15,7 +15,7 @@ import { createFixtures, eventBody } from './helpers/fixtures.ts'
 /** What a request arriving over the network takes at least: one turn of the event loop (signals already sent are read). */
 const nextHop = () => sleep(1)
 
-async function twoInstances(t: Tap.Test, env: Record<string, string> = {}): Promise<[FastifyInstance, FastifyInstance]> {
+async function twoInstances(t: Test, env: Record<string, string> = {}): Promise<[FastifyInstance, FastifyInstance]> {
   const database = await fileDatabase()
   await database.reset()
   await createFixtures(database)
@@ -29,9 +29,6 @@ async function twoInstances(t: Tap.Test, env: Record<string, string> = {}): Prom
     t.teardown(() => app.close())
   }
   return [apps[0], apps[1]]
-}
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1] & ((t: never) => unknown)>[0]
 }
 
 t.test('when an address sends requests through two instances in turn, then it gets 429 at the shared limit, not twice it, and each slice costs one statement', async (t) => {
