@@ -65,6 +65,9 @@ t.test('when reads may go to a streaming replica, then they do, each caller read
   const graphql = await a.app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ events(first: 5) { edges { node { id } } } }' } })
   t.equal(graphql.statusCode, 200)
   t.ok(a.replica.stats.toReplica > before.toReplica + 1, 'a GraphQL query too')
+  const feedBefore = a.replica.stats.toReplica
+  t.equal((await a.app.inject({ method: 'GET', url: '/v1/changes', headers: await bearer({ role: 'staff', sub: 'reader' }) })).statusCode, 200)
+  t.equal(a.replica.stats.toReplica, feedBefore, 'the change feed reads the primary (its commit-order horizon is the primary’s)')
 
   // 2. Replay paused: the writer reads its write (on this instance and on another), others read the replica's past.
   await onReplica.query('select pg_wal_replay_pause()')
