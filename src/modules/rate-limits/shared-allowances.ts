@@ -92,32 +92,32 @@ export function createSharedAllowances({ database, hash, log }: { database: Data
   }
 
   function spend(id: string, max: number, windowMs: number): Allowance | Promise<Allowance> {
-      const now = performance.now()
-      let h = held.get(id)
-      if (h && !h.pending && now >= h.endsAt) {
-        held.delete(id)
-        h = undefined
-      }
-      if (h && h.left > 0) {
-        h.left--
-        return { current: max - Math.max(0, max - h.seen) - h.left, ttl: h.endsAt - now }
-      }
-      if (h?.exhausted) return { current: max + 1, ttl: h.endsAt - now }
-      if (now < aloneUntil) return countAlone(id, max, windowMs, now)
-      if (!h) {
-        h = { endsAt: Infinity, left: 0, seen: 0, exhausted: false }
-        held.set(id, h)
-        if (held.size > KEYS) held.delete(held.keys().next().value!)
-      }
-      const slice = h
-      slice.pending ??= takeSlice(id, slice, max, windowMs)
-        .catch((err: unknown) => {
-          if (performance.now() >= aloneUntil) log?.warn({ err }, 'rate limits are not reaching the database; each instance counts alone for now')
-          aloneUntil = performance.now() + ALONE_MS
-          if (slice.left === 0) held.delete(id)
-        })
-        .finally(() => (slice.pending = undefined))
-      return slice.pending.then(() => spend(id, max, windowMs))
+    const now = performance.now()
+    let h = held.get(id)
+    if (h && !h.pending && now >= h.endsAt) {
+      held.delete(id)
+      h = undefined
+    }
+    if (h && h.left > 0) {
+      h.left--
+      return { current: max - Math.max(0, max - h.seen) - h.left, ttl: h.endsAt - now }
+    }
+    if (h?.exhausted) return { current: max + 1, ttl: h.endsAt - now }
+    if (now < aloneUntil) return countAlone(id, max, windowMs, now)
+    if (!h) {
+      h = { endsAt: Infinity, left: 0, seen: 0, exhausted: false }
+      held.set(id, h)
+      if (held.size > KEYS) held.delete(held.keys().next().value!)
+    }
+    const slice = h
+    slice.pending ??= takeSlice(id, slice, max, windowMs)
+      .catch((err: unknown) => {
+        if (performance.now() >= aloneUntil) log?.warn({ err }, 'rate limits are not reaching the database; each instance counts alone for now')
+        aloneUntil = performance.now() + ALONE_MS
+        if (slice.left === 0) held.delete(id)
+      })
+      .finally(() => (slice.pending = undefined))
+    return slice.pending.then(() => spend(id, max, windowMs))
   }
   return allowances
 }
