@@ -85,6 +85,16 @@ t.test('when reads may go to a streaming replica, then they do, each caller read
   t.equal(other.headers['content-type'], 'application/problem+json; charset=utf-8')
   t.ok(b.replica.stats.toReplica > toReplica, 'that read went to the replica')
 
+  // The same through GraphQL: a mutation through B, then a query through A by the same caller (and another's, stale).
+  const gql = (app: typeof a.app, query: string, headers: Record<string, string>) => app.inject({ method: 'POST', url: '/graphql', headers, payload: { query } })
+  const recorded = await gql(b.app, 'mutation { recordDecision(input: { title: [{ language: "en", text: "Decided while replay is paused" }], publication: PUBLISHED }) { decision { id } } }', staff)
+  const decisionId = (recorded.json() as { data: { recordDecision: { decision: { id: string } } } }).data.recordDecision.decision.id
+  await sleep(1)
+  const read = await gql(a.app, `{ decision(id: "${decisionId}") { id } }`, staff)
+  t.same(read.json(), { data: { decision: { id: decisionId } } }, 'the writer reads its GraphQL mutation through the other instance')
+  const stale = await gql(a.app, `{ decision(id: "${decisionId}") { id } }`, await bearer({ role: 'staff', sub: 'someone-else' }))
+  t.equal((stale.json() as { data: { decision: unknown } | null }).data?.decision ?? null, null, 'another caller, answered by the replica, does not see it yet')
+
   // 3. Past the bound (C: 300 ms), every read goes to the primary and sees the write.
   t.ok(await eventually(() => c.replica.status.lagMs > 300), `C measures the lag past its bound (${Math.round(c.replica.status.lagMs)} ms)`)
   const cBefore = { ...c.replica.stats }
