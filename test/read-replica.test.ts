@@ -111,10 +111,12 @@ t.test('when reads may go to a streaming replica, then they do, each caller read
 
   // 5. The replica stops: no request fails, whether the poll has noticed yet or not.
   await replica.stop()
+  const fellBack = a.replica.stats.fellBack
   const statuses: number[] = []
   for (let i = 0; i < 20; i++) statuses.push((await a.app.inject({ method: 'GET', url: i % 2 ? `/v1/events/${id}` : '/v1/events' })).statusCode)
   t.same(statuses, Array(20).fill(200), 'every read answered from the primary')
   t.notOk(a.replica.status.up, 'A knows the replica is down')
+  t.ok(a.replica.stats.fellBack - fellBack <= 2, `statements that found it gone ran again on the primary (${a.replica.stats.fellBack - fellBack}), then none was sent to it`)
   t.equal((await a.app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody() })).statusCode, 201, 'writes go on')
   await setup.close()
 })

@@ -35,11 +35,16 @@ export function lsnOf(text: string): bigint {
   return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`)
 }
 
+/** The replica is gone: a socket error (ECONNREFUSED, terminated, timeout: no SQLSTATE), a lost connection, a shutdown. */
+function replicaUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code
+  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P')
+}
 /** A failure that says the replica could not serve the statement (not that the statement is wrong): try the primary. */
 function replicaCannotServe(err: unknown): boolean {
   const code = (err as { code?: unknown }).code
-  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true // a socket error: ECONNREFUSED, terminated, timeout
-  return code.startsWith('08') || code.startsWith('57P') || code === '25006' || code === '40001' || code === '53300'
+  // 25006: a write refused as read-only; 40001: a recovery conflict cancelled it; 53300: too many connections.
+  return replicaUnreachable(err) || code === '25006' || code === '40001' || code === '53300'
 }
 
 export type ReplicaRouting = ReturnType<typeof createReplicaRouting>
@@ -120,7 +125,8 @@ export function createReplicaRouting({ primary, settings, log, statementTimeoutM
         return (replica.query as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
           if (!replicaCannotServe(err)) throw err
           stats.fellBack++
-          if ((err as { code?: unknown }).code === undefined || String((err as { code?: unknown }).code).startsWith('08')) status.up = false
+          // Until the next poll finds it answering again.
+          if (replicaUnreachable(err)) status.up = false
           return send(...args)
         })
       }) as typeof pool.query
