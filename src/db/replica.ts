@@ -25,8 +25,7 @@ export type ReplicaStats = { toReplica: number; toPrimary: number; fellBack: num
 
 /** The NOTIFY channel write positions travel on, between instances. */
 const WRITES_CHANNEL = 'read_your_writes'
-/** A caller's write position is forgotten once replayed, or after this long (the lag bound sends it to the primary meanwhile). */
-const REMEMBER_MS = 5 * 60_000
+/** Write positions remembered at most (the oldest goes first; positions live about the lag bound, so few are held). */
 const REMEMBERED = 100_000
 
 /** "16/B374D848" → a number that orders as WAL positions do. */
@@ -110,7 +109,10 @@ export function createReplicaRouting({ primary, settings, log, statementTimeoutM
       if (status.up) log.warn({ err }, 'the read replica does not answer: reads go to the primary')
       status.up = false
     }
-    for (const [caller, w] of writes) if (w.lsn <= status.replayed || now - w.at > REMEMBER_MS) writes.delete(caller)
+    // A position is forgotten once replayed, or once older than the lag bound (and a margin): a replica within the bound
+    // has replayed every write made before it, so the lag check alone holds the caller to its write from then on.
+    const outlived = settings.maxLagMs + 2 * settings.pollMs + 1_000
+    for (const [caller, w] of writes) if (w.lsn <= status.replayed || now - w.at > outlived) writes.delete(caller)
   }
 
   return {
