@@ -37,6 +37,9 @@ import { open311Routes } from './http/rest/open311-routes.ts'
 import { serializeFromContract } from './http/rest/response-schemas.ts'
 import { webhooksRoutes } from './http/rest/webhooks-routes.ts'
 import { createServices, type Services } from './modules/services.ts'
+import { createSharedAllowances, type SharedAllowances } from './modules/rate-limits/shared-allowances.ts'
+import { sharedRateLimitStore } from './http/shared-rate-limit-store.ts'
+import { registerReadRouting } from './http/read-routing.ts'
 import { checkRenderingAgainstDrizzle } from './db/render-sql.ts'
 
 /** `logStream`: where log lines go (stdout when unset); tests pass a stream to read what was logged. `clock`: the time every
@@ -49,6 +52,8 @@ declare module 'fastify' {
     /** Starts draining for shutdown: readiness fails and every reply closes its connection; requests are still served. */
     startDraining(): void
     clock: Clock
+    /** Requests counted and slices taken from the shared store (shared-allowances.ts), for tests and benchmarks. */
+    rateLimitStats: SharedAllowances['stats']
   }
   interface FastifyContextConfig {
     /** The route authenticates OAuth clients itself; a bearer token is not looked for. */
@@ -96,6 +101,9 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   // Announcements going live or expiring are noted while the app runs (every instance sweeps; each moment is noted once).
   app.addHook('onReady', async () => services.scheduledTimes.start(config.scheduledTimesPollMs))
   app.addHook('onClose', async () => services.scheduledTimes.stop())
+  // Caches follow changes made on any instance from when the app is ready (a first listen empties them: nothing missed).
+  app.addHook('onReady', async () => services.caches.start())
+  app.addHook('onClose', async () => services.caches.stop())
   // Webhook delivery runs while the app does: started once it is ready, stopped (in-flight sends finished) when it closes.
   if (webhooks.delivery) {
     app.addHook('onReady', async () => services.webhookWorker.start())
@@ -233,9 +241,18 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     done(null, payload)
   })
 
-  // 6. Rate limits per principal (anonymous callers per client address), after the actor is known.
+  // 5b. With a read replica: reads (GETs, GraphQL without mutations) may be answered from it, after the caller's own writes.
+  if (database.replica) registerReadRouting(app, { replica: database.replica, hash: anonymousScope })
+
+  // 6. Rate limits per principal (anonymous callers per client address), after the actor is known. Counted across every
+  // instance on the database (shared-allowances.ts: slices of each allowance, not a statement per request).
+  const allowances = createSharedAllowances({ database, hash: anonymousScope, log: app.log })
+  allowances.start()
+  app.decorate('rateLimitStats', allowances.stats)
+  app.addHook('onClose', async () => allowances.stop())
   await app.register(import('@fastify/rate-limit'), {
     hook: 'preHandler',
+    store: sharedRateLimitStore(allowances),
     timeWindow: 60_000,
     enableDraftSpec: true,
     keyGenerator: (request) => (request.actor && request.actor.kind !== 'public' ? principalOf(request.actor) : `ip:${request.ip}`),
@@ -247,7 +264,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   countAgainstAddress = app.createRateLimit()
   // Submissions have one allowance whichever door they use (REST, Open311, GraphQL): one limiter, one store.
   const { perMinute, anonymousSubmissionsPerMinute } = config.rateLimit
-  const submissionLimit = createSubmissionLimit(app.createRateLimit({ max: (_request, key) => (key.startsWith('ip:') ? anonymousSubmissionsPerMinute : perMinute), timeWindow: 60_000 }))
+  const submissionLimit = createSubmissionLimit(app.createRateLimit({ max: (_request: FastifyRequest, key: string) => (key.startsWith('ip:') ? anonymousSubmissionsPerMinute : perMinute), timeWindow: 60_000, ...named('submissions') }))
   const endorsementLimit = createEndorsementLimit(app, submissionLimit)
 
   // 7. Operations and contracts: health, OpenAPI document, docs page, and the GraphQL explorer (all offline).
@@ -286,5 +303,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
 
 /** Mercurius's route (graphql-plugin.ts): its strings are checked by its own hook, which knows variables and literals. */
 const GRAPHQL_PATH = '/graphql'
+/** A limiter's own count in the shared store (shared-rate-limit-store.ts): the plugin passes its options through to it. */
+const named = (storeName: string) => ({ storeName }) as object
 const rateLimited = (seconds: number) => new AppError('RATE_LIMITED', `Too many requests; retry in ${seconds} s`, { retryAfterSeconds: seconds })
 

@@ -23,6 +23,12 @@ const envSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
+  // Reads may go to a streaming replica of DATABASE_URL (src/db/replica.ts); beyond the lag bound they go to the primary.
+  DATABASE_REPLICA_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  DATABASE_REPLICA_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(200),
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   SEED_DEMO: booleanFlag.default(true),
@@ -82,7 +88,8 @@ const envSchema = z.object({
 export type Config = {
   port: number
   host: string
-  database: { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number } | { kind: 'pglite'; dataDir: string }
+  /** `replica`: a streaming replica reads may go to, the most it may lag (ms) and how often its lag is measured (ms). */
+  database: { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number; replica?: { url: string; maxLagMs: number; pollMs: number } } | { kind: 'pglite'; dataDir: string }
   logLevel: (typeof logLevels)[number]
   seedDemo: boolean
   bodyLimitBytes: number
@@ -204,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     problems.push('TOKEN_ISSUER: must differ from AUTH_ISSUER (partner tokens are recognised by their issuer)')
   if (raw.INSIGHTS_MIN_RESPONSES && Number(raw.INSIGHTS_MIN_RESPONSES) < Number(raw.INSIGHTS_SUPPRESSION_THRESHOLD ?? 11))
     problems.push('INSIGHTS_MIN_RESPONSES: must be at least INSIGHTS_SUPPRESSION_THRESHOLD')
+  if (raw.DATABASE_REPLICA_URL && !raw.DATABASE_URL) problems.push('DATABASE_REPLICA_URL: needs DATABASE_URL (the primary it replicates)')
   if (problems.length || !parsed.success) throw new ConfigError(problems)
 
   const d = parsed.data
@@ -211,7 +219,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     port: d.PORT,
     host: d.HOST,
     database: d.DATABASE_URL
-      ? { kind: 'postgres', url: d.DATABASE_URL, poolMax: d.DB_POOL_MAX, statementTimeoutMs: d.DB_STATEMENT_TIMEOUT_MS }
+      ? {
+          kind: 'postgres',
+          url: d.DATABASE_URL,
+          poolMax: d.DB_POOL_MAX,
+          statementTimeoutMs: d.DB_STATEMENT_TIMEOUT_MS,
+          ...(d.DATABASE_REPLICA_URL ? { replica: { url: d.DATABASE_REPLICA_URL, maxLagMs: d.DATABASE_REPLICA_MAX_LAG_MS, pollMs: d.DATABASE_REPLICA_POLL_MS } } : {}),
+        }
       : { kind: 'pglite', dataDir: d.DATA_DIR },
     logLevel: d.LOG_LEVEL,
     seedDemo: d.SEED_DEMO,

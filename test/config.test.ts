@@ -74,3 +74,12 @@ t.test('when webhook settings are left out, then https only, no loopback, retrie
   t.match(err.problems.join('\n'), /WEBHOOKS_GIVE_UP_AFTER_S: must be at least 86400/)
   t.match(err.problems.join('\n'), /WEBHOOKS_ALLOW_LOOPBACK/)
 })
+
+t.test('when a read replica is configured, then it needs the primary, a postgres URL and sane bounds, and is carried with its settings', async (t) => {
+  const config = loadConfig({ DATABASE_URL: 'postgres://app@primary:5432/engage', DATABASE_REPLICA_URL: 'postgres://app@replica:5432/engage', DATABASE_REPLICA_MAX_LAG_MS: '500' })
+  t.match(config.database, { kind: 'postgres', replica: { url: 'postgres://app@replica:5432/engage', maxLagMs: 500, pollMs: 200 } })
+  t.notOk('replica' in loadConfig({ DATABASE_URL: 'postgres://app@primary:5432/engage' }).database, 'no replica unless configured')
+  const err = t.throws(() => loadConfig({ DATABASE_REPLICA_URL: 'mysql://replica', DATABASE_REPLICA_MAX_LAG_MS: '-1', DATABASE_REPLICA_POLL_MS: '5' })) as ConfigError
+  const text = err.problems.join('\n')
+  for (const name of ['DATABASE_REPLICA_URL: must be a postgres', 'DATABASE_REPLICA_URL: needs DATABASE_URL', 'DATABASE_REPLICA_MAX_LAG_MS', 'DATABASE_REPLICA_POLL_MS']) t.match(text, name, `${name} is reported`)
+})

@@ -10,6 +10,7 @@ import pg from 'pg'
 import type { Logger } from '../context.ts'
 import type { Config } from '../config.ts'
 import { renderSql, type RenderedSql } from './render-sql.ts'
+import { createReplicaRouting, type ReplicaRouting } from './replica.ts'
 import * as schema from './schema/index.ts'
 
 export type Schema = typeof schema
@@ -49,6 +50,8 @@ export type Database = {
    * Resolves to a function that stops listening.
    */
   listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>
+  /** Reads routed to a streaming replica, with read-your-writes (replica.ts): only when DATABASE_REPLICA_URL is set. */
+  replica?: ReplicaRouting
   /** Where a job queue (pg-boss) reaches this database: PostgreSQL by URL, or the one embedded PGlite in this process. */
   queue: { kind: 'postgres'; url: string } | { kind: 'pglite'; client: PGlite }
 }
@@ -134,8 +137,14 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
       p.on('error', () => {})
     }
     const db = drizzlePg(pool, { schema, logger }) as unknown as Db
+    const replica = config.replica && createReplicaRouting({ primary: pool, settings: config.replica, log, statementTimeoutMs: config.statementTimeoutMs })
+    if (replica) {
+      replica.route(pool)
+      await replica.start((channel, handlers) => listenOnOwnConnection(config.url, channel, handlers, log))
+    }
     return {
       db,
+      ...(replica ? { replica } : {}),
       background: drizzlePg(pool, { schema }) as unknown as Db,
       kind: 'postgres',
       queue: { kind: 'postgres', url: config.url },
@@ -150,7 +159,7 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
         const name = preparedName(text)
         return (await pool.query(name ? { name, text, values: params } : { text, values: params }).catch(failed(text, params))).rows as T[]
       },
-      close: async () => void (await Promise.all([pool.end(), probe.end()])),
+      close: async () => void (await Promise.all([replica?.close(), pool.end(), probe.end()])),
       listen: (channel, handlers) => listenOnOwnConnection(config.url, channel, handlers, log),
       exclusive: async (fn) => {
         const lockClient = await pool.connect()

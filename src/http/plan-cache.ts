@@ -1,13 +1,16 @@
 // Plans kept per request shape, for the read path's two doors: the same request by the same kind of caller plans to
 // the same reads (and the repository keeps their built statement). Only plans are kept; data is always read afresh.
 import type { FastifyRequest } from 'fastify'
+import type { CacheInvalidation } from '../modules/outbox/cache-invalidation.ts'
 
 /** As long as the agency cache: a plan holds agency ids resolved from slugs and callers' agencies. */
 const PLAN_MS = 60_000
 const CACHED_PLANS = 1_000
 
-export function planCache<T>() {
+/** `caches`: a change to any agency (on any instance) empties the cache, since plans hold agencies' ids and rules. */
+export function planCache<T>(caches?: Pick<CacheInvalidation, 'on'>) {
   const plans = new Map<string, { plan: T; at: number }>()
+  caches?.on((what) => (what === 'everything' || what.entityType === 'agency') && plans.clear())
   return {
     get(key: string): T | undefined {
       const hit = plans.get(key)

@@ -19,7 +19,7 @@ export function createSubmissionLimit(limiter: Limiter): SubmissionLimit {
 
 /**
  * An anonymous endorsement of a priority: counted against the submission allowance, and once a day per address and
- * priority. The key is the address's keyed hash and lives only in the limiter's memory; nothing of it is stored.
+ * priority. The key is the address's keyed hash; the shared store keeps only a keyed hash of that (never the address).
  */
 export type EndorsementLimit = (request: FastifyRequest, priorityId: string) => Promise<void>
 
@@ -27,7 +27,7 @@ export const ENDORSEMENT_WINDOW_MS = 24 * 60 * 60_000
 
 export function createEndorsementLimit(app: FastifyInstance, submissionLimit: SubmissionLimit): EndorsementLimit {
   const perPriority = new WeakMap<FastifyRequest, string>()
-  const once = app.createRateLimit({ max: 1, timeWindow: ENDORSEMENT_WINDOW_MS, keyGenerator: (request) => perPriority.get(request) ?? 'none' })
+  const once = app.createRateLimit({ max: 1, timeWindow: ENDORSEMENT_WINDOW_MS, keyGenerator: (request) => perPriority.get(request) ?? 'none', ...({ storeName: 'endorsements' } as object) })
   return async (request, priorityId) => {
     if (request.actor.kind !== 'public') return
     await submissionLimit(request)

@@ -19,6 +19,7 @@ import { createOrganizationsRepository } from './organizations/organizations-rep
 import { createOutboxRepository } from './outbox/outbox-repository.ts'
 import { createParticipantsRepository } from './participants/participants-repository.ts'
 import { createPrioritiesRepository } from './priorities/priorities-repository.ts'
+import { createRateLimitsRepository } from './rate-limits/rate-limits-repository.ts'
 import { createReportBacksRepository } from './report-backs/report-backs-repository.ts'
 import { createSurveysRepository } from './surveys/surveys-repository.ts'
 import { createTopicsRepository } from './topics/topics-repository.ts'
@@ -42,6 +43,7 @@ const bound = (db: Queryable) => ({
   outbox: createOutboxRepository(db),
   participants: createParticipantsRepository(db),
   priorities: createPrioritiesRepository(db),
+  rateLimits: createRateLimitsRepository(db),
   reportBacks: createReportBacksRepository(db),
   surveys: createSurveysRepository(db),
   topics: createTopicsRepository(db),

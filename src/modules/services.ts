@@ -20,6 +20,7 @@ import { createLoopServices } from './loop-services.ts'
 import { createLoopExportsService } from './exports/loop-exports-service.ts'
 import { createOpen311Service } from './open311/open311-service.ts'
 import { createChangeStream } from './outbox/change-stream.ts'
+import { createCacheInvalidation } from './outbox/cache-invalidation.ts'
 import { createReadsRepository } from './reads/reads-repository.ts'
 import { createReadsService } from './reads/reads-service.ts'
 import { createRepositories } from './repositories.ts'
@@ -53,6 +54,9 @@ export function createServices(
   const repositories = createRepositories(database.db, totalCountCap)
   const writes = createWrites({ database, repositories })
   const agencies = createAgenciesService({ database })
+  // What this instance keeps in memory is dropped when any instance changes it (cache-invalidation.ts); the app starts it.
+  const caches = createCacheInvalidation({ database, ...(log ? { log } : {}) })
+  caches.on((what) => (what === 'everything' ? agencies.forget() : what.entityType === 'agency' && agencies.forget({ id: what.entityId })))
   const events = createEventsService({ database, repositories, writes, agencies })
   const series = createSeriesService({ database, repositories, writes, agencies })
   const organizations = createOrganizationsService({ database, repositories, writes, agencies })
@@ -64,6 +68,7 @@ export function createServices(
   const delivery = createWebhookDelivery({ database, repositories, clock, signingClock: systemClock, sender, settings: webhooks.delivery, log: workLog })
   const webhookWorker = createWebhookWorker({ database, repositories, delivery, settings: webhooks.worker, log: workLog })
   return {
+    caches,
     webhooks: createWebhooksService({ database, repositories, agencies, settings: webhooks.guard, wake: () => webhookWorker.wake() }),
     webhookWorker,
     webhookDelivery: delivery,

@@ -96,7 +96,7 @@ export async function registerGraphql(
   // Mercurius's response schema types error paths as strings, so list indices would go out as "0"; GraphQL says
   // integers. Its routes are serialized with JSON.stringify instead (the schema filters nothing: data is open).
   // GraphQL over HTTP lets `extensions` be null (MUST); mercurius's body schema wants an object.
-  const answerFromReadPath = readPathHandler({ schema: () => app.graphql.schema, reads: services.reads, validationRules: options.validationRules as ValidationRule[] })
+  const answerFromReadPath = readPathHandler({ schema: () => app.graphql.schema, reads: services.reads, validationRules: options.validationRules as ValidationRule[], caches: services.caches })
   app.addHook('onRoute', (route) => {
     // @fastify/websocket's route option (its types are not imported here).
     const ws = route as { wsHandler?: Parameters<typeof guardSocket>[0] }

@@ -21,6 +21,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ReadsService, RootRead } from '../../modules/reads/reads-service.ts'
 import type { ReadableTypes, Selection } from '../../modules/reads/selection.ts'
 import { planCache, sightOf } from '../plan-cache.ts'
+import type { CacheInvalidation } from '../../modules/outbox/cache-invalidation.ts'
 import { contextOf, parseAcceptLanguage } from '../request-context.ts'
 import { GRAPHQL_LIMITS } from './abuse-limits.ts'
 import { refuseControlCharactersInGraphql } from './text-guard-hook.ts'
@@ -36,9 +37,11 @@ export type ReadPathOptions = {
   schema: () => GraphQLSchema
   reads: ReadsService
   validationRules: ValidationRule[]
+  /** Empties the plans when an agency changes on any instance (plan-cache.ts). */
+  caches?: Pick<CacheInvalidation, 'on'>
 }
 
-export function readPathHandler({ schema, reads, validationRules }: ReadPathOptions) {
+export function readPathHandler({ schema, reads, validationRules, caches }: ReadPathOptions) {
   const documents = new Map<string, Validated>()
   const rules = [...specifiedRules, ...validationRules]
 
@@ -57,7 +60,7 @@ export function readPathHandler({ schema, reads, validationRules }: ReadPathOpti
   }
 
   /** Requests already planned (plan-cache.ts): a repeated query only binds and runs its statement. */
-  const plans = planCache<Plan>()
+  const plans = planCache<Plan>(caches)
 
   /** Plans a request: its reads, the languages they are built in, and which roots must not be null; undefined for mercurius. */
   async function plan(request: FastifyRequest, body: Record<string, unknown>): Promise<Plan | undefined> {

@@ -14,8 +14,8 @@ type IdParams = { Params: { id: string } }
 export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath = true }: { services: Services; baseUrl: string; readPath?: boolean }) {
   const { events, series, eventFeeds, reads } = services
   // Reads planned per caller's sight, languages and URL (plan-cache.ts): a repeated read only binds and runs its statement.
-  const listPlans = planCache<{ read: EventsPageRead | EmptyPage }>()
-  const eventPlans = planCache<EventRead>()
+  const listPlans = planCache<{ read: EventsPageRead | EmptyPage }>(services.caches)
+  const eventPlans = planCache<EventRead>(services.caches)
 
   app.get('/v1/events', async function listEvents(request, reply) {
     reply.header('vary', 'Accept, Accept-Language, Authorization')

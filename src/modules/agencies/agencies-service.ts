@@ -28,8 +28,9 @@ export function createAgenciesService({ database }: { database: Database }) {
   }
 
   const service = {
-    /** Drops a changed agency from the cache, so this process answers with the change at once. */
-    forget(row: AgencyRow) {
+    /** Drops a changed agency from the cache (every agency without `row`), so this process answers with the change at once. */
+    forget(row?: Pick<AgencyRow, 'id'>) {
+      if (!row) return cache.clear()
       for (const [key, hit] of cache) if (hit.row.id === row.id) cache.delete(key)
     },
 
