@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../errors.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import type { EventsService } from '../events/events-service.ts'
 import { decodeCursor, toPage, type Page } from '../shared/pagination.ts'
-import { parseInput } from '../shared/validation.ts'
+import { isUuid, parseInput } from '../shared/validation.ts'
 import type { Repositories } from '../repositories.ts'
 import type { Writes } from '../writes.ts'
 import type { SurveyResponseRow } from './surveys-repository.ts'
@@ -17,6 +17,7 @@ import { surveyListQuery, surveyResponseInput } from './surveys-schemas.ts'
 const answering = new Set(['registered', 'attended'])
 
 const ORDER = 'survey-responses:created'
+const eventNotFound = () => notFound('EVENT_NOT_FOUND', 'The event')
 
 export type SurveyResponseView = ReturnType<typeof surveyResponseView>
 
@@ -31,37 +32,38 @@ export function createSurveysService({ repositories, writes, agencies, events }:
      * for it is consumed in the same statement as the response is written. Nothing ties the two together afterwards.
      */
     async submit(ctx: RequestContext, eventId: string, rawInput: unknown): Promise<SurveyResponseView> {
-      const event = await events.visibleRow(ctx, eventId)
+      if (!isUuid(eventId)) throw eventNotFound()
       const { token, ...input } = parseInput(surveyResponseInput, rawInput)
       if (token === undefined) throw new AppError('SURVEY_TOKEN_REQUIRED', 'Send the one-time survey token handed out at registration, check-in or in the follow-up as `token`')
-      const now = ctx.clock.now()
-      const held = event.status === 'completed' || (event.status === 'scheduled' && event.startsAt.getTime() <= now.getTime())
-      if (!held) throw new AppError('SURVEY_NOT_OPEN', 'The survey opens once the event has been held')
-      const agency = (await agencies.byIds([event.agencyId])).get(event.agencyId)!
-      const closesAt = surveyClosesAt(event.endsAt, agency.surveyWindowDays)
-      if (now.getTime() >= closesAt.getTime()) throw new AppError('SURVEY_CLOSED', `The survey of this event closed at ${closesAt.toISOString()}`)
       const hash = surveyTokenHash(token)
       const invalid = () => new AppError('SURVEY_TOKEN_INVALID', 'The survey token is not one handed out for this event')
       const used = () => new AppError('SURVEY_TOKEN_USED', 'This attendance has already answered the survey')
-      if (!hash) throw invalid()
-      // The response is anonymous: its audit row names no one, whoever sent it. The event read above is its only check.
+      const now = ctx.clock.now()
+      // The response is anonymous: its audit row names no one, whoever sent it. The token is its only check.
       const anonymous: RequestContext = { ...ctx, actor: publicActor }
       const created = await writes.create(anonymous, {
         operation: 'surveys.submit',
         entityType: 'survey_response',
         idempotencyKey: undefined,
         body: rawInput,
-        checks: { token: repositories.surveys.tokenCheck(hash) },
-        gate: { sql: repositories.surveys.consumeGate(hash, event.id), refused: used },
+        // The event (as the caller may see it), its window and the token, in one read.
+        checks: { event: repositories.events.surveyWindowCheck(eventId, await events.visibilityFor(ctx)), token: hash ? repositories.surveys.tokenCheck(hash) : undefined },
+        gate: { sql: repositories.surveys.consumeGate(hash ?? '', eventId), refused: used },
         plan: (found, id) => {
-          const invitation = found.token[0]
+          const event = found.event[0]
+          if (!event) throw eventNotFound()
+          const held = event.status === 'completed' || (event.status === 'scheduled' && event.startsAt.getTime() <= now.getTime())
+          if (!held) throw new AppError('SURVEY_NOT_OPEN', 'The survey opens once the event has been held')
+          const closesAt = surveyClosesAt(event.endsAt, event.surveyWindowDays)
+          if (now.getTime() >= closesAt.getTime()) throw new AppError('SURVEY_CLOSED', `The survey of this event closed at ${closesAt.toISOString()}`)
+          const invitation = found.token?.[0]
           // A token of another event, or of a registration cancelled or never given a place, counts as none.
-          if (!invitation || invitation.eventId !== event.id || !answering.has(invitation.status)) throw invalid()
+          if (!invitation || invitation.eventId !== eventId || !answering.has(invitation.status)) throw invalid()
           if (invitation.used) throw used()
           return {
-            row: repositories.surveys.planInsert({ id, agencyId: event.agencyId, eventId: event.id, ...input, createdAt: now }),
-            audit: { agencyId: event.agencyId, action: 'survey.answered', details: { eventId: event.id } },
-            outbox: { visibility: 'agency', payload: { id, eventId: event.id } },
+            row: repositories.surveys.planInsert({ id, agencyId: event.agencyId, eventId, ...input, createdAt: now }),
+            audit: { agencyId: event.agencyId, action: 'survey.answered', details: { eventId } },
+            outbox: { visibility: 'agency', payload: { id, eventId } },
           }
         },
       })
