@@ -118,7 +118,8 @@ export function createInsightsService({ database, agencies, log, settings = defa
     const reach = buildReach(eventRows, people, settings)
     return {
       reach: inAnswerOrder(reach.snapshot),
-      trust: inAnswerOrder(buildTrust(surveys, reach.eventKey, settings)),
+      // Online-only responses count in their own area (rolled up as reach's) and quarter, with no meeting.
+      trust: inAnswerOrder(buildTrust(surveys, reach.eventKey, settings, { period: quarter, topOf: (area) => topOf.get(area) ?? area })),
       'who-takes-part': inAnswerOrder(buildWhoTakesPart(reach, people, settings)),
       events: new Set(events.map((e) => e.id)),
     }
