@@ -1,12 +1,11 @@
 // Creates as units of work: one read carrying every check, then one statement that claims the idempotency key and
 // writes the row, what goes with it, the audit entry and the outbox entry (src/db/unit-of-work.ts does the SQL).
 import { randomUUID } from 'node:crypto'
-import type { SQL } from 'drizzle-orm'
 import { principalOf } from '../auth/actor.ts'
 import type { RequestContext } from '../context.ts'
 import type { Database } from '../db/client.ts'
 import { AppError } from '../errors.ts'
-import { readChecks, rowCount, writeAll, type Check, type PlannedInsert, type PlannedWrite } from '../db/unit-of-work.ts'
+import { readChecks, rowCount, writeAll, type Check, type PlannedGate, type PlannedInsert, type PlannedWrite } from '../db/unit-of-work.ts'
 import type { AuditEntry } from './audit/audit-repository.ts'
 import { keyClaim, priorOf, type KeyClaim } from './idempotency/idempotency.ts'
 import type { OutboxEntry } from './outbox/outbox-repository.ts'
@@ -37,7 +36,7 @@ export type CreateCommand<C, Row> = {
    * A write that must yield a row for the create to go ahead (a one-time token consumed), for creates that claim no
    * idempotency key; when it yields none, `refused()` is thrown.
    */
-  gate?: { sql: SQL; refused(): AppError }
+  gate?: { sql: PlannedGate; refused(): AppError }
 }
 
 /** The new row, or the id of the resource a retry with the same key and body created before. */

@@ -1,8 +1,8 @@
 // SQL for survey responses and their one-time tokens. A response row holds scores, a language and (online only) an
 // area and topic: nothing that could identify who gave it, and no reference to the token that let it in.
-import { and, asc, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, isNull, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
+import { plannedInsert, rowsCheck, type Check, type PlannedGate, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { attendances, surveyInvitations, surveyResponses, surveyTokens } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 
@@ -47,7 +47,7 @@ export function createSurveysRepository(db: Queryable) {
      * The gate of a response's write: marks the attendance answered, and yields a row only if it was not yet. The row
      * lock makes two concurrent answers with tokens of one attendance take turns: the second finds it used.
      */
-    consumeGate(tokenHash: string, eventId: string): SQL {
+    consumeGate(tokenHash: string, eventId: string): PlannedGate {
       return sql`update ${surveyInvitations} set used = true
         where attendance_id = (select attendance_id from ${surveyTokens} where token_hash = ${tokenHash}) and event_id = ${eventId}::uuid and not used
         returning 1`
