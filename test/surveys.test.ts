@@ -6,6 +6,7 @@ import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { dateAfterNow } from './helpers/clock.ts'
 import { eventBody } from './helpers/fixtures.ts'
+import { addSurveys } from './helpers/insights-data.ts'
 
 const { app, database, fixtures } = await build(t)
 const staff = await bearer()
@@ -178,4 +179,40 @@ t.test('when online-only feedback carries the survey, then one anonymous respons
   }
   const [count] = await rows<{ n: number }>(sql`select count(*)::int as n from survey_responses where event_id is null`)
   t.equal(count!.n, 2, 'refused feedback stored no survey')
+})
+
+t.test('when trust is read by topic, then a meeting counts in each of its topics and online answers in theirs, small groups withheld (REST and GraphQL)', async (t) => {
+  const meeting = await eventEnded(1, { topics: ['wellness', 'policy'], areaId: fixtures.areas.south.id })
+  await addSurveys(database, fixtures.metro.id, meeting, 11, { dignity: 4, trust: 3 })
+  for (let i = 0; i < 12; i++) {
+    const res = await app.inject({ method: 'POST', url: '/v1/feedback', payload: { agency: 'metro', body: `Online ${i}`, language: 'en', topic: 'wellness', areaId: fixtures.areas.north.id, survey: { dignity: 5, trust: 5 } } })
+    t.equal(res.statusCode, 201, res.body)
+  }
+  // A small group, in an agency of its own (so that its complements do not hide this test's figures).
+  for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: '/v1/feedback', payload: { agency: 'lakeside', body: `Rare ${i}`, language: 'en', topic: 'other', survey: { trust: 1 } } })
+  const res = await app.inject({ method: 'GET', url: '/v1/insights/trust?agency=metro' })
+  t.equal(res.statusCode, 200)
+  type Row = { key: Record<string, string | null>; by?: string[]; responses: { value: number | null; suppressed: string | null }; trust: { value: number | null } }
+  const body = res.json() as { cells: Row[]; margins: Row[] }
+  const topic = (code: string) => body.margins.filter((m) => m.by?.join() === 'topic,period' && m.key.topic === code)
+  const wellness = topic('wellness')
+  t.equal(wellness.length, 1, 'one wellness margin this quarter')
+  t.equal(wellness[0]!.responses.value, 23, "the meeting's 11 and the 12 online answers")
+  t.equal(topic('policy')[0]?.responses.value, 11, 'the meeting counts in its other topic too')
+  const online = body.cells.find((c) => c.key.event === null && c.key.topics === 'wellness')
+  t.same([online?.key.area, online?.key.kind, online?.responses.value], [fixtures.areas.north.id, 'none', 12], 'online answers count in their area, with no meeting')
+  const byArea = body.margins.find((m) => m.by?.join() === 'area,period' && m.key.area === fixtures.areas.north.id)
+  // Earlier tests answered at meetings of the same area, some in small numbers: shown, it holds the 12; else withheld with a reason.
+  t.ok(byArea && (byArea.responses.value === null ? byArea.responses.suppressed !== null : byArea.responses.value >= 12), `and in the area margin: ${JSON.stringify(byArea?.responses)}`)
+  const filtered = (await app.inject({ method: 'GET', url: '/v1/insights/trust?agency=metro&kind=none' })).json() as { cells: Row[]; margins: Row[] }
+  t.ok(filtered.cells.every((c) => c.key.kind === 'none'), 'kind=none keeps the online answers')
+  t.same(filtered.margins.filter((m) => m.by?.includes('topic')), [], 'topic margins span kinds: not part of a kind selection')
+
+  const small = (await app.inject({ method: 'GET', url: '/v1/insights/trust?agency=lakeside' })).json() as { margins: Row[] }
+  t.same(small.margins.find((m) => m.by?.join() === 'topic,period' && m.key.topic === 'other')?.responses, { value: null, suppressed: 'primary' }, 'three online answers are withheld')
+
+  const gqlRes = await gql(`{ insights(agency: "metro") { trust { margins { key { dimension value } by responses { value suppressed } } } } }`)
+  const margins = gqlRes.data.insights.trust.margins as { key: { dimension: string; value: string }[]; by: string[]; responses: { value: number } }[]
+  const gqlWellness = margins.find((m) => m.by.join() === 'topic,period' && m.key.some((k) => k.dimension === 'topic' && k.value === 'wellness'))
+  t.equal(gqlWellness?.responses.value, 23, 'GraphQL gives the same figure')
 })
