@@ -28,12 +28,13 @@ const datasetArb = fc.record({
   feedback: fc.array(fc.record({ n: fc.integer({ min: 1, max: 30 }), topic: fc.constantFrom(...topics), stance: fc.constantFrom('critical', 'supportive'), area: fc.nat(2), event: fc.option(fc.nat(3), { nil: undefined }), day: fc.constantFrom(...quarters), ack: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined }), status: fc.constantFrom('received', 'addressed', 'declined') }), { minLength: 1, maxLength: 6 }),
 })
 
-type Filter = { area?: string[]; from?: string; to?: string; kind?: string[]; format?: string[] }
+type Filter = { area?: string[]; from?: string; to?: string; kind?: string[]; format?: string[]; topic?: string[] }
 const filterArb = fc.record({
   area: fc.option(fc.subarray([0, 1], { minLength: 1 }), { nil: undefined }),
   range: fc.option(fc.tuple(fc.constantFrom('2026-01-01', '2026-02-10', '2026-04-01'), fc.constantFrom('2026-03-31', '2026-06-15', '2026-12-31')).filter(([from, to]) => from <= to), { nil: undefined }),
   kind: fc.option(fc.subarray([...kinds, 'none'], { minLength: 1 }), { nil: undefined }),
   format: fc.option(fc.subarray([...formats, 'none'], { minLength: 1 }), { nil: undefined }),
+  topic: fc.option(fc.subarray(topics, { minLength: 1 }), { nil: undefined }),
 })
 
 /** What a reader learns from rows shown together: for one count, which withheld figures are determined. */
@@ -72,7 +73,7 @@ t.test('property: over random agencies and any two filters, no count 1–10 is s
         await addFeedback(database, agency.id, f.n, { topic: f.topic, stance: f.stance, areaId: areaId(f.area), eventId: f.event === undefined ? null : (eventIds[f.event] ?? null), receivedAt: `${f.day}T15:00:00Z`, acknowledgedAfterDays: f.ack, status: f.status })
 
       // Unfiltered beside a random filter too: trust's topic margins appear only where no kind, format or area is asked for.
-      const unfiltered: (typeof filterPairs)[number][0] = { area: undefined, range: undefined, kind: undefined, format: undefined }
+      const unfiltered: (typeof filterPairs)[number][0] = { area: undefined, range: undefined, kind: undefined, format: undefined, topic: undefined }
       for (const [a, b] of [[unfiltered, filterPairs[0]![0]], ...filterPairs])
         for (const name of names) {
           const ask = async (f: typeof a): Promise<InsightAnswer> => {
@@ -81,6 +82,7 @@ t.test('property: over random agencies and any two filters, no count 1–10 is s
             if (f.range) [query.from, query.to] = f.range
             if (f.kind) query.kind = f.kind
             if (f.format) query.format = f.format
+            if (f.topic) query.topic = f.topic
             return app.services.insights.answer(ctx, name, query)
           }
           const [first, second] = [await ask(a), await ask(b)]

@@ -211,6 +211,18 @@ t.test('when trust is read by topic, then a meeting counts in each of its topics
   const small = (await app.inject({ method: 'GET', url: '/v1/insights/trust?agency=lakeside' })).json() as { margins: Row[] }
   t.same(small.margins.find((m) => m.by?.join() === 'topic,period' && m.key.topic === 'other')?.responses, { value: null, suppressed: 'primary' }, 'three online answers are withheld')
 
+  const onlyWellness = (await app.inject({ method: 'GET', url: '/v1/insights/trust?agency=metro&topic=wellness' })).json() as { cells: Row[]; margins: Row[] }
+  t.same([onlyWellness.cells.length, onlyWellness.margins.map((m) => [m.by, m.key.topic, m.responses.value])], [0, [[['topic', 'period'], 'wellness', 23]]], 'topic=wellness: its margin alone')
+  const voice = (await app.inject({ method: 'GET', url: '/v1/insights/voice?agency=metro&topic=wellness,other' })).json() as { cells: Row[] }
+  t.ok(voice.cells.length > 0 && voice.cells.every((c) => ['wellness', 'other'].includes(c.key.topic!)), 'voice by topic keeps those topics')
+  const badTopic = await app.inject({ method: 'GET', url: '/v1/insights/trust?agency=metro&topic=Not%20A%20Topic' })
+  t.same([badTopic.statusCode, codeOf(badTopic)], [400, 'VALIDATION_FAILED'])
+  const badGql = await gql('{ insights(agency: "metro", filter: { topics: ["\u0000"] }) { trust { margins { by } } } }')
+  t.equal(badGql.errors?.[0]?.extensions?.code, 'VALIDATION_FAILED', 'a NUL topic over GraphQL')
+  t.match(badGql.errors?.[0]?.extensions?.errors?.[0]?.field, /^filter\.topics/, 'named as GraphQL callers wrote it')
+  const byTopicGql = await gql('{ insights(agency: "metro", filter: { topics: ["policy"] }) { trust { margins { by responses { value } } } } }')
+  t.same(byTopicGql.data.insights.trust.margins, [{ by: ['topic', 'period'], responses: { value: 11 } }], 'GraphQL filters by topic too')
+
   const gqlRes = await gql(`{ insights(agency: "metro") { trust { margins { key { dimension value } by responses { value suppressed } } } } }`)
   const margins = gqlRes.data.insights.trust.margins as { key: { dimension: string; value: string }[]; by: string[]; responses: { value: number } }[]
   const gqlWellness = margins.find((m) => m.by.join() === 'topic,period' && m.key.some((k) => k.dimension === 'topic' && k.value === 'wellness'))

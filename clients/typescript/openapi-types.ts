@@ -8343,6 +8343,8 @@ export interface operations {
                 kind?: (components["schemas"]["EventKind"] | "none")[];
                 /** @description Only meetings in these formats (`none`: feedback given outside a meeting). `who-takes-part` is not split by format and ignores it. */
                 format?: (components["schemas"]["EventFormat"] | "none")[];
+                /** @description Only these topics (codes): voice and closing-the-loop keep the cells and margins of these topics; trust keeps its margins by topic (a meeting counts in each of its topics, online-only answers in their feedback's). `reach` and `who-takes-part` are not split by topic and ignore it. */
+                topic?: string[];
             };
             header?: never;
             path: {
