@@ -171,6 +171,10 @@ t.test('when online-only feedback carries the survey, then one anonymous respons
   t.same(stored, [{ event_id: null, area_id: fixtures.areas.north.id, topic: 'everyday_interactions', dignity: 5, voice: null, trust: 4, language: 'en' }], 'one response, of the area and topic; no contact copied')
   const viaGraphql = await gql('mutation ($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id } } }', { input: { agency: 'metro', body: 'Fine', language: 'en', topic: 'community_safety', survey: { voice: 3 } } })
   t.ok(viaGraphql.data?.submitFeedback?.feedback?.id, JSON.stringify(viaGraphql))
+  const badGql = await gql('mutation ($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id } } }', { input: { agency: 'metro', body: 'Fine', language: 'en', topic: 'community_safety', survey: { trust: 9 } } })
+  t.equal(badGql.errors?.[0]?.extensions?.code, 'VALIDATION_FAILED', 'a score out of range over GraphQL')
+  const nulToken = await gql(submitGql, { id: await eventEnded(1), input: { token: 'abc\u0000def', trust: 3 } })
+  t.ok(['VALIDATION_FAILED', 'BAD_REQUEST', 'SURVEY_TOKEN_INVALID'].includes(nulToken.errors?.[0]?.extensions?.code), `a NUL in a token over GraphQL: ${nulToken.errors?.[0]?.extensions?.code}`)
   const withEvent = await app.inject({ method: 'POST', url: '/v1/feedback', payload: { ...body, contact: undefined, eventId: await eventEnded(1), survey: { trust: 3 } } })
   t.equal(codeOf(withEvent), 'VALIDATION_FAILED', "feedback given at an event answers the event's survey with a token")
   for (const survey of [{}, { trust: 0 }, { trust: 'high' }, { trust: 3, token: 'x' }, null]) {
