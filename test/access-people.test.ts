@@ -2,6 +2,7 @@
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { dateAfterNow } from './helpers/clock.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
 type Role = 'public' | 'partner' | 'analyst' | 'staff' | 'admin' | 'staffElsewhere'
@@ -28,7 +29,13 @@ t.test('when every role tries every people operation, then each answer is the on
   const partnerParticipant = await post('/v1/participants', { displayName: 'Partner person', organizationId: org.id })
   const event = await post('/v1/events', eventBody({ registrationRequired: true, capacity: 100 }))
   // Before TEST_NOW: held, so its survey is open.
-  const held = await post('/v1/events', eventBody({ startsAt: '2025-01-10T09:00:00-05:00', endsAt: '2025-01-10T10:00:00-05:00' }))
+  const held = await post('/v1/events', eventBody({ startsAt: `${dateAfterNow(-1)}T09:00:00-05:00`, endsAt: `${dateAfterNow(-1)}T10:00:00-05:00` }))
+  // The survey token is the capability: whoever holds one answers once, whatever their role. Each attempt gets its own.
+  const freshToken = async (): Promise<string> => {
+    const person = await post('/v1/participants', { displayName: 'Attendee' })
+    const res = await app.inject({ method: 'POST', url: `/v1/events/${held.id}/check-ins`, headers: staff, payload: { participantId: person.id } })
+    return res.json().surveyToken
+  }
   const any = { 'if-match': '*' }
 
   const rest = (method: string, url: string | (() => Promise<string>), payload?: unknown, extra: Record<string, string> = {}) => async (h: Record<string, string>) => {
@@ -61,7 +68,8 @@ t.test('when every role tries every people operation, then each answer is the on
     { name: 'REST cancel a registration', run: rest('POST', freshRegistration, undefined, any), expect: staffOnly(200, 404) },
     { name: 'REST check in', run: rest('POST', `/v1/events/${event.id}/check-ins`, { participantId: agencyParticipant.id }), expect: staffOnly(200, 404) },
     { name: 'REST head count', run: rest('POST', `/v1/events/${event.id}/head-counts`, { count: 3 }), expect: staffOnly(201, 404) },
-    { name: 'REST answer the survey', run: rest('POST', `/v1/events/${held.id}/survey-responses`, { dignity: 4 }), expect: all(201) },
+    { name: 'REST answer the survey', run: async (h) => rest('POST', `/v1/events/${held.id}/survey-responses`, { token: await freshToken(), dignity: 4 })(h), expect: all(201) },
+    { name: 'REST answer the survey without a token', run: rest('POST', `/v1/events/${held.id}/survey-responses`, { dignity: 4 }), expect: all(400) },
     { name: 'REST list survey responses', run: rest('GET', `/v1/events/${held.id}/survey-responses`), expect: staffOnly(200, 404) },
     { name: 'GraphQL participants', run: gql('{ participants { nodes { id } } }'), expect: { public: 401, partner: 200, analyst: 403, staff: 200, admin: 200, staffElsewhere: 200 } },
     { name: 'GraphQL an agency participant', run: gql(`{ participant(id: "${agencyParticipant.id}") { id } }`), expect: { public: 401, partner: 404, analyst: 404, staff: 200, admin: 200, staffElsewhere: 404 } },
@@ -69,7 +77,7 @@ t.test('when every role tries every people operation, then each answer is the on
     { name: 'GraphQL erase', run: gql('mutation { eraseParticipant(id: "00000000-0000-4000-8000-000000000000") { id } }'), expect: { public: 401, partner: 403, analyst: 403, staff: 403, admin: 404, staffElsewhere: 403 } },
     { name: 'GraphQL register oneself', run: gql(`mutation { registerForEvent(eventId: "${event.id}", self: { displayName: "G" }) { registration { id } } }`), expect: all(200) },
     { name: 'GraphQL head count', run: gql(`mutation { recordHeadCount(eventId: "${event.id}", count: 2) { id } }`), expect: staffOnly(200, 404) },
-    { name: 'GraphQL survey', run: gql(`mutation { submitSurveyResponse(eventId: "${held.id}", input: { trust: 3 }) { id } }`), expect: all(200) },
+    { name: 'GraphQL survey', run: async (h) => gql(`mutation { submitSurveyResponse(eventId: "${held.id}", input: { token: "${await freshToken()}", trust: 3 }) { id } }`)(h), expect: all(200) },
   ]
 
   const violations: string[] = []

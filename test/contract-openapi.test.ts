@@ -108,7 +108,7 @@ t.test('when the app is built, then every route is documented and every document
     ...loopOperations,
     ...priorityOperations,
     ...liaisonOperations,
-    'getFollowUp', 'getOwnRegistration', 'cancelOwnRegistration', 'requestAccommodations', 'listAccommodationRequests',
+    'getFollowUp', 'getOwnRegistration', 'cancelOwnRegistration', 'requestAccommodations', 'requestSurveyToken', 'listAccommodationRequests',
     'exportFeedbackCsv', 'exportDecisionsCsv',
     'getOpen311Discovery', 'listOpen311Services', 'getOpen311ServiceDefinition', 'listOpen311Requests', 'createOpen311Request', 'getOpen311Request',
     'listWebhookSubscriptions', 'createWebhookSubscription', 'getWebhookSubscription', 'updateWebhookSubscription', 'deleteWebhookSubscription',
@@ -753,9 +753,25 @@ t.test('participants, attendance and surveys: every operation, valid and invalid
   expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${event.id}/head-counts`, headers: json(), payload: { count: 12, note: 'Hall' } }), 201)
   expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${event.id}/head-counts`, payload: { count: 12 } }), 401, 'UNAUTHENTICATED')
 
-  const held = (await call(t, { method: 'POST', url: '/v1/events', headers: json(), payload: futureEvent({ startsAt: '2025-03-10T09:00:00-05:00', endsAt: '2025-03-10T10:00:00-05:00' }) })).json()
-  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${held.id}/survey-responses`, payload: { dignity: 5, voice: 4, neutrality: 3, trust: 4, language: 'es' } }), 201)
-  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${event.id}/survey-responses`, payload: { dignity: 5 } }), 409, 'SURVEY_NOT_OPEN')
+  const held = (await call(t, { method: 'POST', url: '/v1/events', headers: json(), payload: futureEvent({ startsAt: `${dateAfterNow(-2)}T09:00:00-05:00`, endsAt: `${dateAfterNow(-2)}T10:00:00-05:00` }) })).json()
+  const checkedIn = await call(t, { method: 'POST', url: `/v1/events/${held.id}/check-ins`, headers: json(), payload: { participantId: id } })
+  expectStatus(t, checkedIn, 200)
+  const { surveyToken } = checkedIn.json()
+  t.match(surveyToken, /^[A-Za-z0-9_-]{43}$/, 'the check-in hands out a survey token')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${held.id}/survey-responses`, payload: { dignity: 5 } }), 400, 'SURVEY_TOKEN_REQUIRED')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${held.id}/survey-responses`, payload: { token: 'A'.repeat(43), dignity: 5 } }), 403, 'SURVEY_TOKEN_INVALID')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${held.id}/survey-responses`, payload: { token: surveyToken, dignity: 5, voice: 4, neutrality: 3, trust: 4, language: 'es' } }), 201)
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${held.id}/survey-responses`, payload: { token: surveyToken, dignity: 5 } }), 409, 'SURVEY_TOKEN_USED')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/events/${event.id}/survey-responses`, payload: { token: surveyToken, dignity: 5 } }), 409, 'SURVEY_NOT_OPEN')
+  const open = (await call(t, { method: 'POST', url: '/v1/events', headers: json(), payload: futureEvent({ registrationRequired: true }) })).json()
+  const own = await call(t, { method: 'POST', url: `/v1/events/${open.id}/registrations`, payload: { displayName: 'Ana', consents: { dataUse: false } } })
+  expectStatus(t, own, 201)
+  t.match(own.json().surveyToken, /^[A-Za-z0-9_-]{43}$/, 'a registration hands out a survey token')
+  const grant = await call(t, { method: 'POST', url: `/v1/my-registrations/${own.json().registrationCode}/survey-token` })
+  expectStatus(t, grant, 201)
+  t.equal(grant.json().eventId, open.id)
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/my-registrations/${registered.json().registrationCode}/survey-token` }), 409, 'INVALID_TRANSITION')
+  expectStatus(t, await call(t, { method: 'POST', url: `/v1/my-registrations/${'x'.repeat(43)}/survey-token` }), 404, 'REGISTRATION_NOT_FOUND')
   expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${held.id}/survey-responses`, headers: staff }), 200)
   expectStatus(t, await call(t, { method: 'GET', url: `/v1/events/${held.id}/survey-responses` }), 401, 'UNAUTHENTICATED')
 

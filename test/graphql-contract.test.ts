@@ -320,8 +320,10 @@ t.test('when every field of every type is selected over real data, then each res
   await gql(`mutation { cancelRegistration(id: "${leaving.data.registerForEvent.registration.id}", expectedVersion: 1) { id } }`)
   await gql(`mutation { checkIn(eventId: "${gathering.id}", participantId: "${personId}") { id } }`)
   const counted = await gql(`mutation { recordHeadCount(eventId: "${gathering.id}", count: 40, countedAt: "2027-06-01T18:30:00-04:00", note: "Hall") { ${all('HeadCount', 'recordHeadCount')} } }`)
-  const held = (await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: { title: { en: 'Held' }, kind: 'town_hall', format: 'in_person', venue: { name: 'Hall' }, startsAt: '2025-06-01T18:00:00-04:00', endsAt: '2025-06-01T19:00:00-04:00' } })).json()
-  const answered = await gql(`mutation { submitSurveyResponse(eventId: "${held.id}", input: { dignity: 5, voice: 4, neutrality: 3, trust: 4, language: "es" }) { ${all('SurveyResponse', 'submitSurveyResponse')} } }`, {}, {})
+  const held = (await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: { title: { en: 'Held' }, kind: 'town_hall', format: 'in_person', venue: { name: 'Hall' }, startsAt: `${dateAfterNow(-3)}T18:00:00-04:00`, endsAt: `${dateAfterNow(-3)}T19:00:00-04:00` } })).json()
+  const heldCheckIn = await gql(`mutation { checkIn(eventId: "${held.id}", participantId: "${personId}") { ${all('Registration', 'checkIn')} } }`)
+  const surveyToken = heldCheckIn.data.checkIn.surveyToken
+  const answered = await gql(`mutation ($token: String) { submitSurveyResponse(eventId: "${held.id}", input: { token: $token, dignity: 5, voice: 4, neutrality: 3, trust: 4, language: "es" }) { ${all('SurveyResponse', 'submitSurveyResponse')} } }`, { token: surveyToken }, {})
   const gone = (await gql(`mutation { createParticipant(input: { displayName: "Gone" }) { participant { id } } }`)).data.createParticipant.participant.id
   await gql(`mutation { eraseParticipant(id: "${gone}") { id } }`)
   const withPurpose = await gql(`{ participant(id: "${personId}") { contact(purpose: REPORT_BACK) { visibility email phone } } }`)
@@ -340,11 +342,12 @@ t.test('when every field of every type is selected over real data, then each res
   const updated = await gql(`mutation ($id: ID!) { updatePriority(id: $id, expectedVersion: 1, input: { moderation: PUBLISHED }) { id } }`, { id: linkedPriority.data.proposePriority.priority.id })
   // A registrant's own registration: registered with a code, asking for accommodations, and staff reading the requests.
   const meeting = (await app.inject({ method: 'POST', url: '/v1/events', headers: admin, payload: eventBody({ registrationRequired: true }) })).json()
-  const selfRegistered = await gql(`mutation ($id: ID!) { registerForEvent(eventId: $id, self: { displayName: "Amina", accommodations: [STEP_FREE_ACCESS] }) { replayed registrationCode registration { id accommodations } } }`, { id: meeting.id }, {})
+  const selfRegistered = await gql(`mutation ($id: ID!) { registerForEvent(eventId: $id, self: { displayName: "Amina", accommodations: [STEP_FREE_ACCESS] }) { replayed registrationCode surveyToken registration { id accommodations } } }`, { id: meeting.id }, {})
   const code = selfRegistered.data.registerForEvent.registrationCode
   const askedFor = await gql(`mutation ($code: String!) { requestAccommodations(code: $code, input: { accommodations: [SIGN_LANGUAGE_INTERPRETATION], note: "Near the front" }) { id accommodations } }`, { code }, {})
   const ownSeen = await gql(`query ($code: String!) { ownRegistration(code: $code) { id status accommodations } }`, { code }, {})
   const requested = await gql(`query ($id: ID!) { accommodationRequests(eventId: $id) { eventId accommodations { accommodation offered registered waitlisted } notes { registrationId status note } } }`, { id: meeting.id })
+  const surveyGrant = await gql(`mutation ($code: String!) { requestSurveyToken(code: $code) { surveyToken eventId closesAt } }`, { code }, {})
   const cancelledOwn = await gql(`mutation ($code: String!) { cancelOwnRegistration(code: $code) { id status } }`, { code }, {})
   // Announcements: one with every field (expiring, reached, then withdrawn), read back as staff.
   const announcementFields = all('Announcement', 'createAnnouncement')
@@ -517,7 +520,7 @@ t.test('when every field of every type is selected over real data, then each res
   recordValues(contract.getMutationType()!, scheduled.data, seen, problems, 'Mutation')
   recordValues(contract.getMutationType()!, organization.json().data, seen, problems, 'Mutation')
   recordValues(contract.getMutationType()!, credential.json().data, seen, problems, 'Mutation')
-  for (const result of [person, registered, counted, answered, profile, agencyMade, made, areaRemoved]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
+  for (const result of [person, registered, selfRegistered, counted, heldCheckIn, answered, surveyGrant, profile, agencyMade, made, areaRemoved]) recordValues(contract.getMutationType()!, result.data, seen, problems, 'Mutation')
   recordValues(query, withPurpose.data, seen, problems, 'Query')
   // A near-me list: the one place an event has a distance.
   const near = await app.inject({ method: 'POST', url: '/graphql', headers: admin, payload: { query: `{ ${selection('events', '(filter: { near: { latitude: 40.75, longitude: -73.99 }, radius: 1000 })')} }` } })

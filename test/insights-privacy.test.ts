@@ -9,7 +9,7 @@ import type { InsightAnswer, InsightName, InsightRow } from '../src/modules/insi
 import { build } from './helpers/build.ts'
 import { testClock } from './helpers/clock.ts'
 import { recoverable } from './helpers/exact-rank.ts'
-import { addAttendees, addEvent, addFeedback, addSurveys } from './helpers/insights-data.ts'
+import { addAttendees, addEvent, addFeedback, addOnlineSurveys, addSurveys } from './helpers/insights-data.ts'
 import { assertProperty } from './helpers/property.ts'
 
 const { app, database } = await build(t, { env: { INSIGHTS_REFRESH_SECONDS: '0' } })
@@ -23,24 +23,28 @@ const quarters = ['2026-01-20', '2026-02-17', '2026-05-12', '2026-08-04']
 let agencies = 0
 
 const datasetArb = fc.record({
-  events: fc.array(fc.record({ area: fc.nat(2), kind: fc.constantFrom(...kinds), format: fc.constantFrom(...formats), day: fc.constantFrom(...quarters), hour: fc.integer({ min: 13, max: 23 }), attendees: fc.array(fc.record({ n: fc.integer({ min: 0, max: 25 }), gender: fc.constantFrom('woman', 'man', undefined), age: fc.constantFrom('age_25_34', 'age_65_plus', undefined) }), { maxLength: 2 }), surveys: fc.integer({ min: 0, max: 20 }) }), { minLength: 1, maxLength: 4 }),
+  events: fc.array(fc.record({ area: fc.nat(2), kind: fc.constantFrom(...kinds), format: fc.constantFrom(...formats), day: fc.constantFrom(...quarters), hour: fc.integer({ min: 13, max: 23 }), attendees: fc.array(fc.record({ n: fc.integer({ min: 0, max: 25 }), gender: fc.constantFrom('woman', 'man', undefined), age: fc.constantFrom('age_25_34', 'age_65_plus', undefined) }), { maxLength: 2 }), surveys: fc.integer({ min: 0, max: 20 }), topics: fc.subarray(topics) }), { minLength: 1, maxLength: 4 }),
+  online: fc.array(fc.record({ n: fc.integer({ min: 1, max: 20 }), area: fc.nat(2), topic: fc.constantFrom(...topics), day: fc.constantFrom(...quarters) }), { maxLength: 3 }),
   feedback: fc.array(fc.record({ n: fc.integer({ min: 1, max: 30 }), topic: fc.constantFrom(...topics), stance: fc.constantFrom('critical', 'supportive'), area: fc.nat(2), event: fc.option(fc.nat(3), { nil: undefined }), day: fc.constantFrom(...quarters), ack: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined }), status: fc.constantFrom('received', 'addressed', 'declined') }), { minLength: 1, maxLength: 6 }),
 })
 
-type Filter = { area?: string[]; from?: string; to?: string; kind?: string[]; format?: string[] }
+type Filter = { area?: string[]; from?: string; to?: string; kind?: string[]; format?: string[]; topic?: string[] }
 const filterArb = fc.record({
   area: fc.option(fc.subarray([0, 1], { minLength: 1 }), { nil: undefined }),
   range: fc.option(fc.tuple(fc.constantFrom('2026-01-01', '2026-02-10', '2026-04-01'), fc.constantFrom('2026-03-31', '2026-06-15', '2026-12-31')).filter(([from, to]) => from <= to), { nil: undefined }),
   kind: fc.option(fc.subarray([...kinds, 'none'], { minLength: 1 }), { nil: undefined }),
   format: fc.option(fc.subarray([...formats, 'none'], { minLength: 1 }), { nil: undefined }),
+  topic: fc.option(fc.subarray(topics, { minLength: 1 }), { nil: undefined }),
 })
 
 /** What a reader learns from rows shown together: for one count, which withheld figures are determined. */
 function recoveredFrom(rows: InsightRow[], measure: string): InsightRow[] {
   const withMeasure = rows.filter((r) => r[measure])
   const cells = withMeasure.filter((r) => !r.by)
+  // A cell is in a margin when it matches every dimension kept; trust's topic margins hold each cell whose topics include theirs.
+  const holds = (cell: InsightRow, m: InsightRow, d: string) => (d === 'topic' && !('topic' in cell.key) ? (cell.key.topics ?? '').split('+').includes(m.key.topic!) : cell.key[d] === m.key[d])
   const relations = withMeasure.flatMap((m, total) =>
-    m.by ? [{ total, members: cells.map((c) => withMeasure.indexOf(c)).filter((i) => m.by!.every((d) => withMeasure[i]!.key[d] === m.key[d])) }] : [],
+    m.by ? [{ total, members: cells.map((c) => withMeasure.indexOf(c)).filter((i) => m.by!.every((d) => holds(withMeasure[i]!, m, d))) }] : [],
   )
   const unknown = withMeasure.map((r) => (r[measure] as { value: number | null }).value === null && Boolean((r[measure] as { suppressed: unknown }).suppressed))
   return recoverable(unknown, relations).map((i) => withMeasure[i]!)
@@ -49,6 +53,7 @@ function recoveredFrom(rows: InsightRow[], measure: string): InsightRow[] {
 t.test('property: over random agencies and any two filters, no count 1–10 is shown and nothing withheld can be recovered', async (t) => {
   let pairs = 0
   let withheld = 0
+  let topicMargins = 0
   await assertProperty(
     fc.asyncProperty(datasetArb, fc.array(fc.tuple(filterArb, filterArb), { minLength: 2, maxLength: 3 }), async (data, filterPairs) => {
       const repo = createAgenciesRepository(database.db)
@@ -58,15 +63,18 @@ t.test('property: over random agencies and any two filters, no count 1–10 is s
       const areaId = (i: number) => areas[i]?.id ?? null
       const eventIds: string[] = []
       for (const e of data.events) {
-        const id = await addEvent(database, agency.id, { areaId: areaId(e.area), kind: e.kind, format: e.format, startsAt: `${e.day}T${e.hour}:00:00Z`, timeZone: 'America/Chicago', headCount: e.attendees[0]?.n })
+        const id = await addEvent(database, agency.id, { areaId: areaId(e.area), kind: e.kind, format: e.format, startsAt: `${e.day}T${e.hour}:00:00Z`, timeZone: 'America/Chicago', headCount: e.attendees[0]?.n, topics: e.topics })
         eventIds.push(id)
         for (const a of e.attendees) await addAttendees(database, agency.id, id, a.n, a.gender || a.age ? { gender: a.gender, age_band: a.age } : undefined)
         await addSurveys(database, agency.id, id, e.surveys, { dignity: 4, voice: 3, neutrality: e.surveys % 2 ? 5 : null, trust: 2 })
       }
+      for (const o of data.online) await addOnlineSurveys(database, agency.id, o.n, { areaId: areaId(o.area), topic: o.topic, givenAt: `${o.day}T16:00:00Z` })
       for (const f of data.feedback)
         await addFeedback(database, agency.id, f.n, { topic: f.topic, stance: f.stance, areaId: areaId(f.area), eventId: f.event === undefined ? null : (eventIds[f.event] ?? null), receivedAt: `${f.day}T15:00:00Z`, acknowledgedAfterDays: f.ack, status: f.status })
 
-      for (const [a, b] of filterPairs)
+      // Unfiltered beside a random filter too: trust's topic margins appear only where no kind, format or area is asked for.
+      const unfiltered: (typeof filterPairs)[number][0] = { area: undefined, range: undefined, kind: undefined, format: undefined, topic: undefined }
+      for (const [a, b] of [[unfiltered, filterPairs[0]![0]], ...filterPairs])
         for (const name of names) {
           const ask = async (f: typeof a): Promise<InsightAnswer> => {
             const query: Filter & { agency: string } = { agency: slug }
@@ -74,6 +82,7 @@ t.test('property: over random agencies and any two filters, no count 1–10 is s
             if (f.range) [query.from, query.to] = f.range
             if (f.kind) query.kind = f.kind
             if (f.format) query.format = f.format
+            if (f.topic) query.topic = f.topic
             return app.services.insights.answer(ctx, name, query)
           }
           const [first, second] = [await ask(a), await ask(b)]
@@ -81,6 +90,7 @@ t.test('property: over random agencies and any two filters, no count 1–10 is s
           const seen = new Map<string, InsightRow>()
           for (const r of [...first.cells, ...first.margins, ...second.cells, ...second.margins]) seen.set(JSON.stringify([r.by ?? null, r.key]), r)
           const rows = [...seen.values()]
+          topicMargins += rows.filter((r) => r.by?.join() === 'topic,period').length
           for (const r of rows)
             for (const m of countMeasures) {
               const v = r[m] as { value: number | null; suppressed: string | null } | undefined
@@ -96,6 +106,7 @@ t.test('property: over random agencies and any two filters, no count 1–10 is s
   )
   t.ok(pairs > 0, `${pairs} pairs of answers checked`)
   t.ok(withheld > 0, `${withheld} withheld figures seen`)
+  t.ok(topicMargins > 0, `${topicMargins} trust-by-topic margins checked`)
 })
 
 t.test('when an answer is served from the computed tables, then feedback_items is read only through an index', async (t) => {

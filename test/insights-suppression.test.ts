@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { buildStructure, select, sumInto, type Key, type MarginFamily, type Selection } from '../src/modules/insights/canonical-table.ts'
 import { bigIntegers, determinedEntries, protect, reducedRowEchelon, smallIntegers } from '../src/modules/insights/suppression.ts'
+import { buildTrust, type PublishedRow, type SurveyRow } from '../src/modules/insights/insight-tables.ts'
 import type { ConfigError } from '../src/config.ts'
 import { recoverable } from './helpers/exact-rank.ts'
 import { assertProperty } from './helpers/property.ts'
@@ -189,6 +190,67 @@ t.test('property: the whole canonical table is safe for the exact independent ch
     }),
     { numRuns: 200, seed: 47 },
   )
+})
+
+/**
+ * The relations a reader of trust's rows knows, rebuilt from the rows alone (not from the code that built them): a margin
+ * sums the cells that match it on every dimension it keeps, a topic margin the cells whose `topics` hold its topic.
+ */
+function trustRelations(rows: PublishedRow[]): { total: number; members: number[] }[] {
+  const cells = rows.flatMap((r, i) => (r.level === 'cell' ? [i] : []))
+  const holds = (cell: PublishedRow, margin: PublishedRow, d: string) =>
+    d === 'topic' ? (cell.key.topics ? cell.key.topics.split('+') : []).includes(margin.key.topic!) : cell.key[d] === margin.key[d]
+  return rows.flatMap((m, total) => (m.level === 'margin' ? [{ total, members: cells.filter((c) => m.family.every((d) => holds(rows[c]!, m, d))) }] : []))
+}
+
+const topicCodes = ['community_safety', 'policy', 'agency_technology', 'everyday_interactions']
+const trustDataArb = fc.record({
+  events: fc.array(fc.record({ area: fc.constantFrom('a1', 'a2', ''), kind: fc.constantFrom('town_hall', 'community_walk'), topics: fc.subarray(topicCodes), responses: countArb }), { minLength: 1, maxLength: 7 }),
+  online: fc.array(fc.record({ area: fc.constantFrom('a1', 'a2', ''), topic: fc.constantFrom(...topicCodes), responses: countArb }), { maxLength: 4 }),
+})
+
+t.test('property: trust by topic (overlapping margins: a meeting counts in each of its topics, online answers in their own) publishes no count 1–10 and leaves nothing withheld recoverable', async (t) => {
+  let topicMargins = 0
+  let withheld = 0
+  assertProperty(
+    fc.property(trustDataArb, (data) => {
+      const eventKey = new Map<string, Key>(data.events.map((e, i) => [`e${i}`, { area: e.area, topArea: e.area, period: '2026-Q1', kind: e.kind, format: 'in_person' }]))
+      const scored = (n: number) => ({ responses: n, dignityN: n, dignitySum: 4 * n, voiceN: n, voiceSum: 3 * n, neutralityN: 0, neutralitySum: 0, trustN: Math.floor(n / 2), trustSum: 5 * Math.floor(n / 2) })
+      const rows: SurveyRow[] = [
+        ...data.events.map((e, i) => ({ eventId: `e${i}`, topics: e.topics, ...scored(e.responses) })),
+        ...data.online.map((o) => ({ eventId: null, topics: [o.topic], area: o.area, ...scored(o.responses) })),
+      ]
+      const snapshot = buildTrust(rows, eventKey, { threshold: THRESHOLD, minResponses: THRESHOLD }, { period: '2026-Q1', topOf: (a) => a })
+      const byTopic = snapshot.rows.filter((r) => r.family.join() === 'topic,period')
+      topicMargins += byTopic.length
+      const relations = trustRelations(snapshot.rows)
+      // A topic's figure, where shown, is every response about it: each meeting's and online answer's that holds it.
+      for (const m of byTopic) {
+        const shownTotal = (m.measures.responses as { value: number | null }).value
+        const expected = rows.filter((r) => (r.topics ?? []).includes(m.key.topic!)).reduce((n, r) => n + r.responses, 0)
+        if (shownTotal !== null && shownTotal !== expected) return false
+      }
+      for (const r of snapshot.rows) {
+        const v = (r.measures.responses as { value: number | null }).value
+        if (v !== null && v > 0 && v < THRESHOLD) return false
+      }
+      // Counts add up along the relations, overlapping topic margins included: none withheld may be determined.
+      const unknown = snapshot.rows.map((r) => Boolean((r.measures.responses as { suppressed: unknown }).suppressed))
+      withheld += unknown.filter(Boolean).length
+      if (recoverable(unknown, relations).length) return false
+      // A mean is withheld wherever its count is; the answered counts behind the means are protected the same way.
+      for (const p of ['dignity', 'trust']) {
+        const hidden = snapshot.rows.map((r, i) => unknown[i]! || Boolean((r.measures[p] as { suppressed: unknown }).suppressed))
+        if (snapshot.rows.some((r, i) => unknown[i] && (r.measures[p] as { value: unknown }).value !== null)) return false
+        // The answered count behind each mean adds up along the same relations: what is hidden stays hidden.
+        if (recoverable(hidden, relations).length) return false
+      }
+      return true
+    }),
+    { numRuns: 150, seed: 53 },
+  )
+  t.ok(topicMargins > 0, `${topicMargins} topic margins built`)
+  t.ok(withheld > 0, `${withheld} figures withheld`)
 })
 
 t.test('when the threshold is configured below 11, or the minimum responses below it, then configuration is refused', async (t) => {

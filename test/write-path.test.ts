@@ -6,7 +6,7 @@ import { buildApp } from '../src/app.ts'
 import { clockFrom } from '../src/clock.ts'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
-import { secondTuesdayAfterNow, TEST_NOW } from './helpers/clock.ts'
+import { dateAfterNow, secondTuesdayAfterNow, TEST_NOW } from './helpers/clock.ts'
 import { usingPostgres } from './helpers/database.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
@@ -385,11 +385,16 @@ t.test('when a series is created, then its occurrences are written by the same s
   t.same(xmins.map((x) => x.n), [4], 'three occurrences and the series, in one transaction')
 })
 
-t.test('when a survey is answered, then it costs the event read and one write, with an anonymous audit entry and an outbox entry', async (t) => {
-  const held = await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ startsAt: '2026-01-10T09:00:00-05:00', endsAt: '2026-01-10T10:00:00-05:00' }) })
+t.test('when a survey is answered with its token, then it costs one read and one write, with an anonymous audit entry and an agency outbox entry that holds no token', async (t) => {
+  const held = await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ startsAt: `${dateAfterNow(-2)}T09:00:00-05:00`, endsAt: `${dateAfterNow(-2)}T10:00:00-05:00` }) })
+  const token = async () => {
+    const person = await app.inject({ method: 'POST', url: '/v1/participants', headers: staff, payload: { displayName: 'Attendee' } })
+    return (await app.inject({ method: 'POST', url: `/v1/events/${held.json().id}/check-ins`, headers: staff, payload: { participantId: person.json().id } })).json().surveyToken as string
+  }
+  const tokens = { REST: await token(), GraphQL: await token() }
   for (const [name, run] of [
-    ['REST', () => app.inject({ method: 'POST', url: `/v1/events/${held.json().id}/survey-responses`, headers: staff, payload: { dignity: 4 } })],
-    ['GraphQL', () => graphql(`mutation ($id: ID!) { submitSurveyResponse(eventId: $id, input: { trust: 3 }) { id } }`, { id: held.json().id })],
+    ['REST', () => app.inject({ method: 'POST', url: `/v1/events/${held.json().id}/survey-responses`, headers: staff, payload: { token: tokens.REST, dignity: 4 } })],
+    ['GraphQL', () => graphql(`mutation ($id: ID!, $token: String) { submitSurveyResponse(eventId: $id, input: { token: $token, trust: 3 }) { id } }`, { id: held.json().id, token: tokens.GraphQL })],
   ] as const) {
     const { res, statements, transactions } = await measured(run)
     t.ok(ok(res), res.body)
@@ -399,6 +404,10 @@ t.test('when a survey is answered, then it costs the event read and one write, w
     const [audit] = await rows<{ actor_kind: string; actor_subject: string | null }>(sql`select actor_kind, actor_subject from audit_events where entity_id = ${id}::uuid`)
     t.same(audit, { actor_kind: 'public', actor_subject: null }, `${name}: the audit entry names no one`)
     t.same(await counts(id), { audit: 1, outbox: 1, history: 0 })
+    const [outbox] = await rows<{ visibility: string; payload: unknown }>(sql`select visibility::text, payload from outbox where entity_id = ${id}::uuid`)
+    t.equal(outbox!.visibility, 'agency', `${name}: the outbox entry is the agency's only`)
+    t.notMatch(JSON.stringify(outbox!.payload), tokens[name], `${name}: the outbox entry holds no token`)
+    t.same(Object.keys(outbox!.payload as object).sort(), ['eventId', 'id'], `${name}: ids only`)
   }
 })
 

@@ -827,7 +827,7 @@ export interface paths {
         put?: never;
         /**
          * Answer the post-event survey
-         * @description Anyone, anonymously, once the event has been held: dignity and respect, voice, neutrality and transparency, trustworthy motives, 1–5 each. No address, user agent or token subject is stored, even when a token is sent.
+         * @description Answered once per attendance with the one-time survey token handed out for the event (in the answer to a registration or a check-in, or by `requestSurveyToken`), from the event's start until the agency's `surveyWindowDays` after its end (then `409 SURVEY_CLOSED`): dignity and respect, voice, neutrality and transparency, trustworthy motives, 1–5 each. No token (`400 SURVEY_TOKEN_REQUIRED`), a token of no attendance of this event (`403 SURVEY_TOKEN_INVALID`), or one whose attendance has answered (`409 SURVEY_TOKEN_USED`) is refused. The token is consumed in the same statement as the response is written, and nothing ties the two together afterwards: no address, user agent, token or time of use is stored with either.
          */
         post: operations["submitSurveyResponse"];
         delete?: never;
@@ -1532,6 +1532,29 @@ export interface paths {
          * @description The registrant cancels; the place it held goes to the first on the waitlist, as when staff cancel. Cancelling again answers the cancelled registration; a checked-in one cannot be cancelled (`409`). Takes no body.
          */
         post: operations["cancelOwnRegistration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/my-registrations/{code}/survey-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A survey token for one's own registration (the follow-up)
+         * @description The follow-up after a meeting: the registrant (with their private code) gets a new one-time survey token for it, to answer `submitSurveyResponse`. Several may be handed out; the registration answers once. A cancelled or waitlisted registration gets none (`409 INVALID_TRANSITION`); after the window, `409 SURVEY_CLOSED`. Takes no body.
+         */
+        post: operations["requestSurveyToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2969,6 +2992,7 @@ export interface components {
          *       "contact": {
          *         "email": "community@metro.example.gov"
          *       },
+         *       "surveyWindowDays": 14,
          *       "version": 1
          *     }
          */
@@ -2982,6 +3006,8 @@ export interface components {
             defaultLanguage: components["schemas"]["LanguageTag"];
             supportedLanguages: components["schemas"]["LanguageTag"][];
             contact: components["schemas"]["AgencyContact"];
+            /** @description Days after an event ends during which its survey takes answers (default 14). */
+            surveyWindowDays: number;
             /** @description Rises by one on every profile change (the ETag). */
             version: number;
         };
@@ -3005,6 +3031,8 @@ export interface components {
             defaultLanguage: components["schemas"]["LanguageTag"];
             supportedLanguages: components["schemas"]["LanguageTag"][];
             contact?: components["schemas"]["AgencyContact"];
+            /** @description Days after an event ends during which its survey takes answers (default 14). */
+            surveyWindowDays?: number;
         };
         /** @description Fields given change; `contact` is replaced whole. The slug does not change. */
         UpdateAgencyInput: {
@@ -3014,6 +3042,8 @@ export interface components {
             defaultLanguage?: components["schemas"]["LanguageTag"];
             supportedLanguages?: components["schemas"]["LanguageTag"][];
             contact?: components["schemas"]["AgencyContact"];
+            /** @description Days after an event ends during which its survey takes answers (default 14). */
+            surveyWindowDays?: number;
         };
         /** @description A GeoJSON Polygon or MultiPolygon (RFC 7946) in WGS 84, positions as [longitude, latitude]; rings closed (the last position the first) with four positions or more; at most 10000 positions in all. */
         GeoJsonBoundary: {
@@ -3546,7 +3576,7 @@ export interface components {
              * @description A stable machine-readable code; part of the contract.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "LIAISON_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "LIAISON_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "ALREADY_ENDORSED" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "LIAISON_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "SURVEY_CLOSED" | "SURVEY_TOKEN_REQUIRED" | "SURVEY_TOKEN_INVALID" | "SURVEY_TOKEN_USED" | "PARTICIPANT_ERASED" | "LIAISON_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "ALREADY_ENDORSED" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND";
             /** @description What went wrong with this request, in words safe to show. */
             detail: string;
             /**
@@ -3845,6 +3875,7 @@ export interface components {
              * @description Only with `registrationCode` — the capability URL of the registration.
              */
             registrationUrl?: string;
+            surveyToken?: components["schemas"]["SurveyToken"];
             /** @description Accommodations the registrant asked for. */
             accommodations: components["schemas"]["Accommodation"][];
             /** Format: uuid */
@@ -3937,7 +3968,33 @@ export interface components {
             /** @description The latest anonymous head count, if any. */
             headCount: number | null;
         };
+        /** @description The procedural-justice survey carried by feedback given without an event (with `eventId`, `400`): 1 (not at all) to 5 (fully), at least one answered. Kept as an anonymous survey response of the feedback's agency, area and topic, with no reference to the feedback or its giver; one per submission (a retry with the same Idempotency-Key adds none). */
+        SurveyScores: {
+            /** @description Treated with dignity and respect. */
+            dignity?: number;
+            /** @description Had a voice. */
+            voice?: number;
+            /** @description Neutral and transparent. */
+            neutrality?: number;
+            /** @description Trustworthy motives. */
+            trust?: number;
+        };
+        /** @description A one-time survey token for the event (256 random bits, base64url), in the answer to a registration or check-in only; the server keeps only its hash. One answer per attendance, however many tokens were handed out for it. */
+        SurveyToken: string;
+        SurveyTokenGrant: {
+            surveyToken: components["schemas"]["SurveyToken"];
+            /** Format: uuid */
+            eventId: string;
+            /**
+             * Format: date-time
+             * @description When the event's survey stops taking answers (its end plus the agency's `surveyWindowDays`).
+             */
+            closesAt: string;
+        };
+        /** @description The token is required (without it `SURVEY_TOKEN_REQUIRED`), and at least one of the four scores. */
         SurveyResponseInput: {
+            /** @description The one-time survey token handed out for this event (at registration, check-in or by `requestSurveyToken`). Used once per attendance. */
+            token?: string;
             /** @description Treated with dignity and respect. */
             dignity?: number;
             /** @description Had a voice. */
@@ -3976,7 +4033,7 @@ export interface components {
             /** @constant */
             status?: 409;
             /** @enum {unknown} */
-            code?: "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "PARTICIPANT_ERASED" | "INVALID_TRANSITION" | "IDEMPOTENCY_KEY_IN_PROGRESS";
+            code?: "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "SURVEY_CLOSED" | "SURVEY_TOKEN_USED" | "PARTICIPANT_ERASED" | "INVALID_TRANSITION" | "IDEMPOTENCY_KEY_IN_PROGRESS";
         };
         /** @enum {string} */
         SuppressionReason: "primary" | "complementary" | "insufficient_responses";
@@ -3996,7 +4053,7 @@ export interface components {
          *     suppressed values and percentiles.
          */
         InsightRow: {
-            /** @description Dimension → value (area ids; null for no area). Reach, voice, trust and who-takes-part also key each row by `topArea`, the outermost area holding its `area` (a beat's district), and publish `topArea` margins, so a district's figures are its beats' summed. */
+            /** @description Dimension → value (area ids; null for no area). Reach, voice, trust and who-takes-part also key each row by `topArea`, the outermost area holding its `area` (a beat's district), and publish `topArea` margins, so a district's figures are its beats' summed. Trust keys each cell by `event` (null for survey answers carried by online-only feedback, which count in their feedback's area and topic, with `kind` and `format` `none`) and `topics` (the cell's topics joined by `+`, null for none), and publishes margins by `topic` and `period` (`by: [topic, period]`): a topic's figures are those of every cell whose `topics` hold it, so a meeting about two topics counts in both; these margins are protected together with the rest by the same exact check, and appear when no area, kind or format is asked for. */
             key: {
                 [key: string]: string | null;
             };
@@ -4248,6 +4305,7 @@ export interface components {
              */
             organizationId?: string;
             contact?: components["schemas"]["FeedbackContactInput"];
+            survey?: components["schemas"]["SurveyScores"];
         };
         /** @description A change of classification. */
         ClassifyFeedbackInput: {
@@ -7054,7 +7112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
                 };
             };
-            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7129,7 +7187,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
                 };
             };
-            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7194,7 +7252,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
                 };
             };
-            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7396,7 +7454,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7461,7 +7519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
                 };
             };
-            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7519,7 +7577,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7574,7 +7632,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7648,6 +7706,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "token": "Xb2kQ9v0mJz4cT1rN8pLw5yE3hA7sD6fG0uK2iO4qWe",
                  *       "dignity": 5,
                  *       "voice": 4,
                  *       "neutrality": 4,
@@ -7669,10 +7728,39 @@ export interface operations {
                     "application/json": components["schemas"]["SurveyResponse"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid (`VALIDATION_FAILED`, `MALFORMED_JSON`), or it carries no survey token (`SURVEY_TOKEN_REQUIRED`). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 400;
+                        /** @enum {unknown} */
+                        code?: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "SURVEY_TOKEN_REQUIRED";
+                    };
+                };
+            };
             401: components["responses"]["Unauthorized"];
+            /** @description The token is not one handed out for an attendance of this event that may answer (`SURVEY_TOKEN_INVALID`). */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 403;
+                        /** @constant */
+                        code?: "SURVEY_TOKEN_INVALID";
+                    };
+                };
+            };
             404: components["responses"]["NotFound"];
-            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -8394,6 +8482,8 @@ export interface operations {
                 kind?: (components["schemas"]["EventKind"] | "none")[];
                 /** @description Only meetings in these formats (`none`: feedback given outside a meeting). `who-takes-part` is not split by format and ignores it. */
                 format?: (components["schemas"]["EventFormat"] | "none")[];
+                /** @description Only these topics (codes): voice and closing-the-loop keep the cells and margins of these topics; trust keeps its margins by topic (a meeting counts in each of its topics, online-only answers in their feedback's). `reach` and `who-takes-part` are not split by topic and ignore it. */
+                topic?: string[];
             };
             header?: never;
             path: {
@@ -9659,7 +9749,56 @@ export interface operations {
                     "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
                 };
             };
-            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleConflictProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestSurveyToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The private code given to someone who registered themselves (`registrationCode`). A code this server never issued is answered 404. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new token; only its hash is kept. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyTokenGrant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description No such participant or registration, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
+                };
+            };
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -9721,7 +9860,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["PeopleNotFoundProblem"];
                 };
             };
-            /** @description Not possible in the current state: registration closed, already registered, survey not open, participant erased, or an invalid transition. */
+            /** @description Not possible in the current state: registration closed, already registered, survey not open or closed, survey token used, participant erased, or an invalid transition. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -38,6 +38,9 @@ export function checkAll<C extends Record<string, Check<unknown>>>(checks: C): C
 const jsonOf = (raw: unknown): unknown => (typeof raw === 'string' ? JSON.parse(raw) : raw)
 type Checked<C> = { [K in keyof C]: NonNullable<C[K]> extends Check<infer T> ? T : never }
 
+/** A write a create is gated on (an UPDATE … RETURNING that yields a row only when the create may go ahead), built by a repository. */
+export type PlannedGate = SQL
+
 /** Rows to insert in a unit of work, built by a repository (tables stay there); `Row` is what the insert returns. */
 export type PlannedInsert<Row = unknown> = { table: PgTable; rows: Record<string, unknown>[]; returning: Record<string, PgColumn>; row?: Row }
 

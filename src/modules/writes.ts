@@ -5,7 +5,7 @@ import { principalOf } from '../auth/actor.ts'
 import type { RequestContext } from '../context.ts'
 import type { Database } from '../db/client.ts'
 import { AppError } from '../errors.ts'
-import { readChecks, rowCount, writeAll, type Check, type PlannedInsert, type PlannedWrite } from '../db/unit-of-work.ts'
+import { readChecks, rowCount, writeAll, type Check, type PlannedGate, type PlannedInsert, type PlannedWrite } from '../db/unit-of-work.ts'
 import type { AuditEntry } from './audit/audit-repository.ts'
 import { keyClaim, priorOf, type KeyClaim } from './idempotency/idempotency.ts'
 import type { OutboxEntry } from './outbox/outbox-repository.ts'
@@ -32,6 +32,11 @@ export type CreateCommand<C, Row> = {
   /** Read together in one statement before anything is written; none means no read. */
   checks: C
   plan(found: Checked<C>, id: string): CreatePlan<Row>
+  /**
+   * A write that must yield a row for the create to go ahead (a one-time token consumed), for creates that claim no
+   * idempotency key; when it yields none, `refused()` is thrown.
+   */
+  gate?: { sql: PlannedGate; refused(): AppError }
 }
 
 /** The new row, or the id of the resource a retry with the same key and body created before. */
@@ -62,7 +67,8 @@ export function createWrites({ database, repositories }: { database: Database; r
         throw err
       }
       const { entityType } = command
-      const gate = claim && repositories.idempotency.claimGate(claim.scope, claim.requestHash, id, 201, now, claim.expiredBefore)
+      if (claim && command.gate) throw new Error('a create has one gate: an idempotency claim or its own')
+      const gate = claim ? repositories.idempotency.claimGate(claim.scope, claim.requestHash, id, 201, now, claim.expiredBefore) : command.gate?.sql
       const rows = await writeAll(database, gate, [
         plan.row,
         ...(plan.alongside ?? []),
@@ -70,6 +76,7 @@ export function createWrites({ database, repositories }: { database: Database; r
         repositories.outbox.planAppend(ctx, { agencyId: plan.audit.agencyId, entityType, entityId: id, action: plan.audit.action, ...plan.outbox }),
       ])
       if (rows) return { row: rows[0]! }
+      if (!claim) throw command.gate!.refused()
       // The key is held by an earlier request (it waited here until that one committed): replay it or refuse.
       const replayOf = await prior(claim!)
       // Only a purge racing this request leaves neither: the retry will claim the key afresh.

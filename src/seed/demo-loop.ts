@@ -73,8 +73,9 @@ export async function seedDemoLoop(services: Services, ctx: RequestContext, even
         // Collected by a partner at its own gathering.
         created = (await services.feedback.submit(partnerCtx, { ...input, agency: undefined, receivedAt: receivedAt.toISOString() })).feedback
       } else if (round === 2 || !event) {
-        // Given online, anonymously (or asking to be contacted back).
-        created = (await services.feedback.submit(publicCtx, { ...input, ...(s.contact ? { contact: { displayName: 'Demo resident', email: `resident${n}@example.org`, consentToContact: true } } : {}) })).feedback
+        // Given online, anonymously (or asking to be contacted back); most online givers answer the survey too.
+        const survey = n % 4 === 3 ? {} : { survey: { dignity: 2 + (n % 4), voice: 1 + (n % 5), trust: 2 + ((n * 3) % 4) } }
+        created = (await services.feedback.submit(publicCtx, { ...input, ...survey, ...(s.contact ? { contact: { displayName: 'Demo resident', email: `resident${n}@example.org`, consentToContact: true } } : {}) })).feedback
       } else {
         created = (await services.feedback.submit(ctx, { ...input, agency: undefined, channel: channels[n % channels.length], eventId: event.id, receivedAt: receivedAt.toISOString() })).feedback
       }

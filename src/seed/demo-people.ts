@@ -1,6 +1,8 @@
 // Demo participants (fictional; contact only with consent), demographics, registrations, check-ins, head counts and surveys.
 import type { RequestContext } from '../context.ts'
+import type { Queryable } from '../db/client.ts'
 import type { Services } from '../modules/services.ts'
+import { createSurveysRepository } from '../modules/surveys/surveys-repository.ts'
 
 type DemoPerson = { displayName: string; preferredLanguage: string; area: string; email?: string; phone?: string; affiliation?: string; demographics?: Record<string, unknown> }
 
@@ -14,7 +16,7 @@ const people: DemoPerson[] = [
 ]
 
 /** Adds the people side to the demo agency's events; `areaId` resolves an area code, `now` places past and upcoming. */
-export async function seedDemoPeople(services: Services, ctx: RequestContext, { areaId, now }: { areaId: (code: string) => string; now: Date }): Promise<void> {
+export async function seedDemoPeople(services: Services, ctx: RequestContext, { areaId, now, db }: { areaId: (code: string) => string; now: Date; db: Queryable }): Promise<void> {
   const ids: string[] = []
   for (const p of people) {
     const contact = p.email || p.phone ? { ...(p.email ? { email: p.email } : {}), ...(p.phone ? { phone: p.phone } : {}) } : undefined
@@ -41,6 +43,8 @@ export async function seedDemoPeople(services: Services, ctx: RequestContext, { 
     await services.attendance.checkIn(ctx, event.id, { participantId: ids[i % ids.length]!, role: 'attendee' })
     await services.attendance.checkIn(ctx, event.id, { participantId: ids[(i + 1) % ids.length]!, role: i % 2 ? 'speaker' : 'facilitator' })
     await services.attendance.recordHeadCount(ctx, event.id, { count: 24 + ((i * 7) % 30), countedAt: event.startsAt })
-    for (let r = 0; r < 3; r++) await services.surveys.submit(ctx, event.id, { dignity: 3 + ((i + r) % 3), voice: 2 + ((i + 2 * r) % 4), neutrality: 3 + (r % 2), trust: 2 + ((i + r) % 4), language: 'en' })
+    // Answers as if given with the tokens handed out then (most of these windows have closed): written as the survey writes them.
+    for (let r = 0; r < 3; r++)
+      await createSurveysRepository(db).insert({ agencyId: event.agencyId, eventId: event.id, dignity: 3 + ((i + r) % 3), voice: 2 + ((i + 2 * r) % 4), neutrality: 3 + (r % 2), trust: 2 + ((i + r) % 4), language: 'en', createdAt: new Date(event.endsAt) })
   }
 }

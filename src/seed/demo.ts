@@ -98,7 +98,7 @@ export async function seedDemo(
       else await services.events.postpone(ctx, event.id, { reason: then.postpone }, event.version)
     }
 
-    await seedDemoPeople(services, ctx, { areaId: plan.areaId, now })
+    await seedDemoPeople(services, ctx, { areaId: plan.areaId, now, db: tx })
     await seedDemoLoop(services, ctx, (await services.events.list(ctx, { agency: DEMO_SLUG, limit: 100 })).data, now)
     await seedDemoPriorities(services, ctx)
     await seedDemoLiaisons(services, ctx, { areaId: plan.areaId })

@@ -6,7 +6,7 @@ import { testClock } from './clock.ts'
 
 const stamp = () => testClock.now().toISOString()
 
-export type EventSpec = { areaId: string | null; startsAt: string; timeZone?: string; format?: string; kind?: string; languages?: string[]; status?: string; headCount?: number }
+export type EventSpec = { areaId: string | null; startsAt: string; timeZone?: string; format?: string; kind?: string; languages?: string[]; status?: string; headCount?: number; topics?: string[] }
 export type Answers = Partial<Record<'age_band' | 'gender' | 'sexual_orientation' | 'faith' | 'disability' | 'income_band' | 'occupation', string>> & { race_ethnicity?: string[] }
 export type FeedbackSpec = {
   topic?: string
@@ -23,9 +23,9 @@ export type FeedbackSpec = {
 
 export async function addEvent(db: Database, agencyId: string, e: EventSpec): Promise<string> {
   const [row] = await db.raw<{ id: string }>(
-    `insert into events (agency_id, title, kind, format, time_zone, area_id, languages, status, starts_at, ends_at, created_at, updated_at)
-     values ($1, '{"en":"Meeting"}', $2, $3, $4, $5, $6, $7, $8, $8::timestamptz + interval '90 minutes', $9, $9) returning id`,
-    [agencyId, e.kind ?? 'town_hall', e.format ?? 'in_person', e.timeZone ?? 'America/New_York', e.areaId, e.languages ?? ['en'], e.status ?? 'completed', e.startsAt, stamp()],
+    `insert into events (agency_id, title, kind, format, time_zone, area_id, languages, status, starts_at, ends_at, created_at, updated_at, topics)
+     values ($1, '{"en":"Meeting"}', $2, $3, $4, $5, $6, $7, $8, $8::timestamptz + interval '90 minutes', $9, $9, $10) returning id`,
+    [agencyId, e.kind ?? 'town_hall', e.format ?? 'in_person', e.timeZone ?? 'America/New_York', e.areaId, e.languages ?? ['en'], e.status ?? 'completed', e.startsAt, stamp(), e.topics ?? []],
   )
   if (e.headCount) await db.raw(`insert into event_head_counts (agency_id, event_id, count, counted_at, created_at, updated_at) values ($1, $2, $3, $4, $4, $4)`, [agencyId, row!.id, e.headCount, stamp()])
   return row!.id
@@ -87,4 +87,14 @@ export async function insightStory(db: Database, agencyId: string, areas: { nort
   await addSurveys(db, agencyId, small, 4, { dignity: 2, voice: 2, neutrality: 2, trust: 2 })
   await addSurveys(db, agencyId, later, 14, { dignity: 5, voice: 4, neutrality: 4, trust: 4 })
   return { big, small, later }
+}
+
+/** n online-only survey responses (carried by feedback without an event): of an area and topic, given at `givenAt`. */
+export async function addOnlineSurveys(db: Database, agencyId: string, n: number, o: { areaId: string | null; topic: string; givenAt: string; trust?: number }): Promise<void> {
+  if (n <= 0) return
+  await db.raw(
+    `insert into survey_responses (agency_id, event_id, area_id, topic_id, dignity, trust, created_at)
+     select $1, null, $3, (select id from feedback_topics where agency_id is null and code = $4), 4, $5, $6 from generate_series(1, $2)`,
+    [agencyId, n, o.areaId, o.topic, o.trust ?? 3, o.givenAt],
+  )
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, jsonb, pgEnum, pgTable, text, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
+import { check, index, integer, jsonb, pgEnum, pgTable, text, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
 import { id, timestamps, versioned } from './columns.ts'
 
 /** An agency's public contact: how residents reach the agency, not a person. */
@@ -16,12 +16,15 @@ export const agencies = pgTable(
     defaultLanguage: text('default_language').notNull(),
     supportedLanguages: text('supported_languages').array().notNull(),
     contact: jsonb('contact').$type<AgencyContact>().notNull().default({}),
+    /** Days after an event ends during which its survey takes answers. */
+    surveyWindowDays: integer('survey_window_days').notNull().default(14),
     ...versioned(),
     ...timestamps(),
   },
   (t) => [
     unique('agencies_slug_key').on(t.slug),
     check('agencies_default_language_supported', sql`${t.defaultLanguage} = ANY(${t.supportedLanguages})`),
+    check('agencies_survey_window_days_range', sql`${t.surveyWindowDays} BETWEEN 1 AND 365`),
   ],
 )
 

@@ -299,9 +299,11 @@ export const surveyResponses = pgTable(
     agencyId: uuid('agency_id')
       .notNull()
       .references(() => agencies.id, { onDelete: 'restrict' }),
-    eventId: uuid('event_id')
-      .notNull()
-      .references(() => events.id, { onDelete: 'restrict' }),
+    /** The event answered about; null for a survey carried by online feedback. */
+    eventId: uuid('event_id').references(() => events.id, { onDelete: 'restrict' }),
+    /** Online-only responses: the feedback's area and topic (no reference to the feedback or its giver). */
+    areaId: uuid('area_id').references(() => areas.id, { onDelete: 'restrict' }),
+    topicId: uuid('topic_id').references(() => feedbackTopics.id, { onDelete: 'restrict' }),
     dignity: smallint('dignity'),
     voice: smallint('voice'),
     neutrality: smallint('neutrality'),
@@ -312,6 +314,8 @@ export const surveyResponses = pgTable(
   (t) => [
     index('survey_responses_event_idx').on(t.eventId),
     index('survey_responses_agency_created_idx').on(t.agencyId, t.createdAt),
+    index('survey_responses_area_idx').on(t.areaId),
+    index('survey_responses_topic_idx').on(t.topicId),
     check(
       'survey_responses_scores_in_range',
       sql`coalesce(${t.dignity}, 1) BETWEEN 1 AND 5 AND coalesce(${t.voice}, 1) BETWEEN 1 AND 5 AND coalesce(${t.neutrality}, 1) BETWEEN 1 AND 5 AND coalesce(${t.trust}, 1) BETWEEN 1 AND 5`,

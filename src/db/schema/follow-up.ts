@@ -1,8 +1,9 @@
 // Follow-up for the individual: the hash of the private tracking code a feedback giver keeps (the code itself is never stored).
-import { pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { boolean, index, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { agencies } from './agencies.ts'
 import { tz } from './columns.ts'
 import { feedbackItems } from './feedback.ts'
+import { events } from './events.ts'
 import { attendances } from './people.ts'
 
 export const feedbackTracking = pgTable('feedback_tracking', {
@@ -29,3 +30,36 @@ export const registrationCodes = pgTable('registration_codes', {
   codeHash: text('code_hash').notNull().unique('registration_codes_code_hash_key'),
   createdAt: tz('created_at').notNull(),
 })
+
+/**
+ * One survey answer per attendance: `used` flips once, when a response is recorded. No time of use and no link to
+ * the response is kept, so the answer cannot be joined back to whoever attended (PRIVACY.md, Surveys).
+ */
+export const surveyInvitations = pgTable(
+  'survey_invitations',
+  {
+    attendanceId: uuid('attendance_id')
+      .primaryKey()
+      .references(() => attendances.id, { onDelete: 'cascade' }),
+    agencyId: uuid('agency_id')
+      .notNull()
+      .references(() => agencies.id, { onDelete: 'restrict' }),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    used: boolean('used').notNull().default(false),
+  },
+  (t) => [index('survey_invitations_event_idx').on(t.eventId)],
+)
+
+/** One-time survey tokens (SHA-256 of 32 random bytes, hex): several may be handed out for one attendance, one answer counts. */
+export const surveyTokens = pgTable(
+  'survey_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    attendanceId: uuid('attendance_id')
+      .notNull()
+      .references(() => surveyInvitations.attendanceId, { onDelete: 'cascade' }),
+  },
+  (t) => [index('survey_tokens_attendance_idx').on(t.attendanceId)],
+)

@@ -3,7 +3,7 @@ import type { InsightName, InsightRow } from '../../modules/insights/insights-se
 import { serviceContext, type GraphqlContext } from './graphql-context.ts'
 import { namedAsArguments } from './inputs.ts'
 
-type Filter = { areas?: string[] | null; from?: string | null; to?: string | null; kinds?: string[] | null; formats?: string[] | null }
+type Filter = { areas?: string[] | null; from?: string | null; to?: string | null; kinds?: string[] | null; formats?: string[] | null; topics?: string[] | null }
 type Parent = { agency: string; filter: Filter }
 
 const query = ({ agency, filter }: Parent) => ({
@@ -13,10 +13,11 @@ const query = ({ agency, filter }: Parent) => ({
   ...(filter.to != null ? { to: filter.to } : {}),
   ...(filter.kinds != null ? { kind: filter.kinds } : {}),
   ...(filter.formats != null ? { format: filter.formats } : {}),
+  ...(filter.topics != null ? { topic: filter.topics } : {}),
 })
 
 /** Field names as GraphQL callers wrote them (filter.areas), not REST's (area). */
-const renames: Record<string, string> = { area: 'filter.areas', from: 'filter.from', to: 'filter.to', kind: 'filter.kinds', format: 'filter.formats' }
+const renames: Record<string, string> = { area: 'filter.areas', from: 'filter.from', to: 'filter.to', kind: 'filter.kinds', format: 'filter.formats', topic: 'filter.topics' }
 
 const asKeyList = (row: InsightRow) => ({ ...row, key: Object.entries(row.key).map(([dimension, value]) => ({ dimension, value })), by: row.by ?? null })
 

@@ -65,6 +65,10 @@ const mutationResolvers = {
     return namedAsArguments(keyArgument, () => context.services.attendance.register(serviceContext(context), args.eventId, input, args.idempotencyKey ?? undefined))
   },
 
+  requestSurveyToken(_: unknown, args: { code: string }, context: GraphqlContext) {
+    return context.services.attendance.surveyTokenOf(serviceContext(context), args.code)
+  },
+
   cancelOwnRegistration(_: unknown, args: { code: string }, context: GraphqlContext) {
     return context.services.attendance.cancelOwn(serviceContext(context), args.code)
   },

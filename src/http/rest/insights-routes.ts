@@ -8,7 +8,7 @@ import type { Services } from '../../modules/services.ts'
 import { contextOf } from '../request-context.ts'
 import { listQuery } from './rest-helpers.ts'
 
-const arrayParams = ['area', 'kind', 'format'] as const
+const arrayParams = ['area', 'kind', 'format', 'topic'] as const
 
 export function insightsRoutes(app: FastifyInstance, { services }: { services: Services }) {
   app.get<{ Params: { insight: string } }>('/v1/insights/:insight', async function getInsight(request, reply) {

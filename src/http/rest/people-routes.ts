@@ -78,11 +78,11 @@ export function peopleRoutes(app: FastifyInstance, { services, baseUrl }: { serv
   })
 
   app.post<IdParams>('/v1/events/:id/registrations', anonymousWrite, async function registerForEvent(request, reply) {
-    const { registration, replayed, registrationCode } = await attendance.register(contextOf(request), request.params.id, request.body, idempotencyKey(request))
+    const { registration, replayed, registrationCode, surveyToken } = await attendance.register(contextOf(request), request.params.id, request.body, idempotencyKey(request))
     if (replayed) reply.header('idempotent-replayed', 'true')
     reply.code(201).header('location', `/v1/registrations/${registration.id}`).header('cache-control', 'no-store')
     const own = registrationCode ? { registrationCode, registrationUrl: new URL(`/v1/my-registrations/${registrationCode}`, baseUrl).href } : {}
-    return sendResource(reply, { ...registration, ...own })
+    return sendResource(reply, { ...registration, ...own, ...(surveyToken ? { surveyToken } : {}) })
   })
 
   // A registrant's own registration by their private code: capability URLs, so no access log line and no caching.
@@ -96,6 +96,12 @@ export function peopleRoutes(app: FastifyInstance, { services, baseUrl }: { serv
     noBody(request)
     reply.header('cache-control', 'no-store')
     return sendResource(reply, await attendance.cancelOwn(contextOf(request), request.params.code))
+  })
+
+  app.post<CodeParams>('/v1/my-registrations/:code/survey-token', { logLevel: 'warn' }, async function requestSurveyToken(request, reply) {
+    noBody(request)
+    reply.code(201).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
+    return attendance.surveyTokenOf(contextOf(request), request.params.code)
   })
 
   app.put<CodeParams>('/v1/my-registrations/:code/accommodations', { logLevel: 'warn' }, async function requestAccommodations(request, reply) {
@@ -114,6 +120,7 @@ export function peopleRoutes(app: FastifyInstance, { services, baseUrl }: { serv
   })
 
   app.post<IdParams>('/v1/events/:id/check-ins', async function checkIn(request, reply) {
+    reply.header('cache-control', 'no-store')
     return sendResource(reply, await attendance.checkIn(contextOf(request), request.params.id, request.body))
   })
 

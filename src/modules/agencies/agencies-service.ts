@@ -137,6 +137,7 @@ export function agencyView(a: AgencyRow) {
     defaultLanguage: a.defaultLanguage,
     supportedLanguages: a.supportedLanguages,
     contact: a.contact,
+    surveyWindowDays: a.surveyWindowDays,
     version: a.version,
   }
 }

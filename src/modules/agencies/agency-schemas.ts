@@ -46,6 +46,8 @@ const profile = {
   defaultLanguage: languageTag,
   supportedLanguages: z.array(languageTag).min(1).max(20),
   contact,
+  /** Days after an event ends during which its survey takes answers. */
+  surveyWindowDays: z.int().min(1).max(365),
 }
 
 const defaultSupported = (v: { defaultLanguage?: string; supportedLanguages?: string[] }) =>
@@ -57,6 +59,7 @@ export const createAgencyInput = z
     slug: z.string().min(2).max(63).regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, { error: 'must be lowercase letters, digits and inner hyphens' }),
     ...profile,
     contact: contact.default({}),
+    surveyWindowDays: profile.surveyWindowDays.default(14),
   })
   .refine(defaultSupported, defaultSupportedIssue)
 

@@ -2,7 +2,7 @@
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { attendances, eventHeadCounts, events, registrationCodes } from '../../db/schema/index.ts'
+import { agencies, attendances, eventHeadCounts, events, registrationCodes } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { RegistrationListQuery } from './attendance-schemas.ts'
 
@@ -29,6 +29,16 @@ export function createAttendanceRepository(db: Queryable) {
     async eventAccommodations(eventId: string): Promise<string[]> {
       const [row] = await db.select({ list: events.accommodations }).from(events).where(eq(events.id, eventId)).limit(1)
       return row?.list ?? []
+    },
+
+    /** When an event ended and how many days its agency's surveys stay open after. */
+    surveyWindowOf(eventId: string) {
+      return db
+        .select({ endsAt: events.endsAt, surveyWindowDays: agencies.surveyWindowDays })
+        .from(events)
+        .innerJoin(agencies, eq(agencies.id, events.agencyId))
+        .where(and(eq(events.id, eventId), isNull(events.deletedAt)))
+        .limit(1)
     },
 
     /** A self-registrant's private code, stored as its hash only. */

@@ -17,10 +17,19 @@ import { createAttendanceRepository, type AttendanceCounts, type AttendanceRow }
 import { accommodationRequestInput, checkInInput, headCountInput, participantRegistrationInput, registrationListQuery, selfRegistrationInput } from './attendance-schemas.ts'
 import { hashOf, newTrackingCode, TRACKING_CODE_PATTERN } from '../follow-up/tracking-code.ts'
 import { registrationView, type HeadCountView, type RegistrationView } from './registration-view.ts'
+import { createSurveysRepository } from '../surveys/surveys-repository.ts'
+import { newSurveyToken, surveyClosesAt } from '../surveys/survey-token.ts'
 
 export type AttendanceSummary = AttendanceCounts & { eventId: string; capacity: number | null; placesLeft: number | null }
 
 const eventNotFound = () => notFound('EVENT_NOT_FOUND', 'The event')
+
+/** Hands out a new one-time survey token for an attendance (its hash kept); however many are handed out, one answer counts. */
+async function issueSurveyToken(tx: Queryable, a: { id: string; agencyId: string; eventId: string }): Promise<string> {
+  const token = newSurveyToken()
+  await createSurveysRepository(tx).issueToken({ attendanceId: a.id, agencyId: a.agencyId, eventId: a.eventId, tokenHash: token.hash })
+  return token.code
+}
 
 export function createAttendanceService({ database, agencies, events }: { database: Database; agencies: AgenciesService; events: EventsService }) {
   const { db } = database
@@ -107,7 +116,7 @@ export function createAttendanceService({ database, agencies, events }: { databa
      * Registers for an event: anyone for themselves (a participant is created from the form), or staff and partners
      * for a participant on record. Beyond capacity the registration is waitlisted.
      */
-    async register(ctx: RequestContext, eventId: string, rawInput: unknown, idempotencyKey?: string): Promise<{ registration: RegistrationView; replayed: boolean; registrationCode: string | null }> {
+    async register(ctx: RequestContext, eventId: string, rawInput: unknown, idempotencyKey?: string): Promise<{ registration: RegistrationView; replayed: boolean; registrationCode: string | null; surveyToken: string | null }> {
       const forParticipant = rawInput !== null && typeof rawInput === 'object' && 'participantId' in rawInput
       const known = forParticipant ? parseInput(participantRegistrationInput, rawInput) : undefined
       const self = forParticipant ? undefined : parseInput(selfRegistrationInput, rawInput)
@@ -115,6 +124,7 @@ export function createAttendanceService({ database, agencies, events }: { databa
         throw new AppError(ctx.actor.kind === 'public' ? 'UNAUTHENTICATED' : 'FORBIDDEN', 'Only agency staff and partners register a participant on record')
       let replayed = false
       let code: { code: string; hash: string } | undefined
+      let surveyToken: string | null = null
       const manages = canManage(ctx.actor)
       const row = await db.transaction(async (tx) => {
         const repo = createAttendanceRepository(tx)
@@ -157,12 +167,14 @@ export function createAttendanceService({ database, agencies, events }: { databa
           code = newTrackingCode()
           await repo.insertCode({ attendanceId: saved.id, agencyId: event.agencyId, codeHash: code.hash, createdAt: now })
         }
+        // The registration's answer carries its survey token: the one chance to hand it over (only its hash is kept).
+        surveyToken = await issueSurveyToken(tx, saved)
         await createAuditRepository(tx).record(ctx, { agencyId: event.agencyId, action: 'attendance.registered', entityType: 'attendance', entityId: saved.id, details: { eventId: event.id, status } })
         return saved
       })
       const position = row.status === 'waitlisted' ? ((await createAttendanceRepository(db).waitlistPositions(row.eventId)).get(row.id) ?? null) : null
       const name = manages ? ((await namesOf(db, row.agencyId, [row])).get(row.participantId) ?? null) : null
-      return { registration: registrationView(row, name, position), replayed, registrationCode: code?.code ?? null }
+      return { registration: registrationView(row, name, position), replayed, registrationCode: code?.code ?? null, surveyToken }
     },
 
     /** Cancels a registration (staff); the place it held goes to the first on the waitlist. */
@@ -178,6 +190,21 @@ export function createAttendanceService({ database, agencies, events }: { databa
       const row = await byCode(code)
       const position = row.status === 'waitlisted' ? ((await createAttendanceRepository(db).waitlistPositions(row.eventId)).get(row.id) ?? null) : null
       return registrationView(row, null, position)
+    },
+
+    /**
+     * The follow-up: a registrant (by their private code) asks for a survey token after the event, for the message or
+     * page that invites them to answer. Cancelled and waitlisted registrations took no part and get none.
+     */
+    async surveyTokenOf(ctx: RequestContext, code: string): Promise<{ surveyToken: string; eventId: string; closesAt: string }> {
+      const found = await byCode(code)
+      if (found.status !== 'registered' && found.status !== 'attended') throw new AppError('INVALID_TRANSITION', `A ${found.status} registration has no survey to answer`)
+      const [event] = await createAttendanceRepository(db).surveyWindowOf(found.eventId)
+      if (!event) throw notFound('REGISTRATION_NOT_FOUND', 'No registration for this code')
+      const closesAt = surveyClosesAt(event.endsAt, event.surveyWindowDays)
+      if (ctx.clock.now().getTime() >= closesAt.getTime()) throw new AppError('SURVEY_CLOSED', `The survey of this event closed at ${closesAt.toISOString()}`)
+      const surveyToken = await db.transaction((tx) => issueSurveyToken(tx, found))
+      return { surveyToken, eventId: found.eventId, closesAt: closesAt.toISOString() }
     },
 
     /** A registrant cancels with their code; the place goes to the first on the waitlist, as when staff cancel. */
@@ -230,8 +257,9 @@ export function createAttendanceService({ database, agencies, events }: { databa
     },
 
     /** Checks a participant in (staff), registered or not, with their role at the event. */
-    async checkIn(ctx: RequestContext, eventId: string, rawInput: unknown): Promise<RegistrationView> {
+    async checkIn(ctx: RequestContext, eventId: string, rawInput: unknown): Promise<RegistrationView & { surveyToken: string }> {
       const input = parseInput(checkInInput, rawInput)
+      let surveyToken = ''
       const row = await db.transaction(async (tx) => {
         const event = await lockVisibleEvent(ctx, tx, eventId)
         const agency = await staffOfEvent(ctx, event.agencyId)
@@ -245,9 +273,11 @@ export function createAttendanceService({ database, agencies, events }: { databa
           ? await repo.update(existing.id, { status: 'attended', checkedInAt: existing.checkedInAt ?? now, cancelledAt: null, ...(input.role ? { role: input.role } : {}), updatedAt: now })
           : await repo.insert({ agencyId: agency.id, eventId: event.id, participantId: participant.id, status: 'attended', role: input.role ?? 'attendee', checkedInAt: now, createdAt: now, updatedAt: now })
         await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'attendance.checked_in', entityType: 'attendance', entityId: saved.id, details: { eventId: event.id, role: saved.role } })
+        // Staff hand the attendee a survey token at check-in (on a card, by text); an earlier one still works, once.
+        surveyToken = await issueSurveyToken(tx, saved)
         return saved
       })
-      return registrationView(row, (await namesOf(db, row.agencyId, [row])).get(row.participantId) ?? null, null)
+      return { ...registrationView(row, (await namesOf(db, row.agencyId, [row])).get(row.participantId) ?? null, null), surveyToken }
     },
 
     /** Records an anonymous head count (staff), for events where names are not taken. */

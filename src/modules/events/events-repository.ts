@@ -5,7 +5,7 @@ import { getTableColumns } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { searchQuery } from '../../db/text-search.ts'
 import { existsCheck, plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
-import { eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
+import { agencies, eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import { cappedCount, type TotalCount } from '../../db/counting.ts'
 import { NEAR_DEFAULT_RADIUS, type EventListQuery, type NearPoint } from './events-schemas.ts'
@@ -104,6 +104,12 @@ export function createEventsRepository(db: Queryable) {
     placeCheck(id: string, agencyId: string, visibility: EventVisibility): Check<{ areaId: string | null; startsAt: Date }[]> {
       const fields = { areaId: events.areaId, startsAt: events.startsAt }
       return rowsCheck(db.select(fields).from(events).where(and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))).limit(1), fields)
+    },
+
+    /** What decides whether an event's survey is open, if the caller may see the event: its times and its agency's window. */
+    surveyWindowCheck(id: string, visibility: EventVisibility): Check<{ agencyId: string; status: string; startsAt: Date; endsAt: Date; surveyWindowDays: number }[]> {
+      const fields = { agencyId: events.agencyId, status: events.status, startsAt: events.startsAt, endsAt: events.endsAt, surveyWindowDays: agencies.surveyWindowDays }
+      return rowsCheck(db.select(fields).from(events).innerJoin(agencies, eq(agencies.id, events.agencyId)).where(and(eq(events.id, id), visible(visibility), isNull(events.deletedAt))).limit(1), fields)
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */

@@ -1,6 +1,7 @@
 // Inputs the feedback service accepts; every object is strict so unknown and read-only fields are refused.
 import { z } from 'zod'
 import { feedbackChannels, feedbackStatuses, feedbackVisibilities, stances } from '../../db/schema/index.ts'
+import { surveyScores } from '../surveys/surveys-schemas.ts'
 import { topicCode } from '../topics/topics-schemas.ts'
 import { instant, languageTag, uuid } from '../shared/validation.ts'
 import { countFlag } from '../shared/pagination.ts'
@@ -35,6 +36,8 @@ export const submitFeedbackInput = z.strictObject({
   /** Staff entering feedback a partner collected name the organization; a partner's token names its own. */
   organizationId: uuid.optional(),
   contact: contactInput.optional(),
+  /** Online-only feedback may carry the procedural-justice survey: kept as an anonymous response of its area and topic. */
+  survey: surveyScores.optional(),
 })
 export type SubmitFeedbackInput = z.output<typeof submitFeedbackInput>
 

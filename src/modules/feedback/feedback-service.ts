@@ -171,6 +171,8 @@ export function createFeedbackService({ database, repositories, writes, agencies
         organizationId = input.organizationId ?? null
       }
       if (input.receivedAt && input.receivedAt.getTime() > ctx.clock.now().getTime() + 5 * 60_000) problems.push({ field: 'receivedAt', message: 'is in the future' })
+      // At a meeting, the survey is answered once per attendance with its token (surveys-service.ts), not with feedback.
+      if (input.survey && input.eventId) problems.push({ field: 'survey', message: "is carried only by feedback given without an event; an event's survey is answered with its one-time token" })
       if (problems.length) throw validationFailed(problems)
 
       const viewer: FeedbackViewer = actor.kind === 'public' ? publicFeedbackViewer : await viewerOf(ctx)
@@ -239,6 +241,8 @@ export function createFeedbackService({ database, repositories, writes, agencies
               ...(participant ? [participant] : []),
               repositories.followUp.planCode({ feedbackId: id, agencyId: agency.id, codeHash: tracking.hash, createdAt: now }),
               repositories.feedback.planTransitions([{ agencyId: agency.id, feedbackId: id, fromStatus: null, toStatus: 'received', at: now, note: null, ...transitionActor(ctx) }]),
+              // The survey it carries: its area and topic only, no reference to the item or its giver; the gate keeps it to one per submission.
+              ...(input.survey ? [repositories.surveys.planInsert({ id: randomUUID(), agencyId: agency.id, eventId: null, areaId, topicId: topic.id, ...input.survey, language: input.language, createdAt: now })] : []),
             ],
             audit: {
               agencyId: agency.id,

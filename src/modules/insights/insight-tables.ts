@@ -3,7 +3,7 @@
  * Each published table is protected as a whole; tables that share a population are protected together, so a
  * total shown in one is never hidden in another.
  */
-import { buildStructure, sumInto, type Entry, type Key, type MarginFamily, type TableStructure } from './canonical-table.ts'
+import { buildStructure, cellKey, sumInto, type Entry, type Key, type MarginFamily, type TableStructure } from './canonical-table.ts'
 import { protect, suppressionReasons, type Relation, type SuppressionReason } from './suppression.ts'
 
 export type Published = { value: number | null; suppressed: SuppressionReason | null }
@@ -312,21 +312,47 @@ function cellMembership(s: TableStructure): number[][] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Trust: procedural-justice survey means per principle, per event, area and quarter.
+// Trust: procedural-justice survey means per principle, per event (or online area and topic), area and quarter,
+// and by topic.
 
 export const principles = ['dignity', 'voice', 'neutrality', 'trust'] as const
-export type SurveyRow = { eventId: string; responses: number } & Record<`${(typeof principles)[number]}N` | `${(typeof principles)[number]}Sum`, number>
-export const TRUST_DIMS = ['event', 'area', 'topArea', 'period', 'kind', 'format'] as const
+/**
+ * Responses of one event (`eventId`, `topics`: the event's), or online-only ones carried by feedback (`eventId` null,
+ * `topics`: the feedback's one topic, `area`: its area, '' for none).
+ */
+export type SurveyRow = { eventId: string | null; topics?: string[]; area?: string; responses: number } & Record<`${(typeof principles)[number]}N` | `${(typeof principles)[number]}Sum`, number>
+/** `topics`: the topics of a cell's responses, sorted and joined by '+' ('' for none), as reach's `languages` are. */
+export const TRUST_DIMS = ['event', 'topics', 'area', 'topArea', 'period', 'kind', 'format'] as const
 export const TRUST_FAMILIES: MarginFamily[] = [['period'], ['area', 'period'], ['topArea', 'period'], ['kind', 'period'], ['format', 'period']]
+/**
+ * Trust by topic: each topic's margin sums the cells whose `topics` hold it, so a meeting about two topics counts in
+ * both. The margins overlap, but each is still a sum of cells: its relation joins the others in the one exact check.
+ */
+export const TRUST_TOPIC_FAMILY: MarginFamily = ['topic', 'period']
+/** Where online-only responses belong: the quarter being built, and each area's outermost area. */
+export type OnlineContext = { period: string; topOf: (area: string) => string }
 
-export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits: Limits): Snapshot {
-  const withKey = rows.filter((r) => eventKey.has(r.eventId) && r.responses > 0)
-  const keys = withKey.map((r) => {
+export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits: Limits, online?: OnlineContext): Snapshot {
+  const topicsOf = (r: SurveyRow) => [...new Set(r.topics ?? [])].sort().join('+')
+  const withKey = rows.filter((r) => r.responses > 0 && (r.eventId === null ? online !== undefined : eventKey.has(r.eventId)))
+  const keys = withKey.map((r): Key => {
+    if (r.eventId === null) {
+      const area = r.area ?? ''
+      return { event: '', topics: topicsOf(r), area, topArea: area ? online!.topOf(area) : '', period: online!.period, kind: 'none', format: 'none' }
+    }
     const k = eventKey.get(r.eventId)!
-    return { event: r.eventId, area: k.area!, topArea: k.topArea ?? k.area!, period: k.period!, kind: k.kind!, format: k.format! }
+    return { event: r.eventId, topics: topicsOf(r), area: k.area!, topArea: k.topArea ?? k.area!, period: k.period!, kind: k.kind!, format: k.format! }
   })
   const s = buildStructure(TRUST_DIMS, keys, TRUST_FAMILIES)
-  const sums = (pick: (r: SurveyRow) => number) => sumInto(s, withKey.map(pick), add, zero)
+  addTopicMargins(s)
+  // Rows that fall in one cell (online answers of one area and topic read in parts) add up there.
+  const cellOfRow = keys.map((k) => s.cellOf.get(cellKey(TRUST_DIMS, k))!)
+  const cellCount = s.entries.filter((e) => e.kind === 'cell').length
+  const sums = (pick: (r: SurveyRow) => number) => {
+    const perCell = new Array<number>(cellCount).fill(0)
+    withKey.forEach((r, i) => (perCell[cellOfRow[i]!]! += pick(r)))
+    return sumInto(s, perCell, add, zero)
+  }
   const responses = sums((r) => r.responses)
   const responseStatus = protect(responses, s.relations, { implied: s.implied, threshold: limits.threshold })
   const means = principles.map((p) => {
@@ -350,4 +376,22 @@ export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits
     return { key: e.key, level: e.kind, family: e.family, measures }
   })
   return { rows: rowsOut }
+}
+
+/** Adds a (topic, period) margin per topic held by any cell, its members the cells whose `topics` hold it. */
+function addTopicMargins(s: TableStructure) {
+  const cells = s.entries.filter((e) => e.kind === 'cell')
+  const marginOf = new Map<string, number>()
+  for (const c of cells)
+    for (const topic of c.key.topics ? c.key.topics.split('+') : []) {
+      const id = `${topic}\u0001${c.key.period}`
+      let r = marginOf.get(id)
+      if (r === undefined) {
+        const index = s.entries.length
+        s.entries.push({ key: { topic, period: c.key.period! }, kind: 'margin', family: TRUST_TOPIC_FAMILY, index })
+        r = s.relations.push({ total: index, members: [] }) - 1
+        marginOf.set(id, r)
+      }
+      s.relations[r]!.members.push(c.index)
+    }
 }

@@ -41,8 +41,11 @@ export function createInsightsRepository(db: Queryable) {
       const [row] = await run<PeriodSpan>(sql`
         select to_char((select min(received_at) from feedback_items where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-MM') as "firstMonth",
                to_char((select max(received_at) from feedback_items where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-MM') as "lastMonth",
-               to_char((select min(starts_at) from events where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-"Q"Q') as "firstQuarter",
-               to_char((select max(starts_at) from events where agency_id = ${agencyId} and deleted_at is null) at time zone ${timeZone}, 'YYYY-"Q"Q') as "lastQuarter"`)
+               -- Quarters hold meetings, and online-only survey responses by when they were given.
+               to_char(least((select min(starts_at) from events where agency_id = ${agencyId} and deleted_at is null),
+                             (select min(created_at) from survey_responses where agency_id = ${agencyId} and event_id is null)) at time zone ${timeZone}, 'YYYY-"Q"Q') as "firstQuarter",
+               to_char(greatest((select max(starts_at) from events where agency_id = ${agencyId} and deleted_at is null),
+                                (select max(created_at) from survey_responses where agency_id = ${agencyId} and event_id is null)) at time zone ${timeZone}, 'YYYY-"Q"Q') as "lastQuarter"`)
       return row!
     },
 
@@ -64,6 +67,7 @@ export function createInsightsRepository(db: Queryable) {
         union select 'quarter', ${quarter} from attendances a join events e on e.id = a.event_id where a.agency_id = ${agencyId} and a.updated_at > ${at(since.attendances)}::timestamptz
         union select 'quarter', ${quarter} from event_head_counts h join events e on e.id = h.event_id where h.agency_id = ${agencyId} and h.updated_at > ${at(since.headCounts)}::timestamptz
         union select 'quarter', ${quarter} from survey_responses s join events e on e.id = s.event_id where s.agency_id = ${agencyId} and s.created_at > ${at(since.surveys)}::timestamptz
+        union select 'quarter', to_char(s.created_at at time zone ${timeZone}, 'YYYY-"Q"Q') from survey_responses s where s.agency_id = ${agencyId} and s.event_id is null and s.created_at > ${at(since.surveys)}::timestamptz
         union select 'quarter', ${quarter} from participant_demographics d join attendances a on a.participant_id = d.participant_id join events e on e.id = a.event_id
               where d.agency_id = ${agencyId} and d.updated_at > ${at(since.demographics)}::timestamptz
         union select 'quarter', ${quarter} from participants p join attendances a on a.participant_id = p.id join events e on e.id = a.event_id
@@ -128,17 +132,26 @@ export function createInsightsRepository(db: Queryable) {
       return run<DaysRow>(sql`${part('acknowledged', 'f.acknowledged_at')} union all ${part('decided', 'f.decided_at')} union all ${part('reportedBack', 'f.reported_back_at')}`)
     },
 
-    /** Survey responses per event of a quarter: how many, and per principle how many answered and their sum. */
+    /**
+     * Survey responses of a quarter: per event held in it (with the event's topics), and online-only ones given in it
+     * (agency time) per area and topic; how many, and per principle how many answered and their sum.
+     */
     surveys(agencyId: string, timeZone: string, range: PeriodRange): Promise<SurveyRow[]> {
-      return run<SurveyRow>(sql`
-        select s.event_id as "eventId", count(*)::int as responses,
+      const scores = sql`count(*)::int as responses,
                count(s.dignity)::int as "dignityN", coalesce(sum(s.dignity), 0)::int as "dignitySum",
                count(s.voice)::int as "voiceN", coalesce(sum(s.voice), 0)::int as "voiceSum",
                count(s.neutrality)::int as "neutralityN", coalesce(sum(s.neutrality), 0)::int as "neutralitySum",
-               count(s.trust)::int as "trustN", coalesce(sum(s.trust), 0)::int as "trustSum"
+               count(s.trust)::int as "trustN", coalesce(sum(s.trust), 0)::int as "trustSum"`
+      return run<SurveyRow>(sql`
+        select s.event_id as "eventId", e.topics, null::text as area, ${scores}
         from survey_responses s join events e on e.id = s.event_id
         where s.agency_id = ${agencyId} and e.agency_id = ${agencyId} and ${within(sql`e.starts_at`, timeZone, range)}
-        group by s.event_id`)
+        group by s.event_id, e.topics
+        union all
+        select null::uuid, case when t.code is null then '{}'::text[] else array[t.code] end, coalesce(s.area_id::text, ''), ${scores}
+        from survey_responses s left join feedback_topics t on t.id = s.topic_id
+        where s.agency_id = ${agencyId} and s.event_id is null and ${within(sql`s.created_at`, timeZone, range)}
+        group by s.area_id, t.code`)
     },
   }
 }

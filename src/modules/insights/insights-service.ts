@@ -36,6 +36,7 @@ export const insightQuery = z
     to: isoDate.optional(),
     kind: list(z.enum([...eventKinds, 'none'])).optional(),
     format: list(z.enum([...eventFormats, 'none'])).optional(),
+    topic: list(z.string().regex(/^[a-z][a-z0-9_]{1,62}$/, { error: 'must be a topic code' })).optional(),
   })
   .strict()
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] })
@@ -118,7 +119,8 @@ export function createInsightsService({ database, agencies, log, settings = defa
     const reach = buildReach(eventRows, people, settings)
     return {
       reach: inAnswerOrder(reach.snapshot),
-      trust: inAnswerOrder(buildTrust(surveys, reach.eventKey, settings)),
+      // Online-only responses count in their own area (rolled up as reach's) and quarter, with no meeting.
+      trust: inAnswerOrder(buildTrust(surveys, reach.eventKey, settings, { period: quarter, topOf: (area) => topOf.get(area) ?? area })),
       'who-takes-part': inAnswerOrder(buildWhoTakesPart(reach, people, settings)),
       events: new Set(events.map((e) => e.id)),
     }
@@ -236,6 +238,8 @@ export function createInsightsService({ database, agencies, log, settings = defa
         !within || (r.family.includes('area') ? within.has(r.key.area!) : r.family.includes('topArea') ? tops!.has(r.key.topArea!) : false)
       if (query.kind && dims.includes('kind')) selection.kind = new Set(query.kind)
       if (query.format && dims.includes('format')) selection.format = new Set(query.format)
+      // Trust's topic margins are its rows by topic (a meeting's several topics overlap, so its cells carry `topics`).
+      if (query.topic && (dims.includes('topic') || name === 'trust')) selection.topic = new Set(query.topic)
       const period = periodSelection(state.periods[unit], unit, query.from, query.to)
       // Periods never built are built now (in order, one at a time); stale ones answer until their rebuild is done.
       for (const p of period.values) if (!state.built[unit].has(p)) await buildPeriod(agency, state, unit, p)

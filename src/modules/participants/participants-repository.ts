@@ -3,7 +3,7 @@ import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { plannedInsert, type PlannedInsert } from '../../db/unit-of-work.ts'
-import { attendances, auditEvents, feedbackItems, feedbackTransitions, idempotencyKeys, participantDemographics, participants, registrationCodes } from '../../db/schema/index.ts'
+import { attendances, auditEvents, feedbackItems, feedbackTransitions, idempotencyKeys, participantDemographics, participants, registrationCodes, surveyInvitations } from '../../db/schema/index.ts'
 import { cappedCount, type TotalCount } from '../../db/counting.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { DemographicsInput, ParticipantListQuery } from './participants-schemas.ts'
@@ -158,6 +158,8 @@ export function createParticipantsRepository(db: Queryable) {
         .where(eq(attendances.participantId, id))
         .returning({ id: attendances.id })
       if (attended.length) await db.delete(registrationCodes).where(inArray(registrationCodes.attendanceId, attended.map((a) => a.id)))
+      // Whether they answered a survey goes too (the answers stay: they never named anyone); their tokens go with it.
+      if (attended.length) await db.delete(surveyInvitations).where(inArray(surveyInvitations.attendanceId, attended.map((a) => a.id)))
       // A replayed create would hand back the erased record; the stored request hash is derived from personal data.
       await db.delete(idempotencyKeys).where(inArray(idempotencyKeys.resourceId, [id, ...attended.map((a) => a.id), ...feedbackIds]))
       if (scrub.length) {

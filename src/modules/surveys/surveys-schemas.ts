@@ -1,13 +1,18 @@
-// Inputs for the post-event survey; strict, so nothing beyond the four scores and a language can be sent.
+// Inputs for the procedural-justice survey; strict, so nothing beyond the four scores, a language and the token can be sent.
 import { z } from 'zod'
 import { languageTag } from '../shared/validation.ts'
 
 const score = z.int().min(1).max(5)
+const answered = (v: { dignity?: number; voice?: number; neutrality?: number; trust?: number }) => [v.dignity, v.voice, v.neutrality, v.trust].some((s) => s !== undefined)
+const atLeastOne = 'answer at least one of dignity, voice, neutrality, trust'
 
 /** The four procedural-justice principles, 1 (not at all) to 5 (fully); each optional, at least one answered. */
+export const surveyScores = z.strictObject({ dignity: score.optional(), voice: score.optional(), neutrality: score.optional(), trust: score.optional() }).refine(answered, atLeastOne)
+
+/** An event's survey: the scores and the one-time token handed out at registration, check-in or follow-up. */
 export const surveyResponseInput = z
-  .strictObject({ dignity: score.optional(), voice: score.optional(), neutrality: score.optional(), trust: score.optional(), language: languageTag.optional() })
-  .refine((v) => [v.dignity, v.voice, v.neutrality, v.trust].some((s) => s !== undefined), 'answer at least one of dignity, voice, neutrality, trust')
+  .strictObject({ token: z.string().max(200).optional(), dignity: score.optional(), voice: score.optional(), neutrality: score.optional(), trust: score.optional(), language: languageTag.optional() })
+  .refine(answered, atLeastOne)
 
 export const surveyListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
