@@ -16,7 +16,7 @@ import { isUuid, parseInput } from '../shared/validation.ts'
 import { preconditionFailed, versionMatches, type VersionCondition } from '../shared/versions.ts'
 import type { Writes } from '../writes.ts'
 import { announcementView, type AnnouncementView } from './announcement-view.ts'
-import type { AnnouncementRow, Targets } from './announcements-repository.ts'
+import type { AnnouncementItemRow, AnnouncementRow, Targets } from './announcements-repository.ts'
 import { announcementListQuery, createAnnouncementInput, reachReportInput, updateAnnouncementInput, withdrawAnnouncementInput } from './announcements-schemas.ts'
 
 const notFoundError = () => notFound('ANNOUNCEMENT_NOT_FOUND', 'The announcement')
@@ -48,6 +48,31 @@ export function createAnnouncementsService({ database, repositories, writes, age
     const row = await repositories.announcements.byId(id, viewer ?? (await feedback.viewerOf(ctx)), ctx.clock.now())
     if (!row) throw notFoundError()
     return (await views(ctx, [row]))[0]!
+  }
+
+  /**
+   * A staff command on one announcement: the agency's, locked, at the version asked for; `apply` checks and writes the
+   * change, then its audit and outbox rows follow in the same transaction. Answers the announcement as staff see it.
+   */
+  async function change(
+    ctx: RequestContext,
+    id: string,
+    expectedVersion: VersionCondition,
+    apply: (repos: Repositories, current: AnnouncementItemRow, agencyId: string) => Promise<{ action: string; updated: AnnouncementItemRow; details: Record<string, unknown>; visibility: 'public' | 'agency' }>,
+  ): Promise<AnnouncementView> {
+    const agency = await agencies.managedBy(ctx, 'announcements')
+    if (!isUuid(id)) throw notFoundError()
+    await db.transaction(async (tx) => {
+      const repos = repositories.on(tx)
+      const current = await repos.announcements.lock(agency.id, id)
+      if (!current) throw notFoundError()
+      if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
+      const { action, updated, details, visibility } = await apply(repos, current, agency.id)
+      await repos.audit.record(ctx, { agencyId: agency.id, action, entityType: 'announcement', entityId: id, details: { ...details, version: updated.version } })
+      // A publish time travels with the change, for deliverers to hold a scheduled announcement until then.
+      await repos.outbox.append(ctx, { agencyId: agency.id, entityType: 'announcement', entityId: id, action, visibility, payload: { id, version: updated.version, publishAt: updated.publishAt.toISOString() } })
+    })
+    return load(ctx, id, asStaff(agency.id))
   }
 
   return {
@@ -126,46 +151,40 @@ export function createAnnouncementsService({ database, repositories, writes, age
 
     /** Staff correct an announcement (text, languages, channels, targets, times) until it is withdrawn. */
     async update(ctx: RequestContext, id: string, rawInput: unknown, expectedVersion: VersionCondition): Promise<AnnouncementView> {
-      const agency = await agencies.managedBy(ctx, 'announcements')
       const input = parseInput(updateAnnouncementInput, rawInput)
-      if (!isUuid(id)) throw notFoundError()
-      await db.transaction(async (tx) => {
-        const repos = repositories.on(tx)
-        const current = await repos.announcements.lock(agency.id, id)
-        if (!current) throw notFoundError()
-        if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
+      return change(ctx, id, expectedVersion, async (repos, current, agencyId) => {
         if (current.status === 'withdrawn') throw invalidTransition('A withdrawn announcement cannot be changed; write a new one')
         const publishAt = input.publishAt ?? current.publishAt
         const expiresAt = input.expiresAt === undefined ? current.expiresAt : input.expiresAt
         if (expiresAt && expiresAt.getTime() <= publishAt.getTime()) throw validationFailed([{ field: 'expiresAt', message: 'must be after the publish time' }])
         const targets: Targets = { areaIds: input.areaIds, organizationIds: input.organizationIds, eventIds: input.eventIds, decisionIds: input.decisionIds, reportBackIds: input.reportBackIds }
-        const problems = targetProblems(targets, await repos.announcements.targetsFound(agency.id, targets))
+        const problems = targetProblems(targets, await repos.announcements.targetsFound(agencyId, targets))
         if (problems.length) throw validationFailed(problems)
         const updated = await repos.announcements.update(id, { ...input, publishAt, expiresAt, updatedAt: ctx.clock.now() })
-        await repos.audit.record(ctx, { agencyId: agency.id, action: 'announcement.updated', entityType: 'announcement', entityId: id, details: { fields: Object.keys(input), version: updated.version } })
-        await repos.outbox.append(ctx, { agencyId: agency.id, entityType: 'announcement', entityId: id, action: 'announcement.updated', visibility: current.status === 'published' ? 'public' : 'agency', payload: { id, version: updated.version, publishAt: publishAt.toISOString() } })
+        return { action: 'announcement.updated', updated, details: { fields: Object.keys(input) }, visibility: current.status === 'published' ? 'public' : 'agency' }
       })
-      return load(ctx, id, asStaff(agency.id))
     },
 
     /** Staff publish a draft: at its publish time (now, when that has passed). */
     async publish(ctx: RequestContext, id: string, expectedVersion: VersionCondition): Promise<AnnouncementView> {
-      const agency = await agencies.managedBy(ctx, 'announcements')
-      if (!isUuid(id)) throw notFoundError()
-      await db.transaction(async (tx) => {
-        const repos = repositories.on(tx)
-        const current = await repos.announcements.lock(agency.id, id)
-        if (!current) throw notFoundError()
-        if (!versionMatches(expectedVersion, current.version)) throw preconditionFailed(current.version)
+      return change(ctx, id, expectedVersion, async (repos, current) => {
         if (current.status !== 'draft') throw invalidTransition(`A ${current.status} announcement cannot be published; only a draft can`)
         const now = ctx.clock.now()
         if (current.expiresAt && current.expiresAt.getTime() <= now.getTime()) throw invalidTransition('The announcement has expired; change its expiry first')
         const publishAt = current.publishAt.getTime() < now.getTime() ? now : current.publishAt
         const updated = await repos.announcements.update(id, { status: 'published', publishAt, updatedAt: now })
-        await repos.audit.record(ctx, { agencyId: agency.id, action: 'announcement.published', entityType: 'announcement', entityId: id, details: { version: updated.version } })
-        await repos.outbox.append(ctx, { agencyId: agency.id, entityType: 'announcement', entityId: id, action: 'announcement.published', visibility: 'public', payload: { id, version: updated.version, publishAt: publishAt.toISOString() } })
+        return { action: 'announcement.published', updated, details: {}, visibility: 'public' }
       })
-      return load(ctx, id, asStaff(agency.id))
+    },
+
+    /** Staff withdraw an announcement (a correction, a cancelled meeting); deliverers stop sending it. */
+    async withdraw(ctx: RequestContext, id: string, rawInput: unknown): Promise<AnnouncementView> {
+      const input = parseInput(withdrawAnnouncementInput, rawInput)
+      return change(ctx, id, 'any', async (repos, current) => {
+        if (current.status === 'withdrawn') throw invalidTransition('The announcement was withdrawn already')
+        const updated = await repos.announcements.withdraw(id, input.reason, ctx.clock.now())
+        return { action: 'announcement.withdrawn', updated, details: { fromStatus: current.status }, visibility: current.status === 'published' ? 'public' : 'agency' }
+      })
     },
 
     /**
@@ -183,23 +202,6 @@ export function createAnnouncementsService({ database, repositories, writes, age
         )
         return due.length
       })
-    },
-
-    /** Staff withdraw an announcement (a correction, a cancelled meeting); deliverers stop sending it. */
-    async withdraw(ctx: RequestContext, id: string, rawInput: unknown): Promise<AnnouncementView> {
-      const agency = await agencies.managedBy(ctx, 'announcements')
-      const input = parseInput(withdrawAnnouncementInput, rawInput)
-      if (!isUuid(id)) throw notFoundError()
-      await db.transaction(async (tx) => {
-        const repos = repositories.on(tx)
-        const current = await repos.announcements.lock(agency.id, id)
-        if (!current) throw notFoundError()
-        if (current.status === 'withdrawn') throw invalidTransition('The announcement was withdrawn already')
-        const updated = await repos.announcements.withdraw(id, input.reason, ctx.clock.now())
-        await repos.audit.record(ctx, { agencyId: agency.id, action: 'announcement.withdrawn', entityType: 'announcement', entityId: id, details: { fromStatus: current.status } })
-        await repos.outbox.append(ctx, { agencyId: agency.id, entityType: 'announcement', entityId: id, action: 'announcement.withdrawn', visibility: current.status === 'published' ? 'public' : 'agency', payload: { id, version: updated.version } })
-      })
-      return load(ctx, id, asStaff(agency.id))
     },
 
     /** A partner (for its organization) or staff report how many it went to through one channel; counts add up. */
