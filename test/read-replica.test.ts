@@ -2,18 +2,16 @@
 // by the replica, a caller reads its own writes while replay is paused, a replica lagging past the bound is passed by,
 // and a stopped replica fails no request.
 import { setTimeout as sleep } from 'node:timers/promises'
-import pg from 'pg'
 import pino from 'pino'
 import t from 'tap'
 import { buildApp } from '../src/app.ts'
 import { openDatabase } from '../src/db/client.ts'
-import { migrate } from '../src/db/migrate.ts'
 import { bearer } from './helpers/auth.ts'
 import { testConfig } from './helpers/build.ts'
 import { testClock } from './helpers/clock.ts'
-import { createFixtures, eventBody } from './helpers/fixtures.ts'
-import { requirePostgresBinaries, startOwnPostgres, withoutPostgres } from './helpers/own-postgres.ts'
-import { startReplica } from './helpers/replica.ts'
+import { eventBody } from './helpers/fixtures.ts'
+import { requirePostgresBinaries, withoutPostgres } from './helpers/own-postgres.ts'
+import { primaryAndReplica } from './helpers/replica.ts'
 
 const silent = pino({ level: 'silent' })
 
@@ -29,15 +27,7 @@ async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000):
 t.test('when reads may go to a streaming replica, then they do, each caller reads its own writes, a lagging or stopped replica is passed by', { skip: withoutPostgres() }, async (t) => {
   const bin = requirePostgresBinaries(t)
   if (!bin) return
-  const primary = await startOwnPostgres(t, bin)
-  const setup = await openDatabase({ kind: 'postgres', url: primary.url, poolMax: 2, statementTimeoutMs: 30_000 }, silent)
-  await migrate(setup)
-  await createFixtures(setup)
-  const replica = await startReplica(t, bin, primary.url)
-  const onReplica = new pg.Client({ connectionString: replica.url })
-  onReplica.on('error', () => {})
-  await onReplica.connect()
-  t.teardown(() => onReplica.end().catch(() => {}))
+  const { primary, setup, replica, onReplica } = await primaryAndReplica(t, bin)
 
   /** An instance whose reads may go to the replica, lagging at most `maxLagMs`. */
   const instance = async (maxLagMs: number) => {

@@ -5,15 +5,11 @@
 // request failing that the client could not retry — and nothing acknowledged lost or doubled.
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import pg from 'pg'
-import pino from 'pino'
 import t from 'tap'
-import { openDatabase } from '../src/db/client.ts'
-import { migrate } from '../src/db/migrate.ts'
 import { bearer } from './helpers/auth.ts'
-import { createFixtures, eventBody } from './helpers/fixtures.ts'
-import { requirePostgresBinaries, startOwnPostgres, withoutPostgres } from './helpers/own-postgres.ts'
-import { startReplica } from './helpers/replica.ts'
+import { eventBody } from './helpers/fixtures.ts'
+import { requirePostgresBinaries, withoutPostgres } from './helpers/own-postgres.ts'
+import { primaryAndReplica } from './helpers/replica.ts'
 import { startServer, type ServerProcess } from './helpers/server-process.ts'
 
 const ANONYMOUS_LIMIT = 40
@@ -50,15 +46,7 @@ function roundRobin(instances: ServerProcess[]) {
 t.test('when three instances share a primary and a streaming replica, then limits, writes and reads agree across them, and one can die under load', { skip: withoutPostgres() }, async (t) => {
   const bin = requirePostgresBinaries(t)
   if (!bin) return
-  const primary = await startOwnPostgres(t, bin)
-  const setup = await openDatabase({ kind: 'postgres', url: primary.url, poolMax: 2, statementTimeoutMs: 30_000 }, pino({ level: 'silent' }))
-  await migrate(setup)
-  await createFixtures(setup)
-  const replica = await startReplica(t, bin, primary.url)
-  const onReplica = new pg.Client({ connectionString: replica.url })
-  onReplica.on('error', () => {})
-  await onReplica.connect()
-  t.teardown(() => onReplica.end().catch(() => {}))
+  const { primary, setup, replica, onReplica } = await primaryAndReplica(t, bin)
 
   const env = {
     DATABASE_URL: primary.url,

@@ -7,6 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import type { Test } from 'tap'
+import pino from 'pino'
+import { openDatabase, type Database } from '../../src/db/client.ts'
+import { migrate } from '../../src/db/migrate.ts'
+import { createFixtures } from './fixtures.ts'
+import { startOwnPostgres, type OwnPostgres } from './own-postgres.ts'
 import { killOnExit } from './reap.ts'
 
 const run = promisify(execFile)
@@ -79,6 +84,24 @@ export async function startReplica(t: Test, bin: string, primaryUrl: string): Pr
     await sleep(50)
   }
   return { url, stop }
+}
+
+/**
+ * A migrated primary with the test fixtures, a streaming replica of it, and a client on the replica (to pause and resume
+ * its replay), all stopped when the test ends.
+ */
+export async function primaryAndReplica(t: Test, bin: string): Promise<{ primary: OwnPostgres; setup: Database; replica: OwnReplica; onReplica: pg.Client }> {
+  const primary = await startOwnPostgres(t, bin)
+  const setup = await openDatabase({ kind: 'postgres', url: primary.url, poolMax: 2, statementTimeoutMs: 30_000 }, pino({ level: 'silent' }))
+  t.teardown(() => setup.close().catch(() => {}))
+  await migrate(setup)
+  await createFixtures(setup)
+  const replica = await startReplica(t, bin, primary.url)
+  const onReplica = new pg.Client({ connectionString: replica.url })
+  onReplica.on('error', () => {})
+  await onReplica.connect()
+  t.teardown(() => onReplica.end().catch(() => {}))
+  return { primary, setup, replica, onReplica }
 }
 
 async function freePort(): Promise<number> {
