@@ -98,12 +98,17 @@ t.test('when three instances share a primary and a streaming replica, then limit
   await onReplica.query('select pg_wal_replay_resume()')
 
   // 4. One instance killed under load: reads and idempotent writes keep going; none fails that the client could not retry.
+  // TOPOLOGY_LOAD_MS lengthens the load for a measurement (npm run bench:topology); the test keeps it short.
+  const loadMs = Number(process.env.TOPOLOGY_LOAD_MS ?? 2_500)
   const acknowledged = new Map<string, string>()
   const failures: string[] = []
+  const latencies: { ms: number; phase: 'three' | 'two' }[] = []
   let retried = 0
   let loading = true
+  let phase: 'three' | 'two' = 'three'
   const worker = async (w: number) => {
     for (let n = 0; loading; n++) {
+      const sent = performance.now()
       try {
         if (n % 3 === 0) {
           const key = randomUUID()
@@ -120,15 +125,22 @@ t.test('when three instances share a primary and a streaming replica, then limit
       } catch (err) {
         failures.push(`no answer after retries: ${(err as Error).message}`)
       }
+      latencies.push({ ms: performance.now() - sent, phase })
     }
   }
   const workers = Array.from({ length: 6 }, (_, w) => worker(w))
-  await sleep(1_000)
+  await sleep(loadMs * 0.4)
   instances[1]!.child.kill('SIGKILL')
+  phase = 'two'
   await instances[1]!.exited
-  await sleep(1_500)
+  await sleep(loadMs * 0.6)
   loading = false
   await Promise.all(workers)
+  for (const [name, share] of [['three', 0.4], ['two', 0.6]] as const) {
+    const ms = latencies.filter((l) => l.phase === name).map((l) => l.ms).sort((a, b) => a - b)
+    const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]?.toFixed(1)
+    t.comment(`${name} instances: ${ms.length} requests in ${((loadMs * share) / 1000).toFixed(1)} s (${(ms.length / ((loadMs * share) / 1000)).toFixed(0)}/s, 6 clients, 1 in 3 a create), p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`)
+  }
   t.comment(`${acknowledged.size} creates acknowledged under load; ${retried} requests retried on another instance after the kill`)
   t.same(failures.slice(0, 10), [], 'no request failed that the client could not retry')
   t.ok(acknowledged.size > 10, 'writes went on')
