@@ -40,10 +40,10 @@ const beatAnswers = (n: number, lift: number): Answer[] =>
     const language = i % 5 === 0 ? 'es' : 'en-US'
     return { ageBand, language, dignity: language === 'es' ? 2 : 4, trust: Math.min(5, (ageBand === 'age_65_plus' ? 4 : 2) + lift) }
   })
-/** South's answers: 10 young, 30 old; trust young and old differ by two. */
-const southAnswers = (young: number, old: number): Answer[] => [
-  ...Array.from({ length: 10 }, () => ({ ageBand: 'age_18_24', language: 'en', dignity: 3, trust: young })),
-  ...Array.from({ length: 30 }, () => ({ ageBand: 'age_65_plus', language: 'en', dignity: 3, trust: old })),
+/** South's answers: a quarter young, three quarters old (10 and 30 times `scale`); trust young and old differ by two. */
+const southAnswers = (young: number, old: number, scale = 1): Answer[] => [
+  ...Array.from({ length: 10 * scale }, () => ({ ageBand: 'age_18_24', language: 'en', dignity: 3, trust: young })),
+  ...Array.from({ length: 30 * scale }, () => ({ ageBand: 'age_65_plus', language: 'en', dignity: 3, trust: old })),
 ]
 
 t.test('when answers carry demographics and areas carry margins, then weighted and unweighted figures are given side by side, exactly as raking computes them, suppressed by the unweighted count', async (t) => {
@@ -74,7 +74,8 @@ t.test('when answers carry demographics and areas carry margins, then weighted a
   await insert(n2, lastQuarterMonth, q3Beat)
   await insert(n2, thisMonth, q4Beat)
   await insert(n1, lastQuarterMonth, beatAnswers(5, 0))
-  await insert(south, lastQuarterMonth, southAnswers(1, 3))
+  // Twice as many last quarter: the beat's 40 then take the complement that hides the small beat (every table agrees).
+  await insert(south, lastQuarterMonth, southAnswers(1, 3, 2))
   await insert(south, thisMonth, southAnswers(2, 4))
   await addFeedback(database, metro, 15, { topic: 'community_safety', areaId: n2, receivedAt: thisMonth })
   await addFeedback(database, metro, 3, { topic: 'policy', areaId: n2, receivedAt: thisMonth })
@@ -103,8 +104,9 @@ t.test('when answers carry demographics and areas carry margins, then weighted a
     // Respondents a quarter young against half the population: total variation distance 0.25.
     t.equal(s.weighting.representativeness.value, 0.75)
     t.equal(s.reliability, 'flagged', '40 responses: at least 30, under 50')
-    // Trend: last quarter 1 and 3 (weighted 2), now 3: +1, MoE √2 × the MoE of each.
-    t.same(s.principles.trust!.trend, { since: lastQuarter, difference: { value: 1, suppressed: null }, marginOfError: { value: Math.round(Math.sqrt(2) * 1.96 * Math.sqrt(1 / 29) * 100) / 100, suppressed: null } })
+    // Trend: last quarter 1 and 3 (weighted 2; 80 answers, Kish's 60), now 3: +1, MoE √(MoE₁² + MoE₂²).
+    const moe = (nEff: number) => 1.96 * Math.sqrt(1 / (nEff - 1))
+    t.same(s.principles.trust!.trend, { since: lastQuarter, difference: { value: 1, suppressed: null }, marginOfError: { value: Math.round(Math.sqrt(moe(30) ** 2 + moe(60) ** 2) * 100) / 100, suppressed: null } })
     const unweightedNorth = row(answer.rows, n2, thisQuarter)
     t.not(unweightedNorth.principles.trust!.weighted.value, unweightedNorth.principles.trust!.unweighted.value, 'a skewed beat: weighted and unweighted differ')
   })
@@ -160,6 +162,26 @@ t.test('when answers carry demographics and areas carry margins, then weighted a
     const determined = determinedEntries(hidden, relations).filter((i) => i < rows.length)
     t.same(determined.map((i) => `${rows[i]!.area} ${rows[i]!.cycle}`), [], 'no withheld count is determined')
     t.ok(quarterly.suppression.primary > 0)
+  })
+
+  t.test('counts shared with the trust and closing-the-loop insights are shown or withheld as those show them', async (t) => {
+    const trust = (await app.inject({ method: 'GET', url: '/v1/insights/trust?agency=metro' })).json()
+    const loop = (await app.inject({ method: 'GET', url: '/v1/insights/closing-the-loop?agency=metro' })).json()
+    const monthly = await get('&cycle=month')
+    let compared = 0
+    for (const leaf of [n1, n2, south]) {
+      for (const m of trust.margins.filter((r: { by: string[]; key: Record<string, string> }) => r.by.join() === 'area,period' && r.key.area === leaf)) {
+        const mine = row(answer.rows, leaf, m.key.period).responses
+        t.same([mine.value, mine.suppressed === null], [m.responses.value, m.responses.suppressed === null], `responses ${m.key.period}`)
+        compared++
+      }
+      for (const m of loop.margins.filter((r: { by: string[]; key: Record<string, string> }) => r.by.join() === 'topic,area,period' && r.key.area === leaf)) {
+        const mine = row(monthly.rows, leaf, m.key.period).concerns.find((c) => c.topic === m.key.topic)!.count
+        t.same([mine.value, mine.suppressed === null], [m.received.value, m.received.suppressed === null], `${m.key.topic} ${m.key.period}`)
+        compared++
+      }
+    }
+    t.ok(compared >= 5, `${compared} shared counts compared`)
   })
 
   t.test('concerns: feedback topics by area, largest first, small counts withheld', async (t) => {

@@ -53,6 +53,18 @@ export type CommunityTrustRow = {
 
 export type CommunityTrustLimits = { threshold: number; minResponses: number; tiers: ReliabilityTiers }
 
+/**
+ * Which people an entry counts, as the other insights' tables name them: everyone (the agency), those of exactly one
+ * area ('' for none), those under one outermost area (a district's roll-up), or under an area between (no other table has those).
+ */
+export type Scope = { of: 'all' } | { of: 'area'; area: string } | { of: 'top'; area: string } | { of: 'within'; area: string }
+/**
+ * The same count as published by another insight's table (trust's responses by quarter; closing the loop's feedback
+ * by topic and month), or undefined where that table has no such entry. Shared entries are kept consistent with it:
+ * withheld there, withheld here; published there, never chosen here as a complement.
+ */
+export type Linked = (table: 'responses' | { topic: string }, period: string, scope: Scope) => Published | undefined
+
 const DIMENSIONS = ['ageBand', 'gender', 'raceEthnicity', 'language'] as const
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits
 const shown = (value: number, reason: SuppressionReason | undefined): Published => (reason ? { value: null, suppressed: reason } : { value, suppressed: null })
@@ -138,7 +150,7 @@ function likeness(group: readonly AnswerRow[], margins: Margins): Published {
  * The whole table of one agency: a row per area (and the agency, area null) per cycle with data, of both lengths.
  * `months`: every month with data, oldest first.
  */
-export function buildCommunityTrust(areas: readonly AreaNode[], answers: readonly AnswerRow[], concerns: readonly ConcernRow[], limits: CommunityTrustLimits): CommunityTrustRow[] {
+export function buildCommunityTrust(areas: readonly AreaNode[], answers: readonly AnswerRow[], concerns: readonly ConcernRow[], limits: CommunityTrustLimits, linked: Linked = () => undefined): CommunityTrustRow[] {
   const byId = new Map(areas.map((a) => [a.id, a]))
   const nodes: (string | null)[] = [null, ...areas.map((a) => a.id)]
   const childrenOf = new Map<string | null, string[]>(nodes.map((n) => [n, []]))
@@ -173,7 +185,19 @@ export function buildCommunityTrust(areas: readonly AreaNode[], answers: readonl
       }
     }
   }
-  const status = protect(responses, table.relations, { threshold: limits.threshold })
+  /** What another table already says of this table's entries: withheld there (forced here) or published (locked). */
+  const sharedWith = (of: 'responses' | { topic: string }) => {
+    const forced = new Map<number, SuppressionReason>()
+    const locked = new Set<number>()
+    table.entries.forEach((e, i) => {
+      const other = linked(of, e.period, e.scope)
+      if (!other) return
+      if (other.suppressed) forced.set(i, other.suppressed)
+      else if (other.value !== null) locked.add(i)
+    })
+    return { forced, locked }
+  }
+  const status = protect(responses, table.relations, { threshold: limits.threshold, ...sharedWith('responses') })
   // A withheld mean hides its sum; sums add up like counts, so each principle's counts are protected like counts, with
   // means under the agency's withheld tier (or minResponses) withheld first.
   const below = Math.max(limits.minResponses, limits.tiers.withheldBelow)
@@ -195,7 +219,7 @@ export function buildCommunityTrust(areas: readonly AreaNode[], answers: readonl
         if (o !== undefined) values[o]! += c.count
       }
     }
-    concernCounts.set(topic, { values, status: protect(values, table.relations, { threshold: limits.threshold }) })
+    concernCounts.set(topic, { values, status: protect(values, table.relations, { threshold: limits.threshold, ...sharedWith({ topic }) }) })
   }
 
   // --- The rows: counts as protected; figures where the count is shown and the tier allows.
@@ -282,13 +306,17 @@ export function buildCommunityTrust(areas: readonly AreaNode[], answers: readonl
  */
 function countTable(nodes: readonly (string | null)[], childrenOf: Map<string | null, string[]>, periods: readonly string[], months: readonly string[], quarters: readonly string[]) {
   const index = new Map<string, number>()
-  let size = 0
+  const entries: { period: string; scope: Scope }[] = []
   const at = (kind: 'rolled' | 'own', period: string, node: string | null) => `${kind}\u0001${period}\u0001${node}`
+  const topLevel = new Set(childrenOf.get(null))
   for (const period of periods)
     for (const node of nodes) {
-      index.set(at('rolled', period, node), size++)
-      if (childrenOf.get(node)!.length) index.set(at('own', period, node), size++)
+      const leaf = childrenOf.get(node)!.length === 0
+      const scope: Scope = node === null ? { of: 'all' } : leaf ? { of: 'area', area: node } : topLevel.has(node) ? { of: 'top', area: node } : { of: 'within', area: node }
+      index.set(at('rolled', period, node), entries.push({ period, scope }) - 1)
+      if (!leaf) index.set(at('own', period, node), entries.push({ period, scope: { of: 'area', area: node ?? '' } }) - 1)
     }
+  const size = entries.length
   const relations: Relation[] = []
   for (const period of periods)
     for (const node of nodes) {
@@ -306,6 +334,7 @@ function countTable(nodes: readonly (string | null)[], childrenOf: Map<string | 
   }
   return {
     size,
+    entries,
     relations,
     rolled: (period: string, node: string | null) => index.get(at('rolled', period, node))!,
     /** The own-answers entry of a node with sub-areas (a leaf's own answers are its rolled-up count). */

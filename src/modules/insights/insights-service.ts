@@ -8,8 +8,8 @@ import { createAgenciesRepository, type AgencyRow } from '../agencies/agencies-r
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { parseInput } from '../shared/validation.ts'
 import { select, type Selection } from './canonical-table.ts'
-import { buildCommunityTrust, cycles, type CommunityTrustRow } from './community-trust.ts'
-import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type EventRow, type Limits, type PublishedRow, type Snapshot } from './insight-tables.ts'
+import { buildCommunityTrust, cycles, quarterOf, type CommunityTrustRow, type Linked } from './community-trust.ts'
+import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type EventRow, type Limits, type Published, type PublishedRow, type Snapshot } from './insight-tables.ts'
 import { createInsightsRepository, inBuildTransaction, type InsightsRepository, type PeriodRange, type PeriodSpan, type Watermark } from './insights-repository.ts'
 import type { SuppressionReason } from './suppression.ts'
 
@@ -89,6 +89,8 @@ type AgencyTables = {
   stale: Record<Unit, Set<string>>
   building: Map<string, Promise<void>>
   refreshing: boolean
+  /** Rises with every period built: what was derived from the tables (community trust) knows when they changed. */
+  generation: number
 }
 
 export type InsightRow = { key: Record<string, string | null>; by?: string[] } & Record<string, unknown>
@@ -157,7 +159,9 @@ export function createInsightsService({ database, agencies, log, settings = defa
     const id = `${unit}:${period}`
     let pending = state.building.get(id)
     if (!pending) {
-      pending = (unit === 'month' ? buildMonth(agency, period).then((t) => void state.built.month.set(period, t)) : buildQuarter(agency, period).then((t) => void state.built.quarter.set(period, t))).finally(() => state.building.delete(id))
+      pending = (unit === 'month' ? buildMonth(agency, period).then((t) => void state.built.month.set(period, t)) : buildQuarter(agency, period).then((t) => void state.built.quarter.set(period, t)))
+        .then(() => void state.generation++)
+        .finally(() => state.building.delete(id))
       state.building.set(id, pending)
     }
     return pending
@@ -184,7 +188,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
   async function open(agency: AgencyRow): Promise<AgencyTables> {
     const repo = createInsightsRepository(db)
     const [watermark, span] = await Promise.all([repo.watermark(agency.id), repo.span(agency.id, agency.timeZone)])
-    return { watermark, checkedAt: performance.now(), periods: periodsOf(span), built: { month: new Map(), quarter: new Map() }, stale: { month: new Set(), quarter: new Set() }, building: new Map(), refreshing: false }
+    return { watermark, checkedAt: performance.now(), periods: periodsOf(span), built: { month: new Map(), quarter: new Map() }, stale: { month: new Set(), quarter: new Set() }, building: new Map(), refreshing: false, generation: 0 }
   }
 
   /** Builds, one at a time and in the order given, the periods of these units that are not built yet. */
@@ -238,13 +242,41 @@ export function createInsightsService({ database, agencies, log, settings = defa
   async function communityTable(agency: AgencyRow, agencyAreas: Awaited<ReturnType<ReturnType<typeof createAgenciesRepository>['listAreas']>>): Promise<CommunityTrustRow[]> {
     const repo = createInsightsRepository(db)
     const limits = { threshold: settings.threshold, minResponses: settings.minResponses, tiers: agency.reliabilityTiers }
-    const key = JSON.stringify([await repo.watermark(agency.id), agencyAreas.map((a) => [a.id, a.version]), limits, agency.timeZone])
+    const watermark = await repo.watermark(agency.id)
+    // The same counts the trust and closing-the-loop tables publish (or withhold) are kept as they have them.
+    const state = await tablesOf(agency)
     const cached = communityTables.get(agency.id)
-    if (cached?.key === key) return cached.rows
+    const unchanged = (generation: number) => JSON.stringify([watermark, agencyAreas.map((a) => [a.id, a.version]), limits, agency.timeZone, generation])
+    if (cached?.key === unchanged(state.generation)) return cached.rows
     const [answers, concerns] = await Promise.all([buildQuery((r) => r.surveyAnswers(agency.id, agency.timeZone)), buildQuery((r) => r.concerns(agency.id, agency.timeZone))])
-    const rows = buildCommunityTrust(agencyAreas, answers, concerns, limits)
-    communityTables.set(agency.id, { key, rows })
+    const months = [...new Set([...answers.map((a) => a.month), ...concerns.map((c) => c.month)])]
+    for (const month of new Set(concerns.map((c) => c.month))) if (state.periods.month.includes(month) && !state.built.month.has(month)) await buildPeriod(agency, state, 'month', month)
+    for (const quarter of new Set(months.map(quarterOf))) if (state.periods.quarter.includes(quarter) && !state.built.quarter.has(quarter)) await buildPeriod(agency, state, 'quarter', quarter)
+    const rows = buildCommunityTrust(agencyAreas, answers, concerns, limits, linkedFigures(state))
+    communityTables.set(agency.id, { key: unchanged(state.generation), rows })
     return rows
+  }
+
+  /** The trust table's response counts by quarter and closing the loop's feedback counts by topic and month, by scope. */
+  function linkedFigures(state: AgencyTables): Linked {
+    const index = new Map<string, Published>()
+    const family = (r: PublishedRow) => [...r.family].sort().join()
+    for (const [quarter, t] of state.built.quarter)
+      for (const r of t.trust.rows) {
+        if (r.level !== 'margin') continue
+        const f = family(r)
+        const scope = f === 'period' ? 'all' : f === 'area,period' ? `area:${r.key.area}` : f === 'period,topArea' ? `top:${r.key.topArea}` : undefined
+        if (scope) index.set(`responses|${quarter}|${scope}`, r.measures.responses as Published)
+      }
+    for (const [month, t] of state.built.month)
+      for (const r of t['closing-the-loop'].rows) {
+        if (r.level !== 'margin') continue
+        const f = family(r)
+        const scope = f === 'period,topic' ? 'all' : f === 'area,period,topic' ? `area:${r.key.area}` : undefined
+        if (scope) index.set(`topic:${r.key.topic}|${month}|${scope}`, r.measures.received as Published)
+      }
+    return (table, period, scope) =>
+      scope.of === 'within' ? undefined : index.get(`${table === 'responses' ? 'responses' : `topic:${table.topic}`}|${period}|${scope.of === 'all' ? 'all' : `${scope.of}:${scope.area}`}`)
   }
 
   const service = {
