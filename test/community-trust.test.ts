@@ -7,7 +7,8 @@ import { rake, weightedMean, type Margins } from '../src/modules/insights/raking
 import { determinedEntries, type Relation } from '../src/modules/insights/suppression.ts'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
-import { TEST_NOW } from './helpers/clock.ts'
+import { dateAfterNow, TEST_NOW } from './helpers/clock.ts'
+import { eventBody } from './helpers/fixtures.ts'
 import { addFeedback } from './helpers/insights-data.ts'
 
 type Figure = { value: number | null; suppressed: string | null }
@@ -269,4 +270,36 @@ t.test('when answers are given with demographics through the API, then they are 
   const staff = await bearer()
   const changes = await app.inject({ method: 'GET', url: '/v1/changes?agency=metro', headers: staff })
   t.notMatch(changes.body, /age_25_34|AGE_25_34|asian/i, 'no demographics in the change feed')
+})
+
+t.test('when an event survey is answered with demographics (REST and GraphQL), then they are kept and never in the answer, the staff list or the outbox', async (t) => {
+  const { app, database } = await build(t)
+  const staff = await bearer()
+  const day = dateAfterNow(-1)
+  const event = (await app.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ startsAt: `${day}T09:00:00Z`, endsAt: `${day}T10:00:00Z` }) })).json().id as string
+  const token = async () => {
+    const person = await app.inject({ method: 'POST', url: '/v1/participants', headers: staff, payload: { displayName: 'Attendee' } })
+    return (await app.inject({ method: 'POST', url: `/v1/events/${event}/check-ins`, headers: staff, payload: { participantId: person.json().id } })).json().surveyToken as string
+  }
+  const rest = await app.inject({ method: 'POST', url: `/v1/events/${event}/survey-responses`, payload: { token: await token(), trust: 4, ageBand: 'age_45_54', gender: 'non_binary', raceEthnicity: 'middle_eastern_or_north_african' } })
+  t.equal(rest.statusCode, 201, rest.body)
+  t.notMatch(rest.body, /age_45_54|non_binary|middle_eastern/)
+  const bad = await app.inject({ method: 'POST', url: `/v1/events/${event}/survey-responses`, payload: { token: await token(), trust: 4, gender: 'unknown' } })
+  t.equal(bad.statusCode, 400)
+  const gql = await app.inject({ method: 'POST', url: '/graphql', payload: { query: `mutation ($token: String) { submitSurveyResponse(eventId: "${event}", input: { token: $token, trust: 2, ageBand: AGE_45_54, gender: NON_BINARY, raceEthnicity: MIDDLE_EASTERN_OR_NORTH_AFRICAN }) { id trust } }`, variables: { token: await token() } } })
+  t.notOk(gql.json().errors, gql.body)
+  t.notMatch(gql.body, /AGE_45_54|NON_BINARY|MIDDLE_EASTERN/)
+  const stored = (await database.db.execute(sql`select age_band::text, gender::text, race_ethnicity::text from survey_responses where event_id = ${event}::uuid`)) as unknown as { rows?: unknown[] } | unknown[]
+  t.same(Array.isArray(stored) ? stored : stored.rows, [
+    { age_band: 'age_45_54', gender: 'non_binary', race_ethnicity: 'middle_eastern_or_north_african' },
+    { age_band: 'age_45_54', gender: 'non_binary', race_ethnicity: 'middle_eastern_or_north_african' },
+  ])
+  const list = await app.inject({ method: 'GET', url: `/v1/events/${event}/survey-responses`, headers: staff })
+  t.equal(list.statusCode, 200)
+  t.equal(list.json().data.length, 2)
+  t.notMatch(list.body, /age_45_54|non_binary|middle_eastern/, 'the staff list reads scores, never demographics')
+  const outbox = (await database.db.execute(sql`select payload::text as p from outbox where entity_type = 'survey_response'`)) as unknown as { rows?: { p: string }[] } | { p: string }[]
+  const payloads = (Array.isArray(outbox) ? outbox : outbox.rows!).map((r) => r.p).join()
+  t.ok(payloads.length > 0)
+  t.notMatch(payloads, /age|gender|race|non_binary/, 'outbox payloads hold ids only')
 })
