@@ -206,6 +206,8 @@ t.test('when answers carry demographics and areas carry margins, then weighted a
       t.equal(res.statusCode, 400, `${what}: ${res.body}`)
       t.match(res.headers['content-type'], /application\/problem\+json/)
     }
+    const viaGraphql = await app.inject({ method: 'POST', url: '/graphql', headers: admin, payload: { query: 'mutation { updateAgency(agency: "metro", expectedVersion: 1, input: { reliabilityTiers: { withheldBelow: 50, flaggedBelow: 30 } }) { reliabilityTiers { withheldBelow } } }' } })
+    t.equal(viaGraphql.json().errors?.[0]?.extensions?.code, 'VALIDATION_FAILED', 'GraphQL: out of order is a problem too')
     const staff = await bearer()
     t.equal((await app.inject({ method: 'PATCH', url: '/v1/agencies/metro', headers: { ...staff, 'if-match': '*' }, payload: { reliabilityTiers: { withheldBelow: 12, flaggedBelow: 40 } } })).statusCode, 403, 'staff may not')
     const set = await app.inject({ method: 'PATCH', url: '/v1/agencies/metro', headers: { ...admin, 'if-match': '*' }, payload: { reliabilityTiers: { withheldBelow: 12, flaggedBelow: 40 } } })
