@@ -147,8 +147,8 @@ function likeness(group: readonly AnswerRow[], margins: Margins): Published {
 }
 
 /**
- * The whole table of one agency: a row per area (and the agency, area null) per cycle with data, of both lengths.
- * `months`: every month with data, oldest first.
+ * The whole table of one agency: a row per area (and the agency, area null) per cycle with data, of both lengths;
+ * `linked` names the counts other insights publish of the same people, kept as they keep them.
  */
 export function buildCommunityTrust(areas: readonly AreaNode[], answers: readonly AnswerRow[], concerns: readonly ConcernRow[], limits: CommunityTrustLimits, linked: Linked = () => undefined): CommunityTrustRow[] {
   const byId = new Map(areas.map((a) => [a.id, a]))
