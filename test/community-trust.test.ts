@@ -238,6 +238,8 @@ t.test('when answers carry demographics and areas carry margins, then weighted a
       ['a NUL in a date', '&from=2026-01-01%00'],
       ['from after to', '&from=2026-06-01&to=2026-01-01'],
       ['an unknown parameter', '&kind=town_hall'],
+      ['a NUL in the cycle', '&cycle=month%00'],
+      ['a cycle given twice', '&cycle=month&cycle=quarter'],
     ]) {
       const bad = await app.inject({ method: 'GET', url: `/v1/insights/community-trust?agency=metro${query}` })
       t.equal(bad.statusCode, 400, `${what}: ${bad.body}`)
@@ -245,6 +247,11 @@ t.test('when answers carry demographics and areas carry margins, then weighted a
     }
     t.equal((await app.inject({ method: 'GET', url: '/v1/insights/community-trust?agency=nowhere' })).statusCode, 404)
     t.equal((await app.inject({ method: 'GET', url: '/v1/insights/community-trust' })).statusCode, 400, 'no agency')
+    t.equal((await app.inject({ method: 'GET', url: '/v1/insights/community-trust?agency=metro%00' })).statusCode, 400, 'a NUL in the agency')
+    for (const population of [{ source: 'ACS' }, { source: 'ACS', margins: {} }, { source: 'ACS\u0000', margins: southMargins }]) {
+      const res = await app.inject({ method: 'PATCH', url: `/v1/agencies/metro/areas/${south}`, headers: { ...admin, 'if-match': '*' }, payload: { population } })
+      t.equal(res.statusCode, 400, `margins refused: ${JSON.stringify(population)}`)
+    }
     const badGql = await gql(`{ insights(agency: "metro", filter: { areas: ["nope"] }) { communityTrust { cycle } } }`)
     t.equal(badGql.errors?.[0]?.extensions?.code, 'VALIDATION_FAILED')
   })
@@ -304,4 +311,17 @@ t.test('when an event survey is answered with demographics (REST and GraphQL), t
   const payloads = (Array.isArray(outbox) ? outbox : outbox.rows!).map((r) => r.p).join()
   t.ok(payloads.length > 0)
   t.notMatch(payloads, /age|gender|race|non_binary/, 'outbox payloads hold ids only')
+})
+
+t.test('when no area has margins, then every area is reported unweighted, saying so', async (t) => {
+  const { app, database, fixtures } = await build(t)
+  for (let i = 0; i < 31; i++)
+    await database.db.execute(sql`insert into survey_responses (agency_id, area_id, trust, age_band, created_at) values (${fixtures.metro.id}::uuid, ${fixtures.areas.north.id}::uuid, ${1 + (i % 5)}, 'age_65_plus', ${monthBack(1)}::timestamptz)`)
+  const res = await app.inject({ method: 'GET', url: `/v1/insights/community-trust?agency=metro&area=${fixtures.areas.north.id}` })
+  t.equal(res.statusCode, 200, res.body)
+  const [north] = res.json().rows as Row[]
+  t.same(north!.weighting, { basis: 'none', marginsFrom: null, converged: null, iterations: null, representativeness: { value: null, suppressed: null }, effectiveSampleSize: { value: 31, suppressed: null } })
+  t.same(north!.principles.trust!.unweighted, { value: Math.round((91 / 31) * 100) / 100, suppressed: null }, 'six rounds of 1–5 and a 1: 91 / 31')
+  t.same(north!.principles.trust!.weighted, { value: null, suppressed: null }, 'no weighted figure, and nothing withheld')
+  t.ok(north!.principles.trust!.marginOfError.value! > 0, 'the margin of error is the unweighted one')
 })
