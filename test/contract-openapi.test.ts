@@ -104,7 +104,7 @@ t.test('when the app is built, then every route is documented and every document
     'createApiClient', 'listApiClients', 'revokeApiClient', 'issueToken', 'getLiveness', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getGraphqlSchema', 'getGraphqlIntrospection',
     'listParticipants', 'createParticipant', 'getParticipant', 'updateParticipant', 'withdrawConsent', 'recordDemographics', 'eraseParticipant',
     'getEventAttendance', 'listRegistrations', 'registerForEvent', 'cancelRegistration', 'checkIn', 'recordHeadCount', 'listSurveyResponses', 'submitSurveyResponse',
-    'getInsight',
+    'getInsight', 'getCommunityTrust',
     ...loopOperations,
     ...priorityOperations,
     ...liaisonOperations,
@@ -879,6 +879,9 @@ t.test('insights: every insight as JSON and CSV, filtered, and refused', async (
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/trust?agency=metro', headers: { accept: 'text/csv' } }), 200)
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/trust?agency=nowhere' }), 404, 'AGENCY_NOT_FOUND')
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/trust?agency=metro&to=yesterday' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/community-trust?agency=metro' }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: `/v1/insights/community-trust?agency=metro&cycle=month&area=${fixtures.areas.north.id}&from=2026-01-01&to=2026-12-31` }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/community-trust?agency=metro&cycle=weekly' }), 400, 'VALIDATION_FAILED')
 })
 // The listening-and-acting loop: topics, feedback, decisions and report-backs (exercised in test/contract-loop.ts).
 t.test('feedback loop: every operation, valid and invalid', (t) => loopContract(t, { call, expectStatus, staff, analyst, futureEvent }))

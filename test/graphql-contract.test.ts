@@ -53,10 +53,11 @@ import {
 import { graphqlSchemaPath, QUERY_DEPTH_LIMIT } from '../src/http/graphql/graphql-plugin.ts'
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
 import { suppressionReasons } from '../src/modules/insights/suppression.ts'
+import { cycles } from '../src/modules/insights/community-trust.ts'
 import { feedResourceTypes } from '../src/modules/changes/changes-service.ts'
 import { bearer } from './helpers/auth.ts'
 import { dateAfterNow, TEST_NOW } from './helpers/clock.ts'
-import { insightStory } from './helpers/insights-data.ts'
+import { addOnlineSurveys, insightStory } from './helpers/insights-data.ts'
 import { loopData } from './helpers/loop-data.ts'
 import { build } from './helpers/build.ts'
 import { startReceiver } from './helpers/webhook-receiver.ts'
@@ -130,6 +131,9 @@ t.test('when the schema enums are compared with the services values, then each i
     LiaisonStatus: liaisonStatuses,
     LiaisonDecision: ['confirmed', 'declined'],
     LiaisonRole: liaisonRoles,
+    SurveyCycle: cycles,
+    ReliabilityTier: ['withheld', 'flagged', 'reliable'],
+    MarginsBasis: ['own', 'sub_areas', 'ancestor', 'none'],
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -329,6 +333,9 @@ t.test('when every field of every type is selected over real data, then each res
   const withPurpose = await gql(`{ participant(id: "${personId}") { contact(purpose: REPORT_BACK) { visibility email phone } } }`)
   // Engagement rows for insights, with figures both shown and withheld.
   await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
+  // Community trust raked (north's margins) and shown (a quarter above the default withheld tier of 30).
+  await database.raw(`update areas set population = $1 where id = $2`, [JSON.stringify({ source: 'test', margins: { language: { en: 60, es: 40 } } }), fixtures.areas.north.id])
+  await addOnlineSurveys(database, fixtures.metro.id, 35, { areaId: fixtures.areas.north.id, topic: 'community_safety', givenAt: '2026-08-10T12:00:00Z' })
   const loop = await loopData(app, { eventId: id, organizationId, areaId: beat.id })
   // Shared priorities: one with every link, one a partner proposed and endorsed with a note, one declined with a reason.
   const partnerToken = await bearer({ role: 'partner', sub: 'contract-partner', claims: { org: organizationId } })

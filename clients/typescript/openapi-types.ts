@@ -1111,6 +1111,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/insights/community-trust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trust and safety by area over survey cycles, weighted to the community
+         * @description Procedural-justice survey means per area (every level of the hierarchy, and the agency as a whole: `area`
+         *     null) and cycle (`month` or `quarter`), the answers raked (iterative proportional fitting with trimming) to
+         *     the area's population margins (`Area.population`; an area without its own uses its sub-areas' summed, else its
+         *     nearest ancestor's, else it is reported unweighted: `weighting.basis`), weighted beside unweighted, with
+         *     Kish's effective sample size, the 95% margin of error, a representativeness score, whether raking
+         *     converged, the agency's reliability tiers (`Agency.reliabilityTiers`), the change since the previous cycle
+         *     with its margin of error, and the feedback topics raised in the area (`concerns`). Public: response and topic
+         *     counts are suppressed as in every insight (`PRIMARY`, `COMPLEMENTARY` by the exact check over one table of
+         *     every area and both cycle lengths), and every figure is shown only where its unweighted count is shown and
+         *     reaches the withheld tier (`INSUFFICIENT_RESPONSES`). See docs/PRIVACY.md.
+         */
+        get: operations["getCommunityTrust"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/insights/{insight}": {
         parameters: {
             query?: never;
@@ -2993,6 +3022,10 @@ export interface components {
          *         "email": "community@metro.example.gov"
          *       },
          *       "surveyWindowDays": 14,
+         *       "reliabilityTiers": {
+         *         "withheldBelow": 30,
+         *         "flaggedBelow": 50
+         *       },
          *       "version": 1
          *     }
          */
@@ -3008,8 +3041,14 @@ export interface components {
             contact: components["schemas"]["AgencyContact"];
             /** @description Days after an event ends during which its survey takes answers (default 14). */
             surveyWindowDays: number;
+            reliabilityTiers: components["schemas"]["ReliabilityTiers"];
             /** @description Rises by one on every profile change (the ETag). */
             version: number;
+        };
+        /** @description The agency's reliability tiers for survey estimates by area and cycle (`/v1/insights/community-trust`): an area's figures of a cycle with fewer than `withheldBelow` responses are withheld, with fewer than `flaggedBelow` flagged as less reliable. Defaults 30 and 50; `withheldBelow` must not be above `flaggedBelow` (`400 VALIDATION_FAILED`). */
+        ReliabilityTiers: {
+            withheldBelow: number;
+            flaggedBelow: number;
         };
         /** @description How residents reach the agency (its public contact, not a person's); each part only if given. */
         AgencyContact: {
@@ -3033,6 +3072,7 @@ export interface components {
             contact?: components["schemas"]["AgencyContact"];
             /** @description Days after an event ends during which its survey takes answers (default 14). */
             surveyWindowDays?: number;
+            reliabilityTiers?: components["schemas"]["ReliabilityTiers"];
         };
         /** @description Fields given change; `contact` is replaced whole. The slug does not change. */
         UpdateAgencyInput: {
@@ -3044,6 +3084,7 @@ export interface components {
             contact?: components["schemas"]["AgencyContact"];
             /** @description Days after an event ends during which its survey takes answers (default 14). */
             surveyWindowDays?: number;
+            reliabilityTiers?: components["schemas"]["ReliabilityTiers"];
         };
         /** @description A GeoJSON Polygon or MultiPolygon (RFC 7946) in WGS 84, positions as [longitude, latitude]; rings closed (the last position the first) with four positions or more; at most 10000 positions in all. */
         GeoJsonBoundary: {
@@ -3978,7 +4019,25 @@ export interface components {
             neutrality?: number;
             /** @description Trustworthy motives. */
             trust?: number;
+            ageBand?: components["schemas"]["AgeBandCode"];
+            gender?: components["schemas"]["GenderCode"];
+            raceEthnicity?: components["schemas"]["RaceEthnicityCode"];
         };
+        /**
+         * @description A voluntary answer on a survey response (never read back; weighted into suppressed aggregates only).
+         * @enum {string}
+         */
+        AgeBandCode: "under_18" | "age_18_24" | "age_25_34" | "age_35_44" | "age_45_54" | "age_55_64" | "age_65_plus" | "prefer_not_to_say";
+        /**
+         * @description A voluntary answer on a survey response (never read back; weighted into suppressed aggregates only).
+         * @enum {string}
+         */
+        GenderCode: "woman" | "man" | "non_binary" | "another_gender" | "prefer_not_to_say";
+        /**
+         * @description A voluntary answer on a survey response, the one category that describes the respondent best (population margins count one per person); never read back, weighted into suppressed aggregates only.
+         * @enum {string}
+         */
+        RaceEthnicityCode: "american_indian_or_alaska_native" | "asian" | "black_or_african_american" | "hispanic_or_latino" | "middle_eastern_or_north_african" | "native_hawaiian_or_pacific_islander" | "white" | "another_race_or_ethnicity" | "prefer_not_to_say";
         /** @description A one-time survey token for the event (256 random bits, base64url), in the answer to a registration or check-in only; the server keeps only its hash. One answer per attendance, however many tokens were handed out for it. */
         SurveyToken: string;
         SurveyTokenGrant: {
@@ -4004,6 +4063,9 @@ export interface components {
             /** @description Trustworthy motives. */
             trust?: number;
             language?: components["schemas"]["LanguageTag"];
+            ageBand?: components["schemas"]["AgeBandCode"];
+            gender?: components["schemas"]["GenderCode"];
+            raceEthnicity?: components["schemas"]["RaceEthnicityCode"];
         };
         SurveyResponse: {
             /** Format: uuid */
@@ -4060,6 +4122,90 @@ export interface components {
             by?: string[];
         } & {
             [key: string]: number | components["schemas"]["SuppressedValue"] | components["schemas"]["SuppressedPercentiles"];
+        };
+        CommunityTrustAnswer: {
+            /** @constant */
+            insight: "community-trust";
+            /** @description The agency's slug. */
+            agency: string;
+            /** @enum {string} */
+            cycle: "month" | "quarter";
+            period: {
+                /** @enum {string} */
+                unit: "month" | "quarter";
+                /** Format: date */
+                from: string | null;
+                /** Format: date */
+                to: string | null;
+            };
+            tiers: components["schemas"]["ReliabilityTiers"];
+            rows: components["schemas"]["CommunityTrustRow"][];
+            suppression: {
+                threshold: number;
+                minResponses: number;
+                primary: number;
+                complementary: number;
+                insufficientResponses: number;
+                method: string;
+            };
+            /** @description How the answers are weighted. */
+            weighting: string;
+        };
+        CommunityTrustRow: {
+            /**
+             * Format: uuid
+             * @description The area; null for the agency as a whole.
+             */
+            area: string | null;
+            code: string | null;
+            name: string | null;
+            kind: components["schemas"]["AreaKind"] | null;
+            /** Format: uuid */
+            parentId: string | null;
+            /** @description YYYY-MM or YYYY-Qn. */
+            cycle: string;
+            responses: components["schemas"]["SuppressedValue"];
+            /**
+             * @description By the agency's tiers: withheld (fewer than withheldBelow responses, or the count itself withheld: no figures), flagged (fewer than flaggedBelow), reliable.
+             * @enum {string}
+             */
+            reliability: "withheld" | "flagged" | "reliable";
+            weighting: {
+                /**
+                 * @description Where the margins came from: the area's own, its sub-areas' summed, its nearest ancestor's (marginsFrom), or none (unweighted).
+                 * @enum {string}
+                 */
+                basis: "own" | "sub_areas" | "ancestor" | "none";
+                /** Format: uuid */
+                marginsFrom: string | null;
+                /** @description Whether raking met its tolerance; null where nothing was raked. */
+                converged: boolean | null;
+                iterations: number | null;
+                representativeness: components["schemas"]["SuppressedValue"];
+                effectiveSampleSize: components["schemas"]["SuppressedValue"];
+            };
+            principles: {
+                dignity: components["schemas"]["PrincipleEstimate"];
+                voice: components["schemas"]["PrincipleEstimate"];
+                neutrality: components["schemas"]["PrincipleEstimate"];
+                trust: components["schemas"]["PrincipleEstimate"];
+            };
+            /** @description Feedback items per topic of the vocabulary raised in the area in the cycle, largest first (withheld counts last). */
+            concerns: {
+                topic: string;
+                count: components["schemas"]["SuppressedValue"];
+            }[];
+        };
+        /** @description A principle's mean (1–5), weighted and unweighted, with the 95% margin of error of the estimate (the weighted mean where there is one) and the change since the previous cycle. */
+        PrincipleEstimate: {
+            unweighted: components["schemas"]["SuppressedValue"];
+            weighted: components["schemas"]["SuppressedValue"];
+            marginOfError: components["schemas"]["SuppressedValue"];
+            trend: null | {
+                since: string;
+                difference: components["schemas"]["SuppressedValue"];
+                marginOfError: components["schemas"]["SuppressedValue"];
+            };
         };
         InsightAnswer: {
             /** @enum {string} */
@@ -8465,6 +8611,44 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getCommunityTrust: {
+        parameters: {
+            query: {
+                /** @description The agency's slug or id. */
+                agency: string;
+                /** @description The survey cycle (default quarter). */
+                cycle?: "month" | "quarter";
+                /** @description Only these areas and those within them (ids; repeat or comma-separate); the agency's own row only without it. */
+                area?: string[];
+                /** @description First day, widened to the start of its cycle. */
+                from?: string;
+                /** @description Last day, widened to the end of its cycle. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows, each cycle length oldest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommunityTrustAnswer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getInsight: {

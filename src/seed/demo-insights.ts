@@ -49,7 +49,7 @@ const DAY = 86_400_000
 const ACTOR = { actorKind: 'admin', actorSubject: 'demo-seed' } as const
 
 /** mulberry32: a small, well-known 32-bit PRNG, so every load tells the same story. */
-function prng(seed: number) {
+export function prng(seed: number) {
   let a = seed >>> 0
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -497,6 +497,6 @@ export async function seedDemoInsights(
 }
 
 /** Multi-row inserts in chunks, well under PostgreSQL's 65,535 bind parameters per statement. */
-async function insertAll<T extends Parameters<Db['insert']>[0]>(db: Db, table: T, rows: T['$inferInsert'][]): Promise<void> {
+export async function insertAll<T extends Parameters<Db['insert']>[0]>(db: Db, table: T, rows: T['$inferInsert'][]): Promise<void> {
   for (let i = 0; i < rows.length; i += 400) await db.insert(table).values(rows.slice(i, i + 400) as never)
 }

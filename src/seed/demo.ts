@@ -14,6 +14,7 @@ import { seedDemoPeople } from './demo-people.ts'
 import { seedDemoLoop } from './demo-loop.ts'
 import { seedDemoPriorities } from './demo-priorities.ts'
 import { seedDemoLiaisons } from './demo-liaisons.ts'
+import { seedDemoCommunityTrust } from './demo-community-trust.ts'
 import { seedDemoInsights } from './demo-insights.ts'
 import { boundaryOf, DEMO_SLUG, DEMO_TIME_ZONE, demoAgency, demoDistricts, demoEvents, demoOrganizations, demoSeries, type DemoPlan } from './demo-data.ts'
 
@@ -103,6 +104,8 @@ export async function seedDemo(
     await seedDemoPriorities(services, ctx)
     await seedDemoLiaisons(services, ctx, { areaId: plan.areaId })
     const past = await seedDemoInsights(tx as unknown as Db, { agencyId: agency.id, areaId: plan.areaId, today: plan.today, now })
+    // With the volume only (a rerun that found it adds nothing).
+    if (past) await seedDemoCommunityTrust(tx as unknown as Db, { agencyId: agency.id, areaId: plan.areaId, today: plan.today, now })
     const areaCount = demoDistricts.reduce((n, d) => n + 1 + d.beats.length, 0)
     return { slug: DEMO_SLUG, created: true, summary: { areas: areaCount, organizations: organizationIds.size, series: 1, meetings: meetings.length, events: events.length, pastMeetings: past?.pastMeetings ?? 0 } }
   })

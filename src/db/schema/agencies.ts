@@ -18,6 +18,8 @@ export const agencies = pgTable(
     contact: jsonb('contact').$type<AgencyContact>().notNull().default({}),
     /** Days after an event ends during which its survey takes answers. */
     surveyWindowDays: integer('survey_window_days').notNull().default(14),
+    /** Reliability tiers of survey estimates by area and cycle: withheld under the first count, flagged under the second. */
+    reliabilityTiers: jsonb('reliability_tiers').$type<ReliabilityTiers>().notNull().default({ withheldBelow: 30, flaggedBelow: 50 }),
     ...versioned(),
     ...timestamps(),
   },
@@ -27,6 +29,9 @@ export const agencies = pgTable(
     check('agencies_survey_window_days_range', sql`${t.surveyWindowDays} BETWEEN 1 AND 365`),
   ],
 )
+
+/** Responses below which an area's survey estimates are withheld, and below which they are flagged as less reliable. */
+export type ReliabilityTiers = { withheldBelow: number; flaggedBelow: number }
 
 /** Population counts per category of each dimension (age band, gender, race or ethnicity, language), and their source. */
 export type AreaPopulation = { source: string; margins: Partial<Record<'ageBand' | 'gender' | 'raceEthnicity' | 'language', Partial<Record<string, number>>>> }

@@ -6,7 +6,7 @@ import { id, timestamps, tombstone, tz, versioned } from './columns.ts'
 import { events, type Translations } from './events.ts'
 import { organizations } from './organizations.ts'
 import { textVector, translationsVector } from '../text-search.ts'
-import { participants } from './people.ts'
+import { ageBand, gender, participants, raceEthnicity } from './people.ts'
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
 
@@ -309,6 +309,10 @@ export const surveyResponses = pgTable(
     neutrality: smallint('neutrality'),
     trust: smallint('trust'),
     language: text('language'),
+    /** Voluntary demographics (each optional, prefer_not_to_say allowed): they leave the API only as weighted, suppressed aggregates. */
+    ageBand: ageBand('age_band'),
+    gender: gender('gender'),
+    raceEthnicity: raceEthnicity('race_ethnicity'),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [

@@ -4,7 +4,7 @@ import { isEnumType, type GraphQLSchema } from 'graphql'
 import { peopleEnums } from './people-resolvers.ts'
 
 /** The schema's enums whose values are service values in upper case. */
-const serviceEnums = ['EventKind', 'EventStatus', 'EventFormat', 'Accommodation', 'AreaKind', 'SeriesStatus', 'OrganizationKind', 'PartnershipStatus', 'SuppressionReason', 'WebhookSubscriptionStatus', 'WebhookDeliveryStatus', ...peopleEnums] as const
+const serviceEnums = ['EventKind', 'EventStatus', 'EventFormat', 'Accommodation', 'AreaKind', 'SeriesStatus', 'OrganizationKind', 'PartnershipStatus', 'SuppressionReason', 'WebhookSubscriptionStatus', 'WebhookDeliveryStatus', 'SurveyCycle', 'ReliabilityTier', 'MarginsBasis', ...peopleEnums] as const
 
 /** A mercurius schema transform. It runs on the freshly built schema, before graphql-js first looks values up. */
 export function bindEnumValues(schema: GraphQLSchema): GraphQLSchema {

@@ -11,6 +11,11 @@ import { listQuery } from './rest-helpers.ts'
 const arrayParams = ['area', 'kind', 'format', 'topic'] as const
 
 export function insightsRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  // Trust and safety by area over survey cycles (a static route: it takes precedence over :insight).
+  app.get('/v1/insights/community-trust', async function getCommunityTrust(request) {
+    return services.insights.communityTrust(contextOf(request), listQuery(request, ['area']))
+  })
+
   app.get<{ Params: { insight: string } }>('/v1/insights/:insight', async function getInsight(request, reply) {
     const asked = request.params.insight
     const name = asked.replace(/\.csv$/, '')

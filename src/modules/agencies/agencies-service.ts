@@ -138,6 +138,7 @@ export function agencyView(a: AgencyRow) {
     supportedLanguages: a.supportedLanguages,
     contact: a.contact,
     surveyWindowDays: a.surveyWindowDays,
+    reliabilityTiers: a.reliabilityTiers,
     version: a.version,
   }
 }

@@ -48,6 +48,10 @@ const profile = {
   contact,
   /** Days after an event ends during which its survey takes answers. */
   surveyWindowDays: z.int().min(1).max(365),
+  /** Survey estimates by area and cycle: withheld under `withheldBelow` responses, flagged under `flaggedBelow`. */
+  reliabilityTiers: z
+    .strictObject({ withheldBelow: z.int().min(1).max(100_000), flaggedBelow: z.int().min(1).max(100_000) })
+    .refine((t) => t.withheldBelow <= t.flaggedBelow, { error: 'withheldBelow must not be above flaggedBelow', path: ['withheldBelow'] }),
 }
 
 const defaultSupported = (v: { defaultLanguage?: string; supportedLanguages?: string[] }) =>
@@ -60,6 +64,7 @@ export const createAgencyInput = z
     ...profile,
     contact: contact.default({}),
     surveyWindowDays: profile.surveyWindowDays.default(14),
+    reliabilityTiers: profile.reliabilityTiers.default({ withheldBelow: 30, flaggedBelow: 50 }),
   })
   .refine(defaultSupported, defaultSupportedIssue)
 

@@ -1,6 +1,7 @@
 // SQL for insights: the raw aggregates one agency's canonical tables are built from, and the change watermark.
 import { sql } from 'drizzle-orm'
 import type { Db, Queryable } from '../../db/client.ts'
+import type { AnswerRow, ConcernRow } from './community-trust.ts'
 import type { DaysRow, FeedbackRow, SurveyRow } from './insight-tables.ts'
 
 type Rows<T> = { rows?: T[] } | T[]
@@ -152,6 +153,30 @@ export function createInsightsRepository(db: Queryable) {
         from survey_responses s left join feedback_topics t on t.id = s.topic_id
         where s.agency_id = ${agencyId} and s.event_id is null and ${within(sql`s.created_at`, timeZone, range)}
         group by s.area_id, t.code`)
+    },
+
+    /**
+     * Every survey answer of the agency, one row each, for raking: its area (the event's, or the online answer's), its
+     * month (agency time: the event's start, or when an online answer was given, as trust counts them), the scores and
+     * the voluntary demographics. Read only by the build, which publishes suppressed aggregates of them.
+     */
+    surveyAnswers(agencyId: string, timeZone: string): Promise<AnswerRow[]> {
+      return run<AnswerRow>(sql`
+        select coalesce(e.area_id, s.area_id)::text as area,
+               to_char(coalesce(e.starts_at, s.created_at) at time zone ${timeZone}, 'YYYY-MM') as month,
+               s.dignity, s.voice, s.neutrality, s.trust, s.language,
+               s.age_band::text as "ageBand", s.gender::text as gender, s.race_ethnicity::text as "raceEthnicity"
+        from survey_responses s left join events e on e.id = s.event_id and e.agency_id = ${agencyId}
+        where s.agency_id = ${agencyId}`)
+    },
+
+    /** Feedback items per area, month (agency time, by receipt) and topic code: the concerns raised there. */
+    concerns(agencyId: string, timeZone: string): Promise<ConcernRow[]> {
+      return run<ConcernRow>(sql`
+        select f.area_id::text as area, to_char(f.received_at at time zone ${timeZone}, 'YYYY-MM') as month, t.code as topic, count(*)::int as count
+        from feedback_items f join feedback_topics t on t.id = f.topic_id
+        where f.agency_id = ${agencyId} and f.deleted_at is null
+        group by 1, 2, 3`)
     },
   }
 }

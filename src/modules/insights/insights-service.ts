@@ -8,7 +8,8 @@ import { createAgenciesRepository, type AgencyRow } from '../agencies/agencies-r
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { parseInput } from '../shared/validation.ts'
 import { select, type Selection } from './canonical-table.ts'
-import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type EventRow, type Limits, type PublishedRow, type Snapshot } from './insight-tables.ts'
+import { buildCommunityTrust, cycles, quarterOf, type CommunityTrustRow, type Linked } from './community-trust.ts'
+import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type EventRow, type Limits, type Published, type PublishedRow, type Snapshot } from './insight-tables.ts'
 import { createInsightsRepository, inBuildTransaction, type InsightsRepository, type PeriodRange, type PeriodSpan, type Watermark } from './insights-repository.ts'
 import type { SuppressionReason } from './suppression.ts'
 
@@ -42,6 +43,31 @@ export const insightQuery = z
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] })
 export type InsightQuery = z.input<typeof insightQuery>
 
+export const communityTrustQuery = z
+  .object({
+    agency: z.string().min(1).max(100),
+    cycle: z.enum(cycles).default('quarter'),
+    area: list(z.string().min(1).max(100)).optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+  })
+  .strict()
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] })
+
+export type CommunityTrustAnswer = {
+  insight: 'community-trust'
+  agency: string
+  cycle: 'month' | 'quarter'
+  period: { unit: 'month' | 'quarter'; from: string | null; to: string | null }
+  tiers: { withheldBelow: number; flaggedBelow: number }
+  rows: CommunityTrustRow[]
+  suppression: InsightAnswer['suppression']
+  weighting: string
+}
+const WEIGHTING =
+  "Answers are raked (iterative proportional fitting, weights trimmed to 0.2–5 × the mean) to the area's population margins on age band, gender, race or ethnicity and language (the answer's language); prefer_not_to_say and unanswered questions keep their weight on that dimension. An area without margins of its own uses the sum of its sub-areas' (when every one has them), else its nearest ancestor's, else it is reported unweighted (weighting.basis says which). Margins of error are 95%, from the weighted variance over Kish's effective sample size. Every figure is shown only where its unweighted response count is shown and reaches the agency's withheld tier."
+
+
 type Unit = 'month' | 'quarter'
 /** Voice and closing the loop are kept by month, the others by quarter; every margin keeps its period (insight-tables). */
 const unitOf: Record<InsightName, Unit> = { reach: 'quarter', voice: 'month', 'closing-the-loop': 'month', trust: 'quarter', 'who-takes-part': 'quarter' }
@@ -63,6 +89,8 @@ type AgencyTables = {
   stale: Record<Unit, Set<string>>
   building: Map<string, Promise<void>>
   refreshing: boolean
+  /** Rises with every period built: what was derived from the tables (community trust) knows when they changed. */
+  generation: number
 }
 
 export type InsightRow = { key: Record<string, string | null>; by?: string[] } & Record<string, unknown>
@@ -131,7 +159,9 @@ export function createInsightsService({ database, agencies, log, settings = defa
     const id = `${unit}:${period}`
     let pending = state.building.get(id)
     if (!pending) {
-      pending = (unit === 'month' ? buildMonth(agency, period).then((t) => void state.built.month.set(period, t)) : buildQuarter(agency, period).then((t) => void state.built.quarter.set(period, t))).finally(() => state.building.delete(id))
+      pending = (unit === 'month' ? buildMonth(agency, period).then((t) => void state.built.month.set(period, t)) : buildQuarter(agency, period).then((t) => void state.built.quarter.set(period, t)))
+        .then(() => void state.generation++)
+        .finally(() => state.building.delete(id))
       state.building.set(id, pending)
     }
     return pending
@@ -158,7 +188,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
   async function open(agency: AgencyRow): Promise<AgencyTables> {
     const repo = createInsightsRepository(db)
     const [watermark, span] = await Promise.all([repo.watermark(agency.id), repo.span(agency.id, agency.timeZone)])
-    return { watermark, checkedAt: performance.now(), periods: periodsOf(span), built: { month: new Map(), quarter: new Map() }, stale: { month: new Set(), quarter: new Set() }, building: new Map(), refreshing: false }
+    return { watermark, checkedAt: performance.now(), periods: periodsOf(span), built: { month: new Map(), quarter: new Map() }, stale: { month: new Set(), quarter: new Set() }, building: new Map(), refreshing: false, generation: 0 }
   }
 
   /** Builds, one at a time and in the order given, the periods of these units that are not built yet. */
@@ -207,7 +237,82 @@ export function createInsightsService({ database, agencies, log, settings = defa
     return agency
   }
 
+  /** The last community-trust table per agency, with what it was built from: rebuilt when any of it changed. */
+  const communityTables = new Map<string, { key: string; rows: CommunityTrustRow[] }>()
+  async function communityTable(agency: AgencyRow, agencyAreas: Awaited<ReturnType<ReturnType<typeof createAgenciesRepository>['listAreas']>>): Promise<CommunityTrustRow[]> {
+    const repo = createInsightsRepository(db)
+    const limits = { threshold: settings.threshold, minResponses: settings.minResponses, tiers: agency.reliabilityTiers }
+    const watermark = await repo.watermark(agency.id)
+    // The same counts the trust and closing-the-loop tables publish (or withhold) are kept as they have them.
+    const state = await tablesOf(agency)
+    const cached = communityTables.get(agency.id)
+    const unchanged = (generation: number) => JSON.stringify([watermark, agencyAreas.map((a) => [a.id, a.version]), limits, agency.timeZone, generation])
+    if (cached?.key === unchanged(state.generation)) return cached.rows
+    const [answers, concerns] = await Promise.all([buildQuery((r) => r.surveyAnswers(agency.id, agency.timeZone)), buildQuery((r) => r.concerns(agency.id, agency.timeZone))])
+    const months = [...new Set([...answers.map((a) => a.month), ...concerns.map((c) => c.month)])]
+    for (const month of new Set(concerns.map((c) => c.month))) if (state.periods.month.includes(month) && !state.built.month.has(month)) await buildPeriod(agency, state, 'month', month)
+    for (const quarter of new Set(months.map(quarterOf))) if (state.periods.quarter.includes(quarter) && !state.built.quarter.has(quarter)) await buildPeriod(agency, state, 'quarter', quarter)
+    const rows = buildCommunityTrust(agencyAreas, answers, concerns, limits, linkedFigures(state))
+    communityTables.set(agency.id, { key: unchanged(state.generation), rows })
+    return rows
+  }
+
+  /** The trust table's response counts by quarter and closing the loop's feedback counts by topic and month, by scope. */
+  function linkedFigures(state: AgencyTables): Linked {
+    const index = new Map<string, Published>()
+    const family = (r: PublishedRow) => [...r.family].sort().join()
+    for (const [quarter, t] of state.built.quarter)
+      for (const r of t.trust.rows) {
+        if (r.level !== 'margin') continue
+        const f = family(r)
+        const scope = f === 'period' ? 'all' : f === 'area,period' ? `area:${r.key.area}` : f === 'period,topArea' ? `top:${r.key.topArea}` : undefined
+        if (scope) index.set(`responses|${quarter}|${scope}`, r.measures.responses as Published)
+      }
+    for (const [month, t] of state.built.month)
+      for (const r of t['closing-the-loop'].rows) {
+        if (r.level !== 'margin') continue
+        const f = family(r)
+        const scope = f === 'period,topic' ? 'all' : f === 'area,period,topic' ? `area:${r.key.area}` : undefined
+        if (scope) index.set(`topic:${r.key.topic}|${month}|${scope}`, r.measures.received as Published)
+      }
+    return (table, period, scope) =>
+      scope.of === 'within' ? undefined : index.get(`${table === 'responses' ? 'responses' : `topic:${table.topic}`}|${period}|${scope.of === 'all' ? 'all' : `${scope.of}:${scope.area}`}`)
+  }
+
   const service = {
+    /**
+     * Trust and safety by area over survey cycles: weighted and unweighted procedural-justice means per area (every
+     * level) and month or quarter, with reliability tiers, trends and the feedback topics raised. A public read, as
+     * every insight: each answer selects whole rows of one suppressed table per agency.
+     */
+    async communityTrust(_ctx: RequestContext, rawQuery: unknown): Promise<CommunityTrustAnswer> {
+      const query = parseInput(communityTrustQuery, rawQuery)
+      const agency = await agencyOf(query.agency)
+      const agencyAreas = await createAgenciesRepository(db).listAreas(agency.id)
+      const areaIds = new Set(agencyAreas.map((a) => a.id))
+      const badAreas = (query.area ?? []).flatMap((a, i) => (areaIds.has(a) ? [] : [{ field: `area.${i}`, message: 'is not an area of this agency' }]))
+      if (badAreas.length) throw validationFailed(badAreas)
+      const all = await communityTable(agency, agencyAreas)
+      // An area filter takes in the areas within it; the agency's own row only when no area is asked for.
+      const within = query.area && new Set(agencyAreas.filter((a) => a.lineage.some((id) => query.area!.includes(id))).map((a) => a.id))
+      const ofUnit = all.filter((r) => r.cycle.includes('Q') === (query.cycle === 'quarter'))
+      const period = periodSelection([...new Set(ofUnit.map((r) => r.cycle))], query.cycle, query.from, query.to)
+      const kept = new Set(period.values)
+      const rows = ofUnit.filter((r) => kept.has(r.cycle) && (within ? r.area !== null && within.has(r.area) : true))
+      const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
+      for (const r of rows) countReasons({ responses: r.responses, ...r.principles, ...r.weighting, concerns: Object.fromEntries(r.concerns.map((c) => [c.topic, c.count])) }, counts)
+      return {
+        insight: 'community-trust',
+        agency: agency.slug,
+        cycle: query.cycle,
+        period: { unit: query.cycle, from: period.from, to: period.to },
+        tiers: agency.reliabilityTiers,
+        rows,
+        suppression: { threshold: settings.threshold, minResponses: settings.minResponses, ...counts, method: METHOD },
+        weighting: WEIGHTING,
+      }
+    },
+
     /** The agency insights are asked of, by slug or id; unknown is AGENCY_NOT_FOUND. */
     async agency(ref: string): Promise<{ id: string; slug: string }> {
       const agency = await agencyOf(ref)

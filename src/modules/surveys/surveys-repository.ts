@@ -53,11 +53,13 @@ export function createSurveysRepository(db: Queryable) {
         returning 1`
     },
 
-    list(eventId: string, cursor: Cursor | undefined, limit: number): Promise<SurveyResponseRow[]> {
+    /** An event's responses, without their voluntary demographics: those leave only as weighted, suppressed aggregates. */
+    list(eventId: string, cursor: Cursor | undefined, limit: number): Promise<Omit<SurveyResponseRow, 'ageBand' | 'gender' | 'raceEthnicity'>[]> {
+      const { ageBand: _a, gender: _g, raceEthnicity: _r, ...shown } = getTableColumns(surveyResponses)
       const where = [eq(surveyResponses.eventId, eventId)]
       if (cursor) where.push(sql`(${surveyResponses.createdAt}, ${surveyResponses.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`)
       return db
-        .select()
+        .select(shown)
         .from(surveyResponses)
         .where(and(...where))
         .orderBy(asc(surveyResponses.createdAt), asc(surveyResponses.id))

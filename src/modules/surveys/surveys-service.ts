@@ -21,7 +21,7 @@ const eventNotFound = () => notFound('EVENT_NOT_FOUND', 'The event')
 
 export type SurveyResponseView = ReturnType<typeof surveyResponseView>
 
-export function surveyResponseView(r: SurveyResponseRow) {
+export function surveyResponseView(r: Omit<SurveyResponseRow, 'ageBand' | 'gender' | 'raceEthnicity'>) {
   return { id: r.id, eventId: r.eventId, dignity: r.dignity, voice: r.voice, neutrality: r.neutrality, trust: r.trust, language: r.language, createdAt: r.createdAt.toISOString() }
 }
 
