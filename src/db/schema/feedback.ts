@@ -309,6 +309,8 @@ export const surveyResponses = pgTable(
     neutrality: smallint('neutrality'),
     trust: smallint('trust'),
     language: text('language'),
+    /** A survey after police contact: the contact's kind (its beat is areaId); no reference to the contact. */
+    contactKind: text('contact_kind'),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [
