@@ -255,7 +255,8 @@ export function createContactsService({ database, repositories, writes, agencies
       const { token, comment, language, ...scores } = parseInput(contactAnswerInput, rawInput)
       const hash = surveyTokenHash(token)
       const now = ctx.clock.now()
-      const invalid = () => new AppError('SURVEY_TOKEN_INVALID', 'The link is not a live survey invitation')
+      // An answered link is deleted, so it is told apart from one never issued by nothing: both are invalid.
+      const invalid = () => new AppError('SURVEY_TOKEN_INVALID', 'The link is not a live survey invitation (answered, closed or never issued)')
       const used = () => new AppError('SURVEY_TOKEN_USED', 'This invitation has already been answered, or its window has closed')
       if (!hash) throw invalid()
       const anonymous: RequestContext = { ...ctx, actor: publicActor }
