@@ -20,7 +20,7 @@ const beat = await createAgenciesRepository(database.db).insertArea({ agencyId: 
 const minutesAgo = (m: number) => new Date(now - m * 60_000).toISOString()
 let seq = 0
 const contact = (over: Record<string, unknown> = {}) => ({ id: `CAD-${++seq}`, kind: 'report_taken', occurredAt: minutesAgo(30), area: 'B11', channel: 'sms', address: `+1555000${String(seq).padStart(4, '0')}`, language: 'en', ...over })
-const post = (contacts: unknown[], headers = staff) => app.inject({ method: 'POST', url: '/v1/contact-events', headers: json(headers), payload: { contacts } })
+const post = (contacts: unknown[], headers: Record<string, string> = staff) => app.inject({ method: 'POST', url: '/v1/contact-events', headers: json(headers), payload: { contacts } })
 
 t.test('when someone other than the feed or staff posts contact events, then it is refused; only admins change the rules and analysts only read them', async (t) => {
   t.equal((await post([contact()], {})).statusCode, 401)
@@ -98,7 +98,7 @@ t.test('when one person is contacted twice, then they are invited once per perio
 })
 
 t.test('when a person opts out (by phone, by email or through the link), then they are never invited again and the answer says nothing about them', async (t) => {
-  const optOut = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/contact-survey-opt-outs', headers: { 'content-type': 'application/json' }, payload })
+  const optOut = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/contact-survey-opt-outs', headers: { 'content-type': 'application/json' }, payload })
   const first = await optOut({ agency: 'metro', phone: '+1 555 777 0001' })
   t.equal(first.statusCode, 202)
   t.strictSame(first.json(), { optedOut: true })
@@ -180,7 +180,7 @@ t.test('when an invitation is delivered by webhook, then it carries what the mes
   await app.inject({ method: 'DELETE', url: `/v1/webhook-subscriptions/${subId}`, headers: admin })
 
   const tokenOf = (link: string) => link.split('#token=')[1]!
-  const answer = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/contact-survey-responses', headers: { 'content-type': 'application/json' }, payload })
+  const answer = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/contact-survey-responses', headers: { 'content-type': 'application/json' }, payload })
   t.equal((await answer({ token: tokenOf(message.data.invitation.link!), dignity: 9 })).statusCode, 400)
   t.equal((await answer({ token: tokenOf(message.data.invitation.link!) })).statusCode, 400, 'at least one score')
   t.equal((await answer({ token: 'x'.repeat(43), trust: 3 })).statusCode, 403)

@@ -4,7 +4,7 @@ import { canManage, publicActor, type Actor } from '../../auth/actor.ts'
 import type { Clock } from '../../clock.ts'
 import type { Logger, RequestContext } from '../../context.ts'
 import type { Database } from '../../db/client.ts'
-import { AppError, validationFailed, type FieldError } from '../../errors.ts'
+import { AppError, catalogue, problemType, validationFailed, type FieldError } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { createSharedSecretsRepository } from '../idempotency/shared-secrets-repository.ts'
@@ -94,7 +94,7 @@ export function createContactsService({ database, repositories, writes, agencies
       const h = await hashes()
       const results: ContactResult[] = []
       const reject = (index: number, id: string | null, errors: FieldError[]) =>
-        results.push({ index, id, status: 'rejected', problem: { type: 'about:blank', title: 'The request has invalid fields', status: 400, code: 'VALIDATION_FAILED', detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors } })
+        results.push({ index, id, status: 'rejected', problem: { type: problemType('VALIDATION_FAILED'), title: catalogue.VALIDATION_FAILED.title, status: 400, code: 'VALIDATION_FAILED', detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors } })
       type Valid = ContactEventInput & { index: number; address: string }
       const valid: Valid[] = []
       const seen = new Set<string>()
