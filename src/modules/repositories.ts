@@ -22,6 +22,7 @@ import { createParticipantsRepository } from './participants/participants-reposi
 import { createPrioritiesRepository } from './priorities/priorities-repository.ts'
 import { createRateLimitsRepository } from './rate-limits/rate-limits-repository.ts'
 import { createReportBacksRepository } from './report-backs/report-backs-repository.ts'
+import { createSharedSecretsRepository } from './idempotency/shared-secrets-repository.ts'
 import { createSurveysRepository } from './surveys/surveys-repository.ts'
 import { createTopicsRepository } from './topics/topics-repository.ts'
 import { createWebhooksRepository } from './webhooks/webhooks-repository.ts'
@@ -47,6 +48,7 @@ const bound = (db: Queryable) => ({
   priorities: createPrioritiesRepository(db),
   rateLimits: createRateLimitsRepository(db),
   reportBacks: createReportBacksRepository(db),
+  sharedSecrets: createSharedSecretsRepository(db),
   surveys: createSurveysRepository(db),
   topics: createTopicsRepository(db),
   webhooks: createWebhooksRepository(db),

@@ -7,7 +7,6 @@ import type { Database } from '../../db/client.ts'
 import { AppError, catalogue, problemType, validationFailed, type FieldError } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
-import { createSharedSecretsRepository } from '../idempotency/shared-secrets-repository.ts'
 import type { Repositories } from '../repositories.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import { newSurveyToken, surveyTokenHash } from '../surveys/survey-token.ts'
@@ -68,7 +67,7 @@ export function createContactsService({ database, repositories, writes, agencies
   const { db } = database
   let hasher: Promise<ContactHasher> | undefined
   // One key per database (every instance shares it); generated on first use, never leaves the database.
-  const hashes = () => (hasher ??= createSharedSecretsRepository(db).getOrCreate('contact-survey-hash-key', randomBytes(32).toString('base64url')).then(contactHasher))
+  const hashes = () => (hasher ??= repositories.sharedSecrets.getOrCreate('contact-survey-hash-key', randomBytes(32).toString('base64url')).then(contactHasher))
 
   const linkOf = (token: string) => `${baseUrl}/contact-survey#token=${token}`
 
