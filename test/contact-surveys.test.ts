@@ -245,3 +245,30 @@ t.test('when the window closes, then the sweep deletes every undelivered invitat
   for (const table of ['contact_invitations', 'contact_survey_tokens']) t.equal((await database.raw(`select 1 from ${table}`)).length, 0, `${table} empty`)
   now = NOW
 })
+
+t.test('when the rules and answers go through GraphQL, then the same rules hold and bad input is an error with a code', async (t) => {
+  const gql = async (query: string, variables: Record<string, unknown>, headers: Record<string, string>) => (await app.inject({ method: 'POST', url: '/graphql', headers: json(headers), payload: { query, variables } })).json()
+  const read = await gql('{ contactSurveyRules { delayMinutes quietHours { start end } samplingRates { kind rate } excludedFlags version } }', {}, analyst)
+  t.same(read.errors, undefined)
+  t.ok(read.data.contactSurveyRules.excludedFlags.includes('DOMESTIC_VIOLENCE'))
+  const change = 'mutation ($input: ContactSurveyRulesInput!) { changeContactSurveyRules(input: $input) { delayMinutes samplingRates { kind rate } version } }'
+  const changed = await gql(change, { input: { delayMinutes: 90, samplingRates: [{ kind: 'VICTIM_FOLLOW_UP', rate: 0.25 }] } }, admin)
+  t.same(changed.errors, undefined)
+  t.match(changed.data.changeContactSurveyRules, { delayMinutes: 90 })
+  t.ok(changed.data.changeContactSurveyRules.samplingRates.some((r: { kind: string; rate: number }) => r.kind === 'VICTIM_FOLLOW_UP' && r.rate === 0.25))
+  t.equal((await gql(change, { input: { delayMinutes: 5 } }, staff)).errors[0].extensions.code, 'FORBIDDEN')
+  t.equal((await gql(change, { input: { delayMinutes: -5 } }, admin)).errors[0].extensions.code, 'VALIDATION_FAILED')
+  t.equal((await gql(change, { input: { quietHours: { start: '7pm', end: '08:00' } } }, admin)).errors[0].extensions.code, 'VALIDATION_FAILED')
+  t.equal((await gql('{ contactSurveyRules { version } }', {}, partner)).errors[0].extensions.code, 'FORBIDDEN')
+  await gql(change, { input: { delayMinutes: 120 } }, admin)
+  const answer = 'mutation ($input: ContactSurveyAnswerInput!) { answerContactSurvey(input: $input) { contactKind areaId week trust comment } }'
+  await post([contact({ kind: 'victim_follow_up', address: '+15554440001' })])
+  // The newest invitation's link token, as the agency's messaging system gets it by webhook.
+  const [row] = await database.raw<{ token: string }>(`select token from contact_invitations order by send_after desc limit 1`)
+  t.equal((await gql(answer, { input: { token: row!.token, trust: 6 } }, {})).errors[0].extensions.code, 'VALIDATION_FAILED')
+  t.equal((await gql(answer, { input: { token: 'a\u0000b', trust: 3 } }, {})).errors[0].extensions.code, 'VALIDATION_FAILED')
+  t.equal((await gql(answer, { input: { token: 'x'.repeat(43), trust: 3 } }, {})).errors[0].extensions.code, 'SURVEY_TOKEN_INVALID')
+  const ok = await gql(answer, { input: { token: row!.token, trust: 4 } }, {})
+  t.same(ok.errors, undefined)
+  t.match(ok.data.answerContactSurvey, { trust: 4, comment: false, areaId: beat.id })
+})
