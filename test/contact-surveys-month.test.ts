@@ -246,6 +246,11 @@ t.test('when answers are read through every read path, then none can be joined t
   t.notOk(graphql.json().errors, 'GraphQL answered')
   t.ok(graphql.json().data.feedback.nodes.length > 0)
   t.notMatch(graphql.body, joinKeys, 'GraphQL: no invitation id or token')
+  // Trust counts the answers by beat (area) and by the contact's kind (`contact:<kind>`), as aggregates only.
+  const trust = await app.inject({ method: 'GET', url: '/v1/insights/trust?agency=metro', headers: analyst })
+  t.equal(trust.statusCode, 200)
+  const kindsCounted = new Set((trust.json().margins as { key: Record<string, string | null> }[]).map((m) => m.key.kind))
+  t.ok([...kindsCounted].some((k) => k?.startsWith('contact:')), `trust by contact kind: ${[...kindsCounted].join(', ')}`)
   // Analysts see aggregates only: not the feed, not the rules' changes.
   t.equal((await app.inject({ method: 'POST', url: '/v1/contact-events', headers: json(analyst), payload: { contacts: [] } })).statusCode, 403)
   t.equal((await app.inject({ method: 'PATCH', url: '/v1/contact-survey-rules', headers: json(analyst), payload: {} })).statusCode, 403)
