@@ -78,6 +78,7 @@ const post = async (batch: unknown[]) => {
 
 const receiver = await startReceiver(t)
 const sub: { id: string } = (await app.inject({ method: 'POST', url: '/v1/webhook-subscriptions', headers: json(admin), payload: { url: receiver.url, eventTypes: ['contact_invitation.issued'] } })).json()
+let left: string[] = []
 const delivered: { id: string; invitation: { channel: string; address: string; link: string; sendAfter: string } }[] = []
 
 t.before(async () => {
@@ -198,6 +199,14 @@ t.test('when an invitation is issued, then its send-after is the delay after the
 t.test('when delivered or once the window has closed, then no phone, email or contact id is left in any table', async (t) => {
   t.ok(delivered.length > 100, `${delivered.length} invitations delivered to the messaging system`)
   t.ok(delivered.every((d) => d.invitation && canary.test(d.invitation.address)), 'each carried its address')
+  // Before the sweep: what was issued after the messaging system unsubscribed still waits; nothing delivered does.
+  left = (await database.raw<{ address: string }>(`select address from contact_invitations`)).map((r) => r.address)
+  const waiting = new Set(left)
+  const deliveredIds = new Set(delivered.map((d) => d.invitation.link))
+  const invitedAgain = new Set(contacts.filter((c) => results.get(c.id)!.status === 'invited' && results.get(c.id)!.postedAt > START + 2 * DAY).map((c) => c.address))
+  t.equal(deliveredIds.size, delivered.length)
+  t.ok(delivered.every((d) => !waiting.has(d.invitation.address) || invitedAgain.has(d.invitation.address)), 'once delivered, an address is deleted at once (unless invited again a period later)')
+  t.ok(left.length > 1_000, `${left.length} invitations wait for delivery (or the window)`)
   now = START + 45 * DAY
   // Answers through some delivered links (dated before their window closed).
   now = START + 3 * DAY

@@ -2616,6 +2616,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    contactInvitationIssued: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A survey invitation after police contact is ready to send
+         * @description Sent only to the agency's own subscriptions (never a partner's), for its text or email system to send the invitation at or after `sendAfter`. Unlike other webhooks it carries personal data: the address, read when the message is sent and deleted here once a 2xx answers it. A replay after that, or after the window closed, carries `invitation: null`. Verify the signature before trusting it; answer 2xx within 10 s.
+         */
+        post: operations["contactInvitationIssuedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -3642,6 +3662,47 @@ export interface components {
                  * @description Where to read the resource (GET), when it has a URL of its own.
                  */
                 url: string | null;
+            };
+        };
+        /** @description A survey invitation after police contact (type `contact_invitation.issued`), with what the agency's messaging system needs to send it. It names no contact, kind or beat. */
+        ContactInvitationWebhookPayload: {
+            /** @constant */
+            type: "contact_invitation.issued";
+            /** Format: date-time */
+            timestamp: string;
+            data: {
+                /** @constant */
+                resourceType: "contact_invitation";
+                /**
+                 * Format: uuid
+                 * @description The invitation's id (it has no URL; it is deleted once delivered).
+                 */
+                id: string;
+                version: null;
+                /** Format: uuid */
+                agencyId: string;
+                /** Format: date-time */
+                occurredAt: string;
+                url: null;
+                invitation: null | {
+                    /** @enum {string} */
+                    channel: "sms" | "email";
+                    /** @description The phone (E.164) or email to send the link to. */
+                    address: string;
+                    language: string;
+                    /**
+                     * Format: uri
+                     * @description The one-time survey link (its token is in the fragment, which no server log sees).
+                     */
+                    link: string;
+                    /** Format: date-time */
+                    sendAfter: string;
+                    /**
+                     * Format: date-time
+                     * @description When the link stops answering.
+                     */
+                    closesAt: string;
+                };
             };
         };
         /** @description A change to a event (types `event.*`, e.g. `event.scheduled`). */
@@ -12585,6 +12646,35 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SurveyResponseWebhookPayload"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; anything else (3xx included) is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contactInvitationIssuedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id; the same on every retry and replay (deduplicate on it). */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when this attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures, one per secret signing now (two during a rotation). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactInvitationWebhookPayload"];
             };
         };
         responses: {
