@@ -272,3 +272,10 @@ t.test('when the rules and answers go through GraphQL, then the same rules hold 
   t.same(ok.errors, undefined)
   t.match(ok.data.answerContactSurvey, { trust: 4, comment: false, areaId: beat.id })
 })
+
+t.test('when a contact feed credential is revoked through GraphQL, then it answers with no organization', async (t) => {
+  const { id } = (await app.inject({ method: 'POST', url: '/v1/contact-feed-clients', headers: json(admin), payload: { name: 'RMS nightly' } })).json()
+  const res = (await app.inject({ method: 'POST', url: '/graphql', headers: json(admin), payload: { query: `mutation { revokeApiClient(id: "${id}") { id organizationId revokedAt } }` } })).json()
+  t.same(res.errors, undefined)
+  t.match(res.data.revokeApiClient, { id, organizationId: null, revokedAt: String })
+})
