@@ -243,6 +243,11 @@ t.test('when the window closes, then the sweep deletes every undelivered invitat
   now = NOW + 30 * 86_400_000
   await app.services.scheduledTimes.runOnce()
   for (const table of ['contact_invitations', 'contact_survey_tokens']) t.equal((await database.raw(`select 1 from ${table}`)).length, 0, `${table} empty`)
+  t.ok((await database.raw(`select 1 from contact_person_invitations`)).length > 0, 'the once-per-period hashes stay for the period (90 days)')
+  now = NOW + 91 * 86_400_000
+  await app.services.scheduledTimes.runOnce()
+  t.equal((await database.raw(`select 1 from contact_person_invitations`)).length, 0, 'and go once it has passed')
+  t.ok((await database.raw(`select 1 from contact_opt_outs`)).length > 0, 'opt-outs stay forever')
   now = NOW
 })
 

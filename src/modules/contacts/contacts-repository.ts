@@ -132,11 +132,19 @@ export function createContactsRepository(db: Queryable) {
       await db.delete(contactInvitations).where(eq(contactInvitations.id, id))
     },
 
-    /** Deletes invitations and tokens whose window has closed; how many of each. */
-    async sweep(now: Date): Promise<{ invitations: number; tokens: number }> {
+    /**
+     * Deletes invitations and tokens whose window has closed, and the once-per-period hashes whose period has passed
+     * (the agency's `oncePerDays`, `defaultOncePerDays` without rules); how many of each.
+     */
+    async sweep(now: Date, defaultOncePerDays: number): Promise<{ invitations: number; tokens: number; persons: number }> {
       const invitations = await db.delete(contactInvitations).where(lte(contactInvitations.closesAt, now)).returning({ id: contactInvitations.id })
       const tokens = await db.delete(contactSurveyTokens).where(lte(contactSurveyTokens.closesAt, now)).returning({ h: contactSurveyTokens.tokenHash })
-      return { invitations: invitations.length, tokens: tokens.length }
+      const period = sql`make_interval(days => coalesce((select ${contactSurveyRules.oncePerDays} from ${contactSurveyRules} where ${contactSurveyRules.agencyId} = ${contactPersonInvitations.agencyId}), ${defaultOncePerDays}::int))`
+      const persons = await db
+        .delete(contactPersonInvitations)
+        .where(sql`${contactPersonInvitations.lastInvitedAt} < ${now.toISOString()}::timestamptz - ${period}`)
+        .returning({ h: contactPersonInvitations.personHash })
+      return { invitations: invitations.length, tokens: tokens.length, persons: persons.length }
     },
   }
 }

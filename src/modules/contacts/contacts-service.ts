@@ -315,9 +315,12 @@ export function createContactsService({ database, repositories, writes, agencies
       return { contactKind: answered!.contactKind, areaId: answered!.areaId, week: week.toISOString().slice(0, 10), ...scores, comment: comment !== undefined }
     },
 
-    /** Deletes invitations (address, link) and tokens whose window has closed: what the sweep timer runs. */
-    async sweep(): Promise<{ invitations: number; tokens: number }> {
-      return repositories.contacts.sweep(clock.now())
+    /**
+     * Deletes invitations (address, link) and tokens whose window has closed, and each person's hash once the
+     * once-per-period rule no longer needs it: what the sweep timer runs.
+     */
+    async sweep(): Promise<{ invitations: number; tokens: number; persons: number }> {
+      return repositories.contacts.sweep(clock.now(), defaultContactRules.oncePerDays)
     },
 
     /**
