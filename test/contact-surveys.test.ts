@@ -285,3 +285,12 @@ t.test('when a contact feed credential is revoked through GraphQL, then it answe
   t.same(res.errors, undefined)
   t.match(res.data.revokeApiClient, { id, organizationId: null, revokedAt: String })
 })
+
+t.test('when two batches name one person at the same moment, then only one invitation is issued', async (t) => {
+  const address = '+15556660001'
+  const [a, b] = await Promise.all([post([contact({ address })]), post([contact({ address })])])
+  const statuses = [a.json().results[0], b.json().results[0]].map((r: { status: string; reason?: string }) => r.reason ?? r.status).sort()
+  t.strictSame(statuses, ['invited', 'recently_invited'])
+  const [{ n }] = await database.raw<{ n: number }>(`select count(*)::int as n from contact_person_invitations`)
+  t.ok(n >= 1)
+})
