@@ -269,8 +269,8 @@ t.test('when the rules and answers go through GraphQL, then the same rules hold 
   await gql(change, { input: { delayMinutes: 120, samplingRates: [{ kind: 'VICTIM_FOLLOW_UP', rate: 1 }] } }, admin)
   const answer = 'mutation ($input: ContactSurveyAnswerInput!) { answerContactSurvey(input: $input) { contactKind areaId week trust comment } }'
   t.equal((await post([contact({ kind: 'victim_follow_up', address: '+15554440001' })])).json().results[0].status, 'invited')
-  // The newest invitation's link token, as the agency's messaging system gets it by webhook.
-  const [row] = await database.raw<{ token: string }>(`select token from contact_invitations order by send_after desc limit 1`)
+  // The invitation's link token, as the agency's messaging system gets it by webhook.
+  const [row] = await database.raw<{ token: string }>(`select token from contact_invitations where address = '+15554440001'`)
   t.equal((await gql(answer, { input: { token: row!.token, trust: 6 } }, {})).errors[0].extensions.code, 'VALIDATION_FAILED')
   t.equal((await gql(answer, { input: { token: 'a\u0000b', trust: 3 } }, {})).errors[0].extensions.code, 'VALIDATION_FAILED')
   t.equal((await gql(answer, { input: { token: 'x'.repeat(43), trust: 3 } }, {})).errors[0].extensions.code, 'SURVEY_TOKEN_INVALID')
@@ -293,4 +293,19 @@ t.test('when two batches name one person at the same moment, then only one invit
   t.strictSame(statuses, ['invited', 'recently_invited'])
   const [{ n }] = await database.raw<{ n: number }>(`select count(*)::int as n from contact_person_invitations`)
   t.ok(n >= 1)
+})
+
+t.test('when a link is answered twice at once, or after its window closed but before the sweep, then one answer is kept and the rest are refused alike', async (t) => {
+  await post([contact({ address: '+15556670001' })])
+  const [row] = await database.raw<{ token: string }>(`select token from contact_invitations where address = '+15556670001'`)
+  const answer = () => app.inject({ method: 'POST', url: '/v1/contact-survey-responses', headers: { 'content-type': 'application/json' }, payload: { token: row!.token, trust: 2 } })
+  const [a, b] = await Promise.all([answer(), answer()])
+  t.strictSame([a.statusCode, b.statusCode].sort(), [201, 403])
+  await post([contact({ address: '+15556670002' })])
+  const [late] = await database.raw<{ token: string }>(`select token from contact_invitations where address = '+15556670002'`)
+  now = NOW + 10 * 86_400_000
+  const closed = await app.inject({ method: 'POST', url: '/v1/contact-survey-responses', headers: { 'content-type': 'application/json' }, payload: { token: late!.token, trust: 2 } })
+  t.equal(closed.statusCode, 403)
+  t.equal(closed.json().code, 'SURVEY_TOKEN_INVALID')
+  now = NOW
 })

@@ -7,7 +7,7 @@ import { areas, contactEvents, contactInvitations, contactOptOuts, contactPerson
 
 export type ContactRulesRow = typeof contactSurveyRules.$inferSelect
 export type ContactInvitationRow = typeof contactInvitations.$inferSelect
-export type ContactTokenFound = { agencyId: string; areaId: string; contactKind: string; closesAt: Date }
+export type ContactTokenFound = { agencyId: string; areaId: string; contactKind: string; language: string; closesAt: Date }
 
 export function createContactsRepository(db: Queryable) {
   return {
@@ -104,13 +104,13 @@ export function createContactsRepository(db: Queryable) {
 
     /** What a token's answer carries, for the answer's one read (empty: no such token). */
     tokenCheck(tokenHash: string): Check<ContactTokenFound[]> {
-      const fields = { agencyId: contactSurveyTokens.agencyId, areaId: contactSurveyTokens.areaId, contactKind: contactSurveyTokens.contactKind, closesAt: contactSurveyTokens.closesAt }
+      const fields = { agencyId: contactSurveyTokens.agencyId, areaId: contactSurveyTokens.areaId, contactKind: contactSurveyTokens.contactKind, language: contactSurveyTokens.language, closesAt: contactSurveyTokens.closesAt }
       return rowsCheck(db.select(fields).from(contactSurveyTokens).where(eq(contactSurveyTokens.tokenHash, tokenHash)).limit(1), fields)
     },
 
     async tokenOf(tokenHash: string): Promise<ContactTokenFound | undefined> {
       const [row] = await db
-        .select({ agencyId: contactSurveyTokens.agencyId, areaId: contactSurveyTokens.areaId, contactKind: contactSurveyTokens.contactKind, closesAt: contactSurveyTokens.closesAt })
+        .select({ agencyId: contactSurveyTokens.agencyId, areaId: contactSurveyTokens.areaId, contactKind: contactSurveyTokens.contactKind, language: contactSurveyTokens.language, closesAt: contactSurveyTokens.closesAt })
         .from(contactSurveyTokens)
         .where(eq(contactSurveyTokens.tokenHash, tokenHash))
         .limit(1)

@@ -254,9 +254,8 @@ export function createContactsService({ database, repositories, writes, agencies
       const { token, comment, language, ...scores } = parseInput(contactAnswerInput, rawInput)
       const hash = surveyTokenHash(token)
       const now = ctx.clock.now()
-      // An answered link is deleted, so it is told apart from one never issued by nothing: both are invalid.
+      // An answered link is deleted, so it is told apart from one never issued by nothing: used, closed and unknown are alike.
       const invalid = () => new AppError('SURVEY_TOKEN_INVALID', 'The link is not a live survey invitation (answered, closed or never issued)')
-      const used = () => new AppError('SURVEY_TOKEN_USED', 'This invitation has already been answered, or its window has closed')
       if (!hash) throw invalid()
       const anonymous: RequestContext = { ...ctx, actor: publicActor }
       const week = weekOf(now)
@@ -265,7 +264,7 @@ export function createContactsService({ database, repositories, writes, agencies
       // The topic check needs the agency, which only the token knows: read the token first (the gate re-checks it).
       const found = await repositories.contacts.tokenOf(hash)
       if (!found) throw invalid()
-      if (found.closesAt.getTime() <= now.getTime()) throw used()
+      if (found.closesAt.getTime() <= now.getTime()) throw invalid()
       const agencyId = found.agencyId
       await writes.create(anonymous, {
         operation: 'contact_surveys.answer',
@@ -273,10 +272,10 @@ export function createContactsService({ database, repositories, writes, agencies
         idempotencyKey: undefined,
         body: rawInput,
         checks: { token: repositories.contacts.tokenCheck(hash), topic: comment ? topics.classificationCheck(agencyId, COMMENT_TOPIC) : undefined },
-        gate: { sql: repositories.contacts.consumeGate(hash, now), refused: used },
+        gate: { sql: repositories.contacts.consumeGate(hash, now), refused: invalid },
         plan: (checked, id) => {
           const t = checked.token[0]
-          if (!t) throw used()
+          if (!t) throw invalid()
           answered = { areaId: t.areaId, contactKind: t.contactKind }
           const feedbackId = randomUUID()
           const classification = checked.topic ? topics.classified(checked.topic) : undefined
@@ -289,7 +288,7 @@ export function createContactsService({ database, repositories, writes, agencies
                       id: feedbackId,
                       agencyId,
                       body: comment,
-                      bodyLanguage: language ?? 'und',
+                      bodyLanguage: language ?? t.language,
                       channel: 'survey',
                       eventId: null,
                       areaId: t.areaId,
