@@ -8,7 +8,7 @@ import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
 import { TEST_NOW } from './helpers/clock.ts'
-import { startReceiver } from './helpers/webhook-receiver.ts'
+import { eventually, startReceiver } from './helpers/webhook-receiver.ts'
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
 import { toLocal } from '../src/time.ts'
 
@@ -104,8 +104,10 @@ for (let tick = START + TICK; tick <= START + 35 * DAY; tick += TICK) {
   previous = due
   // After the second day the agency's messaging system is sent what was issued, then unsubscribes; the rest expire.
   if (tick === START + 2 * DAY) {
-    await app.services.webhookDelivery.dispatch()
-    await app.services.webhookDelivery.sendFor(sub.id)
+    // Every invitation issued so far; the dispatcher reads only below the oldest running transaction (a shared PostgreSQL cluster), so retry.
+    const issued = [...results.values()].filter((r) => r.status === 'invited').length
+    const all = await eventually(async () => (await app.services.webhookDelivery.dispatch(), await app.services.webhookDelivery.sendFor(sub.id), receiver.delivered().length >= issued), 30_000)
+    if (!all) throw new Error(`${receiver.delivered().length} of ${issued} invitations delivered`)
     for (const hit of receiver.delivered()) delivered.push(JSON.parse(hit.body).data)
     await app.inject({ method: 'DELETE', url: `/v1/webhook-subscriptions/${sub.id}`, headers: admin })
   }
