@@ -31,6 +31,7 @@ import { insightsRoutes } from './http/rest/insights-routes.ts'
 import { loopRoutes } from './http/rest/loop-routes.ts'
 import { changesRoutes } from './http/rest/changes-routes.ts'
 import { prioritiesRoutes } from './http/rest/priorities-routes.ts'
+import { contactsRoutes } from './http/rest/contacts-routes.ts'
 import { liaisonsRoutes } from './http/rest/liaisons-routes.ts'
 import { announcementsRoutes } from './http/rest/announcements-routes.ts'
 import { open311Routes } from './http/rest/open311-routes.ts'
@@ -286,6 +287,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     prioritiesRoutes(rest, { services, baseUrl, submissionLimit, endorsementLimit })
     announcementsRoutes(rest, { services, baseUrl })
     liaisonsRoutes(rest, { services, baseUrl })
+    contactsRoutes(rest, { services, submissionLimit })
   })
   // The OAuth 2.0 token endpoint takes form bodies (RFC 6749 §4.4.2); only it does, so its parser lives in its own scope.
   await app.register(async (oauth) => {

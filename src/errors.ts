@@ -84,6 +84,9 @@ export const catalogue = {
 
 export type ErrorCode = keyof typeof catalogue
 
+/** The RFC 9457 `type` URI of a code: one per code, the same wherever a problem is written. */
+export const problemType = (code: ErrorCode) => `https://community-engagement-api.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`
+
 /** The RFC 6749 §5.2 `error` a token-endpoint problem also carries, so OAuth client libraries understand it. */
 export const oauthErrors: Partial<Record<ErrorCode, 'invalid_request' | 'invalid_client' | 'unsupported_grant_type'>> = {
   INVALID_TOKEN_REQUEST: 'invalid_request',

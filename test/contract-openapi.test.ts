@@ -13,6 +13,7 @@ import { insightStory } from './helpers/insights-data.ts'
 import { loopContract, loopOperations } from './helpers/contract-loop.ts'
 import { prioritiesContract, priorityOperations } from './helpers/contract-priorities.ts'
 import { liaisonOperations, liaisonsContract } from './helpers/contract-liaisons.ts'
+import { contactOperations, contactsContract } from './helpers/contract-contacts.ts'
 import { dateAfterNow } from './helpers/clock.ts'
 import {
   checkRequestBody,
@@ -108,6 +109,7 @@ t.test('when the app is built, then every route is documented and every document
     ...loopOperations,
     ...priorityOperations,
     ...liaisonOperations,
+    ...contactOperations,
     'getFollowUp', 'getOwnRegistration', 'cancelOwnRegistration', 'requestAccommodations', 'requestSurveyToken', 'listAccommodationRequests',
     'exportFeedbackCsv', 'exportDecisionsCsv',
     'getOpen311Discovery', 'listOpen311Services', 'getOpen311ServiceDefinition', 'listOpen311Requests', 'createOpen311Request', 'getOpen311Request',
@@ -891,6 +893,19 @@ t.test('shared priorities: every operation, valid and invalid', (t) => prioritie
 
 // Community liaisons (exercised in test/helpers/contract-liaisons.ts).
 t.test('community liaisons: every operation, valid and invalid', (t) => liaisonsContract(t, { call, expectStatus, staff, analyst, areaId: fixtures.areas.north.id }))
+
+// Surveys after police contact (exercised in test/helpers/contract-contacts.ts).
+t.test('contact surveys: every operation, valid and invalid', (t) =>
+  contactsContract(t, {
+    call,
+    expectStatus,
+    staff,
+    analyst,
+    areaCode: fixtures.areas.north.code,
+    // A live invitation's link token, as the agency's messaging system would have it from the webhook.
+    pendingToken: async () => (await database.raw<{ token: string }>(`select i.token from contact_invitations i join contact_survey_tokens s on s.token_hash = encode(sha256(convert_to(i.token, 'UTF8')), 'hex') limit 1`))[0]!.token,
+  }),
+)
 
 t.test('CSV exports of feedback and decisions, and the Open311 facade: every operation, valid and invalid', async (t) => {
   for (const [url, headers] of [['/v1/feedback.csv', analyst], ['/v1/decisions.csv', {}], ['/v1/feedback.csv?topic=other&updatedSince=2026-01-01T00:00:00Z', staff]] as const)

@@ -20,7 +20,7 @@ import {
 import t from 'tap'
 import { subscribe, subscriber } from './helpers/subscriber.ts'
 import { prioritySorts } from '../src/modules/priorities/priorities-schemas.ts'
-import { liaisonKinds, liaisonRoles, liaisonStatuses } from '../src/db/schema/index.ts'
+import { contactFlags, contactKinds, liaisonKinds, liaisonRoles, liaisonStatuses } from '../src/db/schema/index.ts'
 import { ageBands, attendanceRoles, attendanceStatuses, disabilityStatuses, faiths, genders, incomeBands, occupations, raceEthnicities, sexualOrientations } from '../src/db/schema/index.ts'
 import { contactVisibilities } from '../src/modules/participants/participant-view.ts'
 import { consentFilters, contactPurposes } from '../src/modules/participants/participants-schemas.ts'
@@ -134,6 +134,8 @@ t.test('when the schema enums are compared with the services values, then each i
     SurveyCycle: cycles,
     ReliabilityTier: ['withheld', 'flagged', 'reliable'],
     MarginsBasis: ['own', 'sub_areas', 'ancestor', 'none'],
+    ContactKind: contactKinds,
+    ContactFlag: contactFlags,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
   t.same(enums.map((e) => e.name).sort(), Object.keys(expected).sort(), 'every enum maps service values')
@@ -471,6 +473,7 @@ t.test('when every field of every type is selected over real data, then each res
     selection('liaisons', '(filter: { status: [CONFIRMED] })'),
     selection('liaison', `(id: "${liaisonId}")`),
     selection('liaisonReach'),
+    selection('contactSurveyRules'),
   ]
   // The change feed one resource field per document (all six at once pass the cost limit); each recorded on its own.
   const entry = contract.getType('ChangeEntry') as GraphQLObjectType
@@ -543,6 +546,14 @@ t.test('when every field of every type is selected over real data, then each res
   for (const data of priorityMutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   for (const data of liaisonMutations) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   recordValues(query, liaisonContact.data, seen, problems, 'Query')
+  // Surveys after police contact: the rules changed with a sampling rate, and an answer through an invitation's link.
+  const rules = await gql(`mutation { changeContactSurveyRules(input: { samplingRates: [{ kind: TRAFFIC_STOP, rate: 0.5 }], quietHours: { start: "00:00", end: "00:00" }, delayMinutes: 0 }) { ${selectAll(contract.getType('ContactSurveyRules') as GraphQLObjectType, ['Mutation.changeContactSurveyRules'], 2)} } }`)
+  const contactAt = new Date(Date.parse(TEST_NOW) - 30 * 60_000).toISOString()
+  const posted = await app.inject({ method: 'POST', url: '/v1/contact-events', headers: staff, payload: { contacts: [{ id: 'GQL-1', kind: 'report_taken', occurredAt: contactAt, area: beat.code, channel: 'sms', address: '+15550102001', language: 'en' }] } })
+  t.equal(posted.json().invited, 1, posted.body)
+  const [{ token }] = await database.raw<{ token: string }>(`select token from contact_invitations limit 1`)
+  const contactAnswer = await gql(`mutation ($input: ContactSurveyAnswerInput!) { answerContactSurvey(input: $input) { ${selectAll(contract.getType('ContactSurveyAnswer') as GraphQLObjectType, ['Mutation.answerContactSurvey'], 2)} } }`, { input: { token, dignity: 4, voice: 3, neutrality: 4, trust: 3, comment: 'Quick and fair.', language: 'en' } }, {})
+  for (const data of [rules.data, contactAnswer.data]) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   t.same(problems, [], 'no field is undefined')
 
   // Every field of every object type got a real value somewhere, except one no data here can have (only sync

@@ -861,6 +861,149 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contact-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post contact events from a CAD/RMS system
+         * @description The agency's contact feed credential (`createContactFeedClient`), its staff or admins post contacts with the police
+         *     in batches of up to 500, so each eligible one gets a one-time survey invitation (`contact_invitation.issued`, sent by
+         *     webhook to the agency's own subscriptions; the API never sends messages itself). Each item is checked on its own:
+         *     a bad one is answered in `results` as an RFC 9457 problem with per-field `errors` and the others go on. A batch that is
+         *     not an object with 1–500 `contacts`, or holds a control character anywhere, is refused whole (`400`, nothing written).
+         *     Items are idempotent by `id` within the agency (a keyed hash of it is kept, never the id): a re-sent item is
+         *     `duplicate` and changes nothing. The agency's rules (`getContactSurveyRules`) decide: an excluded flag, a contact
+         *     reported later than `maxAgeHours`, an opted-out person, a contact not sampled (decided by a keyed hash of its id, so a
+         *     re-sent event decides alike) or a person invited within `oncePerDays` is `excluded` with its `reason`. The phone or
+         *     email is kept only until the invitation's webhook is acknowledged or its window closes.
+         */
+        post: operations["receiveContactEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contact-survey-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agency's rules for surveys after police contact
+         * @description Staff, admins and analysts of the agency. Until an admin changes them, the defaults (every exclusion on, a 120-minute delay, quiet from 21:00 to 08:00, once per 90 days, everyone sampled) with `version` 0.
+         */
+        get: operations["getContactSurveyRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the rules for surveys after police contact
+         * @description Admins of the agency only; audited with the rules before and after. Fields left out keep their value; `samplingRates` merges into the current rates. Applies to contacts received from now on.
+         */
+        patch: operations["changeContactSurveyRules"];
+        trace?: never;
+    };
+    "/v1/contact-survey-opt-outs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Never be surveyed after a police contact
+         * @description Anyone, for a phone number or an email (exactly one) and the agency's slug. Honoured forever; kept as a keyed hash, never the value. The answer is the same whether or not the person was ever contacted. Open invitations to them stop working.
+         */
+        post: operations["optOutOfContactSurveys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contact-survey-responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a survey after police contact
+         * @description Anonymous, with the token of the invitation's link (`…/contact-survey#token=…`): the four procedural-justice
+         *     principles 1–5 (at least one), and optionally a comment that becomes private feedback of the contact's beat (moderated
+         *     like other feedback). The answer carries the contact's kind and beat and is dated to its week (the comment to its day);
+         *     the token is deleted as the answer is written, so a used, closed or never-issued link is alike `403 SURVEY_TOKEN_INVALID`.
+         *     Nothing written names the token, the invitation or the contact.
+         */
+        post: operations["answerContactSurvey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contact-survey-responses/opt-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opt out through an invitation's link
+         * @description Anonymous, with the token of a live invitation's link: the person it was sent to is never surveyed again (their keyed hash joins the opt-out list) and their open links stop working. An unknown, used or closed link is `403 SURVEY_TOKEN_INVALID`.
+         */
+        post: operations["optOutByInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contact-feed-clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the agency's contact feed credentials
+         * @description Admins of the agency only. Secrets are never shown again; revoke one with `revokeApiClient`.
+         */
+        get: operations["listContactFeedClients"];
+        put?: never;
+        /**
+         * Issue a contact feed credential (CAD/RMS)
+         * @description Admins of the agency only. The agency's CAD/RMS system exchanges it at `POST /oauth/token` (client credentials) for a
+         *     short-lived token that may post contact events (`receiveContactEvents`) and otherwise reaches only what the public does.
+         *     The secret is in this answer and nowhere else.
+         */
+        post: operations["createContactFeedClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/oauth/token": {
         parameters: {
             query?: never;
@@ -2502,6 +2645,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    contactInvitationIssued: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A survey invitation after police contact is ready to send
+         * @description Sent only to the agency's own subscriptions (never a partner's), for its text or email system to send the invitation at or after `sendAfter`. Unlike other webhooks it carries personal data: the address, read when the message is sent and deleted here once a 2xx answers it. A replay after that, or after the window closed, carries `invitation: null`. Verify the signature before trusting it; answer 2xx within 10 s.
+         */
+        post: operations["contactInvitationIssuedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -3283,7 +3446,7 @@ export interface components {
             contact?: components["schemas"]["OrganizationContactInput"] | null;
             partnershipStatus?: components["schemas"]["PartnershipStatus"];
         };
-        /** @description A partner API credential, without its secret. */
+        /** @description A partner API credential (or, revoked by `revokeApiClient`, a contact feed credential), without its secret. */
         ApiClient: {
             /** Format: uuid */
             id: string;
@@ -3291,8 +3454,11 @@ export interface components {
             clientId: string;
             /** @description What the credential is for, e.g. `Calendar sync`. */
             name: string;
-            /** Format: uuid */
-            organizationId: string;
+            /**
+             * Format: uuid
+             * @description The partner organization it speaks for; null for a contact feed credential (`createContactFeedClient`).
+             */
+            organizationId: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3539,6 +3705,47 @@ export interface components {
                 url: string | null;
             };
         };
+        /** @description A survey invitation after police contact (type `contact_invitation.issued`), with what the agency's messaging system needs to send it. It names no contact, kind or beat. */
+        ContactInvitationWebhookPayload: {
+            /** @constant */
+            type: "contact_invitation.issued";
+            /** Format: date-time */
+            timestamp: string;
+            data: {
+                /** @constant */
+                resourceType: "contact_invitation";
+                /**
+                 * Format: uuid
+                 * @description The invitation's id (it has no URL; it is deleted once delivered).
+                 */
+                id: string;
+                version: null;
+                /** Format: uuid */
+                agencyId: string;
+                /** Format: date-time */
+                occurredAt: string;
+                url: null;
+                invitation: null | {
+                    /** @enum {string} */
+                    channel: "sms" | "email";
+                    /** @description The phone (E.164) or email to send the link to. */
+                    address: string;
+                    language: string;
+                    /**
+                     * Format: uri
+                     * @description The one-time survey link (its token is in the fragment, which no server log sees).
+                     */
+                    link: string;
+                    /** Format: date-time */
+                    sendAfter: string;
+                    /**
+                     * Format: date-time
+                     * @description When the link stops answering.
+                     */
+                    closesAt: string;
+                };
+            };
+        };
         /** @description A change to a event (types `event.*`, e.g. `event.scheduled`). */
         EventWebhookPayload: components["schemas"]["WebhookPayload"] & {
             type?: unknown;
@@ -3602,6 +3809,187 @@ export interface components {
                 /** @constant */
                 resourceType?: "survey_response";
             };
+        };
+        /** @description A contact with the police, as a CAD/RMS system reports it. Nothing else may be sent (no names, no narrative). */
+        ContactEvent: {
+            /** @description The incident or contact id, unique within the agency; kept only as a keyed hash, to recognise a re-sent event. */
+            id: string;
+            /** @enum {string} */
+            kind: "call_for_service" | "traffic_stop" | "pedestrian_stop" | "report_taken" | "victim_follow_up" | "community_contact" | "other";
+            /**
+             * Format: date-time
+             * @description When the contact happened (not in the future); one reported more than `maxAgeHours` later is not surveyed.
+             */
+            occurredAt: string;
+            /** @description The beat (or any area of the agency), by code or id. */
+            area: string;
+            /** @enum {string} */
+            channel: "sms" | "email";
+            /** @description The phone in E.164 form (spaces, dots, dashes and brackets are dropped) for `sms`, the email for `email`. */
+            address: string;
+            /** @description BCP 47 tag of the language to invite the person in. */
+            language: string;
+            /** @description What the exclusion rules need to know. */
+            flags?: ("arrest" | "domestic_violence" | "sexual_assault" | "death" | "juvenile" | "medical_emergency" | "mental_health_crisis" | "use_of_force")[];
+        };
+        ContactEventBatch: {
+            /** @description Each item is checked on its own; a bad one is reported in the answer without failing the others. */
+            contacts: components["schemas"]["ContactEvent"][];
+        };
+        /** @description Why one item of a batch was refused (RFC 9457, without `instance` and `requestId`, which are the batch's). */
+        ContactEventProblem: {
+            /** Format: uri */
+            type: string;
+            title: string;
+            /** @enum {integer} */
+            status: 400;
+            /** @enum {string} */
+            code: "VALIDATION_FAILED";
+            detail: string;
+            errors: components["schemas"]["FieldError"][];
+        };
+        /** @description What happened to one item. An invited item's invitation is not named, so the feed holds no handle on it. */
+        ContactEventResult: {
+            /** @description Its place in the batch. */
+            index: number;
+            /** @description The item's id; null when the item had none. */
+            id: string | null;
+            /** @enum {string} */
+            status: "invited" | "excluded" | "duplicate" | "rejected";
+            /** @description For `excluded`: the flag that excluded it, or `too_old`, `not_sampled`, `opted_out`, `recently_invited`. */
+            reason?: string;
+            /**
+             * Format: date-time
+             * @description For `invited`: when the agency may send the invitation (the delay, then out of quiet hours).
+             */
+            sendAfter?: string;
+            problem?: components["schemas"]["ContactEventProblem"];
+        };
+        ContactEventBatchResult: {
+            /**
+             * Format: uuid
+             * @description Names the batch in the audit trail (which records counts only).
+             */
+            batchId: string;
+            received: number;
+            invited: number;
+            excluded: number;
+            duplicates: number;
+            rejected: number;
+            results: components["schemas"]["ContactEventResult"][];
+        };
+        /** @description Local wall-clock times in the agency's time zone; a start after the end wraps midnight; equal means none. */
+        ContactQuietHours: {
+            start: string;
+            end: string;
+        };
+        /** @description The share of each contact kind invited, 0–1; a kind not named uses `defaultRate`. */
+        ContactSamplingRates: {
+            call_for_service?: number;
+            traffic_stop?: number;
+            pedestrian_stop?: number;
+            report_taken?: number;
+            victim_follow_up?: number;
+            community_contact?: number;
+            other?: number;
+        };
+        ContactSurveyRules: {
+            /** @description Flags that keep a contact from any survey. */
+            excludedFlags: ("arrest" | "domestic_violence" | "sexual_assault" | "death" | "juvenile" | "medical_emergency" | "mental_health_crisis" | "use_of_force")[];
+            /** @description Minutes after the contact before the invitation may be sent. */
+            delayMinutes: number;
+            quietHours: components["schemas"]["ContactQuietHours"];
+            /** @description At most one invitation per person (keyed hash of the phone or email) in this many days. */
+            oncePerDays: number;
+            /** @description A contact reported later than this after it happened is not surveyed. */
+            maxAgeHours: number;
+            /** @description Days an invitation's link answers after its send-after time; then its address, link and token are deleted. */
+            windowDays: number;
+            samplingRates: components["schemas"]["ContactSamplingRates"];
+            defaultRate: number;
+            /** @description 0 for the defaults, then one more per change. */
+            version: number;
+        };
+        ContactSurveyRulesChange: {
+            excludedFlags?: ("arrest" | "domestic_violence" | "sexual_assault" | "death" | "juvenile" | "medical_emergency" | "mental_health_crisis" | "use_of_force")[];
+            delayMinutes?: number;
+            quietHours?: components["schemas"]["ContactQuietHours"];
+            oncePerDays?: number;
+            maxAgeHours?: number;
+            windowDays?: number;
+            samplingRates?: components["schemas"]["ContactSamplingRates"];
+            defaultRate?: number;
+        };
+        /** @description Exactly one of `phone` and `email`. */
+        ContactSurveyOptOut: {
+            /** @description The agency's slug. */
+            agency: string;
+            phone?: string;
+            email?: string;
+        };
+        ContactSurveyTokenOptOut: {
+            token: string;
+        };
+        ContactSurveyOptedOut: {
+            /** @enum {boolean} */
+            optedOut: true;
+        };
+        /** @description At least one of the four scores. */
+        ContactSurveyAnswerInput: {
+            token: string;
+            dignity?: number;
+            voice?: number;
+            neutrality?: number;
+            trust?: number;
+            /** @description Becomes private feedback of the contact's beat, moderated like other feedback. */
+            comment?: string;
+            language?: string;
+        };
+        /** @description The answer as kept; it has no id a caller could hold. */
+        ContactSurveyAnswer: {
+            contactKind: string;
+            /** Format: uuid */
+            areaId: string;
+            /**
+             * Format: date
+             * @description The Monday (UTC) of the week it was answered in, the only date it carries.
+             */
+            week: string;
+            dignity?: number;
+            voice?: number;
+            neutrality?: number;
+            trust?: number;
+            /** @description Whether a comment went to feedback. */
+            comment: boolean;
+        };
+        /** @description A contact feed credential (the agency's CAD/RMS system), without its secret. */
+        ContactFeedClient: {
+            /** Format: uuid */
+            id: string;
+            clientId: string;
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+        };
+        ContactFeedClientWithSecret: {
+            /** Format: uuid */
+            id: string;
+            clientId: string;
+            /** @description Keep it safe; it cannot be read again. */
+            clientSecret: string;
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            revokedAt: null;
+            lastUsedAt: null;
+        };
+        ContactFeedClientList: {
+            data: components["schemas"]["ContactFeedClient"][];
+            nextCursor: null;
         };
         /** @description An RFC 9457 problem. */
         Problem: {
@@ -7953,6 +8341,321 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    receiveContactEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "contacts": [
+                 *         {
+                 *           "id": "2026-118842",
+                 *           "kind": "traffic_stop",
+                 *           "occurredAt": "2026-11-20T14:05:00-05:00",
+                 *           "area": "B11",
+                 *           "channel": "sms",
+                 *           "address": "+15551234567",
+                 *           "language": "es",
+                 *           "flags": []
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContactEventBatch"];
+            };
+        };
+        responses: {
+            /** @description What happened to each item, in the order sent, and the counts. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactEventBatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getContactSurveyRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactSurveyRules"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changeContactSurveyRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "delayMinutes": 180,
+                 *       "quietHours": {
+                 *         "start": "20:30",
+                 *         "end": "09:00"
+                 *       },
+                 *       "samplingRates": {
+                 *         "traffic_stop": 0.3
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContactSurveyRulesChange"];
+            };
+        };
+        responses: {
+            /** @description The rules now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactSurveyRules"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    optOutOfContactSurveys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "agency": "metro",
+                 *       "phone": "+1 555 123 4567"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContactSurveyOptOut"];
+            };
+        };
+        responses: {
+            /** @description Opted out. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactSurveyOptedOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    answerContactSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "Xb2kQ9v0mJz4cT1rN8pLw5yE3hA7sD6fG0uK2iO4qWe",
+                 *       "dignity": 4,
+                 *       "voice": 3,
+                 *       "neutrality": 4,
+                 *       "trust": 3,
+                 *       "comment": "The officer explained why I was stopped.",
+                 *       "language": "en"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContactSurveyAnswerInput"];
+            };
+        };
+        responses: {
+            /** @description The answer, as kept. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactSurveyAnswer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The link is not a live invitation (answered, closed, opted out or never issued) (`SURVEY_TOKEN_INVALID`). */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 403;
+                        /** @constant */
+                        code?: "SURVEY_TOKEN_INVALID";
+                    };
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    optOutByInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactSurveyTokenOptOut"];
+            };
+        };
+        responses: {
+            /** @description Opted out. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactSurveyOptedOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The link is not a live invitation (answered, closed, opted out or never issued) (`SURVEY_TOKEN_INVALID`). */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 403;
+                        /** @constant */
+                        code?: "SURVEY_TOKEN_INVALID";
+                    };
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listContactFeedClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credentials, oldest first, revoked ones included. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactFeedClientList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createContactFeedClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiClientInput"];
+            };
+        };
+        responses: {
+            /** @description The credential with its secret, shown this once. */
+            201: {
+                headers: {
+                    Location?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactFeedClientWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     issueToken: {
         parameters: {
             query?: never;
@@ -12127,6 +12830,35 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SurveyResponseWebhookPayload"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; anything else (3xx included) is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contactInvitationIssuedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id; the same on every retry and replay (deduplicate on it). */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when this attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures, one per secret signing now (two during a rotation). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactInvitationWebhookPayload"];
             };
         };
         responses: {

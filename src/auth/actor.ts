@@ -4,10 +4,11 @@
 export const roles = ['partner', 'analyst', 'staff', 'admin', 'operator'] as const
 export type Role = (typeof roles)[number]
 
+/** `feed`: a partner token issued to the agency's contact feed credential (CAD/RMS): it posts contact events, and otherwise has the public's reach. */
 /** `scope`: an anonymous caller's namespace for Idempotency-Keys (a keyed hash of its address), when known. */
 export type Actor =
   | { kind: 'public'; scope?: string }
-  | { kind: Role; subject: string; agencySlug: string; organizationId?: string }
+  | { kind: Role; subject: string; agencySlug: string; organizationId?: string; feed?: true }
 
 export const publicActor: Actor = { kind: 'public' }
 

@@ -3,7 +3,8 @@ import { decodeJwt, errors as joseErrors, importJWK, jwtVerify, SignJWT, type JW
 import { systemClock, type Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 
-export type PartnerClaims = { clientId: string; agencySlug: string; organizationId: string }
+/** A partner client names its organization; a contact feed client (`feed`) names none. */
+export type PartnerClaims = { clientId: string; agencySlug: string; organizationId: string } | { clientId: string; agencySlug: string; feed: true }
 
 export type PartnerTokens = {
   issuer: string
@@ -25,9 +26,11 @@ export async function createPartnerTokens(settings: NonNullable<Config['partnerT
   return {
     issuer: settings.issuer,
     lifetimeSeconds: settings.lifetimeSeconds,
-    sign: ({ clientId, agencySlug, organizationId }) => {
+    sign: (claims) => {
       const issuedAt = Math.floor(clock.now().getTime() / 1000)
-      return new SignJWT({ roles: ['partner'], agency: agencySlug, org: organizationId })
+      const { clientId, agencySlug } = claims
+      const body = 'feed' in claims ? { roles: ['contact_feed'], agency: agencySlug } : { roles: ['partner'], agency: agencySlug, org: claims.organizationId }
+      return new SignJWT(body)
         .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)

@@ -110,6 +110,11 @@ async function verifyPartnerToken(token: string, partner: PartnerTokenCheck, clo
   }
   refuseFutureIssue(payload, clockToleranceSeconds, clock.now())
   const { sub, agency, org, roles: claimed } = payload as JWTPayload & { agency?: unknown; org?: unknown; roles?: unknown }
+  // A contact feed's token posts contact events and otherwise reaches what the public does (a partner of no organization).
+  if (typeof sub === 'string' && typeof agency === 'string' && org === undefined && Array.isArray(claimed) && claimed.length === 1 && claimed[0] === 'contact_feed') {
+    if (!(await partner.isActive(sub))) throw unauthenticated('the credential this token was issued for has been revoked')
+    return { kind: 'partner', subject: sub, agencySlug: agency, feed: true }
+  }
   if (typeof sub !== 'string' || typeof agency !== 'string' || typeof org !== 'string' || !isUuid(org) || !Array.isArray(claimed) || !claimed.includes('partner'))
     throw unauthenticated('the token names no known role or agency')
   if (!(await partner.isActive(sub))) throw unauthenticated('the credential this token was issued for has been revoked')

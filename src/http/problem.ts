@@ -1,6 +1,6 @@
 // Turns any error into an RFC 9457 problem: AppErrors keep their code; framework errors get one; the rest are a bare 500.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, catalogue, oauthErrors, type ErrorCode, type FieldError } from '../errors.ts'
+import { AppError, catalogue, oauthErrors, problemType, type ErrorCode, type FieldError } from '../errors.ts'
 import { isDatabaseUnavailable, isPoolExhausted } from '../db/errors.ts'
 
 export type Problem = {
@@ -44,7 +44,7 @@ export function problemOf(err: unknown, request: FastifyRequest): Problem {
   const c = classify(err)
   const { status, title } = catalogue[c.code]
   return {
-    type: `https://community-engagement-api.dev/problems/${c.code.toLowerCase().replaceAll('_', '-')}`,
+    type: problemType(c.code),
     title,
     status,
     code: c.code,

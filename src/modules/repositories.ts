@@ -6,6 +6,7 @@ import { createAnnouncementsRepository } from './announcements/announcements-rep
 import { createAgenciesRepository } from './agencies/agencies-repository.ts'
 import { createAttendanceRepository } from './attendance/attendance-repository.ts'
 import { createAuditRepository } from './audit/audit-repository.ts'
+import { createContactsRepository } from './contacts/contacts-repository.ts'
 import { createCredentialsRepository } from './credentials/credentials-repository.ts'
 import { createDecisionEventsRepository } from './decisions/decision-events-repository.ts'
 import { createDecisionsRepository } from './decisions/decisions-repository.ts'
@@ -21,6 +22,7 @@ import { createParticipantsRepository } from './participants/participants-reposi
 import { createPrioritiesRepository } from './priorities/priorities-repository.ts'
 import { createRateLimitsRepository } from './rate-limits/rate-limits-repository.ts'
 import { createReportBacksRepository } from './report-backs/report-backs-repository.ts'
+import { createSharedSecretsRepository } from './idempotency/shared-secrets-repository.ts'
 import { createSurveysRepository } from './surveys/surveys-repository.ts'
 import { createTopicsRepository } from './topics/topics-repository.ts'
 import { createWebhooksRepository } from './webhooks/webhooks-repository.ts'
@@ -30,6 +32,7 @@ const bound = (db: Queryable) => ({
   announcements: createAnnouncementsRepository(db),
   attendance: createAttendanceRepository(db),
   audit: createAuditRepository(db),
+  contacts: createContactsRepository(db),
   credentials: createCredentialsRepository(db),
   decisionEvents: createDecisionEventsRepository(db),
   decisions: createDecisionsRepository(db),
@@ -45,6 +48,7 @@ const bound = (db: Queryable) => ({
   priorities: createPrioritiesRepository(db),
   rateLimits: createRateLimitsRepository(db),
   reportBacks: createReportBacksRepository(db),
+  sharedSecrets: createSharedSecretsRepository(db),
   surveys: createSurveysRepository(db),
   topics: createTopicsRepository(db),
   webhooks: createWebhooksRepository(db),

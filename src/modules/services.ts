@@ -7,6 +7,7 @@ import { DEFAULT_TOTAL_COUNT_CAP } from '../db/counting.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
 import { createChangesService } from './changes/changes-service.ts'
 import { createAgencyAdminService } from './agencies/agency-admin-service.ts'
+import { createContactsService } from './contacts/contacts-service.ts'
 import { createCredentialsService } from './credentials/credentials-service.ts'
 import { createEventFeedsService } from './events/event-feeds-service.ts'
 import { createEventsService } from './events/events-service.ts'
@@ -65,7 +66,9 @@ export function createServices(
   const loop = createLoopServices({ database, repositories, writes, agencies, log: workLog })
   const liaisons = createLiaisonsService({ database, repositories, agencies, threshold: insights?.threshold ?? defaultInsightsSettings.threshold })
   const sender = createSender({ ...webhooks.guard, timeoutMs: webhooks.delivery.timeoutMs, maxResponseBytes: 4_096 })
-  const delivery = createWebhookDelivery({ database, repositories, clock, signingClock: systemClock, sender, settings: webhooks.delivery, log: workLog })
+  // Surveys after police contact: an invitation's webhook carries its address and link, read at send time and then deleted.
+  const contacts = createContactsService({ database, repositories, writes, agencies, topics: loop.topics, baseUrl: webhooks.delivery.baseUrl, clock, log: workLog })
+  const delivery = createWebhookDelivery({ database, repositories, clock, signingClock: systemClock, sender, settings: webhooks.delivery, log: workLog, attach: contacts.attach })
   const webhookWorker = createWebhookWorker({ database, repositories, delivery, settings: webhooks.worker, log: workLog })
   return {
     caches,
@@ -82,13 +85,14 @@ export function createServices(
     credentials: createCredentialsService({ database, agencies, partnerTokens }),
     ...createPeopleServices({ database, repositories, writes, agencies, events }),
     liaisons,
+    contacts,
     insights: createInsightsService({ database, agencies, log, ...(insights ? { settings: insights } : {}) }),
     ...loop,
     loopExports: createLoopExportsService(loop),
     open311: createOpen311Service({ agencies, ...loop }),
     changes: createChangesService({ repositories, agencies, events, series, organizations, liaisons, ...loop }),
     /** Writes the moments time alone changes what is public (an announcement going live, expiring); the app runs it. */
-    scheduledTimes: createScheduledTimes({ announcements: loop.announcements, clock, log: workLog }),
+    scheduledTimes: createScheduledTimes({ announcements: loop.announcements, clock, log: workLog, sweeps: [contacts.sweep] }),
     /** Every committed change, as the outbox records it, for live subscriptions (each instance follows it). */
     changeStream: createChangeStream({ database, repositories: createRepositories(database.background), ...(log ? { log } : {}) }),
   }

@@ -36,15 +36,17 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 let used = false
 
 /**
- * The real app on the file's database, emptied to the migrated template and given fresh fixtures. `now`: the app's time
+ * The real app on the file's database, emptied to the migrated template and given fresh fixtures. `clock`: the app's
+ * clock, for a test that moves time itself. `now`: the app's time
  * when built (it then ticks); default TEST_NOW, the time test tokens are minted at.
  */
-export async function build(t: Test, { env = {} as Record<string, string>, now }: { env?: Record<string, string>; now?: Date | string } = {}): Promise<Built> {
+export async function build(t: Test, { env = {} as Record<string, string>, now, clock: given }: { env?: Record<string, string>; now?: Date | string; clock?: Clock } = {}): Promise<Built> {
   const database = await fileDatabase()
   if (used) await database.reset()
   used = true
   const config = testConfig(env)
-  const clock = now === undefined ? testClock : clockFrom(new Date(now))
+  // `clock`: a test that moves time itself (a simulated month) passes its own.
+  const clock = given ?? (now === undefined ? testClock : clockFrom(new Date(now)))
   const app = await buildApp({ config, database, clock })
   await app.ready()
   t.teardown(() => app.close())

@@ -313,6 +313,8 @@ export const surveyResponses = pgTable(
     ageBand: ageBand('age_band'),
     gender: gender('gender'),
     raceEthnicity: raceEthnicity('race_ethnicity'),
+    /** A survey after police contact: the contact's kind (its beat is areaId); no reference to the contact. */
+    contactKind: text('contact_kind'),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [

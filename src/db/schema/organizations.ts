@@ -1,6 +1,6 @@
 // Partner community organizations, the events they co-host, and the API credentials they hold.
 import { sql } from 'drizzle-orm'
-import { index, jsonb, pgEnum, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core'
+import { check, index, jsonb, pgEnum, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core'
 import { agencies } from './agencies.ts'
 import { id, timestamps, tombstone, tz, versioned } from './columns.ts'
 import { events } from './events.ts'
@@ -78,9 +78,10 @@ export const apiClients = pgTable(
     agencyId: uuid('agency_id')
       .notNull()
       .references(() => agencies.id, { onDelete: 'restrict' }),
-    organizationId: uuid('organization_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'restrict' }),
+    /** The partner organization it speaks for; none for a contact feed (the agency's own CAD/RMS system). */
+    organizationId: uuid('organization_id').references(() => organizations.id, { onDelete: 'restrict' }),
+    /** `partner`: an organization's client; `contact_feed`: posts contact events for surveys after police contact, nothing else. */
+    kind: text('kind', { enum: ['partner', 'contact_feed'] }).notNull().default('partner'),
     name: text('name').notNull(),
     /** The public half of the credential, sent as client_id. */
     clientId: text('client_id').notNull(),
@@ -94,5 +95,6 @@ export const apiClients = pgTable(
     unique('api_clients_client_id_key').on(t.clientId),
     index('api_clients_agency_id_idx').on(t.agencyId),
     index('api_clients_organization_id_idx').on(t.organizationId, t.createdAt),
+    check('api_clients_kind_organization', sql`(${t.kind} = 'partner') = (${t.organizationId} IS NOT NULL)`),
   ],
 )

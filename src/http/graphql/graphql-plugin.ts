@@ -17,6 +17,7 @@ import { insightQueryResolvers, insightResolvers } from './insight-resolvers.ts'
 import { mutationResolvers } from './mutation-resolvers.ts'
 import { organizationLoaders } from './organization-resolvers.ts'
 import { registerPeopleGraphql } from './people-resolvers.ts'
+import { registerContactsGraphql } from './contact-resolvers.ts'
 import { bindLoopEnumValues, loopLoaders, loopMutations, loopQueries, loopTypeResolvers } from './loop-resolvers.ts'
 import { bindLiaisonEnumValues, liaisonMutations, liaisonQueries, liaisonTypeResolvers } from './liaison-resolvers.ts'
 import { bindPriorityEnumValues, priorityMutations, priorityQueries, priorityTypeResolvers } from './priority-resolvers.ts'
@@ -113,6 +114,7 @@ export async function registerGraphql(
   })
   await app.register(mercurius, options)
   registerPeopleGraphql(app)
+  registerContactsGraphql(app)
   // Runs for every request, cached documents included (validation rules do not run again for those).
   app.graphql.addHook('preExecution', async (_schema, document, context) => {
     checkIntrospection(introspection, context.reply.request.actor, document)

@@ -4,7 +4,7 @@ import type { MercuriusContext } from 'mercurius'
 import type { SubmissionLimit } from '../submission-limit.ts'
 
 /** The limited mutations: each field of the document counts once, so aliases cannot multiply one request's budget. */
-const limitedFields = new Set(['submitFeedback', 'proposePriority'])
+const limitedFields = new Set(['submitFeedback', 'proposePriority', 'answerContactSurvey'])
 
 const limitedCount = (document: DocumentNode) => {
   let count = 0

@@ -4,7 +4,8 @@ import type { Clock } from '../../clock.ts'
 import type { Logger } from '../../context.ts'
 import type { AnnouncementsService } from './announcements-service.ts'
 
-export function createScheduledTimes({ announcements, clock, log }: { announcements: AnnouncementsService; clock: Clock; log: Logger }) {
+/** `sweeps`: other work time alone makes due (contact invitations whose window closed), run on the same timer. */
+export function createScheduledTimes({ announcements, clock, log, sweeps = [] }: { announcements: AnnouncementsService; clock: Clock; log: Logger; sweeps?: (() => Promise<unknown>)[] }) {
   let timer: NodeJS.Timeout | undefined
   let running = false
 
@@ -13,7 +14,9 @@ export function createScheduledTimes({ announcements, clock, log }: { announceme
     if (running) return 0
     running = true
     try {
-      return await announcements.noteScheduledTimes(clock.now())
+      const noted = await announcements.noteScheduledTimes(clock.now())
+      for (const sweep of sweeps) await sweep()
+      return noted
     } finally {
       running = false
     }

@@ -10,6 +10,7 @@ const columns = {
   id: apiClients.id,
   agencyId: apiClients.agencyId,
   organizationId: apiClients.organizationId,
+  kind: apiClients.kind,
   name: apiClients.name,
   clientId: apiClients.clientId,
   createdAt: apiClients.createdAt,
@@ -18,6 +19,8 @@ const columns = {
 }
 
 const activePartner = sql<boolean>`(${organizations.partnershipStatus} = 'active' AND ${organizations.deletedAt} IS NULL)`
+/** A partner's client speaks while its organization is an active partner; a contact feed belongs to the agency itself. */
+const mayExchange = sql<boolean>`(${apiClients.kind} = 'contact_feed' OR coalesce(${activePartner}, false))`
 
 export function createCredentialsRepository(db: Queryable) {
   return {
@@ -39,13 +42,22 @@ export function createCredentialsRepository(db: Queryable) {
         .orderBy(asc(apiClients.createdAt), asc(apiClients.id))
     },
 
+    /** The agency's contact feed credentials (CAD/RMS systems), oldest first. */
+    listContactFeeds(agencyId: string): Promise<ApiClientRow[]> {
+      return db
+        .select(columns)
+        .from(apiClients)
+        .where(and(eq(apiClients.agencyId, agencyId), eq(apiClients.kind, 'contact_feed')))
+        .orderBy(asc(apiClients.createdAt), asc(apiClients.id))
+    },
+
     /** A client by its public id, with its secret's hash, its agency's slug and whether its organization is an active partner. */
     async forExchange(clientId: string): Promise<(ApiClientRow & { secretHash: string; agencySlug: string; partnerActive: boolean }) | undefined> {
       const [row] = await db
-        .select({ ...columns, secretHash: apiClients.secretHash, agencySlug: agencies.slug, partnerActive: activePartner })
+        .select({ ...columns, secretHash: apiClients.secretHash, agencySlug: agencies.slug, partnerActive: mayExchange })
         .from(apiClients)
         .innerJoin(agencies, eq(agencies.id, apiClients.agencyId))
-        .innerJoin(organizations, eq(organizations.id, apiClients.organizationId))
+        .leftJoin(organizations, eq(organizations.id, apiClients.organizationId))
         .where(eq(apiClients.clientId, clientId))
         .limit(1)
       return row
@@ -56,8 +68,8 @@ export function createCredentialsRepository(db: Queryable) {
       const [row] = await db
         .select({ id: apiClients.id })
         .from(apiClients)
-        .innerJoin(organizations, eq(organizations.id, apiClients.organizationId))
-        .where(and(eq(apiClients.clientId, clientId), isNull(apiClients.revokedAt), activePartner))
+        .leftJoin(organizations, eq(organizations.id, apiClients.organizationId))
+        .where(and(eq(apiClients.clientId, clientId), isNull(apiClients.revokedAt), mayExchange))
         .limit(1)
       return row !== undefined
     },

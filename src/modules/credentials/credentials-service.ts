@@ -14,6 +14,19 @@ import { createCredentialsRepository, type ApiClientRow } from './credentials-re
 import { hashSecret, newClientId, newClientSecret, secretMatches } from './secrets.ts'
 
 export type ApiClientView = ReturnType<typeof apiClientView>
+export type ContactFeedClientView = ReturnType<typeof contactFeedClientView>
+
+/** A contact feed credential: the agency's own CAD/RMS system, no organization; never the secret. */
+export function contactFeedClientView(c: ApiClientRow) {
+  return {
+    id: c.id,
+    clientId: c.clientId,
+    name: c.name,
+    createdAt: c.createdAt.toISOString(),
+    revokedAt: c.revokedAt ? c.revokedAt.toISOString() : null,
+    lastUsedAt: c.lastUsedAt ? c.lastUsedAt.toISOString() : null,
+  }
+}
 
 /** Never the secret: it is shown once, when the credential is created. */
 export function apiClientView(c: ApiClientRow) {
@@ -74,6 +87,25 @@ export function createCredentialsService({ database, agencies, partnerTokens }: 
       return { ...apiClientView(row), clientSecret }
     },
 
+    /** Issues a contact feed credential (CAD/RMS): it may post contact events and nothing more. The secret is shown once. */
+    async issueContactFeed(ctx: RequestContext, rawInput: unknown): Promise<ContactFeedClientView & { clientSecret: string }> {
+      const agency = await adminAgency(ctx)
+      const input = parseInput(createApiClientInput, rawInput)
+      const clientSecret = newClientSecret()
+      const secretHash = await hashSecret(clientSecret)
+      const row = await db.transaction(async (tx) => {
+        const created = await createCredentialsRepository(tx).insert({ agencyId: agency.id, organizationId: null, kind: 'contact_feed', name: input.name, clientId: newClientId(), secretHash, createdAt: ctx.clock.now() })
+        await createAuditRepository(tx).record(ctx, { agencyId: agency.id, action: 'api_client.created', entityType: 'api_client', entityId: created.id, details: { kind: 'contact_feed', clientId: created.clientId } })
+        return created
+      })
+      return { ...contactFeedClientView(row), clientSecret }
+    },
+
+    async listContactFeeds(ctx: RequestContext): Promise<ContactFeedClientView[]> {
+      const agency = await adminAgency(ctx)
+      return (await createCredentialsRepository(db).listContactFeeds(agency.id)).map(contactFeedClientView)
+    },
+
     async list(ctx: RequestContext, organizationId: string): Promise<ApiClientView[]> {
       const agency = await adminAgency(ctx)
       await organizationOf(db, agency.id, organizationId)
@@ -125,8 +157,11 @@ export function createCredentialsService({ database, agencies, partnerTokens }: 
       const matches = await secretMatches(clientSecret, client?.secretHash)
       if (!client || !matches || client.revokedAt || !client.partnerActive) throw invalidClient()
 
-      const actor: Actor = { kind: 'partner', subject: client.clientId, agencySlug: client.agencySlug, organizationId: client.organizationId }
-      const accessToken = await partnerTokens.sign({ clientId: client.clientId, agencySlug: client.agencySlug, organizationId: client.organizationId })
+      const base = { kind: 'partner', subject: client.clientId, agencySlug: client.agencySlug } as const
+      const actor: Actor = client.organizationId ? { ...base, organizationId: client.organizationId } : { ...base, feed: true }
+      const accessToken = await partnerTokens.sign(
+        client.organizationId ? { clientId: client.clientId, agencySlug: client.agencySlug, organizationId: client.organizationId } : { clientId: client.clientId, agencySlug: client.agencySlug, feed: true },
+      )
       await db.transaction(async (tx) => {
         const now = ctx.clock.now()
         await createCredentialsRepository(tx).touch(client.agencyId, client.id, now)

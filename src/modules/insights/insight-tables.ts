@@ -320,7 +320,8 @@ export const principles = ['dignity', 'voice', 'neutrality', 'trust'] as const
  * Responses of one event (`eventId`, `topics`: the event's), or online-only ones carried by feedback (`eventId` null,
  * `topics`: the feedback's one topic, `area`: its area, '' for none).
  */
-export type SurveyRow = { eventId: string | null; topics?: string[]; area?: string; responses: number } & Record<`${(typeof principles)[number]}N` | `${(typeof principles)[number]}Sum`, number>
+/** `contactKind`: for an answer after police contact, the contact's kind (its `kind` in trust is `contact:<kind>`). */
+export type SurveyRow = { eventId: string | null; topics?: string[]; area?: string; contactKind?: string | null; responses: number } & Record<`${(typeof principles)[number]}N` | `${(typeof principles)[number]}Sum`, number>
 /** `topics`: the topics of a cell's responses, sorted and joined by '+' ('' for none), as reach's `languages` are. */
 export const TRUST_DIMS = ['event', 'topics', 'area', 'topArea', 'period', 'kind', 'format'] as const
 export const TRUST_FAMILIES: MarginFamily[] = [['period'], ['area', 'period'], ['topArea', 'period'], ['kind', 'period'], ['format', 'period']]
@@ -338,7 +339,7 @@ export function buildTrust(rows: SurveyRow[], eventKey: Map<string, Key>, limits
   const keys = withKey.map((r): Key => {
     if (r.eventId === null) {
       const area = r.area ?? ''
-      return { event: '', topics: topicsOf(r), area, topArea: area ? online!.topOf(area) : '', period: online!.period, kind: 'none', format: 'none' }
+      return { event: '', topics: topicsOf(r), area, topArea: area ? online!.topOf(area) : '', period: online!.period, kind: r.contactKind ? `contact:${r.contactKind}` : 'none', format: 'none' }
     }
     const k = eventKey.get(r.eventId)!
     return { event: r.eventId, topics: topicsOf(r), area: k.area!, topArea: k.topArea ?? k.area!, period: k.period!, kind: k.kind!, format: k.format! }

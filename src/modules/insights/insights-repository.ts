@@ -144,15 +144,15 @@ export function createInsightsRepository(db: Queryable) {
                count(s.neutrality)::int as "neutralityN", coalesce(sum(s.neutrality), 0)::int as "neutralitySum",
                count(s.trust)::int as "trustN", coalesce(sum(s.trust), 0)::int as "trustSum"`
       return run<SurveyRow>(sql`
-        select s.event_id as "eventId", e.topics, null::text as area, ${scores}
+        select s.event_id as "eventId", e.topics, null::text as area, null::text as "contactKind", ${scores}
         from survey_responses s join events e on e.id = s.event_id
         where s.agency_id = ${agencyId} and e.agency_id = ${agencyId} and ${within(sql`e.starts_at`, timeZone, range)}
         group by s.event_id, e.topics
         union all
-        select null::uuid, case when t.code is null then '{}'::text[] else array[t.code] end, coalesce(s.area_id::text, ''), ${scores}
+        select null::uuid, case when t.code is null then '{}'::text[] else array[t.code] end, coalesce(s.area_id::text, ''), s.contact_kind, ${scores}
         from survey_responses s left join feedback_topics t on t.id = s.topic_id
         where s.agency_id = ${agencyId} and s.event_id is null and ${within(sql`s.created_at`, timeZone, range)}
-        group by s.area_id, t.code`)
+        group by s.area_id, t.code, s.contact_kind`)
     },
 
     /**

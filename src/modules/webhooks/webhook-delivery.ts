@@ -61,7 +61,10 @@ export function backoffMs(failures: number, retry: RetrySettings, random: number
   return Math.round(ceiling / 2 + (ceiling / 2) * random)
 }
 
-export function createWebhookDelivery({ database, repositories, clock, signingClock, sender, settings, log, random = Math.random }: {
+/** What a delivery sends beyond its stored body, read at send time (personal data never rests in a delivery), and what to forget once acknowledged. */
+export type Attach = (type: string, body: string) => Promise<{ body: string; onDelivered?: () => Promise<void> }>
+
+export function createWebhookDelivery({ database, repositories, clock, signingClock, sender, settings, log, random = Math.random, attach }: {
   database: Database
   repositories: Repositories
   /** Domain time: when a retry is due, when to give up. */
@@ -72,6 +75,7 @@ export function createWebhookDelivery({ database, repositories, clock, signingCl
   settings: DeliverySettings
   log: Logger
   random?: () => number
+  attach?: Attach
 }) {
   return {
     /**
@@ -120,10 +124,12 @@ export function createWebhookDelivery({ database, repositories, clock, signingCl
             if (delivery.nextAttemptAt > now) return
             await repositories.webhooks.renew(subscriptionId, leaseUntil())
             const secrets = await repositories.webhooks.signingSecrets(subscriptionId, now)
-            const outcome = await sender.send(url, { messageId: delivery.messageId, body: delivery.payload, secrets, timestamp: signingClock.now() })
+            const sending = attach ? await attach(delivery.type, delivery.payload) : { body: delivery.payload }
+            const outcome = await sender.send(url, { messageId: delivery.messageId, body: sending.body, secrets, timestamp: signingClock.now() })
             const at = clock.now()
             if (outcome.ok) {
               await repositories.webhooks.recordAttempt(delivery.id, { status: 'delivered', deliveredAt: at, lastAttemptAt: at, lastStatusCode: outcome.statusCode, lastError: null })
+              await sending.onDelivered?.()
               sent++
               continue
             }
