@@ -234,7 +234,8 @@ t.test('when a participant with contact details registers, then the agency\'s we
   t.ok(await eventually(() => receiver.delivered().length >= 1))
   const hit = receiver.delivered()[0]!
   t.equal(JSON.parse(hit.body).data.id, res.json().id)
-  t.notMatch(hit.body, /Mai|Tran|example\.org|555/, 'no name, email or phone')
+  // The phone in full: a random id in the body may hold 555.
+  t.notMatch(hit.body, /Mai|Tran|example\.org|555 0111|5550111/, 'no name, email or phone')
   t.notMatch(JSON.stringify(hit.headers), /Mai|example\.org|555 0111/)
   await app.inject({ method: 'DELETE', url: `/v1/webhook-subscriptions/${sub.id}`, headers: admin })
 })
