@@ -9,9 +9,12 @@ import { buildCommunityTrust, type AnswerRow, type AreaNode, type CommunityTrust
 import type { Relation } from '../src/modules/insights/suppression.ts'
 import { recoverable } from './helpers/exact-rank.ts'
 import { assertProperty } from './helpers/property.ts'
+import { TEST_NOW } from './helpers/clock.ts'
 
-const MONTHS = ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06']
-const QUARTERS = ['2026-Q1', '2026-Q2']
+// Labels of the first half of TEST_NOW's year: the function under test reads no clock, only these cycle names.
+const YEAR = TEST_NOW.slice(0, 4)
+const MONTHS = [1, 2, 3, 4, 5, 6].map((m) => `${YEAR}-${String(m).padStart(2, '0')}`)
+const QUARTERS = [`${YEAR}-Q1`, `${YEAR}-Q2`]
 const TOPICS = ['community_safety', 'policy']
 const limits = { threshold: 11, minResponses: 11, tiers: { withheldBelow: 15, flaggedBelow: 25 } }
 
@@ -67,7 +70,7 @@ function readerView(areas: AreaNode[], rows: CommunityTrustRow[], figure: (r: Co
       relations.push({ total: entry(`${parent}|${cycle}`, false), members: [...kids.map((k) => entry(`${k}|${cycle}`, false)), entry(`own:${parent}|${cycle}`, true)] })
     }
   for (const q of QUARTERS) {
-    const months = MONTHS.filter((m) => `2026-Q${Math.ceil(Number(m.slice(5)) / 3)}` === q)
+    const months = MONTHS.filter((m) => `${YEAR}-Q${Math.ceil(Number(m.slice(5)) / 3)}` === q)
     for (const node of [null, ...areas.map((a) => a.id)]) {
       relations.push({ total: entry(`${node}|${q}`, false), members: months.map((m) => entry(`${node}|${m}`, false)) })
       if (children.get(node)?.length) relations.push({ total: entry(`own:${node}|${q}`, true), members: months.map((m) => entry(`own:${node}|${m}`, true)) })
@@ -91,7 +94,7 @@ t.test('when community trust is built from random agencies, then suppression is 
       )
       const chainOf = (area: string | null) => (area === null ? [null] : [null, ...areas.find((a) => a.id === area)!.lineage])
       for (const r of rows) {
-        const inCycle = (month: string) => month === r.cycle || `2026-Q${Math.ceil(Number(month.slice(5)) / 3)}` === r.cycle
+        const inCycle = (month: string) => month === r.cycle || `${YEAR}-Q${Math.ceil(Number(month.slice(5)) / 3)}` === r.cycle
         const truth = answers.filter((a) => inCycle(a.month) && chainOf(a.area).includes(r.area)).length
         const n = r.responses
         if (n.value !== null) {

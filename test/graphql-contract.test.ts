@@ -337,7 +337,7 @@ t.test('when every field of every type is selected over real data, then each res
   await insightStory(database, fixtures.metro.id, { north: fixtures.areas.north.id, south: fixtures.areas.south.id })
   // Community trust raked (north's margins) and shown (a quarter above the default withheld tier of 30).
   await database.raw(`update areas set population = $1 where id = $2`, [JSON.stringify({ source: 'test', margins: { language: { en: 60, es: 40 } } }), fixtures.areas.north.id])
-  await addOnlineSurveys(database, fixtures.metro.id, 35, { areaId: fixtures.areas.north.id, topic: 'community_safety', givenAt: '2026-08-10T12:00:00Z' })
+  await addOnlineSurveys(database, fixtures.metro.id, 35, { areaId: fixtures.areas.north.id, topic: 'community_safety', givenAt: new Date(Date.parse(TEST_NOW) - 116 * 86_400_000).toISOString() })
   const loop = await loopData(app, { eventId: id, organizationId, areaId: beat.id })
   // Shared priorities: one with every link, one a partner proposed and endorsed with a note, one declined with a reason.
   const partnerToken = await bearer({ role: 'partner', sub: 'contract-partner', claims: { org: organizationId } })
