@@ -167,19 +167,23 @@ const eventFeedback: Loader<EventView, { first?: number | null }> = async (queri
   return queries.map(({ obj, params }) => {
     const first = params.first ?? 20
     const { rows, totals } = answers.get(first)!
-    const mine = rows.filter((r) => r.eventId === obj.id)
-    const nodes = mine.filter((r) => r.rank <= first).map((r) => r.view)
-    // Cursors are Query.feedback's (received order), so a client reads on with feedback(filter: {eventId}, after: …).
-    const edges = nodes.map((node) => ({ node, cursor: encodeCursor('feedback:received', new Date(node.receivedAt), node.id) }))
-    return {
-      edges,
-      nodes,
-      totalCount: totals.get(obj.id) ?? 0,
-      // A nested page's total is exact: counted in the page's own statement, not capped.
-      totalCountIsEstimate: false,
-      pageInfo: { hasNextPage: mine.length > nodes.length, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-    }
+    return nestedFeedbackConnection(rows.filter((r) => r.eventId === obj.id), first, totals.get(obj.id) ?? 0, false)
   })
+}
+
+/** One parent's nested feedback page: its windowed rows (ranked; one past the page tells that more follow) and total. */
+function nestedFeedbackConnection(mine: { rank: number; view: FeedbackView }[], first: number, totalCount: number, hasPreviousPage: boolean) {
+  const nodes = mine.filter((r) => r.rank <= first).map((r) => r.view)
+  // Cursors are Query.feedback's (received order), so a client reads on with feedback(filter: {eventId}, after: …).
+  const edges = nodes.map((node) => ({ node, cursor: encodeCursor('feedback:received', new Date(node.receivedAt), node.id) }))
+  return {
+    edges,
+    nodes,
+    totalCount,
+    // A nested page's total is exact: counted in the page's own statement, not capped.
+    totalCountIsEstimate: false,
+    pageInfo: { hasNextPage: mine.length > nodes.length, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+  }
 }
 
 const eventDecisions: Loader<EventView, Language> = (queries, context) =>
@@ -220,17 +224,7 @@ const decisionFeedback: Loader<DecisionView, { first?: number | null; after?: st
   return queries.map(({ obj, params }) => {
     const first = params.first ?? 20
     const { rows, totals } = answers.get(keyOf(params))!
-    const mine = rows.filter((r) => r.decisionId === obj.id)
-    const nodes = mine.filter((r) => r.rank <= first).map((r) => r.view)
-    const edges = nodes.map((node) => ({ node, cursor: encodeCursor('feedback:received', new Date(node.receivedAt), node.id) }))
-    return {
-      edges,
-      nodes,
-      totalCount: totals.get(obj.id) ?? 0,
-      // A nested page's total is exact: counted in the page's own statement, not capped.
-      totalCountIsEstimate: false,
-      pageInfo: { hasNextPage: mine.length > nodes.length, hasPreviousPage: params.after != null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-    }
+    return nestedFeedbackConnection(rows.filter((r) => r.decisionId === obj.id), first, totals.get(obj.id) ?? 0, params.after != null)
   })
 }
 
