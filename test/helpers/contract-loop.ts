@@ -1,16 +1,10 @@
 // The loop's part of contract-openapi.test.ts: each topics, feedback, decisions and report-backs operation answered
 // with a 2xx and a problem, every response held to openapi.yaml by the caller's `call`.
-import type { InjectOptions } from 'fastify'
 import type { Test } from 'tap'
 import { bearer } from './auth.ts'
-import { checkRequestBody, type ContractResponse } from './openapi.ts'
+import { checkRequestBody, type ContractDeps } from './openapi.ts'
 
-type Res = ContractResponse & { json<T = any>(): T }
-type Deps = {
-  call(t: Test, options: InjectOptions & { method: string; url: string }): Promise<Res>
-  expectStatus(t: Test, res: Res, status: number, code?: string): void
-  staff: Record<string, string>
-  analyst: Record<string, string>
+type Deps = ContractDeps & {
   futureEvent(overrides?: Record<string, unknown>): Record<string, unknown>
 }
 

@@ -13,6 +13,14 @@ export type ContractResponse = {
   body: string
 }
 
+/** What each contract-*.ts part of contract-openapi.test.ts is given: a call held to the spec, and signed-in headers. */
+export type ContractDeps = {
+  call(t: Test, options: InjectOptions & { method: string; url: string }): Promise<ContractResponse & { json<T = any>(): T }>
+  expectStatus(t: Test, res: ContractResponse, status: number, code?: string): void
+  staff: Record<string, string>
+  analyst: Record<string, string>
+}
+
 type Json = Record<string, unknown>
 type Operation = { operationId?: string; responses?: Record<string, Json>; requestBody?: Json }
 
