@@ -2,32 +2,14 @@
 // Analysts (decided here): they may list and read their agency's feedback de-identified (redacted body, no participant
 // link, no contact) and search only published text; they may not submit, triage, moderate or read history.
 import t from 'tap'
-import { bearer } from './helpers/auth.ts'
+import { accessRoles, roles, type Role } from './helpers/access-roles.ts'
 import { build } from './helpers/build.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
-type Role = 'public' | 'partnerOwn' | 'partnerOther' | 'analyst' | 'staff' | 'admin' | 'staffElsewhere'
-const roles: Role[] = ['public', 'partnerOwn', 'partnerOther', 'analyst', 'staff', 'admin', 'staffElsewhere']
 
 t.test('when every role tries every loop operation, then each answer is the one the access policy gives', async (t) => {
   const { app } = await build(t)
-  const staff = await bearer()
-  const post = async (url: string, payload: unknown, headers: Record<string, string> = staff) => {
-    const res = await app.inject({ method: 'POST', url, headers, payload: payload as never })
-    if (res.statusCode >= 300) throw new Error(`${url}: ${res.body}`)
-    return res.json()
-  }
-  const own = await post('/v1/organizations', { name: 'Eastside Neighbours', kind: 'neighbourhood_association' })
-  const other = await post('/v1/organizations', { name: 'Westside Youth', kind: 'youth' })
-  const headers: Record<Role, Record<string, string>> = {
-    public: {},
-    partnerOwn: await bearer({ role: 'partner', sub: 'p-own', claims: { org: own.id } }),
-    partnerOther: await bearer({ role: 'partner', sub: 'p-other', claims: { org: other.id } }),
-    analyst: await bearer({ role: 'analyst', sub: 'analyst-1' }),
-    staff,
-    admin: await bearer({ role: 'admin', sub: 'admin-1' }),
-    staffElsewhere: await bearer({ role: 'staff', agency: 'lakeside', sub: 'lake-staff' }),
-  }
+  const { staff, post, headers } = await accessRoles(app)
   const event = await post('/v1/events', eventBody())
   // A partner-collected private item whose giver left contact details, and a published one.
   const collected = await post('/v1/feedback', { body: 'Collected at our block party: canary-body call 555-201-4477', language: 'en', topic: 'community_safety', eventId: event.id, contact: { email: 'canary-contact@example.org', consentToContact: true } }, headers.partnerOwn)
