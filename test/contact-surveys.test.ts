@@ -200,6 +200,26 @@ t.test('when an invitation is delivered by webhook, then it carries what the mes
   t.equal((await database.raw(`select 1 from contact_survey_tokens`)).length >= 0, true)
 })
 
+t.test('when two subscriptions take invitations, then both get the link, and the address is deleted only once the last one acknowledges it', async (t) => {
+  const [first, second] = [await startReceiver(t), await startReceiver(t)]
+  const subscribe = async (url: string) => (await app.inject({ method: 'POST', url: '/v1/webhook-subscriptions', headers: json(admin), payload: { url, eventTypes: ['contact_invitation.issued'] } })).json() as { id: string; secret: string }
+  const [a, b] = [await subscribe(first.url), await subscribe(second.url)]
+  const address = '+15553337777'
+  t.equal((await post([contact({ id: 'CAD-TWO-SUBS', address })])).json().invited, 1)
+  const stored = async () => (await database.raw(`select 1 from contact_invitations where address = $1`, [address])).length
+  const linkOf = (receiver: typeof first, secret: string) => {
+    const hit = receiver.delivered().at(-1)!
+    return (new Webhook(secret).verify(hit.body, hit.headers as Record<string, string>) as { data: { invitation: { link: string } | null } }).data.invitation?.link
+  }
+  t.ok(await eventually(async () => (await app.services.webhookDelivery.dispatch(), await app.services.webhookDelivery.sendFor(a.id), first.delivered().length >= 1)))
+  t.match(linkOf(first, a.secret), /#token=/, 'the first subscription gets the link')
+  t.equal(await stored(), 1, 'the second still owes it, so the address is kept')
+  t.ok(await eventually(async () => (await app.services.webhookDelivery.sendFor(b.id), second.delivered().length >= 1)))
+  t.equal(linkOf(second, b.secret), linkOf(first, a.secret), 'the second gets the same link')
+  t.equal(await stored(), 0, 'both acknowledged: the address and link are gone')
+  for (const sub of [a, b]) await app.inject({ method: 'DELETE', url: `/v1/webhook-subscriptions/${sub.id}`, headers: admin })
+})
+
 t.test('when the person opts out through the link, then the link stops working and later contacts are not invited', async (t) => {
   const address = 'linked@example.org'
   await post([contact({ channel: 'email', address })])

@@ -2656,7 +2656,7 @@ export interface webhooks {
         put?: never;
         /**
          * A survey invitation after police contact is ready to send
-         * @description Sent only to the agency's own subscriptions (never a partner's), for its text or email system to send the invitation at or after `sendAfter`. Unlike other webhooks it carries personal data: the address, read when the message is sent and deleted here once a 2xx answers it. A replay after that, or after the window closed, carries `invitation: null`. Verify the signature before trusting it; answer 2xx within 10 s.
+         * @description Sent only to the agency's own subscriptions (never a partner's), for its text or email system to send the invitation at or after `sendAfter`. Unlike other webhooks it carries personal data: the address, read when the message is sent and deleted here once every active subscription taking invitations has answered it with a 2xx (each gets the same link). A replay after that, or after the window closed, carries `invitation: null`. Verify the signature before trusting it; answer 2xx within 10 s.
          */
         post: operations["contactInvitationIssuedWebhook"];
         delete?: never;

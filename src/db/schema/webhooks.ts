@@ -76,6 +76,8 @@ export const webhookDeliveries = pgTable(
     unique('webhook_deliveries_subscription_sequence').on(t.subscriptionId, t.sequence),
     index('webhook_deliveries_agency_idx').on(t.agencyId),
     index('webhook_deliveries_pending_idx').on(t.subscriptionId, t.sequence).where(sql`${t.status} = 'pending'`),
+    // Whether anyone still owes an outbox row's delivery (an invitation's address is kept until no one does).
+    index('webhook_deliveries_outbox_pending_idx').on(t.outboxId).where(sql`${t.status} = 'pending'`),
     check('webhook_deliveries_status', sql`${t.status} in ('pending', 'delivered', 'failed')`),
   ],
 )

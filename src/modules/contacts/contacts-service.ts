@@ -324,18 +324,21 @@ export function createContactsService({ database, repositories, writes, agencies
 
     /**
      * What a webhook delivery of an invitation carries beyond the thin body (the address, language, link and send-after),
-     * read when it is sent and forgotten once the agency's system acknowledges it. Other deliveries are sent as they are.
+     * read when it is sent and forgotten once every active subscription owed it has acknowledged it (or its window
+     * closes, whichever is first). Other deliveries are sent as they are.
      */
-    async attach(type: string, body: string): Promise<{ body: string; onDelivered?: () => Promise<void> }> {
-      if (type !== 'contact_invitation.issued') return { body }
-      const message = JSON.parse(body) as { data: { id: string } & Record<string, unknown> }
+    async attach({ type, payload, outboxId }: { type: string; payload: string; outboxId: number }): Promise<{ body: string; onDelivered?: () => Promise<void> }> {
+      if (type !== 'contact_invitation.issued') return { body: payload }
+      const message = JSON.parse(payload) as { data: { id: string } & Record<string, unknown> }
       const invitation = await repositories.contacts.invitation(message.data.id)
       if (!invitation || invitation.closesAt.getTime() <= clock.now().getTime()) return { body: JSON.stringify({ ...message, data: { ...message.data, invitation: null } }) }
       const { channel, address, language, token, sendAfter, closesAt } = invitation
       const data = { ...message.data, invitation: { channel, address, language, link: linkOf(token), sendAfter: sendAfter.toISOString(), closesAt: closesAt.toISOString() } }
       return {
         body: JSON.stringify({ ...message, data }),
+        // Called after this delivery is recorded, so of two sent at once the later sees the other done too.
         onDelivered: async () => {
+          if (await repositories.webhooks.stillOwed(outboxId)) return
           await repositories.contacts.forgetInvitation(invitation.id)
           log.debug({ invitation: invitation.id }, 'contact invitation delivered; its address and link are deleted')
         },

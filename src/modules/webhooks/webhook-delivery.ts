@@ -62,7 +62,7 @@ export function backoffMs(failures: number, retry: RetrySettings, random: number
 }
 
 /** What a delivery sends beyond its stored body, read at send time (personal data never rests in a delivery), and what to forget once acknowledged. */
-export type Attach = (type: string, body: string) => Promise<{ body: string; onDelivered?: () => Promise<void> }>
+export type Attach = (delivery: { type: string; payload: string; outboxId: number }) => Promise<{ body: string; onDelivered?: () => Promise<void> }>
 
 export function createWebhookDelivery({ database, repositories, clock, signingClock, sender, settings, log, random = Math.random, attach }: {
   database: Database
@@ -124,7 +124,7 @@ export function createWebhookDelivery({ database, repositories, clock, signingCl
             if (delivery.nextAttemptAt > now) return
             await repositories.webhooks.renew(subscriptionId, leaseUntil())
             const secrets = await repositories.webhooks.signingSecrets(subscriptionId, now)
-            const sending = attach ? await attach(delivery.type, delivery.payload) : { body: delivery.payload }
+            const sending = attach ? await attach(delivery) : { body: delivery.payload }
             const outcome = await sender.send(url, { messageId: delivery.messageId, body: sending.body, secrets, timestamp: signingClock.now() })
             const at = clock.now()
             if (outcome.ok) {

@@ -163,6 +163,17 @@ export function createWebhooksRepository(db: Queryable) {
         on conflict (subscription_id, outbox_id) do nothing`)
     },
 
+    /** Whether an active subscription still owes the outbox row's delivery (the last one sent may forget what it carried). */
+    async stillOwed(outboxId: number): Promise<boolean> {
+      const rows = await db
+        .select({ one: sql`1` })
+        .from(webhookDeliveries)
+        .innerJoin(webhookSubscriptions, and(eq(webhookSubscriptions.id, webhookDeliveries.subscriptionId), eq(webhookSubscriptions.status, 'active')))
+        .where(and(eq(webhookDeliveries.outboxId, outboxId), eq(webhookDeliveries.status, 'pending')))
+        .limit(1)
+      return rows.length > 0
+    },
+
     /** The dispatcher's position, locked for this transaction so two dispatchers never read the same rows. */
     async lockPosition(name: string): Promise<OutboxPosition | undefined> {
       await db.insert(webhookDispatchPosition).values({ name, tx: '0', outboxId: 0 }).onConflictDoNothing()

@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_deliveries_outbox_pending_idx" ON "webhook_deliveries" USING btree ("outbox_id") WHERE "webhook_deliveries"."status" = 'pending';
