@@ -51,7 +51,7 @@ export const contactEvents = pgTable(
     /** The day it was received: for pruning, no finer. */
     receivedOn: date('received_on', { mode: 'string' }).notNull(),
   },
-  (t) => [primaryKey({ name: 'contact_events_pkey', columns: [t.agencyId, t.keyHash] })],
+  (t) => [primaryKey({ name: 'contact_events_pkey', columns: [t.agencyId, t.keyHash] }), index('contact_events_received_on_idx').on(t.receivedOn)],
 )
 
 /**

@@ -133,10 +133,11 @@ export function createContactsRepository(db: Queryable) {
     },
 
     /**
-     * Deletes invitations and tokens whose window has closed, and the once-per-period hashes whose period has passed
-     * (the agency's `oncePerDays`, `defaultOncePerDays` without rules); how many of each.
+     * Deletes invitations and tokens whose window has closed, the once-per-period hashes whose period has passed (the
+     * agency's `oncePerDays`, the default without rules), and received-event keys no longer needed; how many of each.
      */
-    async sweep(now: Date, defaultOncePerDays: number): Promise<{ invitations: number; tokens: number; persons: number }> {
+    async sweep(now: Date, defaults: { oncePerDays: number; maxAgeHours: number }): Promise<{ invitations: number; tokens: number; persons: number; events: number }> {
+      const defaultOncePerDays = defaults.oncePerDays
       const invitations = await db.delete(contactInvitations).where(lte(contactInvitations.closesAt, now)).returning({ id: contactInvitations.id })
       const tokens = await db.delete(contactSurveyTokens).where(lte(contactSurveyTokens.closesAt, now)).returning({ h: contactSurveyTokens.tokenHash })
       const period = sql`make_interval(days => coalesce((select ${contactSurveyRules.oncePerDays} from ${contactSurveyRules} where ${contactSurveyRules.agencyId} = ${contactPersonInvitations.agencyId}), ${defaultOncePerDays}::int))`
@@ -144,7 +145,14 @@ export function createContactsRepository(db: Queryable) {
         .delete(contactPersonInvitations)
         .where(sql`${contactPersonInvitations.lastInvitedAt} < ${now.toISOString()}::timestamptz - ${period}`)
         .returning({ h: contactPersonInvitations.personHash })
-      return { invitations: invitations.length, tokens: tokens.length, persons: persons.length }
+      // A received key is needed while its contact could still be invited: a day past the agency's maxAgeHours, a re-sent
+      // event is too old whether or not its key is kept.
+      const maxAge = sql`make_interval(hours => coalesce((select ${contactSurveyRules.maxAgeHours} from ${contactSurveyRules} where ${contactSurveyRules.agencyId} = ${contactEvents.agencyId}), ${defaults.maxAgeHours}::int) + 24)`
+      const events = await db
+        .delete(contactEvents)
+        .where(sql`${contactEvents.receivedOn} < (${now.toISOString()}::timestamptz - ${maxAge})::date`)
+        .returning({ h: contactEvents.keyHash })
+      return { invitations: invitations.length, tokens: tokens.length, persons: persons.length, events: events.length }
     },
   }
 }

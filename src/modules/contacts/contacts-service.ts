@@ -315,11 +315,11 @@ export function createContactsService({ database, repositories, writes, agencies
     },
 
     /**
-     * Deletes invitations (address, link) and tokens whose window has closed, and each person's hash once the
-     * once-per-period rule no longer needs it: what the sweep timer runs.
+     * Deletes invitations (address, link) and tokens whose window has closed, each person's hash once the once-per-period
+     * rule no longer needs it, and each received event's key once its contact is too old to invite: what the sweep timer runs.
      */
-    async sweep(): Promise<{ invitations: number; tokens: number; persons: number }> {
-      return repositories.contacts.sweep(clock.now(), defaultContactRules.oncePerDays)
+    async sweep(): Promise<{ invitations: number; tokens: number; persons: number; events: number }> {
+      return repositories.contacts.sweep(clock.now(), defaultContactRules)
     },
 
     /**

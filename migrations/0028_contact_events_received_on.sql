@@ -1,0 +1,1 @@
+CREATE INDEX "contact_events_received_on_idx" ON "contact_events" USING btree ("received_on");
