@@ -2,7 +2,7 @@
 // a migrated database (PGlite, or PostgreSQL with DATABASE_URL), then again after docs/citus/keys.sql rebuilt the keys.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { distribution, distributionColumn, tablesOf } from '../src/db/distribution.ts'
+import { distribution, distributionColumn, tablesOf, triggers } from '../src/db/distribution.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 
 type Table = { name: string; agency: 'not null' | 'nullable' | 'absent'; agencyType: string | null }
@@ -86,6 +86,20 @@ t.test('when a foreign key starts at or reaches a distributed table, then Citus 
     if (from === 'reference') t.equal(to, 'reference', `${label}: a reference table refers to reference tables only`)
     if (from === 'distributed') t.not(to, 'local', `${label}: a distributed table refers to no local table`)
     if (from === 'local') t.equal(to, 'local', `${label}: a local table refers to no distributed or reference table`)
+  }
+})
+
+t.test('when a table has triggers or row-level security, then they are reviewed for Citus: triggers listed, policies on distributed tables by agency_id', async (t) => {
+  const found = await database.raw<{ name: string }>(`
+    select c.relname || '.' || g.tgname as name
+    from pg_trigger g join pg_class c on c.oid = g.tgrelid
+    where c.relnamespace = 'public'::regnamespace and not g.tgisinternal order by 1`)
+  t.same(found.map((f) => f.name).sort(), Object.keys(triggers).sort(), 'every hand-written trigger is listed in distribution.ts, with its plan')
+  const policies = await database.raw<{ table: string; using: string }>(`select tablename as "table", qual as using from pg_policies where schemaname = 'public'`)
+  t.ok(policies.length > 0, 'the policies were read')
+  for (const p of policies) {
+    t.equal(kindOf(p.table), 'distributed', `${p.table}: row-level security on a distributed table`)
+    t.match(p.using, /\bagency_id\b/, `${p.table}: its policy keys on agency_id, the distribution column`)
   }
 })
 

@@ -82,3 +82,14 @@ export const tablesOf = (kind: Placement['kind']): string[] =>
     .filter(([, p]) => p.kind === kind)
     .map(([name]) => name)
     .sort()
+
+/**
+ * Hand-written triggers on distributed tables and what Citus asks of each (docs/SCALE.md, "What changes in the code"):
+ * a trigger fires on the worker holding the shard, so each is reviewed; a new one fails the test until it is listed.
+ */
+export const triggers: Record<string, string> = {
+  'audit_events.audit_events_append_only': 'refuses UPDATE and DELETE of its own row: safe on a shard',
+  'outbox.outbox_notify': "NOTIFY from a worker misses the coordinator's listeners: the unit of work sends pg_notify itself",
+  'areas.areas_set_lineage': "reads the parent area (same agency, same shard): to verify under citus.enable_unsafe_triggers, or move into the repository's statement",
+  'areas.areas_move_descendants': "updates descendant areas (same agency, same shard): to verify under citus.enable_unsafe_triggers, or move into the repository's statement",
+}
