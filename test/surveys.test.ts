@@ -151,7 +151,7 @@ t.test('when a response is stored, then nothing joins it to the token or the att
   const of = (table: string) => columns.filter((c) => c.table_name === table).map((c) => c.column_name)
   t.same(of('survey_responses').filter((c) => /token|attendance|participant/.test(c)), [], 'a response has no token, attendance or participant column')
   t.same(of('survey_invitations').sort(), ['agency_id', 'attendance_id', 'event_id', 'used'], 'an invitation keeps a used flag, no time of use')
-  t.same(of('survey_tokens').sort(), ['attendance_id', 'token_hash'], 'a token keeps its hash only')
+  t.same(of('survey_tokens').sort(), ['agency_id', 'attendance_id', 'token_hash'], 'a token keeps its hash (and its agency, the distribution key) only')
   const [invitation] = await rows<{ used: boolean }>(sql`select used from survey_invitations where attendance_id = ${attendanceId}::uuid`)
   t.equal(invitation!.used, true)
   const stored = await rows<{ token_hash: string }>(sql`select token_hash from survey_tokens where attendance_id = ${attendanceId}::uuid`)

@@ -60,6 +60,10 @@ export const surveyTokens = pgTable(
     attendanceId: uuid('attendance_id')
       .notNull()
       .references(() => surveyInvitations.attendanceId, { onDelete: 'cascade' }),
+    /** Copied from the invitation: every tenant table carries its agency, the distribution key (docs/SCALE.md). */
+    agencyId: uuid('agency_id')
+      .notNull()
+      .references(() => agencies.id, { onDelete: 'restrict' }),
   },
-  (t) => [index('survey_tokens_attendance_idx').on(t.attendanceId)],
+  (t) => [index('survey_tokens_attendance_idx').on(t.attendanceId), index('survey_tokens_agency_idx').on(t.agencyId)],
 )

@@ -25,7 +25,7 @@ export function createSurveysRepository(db: Queryable) {
     /** A new token for an attendance (its hash only); the attendance's one answer is kept once, whatever the number of tokens. */
     async issueToken(values: { attendanceId: string; agencyId: string; eventId: string; tokenHash: string }): Promise<void> {
       await db.insert(surveyInvitations).values({ attendanceId: values.attendanceId, agencyId: values.agencyId, eventId: values.eventId }).onConflictDoNothing()
-      await db.insert(surveyTokens).values({ tokenHash: values.tokenHash, attendanceId: values.attendanceId })
+      await db.insert(surveyTokens).values({ tokenHash: values.tokenHash, attendanceId: values.attendanceId, agencyId: values.agencyId })
     },
 
     /** The live attendance a token's hash names, for the create's one read (empty: no such token). */
