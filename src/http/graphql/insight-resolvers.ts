@@ -43,10 +43,11 @@ export const insightResolvers = {
     closingTheLoop: insight('closing-the-loop'),
     trust: insight('trust'),
     whoTakesPart: insight('who-takes-part'),
-    async communityTrust(parent: Parent, args: { cycle?: string | null }, context: GraphqlContext) {
+    async communityTrust(parent: Parent, args: { cycle?: string | null; norm?: string | null }, context: GraphqlContext) {
       const { agency, filter } = parent
-      const asked = { agency, ...(args.cycle != null ? { cycle: args.cycle } : {}), ...(filter.areas != null ? { area: filter.areas } : {}), ...(filter.from != null ? { from: filter.from } : {}), ...(filter.to != null ? { to: filter.to } : {}) }
-      const answer = await namedAsArguments(renames, () => context.services.insights.communityTrust(serviceContext(context), asked))
+      const asked = { agency, ...(args.cycle != null ? { cycle: args.cycle } : {}), ...(args.norm != null ? { norm: args.norm } : {}), ...(filter.areas != null ? { area: filter.areas } : {}), ...(filter.from != null ? { from: filter.from } : {}), ...(filter.to != null ? { to: filter.to } : {}) }
+      // Through benchmarks, as REST: item codes, and the comparison with a norm table when one is named.
+      const answer = await namedAsArguments(renames, () => context.services.benchmarks.communityTrust(serviceContext(context), asked))
       return { ...answer, rows: answer.rows.map(({ principles, ...row }) => ({ ...row, ...principles })) }
     },
   },
