@@ -14,7 +14,7 @@ export function insightsRoutes(app: FastifyInstance, { services }: { services: S
   // Trust and safety by area over survey cycles (a static route: it takes precedence over :insight).
   app.get('/v1/insights/community-trust', async function getCommunityTrust(request) {
     // Through benchmarks: the answer carries item codes and, when `norm` names a norm table, the comparison with it.
-    return services.benchmarks.communityTrust(contextOf(request), listQuery(request, ['area']))
+    return services.benchmarks.communityTrust(contextOf(request), listQuery(request, ['area', 'contactKind']))
   })
 
   app.get<{ Params: { insight: string } }>('/v1/insights/:insight', async function getInsight(request, reply) {

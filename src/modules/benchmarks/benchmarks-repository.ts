@@ -1,7 +1,9 @@
 // SQL for benchmarks: an agency's norm tables and its pooling setting, and the agencies that opted in.
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { agencies, agencyPooling, normTables } from '../../db/schema/index.ts'
+import type { KindAnswerRow } from '../insights/contact-kind-trust.ts'
+import { rowsOf } from '../topics/topics-repository.ts'
 
 export type NormTableRow = typeof normTables.$inferSelect
 export type PoolingRow = typeof agencyPooling.$inferSelect
@@ -42,6 +44,23 @@ export function createBenchmarksRepository(db: Queryable) {
       const { agencyId: _a, ...changes } = values
       const [row] = await db.insert(agencyPooling).values(values).onConflictDoUpdate({ target: agencyPooling.agencyId, set: changes }).returning()
       return row!
+    },
+
+    /**
+     * Every survey answer of an agency as community trust reads it (the same area and month), with its contact's kind
+     * ('none' after a meeting or with online feedback): the contact-kind cut is built from these, never shown singly.
+     */
+    async answersByContactKind(agencyId: string, timeZone: string): Promise<KindAnswerRow[]> {
+      return rowsOf<KindAnswerRow>(
+        await db.execute(sql`
+          select coalesce(e.area_id, s.area_id)::text as area,
+                 to_char(coalesce(e.starts_at, s.created_at) at time zone ${timeZone}, 'YYYY-MM') as month,
+                 s.dignity, s.voice, s.neutrality, s.trust, s.language,
+                 s.age_band::text as "ageBand", s.gender::text as gender, s.race_ethnicity::text as "raceEthnicity",
+                 coalesce(s.contact_kind, 'none') as "contactKind"
+          from survey_responses s left join events e on e.id = s.event_id and e.agency_id = ${agencyId}
+          where s.agency_id = ${agencyId}`),
+      )
     },
 
     /** The agencies publishing their item aggregates, with the norm table they name (if any), by slug. */

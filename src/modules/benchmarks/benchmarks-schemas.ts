@@ -1,5 +1,6 @@
 // Input schemas for benchmarks: norm tables, the pooling setting, and the pooled aggregates' query.
 import { z } from 'zod'
+import { contactKinds } from '../../db/schema/index.ts'
 import { cycles } from '../insights/community-trust.ts'
 import { httpsUrl, uuid } from '../shared/validation.ts'
 import { itemCodes } from './survey-items.ts'
@@ -58,3 +59,7 @@ export const pooledQuery = z
     to: isoDate.optional(),
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] })
+
+/** The contact kinds community trust is cut by: a kind of contact, or `none` (after a meeting, or with online feedback). */
+export const trustContactKinds = [...contactKinds, 'none'] as const
+export const contactKindQuery = z.strictObject({ contactKind: list(z.enum(trustContactKinds, { error: `must be one of ${trustContactKinds.join(', ')}` })) })

@@ -8,12 +8,13 @@ import { AppError, notFound, validationFailed } from '../../errors.ts'
 import type { AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { trustPrinciples, type CommunityTrustRow, type PrincipleFigures } from '../insights/community-trust.ts'
+import { buildContactKindTrust, type ContactKindTrustRow } from '../insights/contact-kind-trust.ts'
 import type { Published } from '../insights/insight-tables.ts'
 import type { CommunityTrustAnswer, InsightsService } from '../insights/insights-service.ts'
 import type { Repositories } from '../repositories.ts'
 import { isUuid, parseInput } from '../shared/validation.ts'
 import type { NormTableRow } from './benchmarks-repository.ts'
-import { normListQuery, normTableInput, pooledQuery, poolingInput } from './benchmarks-schemas.ts'
+import { contactKindQuery, normListQuery, normTableInput, pooledQuery, poolingInput } from './benchmarks-schemas.ts'
 import { codeOf, ITEM_SCALE, surveyItems, type ItemCode } from './survey-items.ts'
 
 type Principle = (typeof trustPrinciples)[number]
@@ -80,27 +81,51 @@ export function createBenchmarksService({ database, repositories, agencies, insi
     return agency
   }
 
-  /** The community-trust answer with each principle's item code, and its comparison with a norm table when one is named. */
+  /**
+   * The community-trust answer with each principle's item code; its comparison with a norm table when `norm` names one;
+   * and, when `contactKind` is asked for, the same figures cut by the contact's kind (the agency and top-level areas).
+   */
   async function communityTrust(ctx: RequestContext, rawQuery: unknown) {
-    const { norm: normRef, ...rest } = rawQuery && typeof rawQuery === 'object' ? (rawQuery as Record<string, unknown>) : {}
+    const { norm: normRef, contactKind, ...rest } = rawQuery && typeof rawQuery === 'object' ? (rawQuery as Record<string, unknown>) : {}
     const answer = await insights.communityTrust(ctx, rest)
+    const agency = await agencyOf(answer.agency)
+    const kinds = contactKind === undefined ? undefined : parseInput(contactKindQuery, { contactKind }).contactKind
     let norm: NormTableRow | undefined
     if (normRef !== undefined) {
-      const agency = await agencyOf(answer.agency)
       norm = typeof normRef === 'string' && isUuid(normRef) ? await repositories.benchmarks.norm(agency.id, normRef) : undefined
       if (!norm) throw validationFailed([{ field: 'norm', message: 'is not a norm table of this agency' }])
     }
     const itemOf = new Map(norm?.items.map((i) => [i.code, i]))
-    const rows = answer.rows.map((row) => ({
-      ...row,
-      principles: Object.fromEntries(
+    const decorate = (principles: Record<Principle, PrincipleFigures>) =>
+      Object.fromEntries(
         trustPrinciples.map((p) => {
           const item = itemOf.get(codeOf[p])
-          return [p, { ...row.principles[p], code: codeOf[p], ...(norm ? { norm: item ? compareWithNorm(row.principles[p], codeOf[p], item) : null } : {}) }]
+          return [p, { ...principles[p], code: codeOf[p], ...(norm ? { norm: item ? compareWithNorm(principles[p], codeOf[p], item) : null } : {}) }]
         }),
-      ) as Record<Principle, PrincipleFigures & { code: ItemCode; norm?: NormComparison | null }>,
-    }))
-    return { ...answer, items: itemsView, norm: norm ? { id: norm.id, name: norm.name, source: { citation: norm.source, url: norm.sourceUrl }, period: { from: norm.periodFrom, to: norm.periodTo } } : null, rows }
+      ) as Record<Principle, PrincipleFigures & { code: ItemCode; norm?: NormComparison | null }>
+    const rows = answer.rows.map((row) => ({ ...row, principles: decorate(row.principles) }))
+    let byContactKind: (Omit<ContactKindTrustRow, 'principles'> & { principles: ReturnType<typeof decorate> })[] | undefined
+    if (kinds) {
+      // Built whole (every cycle), then selected: the answer's cycles and areas, the kinds asked for.
+      const [areas, quarterly, monthly, answers] = await Promise.all([
+        repositories.agencies.listAreas(agency.id),
+        insights.communityTrust(ctx, { agency: agency.slug, cycle: 'quarter' }),
+        insights.communityTrust(ctx, { agency: agency.slug, cycle: 'month' }),
+        repositories.benchmarks.answersByContactKind(agency.id, agency.timeZone),
+      ])
+      const limits = { threshold: answer.suppression.threshold, minResponses: answer.suppression.minResponses, tiers: agency.reliabilityTiers }
+      const cut = buildContactKindTrust(areas, answers, [...quarterly.rows, ...monthly.rows], limits)
+      const cyclesShown = new Set(answer.rows.map((r) => r.cycle))
+      const areasShown = new Set(answer.rows.map((r) => r.area))
+      byContactKind = cut.filter((r) => cyclesShown.has(r.cycle) && areasShown.has(r.area) && (kinds as readonly string[]).includes(r.contactKind)).map((r) => ({ ...r, principles: decorate(r.principles) }))
+    }
+    return {
+      ...answer,
+      items: itemsView,
+      norm: norm ? { id: norm.id, name: norm.name, source: { citation: norm.source, url: norm.sourceUrl }, period: { from: norm.periodFrom, to: norm.periodTo } } : null,
+      rows,
+      ...(byContactKind ? { byContactKind } : {}),
+    }
   }
 
   return {
