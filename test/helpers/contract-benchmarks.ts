@@ -39,6 +39,8 @@ export async function benchmarksContract(t: Test, { call, expectStatus, staff, a
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/norm-tables/00000000-0000-4000-8000-000000000000' }), 404, 'NORM_TABLE_NOT_FOUND')
   expectStatus(t, await call(t, { method: 'GET', url: `/v1/insights/community-trust?agency=metro&norm=${id}` }), 200)
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/community-trust?agency=metro&norm=nope' }), 400, 'VALIDATION_FAILED')
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/community-trust?agency=metro&contactKind=traffic_stop,none&cycle=month' }), 200)
+  expectStatus(t, await call(t, { method: 'GET', url: '/v1/insights/community-trust?agency=metro&contactKind=parking' }), 400, 'VALIDATION_FAILED')
 
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/pooling-setting', headers: analyst }), 200)
   expectStatus(t, await call(t, { method: 'GET', url: '/v1/pooling-setting' }), 401, 'UNAUTHENTICATED')

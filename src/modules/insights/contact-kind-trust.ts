@@ -81,7 +81,20 @@ export function buildContactKindTrust(areas: readonly AreaNode[], answers: reado
       }
     return { forced, locked }
   }
-  const status = protect(counts, relations, { threshold: limits.threshold, ...shared((r) => r.responses) })
+  // Community trust's table is rebuilt when its sources change, not on every answer: where its shown counts are not
+  // these answers' (it has not seen the latest yet), that quarter's cut is withheld whole rather than set against it.
+  const stale = new Set(
+    periods.filter((period) =>
+      nodes.some((node) => {
+        const shown = mainRow.get(`${period}\u0001${node}`)?.responses.value
+        const n = counts[at(period, node, ALL)]!
+        return shown === undefined ? n > 0 : shown !== null && shown !== n
+      }),
+    ).map((period) => (period.includes('Q') ? period : quarterOf(period))),
+  )
+  const countShared = shared((r) => r.responses)
+  for (const period of periods) if (stale.has(period.includes('Q') ? period : quarterOf(period))) for (const node of nodes) for (const kind of kinds) countShared.forced.set(at(period, node, kind), 'complementary')
+  const status = protect(counts, relations, { threshold: limits.threshold, ...countShared })
   const below = Math.max(limits.minResponses, limits.tiers.withheldBelow)
   const principleStatus = Object.fromEntries(
     trustPrinciples.map((p) => {
