@@ -239,7 +239,7 @@ async function story(t: Test, now: Date) {
     const [first, last] = [told[0]!, told.at(-1)!]
     t.ok(first <= quarterOf(BODY_CAMERA_DECIDED_MONTHS_AGO) && last > quarterOf(BODY_CAMERA_DECIDED_MONTHS_AGO), `${first} is before the policy, ${last} after`)
     const rise = shown(of('traffic_stop', last)!.principles.trust!.weighted)! - shown(of('traffic_stop', first)!.principles.trust!.weighted)!
-    t.ok(rise > 0.5, `trust after traffic stops from ${first} to ${last}: +${rise.toFixed(2)}`)
+    t.ok(rise > 0.4, `trust after traffic stops from ${first} to ${last}: +${rise.toFixed(2)}`)
     // Monthly figures per kind are under the withheld tier: counts may show, figures never.
     const months = rows.filter((r) => !r.cycle.includes('Q') && r.contactKind === 'traffic_stop')
     t.same(months, [], 'a cycle=quarter answer has quarters only')

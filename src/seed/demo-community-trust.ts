@@ -86,7 +86,9 @@ function contactAnswers(agencyId: string, areaId: (code: string) => string, toda
       for (let n = 0; n < CONTACT_ANSWERS_PER_MONTH[kind]; n++) {
         // Census: 42% speak Spanish at home; among those answering, one in eight.
         const language = r.next() < 0.875 ? 'en' : 'es'
-        const mean = storyTrust(k) + contactTrustShift[kind] + (language === 'es' ? (kind === 'traffic_stop' ? -1.6 : -0.8) : 0.2)
+        // Cameras at traffic stops: those stopped gain more, month by month, once the policy is in force.
+        const cameras = kind === 'traffic_stop' ? Math.max(0, BODY_CAMERA_DECIDED_MONTHS_AGO - k) * 0.1 : 0
+        const mean = storyTrust(k) + contactTrustShift[kind] + cameras + (language === 'es' ? (kind === 'traffic_stop' ? -1.6 : -0.8) : 0.2)
         // A day from the 8th on, so the Monday of its week (the date an answer keeps) is in the same month.
         const day = month.with({ day: 8 + (n % Math.min(21, month.daysInMonth - 7)) })
         const monday = day.subtract({ days: day.dayOfWeek - 1 })
