@@ -28,6 +28,7 @@ import { eventsRoutes } from './http/rest/events-routes.ts'
 import { organizationsRoutes } from './http/rest/organizations-routes.ts'
 import { peopleRoutes } from './http/rest/people-routes.ts'
 import { insightsRoutes } from './http/rest/insights-routes.ts'
+import { benchmarksRoutes } from './http/rest/benchmarks-routes.ts'
 import { loopRoutes } from './http/rest/loop-routes.ts'
 import { changesRoutes } from './http/rest/changes-routes.ts'
 import { prioritiesRoutes } from './http/rest/priorities-routes.ts'
@@ -281,6 +282,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     credentialsRoutes(rest, { services })
     peopleRoutes(rest, { services, baseUrl })
     insightsRoutes(rest, { services })
+    benchmarksRoutes(rest, { services })
     loopRoutes(rest, { services, baseUrl, submissionLimit })
     changesRoutes(rest, { services, baseUrl })
     webhooksRoutes(rest, { services })

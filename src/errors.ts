@@ -79,6 +79,7 @@ export const catalogue = {
   PRIORITY_NOT_FOUND: { status: 404, title: 'Shared priority not found' },
   TRACKING_CODE_NOT_FOUND: { status: 404, title: 'No feedback for this tracking code' },
   ANNOUNCEMENT_NOT_FOUND: { status: 404, title: 'Announcement not found' },
+  NORM_TABLE_NOT_FOUND: { status: 404, title: 'Norm table not found' },
   ALREADY_ENDORSED: { status: 409, title: 'The organization already endorses this priority' },
 } as const satisfies Record<string, { status: number; title: string }>
 

@@ -14,6 +14,7 @@ import { loopContract, loopOperations } from './helpers/contract-loop.ts'
 import { prioritiesContract, priorityOperations } from './helpers/contract-priorities.ts'
 import { liaisonOperations, liaisonsContract } from './helpers/contract-liaisons.ts'
 import { contactOperations, contactsContract } from './helpers/contract-contacts.ts'
+import { benchmarkOperations, benchmarksContract } from './helpers/contract-benchmarks.ts'
 import { dateAfterNow } from './helpers/clock.ts'
 import {
   checkRequestBody,
@@ -110,6 +111,7 @@ t.test('when the app is built, then every route is documented and every document
     ...priorityOperations,
     ...liaisonOperations,
     ...contactOperations,
+    ...benchmarkOperations,
     'getFollowUp', 'getOwnRegistration', 'cancelOwnRegistration', 'requestAccommodations', 'requestSurveyToken', 'listAccommodationRequests',
     'exportFeedbackCsv', 'exportDecisionsCsv',
     'getOpen311Discovery', 'listOpen311Services', 'getOpen311ServiceDefinition', 'listOpen311Requests', 'createOpen311Request', 'getOpen311Request',
@@ -906,6 +908,9 @@ t.test('contact surveys: every operation, valid and invalid', (t) =>
     pendingToken: async () => (await database.raw<{ token: string }>(`select i.token from contact_invitations i join contact_survey_tokens s on s.token_hash = encode(sha256(convert_to(i.token, 'UTF8')), 'hex') limit 1`))[0]!.token,
   }),
 )
+
+// Benchmarks: norm tables, the pooling setting and pooled item aggregates (exercised in test/helpers/contract-benchmarks.ts).
+t.test('benchmarks: every operation, valid and invalid', (t) => benchmarksContract(t, { call, expectStatus, staff, analyst }))
 
 t.test('CSV exports of feedback and decisions, and the Open311 facade: every operation, valid and invalid', async (t) => {
   for (const [url, headers] of [['/v1/feedback.csv', analyst], ['/v1/decisions.csv', {}], ['/v1/feedback.csv?topic=other&updatedSince=2026-01-01T00:00:00Z', staff]] as const)

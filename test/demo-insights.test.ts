@@ -213,6 +213,44 @@ async function story(t: Test, now: Date) {
     t.equal(viaGraphql.trust.weighted.value, shown(latest.weighted))
   })
 
+  t.test('when community trust is cut by contact kind, then in District 2 trust after traffic stops is below trust after reports taken, rises after the camera policy, and weighting by language lowers it visibly', async (t) => {
+    const res = await app.inject({ method: 'GET', url: `/v1/insights/community-trust?agency=riverton&area=${idOf.get('D2')}&contactKind=traffic_stop,report_taken,none` })
+    t.equal(res.statusCode, 200, res.body)
+    type KindRow = { area: string | null; cycle: string; contactKind: string; responses: Value; reliability: string; principles: Record<string, { code: string; unweighted: Value; weighted: Value; marginOfError: Value }> }
+    const rows = res.json().byContactKind as KindRow[]
+    t.ok(rows.length > 0 && rows.every((r) => r.area === idOf.get('D2')), 'the cut is by top-level area: District 2 alone, as asked')
+    const quarterOf = (k: number) => {
+      const m = today.with({ day: 1 }).subtract({ months: k })
+      return `${m.year}-Q${Math.ceil(m.month / 3)}`
+    }
+    const of = (kind: string, q: string) => rows.find((r) => r.contactKind === kind && r.cycle === q)
+    // Whole quarters of the story (every month 1 to 12 months ago), each kind shown in it.
+    const quarters = [...new Set(Array.from({ length: 12 }, (_, i) => quarterOf(12 - i)))].filter((q) => [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1].filter((k) => quarterOf(k) === q).length === 3)
+    const told = quarters.filter((q) => shown(of('traffic_stop', q)?.principles.trust!.weighted) !== null && shown(of('report_taken', q)?.principles.trust!.weighted) !== null)
+    t.ok(told.length >= 2, `quarters shown for both kinds: ${told.join(', ')} of ${quarters.join(', ')}`)
+    for (const q of told) {
+      const traffic = of('traffic_stop', q)!.principles.trust!
+      const report = of('report_taken', q)!.principles.trust!
+      t.ok(shown(traffic.weighted)! < shown(report.weighted)!, `${q}: after traffic stops ${shown(traffic.weighted)} below after reports taken ${shown(report.weighted)}`)
+      t.ok(shown(traffic.unweighted)! - shown(traffic.weighted)! >= 0.1, `${q}: traffic stops unweighted ${shown(traffic.unweighted)}, weighted ${shown(traffic.weighted)} (Spanish speakers answer least)`)
+      t.equal(traffic.code, 'pj.trust')
+    }
+    // From the first quarter told (before the policy) to the last (after it), trust after traffic stops rises.
+    const [first, last] = [told[0]!, told.at(-1)!]
+    t.ok(first <= quarterOf(BODY_CAMERA_DECIDED_MONTHS_AGO) && last > quarterOf(BODY_CAMERA_DECIDED_MONTHS_AGO), `${first} is before the policy, ${last} after`)
+    const rise = shown(of('traffic_stop', last)!.principles.trust!.weighted)! - shown(of('traffic_stop', first)!.principles.trust!.weighted)!
+    t.ok(rise > 0.4, `trust after traffic stops from ${first} to ${last}: +${rise.toFixed(2)}`)
+    // Monthly figures per kind are under the withheld tier: counts may show, figures never.
+    const months = rows.filter((r) => !r.cycle.includes('Q') && r.contactKind === 'traffic_stop')
+    t.same(months, [], 'a cycle=quarter answer has quarters only')
+    const monthly = await app.inject({ method: 'GET', url: `/v1/insights/community-trust?agency=riverton&cycle=month&contactKind=traffic_stop` })
+    const perMonth = monthly.json().byContactKind as KindRow[]
+    t.ok(perMonth.length > 0 && perMonth.every((r) => r.reliability === 'withheld' && r.principles.trust!.weighted.value === null), 'each month of traffic stops is withheld (under 30)')
+    const bad = await app.inject({ method: 'GET', url: '/v1/insights/community-trust?agency=riverton&contactKind=parking' })
+    t.equal(bad.statusCode, 400)
+    t.match(bad.json().errors[0].field, /^contactKind/)
+  })
+
   t.test('when the volume is loaded, then feedback histories match their statuses, and loading it again adds nothing', async (t) => {
     t.ok((result?.summary?.pastMeetings ?? 0) >= 30, `${result?.summary?.pastMeetings} past meetings`)
     const all = await database.db.select({ id: feedbackItems.id, status: feedbackItems.status, receivedAt: feedbackItems.receivedAt }).from(feedbackItems).where(eq(feedbackItems.agencyId, riverton!.id))

@@ -135,6 +135,7 @@ t.test('when the schema enums are compared with the services values, then each i
     ReliabilityTier: ['withheld', 'flagged', 'reliable'],
     MarginsBasis: ['own', 'sub_areas', 'ancestor', 'none'],
     ContactKind: contactKinds,
+    TrustContactKind: [...contactKinds, 'none'],
     ContactFlag: contactFlags,
   }
   const enums = Object.values(contract.getTypeMap()).filter((type) => isEnumType(type) && !type.name.startsWith('__'))
@@ -338,6 +339,12 @@ t.test('when every field of every type is selected over real data, then each res
   // Community trust raked (north's margins) and shown (a quarter above the default withheld tier of 30).
   await database.raw(`update areas set population = $1 where id = $2`, [JSON.stringify({ source: 'test', margins: { language: { en: 60, es: 40 } } }), fixtures.areas.north.id])
   await addOnlineSurveys(database, fixtures.metro.id, 35, { areaId: fixtures.areas.north.id, topic: 'community_safety', givenAt: new Date(Date.parse(TEST_NOW) - 116 * 86_400_000).toISOString() })
+  // Benchmarks: a norm table with every item, and pooling on with it as the agency's reference.
+  const shares = [{ value: 1, share: 0.1 }, { value: 2, share: 0.1 }, { value: 3, share: 0.2 }, { value: 4, share: 0.3 }, { value: 5, share: 0.3 }]
+  const normInput = { name: 'Contract survey', source: { citation: 'Contract Institute, Table 1', url: 'https://example.org/contract' }, period: { from: '2025-01-01', to: '2025-06-30' }, items: ['pj.dignity', 'pj.voice', 'pj.neutrality', 'pj.trust'].map((code) => ({ code, mean: 3.6, scale: { min: 1, max: 5 }, n: 1000, distribution: shares })) }
+  const normMade = await gql(`mutation ($input: NormTableInput!) { importNormTable(input: $input) { ${all('NormTable', 'importNormTable')} } }`, { input: normInput })
+  const normId = normMade.data.importNormTable.id as string
+  const pooling = await gql(`mutation { changePoolingSetting(input: { enabled: true, normTable: "${normId}" }) { ${all('PoolingSetting', 'changePoolingSetting')} } }`)
   const loop = await loopData(app, { eventId: id, organizationId, areaId: beat.id })
   // Shared priorities: one with every link, one a partner proposed and endorsed with a note, one declined with a reason.
   const partnerToken = await bearer({ role: 'partner', sub: 'contract-partner', claims: { org: organizationId } })
@@ -474,7 +481,13 @@ t.test('when every field of every type is selected over real data, then each res
     selection('liaison', `(id: "${liaisonId}")`),
     selection('liaisonReach'),
     selection('contactSurveyRules'),
+    selection('normTables', '(agency: "metro")'),
+    selection('normTable', `(id: "${normId}")`),
+    selection('poolingSetting'),
+    selection('pooledItemAggregates', '(items: ["pj.dignity", "pj.trust"])'),
   ]
+  // Community trust placed against the norm table (recorded on its own: the insights above ask without one).
+  const againstNorm = await gql(`{ insights(agency: "metro") { communityTrust(norm: "${normId}", contactKinds: [NONE, REPORT_TAKEN]) { ${selectAll(contract.getType('CommunityTrustInsight') as GraphQLObjectType, ['Query.insights', 'Insights.communityTrust'], 2)} } } }`)
   // The change feed one resource field per document (all six at once pass the cost limit); each recorded on its own.
   const entry = contract.getType('ChangeEntry') as GraphQLObjectType
   const changes = Object.values(entry.getFields())
@@ -525,6 +538,7 @@ t.test('when every field of every type is selected over real data, then each res
     recordValues(query, res.json().data, seen, problems, 'Query')
   }
   recordValues(query, data, seen, problems, 'Query')
+  recordValues(query, againstNorm.data, seen, problems, 'Query')
   recordValues(subscriptionType, subscribed, seen, problems, 'Subscription')
   recordValues(contract.getMutationType()!, series.json().data, seen, problems, 'Mutation')
   recordValues(contract.getMutationType()!, scheduled.data, seen, problems, 'Mutation')
@@ -553,7 +567,7 @@ t.test('when every field of every type is selected over real data, then each res
   t.equal(posted.json().invited, 1, posted.body)
   const [{ token }] = await database.raw<{ token: string }>(`select token from contact_invitations limit 1`)
   const contactAnswer = await gql(`mutation ($input: ContactSurveyAnswerInput!) { answerContactSurvey(input: $input) { ${selectAll(contract.getType('ContactSurveyAnswer') as GraphQLObjectType, ['Mutation.answerContactSurvey'], 2)} } }`, { input: { token, dignity: 4, voice: 3, neutrality: 4, trust: 3, comment: 'Quick and fair.', language: 'en' } }, {})
-  for (const data of [rules.data, contactAnswer.data]) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
+  for (const data of [rules.data, contactAnswer.data, normMade.data, pooling.data]) recordValues(contract.getMutationType()!, data, seen, problems, 'Mutation')
   t.same(problems, [], 'no field is undefined')
 
   // Every field of every object type got a real value somewhere, except one no data here can have (only sync

@@ -1254,6 +1254,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/norm-tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An agency's norm tables
+         * @description Newest first. Public, as the comparisons made with them are (they hold published survey figures and their citation).
+         */
+        get: operations["listNormTables"];
+        put?: never;
+        /**
+         * Import a norm table
+         * @description Admins and analysts of the agency (audited). A norm table is what a published survey found per item code
+         *     (`pj.dignity`, `pj.voice`, `pj.neutrality`, `pj.trust`): the mean on its scale, its sample size, and the share
+         *     of each response value. Validated whole: an unknown item code, a repeated one, a mean off the scale, a value off
+         *     the scale, or shares that do not sum to 1 (within 0.01) are `400 VALIDATION_FAILED` naming each field
+         *     (`items.2.distribution`). Compare the agency's figures with it through `norm` on `/v1/insights/community-trust`.
+         */
+        post: operations["importNormTable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/norm-tables/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The norm table's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * One norm table
+         * @description Public. An unknown id is `404 NORM_TABLE_NOT_FOUND`.
+         */
+        get: operations["getNormTable"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a norm table
+         * @description Admins and analysts of the agency (audited). Another agency's norm table is `404 NORM_TABLE_NOT_FOUND`; a pooling setting naming it names none after.
+         */
+        delete: operations["deleteNormTable"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pooling-setting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the agency publishes its item aggregates for regional pooling
+         * @description Staff, admins and analysts of the agency. Off (`enabled` false, `updatedAt` null) until an admin turns it on.
+         */
+        get: operations["getPoolingSetting"];
+        /**
+         * Opt in or out of publishing item aggregates for pooling
+         * @description Admins of the agency only; audited with the setting before and after. `normTable` names the norm table published
+         *     with the aggregates as the agency's reference (its source; null for none; left out, it stays as it was); it must
+         *     be the agency's (`400 VALIDATION_FAILED` otherwise).
+         */
+        put: operations["changePoolingSetting"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pooled/item-aggregates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Item aggregates of the agencies that opted in, pooled
+         * @description For a regional host: per opted-in agency, item code, cycle (in the agency's time zone) and scope (the agency as a
+         *     whole, `area` null, or a top-level area), the response count `n` and the item's unweighted mean, exactly as the
+         *     agency's public community-trust answer shows them (rows withheld there are absent here); and per cycle and item
+         *     the pooled `n` (sum) and n-weighted mean over the agency-wide rows. Agencies that did not opt in never appear.
+         *     Public.
+         */
+        get: operations["getPooledItemAggregates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/insights/community-trust": {
         parameters: {
             query?: never;
@@ -4005,7 +4110,7 @@ export interface components {
              * @description A stable machine-readable code; part of the contract.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "LIAISON_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "SURVEY_CLOSED" | "SURVEY_TOKEN_REQUIRED" | "SURVEY_TOKEN_INVALID" | "SURVEY_TOKEN_USED" | "PARTICIPANT_ERASED" | "LIAISON_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "ALREADY_ENDORSED" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_CURSOR" | "BAD_REQUEST" | "INVALID_TOKEN_REQUEST" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CLIENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "INVALID_TRANSITION" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "PRECONDITION_REQUIRED" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "OVERLOADED" | "SERVICE_UNAVAILABLE" | "PARTNER_CREDENTIALS_NOT_CONFIGURED" | "PARTICIPANT_NOT_FOUND" | "LIAISON_NOT_FOUND" | "REGISTRATION_NOT_FOUND" | "REGISTRATION_CLOSED" | "ALREADY_REGISTERED" | "SURVEY_NOT_OPEN" | "SURVEY_CLOSED" | "SURVEY_TOKEN_REQUIRED" | "SURVEY_TOKEN_INVALID" | "SURVEY_TOKEN_USED" | "PARTICIPANT_ERASED" | "LIAISON_ERASED" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "SERVICE_REQUEST_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "ALREADY_ENDORSED" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND" | "NORM_TABLE_NOT_FOUND";
             /** @description What went wrong with this request, in words safe to show. */
             detail: string;
             /**
@@ -4511,7 +4616,161 @@ export interface components {
         } & {
             [key: string]: number | components["schemas"]["SuppressedValue"] | components["schemas"]["SuppressedPercentiles"];
         };
+        /**
+         * @description A survey item's stable code: dignity and respect, voice, neutrality and transparency, trustworthy motives.
+         * @enum {string}
+         */
+        ItemCode: "pj.dignity" | "pj.voice" | "pj.neutrality" | "pj.trust";
+        SurveyItem: {
+            code: components["schemas"]["ItemCode"];
+            /** @enum {string} */
+            principle: "dignity" | "voice" | "neutrality" | "trust";
+            label: string;
+            scale: {
+                min: number;
+                max: number;
+            };
+        };
+        NormItem: {
+            code: components["schemas"]["ItemCode"];
+            /** @description On the item's scale. */
+            mean: number;
+            scale: {
+                min: number;
+                max: number;
+            };
+            n: number;
+            /** @description Share (0–1) of each response value on the scale; the shares sum to 1 within 0.01. */
+            distribution: {
+                [key: string]: number;
+            };
+        };
+        NormTableInput: {
+            name: string;
+            source: {
+                citation: string;
+                /** Format: uri */
+                url?: string;
+            };
+            /** @description When the survey was in the field. */
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            /** @description One per item code (a code given twice is refused). */
+            items: components["schemas"]["NormItem"][];
+        };
+        NormReference: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            source: {
+                citation: string;
+                url: string | null;
+            };
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+        };
+        NormTable: {
+            /** Format: uuid */
+            id: string;
+            /** @description The agency's slug. */
+            agency: string;
+            name: string;
+            source: {
+                citation: string;
+                url: string | null;
+            };
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            items: components["schemas"]["NormItem"][];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        NormTablePage: {
+            data: components["schemas"]["NormTable"][];
+            nextCursor: null;
+        };
+        NormComparison: {
+            code: components["schemas"]["ItemCode"];
+            /** @description The norm's mean, rescaled linearly to 1–5 when its scale differs. */
+            normMean: number;
+            difference: components["schemas"]["SuppressedValue"];
+            marginOfError: components["schemas"]["SuppressedValue"];
+            /** @description Null where the difference is withheld. */
+            beyondMarginOfError: boolean | null;
+        };
+        PoolingSetting: {
+            enabled: boolean;
+            /** Format: uuid */
+            normTable: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        PoolingSettingChange: {
+            enabled: boolean;
+            /** Format: uuid */
+            normTable?: string | null;
+        };
+        PooledItemAggregates: {
+            /** @enum {string} */
+            cycle: "month" | "quarter";
+            period: {
+                /** Format: date */
+                from: string | null;
+                /** Format: date */
+                to: string | null;
+            };
+            items: components["schemas"]["SurveyItem"][];
+            /** @description The opted-in agencies asked for, with their time zone (cycles are theirs), tiers and reference norm. */
+            agencies: {
+                slug: string;
+                name: string;
+                timeZone: string;
+                tiers: components["schemas"]["ReliabilityTiers"];
+                norm: null | components["schemas"]["NormReference"];
+            }[];
+            rows: {
+                agency: string;
+                area: null | {
+                    /** Format: uuid */
+                    id: string;
+                    code: string;
+                    name: string;
+                };
+                cycle: string;
+                item: components["schemas"]["ItemCode"];
+                /** @description The row's responses. */
+                n: number;
+                /** @description The item's unweighted mean (1–5). */
+                mean: number;
+            }[];
+            pooled: {
+                cycle: string;
+                item: components["schemas"]["ItemCode"];
+                agencies: number;
+                n: number;
+                mean: number;
+            }[];
+            method: string;
+        };
         CommunityTrustAnswer: {
+            /** @description The survey items and their stable codes. */
+            items: components["schemas"]["SurveyItem"][];
+            /** @description Only with `contactKind`: per top-level area (and the agency, when no area is asked for), cycle and contact kind with answers, the same figures; each cycle length oldest first. */
+            byContactKind?: components["schemas"]["ContactKindTrustRow"][];
+            /** @description The norm table the principles are placed against (`norm`), or null. */
+            norm: null | components["schemas"]["NormReference"];
             /** @constant */
             insight: "community-trust";
             /** @description The agency's slug. */
@@ -4538,6 +4797,27 @@ export interface components {
             };
             /** @description How the answers are weighted. */
             weighting: string;
+        };
+        ContactKindTrustRow: {
+            /**
+             * Format: uuid
+             * @description A top-level area; null for the agency as a whole.
+             */
+            area: string | null;
+            code: string | null;
+            name: string | null;
+            cycle: string;
+            /** @enum {string} */
+            contactKind: "call_for_service" | "traffic_stop" | "pedestrian_stop" | "report_taken" | "victim_follow_up" | "community_contact" | "other" | "none";
+            responses: components["schemas"]["SuppressedValue"];
+            /** @enum {string} */
+            reliability: "withheld" | "flagged" | "reliable";
+            principles: {
+                dignity: components["schemas"]["PrincipleEstimate"];
+                voice: components["schemas"]["PrincipleEstimate"];
+                neutrality: components["schemas"]["PrincipleEstimate"];
+                trust: components["schemas"]["PrincipleEstimate"];
+            };
         };
         CommunityTrustRow: {
             /**
@@ -4586,6 +4866,9 @@ export interface components {
         };
         /** @description A principle's mean (1–5), weighted and unweighted, with the 95% margin of error of the estimate (the weighted mean where there is one) and the change since the previous cycle. */
         PrincipleEstimate: {
+            code: components["schemas"]["ItemCode"];
+            /** @description Only when `norm` is asked for: the norm's mean (on 1–5), the estimate minus it, the 95% margin of error of that difference (the row's and the norm's own sampling error), and whether the difference is beyond it. Withheld exactly where the row's figure is; null where the norm table lacks the item. */
+            norm?: null | components["schemas"]["NormComparison"];
             unweighted: components["schemas"]["SuppressedValue"];
             weighted: components["schemas"]["SuppressedValue"];
             marginOfError: components["schemas"]["SuppressedValue"];
@@ -5702,7 +5985,7 @@ export interface components {
                     /** @constant */
                     status?: 404;
                     /** @enum {unknown} */
-                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND" | "LIAISON_NOT_FOUND";
+                    code?: "NOT_FOUND" | "EVENT_NOT_FOUND" | "SERIES_NOT_FOUND" | "AREA_NOT_FOUND" | "AGENCY_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "TOPIC_NOT_FOUND" | "FEEDBACK_NOT_FOUND" | "DECISION_NOT_FOUND" | "REPORT_BACK_NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "PRIORITY_NOT_FOUND" | "TRACKING_CODE_NOT_FOUND" | "ANNOUNCEMENT_NOT_FOUND" | "LIAISON_NOT_FOUND" | "NORM_TABLE_NOT_FOUND";
                 };
             };
         };
@@ -9316,6 +9599,252 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    listNormTables: {
+        parameters: {
+            query: {
+                /** @description The agency's slug or id. */
+                agency: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The norm tables. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NormTablePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    importNormTable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "National survey, wave 3",
+                 *       "source": {
+                 *         "citation": "Example Institute (wave 3), Table 4",
+                 *         "url": "https://example.org/survey/wave-3"
+                 *       },
+                 *       "period": {
+                 *         "from": "2025-01-01",
+                 *         "to": "2025-12-31"
+                 *       },
+                 *       "items": [
+                 *         {
+                 *           "code": "pj.dignity",
+                 *           "mean": 3.9,
+                 *           "scale": {
+                 *             "min": 1,
+                 *             "max": 5
+                 *           },
+                 *           "n": 2400,
+                 *           "distribution": {
+                 *             "1": 0.05,
+                 *             "2": 0.07,
+                 *             "3": 0.15,
+                 *             "4": 0.38,
+                 *             "5": 0.35
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["NormTableInput"];
+            };
+        };
+        responses: {
+            /** @description The norm table. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NormTable"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getNormTable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The norm table's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The norm table. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NormTable"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteNormTable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The norm table's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPoolingSetting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setting. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolingSetting"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changePoolingSetting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["PoolingSettingChange"];
+            };
+        };
+        responses: {
+            /** @description The setting now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolingSetting"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPooledItemAggregates: {
+        parameters: {
+            query?: {
+                /** @description The survey cycle (default quarter). */
+                cycle?: "month" | "quarter";
+                /** @description Only these item codes (repeat or comma-separate). */
+                item?: components["schemas"]["ItemCode"][];
+                /** @description Only these agencies (slugs; repeat or comma-separate); those not opted in are left out all the same. */
+                agency?: string[];
+                /** @description First day, widened to the start of its cycle. */
+                from?: string;
+                /** @description Last day, widened to the end of its cycle. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The aggregates and their pooled figures. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PooledItemAggregates"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getCommunityTrust: {
         parameters: {
             query: {
@@ -9329,6 +9858,10 @@ export interface operations {
                 from?: string;
                 /** @description Last day, widened to the end of its cycle. */
                 to?: string;
+                /** @description Also cut the figures by the contact's kind (`byContactKind`): these kinds (repeat or comma-separate); `none` for surveys after a meeting or with online feedback. For the agency and its top-level areas, with the same suppression (one table with the counts they add up to) and tiers. */
+                contactKind?: ("call_for_service" | "traffic_stop" | "pedestrian_stop" | "report_taken" | "victim_follow_up" | "community_contact" | "other" | "none")[];
+                /** @description A norm table of the agency (`/v1/norm-tables`) to place each principle against (`principles.*.norm`); one not the agency's is `400 VALIDATION_FAILED`. */
+                norm?: string;
             };
             header?: never;
             path?: never;

@@ -54,3 +54,5 @@ SELECT create_distributed_table('survey_responses', 'agency_id', colocate_with =
 SELECT create_distributed_table('survey_tokens', 'agency_id', colocate_with => 'announcements');
 SELECT create_distributed_table('webhook_subscriptions', 'agency_id', colocate_with => 'announcements');
 SELECT create_distributed_table('webhook_deliveries', 'agency_id', colocate_with => 'announcements');
+SELECT create_distributed_table('norm_tables', 'agency_id', colocate_with => 'announcements');
+SELECT create_distributed_table('agency_pooling', 'agency_id', colocate_with => 'announcements');

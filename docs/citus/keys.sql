@@ -66,6 +66,7 @@ ALTER TABLE "survey_invitations" DROP CONSTRAINT "survey_invitations_event_id_ev
 ALTER TABLE "survey_responses" DROP CONSTRAINT "survey_responses_area_id_areas_id_fk";
 ALTER TABLE "survey_responses" DROP CONSTRAINT "survey_responses_event_id_events_id_fk";
 ALTER TABLE "survey_tokens" DROP CONSTRAINT "survey_tokens_attendance_id_survey_invitations_attendance_id_fk";
+ALTER TABLE "agency_pooling" DROP CONSTRAINT "agency_pooling_norm_table_id_norm_tables_id_fk";
 ALTER TABLE "webhook_deliveries" DROP CONSTRAINT "webhook_deliveries_subscription_id_webhook_subscriptions_id_fk";
 ALTER TABLE "webhook_subscriptions" DROP CONSTRAINT "webhook_subscriptions_organization_id_organizations_id_fk";
 
@@ -114,6 +115,7 @@ ALTER TABLE "report_backs" DROP CONSTRAINT "report_backs_pkey", ADD CONSTRAINT "
 ALTER TABLE "survey_invitations" DROP CONSTRAINT "survey_invitations_pkey", ADD CONSTRAINT "survey_invitations_pkey" PRIMARY KEY ("attendance_id", "agency_id");
 ALTER TABLE "survey_responses" DROP CONSTRAINT "survey_responses_pkey", ADD CONSTRAINT "survey_responses_pkey" PRIMARY KEY ("id", "agency_id");
 ALTER TABLE "survey_tokens" DROP CONSTRAINT "survey_tokens_pkey", ADD CONSTRAINT "survey_tokens_pkey" PRIMARY KEY ("token_hash", "agency_id");
+ALTER TABLE "norm_tables" DROP CONSTRAINT "norm_tables_pkey", ADD CONSTRAINT "norm_tables_pkey" PRIMARY KEY ("id", "agency_id");
 ALTER TABLE "webhook_deliveries" DROP CONSTRAINT "webhook_deliveries_pkey", ADD CONSTRAINT "webhook_deliveries_pkey" PRIMARY KEY ("id", "agency_id");
 ALTER TABLE "webhook_deliveries" DROP CONSTRAINT "webhook_deliveries_subscription_outbox", ADD CONSTRAINT "webhook_deliveries_subscription_outbox" UNIQUE ("subscription_id", "outbox_id", "agency_id");
 ALTER TABLE "webhook_deliveries" DROP CONSTRAINT "webhook_deliveries_subscription_sequence", ADD CONSTRAINT "webhook_deliveries_subscription_sequence" UNIQUE ("subscription_id", "sequence", "agency_id");
@@ -174,6 +176,7 @@ ALTER TABLE "survey_invitations" ADD CONSTRAINT "survey_invitations_event_id_eve
 ALTER TABLE "survey_responses" ADD CONSTRAINT "survey_responses_area_id_areas_id_fk" FOREIGN KEY ("area_id", "agency_id") REFERENCES "areas" ("id", "agency_id") ON DELETE RESTRICT;
 ALTER TABLE "survey_responses" ADD CONSTRAINT "survey_responses_event_id_events_id_fk" FOREIGN KEY ("event_id", "agency_id") REFERENCES "events" ("id", "agency_id") ON DELETE RESTRICT;
 ALTER TABLE "survey_tokens" ADD CONSTRAINT "survey_tokens_attendance_id_survey_invitations_attendance_id_fk" FOREIGN KEY ("attendance_id", "agency_id") REFERENCES "survey_invitations" ("attendance_id", "agency_id") ON DELETE CASCADE;
+ALTER TABLE "agency_pooling" ADD CONSTRAINT "agency_pooling_norm_table_id_norm_tables_id_fk" FOREIGN KEY ("norm_table_id", "agency_id") REFERENCES "norm_tables" ("id", "agency_id") ON DELETE RESTRICT;
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_subscription_id_webhook_subscriptions_id_fk" FOREIGN KEY ("subscription_id", "agency_id") REFERENCES "webhook_subscriptions" ("id", "agency_id") ON DELETE CASCADE;
 ALTER TABLE "webhook_subscriptions" ADD CONSTRAINT "webhook_subscriptions_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id", "agency_id") REFERENCES "organizations" ("id", "agency_id") ON DELETE RESTRICT;
 

@@ -73,6 +73,8 @@ export const distribution: Record<string, Placement> = {
   survey_invitations: distributed,
   survey_responses: distributed,
   survey_tokens: distributed,
+  norm_tables: distributed,
+  agency_pooling: distributed,
   webhook_deliveries: distributed,
   webhook_subscriptions: distributed,
 }

@@ -6,6 +6,7 @@ import { createAnnouncementsRepository } from './announcements/announcements-rep
 import { createAgenciesRepository } from './agencies/agencies-repository.ts'
 import { createAttendanceRepository } from './attendance/attendance-repository.ts'
 import { createAuditRepository } from './audit/audit-repository.ts'
+import { createBenchmarksRepository } from './benchmarks/benchmarks-repository.ts'
 import { createContactsRepository } from './contacts/contacts-repository.ts'
 import { createCredentialsRepository } from './credentials/credentials-repository.ts'
 import { createDecisionEventsRepository } from './decisions/decision-events-repository.ts'
@@ -32,6 +33,7 @@ const bound = (db: Queryable) => ({
   announcements: createAnnouncementsRepository(db),
   attendance: createAttendanceRepository(db),
   audit: createAuditRepository(db),
+  benchmarks: createBenchmarksRepository(db),
   contacts: createContactsRepository(db),
   credentials: createCredentialsRepository(db),
   decisionEvents: createDecisionEventsRepository(db),

@@ -7,6 +7,7 @@ import { DEFAULT_TOTAL_COUNT_CAP } from '../db/counting.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
 import { createChangesService } from './changes/changes-service.ts'
 import { createAgencyAdminService } from './agencies/agency-admin-service.ts'
+import { createBenchmarksService } from './benchmarks/benchmarks-service.ts'
 import { createContactsService } from './contacts/contacts-service.ts'
 import { createCredentialsService } from './credentials/credentials-service.ts'
 import { createEventFeedsService } from './events/event-feeds-service.ts'
@@ -69,6 +70,7 @@ export function createServices(
   // Surveys after police contact: an invitation's webhook carries its address and link, read at send time and then deleted.
   const contacts = createContactsService({ database, repositories, writes, agencies, topics: loop.topics, baseUrl: webhooks.delivery.baseUrl, clock, log: workLog })
   const delivery = createWebhookDelivery({ database, repositories, clock, signingClock: systemClock, sender, settings: webhooks.delivery, log: workLog, attach: contacts.attach })
+  const insightsService = createInsightsService({ database, agencies, log, ...(insights ? { settings: insights } : {}) })
   const webhookWorker = createWebhookWorker({ database, repositories, delivery, settings: webhooks.worker, log: workLog })
   return {
     caches,
@@ -86,7 +88,8 @@ export function createServices(
     ...createPeopleServices({ database, repositories, writes, agencies, events }),
     liaisons,
     contacts,
-    insights: createInsightsService({ database, agencies, log, ...(insights ? { settings: insights } : {}) }),
+    insights: insightsService,
+    benchmarks: createBenchmarksService({ database, repositories, agencies, insights: insightsService }),
     ...loop,
     loopExports: createLoopExportsService(loop),
     open311: createOpen311Service({ agencies, ...loop }),

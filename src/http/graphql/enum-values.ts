@@ -5,7 +5,7 @@ import { contactEnums } from './contact-resolvers.ts'
 import { peopleEnums } from './people-resolvers.ts'
 
 /** The schema's enums whose values are service values in upper case. */
-const serviceEnums = ['EventKind', 'EventStatus', 'EventFormat', 'Accommodation', 'AreaKind', 'SeriesStatus', 'OrganizationKind', 'PartnershipStatus', 'SuppressionReason', 'WebhookSubscriptionStatus', 'WebhookDeliveryStatus', 'SurveyCycle', 'ReliabilityTier', 'MarginsBasis', ...peopleEnums, ...contactEnums] as const
+const serviceEnums = ['EventKind', 'EventStatus', 'EventFormat', 'Accommodation', 'AreaKind', 'SeriesStatus', 'OrganizationKind', 'PartnershipStatus', 'SuppressionReason', 'WebhookSubscriptionStatus', 'WebhookDeliveryStatus', 'SurveyCycle', 'ReliabilityTier', 'MarginsBasis', 'TrustContactKind', ...peopleEnums, ...contactEnums] as const
 
 /** A mercurius schema transform. It runs on the freshly built schema, before graphql-js first looks values up. */
 export function bindEnumValues(schema: GraphQLSchema): GraphQLSchema {

@@ -18,6 +18,7 @@ import { mutationResolvers } from './mutation-resolvers.ts'
 import { organizationLoaders } from './organization-resolvers.ts'
 import { registerPeopleGraphql } from './people-resolvers.ts'
 import { registerContactsGraphql } from './contact-resolvers.ts'
+import { registerBenchmarksGraphql } from './benchmark-resolvers.ts'
 import { bindLoopEnumValues, loopLoaders, loopMutations, loopQueries, loopTypeResolvers } from './loop-resolvers.ts'
 import { bindLiaisonEnumValues, liaisonMutations, liaisonQueries, liaisonTypeResolvers } from './liaison-resolvers.ts'
 import { bindPriorityEnumValues, priorityMutations, priorityQueries, priorityTypeResolvers } from './priority-resolvers.ts'
@@ -115,6 +116,7 @@ export async function registerGraphql(
   await app.register(mercurius, options)
   registerPeopleGraphql(app)
   registerContactsGraphql(app)
+  registerBenchmarksGraphql(app)
   // Runs for every request, cached documents included (validation rules do not run again for those).
   app.graphql.addHook('preExecution', async (_schema, document, context) => {
     checkIntrospection(introspection, context.reply.request.actor, document)

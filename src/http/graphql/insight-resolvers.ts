@@ -17,7 +17,7 @@ const query = ({ agency, filter }: Parent) => ({
 })
 
 /** Field names as GraphQL callers wrote them (filter.areas), not REST's (area). */
-const renames: Record<string, string> = { area: 'filter.areas', from: 'filter.from', to: 'filter.to', kind: 'filter.kinds', format: 'filter.formats', topic: 'filter.topics' }
+const renames: Record<string, string> = { contactKind: 'contactKinds', area: 'filter.areas', from: 'filter.from', to: 'filter.to', kind: 'filter.kinds', format: 'filter.formats', topic: 'filter.topics' }
 
 const asKeyList = (row: InsightRow) => ({ ...row, key: Object.entries(row.key).map(([dimension, value]) => ({ dimension, value })), by: row.by ?? null })
 
@@ -43,11 +43,12 @@ export const insightResolvers = {
     closingTheLoop: insight('closing-the-loop'),
     trust: insight('trust'),
     whoTakesPart: insight('who-takes-part'),
-    async communityTrust(parent: Parent, args: { cycle?: string | null }, context: GraphqlContext) {
+    async communityTrust(parent: Parent, args: { cycle?: string | null; norm?: string | null; contactKinds?: string[] | null }, context: GraphqlContext) {
       const { agency, filter } = parent
-      const asked = { agency, ...(args.cycle != null ? { cycle: args.cycle } : {}), ...(filter.areas != null ? { area: filter.areas } : {}), ...(filter.from != null ? { from: filter.from } : {}), ...(filter.to != null ? { to: filter.to } : {}) }
-      const answer = await namedAsArguments(renames, () => context.services.insights.communityTrust(serviceContext(context), asked))
-      return { ...answer, rows: answer.rows.map(({ principles, ...row }) => ({ ...row, ...principles })) }
+      const asked = { agency, ...(args.cycle != null ? { cycle: args.cycle } : {}), ...(args.norm != null ? { norm: args.norm } : {}), ...(args.contactKinds != null ? { contactKind: args.contactKinds } : {}), ...(filter.areas != null ? { area: filter.areas } : {}), ...(filter.from != null ? { from: filter.from } : {}), ...(filter.to != null ? { to: filter.to } : {}) }
+      // Through benchmarks, as REST: item codes, and the comparison with a norm table when one is named.
+      const answer = await namedAsArguments(renames, () => context.services.benchmarks.communityTrust(serviceContext(context), asked))
+      return { ...answer, rows: answer.rows.map(({ principles, ...row }) => ({ ...row, ...principles })), byContactKind: answer.byContactKind?.map(({ principles, ...row }) => ({ ...row, ...principles })) ?? null }
     },
   },
 }

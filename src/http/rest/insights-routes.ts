@@ -13,7 +13,8 @@ const arrayParams = ['area', 'kind', 'format', 'topic'] as const
 export function insightsRoutes(app: FastifyInstance, { services }: { services: Services }) {
   // Trust and safety by area over survey cycles (a static route: it takes precedence over :insight).
   app.get('/v1/insights/community-trust', async function getCommunityTrust(request) {
-    return services.insights.communityTrust(contextOf(request), listQuery(request, ['area']))
+    // Through benchmarks: the answer carries item codes and, when `norm` names a norm table, the comparison with it.
+    return services.benchmarks.communityTrust(contextOf(request), listQuery(request, ['area', 'contactKind']))
   })
 
   app.get<{ Params: { insight: string } }>('/v1/insights/:insight', async function getInsight(request, reply) {

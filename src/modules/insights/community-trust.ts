@@ -71,7 +71,7 @@ const shown = (value: number, reason: SuppressionReason | undefined): Published 
 const nothing: Published = { value: null, suppressed: null }
 
 export const quarterOf = (month: string) => `${month.slice(0, 4)}-Q${Math.ceil(Number(month.slice(5, 7)) / 3)}`
-const monthsOf = (quarter: string) => {
+export const monthsOf = (quarter: string) => {
   const q = Number(quarter.slice(6))
   return [1, 2, 3].map((i) => `${quarter.slice(0, 4)}-${String((q - 1) * 3 + i).padStart(2, '0')}`)
 }
@@ -133,7 +133,7 @@ function sumCounts(maps: Record<string, number>[]): Record<string, number> {
 }
 
 /** A respondent's categories on the margins' dimensions: prefer_not_to_say is no answer; a language matches exactly or by its primary subtag. */
-function respondentOf(a: AnswerRow, margins: Margins): Respondent {
+export function respondentOf(a: AnswerRow, margins: Margins): Respondent {
   const answer = (v: string | null) => (v === null || v === 'prefer_not_to_say' ? null : v)
   const languages = margins.language ? Object.keys(margins.language) : []
   const language = a.language === null ? null : languages.includes(a.language) ? a.language : (languages.find((l) => l.toLowerCase() === a.language!.split('-')[0]!.toLowerCase()) ?? null)
