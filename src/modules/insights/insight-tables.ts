@@ -4,7 +4,7 @@
  * total shown in one is never hidden in another.
  */
 import { buildStructure, cellKey, sumInto, type Entry, type Key, type MarginFamily, type TableStructure } from './canonical-table.ts'
-import { protect, suppressionReasons, type Relation, type SuppressionReason } from './suppression.ts'
+import { complementOrders, protect, SEARCH_LIMIT, suppressionReasons, type Relation, type SuppressionReason } from './suppression.ts'
 
 export type Published = { value: number | null; suppressed: SuppressionReason | null }
 export type Percentiles = { median: Published; p90: Published }
@@ -226,25 +226,38 @@ export function buildFeedback(given: FeedbackRow[], givenDays: DaysRow[], limits
     return sumInto(s, out, add, zero)
   }
   const received = perCell((r) => r.received)
-  const receivedStatus = protect(received, s.relations, { implied: s.implied, threshold: limits.threshold })
   // Each status count is its own table on the same structure; a small complement (received − acknowledged: the
   // few not yet acknowledged) is as telling as a small count, so both are primary. Cells are treated as published
   // here even where only margins are shown: assuming the reader knows more only makes the check stricter.
-  const counts = Object.fromEntries(
-    loopCounts.map((name) => {
-      const values = perCell((r) => r[name])
-      const status = protect(values, s.relations, {
-        implied: s.implied,
-        threshold: limits.threshold,
-        forced: new Map(receivedStatus.flatMap((st, i) => (st ? [[i, st] as const] : []))),
-        primary: (i) => {
-          const rest = received[i]! - values[i]!
-          return rest >= 1 && rest < limits.threshold ? 'primary' : undefined
-        },
-      })
-      return [name, { values, status }]
-    }),
-  ) as Record<(typeof loopCounts)[number], { values: number[]; status: (SuppressionReason | undefined)[] }>
+  const loopValues = Object.fromEntries(loopCounts.map((name) => [name, perCell((r) => r[name])])) as Record<(typeof loopCounts)[number], number[]>
+  const loopOf = (receivedStatus: (SuppressionReason | undefined)[]) =>
+    Object.fromEntries(
+      loopCounts.map((name) => {
+        const values = loopValues[name]
+        const status = protect(values, s.relations, {
+          implied: s.implied,
+          threshold: limits.threshold,
+          forced: new Map(receivedStatus.flatMap((st, i) => (st ? [[i, st] as const] : []))),
+          primary: (i) => {
+            const rest = received[i]! - values[i]!
+            return rest >= 1 && rest < limits.threshold ? 'primary' : undefined
+          },
+        })
+        return [name, { values, status }]
+      }),
+    ) as Record<(typeof loopCounts)[number], { values: number[]; status: (SuppressionReason | undefined)[] }>
+  // What received withholds, every loop count withholds too: of the ways to protect received (complementOrders), the
+  // one kept is the one withholding the least over all five counts, not over received alone.
+  let best: { receivedStatus: (SuppressionReason | undefined)[]; counts: ReturnType<typeof loopOf>; lost: number } | undefined
+  for (const orders of s.entries.length <= SEARCH_LIMIT ? complementOrders.map((o) => [o]) : [undefined]) {
+    const receivedStatus = protect(received, s.relations, { implied: s.implied, threshold: limits.threshold, ...(orders ? { orders } : {}) })
+    const counts = loopOf(receivedStatus)
+    let lost = 0
+    receivedStatus.forEach((st, i) => st && (lost += received[i]!))
+    for (const name of loopCounts) counts[name].status.forEach((st, i) => st && (lost += counts[name].values[i]!))
+    if (!best || lost < best.lost) best = { receivedStatus, counts, lost }
+  }
+  const { receivedStatus, counts } = best!
 
   // Day histograms per entry, for median and 90th percentile.
   const histograms = Object.fromEntries(milestones.map((m) => [m, s.entries.map(() => new Map<number, number>())])) as Record<Milestone, Map<number, number>[]>

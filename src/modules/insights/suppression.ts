@@ -28,6 +28,8 @@ export type ProtectOptions = {
    * catch combinations early; the exact check leaves them out, since they add nothing to what is determined.
    */
   implied?: readonly Relation[]
+  /** The ways of choosing complements to try (default: every one on parts up to SEARCH_LIMIT entries, else 'cascade'). */
+  orders?: readonly ComplementOrder[]
 }
 
 /**
@@ -54,10 +56,14 @@ export function protect(values: readonly number[], relations: readonly Relation[
     const partValues = part.entries.map((g) => values[g]!)
     const partStatus = part.entries.map((g) => status[g])
     const partLocked = new Set(part.entries.flatMap((g, l) => (locked.has(g) ? [l] : [])))
-    const key = createHash('sha1').update(JSON.stringify([partValues, partStatus, [...partLocked], part.relations, part.implied])).digest('base64')
+    const key = createHash('sha1').update(JSON.stringify([partValues, partStatus, [...partLocked], part.relations, part.implied, options.orders ?? null])).digest('base64')
     let result = protectedParts.get(key)
     if (!result) {
-      result = protectPart(partValues, part.relations, part.implied, partStatus, partLocked)
+      const orders = options.orders ?? (part.entries.length <= SEARCH_LIMIT ? complementOrders : ['cascade' as const])
+      result = leastWithheld(
+        orders.map((order) => protectPart(partValues, part.relations, part.implied, [...partStatus], partLocked, order)),
+        partValues,
+      )
       if (protectedParts.size >= PART_CACHE_SIZE) protectedParts.delete(protectedParts.keys().next().value!)
       protectedParts.set(key, result)
     }
@@ -92,6 +98,33 @@ function independentParts(size: number, relations: readonly Relation[], implied:
   return [...parts.values()]
 }
 
+/**
+ * How a complement is picked among a relation's entries: `cascade` the one leaving the fewest relations newly giving a
+ * single withheld entry away, then the smallest; `smallest` the smallest, then by cascade. Each is tried, and the
+ * pattern withholding the least (summed counts, then entries) is kept: neither wins everywhere.
+ */
+export type ComplementOrder = 'cascade' | 'smallest' | 'lookahead' | 'detail'
+export const complementOrders: readonly ComplementOrder[] = ['cascade', 'lookahead', 'smallest', 'detail']
+/** Parts larger than this (a large agency's month) are protected with 'cascade' alone: each order is a full pass. */
+export const SEARCH_LIMIT = 1_000
+
+/** Of several safe patterns, the one withholding the smallest sum of counts, then the fewest entries, then the first. */
+function leastWithheld(patterns: (SuppressionReason | undefined)[][], values: readonly number[]) {
+  const cost = (p: (SuppressionReason | undefined)[]) => {
+    let sum = 0
+    let n = 0
+    p.forEach((s, i) => s && ((sum += values[i]!), n++))
+    return [sum, n] as const
+  }
+  let best = patterns[0]!
+  let bestCost = cost(best)
+  for (const p of patterns.slice(1)) {
+    const c = cost(p)
+    if (c[0] < bestCost[0] || (c[0] === bestCost[0] && c[1] < bestCost[1])) [best, bestCost] = [p, c]
+  }
+  return best
+}
+
 /** Complementary suppression of one part, from its primary and forced suppressions (`status`, changed in place). */
 function protectPart(
   values: readonly number[],
@@ -99,6 +132,7 @@ function protectPart(
   implied: readonly Relation[],
   status: (SuppressionReason | undefined)[],
   locked: ReadonlySet<number>,
+  order: ComplementOrder,
 ): (SuppressionReason | undefined)[] {
   const all = [...relations, ...implied]
   const byEntry = relationsByEntry(values.length, all)
@@ -106,7 +140,10 @@ function protectPart(
   const entriesOf = (r: Relation) => [r.total, ...r.members]
   const hiddenIn = all.map((r) => entriesOf(r).filter((i) => status[i] !== undefined).length)
   const candidate = (i: number) => status[i] === undefined && values[i]! > 0 && !locked.has(i)
+  // The complements this pass chose (forced entries may be complementary too: those stay as given).
+  const chosen = values.map(() => false)
   const hide = (i: number) => {
+    chosen[i] = true
     status[i] = 'complementary'
     for (const k of byEntry[i]!) hiddenIn[k]!++
   }
@@ -117,6 +154,15 @@ function protectPart(
    * information lost). A total is in one relation only, so it never cascades; a cell cascades into every margin it
    * counts in unless those already withhold something.
    */
+  // How many entries each total sums (0 for a cell): the 'detail' order withholds the finest first.
+  const width: number[] = []
+  for (const r of relations) width[r.total] = Math.max(width[r.total] ?? 0, r.members.length)
+  /** The smallest entry of a relation that could be withheld, other than `i` (what hiding `i` then costs there). */
+  const cheapestBesides = (r: Relation, i: number) => {
+    let min = Infinity
+    for (const j of entriesOf(r)) if (j !== i && candidate(j) && values[j]! < min) min = values[j]!
+    return min === Infinity ? 0 : min
+  }
   const complementIn = (r: Relation): number | undefined => {
     let best: number | undefined
     let bestCost = Infinity
@@ -124,7 +170,15 @@ function protectPart(
       if (!candidate(i)) continue
       let cost = 0
       for (const k of byEntry[i]!) cost += hiddenIn[k] === 0 ? 1 : hiddenIn[k] === 1 ? -1 : 0
-      if (cost < bestCost || (cost === bestCost && values[i]! < values[best!]!)) [best, bestCost] = [i, cost]
+      if (order === 'lookahead') {
+        cost = values[i]!
+        for (const k of byEntry[i]!) if (hiddenIn[k] === 0) cost += cheapestBesides(all[k]!, i)
+      }
+      if (order === 'detail') cost = (width[i] ?? 0) * 1e9 + values[i]!
+      const better =
+        best === undefined ||
+        (order === 'smallest' ? values[i]! < values[best]! || (values[i] === values[best] && cost < bestCost) : cost < bestCost || (cost === bestCost && values[i]! < values[best]!))
+      if (better) [best, bestCost] = [i, cost]
     }
     return best
   }
@@ -174,7 +228,7 @@ function protectPart(
         }
       }
     }
-    if (!progress && stuck.length === 0) return status
+    if (!progress && stuck.length === 0) return release(values, relations, status, chosen)
     if (!progress) {
       // Nothing publishable is near a determined entry: hide every non-zero entry of its group (always safe there),
       // locked ones too if nothing else is left (safety beats consistency with other tables); then check again.
@@ -187,6 +241,129 @@ function protectPart(
     }
   }
   return status
+}
+
+/**
+ * Publishes again every complement the guarantee does not need, the largest first (a total before the finer margins
+ * and cells it sums, so detail is what stays withheld). From the reduced rows of the relations over the withheld
+ * entries, each withheld entry's row in a basis of the null space (the ways the withheld values can move together
+ * while every relation holds) is known: an entry is determined when its row is zero, and publishing entry x fixes
+ * exactly the moves with x's coordinate zero, so it determines another withheld entry exactly when that entry's row is
+ * a multiple of x's. So x is released when no other withheld entry's row is parallel to its own, and the basis is then
+ * cut down to those moves (one elimination step). Parallel rows stay parallel, so one pass in value order is enough.
+ */
+function release(values: readonly number[], relations: readonly Relation[], status: (SuppressionReason | undefined)[], chosen: readonly boolean[]): (SuppressionReason | undefined)[] {
+  const complements = status.flatMap((_, i) => (chosen[i] ? [i] : []))
+  if (complements.length === 0) return status
+  const z = smallIntegers
+  const hidden = status.map((s) => s !== undefined)
+  let pivotOf: Map<number, Map<number, number>>
+  try {
+    pivotOf = pivotRows(restrictedRows(hidden, relations, z), z)
+  } catch (err) {
+    if (err === OVERFLOW) return status
+    throw err
+  }
+  // Each withheld entry's null-space row, over the free columns: a pivot's is its reduced row without the pivot, a
+  // free entry's is itself.
+  const basis = new Map<number, Map<number, number>>()
+  hidden.forEach((h, i) => {
+    if (!h) return
+    const row = pivotOf.get(i)
+    if (!row) return void basis.set(i, new Map([[i, 1]]))
+    const rest = new Map(row)
+    rest.delete(i)
+    basis.set(i, rest)
+  })
+  const holders = new Map<number, Set<number>>()
+  // Rows by a hash of their direction; rows sharing a hash are compared exactly before they count as parallel.
+  const classes = new Map<number, Set<number>>()
+  const keyOf = new Map<number, number>()
+  const enter = (i: number) => {
+    const row = basis.get(i)!
+    for (const k of row.keys()) (holders.get(k) ?? holders.set(k, new Set()).get(k)!).add(i)
+    const key = direction(row)
+    keyOf.set(i, key)
+    ;(classes.get(key) ?? classes.set(key, new Set()).get(key)!).add(i)
+  }
+  const leave = (i: number) => {
+    for (const k of basis.get(i)!.keys()) holders.get(k)!.delete(i)
+    classes.get(keyOf.get(i)!)!.delete(i)
+  }
+  for (const [i, row] of basis) {
+    // Something determined already (never, after the passes above): nothing is released.
+    if (row.size === 0) return status
+    enter(i)
+  }
+  // The largest first; among equal values the later entry (margins come after cells, coarser families after finer).
+  for (const x of complements.sort((a, b) => values[b]! - values[a]! || b - a)) {
+    if (status[x] === undefined) continue
+    // Entries parallel to x are determined once x is shown (copies: a margin over the same cells, a one-cell margin):
+    // they are released with it when all are complements, else x stays withheld.
+    const together = [...classes.get(keyOf.get(x)!)!].filter((i) => i === x || parallel(basis.get(i)!, basis.get(x)!))
+    if (together.some((i) => !chosen[i])) continue
+    const bx = basis.get(x)!
+    let p = -1
+    for (const k of bx.keys()) if (p < 0 || holders.get(k)!.size < holders.get(p)!.size) p = k
+    const touched = [...holders.get(p)!].filter((i) => !together.includes(i))
+    // Worked on copies, so an overflow halfway leaves the basis as it was (and x withheld).
+    const updated: [number, Map<number, number>][] = []
+    try {
+      for (const i of touched) {
+        const row = new Map(basis.get(i)!)
+        eliminate(row, bx, p, z)
+        // Parallel after all (a ratio too large to compare above): x stays withheld.
+        if (row.size === 0) throw PARALLEL
+        updated.push([i, row])
+      }
+    } catch (err) {
+      if (err === OVERFLOW) break
+      if (err === PARALLEL) continue
+      throw err
+    }
+    for (const i of together) {
+      leave(i)
+      basis.delete(i)
+      status[i] = undefined
+    }
+    for (const [i, row] of updated) {
+      leave(i)
+      basis.set(i, row)
+      enter(i)
+    }
+  }
+  return status
+}
+
+/** A hash of a sparse row's direction (its entries divided by their gcd, the one at the lowest column positive). */
+function direction(row: Map<number, number>): number {
+  let g = 0
+  let first = Infinity
+  row.forEach((v, k) => {
+    g = smallIntegers.gcd(g, v)
+    if (k < first) first = k
+  })
+  const sign = row.get(first)! < 0 ? -g : g
+  // A sum of one mixed term per entry: the same whatever order the entries are in.
+  let h = 0
+  row.forEach((v, k) => (h = (h + Math.imul(k + 0x9e3779b1, 0x85ebca6b) * 31 + Math.imul(v / sign, 0xc2b2ae35)) | 0))
+  return h
+}
+
+/** Whether two sparse rows are multiples of each other. */
+function parallel(a: Map<number, number>, b: Map<number, number>): boolean {
+  if (a.size !== b.size) return false
+  let ratio: [number, number] | undefined
+  for (const [k, v] of a) {
+    const w = b.get(k)
+    if (w === undefined) return false
+    if (!ratio) ratio = [v, w]
+    else {
+      const [p, q] = [v * ratio[1], w * ratio[0]]
+      if (p !== q || !Number.isSafeInteger(p)) return false
+    }
+  }
+  return true
 }
 
 /**
@@ -263,13 +440,98 @@ function nearestComplement(
  * elimination (integer, fraction-free) of the relations restricted to the suppressed entries. An entry is
  * determined exactly when its unit vector lies in the row space.
  */
-export function determinedEntries(suppressed: readonly boolean[], relations: readonly Relation[]): number[] {
+export function determinedEntries(suppressed: readonly boolean[], relations: readonly Relation[], by?: 'rows' | 'columns'): number[] {
+  const determined = <T>(z: Integers<T>) => {
+    const rows = restrictedRows(suppressed, relations, z)
+    // By columns when there are fewer relations than withheld entries (sparse tables: most cells withheld, few totals
+    // shown), so elimination runs in the smaller space; by rows (peeling first) otherwise.
+    const columns = new Set(rows.flatMap((row) => [...row.keys()])).size
+    return (by ?? (rows.length < columns ? 'columns' : 'rows')) === 'columns' ? determinedByColumns(rows, z) : determinedWith(rows, z)
+  }
   // Small integers first (fast); if a coefficient ever leaves the safe-integer range, again with BigInt (exact).
   try {
-    return determinedWith(restrictedRows(suppressed, relations, smallIntegers), smallIntegers)
+    return determined(smallIntegers)
   } catch (err) {
     if (err !== OVERFLOW) throw err
-    return determinedWith(restrictedRows(suppressed, relations, bigIntegers), bigIntegers)
+    return determined(bigIntegers)
+  }
+}
+
+/**
+ * The same answer from the columns: entry i is determined exactly when its column (its coefficients in the relations)
+ * is not in the span of the other withheld entries' columns, i.e. when every basis of the columns holds it. So only
+ * entries in two bases (the second preferring what the first left out) can be; the rest of the columns are taken
+ * out (their span quotiented away) and the question asked again of those few, until they are independent (then every
+ * one is determined) or none is left. Columns have one coordinate per relation: with most cells withheld and few
+ * totals shown that space is far smaller than the rows' one.
+ */
+function determinedByColumns<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
+  const columns = new Map<number, Map<number, T>>()
+  rows.forEach((row, r) => row.forEach((v, k) => (columns.get(k) ?? columns.set(k, new Map()).get(k)!).set(r, v)))
+  return coloops(columns, z).sort((a, b) => a - b)
+}
+
+/** The vectors in every basis of the given ones (each not in the span of the others). */
+function coloops<T>(vectors: Map<number, Map<number, T>>, z: Integers<T>): number[] {
+  const ids = [...vectors.keys()].sort((a, b) => a - b)
+  const basisOf = (order: number[]) => {
+    const span = new Span(z)
+    return order.filter((k) => span.add(vectors.get(k)!))
+  }
+  const first = new Set(basisOf(ids))
+  if (first.size === ids.length) return ids
+  const inBoth = basisOf([...ids.filter((k) => !first.has(k)), ...first]).filter((k) => first.has(k))
+  if (inBoth.length === 0) return []
+  const candidates = new Set(inBoth)
+  const rest = new Span(z)
+  for (const k of ids) if (!candidates.has(k)) rest.add(vectors.get(k)!)
+  const reduced = new Map<number, Map<number, T>>()
+  for (const k of inBoth) {
+    const u = rest.reduce(vectors.get(k)!)
+    if (u.size) reduced.set(k, u)
+  }
+  return reduced.size ? coloops(reduced, z) : []
+}
+
+/** The span of the vectors added so far, kept in reduced echelon form (each pivot only in its own vector). */
+class Span<T> {
+  private pivotOf = new Map<number, Map<number, T>>()
+  private holders = new Map<number, Set<Map<number, T>>>()
+  private z: Integers<T>
+  constructor(z: Integers<T>) {
+    this.z = z
+  }
+
+  /** The vector less its part in the span (a multiple of it): empty exactly when the vector lies in the span. */
+  reduce(vector: Map<number, T>): Map<number, T> {
+    const row = new Map(vector)
+    // Pivot vectors hold no other pivot, so one elimination per pivot coordinate reduces the vector fully.
+    for (const k of [...row.keys()]) if (row.has(k) && this.pivotOf.has(k)) eliminate(row, this.pivotOf.get(k)!, k, this.z)
+    return row
+  }
+
+  /** Adds the vector; false when it was in the span already. */
+  add(vector: Map<number, T>): boolean {
+    const row = this.reduce(vector)
+    if (row.size === 0) return false
+    // Pivot on the coordinate the fewest kept vectors hold: the least to eliminate, the least fill-in.
+    let col = -1
+    for (const k of row.keys()) if (col < 0 || (this.holders.get(k)?.size ?? 0) < (this.holders.get(col)?.size ?? 0)) col = k
+    normalize(row, this.z)
+    for (const other of [...(this.holders.get(col) ?? [])]) {
+      const before = [...other.keys()]
+      eliminate(other, row, col, this.z)
+      this.index(other, before)
+    }
+    this.holders.delete(col)
+    this.pivotOf.set(col, row)
+    this.index(row, [])
+    return true
+  }
+
+  private index(row: Map<number, T>, before: Iterable<number>) {
+    for (const k of before) if (!row.has(k)) this.holders.get(k)?.delete(row)
+    for (const k of row.keys()) if (!this.pivotOf.has(k) || this.pivotOf.get(k) === row) (this.holders.get(k) ?? this.holders.set(k, new Set()).get(k)!).add(row)
   }
 }
 
@@ -282,6 +544,16 @@ export function determinedEntries(suppressed: readonly boolean[], relations: rea
  * and the core (a later peeled row never holds an earlier one's private entry, so they are taken earliest first).
  */
 function determinedWith<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
+  const out: number[] = []
+  for (const [column, row] of pivotRows(rows, z)) if (row.size === 1) out.push(column)
+  return out.sort((a, b) => a - b)
+}
+
+/**
+ * Each pivot column with its row reduced to the pivot and free columns only (the reduced row echelon form, reached by
+ * peeling first). An entry is determined when its row holds nothing else; a column with no row is free.
+ */
+function pivotRows<T>(rows: Map<number, T>[], z: Integers<T>): Map<number, Map<number, T>> {
   const holders = new Map<number, number[]>()
   rows.forEach((row, r) => {
     for (const k of row.keys()) (holders.get(k) ?? holders.set(k, []).get(k)!).push(r)
@@ -313,26 +585,24 @@ function determinedWith<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
       return best
     },
   )
-  const out: number[] = []
-  for (const [column, row] of pivotOf) if (row.size === 1) out.push(column)
   const order = new Map(peeled.map((p, m) => [p.column, m]))
-  for (const { row, column } of peeled) {
-    const rest = new Map(row)
-    rest.delete(column)
+  for (const { row: source, column } of peeled) {
+    // A later peeled row never holds this one's private column, so eliminating with it only scales that coefficient.
+    const row = new Map(source)
     // Later peeled rows, earliest first (a min-heap of their order), then the core's reduced rows.
     const heap = new MinHeap()
-    for (const k of rest.keys()) if (order.has(k)) heap.push(order.get(k)!)
+    for (const k of row.keys()) if (k !== column && order.has(k)) heap.push(order.get(k)!)
     for (let m = heap.pop(); m !== undefined; m = heap.pop()) {
       const later = peeled[m]!
-      if (!rest.has(later.column)) continue
-      eliminate(rest, later.row, later.column, z)
+      if (!row.has(later.column)) continue
+      eliminate(row, later.row, later.column, z)
       // Whatever private entries that brought in come from the later row (an order pushed twice is skipped above).
-      for (const k of later.row.keys()) if (rest.has(k) && order.has(k)) heap.push(order.get(k)!)
+      for (const k of later.row.keys()) if (row.has(k) && order.has(k)) heap.push(order.get(k)!)
     }
-    for (const k of [...rest.keys()]) if (rest.has(k) && pivotOf.has(k)) eliminate(rest, pivotOf.get(k)!, k, z)
-    if (rest.size === 0) out.push(column)
+    for (const k of [...row.keys()]) if (row.has(k) && pivotOf.has(k)) eliminate(row, pivotOf.get(k)!, k, z)
+    pivotOf.set(column, row)
   }
-  return out.sort((a, b) => a - b)
+  return pivotOf
 }
 
 /** A binary min-heap of numbers (duplicates allowed). */
@@ -373,6 +643,7 @@ class MinHeap {
 /** Exact integer arithmetic, as plain numbers that refuse to overflow or as BigInt. */
 export type Integers<T> = { one: T; zero: T; add: (a: T, b: T) => T; mul: (a: T, b: T) => T; sub: (a: T, b: T) => T; div: (a: T, b: T) => T; gcd: (a: T, b: T) => T; greaterThanOne: (a: T) => boolean }
 const OVERFLOW = new Error('integer overflow')
+const PARALLEL = new Error('parallel rows')
 const safe = (x: number) => {
   if (!Number.isSafeInteger(x)) throw OVERFLOW
   return x
