@@ -321,10 +321,11 @@ export function createInsightsService({ database, agencies, log, settings = defa
     await db.transaction(async (tx) => {
       const repo = createInsightStoreRepository(tx)
       await repo.lock(`insights|${agency.id}|${limits}`, true)
-      const [stored, now] = await Promise.all([repo.sources(agency.id, limits), createInsightsRepository(tx).watermark(agency.id)])
-      if (stored && sameWatermark(stored, now)) return
+      // The watermark this instance read just now: an older one than another instance stored only marks more than needed.
+      const stored = await repo.sources(agency.id, limits)
+      if (stored && sameWatermark(stored, state.watermark)) return
       if (stored) await repo.mark(agency.id, limits, state.inputs, await createInsightsRepository(tx).changedSince(agency.id, agency.timeZone, stored))
-      await repo.setSources(agency.id, limits, now)
+      await repo.setSources(agency.id, limits, state.watermark)
     })
     const stale = (await store().periods(agency.id, limits)).filter((r) => r.version > 0 && (r.marks > r.builtMarks || r.inputs !== state.inputs))
     rebuildStale(agency, state, stale)
