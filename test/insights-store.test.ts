@@ -115,7 +115,9 @@ t.test('when a rebuild is killed half-way, then the previous version keeps answe
   t.same(await answered(), [first.body, ...asked.map(() => first.body)], 'the previous version answers during the build')
   release()
   t.ok(await until(() => errors.length > 0), 'the killed build is reported')
-  t.same(await answered(), [first.body, ...asked.map(() => first.body)], 'after the kill, the previous version still answers')
+  const [stored] = await database.raw<{ version: number; stale: boolean }>(`select version, marks > built_marks as stale from insight_periods where agency_id = $1 and unit = 'month' and period = '2026-03'`, [metro])
+  t.same(stored, { version: 1, stale: true }, 'the store still holds the first version, marked stale')
+  t.equal(JSON.stringify(await killed.answer(ctx, 'voice', query)), first.body, 'after the kill, the previous version still answers')
   // The period stays stale: the next instance to check takes the rebuild up.
   t.ok(await until(async () => total((await a.inject({ method: 'GET', url: MARCH })).json()) === 23), 'a later rebuild answers the new feedback')
 })

@@ -272,9 +272,11 @@ export function createInsightsService({ database, agencies, log, settings = defa
   /** One insight's snapshots of these periods, in order: from this instance's cache, else one read of the store. */
   async function snapshotsOf(agency: AgencyRow, unit: Unit, insight: InsightName, periods: readonly string[]): Promise<Snapshot[]> {
     const versions = await versionsOf(agency.id)
-    // Periods never built are built now (in order, one at a time); stale ones answer until their rebuild is stored.
+    // Periods never built are built now, in order, CONCURRENT_BUILDS at a time (one's reads overlap another's
+    // suppression); stale ones answer until their rebuild is stored.
     const wanted = new Map<string, Version>()
-    for (const p of periods) wanted.set(p, await ensure(agency, versions, unit, p))
+    const ensured = await Promise.all(periods.map((p) => ensure(agency, versions, unit, p)))
+    periods.forEach((p, i) => wanted.set(p, ensured[i]!))
     const found = new Map<string, Snapshot>()
     for (const [p, v] of wanted) {
       const hit = cache.get(cacheKey(agency.id, unit, insight, p))
