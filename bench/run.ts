@@ -139,7 +139,7 @@ async function main() {
     readyPath: '/health/ready',
     env: {
       PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl, PORT: String(apiPort), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn', INSIGHTS_WARM: 'false',
+      DATABASE_URL: databaseUrl, PORT: String(apiPort), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn', INSIGHTS_WARM: 'false', INSIGHTS_REFRESH_SECONDS: '1',
       RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000',
       // A profiled server must exit by itself within the harness's 5 s stop, or its profile is never written.
       ...(argv['profile-api'] ? { SHUTDOWN_GRACE_MS: '1000', SHUTDOWN_NOT_READY_MS: '0' } : {}),
@@ -684,8 +684,30 @@ async function main() {
     const whole = await slowGet(`/v1/insights/${name}?agency=agency-1`, `the whole ${name} table`)
     rows[name] = whole.cells.length + whole.margins.length
   }
-  const insightBuild = { firstAnswerMs, ms: Math.round(performance.now() - buildStart), rssBeforeMb: rssBefore ?? null, rssAfterMb: peakRssMb(api.pid) ?? null, rows }
-  say(`insights: first dashboard answer (cold) in ${insightBuild.firstAnswerMs} ms; every period of agency-1's five tables built in ${insightBuild.ms} ms (rows ${JSON.stringify(insightBuild.rows)}; peak RSS ${insightBuild.rssBeforeMb} → ${insightBuild.rssAfterMb} MB)`)
+  const everyPeriodMs = Math.round(performance.now() - buildStart)
+  // A month's rebuild after new feedback: 11 items are added to agency-1's March (copies of its own, new ids); the API
+  // (INSIGHTS_REFRESH_SECONDS=1) notices within a second, rebuilds March in the background while the stored version
+  // answers, and the first answer showing the new total ends the timing.
+  const marchQuery = `agency=agency-1&from=2026-03-01&to=2026-03-31`
+  const marchTotal = (b: any): number | null => b.margins.find((m: any) => m.by.join() === 'period')?.feedback?.value ?? null
+  const marchBefore = marchTotal(await slowGet(`/v1/insights/voice?${marchQuery}`, 'March'))
+  const rebuildStart = performance.now()
+  await client.query(
+    `INSERT INTO feedback_items (agency_id, body, body_language, channel, event_id, area_id, topic_id, stance, visibility, status, received_at, created_at, updated_at)
+     SELECT agency_id, body, body_language, channel, event_id, area_id, topic_id, stance, visibility, status, received_at, now(), now()
+     FROM feedback_items WHERE agency_id = $1 AND received_at >= '2026-03-05' AND received_at < '2026-03-25' AND deleted_at IS NULL LIMIT 11`,
+    [agency1.id],
+  )
+  let monthRebuildMs: number | null = null
+  while (performance.now() - rebuildStart < 120_000) {
+    if (marchTotal(await slowGet(`/v1/insights/voice?${marchQuery}`, 'March')) !== marchBefore) {
+      monthRebuildMs = Math.round(performance.now() - rebuildStart)
+      break
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const insightBuild = { firstAnswerMs, ms: everyPeriodMs, monthRebuildMs, rssBeforeMb: rssBefore ?? null, rssAfterMb: peakRssMb(api.pid) ?? null, rows }
+  say(`insights: first dashboard answer (cold) in ${insightBuild.firstAnswerMs} ms; every period of agency-1's five tables built in ${insightBuild.ms} ms (rows ${JSON.stringify(insightBuild.rows)}; peak RSS ${insightBuild.rssBeforeMb} → ${insightBuild.rssAfterMb} MB); March rebuilt and answered ${monthRebuildMs ?? 'not within 120 s'} ms after 11 new items (total ${marchBefore} before)`)
   const insightItem = (b: any) => ({ cells: b.cells.length, margins: b.margins.length, suppression: b.suppression })
 
   for (const s of insightScenarios) {
