@@ -113,6 +113,8 @@ t.test('when a rebuild is killed half-way, then the previous version keeps answe
   const asked = usingPostgres() ? [a, b] : []
   const answered = async () => [JSON.stringify(await killed.answer(ctx, 'voice', query)), ...(await Promise.all(asked.map(async (app) => (await app.inject({ method: 'GET', url: MARCH })).body)))]
   t.same(await answered(), [first.body, ...asked.map(() => first.body)], 'the previous version answers during the build')
+  // The others' attempts (their checks found March stale and its lock taken) are over before the kill.
+  t.ok(await until(() => a.services.insights.stats().building === 0 && b.services.insights.stats().building === 0))
   release()
   t.ok(await until(() => errors.length > 0), 'the killed build is reported')
   const [stored] = await database.raw<{ version: number; stale: boolean }>(`select version, marks > built_marks as stale from insight_periods where agency_id = $1 and unit = 'month' and period = '2026-03'`, [metro])

@@ -590,7 +590,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
 
     /** What this instance built and keeps (tests and benchmarks). */
     stats() {
-      return { built: new Map(built), builds: [...built.values()].reduce((a, b) => a + b, 0), cacheBytes: cache.bytes, cached: cache.size }
+      return { built: new Map(built), builds: [...built.values()].reduce((a, b) => a + b, 0), building: building.size, cacheBytes: cache.bytes, cached: cache.size }
     },
   }
   return service
