@@ -97,6 +97,9 @@ export type InsightsHooks = { beforeStore?: (unit: Unit, period: string) => Prom
 
 /** Parsed snapshots kept per instance, weighed by their stored JSON text (the parsed objects weigh a few times more). */
 export const DEFAULT_INSIGHTS_CACHE_BYTES = 24 * 1024 * 1024
+/** Rendered answers kept per instance, weighed at about ANSWER_ROW_BYTES a row (a whole large table is never kept). */
+const ANSWER_CACHE_BYTES = 8 * 1024 * 1024
+const ANSWER_ROW_BYTES = 300
 /** Builds one instance runs at once: each holds a connection for its lock and needs others for its reads. */
 const CONCURRENT_BUILDS = 2
 
@@ -127,6 +130,8 @@ export function createInsightsService({ database, agencies, log, settings = defa
   let listening = false
   let unlisten: (() => Promise<void>) | undefined
   const cache = createByteLru<{ id: string; snapshot: Snapshot }>(settings.cacheBytes ?? DEFAULT_INSIGHTS_CACHE_BYTES)
+  /** Rendered answers by question and the build ids they were selected from (read-only objects: callers copy, never mutate). */
+  const answers = createByteLru<InsightAnswer>(ANSWER_CACHE_BYTES)
   const building = new Map<string, Promise<Version | undefined>>()
   const running = new Set<Promise<unknown>>()
   const slots = semaphore(CONCURRENT_BUILDS)
@@ -269,14 +274,18 @@ export function createInsightsService({ database, agencies, log, settings = defa
     return v
   }
 
-  /** One insight's snapshots of these periods, in order: from this instance's cache, else one read of the store. */
-  async function snapshotsOf(agency: AgencyRow, unit: Unit, insight: InsightName, periods: readonly string[]): Promise<Snapshot[]> {
+  /** The stored versions of these periods, building (and waiting for) those no instance has stored yet. */
+  async function versionsFor(agency: AgencyRow, unit: Unit, periods: readonly string[]): Promise<Map<string, Version>> {
     const versions = await versionsOf(agency.id)
     // Periods never built are built now, in order, CONCURRENT_BUILDS at a time (one's reads overlap another's
     // suppression); stale ones answer until their rebuild is stored.
-    const wanted = new Map<string, Version>()
     const ensured = await Promise.all(periods.map((p) => ensure(agency, versions, unit, p)))
-    periods.forEach((p, i) => wanted.set(p, ensured[i]!))
+    return new Map(periods.map((p, i) => [p, ensured[i]!]))
+  }
+
+  /** One insight's snapshots of these periods, in order: from this instance's cache, else one read of the store. */
+  async function snapshotsOf(agency: AgencyRow, unit: Unit, insight: InsightName, periods: readonly string[], given?: Map<string, Version>): Promise<Snapshot[]> {
+    const wanted = given ?? (await versionsFor(agency, unit, periods))
     const found = new Map<string, Snapshot>()
     for (const [p, v] of wanted) {
       const hit = cache.get(cacheKey(agency.id, unit, insight, p))
@@ -291,6 +300,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
       }
       missing.splice(0, missing.length, ...missing.filter((p) => !found.has(p)))
       // Gone from the store since the directory was read (an operator emptied it): build again.
+      const versions = missing.length ? await versionsOf(agency.id) : new Map<string, Version>()
       for (const p of missing) {
         versions.delete(`${unit}:${p}`)
         await ensure(agency, versions, unit, p)
@@ -507,7 +517,12 @@ export function createInsightsService({ database, agencies, log, settings = defa
       // Trust's topic margins are its rows by topic (a meeting's several topics overlap, so its cells carry `topics`).
       if (query.topic && (dims.includes('topic') || name === 'trust')) selection.topic = new Set(query.topic)
       const period = periodSelection(state.periods[unit], unit, query.from, query.to)
-      const snapshots = await snapshotsOf(agency, unit, name, period.values)
+      const versions = await versionsFor(agency, unit, period.values)
+      // The same question of the same stored versions (and area tree) has the same answer: dashboards ask it again and again.
+      const answerKey = JSON.stringify([agency.id, name, query, [...versions.values()].map((v) => v.id), agencyAreas.map((a) => [a.id, a.version])])
+      const cachedAnswer = answers.get(answerKey)
+      if (cachedAnswer) return cachedAnswer
+      const snapshots = await snapshotsOf(agency, unit, name, period.values, versions)
       // Each period's rows are kept in answer order (inAnswerOrder), and a selection keeps that order.
       const rows = snapshots.flatMap((snapshot) => select({ entries: snapshot.rows }, selection).filter(inArea))
       const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
@@ -541,6 +556,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
           slots: weekdays.flatMap((weekday) => timesOfDay.filter((timeOfDay) => !slots.has(`${weekday}/${timeOfDay}`)).map((timeOfDay) => ({ weekday, timeOfDay }))),
         }
       }
+      answers.set(answerKey, out, (cells.length + margins.length) * ANSWER_ROW_BYTES + 1024)
       return out
     },
 
