@@ -94,7 +94,8 @@ t.test('when a rebuild is killed half-way, then the previous version keeps answe
       async beforeStore() {
         reached()
         await gate
-        if (usingPostgres())
+        // Only its first build is killed (when no other instance holds a lock); later ones just fail.
+        if (usingPostgres() && errors.length === 0)
           await database.raw(`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and granted and pid <> pg_backend_pid() and database = (select oid from pg_database where datname = current_database())`)
         throw new Error('build killed')
       },
