@@ -100,6 +100,8 @@ export const DEFAULT_INSIGHTS_CACHE_BYTES = 24 * 1024 * 1024
 /** Rendered answers kept per instance, weighed at about ANSWER_ROW_BYTES a row (a whole large table is never kept). */
 const ANSWER_CACHE_BYTES = 8 * 1024 * 1024
 const ANSWER_ROW_BYTES = 300
+/** Periods whose snapshots one statement reads. */
+const FETCH_PERIODS = 4
 /** Builds one instance runs at once: each holds a connection for its lock and needs others for its reads. */
 const CONCURRENT_BUILDS = 2
 
@@ -293,11 +295,13 @@ export function createInsightsService({ database, agencies, log, settings = defa
     }
     const missing = periods.filter((p) => !found.has(p))
     for (let attempt = 0; missing.length && attempt < 2; attempt++) {
-      for (const s of await store().snapshots(agency.id, limits, unit, insight, missing)) {
-        const snapshot: Snapshot = { rows: JSON.parse(s.rows) as PublishedRow[] }
-        cache.set(cacheKey(agency.id, unit, insight, s.period), { id: s.id, snapshot }, s.rows.length)
-        found.set(s.period, snapshot)
-      }
+      // A few periods a statement: a whole large table's JSON text is never held at once, only its parsed rows.
+      for (let i = 0; i < missing.length; i += FETCH_PERIODS)
+        for (const s of await store().snapshots(agency.id, limits, unit, insight, missing.slice(i, i + FETCH_PERIODS))) {
+          const snapshot: Snapshot = { rows: JSON.parse(s.rows) as PublishedRow[] }
+          cache.set(cacheKey(agency.id, unit, insight, s.period), { id: s.id, snapshot }, s.rows.length)
+          found.set(s.period, snapshot)
+        }
       missing.splice(0, missing.length, ...missing.filter((p) => !found.has(p)))
       // Gone from the store since the directory was read (an operator emptied it): build again.
       const versions = missing.length ? await versionsOf(agency.id) : new Map<string, Version>()
