@@ -106,6 +106,9 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   // Caches follow changes made on any instance from when the app is ready (a first listen empties them: nothing missed).
   app.addHook('onReady', async () => services.caches.start())
   app.addHook('onClose', async () => services.caches.stop())
+  // Insight tables are stored once for every instance; each hears the others' rebuilds so its cache stays exact.
+  app.addHook('onReady', async () => services.insights.start())
+  app.addHook('onClose', async () => services.insights.stop())
   // Webhook delivery runs while the app does: started once it is ready, stopped (in-flight sends finished) when it closes.
   if (webhooks.delivery) {
     app.addHook('onReady', async () => services.webhookWorker.start())

@@ -56,3 +56,6 @@ SELECT create_distributed_table('webhook_subscriptions', 'agency_id', colocate_w
 SELECT create_distributed_table('webhook_deliveries', 'agency_id', colocate_with => 'announcements');
 SELECT create_distributed_table('norm_tables', 'agency_id', colocate_with => 'announcements');
 SELECT create_distributed_table('agency_pooling', 'agency_id', colocate_with => 'announcements');
+SELECT create_distributed_table('insight_periods', 'agency_id', colocate_with => 'announcements');
+SELECT create_distributed_table('insight_snapshots', 'agency_id', colocate_with => 'announcements');
+SELECT create_distributed_table('insight_sources', 'agency_id', colocate_with => 'announcements');

@@ -75,6 +75,9 @@ export const distribution: Record<string, Placement> = {
   survey_tokens: distributed,
   norm_tables: distributed,
   agency_pooling: distributed,
+  insight_periods: distributed,
+  insight_snapshots: distributed,
+  insight_sources: distributed,
   webhook_deliveries: distributed,
   webhook_subscriptions: distributed,
 }

@@ -1,4 +1,5 @@
 /** Insights for analysts: aggregate answers, each a selection of whole cells from one suppressed canonical table per agency. */
+import { createHash, randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import type { RequestContext } from '../../context.ts'
 import type { Database } from '../../db/client.ts'
@@ -10,6 +11,8 @@ import { parseInput } from '../shared/validation.ts'
 import { select, type Selection } from './canonical-table.ts'
 import { buildCommunityTrust, cycles, quarterOf, type CommunityTrustRow, type Linked } from './community-trust.ts'
 import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type EventRow, type Limits, type Published, type PublishedRow, type Snapshot } from './insight-tables.ts'
+import { createByteLru } from './byte-lru.ts'
+import { createInsightStoreRepository, INSIGHTS_CHANNEL, type InsightStoreRepository, type StoredPeriod } from './insight-store-repository.ts'
 import { createInsightsRepository, inBuildTransaction, type InsightsRepository, type PeriodRange, type PeriodSpan, type Watermark } from './insights-repository.ts'
 import type { SuppressionReason } from './suppression.ts'
 
@@ -19,6 +22,8 @@ export type InsightName = (typeof insightNames)[number]
 export type InsightsSettings = Limits & {
   /** How long a computed table is served before the source tables are checked for changes again. */
   refreshSeconds: number
+  /** The most stored JSON text of parsed snapshots one instance keeps (DEFAULT_INSIGHTS_CACHE_BYTES). */
+  cacheBytes?: number
 }
 /**
  * How long one of a build's queries may run: a build runs in the background (after an agency's first), and a large
@@ -67,31 +72,38 @@ export type CommunityTrustAnswer = {
 const WEIGHTING =
   "Answers are raked (iterative proportional fitting, weights trimmed to 0.2–5 × the mean) to the area's population margins on age band, gender, race or ethnicity and language (the answer's language); prefer_not_to_say and unanswered questions keep their weight on that dimension. An area without margins of its own uses the sum of its sub-areas' (when every one has them), else its nearest ancestor's, else it is reported unweighted (weighting.basis says which). Margins of error are 95%, from the weighted variance over Kish's effective sample size. Every figure is shown only where its unweighted response count is shown and reaches the agency's withheld tier."
 
-
 type Unit = 'month' | 'quarter'
 /** Voice and closing the loop are kept by month, the others by quarter; every margin keeps its period (insight-tables). */
 const unitOf: Record<InsightName, Unit> = { reach: 'quarter', voice: 'month', 'closing-the-loop': 'month', trust: 'quarter', 'who-takes-part': 'quarter' }
 const dimsOf: Record<InsightName, readonly string[]> = { reach: REACH_DIMS, voice: FEEDBACK_DIMS, 'closing-the-loop': LOOP_CELL, trust: TRUST_DIMS, 'who-takes-part': WHO_DIMS }
 type MonthTables = { voice: Snapshot; 'closing-the-loop': Snapshot }
 type QuarterTables = { reach: Snapshot; trust: Snapshot; 'who-takes-part': Snapshot; events: ReadonlySet<string> }
+type Areas = Awaited<ReturnType<ReturnType<typeof createAgenciesRepository>['listAreas']>>
 
 /**
- * One agency's tables, one period at a time. Each period is protected on its own (every margin keeps its period), so
- * a period is built when first asked for, and rebuilt in the background, alone, when its sources change.
+ * What this instance knows of an agency: the sources' watermark it last saw, the periods with data, and a digest of
+ * the other inputs (time zone, area tree). The tables themselves live in PostgreSQL (insight_periods, insight_snapshots).
  */
-type AgencyTables = {
-  watermark: Watermark
-  checkedAt: number
-  /** Every period with data, oldest first. */
-  periods: Record<Unit, string[]>
-  built: { month: Map<string, MonthTables>; quarter: Map<string, QuarterTables> }
-  /** Built periods whose sources changed since: they answer until rebuilt. */
-  stale: Record<Unit, Set<string>>
-  building: Map<string, Promise<void>>
-  refreshing: boolean
-  /** Rises with every period built: what was derived from the tables (community trust) knows when they changed. */
-  generation: number
-}
+type AgencyState = { watermark: Watermark; checkedAt: number; periods: Record<Unit, string[]>; inputs: string; refreshing: boolean }
+/** A stored period's version and build id (caches key on the id: a rebuilt period never answers from an older entry). */
+type Version = { version: number; id: string }
+/**
+ * How a period is built: `missing` waits for another instance's build of it, then builds only if still missing; `stale`
+ * and `try` skip a period another instance is building; `force` rebuilds whatever is stored.
+ */
+type BuildMode = 'missing' | 'stale' | 'try' | 'force'
+/** Test hooks: runs after a period's tables are built and before they are stored. */
+export type InsightsHooks = { beforeStore?: (unit: Unit, period: string) => Promise<void> }
+
+/** Parsed snapshots kept per instance, weighed by their stored JSON text (the parsed objects weigh a few times more). */
+export const DEFAULT_INSIGHTS_CACHE_BYTES = 24 * 1024 * 1024
+/** Rendered answers kept per instance, weighed at about ANSWER_ROW_BYTES a row (a whole large table is never kept). */
+const ANSWER_CACHE_BYTES = 8 * 1024 * 1024
+const ANSWER_ROW_BYTES = 300
+/** Periods whose snapshots one statement reads. */
+const FETCH_PERIODS = 4
+/** Builds one instance runs at once: each holds a connection for its lock and needs others for its reads. */
+const CONCURRENT_BUILDS = 2
 
 export type InsightRow = { key: Record<string, string | null>; by?: string[] } & Record<string, unknown>
 export type InsightAnswer = {
@@ -109,21 +121,33 @@ export const timesOfDay = ['morning', 'afternoon', 'evening', 'night'] as const
 const METHOD =
   'Counts of 1 to threshold−1 are suppressed (PRIMARY); further entries are suppressed (COMPLEMENTARY) until no suppressed value is determined by the published totals. Every answer is a selection of whole cells and margins of one canonical table per agency, so no two answers can be differenced. Means and percentiles need at least minResponses answers (INSUFFICIENT_RESPONSES).'
 
-export function createInsightsService({ database, agencies, log, settings = defaultInsightsSettings }: { database: Database; agencies: AgenciesService; log?: ErrorLog; settings?: InsightsSettings }) {
+export function createInsightsService({ database, agencies, log, settings = defaultInsightsSettings, hooks = {} }: { database: Database; agencies: AgenciesService; log?: ErrorLog; settings?: InsightsSettings; hooks?: InsightsHooks }) {
   const { db } = database
-  const tables = new Map<string, AgencyTables>()
-  const opening = new Map<string, Promise<AgencyTables>>()
+  /** Stored tables are keyed by the limits they were protected at: a table protected at other limits never answers. */
+  const limits = `${settings.threshold}/${settings.minResponses}`
+  const states = new Map<string, AgencyState>()
+  const opening = new Map<string, Promise<AgencyState>>()
+  /** Stored periods' versions per agency (`unit:period`), kept exact by the rebuild signal while it is heard; else read per answer. */
+  const directory = new Map<string, { versions: Map<string, Version>; loaded: Promise<void> }>()
+  let listening = false
+  let unlisten: (() => Promise<void>) | undefined
+  const cache = createByteLru<{ id: string; snapshot: Snapshot }>(settings.cacheBytes ?? DEFAULT_INSIGHTS_CACHE_BYTES)
+  /** Rendered answers by question and the build ids they were selected from (read-only objects: callers copy, never mutate). */
+  const answers = createByteLru<InsightAnswer>(ANSWER_CACHE_BYTES)
+  const building = new Map<string, Promise<Version | undefined>>()
+  const running = new Set<Promise<unknown>>()
+  const slots = semaphore(CONCURRENT_BUILDS)
+  /** Periods this instance built (`agencyId|unit:period` → times): tests and benchmarks read it. */
+  const built = new Map<string, number>()
+  const store = () => createInsightStoreRepository(db)
 
   const buildQuery = <T>(query: (repo: InsightsRepository) => Promise<T>) => inBuildTransaction(db, BUILD_STATEMENT_TIMEOUT_MS, query)
+  const cacheKey = (agencyId: string, unit: Unit, insight: string, period: string) => `${agencyId}|${unit}|${insight}|${period}`
 
   /** Voice and closing the loop of one month, from that month's rows only (an index range on received_at). */
-  async function buildMonth(agency: AgencyRow, month: string): Promise<MonthTables> {
+  async function buildMonth(agency: AgencyRow, month: string, areas: Areas): Promise<MonthTables> {
     const range = rangeOf(month, 'month')
-    const [feedback, days, areas] = await Promise.all([
-      buildQuery((repo) => repo.feedback(agency.id, agency.timeZone, range)),
-      buildQuery((repo) => repo.days(agency.id, agency.timeZone, range)),
-      createAgenciesRepository(db).listAreas(agency.id),
-    ])
+    const [feedback, days] = await Promise.all([buildQuery((repo) => repo.feedback(agency.id, agency.timeZone, range)), buildQuery((repo) => repo.days(agency.id, agency.timeZone, range))])
     // Voice rolls up as reach does: each item's area also counts toward its outermost area.
     const topOf = new Map(areas.map((a) => [a.id, a.lineage[0] ?? a.id]))
     const top = (area: string) => (area ? (topOf.get(area) ?? area) : '')
@@ -132,13 +156,12 @@ export function createInsightsService({ database, agencies, log, settings = defa
   }
 
   /** Reach, trust and who takes part of one quarter, from the events starting in it (an index range on starts_at). */
-  async function buildQuarter(agency: AgencyRow, quarter: string): Promise<QuarterTables> {
+  async function buildQuarter(agency: AgencyRow, quarter: string, areas: Areas): Promise<QuarterTables> {
     const range = rangeOf(quarter, 'quarter')
-    const [events, people, surveys, areas] = await Promise.all([
+    const [events, people, surveys] = await Promise.all([
       buildQuery((repo) => repo.events(agency.id, agency.timeZone, range)),
       buildQuery((repo) => repo.people(agency.id, agency.timeZone, range)),
       buildQuery((repo) => repo.surveys(agency.id, agency.timeZone, range)),
-      createAgenciesRepository(db).listAreas(agency.id),
     ])
     // Each area's outermost ancestor: reach rolls its figures up to it (a district's reach is its beats').
     const topOf = new Map(areas.map((a) => [a.id, a.lineage[0] ?? a.id]))
@@ -154,81 +177,232 @@ export function createInsightsService({ database, agencies, log, settings = defa
     }
   }
 
-  /** Builds one period (once, however many callers ask) and puts it in the agency's tables. */
-  function buildPeriod(agency: AgencyRow, state: AgencyTables, unit: Unit, period: string): Promise<void> {
-    const id = `${unit}:${period}`
-    let pending = state.building.get(id)
+  /** Records a stored period's version where this instance keeps the agency's directory (a newer one only). */
+  function known(agencyId: string, unit: string, period: string, v: Version) {
+    const versions = directory.get(agencyId)?.versions
+    const current = versions?.get(`${unit}:${period}`)
+    if (versions && (!current || current.version < v.version)) versions.set(`${unit}:${period}`, v)
+  }
+
+  /** The agency's stored periods' versions: from the directory while the rebuild signal is heard, else read now. */
+  async function versionsOf(agencyId: string): Promise<Map<string, Version>> {
+    const load = async (into: Map<string, Version>) => {
+      for (const r of await store().periods(agencyId, limits)) {
+        const current = into.get(`${r.unit}:${r.period}`)
+        if (r.version > 0 && (!current || current.version < r.version)) into.set(`${r.unit}:${r.period}`, { version: r.version, id: r.id })
+      }
+    }
+    if (!listening) {
+      const versions = new Map<string, Version>()
+      await load(versions)
+      return versions
+    }
+    let entry = directory.get(agencyId)
+    if (!entry) {
+      const versions = new Map<string, Version>()
+      entry = { versions, loaded: load(versions) }
+      directory.set(agencyId, entry)
+      entry.loaded.catch(() => directory.delete(agencyId))
+    }
+    await entry.loaded
+    return entry.versions
+  }
+
+  /** A digest of what a build reads besides the watermarked sources: the agency's time zone and each area's outermost area. */
+  const inputsOf = (agency: AgencyRow, areas: Areas) => createHash('sha1').update(JSON.stringify([agency.timeZone, areas.map((a) => [a.id, a.lineage[0] ?? a.id])])).digest('base64url')
+
+  /**
+   * Builds one period and stores it, unless the store already holds what the mode asks for. On PostgreSQL the build
+   * holds the period's advisory lock in the transaction that swaps its snapshots in, so whichever instance takes the
+   * lock builds and the others wait for (or skip) it; a build that fails or is killed rolls back, and the previous
+   * version keeps answering.
+   */
+  async function buildAndStore(agency: AgencyRow, unit: Unit, period: string, mode: BuildMode): Promise<Version | undefined> {
+    const key = { agencyId: agency.id, limits, unit, period }
+    const areas = await createAgenciesRepository(db).listAreas(agency.id)
+    const inputs = inputsOf(agency, areas)
+    const stored = (row?: StoredPeriod): Version | undefined => (row && row.version > 0 ? { version: row.version, id: row.id } : undefined)
+    const wanted = (row?: StoredPeriod) =>
+      mode === 'force' || (mode === 'stale' ? !!row && row.version > 0 && (row.marks > row.builtMarks || row.inputs !== inputs) : !row || row.version === 0)
+    // The marks are read before the sources: a change marked meanwhile leaves the period stale for the next rebuild.
+    const compute = async (row: StoredPeriod | undefined) => {
+      const tables: Partial<Record<InsightName, Snapshot>> & { events?: ReadonlySet<string> } = unit === 'month' ? await buildMonth(agency, period, areas) : await buildQuarter(agency, period, areas)
+      built.set(`${agency.id}|${unit}:${period}`, (built.get(`${agency.id}|${unit}:${period}`) ?? 0) + 1)
+      await hooks.beforeStore?.(unit, period)
+      const snapshots = insightNames.filter((n) => unitOf[n] === unit).map((n) => ({ insight: n, rows: JSON.stringify(tables[n]!.rows) }))
+      return { id: randomUUID(), inputs, events: [...(tables.events ?? [])], builtMarks: row?.marks ?? 0, snapshots }
+    }
+    const save = async (repo: InsightStoreRepository, build: Awaited<ReturnType<typeof compute>>): Promise<Version> => ({ version: await repo.store(key, build), id: build.id })
+    let result: Version | undefined
+    if (database.kind === 'postgres') {
+      result = await db.transaction(async (tx) => {
+        const repo = createInsightStoreRepository(tx)
+        await repo.timeouts(BUILD_STATEMENT_TIMEOUT_MS)
+        if (!(await repo.lock(`insights|${agency.id}|${limits}|${unit}|${period}`, mode === 'missing' || mode === 'force'))) return undefined
+        const row = await repo.period(key)
+        return wanted(row) ? save(repo, await compute(row)) : stored(row)
+      })
+    } else {
+      // PGlite: one connection in one process (a transaction held through the build would stop its reads): build, then swap in one transaction.
+      const row = await store().period(key)
+      if (wanted(row)) {
+        const build = await compute(row)
+        result = await db.transaction((tx) => save(createInsightStoreRepository(tx), build))
+      } else result = stored(row)
+    }
+    if (result) known(agency.id, unit, period, result)
+    return result
+  }
+
+  /** Builds one period once in this instance however many callers ask (a few builds at a time). */
+  function buildOnce(agency: AgencyRow, unit: Unit, period: string, mode: BuildMode): Promise<Version | undefined> {
+    const id = `${agency.id}|${unit}:${period}|${mode === 'force' ? 'force' : ''}`
+    let pending = building.get(id)
     if (!pending) {
-      pending = (unit === 'month' ? buildMonth(agency, period).then((t) => void state.built.month.set(period, t)) : buildQuarter(agency, period).then((t) => void state.built.quarter.set(period, t)))
-        .then(() => void state.generation++)
-        .finally(() => state.building.delete(id))
-      state.building.set(id, pending)
+      pending = slots.run(() => buildAndStore(agency, unit, period, mode)).finally(() => building.delete(id))
+      building.set(id, pending)
     }
     return pending
   }
 
-  /** Rebuilds the stale periods one at a time in the background; a period changed again meanwhile is queued again. */
-  async function refreshStale(agency: AgencyRow, state: AgencyTables): Promise<void> {
-    if (state.refreshing) return
-    state.refreshing = true
-    try {
-      for (const unit of ['month', 'quarter'] as const)
-        for (let next = first(state.stale[unit]); next !== undefined; next = first(state.stale[unit])) {
-          state.stale[unit].delete(next)
-          await buildPeriod(agency, state, unit, next).catch((err) => {
-            state.stale[unit].add(next!)
-            throw err
-          })
-        }
-    } finally {
-      state.refreshing = false
+  /** A period's stored version, built now (and waited for) when no instance has stored it yet. */
+  async function ensure(agency: AgencyRow, versions: Map<string, Version>, unit: Unit, period: string): Promise<Version> {
+    const have = versions.get(`${unit}:${period}`)
+    if (have) return have
+    // A warm-up's try may find another instance building it: then wait for that build.
+    const v = (await buildOnce(agency, unit, period, 'missing')) ?? (await buildOnce(agency, unit, period, 'missing'))
+    if (!v) throw new Error(`insight period ${unit} ${period} was not built`)
+    versions.set(`${unit}:${period}`, v)
+    return v
+  }
+
+  /** The stored versions of these periods, building (and waiting for) those no instance has stored yet. */
+  async function versionsFor(agency: AgencyRow, unit: Unit, periods: readonly string[]): Promise<Map<string, Version>> {
+    const versions = await versionsOf(agency.id)
+    // Periods never built are built now, in order, CONCURRENT_BUILDS at a time (one's reads overlap another's
+    // suppression); stale ones answer until their rebuild is stored.
+    const ensured = await Promise.all(periods.map((p) => ensure(agency, versions, unit, p)))
+    return new Map(periods.map((p, i) => [p, ensured[i]!]))
+  }
+
+  /** One insight's snapshots of these periods, in order: from this instance's cache, else one read of the store. */
+  async function snapshotsOf(agency: AgencyRow, unit: Unit, insight: InsightName, periods: readonly string[], given?: Map<string, Version>): Promise<Snapshot[]> {
+    const wanted = given ?? (await versionsFor(agency, unit, periods))
+    const found = new Map<string, Snapshot>()
+    for (const [p, v] of wanted) {
+      const hit = cache.get(cacheKey(agency.id, unit, insight, p))
+      if (hit && hit.id === v.id) found.set(p, hit.snapshot)
     }
+    const missing = periods.filter((p) => !found.has(p))
+    for (let attempt = 0; missing.length && attempt < 2; attempt++) {
+      // A few periods a statement: a whole large table's JSON text is never held at once, only its parsed rows.
+      for (let i = 0; i < missing.length; i += FETCH_PERIODS)
+        for (const s of await store().snapshots(agency.id, limits, unit, insight, missing.slice(i, i + FETCH_PERIODS))) {
+          const snapshot: Snapshot = { rows: JSON.parse(s.rows) as PublishedRow[] }
+          cache.set(cacheKey(agency.id, unit, insight, s.period), { id: s.id, snapshot }, s.rows.length)
+          found.set(s.period, snapshot)
+        }
+      missing.splice(0, missing.length, ...missing.filter((p) => !found.has(p)))
+      // Gone from the store since the directory was read (an operator emptied it): build again.
+      const versions = missing.length ? await versionsOf(agency.id) : new Map<string, Version>()
+      for (const p of missing) {
+        versions.delete(`${unit}:${p}`)
+        await ensure(agency, versions, unit, p)
+      }
+    }
+    if (missing.length) throw new Error(`insight periods ${missing.join(', ')} are not stored`)
+    return periods.map((p) => found.get(p)!)
   }
 
-  async function open(agency: AgencyRow): Promise<AgencyTables> {
-    const repo = createInsightsRepository(db)
-    const [watermark, span] = await Promise.all([repo.watermark(agency.id), repo.span(agency.id, agency.timeZone)])
-    return { watermark, checkedAt: performance.now(), periods: periodsOf(span), built: { month: new Map(), quarter: new Map() }, stale: { month: new Set(), quarter: new Set() }, building: new Map(), refreshing: false, generation: 0 }
-  }
-
-  /** Builds, one at a time and in the order given, the periods of these units that are not built yet. */
-  async function buildMissing(agency: AgencyRow, state: AgencyTables, units: readonly Unit[], newestFirst: boolean): Promise<void> {
-    for (const unit of units)
-      for (const p of newestFirst ? [...state.periods[unit]].reverse() : state.periods[unit]) if (!state.built[unit].has(p)) await buildPeriod(agency, state, unit, p)
+  /** Rebuilds the agency's stale stored periods one at a time in the background, while their previous versions answer. */
+  function rebuildStale(agency: AgencyRow, state: AgencyState, stale: StoredPeriod[]) {
+    if (state.refreshing || !stale.length) return
+    state.refreshing = true
+    const work = (async () => {
+      for (const unit of ['month', 'quarter'] as const) for (const r of stale.filter((s) => s.unit === unit)) await buildOnce(agency, unit, r.period, 'stale')
+    })()
+      .catch((err) => log?.error({ err, agency: agency.slug }, 'insight tables were not rebuilt; the previous ones still answer'))
+      .finally(() => {
+        state.refreshing = false
+        running.delete(work)
+      })
+    running.add(work)
   }
 
   /**
-   * The agency's tables: from memory while fresh. When the sources changed, the periods they touched are marked
-   * stale and rebuilt in the background while the previous ones keep answering; only a period never built yet makes
-   * an answer wait. Every period answers from one whole, consistently suppressed table.
+   * Brings the store's watermark up to the sources' under the agency's lock: the periods changed since the store's
+   * watermark are marked (stale), so whichever instance sweeps next rebuilds them. Then sweeps: rebuilds stale ones.
    */
-  async function tablesOf(agency: AgencyRow): Promise<AgencyTables> {
-    let state = tables.get(agency.id)
+  async function reconcile(agency: AgencyRow, state: AgencyState): Promise<void> {
+    await db.transaction(async (tx) => {
+      const repo = createInsightStoreRepository(tx)
+      await repo.lock(`insights|${agency.id}|${limits}`, true)
+      // The watermark this instance read just now: an older one than another instance stored only marks more than needed.
+      const stored = await repo.sources(agency.id, limits)
+      if (stored && sameWatermark(stored, state.watermark)) return
+      if (stored) await repo.mark(agency.id, limits, state.inputs, await createInsightsRepository(tx).changedSince(agency.id, agency.timeZone, stored))
+      await repo.setSources(agency.id, limits, state.watermark)
+    })
+    const stale = (await store().periods(agency.id, limits)).filter((r) => r.version > 0 && (r.marks > r.builtMarks || r.inputs !== state.inputs))
+    rebuildStale(agency, state, stale)
+  }
+
+  async function open(agency: AgencyRow, areas: Areas): Promise<AgencyState> {
+    const repo = createInsightsRepository(db)
+    const [watermark, span] = await Promise.all([repo.watermark(agency.id), repo.span(agency.id, agency.timeZone)])
+    const state: AgencyState = { watermark, checkedAt: performance.now(), periods: periodsOf(span), inputs: inputsOf(agency, areas), refreshing: false }
+    await reconcile(agency, state)
+    return state
+  }
+
+  /**
+   * What this instance knows of the agency, checked against the sources at most every refreshSeconds: when they (or the
+   * area tree) changed, the periods they touched are marked stale in the store and rebuilt in the background while the
+   * previous versions keep answering; only a period never built makes an answer wait.
+   */
+  async function stateOf(agency: AgencyRow, areas: Areas): Promise<AgencyState> {
+    const state = states.get(agency.id)
     if (!state) {
       let pending = opening.get(agency.id)
       if (!pending) {
-        pending = open(agency).finally(() => opening.delete(agency.id))
+        pending = open(agency, areas).finally(() => opening.delete(agency.id))
         opening.set(agency.id, pending)
       }
-      state = await pending
-      if (!tables.has(agency.id)) tables.set(agency.id, state)
-      return tables.get(agency.id)!
+      const opened = await pending
+      if (!states.has(agency.id)) states.set(agency.id, opened)
+      return states.get(agency.id)!
     }
     // A refresh throttle, not domain time: performance.now() is monotonic.
     if (performance.now() - state.checkedAt < settings.refreshSeconds * 1000) return state
     state.checkedAt = performance.now()
     const repo = createInsightsRepository(db)
     const watermark = await repo.watermark(agency.id)
-    if (JSON.stringify(watermark) === JSON.stringify(state.watermark)) return state
-    const [changed, span] = await Promise.all([repo.changedSince(agency.id, agency.timeZone, state.watermark), repo.span(agency.id, agency.timeZone)])
-    state.watermark = watermark
-    state.periods = periodsOf(span)
-    for (const month of changed.months) if (state.built.month.has(month)) state.stale.month.add(month)
-    for (const quarter of changed.quarters) if (state.built.quarter.has(quarter)) state.stale.quarter.add(quarter)
-    // An event that moved to another quarter changed the one it left too.
-    for (const [quarter, t] of state.built.quarter) if (changed.events.some((id) => t.events.has(id))) state.stale.quarter.add(quarter)
-    refreshStale(agency, state).catch((err) => log?.error({ err, agency: agency.slug }, 'insight tables were not rebuilt; the previous ones still answer'))
+    const inputs = inputsOf(agency, areas)
+    if (!sameWatermark(watermark, state.watermark) || inputs !== state.inputs) {
+      state.periods = periodsOf(await repo.span(agency.id, agency.timeZone))
+      state.watermark = watermark
+      state.inputs = inputs
+    }
+    // Reconciled on every check (a few statements): another instance's failed rebuild is taken up here.
+    await reconcile(agency, state)
     return state
+  }
+
+  /** Hears other instances' rebuilds (and this one's): the directory follows, and replaced snapshots leave the cache. */
+  function heard(payload: string) {
+    let signal: { agencyId?: unknown; limits?: unknown; unit?: unknown; period?: unknown; version?: unknown; id?: unknown }
+    try {
+      signal = JSON.parse(payload) as typeof signal
+    } catch {
+      return
+    }
+    const { agencyId, unit, period, version, id } = signal
+    if (signal.limits !== limits || typeof agencyId !== 'string' || (unit !== 'month' && unit !== 'quarter') || typeof period !== 'string' || typeof version !== 'number' || typeof id !== 'string') return
+    known(agencyId, unit, period, { version, id })
+    for (const name of insightNames) if (unitOf[name] === unit) {
+      const key = cacheKey(agencyId, unit, name, period)
+      if (cache.get(key)?.id !== id) cache.delete(key)
+    }
   }
 
   async function agencyOf(ref: string): Promise<AgencyRow> {
@@ -239,37 +413,38 @@ export function createInsightsService({ database, agencies, log, settings = defa
 
   /** The last community-trust table per agency, with what it was built from: rebuilt when any of it changed. */
   const communityTables = new Map<string, { key: string; rows: CommunityTrustRow[] }>()
-  async function communityTable(agency: AgencyRow, agencyAreas: Awaited<ReturnType<ReturnType<typeof createAgenciesRepository>['listAreas']>>): Promise<CommunityTrustRow[]> {
+  async function communityTable(agency: AgencyRow, agencyAreas: Areas): Promise<CommunityTrustRow[]> {
     const repo = createInsightsRepository(db)
     const limits = { threshold: settings.threshold, minResponses: settings.minResponses, tiers: agency.reliabilityTiers }
     const watermark = await repo.watermark(agency.id)
     // The same counts the trust and closing-the-loop tables publish (or withhold) are kept as they have them.
-    const state = await tablesOf(agency)
+    const state = await stateOf(agency, agencyAreas)
     const cached = communityTables.get(agency.id)
-    const unchanged = (generation: number) => JSON.stringify([watermark, agencyAreas.map((a) => [a.id, a.version]), limits, agency.timeZone, generation])
-    if (cached?.key === unchanged(state.generation)) return cached.rows
+    const unchanged = (versions: Map<string, Version>) => JSON.stringify([watermark, agencyAreas.map((a) => [a.id, a.version]), limits, agency.timeZone, [...versions].map(([k, v]) => `${k}@${v.id}`).sort()])
+    if (cached?.key === unchanged(await versionsOf(agency.id))) return cached.rows
     const [answers, concerns] = await Promise.all([buildQuery((r) => r.surveyAnswers(agency.id, agency.timeZone)), buildQuery((r) => r.concerns(agency.id, agency.timeZone))])
-    const months = [...new Set([...answers.map((a) => a.month), ...concerns.map((c) => c.month)])]
-    for (const month of new Set(concerns.map((c) => c.month))) if (state.periods.month.includes(month) && !state.built.month.has(month)) await buildPeriod(agency, state, 'month', month)
-    for (const quarter of new Set(months.map(quarterOf))) if (state.periods.quarter.includes(quarter) && !state.built.quarter.has(quarter)) await buildPeriod(agency, state, 'quarter', quarter)
-    const rows = buildCommunityTrust(agencyAreas, answers, concerns, limits, linkedFigures(state))
-    communityTables.set(agency.id, { key: unchanged(state.generation), rows })
+    const months = [...new Set(concerns.map((c) => c.month))].filter((m) => state.periods.month.includes(m)).sort()
+    const quarters = [...new Set([...answers.map((a) => a.month), ...concerns.map((c) => c.month)].map(quarterOf))].filter((q) => state.periods.quarter.includes(q)).sort()
+    const loop = await snapshotsOf(agency, 'month', 'closing-the-loop', months)
+    const trust = await snapshotsOf(agency, 'quarter', 'trust', quarters)
+    const rows = buildCommunityTrust(agencyAreas, answers, concerns, limits, linkedFigures(new Map(quarters.map((q, i) => [q, trust[i]!])), new Map(months.map((m, i) => [m, loop[i]!]))))
+    communityTables.set(agency.id, { key: unchanged(await versionsOf(agency.id)), rows })
     return rows
   }
 
   /** The trust table's response counts by quarter and closing the loop's feedback counts by topic and month, by scope. */
-  function linkedFigures(state: AgencyTables): Linked {
+  function linkedFigures(trustByQuarter: Map<string, Snapshot>, loopByMonth: Map<string, Snapshot>): Linked {
     const index = new Map<string, Published>()
     const family = (r: PublishedRow) => [...r.family].sort().join()
-    for (const [quarter, t] of state.built.quarter)
-      for (const r of t.trust.rows) {
+    for (const [quarter, t] of trustByQuarter)
+      for (const r of t.rows) {
         if (r.level !== 'margin') continue
         const f = family(r)
         const scope = f === 'period' ? 'all' : f === 'area,period' ? `area:${r.key.area}` : f === 'period,topArea' ? `top:${r.key.topArea}` : undefined
         if (scope) index.set(`responses|${quarter}|${scope}`, r.measures.responses as Published)
       }
-    for (const [month, t] of state.built.month)
-      for (const r of t['closing-the-loop'].rows) {
+    for (const [month, t] of loopByMonth)
+      for (const r of t.rows) {
         if (r.level !== 'margin') continue
         const f = family(r)
         const scope = f === 'period,topic' ? 'all' : f === 'area,period,topic' ? `area:${r.key.area}` : undefined
@@ -330,7 +505,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
       const areaIds = new Set(agencyAreas.map((a) => a.id))
       const badAreas = (query.area ?? []).flatMap((a, i) => (areaIds.has(a) ? [] : [{ field: `area.${i}`, message: 'is not an area of this agency' }]))
       if (badAreas.length) throw validationFailed(badAreas)
-      const state = await tablesOf(agency)
+      const state = await stateOf(agency, agencyAreas)
       const unit = unitOf[name]
       const dims = dimsOf[name]
 
@@ -346,9 +521,12 @@ export function createInsightsService({ database, agencies, log, settings = defa
       // Trust's topic margins are its rows by topic (a meeting's several topics overlap, so its cells carry `topics`).
       if (query.topic && (dims.includes('topic') || name === 'trust')) selection.topic = new Set(query.topic)
       const period = periodSelection(state.periods[unit], unit, query.from, query.to)
-      // Periods never built are built now (in order, one at a time); stale ones answer until their rebuild is done.
-      for (const p of period.values) if (!state.built[unit].has(p)) await buildPeriod(agency, state, unit, p)
-      const snapshots = period.values.map((p) => (state.built[unit].get(p) as Partial<Record<InsightName, Snapshot>>)[name]!)
+      const versions = await versionsFor(agency, unit, period.values)
+      // The same question of the same stored versions (and area tree) has the same answer: dashboards ask it again and again.
+      const answerKey = JSON.stringify([agency.id, name, query, [...versions.values()].map((v) => v.id), agencyAreas.map((a) => [a.id, a.version])])
+      const cachedAnswer = answers.get(answerKey)
+      if (cachedAnswer) return cachedAnswer
+      const snapshots = await snapshotsOf(agency, unit, name, period.values, versions)
       // Each period's rows are kept in answer order (inAnswerOrder), and a selection keeps that order.
       const rows = snapshots.flatMap((snapshot) => select({ entries: snapshot.rows }, selection).filter(inArea))
       const counts = { primary: 0, complementary: 0, insufficientResponses: 0 }
@@ -382,23 +560,57 @@ export function createInsightsService({ database, agencies, log, settings = defa
           slots: weekdays.flatMap((weekday) => timesOfDay.filter((timeOfDay) => !slots.has(`${weekday}/${timeOfDay}`)).map((timeOfDay) => ({ weekday, timeOfDay }))),
         }
       }
+      answers.set(answerKey, out, (cells.length + margins.length) * ANSWER_ROW_BYTES + 1024)
       return out
     },
 
     /**
-     * Builds every agency's periods not built yet, in the background after start (INSIGHTS_WARM), so that first
-     * answers find them ready: quarters first (cheap), then months, newest first (what dashboards ask for).
+     * Builds every agency's periods no instance has stored yet, in the background after start (INSIGHTS_WARM), so that
+     * first answers find them ready: quarters first (cheap), then months, newest first (what dashboards ask for). A
+     * period another instance is building is skipped, so instances warming together share the work.
      */
     async warm(): Promise<void> {
-      for (const agency of await createAgenciesRepository(db).all()) await buildMissing(agency, await tablesOf(agency), ['quarter', 'month'], true)
+      for (const agency of await createAgenciesRepository(db).all()) {
+        const state = await stateOf(agency, await createAgenciesRepository(db).listAreas(agency.id))
+        for (const unit of ['quarter', 'month'] as const) {
+          const versions = await versionsOf(agency.id)
+          for (const p of [...state.periods[unit]].reverse()) if (!versions.has(`${unit}:${p}`)) await buildOnce(agency, unit, p, 'try')
+        }
+      }
     },
 
-    /** Builds every period of an agency's tables now, whatever their age (benchmarks and operations). */
+    /** Builds every period of an agency's tables now, whatever is stored (benchmarks and operations). */
     async refresh(agencySlug: string): Promise<void> {
       const agency = await agencyOf(agencySlug)
-      const state = await open(agency)
-      await buildMissing(agency, state, ['month', 'quarter'], false)
-      tables.set(agency.id, state)
+      const state = await stateOf(agency, await createAgenciesRepository(db).listAreas(agency.id))
+      for (const unit of ['month', 'quarter'] as const) for (const p of state.periods[unit]) await buildOnce(agency, unit, p, 'force')
+    },
+
+    /** Starts hearing rebuilds signalled by every instance (the app does, once ready); until then versions are read per answer. */
+    async start(): Promise<void> {
+      unlisten ??= await database.listen(INSIGHTS_CHANNEL, {
+        onNotify: heard,
+        // (Re)started: signals may have been missed, so the directory is read again.
+        onListening: () => {
+          directory.clear()
+          listening = true
+        },
+      })
+    },
+
+    /** Stops hearing, and waits for background rebuilds to end (each rolls back or commits whole). */
+    async stop(): Promise<void> {
+      listening = false
+      directory.clear()
+      const u = unlisten
+      unlisten = undefined
+      await u?.()
+      await Promise.allSettled([...running, ...building.values()])
+    },
+
+    /** What this instance built and keeps (tests and benchmarks). */
+    stats() {
+      return { built: new Map(built), builds: [...built.values()].reduce((a, b) => a + b, 0), building: building.size, cacheBytes: cache.bytes, cached: cache.size }
     },
   }
   return service
@@ -460,8 +672,6 @@ function rangeOf(period: string, unit: Unit): PeriodRange {
   return { from: periodStart(period, unit), to: periodStart(nextPeriod(period, unit), unit) }
 }
 
-const first = <T>(set: ReadonlySet<T>): T | undefined => set.values().next().value
-
 const pad = (n: number) => String(n).padStart(2, '0')
 function periodOfDate(date: string, unit: Unit): string {
   const [y, m] = date.split('-').map(Number)
@@ -498,3 +708,26 @@ export function slotOf(date: Date, timeZone: string): { weekday: string; timeOfD
   return { weekday, timeOfDay }
 }
 
+/** Two watermarks name the same newest changes (the store keeps one as jsonb, whose key order differs). */
+function sameWatermark(a: Watermark, b: Watermark): boolean {
+  return (Object.keys(b) as (keyof Watermark)[]).every((k) => (a[k] ?? null) === (b[k] ?? null)) && Object.keys(a).length === Object.keys(b).length
+}
+
+/** Runs at most `n` tasks at once; the rest wait their turn in order. */
+function semaphore(n: number) {
+  let free = n
+  const waiting: (() => void)[] = []
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (free > 0) free--
+      else await new Promise<void>((resolve) => waiting.push(resolve))
+      try {
+        return await task()
+      } finally {
+        const next = waiting.shift()
+        if (next) next()
+        else free++
+      }
+    },
+  }
+}

@@ -1,0 +1,139 @@
+// Insight tables built once and shared: two API instances on one database (PostgreSQL: each with pools and a listen
+// connection of its own, as two processes). A period is built by one instance, rebuilt after new feedback while the
+// previous version answers, and a build killed half-way leaves the previous version answering.
+import { setTimeout as sleep } from 'node:timers/promises'
+import pino from 'pino'
+import t, { type Test } from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../src/app.ts'
+import { openDatabase, type Database } from '../src/db/client.ts'
+import type { RequestContext } from '../src/context.ts'
+import { createByteLru } from '../src/modules/insights/byte-lru.ts'
+import { createInsightsService, defaultInsightsSettings } from '../src/modules/insights/insights-service.ts'
+import { testConfig } from './helpers/build.ts'
+import { testClock } from './helpers/clock.ts'
+import { fileDatabase, usingPostgres, type FileDatabase } from './helpers/database.ts'
+import { createFixtures } from './helpers/fixtures.ts'
+import { addFeedback } from './helpers/insights-data.ts'
+
+const MARCH = '/v1/insights/voice?agency=metro&from=2026-03-01&to=2026-03-31'
+type Voice = { margins: { by: string[]; feedback: { value: number | null } }[] }
+const total = (body: Voice) => body.margins.find((m) => m.by.join() === 'period')!.feedback.value
+/** Polls until `check` holds (a background rebuild), or fails after `ms`. */
+async function until(check: () => Promise<boolean> | boolean, ms = 15_000): Promise<boolean> {
+  for (const end = performance.now() + ms; performance.now() < end; await sleep(20)) if (await check()) return true
+  return false
+}
+
+async function twoInstances(t: Test): Promise<{ database: FileDatabase; second: Database; fixtures: Awaited<ReturnType<typeof createFixtures>>; a: FastifyInstance; b: FastifyInstance }> {
+  const database = await fileDatabase()
+  await database.reset()
+  const fixtures = await createFixtures(database)
+  const second: Database = usingPostgres() ? await openDatabase({ kind: 'postgres', url: database.url!, poolMax: 5, statementTimeoutMs: 30_000 }, pino({ level: 'silent' })) : database
+  if (second !== database) t.teardown(() => second.close())
+  const config = testConfig({ INSIGHTS_REFRESH_SECONDS: '0' })
+  const [a, b] = [await buildApp({ config, database, clock: testClock }), await buildApp({ config, database: second, clock: testClock })]
+  for (const app of [a, b]) {
+    await app.ready()
+    t.teardown(() => app.close())
+  }
+  return { database, second, fixtures, a, b }
+}
+
+t.test('when two instances are asked for the same period at once, then it is built once, and new feedback is rebuilt once and answered by the other', async (t) => {
+  const { database, fixtures, a, b } = await twoInstances(t)
+  const metro = fixtures.metro.id
+  await addFeedback(database, metro, 12, { areaId: fixtures.areas.north.id, receivedAt: '2026-03-10T15:00:00Z' })
+  const key = `${metro}|month:2026-03`
+  const builds = () => (a.services.insights.stats().built.get(key) ?? 0) + (b.services.insights.stats().built.get(key) ?? 0)
+
+  const [fromA, fromB] = await Promise.all([a.inject({ method: 'GET', url: MARCH }), b.inject({ method: 'GET', url: MARCH })])
+  t.equal(fromA.statusCode, 200)
+  t.equal(fromA.body, fromB.body, 'both instances answer the same bytes')
+  t.equal(total(fromA.json()), 12)
+  // PGlite is one process: its instances share no lock, only the store (each may build a period both ask at once).
+  if (usingPostgres()) t.equal(builds(), 1, 'March was built once, by whichever instance took its lock')
+  else t.ok(builds() >= 1 && builds() <= 2)
+  const before = builds()
+  t.equal((await b.inject({ method: 'GET', url: MARCH })).body, fromA.body, 'asked again: answered from the store')
+  t.equal(builds(), before, 'and not built again')
+
+  await sleep(2)
+  await addFeedback(database, metro, 11, { areaId: fixtures.areas.south.id, receivedAt: '2026-03-20T15:00:00Z' })
+  // A sees the change: it marks March stale in the store and rebuilds it in the background; the old version answers meanwhile.
+  const meanwhile = await a.inject({ method: 'GET', url: MARCH })
+  t.ok([12, 23].includes(total(meanwhile.json())!), 'the previous version (or the rebuilt one) answers, never none')
+  t.ok(await until(() => builds() === before + 1 && (a.services.insights.stats().built.get(key) ?? 0) >= 1), 'A rebuilt March')
+  await sleep(50) // the rebuild's signal reaches B
+  const after = await b.inject({ method: 'GET', url: MARCH })
+  t.equal(total(after.json()), 23, "B's next answer reflects the new feedback")
+  t.equal(builds(), before + 1, 'rebuilt once, by one instance')
+  t.equal((await a.inject({ method: 'GET', url: MARCH })).body, after.body)
+})
+
+t.test('when a rebuild is killed half-way, then the previous version keeps answering on every instance, and the next rebuild takes it up', async (t) => {
+  const { database, second, fixtures, a, b } = await twoInstances(t)
+  const metro = fixtures.metro.id
+  await addFeedback(database, metro, 12, { areaId: fixtures.areas.north.id, receivedAt: '2026-03-10T15:00:00Z' })
+  const first = await b.inject({ method: 'GET', url: MARCH })
+  t.equal(total(first.json()), 12)
+
+  // A third instance whose build stops before storing: on PostgreSQL its connection is terminated there (the
+  // transaction holding the period's lock dies); on PGlite the build throws.
+  let reached!: () => void
+  const atStore = new Promise<void>((resolve) => (reached = resolve))
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const errors: string[] = []
+  const killed = createInsightsService({
+    database: second,
+    agencies: b.services.agencies,
+    settings: { ...defaultInsightsSettings, refreshSeconds: 0 },
+    log: { error: (_details, message) => void errors.push(message) },
+    hooks: {
+      async beforeStore() {
+        reached()
+        await gate
+        // Only its first build is killed (when no other instance holds a lock); later ones just fail.
+        if (usingPostgres() && errors.length === 0)
+          await database.raw(`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and granted and pid <> pg_backend_pid() and database = (select oid from pg_database where datname = current_database())`)
+        throw new Error('build killed')
+      },
+    },
+  })
+  t.teardown(() => killed.stop())
+  await sleep(2)
+  await addFeedback(database, metro, 11, { areaId: fixtures.areas.south.id, receivedAt: '2026-03-20T15:00:00Z' })
+  const query = { agency: 'metro', from: '2026-03-01', to: '2026-03-31' }
+  const ctx = {} as RequestContext
+  // The killed instance notices the change first: it marks March stale and starts rebuilding it.
+  t.equal(total((await killed.answer(ctx, 'voice', query)) as unknown as Voice), 12, 'the killed instance answers the stored version')
+  await atStore
+  // While it holds the build, every instance answers the previous version. (On PostgreSQL the others find March's lock
+  // taken and do not build it a second time; PGlite's instances in one process share no lock, so only the killed one is asked.)
+  const asked = usingPostgres() ? [a, b] : []
+  const answered = async () => [JSON.stringify(await killed.answer(ctx, 'voice', query)), ...(await Promise.all(asked.map(async (app) => (await app.inject({ method: 'GET', url: MARCH })).body)))]
+  t.same(await answered(), [first.body, ...asked.map(() => first.body)], 'the previous version answers during the build')
+  // The others' attempts (their checks found March stale and its lock taken) are over before the kill.
+  t.ok(await until(() => a.services.insights.stats().building === 0 && b.services.insights.stats().building === 0))
+  release()
+  t.ok(await until(() => errors.length > 0), 'the killed build is reported')
+  const [stored] = await database.raw<{ version: number; stale: boolean }>(`select version, marks > built_marks as stale from insight_periods where agency_id = $1 and unit = 'month' and period = '2026-03'`, [metro])
+  t.same(stored, { version: 1, stale: true }, 'the store still holds the first version, marked stale')
+  t.equal(JSON.stringify(await killed.answer(ctx, 'voice', query)), first.body, 'after the kill, the previous version still answers')
+  // The period stays stale: the next instance to check takes the rebuild up.
+  t.ok(await until(async () => total((await a.inject({ method: 'GET', url: MARCH })).json()) === 23), 'a later rebuild answers the new feedback')
+})
+
+t.test('when the snapshot cache is over its bytes, then the least recently used entries leave first', async (t) => {
+  const lru = createByteLru<string>(10)
+  lru.set('a', 'A', 4)
+  lru.set('b', 'B', 4)
+  t.equal(lru.get('a'), 'A', 'a is used: b is now the oldest')
+  lru.set('c', 'C', 4)
+  t.same([lru.get('a'), lru.get('b'), lru.get('c')], ['A', undefined, 'C'])
+  t.equal(lru.bytes, 8)
+  lru.set('huge', 'H', 11)
+  t.equal(lru.get('huge'), undefined, 'an entry larger than the whole cache is not kept')
+  t.equal(lru.size, 2)
+})
