@@ -3,6 +3,7 @@
  * with the configured limits and once with nothing withheld (threshold 1), compared row by row. Tooling for
  * `npm run insights:share` and its test; it reads through the service like any caller.
  */
+import { systemClock } from '../src/clock.ts'
 import type { RequestContext } from '../src/context.ts'
 import type { Database } from '../src/db/client.ts'
 import { createAgenciesService } from '../src/modules/agencies/agencies-service.ts'
@@ -28,9 +29,9 @@ const ctx = {} as RequestContext
 /** Every nonzero figure of every count of every insight of the agency, with whether it is published. */
 export async function figuresOf(database: Database, agency: string, limits: { threshold: number; minResponses: number } = { threshold: 11, minResponses: 11 }): Promise<Figure[]> {
   const agencies = createAgenciesService({ database })
-  const published = createInsightsService({ database, agencies, settings: { ...limits, refreshSeconds: 3600 } })
+  const published = createInsightsService({ database, agencies, clock: systemClock, settings: { ...limits, refreshSeconds: 3600 } })
   // Threshold 1 withholds nothing (no count lies in 1 … 0): the true values, built by the same code.
-  const open = createInsightsService({ database, agencies, settings: { threshold: 1, minResponses: 1, refreshSeconds: 3600 } })
+  const open = createInsightsService({ database, agencies, clock: systemClock, settings: { threshold: 1, minResponses: 1, refreshSeconds: 3600 } })
   const out: Figure[] = []
   const id = (r: InsightRow) => JSON.stringify([r.by ?? [], r.key])
   for (const name of insightNames) {

@@ -172,7 +172,8 @@ t.test('when the tables were warmed after start, then a first answer for any per
   await app.services.insights.warm()
   database.recent.length = 0
   for (const name of names) t.equal((await get(`/v1/insights/${name}?agency=lakeside&from=2026-01-01&to=2026-03-31`)).statusCode, 200)
-  const builds = database.recent.filter((s) => /count\(\*\)|distinct on|count\(s\.dignity\)/.test(s.sql))
+  // The change check counts recent rows too (its statement names "recentFeedback"); a build counts whole periods.
+  const builds = database.recent.filter((s) => /count\(\*\)|distinct on|count\(s\.dignity\)/.test(s.sql) && !s.sql.includes('"recentFeedback"'))
   t.same(builds.map((s) => s.sql.slice(0, 60)), [], 'no build query ran: every period was ready')
 })
 

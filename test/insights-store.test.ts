@@ -88,6 +88,7 @@ t.test('when a rebuild is killed half-way, then the previous version keeps answe
   const killed = createInsightsService({
     database: second,
     agencies: b.services.agencies,
+    clock: testClock,
     settings: { ...defaultInsightsSettings, refreshSeconds: 0 },
     log: { error: (_details, message) => void errors.push(message) },
     hooks: {

@@ -70,7 +70,7 @@ export function createServices(
   // Surveys after police contact: an invitation's webhook carries its address and link, read at send time and then deleted.
   const contacts = createContactsService({ database, repositories, writes, agencies, topics: loop.topics, baseUrl: webhooks.delivery.baseUrl, clock, log: workLog })
   const delivery = createWebhookDelivery({ database, repositories, clock, signingClock: systemClock, sender, settings: webhooks.delivery, log: workLog, attach: contacts.attach })
-  const insightsService = createInsightsService({ database, agencies, log, ...(insights ? { settings: insights } : {}) })
+  const insightsService = createInsightsService({ database, agencies, clock, log, ...(insights ? { settings: insights } : {}) })
   const webhookWorker = createWebhookWorker({ database, repositories, delivery, settings: webhooks.worker, log: workLog })
   return {
     caches,

@@ -19,6 +19,8 @@ export type FeedbackSpec = {
   acknowledgedAfterDays?: number
   decidedAfterDays?: number
   reportedBackAfterDays?: number
+  /** When the row says it was written (default: the test clock's now); a survey comment is dated to its day. */
+  updatedAt?: string
 }
 
 export async function addEvent(db: Database, agencyId: string, e: EventSpec): Promise<string> {
@@ -51,7 +53,7 @@ export async function addFeedback(db: Database, agencyId: string, n: number, f: 
      select $1, 'said something', 'en', $3, $4, $5, (select id from feedback_topics where agency_id is null and code = $6), $7, $8, $9::timestamptz,
             $9::timestamptz + make_interval(days => $10::int), $9::timestamptz + make_interval(days => $11::int), $9::timestamptz + make_interval(days => $12::int), $13, $13
      from generate_series(1, $2)`,
-    [agencyId, n, f.channel ?? 'online_form', f.eventId ?? null, f.areaId ?? null, f.topic ?? 'community_safety', f.stance === undefined ? 'critical' : f.stance, f.status ?? 'received', f.receivedAt, after(f.acknowledgedAfterDays), after(f.decidedAfterDays), after(f.reportedBackAfterDays), stamp()],
+    [agencyId, n, f.channel ?? 'online_form', f.eventId ?? null, f.areaId ?? null, f.topic ?? 'community_safety', f.stance === undefined ? 'critical' : f.stance, f.status ?? 'received', f.receivedAt, after(f.acknowledgedAfterDays), after(f.decidedAfterDays), after(f.reportedBackAfterDays), f.updatedAt ?? stamp()],
   )
 }
 

@@ -10,7 +10,13 @@ const rowsOf = <T>(result: Rows<T>): T[] => (Array.isArray(result) ? result : (r
 export type RawEvent = { id: string; areaId: string | null; startsAt: string; timeZone: string; format: string; kind: string; languages: string[]; interpretation: string[]; counted: boolean; headCount: number }
 export type RawPerson = { eventId: string; answers: Record<string, string | string[] | null> }
 /** The newest change to each source the insights read (timestamps as text), or null where it has no rows. */
-export type Watermark = { events: string | null; attendances: string | null; participants: string | null; demographics: string | null; headCounts: string | null; feedback: string | null; transitions: string | null; surveys: string | null }
+export type Watermark = {
+  events: string | null; attendances: string | null; participants: string | null; demographics: string | null; headCounts: string | null; feedback: string | null; transitions: string | null; surveys: string | null
+  /** Rows written lately whatever their time: answers after police contact are dated to their week, their comments to their day, so a new one may not raise a maximum. */
+  recentFeedback: string; recentSurveys: string
+}
+/** How far back a row's own time may be coarsened from when it was written (a contact answer to its week's Monday; its comment to its day). */
+const COARSENED = { feedback: sql`interval '2 days'`, surveys: sql`interval '8 days'` }
 /** A month or quarter as local dates in the agency's zone: the first day, and the first day after it. */
 export type PeriodRange = { from: string; to: string }
 /** The first and last month with feedback and quarter with events, or null where there are none. */
@@ -24,7 +30,8 @@ export function createInsightsRepository(db: Queryable) {
      * The newest change to each source an insight reads: each is an indexed max() on (agency_id, updated_at), so
      * checking costs a few index probes however large the tables are.
      */
-    async watermark(agencyId: string): Promise<Watermark> {
+    async watermark(agencyId: string, now: Date): Promise<Watermark> {
+      const at = now.toISOString()
       const [row] = await run<Watermark>(sql`
         select (select max(updated_at) from events where agency_id = ${agencyId})::text as events,
                (select max(updated_at) from attendances where agency_id = ${agencyId})::text as attendances,
@@ -33,7 +40,9 @@ export function createInsightsRepository(db: Queryable) {
                (select max(updated_at) from event_head_counts where agency_id = ${agencyId})::text as "headCounts",
                (select max(updated_at) from feedback_items where agency_id = ${agencyId})::text as feedback,
                (select max(at) from feedback_transitions where agency_id = ${agencyId})::text as transitions,
-               (select max(created_at) from survey_responses where agency_id = ${agencyId})::text as surveys`)
+               (select max(created_at) from survey_responses where agency_id = ${agencyId})::text as surveys,
+               (select count(*) from feedback_items where agency_id = ${agencyId} and updated_at >= ${at}::timestamptz - ${COARSENED.feedback})::text as "recentFeedback",
+               (select count(*) from survey_responses where agency_id = ${agencyId} and created_at >= ${at}::timestamptz - ${COARSENED.surveys})::text as "recentSurveys"`)
       return row!
     },
 
@@ -60,15 +69,15 @@ export function createInsightsRepository(db: Queryable) {
       const month = (column: string) => sql`to_char(${sql.raw(column)} at time zone ${timeZone}, 'YYYY-MM')`
       const quarter = sql`to_char(e.starts_at at time zone ${timeZone}, 'YYYY-"Q"Q')`
       const rows = await run<{ unit: 'month' | 'quarter' | 'event'; value: string }>(sql`
-        select 'month' as unit, ${month('f.received_at')} as value from feedback_items f where f.agency_id = ${agencyId} and f.updated_at > ${at(since.feedback)}::timestamptz
+        select 'month' as unit, ${month('f.received_at')} as value from feedback_items f where f.agency_id = ${agencyId} and f.updated_at > ${at(since.feedback)}::timestamptz - ${COARSENED.feedback}
         union select 'month', ${month('f.received_at')} from feedback_transitions t join feedback_items f on f.id = t.feedback_id where t.agency_id = ${agencyId} and t.at > ${at(since.transitions)}::timestamptz
         union select 'month', ${month('f.received_at')} from events e join feedback_items f on f.event_id = e.id where e.agency_id = ${agencyId} and e.updated_at > ${at(since.events)}::timestamptz
         union select 'quarter', ${quarter} from events e where e.agency_id = ${agencyId} and e.updated_at > ${at(since.events)}::timestamptz
         union select 'event', e.id::text from events e where e.agency_id = ${agencyId} and e.updated_at > ${at(since.events)}::timestamptz
         union select 'quarter', ${quarter} from attendances a join events e on e.id = a.event_id where a.agency_id = ${agencyId} and a.updated_at > ${at(since.attendances)}::timestamptz
         union select 'quarter', ${quarter} from event_head_counts h join events e on e.id = h.event_id where h.agency_id = ${agencyId} and h.updated_at > ${at(since.headCounts)}::timestamptz
-        union select 'quarter', ${quarter} from survey_responses s join events e on e.id = s.event_id where s.agency_id = ${agencyId} and s.created_at > ${at(since.surveys)}::timestamptz
-        union select 'quarter', to_char(s.created_at at time zone ${timeZone}, 'YYYY-"Q"Q') from survey_responses s where s.agency_id = ${agencyId} and s.event_id is null and s.created_at > ${at(since.surveys)}::timestamptz
+        union select 'quarter', ${quarter} from survey_responses s join events e on e.id = s.event_id where s.agency_id = ${agencyId} and s.created_at > ${at(since.surveys)}::timestamptz - ${COARSENED.surveys}
+        union select 'quarter', to_char(s.created_at at time zone ${timeZone}, 'YYYY-"Q"Q') from survey_responses s where s.agency_id = ${agencyId} and s.event_id is null and s.created_at > ${at(since.surveys)}::timestamptz - ${COARSENED.surveys}
         union select 'quarter', ${quarter} from participant_demographics d join attendances a on a.participant_id = d.participant_id join events e on e.id = a.event_id
               where d.agency_id = ${agencyId} and d.updated_at > ${at(since.demographics)}::timestamptz
         union select 'quarter', ${quarter} from participants p join attendances a on a.participant_id = p.id join events e on e.id = a.event_id

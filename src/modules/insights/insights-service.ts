@@ -1,6 +1,7 @@
 /** Insights for analysts: aggregate answers, each a selection of whole cells from one suppressed canonical table per agency. */
 import { createHash, randomUUID } from 'node:crypto'
 import { z } from 'zod'
+import type { Clock } from '../../clock.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database } from '../../db/client.ts'
 import { eventFormats, eventKinds } from '../../db/schema/index.ts'
@@ -121,7 +122,7 @@ export const timesOfDay = ['morning', 'afternoon', 'evening', 'night'] as const
 const METHOD =
   'Counts of 1 to threshold−1 are suppressed (PRIMARY); further entries are suppressed (COMPLEMENTARY) until no suppressed value is determined by the published totals. Every answer is a selection of whole cells and margins of one canonical table per agency, so no two answers can be differenced. Means and percentiles need at least minResponses answers (INSUFFICIENT_RESPONSES).'
 
-export function createInsightsService({ database, agencies, log, settings = defaultInsightsSettings, hooks = {} }: { database: Database; agencies: AgenciesService; log?: ErrorLog; settings?: InsightsSettings; hooks?: InsightsHooks }) {
+export function createInsightsService({ database, agencies, clock, log, settings = defaultInsightsSettings, hooks = {} }: { database: Database; agencies: AgenciesService; clock: Clock; log?: ErrorLog; settings?: InsightsSettings; hooks?: InsightsHooks }) {
   const { db } = database
   /** Stored tables are keyed by the limits they were protected at: a table protected at other limits never answers. */
   const limits = `${settings.threshold}/${settings.minResponses}`
@@ -349,7 +350,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
 
   async function open(agency: AgencyRow, areas: Areas): Promise<AgencyState> {
     const repo = createInsightsRepository(db)
-    const [watermark, span] = await Promise.all([repo.watermark(agency.id), repo.span(agency.id, agency.timeZone)])
+    const [watermark, span] = await Promise.all([repo.watermark(agency.id, clock.now()), repo.span(agency.id, agency.timeZone)])
     const state: AgencyState = { watermark, checkedAt: performance.now(), periods: periodsOf(span), inputs: inputsOf(agency, areas), refreshing: false }
     await reconcile(agency, state)
     return state
@@ -376,7 +377,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
     if (performance.now() - state.checkedAt < settings.refreshSeconds * 1000) return state
     state.checkedAt = performance.now()
     const repo = createInsightsRepository(db)
-    const watermark = await repo.watermark(agency.id)
+    const watermark = await repo.watermark(agency.id, clock.now())
     const inputs = inputsOf(agency, areas)
     if (!sameWatermark(watermark, state.watermark) || inputs !== state.inputs) {
       state.periods = periodsOf(await repo.span(agency.id, agency.timeZone))
@@ -416,7 +417,7 @@ export function createInsightsService({ database, agencies, log, settings = defa
   async function communityTable(agency: AgencyRow, agencyAreas: Areas): Promise<CommunityTrustRow[]> {
     const repo = createInsightsRepository(db)
     const limits = { threshold: settings.threshold, minResponses: settings.minResponses, tiers: agency.reliabilityTiers }
-    const watermark = await repo.watermark(agency.id)
+    const watermark = await repo.watermark(agency.id, clock.now())
     // The same counts the trust and closing-the-loop tables publish (or withhold) are kept as they have them.
     const state = await stateOf(agency, agencyAreas)
     const cached = communityTables.get(agency.id)
