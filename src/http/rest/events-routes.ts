@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../modules/services.ts'
 import { schemaOrgEvent, schemaOrgEventList } from '../../modules/events/jsonld-format.ts'
-import type { EmptyPage, EventRead, EventsPageRead } from '../../modules/reads/reads-service.ts'
+import type { EmptyPage, EventPlan, EventsPageRead } from '../../modules/reads/reads-service.ts'
 import { planCache, sightOf } from '../plan-cache.ts'
 import { contextOf } from '../request-context.ts'
 import { prefersJsonLd } from './negotiation.ts'
@@ -15,7 +15,7 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath
   const { events, series, eventFeeds, reads } = services
   // Reads planned per caller's sight, languages and URL (plan-cache.ts): a repeated read only binds and runs its statement.
   const listPlans = planCache<{ read: EventsPageRead | EmptyPage }>(services.caches)
-  const eventPlans = planCache<EventRead>(services.caches)
+  const eventPlans = planCache<EventPlan>(services.caches)
 
   app.get('/v1/events', async function listEvents(request, reply) {
     reply.header('vary', 'Accept, Accept-Language, Authorization')
@@ -61,10 +61,11 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath
     const near = (request.query as Record<string, unknown> | undefined)?.near !== undefined
     if (readPath && !near) {
       const ctx = contextOf(request)
-      const key = `${sightOf(request)}\u0000${ctx.languages.join(',')}\u0000${request.params.id}`
-      let read = eventPlans.get(key)
-      if (!read) eventPlans.set(key, (read = await reads.planEvent(ctx, request.params.id)))
-      const { body, version, contentLanguage, descriptionLanguage } = await reads.event(ctx, read)
+      // Keyed without the id: one plan serves every event (keyed by id, a thousand plans missed on most of 10,000 events).
+      const key = `${sightOf(request)}\u0000${ctx.languages.join(',')}`
+      let plan = eventPlans.get(key)
+      if (!plan) eventPlans.set(key, (plan = await reads.planEvent(ctx)))
+      const { body, version, contentLanguage, descriptionLanguage } = await reads.event(ctx, plan, request.params.id)
       sendResource(reply, { version, ...(contentLanguage ? { contentLanguage } : {}), descriptionLanguage })
       reply.header('vary', 'Accept, Accept-Language, Authorization')
       return sendJsonText(reply, body)

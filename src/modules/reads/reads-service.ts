@@ -82,15 +82,16 @@ export function createReadsService({ repo, agencies, events }: { repo: ReadsRepo
       return { body: JSON.stringify({ data: [], nextCursor: null, ...(read.count ? noRows : {}) }), nextCursor: null }
     },
 
-    /** GET /v1/events/{id}'s read; an id that is not even a UUID names nothing. */
-    async planEvent(ctx: RequestContext, id: string): Promise<EventRead> {
-      if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
-      return { kind: 'event', selection: { key: 'event', field: 'event', args: {}, selections: [] }, id, visibility: await events.visibilityFor(ctx) }
+    /** GET /v1/events/{id}'s read for any id: what the caller may see, the same whichever event is asked for. */
+    async planEvent(ctx: RequestContext): Promise<EventPlan> {
+      return { kind: 'event', selection: { key: 'event', field: 'event', args: {}, selections: [] }, visibility: await events.visibilityFor(ctx) }
     },
 
     /** A planned event as REST's JSON text built by PostgreSQL, with its version and language; errors as events.get gives them. */
-    async event(ctx: RequestContext, read: EventRead): Promise<{ body: string; version: number; contentLanguage: string | null; descriptionLanguage: string | null }> {
-      const found = await repo.restEvent(read, ctx.languages)
+    async event(ctx: RequestContext, plan: EventPlan, id: string): Promise<{ body: string; version: number; contentLanguage: string | null; descriptionLanguage: string | null }> {
+      // An id that is not even a UUID names nothing.
+      if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
+      const found = await repo.restEvent({ ...plan, id }, ctx.languages)
       if (!found) throw notFound('EVENT_NOT_FOUND', 'The event')
       return found
     },
@@ -102,3 +103,5 @@ export function createReadsService({ repo, agencies, events }: { repo: ReadsRepo
   }
 }
 export type ReadsService = ReturnType<typeof createReadsService>
+/** An event read without its id: planned once per kind of caller and languages, bound to each request's id. */
+export type EventPlan = Omit<EventRead, 'id'>
