@@ -209,6 +209,8 @@ export type EventRead = { kind: 'event'; selection: Selection; id: string; visib
 export type RootRead = EventsPageRead | EventRead
 
 const columns = raw(eventColumnNames.map((c) => `events.${c}`).join(', '))
+/** The id a planned one-event statement is built with, replaced by the id asked for (it names no event: version 4 is random, this is fixed). */
+const ID_SLOT = '00000000-0000-4000-8000-00000000519d'
 
 /** `totalCountCap`: how many rows a page's total counts at most (TOTAL_COUNT_CAP). */
 export function createReadsRepository(database: Pick<Database, 'prepared'>, totalCountCap = DEFAULT_TOTAL_COUNT_CAP) {
@@ -303,12 +305,14 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
     },
 
     /** REST's view of one event as JSON text, with its version and language for ETag and Content-Language; undefined when not visible. */
-    async restEvent(read: EventRead, languages: string[]): Promise<{ body: string; version: number; contentLanguage: string | null; descriptionLanguage: string | null } | undefined> {
-      const statement = once(read, () => {
-        const source = eventSource(read, scopeOf('rest', { preferred: languages, accepted: [] }))
+    async restEvent(plan: Omit<EventRead, 'id'>, id: string, languages: string[]): Promise<{ body: string; version: number; contentLanguage: string | null; descriptionLanguage: string | null } | undefined> {
+      // Built once per plan with a stand-in id, then bound to each request's id: one statement serves every event.
+      const template = once(plan, () => {
+        const source = eventSource({ ...plan, id: ID_SLOT }, scopeOf('rest', { preferred: languages, accepted: [] }))
         const event = source.event([{ key: 'descriptionLanguage', field: 'descriptionLanguage', args: {}, selections: [] }])
         return sql`SELECT ${source.event(restEventFields)}::text AS body, ${raw(source.e)}.version, ${raw(source.l)}.lang AS language, ${event} ->> 'descriptionLanguage' AS description_language FROM ${source.from}`
       })
+      const statement = { sql: template.sql, params: template.params.map((p) => (p === ID_SLOT ? id : p)) }
       const [row] = await database.prepared<{ body: string; version: number; language: string | null; description_language: string | null }>(statement)
       return row && { body: row.body, version: row.version, contentLanguage: row.language, descriptionLanguage: row.description_language }
     },

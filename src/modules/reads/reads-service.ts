@@ -91,7 +91,7 @@ export function createReadsService({ repo, agencies, events }: { repo: ReadsRepo
     async event(ctx: RequestContext, plan: EventPlan, id: string): Promise<{ body: string; version: number; contentLanguage: string | null; descriptionLanguage: string | null }> {
       // An id that is not even a UUID names nothing.
       if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
-      const found = await repo.restEvent({ ...plan, id }, ctx.languages)
+      const found = await repo.restEvent(plan, id, ctx.languages)
       if (!found) throw notFound('EVENT_NOT_FOUND', 'The event')
       return found
     },
