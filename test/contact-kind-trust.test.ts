@@ -2,6 +2,7 @@
 // consistent with; a small kind is withheld with a complement; a table that has not seen the latest answers withholds
 // the quarter's cut whole; the pooled rows are the public ones and their pooled mean the n-weighted mean.
 import t from 'tap'
+import { TEST_NOW } from './helpers/clock.ts'
 import { poolOf, pooledRowsOf } from '../src/modules/benchmarks/benchmarks-service.ts'
 import { buildCommunityTrust, type AreaNode } from '../src/modules/insights/community-trust.ts'
 import { buildContactKindTrust, type KindAnswerRow } from '../src/modules/insights/contact-kind-trust.ts'
@@ -16,8 +17,9 @@ const answers = (area: string, month: string, contactKind: string, count: number
   Array.from({ length: count }, () => ({ area, month, contactKind, ageBand: null, gender: null, raceEthnicity: null, language: 'en', dignity: null, voice: null, neutrality: null, trust }))
 
 // One quarter (its first month): District 1 has 40 after traffic stops, 35 after meetings, 5 after reports taken; District 2 has 35 after meetings.
-const month = '2030-01'
-const quarter = '2030-Q1'
+// The first month of TEST_NOW's year, and its quarter: labels written from the tests' now, never as a calendar year.
+const month = `${TEST_NOW.slice(0, 4)}-01`
+const quarter = `${TEST_NOW.slice(0, 4)}-Q1`
 const all = [...answers('d1b1', month, 'traffic_stop', 40, 2), ...answers('d1', month, 'none', 35, 4), ...answers('d1b1', month, 'report_taken', 5, 5), ...answers('d2', month, 'none', 35, 3)]
 
 t.test('when a kind is small, then it is withheld with one complement, and the shown ones add up with what community trust shows', async (t) => {
