@@ -11,12 +11,15 @@ import type { RequestContext } from '../src/context.ts'
 import { createByteLru } from '../src/modules/insights/byte-lru.ts'
 import { createInsightsService, defaultInsightsSettings } from '../src/modules/insights/insights-service.ts'
 import { testConfig } from './helpers/build.ts'
-import { testClock } from './helpers/clock.ts'
+import { TEST_NOW, testClock } from './helpers/clock.ts'
 import { fileDatabase, usingPostgres, type FileDatabase } from './helpers/database.ts'
 import { createFixtures } from './helpers/fixtures.ts'
 import { addFeedback } from './helpers/insights-data.ts'
 
-const MARCH = '/v1/insights/voice?agency=metro&from=2026-03-01&to=2026-03-31'
+// The month nine before TEST_NOW's (its year written from the tests' now, never as a calendar year), and two days in it.
+const PAST = new Date(Date.UTC(Number(TEST_NOW.slice(0, 4)), Number(TEST_NOW.slice(5, 7)) - 1 - 9, 1)).toISOString().slice(0, 7)
+const [TENTH, TWENTIETH] = [`${PAST}-10T15:00:00Z`, `${PAST}-20T15:00:00Z`]
+const PAST_MONTH = `/v1/insights/voice?agency=metro&from=${PAST}-01&to=${PAST}-28`
 type Voice = { margins: { by: string[]; feedback: { value: number | null } }[] }
 const total = (body: Voice) => body.margins.find((m) => m.by.join() === 'period')!.feedback.value
 /** Polls until `check` holds (a background rebuild), or fails after `ms`. */
@@ -43,11 +46,11 @@ async function twoInstances(t: Test): Promise<{ database: FileDatabase; second: 
 t.test('when two instances are asked for the same period at once, then it is built once, and new feedback is rebuilt once and answered by the other', async (t) => {
   const { database, fixtures, a, b } = await twoInstances(t)
   const metro = fixtures.metro.id
-  await addFeedback(database, metro, 12, { areaId: fixtures.areas.north.id, receivedAt: '2026-03-10T15:00:00Z' })
-  const key = `${metro}|month:2026-03`
+  await addFeedback(database, metro, 12, { areaId: fixtures.areas.north.id, receivedAt: TENTH })
+  const key = `${metro}|month:${PAST}`
   const builds = () => (a.services.insights.stats().built.get(key) ?? 0) + (b.services.insights.stats().built.get(key) ?? 0)
 
-  const [fromA, fromB] = await Promise.all([a.inject({ method: 'GET', url: MARCH }), b.inject({ method: 'GET', url: MARCH })])
+  const [fromA, fromB] = await Promise.all([a.inject({ method: 'GET', url: PAST_MONTH }), b.inject({ method: 'GET', url: PAST_MONTH })])
   t.equal(fromA.statusCode, 200)
   t.equal(fromA.body, fromB.body, 'both instances answer the same bytes')
   t.equal(total(fromA.json()), 12)
@@ -55,27 +58,27 @@ t.test('when two instances are asked for the same period at once, then it is bui
   if (usingPostgres()) t.equal(builds(), 1, 'March was built once, by whichever instance took its lock')
   else t.ok(builds() >= 1 && builds() <= 2)
   const before = builds()
-  t.equal((await b.inject({ method: 'GET', url: MARCH })).body, fromA.body, 'asked again: answered from the store')
+  t.equal((await b.inject({ method: 'GET', url: PAST_MONTH })).body, fromA.body, 'asked again: answered from the store')
   t.equal(builds(), before, 'and not built again')
 
   await sleep(2)
-  await addFeedback(database, metro, 11, { areaId: fixtures.areas.south.id, receivedAt: '2026-03-20T15:00:00Z' })
+  await addFeedback(database, metro, 11, { areaId: fixtures.areas.south.id, receivedAt: TWENTIETH })
   // A sees the change: it marks March stale in the store and rebuilds it in the background; the old version answers meanwhile.
-  const meanwhile = await a.inject({ method: 'GET', url: MARCH })
+  const meanwhile = await a.inject({ method: 'GET', url: PAST_MONTH })
   t.ok([12, 23].includes(total(meanwhile.json())!), 'the previous version (or the rebuilt one) answers, never none')
   t.ok(await until(() => builds() === before + 1 && (a.services.insights.stats().built.get(key) ?? 0) >= 1), 'A rebuilt March')
   await sleep(50) // the rebuild's signal reaches B
-  const after = await b.inject({ method: 'GET', url: MARCH })
+  const after = await b.inject({ method: 'GET', url: PAST_MONTH })
   t.equal(total(after.json()), 23, "B's next answer reflects the new feedback")
   t.equal(builds(), before + 1, 'rebuilt once, by one instance')
-  t.equal((await a.inject({ method: 'GET', url: MARCH })).body, after.body)
+  t.equal((await a.inject({ method: 'GET', url: PAST_MONTH })).body, after.body)
 })
 
 t.test('when a rebuild is killed half-way, then the previous version keeps answering on every instance, and the next rebuild takes it up', async (t) => {
   const { database, second, fixtures, a, b } = await twoInstances(t)
   const metro = fixtures.metro.id
-  await addFeedback(database, metro, 12, { areaId: fixtures.areas.north.id, receivedAt: '2026-03-10T15:00:00Z' })
-  const first = await b.inject({ method: 'GET', url: MARCH })
+  await addFeedback(database, metro, 12, { areaId: fixtures.areas.north.id, receivedAt: TENTH })
+  const first = await b.inject({ method: 'GET', url: PAST_MONTH })
   t.equal(total(first.json()), 12)
 
   // A third instance whose build stops before storing: on PostgreSQL its connection is terminated there (the
@@ -104,8 +107,8 @@ t.test('when a rebuild is killed half-way, then the previous version keeps answe
   })
   t.teardown(() => killed.stop())
   await sleep(2)
-  await addFeedback(database, metro, 11, { areaId: fixtures.areas.south.id, receivedAt: '2026-03-20T15:00:00Z' })
-  const query = { agency: 'metro', from: '2026-03-01', to: '2026-03-31' }
+  await addFeedback(database, metro, 11, { areaId: fixtures.areas.south.id, receivedAt: TWENTIETH })
+  const query = { agency: 'metro', from: `${PAST}-01`, to: `${PAST}-28` }
   const ctx = {} as RequestContext
   // The killed instance notices the change first: it marks March stale and starts rebuilding it.
   t.equal(total((await killed.answer(ctx, 'voice', query)) as unknown as Voice), 12, 'the killed instance answers the stored version')
@@ -113,17 +116,17 @@ t.test('when a rebuild is killed half-way, then the previous version keeps answe
   // While it holds the build, every instance answers the previous version. (On PostgreSQL the others find March's lock
   // taken and do not build it a second time; PGlite's instances in one process share no lock, so only the killed one is asked.)
   const asked = usingPostgres() ? [a, b] : []
-  const answered = async () => [JSON.stringify(await killed.answer(ctx, 'voice', query)), ...(await Promise.all(asked.map(async (app) => (await app.inject({ method: 'GET', url: MARCH })).body)))]
+  const answered = async () => [JSON.stringify(await killed.answer(ctx, 'voice', query)), ...(await Promise.all(asked.map(async (app) => (await app.inject({ method: 'GET', url: PAST_MONTH })).body)))]
   t.same(await answered(), [first.body, ...asked.map(() => first.body)], 'the previous version answers during the build')
   // The others' attempts (their checks found March stale and its lock taken) are over before the kill.
   t.ok(await until(() => a.services.insights.stats().building === 0 && b.services.insights.stats().building === 0))
   release()
   t.ok(await until(() => errors.length > 0), 'the killed build is reported')
-  const [stored] = await database.raw<{ version: number; stale: boolean }>(`select version, marks > built_marks as stale from insight_periods where agency_id = $1 and unit = 'month' and period = '2026-03'`, [metro])
+  const [stored] = await database.raw<{ version: number; stale: boolean }>(`select version, marks > built_marks as stale from insight_periods where agency_id = $1 and unit = 'month' and period = $2`, [metro, PAST])
   t.same(stored, { version: 1, stale: true }, 'the store still holds the first version, marked stale')
   t.equal(JSON.stringify(await killed.answer(ctx, 'voice', query)), first.body, 'after the kill, the previous version still answers')
   // The period stays stale: the next instance to check takes the rebuild up.
-  t.ok(await until(async () => total((await a.inject({ method: 'GET', url: MARCH })).json()) === 23), 'a later rebuild answers the new feedback')
+  t.ok(await until(async () => total((await a.inject({ method: 'GET', url: PAST_MONTH })).json()) === 23), 'a later rebuild answers the new feedback')
 })
 
 t.test('when the snapshot cache is over its bytes, then the least recently used entries leave first', async (t) => {
