@@ -7,31 +7,10 @@ import { buildStructure, sumInto, type Key, type MarginFamily } from '../src/mod
 import { determinedEntries, protect, type SuppressionReason } from '../src/modules/insights/suppression.ts'
 import { protect as previousProtect } from './helpers/previous-suppression.ts'
 import { recoverable } from './helpers/exact-rank.ts'
+import { countTableArb } from './helpers/count-tables.ts'
 import { assertProperty } from './helpers/property.ts'
 
-const dimsArb = fc.integer({ min: 2, max: 3 }).chain((n) =>
-  fc.tuple(fc.constant(['d0', 'd1', 'd2'].slice(0, n)), fc.array(fc.integer({ min: 1, max: 4 }), { minLength: n, maxLength: n })),
-)
-// Counts skewed towards the small, as in test/insights-suppression.test.ts: most cells 0, 1–10 or just over the threshold.
-const countArb = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 11, max: 40 }), fc.integer({ min: 41, max: 500 }))
-const tableArb = dimsArb.chain(([dims, sizes]) => {
-  const keys: Key[] = []
-  const walk = (i: number, key: Key) => {
-    if (i === dims.length) return void keys.push(key)
-    for (let v = 0; v < sizes[i]!; v++) walk(i + 1, { ...key, [dims[i]!]: `v${v}` })
-  }
-  walk(0, {})
-  const subsets = (dims as string[]).reduce<string[][]>((acc, d) => [...acc, ...acc.map((s) => [...s, d])], [[]]).filter((s) => s.length < dims.length)
-  return fc.record({
-    dims: fc.constant(dims as string[]),
-    keys: fc.constant(keys),
-    counts: fc.array(countArb, { minLength: keys.length, maxLength: keys.length }),
-    families: fc.subarray(subsets, { minLength: 1 }),
-    threshold: fc.integer({ min: 11, max: 15 }),
-    forcedPicks: fc.array(fc.nat(), { maxLength: 2 }),
-    lockedPicks: fc.array(fc.nat(), { maxLength: 2 }),
-  })
-})
+const tableArb = countTableArb(4, { min: 11, max: 15 }, { forcedPicks: fc.array(fc.nat(), { maxLength: 2 }), lockedPicks: fc.array(fc.nat(), { maxLength: 2 }) })
 
 t.test('property: what the new choice publishes (totals included) leaves nothing withheld determined, and it withholds no more than the previous choice on average', async (t) => {
   let runs = 0

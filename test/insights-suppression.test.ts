@@ -6,6 +6,7 @@ import { buildStructure, select, sumInto, type Key, type MarginFamily, type Sele
 import { bigIntegers, determinedEntries, protect, reducedRowEchelon, smallIntegers } from '../src/modules/insights/suppression.ts'
 import { buildTrust, type PublishedRow, type SurveyRow } from '../src/modules/insights/insight-tables.ts'
 import type { ConfigError } from '../src/config.ts'
+import { countArb, countTableArb } from './helpers/count-tables.ts'
 import { recoverable } from './helpers/exact-rank.ts'
 import { assertProperty } from './helpers/property.ts'
 
@@ -116,29 +117,7 @@ t.test('when one small cell sits in a table with totals, then a complement is su
   t.strictSame(recoverable(status.map((x) => x !== undefined), s.relations), [])
 })
 
-const dimsArb = fc.integer({ min: 2, max: 3 }).chain((n) =>
-  fc.tuple(fc.constant(['d0', 'd1', 'd2'].slice(0, n)), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n })),
-)
-
-// Counts skewed towards the small: most cells are 0, 1–10 or just over the threshold.
-const countArb = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 11, max: 40 }), fc.integer({ min: 41, max: 500 }))
-
-const tableArb = dimsArb.chain(([dims, sizes]) => {
-  const keys: Key[] = []
-  const walk = (i: number, key: Key) => {
-    if (i === dims.length) return void keys.push(key)
-    for (let v = 0; v < sizes[i]!; v++) walk(i + 1, { ...key, [dims[i]!]: `v${v}` })
-  }
-  walk(0, {})
-  const subsets = (dims as string[]).reduce<string[][]>((acc, d) => [...acc, ...acc.map((s) => [...s, d])], [[]]).filter((s) => s.length < dims.length)
-  return fc.record({
-    dims: fc.constant(dims as string[]),
-    keys: fc.constant(keys),
-    counts: fc.array(countArb, { minLength: keys.length, maxLength: keys.length }),
-    families: fc.subarray(subsets, { minLength: 1 }),
-    threshold: fc.integer({ min: THRESHOLD, max: 15 }),
-  })
-})
+const tableArb = countTableArb(3, { min: THRESHOLD, max: 15 })
 
 const selectionArb = (dims: string[], keys: Key[]) =>
   fc.record(Object.fromEntries(dims.map((d) => [d, fc.option(fc.subarray([...new Set(keys.map((k) => k[d]!))], { minLength: 1 }), { nil: undefined })]))).map((picked) => {
