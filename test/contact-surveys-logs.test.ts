@@ -1,22 +1,16 @@
 // What the logs hold of surveys after police contact, at debug level: no phone, email, contact id or link token, whether
 // the batch is taken, refused, fails inside the database, or its invitation is delivered and answered.
-import { Writable } from 'node:stream'
 import t from 'tap'
 import { buildApp } from '../src/app.ts'
 import { testConfig } from './helpers/build.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { bearer } from './helpers/auth.ts'
 import { TEST_NOW } from './helpers/clock.ts'
+import { capturedLog } from './helpers/captured-log.ts'
 import { createFixtures } from './helpers/fixtures.ts'
 import { eventually, startReceiver } from './helpers/webhook-receiver.ts'
 
-const lines: string[] = []
-const logStream = new Writable({
-  write(chunk, _encoding, done) {
-    lines.push(...String(chunk).split('\n').filter(Boolean))
-    done()
-  },
-})
+const { lines, logStream } = capturedLog()
 const database = await createTestDatabase()
 const app = await buildApp({ config: testConfig({ LOG_LEVEL: 'debug', WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_LOOPBACK: 'true' }), database, logStream, clock: { now: () => new Date(TEST_NOW) } })
 await app.ready()

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { dumpAll } from './helpers/database.ts'
 import { TEST_NOW } from './helpers/clock.ts'
 import { eventually, startReceiver } from './helpers/webhook-receiver.ts'
 import { createAgenciesRepository } from '../src/modules/agencies/agencies-repository.ts'
@@ -220,7 +221,7 @@ t.test('when delivered or once the window has closed, then no phone, email or co
   }
   now = START + 45 * DAY
   await app.services.scheduledTimes.runOnce()
-  const dump = await dumpAll()
+  const dump = await dumpAll(database)
   t.notMatch(dump, canary, 'no canary phone, email or CAD id in a full dump of every table')
   for (const table of ['contact_invitations', 'contact_survey_tokens']) t.equal((await database.raw(`select 1 from ${table}`)).length, 0, `${table} is empty`)
   for (const d of delivered) {
@@ -267,13 +268,3 @@ t.test('when answers are read through every read path, then none can be joined t
   t.equal((await app.inject({ method: 'PATCH', url: '/v1/contact-survey-rules', headers: json(analyst), payload: {} })).statusCode, 403)
 })
 
-/** Every row of every table in the public schema, as text. */
-async function dumpAll(): Promise<string> {
-  const tables = await database.raw<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`)
-  const parts: string[] = []
-  for (const { table_name } of tables) {
-    const rows = await database.raw<{ row: string }>(`select t::text as row from "${table_name}" t`)
-    parts.push(`${table_name}: ${rows.map((r) => r.row).join('\n')}`)
-  }
-  return parts.join('\n')
-}

@@ -2,6 +2,7 @@
 import t from 'tap'
 import { bearer } from './helpers/auth.ts'
 import { build } from './helpers/build.ts'
+import { dumpAll } from './helpers/database.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
 const canaries = {
@@ -13,16 +14,6 @@ const canaries = {
   accommodation: 'Canary-Need-7f3a91: a seat by the door',
 }
 
-/** Every row of every table in the public schema, as text. */
-async function dumpAll(database: { raw<T>(sql: string, params?: unknown[]): Promise<T[]> }): Promise<string> {
-  const tables = await database.raw<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`)
-  const parts: string[] = []
-  for (const { table_name } of tables) {
-    const rows = await database.raw<{ row: string }>(`select t::text as row from "${table_name}" t`)
-    parts.push(`${table_name}: ${rows.map((r) => r.row).join('\n')}`)
-  }
-  return parts.join('\n')
-}
 
 t.test('when an admin erases a participant, then no canary remains in any table and counts are unchanged', async (t) => {
   const { app, database, fixtures } = await build(t)

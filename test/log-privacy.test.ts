@@ -1,22 +1,16 @@
 // What the logs may hold: no SQL parameters, personal data or stack paths whatever fails, and query values by allow-list only.
-import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { buildApp } from '../src/app.ts'
 import { serializeError, serializeProcessError } from '../src/logging.ts'
 import { testConfig } from './helpers/build.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { bearer } from './helpers/auth.ts'
+import { capturedLog } from './helpers/captured-log.ts'
 import { createFixtures } from './helpers/fixtures.ts'
 
 /** The app with its pino lines captured. */
 async function appWithLog(t: Test) {
-  const lines: string[] = []
-  const logStream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean))
-      done()
-    },
-  })
+  const { lines, logStream } = capturedLog()
   const database = await createTestDatabase()
   const app = await buildApp({ config: testConfig({ LOG_LEVEL: 'info' }), database, logStream })
   await app.ready()

@@ -182,3 +182,14 @@ async function resetter(database: TestDatabase): Promise<() => Promise<void>> {
 
 /** A SQL string literal (dollar quotes could collide with the data; doubled single quotes cannot). */
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
+
+/** Every row of every table in the public schema, as text: what a full dump would hold (privacy checks search it). */
+export async function dumpAll(database: Pick<Database, 'raw'>): Promise<string> {
+  const tables = await database.raw<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`)
+  const parts: string[] = []
+  for (const { table_name } of tables) {
+    const rows = await database.raw<{ row: string }>(`select t::text as row from "${table_name}" t`)
+    parts.push(`${table_name}: ${rows.map((r) => r.row).join('\n')}`)
+  }
+  return parts.join('\n')
+}
