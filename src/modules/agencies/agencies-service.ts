@@ -41,6 +41,13 @@ export function createAgenciesService({ database }: { database: Database }) {
       return row && remember(row)
     },
 
+    /** The agency a public query names by slug or id; AGENCY_NOT_FOUND when none. */
+    async byRef(ref: string): Promise<AgencyRow> {
+      const agency = isUuid(ref) ? (await service.byIds([ref])).get(ref) : await service.bySlug(ref)
+      if (!agency) throw new AppError('AGENCY_NOT_FOUND', `Agency ${ref} was not found`)
+      return agency
+    },
+
     /** A list's `agency` filter as an id: undefined when not given, null for an unknown slug (an empty page, not an error). */
     async idForFilter(slug: string | undefined): Promise<string | undefined | null> {
       if (!slug) return undefined

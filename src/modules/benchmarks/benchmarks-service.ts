@@ -75,11 +75,6 @@ export function createBenchmarksService({ database, repositories, agencies, insi
     return agencies.ofActor(ctx)
   }
 
-  async function agencyOf(ref: string): Promise<AgencyRow> {
-    const agency = isUuid(ref) ? (await agencies.byIds([ref])).get(ref) : await agencies.bySlug(ref)
-    if (!agency) throw new AppError('AGENCY_NOT_FOUND', `Agency ${ref} was not found`)
-    return agency
-  }
 
   /**
    * The community-trust answer with each principle's item code; its comparison with a norm table when `norm` names one;
@@ -88,7 +83,7 @@ export function createBenchmarksService({ database, repositories, agencies, insi
   async function communityTrust(ctx: RequestContext, rawQuery: unknown) {
     const { norm: normRef, contactKind, ...rest } = rawQuery && typeof rawQuery === 'object' ? (rawQuery as Record<string, unknown>) : {}
     const answer = await insights.communityTrust(ctx, rest)
-    const agency = await agencyOf(answer.agency)
+    const agency = await agencies.byRef(answer.agency)
     const kinds = contactKind === undefined ? undefined : parseInput(contactKindQuery, { contactKind }).contactKind
     let norm: NormTableRow | undefined
     if (normRef !== undefined) {
@@ -147,7 +142,7 @@ export function createBenchmarksService({ database, repositories, agencies, insi
     /** An agency's norm tables, newest first: published survey figures, so a public read as the comparisons are. */
     async listNorms(_ctx: RequestContext, rawQuery: unknown): Promise<NormTableView[]> {
       const query = parseInput(normListQuery, rawQuery)
-      const agency = await agencyOf(query.agency)
+      const agency = await agencies.byRef(query.agency)
       return (await repositories.benchmarks.listNorms(agency.id)).map((r) => normTableView(r, agency.slug))
     },
 

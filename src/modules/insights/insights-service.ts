@@ -5,7 +5,7 @@ import type { Clock } from '../../clock.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Database } from '../../db/client.ts'
 import { eventFormats, eventKinds } from '../../db/schema/index.ts'
-import { AppError, validationFailed } from '../../errors.ts'
+import { validationFailed } from '../../errors.ts'
 import { createAgenciesRepository, type AgencyRow } from '../agencies/agencies-repository.ts'
 import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { parseInput } from '../shared/validation.ts'
@@ -406,11 +406,6 @@ export function createInsightsService({ database, agencies, clock, log, settings
     }
   }
 
-  async function agencyOf(ref: string): Promise<AgencyRow> {
-    const agency = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref) ? (await agencies.byIds([ref])).get(ref) : await agencies.bySlug(ref)
-    if (!agency) throw new AppError('AGENCY_NOT_FOUND', `Agency ${ref} was not found`)
-    return agency
-  }
 
   /** The last community-trust table per agency, with what it was built from: rebuilt when any of it changed. */
   const communityTables = new Map<string, { key: string; rows: CommunityTrustRow[] }>()
@@ -463,7 +458,7 @@ export function createInsightsService({ database, agencies, clock, log, settings
      */
     async communityTrust(_ctx: RequestContext, rawQuery: unknown): Promise<CommunityTrustAnswer> {
       const query = parseInput(communityTrustQuery, rawQuery)
-      const agency = await agencyOf(query.agency)
+      const agency = await agencies.byRef(query.agency)
       const agencyAreas = await createAgenciesRepository(db).listAreas(agency.id)
       const areaIds = new Set(agencyAreas.map((a) => a.id))
       const badAreas = (query.area ?? []).flatMap((a, i) => (areaIds.has(a) ? [] : [{ field: `area.${i}`, message: 'is not an area of this agency' }]))
@@ -491,7 +486,7 @@ export function createInsightsService({ database, agencies, clock, log, settings
 
     /** The agency insights are asked of, by slug or id; unknown is AGENCY_NOT_FOUND. */
     async agency(ref: string): Promise<{ id: string; slug: string }> {
-      const agency = await agencyOf(ref)
+      const agency = await agencies.byRef(ref)
       return { id: agency.id, slug: agency.slug }
     },
 
@@ -501,7 +496,7 @@ export function createInsightsService({ database, agencies, clock, log, settings
      */
     async answer(_ctx: RequestContext, name: InsightName, rawQuery: unknown): Promise<InsightAnswer> {
       const query = parseInput(insightQuery, rawQuery)
-      const agency = await agencyOf(query.agency)
+      const agency = await agencies.byRef(query.agency)
       const agencyAreas = await createAgenciesRepository(db).listAreas(agency.id)
       const areaIds = new Set(agencyAreas.map((a) => a.id))
       const badAreas = (query.area ?? []).flatMap((a, i) => (areaIds.has(a) ? [] : [{ field: `area.${i}`, message: 'is not an area of this agency' }]))
@@ -582,7 +577,7 @@ export function createInsightsService({ database, agencies, clock, log, settings
 
     /** Builds every period of an agency's tables now, whatever is stored (benchmarks and operations). */
     async refresh(agencySlug: string): Promise<void> {
-      const agency = await agencyOf(agencySlug)
+      const agency = await agencies.byRef(agencySlug)
       const state = await stateOf(agency, await createAgenciesRepository(db).listAreas(agency.id))
       for (const unit of ['month', 'quarter'] as const) for (const p of state.periods[unit]) await buildOnce(agency, unit, p, 'force')
     },
