@@ -236,4 +236,26 @@ t.test('read path', async (t) => {
     t.match(plan, /Index Scan using events_starts_at_id_idx/, plan)
     t.notMatch(plan, /Seq Scan on events/, plan)
   })
+
+  t.test("when an event holds thousands of feedback items, then the public's page of them and their total read the event's published-feedback index", async (t) => {
+    // Copies of one published item at the event, some hidden or deleted, so the index's condition has rows to leave out.
+    const columns = (await database.raw<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'feedback_items' AND column_name NOT IN ('id', 'event_id', 'received_at', 'visibility', 'deleted_at') AND is_generated = 'NEVER'`,
+    )).map((c) => `"${c.column_name}"`)
+    await database.raw(
+      `INSERT INTO feedback_items (${columns.join(', ')}, event_id, received_at, visibility, deleted_at)
+       SELECT ${columns.map((c) => `f.${c}`).join(', ')}, $1, e.starts_at + g * interval '1 minute',
+         CASE WHEN g % 3 = 0 THEN 'private'::feedback_visibility ELSE 'published'::feedback_visibility END, CASE WHEN g % 7 = 0 THEN e.starts_at END
+       FROM (SELECT * FROM feedback_items WHERE visibility = 'published' AND deleted_at IS NULL LIMIT 1) f, events e, generate_series(1, 3000) AS g WHERE e.id = $1`,
+      [created[1]],
+    )
+    await database.raw('ANALYZE feedback_items')
+    const res = await ask(app, 'query ($id: ID!) { event(id: $id) { id feedback(first: 10) { totalCount nodes { id } } } }', { id: created[1] }, {})
+    t.equal(res.json().data.event.feedback.nodes.length, 10)
+    t.ok(res.json().data.event.feedback.totalCount > 1_500)
+    const statement = database.recent.at(-1)!
+    const plan = (await database.raw<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.sql}`, statement.params)).map((r) => r['QUERY PLAN']).join('\n')
+    t.match(plan, /feedback_items_event_published_idx/, plan)
+    t.notMatch(plan, /Seq Scan on feedback_items/, plan)
+  })
 })

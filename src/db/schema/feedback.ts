@@ -97,6 +97,8 @@ export const feedbackItems = pgTable(
     // Insights: the newest change per agency is one index probe.
     index('feedback_items_agency_updated_idx').on(t.agencyId, t.updatedAt),
     index('feedback_items_published_idx').on(t.receivedAt, t.id).where(sql`visibility = 'published' AND deleted_at IS NULL`),
+    // An event's published feedback (the public loop pages): its count index-only, its first page in order without a sort.
+    index('feedback_items_event_published_idx').on(t.eventId, t.receivedAt, t.id).where(sql`visibility = 'published' AND deleted_at IS NULL`),
     index('feedback_items_search_public_idx').using('gin', t.searchPublic),
     index('feedback_items_search_private_idx').using('gin', t.searchPrivate),
     index('feedback_items_search_deidentified_idx').using('gin', t.searchDeidentified),

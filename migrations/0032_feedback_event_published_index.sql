@@ -1,0 +1,1 @@
+CREATE INDEX "feedback_items_event_published_idx" ON "feedback_items" USING btree ("event_id","received_at","id") WHERE visibility = 'published' AND deleted_at IS NULL;
