@@ -12,8 +12,20 @@ export type AnonymousScope = (address: string) => string
  * same secret (a retry may land on any of them, or on one restarted since): see scopeSecret.
  */
 export function createAnonymousScope(secret: Uint8Array): AnonymousScope {
-  return (address) => createHmac('sha256', secret).update(address).digest('base64url').slice(0, 32)
+  // Every anonymous request is named by its address (rate limits, replica routing): the few addresses a process sees
+  // at once are remembered rather than hashed again, up to a bound that a flood of addresses only clears.
+  const known = new Map<string, string>()
+  return (address) => {
+    let scope = known.get(address)
+    if (scope === undefined) {
+      if (known.size >= KNOWN_ADDRESSES) known.clear()
+      scope = createHmac('sha256', secret).update(address).digest('base64url').slice(0, 32)
+      known.set(address, scope)
+    }
+    return scope
+  }
 }
+const KNOWN_ADDRESSES = 4_096
 
 /** A secret for the namespaces derived from key material the instances already share (HKDF with its own label). */
 export const deriveScopeSecret = (material: string): Uint8Array =>
