@@ -78,6 +78,28 @@ function param(value: unknown, out: { text: string; params: unknown[] }): void {
 let checked = false
 export const checkRenderingAgainstDrizzle = (on: boolean) => void (checked = on)
 
+/** Checks are on (tests): callers that render in their own way compare with drizzle too. */
+export const renderingChecked = () => checked
+
+/**
+ * Renders `query` onto the end of a statement being built, its parameters numbered after those already there (a
+ * statement assembled from pieces, as the write path's). A piece only drizzle can render must come first.
+ */
+export function renderInto(query: SQL, out: { text: string; params: unknown[] }): void {
+  const before = { text: out.text, count: out.params.length }
+  try {
+    walk([query], out)
+  } catch (err) {
+    if (!(err instanceof Unusual)) throw err
+    // drizzle numbers from $1, which would clash with the parameters already there.
+    if (before.count > 0) throw new Error('renderInto: a piece only drizzle renders cannot follow parameters')
+    const { sql: text, params } = dialect.sqlToQuery(query)
+    out.text = before.text + text
+    out.params.length = 0
+    out.params.push(...params)
+  }
+}
+
 export function renderSql(query: SQL): RenderedSql {
   const out = { text: '', params: [] as unknown[] }
   try {

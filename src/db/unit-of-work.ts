@@ -3,6 +3,7 @@
 import { getTableColumns, getTableName, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Database } from './client.ts'
+import { renderInto, renderingChecked, renderSql } from './render-sql.ts'
 
 /** Statements run prepared: a create's shape repeats, so PostgreSQL parses and plans its statements once per connection. */
 type Runner = Pick<Database, 'prepared'>
@@ -81,30 +82,118 @@ export const rowCount = (write: PlannedWrite): RowCount => ({ rowCountOf: write 
  * insert's rows, or undefined when the gate held the write back.
  */
 export async function writeAll<Row>(db: Runner, gate: SQL | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedWrite[]]): Promise<Row[] | undefined> {
-  const names = new Map<PlannedWrite, SQL>()
-  const ref = (write: PlannedWrite | 'gate') => {
-    const name = write === 'gate' ? sql.raw('gate') : names.get(write)
-    // A CTE sees only those before it; a write of no rows has none.
-    if (!name) throw new Error('a planned write refers to one that is not written before it')
-    return name
-  }
-  const ctes = [sql`gate as (${gate ?? sql`select 1`})`]
   // A planned insert of no rows (a series whose rule yields no occurrence) writes nothing.
   const writes = [first, ...rest.filter((w) => !('rows' in w) || w.rows.length > 0)]
+  const returning = ` returning ${Object.values(first.returning).map((c) => quote(c.name)).join(', ')}`
+  // Rendered straight to text and parameters: a create's inserts are most of its statement, and building them as
+  // drizzle templates first cost more CPU than the rest of the create together.
+  const out = { text: 'with gate as (', params: [] as unknown[] }
+  renderInto(gate ?? sql`select 1`, out)
+  out.text += ')'
+  const names = new Map<PlannedWrite, string>()
+  const ref = refTo(names)
+  // What a repository builds as SQL itself (reading the clock, say) is built once, so a check renders the same.
+  const built = new Map<PlannedWrite, SQL>()
   writes.forEach((write, i) => {
-    const body = 'rows' in write ? insertFromGate(write, ref) : write.build(ref)
-    const returning = i === 0 ? sql` returning ${sql.join(Object.values(first.returning).map((c) => sql.identifier(c.name)), sql`, `)}` : sql``
-    ctes.push(sql`${sql.identifier(`w${i}`)} as (${body}${returning})`)
-    names.set(write, sql`${sql.identifier(`w${i}`)}`)
+    out.text += `, ${quote(`w${i}`)} as (`
+    if ('rows' in write && !write.rows.some(carriesRowCount)) insertInto(write, out)
+    else {
+      const body = 'rows' in write ? insertFromGate(write, ref) : write.build(ref)
+      built.set(write, body)
+      renderInto(body, out)
+    }
+    out.text += `${i === 0 ? returning : ''})`
+    names.set(write, quote(`w${i}`))
   })
-  const rows = await db.prepared<Record<string, unknown>>(sql`with ${sql.join(ctes, sql`, `)} select * from w0`)
+  out.text += ' select * from "w0"'
+  if (renderingChecked()) sameAsDrizzle(out, gate, writes, built, first.returning)
+  const rows = await db.prepared<Record<string, unknown>>({ sql: out.text, params: out.params })
   // The first write always has a row, so no row back means the gate yielded none.
   if (rows.length === 0) return undefined
   return rows.map((raw) => fromDriver(first.returning, raw)) as Row[]
 }
 
-/** INSERT … SELECT from the gate: each value is a typed parameter (a bare one in a SELECT list would be read as text). */
+/** Names an earlier write's CTE (or the gate) for a write that reads it; a CTE sees only those before it. */
+const refTo = (names: Map<PlannedWrite, string>) => (write: PlannedWrite | 'gate'): SQL => {
+  const name = write === 'gate' ? 'gate' : names.get(write)
+  if (!name) throw new Error('a planned write refers to one that is not written before it')
+  return sql.raw(name)
+}
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
+const carriesRowCount = (row: Record<string, unknown>) => Object.values(row).some((v) => isObject(v) && Object.values(v).some((x) => isObject(x) && 'rowCountOf' in x))
+
+/** An insert's text around its values, once per table, columns and number of rows. */
+type InsertShape = { keys: string[]; columns: PgColumn[]; casts: string[]; head: string }
+const insertShapes = new WeakMap<PgTable, Map<string, InsertShape>>()
+
+function shapeOf(table: PgTable, rows: Record<string, unknown>[]): InsertShape {
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row).filter((k) => row[k] !== undefined)))]
+  const byTable = insertShapes.get(table) ?? insertShapes.set(table, new Map()).get(table)!
+  const known = byTable.get(keys.join())
+  if (known) return known
+  const columns = getTableColumns(table)
+  const unknown = keys.find((k) => !columns[k])
+  if (unknown) throw new Error(`planned insert names no column ${unknown}`)
+  const head = { text: 'insert into ', params: [] }
+  renderInto(sql`${table}`, head)
+  const shape = {
+    keys,
+    columns: keys.map((k) => columns[k]!),
+    casts: keys.map((k) => `::${columns[k]!.getSQLType()}`),
+    head: `${head.text} (${keys.map((k) => quote(columns[k]!.name)).join(', ')}) select v.* from gate, (values `,
+  }
+  // A table's inserts come in a handful of shapes (which optional columns a create names).
+  if (byTable.size < 64) byTable.set(keys.join(), shape)
+  return shape
+}
+
+/** INSERT … SELECT from the gate, as text: each value a typed parameter (a bare one in a SELECT list would be read as text). */
+function insertInto({ table, rows }: PlannedInsert, out: { text: string; params: unknown[] }): void {
+  const shape = shapeOf(table, rows)
+  // A VALUES list has no DEFAULT: a row may leave out only columns whose default is null anyway.
+  const defaulted = shape.keys.find((k, i) => shape.columns[i]!.hasDefault && rows.some((row) => row[k] === undefined))
+  if (defaulted) throw new Error(`planned rows of ${getTableName(table)} must all name ${defaulted} or none`)
+  out.text += shape.head
+  rows.forEach((row, r) => {
+    out.text += r === 0 ? '(' : ', ('
+    shape.keys.forEach((key, k) => {
+      if (k > 0) out.text += ', '
+      const v = row[key]
+      const cast = shape.casts[k]!
+      if (v === null || v === undefined) out.text += `null${cast}`
+      else {
+        const mapped = shape.columns[k]!.mapToDriverValue(v)
+        // A plain value is a parameter; anything else (SQL, an array) is rendered as drizzle would render it.
+        if (typeof mapped === 'string' || typeof mapped === 'number' || typeof mapped === 'boolean') {
+          out.params.push(mapped)
+          out.text += `$${out.params.length}${cast}`
+        } else renderInto(sql`${mapped}${sql.raw(cast)}`, out)
+      }
+    })
+    out.text += ')'
+  })
+  out.text += ') as v'
+}
+
+/** Tests render every write statement through drizzle as well: the text and parameters must be the same. */
+function sameAsDrizzle(out: { text: string; params: unknown[] }, gate: SQL | undefined, writes: PlannedWrite[], built: Map<PlannedWrite, SQL>, returning: Record<string, PgColumn>) {
+  const names = new Map<PlannedWrite, string>()
+  const ref = refTo(names)
+  const ctes = [sql`gate as (${gate ?? sql`select 1`})`]
+  writes.forEach((write, i) => {
+    const body = built.get(write) ?? insertFromGate(write as PlannedInsert, ref)
+    const back = i === 0 ? sql` returning ${sql.join(Object.values(returning).map((c) => sql.identifier(c.name)), sql`, `)}` : sql``
+    ctes.push(sql`${sql.identifier(`w${i}`)} as (${body}${back})`)
+    names.set(write, quote(`w${i}`))
+  })
+  const expected = renderSql(sql`with ${sql.join(ctes, sql`, `)} select * from ${sql.identifier('w0')}`)
+  if (expected.sql !== out.text || JSON.stringify(expected.params) !== JSON.stringify(out.params)) throw new Error('writeAll: the statement rendered differently from drizzle')
+}
+
+/** INSERT … SELECT from the gate, built with drizzle: for rows that carry a count of another write's rows. */
 function insertFromGate({ table, rows }: PlannedInsert, ref: (write: PlannedWrite) => SQL): SQL {
+
   const columns = getTableColumns(table)
   const keys = [...new Set(rows.flatMap((row) => Object.keys(row).filter((k) => row[k] !== undefined)))]
   const unknown = keys.find((k) => !columns[k])
