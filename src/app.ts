@@ -1,6 +1,7 @@
 // Builds the application: plugins in a fixed, commented order. Never listens; server.ts does.
 import { randomUUID } from 'node:crypto'
-import helmet from 'helmet'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import helmet, { type HelmetOptions } from 'helmet'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { systemClock, type Clock } from './clock.ts'
@@ -171,9 +172,13 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   app.addHook('onRoute', serializeFromContract({ checked: config.checkResponseSerialization }))
 
   // 3. Security headers; CORS `*` by default, never a reflected origin (so never `null`): bearer tokens, no cookies, so no credentials mode.
-  // helmet's middleware built once (the fastify plugin builds it again on every request, CSP parsing included).
-  const securityHeaders = helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } })
-  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)))
+  // helmet's headers are the same on every response: worked out once, then set with the reply's own headers (a header
+  // set on the raw response makes Node merge every other header one by one when the response is written).
+  const securityHeaders = helmetHeaders({ crossOriginResourcePolicy: { policy: 'cross-origin' } })
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders)
+    done()
+  })
   await app.register(import('@fastify/cors'), {
     origin: config.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
@@ -314,3 +319,18 @@ const GRAPHQL_PATH = '/graphql'
 const named = (storeName: string) => ({ storeName }) as object
 const rateLimited = (seconds: number) => new AppError('RATE_LIMITED', `Too many requests; retry in ${seconds} s`, { retryAfterSeconds: seconds })
 
+/** The headers helmet's middleware sets, collected from one run of it (its options here make them the same every time). */
+function helmetHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {}
+  const response = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  }
+  let ran = false
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err
+    ran = true
+  })
+  if (!ran) throw new Error('helmet did not run to its end at once')
+  return headers
+}
