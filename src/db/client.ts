@@ -9,7 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
 import type { Logger } from '../context.ts'
 import type { Config } from '../config.ts'
-import { renderSql, type RenderedSql } from './render-sql.ts'
+import { fromRendered, renderSql, type RenderedSql } from './render-sql.ts'
 import { createReplicaRouting, type ReplicaRouting } from './replica.ts'
 import * as schema from './schema/index.ts'
 
@@ -78,11 +78,6 @@ async function inTransaction<T>(tx: Db, query: SQL | RenderedSql): Promise<T[]> 
   const statement = 'params' in query && typeof query.sql === 'string' ? fromRendered(query as RenderedSql) : (query as SQL)
   const result = await tx.execute(statement)
   return ((result as unknown as { rows?: T[] }).rows ?? (result as unknown as T[])) as T[]
-}
-/** drizzle renders each parameter once, in order, as $1 … $n: the text splits back into chunks and parameters. */
-function fromRendered({ sql: text, params }: RenderedSql): SQL {
-  const parts = text.split(/\$(\d+)/)
-  return sql.join(parts.map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${params[Number(part) - 1]}`)), sql``)
 }
 /** Distinct statements prepared per process: a stream of one-off shapes must not fill every connection's plan cache. */
 const MAX_PREPARED = 500

@@ -1,6 +1,6 @@
 // Renders drizzle's sql templates to text and $n parameters as drizzle's PgDialect does, without its per-chunk entity
 // checks and tracing span, which cost a create a third of its CPU. Anything unusual is left to drizzle itself.
-import { Column, Name, Param, Placeholder, SQL, StringChunk, Subquery, Table, View } from 'drizzle-orm'
+import { Column, Name, Param, Placeholder, sql, SQL, StringChunk, Subquery, Table, View } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 
 export type RenderedSql = { sql: string; params: unknown[] }
@@ -98,6 +98,12 @@ export function renderInto(query: SQL, out: { text: string; params: unknown[] })
     out.params.length = 0
     out.params.push(...params)
   }
+}
+
+/** drizzle renders each parameter once, in order, as $1 … $n: the text splits back into chunks and parameters. */
+export function fromRendered({ sql: text, params }: RenderedSql): SQL {
+  const parts = text.split(/\$(\d+)/)
+  return sql.join(parts.map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${params[Number(part) - 1]}`)), sql``)
 }
 
 export function renderSql(query: SQL): RenderedSql {

@@ -1,9 +1,9 @@
 // The SQL mechanics of a create in at most two round trips: one SELECT carrying every check, then one statement
 // of data-modifying CTEs that writes all rows, gated on an optional claim. One statement is atomic: no BEGIN/COMMIT.
-import { getTableColumns, getTableName, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { getTableColumns, getTableName, sql, SQL, type SQLWrapper } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Database } from './client.ts'
-import { renderInto, renderingChecked, renderSql } from './render-sql.ts'
+import { fromRendered, renderInto, renderingChecked, renderSql, type RenderedSql } from './render-sql.ts'
 
 /** Statements run prepared: a create's shape repeats, so PostgreSQL parses and plans its statements once per connection. */
 type Runner = Pick<Database, 'prepared'>
@@ -39,8 +39,11 @@ export function checkAll<C extends Record<string, Check<unknown>>>(checks: C): C
 const jsonOf = (raw: unknown): unknown => (typeof raw === 'string' ? JSON.parse(raw) : raw)
 type Checked<C> = { [K in keyof C]: NonNullable<C[K]> extends Check<infer T> ? T : never }
 
-/** A write a create is gated on (an UPDATE … RETURNING that yields a row only when the create may go ahead), built by a repository. */
-export type PlannedGate = SQL
+/**
+ * A write a create is gated on (an UPDATE … RETURNING that yields a row only when the create may go ahead), built by a
+ * repository; rendered already (its parameters from $1) when the repository keeps its text.
+ */
+export type PlannedGate = SQL | RenderedSql
 
 /** Rows to insert in a unit of work, built by a repository (tables stay there); `Row` is what the insert returns. */
 export type PlannedInsert<Row = unknown> = { table: PgTable; rows: Record<string, unknown>[]; returning: Record<string, PgColumn>; row?: Row }
@@ -81,14 +84,18 @@ export const rowCount = (write: PlannedWrite): RowCount => ({ rowCountOf: write 
  * write may go ahead, such as an idempotency-key claim) nothing is written unless it yields one. Returns the first
  * insert's rows, or undefined when the gate held the write back.
  */
-export async function writeAll<Row>(db: Runner, gate: SQL | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedWrite[]]): Promise<Row[] | undefined> {
+export async function writeAll<Row>(db: Runner, gate: PlannedGate | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedWrite[]]): Promise<Row[] | undefined> {
   // A planned insert of no rows (a series whose rule yields no occurrence) writes nothing.
   const writes = [first, ...rest.filter((w) => !('rows' in w) || w.rows.length > 0)]
   const returning = ` returning ${Object.values(first.returning).map((c) => quote(c.name)).join(', ')}`
   // Rendered straight to text and parameters: a create's inserts are most of its statement, and building them as
   // drizzle templates first cost more CPU than the rest of the create together.
   const out = { text: 'with gate as (', params: [] as unknown[] }
-  renderInto(gate ?? sql`select 1`, out)
+  // The gate comes first, so a rendered one keeps its own parameter numbers.
+  if (gate && !(gate instanceof SQL)) {
+    out.text += gate.sql
+    out.params.push(...gate.params)
+  } else renderInto(gate ?? sql`select 1`, out)
   out.text += ')'
   const names = new Map<PlannedWrite, string>()
   const ref = refTo(names)
@@ -177,10 +184,10 @@ function insertInto({ table, rows }: PlannedInsert, out: { text: string; params:
 }
 
 /** Tests render every write statement through drizzle as well: the text and parameters must be the same. */
-function sameAsDrizzle(out: { text: string; params: unknown[] }, gate: SQL | undefined, writes: PlannedWrite[], built: Map<PlannedWrite, SQL>, returning: Record<string, PgColumn>) {
+function sameAsDrizzle(out: { text: string; params: unknown[] }, gate: PlannedGate | undefined, writes: PlannedWrite[], built: Map<PlannedWrite, SQL>, returning: Record<string, PgColumn>) {
   const names = new Map<PlannedWrite, string>()
   const ref = refTo(names)
-  const ctes = [sql`gate as (${gate ?? sql`select 1`})`]
+  const ctes = [sql`gate as (${gate === undefined ? sql`select 1` : gate instanceof SQL ? gate : fromRendered(gate)})`]
   writes.forEach((write, i) => {
     const body = built.get(write) ?? insertFromGate(write as PlannedInsert, ref)
     const back = i === 0 ? sql` returning ${sql.join(Object.values(returning).map((c) => sql.identifier(c.name)), sql`, `)}` : sql``

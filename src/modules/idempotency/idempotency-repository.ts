@@ -1,10 +1,17 @@
 // SQL for idempotency keys; the claim and replay rules live in idempotency.ts.
-import { and, eq, lt, type SQL } from 'drizzle-orm'
+import { and, eq, fillPlaceholders, lt, sql, type SQL } from 'drizzle-orm'
+import { PgDialect } from 'drizzle-orm/pg-core'
+import type { RenderedSql } from '../../db/render-sql.ts'
 import type { Queryable } from '../../db/client.ts'
 import { idempotencyKeys } from '../../db/schema/index.ts'
 
 export type IdempotencyScope = { principal: string; operation: string; key: string }
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect
+
+const dialect = new PgDialect()
+let claim: RenderedSql | undefined
+/** Named stand-ins for values, each as SQL (what an insert's values and an upsert's set both take). */
+const placeholders = <K extends string>(names: K[]) => Object.fromEntries(names.map((n) => [n, sql`${sql.placeholder(n)}`])) as unknown as Record<K, SQL>
 
 export function createIdempotencyRepository(db: Queryable) {
   const match = (scope: IdempotencyScope) =>
@@ -30,17 +37,23 @@ export function createIdempotencyRepository(db: Queryable) {
      * the key if it expired before `expiredBefore`; yields a row only when this request claimed it. A concurrent claim of
      * the same key waits on the unique index until the first commits, then yields nothing.
      */
-    claimGate(scope: IdempotencyScope, requestHash: string, resourceId: string, statusCode: number, createdAt: Date, expiredBefore: Date): SQL {
-      return db
-        .insert(idempotencyKeys)
-        .values({ ...scope, requestHash, resourceId, statusCode, createdAt })
-        .onConflictDoUpdate({
-          target: [idempotencyKeys.principal, idempotencyKeys.operation, idempotencyKeys.key],
-          set: { requestHash, resourceId, statusCode, createdAt },
-          setWhere: lt(idempotencyKeys.createdAt, expiredBefore),
-        })
-        .returning({ id: idempotencyKeys.id })
-        .getSQL()
+    claimGate(scope: IdempotencyScope, requestHash: string, resourceId: string, statusCode: number, createdAt: Date, expiredBefore: Date): RenderedSql {
+      // Its text is the same for every create: rendered once, with each request's values put in its place.
+      claim ??= dialect.sqlToQuery(
+        db
+          .insert(idempotencyKeys)
+          .values({ ...placeholders(['principal', 'operation', 'key', 'requestHash', 'resourceId', 'statusCode', 'createdAt']) })
+          .onConflictDoUpdate({
+            target: [idempotencyKeys.principal, idempotencyKeys.operation, idempotencyKeys.key],
+            set: placeholders(['requestHash', 'resourceId', 'statusCode', 'createdAt']),
+            setWhere: lt(idempotencyKeys.createdAt, sql.placeholder('expiredBefore')),
+          })
+          .returning({ id: idempotencyKeys.id })
+          .getSQL(),
+      )
+      // Placeholders are not mapped by their column: times go as the driver would send them.
+      const values = { ...scope, requestHash, resourceId, statusCode, createdAt: createdAt.toISOString(), expiredBefore: expiredBefore.toISOString() }
+      return { sql: claim.sql, params: fillPlaceholders(claim.params, values) }
     },
 
     async complete(id: string, resourceId: string, statusCode: number): Promise<void> {
