@@ -60,8 +60,10 @@ export function protect(values: readonly number[], relations: readonly Relation[
     let result = protectedParts.get(key)
     if (!result) {
       const orders = options.orders ?? (part.entries.length <= SEARCH_LIMIT ? complementOrders : ['cascade' as const])
+      // The orders often meet the same withheld groups: each group is checked once for all of them.
+      const memo: PartMemo = { checked: new Map() }
       result = leastWithheld(
-        orders.map((order) => protectPart(partValues, part.relations, part.implied, [...partStatus], partLocked, order)),
+        orders.map((order) => protectPart(partValues, part.relations, part.implied, [...partStatus], partLocked, order, memo)),
         partValues,
       )
       if (protectedParts.size >= PART_CACHE_SIZE) protectedParts.delete(protectedParts.keys().next().value!)
@@ -125,6 +127,9 @@ function leastWithheld(patterns: (SuppressionReason | undefined)[][], values: re
   return best
 }
 
+/** What one part's passes (one per order) share: determinedEntries' answer by a group's withheld entries (the group's relations follow from them). */
+type PartMemo = { checked: Map<string, number[]> }
+
 /** Complementary suppression of one part, from its primary and forced suppressions (`status`, changed in place). */
 function protectPart(
   values: readonly number[],
@@ -133,7 +138,9 @@ function protectPart(
   status: (SuppressionReason | undefined)[],
   locked: ReadonlySet<number>,
   order: ComplementOrder,
+  memo: PartMemo,
 ): (SuppressionReason | undefined)[] {
+  const { checked } = memo
   const all = [...relations, ...implied]
   const byEntry = relationsByEntry(values.length, all)
   const byEntryExact = relationsByEntry(values.length, relations)
@@ -183,7 +190,6 @@ function protectPart(
     return best
   }
 
-  const checked = new Map<string, number[]>()
   for (let guard = 0; guard <= values.length + 1; guard++) {
     // Fast pass: a relation with exactly one suppressed entry gives it away; hide one more of its entries. Hiding
     // one can leave others with exactly one, so they are queued in turn.
