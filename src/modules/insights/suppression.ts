@@ -853,8 +853,8 @@ function eliminateN(target: Vec, pivot: Vec, col: number) {
       a = pv[j]!
       break
     }
-  const n = tk.length
-  for (let i = 0; i < n; i++) tv[i] = safe(tv[i]! * a)
+  // Scaling by 1 (the usual pivot here) changes nothing.
+  if (a !== 1) for (let i = 0; i < tk.length; i++) tv[i] = safe(tv[i]! * a)
   for (let j = 0; j < pk.length; j++) {
     const k = pk[j]!
     const vb = safe(pv[j]! * b)
@@ -897,7 +897,7 @@ function gcdN(a: number, b: number) {
 function normalizeN(row: Vec) {
   const v = row.vals
   let g = 0
-  for (let i = 0; i < v.length; i++) g = gcdN(g, v[i]!)
+  for (let i = 0; i < v.length && g !== 1; i++) g = gcdN(g, v[i]!)
   if (g > 1) for (let i = 0; i < v.length; i++) v[i] = v[i]! / g
 }
 
@@ -1000,11 +1000,13 @@ class SpanN {
       if (col < 0 || n < least) [col, least] = [k, n]
     }
     normalizeN(row)
+    // Each holder loses col (its set is dropped after), and gains only columns other than col: the set is not changed
+    // while it is walked.
     const held = this.holders.get(col)
     if (held)
-      for (const other of [...held]) {
+      for (const other of held) {
         eliminateN(other, row, col)
-        for (const k of lastRemoved) this.holders.get(k)?.delete(other)
+        for (const k of lastRemoved) if (k !== col) this.holders.get(k)?.delete(other)
         for (const k of lastAdded) this.hold(k, other)
       }
     this.holders.delete(col)
@@ -1100,13 +1102,15 @@ function echelonN(rows: Vec[], pivotIn: (row: Vec) => number): Map<number, Vec> 
     if (row.keys.length === 0) continue
     const col = pivotIn(row)
     normalizeN(row)
+    // As in SpanN.add: col's set is not changed while it is walked, then dropped (col is a pivot from now on).
     const held = holders.get(col)
     if (held)
-      for (const other of [...held]) {
+      for (const other of held) {
         eliminateN(other, row, col)
-        for (const k of lastRemoved) holders.get(k)?.delete(other)
+        for (const k of lastRemoved) if (k !== col) holders.get(k)?.delete(other)
         for (const k of lastAdded) hold(k, other)
       }
+    holders.delete(col)
     pivotOf.set(col, row)
     for (const k of row.keys) hold(k, row)
   }
