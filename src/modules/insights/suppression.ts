@@ -819,6 +819,9 @@ class Marks {
   has(k: number) {
     return k < this.seen.length && this.seen[k] === this.stamp
   }
+  forget(k: number) {
+    this.seen[k] = 0
+  }
   /** The position set with k (only when has(k)). */
   pos(k: number) {
     return this.at[k]!
@@ -881,6 +884,60 @@ function eliminateN(target: Vec, pivot: Vec, col: number) {
     tv.length = w
   }
   normalizeN(target)
+}
+
+/**
+ * A row reduced by several pivots in turn (the same steps as eliminateN, one after another): its columns are marked
+ * once, and a cancelled one stays as a zero until `finish` (a column cancelled and then brought back again comes last,
+ * as in a Map).
+ */
+const work = new Marks()
+function start(row: Vec) {
+  work.load(row)
+}
+/** row := row·a − pivot·b so that row[col] becomes 0 (nothing when the row has no col). */
+function step(row: Vec, pivot: Vec, col: number) {
+  if (!work.has(col)) return
+  const rk = row.keys
+  const rv = row.vals
+  const b = rv[work.pos(col)]!
+  const pk = pivot.keys
+  const pv = pivot.vals
+  let a = 0
+  for (let j = 0; j < pk.length; j++)
+    if (pk[j] === col) {
+      a = pv[j]!
+      break
+    }
+  if (a !== 1) for (let i = 0; i < rk.length; i++) rv[i] = safe(rv[i]! * a)
+  for (let j = 0; j < pk.length; j++) {
+    const k = pk[j]!
+    const vb = safe(pv[j]! * b)
+    if (work.has(k)) {
+      const i = work.pos(k)
+      const nv = safe(rv[i]! - vb)
+      rv[i] = nv
+      if (nv === 0) work.forget(k)
+    } else {
+      work.set(k, rk.length)
+      rk.push(k)
+      rv.push(-vb)
+    }
+  }
+  normalizeN(row)
+}
+/** Drops the zeros `step` left. */
+function finish(row: Vec) {
+  const rk = row.keys
+  const rv = row.vals
+  let w = 0
+  for (let i = 0; i < rk.length; i++)
+    if (rv[i] !== 0) {
+      rk[w] = rk[i]!
+      rv[w++] = rv[i]!
+    }
+  rk.length = w
+  rv.length = w
 }
 
 function gcdN(a: number, b: number) {
@@ -983,10 +1040,12 @@ class SpanN {
     const row = copyVec(vector)
     // The pivots the vector holds, in its order: eliminating one never adds or drops another (pivot vectors hold no
     // other pivot), so this is the order the Map version meets them in.
+    start(row)
     for (const k of vector.keys) {
       const p = this.pivotOf.get(k)
-      if (p) eliminateN(row, p, k)
+      if (p) step(row, p, k)
     }
+    finish(row)
     return row
   }
 
@@ -1065,22 +1124,21 @@ function pivotRowsN(rows: Vec[]): Map<number, Vec> {
     },
   )
   const order = new Map(peeled.map((p, m) => [p.column, m]))
-  const present = new Marks()
   for (const { row: source, column } of peeled) {
     const row = copyVec(source)
-    present.load(row)
+    start(row)
     const heap = new MinHeap()
     for (const k of row.keys) if (k !== column && order.has(k)) heap.push(order.get(k)!)
     for (let m = heap.pop(); m !== undefined; m = heap.pop()) {
       const later = peeled[m]!
-      if (!present.has(later.column)) continue
-      eliminateN(row, later.row, later.column)
-      present.load(row)
-      for (const k of later.row.keys) if (present.has(k) && order.has(k)) heap.push(order.get(k)!)
+      if (!work.has(later.column)) continue
+      step(row, later.row, later.column)
+      for (const k of later.row.keys) if (work.has(k) && order.has(k)) heap.push(order.get(k)!)
     }
     // Pivots only ever scale one another's coefficients here (see SpanN.reduce): the snapshot's order is the Map's.
-    const pivots = row.keys.filter((k) => pivotOf.has(k))
-    for (const k of pivots) eliminateN(row, pivotOf.get(k)!, k)
+    const pivots = row.keys.filter((k, i) => row.vals[i] !== 0 && pivotOf.has(k))
+    for (const k of pivots) step(row, pivotOf.get(k)!, k)
+    finish(row)
     pivotOf.set(column, row)
   }
   return pivotOf
@@ -1098,7 +1156,9 @@ function echelonN(rows: Vec[], pivotIn: (row: Vec) => number): Map<number, Vec> 
   for (const row of rows) {
     // Kept rows are reduced, so eliminating one pivot never adds or drops another: the row's own order is the order.
     const pivots = row.keys.filter((k) => pivotOf.has(k))
-    for (const k of pivots) eliminateN(row, pivotOf.get(k)!, k)
+    start(row)
+    for (const k of pivots) step(row, pivotOf.get(k)!, k)
+    finish(row)
     if (row.keys.length === 0) continue
     const col = pivotIn(row)
     normalizeN(row)
