@@ -60,8 +60,8 @@ export function protect(values: readonly number[], relations: readonly Relation[
     let result = protectedParts.get(key)
     if (!result) {
       const orders = options.orders ?? (part.entries.length <= SEARCH_LIMIT ? complementOrders : ['cascade' as const])
-      // The orders often meet the same withheld groups: each group is checked once for all of them.
-      const memo: PartMemo = { checked: new Map() }
+      // The orders often meet the same withheld groups: each group is checked (and reduced) once for all of them.
+      const memo: PartMemo = { checked: new Map(), pivots: new Map() }
       result = leastWithheld(
         orders.map((order) => protectPart(partValues, part.relations, part.implied, [...partStatus], partLocked, order, memo)),
         partValues,
@@ -127,8 +127,11 @@ function leastWithheld(patterns: (SuppressionReason | undefined)[][], values: re
   return best
 }
 
-/** What one part's passes (one per order) share: determinedEntries' answer by a group's withheld entries (the group's relations follow from them). */
-type PartMemo = { checked: Map<string, number[]> }
+/**
+ * What one part's passes (one per order) share, by a group's withheld entries (the group's relations follow from
+ * them): determinedEntries' answer, and the release's reduced rows of the group.
+ */
+type PartMemo = { checked: Map<string, number[]>; pivots: Map<string, Map<number, Vec>> }
 
 /** Complementary suppression of one part, from its primary and forced suppressions (`status`, changed in place). */
 function protectPart(
@@ -209,8 +212,10 @@ function protectPart(
     let progress = false
     const stuck: number[][] = []
     const touched = new Set<number>()
+    const ids: string[] = []
     for (const group of groups) {
       const id = group.flatMap((k) => [relations[k]!.total, ...relations[k]!.members].filter((i) => hidden[i])).sort((a, b) => a - b).join()
+      ids.push(id)
       const determined = checked.get(id) ?? determinedEntries(hidden, group.map((k) => relations[k]!))
       checked.set(id, determined)
       // A complement for each determined entry, unless an earlier one of this round already sits next to it. After a
@@ -234,7 +239,7 @@ function protectPart(
         }
       }
     }
-    if (!progress && stuck.length === 0) return release(values, relations, status, chosen)
+    if (!progress && stuck.length === 0) return release(values, relations, status, chosen, groups, ids, memo.pivots)
     if (!progress) {
       // Nothing publishable is near a determined entry: hide every non-zero entry of its group (always safe there),
       // locked ones too if nothing else is left (safety beats consistency with other tables); then check again.
@@ -258,13 +263,26 @@ function protectPart(
  * a multiple of x's. So x is released when no other withheld entry's row is parallel to its own, and the basis is then
  * cut down to those moves (one elimination step). Parallel rows stay parallel, so one pass in value order is enough.
  */
-function release(values: readonly number[], relations: readonly Relation[], status: (SuppressionReason | undefined)[], chosen: readonly boolean[]): (SuppressionReason | undefined)[] {
+function release(
+  values: readonly number[],
+  relations: readonly Relation[],
+  status: (SuppressionReason | undefined)[],
+  chosen: readonly boolean[],
+  groups: readonly number[][],
+  ids: readonly string[],
+  pivots: Map<string, Map<number, Vec>>,
+): (SuppressionReason | undefined)[] {
   const complements = status.flatMap((_, i) => (chosen[i] ? [i] : []))
   if (complements.length === 0) return status
   const hidden = status.map((s) => s !== undefined)
-  let pivotOf: Map<number, Vec>
+  // Group by group (no relation links two groups, so each is reduced exactly as it would be with all the others).
+  const pivotOf = new Map<number, Vec>()
   try {
-    pivotOf = pivotRowsN(restrictedRowsN(hidden, relations))
+    groups.forEach((group, g) => {
+      let rows = pivots.get(ids[g]!)
+      if (!rows) pivots.set(ids[g]!, (rows = pivotRowsN(restrictedRowsN(hidden, group.map((k) => relations[k]!)))))
+      for (const [column, row] of rows) pivotOf.set(column, row)
+    })
   } catch (err) {
     if (err === OVERFLOW) return status
     throw err
