@@ -334,7 +334,10 @@ function release(
     let least = 0
     for (const k of bx.keys) {
       const n = holders.get(k)!.size
-      if (p < 0 || n < least) [p, least] = [k, n]
+      if (p < 0 || n < least) {
+        p = k
+        least = n
+      }
     }
     // In the order they came in: the first failure met (parallel or overflow) decides, as it did over a Set.
     const touched = [...holders.get(p)!].filter((i) => !together.includes(i)).sort((a, b) => cameIn.get(a)! - cameIn.get(b)!)
@@ -1024,14 +1027,14 @@ function determinedN(suppressed: readonly boolean[], relations: readonly Relatio
       c.vals.push(row.vals[j]!)
     }),
   )
-  return coloopsN(columns).sort((a, b) => a - b)
+  return coloopsN(columns, rows.length).sort((a, b) => a - b)
 }
 
 /** As `coloops`, on numbers. */
-function coloopsN(vectors: Map<number, Vec>): number[] {
+function coloopsN(vectors: Map<number, Vec>, dimension: number): number[] {
   const ids = [...vectors.keys()].sort((a, b) => a - b)
   const basisOf = (order: number[]) => {
-    const span = new SpanN()
+    const span = new SpanN(dimension)
     return order.filter((k) => span.add(vectors.get(k)!))
   }
   const first = new Set(basisOf(ids))
@@ -1039,20 +1042,29 @@ function coloopsN(vectors: Map<number, Vec>): number[] {
   const inBoth = basisOf([...ids.filter((k) => !first.has(k)), ...first]).filter((k) => first.has(k))
   if (inBoth.length === 0) return []
   const candidates = new Set(inBoth)
-  const rest = new SpanN()
+  const rest = new SpanN(dimension)
   for (const k of ids) if (!candidates.has(k)) rest.add(vectors.get(k)!)
   const reduced = new Map<number, Vec>()
   for (const k of inBoth) {
     const u = rest.reduce(vectors.get(k)!)
     if (u.keys.length) reduced.set(k, u)
   }
-  return reduced.size ? coloopsN(reduced) : []
+  return reduced.size ? coloopsN(reduced, dimension) : []
 }
 
 /** As `Span`, on numbers; its index of which vectors hold a coordinate follows each elimination's changes only. */
 class SpanN {
-  private pivotOf = new Map<number, Vec>()
-  private holders = new Map<number, Set<Vec>>()
+  private pivotOf: (Vec | undefined)[]
+  /** How many vectors hold each coordinate (pivot coordinates aside). */
+  private held: number[]
+  /** The vectors that came to hold each coordinate; some have lost it since (skipped when walked: nothing to do). */
+  private holders: (Vec[] | undefined)[]
+  /** Coordinates are 0 … dimension−1. */
+  constructor(dimension: number) {
+    this.pivotOf = new Array<Vec | undefined>(dimension)
+    this.held = new Array<number>(dimension).fill(0)
+    this.holders = new Array<Vec[] | undefined>(dimension)
+  }
 
   reduce(vector: Vec): Vec {
     const row = copyVec(vector)
@@ -1060,7 +1072,7 @@ class SpanN {
     // other pivot), so this is the order the Map version meets them in.
     start(row)
     for (const k of vector.keys) {
-      const p = this.pivotOf.get(k)
+      const p = this.pivotOf[k]
       if (p) step(row, p, k)
     }
     finish(row)
@@ -1073,29 +1085,29 @@ class SpanN {
     let col = -1
     let least = 0
     for (const k of row.keys) {
-      const n = this.holders.get(k)?.size ?? 0
-      if (col < 0 || n < least) [col, least] = [k, n]
+      const n = this.held[k]!
+      if (col < 0 || n < least) {
+        col = k
+        least = n
+      }
     }
     normalizeN(row)
-    // Each holder loses col (its set is dropped after), and gains only columns other than col: the set is not changed
-    // while it is walked.
-    const held = this.holders.get(col)
-    if (held)
-      for (const other of held) {
-        eliminateN(other, row, col)
-        for (const k of lastRemoved) if (k !== col) this.holders.get(k)?.delete(other)
-        for (const k of lastAdded) this.hold(k, other)
-      }
-    this.holders.delete(col)
-    this.pivotOf.set(col, row)
-    for (const k of row.keys) this.hold(k, row)
+    // Each holder loses col and gains only other coordinates: col's list is not changed while it is walked. One that
+    // lost col before (or is listed twice) has no col: eliminateN leaves it as it is.
+    for (const other of this.holders[col] ?? []) {
+      eliminateN(other, row, col)
+      for (const k of lastRemoved) if (k !== col) this.held[k]!--
+      for (const k of lastAdded) this.hold(k, other)
+    }
+    this.holders[col] = undefined
+    this.pivotOf[col] = row
+    for (const k of row.keys) if (k !== col) this.hold(k, row)
     return true
   }
 
   private hold(k: number, row: Vec) {
-    const held = this.holders.get(k)
-    if (held) held.add(row)
-    else this.holders.set(k, new Set([row]))
+    this.held[k]!++
+    ;(this.holders[k] ??= []).push(row)
   }
 }
 
@@ -1136,7 +1148,10 @@ function pivotRowsN(rows: Vec[]): Map<number, Vec> {
       let bestCount = 0
       for (const k of row.keys) {
         const c = count.get(k)!
-        if (best < 0 || c < bestCount || (c === bestCount && k > best)) [best, bestCount] = [k, c]
+        if (best < 0 || c < bestCount || (c === bestCount && k > best)) {
+          best = k
+          bestCount = c
+        }
       }
       return best
     },
