@@ -56,9 +56,11 @@ export function protect(values: readonly number[], relations: readonly Relation[
     const partValues = part.entries.map((g) => values[g]!)
     const partStatus = part.entries.map((g) => status[g])
     const partLocked = new Set(part.entries.flatMap((g, l) => (locked.has(g) ? [l] : [])))
-    const key = createHash('sha1').update(JSON.stringify([partValues, partStatus, [...partLocked], part.relations, part.implied, options.orders ?? null])).digest('base64')
-    let result = protectedParts.get(key)
-    if (!result) {
+    const key = partKey(partValues, partStatus, partLocked, part, options.orders)
+    const known = protectedParts.get(key)
+    let result: (SuppressionReason | undefined)[]
+    if (known) result = Array.from(known, (code) => (code ? suppressionReasons[code - 1] : undefined))
+    else {
       const orders = options.orders ?? (part.entries.length <= SEARCH_LIMIT ? complementOrders : ['cascade' as const])
       // The orders often meet the same withheld groups: each group is checked (and reduced) once for all of them.
       const memo: PartMemo = { checked: new Map(), pivots: new Map() }
@@ -67,7 +69,7 @@ export function protect(values: readonly number[], relations: readonly Relation[
         partValues,
       )
       if (protectedParts.size >= PART_CACHE_SIZE) protectedParts.delete(protectedParts.keys().next().value!)
-      protectedParts.set(key, result)
+      protectedParts.set(key, Uint8Array.from(result, (r) => (r ? suppressionReasons.indexOf(r) + 1 : 0)))
     }
     part.entries.forEach((g, l) => (status[g] = result[l]))
   }
@@ -77,8 +79,38 @@ export function protect(values: readonly number[], relations: readonly Relation[
 /** Rounds of the exact pass that add one complement per determined entry before it widens to whole relations. */
 const CAREFUL_ROUNDS = 8
 
-/** Parts protected lately, by their content: a rebuild after a change re-protects only the periods it touched. */
-const protectedParts = new Map<string, (SuppressionReason | undefined)[]>()
+/**
+ * Parts protected lately, by their content: a rebuild after a change re-protects only the periods it touched. Kept
+ * as one byte an entry (0 published, else 1 + the reason's index): large periods are tens of thousands of entries.
+ */
+const protectedParts = new Map<string, Uint8Array>()
+
+/** A part's content hashed as numbers, each list after its length (no JSON text of the whole part made to hash it). */
+function partKey(values: readonly number[], status: readonly (SuppressionReason | undefined)[], locked: ReadonlySet<number>, part: Part, orders: readonly ComplementOrder[] | undefined): string {
+  const hash = createHash('sha1')
+  const relations = (list: readonly Relation[]) => {
+    let size = 1
+    for (const r of list) size += 2 + r.members.length
+    const out = new Int32Array(size)
+    let w = 0
+    out[w++] = list.length
+    for (const r of list) {
+      out[w++] = r.total
+      out[w++] = r.members.length
+      out.set(r.members, w)
+      w += r.members.length
+    }
+    return out
+  }
+  hash.update(Int32Array.of(values.length, locked.size))
+  hash.update(Float64Array.from(values))
+  hash.update(Uint8Array.from(status, (r) => (r ? suppressionReasons.indexOf(r) + 1 : 0)))
+  hash.update(Int32Array.from(locked))
+  hash.update(relations(part.relations))
+  hash.update(relations(part.implied))
+  hash.update(JSON.stringify(orders ?? null))
+  return hash.digest('base64')
+}
 const PART_CACHE_SIZE = 20_000
 
 type Part = { entries: number[]; relations: Relation[]; implied: Relation[] }
