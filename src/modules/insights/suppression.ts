@@ -1062,20 +1062,24 @@ function determinedN(suppressed: readonly boolean[], relations: readonly Relatio
   return coloopsN(columns, rows.length).sort((a, b) => a - b)
 }
 
-/** As `coloops`, on numbers. */
+/**
+ * As `coloops`, on numbers, with one pass less: the second basis starts from the span of the vectors the first left
+ * out, and a copy of that span, given the first basis's vectors the second did not take, is the span of the rest. (Which
+ * basis spans a space does not change which vectors are in every basis, so neither does the order they are added in.)
+ */
 function coloopsN(vectors: Map<number, Vec>, dimension: number): number[] {
   const ids = [...vectors.keys()].sort((a, b) => a - b)
-  const basisOf = (order: number[]) => {
-    const span = new SpanN(dimension)
-    return order.filter((k) => span.add(vectors.get(k)!))
-  }
-  const first = new Set(basisOf(ids))
-  if (first.size === ids.length) return ids
-  const inBoth = basisOf([...ids.filter((k) => !first.has(k)), ...first]).filter((k) => first.has(k))
+  const span = new SpanN(dimension)
+  const first = ids.filter((k) => span.add(vectors.get(k)!))
+  if (first.length === ids.length) return ids
+  const inFirst = new Set(first)
+  const second = new SpanN(dimension)
+  for (const k of ids) if (!inFirst.has(k)) second.add(vectors.get(k)!)
+  const rest = second.copy()
+  const inBoth = first.filter((k) => second.add(vectors.get(k)!))
   if (inBoth.length === 0) return []
   const candidates = new Set(inBoth)
-  const rest = new SpanN(dimension)
-  for (const k of ids) if (!candidates.has(k)) rest.add(vectors.get(k)!)
+  for (const k of first) if (!candidates.has(k)) rest.add(vectors.get(k)!)
   const reduced = new Map<number, Vec>()
   for (const k of inBoth) {
     const u = rest.reduce(vectors.get(k)!)
@@ -1135,6 +1139,17 @@ class SpanN {
     this.pivotOf[col] = row
     for (const k of row.keys) if (k !== col) this.hold(k, row)
     return true
+  }
+
+  /** Another span of the same vectors, to add to apart from this one. */
+  copy(): SpanN {
+    const copy = new SpanN(this.pivotOf.length)
+    this.pivotOf.forEach((vector, col) => {
+      const mine = copyVec(vector!)
+      copy.pivotOf[col] = mine
+      for (const k of mine.keys) if (k !== col) copy.hold(k, mine)
+    })
+    return copy
   }
 
   private hold(k: number, row: Vec) {
