@@ -862,9 +862,11 @@ class Marks {
     if (k >= this.seen.length) {
       const size = Math.max(k + 1, 2 * this.seen.length)
       const seen = new Int32Array(size)
+      const at = new Int32Array(size)
       seen.set(this.seen)
+      at.set(this.at)
       this.seen = seen
-      this.at = new Int32Array(size)
+      this.at = at
     }
     this.seen[k] = this.stamp
     this.at[k] = p
@@ -888,6 +890,7 @@ class Marks {
 
 /** eliminateN's own marks; the columns its last call took out of the target and put in (for the callers' indexes). */
 const scratch = new Marks()
+const rowMarks = new Marks()
 const parallelMarks = new Marks()
 const lastRemoved: number[] = []
 const lastAdded: number[] = []
@@ -1014,7 +1017,7 @@ function normalizeN(row: Vec) {
 /** As `restrictedRows`, on numbers. */
 function restrictedRowsN(suppressed: readonly boolean[], relations: readonly Relation[]): Vec[] {
   const rows: Vec[] = []
-  const m = new Marks()
+  const m = rowMarks
   const add = (row: Vec, i: number, c: number) => {
     if (!suppressed[i]) return
     if (!m.has(i)) {
