@@ -63,7 +63,8 @@ export function protect(values: readonly number[], relations: readonly Relation[
     else {
       const orders = options.orders ?? (part.entries.length <= SEARCH_LIMIT ? complementOrders : ['cascade' as const])
       // The orders often meet the same withheld groups: each group is checked (and reduced) once for all of them.
-      const memo: PartMemo = { checked: new Map(), pivots: new Map() }
+      const all = [...part.relations, ...part.implied]
+      const memo: PartMemo = { checked: new Map(), pivots: new Map(), all, byEntry: relationsByEntry(partValues.length, all), byEntryExact: relationsByEntry(partValues.length, part.relations) }
       result = leastWithheld(
         orders.map((order) => protectPart(partValues, part.relations, part.implied, [...partStatus], partLocked, order, memo)),
         partValues,
@@ -160,10 +161,17 @@ function leastWithheld(patterns: (SuppressionReason | undefined)[][], values: re
 }
 
 /**
- * What one part's passes (one per order) share, by a group's withheld entries (the group's relations follow from
- * them): determinedEntries' answer, and the release's reduced rows of the group.
+ * What one part's passes (one per order) share: by a group's withheld entries (the group's relations follow from
+ * them), determinedEntries' answer and the release's reduced rows of the group; and the part's relation index.
  */
-type PartMemo = { checked: Map<string, number[]>; pivots: Map<string, Map<number, Vec>> }
+type PartMemo = {
+  checked: Map<string, number[]>
+  pivots: Map<string, Map<number, Vec>>
+  /** The part's relations and implied ones, and the relations (of both, and exact only) each entry is in. */
+  all: readonly Relation[]
+  byEntry: number[][]
+  byEntryExact: number[][]
+}
 
 /** Complementary suppression of one part, from its primary and forced suppressions (`status`, changed in place). */
 function protectPart(
@@ -175,10 +183,7 @@ function protectPart(
   order: ComplementOrder,
   memo: PartMemo,
 ): (SuppressionReason | undefined)[] {
-  const { checked } = memo
-  const all = [...relations, ...implied]
-  const byEntry = relationsByEntry(values.length, all)
-  const byEntryExact = relationsByEntry(values.length, relations)
+  const { checked, all, byEntry, byEntryExact } = memo
   const entriesOf = (r: Relation) => [r.total, ...r.members]
   const hiddenIn = all.map((r) => entriesOf(r).filter((i) => status[i] !== undefined).length)
   const candidate = (i: number) => status[i] === undefined && values[i]! > 0 && !locked.has(i)
