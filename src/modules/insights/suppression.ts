@@ -843,9 +843,10 @@ function eliminate<T>(target: Map<number, T>, pivotRow: Map<number, T>, col: num
 
 // ---------------------------------------------------------------------------------------------------------------
 // The number path: the elimination above on plain safe integers, each vector two arrays (its columns in the order a
-// Map would hold them, and their values) instead of a Map. Every pivot chosen, every value computed and every
-// overflow met is the Map version's, so results are the same; only the garbage and the hashing are gone. BigInt (on
-// overflow) still takes the Map version.
+// Map would hold them, and their values) instead of a Map. In the release (pivotRowsN, echelonN) every pivot chosen,
+// every value computed and every overflow met is the Map version's, so it releases the same. The exact check
+// (determinedN) gives the Map version's answer too, whatever its steps: which entries are determined is a fact of the
+// relations, and an overflow sends it to BigInt (the Map version), which is exact.
 
 /** A sparse vector of safe integers: its columns in the order a Map would hold them, their values beside them. */
 type Vec = { keys: number[]; vals: number[] }
@@ -893,10 +894,11 @@ class Marks {
   }
 }
 
-/** eliminateN's own marks; the columns its last call took out of the target and put in (for the callers' indexes). */
+/** Marks for eliminateN, restrictedRowsN and parallel (each its own: none calls another while it holds them). */
 const scratch = new Marks()
 const rowMarks = new Marks()
 const parallelMarks = new Marks()
+/** The columns eliminateN's last call took out of the target and put in (for the callers' indexes). */
 const lastRemoved: number[] = []
 const lastAdded: number[] = []
 
