@@ -1,9 +1,12 @@
 // The insights' build on its own, without the API: what one agency's periods are built from is read once from a
 // benchmark database and kept in a file, then built (and profiled) as often as wanted from that file.
 //   capture: bash scripts/with-postgres.sh node bench/insights-build.ts capture --scale default --out /tmp/insights-default.json
-//   build:   node [--cpu-prof] bench/insights-build.ts build --in /tmp/insights-default.json [--only months|quarters] [--share]
+//   build:   node [--cpu-prof] bench/insights-build.ts build --in /tmp/insights-default.json [--only months|quarters] [--share] [--digest FILE]
 // `build` prints the CPU each period took and in all, and with --share the published share of each count (the same
-// tables built again withholding nothing, compared entry by entry).
+// tables built again withholding nothing, compared entry by entry). With --digest it writes one line per period and
+// table: a hash of every published row (key, figures, withheld and why) and the count withheld per reason, so two
+// versions of the build can be shown to publish the same (diff the files).
+import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
@@ -25,7 +28,7 @@ type Captured = { agency: string; topOf: [string, string][]; months: Month[]; qu
 
 const { positionals, values: args } = parseArgs({
   allowPositionals: true,
-  options: { scale: { type: 'string', default: 'default' }, out: { type: 'string' }, in: { type: 'string' }, agency: { type: 'string', default: process.env.DATABASE_URL ? 'agency-1' : 'riverton' }, only: { type: 'string' }, share: { type: 'boolean', default: false }, threshold: { type: 'string', default: '11' } },
+  options: { scale: { type: 'string', default: 'default' }, out: { type: 'string' }, in: { type: 'string' }, agency: { type: 'string', default: process.env.DATABASE_URL ? 'agency-1' : 'riverton' }, only: { type: 'string' }, share: { type: 'boolean', default: false }, digest: { type: 'string' }, threshold: { type: 'string', default: '11' } },
 })
 
 if (positionals[0] === 'capture') await capture()
@@ -97,6 +100,21 @@ function build() {
         }
       }
     })
+  const digests: string[] = []
+  // Row by row into the hash (no one string of the whole table): the digest adds little to the build's memory.
+  const digest = (period: string, name: string, table: Snapshot) => {
+    if (!args.digest) return
+    const hash = createHash('sha256')
+    const withheld: Record<string, number> = {}
+    for (const row of table.rows) {
+      hash.update(JSON.stringify(row))
+      hash.update('\n')
+      for (const m of Object.values(row.measures))
+        for (const p of typeof m === 'object' && m && 'median' in m ? [m.median, m.p90] : [m])
+          if (typeof p === 'object' && p.suppressed) withheld[p.suppressed] = (withheld[p.suppressed] ?? 0) + 1
+    }
+    digests.push(`${period} ${name} rows=${table.rows.length} ${Object.entries(withheld).sort().map(([r, n]) => `${r}=${n}`).join(' ')} ${hash.digest('hex')}`)
+  }
   const t0 = cpu()
   const lines: string[] = []
   if (args.only !== 'quarters')
@@ -104,6 +122,8 @@ function build() {
       const t = cpu()
       const built = months(limits, m)
       lines.push(`${m.month}: ${m.feedback.length} rows, ${(cpu() - t).toFixed(2)} s`)
+      digest(m.month, 'voice', built.voice)
+      digest(m.month, 'closing-the-loop', built.loop)
       if (args.share) {
         const all = months(open, m)
         compare('voice', built.voice, all.voice)
@@ -116,12 +136,14 @@ function build() {
       const t = cpu()
       const built = quarters(limits, q)
       lines.push(`${q.quarter}: ${q.events.length} events, ${q.people.length} people, ${(cpu() - t).toFixed(2)} s`)
+      for (const name of ['reach', 'trust', 'who-takes-part'] as const) digest(q.quarter, name, built[name])
       if (args.share) {
         const all = quarters(open, q)
         for (const name of ['reach', 'trust', 'who-takes-part'] as const) compare(name, built[name], all[name])
       }
     }
   console.log(lines.join('\n'))
+  if (args.digest) writeFileSync(args.digest, `${digests.join('\n')}\n`)
   console.log(`months ${(t1 - t0).toFixed(1)} s CPU, quarters ${(cpu() - t1).toFixed(1)} s CPU${args.share ? ' (each built twice: with the limits and withholding nothing)' : ''}`)
   if (args.share) {
     console.log('| insight | count | level | nonzero entries | published | share of entries | share of counts |\n| --- | --- | --- | ---: | ---: | ---: | ---: |')

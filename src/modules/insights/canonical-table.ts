@@ -44,15 +44,21 @@ export function buildStructure(dims: readonly string[], keys: Key[], families: r
   }
   const cellCount = entries.length
   const relations: TableStructure['relations'] = []
+  const ofFamily = new Map<MarginFamily, Entry[]>()
   for (const family of families) {
     const marginOf = new Map<string, number>()
+    const margins = ofFamily.get(family) ?? ofFamily.set(family, []).get(family)!
     for (let c = 0; c < cellCount; c++) {
-      const key = Object.fromEntries(family.map((d) => [d, entries[c]!.key[d]!]))
-      const s = keyString(key, family)
+      // The margin's key string read off the cell's key (the same string): its key object is made once per margin.
+      const cell = entries[c]!.key
+      const s = keyString(cell, family)
       let r = marginOf.get(s)
       if (r === undefined) {
         const m = entries.length
-        entries.push({ key, kind: 'margin', family, index: m })
+        const key = Object.fromEntries(family.map((d) => [d, cell[d]!]))
+        const entry: Entry = { key, kind: 'margin', family, index: m }
+        entries.push(entry)
+        margins.push(entry)
         r = relations.push({ total: m, members: [] }) - 1
         marginOf.set(s, r)
       }
@@ -64,8 +70,8 @@ export function buildStructure(dims: readonly string[], keys: Key[], families: r
     for (const fine of families) {
       if (fine.length <= coarse.length || !coarse.every((d) => fine.includes(d))) continue
       const byKey = new Map<string, number>()
-      for (const e of entries) if (e.kind === 'margin' && e.family === coarse) byKey.set(keyString(e.key, coarse), implied.push({ total: e.index, members: [] }) - 1)
-      for (const e of entries) if (e.kind === 'margin' && e.family === fine) implied[byKey.get(keyString(e.key, coarse))!]!.members.push(e.index)
+      for (const e of ofFamily.get(coarse)!) byKey.set(keyString(e.key, coarse), implied.push({ total: e.index, members: [] }) - 1)
+      for (const e of ofFamily.get(fine)!) implied[byKey.get(keyString(e.key, coarse))!]!.members.push(e.index)
     }
   return { dims, entries, relations, implied, cellOf }
 }

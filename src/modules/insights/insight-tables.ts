@@ -260,12 +260,18 @@ export function buildFeedback(given: FeedbackRow[], givenDays: DaysRow[], limits
   const { receivedStatus, counts } = best!
 
   // Day histograms per entry, for median and 90th percentile.
-  const histograms = Object.fromEntries(milestones.map((m) => [m, s.entries.map(() => new Map<number, number>())])) as Record<Milestone, Map<number, number>[]>
+  // Made for the entries that have days only (most of a large month's have none): one shared empty one for the rest.
+  const histograms = Object.fromEntries(milestones.map((m) => [m, new Array<Map<number, number> | undefined>(s.entries.length)])) as Record<Milestone, (Map<number, number> | undefined)[]>
+  const noDays = new Map<number, number>()
   const entriesOfCell = cellMembership(s)
   for (const d of days) {
     const c = s.cellOf.get(keyOf(d as unknown as Key))
     if (c === undefined) continue
-    for (const e of entriesOfCell[c]!) histograms[d.milestone][e]!.set(d.days, (histograms[d.milestone][e]!.get(d.days) ?? 0) + d.count)
+    const byEntry = histograms[d.milestone]
+    for (const e of entriesOfCell[c]!) {
+      const hist = byEntry[e] ?? (byEntry[e] = new Map())
+      hist.set(d.days, (hist.get(d.days) ?? 0) + d.count)
+    }
   }
 
   const entryRow = (e: Entry, measures: PublishedRow['measures']): PublishedRow => ({ key: e.key, level: e.kind, family: e.family, measures })
@@ -283,7 +289,7 @@ export function buildFeedback(given: FeedbackRow[], givenDays: DaysRow[], limits
       }
       for (const m of milestones) {
         const base = counts[milestoneCount[m]]
-        const hist = histograms[m][i]!
+        const hist = histograms[m][i] ?? noDays
         const total = [...hist.values()].reduce(add, 0)
         const reason: SuppressionReason | null = base.status[i] ?? (total > 0 && total < limits.minResponses ? 'insufficient_responses' : null)
         const pick = (p: number): Published => {

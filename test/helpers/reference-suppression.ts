@@ -1,0 +1,766 @@
+/**
+ * THE SUPPRESSION BEFORE ITS NUMBER FAST PATH (src/modules/insights/suppression.ts with every vector a Map), kept
+ * unchanged so a property test can show the faster one withholds exactly the same entries for the same reasons.
+ * Not used by the API.
+ */
+/**
+ * Small-cell suppression over a table of counts and its published margins: primary suppression of small counts,
+ * complementary suppression until no suppressed entry is uniquely determined by the published linear relations.
+ * Pure (results are memoized by content): no SQL, no I/O. See docs/PRIVACY.md for the argument.
+ */
+import { createHash } from 'node:crypto'
+
+export const suppressionReasons = ['primary', 'complementary', 'insufficient_responses'] as const
+export type SuppressionReason = (typeof suppressionReasons)[number]
+
+/**
+ * One published linear relation: the entry `total` equals the sum of the entries in `members`.
+ * Entries are indices into the value array (cells and margins alike).
+ */
+export type Relation = { total: number; members: number[] }
+
+export type ProtectOptions = {
+  /** Smallest count that may be published; counts 1 … threshold−1 are suppressed (zero counts nobody). */
+  threshold: number
+  /** Non-zero entries suppressed before anything else, with their reason (e.g. means withheld for too few responses). */
+  forced?: ReadonlyMap<number, SuppressionReason>
+  /** Extra primary rule: entries this returns a reason for are suppressed too (e.g. a small complement n − m). */
+  primary?: (index: number) => SuppressionReason | undefined
+  /** Entries that must stay published (already published elsewhere with the same value); never chosen as complements. */
+  locked?: ReadonlySet<number>
+  /**
+   * Relations that follow from `relations` (e.g. a margin as the sum of finer margins): the fast pass uses them to
+   * catch combinations early; the exact check leaves them out, since they add nothing to what is determined.
+   */
+  implied?: readonly Relation[]
+  /** The ways of choosing complements to try (default: every one on parts up to SEARCH_LIMIT entries, else 'cascade'). */
+  orders?: readonly ComplementOrder[]
+}
+
+/**
+ * Returns, for every entry, why it is suppressed (or undefined when it may be published).
+ * Guarantee (checked exactly, not by heuristic): no suppressed entry is uniquely determined by the relations
+ * and the published entries.
+ */
+export function protect(values: readonly number[], relations: readonly Relation[], options: ProtectOptions): (SuppressionReason | undefined)[] {
+  const { threshold } = options
+  const status: (SuppressionReason | undefined)[] = values.map((v, i) => {
+    // Zero counts nobody, and a reader can tell a zero (it has no figure at all): there is nothing to hide.
+    if (v === 0) return undefined
+    const forced = options.forced?.get(i)
+    if (forced) return forced
+    if (options.locked?.has(i)) return undefined
+    if (v >= 1 && v < threshold) return 'primary'
+    return options.primary?.(i)
+  })
+  const locked = options.locked ?? new Set<number>()
+  // Entries linked by no chain of relations cannot tell anything about each other (every margin keeps its period, so
+  // each period is such a part): each part is protected on its own, and a part seen before is not protected again.
+  for (const part of independentParts(values.length, relations, options.implied ?? [])) {
+    if (part.relations.length === 0) continue
+    const partValues = part.entries.map((g) => values[g]!)
+    const partStatus = part.entries.map((g) => status[g])
+    const partLocked = new Set(part.entries.flatMap((g, l) => (locked.has(g) ? [l] : [])))
+    const key = createHash('sha1').update(JSON.stringify([partValues, partStatus, [...partLocked], part.relations, part.implied, options.orders ?? null])).digest('base64')
+    let result = protectedParts.get(key)
+    if (!result) {
+      const orders = options.orders ?? (part.entries.length <= SEARCH_LIMIT ? complementOrders : ['cascade' as const])
+      result = leastWithheld(
+        orders.map((order) => protectPart(partValues, part.relations, part.implied, [...partStatus], partLocked, order)),
+        partValues,
+      )
+      if (protectedParts.size >= PART_CACHE_SIZE) protectedParts.delete(protectedParts.keys().next().value!)
+      protectedParts.set(key, result)
+    }
+    part.entries.forEach((g, l) => (status[g] = result[l]))
+  }
+  return status
+}
+
+/** Rounds of the exact pass that add one complement per determined entry before it widens to whole relations. */
+const CAREFUL_ROUNDS = 8
+
+/** Parts protected lately, by their content: a rebuild after a change re-protects only the periods it touched. */
+const protectedParts = new Map<string, (SuppressionReason | undefined)[]>()
+const PART_CACHE_SIZE = 20_000
+
+type Part = { entries: number[]; relations: Relation[]; implied: Relation[] }
+
+/** Splits entries into parts no relation crosses, with each part's relations in part-local indices. */
+function independentParts(size: number, relations: readonly Relation[], implied: readonly Relation[]): Part[] {
+  const { find, union } = disjointSets(size)
+  for (const r of [...relations, ...implied]) for (const m of r.members) union(m, r.total)
+  const parts = new Map<number, Part>()
+  const local = new Array<number>(size)
+  for (let i = 0; i < size; i++) {
+    const root = find(i)
+    const part = parts.get(root) ?? parts.set(root, { entries: [], relations: [], implied: [] }).get(root)!
+    local[i] = part.entries.push(i) - 1
+  }
+  const localize = (r: Relation): Relation => ({ total: local[r.total]!, members: r.members.map((m) => local[m]!) })
+  for (const r of relations) parts.get(find(r.total))!.relations.push(localize(r))
+  for (const r of implied) parts.get(find(r.total))!.implied.push(localize(r))
+  return [...parts.values()]
+}
+
+/**
+ * How a complement is picked among a relation's entries: `cascade` the one leaving the fewest relations newly giving a
+ * single withheld entry away, then the smallest; `smallest` the smallest, then by cascade. Each is tried, and the
+ * pattern withholding the least (summed counts, then entries) is kept: neither wins everywhere.
+ */
+export type ComplementOrder = 'cascade' | 'smallest' | 'lookahead' | 'detail'
+export const complementOrders: readonly ComplementOrder[] = ['cascade', 'lookahead', 'smallest', 'detail']
+/** Parts larger than this (a large agency's month) are protected with 'cascade' alone: each order is a full pass. */
+export const SEARCH_LIMIT = 1_000
+
+/** Of several safe patterns, the one withholding the smallest sum of counts, then the fewest entries, then the first. */
+function leastWithheld(patterns: (SuppressionReason | undefined)[][], values: readonly number[]) {
+  const cost = (p: (SuppressionReason | undefined)[]) => {
+    let sum = 0
+    let n = 0
+    p.forEach((s, i) => s && ((sum += values[i]!), n++))
+    return [sum, n] as const
+  }
+  let best = patterns[0]!
+  let bestCost = cost(best)
+  for (const p of patterns.slice(1)) {
+    const c = cost(p)
+    if (c[0] < bestCost[0] || (c[0] === bestCost[0] && c[1] < bestCost[1])) [best, bestCost] = [p, c]
+  }
+  return best
+}
+
+/** Complementary suppression of one part, from its primary and forced suppressions (`status`, changed in place). */
+function protectPart(
+  values: readonly number[],
+  relations: readonly Relation[],
+  implied: readonly Relation[],
+  status: (SuppressionReason | undefined)[],
+  locked: ReadonlySet<number>,
+  order: ComplementOrder,
+): (SuppressionReason | undefined)[] {
+  const all = [...relations, ...implied]
+  const byEntry = relationsByEntry(values.length, all)
+  const byEntryExact = relationsByEntry(values.length, relations)
+  const entriesOf = (r: Relation) => [r.total, ...r.members]
+  const hiddenIn = all.map((r) => entriesOf(r).filter((i) => status[i] !== undefined).length)
+  const candidate = (i: number) => status[i] === undefined && values[i]! > 0 && !locked.has(i)
+  // The complements this pass chose (forced entries may be complementary too: those stay as given).
+  const chosen = values.map(() => false)
+  const hide = (i: number) => {
+    chosen[i] = true
+    status[i] = 'complementary'
+    for (const k of byEntry[i]!) hiddenIn[k]!++
+  }
+
+  /**
+   * The entry of a relation to hide with it: the one whose hiding leaves the fewest relations newly giving a single
+   * withheld entry away (each would need a complement of its own) net of those it protects, then the smallest (least
+   * information lost). A total is in one relation only, so it never cascades; a cell cascades into every margin it
+   * counts in unless those already withhold something.
+   */
+  // How many entries each total sums (0 for a cell): the 'detail' order withholds the finest first.
+  const width: number[] = []
+  for (const r of relations) width[r.total] = Math.max(width[r.total] ?? 0, r.members.length)
+  /** The smallest entry of a relation that could be withheld, other than `i` (what hiding `i` then costs there). */
+  const cheapestBesides = (r: Relation, i: number) => {
+    let min = Infinity
+    for (const j of entriesOf(r)) if (j !== i && candidate(j) && values[j]! < min) min = values[j]!
+    return min === Infinity ? 0 : min
+  }
+  const complementIn = (r: Relation): number | undefined => {
+    let best: number | undefined
+    let bestCost = Infinity
+    for (const i of entriesOf(r)) {
+      if (!candidate(i)) continue
+      let cost = 0
+      for (const k of byEntry[i]!) cost += hiddenIn[k] === 0 ? 1 : hiddenIn[k] === 1 ? -1 : 0
+      if (order === 'lookahead') {
+        cost = values[i]!
+        for (const k of byEntry[i]!) if (hiddenIn[k] === 0) cost += cheapestBesides(all[k]!, i)
+      }
+      if (order === 'detail') cost = (width[i] ?? 0) * 1e9 + values[i]!
+      const better =
+        best === undefined ||
+        (order === 'smallest' ? values[i]! < values[best]! || (values[i] === values[best] && cost < bestCost) : cost < bestCost || (cost === bestCost && values[i]! < values[best]!))
+      if (better) [best, bestCost] = [i, cost]
+    }
+    return best
+  }
+
+  const checked = new Map<string, number[]>()
+  for (let guard = 0; guard <= values.length + 1; guard++) {
+    // Fast pass: a relation with exactly one suppressed entry gives it away; hide one more of its entries. Hiding
+    // one can leave others with exactly one, so they are queued in turn.
+    const queue = all.flatMap((_, k) => (hiddenIn[k] === 1 ? [k] : []))
+    while (queue.length) {
+      const k = queue.pop()!
+      if (hiddenIn[k] !== 1) continue
+      const c = complementIn(all[k]!)
+      if (c === undefined) continue
+      hide(c)
+      for (const j of byEntry[c]!) if (hiddenIn[j] === 1) queue.push(j)
+    }
+    // Exact pass: each entry still determined by a combination of relations gets a complement near it (one per
+    // neighbourhood per round: one complement often frees its neighbours too), then the check runs again.
+    const hidden = status.map((s) => s !== undefined)
+    const groups = linkedGroups(hidden, relations, byEntryExact)
+    let progress = false
+    const stuck: number[][] = []
+    const touched = new Set<number>()
+    for (const group of groups) {
+      const id = group.flatMap((k) => [relations[k]!.total, ...relations[k]!.members].filter((i) => hidden[i])).sort((a, b) => a - b).join()
+      const determined = checked.get(id) ?? determinedEntries(hidden, group.map((k) => relations[k]!))
+      checked.set(id, determined)
+      // A complement for each determined entry, unless an earlier one of this round already sits next to it. After a
+      // few rounds (large sparse tables can chain one determined entry to the next for hundreds of rounds) every
+      // publishable entry of the relations through the determined one is hidden: more withheld, far fewer checks.
+      for (const target of determined) {
+        if (guard >= CAREFUL_ROUNDS) {
+          const around = byEntryExact[target]!.flatMap((k) => entriesOf(relations[k]!)).filter(candidate)
+          for (const i of around) hide(i)
+          if (around.length) progress = true
+          else stuck.push(group)
+          continue
+        }
+        if (byEntryExact[target]!.some((k) => touched.has(k))) continue
+        const near = nearestComplement(target, byEntryExact, relations, status, complementIn)
+        if (near === undefined) stuck.push(group)
+        else if (candidate(near)) {
+          hide(near)
+          for (const k of byEntryExact[near]!) touched.add(k)
+          progress = true
+        }
+      }
+    }
+    if (!progress && stuck.length === 0) return release(values, relations, status, chosen)
+    if (!progress) {
+      // Nothing publishable is near a determined entry: hide every non-zero entry of its group (always safe there),
+      // locked ones too if nothing else is left (safety beats consistency with other tables); then check again.
+      // (a group is stuck once per determined entry in it: each group's entries are gathered once)
+      const inStuck = [...new Set([...new Set(stuck)].flatMap((group) => group.flatMap((k) => entriesOf(relations[k]!))))]
+      const free = inStuck.filter(candidate)
+      const toHide = new Set(free.length ? free : inStuck.filter((i) => status[i] === undefined && values[i]! > 0))
+      if (toHide.size === 0) return status
+      for (const i of toHide) hide(i)
+    }
+  }
+  return status
+}
+
+/**
+ * Publishes again every complement the guarantee does not need, the largest first (a total before the finer margins
+ * and cells it sums, so detail is what stays withheld). From the reduced rows of the relations over the withheld
+ * entries, each withheld entry's row in a basis of the null space (the ways the withheld values can move together
+ * while every relation holds) is known: an entry is determined when its row is zero, and publishing entry x fixes
+ * exactly the moves with x's coordinate zero, so it determines another withheld entry exactly when that entry's row is
+ * a multiple of x's. So x is released when no other withheld entry's row is parallel to its own, and the basis is then
+ * cut down to those moves (one elimination step). Parallel rows stay parallel, so one pass in value order is enough.
+ */
+function release(values: readonly number[], relations: readonly Relation[], status: (SuppressionReason | undefined)[], chosen: readonly boolean[]): (SuppressionReason | undefined)[] {
+  const complements = status.flatMap((_, i) => (chosen[i] ? [i] : []))
+  if (complements.length === 0) return status
+  const z = smallIntegers
+  const hidden = status.map((s) => s !== undefined)
+  let pivotOf: Map<number, Map<number, number>>
+  try {
+    pivotOf = pivotRows(restrictedRows(hidden, relations, z), z)
+  } catch (err) {
+    if (err === OVERFLOW) return status
+    throw err
+  }
+  // Each withheld entry's null-space row, over the free columns: a pivot's is its reduced row without the pivot, a
+  // free entry's is itself.
+  const basis = new Map<number, Map<number, number>>()
+  hidden.forEach((h, i) => {
+    if (!h) return
+    const row = pivotOf.get(i)
+    if (!row) return void basis.set(i, new Map([[i, 1]]))
+    const rest = new Map(row)
+    rest.delete(i)
+    basis.set(i, rest)
+  })
+  const holders = new Map<number, Set<number>>()
+  // Rows by a hash of their direction; rows sharing a hash are compared exactly before they count as parallel.
+  const classes = new Map<number, Set<number>>()
+  const keyOf = new Map<number, number>()
+  const enter = (i: number) => {
+    const row = basis.get(i)!
+    for (const k of row.keys()) (holders.get(k) ?? holders.set(k, new Set()).get(k)!).add(i)
+    const key = direction(row)
+    keyOf.set(i, key)
+    ;(classes.get(key) ?? classes.set(key, new Set()).get(key)!).add(i)
+  }
+  const leave = (i: number) => {
+    for (const k of basis.get(i)!.keys()) holders.get(k)!.delete(i)
+    classes.get(keyOf.get(i)!)!.delete(i)
+  }
+  for (const [i, row] of basis) {
+    // Something determined already (never, after the passes above): nothing is released.
+    if (row.size === 0) return status
+    enter(i)
+  }
+  // The largest first; among equal values the later entry (margins come after cells, coarser families after finer).
+  for (const x of complements.sort((a, b) => values[b]! - values[a]! || b - a)) {
+    if (status[x] === undefined) continue
+    // Entries parallel to x are determined once x is shown (copies: a margin over the same cells, a one-cell margin):
+    // they are released with it when all are complements, else x stays withheld.
+    const together = [...classes.get(keyOf.get(x)!)!].filter((i) => i === x || parallel(basis.get(i)!, basis.get(x)!))
+    if (together.some((i) => !chosen[i])) continue
+    const bx = basis.get(x)!
+    let p = -1
+    for (const k of bx.keys()) if (p < 0 || holders.get(k)!.size < holders.get(p)!.size) p = k
+    const touched = [...holders.get(p)!].filter((i) => !together.includes(i))
+    // Worked on copies, so an overflow halfway leaves the basis as it was (and x withheld).
+    const updated: [number, Map<number, number>][] = []
+    try {
+      for (const i of touched) {
+        const row = new Map(basis.get(i)!)
+        eliminate(row, bx, p, z)
+        // Parallel after all (a ratio too large to compare above): x stays withheld.
+        if (row.size === 0) throw PARALLEL
+        updated.push([i, row])
+      }
+    } catch (err) {
+      if (err === OVERFLOW) break
+      if (err === PARALLEL) continue
+      throw err
+    }
+    for (const i of together) {
+      leave(i)
+      basis.delete(i)
+      status[i] = undefined
+    }
+    for (const [i, row] of updated) {
+      leave(i)
+      basis.set(i, row)
+      enter(i)
+    }
+  }
+  return status
+}
+
+/** A hash of a sparse row's direction (its entries divided by their gcd, the one at the lowest column positive). */
+function direction(row: Map<number, number>): number {
+  let g = 0
+  let first = Infinity
+  row.forEach((v, k) => {
+    g = smallIntegers.gcd(g, v)
+    if (k < first) first = k
+  })
+  const sign = row.get(first)! < 0 ? -g : g
+  // A sum of one mixed term per entry: the same whatever order the entries are in.
+  let h = 0
+  row.forEach((v, k) => (h = (h + Math.imul(k + 0x9e3779b1, 0x85ebca6b) * 31 + Math.imul(v / sign, 0xc2b2ae35)) | 0))
+  return h
+}
+
+/** Whether two sparse rows are multiples of each other. */
+function parallel(a: Map<number, number>, b: Map<number, number>): boolean {
+  if (a.size !== b.size) return false
+  let ratio: [number, number] | undefined
+  for (const [k, v] of a) {
+    const w = b.get(k)
+    if (w === undefined) return false
+    if (!ratio) ratio = [v, w]
+    else {
+      const [p, q] = [v * ratio[1], w * ratio[0]]
+      if (p !== q || !Number.isSafeInteger(p)) return false
+    }
+  }
+  return true
+}
+
+/**
+ * Relations touching a suppressed entry, grouped so that two relations sharing a suppressed entry are in the same
+ * group. Whether an entry is determined depends only on its own group, so groups are checked (and cached) apart.
+ */
+function linkedGroups(hidden: readonly boolean[], relations: readonly Relation[], byEntry: number[][]): number[][] {
+  const { find, union } = disjointSets(relations.length)
+  byEntry.forEach((ks, i) => {
+    if (!hidden[i]) return
+    for (const k of ks) union(k, ks[0]!)
+  })
+  const groups = new Map<number, number[]>()
+  relations.forEach((r, k) => {
+    if (!hidden[r.total] && !r.members.some((m) => hidden[m])) return
+    const root = find(k)
+    const g = groups.get(root) ?? groups.set(root, []).get(root)!
+    g.push(k)
+  })
+  return [...groups.values()]
+}
+
+/** Union-find over 0 … size−1 (path halving). */
+function disjointSets(size: number) {
+  const parent = Array.from({ length: size }, (_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!
+    return i
+  }
+  return { find, union: (a: number, b: number) => void (parent[find(a)] = find(b)) }
+}
+
+function relationsByEntry(size: number, relations: readonly Relation[]): number[][] {
+  const out: number[][] = Array.from({ length: size }, () => [])
+  relations.forEach((r, k) => {
+    out[r.total]!.push(k)
+    for (const m of r.members) out[m]!.push(k)
+  })
+  return out
+}
+
+/** Breadth-first through relations linked by suppressed entries, for the nearest entry that can be hidden. */
+function nearestComplement(
+  start: number,
+  byEntry: number[][],
+  relations: readonly Relation[],
+  status: (SuppressionReason | undefined)[],
+  complementIn: (r: Relation) => number | undefined,
+): number | undefined {
+  const seenEntries = new Set([start])
+  const seenRelations = new Set<number>()
+  let frontier = [start]
+  while (frontier.length) {
+    const next: number[] = []
+    for (const e of frontier)
+      for (const k of byEntry[e]!) {
+        if (seenRelations.has(k)) continue
+        seenRelations.add(k)
+        const c = complementIn(relations[k]!)
+        if (c !== undefined) return c
+        for (const i of [relations[k]!.total, ...relations[k]!.members])
+          if (status[i] !== undefined && !seenEntries.has(i)) {
+            seenEntries.add(i)
+            next.push(i)
+          }
+      }
+    frontier = next
+  }
+  return undefined
+}
+
+/**
+ * The suppressed entries whose value the published relations determine uniquely: exact rational Gaussian
+ * elimination (integer, fraction-free) of the relations restricted to the suppressed entries. An entry is
+ * determined exactly when its unit vector lies in the row space.
+ */
+export function determinedEntries(suppressed: readonly boolean[], relations: readonly Relation[], by?: 'rows' | 'columns'): number[] {
+  const determined = <T>(z: Integers<T>) => {
+    const rows = restrictedRows(suppressed, relations, z)
+    // By columns when there are fewer relations than withheld entries (sparse tables: most cells withheld, few totals
+    // shown), so elimination runs in the smaller space; by rows (peeling first) otherwise.
+    const columns = new Set(rows.flatMap((row) => [...row.keys()])).size
+    return (by ?? (rows.length < columns ? 'columns' : 'rows')) === 'columns' ? determinedByColumns(rows, z) : determinedWith(rows, z)
+  }
+  // Small integers first (fast); if a coefficient ever leaves the safe-integer range, again with BigInt (exact).
+  try {
+    return determined(smallIntegers)
+  } catch (err) {
+    if (err !== OVERFLOW) throw err
+    return determined(bigIntegers)
+  }
+}
+
+/**
+ * The same answer from the columns: entry i is determined exactly when its column (its coefficients in the relations)
+ * is not in the span of the other withheld entries' columns, i.e. when every basis of the columns holds it. So only
+ * entries in two bases (the second preferring what the first left out) can be; the rest of the columns are taken
+ * out (their span quotiented away) and the question asked again of those few, until they are independent (then every
+ * one is determined) or none is left. Columns have one coordinate per relation: with most cells withheld and few
+ * totals shown that space is far smaller than the rows' one.
+ */
+function determinedByColumns<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
+  const columns = new Map<number, Map<number, T>>()
+  rows.forEach((row, r) => row.forEach((v, k) => (columns.get(k) ?? columns.set(k, new Map()).get(k)!).set(r, v)))
+  return coloops(columns, z).sort((a, b) => a - b)
+}
+
+/** The vectors in every basis of the given ones (each not in the span of the others). */
+function coloops<T>(vectors: Map<number, Map<number, T>>, z: Integers<T>): number[] {
+  const ids = [...vectors.keys()].sort((a, b) => a - b)
+  const basisOf = (order: number[]) => {
+    const span = new Span(z)
+    return order.filter((k) => span.add(vectors.get(k)!))
+  }
+  const first = new Set(basisOf(ids))
+  if (first.size === ids.length) return ids
+  const inBoth = basisOf([...ids.filter((k) => !first.has(k)), ...first]).filter((k) => first.has(k))
+  if (inBoth.length === 0) return []
+  const candidates = new Set(inBoth)
+  const rest = new Span(z)
+  for (const k of ids) if (!candidates.has(k)) rest.add(vectors.get(k)!)
+  const reduced = new Map<number, Map<number, T>>()
+  for (const k of inBoth) {
+    const u = rest.reduce(vectors.get(k)!)
+    if (u.size) reduced.set(k, u)
+  }
+  return reduced.size ? coloops(reduced, z) : []
+}
+
+/** The span of the vectors added so far, kept in reduced echelon form (each pivot only in its own vector). */
+class Span<T> {
+  private pivotOf = new Map<number, Map<number, T>>()
+  private holders = new Map<number, Set<Map<number, T>>>()
+  private z: Integers<T>
+  constructor(z: Integers<T>) {
+    this.z = z
+  }
+
+  /** The vector less its part in the span (a multiple of it): empty exactly when the vector lies in the span. */
+  reduce(vector: Map<number, T>): Map<number, T> {
+    const row = new Map(vector)
+    // Pivot vectors hold no other pivot, so one elimination per pivot coordinate reduces the vector fully.
+    for (const k of [...row.keys()]) if (row.has(k) && this.pivotOf.has(k)) eliminate(row, this.pivotOf.get(k)!, k, this.z)
+    return row
+  }
+
+  /** Adds the vector; false when it was in the span already. */
+  add(vector: Map<number, T>): boolean {
+    const row = this.reduce(vector)
+    if (row.size === 0) return false
+    // Pivot on the coordinate the fewest kept vectors hold: the least to eliminate, the least fill-in.
+    let col = -1
+    for (const k of row.keys()) if (col < 0 || (this.holders.get(k)?.size ?? 0) < (this.holders.get(col)?.size ?? 0)) col = k
+    normalize(row, this.z)
+    for (const other of [...(this.holders.get(col) ?? [])]) {
+      const before = [...other.keys()]
+      eliminate(other, row, col, this.z)
+      this.index(other, before)
+    }
+    this.holders.delete(col)
+    this.pivotOf.set(col, row)
+    this.index(row, [])
+    return true
+  }
+
+  private index(row: Map<number, T>, before: Iterable<number>) {
+    for (const k of before) if (!row.has(k)) this.holders.get(k)?.delete(row)
+    for (const k of row.keys()) if (!this.pivotOf.has(k) || this.pivotOf.get(k) === row) (this.holders.get(k) ?? this.holders.set(k, new Set()).get(k)!).add(row)
+  }
+}
+
+/**
+ * First peels off every row holding a column no other row holds (typically a withheld margin: it sits in its own
+ * relation only). Such a row says nothing about any other entry: whatever values the other rows allow, its private
+ * entry can take up the difference. So the other entries are decided by the rows left (the core), which alone need
+ * elimination; in sparse tables, where most entries are withheld, the core is a small part of the whole. A peeled
+ * row's private entry is determined exactly when the rest of its row lies in the span of the rows peeled after it
+ * and the core (a later peeled row never holds an earlier one's private entry, so they are taken earliest first).
+ */
+function determinedWith<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
+  const out: number[] = []
+  for (const [column, row] of pivotRows(rows, z)) if (row.size === 1) out.push(column)
+  return out.sort((a, b) => a - b)
+}
+
+/**
+ * Each pivot column with its row reduced to the pivot and free columns only (the reduced row echelon form, reached by
+ * peeling first). An entry is determined when its row holds nothing else; a column with no row is free.
+ */
+function pivotRows<T>(rows: Map<number, T>[], z: Integers<T>): Map<number, Map<number, T>> {
+  const holders = new Map<number, number[]>()
+  rows.forEach((row, r) => {
+    for (const k of row.keys()) (holders.get(k) ?? holders.set(k, []).get(k)!).push(r)
+  })
+  const count = new Map([...holders].map(([k, rs]) => [k, rs.length]))
+  const removed = new Array<boolean>(rows.length).fill(false)
+  const peeled: { row: Map<number, T>; column: number }[] = []
+  const queue = [...count].flatMap(([k, c]) => (c === 1 ? [k] : []))
+  while (queue.length) {
+    const column = queue.pop()!
+    if (count.get(column) !== 1) continue
+    const r = holders.get(column)!.find((i) => !removed[i])!
+    removed[r] = true
+    peeled.push({ row: rows[r]!, column })
+    for (const k of rows[r]!.keys()) {
+      const c = count.get(k)! - 1
+      count.set(k, c)
+      if (c === 1) queue.push(k)
+    }
+  }
+  // The core, smallest rows first (finer margins before the coarser ones they add up to, which then reduce to
+  // nothing), each pivoting on the entry the fewest core rows hold: little fill-in.
+  const pivotOf = echelon(
+    rows.filter((_, r) => !removed[r]).map((row) => new Map(row)).sort((a, b) => a.size - b.size),
+    z,
+    (row) => {
+      let best = -1
+      for (const k of row.keys()) if (best < 0 || count.get(k)! < count.get(best)! || (count.get(k) === count.get(best) && k > best)) best = k
+      return best
+    },
+  )
+  const order = new Map(peeled.map((p, m) => [p.column, m]))
+  for (const { row: source, column } of peeled) {
+    // A later peeled row never holds this one's private column, so eliminating with it only scales that coefficient.
+    const row = new Map(source)
+    // Later peeled rows, earliest first (a min-heap of their order), then the core's reduced rows.
+    const heap = new MinHeap()
+    for (const k of row.keys()) if (k !== column && order.has(k)) heap.push(order.get(k)!)
+    for (let m = heap.pop(); m !== undefined; m = heap.pop()) {
+      const later = peeled[m]!
+      if (!row.has(later.column)) continue
+      eliminate(row, later.row, later.column, z)
+      // Whatever private entries that brought in come from the later row (an order pushed twice is skipped above).
+      for (const k of later.row.keys()) if (row.has(k) && order.has(k)) heap.push(order.get(k)!)
+    }
+    for (const k of [...row.keys()]) if (row.has(k) && pivotOf.has(k)) eliminate(row, pivotOf.get(k)!, k, z)
+    pivotOf.set(column, row)
+  }
+  return pivotOf
+}
+
+/** A binary min-heap of numbers (duplicates allowed). */
+class MinHeap {
+  private items: number[] = []
+  push(x: number) {
+    const a = this.items
+    a.push(x)
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1
+      if (a[parent]! <= a[i]!) break
+      ;[a[parent], a[i]] = [a[i]!, a[parent]!]
+      i = parent
+    }
+  }
+  pop(): number | undefined {
+    const a = this.items
+    if (a.length === 0) return undefined
+    const top = a[0]!
+    const last = a.pop()!
+    if (a.length) {
+      a[0] = last
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < a.length && a[l]! < a[m]!) m = l
+        if (r < a.length && a[r]! < a[m]!) m = r
+        if (m === i) break
+        ;[a[m], a[i]] = [a[i]!, a[m]!]
+        i = m
+      }
+    }
+    return top
+  }
+}
+
+/** Exact integer arithmetic, as plain numbers that refuse to overflow or as BigInt. */
+export type Integers<T> = { one: T; zero: T; add: (a: T, b: T) => T; mul: (a: T, b: T) => T; sub: (a: T, b: T) => T; div: (a: T, b: T) => T; gcd: (a: T, b: T) => T; greaterThanOne: (a: T) => boolean }
+const OVERFLOW = new Error('integer overflow')
+const PARALLEL = new Error('parallel rows')
+const safe = (x: number) => {
+  if (!Number.isSafeInteger(x)) throw OVERFLOW
+  return x
+}
+export const smallIntegers: Integers<number> = {
+  one: 1,
+  zero: 0,
+  add: (a, b) => safe(a + b),
+  mul: (a, b) => safe(a * b),
+  sub: (a, b) => safe(a - b),
+  div: (a, b) => a / b,
+  gcd: (a, b) => {
+    a = Math.abs(a)
+    b = Math.abs(b)
+    while (b) [a, b] = [b, a % b]
+    return a
+  },
+  greaterThanOne: (a) => a > 1,
+}
+export const bigIntegers: Integers<bigint> = {
+  one: 1n,
+  zero: 0n,
+  add: (a, b) => a + b,
+  mul: (a, b) => a * b,
+  sub: (a, b) => a - b,
+  div: (a, b) => a / b,
+  gcd: (a, b) => {
+    a = a < 0n ? -a : a
+    b = b < 0n ? -b : b
+    while (b) [a, b] = [b, a % b]
+    return a
+  },
+  greaterThanOne: (a) => a > 1n,
+}
+
+/** Each relation as a row over the suppressed entries only (total +1, members −1); the published ones are known. */
+function restrictedRows<T>(suppressed: readonly boolean[], relations: readonly Relation[], z: Integers<T>): Map<number, T>[] {
+  const rows: Map<number, T>[] = []
+  const minusOne = z.sub(z.zero, z.one)
+  for (const r of relations) {
+    const row = new Map<number, T>()
+    const add = (i: number, c: T) => {
+      if (!suppressed[i]) return
+      const v = z.add(row.get(i) ?? z.zero, c)
+      if (v === z.zero) row.delete(i)
+      else row.set(i, v)
+    }
+    add(r.total, z.one)
+    for (const m of r.members) add(m, minusOne)
+    if (row.size) rows.push(row)
+  }
+  return rows
+}
+
+function normalize<T>(row: Map<number, T>, z: Integers<T>) {
+  let g = z.zero
+  row.forEach((v) => (g = z.gcd(g, v)))
+  if (z.greaterThanOne(g)) row.forEach((v, k) => row.set(k, z.div(v, g)))
+}
+
+/**
+ * Reduced row echelon form over the rationals, rows kept as sparse integer vectors (each scaled by its gcd). A column
+ * index (which kept rows hold a column) lets each new pivot be eliminated from just the rows that hold it.
+ */
+export function reducedRowEchelon<T>(input: Map<number, T>[], z: Integers<T>): Map<number, T>[] {
+  // Pivot on the highest column: margins come after cells, and a margin sits in one relation, so it fills nothing in.
+  return [...echelon(input, z).values()]
+}
+
+/** The reduced rows by their pivot column. */
+function echelon<T>(input: Map<number, T>[], z: Integers<T>, pivotIn: (row: Map<number, T>) => number = (row) => Math.max(...row.keys())): Map<number, Map<number, T>> {
+  const pivotOf = new Map<number, Map<number, T>>()
+  const holders = new Map<number, Set<Map<number, T>>>()
+  const index = (row: Map<number, T>, before: Iterable<number>) => {
+    for (const k of before) if (!row.has(k)) holders.get(k)?.delete(row)
+    for (const k of row.keys()) (holders.get(k) ?? holders.set(k, new Set()).get(k)!).add(row)
+  }
+  for (const source of input) {
+    const row = new Map(source)
+    // Eliminate existing pivot columns from the new row.
+    for (let col = pivotColumnIn(row, pivotOf); col !== undefined; col = pivotColumnIn(row, pivotOf)) eliminate(row, pivotOf.get(col)!, col, z)
+    if (row.size === 0) continue
+    const col = pivotIn(row)
+    normalize(row, z)
+    // Eliminate the new pivot from the kept rows that hold it, keeping the form reduced.
+    for (const other of [...(holders.get(col) ?? [])]) {
+      const before = [...other.keys()]
+      eliminate(other, row, col, z)
+      index(other, before)
+    }
+    pivotOf.set(col, row)
+    index(row, [])
+  }
+  return pivotOf
+}
+
+function pivotColumnIn(row: Map<number, unknown>, pivotOf: Map<number, unknown>): number | undefined {
+  for (const k of row.keys()) if (pivotOf.has(k)) return k
+  return undefined
+}
+
+/** target := target·a − pivotRow·b so that target[col] becomes 0. */
+function eliminate<T>(target: Map<number, T>, pivotRow: Map<number, T>, col: number, z: Integers<T>) {
+  const b = target.get(col)
+  if (b === undefined) return
+  const a = pivotRow.get(col)!
+  // forEach, not for…of over entries: no [key, value] pair allocated per entry (elimination is most of a build's garbage)
+  target.forEach((v, k) => target.set(k, z.mul(v, a)))
+  pivotRow.forEach((v, k) => {
+    const nv = z.sub(target.get(k) ?? z.zero, z.mul(v, b))
+    if (nv === z.zero) target.delete(k)
+    else target.set(k, nv)
+  })
+  normalize(target, z)
+}
