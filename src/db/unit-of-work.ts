@@ -130,7 +130,7 @@ const refTo = (names: Map<PlannedWrite, string>) => (write: PlannedWrite | 'gate
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 const carriesRowCount = (row: Record<string, unknown>) => Object.values(row).some((v) => isObject(v) && Object.values(v).some((x) => isObject(x) && 'rowCountOf' in x))
 
-/** An insert's text around its values, once per table, columns and number of rows. */
+/** An insert's text around its values, worked out once per table and set of columns named. */
 type InsertShape = { keys: string[]; columns: PgColumn[]; casts: string[]; head: string }
 const insertShapes = new WeakMap<PgTable, Map<string, InsertShape>>()
 
