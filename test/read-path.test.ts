@@ -237,6 +237,18 @@ t.test('read path', async (t) => {
     t.notMatch(plan, /Seq Scan on events/, plan)
   })
 
+  t.test('when one document asks for two events by id, then each root answers its own, whichever ids are sent and in what order', async (t) => {
+    const query = 'query ($a: ID!, $b: ID!) { x: event(id: $a) { id title } y: event(id: $b) { id } }'
+    for (const [a, b] of [[created[0], created[1]], [created[1], created[0]], [created[2], created[2]]]) {
+      const before = database.statements.count
+      const res = await ask(app, query, { a, b }, {})
+      const data = res.json().data
+      t.same([data.x.id, data.y.id], [a, b], `x is ${a}, y is ${b}`)
+      t.equal(database.statements.count - before, 1, 'one statement')
+      t.same(data, (await ask(resolvers, query, { a, b }, {})).json().data, 'as the resolvers answer')
+    }
+  })
+
   t.test("when an event holds thousands of feedback items, then the public's page of them and their total read the event's published-feedback index", async (t) => {
     // Copies of one published item at the event, some hidden or deleted, so the index's condition has rows to leave out.
     const columns = (await database.raw<{ column_name: string }>(
