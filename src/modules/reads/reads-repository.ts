@@ -2,7 +2,7 @@
 // (json_build_object over correlated subqueries, keyset paging inside), and Node passes the text through.
 // Values are written as the views write them (event-view.ts, agencies-service.ts); the building blocks are in
 // src/db/json-select.ts, the loop's types in loop-reads-repository.ts.
-import { sql, SQL } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import { renderSql, type Database, type RenderedSql } from '../../db/client.ts'
 import { eventColumnNames, eventConditions, type EventFilter, type EventVisibility } from '../events/events-repository.ts'
 import type { Cursor } from '../shared/pagination.ts'
@@ -209,14 +209,8 @@ export type EventRead = { kind: 'event'; selection: Selection; id: string; visib
 export type RootRead = EventsPageRead | EventRead
 
 const columns = raw(eventColumnNames.map((c) => `events.${c}`).join(', '))
-/**
- * The id a planned one-event statement is built with for its `root`-th root, replaced by the id asked for (it names no
- * event: version 4 is random, this is fixed).
- */
-const idSlot = (root: number) => `00000000-0000-4000-8000-${(0x519d + root).toString(16).padStart(12, '0')}`
-const ID_SLOT = idSlot(0)
-/** Statements kept for reads that differ only in their ids (kinds of request, not requests): far more than clients send. */
-const SHARED_STATEMENTS = 500
+/** The id a planned one-event statement is built with, replaced by the id asked for (it names no event: version 4 is random, this is fixed). */
+const ID_SLOT = '00000000-0000-4000-8000-00000000519d'
 
 /** `totalCountCap`: how many rows a page's total counts at most (TOTAL_COUNT_CAP). */
 export function createReadsRepository(database: Pick<Database, 'prepared'>, totalCountCap = DEFAULT_TOTAL_COUNT_CAP) {
@@ -272,12 +266,9 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
   }
   /** Statements already built for reads a caller keeps (the doors' plan caches): built and rendered once, run again. */
   const built = new WeakMap<object, RenderedSql>()
-  const once = (plan: object, build: () => SQL | RenderedSql): RenderedSql => {
+  const once = (plan: object, build: () => SQL): RenderedSql => {
     let statement = built.get(plan)
-    if (!statement) {
-      const made = build()
-      built.set(plan, (statement = made instanceof SQL ? renderSql(made) : made))
-    }
+    if (!statement) built.set(plan, (statement = renderSql(build())))
     return statement
   }
 
@@ -293,31 +284,10 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
     }
   }
 
-  /**
-   * A request's statement. Reads differing only in the events' ids (a client asking for event after event) share one,
-   * built with a stand-in id per root and bound to the ids asked for: a plan per id would render its own copy.
-   */
-  const shared = new Map<string, RenderedSql>()
-  function rootsStatementOf(reads: RootRead[], dialect: Dialect, languages: { preferred: string[]; accepted: string[] }): RenderedSql {
-    const template = once(reads, () => {
-      const slotted = reads.map((r, i) => (r.kind === 'event' ? { ...r, id: idSlot(i) } : r))
-      const key = JSON.stringify([dialect, languages, slotted])
-      let statement = shared.get(key)
-      if (!statement) {
-        statement = renderSql(rootsStatement(slotted, scopeOf(dialect, languages)))
-        if (shared.size >= SHARED_STATEMENTS) shared.delete(shared.keys().next().value!)
-        shared.set(key, statement)
-      }
-      return statement
-    })
-    const ids = new Map(reads.flatMap((r, i) => (r.kind === 'event' ? [[idSlot(i), r.id] as const] : [])))
-    return ids.size ? { sql: template.sql, params: template.params.map((p) => (typeof p === 'string' && ids.get(p)) || p) } : template
-  }
-
   return {
     /** The reads of one request as one statement: {"key": value, …} as JSON text built by PostgreSQL, and which roots are null. */
     async json(reads: RootRead[], dialect: Dialect, languages: { preferred: string[]; accepted: string[] }): Promise<{ json: string; missing: boolean[] }> {
-      const statement = rootsStatementOf(reads, dialect, languages)
+      const statement = once(reads, () => rootsStatement(reads, scopeOf(dialect, languages)))
       const [row] = await database.prepared<{ data: string; missing: boolean[] }>(statement)
       return { json: row!.data, missing: row!.missing }
     },
