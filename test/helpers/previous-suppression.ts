@@ -1,12 +1,14 @@
 /**
  * THE PREVIOUS CHOICE OF COMPLEMENTS (src/modules/insights/suppression.ts before complements were chosen by least
- * information lost), kept unchanged so tests can compare what the two withhold. Not used by the API.
+ * information lost), kept unchanged so tests can compare what the two withhold; its exact elimination over Maps is the
+ * API's own (exact-elimination.ts), not a copy. Not used by the API.
  *
  * Small-cell suppression over a table of counts and its published margins: primary suppression of small counts,
  * complementary suppression until no suppressed entry is uniquely determined by the published linear relations.
  * Pure (results are memoized by content): no SQL, no I/O. See docs/PRIVACY.md for the argument.
  */
 import { createHash } from 'node:crypto'
+import { bigIntegers, echelon, eliminate, MinHeap, OVERFLOW, restrictedRows, smallIntegers, type Integers } from '../../src/modules/insights/exact-elimination.ts'
 
 export const suppressionReasons = ['primary', 'complementary', 'insufficient_responses'] as const
 export type SuppressionReason = (typeof suppressionReasons)[number]
@@ -336,158 +338,4 @@ function determinedWith<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
     if (rest.size === 0) out.push(column)
   }
   return out.sort((a, b) => a - b)
-}
-
-/** A binary min-heap of numbers (duplicates allowed). */
-class MinHeap {
-  private items: number[] = []
-  push(x: number) {
-    const a = this.items
-    a.push(x)
-    for (let i = a.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1
-      if (a[parent]! <= a[i]!) break
-      ;[a[parent], a[i]] = [a[i]!, a[parent]!]
-      i = parent
-    }
-  }
-  pop(): number | undefined {
-    const a = this.items
-    if (a.length === 0) return undefined
-    const top = a[0]!
-    const last = a.pop()!
-    if (a.length) {
-      a[0] = last
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < a.length && a[l]! < a[m]!) m = l
-        if (r < a.length && a[r]! < a[m]!) m = r
-        if (m === i) break
-        ;[a[m], a[i]] = [a[i]!, a[m]!]
-        i = m
-      }
-    }
-    return top
-  }
-}
-
-/** Exact integer arithmetic, as plain numbers that refuse to overflow or as BigInt. */
-export type Integers<T> = { one: T; zero: T; add: (a: T, b: T) => T; mul: (a: T, b: T) => T; sub: (a: T, b: T) => T; div: (a: T, b: T) => T; gcd: (a: T, b: T) => T; greaterThanOne: (a: T) => boolean }
-const OVERFLOW = new Error('integer overflow')
-const safe = (x: number) => {
-  if (!Number.isSafeInteger(x)) throw OVERFLOW
-  return x
-}
-export const smallIntegers: Integers<number> = {
-  one: 1,
-  zero: 0,
-  add: (a, b) => safe(a + b),
-  mul: (a, b) => safe(a * b),
-  sub: (a, b) => safe(a - b),
-  div: (a, b) => a / b,
-  gcd: (a, b) => {
-    a = Math.abs(a)
-    b = Math.abs(b)
-    while (b) [a, b] = [b, a % b]
-    return a
-  },
-  greaterThanOne: (a) => a > 1,
-}
-export const bigIntegers: Integers<bigint> = {
-  one: 1n,
-  zero: 0n,
-  add: (a, b) => a + b,
-  mul: (a, b) => a * b,
-  sub: (a, b) => a - b,
-  div: (a, b) => a / b,
-  gcd: (a, b) => {
-    a = a < 0n ? -a : a
-    b = b < 0n ? -b : b
-    while (b) [a, b] = [b, a % b]
-    return a
-  },
-  greaterThanOne: (a) => a > 1n,
-}
-
-/** Each relation as a row over the suppressed entries only (total +1, members −1); the published ones are known. */
-function restrictedRows<T>(suppressed: readonly boolean[], relations: readonly Relation[], z: Integers<T>): Map<number, T>[] {
-  const rows: Map<number, T>[] = []
-  const minusOne = z.sub(z.zero, z.one)
-  for (const r of relations) {
-    const row = new Map<number, T>()
-    const add = (i: number, c: T) => {
-      if (!suppressed[i]) return
-      const v = z.add(row.get(i) ?? z.zero, c)
-      if (v === z.zero) row.delete(i)
-      else row.set(i, v)
-    }
-    add(r.total, z.one)
-    for (const m of r.members) add(m, minusOne)
-    if (row.size) rows.push(row)
-  }
-  return rows
-}
-
-function normalize<T>(row: Map<number, T>, z: Integers<T>) {
-  let g = z.zero
-  row.forEach((v) => (g = z.gcd(g, v)))
-  if (z.greaterThanOne(g)) row.forEach((v, k) => row.set(k, z.div(v, g)))
-}
-
-/**
- * Reduced row echelon form over the rationals, rows kept as sparse integer vectors (each scaled by its gcd). A column
- * index (which kept rows hold a column) lets each new pivot be eliminated from just the rows that hold it.
- */
-export function reducedRowEchelon<T>(input: Map<number, T>[], z: Integers<T>): Map<number, T>[] {
-  // Pivot on the highest column: margins come after cells, and a margin sits in one relation, so it fills nothing in.
-  return [...echelon(input, z).values()]
-}
-
-/** The reduced rows by their pivot column. */
-function echelon<T>(input: Map<number, T>[], z: Integers<T>, pivotIn: (row: Map<number, T>) => number = (row) => Math.max(...row.keys())): Map<number, Map<number, T>> {
-  const pivotOf = new Map<number, Map<number, T>>()
-  const holders = new Map<number, Set<Map<number, T>>>()
-  const index = (row: Map<number, T>, before: Iterable<number>) => {
-    for (const k of before) if (!row.has(k)) holders.get(k)?.delete(row)
-    for (const k of row.keys()) (holders.get(k) ?? holders.set(k, new Set()).get(k)!).add(row)
-  }
-  for (const source of input) {
-    const row = new Map(source)
-    // Eliminate existing pivot columns from the new row.
-    for (let col = pivotColumnIn(row, pivotOf); col !== undefined; col = pivotColumnIn(row, pivotOf)) eliminate(row, pivotOf.get(col)!, col, z)
-    if (row.size === 0) continue
-    const col = pivotIn(row)
-    normalize(row, z)
-    // Eliminate the new pivot from the kept rows that hold it, keeping the form reduced.
-    for (const other of [...(holders.get(col) ?? [])]) {
-      const before = [...other.keys()]
-      eliminate(other, row, col, z)
-      index(other, before)
-    }
-    pivotOf.set(col, row)
-    index(row, [])
-  }
-  return pivotOf
-}
-
-function pivotColumnIn(row: Map<number, unknown>, pivotOf: Map<number, unknown>): number | undefined {
-  for (const k of row.keys()) if (pivotOf.has(k)) return k
-  return undefined
-}
-
-/** target := target·a − pivotRow·b so that target[col] becomes 0. */
-function eliminate<T>(target: Map<number, T>, pivotRow: Map<number, T>, col: number, z: Integers<T>) {
-  const b = target.get(col)
-  if (b === undefined) return
-  const a = pivotRow.get(col)!
-  // forEach, not for…of over entries: no [key, value] pair allocated per entry (elimination is most of a build's garbage)
-  target.forEach((v, k) => target.set(k, z.mul(v, a)))
-  pivotRow.forEach((v, k) => {
-    const nv = z.sub(target.get(k) ?? z.zero, z.mul(v, b))
-    if (nv === z.zero) target.delete(k)
-    else target.set(k, nv)
-  })
-  normalize(target, z)
 }
