@@ -138,7 +138,7 @@ function shapeOf(table: PgTable, rows: Record<string, unknown>[]): InsertShape {
   const keys = [...new Set(rows.flatMap((row) => Object.keys(row).filter((k) => row[k] !== undefined)))]
   const byTable = insertShapes.get(table) ?? insertShapes.set(table, new Map()).get(table)!
   const known = byTable.get(keys.join())
-  if (known) return known
+  if (known) return refuseDefaulted(known, table, rows)
   const columns = getTableColumns(table)
   const unknown = keys.find((k) => !columns[k])
   if (unknown) throw new Error(`planned insert names no column ${unknown}`)
@@ -152,15 +152,19 @@ function shapeOf(table: PgTable, rows: Record<string, unknown>[]): InsertShape {
   }
   // A table's inserts come in a handful of shapes (which optional columns a create names).
   if (byTable.size < 64) byTable.set(keys.join(), shape)
+  return refuseDefaulted(shape, table, rows)
+}
+
+/** A VALUES list has no DEFAULT: a row may leave out only columns whose default is null anyway. */
+function refuseDefaulted(shape: InsertShape, table: PgTable, rows: Record<string, unknown>[]): InsertShape {
+  const defaulted = shape.keys.find((k, i) => shape.columns[i]!.hasDefault && rows.some((row) => row[k] === undefined))
+  if (defaulted) throw new Error(`planned rows of ${getTableName(table)} must all name ${defaulted} or none`)
   return shape
 }
 
 /** INSERT … SELECT from the gate, as text: each value a typed parameter (a bare one in a SELECT list would be read as text). */
 function insertInto({ table, rows }: PlannedInsert, out: { text: string; params: unknown[] }): void {
   const shape = shapeOf(table, rows)
-  // A VALUES list has no DEFAULT: a row may leave out only columns whose default is null anyway.
-  const defaulted = shape.keys.find((k, i) => shape.columns[i]!.hasDefault && rows.some((row) => row[k] === undefined))
-  if (defaulted) throw new Error(`planned rows of ${getTableName(table)} must all name ${defaulted} or none`)
   out.text += shape.head
   rows.forEach((row, r) => {
     out.text += r === 0 ? '(' : ', ('
@@ -200,14 +204,7 @@ function sameAsDrizzle(out: { text: string; params: unknown[] }, gate: PlannedGa
 
 /** INSERT … SELECT from the gate, built with drizzle: for rows that carry a count of another write's rows. */
 function insertFromGate({ table, rows }: PlannedInsert, ref: (write: PlannedWrite) => SQL): SQL {
-
-  const columns = getTableColumns(table)
-  const keys = [...new Set(rows.flatMap((row) => Object.keys(row).filter((k) => row[k] !== undefined)))]
-  const unknown = keys.find((k) => !columns[k])
-  if (unknown) throw new Error(`planned insert names no column ${unknown}`)
-  // A VALUES list has no DEFAULT: a row may leave out only columns whose default is null anyway.
-  const defaulted = keys.find((k) => columns[k]!.hasDefault && rows.some((row) => row[k] === undefined))
-  if (defaulted) throw new Error(`planned rows of ${getTableName(table)} must all name ${defaulted} or none`)
+  const { keys, columns } = shapeOf(table, rows)
   const value = (column: PgColumn, v: unknown): SQL => {
     const type = sql.raw(column.getSQLType())
     if (v === null || v === undefined) return sql`null::${type}`
@@ -218,8 +215,8 @@ function insertFromGate({ table, rows }: PlannedInsert, ref: (write: PlannedWrit
     const counted = sql.join(counts.map(([k, c]) => sql`${k}::text, (select count(*) from ${ref(c.rowCountOf)})::int`), sql`, `)
     return sql`(${JSON.stringify(known)}::jsonb || jsonb_build_object(${counted}))`
   }
-  const tuples = rows.map((row) => sql`(${sql.join(keys.map((k) => value(columns[k]!, row[k])), sql`, `)})`)
-  const names = sql.join(keys.map((k) => sql.identifier(columns[k]!.name)), sql`, `)
+  const tuples = rows.map((row) => sql`(${sql.join(keys.map((k, i) => value(columns[i]!, row[k])), sql`, `)})`)
+  const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `)
   return sql`insert into ${table} (${names}) select v.* from gate, (values ${sql.join(tuples, sql`, `)}) as v`
 }
 
