@@ -1,14 +1,12 @@
 // SQL for idempotency keys; the claim and replay rules live in idempotency.ts.
 import { and, eq, fillPlaceholders, lt, sql, type SQL } from 'drizzle-orm'
-import { PgDialect } from 'drizzle-orm/pg-core'
-import type { RenderedSql } from '../../db/render-sql.ts'
+import { renderSql, type RenderedSql } from '../../db/render-sql.ts'
 import type { Queryable } from '../../db/client.ts'
 import { idempotencyKeys } from '../../db/schema/index.ts'
 
 export type IdempotencyScope = { principal: string; operation: string; key: string }
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect
 
-const dialect = new PgDialect()
 let claim: RenderedSql | undefined
 /** Named stand-ins for values, each as SQL (what an insert's values and an upsert's set both take). */
 const placeholders = <K extends string>(names: K[]) => Object.fromEntries(names.map((n) => [n, sql`${sql.placeholder(n)}`])) as unknown as Record<K, SQL>
@@ -39,10 +37,11 @@ export function createIdempotencyRepository(db: Queryable) {
      */
     claimGate(scope: IdempotencyScope, requestHash: string, resourceId: string, statusCode: number, createdAt: Date, expiredBefore: Date): RenderedSql {
       // Its text is the same for every create: rendered once, with each request's values put in its place.
-      claim ??= dialect.sqlToQuery(
+      // (renderSql hands statements with placeholders to drizzle's own renderer.)
+      claim ??= renderSql(
         db
           .insert(idempotencyKeys)
-          .values({ ...placeholders(['principal', 'operation', 'key', 'requestHash', 'resourceId', 'statusCode', 'createdAt']) })
+          .values(placeholders(['principal', 'operation', 'key', 'requestHash', 'resourceId', 'statusCode', 'createdAt']))
           .onConflictDoUpdate({
             target: [idempotencyKeys.principal, idempotencyKeys.operation, idempotencyKeys.key],
             set: placeholders(['requestHash', 'resourceId', 'statusCode', 'createdAt']),
