@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto'
 import { bigIntegers, determinedOver, eliminate, OVERFLOW, PARALLEL, pivotRows, restrictedRows, smallIntegers } from '../../src/modules/insights/exact-elimination.ts'
+import { independentParts, leastWithheld, linkedGroups, nearestComplement, relationsByEntry } from '../../src/modules/insights/suppression.ts'
 
 export const suppressionReasons = ['primary', 'complementary', 'insufficient_responses'] as const
 export type SuppressionReason = (typeof suppressionReasons)[number]
@@ -88,23 +89,6 @@ const PART_CACHE_SIZE = 20_000
 
 type Part = { entries: number[]; relations: Relation[]; implied: Relation[] }
 
-/** Splits entries into parts no relation crosses, with each part's relations in part-local indices. */
-function independentParts(size: number, relations: readonly Relation[], implied: readonly Relation[]): Part[] {
-  const { find, union } = disjointSets(size)
-  for (const r of [...relations, ...implied]) for (const m of r.members) union(m, r.total)
-  const parts = new Map<number, Part>()
-  const local = new Array<number>(size)
-  for (let i = 0; i < size; i++) {
-    const root = find(i)
-    const part = parts.get(root) ?? parts.set(root, { entries: [], relations: [], implied: [] }).get(root)!
-    local[i] = part.entries.push(i) - 1
-  }
-  const localize = (r: Relation): Relation => ({ total: local[r.total]!, members: r.members.map((m) => local[m]!) })
-  for (const r of relations) parts.get(find(r.total))!.relations.push(localize(r))
-  for (const r of implied) parts.get(find(r.total))!.implied.push(localize(r))
-  return [...parts.values()]
-}
-
 /**
  * How a complement is picked among a relation's entries: `cascade` the one leaving the fewest relations newly giving a
  * single withheld entry away, then the smallest; `smallest` the smallest, then by cascade. Each is tried, and the
@@ -114,23 +98,6 @@ export type ComplementOrder = 'cascade' | 'smallest' | 'lookahead' | 'detail'
 export const complementOrders: readonly ComplementOrder[] = ['cascade', 'lookahead', 'smallest', 'detail']
 /** Parts larger than this (a large agency's month) are protected with 'cascade' alone: each order is a full pass. */
 export const SEARCH_LIMIT = 1_000
-
-/** Of several safe patterns, the one withholding the smallest sum of counts, then the fewest entries, then the first. */
-function leastWithheld(patterns: (SuppressionReason | undefined)[][], values: readonly number[]) {
-  const cost = (p: (SuppressionReason | undefined)[]) => {
-    let sum = 0
-    let n = 0
-    p.forEach((s, i) => s && ((sum += values[i]!), n++))
-    return [sum, n] as const
-  }
-  let best = patterns[0]!
-  let bestCost = cost(best)
-  for (const p of patterns.slice(1)) {
-    const c = cost(p)
-    if (c[0] < bestCost[0] || (c[0] === bestCost[0] && c[1] < bestCost[1])) [best, bestCost] = [p, c]
-  }
-  return best
-}
 
 /** Complementary suppression of one part, from its primary and forced suppressions (`status`, changed in place). */
 function protectPart(
@@ -371,75 +338,6 @@ function parallel(a: Map<number, number>, b: Map<number, number>): boolean {
     }
   }
   return true
-}
-
-/**
- * Relations touching a suppressed entry, grouped so that two relations sharing a suppressed entry are in the same
- * group. Whether an entry is determined depends only on its own group, so groups are checked (and cached) apart.
- */
-function linkedGroups(hidden: readonly boolean[], relations: readonly Relation[], byEntry: number[][]): number[][] {
-  const { find, union } = disjointSets(relations.length)
-  byEntry.forEach((ks, i) => {
-    if (!hidden[i]) return
-    for (const k of ks) union(k, ks[0]!)
-  })
-  const groups = new Map<number, number[]>()
-  relations.forEach((r, k) => {
-    if (!hidden[r.total] && !r.members.some((m) => hidden[m])) return
-    const root = find(k)
-    const g = groups.get(root) ?? groups.set(root, []).get(root)!
-    g.push(k)
-  })
-  return [...groups.values()]
-}
-
-/** Union-find over 0 … size−1 (path halving). */
-function disjointSets(size: number) {
-  const parent = Array.from({ length: size }, (_, i) => i)
-  const find = (i: number): number => {
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!
-    return i
-  }
-  return { find, union: (a: number, b: number) => void (parent[find(a)] = find(b)) }
-}
-
-function relationsByEntry(size: number, relations: readonly Relation[]): number[][] {
-  const out: number[][] = Array.from({ length: size }, () => [])
-  relations.forEach((r, k) => {
-    out[r.total]!.push(k)
-    for (const m of r.members) out[m]!.push(k)
-  })
-  return out
-}
-
-/** Breadth-first through relations linked by suppressed entries, for the nearest entry that can be hidden. */
-function nearestComplement(
-  start: number,
-  byEntry: number[][],
-  relations: readonly Relation[],
-  status: (SuppressionReason | undefined)[],
-  complementIn: (r: Relation) => number | undefined,
-): number | undefined {
-  const seenEntries = new Set([start])
-  const seenRelations = new Set<number>()
-  let frontier = [start]
-  while (frontier.length) {
-    const next: number[] = []
-    for (const e of frontier)
-      for (const k of byEntry[e]!) {
-        if (seenRelations.has(k)) continue
-        seenRelations.add(k)
-        const c = complementIn(relations[k]!)
-        if (c !== undefined) return c
-        for (const i of [relations[k]!.total, ...relations[k]!.members])
-          if (status[i] !== undefined && !seenEntries.has(i)) {
-            seenEntries.add(i)
-            next.push(i)
-          }
-      }
-    frontier = next
-  }
-  return undefined
 }
 
 /**

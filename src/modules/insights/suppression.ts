@@ -117,8 +117,10 @@ const PART_CACHE_SIZE = 20_000
 
 type Part = { entries: number[]; relations: Relation[]; implied: Relation[] }
 
+// independentParts, leastWithheld, linkedGroups, relationsByEntry and nearestComplement are exported for the test
+// oracles (test/helpers/*-suppression.ts), which hold the rest of the old code to them unchanged.
 /** Splits entries into parts no relation crosses, with each part's relations in part-local indices. */
-function independentParts(size: number, relations: readonly Relation[], implied: readonly Relation[]): Part[] {
+export function independentParts(size: number, relations: readonly Relation[], implied: readonly Relation[]): Part[] {
   const { find, union } = disjointSets(size)
   for (const r of [...relations, ...implied]) for (const m of r.members) union(m, r.total)
   const parts = new Map<number, Part>()
@@ -145,7 +147,7 @@ export const complementOrders: readonly ComplementOrder[] = ['cascade', 'lookahe
 export const SEARCH_LIMIT = 1_000
 
 /** Of several safe patterns, the one withholding the smallest sum of counts, then the fewest entries, then the first. */
-function leastWithheld(patterns: (SuppressionReason | undefined)[][], values: readonly number[]) {
+export function leastWithheld(patterns: (SuppressionReason | undefined)[][], values: readonly number[]) {
   const cost = (p: (SuppressionReason | undefined)[]) => {
     let sum = 0
     let n = 0
@@ -451,7 +453,7 @@ function parallel(a: Vec, b: Vec): boolean {
  * Relations touching a suppressed entry, grouped so that two relations sharing a suppressed entry are in the same
  * group. Whether an entry is determined depends only on its own group, so groups are checked (and cached) apart.
  */
-function linkedGroups(hidden: readonly boolean[], relations: readonly Relation[], byEntry: number[][]): number[][] {
+export function linkedGroups(hidden: readonly boolean[], relations: readonly Relation[], byEntry: number[][]): number[][] {
   const { find, union } = disjointSets(relations.length)
   byEntry.forEach((ks, i) => {
     if (!hidden[i]) return
@@ -477,7 +479,7 @@ function disjointSets(size: number) {
   return { find, union: (a: number, b: number) => void (parent[find(a)] = find(b)) }
 }
 
-function relationsByEntry(size: number, relations: readonly Relation[]): number[][] {
+export function relationsByEntry(size: number, relations: readonly Relation[]): number[][] {
   const out: number[][] = Array.from({ length: size }, () => [])
   relations.forEach((r, k) => {
     out[r.total]!.push(k)
@@ -487,7 +489,7 @@ function relationsByEntry(size: number, relations: readonly Relation[]): number[
 }
 
 /** Breadth-first through relations linked by suppressed entries, for the nearest entry that can be hidden. */
-function nearestComplement(
+export function nearestComplement(
   start: number,
   byEntry: number[][],
   relations: readonly Relation[],
