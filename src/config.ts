@@ -65,6 +65,8 @@ const envSchema = z.object({
   INSIGHTS_MIN_RESPONSES: z.coerce.number().int().min(11, { error: 'must be at least 11' }).max(1000).optional(),
   INSIGHTS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   INSIGHTS_WARM: booleanFlag.default(true),
+  // PostgreSQL: periods are built in a child process of the server's (its memory goes back when idle), or inline.
+  INSIGHTS_BUILDER: z.enum(['process', 'inline']).default('process'),
   // Off sends every GraphQL query through the resolvers: for comparing the two paths, not for production.
   READ_PATH: booleanFlag.default(true),
   // List totals are exact up to this many rows; past it the total is this cap, flagged as an estimate (a lower bound).
@@ -124,7 +126,7 @@ export type Config = {
     clockToleranceSeconds: number
   }
   /** Insights: the suppression threshold, the fewest answers a mean or percentile needs, how long tables are reused. */
-  insights: { threshold: number; minResponses: number; refreshSeconds: number; warm: boolean }
+  insights: { threshold: number; minResponses: number; refreshSeconds: number; warm: boolean; builder: 'process' | 'inline' }
   /**
    * Webhooks: `delivery` runs the background work (off: subscriptions are kept but nothing is sent from this instance);
    * `allowHttp` and `allowLoopback` relax the SSRF guard for development and tests only; retries back off from
@@ -244,7 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     totalCountCap: d.TOTAL_COUNT_CAP,
     ...(d.IDEMPOTENCY_SCOPE_SECRET ? { idempotencyScopeSecret: d.IDEMPOTENCY_SCOPE_SECRET } : {}),
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
-    insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM },
+    insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM, builder: d.INSIGHTS_BUILDER },
     scheduledTimesPollMs: d.SCHEDULED_TIMES_POLL_MS,
     checkResponseSerialization: d.CHECK_RESPONSE_SERIALIZATION,
     checkSqlRendering: d.CHECK_SQL_RENDERING,

@@ -12,7 +12,8 @@ import { recoverable } from './helpers/exact-rank.ts'
 import { addAttendees, addEvent, addFeedback, addOnlineSurveys, addSurveys } from './helpers/insights-data.ts'
 import { assertProperty } from './helpers/property.ts'
 
-const { app, database } = await build(t, { env: { INSIGHTS_REFRESH_SECONDS: '0' } })
+// Built in this process (INSIGHTS_BUILDER=inline), not a build process: a test below reads the build's own statements.
+const { app, database } = await build(t, { env: { INSIGHTS_REFRESH_SECONDS: '0', INSIGHTS_BUILDER: 'inline' } })
 const ctx = { actor: { kind: 'public' as const }, requestId: 'test', log: pino({ level: 'silent' }), languages: [], clock: testClock }
 const names: InsightName[] = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part']
 const countMeasures = ['people', 'headCount', 'feedback', 'received', 'acknowledged', 'addressed', 'declined', 'reportedBack', 'responses', 'participants']

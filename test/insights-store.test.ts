@@ -2,6 +2,7 @@
 // connection of its own, as two processes). A period is built by one instance, rebuilt after new feedback while the
 // previous version answers, and a build killed half-way leaves the previous version answering.
 import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
 import pino from 'pino'
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
@@ -127,6 +128,61 @@ t.test('when a rebuild is killed half-way, then the previous version keeps answe
   t.equal(JSON.stringify(await killed.answer(ctx, 'voice', query)), first.body, 'after the kill, the previous version still answers')
   // The period stays stale: the next instance to check takes the rebuild up.
   t.ok(await until(async () => total((await a.inject({ method: 'GET', url: PAST_MONTH })).json()) === 23), 'a later rebuild answers the new feedback')
+})
+
+t.test('when the build process is killed while it stores a rebuild, then the previous version keeps answering, and a new build process takes the rebuild up', { skip: usingPostgres() ? false : 'PGlite builds in the server process (its database lives there)' }, async (t) => {
+  const { database, fixtures, a } = await twoInstances(t)
+  const metro = fixtures.metro.id
+  await addFeedback(database, metro, 12, { areaId: fixtures.areas.north.id, receivedAt: TENTH })
+  const first = await a.inject({ method: 'GET', url: PAST_MONTH })
+  t.equal(total(first.json()), 12)
+  const builder = a.services.insights.stats().builderPid
+  t.ok(builder && builder !== process.pid, 'the period was built by a build process of its own')
+
+  // A transaction of the test's that lets reads through but holds every write to the snapshots: the rebuild stops at its store.
+  const holder = new pg.Client({ connectionString: database.url })
+  await holder.connect()
+  t.teardown(() => holder.end())
+  await holder.query('begin')
+  await holder.query('lock table insight_snapshots in share mode')
+  await sleep(2)
+  await addFeedback(database, metro, 11, { areaId: fixtures.areas.south.id, receivedAt: TWENTIETH })
+  t.equal(total((await a.inject({ method: 'GET', url: PAST_MONTH })).json()), 12, 'the change is seen: March is marked stale and rebuilt in the background')
+  const storing = async () => (await database.raw(`select 1 from pg_locks where relation = 'insight_snapshots'::regclass and not granted`)).length > 0
+  t.ok(await until(storing), 'the rebuild waits to store')
+  process.kill(builder!, 'SIGKILL')
+  t.ok(await until(() => a.services.insights.stats().building === 0), 'the rebuild is over: it failed with its process')
+  await holder.query('commit')
+
+  const [stored] = await database.raw<{ version: number; stale: boolean }>(`select version, marks > built_marks as stale from insight_periods where agency_id = $1 and unit = 'month' and period = $2`, [metro, PAST])
+  t.same(stored, { version: 1, stale: true }, 'nothing of the killed build was stored')
+  t.equal((await a.inject({ method: 'GET', url: PAST_MONTH })).body, first.body, 'the previous version still answers')
+  t.ok(await until(async () => total((await a.inject({ method: 'GET', url: PAST_MONTH })).json()) === 23), 'a new build process rebuilt March')
+  const next = a.services.insights.stats().builderPid
+  t.ok(next && next !== builder, 'in a new process')
+})
+
+t.test('when the build process is killed while an answer waits for its first build, then the answer is a 503 problem to retry, and the retry is answered', { skip: usingPostgres() ? false : 'PGlite builds in the server process (its database lives there)' }, async (t) => {
+  const { database, fixtures, a } = await twoInstances(t)
+  await addFeedback(database, fixtures.metro.id, 12, { areaId: fixtures.areas.north.id, receivedAt: TENTH })
+  const holder = new pg.Client({ connectionString: database.url })
+  await holder.connect()
+  t.teardown(() => holder.end())
+  await holder.query('begin')
+  await holder.query('lock table insight_snapshots in share mode')
+  const waiting = a.inject({ method: 'GET', url: PAST_MONTH })
+  t.ok(await until(async () => (await database.raw(`select 1 from pg_locks where relation = 'insight_snapshots'::regclass and not granted`)).length > 0), 'the first build waits to store')
+  process.kill(a.services.insights.stats().builderPid!, 'SIGKILL')
+  const answer = await waiting
+  await holder.query('commit')
+  t.equal(answer.statusCode, 503)
+  t.match(answer.headers['content-type'], /^application\/problem\+json/)
+  t.equal(answer.json().code, 'SERVICE_UNAVAILABLE')
+  t.ok(Number(answer.headers['retry-after']) > 0, 'with when to retry')
+  t.notMatch(answer.body, /at \w+ \(|node:|\.ts:/, 'no stack trace')
+  const retried = await a.inject({ method: 'GET', url: PAST_MONTH })
+  t.equal(retried.statusCode, 200)
+  t.equal(total(retried.json()), 12)
 })
 
 t.test('when the snapshot cache is over its bytes, then the least recently used entries leave first', async (t) => {

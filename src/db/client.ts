@@ -54,6 +54,8 @@ export type Database = {
   replica?: ReplicaRouting
   /** Where a job queue (pg-boss) reaches this database: PostgreSQL by URL, or the one embedded PGlite in this process. */
   queue: { kind: 'postgres'; url: string } | { kind: 'pglite'; client: PGlite }
+  /** How another process of this server connects to the same primary (PostgreSQL only): the insights' build process. */
+  connection?: { url: string; statementTimeoutMs: number }
 }
 
 export type ListenHandlers = { onNotify(payload: string): void; onListening(): void }
@@ -143,6 +145,7 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
       background: drizzlePg(pool, { schema }) as unknown as Db,
       kind: 'postgres',
       queue: { kind: 'postgres', url: config.url },
+      connection: { url: config.url, statementTimeoutMs: config.statementTimeoutMs },
       statements,
       ping: async () => void (await probe.query('select 1')),
       pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -1,5 +1,4 @@
 /** Insights for analysts: aggregate answers, each a selection of whole cells from one suppressed canonical table per agency. */
-import { createHash, randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import type { Clock } from '../../clock.ts'
 import type { RequestContext } from '../../context.ts'
@@ -11,26 +10,25 @@ import type { AgenciesService } from '../agencies/agencies-service.ts'
 import { parseInput } from '../shared/validation.ts'
 import { select, type Selection } from './canonical-table.ts'
 import { buildCommunityTrust, cycles, quarterOf, type CommunityTrustRow, type Linked } from './community-trust.ts'
-import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type EventRow, type Limits, type Published, type PublishedRow, type Snapshot } from './insight-tables.ts'
+import { FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type Limits, type Published, type PublishedRow, type Snapshot } from './insight-tables.ts'
 import { createByteLru } from './byte-lru.ts'
-import { createInsightStoreRepository, INSIGHTS_CHANNEL, type InsightStoreRepository, type StoredPeriod } from './insight-store-repository.ts'
-import { createInsightsRepository, inBuildTransaction, type InsightsRepository, type PeriodRange, type PeriodSpan, type Watermark } from './insights-repository.ts'
+import { createInsightStoreRepository, INSIGHTS_CHANNEL, type StoredPeriod } from './insight-store-repository.ts'
+import { createInsightsRepository, inBuildTransaction, type InsightsRepository, type Watermark } from './insights-repository.ts'
+import { createBuildProcess } from './build-process.ts'
+import { BUILD_STATEMENT_TIMEOUT_MS, createInsightBuilder, inputsOf, insightNames, unitOf, type BuildMode, type InsightBuilder, type InsightName, type InsightsHooks, type Version } from './insight-builder.ts'
+import { periodSelection, periodsOf, type Unit } from './periods.ts'
 import type { SuppressionReason } from './suppression.ts'
 
-export const insightNames = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part'] as const
-export type InsightName = (typeof insightNames)[number]
+export { insightNames, slotOf, type InsightName } from './insight-builder.ts'
 
 export type InsightsSettings = Limits & {
   /** How long a computed table is served before the source tables are checked for changes again. */
   refreshSeconds: number
   /** The most stored JSON text of parsed snapshots one instance keeps (DEFAULT_INSIGHTS_CACHE_BYTES). */
   cacheBytes?: number
+  /** Where periods are built on PostgreSQL: a build process of this server's own (the default), or in this process. */
+  builder?: 'process' | 'inline'
 }
-/**
- * How long one of a build's queries may run: a build runs in the background (after an agency's first), and a large
- * agency's GROUP BY over a million rows may need more than a request's DB_STATEMENT_TIMEOUT_MS.
- */
-const BUILD_STATEMENT_TIMEOUT_MS = 300_000
 export const defaultInsightsSettings: InsightsSettings = { threshold: 11, minResponses: 11, refreshSeconds: 30 }
 
 const isoDate = z.iso.date({ error: 'must be a date, e.g. 2026-01-01' })
@@ -73,12 +71,7 @@ export type CommunityTrustAnswer = {
 const WEIGHTING =
   "Answers are raked (iterative proportional fitting, weights trimmed to 0.2–5 × the mean) to the area's population margins on age band, gender, race or ethnicity and language (the answer's language); prefer_not_to_say and unanswered questions keep their weight on that dimension. An area without margins of its own uses the sum of its sub-areas' (when every one has them), else its nearest ancestor's, else it is reported unweighted (weighting.basis says which). Margins of error are 95%, from the weighted variance over Kish's effective sample size. Every figure is shown only where its unweighted response count is shown and reaches the agency's withheld tier."
 
-type Unit = 'month' | 'quarter'
-/** Voice and closing the loop are kept by month, the others by quarter; every margin keeps its period (insight-tables). */
-const unitOf: Record<InsightName, Unit> = { reach: 'quarter', voice: 'month', 'closing-the-loop': 'month', trust: 'quarter', 'who-takes-part': 'quarter' }
 const dimsOf: Record<InsightName, readonly string[]> = { reach: REACH_DIMS, voice: FEEDBACK_DIMS, 'closing-the-loop': LOOP_CELL, trust: TRUST_DIMS, 'who-takes-part': WHO_DIMS }
-type MonthTables = { voice: Snapshot; 'closing-the-loop': Snapshot }
-type QuarterTables = { reach: Snapshot; trust: Snapshot; 'who-takes-part': Snapshot; events: ReadonlySet<string> }
 type Areas = Awaited<ReturnType<ReturnType<typeof createAgenciesRepository>['listAreas']>>
 
 /**
@@ -86,15 +79,6 @@ type Areas = Awaited<ReturnType<ReturnType<typeof createAgenciesRepository>['lis
  * the other inputs (time zone, area tree). The tables themselves live in PostgreSQL (insight_periods, insight_snapshots).
  */
 type AgencyState = { watermark: Watermark; checkedAt: number; periods: Record<Unit, string[]>; inputs: string; refreshing: boolean }
-/** A stored period's version and build id (caches key on the id: a rebuilt period never answers from an older entry). */
-type Version = { version: number; id: string }
-/**
- * How a period is built: `missing` waits for another instance's build of it, then builds only if still missing; `stale`
- * and `try` skip a period another instance is building; `force` rebuilds whatever is stored.
- */
-type BuildMode = 'missing' | 'stale' | 'try' | 'force'
-/** Test hooks: runs after a period's tables are built and before they are stored. */
-export type InsightsHooks = { beforeStore?: (unit: Unit, period: string) => Promise<void> }
 
 /** Parsed snapshots kept per instance, weighed by their stored JSON text (the parsed objects weigh a few times more). */
 export const DEFAULT_INSIGHTS_CACHE_BYTES = 24 * 1024 * 1024
@@ -141,42 +125,16 @@ export function createInsightsService({ database, agencies, clock, log, settings
   /** Periods this instance built (`agencyId|unit:period` → times): tests and benchmarks read it. */
   const built = new Map<string, number>()
   const store = () => createInsightStoreRepository(db)
+  // On PostgreSQL a build process of this server's own builds (build-process.ts): a build's garbage stays out of this
+  // process. PGlite's database lives in this process, and tests' hooks run in it: there they are built here.
+  const builder: InsightBuilder =
+    database.connection && settings.builder !== 'inline' && !hooks.beforeStore
+      ? createBuildProcess({ connection: database.connection, settings: { threshold: settings.threshold, minResponses: settings.minResponses } })
+      : createInsightBuilder({ database, settings, hooks })
 
   const buildQuery = <T>(query: (repo: InsightsRepository) => Promise<T>) => inBuildTransaction(db, BUILD_STATEMENT_TIMEOUT_MS, query)
   const cacheKey = (agencyId: string, unit: Unit, insight: string, period: string) => `${agencyId}|${unit}|${insight}|${period}`
 
-  /** Voice and closing the loop of one month, from that month's rows only (an index range on received_at). */
-  async function buildMonth(agency: AgencyRow, month: string, areas: Areas): Promise<MonthTables> {
-    const range = rangeOf(month, 'month')
-    const [feedback, days] = await Promise.all([buildQuery((repo) => repo.feedback(agency.id, agency.timeZone, range)), buildQuery((repo) => repo.days(agency.id, agency.timeZone, range))])
-    // Voice rolls up as reach does: each item's area also counts toward its outermost area.
-    const topOf = new Map(areas.map((a) => [a.id, a.lineage[0] ?? a.id]))
-    const top = (area: string) => (area ? (topOf.get(area) ?? area) : '')
-    const { voice, loop } = buildFeedback(feedback.map((r) => ({ ...r, topArea: top(r.area) })), days.map((d) => ({ ...d, topArea: top(d.area) })), settings)
-    return { voice: inAnswerOrder(voice), 'closing-the-loop': inAnswerOrder(loop) }
-  }
-
-  /** Reach, trust and who takes part of one quarter, from the events starting in it (an index range on starts_at). */
-  async function buildQuarter(agency: AgencyRow, quarter: string, areas: Areas): Promise<QuarterTables> {
-    const range = rangeOf(quarter, 'quarter')
-    const [events, people, surveys] = await Promise.all([
-      buildQuery((repo) => repo.events(agency.id, agency.timeZone, range)),
-      buildQuery((repo) => repo.people(agency.id, agency.timeZone, range)),
-      buildQuery((repo) => repo.surveys(agency.id, agency.timeZone, range)),
-    ])
-    // Each area's outermost ancestor: reach rolls its figures up to it (a district's reach is its beats').
-    const topOf = new Map(areas.map((a) => [a.id, a.lineage[0] ?? a.id]))
-    const eventRows: EventRow[] = events.map((e) => ({ eventId: e.id, area: e.areaId ?? '', topArea: e.areaId ? (topOf.get(e.areaId) ?? e.areaId) : '', ...slotOf(new Date(e.startsAt), e.timeZone), format: e.format, kind: e.kind, languages: [...new Set([...e.languages, ...e.interpretation])].sort().join('+'), period: quarter, counted: e.counted, headCount: e.headCount }))
-    // The rows as read (no copy without the unanswered questions: the tables count null as not answered)
-    const reach = buildReach(eventRows, people, settings)
-    return {
-      reach: inAnswerOrder(reach.snapshot),
-      // Online-only responses count in their own area (rolled up as reach's) and quarter, with no meeting.
-      trust: inAnswerOrder(buildTrust(surveys, reach.eventKey, settings, { period: quarter, topOf: (area) => topOf.get(area) ?? area })),
-      'who-takes-part': inAnswerOrder(buildWhoTakesPart(reach, people, settings)),
-      events: new Set(events.map((e) => e.id)),
-    }
-  }
 
   /** Records a stored period's version where this instance keeps the agency's directory (a newer one only). */
   function known(agencyId: string, unit: string, period: string, v: Version) {
@@ -209,58 +167,20 @@ export function createInsightsService({ database, agencies, clock, log, settings
     return entry.versions
   }
 
-  /** A digest of what a build reads besides the watermarked sources: the agency's time zone and each area's outermost area. */
-  const inputsOf = (agency: AgencyRow, areas: Areas) => createHash('sha1').update(JSON.stringify([agency.timeZone, areas.map((a) => [a.id, a.lineage[0] ?? a.id])])).digest('base64url')
-
-  /**
-   * Builds one period and stores it, unless the store already holds what the mode asks for. On PostgreSQL the build
-   * holds the period's advisory lock in the transaction that swaps its snapshots in, so whichever instance takes the
-   * lock builds and the others wait for (or skip) it; a build that fails or is killed rolls back, and the previous
-   * version keeps answering.
-   */
-  async function buildAndStore(agency: AgencyRow, unit: Unit, period: string, mode: BuildMode): Promise<Version | undefined> {
-    const key = { agencyId: agency.id, limits, unit, period }
-    const areas = await createAgenciesRepository(db).listAreas(agency.id)
-    const inputs = inputsOf(agency, areas)
-    const stored = (row?: StoredPeriod): Version | undefined => (row && row.version > 0 ? { version: row.version, id: row.id } : undefined)
-    const wanted = (row?: StoredPeriod) =>
-      mode === 'force' || (mode === 'stale' ? !!row && row.version > 0 && (row.marks > row.builtMarks || row.inputs !== inputs) : !row || row.version === 0)
-    // The marks are read before the sources: a change marked meanwhile leaves the period stale for the next rebuild.
-    const compute = async (row: StoredPeriod | undefined) => {
-      const tables: Partial<Record<InsightName, Snapshot>> & { events?: ReadonlySet<string> } = unit === 'month' ? await buildMonth(agency, period, areas) : await buildQuarter(agency, period, areas)
-      built.set(`${agency.id}|${unit}:${period}`, (built.get(`${agency.id}|${unit}:${period}`) ?? 0) + 1)
-      await hooks.beforeStore?.(unit, period)
-      const snapshots = insightNames.filter((n) => unitOf[n] === unit).map((n) => ({ insight: n, rows: JSON.stringify(tables[n]!.rows) }))
-      return { id: randomUUID(), inputs, events: [...(tables.events ?? [])], builtMarks: row?.marks ?? 0, snapshots }
-    }
-    const save = async (repo: InsightStoreRepository, build: Awaited<ReturnType<typeof compute>>): Promise<Version> => ({ version: await repo.store(key, build), id: build.id })
-    let result: Version | undefined
-    if (database.kind === 'postgres') {
-      result = await db.transaction(async (tx) => {
-        const repo = createInsightStoreRepository(tx)
-        await repo.timeouts(BUILD_STATEMENT_TIMEOUT_MS)
-        if (!(await repo.lock(`insights|${agency.id}|${limits}|${unit}|${period}`, mode === 'missing' || mode === 'force'))) return undefined
-        const row = await repo.period(key)
-        return wanted(row) ? save(repo, await compute(row)) : stored(row)
-      })
-    } else {
-      // PGlite: one connection in one process (a transaction held through the build would stop its reads): build, then swap in one transaction.
-      const row = await store().period(key)
-      if (wanted(row)) {
-        const build = await compute(row)
-        result = await db.transaction((tx) => save(createInsightStoreRepository(tx), build))
-      } else result = stored(row)
-    }
-    if (result) known(agency.id, unit, period, result)
-    return result
-  }
 
   /** Builds one period once in this instance however many callers ask (a few builds at a time). */
   function buildOnce(agency: AgencyRow, unit: Unit, period: string, mode: BuildMode): Promise<Version | undefined> {
     const id = `${agency.id}|${unit}:${period}|${mode === 'force' ? 'force' : ''}`
     let pending = building.get(id)
     if (!pending) {
-      pending = slots.run(() => buildAndStore(agency, unit, period, mode)).finally(() => building.delete(id))
+      pending = slots
+        .run(() => builder.build({ agency: { id: agency.id, timeZone: agency.timeZone }, unit, period, mode }))
+        .then(({ version, computed }) => {
+          if (computed) built.set(`${agency.id}|${unit}:${period}`, (built.get(`${agency.id}|${unit}:${period}`) ?? 0) + 1)
+          if (version) known(agency.id, unit, period, version)
+          return version ?? undefined
+        })
+        .finally(() => building.delete(id))
       building.set(id, pending)
     }
     return pending
@@ -602,11 +522,12 @@ export function createInsightsService({ database, agencies, clock, log, settings
       unlisten = undefined
       await u?.()
       await Promise.allSettled([...running, ...building.values()])
+      await builder.close()
     },
 
     /** What this instance built and keeps (tests and benchmarks). */
     stats() {
-      return { built: new Map(built), builds: [...built.values()].reduce((a, b) => a + b, 0), building: building.size, cacheBytes: cache.bytes, cached: cache.size }
+      return { built: new Map(built), builds: [...built.values()].reduce((a, b) => a + b, 0), building: building.size, cacheBytes: cache.bytes, cached: cache.size, builderPid: builder.pid() }
     },
   }
   return service
@@ -615,17 +536,6 @@ export type InsightsService = ReturnType<typeof createInsightsService>
 /** Where work done outside a request reports failure (the app's logger, in practice). */
 export type ErrorLog = { error: (details: object, message: string) => void }
 
-/** Sorts a snapshot's rows once, as answers list them (by the dimensions kept, then by key), so requests need not. */
-function inAnswerOrder(snapshot: Snapshot): Snapshot {
-  const keyed = snapshot.rows.map((row) => ({
-    row,
-    by: JSON.stringify(row.level === 'margin' ? [...row.family] : []),
-    key: JSON.stringify(Object.fromEntries(Object.entries(row.key).map(([k, v]) => [k, v === '' ? null : v]))),
-  }))
-  keyed.sort((a, b) => a.by.localeCompare(b.by) || a.key.localeCompare(b.key))
-  snapshot.rows = keyed.map((k) => k.row)
-  return snapshot
-}
 
 function countReasons(m: unknown, counts: { primary: number; complementary: number; insufficientResponses: number }) {
   if (!m || typeof m !== 'object') return
@@ -636,73 +546,11 @@ function countReasons(m: unknown, counts: { primary: number; complementary: numb
   else if (!('value' in m)) for (const inner of Object.values(m)) countReasons(inner, counts)
 }
 
-/**
- * The periods a from/to range keeps, of those with data: whole months or quarters only, widened outward to the unit
- * (a filter can only select whole cells). Returns the widened bounds for the answer to state.
- */
-function periodSelection(present: readonly string[], unit: Unit, from?: string, to?: string): { values: string[]; from: string | null; to: string | null } {
-  if (!from && !to) return { values: [...present], from: null, to: null }
-  const start = from ? periodStart(periodOfDate(from, unit), unit) : null
-  const end = to ? lastDay(periodOfDate(to, unit), unit) : null
-  const values = present.filter((p) => (!start || periodStart(p, unit) >= start) && (!end || periodStart(p, unit) <= end))
-  return { values, from: start, to: end }
-}
 
-/** Every period from the first to the last with data (agency time), oldest first. */
-function periodsOf(span: PeriodSpan): Record<Unit, string[]> {
-  const months: string[] = []
-  for (let m = span.firstMonth; m && span.lastMonth && m <= span.lastMonth; m = nextPeriod(m, 'month')) months.push(m)
-  const quarters: string[] = []
-  for (let q = span.firstQuarter; q && span.lastQuarter && q <= span.lastQuarter; q = nextPeriod(q, 'quarter')) quarters.push(q)
-  return { month: months, quarter: quarters }
-}
 
-function nextPeriod(period: string, unit: Unit): string {
-  const [y, n] = (unit === 'month' ? period.split('-') : period.split('-Q')).map(Number)
-  const last = unit === 'month' ? 12 : 4
-  return n! === last ? (unit === 'month' ? `${y! + 1}-01` : `${y! + 1}-Q1`) : unit === 'month' ? `${y}-${pad(n! + 1)}` : `${y}-Q${n! + 1}`
-}
 
-/** A period as local dates: its first day and the first day after it. */
-function rangeOf(period: string, unit: Unit): PeriodRange {
-  return { from: periodStart(period, unit), to: periodStart(nextPeriod(period, unit), unit) }
-}
 
-const pad = (n: number) => String(n).padStart(2, '0')
-function periodOfDate(date: string, unit: Unit): string {
-  const [y, m] = date.split('-').map(Number)
-  return unit === 'month' ? `${y}-${pad(m!)}` : `${y}-Q${Math.ceil(m! / 3)}`
-}
-function periodStart(period: string, unit: Unit): string {
-  if (unit === 'month') return `${period}-01`
-  const [y, q] = period.split('-Q').map(Number)
-  return `${y}-${pad((q! - 1) * 3 + 1)}-01`
-}
-function lastDay(period: string, unit: Unit): string {
-  const start = periodStart(period, unit)
-  const [y, m] = start.split('-').map(Number)
-  const endMonth = unit === 'month' ? m! : m! + 2
-  const d = new Date(Date.UTC(y!, endMonth, 0))
-  return d.toISOString().slice(0, 10)
-}
 
-const formatters = new Map<string, Intl.DateTimeFormat>()
-function partsIn(date: Date, timeZone: string) {
-  let f = formatters.get(timeZone)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'long', hour: 'numeric', hourCycle: 'h23' })
-    formatters.set(timeZone, f)
-  }
-  const parts = Object.fromEntries(f.formatToParts(date).map((p) => [p.type, p.value]))
-  return { weekday: parts.weekday!.toLowerCase(), hour: Number(parts.hour) }
-}
-
-/** Weekday and band of the day a meeting starts at, in its own time zone. */
-export function slotOf(date: Date, timeZone: string): { weekday: string; timeOfDay: string } {
-  const { weekday, hour } = partsIn(date, timeZone)
-  const timeOfDay = hour >= 5 && hour < 12 ? 'morning' : hour >= 12 && hour < 17 ? 'afternoon' : hour >= 17 && hour < 22 ? 'evening' : 'night'
-  return { weekday, timeOfDay }
-}
 
 /** Two watermarks name the same newest changes (the store keeps one as jsonb, whose key order differs). */
 function sameWatermark(a: Watermark, b: Watermark): boolean {

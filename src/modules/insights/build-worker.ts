@@ -1,0 +1,39 @@
+// The insights' build process (build-process.ts forks it): opens connections of its own to the server's primary, builds
+// each period it is sent, and ends when the server disconnects (idle, stopping, or gone): a build in flight rolls back.
+import pino from 'pino'
+import { openDatabase, type Database } from '../../db/client.ts'
+import { logSerializers } from '../../logging.ts'
+import type { FromBuilder, ToBuilder } from './build-process.ts'
+import { createInsightBuilder, type InsightBuilder } from './insight-builder.ts'
+
+/** Two builds at a time (the server's limit), each holding its lock's connection and reading on up to three more. */
+const POOL_MAX = 8
+
+// Its log goes to stderr: stdout is the server's own. Connection losses only; a build's failure goes back to the server.
+const log = pino({ level: 'warn', base: { process: 'insight-builder' }, serializers: logSerializers }, pino.destination(2))
+let database: Promise<Database> | undefined
+let builder: Promise<InsightBuilder> | undefined
+
+const send = (message: FromBuilder) => process.connected && process.send!(message)
+
+process.on('message', (message: ToBuilder) => {
+  if (message.kind === 'open') {
+    database = openDatabase({ kind: 'postgres', url: message.connection.url, poolMax: POOL_MAX, statementTimeoutMs: message.connection.statementTimeoutMs }, log)
+    builder = database.then((d) => createInsightBuilder({ database: d, settings: message.settings }))
+    return
+  }
+  const { id, request } = message
+  builder!
+    .then((b) => b.build(request))
+    .then(
+      (result) => send({ kind: 'built', id, result }),
+      (err: unknown) => send({ kind: 'failed', id, message: err instanceof Error ? err.message : String(err) }),
+    )
+})
+
+process.on('disconnect', () => {
+  const closing = database ? database.then((d) => d.close(), () => {}) : Promise.resolve()
+  void closing.finally(() => process.exit(0))
+})
+
+send({ kind: 'ready' })
