@@ -239,7 +239,9 @@ t.test('when the threshold is configured below 11, or the minimum responses belo
   t.strictSame(low.problems, ['INSIGHTS_SUPPRESSION_THRESHOLD: must be at least 11 (counts of 1 to 10 are always suppressed)'])
   const fewer = t.throws(() => loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '15', INSIGHTS_MIN_RESPONSES: '12' })) as ConfigError
   t.strictSame(fewer.problems, ['INSIGHTS_MIN_RESPONSES: must be at least INSIGHTS_SUPPRESSION_THRESHOLD'])
-  t.strictSame(loadConfig({}).insights, { threshold: 11, minResponses: 11, refreshSeconds: 30, warm: true })
+  t.strictSame(loadConfig({}).insights, { threshold: 11, minResponses: 11, refreshSeconds: 30, warm: true, builder: 'process' })
+  t.equal(loadConfig({ INSIGHTS_BUILDER: 'inline' }).insights.builder, 'inline')
+  t.throws(() => loadConfig({ INSIGHTS_BUILDER: 'thread' }), 'an unknown builder is refused')
   t.equal(loadConfig({ INSIGHTS_WARM: 'false' }).insights.warm, false)
   t.strictSame(loadConfig({ INSIGHTS_SUPPRESSION_THRESHOLD: '20' }).insights.minResponses, 20)
 })

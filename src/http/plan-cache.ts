@@ -2,14 +2,18 @@
 // the same reads (and the repository keeps their built statement). Only plans are kept; data is always read afresh.
 import type { FastifyRequest } from 'fastify'
 import type { CacheInvalidation } from '../modules/outbox/cache-invalidation.ts'
+import { secondSighting } from './admission.ts'
 
 /** As long as the agency cache: a plan holds agency ids resolved from slugs and callers' agencies. */
 const PLAN_MS = 60_000
 const CACHED_PLANS = 1_000
+/** Keys seen once, remembered so that a second sighting is kept (admission.ts's doorkeeper). */
+const SEEN_ONCE = 4_096
 
 /** `caches`: a change to any agency (on any instance) empties the cache, since plans hold agencies' ids and rules. */
 export function planCache<T>(caches?: Pick<CacheInvalidation, 'on'>) {
   const plans = new Map<string, { plan: T; at: number }>()
+  const admit = secondSighting(SEEN_ONCE)
   caches?.on((what) => (what === 'everything' || what.entityType === 'agency') && plans.clear())
   return {
     get(key: string): T | undefined {
@@ -17,6 +21,7 @@ export function planCache<T>(caches?: Pick<CacheInvalidation, 'on'>) {
       return hit && performance.now() - hit.at < PLAN_MS ? hit.plan : undefined
     },
     set(key: string, plan: T): void {
+      if (!plans.has(key) && !admit(key)) return
       plans.delete(key)
       if (plans.size >= CACHED_PLANS) plans.delete(plans.keys().next().value!)
       plans.set(key, { plan, at: performance.now() })

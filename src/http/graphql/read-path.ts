@@ -20,6 +20,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ReadsService, RootRead } from '../../modules/reads/reads-service.ts'
 import type { ReadableTypes, Selection } from '../../modules/reads/selection.ts'
+import { secondSighting } from '../admission.ts'
 import { planCache, sightOf } from '../plan-cache.ts'
 import type { CacheInvalidation } from '../../modules/outbox/cache-invalidation.ts'
 import { contextOf, parseAcceptLanguage } from '../request-context.ts'
@@ -28,6 +29,8 @@ import { refuseControlCharactersInGraphql } from './text-guard-hook.ts'
 
 /** Documents parsed and validated once: a document either has its operation here, or is marked for mercurius. */
 const CACHED_DOCUMENTS = 1_000
+/** Documents seen once, remembered so that a second sighting is kept (admission.ts). */
+const SEEN_ONCE = 4_096
 type Validated = { document: DocumentNode } | null
 
 /** Root fields the read path answers; a null answer is an error the services explain (not found), so mercurius answers it. */
@@ -43,6 +46,7 @@ export type ReadPathOptions = {
 
 export function readPathHandler({ schema, reads, validationRules, caches }: ReadPathOptions) {
   const documents = new Map<string, Validated>()
+  const admit = secondSighting(SEEN_ONCE)
   const rules = [...specifiedRules, ...validationRules]
 
   function documentOf(query: string): Validated {
@@ -54,6 +58,7 @@ export function readPathHandler({ schema, reads, validationRules, caches }: Read
     } catch {
       validated = null
     }
+    if (!admit(query)) return validated
     if (documents.size >= CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!)
     documents.set(query, validated)
     return validated
