@@ -1,6 +1,7 @@
 // Insight tables built once and shared: two API instances on one database (PostgreSQL: each with pools and a listen
 // connection of its own, as two processes). A period is built by one instance, rebuilt after new feedback while the
 // previous version answers, and a build killed half-way leaves the previous version answering.
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import pino from 'pino'
@@ -9,6 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { openDatabase, type Database } from '../src/db/client.ts'
 import type { RequestContext } from '../src/context.ts'
+import { BUILD_NICENESS } from '../src/modules/insights/build-process.ts'
 import { createByteLru } from '../src/modules/insights/byte-lru.ts'
 import { createInsightsService, defaultInsightsSettings } from '../src/modules/insights/insights-service.ts'
 import { testConfig } from './helpers/build.ts'
@@ -138,6 +140,9 @@ t.test('when the build process is killed while it stores a rebuild, then the pre
   t.equal(total(first.json()), 12)
   const builder = a.services.insights.stats().builderPid
   t.ok(builder && builder !== process.pid, 'the period was built by a build process of its own')
+  // /proc/PID/stat: the 19th field is the niceness (the command, field 2, is in parentheses and may hold spaces).
+  const niceness = Number(readFileSync(`/proc/${builder}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])
+  t.equal(niceness, BUILD_NICENESS, 'at a lower priority than the server: answers come first')
 
   // A transaction of the test's that lets reads through but holds every write to the snapshots: the rebuild stops at its store.
   const holder = new pg.Client({ connectionString: database.url })

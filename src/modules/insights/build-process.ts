@@ -1,7 +1,8 @@
 // The insights' build process: a child of this server that builds periods (insight-builder.ts) over connections of its
 // own, started when a build is asked for and ended once idle. A large agency's build allocates hundreds of megabytes;
 // V8 keeps a heap's freed pages pooled rather than give them back, so in the serving process they would stay.
-import { fork, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AppError } from '../../errors.ts'
@@ -17,8 +18,12 @@ const IDLE_MS = 5_000
 /** How long a build process asked to end may take before it is killed (a build in flight rolls back either way). */
 const EXIT_MS = 5_000
 
+/** The build process's niceness: a background build yields the CPU to answers (each of its threads, started under nice). */
+export const BUILD_NICENESS = 10
+
 // The entry beside this file, as this file is run: TypeScript from src/, JavaScript from the compiled dist/.
 const entry = fileURLToPath(new URL(`./build-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url))
+const nice = ['/usr/bin/nice', '/bin/nice'].find((path) => existsSync(path))
 
 type Running = { child: ChildProcess; ready: Promise<void>; pending: Map<number, { resolve: (r: BuildResult) => void; reject: (e: Error) => void }> }
 
@@ -29,7 +34,9 @@ export function createBuildProcess({ connection, settings, idleMs = IDLE_MS }: {
 
   function start(): Running {
     // stdout unused (it is the server's log, or a test's TAP stream); the builder's own log and a crash go to stderr.
-    const child = fork(entry, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    // As fork() runs it (this Node, its flags, an IPC channel), under nice where there is one.
+    const command = [process.execPath, ...process.execArgv, entry]
+    const child = spawn(nice ?? command[0]!, nice ? ['-n', String(BUILD_NICENESS), ...command] : command.slice(1), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
     const pending: Running['pending'] = new Map()
     const ready = new Promise<void>((resolve, reject) => {
       child.on('message', (m: FromBuilder) => {

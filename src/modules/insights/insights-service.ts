@@ -135,7 +135,6 @@ export function createInsightsService({ database, agencies, clock, log, settings
   const buildQuery = <T>(query: (repo: InsightsRepository) => Promise<T>) => inBuildTransaction(db, BUILD_STATEMENT_TIMEOUT_MS, query)
   const cacheKey = (agencyId: string, unit: Unit, insight: string, period: string) => `${agencyId}|${unit}|${insight}|${period}`
 
-
   /** Records a stored period's version where this instance keeps the agency's directory (a newer one only). */
   function known(agencyId: string, unit: string, period: string, v: Version) {
     const versions = directory.get(agencyId)?.versions
