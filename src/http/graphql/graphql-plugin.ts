@@ -1,6 +1,6 @@
 // GraphQL adapter over schema.graphql (mercurius): resolvers call the same services as REST, with the same context.
 import { readFileSync } from 'node:fs'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ValidationRule } from 'graphql'
 import mercurius, { type MercuriusOptions } from 'mercurius'
 import type { TokenVerifier } from '../../auth/verify-token.ts'
@@ -24,6 +24,7 @@ import { bindLiaisonEnumValues, liaisonMutations, liaisonQueries, liaisonTypeRes
 import { bindPriorityEnumValues, priorityMutations, priorityQueries, priorityTypeResolvers } from './priority-resolvers.ts'
 import { queryResolvers } from './query-resolvers.ts'
 import type { EndorsementLimit } from '../submission-limit.ts'
+import { compiledInsights } from './compiled-insights.ts'
 import { readPathHandler } from './read-path.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
@@ -98,7 +99,8 @@ export async function registerGraphql(
   // Mercurius's response schema types error paths as strings, so list indices would go out as "0"; GraphQL says
   // integers. Its routes are serialized with JSON.stringify instead (the schema filters nothing: data is open).
   // GraphQL over HTTP lets `extensions` be null (MUST); mercurius's body schema wants an object.
-  const answerFromReadPath = readPathHandler({ schema: () => app.graphql.schema, reads: services.reads, validationRules: options.validationRules as ValidationRule[], caches: services.caches })
+  const insights = compiledInsights({ schema: () => app.graphql.schema, context: (request, reply) => ({ ...graphqlContext(request as FastifyRequest, services), app, reply }) })
+  const answerFromReadPath = readPathHandler({ schema: () => app.graphql.schema, reads: services.reads, validationRules: options.validationRules as ValidationRule[], caches: services.caches, insights })
   app.addHook('onRoute', (route) => {
     // @fastify/websocket's route option (its types are not imported here).
     const ws = route as { wsHandler?: Parameters<typeof guardSocket>[0] }

@@ -21,6 +21,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ReadsService, RootRead } from '../../modules/reads/reads-service.ts'
 import type { ReadableTypes, Selection } from '../../modules/reads/selection.ts'
 import { secondSighting } from '../admission.ts'
+import type { compiledInsights } from './compiled-insights.ts'
 import { planCache, sightOf } from '../plan-cache.ts'
 import type { CacheInvalidation } from '../../modules/outbox/cache-invalidation.ts'
 import { contextOf, parseAcceptLanguage } from '../request-context.ts'
@@ -42,9 +43,11 @@ export type ReadPathOptions = {
   validationRules: ValidationRule[]
   /** Empties the plans when an agency changes on any instance (plan-cache.ts). */
   caches?: Pick<CacheInvalidation, 'on'>
+  /** Queries of the insights alone, run compiled (compiled-insights.ts). */
+  insights?: ReturnType<typeof compiledInsights>
 }
 
-export function readPathHandler({ schema, reads, validationRules, caches }: ReadPathOptions) {
+export function readPathHandler({ schema, reads, validationRules, caches, insights }: ReadPathOptions) {
   const documents = new Map<string, Validated>()
   const admit = secondSighting(SEEN_ONCE)
   const rules = [...specifiedRules, ...validationRules]
@@ -67,8 +70,8 @@ export function readPathHandler({ schema, reads, validationRules, caches }: Read
   /** Requests already planned (plan-cache.ts): a repeated query only binds and runs its statement. */
   const plans = planCache<Plan>(caches)
 
-  /** Plans a request: its reads, the languages they are built in, and which roots must not be null; undefined for mercurius. */
-  async function plan(request: FastifyRequest, body: Record<string, unknown>): Promise<Plan | undefined> {
+  /** A request's valid query operation and its variables, guarded; undefined for mercurius (which explains what is wrong). */
+  async function operationOf(body: Record<string, unknown>): Promise<Operation | undefined> {
     const doc = documentOf(body.query as string)
     if (!doc) return undefined
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined
@@ -88,9 +91,14 @@ export function readPathHandler({ schema, reads, validationRules, caches }: Read
     } catch {
       return undefined
     }
-    const coerced = getVariableValues(schema(), operation.variableDefinitions ?? [], variables as Record<string, unknown>)
+    return { document: doc.document, operation, operationName, variables: variables as Record<string, unknown> }
+  }
+
+  /** Plans a request: its reads, the languages they are built in, and which roots must not be null; undefined for mercurius. */
+  async function plan(request: FastifyRequest, { document, operation, variables }: Operation): Promise<Plan | undefined> {
+    const coerced = getVariableValues(schema(), operation.variableDefinitions ?? [], variables)
     if (coerced.errors) return undefined
-    const roots = selectionsOf({ schema: schema(), roots: reads.roots, types: reads.types }, doc.document, operation, coerced.coerced)
+    const roots = selectionsOf({ schema: schema(), roots: reads.roots, types: reads.types }, document, operation, coerced.coerced)
     if (!roots || roots.length === 0) return undefined
     // One statement serves one list of languages: roots asking for different ones take mercurius's path.
     const asked = new Set(roots.map((r) => (r.args.language as string | null | undefined) ?? null))
@@ -113,7 +121,13 @@ export function readPathHandler({ schema, reads, validationRules, caches }: Read
     const key = planKey(request, body)
     let found = plans.get(key)
     if (!found) {
-      found = await plan(request, body)
+      const operation = await operationOf(body)
+      if (!operation) return
+      if (insights?.answers(operation.operation)) {
+        const answered = await insights.body(request, reply, body.query as string, operation.document, operation.operationName, operation.variables).catch(() => undefined)
+        return answered === undefined ? undefined : reply.type('application/json; charset=utf-8').send(answered)
+      }
+      found = await plan(request, operation)
       if (!found) return
       plans.set(key, found)
     }
@@ -128,6 +142,9 @@ export function readPathHandler({ schema, reads, validationRules, caches }: Read
     return reply.type('application/json; charset=utf-8').send(`{"data":${answer.json}}`)
   }
 }
+
+/** A valid query operation of a request's document, with its variables (not yet coerced). */
+type Operation = { document: DocumentNode; operation: OperationDefinitionNode; operationName: string | undefined; variables: Record<string, unknown> }
 
 /** What one request reads: its roots' reads, the languages they are built in, and which roots must not be null. */
 type Plan = { reads: RootRead[]; languages: string[]; accepted: string[]; nonNull: boolean[] }
