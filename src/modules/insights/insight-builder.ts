@@ -90,7 +90,6 @@ export function createInsightBuilder({ database, settings, hooks = {} }: { datab
     }
   }
 
-
   /**
    * Builds one period and stores it, unless the store already holds what the mode asks for. On PostgreSQL the build
    * holds the period's advisory lock in the transaction that swaps its snapshots in, so whichever instance takes the
