@@ -4,9 +4,12 @@
 // benchmark's large scale). Answers with an error are left to mercurius, which answers and formats them as before.
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit'
 import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql'
+import { secondSighting } from '../admission.ts'
 
 /** Compiled documents kept: a dashboard asks a handful of documents again and again. */
 const COMPILED = 256
+/** Documents seen once: compiling costs more than executing once, so a document is compiled when asked again. */
+const SEEN_ONCE = 1_024
 
 export type CompiledInsightsOptions = {
   schema: () => GraphQLSchema
@@ -16,11 +19,13 @@ export type CompiledInsightsOptions = {
 
 export function compiledInsights({ schema, context }: CompiledInsightsOptions) {
   const compiled = new Map<string, CompiledQuery | null>()
+  const admit = secondSighting(SEEN_ONCE)
 
   function compiledOf(query: string, document: DocumentNode, operationName: string | undefined): CompiledQuery | null {
     const key = `${operationName ?? ''}\u0000${query}`
     let found = compiled.get(key)
     if (found !== undefined) return found
+    if (!admit(key)) return null
     const made = compileQuery(schema(), document, operationName)
     found = isCompiledQuery(made) ? made : null
     if (compiled.size >= COMPILED) compiled.delete(compiled.keys().next().value!)
@@ -35,7 +40,7 @@ export function compiledInsights({ schema, context }: CompiledInsightsOptions) {
       return operation.operation === 'query' && more.length === 0 && only?.kind === Kind.FIELD && only.name.value === 'insights' && !only.directives?.length
     },
 
-    /** The response body (`{"data":…}`), or undefined when the answer has errors: mercurius then answers. */
+    /** The response body (`{"data":…}`), or undefined for mercurius: a document's first asking, or an answer with errors. */
     async body(request: unknown, reply: unknown, query: string, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): Promise<string | undefined> {
       const run = compiledOf(query, document, operationName)
       if (!run) return undefined
