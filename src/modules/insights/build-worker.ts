@@ -13,6 +13,8 @@ const POOL_MAX = 8
 const log = pino({ level: 'warn', base: { process: 'insight-builder' }, serializers: logSerializers }, pino.destination(2))
 let database: Promise<Database> | undefined
 let builder: Promise<InsightBuilder> | undefined
+/** Builds under way: a build must not outlive its server (the pool would wait for it to finish before closing). */
+let building = 0
 
 const send = (message: FromBuilder) => process.connected && process.send!(message)
 
@@ -23,17 +25,21 @@ process.on('message', (message: ToBuilder) => {
     return
   }
   const { id, request } = message
+  building++
   builder!
     .then((b) => b.build(request))
     .then(
       (result) => send({ kind: 'built', id, result }),
       (err: unknown) => send({ kind: 'failed', id, message: err instanceof Error ? err.message : String(err) }),
     )
+    .finally(() => building--)
 })
 
+// Idle, its connections are closed first; mid-build (the server died, or killed it) it exits at once, and PostgreSQL
+// rolls the build's transaction back when the connection drops.
 process.on('disconnect', () => {
-  const closing = database ? database.then((d) => d.close(), () => {}) : Promise.resolve()
-  void closing.finally(() => process.exit(0))
+  if (building > 0 || !database) process.exit(0)
+  void database.then((d) => d.close(), () => {}).finally(() => process.exit(0))
 })
 
 send({ kind: 'ready' })
