@@ -4,12 +4,14 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import t from 'tap'
-import { TEST_NOW } from './helpers/clock.ts'
-import { fileDatabase, usingPostgres } from './helpers/database.ts'
+import t, { type Test } from 'tap'
+import { TEST_NOW, testClock } from './helpers/clock.ts'
+import { fileDatabase, usingPostgres, type FileDatabase } from './helpers/database.ts'
 import { createFixtures } from './helpers/fixtures.ts'
 import { addFeedback } from './helpers/insights-data.ts'
 import { startServer } from './helpers/server-process.ts'
+import { buildApp } from '../src/app.ts'
+import { testConfig } from './helpers/build.ts'
 
 // The month nine before TEST_NOW's (never a calendar year written down).
 const PAST = new Date(Date.UTC(Number(TEST_NOW.slice(0, 4)), Number(TEST_NOW.slice(5, 7)) - 1 - 9, 1)).toISOString().slice(0, 7)
@@ -57,3 +59,24 @@ t.test('when the server is killed while its build process builds, then the build
   t.same(stored, [], 'nothing of the killed build was stored')
   t.same(await database.raw(`select 1 from pg_locks where locktype = 'advisory'`), [], 'no advisory lock is held')
 })
+
+t.test('when the server runs under a debugger, then its build process does not take the debugger flags (it would wait for one)', { skip: usingPostgres() ? false : 'the build process runs on PostgreSQL only' }, async (t) => {
+  const database = await fileDatabase()
+  await database.reset()
+  const fixtures = await createFixtures(database)
+  await addFeedback(database, fixtures.metro.id, 12, { areaId: fixtures.areas.north.id, receivedAt: `${PAST}-10T15:00:00Z` })
+  // As `node --inspect-brk src/server.ts` would have it; port 0, so that a child taking it would bind and then wait.
+  process.execArgv.push('--inspect-brk=127.0.0.1:0')
+  t.teardown(() => void process.execArgv.splice(process.execArgv.indexOf('--inspect-brk=127.0.0.1:0'), 1))
+  const server = await startServerInProcess(t, database)
+  const answer = await Promise.race([server.inject({ method: 'GET', url: `/v1/insights/voice?agency=metro&from=${PAST}-01&to=${PAST}-28` }), sleep(20_000).then(() => undefined)])
+  t.equal(answer?.statusCode, 200, 'the build process built the period, not waiting for a debugger')
+})
+
+/** The app in this process (its build process is a child of this test's process, and takes its flags). */
+async function startServerInProcess(t: Test, database: FileDatabase) {
+  const app = await buildApp({ config: testConfig({ INSIGHTS_REFRESH_SECONDS: '0' }), database, clock: testClock })
+  await app.ready()
+  t.teardown(() => app.close())
+  return app
+}

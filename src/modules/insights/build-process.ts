@@ -24,6 +24,8 @@ export const BUILD_NICENESS = 10
 // The entry beside this file, as this file is run: TypeScript from src/, JavaScript from the compiled dist/.
 const entry = fileURLToPath(new URL(`./build-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url))
 const nice = ['/usr/bin/nice', '/bin/nice'].find((path) => existsSync(path))
+/** The server's flags the build process must not take: a second inspector on the same port, or one waiting for a debugger. */
+const DEBUGGING = /^--(inspect|debug)/
 
 type Running = { child: ChildProcess; ready: Promise<void>; pending: Map<number, { resolve: (r: BuildResult) => void; reject: (e: Error) => void }> }
 
@@ -35,7 +37,7 @@ export function createBuildProcess({ connection, settings, idleMs = IDLE_MS }: {
   function start(): Running {
     // stdout unused (it is the server's log, or a test's TAP stream); the builder's own log and a crash go to stderr.
     // As fork() runs it (this Node, its flags, an IPC channel), under nice where there is one.
-    const command = [process.execPath, ...process.execArgv, entry]
+    const command = [process.execPath, ...process.execArgv.filter((flag) => !DEBUGGING.test(flag)), entry]
     const child = spawn(nice ?? command[0]!, nice ? ['-n', String(BUILD_NICENESS), ...command] : command.slice(1), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
     const pending: Running['pending'] = new Map()
     const ready = new Promise<void>((resolve, reject) => {
