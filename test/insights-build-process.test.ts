@@ -1,6 +1,6 @@
-// The insights' build process when its server dies: a real server process (src/server.ts) on PostgreSQL is SIGKILLed
-// while its build process is building, and the build process must end with it, leaving no stored half-build and no
-// connection or lock behind.
+// The insights' build process and its server: a real server process (src/server.ts) on PostgreSQL is SIGKILLed while
+// its build process is building, and the build process must end with it, leaving no stored half-build and no
+// connection or lock behind; and a server run under a debugger must not hand its debugger flags to the build process.
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
