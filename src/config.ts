@@ -91,7 +91,7 @@ export type Config = {
   port: number
   host: string
   /** `replica`: a streaming replica reads may go to, the most it may lag (ms) and how often its lag is measured (ms). */
-  database: { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number; replica?: { url: string; maxLagMs: number; pollMs: number } } | { kind: 'pglite'; dataDir: string }
+  database: { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number; connectTimeoutMs?: number; replica?: { url: string; maxLagMs: number; pollMs: number } } | { kind: 'pglite'; dataDir: string }
   logLevel: (typeof logLevels)[number]
   seedDemo: boolean
   bodyLimitBytes: number

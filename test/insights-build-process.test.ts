@@ -11,6 +11,7 @@ import { createFixtures } from './helpers/fixtures.ts'
 import { addFeedback } from './helpers/insights-data.ts'
 import { startServer } from './helpers/server-process.ts'
 import { buildApp } from '../src/app.ts'
+import { createBuildProcess } from '../src/modules/insights/build-process.ts'
 import { testConfig } from './helpers/build.ts'
 
 // The month nine before TEST_NOW's (never a calendar year written down).
@@ -80,3 +81,31 @@ async function startServerInProcess(t: Test, database: FileDatabase) {
   t.teardown(() => app.close())
   return app
 }
+
+t.test('when builds end together and another then runs past the idle time, then the build process is not ended under it', { skip: usingPostgres() ? false : 'the build process runs on PostgreSQL only' }, async (t) => {
+  const database = await fileDatabase()
+  await database.reset()
+  const fixtures = await createFixtures(database)
+  const months = Array.from({ length: 8 }, (_, i) => new Date(Date.UTC(Number(PAST.slice(0, 4)), Number(PAST.slice(5, 7)) - 1 - i, 1)).toISOString().slice(0, 7))
+  for (const m of months) await addFeedback(database, fixtures.metro.id, 12, { areaId: fixtures.areas.north.id, receivedAt: `${m}-10T15:00:00Z` })
+  const IDLE_MS = 200
+  const builder = createBuildProcess({ connection: database.connection!, settings: { threshold: 11, minResponses: 11 }, idleMs: IDLE_MS })
+  t.teardown(() => builder.close())
+  const agency = { id: fixtures.metro.id, timeZone: fixtures.metro.timeZone }
+  // Seven builds at once: their answers come back in one chunk, so several end in the same tick.
+  const built = await Promise.all(months.slice(1).map((period) => builder.build({ agency, unit: 'month', period, mode: 'missing' })))
+  t.ok(built.every((b) => b.computed), 'seven months built together')
+  const pid = builder.pid()
+  // The eighth waits to store for five idle times.
+  const holder = new pg.Client({ connectionString: database.url })
+  await holder.connect()
+  t.teardown(() => holder.end())
+  await holder.query('begin')
+  await holder.query('lock table insight_snapshots in share mode')
+  const slow = builder.build({ agency, unit: 'month', period: months[0]!, mode: 'missing' })
+  await sleep(IDLE_MS * 5)
+  await holder.query('commit')
+  const result = await slow.catch((err: Error) => err)
+  t.notOk(result instanceof Error, `the slow build finished (${result instanceof Error ? result.message : 'built'})`)
+  t.equal(builder.pid(), pid, 'in the same build process')
+})

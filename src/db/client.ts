@@ -112,7 +112,7 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
     const pool = new pg.Pool({
       connectionString: config.url,
       max: config.poolMax,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: config.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
       query_timeout: config.statementTimeoutMs + 1_000,
       statement_timeout: config.statementTimeoutMs,

@@ -93,7 +93,9 @@ export function createBuildProcess({ connection, settings, idleMs = IDLE_MS }: {
           self.ready.then(() => send(self.child, { kind: 'build', id, request }), () => {})
         })
       } finally {
-        if (running === self && self.pending.size === 0) idle = setTimeout(() => void end(self), idleMs).unref()
+        // Builds ending in one tick each reach here: one timer at a time, and it ends only a process with nothing to do.
+        clearTimeout(idle)
+        if (running === self && self.pending.size === 0) idle = setTimeout(() => running === self && self.pending.size === 0 && void end(self), idleMs).unref()
       }
     },
     async close() {

@@ -8,6 +8,8 @@ import { createInsightBuilder, type InsightBuilder } from './insight-builder.ts'
 
 /** Two builds at a time (the server's limit), each holding its lock's connection and reading on up to three more. */
 const POOL_MAX = 8
+/** A new process opens every connection afresh: on a busy machine that may take longer than a request would wait. */
+const CONNECT_TIMEOUT_MS = 30_000
 
 // Its log goes to stderr: stdout is the server's own. Connection losses only; a build's failure goes back to the server.
 const log = pino({ level: 'warn', base: { process: 'insight-builder' }, serializers: logSerializers }, pino.destination(2))
@@ -20,7 +22,7 @@ const send = (message: FromBuilder) => process.connected && process.send!(messag
 
 process.on('message', (message: ToBuilder) => {
   if (message.kind === 'open') {
-    database = openDatabase({ kind: 'postgres', url: message.connection.url, poolMax: POOL_MAX, statementTimeoutMs: message.connection.statementTimeoutMs }, log)
+    database = openDatabase({ kind: 'postgres', url: message.connection.url, poolMax: POOL_MAX, statementTimeoutMs: message.connection.statementTimeoutMs, connectTimeoutMs: CONNECT_TIMEOUT_MS }, log)
     builder = database.then((d) => createInsightBuilder({ database: d, settings: message.settings }))
     return
   }
