@@ -8,7 +8,7 @@
  * Pure (results are memoized by content): no SQL, no I/O. See docs/PRIVACY.md for the argument.
  */
 import { createHash } from 'node:crypto'
-import { bigIntegers, echelon, eliminate, MinHeap, OVERFLOW, restrictedRows, smallIntegers, type Integers } from '../../src/modules/insights/exact-elimination.ts'
+import { bigIntegers, eliminate, MinHeap, OVERFLOW, peelAndReduce, restrictedRows, smallIntegers, type Integers } from '../../src/modules/insights/exact-elimination.ts'
 import { independentParts, linkedGroups, nearestComplement, relationsByEntry } from '../../src/modules/insights/suppression.ts'
 
 export const suppressionReasons = ['primary', 'complementary', 'insufficient_responses'] as const
@@ -202,37 +202,7 @@ export function determinedEntries(suppressed: readonly boolean[], relations: rea
  * and the core (a later peeled row never holds an earlier one's private entry, so they are taken earliest first).
  */
 function determinedWith<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
-  const holders = new Map<number, number[]>()
-  rows.forEach((row, r) => {
-    for (const k of row.keys()) (holders.get(k) ?? holders.set(k, []).get(k)!).push(r)
-  })
-  const count = new Map([...holders].map(([k, rs]) => [k, rs.length]))
-  const removed = new Array<boolean>(rows.length).fill(false)
-  const peeled: { row: Map<number, T>; column: number }[] = []
-  const queue = [...count].flatMap(([k, c]) => (c === 1 ? [k] : []))
-  while (queue.length) {
-    const column = queue.pop()!
-    if (count.get(column) !== 1) continue
-    const r = holders.get(column)!.find((i) => !removed[i])!
-    removed[r] = true
-    peeled.push({ row: rows[r]!, column })
-    for (const k of rows[r]!.keys()) {
-      const c = count.get(k)! - 1
-      count.set(k, c)
-      if (c === 1) queue.push(k)
-    }
-  }
-  // The core, smallest rows first (finer margins before the coarser ones they add up to, which then reduce to
-  // nothing), each pivoting on the entry the fewest core rows hold: little fill-in.
-  const pivotOf = echelon(
-    rows.filter((_, r) => !removed[r]).map((row) => new Map(row)).sort((a, b) => a.size - b.size),
-    z,
-    (row) => {
-      let best = -1
-      for (const k of row.keys()) if (best < 0 || count.get(k)! < count.get(best)! || (count.get(k) === count.get(best) && k > best)) best = k
-      return best
-    },
-  )
+  const { peeled, pivotOf } = peelAndReduce(rows, z)
   const out: number[] = []
   for (const [column, row] of pivotOf) if (row.size === 1) out.push(column)
   const order = new Map(peeled.map((p, m) => [p.column, m]))

@@ -230,7 +230,11 @@ function determinedWith<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
  * Each pivot column with its row reduced to the pivot and free columns only (the reduced row echelon form, reached by
  * peeling first). An entry is determined when its row holds nothing else; a column with no row is free.
  */
-export function pivotRows<T>(rows: Map<number, T>[], z: Integers<T>): Map<number, Map<number, T>> {
+/**
+ * Peels the rows (a row holding a column no other remaining row holds is taken off with that column, until none is
+ * left), then brings the core left to echelon form: the peeled rows in the order taken, and the core's pivot rows.
+ */
+export function peelAndReduce<T>(rows: Map<number, T>[], z: Integers<T>): { peeled: { row: Map<number, T>; column: number }[]; pivotOf: Map<number, Map<number, T>> } {
   const holders = new Map<number, number[]>()
   rows.forEach((row, r) => {
     for (const k of row.keys()) (holders.get(k) ?? holders.set(k, []).get(k)!).push(r)
@@ -262,6 +266,11 @@ export function pivotRows<T>(rows: Map<number, T>[], z: Integers<T>): Map<number
       return best
     },
   )
+  return { peeled, pivotOf }
+}
+
+export function pivotRows<T>(rows: Map<number, T>[], z: Integers<T>): Map<number, Map<number, T>> {
+  const { peeled, pivotOf } = peelAndReduce(rows, z)
   const order = new Map(peeled.map((p, m) => [p.column, m]))
   for (const { row: source, column } of peeled) {
     // A later peeled row never holds this one's private column, so eliminating with it only scales that coefficient.
