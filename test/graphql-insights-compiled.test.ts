@@ -68,4 +68,28 @@ t.test('compiled insights', async (t) => {
   }
   const whole = await app.inject({ method: 'POST', url: '/graphql', payload: { query: `{ insights(agency: "riverton") { ${all} } }` } })
   t.ok(JSON.stringify(whole.json().data.insights.voice.cells).length > 1_000, 'the demo has insight cells to compare')
+
+  // Each compiled answer holds its whole result tree until written: two are built at once, the rest wait their turn.
+  const service = app.services.insights as { answer: (...args: never[]) => Promise<unknown> }
+  const answer = service.answer
+  let inFlight = 0
+  let most = 0
+  service.answer = async (...args) => {
+    most = Math.max(most, ++inFlight)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    try {
+      return await answer.apply(service, args)
+    } finally {
+      inFlight--
+    }
+  }
+  t.teardown(() => void (service.answer = answer))
+  const five = { query: '{ insights(agency: "riverton") { reach { cells { events } } voice { cells { feedback { value } } } closingTheLoop { margins { by } } trust { cells { responses { value } } } whoTakesPart { margins { by } } } }' }
+  for (let i = 0; i < 2; i++) await app.inject({ method: 'POST', url: '/graphql', payload: five })
+  const before = executed
+  most = 0
+  const answers = await Promise.all(Array.from({ length: 8 }, () => app.inject({ method: 'POST', url: '/graphql', payload: five })))
+  t.same(answers.map((a) => a.statusCode), Array(8).fill(200), 'eight at once are all answered')
+  t.equal(executed, before, 'compiled')
+  t.ok(most > 5 && most <= 10, `at most two answers' five insights at once (${most} seen)`)
 })

@@ -1,4 +1,5 @@
 /** Insights for analysts: aggregate answers, each a selection of whole cells from one suppressed canonical table per agency. */
+import pLimit from 'p-limit'
 import { z } from 'zod'
 import type { Clock } from '../../clock.ts'
 import type { RequestContext } from '../../context.ts'
@@ -121,7 +122,7 @@ export function createInsightsService({ database, agencies, clock, log, settings
   const answers = createByteLru<InsightAnswer>(ANSWER_CACHE_BYTES)
   const building = new Map<string, Promise<Version | undefined>>()
   const running = new Set<Promise<unknown>>()
-  const slots = semaphore(CONCURRENT_BUILDS)
+  const slots = pLimit(CONCURRENT_BUILDS)
   /** Periods this instance built (`agencyId|unit:period` → times): tests and benchmarks read it. */
   const built = new Map<string, number>()
   const store = () => createInsightStoreRepository(db)
@@ -172,8 +173,7 @@ export function createInsightsService({ database, agencies, clock, log, settings
     const id = `${agency.id}|${unit}:${period}|${mode === 'force' ? 'force' : ''}`
     let pending = building.get(id)
     if (!pending) {
-      pending = slots
-        .run(() => builder.build({ agency: { id: agency.id, timeZone: agency.timeZone }, unit, period, mode }))
+      pending = slots(() => builder.build({ agency: { id: agency.id, timeZone: agency.timeZone }, unit, period, mode }))
         .then(({ version, computed }) => {
           if (computed) built.set(`${agency.id}|${unit}:${period}`, (built.get(`${agency.id}|${unit}:${period}`) ?? 0) + 1)
           if (version) known(agency.id, unit, period, version)
@@ -556,21 +556,3 @@ function sameWatermark(a: Watermark, b: Watermark): boolean {
   return (Object.keys(b) as (keyof Watermark)[]).every((k) => (a[k] ?? null) === (b[k] ?? null)) && Object.keys(a).length === Object.keys(b).length
 }
 
-/** Runs at most `n` tasks at once; the rest wait their turn in order. */
-function semaphore(n: number) {
-  let free = n
-  const waiting: (() => void)[] = []
-  return {
-    async run<T>(task: () => Promise<T>): Promise<T> {
-      if (free > 0) free--
-      else await new Promise<void>((resolve) => waiting.push(resolve))
-      try {
-        return await task()
-      } finally {
-        const next = waiting.shift()
-        if (next) next()
-        else free++
-      }
-    },
-  }
-}
