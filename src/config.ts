@@ -281,8 +281,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
  * 128 MB of RSS that a request/response server never needed; and with its 4 GB default limit V8 lets the old
  * generation grow to about 4× its live size between full collections (with a limit of 1 GB, to about 1.6×). glibc
  * gives each thread that allocates (V8's GC helpers, libuv's pool) an arena of its own, up to 8 per core, each kept
- * once grown: two are enough here. Measured under the benchmark (BENCHMARKS.md, Memory): peak RSS 389–690 MB with
- * Node's defaults, about 210–250 MB with these, for some 5–20% more server CPU per request (collections more often).
+ * once grown: two are enough here, and blocks of a megabyte or more are mapped on their own. Measured under the
+ * benchmark (BENCHMARKS.md, Memory): peak RSS 389–690 MB with Node's defaults, about 210–250 MB with these, for some
+ * 5–20% more server CPU per request (collections more often).
  * Two 8 MB semi-spaces, not Node 20's 16: scavenges cost what survives, not the space's size, and the push, reach and
  * places work grew the code the server holds, so the 16 MB this gives back kept peak RSS under the budget.
  * The old-generation limit is only ever lowered (a container's memory limit may already have set a smaller one), and
@@ -296,8 +297,20 @@ export function processSettings(env: NodeJS.ProcessEnv, execArgv: readonly strin
   if (!has('--max-semi-space-size') && !has('--max-heap-size')) flags.push(`--max-semi-space-size=${SEMI_SPACE_MB}`)
   if (!has('--max-old-space-size') && !has('--max-heap-size') && heapSizeLimitBytes > OLD_SPACE_MB * 1024 * 1024 * 1.25)
     flags.push(`--max-old-space-size=${OLD_SPACE_MB}`)
-  return { flags, env: env.MALLOC_ARENA_MAX ? {} : { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) } }
+  return {
+    flags,
+    env: {
+      ...(env.MALLOC_ARENA_MAX ? {} : { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) }),
+      ...(env.MALLOC_MMAP_THRESHOLD_ ? {} : { MALLOC_MMAP_THRESHOLD_: String(MMAP_THRESHOLD_BYTES) }),
+    },
+  }
 }
 const SEMI_SPACE_MB = 8
 const OLD_SPACE_MB = 1024
 const MALLOC_ARENAS = 2
+/**
+ * A fixed size from which glibc maps each allocation on its own and unmaps it when freed. Left to itself glibc raises
+ * the threshold to the largest block freed (up to 32 MB), and the driver's buffers for a large insight snapshot then
+ * came from the arenas and stayed resident after they were freed.
+ */
+const MMAP_THRESHOLD_BYTES = 1024 * 1024

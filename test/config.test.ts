@@ -59,13 +59,13 @@ t.test('when an idempotency scope secret is given, then it must be at least 32 c
 t.test('when the server starts, then it limits the heap and malloc arenas unless the operator already did', async (t) => {
   const fourGb = 4288 * 1024 * 1024
   const flags = (env: NodeJS.ProcessEnv, execArgv: string[], limit = fourGb) => processSettings(env, execArgv, limit).flags
-  t.same(processSettings({}, [], fourGb), { flags: ['--max-semi-space-size=8', '--max-old-space-size=1024'], env: { MALLOC_ARENA_MAX: '2' } }, 'Node defaults: both limits, two arenas')
+  t.same(processSettings({}, [], fourGb), { flags: ['--max-semi-space-size=8', '--max-old-space-size=1024'], env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' } }, 'Node defaults: both limits, two arenas, large blocks mapped')
   t.same(flags({}, ['--max-semi-space-size=16', '--max-old-space-size=1024'], 1072 * 1024 * 1024), [], 'once applied (the re-executed process), nothing more')
   t.same(flags({ NODE_OPTIONS: '--max_old_space_size=2048' }, []), ['--max-semi-space-size=8'], 'the operator’s old-space limit stays, in either spelling')
   t.same(flags({}, ['--max-semi-space-size=64']), ['--max-old-space-size=1024'], 'the operator’s young generation stays')
   t.same(flags({ NODE_OPTIONS: '--enable-source-maps --max-heap-size=3000' }, []), [], '--max-heap-size sets both')
   t.same(flags({}, [], 512 * 1024 * 1024), ['--max-semi-space-size=8'], 'a smaller limit (a container’s) is never raised')
-  t.same(processSettings({ MALLOC_ARENA_MAX: '4' }, [], fourGb).env, {}, 'the operator’s arenas stay')
+  t.same(processSettings({ MALLOC_ARENA_MAX: '4', MALLOC_MMAP_THRESHOLD_: '65536' }, [], fourGb).env, {}, 'the operator’s arenas and threshold stay')
 })
 
 t.test('when webhook settings are left out, then https only, no loopback, retries over a day; a shorter give-up is refused', async (t) => {

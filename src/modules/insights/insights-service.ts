@@ -86,8 +86,11 @@ export const DEFAULT_INSIGHTS_CACHE_BYTES = 24 * 1024 * 1024
 /** Rendered answers kept per instance, weighed at about ANSWER_ROW_BYTES a row (a whole large table is never kept). */
 const ANSWER_CACHE_BYTES = 8 * 1024 * 1024
 const ANSWER_ROW_BYTES = 300
-/** Periods whose snapshots one statement reads. */
-const FETCH_PERIODS = 4
+/**
+ * Periods whose snapshots one statement reads. One: a large agency's month of voice is about 12 MB of JSON text, held
+ * by the driver as buffers and a string until parsed, so three months in one result held 35 MB of it at once.
+ */
+const FETCH_PERIODS = 1
 /** Builds one instance runs at once: each holds a connection for its lock and needs others for its reads. */
 const CONCURRENT_BUILDS = 2
 
@@ -215,7 +218,7 @@ export function createInsightsService({ database, agencies, clock, log, settings
     }
     const missing = periods.filter((p) => !found.has(p))
     for (let attempt = 0; missing.length && attempt < 2; attempt++) {
-      // A few periods a statement: a whole large table's JSON text is never held at once, only its parsed rows.
+      // A period a statement: a whole large table's JSON text is never held at once, only its parsed rows.
       for (let i = 0; i < missing.length; i += FETCH_PERIODS)
         for (const s of await store().snapshots(agency.id, limits, unit, insight, missing.slice(i, i + FETCH_PERIODS))) {
           const snapshot: Snapshot = { rows: JSON.parse(s.rows) as PublishedRow[] }
