@@ -9,6 +9,7 @@ import { buildFeedback, buildReach, buildTrust, buildWhoTakesPart, type EventRow
 import { createInsightStoreRepository, type InsightStoreRepository, type StoredPeriod } from './insight-store-repository.ts'
 import { inBuildTransaction, type InsightsRepository } from './insights-repository.ts'
 import { rangeOf, type Unit } from './periods.ts'
+import { encodeRows } from './snapshot-codec.ts'
 
 export const insightNames = ['reach', 'voice', 'closing-the-loop', 'trust', 'who-takes-part'] as const
 export type InsightName = (typeof insightNames)[number]
@@ -107,7 +108,7 @@ export function createInsightBuilder({ database, settings, hooks = {} }: { datab
     const compute = async (row: StoredPeriod | undefined) => {
       const tables: Partial<Record<InsightName, Snapshot>> & { events?: ReadonlySet<string> } = unit === 'month' ? await buildMonth(agency, period, areas) : await buildQuarter(agency, period, areas)
       await hooks.beforeStore?.(unit, period)
-      const snapshots = insightNames.filter((n) => unitOf[n] === unit).map((n) => ({ insight: n, rows: JSON.stringify(tables[n]!.rows) }))
+      const snapshots = insightNames.filter((n) => unitOf[n] === unit).map((n) => ({ insight: n, rows: encodeRows(tables[n]!.rows) }))
       return { id: randomUUID(), inputs, events: [...(tables.events ?? [])], builtMarks: row?.marks ?? 0, snapshots }
     }
     const save = async (repo: InsightStoreRepository, build: Awaited<ReturnType<typeof compute>>): Promise<BuildResult> => ({ version: { version: await repo.store(key, build), id: build.id }, computed: true })

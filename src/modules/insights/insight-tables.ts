@@ -22,6 +22,11 @@ const absent = (reason: SuppressionReason | null | undefined): Published => (rea
 const smallCounts = Array.from({ length: 1024 }, (_, value): Published => Object.freeze({ value, suppressed: null }))
 const shown = (value: number, reason: SuppressionReason | undefined): Published =>
   reason ? withheld[reason] : Number.isInteger(value) && value >= 0 && value < smallCounts.length ? smallCounts[value]! : { value, suppressed: null }
+/** A figure as published, shared where it can be: a withheld one by its reason, a small count by its value. */
+export const published = (value: number | null, reason: string | null): Published =>
+  reason !== null
+    ? Object.hasOwn(withheld, reason) ? withheld[reason as SuppressionReason] : { value, suppressed: reason as SuppressionReason }
+    : value === null ? nothing : shown(value, undefined)
 const withheldPercentiles = Object.fromEntries(suppressionReasons.map((r) => [r, Object.freeze({ median: withheld[r], p90: withheld[r] })])) as Record<SuppressionReason, Percentiles>
 const add = (a: number, b: number) => a + b
 const zero = () => 0

@@ -12,6 +12,7 @@ import { parseInput } from '../shared/validation.ts'
 import { select, type Selection } from './canonical-table.ts'
 import { buildCommunityTrust, cycles, quarterOf, type CommunityTrustRow, type Linked } from './community-trust.ts'
 import { FEEDBACK_DIMS, LOOP_CELL, REACH_DIMS, TRUST_DIMS, WHO_DIMS, type Limits, type Published, type PublishedRow, type Snapshot } from './insight-tables.ts'
+import { decodeRows } from './snapshot-codec.ts'
 import { createByteLru } from './byte-lru.ts'
 import { createInsightStoreRepository, INSIGHTS_CHANNEL, type StoredPeriod } from './insight-store-repository.ts'
 import { createInsightsRepository, inBuildTransaction, type InsightsRepository, type Watermark } from './insights-repository.ts'
@@ -221,7 +222,7 @@ export function createInsightsService({ database, agencies, clock, log, settings
       // A period a statement: a whole large table's JSON text is never held at once, only its parsed rows.
       for (let i = 0; i < missing.length; i += FETCH_PERIODS)
         for (const s of await store().snapshots(agency.id, limits, unit, insight, missing.slice(i, i + FETCH_PERIODS))) {
-          const snapshot: Snapshot = { rows: JSON.parse(s.rows) as PublishedRow[] }
+          const snapshot: Snapshot = { rows: decodeRows(s.rows) }
           cache.set(cacheKey(agency.id, unit, insight, s.period), { id: s.id, snapshot }, s.rows.length)
           found.set(s.period, snapshot)
         }
