@@ -31,10 +31,11 @@ export const insightPeriods = pgTable(
 )
 
 /**
- * One row per agency × limits × period × insight: the published rows, in answer order, as JSON text. Why this layout:
- * an answer reads one primary-key range (the periods asked, one insight) and applies the request's selection to whole
- * cells in process with the same code as before, so answers stay byte-for-byte the same; text (not jsonb, which
- * reorders keys) keeps the measures' order and parses fastest; a period's snapshots are swapped in one transaction.
+ * One row per agency × limits × period × insight: the published rows, in answer order, as JSON text in the compact
+ * form of snapshot-codec.ts (plain JSON rows from earlier versions read too). Why this layout: an answer reads one
+ * primary-key range (the periods asked, one insight) and applies the request's selection to whole cells in process
+ * with the same code as before, so answers stay byte-for-byte the same; text (not jsonb, which reorders keys) keeps the
+ * measures' order and parses fastest; a period's snapshots are swapped in one transaction.
  */
 export const insightSnapshots = pgTable(
   'insight_snapshots',
