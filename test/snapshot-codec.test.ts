@@ -3,8 +3,11 @@
 import fc from 'fast-check'
 import t from 'tap'
 import type { PublishedRow } from '../src/modules/insights/insight-tables.ts'
+import { TEST_NOW } from './helpers/clock.ts'
 import { decodeRows, encodeRows } from '../src/modules/insights/snapshot-codec.ts'
 
+// A period label as keys carry it (a month of the tests' now; its value is only a string to the codec).
+const MONTH = TEST_NOW.slice(0, 7)
 const reason = fc.constantFrom('primary', 'complementary', 'insufficient_responses')
 const figure = fc.oneof(
   fc.record({ value: fc.oneof(fc.nat(2_000), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: -5, max: -1 })), suppressed: fc.constant(null) }),
@@ -15,7 +18,7 @@ const row: fc.Arbitrary<PublishedRow> = fc
   .record({
     family: fc.subarray(dims, { minLength: 1 }),
     level: fc.constantFrom('cell' as const, 'margin' as const),
-    values: fc.array(fc.oneof(fc.uuid(), fc.constantFrom('', 'critical', 'supportive', '2026-07', 'café ✓')), { minLength: 6, maxLength: 6 }),
+    values: fc.array(fc.oneof(fc.uuid(), fc.constantFrom('', 'critical', 'supportive', MONTH, 'café ✓')), { minLength: 6, maxLength: 6 }),
     measures: fc.dictionary(
       fc.constantFrom('feedback', 'received', 'acknowledgedShare', 'daysToAcknowledge', 'events', 'responses'),
       fc.oneof(figure, fc.record({ median: figure, p90: figure }), fc.nat(500), fc.constant({ odd: [1, 'x'] })),
@@ -43,7 +46,7 @@ t.test('a table of many rows: a fraction of its plain JSON, with one object per 
     for (const topic of ['policing_priorities', 'traffic_safety', 'youth_engagement', 'agency_technology'])
       for (const stance of ['critical', 'neutral', 'supportive']) {
         const n = (area.length + topic.length * stance.length) % 30
-        rows.push({ key: { topic, stance, area, topArea: area, period: '2026-07' }, level: 'cell', family: ['topic', 'stance', 'area', 'topArea', 'period'], measures: { feedback: n < 11 ? { value: null, suppressed: 'primary' } : { value: n, suppressed: null } } })
+        rows.push({ key: { topic, stance, area, topArea: area, period: MONTH }, level: 'cell', family: ['topic', 'stance', 'area', 'topArea', 'period'], measures: { feedback: n < 11 ? { value: null, suppressed: 'primary' } : { value: n, suppressed: null } } })
       }
   const plain = JSON.stringify(rows)
   const text = encodeRows(rows)

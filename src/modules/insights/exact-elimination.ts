@@ -227,10 +227,6 @@ function determinedWith<T>(rows: Map<number, T>[], z: Integers<T>): number[] {
 }
 
 /**
- * Each pivot column with its row reduced to the pivot and free columns only (the reduced row echelon form, reached by
- * peeling first). An entry is determined when its row holds nothing else; a column with no row is free.
- */
-/**
  * Peels the rows (a row holding a column no other remaining row holds is taken off with that column, until none is
  * left), then brings the core left to echelon form: the peeled rows in the order taken, and the core's pivot rows.
  */
@@ -269,6 +265,10 @@ export function peelAndReduce<T>(rows: Map<number, T>[], z: Integers<T>): { peel
   return { peeled, pivotOf }
 }
 
+/**
+ * Each pivot column with its row reduced to the pivot and free columns only (the reduced row echelon form, reached by
+ * peeling first). An entry is determined when its row holds nothing else; a column with no row is free.
+ */
 export function pivotRows<T>(rows: Map<number, T>[], z: Integers<T>): Map<number, Map<number, T>> {
   const { peeled, pivotOf } = peelAndReduce(rows, z)
   const order = new Map(peeled.map((p, m) => [p.column, m]))
