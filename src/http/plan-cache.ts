@@ -26,6 +26,7 @@ export function planCache<T>(caches?: Pick<CacheInvalidation, 'on'>) {
       if (plans.size >= CACHED_PLANS) plans.delete(plans.keys().next().value!)
       plans.set(key, { plan, at: performance.now() })
     },
+    size: () => plans.size,
   }
 }
 

@@ -25,7 +25,7 @@ import { bindPriorityEnumValues, priorityMutations, priorityQueries, priorityTyp
 import { queryResolvers } from './query-resolvers.ts'
 import type { EndorsementLimit } from '../submission-limit.ts'
 import { compiledInsights } from './compiled-insights.ts'
-import { readPathHandler } from './read-path.ts'
+import { readPathHandler, readPaths } from './read-path.ts'
 import { DateTimeScalar, JsonScalar } from './scalars.ts'
 import { seriesLoaders } from './series-resolvers.ts'
 import { subscriptionResolvers, topicsOf } from './subscription-resolvers.ts'
@@ -101,6 +101,7 @@ export async function registerGraphql(
   // GraphQL over HTTP lets `extensions` be null (MUST); mercurius's body schema wants an object.
   const insights = compiledInsights({ schema: () => app.graphql.schema, context: (request, reply) => ({ ...graphqlContext(request as FastifyRequest, services), app, reply }) })
   const answerFromReadPath = readPathHandler({ schema: () => app.graphql.schema, reads: services.reads, validationRules: options.validationRules as ValidationRule[], caches: services.caches, insights })
+  readPaths.set(app, answerFromReadPath)
   app.addHook('onRoute', (route) => {
     // @fastify/websocket's route option (its types are not imported here).
     const ws = route as { wsHandler?: Parameters<typeof guardSocket>[0] }

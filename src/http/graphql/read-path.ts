@@ -16,6 +16,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationRule,
+  visit,
 } from 'graphql'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ReadsService, RootRead } from '../../modules/reads/reads-service.ts'
@@ -26,13 +27,26 @@ import { planCache, sightOf } from '../plan-cache.ts'
 import type { CacheInvalidation } from '../../modules/outbox/cache-invalidation.ts'
 import { contextOf, parseAcceptLanguage } from '../request-context.ts'
 import { GRAPHQL_LIMITS } from './abuse-limits.ts'
+import { hoist, shapeOf, withLiterals, type Hoisted, type Shape } from './literal-shapes.ts'
+import { isUuid } from '../../modules/shared/validation.ts'
 import { refuseControlCharactersInGraphql } from './text-guard-hook.ts'
 
-/** Documents parsed and validated once: a document either has its operation here, or is marked for mercurius. */
+/** Documents parsed and validated once per shape (literal-shapes.ts): as the read path takes it, or marked for mercurius. */
 const CACHED_DOCUMENTS = 1_000
 /** Documents seen once, remembered so that a second sighting is kept (admission.ts). */
 const SEEN_ONCE = 4_096
-type Validated = { document: DocumentNode } | null
+/** A document the read path may take, with its literals as variables and the variables that are only events' ids. */
+type Known = { document: DocumentNode; slots: Hoisted['slots']; ids: string[] }
+/** A shape whose literals cannot become variables exactly: its documents are kept one by one, as written. */
+const AS_WRITTEN = 'as written'
+
+/**
+ * Stand-ins for the ids a plan is built with and each request binds (one per root `event`): a shape's plan is the
+ * same whichever events are asked for. Version-4 UUIDs, so they pass as ids; a request whose other values hold one is
+ * planned on its own.
+ */
+const ID_SLOT_MARK = '-8000-51d0'
+const idSlot = (i: number) => `00000000-0000-4000${ID_SLOT_MARK}${i.toString(16).padStart(8, '0')}`
 
 /** Root fields the read path answers; a null answer is an error the services explain (not found), so mercurius answers it. */
 const nonNullRoots = new Set(['event'])
@@ -47,51 +61,62 @@ export type ReadPathOptions = {
   insights?: ReturnType<typeof compiledInsights>
 }
 
+/** Each app's read path, so tests can see what it keeps (one document and one plan per shape, not per id). */
+export const readPaths = new WeakMap<object, { kept(): { documents: number; plans: number } }>()
+
 export function readPathHandler({ schema, reads, validationRules, caches, insights }: ReadPathOptions) {
-  const documents = new Map<string, Validated>()
+  const documents = new Map<string, Known | null | typeof AS_WRITTEN>()
   const admit = secondSighting(SEEN_ONCE)
   const rules = [...specifiedRules, ...validationRules]
 
-  function documentOf(query: string): Validated {
-    let validated = documents.get(query)
-    if (validated !== undefined) return validated
-    try {
-      const document = parse(query, { maxTokens: GRAPHQL_LIMITS.tokens })
-      validated = validate(schema(), document, rules).length === 0 ? { document } : null
-    } catch {
-      validated = null
-    }
-    if (!admit(query)) return validated
+  const remember = (key: string, known: Known | null | typeof AS_WRITTEN) => {
+    if (!admit(key)) return
     if (documents.size >= CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!)
-    documents.set(query, validated)
-    return validated
+    documents.set(key, known)
   }
 
-  /** Requests already planned (plan-cache.ts): a repeated query only binds and runs its statement. */
+  /** A query's document, kept by its shape (or by its text when it has none to share); null when mercurius answers it. */
+  function documentOf(query: string): { key: string; known: Known | null; literals: Shape['literals'] } {
+    const shape = shapeOf(query, GRAPHQL_LIMITS.tokens)
+    if (shape) {
+      let known = documents.get(shape.key)
+      if (known === undefined) remember(shape.key, (known = learn(query, true)))
+      if (known !== AS_WRITTEN) return { key: shape.key, known, literals: shape.literals }
+    }
+    const key = `\u0002${query}`
+    let known = documents.get(key)
+    if (known === undefined) remember(key, (known = learn(query, false)))
+    return { key, known: known === AS_WRITTEN ? null : known, literals: [] }
+  }
+
+  /** Parses and validates a query, its literals made variables when `hoisting` (AS_WRITTEN when they cannot be exactly). */
+  function learn(query: string, hoisting: boolean): Known | null | typeof AS_WRITTEN {
+    try {
+      const written = parse(query, { maxTokens: GRAPHQL_LIMITS.tokens })
+      const hoisted = hoisting ? hoist(schema(), query, written) : { document: written, slots: [] }
+      if (!hoisted) return AS_WRITTEN
+      // Valid with its literals as variables means valid whatever they are: a value of the wrong kind fails coercion
+      // per request, and mercurius explains it. Invalid so means invalid as written, for every literal.
+      if (validate(schema(), hoisted.document, rules).length > 0) return null
+      return { ...hoisted, ids: idVariables(hoisted.document) }
+    } catch {
+      return null
+    }
+  }
+
+  /** Requests already planned (plan-cache.ts): a repeated shape only binds and runs its statement. */
   const plans = planCache<Plan>(caches)
 
-  /** A request's valid query operation and its variables, guarded; undefined for mercurius (which explains what is wrong). */
-  async function operationOf(body: Record<string, unknown>): Promise<Operation | undefined> {
-    const doc = documentOf(body.query as string)
-    if (!doc) return undefined
-    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined
-    const operation = getOperationAST(doc.document, operationName)
+  /** The request's query operation, guarded; undefined for mercurius (which explains what is wrong). */
+  async function operationOf({ document }: Known, operationName: string | undefined, variables: Record<string, unknown>): Promise<Operation | undefined> {
+    const operation = getOperationAST(document, operationName)
     if (!operation || operation.operation !== 'query') return undefined
-    let variables = body.variables ?? {}
-    if (typeof variables === 'string') {
-      try {
-        variables = JSON.parse(variables)
-      } catch {
-        return undefined
-      }
-    }
-    if (!variables || typeof variables !== 'object' || Array.isArray(variables)) return undefined
     try {
-      await refuseControlCharactersInGraphql(undefined, doc.document, undefined, variables as Record<string, unknown>)
+      await refuseControlCharactersInGraphql(undefined, document, undefined, variables)
     } catch {
       return undefined
     }
-    return { document: doc.document, operation, operationName, variables: variables as Record<string, unknown> }
+    return { document, operation, operationName, variables }
   }
 
   /** Plans a request: its reads, the languages they are built in, and which roots must not be null; undefined for mercurius. */
@@ -114,26 +139,42 @@ export function readPathHandler({ schema, reads, validationRules, caches, insigh
     return { reads: plans as RootRead[], languages, accepted, nonNull: roots.map((r) => nonNullRoots.has(r.field)) }
   }
 
-  return async function readPath(request: FastifyRequest, reply: FastifyReply) {
+  const readPath = async function readPath(request: FastifyRequest, reply: FastifyReply) {
     if (request.validationError) return
     const body = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined
     if (!body || typeof body.query !== 'string' || body.extensions != null) return
-    const key = planKey(request, body)
-    let found = plans.get(key)
+    const given = variablesOf(body.variables)
+    if (!given) return
+    const { key, known, literals } = documentOf(body.query)
+    if (!known) return
+    const variables = withLiterals(known.slots, literals, given)
+    const ids = known.ids.map((name) => variables[name])
+    // A root event's id that is not a UUID names nothing: the resolvers say so.
+    if (!ids.every((id) => typeof id === 'string' && isUuid(id))) return
+    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined
+    // The plan is the same for every id, so ids are left out of its key; a request whose other values hold a
+    // stand-in id is planned for itself alone (binding would take that value for an id).
+    const others = ids.length === 0 ? variables : { ...variables, ...Object.fromEntries(known.ids.map((name) => [name, null])) }
+    const othersText = JSON.stringify(others)
+    const shared = !othersText.includes(ID_SLOT_MARK)
+    const planKey = [sightOf(request), request.headers['accept-language'] ?? '', operationName ?? '', othersText, key].join('\u0000')
+    let found = shared ? plans.get(planKey) : undefined
     if (!found) {
-      const operation = await operationOf(body)
+      const operation = await operationOf(known, operationName, variables)
       if (!operation) return
       if (insights?.answers(operation.operation)) {
-        const answered = await insights.body(request, reply, body.query as string, operation.document, operation.operationName, operation.variables).catch(() => undefined)
+        const answered = await insights.body(request, reply, key, operation.document, operationName, variables).catch(() => undefined)
         return answered === undefined ? undefined : reply.type('application/json; charset=utf-8').send(answered)
       }
-      found = await plan(request, operation)
+      const slotted = shared && ids.length > 0 ? { ...variables, ...Object.fromEntries(known.ids.map((name, i) => [name, idSlot(i)])) } : variables
+      found = await plan(request, { ...operation, variables: slotted })
       if (!found) return
-      plans.set(key, found)
+      if (shared) plans.set(planKey, found)
     }
+    const bind = shared && ids.length > 0 ? new Map(ids.map((id, i) => [idSlot(i), id as string])) : undefined
     let answer: { json: string; missing: boolean[] }
     try {
-      answer = await reads.json(contextOf(request, found.languages), found.reads, 'graphql', found.accepted)
+      answer = await reads.json(contextOf(request, found.languages), found.reads, 'graphql', found.accepted, bind)
     } catch {
       // A failure is reported by the resolvers' path, in GraphQL's error shape.
       return
@@ -141,6 +182,33 @@ export function readPathHandler({ schema, reads, validationRules, caches, insigh
     if (found.nonNull.some((nonNull, i) => nonNull && answer.missing[i])) return
     return reply.type('application/json; charset=utf-8').send(`{"data":${answer.json}}`)
   }
+  /** How many documents (by shape) and plans are kept: for tests of what repeats. */
+  return Object.assign(readPath, { kept: () => ({ documents: [...documents.values()].filter((d) => d !== null && d !== AS_WRITTEN).length, plans: plans.size() }) })
+}
+
+/** A request's variables: an object, or JSON text of one; undefined when neither (mercurius explains). */
+function variablesOf(raw: unknown): Record<string, unknown> | undefined {
+  let variables = raw ?? {}
+  if (typeof variables === 'string') {
+    try {
+      variables = JSON.parse(variables)
+    } catch {
+      return undefined
+    }
+  }
+  return variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : undefined
+}
+
+/** Variables used only as root events' ids (`event(id: $x)`): a plan leaves them to be bound per request. */
+function idVariables(document: DocumentNode): string[] {
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION)
+  if (!operation || operation.operation !== 'query') return []
+  const asIds = operation.selectionSet.selections.flatMap((s) =>
+    s.kind === Kind.FIELD && s.name.value === 'event' ? (s.arguments ?? []).flatMap((a) => (a.name.value === 'id' && a.value.kind === Kind.VARIABLE ? [a.value.name.value] : [])) : [],
+  )
+  const uses = new Map<string, number>()
+  visit(document, { VariableDefinition: () => false, Variable: (node) => void uses.set(node.name.value, (uses.get(node.name.value) ?? 0) + 1) })
+  return [...new Set(asIds)].filter((name) => uses.get(name) === asIds.filter((n) => n === name).length)
 }
 
 /** A valid query operation of a request's document, with its variables (not yet coerced). */
@@ -148,12 +216,6 @@ type Operation = { document: DocumentNode; operation: OperationDefinitionNode; o
 
 /** What one request reads: its roots' reads, the languages they are built in, and which roots must not be null. */
 type Plan = { reads: RootRead[]; languages: string[]; accepted: string[]; nonNull: boolean[] }
-
-/** Everything a plan depends on: who may see what (not who asks), languages, the operation and its variables. */
-function planKey(request: FastifyRequest, body: Record<string, unknown>): string {
-  const variables = typeof body.variables === 'string' ? body.variables : JSON.stringify(body.variables ?? null)
-  return [sightOf(request), request.headers['accept-language'] ?? '', body.operationName ?? '', variables, body.query].join('\u0000')
-}
 
 /** The operation's root fields as selections, with @skip/@include applied and fragments merged; undefined when not plain. */
 function selectionsOf(

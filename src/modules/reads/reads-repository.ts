@@ -212,6 +212,12 @@ const columns = raw(eventColumnNames.map((c) => `events.${c}`).join(', '))
 /** The id a planned one-event statement is built with, replaced by the id asked for (it names no event: version 4 is random, this is fixed). */
 const ID_SLOT = '00000000-0000-4000-8000-00000000519d'
 
+/** A statement built with stand-in ids, bound to the ids asked for: each parameter that is a stand-in becomes its id. */
+const bound = ({ sql: text, params }: RenderedSql, bind: ReadonlyMap<string, string>): RenderedSql => ({
+  sql: text,
+  params: params.map((p) => (typeof p === 'string' && bind.get(p)) || p),
+})
+
 /** `totalCountCap`: how many rows a page's total counts at most (TOTAL_COUNT_CAP). */
 export function createReadsRepository(database: Pick<Database, 'prepared'>, totalCountCap = DEFAULT_TOTAL_COUNT_CAP) {
   /** Where an event read takes its rows from: the events (one, or a page and one row more) with agency, area and language. */
@@ -286,9 +292,9 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
 
   return {
     /** The reads of one request as one statement: {"key": value, …} as JSON text built by PostgreSQL, and which roots are null. */
-    async json(reads: RootRead[], dialect: Dialect, languages: { preferred: string[]; accepted: string[] }): Promise<{ json: string; missing: boolean[] }> {
+    async json(reads: RootRead[], dialect: Dialect, languages: { preferred: string[]; accepted: string[] }, bind?: ReadonlyMap<string, string>): Promise<{ json: string; missing: boolean[] }> {
       const statement = once(reads, () => rootsStatement(reads, scopeOf(dialect, languages)))
-      const [row] = await database.prepared<{ data: string; missing: boolean[] }>(statement)
+      const [row] = await database.prepared<{ data: string; missing: boolean[] }>(bind ? bound(statement, bind) : statement)
       return { json: row!.data, missing: row!.missing }
     },
     /** REST's page of events, {data, nextCursor} (and its total when asked), as JSON text; the next cursor also apart, for the Link header. */
@@ -312,8 +318,7 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
         const event = source.event([{ key: 'descriptionLanguage', field: 'descriptionLanguage', args: {}, selections: [] }])
         return sql`SELECT ${source.event(restEventFields)}::text AS body, ${raw(source.e)}.version, ${raw(source.l)}.lang AS language, ${event} ->> 'descriptionLanguage' AS description_language FROM ${source.from}`
       })
-      const statement = { sql: template.sql, params: template.params.map((p) => (p === ID_SLOT ? id : p)) }
-      const [row] = await database.prepared<{ body: string; version: number; language: string | null; description_language: string | null }>(statement)
+      const [row] = await database.prepared<{ body: string; version: number; language: string | null; description_language: string | null }>(bound(template, new Map([[ID_SLOT, id]])))
       return row && { body: row.body, version: row.version, contentLanguage: row.language, descriptionLanguage: row.description_language }
     },
   }

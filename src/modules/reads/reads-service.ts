@@ -96,9 +96,12 @@ export function createReadsService({ repo, agencies, events }: { repo: ReadsRepo
       return found
     },
 
-    /** The reads as one JSON object text, keyed by each root's response key, and which roots came back null. */
-    json(ctx: RequestContext, reads: RootRead[], dialect: Dialect, accepted: string[]): Promise<{ json: string; missing: boolean[] }> {
-      return repo.json(reads, dialect, { preferred: ctx.languages, accepted })
+    /**
+     * The reads as one JSON object text, keyed by each root's response key, and which roots came back null. `bind`:
+     * the ids asked for, by the stand-ins the reads were planned with.
+     */
+    json(ctx: RequestContext, reads: RootRead[], dialect: Dialect, accepted: string[], bind?: ReadonlyMap<string, string>): Promise<{ json: string; missing: boolean[] }> {
+      return repo.json(reads, dialect, { preferred: ctx.languages, accepted }, bind)
     },
   }
 }

@@ -1,0 +1,132 @@
+// Documents that differ only in their literals (an id, a page size, a date written inline) share one shape: the
+// literals become variables, so the read path parses, validates and plans a shape once, not once per id.
+import {
+  getNamedType,
+  Kind,
+  Lexer,
+  parseType,
+  Source,
+  TokenKind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type FloatValueNode,
+  type GraphQLSchema,
+  type IntValueNode,
+  type StringValueNode,
+  type VariableDefinitionNode,
+} from 'graphql'
+
+/** A literal as the lexer read it: a string's value, or a number as written. */
+type Literal = { number: boolean; text: string }
+/** A query's tokens with each literal a placeholder (its kind kept, so validity cannot differ within a shape), and its literals. */
+export type Shape = { key: string; literals: Literal[] }
+
+/**
+ * The shape of a query, or undefined when it has none to share: a variable's default is written in it (a literal
+ * that is not an argument), it has more than `maxTokens` tokens, or it does not lex.
+ */
+export function shapeOf(query: string, maxTokens: number): Shape | undefined {
+  const lexer = new Lexer(new Source(query))
+  const literals: Literal[] = []
+  let key = ''
+  try {
+    for (let token = lexer.advance(), n = 1; token.kind !== TokenKind.EOF; token = lexer.advance(), n++) {
+      if (n > maxTokens) return undefined
+      switch (token.kind) {
+        case TokenKind.STRING:
+        case TokenKind.BLOCK_STRING:
+          literals.push({ number: false, text: token.value })
+          key += ' \u0001s'
+          break
+        case TokenKind.INT:
+        case TokenKind.FLOAT:
+          literals.push({ number: true, text: token.value })
+          key += token.kind === TokenKind.INT ? ' \u0001i' : ' \u0001f'
+          break
+        case TokenKind.EQUALS:
+          return undefined
+        case TokenKind.NAME:
+          key += ` ${token.value}`
+          break
+        default:
+          key += ` ${token.kind}`
+      }
+    }
+  } catch {
+    return undefined
+  }
+  return { key, literals }
+}
+
+/** Where a literal went: the variable it became, and whether a number written for an ID is passed as its text. */
+type Slot = { name: string; text: boolean }
+/** A document with its literals as variables, in the order the lexer met them. */
+export type Hoisted = { document: DocumentNode; slots: Slot[] }
+
+// Types whose literal and variable readings agree: a string or number literal reads as the same value passed as a
+// variable. Other scalars may read a literal differently (DateTime takes an integer literal as its text).
+const STRING_TYPES = new Set(['String', 'ID', 'DateTime'])
+const NUMBER_TYPES = new Set(['Int', 'Float', 'ID'])
+
+/**
+ * The document (parsed from `query`) with every literal a variable of its position's type; undefined when that cannot
+ * be done exactly: more than one operation, a literal of a type read otherwise as a variable, a name already taken.
+ */
+export function hoist(schema: GraphQLSchema, query: string, document: DocumentNode): Hoisted | undefined {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION)
+  if (operations.length !== 1) return undefined
+  const starts = literalStarts(query)
+  const taken = new Set(operations[0]!.variableDefinitions?.map((v) => v.variable.name.value))
+  const slots: Slot[] = []
+  const definitions: VariableDefinitionNode[] = []
+  const typeInfo = new TypeInfo(schema)
+  let exact = true
+  const replace = (node: StringValueNode | IntValueNode | FloatValueNode) => {
+    const index = starts.get(node.loc?.start ?? -1)
+    const type = typeInfo.getInputType()
+    const named = type && getNamedType(type).name
+    const name = `__literal${index}`
+    if (index === undefined || !named || taken.has(name) || !(node.kind === Kind.STRING ? STRING_TYPES : NUMBER_TYPES).has(named)) {
+      exact = false
+      return undefined
+    }
+    slots[index] = { name, text: node.kind !== Kind.STRING && named === 'ID' }
+    const variable = { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } } as const
+    definitions[index] = { kind: Kind.VARIABLE_DEFINITION, variable, type: parseType(String(type)) }
+    return variable
+  }
+  const replaced = visit(document, visitWithTypeInfo(typeInfo, { StringValue: replace, IntValue: replace, FloatValue: replace }))
+  if (!exact || Object.keys(slots).length !== starts.size) return undefined
+  return {
+    slots,
+    document: {
+      ...replaced,
+      definitions: replaced.definitions.map((d) =>
+        d.kind === Kind.OPERATION_DEFINITION ? { ...d, variableDefinitions: [...(d.variableDefinitions ?? []), ...definitions] } : d,
+      ),
+    },
+  }
+}
+
+/** The variables a request runs its hoisted document with: its own, and its literals under their slots' names. */
+export function withLiterals(slots: Slot[], literals: Literal[], given: Record<string, unknown>): Record<string, unknown> {
+  if (slots.length === 0) return given
+  const variables = { ...given }
+  slots.forEach((slot, i) => {
+    const literal = literals[i]!
+    // Number() reads a lexed integer or float as parseInt and parseFloat do in graphql's own literal readings.
+    variables[slot.name] = literal.number && !slot.text ? Number(literal.text) : literal.text
+  })
+  return variables
+}
+
+/** Each literal's offset in the query, mapped to its place among the literals. */
+function literalStarts(query: string): Map<number, number> {
+  const lexer = new Lexer(new Source(query))
+  const starts = new Map<number, number>()
+  for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance())
+    if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING || token.kind === TokenKind.INT || token.kind === TokenKind.FLOAT) starts.set(token.start, starts.size)
+  return starts
+}
