@@ -91,6 +91,8 @@ const resolved: { name: string; query: string; variables?: Record<string, unknow
   { name: 'a bad variable', query: 'query ($n: Int) { events(first: $n) { nodes { id } } }', variables: { n: 'x' } },
   { name: 'a date that is not one, written inline', query: '{ events(filter: { from: "not a date" }) { nodes { id } } }' },
   { name: 'a page size out of range, written inline', query: '{ events(first: 99999999999) { nodes { id } } }' },
+  { name: 'a NUL escaped in a string written inline', query: '{ events(filter: { agency: "a\\u0000b" }) { nodes { id } } }' },
+  { name: 'an invisible character escaped in an id written inline', query: '{ event(id: "\\u200b00000000-0000-4000-8000-000000000000") { id } }' },
   // Near me is ordered by distance: the read path leaves it to the resolvers, so both doors answer alike.
   { name: 'near me', query: '{ events(first: 5, filter: { near: { latitude: 40.82, longitude: -91.12 }, radius: 5000 }) { edges { cursor node { id distance venue { geo { latitude longitude } } } } pageInfo { hasNextPage } } }' },
   { name: 'a bad near point', query: '{ events(filter: { near: { latitude: 91, longitude: 0 } }) { nodes { id } } }' },
