@@ -19,14 +19,23 @@ function bothReadings(query: string, given: Record<string, unknown> = {}) {
 }
 
 t.test('when documents differ only in their literals, then they share one shape and each keeps its values', async (t) => {
-  const a = shapeOf('{ event(id: "a") { id feedback(first: 3) { totalCount } } }', MAX_TOKENS)!
-  const b = shapeOf('{event(id:"b"){id  feedback(first:10){totalCount}}} # a comment', MAX_TOKENS)!
+  const a = shapeOf('{ event(id: "a") { id decisions(language: "es") { id } } }', MAX_TOKENS)!
+  const b = shapeOf('{event(id:"b"){id  decisions(language:"fr"){id}}} # a comment', MAX_TOKENS)!
   t.equal(a.key, b.key, 'one shape, whatever the spacing and comments')
-  t.same(a.literals, [{ number: false, text: 'a' }, { number: true, text: '3' }])
-  t.same(b.literals, [{ number: false, text: 'b' }, { number: true, text: '10' }])
+  t.same(a.literals, [{ number: false, text: 'a' }, { number: false, text: 'es' }])
+  t.same(b.literals, [{ number: false, text: 'b' }, { number: false, text: 'fr' }])
   t.not(shapeOf('{ event(id: 1) { id } }', MAX_TOKENS)!.key, shapeOf('{ event(id: "1") { id } }', MAX_TOKENS)!.key, 'a number and a string are not one shape')
-  t.not(shapeOf('{ events(first: 1) { nodes { id } } }', MAX_TOKENS)!.key, shapeOf('{ events(first: 1.5) { nodes { id } } }', MAX_TOKENS)!.key, 'an integer and a float are not one shape')
-  t.not(shapeOf('{ events(first: 1) { nodes { id } } }', MAX_TOKENS)!.key, shapeOf('{ events(last: 1) { nodes { id } } }', MAX_TOKENS)!.key, 'names are part of the shape')
+  t.not(shapeOf('{ event(id: 1) { id } }', MAX_TOKENS)!.key, shapeOf('{ event(id: 1.5) { id } }', MAX_TOKENS)!.key, 'an integer and a float are not one shape')
+  t.not(shapeOf('{ event(id: "1") { id } }', MAX_TOKENS)!.key, shapeOf('{ events(id: "1") { id } }', MAX_TOKENS)!.key, 'names are part of the shape')
+})
+
+t.test("when a page size is written as an integer, then it is part of the shape, as the cost limit reads it", async (t) => {
+  const page = (n: string) => shapeOf(`{ events(first: ${n}) { nodes { id feedback(last: # why\n ${n}) { totalCount } } } }`, MAX_TOKENS)!
+  t.not(page('3').key, page('100').key, 'first: 3 and first: 100 are two shapes')
+  t.same(page('3').literals, [], 'and not literals to take out, comments between or not')
+  const { hoisted, variables } = bothReadings('{ events(first: 100, filter: { areaId: ["x"] }) { nodes { id } } }')
+  t.match(print(hoisted.document), /first: 100/, 'kept in the hoisted document')
+  t.same(variables, { __literal0: 'x' })
   t.equal(shapeOf('{ e: event(id: """x""") { id } }', MAX_TOKENS)!.literals[0]!.text, 'x', 'a block string is a string')
 })
 
@@ -39,23 +48,29 @@ t.test('when a document has no shape to share, then none is made', async (t) => 
 
 t.test('when literals become variables, then each has its position’s type and reads as the literal did', async (t) => {
   const { hoisted, variables, coerced } = bothReadings(
-    '{ event(id: 42) { id feedback(first: 2) { totalCount } } events(first: 5, filter: { areaId: ["x", "y"], from: "2000-01-01T00:00:00Z" }) { nodes { id } } }',
+    '{ event(id: 42) { id feedback(first: 2) { totalCount } } events(first: 5, filter: { areaId: ["x", "y"], from: "2000-01-01T00:00:00Z", near: { latitude: 40.5, longitude: -91 }, radius: 5000 }) { nodes { id } } }',
   )
   const operation = hoisted.document.definitions[0] as OperationDefinitionNode
   t.same(
     operation.variableDefinitions!.map((d) => print(d)),
-    ['$__literal0: ID!', '$__literal1: Int', '$__literal2: Int', '$__literal3: ID!', '$__literal4: ID!', '$__literal5: DateTime'],
+    ['$__literal0: ID!', '$__literal1: ID!', '$__literal2: ID!', '$__literal3: DateTime', '$__literal4: Float!', '$__literal5: Float!', '$__literal6: Int'],
   )
   t.same(validate(schema, hoisted.document), [], 'the hoisted document is valid')
-  t.same(variables, { __literal0: '42', __literal1: 2, __literal2: 5, __literal3: 'x', __literal4: 'y', __literal5: '2000-01-01T00:00:00Z' }, 'an integer written for an ID is its text, as ID reads it')
+  t.same(
+    variables,
+    { __literal0: '42', __literal1: 'x', __literal2: 'y', __literal3: '2000-01-01T00:00:00Z', __literal4: 40.5, __literal5: -91, __literal6: 5000 },
+    'an integer written for an ID is its text, as ID reads it; an integer written for a Float is a number',
+  )
   t.notOk(coerced.errors, 'the literals coerce as variables')
   t.notMatch(print(hoisted.document), /"x"|42/, 'no literal is left in the document')
 })
 
 t.test("when a request's literals do not fit where they are written, then coercing them fails as validating them would", async (t) => {
-  const { coerced } = bothReadings('{ events(first: 99999999999) { nodes { id } } }')
+  const { coerced } = bothReadings('{ events(filter: { radius: 99999999999 }) { nodes { id } } }')
   t.ok(coerced.errors?.length, 'an Int out of range is refused')
-  t.ok(validate(schema, parse('{ events(first: 99999999999) { nodes { id } } }')).length > 0, 'as written, too')
+  t.ok(validate(schema, parse('{ events(filter: { radius: 99999999999 }) { nodes { id } } }')).length > 0, 'as written, too')
+  const far = bothReadings('{ events(filter: { near: { latitude: 1e400, longitude: 0 } }) { nodes { id } } }')
+  t.ok(far.coerced.errors?.length, 'a Float that is not finite is refused (the read path then leaves the document to mercurius)')
   // DateTime's own reading (the app's scalar) is held to the resolvers' answer in read-path.test.ts.
 })
 

@@ -282,6 +282,16 @@ t.test('read path', async (t) => {
     }
   })
 
+  t.test('when page sizes written in a document make it too costly, then it is refused as written, whichever shape it shares', async (t) => {
+    const pages = (n: number) => `{ ${Array.from({ length: 12 }, (_, i) => `p${i}: events(first: ${n}) { edges { node { id title startsAt agency { name } area { code } } } }`).join(' ')} }`
+    // The same shape with small pages is answered (and kept) first: a costly page size must not ride on it.
+    for (let i = 0; i < 3; i++) t.equal((await ask(app, pages(2), undefined, {})).statusCode, 200, 'small pages are answered')
+    const fast = await ask(app, pages(100), undefined, {})
+    t.equal(fast.statusCode, 400, 'refused')
+    t.match(fast.json().errors?.[0]?.message, /cost/i, 'for its cost')
+    t.same(fast.json(), (await ask(resolvers, pages(100), undefined, {})).json(), "as the resolvers' path refuses it")
+  })
+
   t.test("when an event holds thousands of feedback items, then the public's page of them and their total read the event's published-feedback index", async (t) => {
     // Copies of one published item at the event, some hidden or deleted, so the index's condition has rows to leave out.
     const columns = (await database.raw<{ column_name: string }>(

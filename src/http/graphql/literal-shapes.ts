@@ -1,4 +1,4 @@
-// Documents that differ only in their literals (an id, a page size, a date written inline) share one shape: the
+// Documents that differ only in their literals (an id, a date, a search text written inline) share one shape: the
 // literals become variables, so the read path parses, validates and plans a shape once, not once per id.
 import {
   getNamedType,
@@ -15,6 +15,7 @@ import {
   type GraphQLSchema,
   type IntValueNode,
   type StringValueNode,
+  type Token,
   type VariableDefinitionNode,
 } from 'graphql'
 
@@ -34,6 +35,10 @@ export function shapeOf(query: string, maxTokens: number): Shape | undefined {
   try {
     for (let token = lexer.advance(), n = 1; token.kind !== TokenKind.EOF; token = lexer.advance(), n++) {
       if (n > maxTokens) return undefined
+      if (pageSize(token)) {
+        key += ` ${token.value}`
+        continue
+      }
       switch (token.kind) {
         case TokenKind.STRING:
         case TokenKind.BLOCK_STRING:
@@ -60,6 +65,23 @@ export function shapeOf(query: string, maxTokens: number): Shape | undefined {
   return { key, literals }
 }
 
+/**
+ * A page size written as an integer (`first: 100`) is kept as written, part of the shape: GraphQL Armor's cost limit
+ * multiplies by it (abuse-limits.ts), so a document's cost must be validated with it.
+ */
+function pageSize(token: Token): boolean {
+  if (token.kind !== TokenKind.INT) return false
+  const colon = before(token)
+  const name = colon?.kind === TokenKind.COLON ? before(colon) : undefined
+  return name?.kind === TokenKind.NAME && (name.value === 'first' || name.value === 'last')
+}
+/** The token before this one, comments skipped (the lexer links them in). */
+function before(token: Token): Token | null {
+  let prev = token.prev
+  while (prev?.kind === TokenKind.COMMENT) prev = prev.prev
+  return prev
+}
+
 /** Where a literal went: the variable it became, and whether a number written for an ID is passed as its text. */
 type Slot = { name: string; text: boolean }
 /** A document with its literals as variables, in the order the lexer met them. */
@@ -77,7 +99,7 @@ const NUMBER_TYPES = new Set(['Int', 'Float', 'ID'])
 export function hoist(schema: GraphQLSchema, query: string, document: DocumentNode): Hoisted | undefined {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION)
   if (operations.length !== 1) return undefined
-  const starts = literalStarts(query)
+  const { starts, kept } = literalStarts(query)
   const taken = new Set(operations[0]!.variableDefinitions?.map((v) => v.variable.name.value))
   const slots: Slot[] = []
   const definitions: VariableDefinitionNode[] = []
@@ -85,6 +107,7 @@ export function hoist(schema: GraphQLSchema, query: string, document: DocumentNo
   let exact = true
   const replace = (node: StringValueNode | IntValueNode | FloatValueNode) => {
     const index = starts.get(node.loc?.start ?? -1)
+    if (index === undefined && node.kind === Kind.INT && kept.has(node.loc?.start ?? -1)) return undefined
     const type = typeInfo.getInputType()
     const named = type && getNamedType(type).name
     const name = `__literal${index}`
@@ -122,11 +145,14 @@ export function withLiterals(slots: Slot[], literals: Literal[], given: Record<s
   return variables
 }
 
-/** Each literal's offset in the query, mapped to its place among the literals. */
-function literalStarts(query: string): Map<number, number> {
+/** Each literal's offset in the query, mapped to its place among the literals; and the page sizes kept as written. */
+function literalStarts(query: string): { starts: Map<number, number>; kept: Set<number> } {
   const lexer = new Lexer(new Source(query))
   const starts = new Map<number, number>()
-  for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance())
-    if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING || token.kind === TokenKind.INT || token.kind === TokenKind.FLOAT) starts.set(token.start, starts.size)
-  return starts
+  const kept = new Set<number>()
+  for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+    if (pageSize(token)) kept.add(token.start)
+    else if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING || token.kind === TokenKind.INT || token.kind === TokenKind.FLOAT) starts.set(token.start, starts.size)
+  }
+  return { starts, kept }
 }

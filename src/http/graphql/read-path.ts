@@ -95,8 +95,9 @@ export function readPathHandler({ schema, reads, validationRules, caches, insigh
       const written = parse(query, { maxTokens: GRAPHQL_LIMITS.tokens })
       const hoisted = hoisting ? hoist(schema(), query, written) : { document: written, slots: [] }
       if (!hoisted) return AS_WRITTEN
-      // Valid with its literals as variables means valid whatever they are: a value of the wrong kind fails coercion
-      // per request, and mercurius explains it. Invalid so means invalid as written, for every literal.
+      // Valid with its literals as variables means valid whatever they are: no rule reads a literal but the cost
+      // limit (page sizes, kept in the shape), and a value of the wrong kind fails coercion per request, which
+      // mercurius then explains. Invalid so means invalid as written, for every literal.
       if (validate(schema(), hoisted.document, rules).length > 0) return null
       return { ...hoisted, ids: idVariables(hoisted.document) }
     } catch {
