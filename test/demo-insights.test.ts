@@ -18,9 +18,16 @@ const measures: Record<string, string> = { reach: 'people', voice: 'feedback', '
  * Load dates: the tests' own; the day after a month end in Riverton's zone but not yet in UTC; the morning of the
  * spring DST change; a 31st late in the evening (already the 1st in UTC); the end of a February.
  */
-const anchors = (process.env.DEMO_ANCHORS?.split(',') ?? [TEST_NOW, '2027-09-01T03:00:00Z', '2027-03-14T09:30:00Z', '2027-01-31T23:30:00Z']).map((a) =>
-  a.trim() === 'TEST_NOW' ? TEST_NOW : a.trim(),
-)
+const anchors = (process.env.DEMO_ANCHORS?.split(',') ?? [TEST_NOW, ...calendarEdges()]).map((a) => (a.trim() === 'TEST_NOW' ? TEST_NOW : a.trim()))
+
+/** The edge cases above in the year after TEST_NOW's, derived from it rather than written as calendar years. */
+function calendarEdges(): string[] {
+  const year = new Date(TEST_NOW).getUTCFullYear() + 1
+  const at = (month: number, day: number, hour: number, minute: number) => new Date(Date.UTC(year, month - 1, day, hour, minute)).toISOString()
+  // The US spring change is the second Sunday of March (02:00 in Riverton, 08:00 UTC).
+  const secondSundayOfMarch = 8 + ((7 - new Date(Date.UTC(year, 2, 1)).getUTCDay()) % 7)
+  return [at(9, 1, 3, 0), at(3, secondSundayOfMarch, 9, 30), at(1, 31, 23, 30)]
+}
 
 for (const anchor of anchors) t.test(`when the demo is loaded at ${anchor}`, (t) => story(t, new Date(anchor)))
 

@@ -12,7 +12,7 @@ const MAX_TOKENS = 10_000
 function bothReadings(query: string, given: Record<string, unknown> = {}) {
   const shape = shapeOf(query, MAX_TOKENS)!
   const written = parse(query)
-  const hoisted = hoist(schema, query, written)!
+  const hoisted = hoist(schema, shape, written)!
   const operation = hoisted.document.definitions[0] as OperationDefinitionNode
   const variables = withLiterals(hoisted.slots, shape.literals, given)
   return { shape, hoisted, written, variables, coerced: getVariableValues(schema, operation.variableDefinitions ?? [], variables) }
@@ -75,7 +75,7 @@ t.test("when a request's literals do not fit where they are written, then coerci
 })
 
 t.test('when literals cannot become variables exactly, then the document is not hoisted', async (t) => {
-  const no = (query: string, why: string) => t.equal(hoist(schema, query, parse(query)), undefined, why)
+  const no = (query: string, why: string) => t.equal(hoist(schema, shapeOf(query, MAX_TOKENS)!, parse(query)), undefined, why)
   no('{ events(filter: { from: 1 }) { nodes { id } } }', 'an integer written for a DateTime (read as text as a literal, as a timestamp as a variable)')
   no('query A { event(id: "a") { id } } query B { event(id: "b") { id } }', 'more than one operation')
   no('query ($__literal0: ID!) { a: event(id: $__literal0) { id } b: event(id: "b") { id } }', 'a variable already has the name a literal would take')

@@ -21,8 +21,11 @@ import {
 
 /** A literal as the lexer read it: a string's value, or a number as written. */
 type Literal = { number: boolean; text: string }
-/** A query's tokens with each literal a placeholder (its kind kept, so validity cannot differ within a shape), and its literals. */
-export type Shape = { key: string; literals: Literal[] }
+/**
+ * A query's tokens with each literal a placeholder (its kind kept, so validity cannot differ within a shape), its
+ * literals, and where each starts in the query (to find them in its parsed document).
+ */
+export type Shape = { key: string; literals: Literal[]; starts: number[] }
 
 /**
  * The shape of a query, or undefined when it has none to share: a variable's default is written in it (a literal
@@ -31,6 +34,7 @@ export type Shape = { key: string; literals: Literal[] }
 export function shapeOf(query: string, maxTokens: number): Shape | undefined {
   const lexer = new Lexer(new Source(query))
   const literals: Literal[] = []
+  const starts: number[] = []
   let key = ''
   try {
     for (let token = lexer.advance(), n = 1; token.kind !== TokenKind.EOF; token = lexer.advance(), n++) {
@@ -43,11 +47,13 @@ export function shapeOf(query: string, maxTokens: number): Shape | undefined {
         case TokenKind.STRING:
         case TokenKind.BLOCK_STRING:
           literals.push({ number: false, text: token.value })
+          starts.push(token.start)
           key += ' \u0001s'
           break
         case TokenKind.INT:
         case TokenKind.FLOAT:
           literals.push({ number: true, text: token.value })
+          starts.push(token.start)
           key += token.kind === TokenKind.INT ? ' \u0001i' : ' \u0001f'
           break
         case TokenKind.EQUALS:
@@ -62,7 +68,7 @@ export function shapeOf(query: string, maxTokens: number): Shape | undefined {
   } catch {
     return undefined
   }
-  return { key, literals }
+  return { key, literals, starts }
 }
 
 /**
@@ -93,13 +99,14 @@ const STRING_TYPES = new Set(['String', 'ID', 'DateTime'])
 const NUMBER_TYPES = new Set(['Int', 'Float', 'ID'])
 
 /**
- * The document (parsed from `query`) with every literal a variable of its position's type; undefined when that cannot
- * be done exactly: more than one operation, a literal of a type read otherwise as a variable, a name already taken.
+ * The document (parsed from the query `shape` was read from) with every literal a variable of its position's type;
+ * undefined when that cannot be done exactly: more than one operation, a literal of a type read otherwise as a
+ * variable, a name already taken.
  */
-export function hoist(schema: GraphQLSchema, query: string, document: DocumentNode): Hoisted | undefined {
+export function hoist(schema: GraphQLSchema, shape: Shape, document: DocumentNode): Hoisted | undefined {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION)
   if (operations.length !== 1) return undefined
-  const { starts, kept } = literalStarts(query)
+  const starts = new Map(shape.starts.map((start, i) => [start, i]))
   const taken = new Set(operations[0]!.variableDefinitions?.map((v) => v.variable.name.value))
   const slots: Slot[] = []
   const definitions: VariableDefinitionNode[] = []
@@ -107,7 +114,8 @@ export function hoist(schema: GraphQLSchema, query: string, document: DocumentNo
   let exact = true
   const replace = (node: StringValueNode | IntValueNode | FloatValueNode) => {
     const index = starts.get(node.loc?.start ?? -1)
-    if (index === undefined && node.kind === Kind.INT && kept.has(node.loc?.start ?? -1)) return undefined
+    // An integer the shape did not take out is a page size, kept as written.
+    if (index === undefined && node.kind === Kind.INT) return undefined
     const type = typeInfo.getInputType()
     const named = type && getNamedType(type).name
     const name = `__literal${index}`
@@ -143,16 +151,4 @@ export function withLiterals(slots: Slot[], literals: Literal[], given: Record<s
     variables[slot.name] = literal.number && !slot.text ? Number(literal.text) : literal.text
   })
   return variables
-}
-
-/** Each literal's offset in the query, mapped to its place among the literals; and the page sizes kept as written. */
-function literalStarts(query: string): { starts: Map<number, number>; kept: Set<number> } {
-  const lexer = new Lexer(new Source(query))
-  const starts = new Map<number, number>()
-  const kept = new Set<number>()
-  for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
-    if (pageSize(token)) kept.add(token.start)
-    else if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING || token.kind === TokenKind.INT || token.kind === TokenKind.FLOAT) starts.set(token.start, starts.size)
-  }
-  return { starts, kept }
 }

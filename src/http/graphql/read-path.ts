@@ -80,20 +80,20 @@ export function readPathHandler({ schema, reads, validationRules, caches, insigh
     const shape = shapeOf(query, GRAPHQL_LIMITS.tokens)
     if (shape) {
       let known = documents.get(shape.key)
-      if (known === undefined) remember(shape.key, (known = learn(query, true)))
+      if (known === undefined) remember(shape.key, (known = learn(query, shape)))
       if (known !== AS_WRITTEN) return { key: shape.key, known, literals: shape.literals }
     }
     const key = `\u0002${query}`
     let known = documents.get(key)
-    if (known === undefined) remember(key, (known = learn(query, false)))
+    if (known === undefined) remember(key, (known = learn(query)))
     return { key, known: known === AS_WRITTEN ? null : known, literals: [] }
   }
 
-  /** Parses and validates a query, its literals made variables when `hoisting` (AS_WRITTEN when they cannot be exactly). */
-  function learn(query: string, hoisting: boolean): Known | null | typeof AS_WRITTEN {
+  /** Parses and validates a query, its literals made variables when it has a `shape` (AS_WRITTEN when they cannot be exactly). */
+  function learn(query: string, shape?: Shape): Known | null | typeof AS_WRITTEN {
     try {
       const written = parse(query, { maxTokens: GRAPHQL_LIMITS.tokens })
-      const hoisted = hoisting ? hoist(schema(), query, written) : { document: written, slots: [] }
+      const hoisted = shape ? hoist(schema(), shape, written) : { document: written, slots: [] }
       if (!hoisted) return AS_WRITTEN
       // Valid with its literals as variables means valid whatever they are: no rule reads a literal but the cost
       // limit (page sizes, kept in the shape), and a value of the wrong kind fails coercion per request, which
