@@ -94,6 +94,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     partnerTokens,
     insights: config.insights,
     totalCountCap: config.totalCountCap,
+    groupCommit: config.groupCommit,
     log: app.log,
     webhooks: {
       guard: { allowHttp: webhooks.allowHttp, allowLoopback: webhooks.allowLoopback },

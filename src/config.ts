@@ -1,5 +1,6 @@
 // The one place that knows environment-variable names: parse them once, report every problem at once.
 import { z } from 'zod'
+import { DEFAULT_GROUP_COMMIT } from './db/group-commit.ts'
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -71,6 +72,9 @@ const envSchema = z.object({
   READ_PATH: booleanFlag.default(true),
   // List totals are exact up to this many rows; past it the total is this cap, flagged as an estimate (a lower bound).
   TOTAL_COUNT_CAP: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  // Group commit (src/db/group-commit.ts): creates' statements in flight at once, and how many that waited go as one (1: never).
+  GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(DEFAULT_GROUP_COMMIT.inFlight),
+  GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(64).default(DEFAULT_GROUP_COMMIT.members),
   CHECK_RESPONSE_SERIALIZATION: booleanFlag.default(false),
   CHECK_SQL_RENDERING: booleanFlag.default(false),
   // Webhooks: the background delivery (pg-boss) and the SSRF guard's development switches (both off in production).
@@ -111,6 +115,8 @@ export type Config = {
   readPath: boolean
   /** TOTAL_COUNT_CAP: how many rows a list's `totalCount` counts at most before it answers the cap as an estimate. */
   totalCountCap: number
+  /** GROUP_COMMIT_IN_FLIGHT and GROUP_COMMIT_MAX: while this many creates' statements run, the next wait and go together, this many at most. */
+  groupCommit: { inFlight: number; members: number }
   /** Keys the hash naming anonymous callers' Idempotency-Key namespaces; unset, derived from TOKEN_SIGNING_JWK or kept in the database. */
   idempotencyScopeSecret?: string
   auth: {
@@ -244,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     graphqlIntrospection: d.GRAPHQL_INTROSPECTION,
     readPath: d.READ_PATH,
     totalCountCap: d.TOTAL_COUNT_CAP,
+    groupCommit: { inFlight: d.GROUP_COMMIT_IN_FLIGHT, members: d.GROUP_COMMIT_MAX },
     ...(d.IDEMPOTENCY_SCOPE_SECRET ? { idempotencyScopeSecret: d.IDEMPOTENCY_SCOPE_SECRET } : {}),
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM, builder: d.INSIGHTS_BUILDER },

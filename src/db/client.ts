@@ -38,8 +38,10 @@ export type Database = {
    * Runs one statement built with drizzle's sql template as a prepared statement (PostgreSQL keeps its plan per
    * connection, so a statement asked again is neither sent nor planned again). For the read and write paths' statements.
    * A copy whose `db` is a transaction ({ ...database, db: tx }, as the demo seed makes) runs them in that transaction.
+   * `group`: a group commit's statement, whose text depends on who waited together: prepared from a budget of its own,
+   * so its variants never take the place of the read and write paths' statements.
    */
-  prepared<T = Record<string, unknown>>(query: SQL | RenderedSql): Promise<T[]>
+  prepared<T = Record<string, unknown>>(query: SQL | RenderedSql, options?: { group?: boolean }): Promise<T[]>
   /** Runs one parameterized SQL statement outside Drizzle (health checks, EXPLAIN, operations). */
   raw<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
   /** Runs fn while holding a cluster-wide lock, so instances starting together migrate one at a time. */
@@ -82,13 +84,12 @@ async function inTransaction<T>(tx: Db, query: SQL | RenderedSql): Promise<T[]> 
   return ((result as unknown as { rows?: T[] }).rows ?? (result as unknown as T[])) as T[]
 }
 /** Distinct statements prepared per process: a stream of one-off shapes must not fill every connection's plan cache. */
-const MAX_PREPARED = 500
-const preparedNames = new Map<string, string>()
-function preparedName(text: string): string | undefined {
-  const known = preparedNames.get(text)
-  if (known || preparedNames.size >= MAX_PREPARED) return known
+const budgets = { statements: { max: 500, names: new Map<string, string>() }, groups: { max: 100, names: new Map<string, string>() } }
+function preparedName(text: string, { max, names } = budgets.statements): string | undefined {
+  const known = names.get(text)
+  if (known || names.size >= max) return known
   const name = `r_${createHash('sha1').update(text).digest('base64url')}`
-  preparedNames.set(text, name)
+  names.set(text, name)
   return name
 }
 
@@ -150,11 +151,11 @@ export async function openDatabase(config: Config['database'], log: Logger, obse
       ping: async () => void (await probe.query('select 1')),
       pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       raw: async (text, params) => (await pool.query(text, params)).rows,
-      async prepared<T>(this: Database, query: SQL | RenderedSql) {
+      async prepared<T>(this: Database, query: SQL | RenderedSql, options?: { group?: boolean }) {
         if (this.db !== db) return inTransaction<T>(this.db, query)
         const { sql: text, params } = rendered(query)
         logger.logQuery(text, params)
-        const name = preparedName(text)
+        const name = preparedName(text, options?.group ? budgets.groups : budgets.statements)
         return (await pool.query(name ? { name, text, values: params } : { text, values: params }).catch(failed(text, params))).rows as T[]
       },
       close: async () => void (await Promise.all([replica?.close(), pool.end(), probe.end()])),

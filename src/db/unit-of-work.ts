@@ -3,6 +3,7 @@
 import { getTableColumns, getTableName, sql, SQL, type SQLWrapper } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Database } from './client.ts'
+import type { Combination, Member } from './group-commit.ts'
 import { fromRendered, renderInto, renderingChecked, renderSql, type RenderedSql } from './render-sql.ts'
 
 /** Statements run prepared: a create's shape repeats, so PostgreSQL parses and plans its statements once per connection. */
@@ -57,15 +58,35 @@ export function plannedInsert<T extends PgTable, R extends Record<string, PgColu
   return { table, rows: (Array.isArray(rows) ? rows : [rows]) as Record<string, unknown>[], returning: (returning ?? getTableColumns(table)) as Record<string, PgColumn> }
 }
 
-/** Every check in one SELECT of scalar subqueries, so a create's checks cost one round trip together. */
-export async function readChecks<C extends Record<string, Check<unknown> | undefined>>(db: Runner, checks: C): Promise<Checked<C>> {
+/**
+ * Every check in one SELECT of scalar subqueries, so a create's checks cost one round trip together; as a member of a
+ * group commit (group-commit.ts), several creates' checks share one SELECT. Undefined when there is nothing to check.
+ */
+export function checksMember<C extends Record<string, Check<unknown> | undefined>>(db: Runner, checks: C): Member<Checked<C>> | undefined {
   // A check left undefined (nothing to check, e.g. no area given) is not read; no check at all means no round trip.
   const names = Object.keys(checks).filter((name) => checks[name])
-  if (names.length === 0) return {} as Checked<C>
-  const list = sql.join(names.map((name, i) => sql`(${checks[name]!.sql}) as ${sql.identifier(`c${i}`)}`), sql`, `)
-  const [row] = await db.prepared<Record<string, unknown>>(sql`select ${list}`)
-  return Object.fromEntries(names.map((name, i) => [name, checks[name]!.read(row?.[`c${i}`])])) as Checked<C>
+  if (names.length === 0) return undefined
+  const read = (row: Record<string, unknown> | undefined, tag: string) =>
+    Object.fromEntries(names.map((name, i) => [name, checks[name]!.read(row?.[`${tag}c${i}`])])) as Checked<C>
+  return {
+    signature: 'checks',
+    async alone() {
+      const list = sql.join(names.map((name, i) => sql`(${checks[name]!.sql}) as ${sql.identifier(`c${i}`)}`), sql`, `)
+      const [row] = await db.prepared<Record<string, unknown>>(sql`select ${list}`)
+      return read(row, '')
+    },
+    part(tag, out) {
+      names.forEach((name, i) => {
+        out.text += i === 0 ? '(' : ', ('
+        renderInto(checks[name]!.sql, out)
+        out.text += `) as ${quote(`${tag}c${i}`)}`
+      })
+    },
+    result: (rows, tag) => read(rows[0], tag),
+  }
 }
+/** Checks of several creates in one SELECT: each member's columns are named by its tag. */
+export const checksTogether: Combination = { open: 'select ', close: () => '' }
 
 /**
  * A write whose SQL a repository builds itself: an UPDATE … RETURNING, an INSERT … SELECT from another write. `ref`
@@ -81,48 +102,78 @@ export const rowCount = (write: PlannedWrite): RowCount => ({ rowCountOf: write 
 
 /**
  * Writes everything planned in one statement. With a `gate` (an INSERT … RETURNING that yields a row only when the
- * write may go ahead, such as an idempotency-key claim) nothing is written unless it yields one. Returns the first
- * insert's rows, or undefined when the gate held the write back.
+ * write may go ahead, such as an idempotency-key claim) nothing is written unless it yields one. Resolves to the first
+ * insert's rows, or undefined when the gate held the write back. As a member of a group commit (group-commit.ts), it
+ * shares a statement with writes whose first inserts return the same columns of the same table; `key` keeps two
+ * writes that claim one idempotency key apart.
  */
-export async function writeAll<Row>(db: Runner, gate: PlannedGate | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedWrite[]]): Promise<Row[] | undefined> {
+export function writesMember<Row>(db: Runner, gate: PlannedGate | undefined, [first, ...rest]: [PlannedInsert<Row>, ...PlannedWrite[]], key?: string): Member<Row[] | undefined> {
   // A planned insert of no rows (a series whose rule yields no occurrence) writes nothing.
   const writes = [first, ...rest.filter((w) => !('rows' in w) || w.rows.length > 0)]
-  const returning = ` returning ${Object.values(first.returning).map((c) => quote(c.name)).join(', ')}`
+  const returned = Object.values(first.returning).map((c) => c.name)
+  // The first write always has a row, so no row back means the gate yielded none.
+  const read = (rows: Record<string, unknown>[]) => (rows.length === 0 ? undefined : (rows.map((raw) => fromDriver(first.returning, raw)) as Row[]))
+  return {
+    signature: `${getTableName(first.table)}(${returned.join()})`,
+    ...(key === undefined ? {} : { key }),
+    async alone() {
+      const out = { text: 'with ', params: [] as unknown[] }
+      const built = renderWrites(gate, writes, returned, '', out)
+      out.text += ' select * from "w0"'
+      if (renderingChecked()) sameAsDrizzle(out, gate, writes, built, first.returning)
+      return read(await db.prepared<Record<string, unknown>>({ sql: out.text, params: out.params }))
+    },
+    part(tag, out) {
+      renderWrites(gate, writes, returned, tag, out)
+    },
+    result: (rows, _tag, index) => read(rows.filter((row) => row[MEMBER] === index).map(({ [MEMBER]: _, ...row }) => row)),
+  }
+}
+/** The column that says which member of a combined write a returned row is of. */
+const MEMBER = 'group_member'
+/** Writes of several creates in one statement: each member's CTEs are named by its tag; its first insert's rows come back marked. */
+export const writesTogether: Combination = {
+  open: 'with ',
+  close: (tags) => ` ${tags.map((tag, i) => `select ${i} as ${quote(MEMBER)}, * from ${quote(`${tag}w0`)}`).join(' union all ')}`,
+}
+
+/**
+ * Renders a write's CTEs (its gate, then each write) into `out`, named by `tag` (none: gate, "w0", "w1"…). Returns the
+ * SQL built for writes a repository builds itself, so the tests' check renders the same.
+ */
+function renderWrites(gate: PlannedGate | undefined, writes: PlannedWrite[], returned: string[], tag: string, out: { text: string; params: unknown[] }): Map<PlannedWrite, SQL> {
+  const gateName = tag ? quote(`${tag}gate`) : 'gate'
+  out.text += `${gateName} as (`
   // Rendered straight to text and parameters: a create's inserts are most of its statement, and building them as
-  // drizzle templates first cost more CPU than the rest of the create together.
-  const out = { text: 'with gate as (', params: [] as unknown[] }
-  // The gate comes first, so a rendered one keeps its own parameter numbers.
-  if (gate && !(gate instanceof SQL)) {
+  // drizzle templates first cost more CPU than the rest of the create together. A rendered gate numbers its
+  // parameters from $1: it is copied as it is when it comes first, else renumbered.
+  if (gate && !(gate instanceof SQL) && out.params.length === 0) {
     out.text += gate.sql
     out.params.push(...gate.params)
-  } else renderInto(gate ?? sql`select 1`, out)
+  } else renderInto(gate === undefined ? sql`select 1` : gate instanceof SQL ? gate : fromRendered(gate), out)
   out.text += ')'
   const names = new Map<PlannedWrite, string>()
-  const ref = refTo(names)
+  const ref = refTo(names, gateName)
   // What a repository builds as SQL itself (reading the clock, say) is built once, so a check renders the same.
   const built = new Map<PlannedWrite, SQL>()
   writes.forEach((write, i) => {
-    out.text += `, ${quote(`w${i}`)} as (`
-    if ('rows' in write && !write.rows.some(carriesRowCount)) insertInto(write, out)
+    const name = quote(`${tag}w${i}`)
+    out.text += `, ${name} as (`
+    if ('rows' in write && !write.rows.some(carriesRowCount)) insertInto(write, gateName, out)
     else {
       const body = 'rows' in write ? insertFromGate(write, ref) : write.build(ref)
       built.set(write, body)
       renderInto(body, out)
     }
-    out.text += `${i === 0 ? returning : ''})`
-    names.set(write, quote(`w${i}`))
+    out.text += `${i === 0 ? ` returning ${returned.map(quote).join(', ')}` : ''})`
+    names.set(write, name)
   })
-  out.text += ' select * from "w0"'
-  if (renderingChecked()) sameAsDrizzle(out, gate, writes, built, first.returning)
-  const rows = await db.prepared<Record<string, unknown>>({ sql: out.text, params: out.params })
-  // The first write always has a row, so no row back means the gate yielded none.
-  if (rows.length === 0) return undefined
-  return rows.map((raw) => fromDriver(first.returning, raw)) as Row[]
+  return built
 }
 
 /** Names an earlier write's CTE (or the gate) for a write that reads it; a CTE sees only those before it. */
-const refTo = (names: Map<PlannedWrite, string>) => (write: PlannedWrite | 'gate'): SQL => {
-  const name = write === 'gate' ? 'gate' : names.get(write)
+const refTo = (names: Map<PlannedWrite, string>, gateName = 'gate') => (write: PlannedWrite | 'gate'): SQL => {
+  const name = write === 'gate' ? gateName : names.get(write)
   if (!name) throw new Error('a planned write refers to one that is not written before it')
   return sql.raw(name)
 }
@@ -148,7 +199,7 @@ function shapeOf(table: PgTable, rows: Record<string, unknown>[]): InsertShape {
     keys,
     columns: keys.map((k) => columns[k]!),
     casts: keys.map((k) => `::${columns[k]!.getSQLType()}`),
-    head: `${head.text} (${keys.map((k) => quote(columns[k]!.name)).join(', ')}) select v.* from gate, (values `,
+    head: `${head.text} (${keys.map((k) => quote(columns[k]!.name)).join(', ')}) select v.* from `,
   }
   // A table's inserts come in a handful of shapes (which optional columns a create names).
   if (byTable.size < 64) byTable.set(keys.join(), shape)
@@ -163,9 +214,9 @@ function refuseDefaulted(shape: InsertShape, table: PgTable, rows: Record<string
 }
 
 /** INSERT … SELECT from the gate, as text: each value a typed parameter (a bare one in a SELECT list would be read as text). */
-function insertInto({ table, rows }: PlannedInsert, out: { text: string; params: unknown[] }): void {
+function insertInto({ table, rows }: PlannedInsert, gateName: string, out: { text: string; params: unknown[] }): void {
   const shape = shapeOf(table, rows)
-  out.text += shape.head
+  out.text += `${shape.head}${gateName}, (values `
   rows.forEach((row, r) => {
     out.text += r === 0 ? '(' : ', ('
     shape.keys.forEach((key, k) => {
@@ -199,11 +250,11 @@ function sameAsDrizzle(out: { text: string; params: unknown[] }, gate: PlannedGa
     names.set(write, quote(`w${i}`))
   })
   const expected = renderSql(sql`with ${sql.join(ctes, sql`, `)} select * from ${sql.identifier('w0')}`)
-  if (expected.sql !== out.text || JSON.stringify(expected.params) !== JSON.stringify(out.params)) throw new Error('writeAll: the statement rendered differently from drizzle')
+  if (expected.sql !== out.text || JSON.stringify(expected.params) !== JSON.stringify(out.params)) throw new Error('a write statement rendered differently from drizzle')
 }
 
 /** INSERT … SELECT from the gate, built with drizzle: for rows that carry a count of another write's rows. */
-function insertFromGate({ table, rows }: PlannedInsert, ref: (write: PlannedWrite) => SQL): SQL {
+function insertFromGate({ table, rows }: PlannedInsert, ref: (write: PlannedWrite | 'gate') => SQL): SQL {
   const { keys, columns } = shapeOf(table, rows)
   const value = (column: PgColumn, v: unknown): SQL => {
     const type = sql.raw(column.getSQLType())
@@ -217,7 +268,7 @@ function insertFromGate({ table, rows }: PlannedInsert, ref: (write: PlannedWrit
   }
   const tuples = rows.map((row) => sql`(${sql.join(keys.map((k, i) => value(columns[i]!, row[k])), sql`, `)})`)
   const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `)
-  return sql`insert into ${table} (${names}) select v.* from gate, (values ${sql.join(tuples, sql`, `)}) as v`
+  return sql`insert into ${table} (${names}) select v.* from ${ref('gate')}, (values ${sql.join(tuples, sql`, `)}) as v`
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)

@@ -2,6 +2,7 @@
 import type { PartnerTokens } from '../auth/partner-tokens.ts'
 import type { Clock } from '../clock.ts'
 import type { Logger } from '../context.ts'
+import { DEFAULT_GROUP_COMMIT, type GroupCommitLimits } from '../db/group-commit.ts'
 import type { Database } from '../db/client.ts'
 import { DEFAULT_TOTAL_COUNT_CAP } from '../db/counting.ts'
 import { createAgenciesService } from './agencies/agencies-service.ts'
@@ -47,14 +48,15 @@ const defaultWebhooks: WebhookOptions = {
  * done outside a request (requests bring their own clock in ctx; webhook delivery reads this one for when to retry and give up).
  * `webhooks`: the SSRF guard's switches and delivery settings (config.ts); the worker is started and stopped by the app.
  * `totalCountCap`: how many rows a list's total counts before it answers the cap as an estimate (TOTAL_COUNT_CAP).
+ * `groupCommit`: how creates' statements go together under load (GROUP_COMMIT_IN_FLIGHT, GROUP_COMMIT_MAX).
  */
 export function createServices(
   database: Database,
-  { clock = systemClock, partnerTokens, insights, log, webhooks = defaultWebhooks, totalCountCap = DEFAULT_TOTAL_COUNT_CAP }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Logger; webhooks?: WebhookOptions; totalCountCap?: number } = {},
+  { clock = systemClock, partnerTokens, insights, log, webhooks = defaultWebhooks, totalCountCap = DEFAULT_TOTAL_COUNT_CAP, groupCommit = DEFAULT_GROUP_COMMIT }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Logger; webhooks?: WebhookOptions; totalCountCap?: number; groupCommit?: GroupCommitLimits } = {},
 ) {
   // Repositories bound to the database (and, through on(tx), to a transaction), and the unit of work creates go through.
   const repositories = createRepositories(database.db, totalCountCap)
-  const writes = createWrites({ database, repositories })
+  const writes = createWrites({ database, repositories, groupCommit })
   const agencies = createAgenciesService({ database })
   // What this instance keeps in memory is dropped when any instance changes it (cache-invalidation.ts); the app starts it.
   const caches = createCacheInvalidation({ database, ...(log ? { log } : {}) })

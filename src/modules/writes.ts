@@ -1,11 +1,13 @@
 // Creates as units of work: one read carrying every check, then one statement that claims the idempotency key and
-// writes the row, what goes with it, the audit entry and the outbox entry (src/db/unit-of-work.ts does the SQL).
+// writes the row, what goes with it, the audit entry and the outbox entry (src/db/unit-of-work.ts does the SQL). Under
+// load, concurrent creates' reads and writes go together, a statement each (src/db/group-commit.ts).
 import { randomUUID } from 'node:crypto'
 import { principalOf } from '../auth/actor.ts'
 import type { RequestContext } from '../context.ts'
-import type { Database } from '../db/client.ts'
+import type { Database, RenderedSql } from '../db/client.ts'
 import { AppError } from '../errors.ts'
-import { readChecks, rowCount, writeAll, type Check, type PlannedGate, type PlannedInsert, type PlannedWrite } from '../db/unit-of-work.ts'
+import { DEFAULT_GROUP_COMMIT, groupCommit, type GroupCommitLimits } from '../db/group-commit.ts'
+import { checksMember, checksTogether, rowCount, writesMember, writesTogether, type Check, type PlannedGate, type PlannedInsert, type PlannedWrite } from '../db/unit-of-work.ts'
 import type { AuditEntry } from './audit/audit-repository.ts'
 import { keyClaim, priorOf, type KeyClaim } from './idempotency/idempotency.ts'
 import type { OutboxEntry } from './outbox/outbox-repository.ts'
@@ -42,7 +44,11 @@ export type CreateCommand<C, Row> = {
 /** The new row, or the id of the resource a retry with the same key and body created before. */
 export type Created<Row> = { row: Row; replayOf?: undefined } | { row?: undefined; replayOf: string }
 
-export function createWrites({ database, repositories }: { database: Database; repositories: Repositories }) {
+export function createWrites({ database, repositories, groupCommit: limits = DEFAULT_GROUP_COMMIT }: { database: Database; repositories: Repositories; groupCommit?: GroupCommitLimits }) {
+  const send = (statement: RenderedSql) => database.prepared(statement, { group: true })
+  const checks = groupCommit(send, checksTogether, limits)
+  const writes = groupCommit(send, writesTogether, limits)
+
   /** The resource a key already claimed stands for, or undefined when the key is free (unknown or expired). */
   async function prior(claim: KeyClaim): Promise<string | undefined> {
     return priorOf(claim, await repositories.idempotency.find(claim.scope))
@@ -59,7 +65,8 @@ export function createWrites({ database, repositories }: { database: Database; r
       const id = randomUUID()
       let plan: CreatePlan<Row>
       try {
-        plan = command.plan(await readChecks(database, command.checks), id)
+        const member = checksMember(database, command.checks)
+        plan = command.plan((member ? await checks(member) : {}) as Checked<C>, id)
       } catch (err) {
         // A retry answers what the first request did, even if a check would now fail: look the key up before refusing.
         const replayOf = claim && (await prior(claim))
@@ -69,12 +76,14 @@ export function createWrites({ database, repositories }: { database: Database; r
       const { entityType } = command
       if (claim && command.gate) throw new Error('a create has one gate: an idempotency claim or its own')
       const gate = claim ? repositories.idempotency.claimGate(claim.scope, claim.requestHash, id, 201, now, claim.expiredBefore) : command.gate?.sql
-      const rows = await writeAll(database, gate, [
+      const planned: [PlannedInsert<Row>, ...PlannedWrite[]] = [
         plan.row,
         ...(plan.alongside ?? []),
         repositories.audit.planRecord(ctx, { ...plan.audit, entityType, entityId: id }),
         repositories.outbox.planAppend(ctx, { agencyId: plan.audit.agencyId, entityType, entityId: id, action: plan.audit.action, ...plan.outbox }),
-      ])
+      ]
+      // Two claims of one key never share a statement: the second waits for the first's commit, then replays it.
+      const rows = await writes(writesMember(database, gate, planned, claim && JSON.stringify(claim.scope)))
       if (rows) return { row: rows[0]! }
       if (!claim) throw command.gate!.refused()
       // The key is held by an earlier request (it waited here until that one committed): replay it or refuse.
