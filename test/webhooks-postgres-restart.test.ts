@@ -55,7 +55,8 @@ t.test('when PostgreSQL is killed and restarted in the middle of deliveries, the
 
   const { ids, order } = arrivals(receiver.received)
   const check = await openDatabase({ kind: 'postgres', url: postgres.url, poolMax: 1, statementTimeoutMs: 10_000 }, pino({ level: 'silent' }))
-  const outbox = await check.raw<{ id: string }>("select entity_id::text as id from outbox where action = 'feedback.received' order by tx, id")
+  // Commit order is (tx, the outbox row's own id): creates that went together share a tx (group commit).
+  const outbox = await check.raw<{ id: string }>("select entity_id::text as id from outbox where action = 'feedback.received' order by outbox.tx, outbox.id")
   const owed = await check.raw<{ rows: number; rowsOwed: number; messageIds: number }>('select count(*)::int as rows, count(distinct outbox_id)::int as "rowsOwed", count(distinct message_id)::int as "messageIds" from webhook_deliveries')
   const undelivered = await check.raw<{ n: number }>("select count(*)::int as n from outbox o where action = 'feedback.received' and not exists (select 1 from webhook_deliveries d where d.outbox_id = o.id and d.status = 'delivered')")
   await check.close()
