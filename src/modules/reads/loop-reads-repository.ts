@@ -30,8 +30,9 @@ const translatedSource = (table: string, map: string, scope: Scope, languages: L
   const l = scope.alias('l')
   return {
     refs: { t: table, a, l, languages },
+    // OFFSET 0: the row's language is picked once, not inlined (with its subquery) into every field that reads it.
     joins: sql`JOIN agencies ${raw(a)} ON ${raw(a)}.id = ${raw(table)}.agency_id
-      CROSS JOIN LATERAL (SELECT ${pickLanguage(raw(`${table}.${map}`), languages.any ? languages.preferred : undefined, raw(`${a}.default_language`))} AS lang) ${raw(l)}`,
+      CROSS JOIN LATERAL (SELECT ${pickLanguage(raw(`${table}.${map}`), languages.any ? languages.preferred : undefined, raw(`${a}.default_language`))} AS lang OFFSET 0) ${raw(l)}`,
   }
 }
 /** A second text of the row (summary, rationale) in the row's language, else its own best (decision-view.ts's `text`). */

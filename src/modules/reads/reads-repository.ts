@@ -8,7 +8,7 @@ import { eventColumnNames, eventConditions, type EventFilter, type EventVisibili
 import type { Cursor } from '../shared/pagination.ts'
 import { cappedCountSql, DEFAULT_TOTAL_COUNT_CAP } from '../../db/counting.ts'
 import {
-  cappedTotalFields, connectionType, cursorOf, enumList, enumValue, key, localIso, object, onPage, pageInfoType, edgeType, pickLanguage, raw, secondLanguage, secondText,
+  cappedTotalFields, connectionType, cursorOf, enumList, enumValue, key, localIso, object, onPage, pageInfoType, edgeType, pickLanguage, raw, secondLanguage,
   translationList, translationType, utcIso, value, column,
   type Field, type ObjectType, type PageRefs, type Scope, type Value,
 } from '../../db/json-select.ts'
@@ -98,10 +98,10 @@ const eventType: ObjectType<EventRefs> = {
   agencyId: column('e', 'agency_id'),
   agency: { type: 'Agency', build: ({ a }, s, scope) => object(agencyType, 'Agency', { a }, s.selections, scope) },
   title: value(({ e, l }) => raw(`coalesce(${e}.title ->> ${l}.lang, '')`)),
-  // The description may exist in fewer languages than the title: it falls back on its own.
-  description: value(({ e, a, l }, scope) => secondText(`${e}.description`, l, `${a}.default_language`, sql`array_prepend(${raw(l)}.lang, ${scope.languages})`)),
+  // The description may exist in fewer languages than the title: it falls back on its own (picked in eventSource).
+  description: value(({ e, l }) => raw(`(${e}.description ->> ${l}.description_lang)`)),
   contentLanguage: value(({ l }) => raw(`${l}.lang`)),
-  descriptionLanguage: value(({ e, a, l }, scope) => secondLanguage(`${e}.description`, l, `${a}.default_language`, sql`array_prepend(${raw(l)}.lang, ${scope.languages})`)),
+  descriptionLanguage: value(({ l }) => raw(`${l}.description_lang`)),
   // ARRAY(subquery) keeps the keys in the order jsonb_object_keys gives them (jsonb's own), without a sort per row.
   availableLanguages: value(({ e }) => raw(`to_json(ARRAY(SELECT jsonb_object_keys(${e}.title)))`)),
   translations: {
@@ -226,8 +226,13 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
     const l = scope.alias('l')
     const ar = scope.alias('ar')
     const e = scope.alias(read.kind === 'event' ? 'e' : 'p')
+    const pick = scope.alias('pick')
+    // The row's languages: the title's pick, and the description's (its own when it lacks the title's). OFFSET 0 works
+    // them out once a row, not inlined (with their subqueries) into every field that reads them.
+    const languages = sql`SELECT ${raw(pick)}.lang, ${secondLanguage(`${e}.description`, pick, `${a}.default_language`, sql`array_prepend(${raw(pick)}.lang, ${scope.languages})`)} AS description_lang
+      FROM (SELECT ${pickLanguage(raw(`${e}.title`), scope.anyLanguage ? scope.languages : undefined, raw(`${a}.default_language`))} AS lang) ${raw(pick)} OFFSET 0`
     const joins = sql`JOIN agencies ${raw(a)} ON ${raw(a)}.id = ${raw(e)}.agency_id LEFT JOIN areas ${raw(ar)} ON ${raw(ar)}.id = ${raw(e)}.area_id
-      CROSS JOIN LATERAL (SELECT ${pickLanguage(raw(`${e}.title`), scope.anyLanguage ? scope.languages : undefined, raw(`${a}.default_language`))} AS lang) ${raw(l)}`
+      CROSS JOIN LATERAL (${languages}) ${raw(l)}`
     const event = (selections: Selection[]) => object(eventType, 'Event', { e, a, l, ar }, selections, scope)
     if (read.kind === 'event') return { from: sql`(SELECT ${columns} FROM events WHERE ${eventConditions({ id: read.id }, read.visibility, undefined)}) ${raw(e)} ${joins}`, event, e, l }
     const syncing = read.filter.updatedSince !== undefined
