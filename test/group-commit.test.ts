@@ -11,6 +11,7 @@ import { groupCommit } from '../src/db/group-commit.ts'
 import { plannedInsert, writesMember, writesTogether } from '../src/db/unit-of-work.ts'
 import { bearer } from './helpers/auth.ts'
 import { build, testConfig } from './helpers/build.ts'
+import { TEST_NOW } from './helpers/clock.ts'
 import { usingPostgres } from './helpers/database.ts'
 import { eventBody } from './helpers/fixtures.ts'
 
@@ -29,12 +30,14 @@ async function rows<T = Record<string, unknown>>(query: ReturnType<typeof sql>):
 
 type Reply = { statusCode: number; body: string; json(): any }
 const feedback = (body: string) => ({ agency: 'metro', body, language: 'en', topic: 'community_safety', areaId: fixtures.areas.north.id })
+// Instants relative to TEST_NOW (the app's clock), never a calendar year: "the future" must stay the future.
+const startsAt = new Date(Date.parse(TEST_NOW) + 130 * 86_400_000)
 const gqlEvent = (capacity: number) => ({
   title: [{ language: 'en', text: 'Town hall' }, { language: 'es', text: 'Reunión comunitaria' }],
   kind: 'TOWN_HALL',
   format: 'IN_PERSON',
-  startsAt: '2027-04-14T18:00:00-04:00',
-  endsAt: '2027-04-14T19:30:00-04:00',
+  startsAt: startsAt.toISOString(),
+  endsAt: new Date(startsAt.getTime() + 90 * 60_000).toISOString(),
   venue: { name: 'North Library' },
   areaId: fixtures.areas.north.id,
   capacity,

@@ -3,7 +3,7 @@
 // per-statement work) are shared by the creates that waited; with nothing running, a statement goes at once, alone.
 import type { RenderedSql } from './render-sql.ts'
 
-export type Rendering = { text: string; params: unknown[] }
+type Rendering = { text: string; params: unknown[] }
 export type Row = Record<string, unknown>
 
 /** One statement that may be sent together with others of its kind. */
@@ -87,4 +87,3 @@ export function groupCommit(send: (statement: RenderedSql) => Promise<Row[]>, co
     })
   }
 }
-export type GroupCommit = ReturnType<typeof groupCommit>
