@@ -7,12 +7,15 @@ import { checkResponse } from './helpers/openapi.ts'
 t.test('when an anonymous caller exceeds its limit, then it gets 429 with Retry-After while signed-in callers go on', async (t) => {
   const { app } = await build(t, { env: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '3', RATE_LIMIT_PER_MINUTE: '5' } })
   const statuses: number[] = []
+  const resets: unknown[] = []
   let last
   for (let i = 0; i < 4; i++) {
     last = await app.inject({ method: 'GET', url: '/v1/events' })
     statuses.push(last.statusCode)
+    resets.push(last.headers['ratelimit-reset'])
   }
   t.same(statuses, [200, 200, 200, 429])
+  t.equal(resets[0], '60', 'the window starts at the caller’s first request (not on the clock’s minute)')
   t.equal(last!.headers['content-type'], 'application/problem+json; charset=utf-8')
   t.equal(JSON.parse(last!.body).code, 'RATE_LIMITED')
   t.ok(Number(last!.headers['retry-after']) > 0, 'Retry-After says when to come back')

@@ -34,10 +34,6 @@ async function twoInstances(t: Test, env: Record<string, string> = {}): Promise<
 t.test('when an address sends requests through two instances in turn, then it gets 429 at the shared limit, not twice it, and each slice costs one statement', async (t) => {
   const [a, b] = await twoInstances(t, { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '12' })
   let address = '10.9.0.1'
-  // Windows are the database clock's minutes: a run that would straddle one starts in the next.
-  const first = await a.inject({ method: 'GET', url: '/v1/agencies', remoteAddress: '10.9.0.99' })
-  const reset = Number(first.headers['ratelimit-reset'])
-  if (reset < 4) await sleep(reset * 1000 + 200)
   const statuses: number[] = []
   for (let i = 0; i < 16; i++) statuses.push((await (i % 2 === 0 ? a : b).inject({ method: 'GET', url: '/v1/agencies', remoteAddress: address })).statusCode)
   t.same(statuses, [...Array(12).fill(200), 429, 429, 429, 429], '12 answered across both instances, then 429 from either')

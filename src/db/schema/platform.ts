@@ -85,14 +85,13 @@ export const outbox = pgTable(
 )
 
 /**
- * Rate-limit allowances every instance draws from (src/modules/rate-limits): one row per limited key, its window (the
- * window's index in `window_ms` steps of the database clock) and how many requests instances have taken so far in it.
+ * Rate-limit allowances every instance draws from (src/modules/rate-limits): one row per limited key, when its window
+ * ends (a window starts at the key's first take) and how many requests instances have taken so far in it.
  * UNLOGGED (migration 0023's tail): no WAL, so the hot path writes nothing durable; a crash empties it, which
  * only starts every window afresh. `key` is a keyed hash: no address or principal is stored.
  */
 export const rateLimitAllowances = pgTable('rate_limit_allowances', {
   key: text('key').primaryKey(),
-  windowIndex: bigint('window_index', { mode: 'number' }).notNull(),
   taken: integer('taken').notNull(),
   /** When the window ends (milliseconds since the epoch, database clock): rows past it are swept. */
   endsAtMs: bigint('ends_at_ms', { mode: 'number' }).notNull(),
