@@ -13,7 +13,7 @@ import { AppError } from './errors.ts'
 import { graphqlSchemaPath, registerGraphql } from './http/graphql/graphql-plugin.ts'
 import { explorerRoutes } from './http/explorer-routes.ts'
 import { metaRoutes } from './http/meta-routes.ts'
-import { logSerializers } from './logging.ts'
+import { lazyChildLogger, logSerializers } from './logging.ts'
 import { sendProblem } from './http/problem.ts'
 import { bearerTokenOf, challengeOf } from './http/request-context.ts'
 import { refuseControlCharactersInRequest } from './http/text-guard.ts'
@@ -76,6 +76,8 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
       serializers: logSerializers as never,
       ...(logStream ? { stream: logStream } : {}),
     },
+    // A request's child logger is made only when the request logs something (logging.ts).
+    childLoggerFactory: lazyChildLogger as never,
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
