@@ -166,19 +166,31 @@ function forSerializer(node: unknown, at: { inChoice: boolean; refs: string[] })
   return out
 }
 
+type Writer = (data: unknown) => string
 // Compiled writers are kept for the process: every app built from the same contract reuses them (tests build many).
-const writers = new WeakMap<object, (data: unknown) => string>()
-const checkedWriters = new WeakMap<object, (data: unknown) => string>()
+const compiled = new WeakMap<object, Writer>()
+const writers = new WeakMap<object, Writer>()
+const checkedWriters = new WeakMap<object, Writer>()
+
+/** The fast-json-stringify writer of a response schema, compiled once per process (test/response-schemas.test.ts compiles every one). */
+export function compiledWriter(schema: Json): Writer {
+  let write = compiled.get(schema)
+  if (!write) compiled.set(schema, (write = fastJson(schema) as Writer))
+  return write
+}
 
 /**
- * Compiles route response schemas with fast-json-stringify. `checked`: each body is also compared with what JSON.stringify
- * would have written, and a difference (a property the contract lacks, a type it would coerce) is an error, not a quiet change.
+ * Compiles route response schemas with fast-json-stringify, each on the first body it writes: an app starts without
+ * compiling the writers of routes it may never answer (a sixth of a first build's CPU). `checked`: each body is also
+ * compared with what JSON.stringify would have written, and a difference (a property the contract lacks, a type it would
+ * coerce) is an error, not a quiet change.
  */
 export function contractSerializerCompiler({ checked }: { checked: boolean }): FastifySerializerCompiler<Json> {
   return ({ schema }) => {
     let write = writers.get(schema)
     if (!write) {
-      write = fastJson(schema) as (data: unknown) => string
+      let ready: Writer | undefined
+      write = (data) => (ready ??= compiledWriter(schema))(data)
       writers.set(schema, write)
     }
     if (!checked) return write
