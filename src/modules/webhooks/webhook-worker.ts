@@ -3,7 +3,7 @@
 // sends), so polls from many instances do not pile up. Who may run at once is not left to the queue: a job left
 // "active" by a database restart would hold a stricter policy shut until it expired. The dispatcher serializes on its
 // position row, and a sender holds its subscription's lease (webhook-delivery.ts).
-import { fromPglite, PgBoss } from 'pg-boss'
+import type { PgBoss } from 'pg-boss'
 import type { Logger } from '../../context.ts'
 import type { Database } from '../../db/client.ts'
 import type { Repositories } from '../repositories.ts'
@@ -24,6 +24,8 @@ export function createWebhookWorker({ database, repositories, delivery, settings
   let ticking = false
 
   async function startBoss(): Promise<PgBoss> {
+    // Loaded when delivery starts: a process that never delivers (a CLI, most tests) does not load the queue library.
+    const { fromPglite, PgBoss } = await import('pg-boss')
     const q = database.queue
     const b = q.kind === 'pglite'
       ? new PgBoss({ db: fromPglite(q.client), backend: 'pglite', schema: SCHEMA, schedule: false, useListenNotify: true })
