@@ -73,7 +73,7 @@ async function holdingInserts(tables: string[]) {
   await holder.query(`begin; lock table ${tables.join(', ')} in share mode`)
   return {
     async untilWaiting() {
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 800; i++) {
         const { rows: waiting } = await holder.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()`)
         if (waiting.length > 0) return
         await setTimeout(25)
@@ -96,10 +96,14 @@ t.test('when creates arrive together, then they share statements, and each answe
   const before = database.statements.count
   const hold = await holdingInserts(['events', 'feedback_items'])
   const pending = Promise.all(n.flatMap((i) => creates(app, i)).map((run) => run()))
-  // The first write waits for the lock; the requests behind it reach their writes meanwhile.
-  await hold.untilWaiting()
-  await setTimeout(300)
-  await hold.release()
+  // The first write waits for the lock; the requests behind it reach their writes meanwhile. The lock goes whatever
+  // happens: a held one would stall every later test in the file until its statements time out.
+  try {
+    await hold.untilWaiting()
+    await setTimeout(300)
+  } finally {
+    await hold.release()
+  }
   const concurrent = await pending
   const statements = database.statements.count - before
   t.same(concurrent.map((r) => r.statusCode), alone.map((r) => r.statusCode), 'the same statuses')
