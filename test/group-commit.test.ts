@@ -73,8 +73,10 @@ async function holdingInserts(tables: string[]) {
   await holder.query(`begin; lock table ${tables.join(', ')} in share mode`)
   return {
     async untilWaiting() {
+      // pg_locks, not pg_stat_activity: inside the holder's transaction the latter is one snapshot, taken at its first
+      // read, so a create that began waiting after that read would never be seen.
       for (let i = 0; i < 800; i++) {
-        const { rows: waiting } = await holder.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()`)
+        const { rows: waiting } = await holder.query(`select 1 from pg_locks where not granted and relation = any($1::regclass[])`, [tables])
         if (waiting.length > 0) return
         await setTimeout(25)
       }
