@@ -15,10 +15,11 @@ export type ObjectType<R> = Record<string, Field<R>>
 
 export const raw = (text: string) => sql.raw(text)
 /** A response key or alias is a GraphQL name (checked by the parser), so it is safe as a literal. */
-export const key = (name: string) => {
+const fieldName = (name: string) => {
   if (!/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) throw new Error(`not a field name: ${name}`)
-  return raw(`'${name}'`)
+  return name
 }
+export const key = (name: string) => raw(`'${fieldName(name)}'`)
 export const value = <R>(build: (refs: R, scope: Scope) => SQL): Field<R> => ({ type: null, build: (refs, _s, scope) => build(refs, scope) })
 export const column = <R extends Record<string, unknown>>(table: keyof R & string, name: string): Field<R> => value((refs) => raw(`${refs[table] as string}.${name}`))
 /** An enum value: GraphQL's names are the services' values in upper case. */
@@ -62,6 +63,19 @@ export function object<R>(type: ObjectType<R>, typeName: string, refs: R, select
   if (selections.length > 50) throw new Error('too many fields for one json_build_object')
   const parts = selections.map((s) => sql`${key(s.key)}, ${s.field === '__typename' ? raw(`'${typeName}'`) : type[s.field]!.build(refs, s, scope)}`)
   return parts.length ? sql`json_build_object(${sql.join(parts, sql`, `)})` : sql`'{}'::json`
+}
+
+/**
+ * The same fields as `object`, as the named columns of a row for a lateral join: PostgreSQL writes a row's JSON
+ * (`row_to_json`, `json_agg` of the row) with less work than json_build_object's, and without its spaces.
+ */
+export function objectColumns<R>(type: ObjectType<R>, typeName: string, refs: R, selections: Selection[], scope: Scope): SQL {
+  const columns = selections.map((s) => {
+    // PostgreSQL cuts a column name at 63 bytes: a longer key would not come back as it was asked.
+    if (s.key.length > 63) throw new Error(`too long for a column name: ${s.key}`)
+    return sql`${s.field === '__typename' ? raw(`'${typeName}'`) : type[s.field]!.build(refs, s, scope)} AS ${raw(`"${fieldName(s.key)}"`)}`
+  })
+  return sql.join(columns, sql`, `)
 }
 
 /** A translation map as GraphQL's [Translation!]! list, in the map's own key order. */

@@ -9,7 +9,7 @@ import type { Cursor } from '../shared/pagination.ts'
 import { cappedCountSql, DEFAULT_TOTAL_COUNT_CAP } from '../../db/counting.ts'
 import {
   cappedTotalFields, connectionType, cursorOf, enumList, enumValue, key, localIso, object, onPage, pageInfoType, edgeType, pickLanguage, raw, secondLanguage,
-  translationList, translationType, utcIso, value, column,
+  objectColumns, translationList, translationType, utcIso, value, column,
   type Field, type ObjectType, type PageRefs, type Scope, type Value,
 } from '../../db/json-select.ts'
 import { decisionsOf, pageSize, decisionTranslationsType, decisionType, eventFeedback, eventFeedbackConnectionType, feedbackType, reportBackType } from './loop-reads-repository.ts'
@@ -220,8 +220,11 @@ const bound = ({ sql: text, params }: RenderedSql, bind: ReadonlyMap<string, str
 
 /** `totalCountCap`: how many rows a page's total counts at most (TOTAL_COUNT_CAP). */
 export function createReadsRepository(database: Pick<Database, 'prepared'>, totalCountCap = DEFAULT_TOTAL_COUNT_CAP) {
-  /** Where an event read takes its rows from: the events (one, or a page and one row more) with agency, area and language. */
-  function eventSource(read: RootRead, scope: Scope) {
+  /**
+   * Where an event read takes its rows from: the events (one, or a page and one row more) with agency, area and language;
+   * with `row`, each event's fields of it as the columns of a row `r` (REST's views: whole rows, written by row_to_json).
+   */
+  function eventSource(read: RootRead, scope: Scope, row?: Selection[]) {
     const a = scope.alias('a')
     const l = scope.alias('l')
     const ar = scope.alias('ar')
@@ -231,10 +234,12 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
     // them out once a row, not inlined (with their subqueries) into every field that reads them.
     const languages = sql`SELECT ${raw(pick)}.lang, ${secondLanguage(`${e}.description`, pick, `${a}.default_language`, sql`array_prepend(${raw(pick)}.lang, ${scope.languages})`)} AS description_lang
       FROM (SELECT ${pickLanguage(raw(`${e}.title`), scope.anyLanguage ? scope.languages : undefined, raw(`${a}.default_language`))} AS lang) ${raw(pick)} OFFSET 0`
+    const r = scope.alias('r')
+    const rowJoin = row ? sql` CROSS JOIN LATERAL (SELECT ${objectColumns(eventType, 'Event', { e, a, l, ar }, row, scope)}) ${raw(r)}` : sql``
     const joins = sql`JOIN agencies ${raw(a)} ON ${raw(a)}.id = ${raw(e)}.agency_id LEFT JOIN areas ${raw(ar)} ON ${raw(ar)}.id = ${raw(e)}.area_id
-      CROSS JOIN LATERAL (${languages}) ${raw(l)}`
+      CROSS JOIN LATERAL (${languages}) ${raw(l)}${rowJoin}`
     const event = (selections: Selection[]) => object(eventType, 'Event', { e, a, l, ar }, selections, scope)
-    if (read.kind === 'event') return { from: sql`(SELECT ${columns} FROM events WHERE ${eventConditions({ id: read.id }, read.visibility, undefined)}) ${raw(e)} ${joins}`, event, e, l }
+    if (read.kind === 'event') return { from: sql`(SELECT ${columns} FROM events WHERE ${eventConditions({ id: read.id }, read.visibility, undefined)}) ${raw(e)} ${joins}`, event, e, l, r }
     const syncing = read.filter.updatedSince !== undefined
     const order = syncing ? 'events:updated' : 'events:start'
     const k = syncing ? 'updated_at' : 'starts_at'
@@ -250,10 +255,10 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
     // The page's next cursor, as toPage writes it: the last row's exact sort key, when a row follows it.
     const next = sql`(array_agg(${cursorOf(order, `${e}.${k}`, `${e}.id`)}) FILTER (WHERE ${raw(e)}.n = ${limit} AND ${raw(e)}.followed))[1]`
     const from = sql`(${page}) ${raw(e)} ${joins}`
-    if (!capped) return { from, event, e, l, refs, next }
+    if (!capped) return { from, event, e, l, r, refs, next }
     const counted = cappedCountSql(sql`SELECT 1 FROM events WHERE ${eventConditions(read.filter, read.visibility, undefined)}`, totalCountCap)
     // OFFSET 0 keeps the count a subquery of its own: counted once, not once per field that reads it.
-    return { from: sql`(SELECT ${counted} AS n OFFSET 0) ${raw(t)} LEFT JOIN (${from}) ON true`, event, e, l, refs, next, capped }
+    return { from: sql`(SELECT ${counted} AS n OFFSET 0) ${raw(t)} LEFT JOIN (${from}) ON true`, event, e, l, r, refs, next, capped }
   }
 
   function root(read: RootRead, scope: Scope): SQL {
@@ -306,9 +311,9 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
     async restEventsPage(read: EventsPageRead, languages: string[]): Promise<{ body: string; nextCursor: string | null }> {
       const statement = once(read, () => {
         const scope = scopeOf('rest', { preferred: languages, accepted: [] })
-        const source = eventSource(read, scope)
+        const source = eventSource(read, scope, restEventFields)
         return sql`SELECT
-          json_build_object('data', coalesce(json_agg(${source.event(restEventFields)} ORDER BY ${raw(source.e)}.n) FILTER (WHERE ${onPage(source.refs!)}), '[]'), 'nextCursor', ${source.next!}${source.capped ? restTotal(source.refs!, scope) : sql``})::text AS body,
+          json_build_object('data', coalesce(json_agg(${raw(source.r)} ORDER BY ${raw(source.e)}.n) FILTER (WHERE ${onPage(source.refs!)}), '[]'), 'nextCursor', ${source.next!}${source.capped ? restTotal(source.refs!, scope) : sql``})::text AS body,
           ${source.next!} AS next FROM ${source.from}`
       })
       const [row] = await database.prepared<{ body: string; next: string | null }>(statement)
@@ -319,9 +324,9 @@ export function createReadsRepository(database: Pick<Database, 'prepared'>, tota
     async restEvent(plan: Omit<EventRead, 'id'>, id: string, languages: string[]): Promise<{ body: string; version: number; contentLanguage: string | null; descriptionLanguage: string | null } | undefined> {
       // Built once per plan with a stand-in id, then bound to each request's id: one statement serves every event.
       const template = once(plan, () => {
-        const source = eventSource({ ...plan, id: ID_SLOT }, scopeOf('rest', { preferred: languages, accepted: [] }))
-        const event = source.event([{ key: 'descriptionLanguage', field: 'descriptionLanguage', args: {}, selections: [] }])
-        return sql`SELECT ${source.event(restEventFields)}::text AS body, ${raw(source.e)}.version, ${raw(source.l)}.lang AS language, ${event} ->> 'descriptionLanguage' AS description_language FROM ${source.from}`
+        const source = eventSource({ ...plan, id: ID_SLOT }, scopeOf('rest', { preferred: languages, accepted: [] }), restEventFields)
+        const r = raw(source.r)
+        return sql`SELECT row_to_json(${r})::text AS body, ${raw(source.e)}.version, ${raw(source.l)}.lang AS language, ${r}."descriptionLanguage" AS description_language FROM ${source.from}`
       })
       const [row] = await database.prepared<{ body: string; version: number; language: string | null; description_language: string | null }>(bound(template, new Map([[ID_SLOT, id]])))
       return row && { body: row.body, version: row.version, contentLanguage: row.language, descriptionLanguage: row.description_language }
