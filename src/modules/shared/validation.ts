@@ -3,20 +3,44 @@ import { z } from 'zod'
 import { validationFailed } from '../../errors.ts'
 import { isTimeZone } from '../../time.ts'
 
+/** How many distinct tags and zones are remembered: a request can send new ones, but cannot make the memory grow. */
+const REMEMBERED = 10_000
+const canonicalTags = new Map<string, string | null>()
+/** Intl's canonical form of a language tag, or undefined: remembered, as Intl takes microseconds a call and requests repeat a few tags. */
+function canonicalTag(tag: string): string | undefined {
+  let found = canonicalTags.get(tag)
+  if (found === undefined) {
+    try {
+      const list = Intl.getCanonicalLocales(tag)
+      found = list.length === 1 ? list[0]! : null
+    } catch {
+      found = null
+    }
+    if (canonicalTags.size < REMEMBERED) canonicalTags.set(tag, found)
+  }
+  return found ?? undefined
+}
+const isLanguageTag = (tag: string) => tag.length >= 2 && tag.length <= 35 && canonicalTag(tag) !== undefined
+
 export const languageTag = z
   .string()
   .min(2)
   .max(35)
-  .refine((tag) => {
-    try {
-      return Intl.getCanonicalLocales(tag).length === 1
-    } catch {
-      return false
-    }
-  }, { message: 'must be a BCP 47 language tag such as en, es-MX or ase', abort: true })
-  .transform((tag) => Intl.getCanonicalLocales(tag)[0]!)
+  .refine((tag) => canonicalTag(tag) !== undefined, { message: 'must be a BCP 47 language tag such as en, es-MX or ase', abort: true })
+  .transform((tag) => canonicalTag(tag)!)
 
-export const timeZone = z.string().max(64).refine(isTimeZone, { message: 'must be an IANA time zone such as America/Chicago', abort: true })
+const zones = new Map<string, boolean>()
+/** isTimeZone, remembered (Temporal takes about 20 µs to say). */
+const knownTimeZone = (tz: string) => {
+  let valid = zones.get(tz)
+  if (valid === undefined) {
+    valid = isTimeZone(tz)
+    if (zones.size < REMEMBERED) zones.set(tz, valid)
+  }
+  return valid
+}
+
+export const timeZone = z.string().max(64).refine(knownTimeZone, { message: 'must be an IANA time zone such as America/Chicago', abort: true })
 
 /** An instant with an explicit offset; impossible calendar dates (2026-02-30) are refused, not rolled over. */
 export const instant = z.iso
@@ -36,10 +60,10 @@ export const translations = (max: number) =>
       const keys = Object.keys(rec)
       if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'needs the text in at least one language, e.g. {"en": "…"}' })
       if (keys.length > 40) ctx.addIssue({ code: 'custom', message: 'has too many languages' })
-      for (const k of keys) if (!languageTag.safeParse(k).success) ctx.addIssue({ code: 'custom', path: [k], message: 'is not a BCP 47 language tag' })
+      for (const k of keys) if (!isLanguageTag(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'is not a BCP 47 language tag' })
     })
     // Keys are stored in canonical case (EN-us → en-US), so negotiation compares like with like.
-    .transform((rec) => Object.fromEntries(Object.entries(rec).map(([k, v]) => [Intl.getCanonicalLocales(k)[0]!, v])))
+    .transform((rec) => Object.fromEntries(Object.entries(rec).map(([k, v]) => [canonicalTag(k)!, v])))
 
 export const httpsUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
