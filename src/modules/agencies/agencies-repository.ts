@@ -46,7 +46,8 @@ export function createAgenciesRepository(db: Queryable) {
     },
     /** areaInAgency as a check for a unit of work's one read. */
     areaInAgencyCheck(areaId: string, agencyId: string): Check<boolean> {
-      return existsCheck(db.select({ id: areas.id }).from(areas).where(and(eq(areas.id, areaId), eq(areas.agencyId, agencyId))))
+      // A template, not the query builder: creates build their checks anew (see topics-repository.ts).
+      return existsCheck(sql`select 1 from ${areas} where ${areas.id} = ${areaId} and ${areas.agencyId} = ${agencyId}`)
     },
     /** Which of these ids are areas of the agency, as a check for a unit of work's one read. */
     areasInAgencyCheck(agencyId: string, ids: string[]): Check<{ id: string }[]> {

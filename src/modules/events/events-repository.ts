@@ -103,7 +103,8 @@ export function createEventsRepository(db: Queryable) {
     /** Where and when a visible event of the agency meets (none when it is not one), as a check for a unit of work's one read. */
     placeCheck(id: string, agencyId: string, visibility: EventVisibility): Check<{ areaId: string | null; startsAt: Date }[]> {
       const fields = { areaId: events.areaId, startsAt: events.startsAt }
-      return rowsCheck(db.select(fields).from(events).where(and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))).limit(1), fields)
+      // A template, not the query builder: creates build their checks anew (see topics-repository.ts).
+      return rowsCheck(sql`select ${events.areaId}, ${events.startsAt} from ${events} where ${and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))} limit 1`, fields)
     },
 
     /** What decides whether an event's survey is open, if the caller may see the event: its times and its agency's window. */
