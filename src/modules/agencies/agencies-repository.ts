@@ -3,7 +3,7 @@ import { and, asc, eq, getTableColumns, inArray, ne, sql, type SQL } from 'drizz
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import type { Queryable } from '../../db/client.ts'
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
-import { existsCheck, plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
+import { existsCheck, plannedInsert, selectCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { agencies, areas, decisions, eventSeries, events, feedbackItems, organizations, participants } from '../../db/schema/index.ts'
 
 export type AgencyRow = typeof agencies.$inferSelect
@@ -46,12 +46,11 @@ export function createAgenciesRepository(db: Queryable) {
     },
     /** areaInAgency as a check for a unit of work's one read. */
     areaInAgencyCheck(areaId: string, agencyId: string): Check<boolean> {
-      // A template, not the query builder: creates build their checks anew (see topics-repository.ts).
       return existsCheck(sql`select 1 from ${areas} where ${areas.id} = ${areaId} and ${areas.agencyId} = ${agencyId}`)
     },
     /** Which of these ids are areas of the agency, as a check for a unit of work's one read. */
     areasInAgencyCheck(agencyId: string, ids: string[]): Check<{ id: string }[]> {
-      return rowsCheck(db.select({ id: areas.id }).from(areas).where(and(eq(areas.agencyId, agencyId), inArray(areas.id, ids))), { id: areas.id })
+      return selectCheck({ id: areas.id }, areas, and(eq(areas.agencyId, agencyId), inArray(areas.id, ids)))
     },
     async insertArea(values: typeof areas.$inferInsert): Promise<AreaRow> {
       const [row] = await db.insert(areas).values(values).returning()
@@ -63,7 +62,7 @@ export function createAgenciesRepository(db: Queryable) {
       return plannedInsert(agencies, values, getTableColumns(agencies))
     },
     slugTakenCheck(slug: string): Check<boolean> {
-      return existsCheck(db.select({ id: agencies.id }).from(agencies).where(eq(agencies.slug, slug)))
+      return existsCheck(sql`select 1 from ${agencies} where ${agencies.slug} = ${slug}`)
     },
     async updateVersioned(id: string, expectedVersion: number, changes: Partial<typeof agencies.$inferInsert> & Touched): Promise<AgencyRow | undefined> {
       const [row] = await db
@@ -80,7 +79,7 @@ export function createAgenciesRepository(db: Queryable) {
     },
     /** Whether another area of the agency already has the code. */
     codeTakenCheck(agencyId: string, code: string, exceptId?: string): Check<boolean> {
-      return existsCheck(db.select({ id: areas.id }).from(areas).where(and(eq(areas.agencyId, agencyId), eq(areas.code, code), exceptId ? ne(areas.id, exceptId) : undefined)))
+      return existsCheck(sql`select 1 from ${areas} where ${and(eq(areas.agencyId, agencyId), eq(areas.code, code), exceptId ? ne(areas.id, exceptId) : undefined)}`)
     },
     async codeTaken(agencyId: string, code: string, exceptId: string): Promise<boolean> {
       const [row] = await db.select({ id: areas.id }).from(areas).where(and(eq(areas.agencyId, agencyId), eq(areas.code, code), ne(areas.id, exceptId))).limit(1)

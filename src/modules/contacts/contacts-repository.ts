@@ -2,7 +2,7 @@
 // waiting for delivery and the tokens their answers use. Nothing here joins a token, an invitation and a contact.
 import { and, eq, inArray, lte, or, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { rowsCheck, type Check, type PlannedGate } from '../../db/unit-of-work.ts'
+import { selectCheck, type Check, type PlannedGate } from '../../db/unit-of-work.ts'
 import { areas, contactEvents, contactInvitations, contactOptOuts, contactPersonInvitations, contactSurveyRules, contactSurveyTokens } from '../../db/schema/index.ts'
 
 export type ContactRulesRow = typeof contactSurveyRules.$inferSelect
@@ -105,7 +105,7 @@ export function createContactsRepository(db: Queryable) {
     /** What a token's answer carries, for the answer's one read (empty: no such token). */
     tokenCheck(tokenHash: string): Check<ContactTokenFound[]> {
       const fields = { agencyId: contactSurveyTokens.agencyId, areaId: contactSurveyTokens.areaId, contactKind: contactSurveyTokens.contactKind, language: contactSurveyTokens.language, closesAt: contactSurveyTokens.closesAt }
-      return rowsCheck(db.select(fields).from(contactSurveyTokens).where(eq(contactSurveyTokens.tokenHash, tokenHash)).limit(1), fields)
+      return selectCheck(fields, contactSurveyTokens, eq(contactSurveyTokens.tokenHash, tokenHash), 1)
     },
 
     async tokenOf(tokenHash: string): Promise<ContactTokenFound | undefined> {

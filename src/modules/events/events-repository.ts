@@ -4,7 +4,7 @@ import { and, arrayContains, arrayOverlaps, asc, eq, gt, gte, inArray, isNull, l
 import { getTableColumns } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { searchQuery } from '../../db/text-search.ts'
-import { existsCheck, plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
+import { existsCheck, plannedInsert, selectCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { agencies, eventCoHosts, events, eventSeries } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import { cappedCount, type TotalCount } from '../../db/counting.ts'
@@ -97,20 +97,19 @@ export function createEventsRepository(db: Queryable) {
 
     /** Whether an event of the agency, as `visibility` lets the caller see it, exists: a check for a unit of work's one read. */
     inAgencyCheck(id: string, agencyId: string, visibility: EventVisibility): Check<boolean> {
-      return existsCheck(db.select({ id: events.id }).from(events).where(and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))))
+      return existsCheck(sql`select 1 from ${events} where ${and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))}`)
     },
 
     /** Where and when a visible event of the agency meets (none when it is not one), as a check for a unit of work's one read. */
     placeCheck(id: string, agencyId: string, visibility: EventVisibility): Check<{ areaId: string | null; startsAt: Date }[]> {
       const fields = { areaId: events.areaId, startsAt: events.startsAt }
-      // A template, not the query builder: creates build their checks anew (see topics-repository.ts).
-      return rowsCheck(sql`select ${events.areaId}, ${events.startsAt} from ${events} where ${and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))} limit 1`, fields)
+      return selectCheck(fields, events, and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt)), 1)
     },
 
     /** What decides whether an event's survey is open, if the caller may see the event: its times and its agency's window. */
     surveyWindowCheck(id: string, visibility: EventVisibility): Check<{ agencyId: string; status: string; startsAt: Date; endsAt: Date; surveyWindowDays: number }[]> {
       const fields = { agencyId: events.agencyId, status: events.status, startsAt: events.startsAt, endsAt: events.endsAt, surveyWindowDays: agencies.surveyWindowDays }
-      return rowsCheck(db.select(fields).from(events).innerJoin(agencies, eq(agencies.id, events.agencyId)).where(and(eq(events.id, id), visible(visibility), isNull(events.deletedAt))).limit(1), fields)
+      return selectCheck(fields, sql`${events} join ${agencies} on ${agencies.id} = ${events.agencyId}`, and(eq(events.id, id), visible(visibility), isNull(events.deletedAt)), 1)
     },
 
     /** Applies a change only if the row still has the expected version (optimistic locking). */

@@ -2,7 +2,7 @@
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { plannedInsert, plannedStatement, rowsCheck, type Check, type PlannedInsert, type PlannedStatement, type PlannedWrite } from '../../db/unit-of-work.ts'
+import { plannedInsert, plannedStatement, selectCheck, type Check, type PlannedInsert, type PlannedStatement, type PlannedWrite } from '../../db/unit-of-work.ts'
 import { decisionFeedback, feedbackItems, feedbackTopics, feedbackTransitions, participants } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { FeedbackListQuery } from './feedback-schemas.ts'
@@ -176,7 +176,7 @@ export function createFeedbackRepository(db: Queryable) {
     /** Which of these ids are live items of the agency, with when each was received: a check for a unit of work's one read. */
     inAgencyCheck(agencyId: string, ids: string[]): Check<{ id: string; receivedAt: Date }[]> {
       const columns = { id: feedbackItems.id, receivedAt: feedbackItems.receivedAt }
-      return rowsCheck(db.select(columns).from(feedbackItems).where(and(eq(feedbackItems.agencyId, agencyId), inArray(feedbackItems.id, ids), isNull(feedbackItems.deletedAt))), columns)
+      return selectCheck(columns, feedbackItems, and(eq(feedbackItems.agencyId, agencyId), inArray(feedbackItems.id, ids), isNull(feedbackItems.deletedAt)))
     },
 
     /**

@@ -2,7 +2,7 @@
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, arrayOverlaps, asc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
+import { plannedInsert, selectCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { eventCoHosts, organizations } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 import type { OrganizationListQuery } from './organizations-schemas.ts'
@@ -52,8 +52,7 @@ export function createOrganizationsRepository(db: Queryable) {
 
     /** idsInAgency as a check for a unit of work's one read. */
     idsInAgencyCheck(agencyId: string, ids: string[]): Check<{ id: string }[]> {
-      const query = db.select({ id: organizations.id }).from(organizations).where(and(eq(organizations.agencyId, agencyId), inArray(organizations.id, ids), isNull(organizations.deletedAt)))
-      return rowsCheck(query, { id: organizations.id })
+      return selectCheck({ id: organizations.id }, organizations, and(eq(organizations.agencyId, agencyId), inArray(organizations.id, ids), isNull(organizations.deletedAt)))
     },
 
     /** A new organization, written in a unit of work; its id is chosen by the caller. */

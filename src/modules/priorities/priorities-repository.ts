@@ -2,7 +2,7 @@
 import { and, desc, eq, getTableColumns, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
-import { plannedInsert, rowsCheck, valueCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
+import { plannedInsert, selectCheck, valueCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { decisions, feedbackItems, feedbackTopics, priorities, priorityDecisions, priorityEndorsements, priorityFeedback, priorityReportBacks, reportBacks } from '../../db/schema/index.ts'
 import { decisionVisible } from '../decisions/decisions-repository.ts'
 import { feedbackVisible } from '../feedback/feedback-repository.ts'
@@ -104,10 +104,7 @@ export function createPrioritiesRepository(db: Queryable) {
     /** Which of these codes are topics of the agency's vocabulary (its own or the standard ones, not retired). */
     topicsCheck(agencyId: string, codes: string[]): Check<{ code: string }[]> {
       const columns = { code: feedbackTopics.code }
-      return rowsCheck(
-        db.select(columns).from(feedbackTopics).where(and(or(isNull(feedbackTopics.agencyId), eq(feedbackTopics.agencyId, agencyId)), inArray(feedbackTopics.code, codes), isNull(feedbackTopics.retiredInVersion))),
-        columns,
-      )
+      return selectCheck(columns, feedbackTopics, and(or(isNull(feedbackTopics.agencyId), eq(feedbackTopics.agencyId, agencyId)), inArray(feedbackTopics.code, codes), isNull(feedbackTopics.retiredInVersion)))
     },
 
     /** Which of these ids name live records of the agency, per kind of link: one check for a unit of work's read. */
