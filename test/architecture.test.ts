@@ -109,3 +109,14 @@ t.test('when creates are scanned, then they go through the unit of work, which o
     if (/\.transaction\(/.test(readFileSync(join(root, file), 'utf8'))) violations.push(`${file} opens a transaction`)
   t.same(violations, [], `${violations.length} violations`)
 })
+
+t.test('when repositories are scanned, then their checks are sql templates, not query builders built per create', async (t) => {
+  const violations: string[] = []
+  for (const file of files.filter((f) => f.endsWith('-repository.ts'))) {
+    const source = readFileSync(join(root, file), 'utf8')
+    // A method named …Check(…) up to the next method: a check is built anew by every create that reads it.
+    for (const [, name, body] of source.matchAll(/\n {4}(\w+Check)\([^)]*\)[^{]*\{([\s\S]*?)\n {4}\}/g))
+      if (/\bdb\s*\.\s*(select|selectDistinct)\b/.test(body!)) violations.push(`${file}: ${name} builds a query builder`)
+  }
+  t.same(violations, [], `${violations.length} violations`)
+})

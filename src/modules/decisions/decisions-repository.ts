@@ -3,7 +3,7 @@ import { searchQuery } from '../../db/text-search.ts'
 import type { Stamped, Touched } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
+import { plannedInsert, selectCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { decisionEvents, decisionFeedback, decisionOrganizations, decisions, decisionUpdates, events, feedbackItems, feedbackTopics } from '../../db/schema/index.ts'
 import { feedbackVisible } from '../feedback/feedback-repository.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
@@ -148,7 +148,7 @@ export function createDecisionsRepository(db: Queryable) {
     /** Which of these ids are live events of the agency, with their start: a check for a unit of work's one read. */
     eventsInAgencyCheck(agencyId: string, ids: string[]): Check<{ id: string; startsAt: Date }[]> {
       const columns = { id: events.id, startsAt: events.startsAt }
-      return rowsCheck(db.select(columns).from(events).where(and(eq(events.agencyId, agencyId), inArray(events.id, ids), isNull(events.deletedAt))), columns)
+      return selectCheck(columns, events, and(eq(events.agencyId, agencyId), inArray(events.id, ids), isNull(events.deletedAt)))
     },
 
     async updateVersioned(agencyId: string, id: string, expectedVersion: number, changes: Partial<DecisionInsert> & Touched): Promise<DecisionItemRow | undefined> {

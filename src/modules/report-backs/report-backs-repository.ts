@@ -2,7 +2,7 @@
 import type { Stamped } from '../../db/schema/columns.ts'
 import { and, asc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { existsCheck, plannedInsert, rowsCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
+import { existsCheck, plannedInsert, selectCheck, type Check, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { decisionFeedback, decisions, feedbackItems, reportBackFeedback, reportBacks } from '../../db/schema/index.ts'
 import { feedbackVisible } from '../feedback/feedback-repository.ts'
 import type { FeedbackViewer } from '../feedback/feedback-view.ts'
@@ -109,18 +109,13 @@ export function createReportBacksRepository(db: Queryable) {
 
     /** Whether the decision is a live one of the agency: a check for a unit of work's one read. */
     decisionInAgencyCheck(decisionId: string, agencyId: string): Check<boolean> {
-      return existsCheck(db.select({ id: decisions.id }).from(decisions).where(and(eq(decisions.id, decisionId), eq(decisions.agencyId, agencyId), isNull(decisions.deletedAt))))
+      return existsCheck(sql`select 1 from ${decisions} where ${and(eq(decisions.id, decisionId), eq(decisions.agencyId, agencyId), isNull(decisions.deletedAt))}`)
     },
 
     /** feedbackOfDecision with when each item was received, as a check for a unit of work's one read. */
     feedbackOfDecisionCheck(decisionId: string): Check<{ id: string; receivedAt: Date }[]> {
       const selected = { id: feedbackItems.id, receivedAt: feedbackItems.receivedAt }
-      const query = db
-        .select(selected)
-        .from(decisionFeedback)
-        .innerJoin(feedbackItems, eq(feedbackItems.id, decisionFeedback.feedbackId))
-        .where(and(eq(decisionFeedback.decisionId, decisionId), isNull(feedbackItems.deletedAt)))
-      return rowsCheck(query, selected)
+      return selectCheck(selected, sql`${decisionFeedback} join ${feedbackItems} on ${feedbackItems.id} = ${decisionFeedback.feedbackId}`, and(eq(decisionFeedback.decisionId, decisionId), isNull(feedbackItems.deletedAt)))
     },
 
     /** Every live feedback item a decision answers. */

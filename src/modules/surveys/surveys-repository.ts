@@ -2,7 +2,7 @@
 // area and topic: nothing that could identify who gave it, and no reference to the token that let it in.
 import { and, asc, eq, getTableColumns, isNull, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { plannedInsert, rowsCheck, type Check, type PlannedGate, type PlannedInsert } from '../../db/unit-of-work.ts'
+import { plannedInsert, selectCheck, type Check, type PlannedGate, type PlannedInsert } from '../../db/unit-of-work.ts'
 import { attendances, surveyInvitations, surveyResponses, surveyTokens } from '../../db/schema/index.ts'
 import type { Cursor } from '../shared/pagination.ts'
 
@@ -31,16 +31,9 @@ export function createSurveysRepository(db: Queryable) {
     /** The live attendance a token's hash names, for the create's one read (empty: no such token). */
     tokenCheck(tokenHash: string): Check<SurveyTokenFound[]> {
       const fields = { eventId: surveyInvitations.eventId, used: surveyInvitations.used, status: attendances.status }
-      return rowsCheck(
-        db
-          .select(fields)
-          .from(surveyTokens)
-          .innerJoin(surveyInvitations, eq(surveyInvitations.attendanceId, surveyTokens.attendanceId))
-          .innerJoin(attendances, eq(attendances.id, surveyInvitations.attendanceId))
-          .where(and(eq(surveyTokens.tokenHash, tokenHash), isNull(attendances.deletedAt)))
-          .limit(1),
-        fields,
-      )
+      const joined = sql`${surveyTokens} join ${surveyInvitations} on ${surveyInvitations.attendanceId} = ${surveyTokens.attendanceId}
+        join ${attendances} on ${attendances.id} = ${surveyInvitations.attendanceId}`
+      return selectCheck(fields, joined, and(eq(surveyTokens.tokenHash, tokenHash), isNull(attendances.deletedAt)), 1)
     },
 
     /**
