@@ -3,8 +3,15 @@ import { z } from 'zod'
 import { validationFailed } from '../../errors.ts'
 import { isTimeZone } from '../../time.ts'
 
-/** How many distinct tags and zones are remembered: a request can send new ones, but cannot make the memory grow. */
-const REMEMBERED = 10_000
+/**
+ * How many distinct tags and zones are remembered, and how long each may be: a request can send new ones, but cannot
+ * make the memory grow (zod runs a refinement even after a failed max(), so an overlong value reaches it too).
+ */
+const REMEMBERED = { entries: 10_000, length: 64 }
+const remember = <V>(memo: Map<string, V>, key: string, value: V) => {
+  if (memo.size < REMEMBERED.entries && key.length <= REMEMBERED.length) memo.set(key, value)
+  return value
+}
 const canonicalTags = new Map<string, string | null>()
 /** Intl's canonical form of a language tag, or undefined: remembered, as Intl takes microseconds a call and requests repeat a few tags. */
 function canonicalTag(tag: string): string | undefined {
@@ -12,11 +19,10 @@ function canonicalTag(tag: string): string | undefined {
   if (found === undefined) {
     try {
       const list = Intl.getCanonicalLocales(tag)
-      found = list.length === 1 ? list[0]! : null
+      found = remember(canonicalTags, tag, list.length === 1 ? list[0]! : null)
     } catch {
-      found = null
+      found = remember(canonicalTags, tag, null)
     }
-    if (canonicalTags.size < REMEMBERED) canonicalTags.set(tag, found)
   }
   return found ?? undefined
 }
@@ -31,14 +37,7 @@ export const languageTag = z
 
 const zones = new Map<string, boolean>()
 /** isTimeZone, remembered (Temporal takes about 20 µs to say). */
-const knownTimeZone = (tz: string) => {
-  let valid = zones.get(tz)
-  if (valid === undefined) {
-    valid = isTimeZone(tz)
-    if (zones.size < REMEMBERED) zones.set(tz, valid)
-  }
-  return valid
-}
+const knownTimeZone = (tz: string) => zones.get(tz) ?? remember(zones, tz, isTimeZone(tz))
 
 export const timeZone = z.string().max(64).refine(knownTimeZone, { message: 'must be an IANA time zone such as America/Chicago', abort: true })
 

@@ -16,8 +16,8 @@ const topicColumns = getTableColumns(feedbackTopics)
 
 export function createTopicsRepository(db: Queryable) {
   return {
-    // Checks are sql templates, not the query builder (see selectCheck): building these two selects took a feedback item
-    // ~35 µs of CPU, the templates ~10.
+    // Checks are sql templates, not the query builder (see selectCheck): building and rendering these two selects took a
+    // feedback item 55 µs of CPU, the templates 17 (BENCHMARKS.md).
     /** The topic of one code (byCodes) and the vocabulary version, as one check for a unit of work's one read. */
     classificationCheck(agencyId: string, code: string): Check<{ topics: TopicRow[]; vocabularyVersion: number }> {
       const vocabulary = inVocabulary(agencyId)
