@@ -60,11 +60,33 @@ if (!executablePath) {
       return route.abort('blockedbyclient')
     })
     const problems: string[] = []
+    // What each page still waits for, and what failed: a wait that times out says so (it happened twice in CI, under load).
+    const traffic = new Map<Page, { pending: Set<string>; failed: string[] }>()
     const watch = (page: Page) => {
       page.on('console', (m) => {
         if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`)
       })
       page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`))
+      const seen = { pending: new Set<string>(), failed: [] as string[] }
+      traffic.set(page, seen)
+      page.on('request', (r) => seen.pending.add(r.url()))
+      page.on('requestfinished', (r) => seen.pending.delete(r.url()))
+      page.on('requestfailed', (r) => {
+        seen.pending.delete(r.url())
+        seen.failed.push(`${r.url()}: ${r.failure()?.errorText}`)
+      })
+      page.on('response', (r) => {
+        if (r.status() >= 400) seen.failed.push(`${r.url()}: ${r.status()}`)
+      })
+    }
+    const waitFor = async (page: Page, selector: string) => {
+      try {
+        await page.waitForSelector(selector, { timeout: 60_000 })
+      } catch (err) {
+        const seen = traffic.get(page)!
+        const shown = (await page.locator('body').innerText().catch(() => '')).slice(0, 300)
+        throw new Error(`${selector} not visible in 60 s at ${page.url()}; still loading: ${[...seen.pending].join(', ') || 'nothing'}; failed: ${seen.failed.join(', ') || 'nothing'}; ${await page.locator('.opblock').count()} operations shown; page text: ${JSON.stringify(shown)}`, { cause: err })
+      }
     }
 
     await t.test('/docs lists the operations', async (t) => {
@@ -73,7 +95,7 @@ if (!executablePath) {
       const res = await page.goto(`${origin}/docs`)
       t.equal(res?.status(), 200)
       t.match(res?.headers()['content-security-policy'], /default-src 'self'/, 'a self-only CSP')
-      await page.waitForSelector('.opblock', { timeout: 60_000 })
+      await waitFor(page, '.opblock')
       const operations = await page.locator('.opblock').count()
       // Swagger UI paints the first tag's operations first (the contract has ~140); the others follow as they are reached.
       t.ok(operations >= 10, `the operations list renders (${operations} operations at first paint)`)
@@ -84,7 +106,7 @@ if (!executablePath) {
         const linked = await context.newPage()
         watch(linked)
         await linked.goto(`${origin}/docs#/${encodeURIComponent(tag)}/${operationId}`)
-        await linked.waitForSelector(`#operations-${tag.replace(/ /g, '_')}-${operationId}`, { timeout: 60_000 })
+        await waitFor(linked, `#operations-${tag.replace(/ /g, '_')}-${operationId}`)
         t.pass(`a deep link opens ${tag} › ${operationId}`)
         await linked.close()
       }
@@ -96,7 +118,7 @@ if (!executablePath) {
       const res = await page.goto(`${origin}/graphiql`)
       t.equal(res?.status(), 200)
       t.match(res?.headers()['content-security-policy'], /script-src 'self'/, 'a self-only CSP')
-      await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 60_000 })
+      await waitFor(page, '.graphiql-query-editor .CodeMirror')
       const editor = page.locator('.graphiql-query-editor .CodeMirror').first()
       await editor.click()
       await page.keyboard.press('Control+A')
