@@ -79,13 +79,14 @@ if (!executablePath) {
         if (r.status() >= 400) seen.failed.push(`${r.url()}: ${r.status()}`)
       })
     }
+    const WAIT_MS = 60_000
     const waitFor = async (page: Page, selector: string) => {
       try {
-        await page.waitForSelector(selector, { timeout: 60_000 })
+        await page.waitForSelector(selector, { timeout: WAIT_MS })
       } catch (err) {
         const seen = traffic.get(page)!
         const shown = (await page.locator('body').innerText().catch(() => '')).slice(0, 300)
-        throw new Error(`${selector} not visible in 60 s at ${page.url()}; still loading: ${[...seen.pending].join(', ') || 'nothing'}; failed: ${seen.failed.join(', ') || 'nothing'}; ${await page.locator('.opblock').count()} operations shown; page text: ${JSON.stringify(shown)}`, { cause: err })
+        throw new Error(`${selector} not visible in ${WAIT_MS / 1000} s at ${page.url()}; still loading: ${[...seen.pending].join(', ') || 'nothing'}; failed: ${seen.failed.join(', ') || 'nothing'}; ${await page.locator('.opblock').count()} operations shown; page text: ${JSON.stringify(shown)}`, { cause: err })
       }
     }
 

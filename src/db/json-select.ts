@@ -58,10 +58,14 @@ export function pickLanguage(map: SQL, preferred: SQL | undefined, fallback: SQL
       ORDER BY p.rank, lower(k.key) = lower(p.want) DESC, k.place LIMIT 1), ${fallbackOrFirst})`
 }
 
+/** The value of one selected field (__typename: the type's name). */
+const fieldValue = <R>(type: ObjectType<R>, typeName: string, refs: R, s: Selection, scope: Scope): SQL =>
+  s.field === '__typename' ? raw(`'${typeName}'`) : type[s.field]!.build(refs, s, scope)
+
 /** A JSON object of the selected fields, in the order asked (GraphQL's response order). */
 export function object<R>(type: ObjectType<R>, typeName: string, refs: R, selections: Selection[], scope: Scope): SQL {
   if (selections.length > 50) throw new Error('too many fields for one json_build_object')
-  const parts = selections.map((s) => sql`${key(s.key)}, ${s.field === '__typename' ? raw(`'${typeName}'`) : type[s.field]!.build(refs, s, scope)}`)
+  const parts = selections.map((s) => sql`${key(s.key)}, ${fieldValue(type, typeName, refs, s, scope)}`)
   return parts.length ? sql`json_build_object(${sql.join(parts, sql`, `)})` : sql`'{}'::json`
 }
 
@@ -73,7 +77,7 @@ export function objectColumns<R>(type: ObjectType<R>, typeName: string, refs: R,
   const columns = selections.map((s) => {
     // PostgreSQL cuts a column name at 63 bytes: a longer key would not come back as it was asked.
     if (s.key.length > 63) throw new Error(`too long for a column name: ${s.key}`)
-    return sql`${s.field === '__typename' ? raw(`'${typeName}'`) : type[s.field]!.build(refs, s, scope)} AS ${raw(`"${fieldName(s.key)}"`)}`
+    return sql`${fieldValue(type, typeName, refs, s, scope)} AS ${raw(`"${fieldName(s.key)}"`)}`
   })
   return sql.join(columns, sql`, `)
 }

@@ -11,8 +11,11 @@ type Runner = Pick<Database, 'prepared'>
 
 /** One value a check read returns: a scalar SQL expression and how to read what the driver gives back. */
 export type Check<T> = { sql: SQL; read(raw: unknown): T }
-/** Whether `query` finds a row. */
-export const existsCheck = (query: SQLWrapper): Check<boolean> => ({ sql: sql`exists (${query})`, read: (raw) => raw === true || raw === 't' })
+/** Whether `where` finds a row of `from` (a template, as selectCheck's). */
+export const existsCheck = (from: SQLWrapper, where: SQL | undefined): Check<boolean> => ({
+  sql: sql`exists (select 1 from ${from} where ${where ?? sql`true`})`,
+  read: (raw) => raw === true || raw === 't',
+})
 
 /** The rows `query` finds, read through `columns` (the selection the query made, keyed as the caller reads it). */
 export function rowsCheck<R extends Record<string, unknown>>(query: SQLWrapper, columns: Record<string, PgColumn>): Check<R[]> {

@@ -1,7 +1,8 @@
-// Loaded into every test process (.taprc node-arg): relative imports resolved fast. Node resolves a relative import by first reading the scope's
-// package.json for the file's format, and drizzle-orm's is 179 KB (an exports entry per file): its ~500 imports cost
-// each test file 0.25–0.3 s of its start (farm-bench, 8 files). They are resolved here instead: drizzle-orm is an ES module package ("type":
-// "module", one package.json), so a relative .js import inside it is that file, as a module. The project's own relative
+// Loaded into every test process (.taprc node-arg): relative imports resolved fast. Node resolves a relative import by
+// first reading the scope's package.json for the file's format, and drizzle-orm's is 179 KB (an exports entry per file):
+// its ~500 imports cost each test file 0.25–0.3 s of its start (farm-bench, 8 files). They are resolved here instead:
+// drizzle-orm is an ES module package ("type": "module", one package.json), so a relative .js import inside it is that
+// file, as a module. The project's own relative
 // .ts imports are resolved the same way (it too is "type": "module"): about 200 files, each a package.json lookup less.
 import { registerHooks } from 'node:module'
 

@@ -46,7 +46,7 @@ export function createAgenciesRepository(db: Queryable) {
     },
     /** areaInAgency as a check for a unit of work's one read. */
     areaInAgencyCheck(areaId: string, agencyId: string): Check<boolean> {
-      return existsCheck(sql`select 1 from ${areas} where ${areas.id} = ${areaId} and ${areas.agencyId} = ${agencyId}`)
+      return existsCheck(areas, and(eq(areas.id, areaId), eq(areas.agencyId, agencyId)))
     },
     /** Which of these ids are areas of the agency, as a check for a unit of work's one read. */
     areasInAgencyCheck(agencyId: string, ids: string[]): Check<{ id: string }[]> {
@@ -62,7 +62,7 @@ export function createAgenciesRepository(db: Queryable) {
       return plannedInsert(agencies, values, getTableColumns(agencies))
     },
     slugTakenCheck(slug: string): Check<boolean> {
-      return existsCheck(sql`select 1 from ${agencies} where ${agencies.slug} = ${slug}`)
+      return existsCheck(agencies, eq(agencies.slug, slug))
     },
     async updateVersioned(id: string, expectedVersion: number, changes: Partial<typeof agencies.$inferInsert> & Touched): Promise<AgencyRow | undefined> {
       const [row] = await db
@@ -79,7 +79,7 @@ export function createAgenciesRepository(db: Queryable) {
     },
     /** Whether another area of the agency already has the code. */
     codeTakenCheck(agencyId: string, code: string, exceptId?: string): Check<boolean> {
-      return existsCheck(sql`select 1 from ${areas} where ${and(eq(areas.agencyId, agencyId), eq(areas.code, code), exceptId ? ne(areas.id, exceptId) : undefined)}`)
+      return existsCheck(areas, and(eq(areas.agencyId, agencyId), eq(areas.code, code), exceptId ? ne(areas.id, exceptId) : undefined))
     },
     async codeTaken(agencyId: string, code: string, exceptId: string): Promise<boolean> {
       const [row] = await db.select({ id: areas.id }).from(areas).where(and(eq(areas.agencyId, agencyId), eq(areas.code, code), ne(areas.id, exceptId))).limit(1)

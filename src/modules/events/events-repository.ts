@@ -97,7 +97,7 @@ export function createEventsRepository(db: Queryable) {
 
     /** Whether an event of the agency, as `visibility` lets the caller see it, exists: a check for a unit of work's one read. */
     inAgencyCheck(id: string, agencyId: string, visibility: EventVisibility): Check<boolean> {
-      return existsCheck(sql`select 1 from ${events} where ${and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt))}`)
+      return existsCheck(events, and(eq(events.id, id), eq(events.agencyId, agencyId), visible(visibility), isNull(events.deletedAt)))
     },
 
     /** Where and when a visible event of the agency meets (none when it is not one), as a check for a unit of work's one read. */

@@ -109,7 +109,7 @@ export function createReportBacksRepository(db: Queryable) {
 
     /** Whether the decision is a live one of the agency: a check for a unit of work's one read. */
     decisionInAgencyCheck(decisionId: string, agencyId: string): Check<boolean> {
-      return existsCheck(sql`select 1 from ${decisions} where ${and(eq(decisions.id, decisionId), eq(decisions.agencyId, agencyId), isNull(decisions.deletedAt))}`)
+      return existsCheck(decisions, and(eq(decisions.id, decisionId), eq(decisions.agencyId, agencyId), isNull(decisions.deletedAt)))
     },
 
     /** feedbackOfDecision with when each item was received, as a check for a unit of work's one read. */

@@ -12,26 +12,26 @@ const remember = <V>(memo: Map<string, V>, key: string, value: V) => {
   if (memo.size < REMEMBERED.entries && key.length <= REMEMBERED.length) memo.set(key, value)
   return value
 }
-const canonicalTags = new Map<string, string | null>()
-/** Intl's canonical form of a language tag, or undefined: remembered, as Intl takes microseconds a call and requests repeat a few tags. */
-function canonicalTag(tag: string): string | undefined {
-  let found = canonicalTags.get(tag)
-  if (found === undefined) {
-    try {
-      const list = Intl.getCanonicalLocales(tag)
-      found = remember(canonicalTags, tag, list.length === 1 ? list[0]! : null)
-    } catch {
-      found = remember(canonicalTags, tag, null)
-    }
+const canonicalTags = new Map<string, string>()
+/** Intl's canonical form of a language tag, or '' when it is not one ('' is remembered too, unlike undefined). */
+const canonicalOrEmpty = (tag: string) => {
+  try {
+    const list = Intl.getCanonicalLocales(tag)
+    return list.length === 1 ? list[0]! : ''
+  } catch {
+    return ''
   }
-  return found ?? undefined
 }
-const isLanguageTag = (tag: string) => tag.length >= 2 && tag.length <= 35 && canonicalTag(tag) !== undefined
+/** Intl's canonical form of a language tag, or undefined: remembered, as Intl takes microseconds a call and requests repeat a few tags. */
+const canonicalTag = (tag: string): string | undefined => (canonicalTags.get(tag) ?? remember(canonicalTags, tag, canonicalOrEmpty(tag))) || undefined
+
+const TAG_LENGTH = { min: 2, max: 35 }
+const isLanguageTag = (tag: string) => tag.length >= TAG_LENGTH.min && tag.length <= TAG_LENGTH.max && canonicalTag(tag) !== undefined
 
 export const languageTag = z
   .string()
-  .min(2)
-  .max(35)
+  .min(TAG_LENGTH.min)
+  .max(TAG_LENGTH.max)
   .refine((tag) => canonicalTag(tag) !== undefined, { message: 'must be a BCP 47 language tag such as en, es-MX or ase', abort: true })
   .transform((tag) => canonicalTag(tag)!)
 
