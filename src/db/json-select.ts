@@ -27,9 +27,11 @@ export const enumValue = (expr: SQL, scope: Scope) => (scope.dialect === 'graphq
 export const enumList = (expr: SQL, scope: Scope) => (scope.dialect === 'graphql' ? sql`to_json(ARRAY(SELECT upper(x::text) FROM unnest(${expr}) AS x))` : sql`to_json(${expr})`)
 /** Date.prototype.toISOString(): UTC, milliseconds, "Z". */
 export const utcIso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-/** time.ts's toOffsetIso: wall-clock time in the zone to the second, and the zone's offset (2026-03-10T18:30:00-05:00). */
-export const localIso = (at: string, zone: string) => {
-  const local = `(${at} AT TIME ZONE ${zone})`
+/**
+ * time.ts's toOffsetIso: wall-clock time in the zone to the second, and the zone's offset (2026-03-10T18:30:00-05:00).
+ * `local` is the instant `at` AT TIME ZONE the zone, worked out once where the row is read (it is read here thrice).
+ */
+export const localIso = (local: string, at: string) => {
   const utcWall = `(${at} AT TIME ZONE 'UTC')`
   return raw(`(to_char(${local}, 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN ${local} < ${utcWall} THEN '-' ELSE '+' END || replace(to_char(${local} - ${utcWall}, 'HH24:MI'), '-', ''))`)
 }
