@@ -25,6 +25,13 @@ function migrationsHash(): string {
 
 export const usingPostgres = () => Boolean(process.env.DATABASE_URL)
 
+/** Written under a unique name then renamed, so test files running in parallel never read half a file. */
+function writeWhole(file: string, data: string | Buffer) {
+  const partial = `${file}.${randomUUID()}`
+  writeFileSync(partial, data)
+  renameSync(partial, file)
+}
+
 async function pgliteTemplate(): Promise<Blob> {
   // Uncompressed: every test file loads it, and untarring it is faster than gunzipping (40 MB: about 270 ms against 480).
   // v2: what is done to the template below (bump it when that changes; the hash covers the migrations).
@@ -40,10 +47,7 @@ async function pgliteTemplate(): Promise<Blob> {
     await client.exec(`alter system set shared_buffers = '16MB'`)
     const dump = await client.dumpDataDir('none')
     await client.close()
-    // Written under a unique name then renamed, so parallel test files never read half a file.
-    const partial = `${file}.${randomUUID()}`
-    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()))
-    renameSync(partial, file)
+    writeWhole(file, Buffer.from(await dump.arrayBuffer()))
   }
   // Read from the file as PGlite untars it, not copied into memory first.
   return openAsBlob(file)
@@ -196,10 +200,7 @@ async function resetStatements(database: TestDatabase): Promise<string[]> {
       `insert into ${name} (${columns}) select ${columns} from jsonb_populate_recordset(null::${name}, ${literal(JSON.stringify(rows))}::jsonb)`),
     ...sequences.map(({ name, value, called }) => `select setval(${literal(name)}, ${called ? value : 1}, ${called})`),
   ]
-  // Written under a unique name then renamed, so parallel test files never read half a file.
-  const partial = `${file}.${randomUUID()}`
-  writeFileSync(partial, JSON.stringify(statements))
-  renameSync(partial, file)
+  writeWhole(file, JSON.stringify(statements))
   return statements
 }
 

@@ -209,8 +209,8 @@ export type EventRead = { kind: 'event'; selection: Selection; id: string; visib
 export type RootRead = EventsPageRead | EventRead
 
 /**
- * The columns an event read takes, and each instant in the event's own zone (converting costs more than the rest of the
- * field, which reads it thrice); PostgreSQL leaves out whichever no field reads.
+ * The columns an event read takes, and each instant in the event's own zone, converted once (a field in the zone reads it
+ * thrice, and converting is its costly part); PostgreSQL leaves out whichever no field reads.
  */
 const localTimes = ['starts_at', 'ends_at', 'recurrence_id'].map((c) => `events.${c} AT TIME ZONE events.time_zone AS ${c}_local`)
 const columns = raw([...eventColumnNames.map((c) => `events.${c}`), ...localTimes].join(', '))
