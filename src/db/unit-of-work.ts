@@ -11,19 +11,14 @@ type Runner = Pick<Database, 'prepared'>
 
 /** One value a check read returns: a scalar SQL expression and how to read what the driver gives back. */
 export type Check<T> = { sql: SQL; read(raw: unknown): T }
+/** A check's rows: `from`'s that `where` finds (every row without it). */
+const rowsOf = (from: SQLWrapper, where: SQL | undefined) => sql`from ${from} where ${where ?? sql`true`}`
+
 /** Whether `where` finds a row of `from` (a template, as selectCheck's). */
 export const existsCheck = (from: SQLWrapper, where: SQL | undefined): Check<boolean> => ({
-  sql: sql`exists (select 1 from ${from} where ${where ?? sql`true`})`,
+  sql: sql`exists (select 1 ${rowsOf(from, where)})`,
   read: (raw) => raw === true || raw === 't',
 })
-
-/** The rows `query` finds, read through `columns` (the selection the query made, keyed as the caller reads it). */
-export function rowsCheck<R extends Record<string, unknown>>(query: SQLWrapper, columns: Record<string, PgColumn>): Check<R[]> {
-  return {
-    sql: sql`coalesce((select jsonb_agg(s) from (${query}) as s), '[]'::jsonb)`,
-    read: (raw) => (jsonOf(raw) as Record<string, unknown>[]).map((r) => fromDriver(columns, r) as R),
-  }
-}
 
 /**
  * The rows of `from` that `where` finds, read as `columns` (keyed as the caller reads them). A template, not the query
@@ -31,7 +26,11 @@ export function rowsCheck<R extends Record<string, unknown>>(query: SQLWrapper, 
  */
 export function selectCheck<R extends Record<string, unknown>>(columns: Record<string, PgColumn>, from: SQLWrapper, where: SQL | undefined, limit?: number): Check<R[]> {
   const limited = limit === undefined ? sql`` : sql.raw(` limit ${Math.trunc(limit)}`)
-  return rowsCheck<R>(sql`select ${sql.join(Object.values(columns), sql`, `)} from ${from} where ${where ?? sql`true`}${limited}`, columns)
+  const query = sql`select ${sql.join(Object.values(columns), sql`, `)} ${rowsOf(from, where)}${limited}`
+  return {
+    sql: sql`coalesce((select jsonb_agg(s) from (${query}) as s), '[]'::jsonb)`,
+    read: (raw) => (jsonOf(raw) as Record<string, unknown>[]).map((r) => fromDriver(columns, r) as R),
+  }
 }
 
 /** A scalar `query` computes (a number, a text), as JSON so every driver reads it alike. */

@@ -14,7 +14,12 @@ import { migrate, migrationsFolder } from '../../src/db/migrate.ts'
 
 const silent = pino({ level: 'silent' })
 
+let hashed: string | undefined
+/** The migration set's hash, read once per process (the template and the reset statements are keyed by it). */
 function migrationsHash(): string {
+  return (hashed ??= hashMigrations())
+}
+function hashMigrations(): string {
   const h = createHash('sha256')
   for (const f of readdirSync(migrationsFolder, { recursive: true }).map(String).sort()) {
     const p = join(migrationsFolder, f)
