@@ -26,7 +26,7 @@ const { values: argv } = parseArgs({
   options: {
     scale: { type: 'string', default: 'small' },
     'no-postgraphile': { type: 'boolean', default: false },
-    /** only the scenarios whose name contains this text (a diagnostic run; its report says so) */
+    /** only the scenarios whose name contains this text, or one of these comma-separated texts (a diagnostic run; its report says so) */
     only: { type: 'string' },
     /** write a V8 CPU profile of the API to bench/.peers/profiles (figures of such a run are not comparable) */
     'profile-api': { type: 'boolean', default: false },
@@ -542,8 +542,9 @@ async function main() {
     },
   ]
   if (argv.only) {
-    scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(argv.only!)))
-    insightScenarios.splice(0, insightScenarios.length, ...insightScenarios.filter((s) => s.name.includes(argv.only!)))
+    const picked = (s: Scenario) => argv.only!.split(',').some((text) => s.name.includes(text))
+    scenarios.splice(0, scenarios.length, ...scenarios.filter(picked))
+    insightScenarios.splice(0, insightScenarios.length, ...insightScenarios.filter(picked))
   }
   async function agree(s: Scenario) {
     const answers = await Promise.all(s.impls.map(async (i) => ({ name: i.name, answer: await i.probe() })))
