@@ -105,6 +105,12 @@ t.test('when new rows arrive in a month already built, then it is rebuilt in the
   const before = (await get('/v1/insights/voice?agency=metro')).json()
   const policy = (b: any) => b.cells.filter((c: any) => c.key.topic === 'policy')
   t.equal(policy(before).length, 0)
+  // GraphQL's answer is shaped once per stored answer (insight-resolvers.ts): asked twice (the second runs compiled), it must follow the rebuild too.
+  const graphqlPolicy = async () => {
+    const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ insights(agency: "metro") { voice { cells { key { dimension value } } } } }' } })
+    return res.json().data.insights.voice.cells.filter((c: any) => c.key.some((k: any) => k.dimension === 'topic' && k.value === 'policy')).length
+  }
+  t.same([await graphqlPolicy(), await graphqlPolicy()], [0, 0], 'GraphQL: no policy cell before')
   await addFeedback(database, fixtures.metro.id, 40, { topic: 'policy', stance: 'supportive', areaId: fixtures.areas.south.id, receivedAt: '2026-03-20T12:00:00Z' })
   const stale = (await get('/v1/insights/voice?agency=metro')).json()
   t.same(stale, before, 'the answer that notices the change is still the previous table, whole')
@@ -114,6 +120,7 @@ t.test('when new rows arrive in a month already built, then it is rebuilt in the
     after = (await get('/v1/insights/voice?agency=metro')).json()
   }
   t.equal(policy(after).length, 1, 'the new cell is there once the rebuild is done')
+  t.same([await graphqlPolicy(), await graphqlPolicy()], [1, 1], 'GraphQL: the new cell too')
   t.same(
     after.cells.filter((c: any) => c.key.period !== '2026-03'),
     before.cells.filter((c: any) => c.key.period !== '2026-03'),

@@ -1,5 +1,5 @@
 // Insights over GraphQL: each insight field is one service call with the same filter REST takes.
-import type { InsightName, InsightRow } from '../../modules/insights/insights-service.ts'
+import type { InsightAnswer, InsightName, InsightRow } from '../../modules/insights/insights-service.ts'
 import { serviceContext, type GraphqlContext } from './graphql-context.ts'
 import { namedAsArguments } from './inputs.ts'
 
@@ -21,10 +21,19 @@ const renames: Record<string, string> = { contactKind: 'contactKinds', area: 'fi
 
 const asKeyList = (row: InsightRow) => ({ ...row, key: Object.entries(row.key).map(([dimension, value]) => ({ dimension, value })), by: row.by ?? null })
 
+/**
+ * GraphQL's shape of each answer, made once: the service hands back the same answer object while it is current, and a
+ * dashboard's answer is thousands of rows (reshaped on every request, they were most of what its queries allocated).
+ */
+const shapes = new WeakMap<InsightAnswer, ReturnType<typeof shapeOf>>()
+const shapeOf = (answer: InsightAnswer) => ({ ...answer, cells: answer.cells.map(asKeyList), margins: answer.margins.map(asKeyList) })
+
 function insight(name: InsightName) {
   return async (parent: Parent, _args: unknown, context: GraphqlContext) => {
     const answer = await namedAsArguments(renames, () => context.services.insights.answer(serviceContext(context), name, query(parent)))
-    return { ...answer, cells: answer.cells.map(asKeyList), margins: answer.margins.map(asKeyList) }
+    let shape = shapes.get(answer)
+    if (!shape) shapes.set(answer, (shape = shapeOf(answer)))
+    return shape
   }
 }
 
