@@ -300,7 +300,9 @@ async function main() {
     return { query: pglCreateFeedbackMutation, variables: { f: { agencyId: agency1.id, body: f.body, bodyLanguage: f.language, channel: f.channel, eventId: f.eventId, topicId, stance: f.stance } } }
   })
   const rawFeedbackCreate = post('/raw/feedback', json, () => ({ agencyId: agency1.id, ...feedbackInput() }))
-  const getRandom = (prefix: string): Req => ({ method: 'GET', path: `${prefix}${sampleId}`, setupRequest: (req) => ({ ...req, path: `${prefix}${pickId()}` }) })
+  const getRandom = (prefix: string, headers?: Record<string, string>): Req => ({ method: 'GET', path: `${prefix}${sampleId}`, ...(headers ? { headers } : {}), setupRequest: (req) => ({ ...req, path: `${prefix}${pickId()}` }) })
+  // The API keeps the public's views of single events (EVENT_CACHE_MB): `api-no-cache` asks past them, for the figures with the cache off.
+  const noCache = { 'cache-control': 'no-cache' }
   const gqlReq = (query: string): Req => ({ method: 'POST', path: '/graphql', headers: json, body: JSON.stringify({ query }) })
   const apiInsightsQuery = `{ insights(agency: "agency-1", filter: { areas: ["${area1}"], from: "2026-01-01", to: "2026-03-31" }) {
     reach { cells { key { dimension value } events people { value suppressed } } margins { by key { dimension value } people { value suppressed } } }
@@ -414,9 +416,10 @@ async function main() {
     {
       name: 'rest-get-by-id',
       kind: 'read',
-      note: 'random ids (seeded); the static peer serves one event',
+      note: 'random ids (seeded); the static peer serves one event; api-no-cache sends Cache-Control: no-cache (the kept views left out)',
       impls: [
         { name: 'api', server: api, requests: [getRandom('/v1/events/')], probe: async () => flatEvent(await getJson(`${api.base}/v1/events/${sampleId}`)) },
+        { name: 'api-no-cache', server: api, requests: [getRandom('/v1/events/', noCache)], probe: async () => flatEvent(await getJson(`${api.base}/v1/events/${sampleId}`, { headers: noCache })) },
         { name: 'raw-sql', server: baseline, requests: [getRandom('/raw/events/')], probe: async () => flatEvent(await getJson(`${baseline.base}/raw/events/${sampleId}`)) },
         staticImpl('get', flatEvent),
       ],
@@ -506,13 +509,14 @@ async function main() {
     {
       name: 'mixed-70-read-30-write',
       kind: 'mixed',
-      note: 'per connection, a cycle of 10 requests: 7 reads (first list page, random get by id) and 3 creates (2 events, 1 anonymous feedback item); API over REST, PostGraphile over GraphQL, raw over its routes',
+      note: 'per connection, a cycle of 10 requests: 7 reads (first list page, random get by id) and 3 creates (2 events, 1 anonymous feedback item); API over REST, PostGraphile over GraphQL, raw over its routes; api-no-cache gets by id with Cache-Control: no-cache',
       impls: [
         {
           name: 'api', server: api,
           requests: mix({ method: 'GET', path: '/v1/events?limit=20' }, getRandom('/v1/events/'), apiRestCreate, apiRestFeedbackCreate),
           probe: async () => 'mixed',
         },
+        { name: 'api-no-cache', server: api, requests: mix({ method: 'GET', path: '/v1/events?limit=20' }, getRandom('/v1/events/', noCache), apiRestCreate, apiRestFeedbackCreate), probe: async () => 'mixed' },
         ...(pgl ? [{ name: 'postgraphile', server: pgl, requests: mix(gqlReq(pglListQuery), pglDetailRandom, pglCreate, pglFeedbackCreate), probe: async () => 'mixed' }] : []),
         { name: 'raw-sql', server: baseline, requests: mix({ method: 'GET', path: '/raw/events?limit=20' }, getRandom('/raw/events/'), rawCreate, rawFeedbackCreate), probe: async () => 'mixed' },
       ],

@@ -97,6 +97,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
     insights: config.insights,
     totalCountCap: config.totalCountCap,
     groupCommit: config.groupCommit,
+    eventCacheBytes: config.eventCacheBytes,
     log: app.log,
     webhooks: {
       guard: { allowHttp: webhooks.allowHttp, allowLoopback: webhooks.allowLoopback },
@@ -185,7 +186,7 @@ export async function buildApp({ config, database, logStream, clock = systemCloc
   await app.register(import('@fastify/cors'), {
     origin: config.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Purpose'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'Cache-Control', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Purpose'],
     exposedHeaders: ['ETag', 'Location', 'Link', 'Content-Language', 'Retry-After', 'Idempotent-Replayed', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     maxAge: 600,
     // A bare OPTIONS (no Origin) gets an empty 204, not a plain-text 400.

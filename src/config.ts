@@ -1,6 +1,7 @@
 // The one place that knows environment-variable names: parse them once, report every problem at once.
 import { z } from 'zod'
 import { DEFAULT_GROUP_COMMIT } from './db/group-commit.ts'
+import { DEFAULT_EVENT_CACHE_BYTES } from './modules/reads/event-cache.ts'
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -75,6 +76,8 @@ const envSchema = z.object({
   // Group commit (src/db/group-commit.ts): creates' statements in flight at once, and how many that waited go as one (1: never).
   GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(DEFAULT_GROUP_COMMIT.inFlight),
   GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(64).default(DEFAULT_GROUP_COMMIT.members),
+  // The public's views of single events kept in memory (src/modules/reads/event-cache.ts), in MB; 0 keeps none.
+  EVENT_CACHE_MB: z.coerce.number().min(0).max(4096).default(DEFAULT_EVENT_CACHE_BYTES / 2 ** 20),
   CHECK_RESPONSE_SERIALIZATION: booleanFlag.default(false),
   CHECK_SQL_RENDERING: booleanFlag.default(false),
   // Webhooks: the background delivery (pg-boss) and the SSRF guard's development switches (both off in production).
@@ -117,6 +120,8 @@ export type Config = {
   totalCountCap: number
   /** GROUP_COMMIT_IN_FLIGHT and GROUP_COMMIT_MAX: while this many creates' statements run, the next wait and go together, this many at most. */
   groupCommit: { inFlight: number; members: number }
+  /** EVENT_CACHE_MB in bytes: how much the public's views of single events kept in memory may take (0: none kept). */
+  eventCacheBytes: number
   /** Keys the hash naming anonymous callers' Idempotency-Key namespaces; unset, derived from TOKEN_SIGNING_JWK or kept in the database. */
   idempotencyScopeSecret?: string
   auth: {
@@ -251,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     readPath: d.READ_PATH,
     totalCountCap: d.TOTAL_COUNT_CAP,
     groupCommit: { inFlight: d.GROUP_COMMIT_IN_FLIGHT, members: d.GROUP_COMMIT_MAX },
+    eventCacheBytes: Math.round(d.EVENT_CACHE_MB * 2 ** 20),
     ...(d.IDEMPOTENCY_SCOPE_SECRET ? { idempotencyScopeSecret: d.IDEMPOTENCY_SCOPE_SECRET } : {}),
     trustProxy: d.TRUST_PROXY === undefined ? undefined : d.TRUST_PROXY === 'true' ? true : d.TRUST_PROXY === 'false' ? false : d.TRUST_PROXY,
     insights: { threshold: d.INSIGHTS_SUPPRESSION_THRESHOLD, minResponses: d.INSIGHTS_MIN_RESPONSES ?? d.INSIGHTS_SUPPRESSION_THRESHOLD, refreshSeconds: d.INSIGHTS_REFRESH_SECONDS, warm: d.INSIGHTS_WARM, builder: d.INSIGHTS_BUILDER },

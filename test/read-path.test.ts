@@ -192,6 +192,8 @@ t.test('read path', async (t) => {
     const urls = ['/v1/events?limit=7', '/v1/events?limit=50&format=virtual,hybrid&status=scheduled,cancelled,draft', '/v1/events?updatedSince=2020-01-01T00:00:00Z&limit=9', '/v1/events?agency=nowhere', '/v1/events?limit=0', '/v1/events?cursor=bm9wZQ', '/v1/events?lang=es-MX&limit=30', '/v1/events?lang=vi&limit=30', '/v1/events?lang=x_y',
       '/v1/events?limit=7&count=true', '/v1/events?count=true&status=draft', '/v1/events?updatedSince=2020-01-01T00:00:00Z&limit=9&count=true', '/v1/events?agency=nowhere&count=true', '/v1/events?count=false&limit=3', '/v1/events?count=maybe', '/v1/events?count=true&count=true']
     const headersOf = (res: { headers: Record<string, unknown> }) => ({ etag: res.headers.etag, language: res.headers['content-language'], link: res.headers.link, vary: res.headers.vary, type: res.headers['content-type'] })
+    // The public's views of single events are kept (event-cache.ts): a read may run no statement, if it answers bytes already answered.
+    const answered = new Set<string>()
     for (const [who, headers] of Object.entries(callers)) {
       const pending = [...urls, ...[...created, ...withLoop, 'nope', '00000000-0000-4000-8000-000000000000'].flatMap((id) => [`/v1/events/${id}`, `/v1/events/${id}?lang=vi`])]
       for (let url = pending.shift(); url !== undefined; url = pending.shift()) {
@@ -206,7 +208,9 @@ t.test('read path', async (t) => {
         t.same(headersOf(fast), headersOf(slow), `${who} ${url}: same headers`)
         // A sync read's first page also says what left the caller's view since then: one statement more (the outbox's).
         const syncStart = url.includes('updatedSince=') && !url.includes('cursor=')
-        if (fast.statusCode === 200) t.equal(statements, syncStart ? 2 : 1, `${who} ${url}: ${syncStart ? 'two statements' : 'one statement'}`)
+        const kept = who.startsWith('public') && url.startsWith('/v1/events/') && statements === 0 && answered.has(fast.body)
+        if (fast.statusCode === 200 && !kept) t.equal(statements, syncStart ? 2 : 1, `${who} ${url}: ${syncStart ? 'two statements' : 'one statement'}`)
+        answered.add(fast.body)
         // Lists are walked to their end through the Link header.
         const next = /<([^>]+)>; rel="next"/.exec(String(fast.headers.link ?? ''))?.[1]
         if (next && url.startsWith('/v1/events?')) pending.unshift(next)

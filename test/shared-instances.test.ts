@@ -15,7 +15,8 @@ import { createFixtures, eventBody } from './helpers/fixtures.ts'
 /** What a request arriving over the network takes at least: one turn of the event loop (signals already sent are read). */
 const nextHop = () => sleep(1)
 
-async function twoInstances(t: Test, env: Record<string, string> = {}): Promise<[FastifyInstance, FastifyInstance]> {
+/** Two apps on one database, and each one's database (the same one on PGlite). */
+async function twoInstances(t: Test, env: Record<string, string> = {}): Promise<[FastifyInstance, FastifyInstance, Database, Database]> {
   const database = await fileDatabase()
   await database.reset()
   await createFixtures(database)
@@ -28,7 +29,7 @@ async function twoInstances(t: Test, env: Record<string, string> = {}): Promise<
     await app.ready()
     t.teardown(() => app.close())
   }
-  return [apps[0], apps[1]]
+  return [apps[0], apps[1], database, second]
 }
 
 t.test('when an address sends requests through two instances in turn, then it gets 429 at the shared limit, not twice it, and each slice costs one statement', async (t) => {
@@ -83,4 +84,85 @@ t.test('when a caller sends a bad agency filter or a bad token to either instanc
   t.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8')
   const token = await a.inject({ method: 'GET', url: '/v1/agencies', headers: { authorization: 'Bearer nope' } })
   t.equal(token.statusCode, 401)
+})
+
+t.test('when an event changes through one instance, then the next read of it through the other answers the change, though the other keeps the public’s view of it', async (t) => {
+  const [a, b, , second] = await twoInstances(t)
+  const staff = await bearer({ role: 'staff' })
+  const created = await a.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ title: { en: 'Version 1' } }) })
+  t.equal(created.statusCode, 201)
+  const id = (created.json() as { id: string }).id
+  const read = async (headers: Record<string, string> = {}) => {
+    const res = await b.inject({ method: 'GET', url: `/v1/events/${id}`, headers })
+    return { title: (res.json() as { title: string }).title, etag: res.headers.etag, body: res.body }
+  }
+  const first = await read()
+  const statements = second.statements.count
+  const kept = await read()
+  t.equal(second.statements.count, statements, 'read again, B answers from memory: no statement')
+  t.equal(kept.body, first.body, 'with the same bytes')
+  await read({ 'cache-control': 'no-cache' })
+  t.equal(second.statements.count, statements + 1, 'Cache-Control: no-cache reads the database')
+
+  // No pause between A's answer and B's read: B waits until it has heard every change committed before the read.
+  let etag = created.headers.etag as string
+  const seen: string[] = []
+  for (let i = 2; i <= 12; i++) {
+    const changed = await a.inject({ method: 'PATCH', url: `/v1/events/${id}`, headers: { ...staff, 'if-match': etag }, payload: { title: { en: `Version ${i}` } } })
+    etag = changed.headers.etag as string
+    const [now, again] = [await read(), await read()]
+    seen.push(`${now.title} ${now.etag}`, `${again.title} ${again.etag}`)
+  }
+  t.same(seen, Array.from({ length: 11 }, (_, i) => [`Version ${i + 2} "${i + 2}"`, `Version ${i + 2} "${i + 2}"`]).flat(), 'every read after a change answers it, the first and the kept one alike')
+
+  // Signed-in callers never get the public's kept view: staff read the database.
+  const before = second.statements.count
+  await b.inject({ method: 'GET', url: `/v1/events/${id}`, headers: staff })
+  t.ok(second.statements.count > before, 'a signed-in read runs its statement')
+})
+
+t.test('when reads through one instance run while the other changes the event, then no read answers a version older than a change acknowledged before it began', async (t) => {
+  const [a, b] = await twoInstances(t, { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000' })
+  const staff = await bearer({ role: 'staff' })
+  const created = await a.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody() })
+  const id = (created.json() as { id: string }).id
+  let acknowledged = 1
+  let writing = true
+  const older: string[] = []
+  // Readers race the writer: a read that misses, and whose statement ran before a change, must not keep what it read.
+  const readers = Array.from({ length: 4 }, async () => {
+    while (writing) {
+      // inject answers a kept view within one turn of the event loop: give the writer its turns, as a socket would.
+      await new Promise((resolve) => setImmediate(resolve))
+      const floor = acknowledged
+      const res = await b.inject({ method: 'GET', url: `/v1/events/${id}` })
+      const version = Number(JSON.parse(String(res.headers.etag)))
+      if (res.statusCode !== 200 || !(version >= floor)) older.push(`read ${res.statusCode} ${res.headers.etag} after "${floor}" was acknowledged`)
+    }
+  })
+  for (let i = 0; i < 25; i++) {
+    const changed = await a.inject({ method: 'PATCH', url: `/v1/events/${id}`, headers: { ...staff, 'if-match': `"${acknowledged}"` }, payload: { capacity: 40 + i } })
+    t.equal(changed.statusCode, 200)
+    acknowledged = Number(JSON.parse(changed.headers.etag as string))
+  }
+  writing = false
+  await Promise.all(readers)
+  t.same(older, [], 'every read answered the last acknowledged version or a newer one')
+  const last = await b.inject({ method: 'GET', url: `/v1/events/${id}` })
+  t.equal(last.headers.etag, `"${acknowledged}"`, 'and the last read answers the last change')
+})
+
+t.test('when the other instance’s listen connection is cut, then its reads go to the database until it listens again, and still answer every change', { skip: usingPostgres() ? false : 'PostgreSQL only: PGlite has no listen connection to cut' }, async (t) => {
+  const [a, b, database] = await twoInstances(t)
+  const staff = await bearer({ role: 'staff' })
+  const created = await a.inject({ method: 'POST', url: '/v1/events', headers: staff, payload: eventBody({ title: { en: 'Before the cut' } }) })
+  const id = (created.json() as { id: string }).id
+  const title = async () => (((await b.inject({ method: 'GET', url: `/v1/events/${id}` })).json()) as { title: string }).title
+  t.same([await title(), await title()], ['Before the cut', 'Before the cut'], 'B keeps the view')
+  await database.raw(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'community-engagement-api (listen)'`)
+  const changed = await a.inject({ method: 'PATCH', url: `/v1/events/${id}`, headers: { ...staff, 'if-match': created.headers.etag as string }, payload: { title: { en: 'After the cut' } } })
+  t.equal(changed.statusCode, 200)
+  t.same([await title(), await title()], ['After the cut', 'After the cut'], 'B answers the change made while it could not hear')
+  await sleep(500)
+  t.equal(await title(), 'After the cut', 'and once it listens again')
 })

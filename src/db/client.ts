@@ -49,9 +49,9 @@ export type Database = {
   /**
    * LISTENs on `channel` (PostgreSQL: on a connection of its own, outside the pool, reconnecting with backoff when it is
    * lost). `onListening` runs each time the listen starts or starts again, so a caller can catch up on what it missed.
-   * Resolves to a function that stops listening.
+   * Resolves to a function that stops listening (with `heardAll`, see Listening).
    */
-  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>
+  listen(channel: string, handlers: ListenHandlers): Promise<Listening>
   /** Reads routed to a streaming replica, with read-your-writes (replica.ts): only when DATABASE_REPLICA_URL is set. */
   replica?: ReplicaRouting
   /** Where a job queue (pg-boss) reaches this database: PostgreSQL by URL, or the one embedded PGlite in this process. */
@@ -61,6 +61,11 @@ export type Database = {
 }
 
 export type ListenHandlers = { onNotify(payload: string): void; onListening(): void }
+/**
+ * A LISTEN under way: called, it stops. `heardAll()` resolves once every signal committed before the call has reached
+ * onNotify, and rejects while the listen is down (signals may be missing): a cache checks it before trusting an entry.
+ */
+export type Listening = (() => Promise<void>) & { heardAll(): Promise<void> }
 
 /** Waits between attempts to listen again after the connection is lost: doubling from the first to the last. */
 export const LISTEN_BACKOFF_MS = { first: 100, max: 5_000 }
@@ -202,7 +207,9 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
     async listen(channel, { onNotify, onListening }) {
       const unlisten = await client.listen(channel, onNotify)
       onListening()
-      return unlisten
+      // One process, one connection: a commit's signals are handed to listeners (as microtasks) before the commit's
+      // own promise resolves, so every write acknowledged before the call has already been heard.
+      return Object.assign(unlisten, { heardAll: async () => {} })
     },
   }
 }
@@ -211,9 +218,11 @@ export function fromPglite(client: PGlite, observe?: StatementObserver): Databas
  * LISTEN on a dedicated client (a pooled one would be handed to other work and drop the LISTEN when released). When the
  * connection is lost (PostgreSQL restarted, network cut) it connects again, waiting LISTEN_BACKOFF_MS between attempts.
  */
-async function listenOnOwnConnection(url: string, channel: string, { onNotify, onListening }: ListenHandlers, log: Logger): Promise<() => Promise<void>> {
+async function listenOnOwnConnection(url: string, channel: string, { onNotify, onListening }: ListenHandlers, log: Logger): Promise<Listening> {
   let stopped = false
   let client: pg.Client | undefined
+  /** The connection while it listens (after onListening ran), for heardAll's round trips. */
+  let live: pg.Client | undefined
   let retry: NodeJS.Timeout | undefined
   let wait = LISTEN_BACKOFF_MS.first
   const quoted = `"${channel.replaceAll('"', '""')}"`
@@ -223,6 +232,7 @@ async function listenOnOwnConnection(url: string, channel: string, { onNotify, o
     client = c
     let lost = false
     const reconnect = (err?: Error) => {
+      if (live === c) live = undefined
       if (lost || stopped) return
       lost = true
       if (err) log.warn({ err }, 'database listen connection lost; connecting again')
@@ -248,13 +258,35 @@ async function listenOnOwnConnection(url: string, channel: string, { onNotify, o
     if (stopped) return void (await c.end().catch(() => {}))
     wait = LISTEN_BACKOFF_MS.first
     onListening()
+    live = c
+  }
+
+  // PostgreSQL sends a connection the notifications signalled to it before its answer to the next query: a round trip
+  // begun after the call returns only once every signal committed earlier has reached onNotify. Callers share them:
+  // one at a time, and whoever comes while one is under way (it may have been sent before their write committed) waits
+  // for the next.
+  let round: Promise<void> | undefined
+  let next: Promise<void> | undefined
+  const roundTrip = async () => {
+    if (!live) throw new Error('not listening')
+    await live.query('select 1')
+  }
+  const heardAll = (): Promise<void> => {
+    if (!round) return (round = roundTrip().finally(() => (round = undefined)))
+    return (next ??= round.then(noop, noop).then(() => {
+      next = undefined
+      return heardAll()
+    }))
   }
 
   // The first attempt must succeed (the app does not start deaf); later ones retry until stopped.
   await connect(true)
-  return async () => {
+  const stop = async () => {
     stopped = true
+    live = undefined
     clearTimeout(retry)
     await client?.end().catch(() => {})
   }
+  return Object.assign(stop, { heardAll })
 }
+const noop = () => {}

@@ -26,6 +26,7 @@ import { createChangeStream } from './outbox/change-stream.ts'
 import { createCacheInvalidation } from './outbox/cache-invalidation.ts'
 import { createReadsRepository } from './reads/reads-repository.ts'
 import { createReadsService } from './reads/reads-service.ts'
+import { createEventCache, DEFAULT_EVENT_CACHE_BYTES } from './reads/event-cache.ts'
 import { createRepositories } from './repositories.ts'
 import { createWrites } from './writes.ts'
 import { createWebhookDelivery, type DeliverySettings } from './webhooks/webhook-delivery.ts'
@@ -49,10 +50,11 @@ const defaultWebhooks: WebhookOptions = {
  * `webhooks`: the SSRF guard's switches and delivery settings (config.ts); the worker is started and stopped by the app.
  * `totalCountCap`: how many rows a list's total counts before it answers the cap as an estimate (TOTAL_COUNT_CAP).
  * `groupCommit`: how creates' statements go together under load (GROUP_COMMIT_IN_FLIGHT, GROUP_COMMIT_MAX).
+ * `eventCacheBytes`: how much the public views of single events kept in memory may take (EVENT_CACHE_MB; 0: none).
  */
 export function createServices(
   database: Database,
-  { clock = systemClock, partnerTokens, insights, log, webhooks = defaultWebhooks, totalCountCap = DEFAULT_TOTAL_COUNT_CAP, groupCommit = DEFAULT_GROUP_COMMIT }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Logger; webhooks?: WebhookOptions; totalCountCap?: number; groupCommit?: GroupCommitLimits } = {},
+  { clock = systemClock, partnerTokens, insights, log, webhooks = defaultWebhooks, totalCountCap = DEFAULT_TOTAL_COUNT_CAP, groupCommit = DEFAULT_GROUP_COMMIT, eventCacheBytes = DEFAULT_EVENT_CACHE_BYTES }: { clock?: Clock; partnerTokens?: PartnerTokens; insights?: InsightsSettings; log?: Logger; webhooks?: WebhookOptions; totalCountCap?: number; groupCommit?: GroupCommitLimits; eventCacheBytes?: number } = {},
 ) {
   // Repositories bound to the database (and, through on(tx), to a transaction), and the unit of work creates go through.
   const repositories = createRepositories(database.db, totalCountCap)
@@ -82,7 +84,7 @@ export function createServices(
     agencies,
     agencyAdmin: createAgencyAdminService({ database, repositories, writes, agencies }),
     events,
-    reads: createReadsService({ repo: createReadsRepository(database, totalCountCap), agencies, events }),
+    reads: createReadsService({ repo: createReadsRepository(database, totalCountCap), agencies, events, cache: createEventCache({ caches, maxBytes: eventCacheBytes }) }),
     series,
     organizations,
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),

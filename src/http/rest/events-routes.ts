@@ -1,5 +1,5 @@
 // REST adapter for events and series (openapi.yaml): each handler is one service call plus HTTP conventions.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Services } from '../../modules/services.ts'
 import { schemaOrgEvent, schemaOrgEventList } from '../../modules/events/jsonld-format.ts'
 import type { EmptyPage, EventPlan, EventsPageRead } from '../../modules/reads/reads-service.ts'
@@ -9,6 +9,9 @@ import { prefersJsonLd } from './negotiation.ts'
 import { eventArrayParams, expectedVersion, idempotencyKey, linkNext, listQuery, noBody, sendJsonText, sendPage, sendResource, withRemoved } from './rest-helpers.ts'
 
 type IdParams = { Params: { id: string } }
+
+/** Cache-Control: no-cache (or no-store) asks for the event as the database has it, not a kept copy (RFC 9111 §5.2.1). */
+const asksFresh = (request: FastifyRequest) => /\bno-(cache|store)\b/i.test(String(request.headers['cache-control'] ?? ''))
 
 /** `readPath`: JSON lists and events are built by PostgreSQL in one statement (src/modules/reads); off, by the events service. */
 export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath = true }: { services: Services; baseUrl: string; readPath?: boolean }) {
@@ -65,7 +68,7 @@ export function eventsRoutes(app: FastifyInstance, { services, baseUrl, readPath
       const key = `${sightOf(request)}\u0000${ctx.languages.join(',')}`
       let plan = eventPlans.get(key)
       if (!plan) eventPlans.set(key, (plan = await reads.planEvent(ctx)))
-      const { body, version, contentLanguage, descriptionLanguage } = await reads.event(ctx, plan, request.params.id)
+      const { body, version, contentLanguage, descriptionLanguage } = await reads.event(ctx, plan, request.params.id, asksFresh(request))
       sendResource(reply, { version, ...(contentLanguage ? { contentLanguage } : {}), descriptionLanguage })
       reply.header('vary', 'Accept, Accept-Language, Authorization')
       return sendJsonText(reply, body)

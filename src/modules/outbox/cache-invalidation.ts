@@ -5,7 +5,7 @@
  * does) costs no statement and is not held back by older transactions still running. A signal can be missed only while
  * the listen connection is down: every (re)start of the listen empties every cache, and a cache entry also ages out.
  */
-import type { Database } from '../../db/client.ts'
+import type { Database, Listening } from '../../db/client.ts'
 import type { Logger } from '../../context.ts'
 import { CHANGE_CHANNEL } from './change-stream.ts'
 
@@ -15,7 +15,7 @@ export type CacheInvalidation = ReturnType<typeof createCacheInvalidation>
 
 export function createCacheInvalidation({ database, log }: { database: Database; log?: Logger }) {
   const listeners = new Set<(what: Invalidation) => void>()
-  let stop: (() => Promise<void>) | undefined
+  let stop: Listening | undefined
   const emit = (what: Invalidation) => {
     for (const listener of listeners) {
       try {
@@ -30,6 +30,13 @@ export function createCacheInvalidation({ database, log }: { database: Database;
     on(listener: (what: Invalidation) => void): () => void {
       listeners.add(listener)
       return () => void listeners.delete(listener)
+    },
+    /**
+     * Resolves once every change committed before the call has been signalled to the listeners (rejects while not
+     * listening): a cache that awaits it before answering from an entry answers every write acknowledged before.
+     */
+    heardAll(): Promise<void> {
+      return stop ? stop.heardAll() : Promise.reject(new Error('not listening'))
     },
     /** Starts listening (the app does, once ready). */
     async start(): Promise<void> {

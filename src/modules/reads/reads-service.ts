@@ -8,6 +8,7 @@ import { isUuid, parseInput } from '../shared/validation.ts'
 import { notFound } from '../../errors.ts'
 import { readableTypes, signedInReadableTypes, type EventRead, type EventsPageRead, type ReadsRepository, type RootRead } from './reads-repository.ts'
 import { readable, type Dialect, type Selection } from './selection.ts'
+import type { EventCache, EventView } from './event-cache.ts'
 
 export type { EventRead, EventsPageRead, RootRead } from './reads-repository.ts'
 
@@ -35,8 +36,11 @@ async function pageOfQuery(agencies: AgenciesService, events: EventsService, ctx
   return { kind: 'eventsPage', selection, filter: { ...filter, agencyId }, visibility: await events.visibilityFor(ctx), cursor, limit, count: count ?? false }
 }
 
-/** `repo`: the read path's SQL, built on the database's prepared statements (services.ts assembles it). */
-export function createReadsService({ repo, agencies, events }: { repo: ReadsRepository; agencies: AgenciesService; events: EventsService }) {
+/**
+ * `repo`: the read path's SQL, built on the database's prepared statements (services.ts assembles it). `cache`: the
+ * public's views of single events, kept exact (event-cache.ts).
+ */
+export function createReadsService({ repo, agencies, events, cache }: { repo: ReadsRepository; agencies: AgenciesService; events: EventsService; cache?: EventCache }) {
   const pageOf = (ctx: RequestContext, selection: Selection, rawQuery: unknown) => pageOfQuery(agencies, events, ctx, selection, rawQuery)
 
   return {
@@ -87,11 +91,15 @@ export function createReadsService({ repo, agencies, events }: { repo: ReadsRepo
       return { kind: 'event', selection: { key: 'event', field: 'event', args: {}, selections: [] }, visibility: await events.visibilityFor(ctx) }
     },
 
-    /** A planned event as REST's JSON text built by PostgreSQL, with its version and language; errors as events.get gives them. */
-    async event(ctx: RequestContext, plan: EventPlan, id: string): Promise<{ body: string; version: number; contentLanguage: string | null; descriptionLanguage: string | null }> {
+    /**
+     * A planned event as REST's JSON text built by PostgreSQL, with its version and language; errors as events.get gives
+     * them. The public's views come from the cache when it holds them; `fresh` (Cache-Control: no-cache) reads afresh.
+     */
+    async event(ctx: RequestContext, plan: EventPlan, id: string, fresh = false): Promise<EventView> {
       // An id that is not even a UUID names nothing.
       if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
-      const found = await repo.restEvent(plan, id, ctx.languages)
+      const load = () => repo.restEvent(plan, id, ctx.languages)
+      const found = cache && ctx.actor.kind === 'public' ? await cache.read(id, ctx.languages.join(','), load, fresh) : await load()
       if (!found) throw notFound('EVENT_NOT_FOUND', 'The event')
       return found
     },
