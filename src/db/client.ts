@@ -269,7 +269,14 @@ async function listenOnOwnConnection(url: string, channel: string, { onNotify, o
   let next: Promise<void> | undefined
   const roundTrip = async () => {
     if (!live) throw new Error('not listening')
-    await live.query('select 1')
+    // A connection cut without a word (no RST) would hold every caller: past the limit they read the database instead.
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('listen round trip timed out')), HEARD_ALL_TIMEOUT_MS)))
+    try {
+      await Promise.race([live.query('select 1'), late])
+    } finally {
+      clearTimeout(timer)
+    }
   }
   const heardAll = (): Promise<void> => {
     if (!round) return (round = roundTrip().finally(() => (round = undefined)))
@@ -290,3 +297,5 @@ async function listenOnOwnConnection(url: string, channel: string, { onNotify, o
   return Object.assign(stop, { heardAll })
 }
 const noop = () => {}
+/** How long heardAll waits for its round trip before its callers are told the listen cannot vouch for their entries. */
+const HEARD_ALL_TIMEOUT_MS = 2_000

@@ -19,7 +19,6 @@ export function createEventCache({ caches, maxBytes }: { caches: Pick<CacheInval
   let bytes = 0
   /** Reads from the database under way, by event id: a change heard meanwhile marks them, and their view is not kept. */
   const reading = new Map<string, Set<{ stale: boolean }>>()
-  const stats = { hits: 0, misses: 0 }
 
   const sizeOf = (variants: Map<string, EventView>) => {
     let n = 0
@@ -57,7 +56,6 @@ export function createEventCache({ caches, maxBytes }: { caches: Pick<CacheInval
   }
 
   return {
-    stats,
     /**
      * The view of event `id` in `languages` (a key of the caller's languages): from memory when kept and nothing since
      * has changed it, else `load`'s (kept for the next read, unless a change was heard while it ran). `fresh`: always load.
@@ -72,11 +70,9 @@ export function createEventCache({ caches, maxBytes }: { caches: Pick<CacheInval
         if (hit) {
           views.delete(id)
           views.set(id, variants!)
-          stats.hits++
           return hit
         }
       }
-      stats.misses++
       const read = { stale: false }
       const reads = reading.get(id) ?? new Set()
       reading.set(id, reads.add(read))
