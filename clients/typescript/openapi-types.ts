@@ -147,6 +147,9 @@ export interface paths {
          *     `location` (`Place` with `PostalAddress`, `GeoCoordinates` and accommodations as `amenityFeature`, and/or
          *     `VirtualLocation`), `inLanguage` (spoken and interpreted), `organizer` (the agency and the co-hosts),
          *     `accessibilityFeature`, and `startDate`/`endDate` with the offset. Replies carry `Vary: Accept`.
+         *
+         *     Each instance keeps the public's JSON views of the events it was asked for, and answers them exactly: never a
+         *     version older than a change acknowledged (on any instance) before the request arrived.
          */
         get: operations["getEvent"];
         put?: never;
@@ -6808,6 +6811,8 @@ export interface operations {
                  * @example es-MX, es;q=0.9, en;q=0.5
                  */
                 "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+                /** @description `no-cache` (or `no-store`): read the event from the database, not from the view the instance keeps. */
+                "Cache-Control"?: string;
             };
             path: {
                 /**
