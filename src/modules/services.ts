@@ -84,7 +84,7 @@ export function createServices(
     agencies,
     agencyAdmin: createAgencyAdminService({ database, repositories, writes, agencies }),
     events,
-    reads: createReadsService({ repo: createReadsRepository(database, totalCountCap), agencies, events, cache: createEventCache({ caches, maxBytes: eventCacheBytes }) }),
+    reads: createReadsService({ repo: createReadsRepository(database, totalCountCap), agencies, events, cache: createEventCache({ caches, maxBytes: eventCacheBytes, ...(database.replica ? { onPrimary: database.replica.onPrimary } : {}) }) }),
     series,
     organizations,
     eventFeeds: createEventFeedsService({ events, series, agencies, organizations }),

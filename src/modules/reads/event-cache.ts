@@ -12,8 +12,11 @@ export const DEFAULT_EVENT_CACHE_BYTES = 8 * 1024 * 1024
 /** What a view costs beside its body's characters: the view object, its event's map of languages, the maps' slots. */
 const ENTRY_OVERHEAD_BYTES = 600
 
-/** `maxBytes`: how much the views may take (0: none kept, every read is a statement). */
-export function createEventCache({ caches, maxBytes }: { caches: Pick<CacheInvalidation, 'on' | 'heardAll'>; maxBytes: number }) {
+/**
+ * `maxBytes`: how much the views may take (0: none kept, every read is a statement). `onPrimary`: with a read replica,
+ * runs a load on the primary: a view read from a replica behind the change that dropped it would be kept stale.
+ */
+export function createEventCache({ caches, maxBytes, onPrimary = (load) => load() }: { caches: Pick<CacheInvalidation, 'on' | 'heardAll'>; maxBytes: number; onPrimary?: <T>(load: () => T) => T }) {
   /** Views by event id, then by the caller's languages; the least recently used id first. */
   const views = new Map<string, Map<string, EventView>>()
   let bytes = 0
@@ -77,7 +80,7 @@ export function createEventCache({ caches, maxBytes }: { caches: Pick<CacheInval
       const reads = reading.get(id) ?? new Set()
       reading.set(id, reads.add(read))
       try {
-        const view = await load()
+        const view = await onPrimary(load)
         if (view && !read.stale) keep(id, languages, view)
         return view
       } finally {
