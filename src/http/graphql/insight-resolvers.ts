@@ -22,8 +22,8 @@ const renames: Record<string, string> = { contactKind: 'contactKinds', area: 'fi
 const asKeyList = (row: InsightRow) => ({ ...row, key: Object.entries(row.key).map(([dimension, value]) => ({ dimension, value })), by: row.by ?? null })
 
 /**
- * GraphQL's shape of each answer, made once: the service hands back the same answer object while it is current, and a
- * dashboard's answer is thousands of rows (reshaped on every request, they were most of what its queries allocated).
+ * GraphQL's shape of each answer, made once: the service hands back the same answer object while it is current (its
+ * own cache holds it), and a dashboard's answer is thousands of rows, which were copied into this shape on every request.
  */
 const shapes = new WeakMap<InsightAnswer, ReturnType<typeof shapeOf>>()
 const shapeOf = (answer: InsightAnswer) => ({ ...answer, cells: answer.cells.map(asKeyList), margins: answer.margins.map(asKeyList) })
