@@ -3,6 +3,7 @@
 // signals its id through the outbox (cache-invalidation.ts). The view is the event's row, its co-hosts and its agency's
 // default language: a change to an event, a series or an agency (or a missed signal) drops what it may have changed.
 import type { CacheInvalidation } from '../outbox/cache-invalidation.ts'
+import { createByteLru } from '../shared/byte-lru.ts'
 
 export type EventView = { body: string; version: number; contentLanguage: string | null; descriptionLanguage: string | null }
 export type EventCache = ReturnType<typeof createEventCache>
@@ -17,45 +18,31 @@ const ENTRY_OVERHEAD_BYTES = 600
  * runs a load on the primary: a view read from a replica behind the change that dropped it would be kept stale.
  */
 export function createEventCache({ caches, maxBytes, onPrimary = (load) => load() }: { caches: Pick<CacheInvalidation, 'on' | 'heardAll'>; maxBytes: number; onPrimary?: <T>(load: () => T) => T }) {
-  /** Views by event id, then by the caller's languages; the least recently used id first. */
-  const views = new Map<string, Map<string, EventView>>()
-  let bytes = 0
+  /** Views by event id, each event's by the caller's languages (replaced whole, so its weight is set with it). */
+  const views = createByteLru<ReadonlyMap<string, EventView>>(maxBytes)
   /** Reads from the database under way, by event id: a change heard meanwhile marks them, and their view is not kept. */
   const reading = new Map<string, Set<{ stale: boolean }>>()
 
-  const sizeOf = (variants: Map<string, EventView>) => {
+  const weightOf = (variants: ReadonlyMap<string, EventView>) => {
     let n = 0
     for (const v of variants.values()) n += v.body.length + ENTRY_OVERHEAD_BYTES
     return n
   }
-  const forget = (id: string) => {
-    const variants = views.get(id)
-    if (variants) bytes -= sizeOf(variants)
-    views.delete(id)
-    for (const read of reading.get(id) ?? []) read.stale = true
-  }
-  const forgetAll = () => {
-    views.clear()
-    bytes = 0
-    for (const reads of reading.values()) for (const read of reads) read.stale = true
+  const markStale = (reads: Iterable<{ stale: boolean }> = []) => {
+    for (const read of reads) read.stale = true
   }
   caches.on((what) => {
-    if (what !== 'everything' && what.entityType === 'event') forget(what.entityId)
-    else if (what === 'everything' || what.entityType === 'agency' || what.entityType === 'series') forgetAll()
-  })
-
-  function keep(id: string, languages: string, view: EventView) {
-    const variants = views.get(id) ?? new Map<string, EventView>()
-    bytes -= views.has(id) ? sizeOf(variants) : 0
-    views.delete(id)
-    variants.set(languages, view)
-    views.set(id, variants)
-    bytes += sizeOf(variants)
-    for (const [oldest, kept] of views) {
-      if (bytes <= maxBytes) break
-      views.delete(oldest)
-      bytes -= sizeOf(kept)
+    if (what !== 'everything' && what.entityType === 'event') {
+      views.delete(what.entityId)
+      markStale(reading.get(what.entityId))
+    } else if (what === 'everything' || what.entityType === 'agency' || what.entityType === 'series') {
+      views.clear()
+      for (const reads of reading.values()) markStale(reads)
     }
+  })
+  const keep = (id: string, languages: string, view: EventView) => {
+    const variants = new Map(views.get(id)).set(languages, view)
+    views.set(id, variants, weightOf(variants))
   }
 
   return {
@@ -68,13 +55,8 @@ export function createEventCache({ caches, maxBytes, onPrimary = (load) => load(
       if (views.get(id)?.has(languages)) {
         // While the listen is down a change may have gone unheard: the entry is not trusted, the database answers.
         const heard = await caches.heardAll().then(() => true, () => false)
-        const variants = heard ? views.get(id) : undefined
-        const hit = variants?.get(languages)
-        if (hit) {
-          views.delete(id)
-          views.set(id, variants!)
-          return hit
-        }
+        const hit = heard ? views.get(id)?.get(languages) : undefined
+        if (hit) return hit
       }
       const read = { stale: false }
       const reads = reading.get(id) ?? new Set()
@@ -89,6 +71,6 @@ export function createEventCache({ caches, maxBytes, onPrimary = (load) => load(
       }
     },
     /** Bytes the views take now. */
-    size: () => bytes,
+    size: () => views.bytes,
   }
 }

@@ -40,7 +40,7 @@ async function pageOfQuery(agencies: AgenciesService, events: EventsService, ctx
  * `repo`: the read path's SQL, built on the database's prepared statements (services.ts assembles it). `cache`: the
  * public's views of single events, kept exact (event-cache.ts).
  */
-export function createReadsService({ repo, agencies, events, cache }: { repo: ReadsRepository; agencies: AgenciesService; events: EventsService; cache?: EventCache }) {
+export function createReadsService({ repo, agencies, events, cache }: { repo: ReadsRepository; agencies: AgenciesService; events: EventsService; cache: EventCache }) {
   const pageOf = (ctx: RequestContext, selection: Selection, rawQuery: unknown) => pageOfQuery(agencies, events, ctx, selection, rawQuery)
 
   return {
@@ -99,7 +99,7 @@ export function createReadsService({ repo, agencies, events, cache }: { repo: Re
       // An id that is not even a UUID names nothing.
       if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'The event')
       const load = () => repo.restEvent(plan, id, ctx.languages)
-      const found = cache && ctx.actor.kind === 'public' ? await cache.read(id, ctx.languages.join(','), load, fresh) : await load()
+      const found = ctx.actor.kind === 'public' ? await cache.read(id, ctx.languages.join(','), load, fresh) : await load()
       if (!found) throw notFound('EVENT_NOT_FOUND', 'The event')
       return found
     },
